@@ -1,0 +1,33 @@
+/* cs_h5.h: the HDF5 run file. One file per run, laid out as documented in
+** output/README.md, readable by h5py, xarray (engine="h5netcdf") and h5dump.
+**
+** Crash safety: the file is written to a temporary name beside the final
+** path and renamed into place only when the run completed (after fsync of
+** the file and its directory); a failed run removes the temporary file and
+** leaves any earlier file at the final path untouched. No wall-clock time is
+** stored: the same scenario, seed and version give a byte-identical file. */
+#ifndef CS_H5_H
+#define CS_H5_H
+
+#include "cs_world.h"
+
+typedef struct cs_provenance {
+  const char *scenario_path;   /* as given on the command line */
+  const char *scenario_source; /* the script's text */
+  size_t source_len;
+  uint64_t seed, replicate;
+  const char *command_line;    /* may be NULL; not stored if NULL */
+} cs_provenance;
+
+typedef struct cs_h5_sink cs_h5_sink;
+
+/* Prepare a sink writing to path. Nothing is created until the run begins.
+** prov is copied. Caller owns *out and sets up *sink to call it. */
+int cs_h5_sink_new(cs_ctx *ctx, const char *path, const cs_provenance *prov,
+                   cs_h5_sink **out, cs_sink *sink);
+void cs_h5_sink_free(cs_h5_sink *s);
+
+/* SHA-256 of data as 64 lowercase hex digits plus NUL into hex[65]. */
+void cs_sha256_hex(const void *data, size_t len, char hex[65]);
+
+#endif

@@ -1,0 +1,48 @@
+/* cs_script.h: scenarios written in Lua 5.4, run in a sandbox.
+**
+** A scenario script is code from other people. It runs with only the base,
+** table, string, math and utf8 libraries (no io, os, package, debug, dofile,
+** loadfile, collectgarbage, string.dump; load takes text only), under a memory
+** cap and an instruction budget for loading and for each callback. Any error
+** in it, including exhausting a limit, is reported as "file:line: message"
+** and never crashes the engine. math.random draws from the scenario's own
+** PCG stream, derived from (seed, replicate). */
+#ifndef CS_SCRIPT_H
+#define CS_SCRIPT_H
+
+#include "cs_world.h"
+
+typedef struct cs_script_limits {
+  size_t mem_bytes;               /* cap on the Lua heap */
+  uint64_t load_instructions;     /* budget for running the script once */
+  uint64_t callback_instructions; /* budget for each callback */
+} cs_script_limits;
+
+/* Defaults: 256 MiB, 100 million, 10 million. */
+void cs_script_limits_default(cs_script_limits *l);
+
+/* One --set name=value from the command line. */
+typedef struct cs_override {
+  const char *name;
+  const char *value;
+} cs_override;
+
+typedef struct cs_script cs_script;
+
+/* Load and run the scenario at path: build a world from its declarations,
+** apply the overrides (checked against declared and model parameters; an
+** unknown name or a value of the wrong type is an error), finalize the world,
+** and install the script's interventions as hooks. On CS_OK the caller owns
+** *world_out and *out, and must free the script before the world. When
+** quiet is 0, sim:log messages go to stderr. */
+int cs_script_load(cs_ctx *ctx, const char *path, const cs_script_limits *lim,
+                   const cs_override *sets, size_t n_sets, uint64_t seed,
+                   uint64_t replicate, int quiet, cs_world **world_out,
+                   cs_script **out);
+void cs_script_free(cs_script *s);
+
+/* The script's source text as read (borrowed until cs_script_free). */
+const char *cs_script_source(const cs_script *s, size_t *len);
+const char *cs_script_path(const cs_script *s);
+
+#endif

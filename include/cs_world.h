@@ -1,0 +1,267 @@
+/* cs_world.h: the conflict model's public contract. A cs_world is the city
+** (neighbourhoods, roads, gangs, coalitions, security units, parameters) and,
+** during a run, its state. It is plain C: the model knows nothing of Lua or
+** HDF5. Anything a scenario script can do goes through these calls, so a C
+** test can do it too.
+**
+** Life cycle:
+**   cs_world_new -> declarations (add_node, add_road, ...) -> cs_world_finalize
+**   -> cs_world_run (once) -> queries -> cs_world_free.
+** Declarations are refused after finalize; interventions and state queries
+** are meant for hooks called during the run (queries also work after it).
+**
+** Party codes name who holds a node or acts in an event: CS_PARTY_STATE,
+** CS_PARTY_CONTESTED, or CS_PARTY_GANG(g) for gang index g. Indices of nodes,
+** gangs and units are their declaration order, starting at 0.
+**
+** People are integer counts (int64_t) so that conservation holds exactly:
+** at every moment, for the city, residents + displaced (hosted, in transit,
+** in the provinces) + dead = initial population; for gangs, members + jailed
+** + dead = initial members + initial jailed + recruits; for officers, active +
+** dead + deserted = initial + arrived. */
+#ifndef CS_WORLD_H
+#define CS_WORLD_H
+
+#include "cs_common.h"
+
+typedef struct cs_world cs_world;
+
+enum { CS_PARTY_NONE = -1, CS_PARTY_STATE = 0, CS_PARTY_CONTESTED = 1 };
+#define CS_PARTY_GANG(g) (2 + (g))
+#define CS_PARTY_IS_GANG(p) ((p) >= 2)
+#define CS_PARTY_GANG_INDEX(p) ((p) - 2)
+
+enum cs_unit_kind { CS_UNIT_POLICE, CS_UNIT_PROTECTION, CS_UNIT_ARMY, CS_UNIT_INTERNATIONAL, CS_UNIT_KINDS };
+enum cs_posture { CS_POSTURE_GARRISON, CS_POSTURE_PATROL, CS_POSTURE_OFFENSIVE, CS_POSTURE_GUARD, CS_POSTURES };
+/* Names used in scripts and files ("police", "protection", "army",
+** "international"; "garrison", "patrol", "offensive", "guard"); find returns -1
+** for an unknown name. */
+const char *cs_unit_kind_name(int kind);
+int cs_unit_kind_find(const char *name);
+const char *cs_posture_name(int posture);
+int cs_posture_find(const char *name);
+
+#define CS_NODE_NONE (-1) /* a unit not on the map (protection duty) */
+
+typedef struct cs_node_decl {
+  const char *id;       /* unique, required */
+  const char *name;     /* display name; NULL -> id */
+  const char *commune;  /* NULL -> "" */
+  double x_km, y_km;    /* position on a local plane, km */
+  int64_t residents;    /* >= 0 */
+  double value;         /* strategic value V in [0, 1] */
+  double fortification; /* F >= 1; 0 means the model default (param F_urban) */
+  int owner;            /* party code: STATE, CONTESTED or a gang */
+  int64_t site_capacity;/* places in displacement sites, >= 0 */
+  double media;         /* media reach r in [0, 1] */
+} cs_node_decl;
+
+typedef struct cs_gang_decl {
+  const char *id, *name; /* id unique, required; name NULL -> id */
+  int64_t members;       /* M >= 0 */
+  int64_t jailed;        /* members in prison at the start, >= 0 */
+  double firepower;      /* q per member, >= 0; < 0 means the model default */
+  double aggression;     /* a >= 0; < 0 means the model default */
+  int base;              /* node index */
+} cs_gang_decl;
+
+typedef struct cs_unit_decl {
+  const char *id;     /* unique, required */
+  int kind;           /* enum cs_unit_kind */
+  int64_t officers;   /* >= 0 */
+  double lethality;   /* per officer-day; < 0 means the default for the kind */
+  int posture;        /* enum cs_posture */
+  int at;             /* node index, or CS_NODE_NONE for protection duty */
+} cs_unit_decl;
+
+/* Create an empty world with every model parameter at its default. */
+int cs_world_new(cs_ctx *ctx, cs_world **out);
+void cs_world_free(cs_world *w);
+/* The context this world reports errors into (borrowed). */
+cs_ctx *cs_world_ctx(cs_world *w);
+
+/* ---- declarations (before finalize) ---- */
+int cs_world_set_horizon(cs_world *w, double days, double sample_every);
+int cs_world_set_name(cs_world *w, const char *name);
+int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx);
+int cs_world_add_road(cs_world *w, int a, int b, double km);
+int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx);
+int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_gangs,
+                           double cohesion, int *idx);
+int cs_world_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
+/* Check the whole declaration (at least one node, a connected road graph,
+** gang bases, names) and precompute distances. After it, the world can run. */
+int cs_world_finalize(cs_world *w);
+
+/* ---- lookup (any time) ---- */
+int cs_world_find_node(const cs_world *w, const char *id); /* -1 if none */
+int cs_world_find_gang(const cs_world *w, const char *id);
+int cs_world_find_unit(const cs_world *w, const char *id);
+int cs_world_find_coalition(const cs_world *w, const char *id);
+/* Party code from "STATE", "CONTESTED" or a gang id; CS_PARTY_NONE if none. */
+int cs_world_find_party(const cs_world *w, const char *name);
+const char *cs_world_party_name(const cs_world *w, int party);
+int cs_world_n_nodes(const cs_world *w);
+int cs_world_n_gangs(const cs_world *w);
+int cs_world_n_units(const cs_world *w);
+int cs_world_n_coalitions(const cs_world *w);
+const char *cs_world_name(const cs_world *w);
+const char *cs_world_node_id(const cs_world *w, int i);
+const char *cs_world_node_name(const cs_world *w, int i);
+const char *cs_world_node_commune(const cs_world *w, int i);
+const char *cs_world_gang_id(const cs_world *w, int g);
+const char *cs_world_gang_name(const cs_world *w, int g);
+const char *cs_world_unit_id(const cs_world *w, int u);
+double cs_world_days(const cs_world *w);
+double cs_world_sample_every(const cs_world *w);
+/* Number of samples a run writes: floor(days / sample_every) + 1 (t = 0 included). */
+int cs_world_n_samples(const cs_world *w);
+
+/* ---- parameters ----
+** Model parameters (MODEL.md section 5) exist from cs_world_new with their
+** defaults and ranges. A scenario may declare its own parameters; they are
+** kept, checked and written to the output like the model's, but the model
+** does not read them. */
+typedef enum cs_param_type { CS_PT_NUMBER, CS_PT_INTEGER, CS_PT_BOOLEAN, CS_PT_STRING } cs_param_type;
+
+typedef struct cs_param_info {
+  const char *name;
+  const char *doc;
+  const char *units;  /* "" if none */
+  cs_param_type type;
+  double num;         /* value for NUMBER, INTEGER, BOOLEAN (0 or 1) */
+  const char *str;    /* value for STRING, else NULL */
+  double min, max;    /* allowed range for numbers (inclusive) */
+  int is_model;       /* 1 for a model parameter, 0 for a scenario's own */
+} cs_param_info;
+
+/* Declare a scenario parameter. Fails if the name exists already. */
+int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, double num,
+                           const char *str, const char *doc);
+/* Set a parameter's value. Numbers must be finite and in range; an integer
+** parameter takes only integral values; boolean 0 or 1. Unknown name: error.
+** Allowed before and during the run (the model re-reads rates at once). */
+int cs_world_param_set(cs_world *w, const char *name, double v);
+int cs_world_param_set_str(cs_world *w, const char *name, const char *v);
+/* Parse text (as from --set name=value) by the parameter's type and set it.
+** Numbers accept C syntax ("1e-3"); booleans accept true/false/1/0. */
+int cs_world_param_set_text(cs_world *w, const char *name, const char *text);
+int cs_world_param_find(const cs_world *w, const char *name); /* -1 if none */
+int cs_world_param_count(const cs_world *w);
+void cs_world_param_info(const cs_world *w, int i, cs_param_info *out);
+/* Value of a numeric parameter by name; NAN if unknown. */
+double cs_world_param(const cs_world *w, const char *name);
+
+/* ---- events the model reports (the event log) ---- */
+enum cs_event_kind {
+  CS_EK_ENGAGEMENT,   /* a gang attack resolved: actor attacked node held by target */
+  CS_EK_TAKEOVER,     /* node changed hands: actor is the new owner, target the old */
+  CS_EK_FLIGHT,       /* a group left node for target node index (displaced = size) */
+  CS_EK_MOVE,         /* a unit (actor = unit index) started moving to node */
+  CS_EK_RECALL,       /* officers left protection duty (displaced = 0, deaths = 0) */
+  CS_EK_FORCE,        /* a force arrived at node (actor = unit index) */
+  CS_EK_PRISON_BREAK, /* jailed members freed (displaced field = number freed) */
+  CS_EK_COUNT
+};
+const char *cs_event_kind_name(int kind);
+int cs_event_kind_find(const char *name); /* -1 if unknown */
+
+typedef struct cs_event_rec {
+  double t;
+  int kind;          /* enum cs_event_kind */
+  int node;          /* node index or -1 */
+  int actor;         /* party code (unit index for MOVE and FORCE), or -1 */
+  int target;        /* party code (destination node for FLIGHT), or -1 */
+  int64_t deaths;    /* all deaths caused (combatants and civilians) */
+  int64_t displaced; /* people moved by this event */
+} cs_event_rec;
+
+/* ---- samples (trajectories) ----
+** The model describes its sampled variables once; each sample then carries one
+** array per variable. The writer needs no knowledge of what they mean. */
+enum cs_var_dim { CS_DIM_CITY, CS_DIM_NODE, CS_DIM_GANG };
+typedef struct cs_var {
+  const char *name;  /* dataset name, e.g. "residents" */
+  const char *units; /* "persons", "party", "fraction", ... */
+  const char *doc;   /* one-line description */
+  int dim;           /* enum cs_var_dim: length 1, n_nodes or n_gangs */
+  int is_int;        /* 1: data is int64_t[], 0: data is double[] */
+} cs_var;
+
+typedef struct cs_sample {
+  double t;
+  int index;                /* 0, 1, ..., n_samples - 1 */
+  const cs_var *vars;
+  int n_vars;
+  const void *const *data;  /* data[v] points to the values of vars[v] */
+} cs_sample;
+
+/* The sampled variables (static table, same for every world). */
+const cs_var *cs_world_vars(int *n);
+
+/* ---- output sink: where samples and events go ---- */
+typedef struct cs_sink {
+  void *ud;
+  int (*begin)(void *ud, const cs_world *w);   /* before t = 0 */
+  int (*sample)(void *ud, const cs_sample *s);
+  int (*event)(void *ud, const cs_event_rec *e);
+  /* status CS_OK: the run completed, commit; otherwise discard everything.
+  ** Always called once if begin was called. */
+  int (*end)(void *ud, int status);
+} cs_sink;
+
+/* ---- hooks the scripting layer installs ---- */
+typedef struct cs_hooks {
+  void *ud;
+  /* A timer scheduled with cs_world_timer fired. */
+  int (*timer)(void *ud, cs_world *w, int id);
+  /* After every model event in the log (and after it changed the state). */
+  int (*event)(void *ud, cs_world *w, const cs_event_rec *e);
+} cs_hooks;
+void cs_world_set_hooks(cs_world *w, const cs_hooks *h);
+/* Schedule timer id at absolute time t (days, >= now). Before the run
+** starts, timers are kept and scheduled when it starts. Timers at the same
+** time fire in the order they were set. */
+int cs_world_timer(cs_world *w, double t, int id);
+
+/* ---- the run ---- */
+/* Run from t = 0 to the horizon with streams derived from (seed, replicate).
+** A world runs once. Returns CS_OK or the first error (from a hook, the sink,
+** or CS_ESTOP after cs_world_stop). The sink's end is always called. */
+int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *sink);
+/* Ask a running world to stop after the current event (async-signal safe). */
+void cs_world_stop(cs_world *w);
+double cs_world_now(const cs_world *w);
+uint64_t cs_world_events_processed(const cs_world *w);
+
+/* ---- interventions (during the run, from hooks) ---- */
+/* Send unit u to node: it leaves now and arrives after road distance / speed. */
+int cs_world_move_unit(cs_world *w, int u, int node);
+/* Take n officers off protection duty from unit `from` (kind protection, not
+** on the map); after an administrative delay U(delay_min, delay_max) days they
+** form a new police unit at node `to`. *new_unit receives its index. */
+int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit);
+/* Add a force (e.g. an international contingent) arriving now at d->at. */
+int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx);
+/* Free up to n jailed gang members, spread over gangs by how many each has
+** jailed (largest remainder). *freed receives the number freed. */
+int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed);
+/* Change the site capacity of a node (>= 0). */
+int cs_world_set_capacity(cs_world *w, int node, int64_t cap);
+/* Make gang g attack node now (the attack resolves like a spontaneous one). */
+int cs_world_force_attack(cs_world *w, int g, int node);
+
+/* ---- state queries ---- */
+int cs_world_node_owner(const cs_world *w, int i);          /* party code */
+int64_t cs_world_node_residents(const cs_world *w, int i);
+int64_t cs_world_node_displaced_hosted(const cs_world *w, int i);  /* displaced now at i */
+int64_t cs_world_node_displaced_origin(const cs_world *w, int i);  /* displaced from i, anywhere */
+int64_t cs_world_node_officers(const cs_world *w, int i);
+int64_t cs_world_gang_members(const cs_world *w, int g);
+int cs_world_gang_nodes(const cs_world *w, int g);
+int64_t cs_world_unit_officers(const cs_world *w, int u);
+int cs_world_unit_location(const cs_world *w, int u);       /* node, or -1 off map / in transit */
+/* Share of nodes (by_population = 0) or of initial population (1) held by a gang. */
+double cs_world_gang_share(const cs_world *w, int by_population);
+
+#endif

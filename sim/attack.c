@@ -1,0 +1,181 @@
+/* attack.c: gang attacks as state-dependent Poisson processes, one per
+** (gang g, node j) pair (MODEL.md section 4):
+**
+**   rate(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j) * p(g, j)^eta
+**
+** on g's frontier (j not held by g, next to a node g holds), else 0. Target
+** weights: wS (1 + zeta chi) against the STATE, CONTESTED or unaligned nodes,
+** wR against a rival gang, wR (1 - chi) against a coalition partner, where chi
+** is the cohesion of g's coalition (0 if none).
+**
+** Exactness: each pair is a unit-rate Poisson clock of the modified next
+** reaction method (model_int.h, cs_clock). Rates are constant between events,
+** so when an event changes a rate the clock is rescaled exactly; the pair's
+** own stream (pair, PU_ATTACK) is drawn from only when the pair fires. So an
+** intervention at one node never shifts the random numbers of another pair.
+** Retaliation (Hawkes) will multiply the rate by (1 + excitation). */
+#include "model_int.h"
+
+#include <math.h>
+
+static double target_weight(const cs_world *w, int g, int owner) {
+  int c = w->gangs[g].coalition;
+  double chi = c >= 0 ? w->coal[c].chi : 0.0;
+  if (!CS_PARTY_IS_GANG(owner)) return PV(w, P_WS) * (1 + PV(w, P_ZETA) * chi);
+  int h = CS_PARTY_GANG_INDEX(owner);
+  if (c >= 0 && w->gangs[h].coalition == c) return PV(w, P_WR) * (1 - chi);
+  return PV(w, P_WR);
+}
+
+double cs_attack_rate(const cs_world *w, int g, int j) {
+  if (w->owner[j] == CS_PARTY_GANG(g) || w->own_cnt[(size_t)g * w->n + j] == 0) return 0;
+  const cs_gang_s *gg = &w->gangs[g];
+  if (gg->members <= 0 || gg->a <= 0 || w->value[j] <= 0) return 0;
+  double wt = target_weight(w, g, w->owner[j]);
+  if (wt <= 0) return 0;
+  cs_engagement en;
+  cs_engagement_forces(w, g, j, &en);
+  if (en.p <= 0) return 0;
+  return PV(w, P_LAMBDA0) * gg->a * pow(w->value[j], PV(w, P_GAMMA)) * wt * pow(en.p, PV(w, P_ETA));
+}
+
+/* Bring the clock to time t under its old rate, then switch to `rate`. */
+static int clock_set(cs_world *w, cs_clock *c, double rate, const cs_event *ev) {
+  double t = cs__now(w);
+  if (c->rate > 0) {
+    c->T += c->rate * (t - c->t0);
+    if (c->T > c->P) c->T = c->P; /* rounding: never past the firing point */
+  }
+  c->t0 = t;
+  if (rate == c->rate && (c->h != 0 || rate <= 0)) return CS_OK;
+  c->rate = rate;
+  if (c->h) cs_engine_cancel(w->eng, c->h);
+  c->h = 0;
+  if (rate <= 0) return CS_OK;
+  double when = t + (c->P - c->T) / rate;
+  if (!isfinite(when)) return CS_OK; /* so slow it never fires in this run */
+  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, ev, &c->h);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_attack_update_pair(cs_world *w, int g, int j) {
+  size_t k = (size_t)g * w->n + j;
+  double rate = cs_attack_rate(w, g, j);
+  if (rate <= 0 && w->atk[k].rate <= 0 && w->atk[k].h == 0) return CS_OK; /* idle stays idle */
+  cs_event ev = {.kind = EV_ATTACK, .a = g, .b = j};
+  return clock_set(w, &w->atk[k], rate, &ev);
+}
+
+int cs_attack_update_node(cs_world *w, int j) {
+  for (int g = 0; g < w->n_gangs; g++) {
+    int rc = cs_attack_update_pair(w, g, j);
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+int cs_attack_update_gang(cs_world *w, int g) {
+  int rc;
+  for (int j = 0; j < w->n; j++) {
+    if ((rc = cs_attack_update_pair(w, g, j)) != CS_OK) return rc;
+    if (w->owner[j] == CS_PARTY_GANG(g)) /* g's strength defends j */
+      for (int h = 0; h < w->n_gangs; h++)
+        if (h != g && (rc = cs_attack_update_pair(w, h, j)) != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+int cs_attack_update_all(cs_world *w) {
+  for (int g = 0; g < w->n_gangs; g++)
+    for (int j = 0; j < w->n; j++) {
+      int rc = cs_attack_update_pair(w, g, j);
+      if (rc != CS_OK) return rc;
+    }
+  return CS_OK;
+}
+
+int cs_attack_start(cs_world *w) {
+  size_t np = (size_t)w->n_gangs * w->n;
+  for (size_t k = 0; k < np; k++) {
+    cs_stream_init(&w->atk_rng[k], w->seed, w->replicate, CS_ENT_PAIR, k, PU_ATTACK);
+    w->atk[k] = (cs_clock){.T = 0, .P = cs_rng_exp(&w->atk_rng[k], 1.0), .rate = 0, .t0 = 0, .h = 0};
+  }
+  return cs_attack_update_all(w);
+}
+
+int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  int g = ev->a, j = ev->b;
+  size_t k = (size_t)g * w->n + j;
+  cs_clock *c = &w->atk[k];
+  c->h = 0;
+  c->T = c->P;
+  c->t0 = cs_engine_now(e);
+  c->P += cs_rng_exp(&w->atk_rng[k], 1.0);
+  int rc = cs_attack_resolve(w, g, j);
+  if (rc != CS_OK) return rc;
+  return cs_attack_update_pair(w, g, j);
+}
+
+/* Apply n deaths to gang g (at most its members). */
+static int64_t gang_losses(cs_world *w, int g, int64_t n) {
+  cs_gang_s *gg = &w->gangs[g];
+  if (n > gg->members) n = gg->members;
+  gg->members -= n;
+  gg->dead += n;
+  return n;
+}
+
+int cs_attack_resolve(cs_world *w, int g, int j) {
+  double t = cs__now(w);
+  cs_engagement en;
+  cs_engagement_forces(w, g, j, &en);
+  cs_engagement_fast(w, &w->engage_rng[j], &en, w->residents[j]);
+  int from = w->owner[j];
+
+  int64_t dead = gang_losses(w, g, en.att_deaths);
+  /* Defender deaths fall on officers and the holding gang by headcount. */
+  int64_t officers = cs_security_officers_at(w, j);
+  int64_t off_d = 0, gang_d = 0;
+  if (en.D0 > 0 && en.def_deaths > 0) {
+    off_d = (int64_t)floor((double)en.def_deaths * (double)officers / en.D0 + 0.5);
+    if (off_d > officers) off_d = officers;
+    if (off_d > en.def_deaths) off_d = en.def_deaths;
+    gang_d = en.def_deaths - off_d;
+  }
+  if (off_d > 0) {
+    cs_security_casualties(w, j, off_d);
+    dead += off_d;
+  }
+  if (gang_d > 0 && CS_PARTY_IS_GANG(from)) dead += gang_losses(w, CS_PARTY_GANG_INDEX(from), gang_d);
+  w->residents[j] -= en.civ_deaths;
+  w->civ_dead[j] += en.civ_deaths;
+  w->civ_dead_total += en.civ_deaths;
+  dead += en.civ_deaths;
+  w->deaths[j] += dead;
+  cs__intensity_add(w, j, t, (double)dead + 1.0);
+
+  int rc;
+  if (en.attacker_won && (rc = cs_takeover(w, j, CS_PARTY_GANG(g))) != CS_OK) return rc;
+  if ((rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
+  if (CS_PARTY_IS_GANG(from) && (rc = cs_attack_update_gang(w, CS_PARTY_GANG_INDEX(from))) != CS_OK) return rc;
+  if ((rc = cs_attack_update_node(w, j)) != CS_OK) return rc;
+  if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+
+  cs_event_rec rec = {t, CS_EK_ENGAGEMENT, j, CS_PARTY_GANG(g), from, dead, 0};
+  if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
+  if (en.attacker_won) {
+    cs_event_rec tk = {t, CS_EK_TAKEOVER, j, CS_PARTY_GANG(g), from, 0, 0};
+    if ((rc = cs__emit(w, &tk)) != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+int cs_world_force_attack(cs_world *w, int g, int j) {
+  if (!w->running) return cs_err(&w->ctx, CS_EINVAL, "attacks can be ordered only during the run");
+  if (g < 0 || g >= w->n_gangs) return cs_err(&w->ctx, CS_EINVAL, "attack: unknown gang");
+  if (j < 0 || j >= w->n) return cs_err(&w->ctx, CS_EINVAL, "attack: unknown node");
+  if (w->owner[j] == CS_PARTY_GANG(g))
+    return cs_err(&w->ctx, CS_EINVAL, "attack: gang '%s' already holds '%s'", w->gangs[g].id, w->node_id[j]);
+  return cs_attack_resolve(w, g, j);
+}

@@ -1,0 +1,20 @@
+/* cli.h: the subcommands of the conflictsim executable. Each returns the
+** process exit status (see EXIT_ codes and the README's table). */
+#ifndef CS_CLI_H
+#define CS_CLI_H
+
+enum {
+  EXIT_OK = 0,
+  EXIT_FAIL = 1,      /* an internal or unexpected error */
+  EXIT_USAGE = 2,     /* bad command line */
+  EXIT_SCENARIO = 3,  /* the scenario or a parameter is wrong (file:line: message) */
+  EXIT_IO = 4,        /* output could not be written */
+  EXIT_NOMEM = 5,     /* out of memory */
+  EXIT_STOPPED = 6    /* interrupted by SIGINT or SIGTERM; nothing was written */
+};
+
+int cli_run(int argc, char **argv);
+/* Map a CS_ result code to an exit status. */
+int cli_exit_code(int rc);
+
+#endif

@@ -1,0 +1,281 @@
+/* cli_run.c: `conflictsim run`: load a scenario, run it once, write the HDF5
+** file, print where it went and a short summary. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cs_h5.h"
+#include "cs_script.h"
+
+static const char *RUN_USAGE =
+    "usage: conflictsim run SCENARIO.lua [options]\n"
+    "\n"
+    "Run one scenario and write its trajectories and event log to HDF5\n"
+    "(layout: output/README.md).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE      output file (default output/<scenario>-s<seed>-r<replicate>.h5)\n"
+    "  --seed N               master seed, an integer in [0, 2^64) (default 1)\n"
+    "  --replicate R          replicate number (default 0); streams derive from (seed, replicate)\n"
+    "  --set NAME=VALUE       override a parameter (repeatable); unknown names are an error\n"
+    "  --quiet                no progress line, no summary, no script log\n"
+    "  --mem-limit MB         cap on the scenario's Lua heap (default 256)\n"
+    "  --load-budget N        instruction budget for loading the script (default 100000000)\n"
+    "  --callback-budget N    instruction budget for each script callback (default 10000000)\n"
+    "  -h, --help             show this help\n";
+
+int cli_exit_code(int rc) {
+  switch (rc) {
+  case CS_OK: return EXIT_OK;
+  case CS_ESCRIPT:
+  case CS_EINVAL: return EXIT_SCENARIO;
+  case CS_EIO: return EXIT_IO;
+  case CS_ENOMEM: return EXIT_NOMEM;
+  case CS_ESTOP: return EXIT_STOPPED;
+  default: return EXIT_FAIL;
+  }
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  if (!s || !*s || *s == '-' || *s == '+') return -1;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end) return -1;
+  *out = (uint64_t)v;
+  return 0;
+}
+
+/* A sink that forwards to the HDF5 sink and draws a progress line. */
+typedef struct progress {
+  const cs_sink *inner;
+  int show;
+  int n_samples;
+  double days;
+} progress;
+
+static int pr_begin(void *ud, const cs_world *w) {
+  progress *p = ud;
+  p->n_samples = cs_world_n_samples(w);
+  p->days = cs_world_days(w);
+  return p->inner->begin(p->inner->ud, w);
+}
+static int pr_sample(void *ud, const cs_sample *s) {
+  progress *p = ud;
+  if (p->show) {
+    int step = p->n_samples / 100 > 0 ? p->n_samples / 100 : 1;
+    if (s->index % step == 0 || s->index == p->n_samples - 1)
+      fprintf(stderr, "\r  day %8.1f / %.1f  [%3d%%]", s->t, p->days,
+              (int)(100.0 * (s->index + 1) / p->n_samples));
+  }
+  return p->inner->sample(p->inner->ud, s);
+}
+static int pr_event(void *ud, const cs_event_rec *e) {
+  progress *p = ud;
+  return p->inner->event(p->inner->ud, e);
+}
+static int pr_end(void *ud, int status) {
+  progress *p = ud;
+  if (p->show) fputs("\r\033[K", stderr);
+  return p->inner->end(p->inner->ud, status);
+}
+
+static cs_world *volatile g_running = NULL;
+static void on_signal(int sig) {
+  (void)sig;
+  cs_world *w = g_running;
+  if (w) cs_world_stop(w);
+}
+
+static void default_output(const char *scenario, uint64_t seed, uint64_t rep, char *out, size_t cap) {
+  const char *base = strrchr(scenario, '/');
+  base = base ? base + 1 : scenario;
+  size_t n = strlen(base);
+  if (n > 4 && strcmp(base + n - 4, ".lua") == 0) n -= 4;
+  if (n > 200) n = 200;
+  snprintf(out, cap, "output/%.*s-s%llu-r%llu.h5", (int)n, base, (unsigned long long)seed,
+           (unsigned long long)rep);
+}
+
+int cli_run(int argc, char **argv) {
+  const char *scenario = NULL, *output = NULL;
+  uint64_t seed = 1, replicate = 0;
+  int quiet = 0;
+  cs_script_limits lim;
+  cs_script_limits_default(&lim);
+  cs_override *sets = calloc((size_t)argc + 1, sizeof *sets);
+  char **set_bufs = calloc((size_t)argc + 1, sizeof *set_bufs);
+  size_t n_sets = 0;
+  int status = EXIT_USAGE;
+  cs_world *world = NULL;
+  cs_script *script = NULL;
+  cs_h5_sink *h5 = NULL;
+  char outbuf[512];
+  if (!sets || !set_bufs) {
+    fputs("conflictsim: out of memory\n", stderr);
+    status = EXIT_NOMEM;
+    goto done;
+  }
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VALUE()                                                              \
+  do {                                                                            \
+    if (!val) {                                                                   \
+      fprintf(stderr, "conflictsim run: option %s needs a value\n", a);           \
+      goto done;                                                                  \
+    }                                                                             \
+    i++;                                                                          \
+  } while (0)
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(RUN_USAGE, stdout);
+      status = EXIT_OK;
+      goto done;
+    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+      NEED_VALUE();
+      output = val;
+    } else if (strcmp(a, "--seed") == 0) {
+      NEED_VALUE();
+      if (parse_u64(val, &seed)) {
+        fprintf(stderr, "conflictsim run: --seed must be an integer in [0, 2^64), got '%s'\n", val);
+        goto done;
+      }
+    } else if (strcmp(a, "--replicate") == 0) {
+      NEED_VALUE();
+      if (parse_u64(val, &replicate)) {
+        fprintf(stderr, "conflictsim run: --replicate must be a non-negative integer, got '%s'\n", val);
+        goto done;
+      }
+    } else if (strcmp(a, "--set") == 0) {
+      NEED_VALUE();
+      const char *eq = strchr(val, '=');
+      if (!eq || eq == val) {
+        fprintf(stderr, "conflictsim run: --set takes NAME=VALUE, got '%s'\n", val);
+        goto done;
+      }
+      char *name = malloc((size_t)(eq - val) + 1);
+      if (!name) {
+        status = EXIT_NOMEM;
+        goto done;
+      }
+      memcpy(name, val, (size_t)(eq - val));
+      name[eq - val] = '\0';
+      set_bufs[n_sets] = name;
+      sets[n_sets].name = name;
+      sets[n_sets].value = eq + 1;
+      n_sets++;
+    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+      quiet = 1;
+    } else if (strcmp(a, "--mem-limit") == 0 || strcmp(a, "--load-budget") == 0 ||
+               strcmp(a, "--callback-budget") == 0) {
+      NEED_VALUE();
+      uint64_t v;
+      if (parse_u64(val, &v) || v == 0) {
+        fprintf(stderr, "conflictsim run: %s must be a positive integer, got '%s'\n", a, val);
+        goto done;
+      }
+      if (a[2] == 'm') {
+        if (v > (1u << 20)) {
+          fprintf(stderr, "conflictsim run: --mem-limit is in MB and at most 1048576\n");
+          goto done;
+        }
+        lim.mem_bytes = (size_t)v << 20;
+      } else if (a[2] == 'l') lim.load_instructions = v;
+      else lim.callback_instructions = v;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "conflictsim run: unknown option '%s' (see conflictsim run --help)\n", a);
+      goto done;
+    } else if (!scenario) {
+      scenario = a;
+    } else {
+      fprintf(stderr, "conflictsim run: one scenario at a time ('%s' and '%s')\n", scenario, a);
+      goto done;
+    }
+  }
+  if (!scenario) {
+    fputs("conflictsim run: no scenario given\n\n", stderr);
+    fputs(RUN_USAGE, stderr);
+    goto done;
+  }
+  if (!output) {
+    default_output(scenario, seed, replicate, outbuf, sizeof outbuf);
+    output = outbuf;
+    if (mkdir("output", 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "conflictsim run: cannot create directory 'output': %s\n", strerror(errno));
+      status = EXIT_IO;
+      goto done;
+    }
+  }
+
+  cs_ctx ctx = {{0}};
+  int rc = cs_script_load(&ctx, scenario, &lim, sets, n_sets, seed, replicate, quiet, &world, &script);
+  if (rc != CS_OK) {
+    fprintf(stderr, "%s\n", cs_errmsg(&ctx));
+    status = cli_exit_code(rc);
+    goto done;
+  }
+  size_t src_len = 0;
+  const char *src = cs_script_source(script, &src_len);
+  cs_provenance prov = {scenario, src, src_len, seed, replicate, NULL};
+  cs_sink inner;
+  if ((rc = cs_h5_sink_new(cs_world_ctx(world), output, &prov, &h5, &inner)) != CS_OK) {
+    fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(world)));
+    status = cli_exit_code(rc);
+    goto done;
+  }
+  progress pr = {&inner, !quiet && isatty(STDERR_FILENO), 0, 0};
+  cs_sink sink = {&pr, pr_begin, pr_sample, pr_event, pr_end};
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  g_running = world;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  rc = cs_world_run(world, seed, replicate, &sink);
+  g_running = NULL;
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  if (rc != CS_OK) {
+    fprintf(stderr, "conflictsim: %s\n", cs_errmsg(cs_world_ctx(world)));
+    if (rc == CS_ESTOP) fprintf(stderr, "conflictsim: nothing was written to %s\n", output);
+    status = cli_exit_code(rc);
+    goto done;
+  }
+  if (!quiet) {
+    int n = cs_world_n_nodes(world);
+    int64_t res = 0, hosted = 0, from = 0;
+    int gang_nodes = 0;
+    for (int j = 0; j < n; j++) {
+      res += cs_world_node_residents(world, j);
+      hosted += cs_world_node_displaced_hosted(world, j);
+      from += cs_world_node_displaced_origin(world, j);
+      gang_nodes += CS_PARTY_IS_GANG(cs_world_node_owner(world, j));
+    }
+    printf("wrote %s\n", output);
+    printf("  scenario %s: %.1f days, seed %llu, replicate %llu, %llu events\n", cs_world_name(world),
+           cs_world_days(world), (unsigned long long)seed, (unsigned long long)replicate,
+           (unsigned long long)cs_world_events_processed(world));
+    printf("  gang-held: %d of %d neighbourhoods (%.0f%% of the population)\n", gang_nodes, n,
+           100 * cs_world_gang_share(world, 1));
+    printf("  residents at home %lld, displaced %lld (hosted in the city %lld)\n", (long long)res,
+           (long long)from, (long long)hosted);
+  }
+  status = EXIT_OK;
+done:
+  cs_h5_sink_free(h5);
+  cs_script_free(script);
+  cs_world_free(world);
+  for (size_t i = 0; set_bufs && i < n_sets; i++) free(set_bufs[i]);
+  free(set_bufs);
+  free(sets);
+  return status;
+}

@@ -1,0 +1,191 @@
+/* flight.c: residents fleeing, where they go, and their arrival
+** (MODEL.md section 4, "flight" and "destination choice").
+**
+** Hazard per resident at node j:
+**   h(t) = h0 + h1 (1 - exp(-I_j(t) / I_ref)) + h_T [t < t_takeover + tau_T]
+** People leave in groups of g = min(household, residents) at rate
+** residents * h / g, so each resident's hazard is h. Between events at j, I_j
+** only decays and the takeover term only switches off, so h never rises:
+** the process is simulated exactly by thinning (Lewis and Shedler 1979)
+** against the rate at the last change, with a fresh bound after any change
+** at j (the node's own stream (node, PU_FLIGHT) draws candidates and
+** acceptances).
+**
+** Destination (Flee, Suleimenova et al. 2017, distances scaled to a city):
+** candidates are the nodes within two road hops (distance along the shorter
+** of the one- and two-hop routes), every node declared with site capacity
+** (shortest road distance), and PROVINCES (distance provinces_km). Weight:
+**   (s_w + score_k) / (s_d + d_jk)^p_d * capacity factor,
+** score_k = score_conflict if k is CONTESTED or its intensity is at least
+** I_conflict, else score_safe; PROVINCES is safe and never full. Capacity of k
+** = site capacity + host_ratio * initial residents; the factor is 1 until 90%
+** full, then falls linearly to 0 at full. The draw uses (node, PU_DEST).
+** The group travels distance / walk_speed days, counted in transit, and is
+** then hosted at the destination (or in the PROVINCES sink). */
+#include "model_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int cs_flight_build(cs_world *w) {
+  int n = w->n, rc = CS_OK;
+  int *stamp = malloc((size_t)n * sizeof *stamp), *pos = malloc((size_t)n * sizeof *pos);
+  double *dsite = NULL;
+  int n_sites = 0;
+  for (int j = 0; j < n; j++) n_sites += w->site_cap[j] > 0;
+  if (n_sites > 0) dsite = malloc((size_t)n_sites * (size_t)n * sizeof *dsite);
+  w->cand_start = calloc((size_t)n + 1, sizeof *w->cand_start);
+  int cap = 0, len = 0;
+  if (!stamp || !pos || (n_sites > 0 && !dsite) || !w->cand_start) {
+    rc = cs_err(&w->ctx, CS_ENOMEM, "out of memory building destinations");
+    goto done;
+  }
+  for (int s = 0, si = 0; s < n; s++)
+    if (w->site_cap[s] > 0 && (rc = cs__dijkstra(w, s, dsite + (size_t)si++ * n)) != CS_OK) goto done;
+  for (int j = 0; j < n; j++) stamp[j] = -1;
+  for (int j = 0; j < n; j++) {
+    w->cand_start[j] = len;
+#define ADD(node, km)                                                                      \
+  do {                                                                                     \
+    int nd_ = (node);                                                                      \
+    double km_ = (km);                                                                     \
+    if (nd_ == j) break;                                                                   \
+    if (stamp[nd_] == j) {                                                                 \
+      if (km_ < w->cand_km[pos[nd_]]) w->cand_km[pos[nd_]] = km_;                          \
+      break;                                                                               \
+    }                                                                                      \
+    int c1_ = cap, c2_ = cap;                                                              \
+    if (cs__grow((void **)&w->cand_node, &c1_, len + 1, sizeof(int)) ||                    \
+        cs__grow((void **)&w->cand_km, &c2_, len + 1, sizeof(double))) {                   \
+      rc = cs_err(&w->ctx, CS_ENOMEM, "out of memory building destinations");              \
+      goto done;                                                                           \
+    }                                                                                      \
+    cap = c1_;                                                                             \
+    stamp[nd_] = j;                                                                        \
+    pos[nd_] = len;                                                                        \
+    w->cand_node[len] = nd_;                                                               \
+    w->cand_km[len++] = km_;                                                               \
+  } while (0)
+    for (int a = w->adj_start[j]; a < w->adj_start[j + 1]; a++) {
+      int k = w->adj_node[a];
+      ADD(k, w->adj_km[a]);
+      for (int b = w->adj_start[k]; b < w->adj_start[k + 1]; b++) ADD(w->adj_node[b], w->adj_km[a] + w->adj_km[b]);
+    }
+    for (int s = 0, si = 0; s < n; s++)
+      if (w->site_cap[s] > 0) ADD(s, dsite[(size_t)si++ * n + j]);
+#undef ADD
+  }
+  w->cand_start[n] = len;
+done:
+  free(stamp);
+  free(pos);
+  free(dsite);
+  return rc;
+}
+
+double cs_flight_hazard(const cs_world *w, int j, double t) {
+  double h = PV(w, P_H0) + PV(w, P_H1) * (1 - exp(-cs__intensity(w, j, t) / PV(w, P_I_REF)));
+  if (t < w->t_takeover[j] + PV(w, P_TAU_T)) h += PV(w, P_HT);
+  return h;
+}
+
+static double group_size(const cs_world *w, int j) {
+  double g = PV(w, P_HOUSEHOLD), r = (double)w->residents[j];
+  return r < g ? r : g;
+}
+
+static double flight_rate(const cs_world *w, int j, double t) {
+  if (w->residents[j] <= 0) return 0;
+  return (double)w->residents[j] * cs_flight_hazard(w, j, t) / group_size(w, j);
+}
+
+int cs_flight_update_node(cs_world *w, int j) {
+  double t = cs__now(w), b = flight_rate(w, j, t);
+  if (w->flight_h[j]) cs_engine_cancel(w->eng, w->flight_h[j]);
+  w->flight_h[j] = 0;
+  w->flight_bound[j] = b;
+  if (b <= 0) return CS_OK;
+  cs_event ev = {.kind = EV_FLIGHT, .a = j};
+  double when = t + cs_rng_exp(&w->flight_rng[j], b);
+  if (!isfinite(when)) return CS_OK;
+  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &w->flight_h[j]);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_flight_start(cs_world *w) {
+  for (int j = 0; j < w->n; j++) {
+    cs_stream_init(&w->flight_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_FLIGHT);
+    cs_stream_init(&w->dest_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_DEST);
+    int rc = cs_flight_update_node(w, j);
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+double cs_flight_dest_weight(const cs_world *w, int k, double km, double t) {
+  double score = PV(w, P_SCORE_SAFE), factor = 1.0;
+  if (k >= 0) {
+    if (w->owner[k] == CS_PARTY_CONTESTED || cs__intensity(w, k, t) >= PV(w, P_I_CONFLICT))
+      score = PV(w, P_SCORE_CONFLICT);
+    double cap = (double)w->site_cap[k] + PV(w, P_HOST_RATIO) * (double)w->residents0[k];
+    double occ = (double)w->hosted[k];
+    if (cap <= 0 || occ >= cap) factor = 0;
+    else if (occ > 0.9 * cap) factor = (cap - occ) / (0.1 * cap);
+  }
+  return (PV(w, P_S_W) + score) / pow(PV(w, P_S_D) + km, PV(w, P_P_D)) * factor;
+}
+
+/* Draw a destination for a group leaving j: a node index or -1 (PROVINCES). */
+static int choose_destination(cs_world *w, int j, double t, double *km) {
+  double total = cs_flight_dest_weight(w, -1, PV(w, P_PROVINCES_KM), t);
+  for (int c = w->cand_start[j]; c < w->cand_start[j + 1]; c++)
+    total += cs_flight_dest_weight(w, w->cand_node[c], w->cand_km[c], t);
+  double u = cs_rng_uniform(&w->dest_rng[j]) * total;
+  for (int c = w->cand_start[j]; c < w->cand_start[j + 1]; c++) {
+    u -= cs_flight_dest_weight(w, w->cand_node[c], w->cand_km[c], t);
+    if (u < 0) {
+      *km = w->cand_km[c];
+      return w->cand_node[c];
+    }
+  }
+  *km = PV(w, P_PROVINCES_KM);
+  return -1;
+}
+
+int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  int j = ev->a;
+  double t = cs_engine_now(e);
+  w->flight_h[j] = 0;
+  double r = flight_rate(w, j, t);
+  if (cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j] >= r) /* thinned out */
+    return cs_flight_update_node(w, j);
+  int64_t size = (int64_t)group_size(w, j);
+  double km;
+  int k = choose_destination(w, j, t, &km);
+  w->residents[j] -= size;
+  w->origin_disp[j] += size;
+  w->in_transit += size;
+  cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = k, .c = (int32_t)size};
+  int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
+  if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
+  if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+  cs_event_rec rec = {t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size};
+  return cs__emit(w, &rec);
+}
+
+int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  int k = ev->b;
+  w->in_transit -= ev->c;
+  if (k >= 0) w->hosted[k] += ev->c;
+  else w->provinces += ev->c;
+  return CS_OK;
+}
+
+int cs_world_set_capacity(cs_world *w, int node, int64_t cap) {
+  if (node < 0 || node >= w->n) return cs_err(&w->ctx, CS_EINVAL, "set_capacity: unknown node");
+  if (cap < 0) return cs_err(&w->ctx, CS_EINVAL, "set_capacity: capacity must be >= 0, got %lld", (long long)cap);
+  w->site_cap[node] = cap;
+  return CS_OK;
+}

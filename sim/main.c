@@ -1,0 +1,42 @@
+/* main.c: the conflictsim command: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cs_common.h"
+
+static const char *USAGE =
+    "usage: conflictsim <command> [options]\n"
+    "\n"
+    "A discrete-event simulator of urban armed conflict: gangs, police and\n"
+    "civilian displacement across the neighbourhoods of a city.\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.lua   run one scenario and write an HDF5 file\n"
+    "                     (conflictsim run --help for its options)\n"
+    "\n"
+    "options:\n"
+    "  -h, --help         show this help\n"
+    "  --version          print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 internal error, 2 bad command line, 3 error in the\n"
+    "scenario or a parameter, 4 output error, 5 out of memory, 6 interrupted.\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(USAGE, stderr);
+    return EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(USAGE, stdout);
+    return EXIT_OK;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("conflictsim %s\n", cs_version());
+    return EXIT_OK;
+  }
+  if (strcmp(cmd, "run") == 0) return cli_run(argc - 1, argv + 1);
+  fprintf(stderr, "conflictsim: unknown command '%s'\n\n%s", cmd, USAGE);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,218 @@
+/* model_int.h: the conflict model's internal state, for sim/ only.
+**
+** A cs_world is structure-of-arrays over nodes, (gang, node) pairs, gangs and
+** units. Each process (attack.c, engagement.c, takeover.c, flight.c,
+** security.c, sample.c) owns its events and its streams; run.c wires them to
+** the engine. Invariants between events:
+** - own_cnt[g * n + j] is the number of neighbours of node j that gang g holds;
+**   pair (g, j) is on g's frontier iff owner[j] != gang g and own_cnt > 0.
+** - every attack clock's rate equals attack_rate(g, j) for the current state
+**   (processes call the update functions after every change they make).
+** - people: sum(residents) + sum(hosted) + in_transit + provinces +
+**   civ_dead_total == pop0 (exact, integers).
+** - gang g: members + jailed + dead == members0 + jailed0 + freed_outside(0)
+**   + recruits.
+** - officers: sum(unit officers) + officers_dead == officers0 + officers_added. */
+#ifndef CS_MODEL_INT_H
+#define CS_MODEL_INT_H
+
+#include "cs_engine.h"
+#include "cs_rng.h"
+#include "cs_world.h"
+
+/* ---- parameters: model ones have fixed indices ---- */
+enum {
+  P_LAMBDA0, P_GAMMA, P_ETA, P_PHI, P_ELL, P_M, P_F_URBAN,
+  P_LETH_GANG, P_LETH_POLICE, P_LETH_ARMY, P_LETH_INTL,
+  P_BETA, P_C_CIV, P_WS, P_WR, P_ZETA,
+  P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT,
+  P_WALK, P_S_W, P_S_D, P_P_D, P_SCORE_SAFE, P_SCORE_CONFLICT,
+  P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_UNIT_SPEED,
+  P_RECALL_MIN, P_RECALL_MAX,
+  P_MODEL_COUNT
+};
+
+typedef struct cs_param {
+  char *name, *doc, *str;
+  const char *units;
+  cs_param_type type;
+  double num, min, max;
+  int is_model;
+} cs_param;
+
+/* Fill w->params[0 .. P_MODEL_COUNT) with the defaults (params.c). */
+int cs_params_init(cs_world *w);
+
+/* Stream purposes (entity kinds are in cs_rng.h). */
+enum { PU_ATTACK = 1, PU_FLIGHT = 2, PU_DEST = 3, PU_ENGAGE = 4, PU_UNIT = 5 };
+
+/* Event kinds on the engine, and their priority classes among equal times. */
+enum { EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_KINDS };
+enum { PRIO_ARRIVAL = 0, PRIO_PROCESS = 1, PRIO_SCRIPT = 2, PRIO_SAMPLE = 3 };
+
+#define LOC_TRANSIT (-2) /* a unit on the road */
+
+/* A unit-rate Poisson clock of the modified next reaction method (Anderson
+** 2007): the process fires when its integrated rate T reaches P. A rate change
+** rescales the remaining internal time instead of drawing anew, so a change
+** elsewhere never consumes this process's random numbers. */
+typedef struct cs_clock {
+  double T, P;     /* internal time so far, internal time of the next firing */
+  double rate, t0; /* current rate, and when T was last brought up to date */
+  cs_handle h;     /* pending engine event, 0 if none */
+} cs_clock;
+
+typedef struct cs_unit_s {
+  char *id;
+  int kind, posture;
+  int64_t officers;
+  double lethality;
+  int loc;         /* node, CS_NODE_NONE (protection duty) or LOC_TRANSIT */
+  int dest;        /* destination while in transit */
+  cs_pcg32 rng;    /* (unit, PU_UNIT) */
+} cs_unit_s;
+
+typedef struct cs_gang_s {
+  char *id, *name;
+  int64_t members, jailed, dead, recruits, members0, jailed0;
+  double q, a;
+  int base, coalition, held;
+  double *dist; /* [n_nodes] road distance from the base, km */
+} cs_gang_s;
+
+typedef struct cs_coalition_s {
+  char *id;
+  double chi;
+} cs_coalition_s;
+
+struct cs_world {
+  cs_ctx ctx;
+  char *name;
+  double days, sample_every;
+  int finalized, ran, running;
+
+  /* parameters: model ones first, then the scenario's */
+  cs_param *params;
+  int n_params, cap_params;
+
+  /* nodes (structure of arrays, length n, capacity cap) */
+  int n, cap;
+  char **node_id, **node_name, **node_commune;
+  double *x, *y, *value, *fort, *media;
+  int64_t *site_cap, *residents, *residents0, *hosted, *origin_disp, *civ_dead, *deaths;
+  int *owner;
+  double *intensity, *intensity_t; /* I at time intensity_t; decays with tau_I */
+  double *t_takeover;              /* last takeover time, -inf if none */
+  /* roads as declared, then as CSR adjacency */
+  int n_roads, cap_roads;
+  int *road_a, *road_b;
+  double *road_km;
+  int *adj_start, *adj_node;
+  double *adj_km;
+  /* flight destinations: CSR lists of (node, distance) per origin */
+  int *cand_start, *cand_node;
+  double *cand_km;
+
+  /* gangs, coalitions, units */
+  int n_gangs, cap_gangs;
+  cs_gang_s *gangs;
+  int n_coal, cap_coal;
+  cs_coalition_s *coal;
+  int n_units, cap_units;
+  cs_unit_s *units;
+
+  /* run state */
+  cs_engine *eng;
+  const cs_sink *sink;
+  cs_hooks hooks;
+  uint64_t seed, replicate;
+  int *own_cnt;        /* [n_gangs * n] */
+  cs_clock *atk;       /* [n_gangs * n] attack clocks */
+  cs_pcg32 *atk_rng;   /* [n_gangs * n] (pair, PU_ATTACK) */
+  cs_pcg32 *flight_rng, *dest_rng, *engage_rng; /* [n] */
+  cs_handle *flight_h; /* [n] pending flight candidate */
+  double *flight_bound;/* [n] the thinning bound it was drawn with */
+  int64_t pop0, in_transit, provinces, civ_dead_total;
+  int64_t officers0, officers_added, officers_dead;
+  int n_samples;
+  /* timers set before the run starts */
+  int n_pending, cap_pending;
+  double *pending_t;
+  int *pending_id;
+  /* scratch for samples */
+  void *sample_buf;
+};
+
+/* ---- shared helpers (world.c) ---- */
+int cs__grow(void **p, int *cap, int need, size_t elem);
+char *cs__strdup(const char *s);
+/* Dijkstra from src over the road graph into dist[n] (km; INFINITY if none). */
+int cs__dijkstra(cs_world *w, int src, double *dist);
+/* Current violence intensity at node j (decayed to now). */
+double cs__intensity(const cs_world *w, int j, double t);
+void cs__intensity_add(cs_world *w, int j, double t, double amount);
+/* Record an event: to the sink and then the script's hooks. */
+int cs__emit(cs_world *w, const cs_event_rec *e);
+double cs__now(const cs_world *w);
+#define PV(w, i) ((w)->params[(i)].num)
+/* Called after a parameter changed during the run: recompute every rate. */
+int cs__on_param_change(cs_world *w);
+
+/* ---- attack.c ---- */
+int cs_attack_start(cs_world *w);
+double cs_attack_rate(const cs_world *w, int g, int j);
+/* Bring pair (g, j)'s clock up to date with its current rate. */
+int cs_attack_update_pair(cs_world *w, int g, int j);
+/* All pairs whose rate depends on node j (its defence or ownership). */
+int cs_attack_update_node(cs_world *w, int j);
+/* All pairs whose rate depends on gang g's strength. */
+int cs_attack_update_gang(cs_world *w, int g);
+int cs_attack_update_all(cs_world *w);
+int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud);
+/* Resolve an attack of g on j now (spontaneous or scripted). */
+int cs_attack_resolve(cs_world *w, int g, int j);
+
+/* ---- engagement.c ---- */
+typedef struct cs_engagement {
+  double A0, D0;       /* committed attackers, defenders (fighters) */
+  double aA, aD;       /* per-fighter lethality (defender's includes F) */
+  double Sa, Sd, p;    /* strengths and the attacker's win probability */
+  int attacker_won;
+  int64_t att_deaths, def_deaths, civ_deaths;
+} cs_engagement;
+/* Strengths of gang g against node j in the current state. */
+void cs_engagement_forces(const cs_world *w, int g, int j, cs_engagement *out);
+/* Fast contest-success mode: the outcome from p, expected square-law losses. */
+void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64_t residents);
+
+/* ---- takeover.c ---- */
+/* Node j passes to party `to`; keeps own_cnt, held counts and rates right. */
+int cs_takeover(cs_world *w, int j, int to);
+/* Set owner at declaration/finalize time (no rate updates). */
+void cs_takeover_count(cs_world *w, int j, int party, int delta);
+
+/* ---- flight.c ---- */
+int cs_flight_build(cs_world *w);                 /* candidate lists (finalize) */
+int cs_flight_start(cs_world *w);
+int cs_flight_update_node(cs_world *w, int j);    /* after a change at j */
+double cs_flight_hazard(const cs_world *w, int j, double t);
+int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud);
+int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
+/* Weight of destination k (-1 = PROVINCES) at distance km from now. */
+double cs_flight_dest_weight(const cs_world *w, int k, double km, double t);
+
+/* ---- security.c ---- */
+int64_t cs_security_officers_at(const cs_world *w, int j);
+double cs_security_strength_at(const cs_world *w, int j); /* sum officers * lethality */
+double cs_security_default_lethality(const cs_world *w, int kind);
+/* Apply n officer deaths at node j, spread over its units (largest remainder). */
+void cs_security_casualties(cs_world *w, int j, int64_t n);
+/* Units at j fall back to the nearest node held by the STATE. */
+int cs_security_fall_back(cs_world *w, int j);
+int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
+int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
+
+/* ---- sample.c ---- */
+int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud);
+
+#endif

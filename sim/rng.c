@@ -1,0 +1,112 @@
+/* rng.c: PCG32 (XSH-RR, 64-bit state, 32-bit output) from O'Neill's
+** specification, SplitMix64, the distributions the model needs, and stream
+** derivation. All arithmetic is on unsigned 64-bit integers (wrapping is
+** defined) and the distributions use only +, *, log, sqrt, cos: results are
+** the same on every IEEE-754 machine built without FMA contraction. */
+#include "cs_rng.h"
+
+#include <math.h>
+
+#define PCG_MULT 6364136223846793005ULL
+
+uint32_t cs_pcg32_next(cs_pcg32 *r) {
+  uint64_t old = r->state;
+  r->state = old * PCG_MULT + r->inc;
+  uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+  uint32_t rot = (uint32_t)(old >> 59u);
+  return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
+void cs_pcg32_seed(cs_pcg32 *r, uint64_t initstate, uint64_t initseq) {
+  r->state = 0u;
+  r->inc = (initseq << 1u) | 1u;
+  cs_pcg32_next(r);
+  r->state += initstate;
+  cs_pcg32_next(r);
+}
+
+/* Brown, "Random number generation with arbitrary strides" (1994): the
+** composition of delta LCG steps is itself an LCG step, built by squaring. */
+void cs_pcg32_advance(cs_pcg32 *r, uint64_t delta) {
+  uint64_t cur_mult = PCG_MULT, cur_plus = r->inc;
+  uint64_t acc_mult = 1u, acc_plus = 0u;
+  while (delta > 0) {
+    if (delta & 1u) {
+      acc_mult *= cur_mult;
+      acc_plus = acc_plus * cur_mult + cur_plus;
+    }
+    cur_plus = (cur_mult + 1u) * cur_plus;
+    cur_mult *= cur_mult;
+    delta >>= 1u;
+  }
+  r->state = acc_mult * r->state + acc_plus;
+}
+
+uint32_t cs_pcg32_bounded(cs_pcg32 *r, uint32_t bound) {
+  /* Reject the low (2^32 mod bound) outputs so every residue is equally
+  ** likely; at most half the draws are rejected, on average far fewer. */
+  uint32_t threshold = (uint32_t)(-bound) % bound;
+  for (;;) {
+    uint32_t x = cs_pcg32_next(r);
+    if (x >= threshold) return x % bound;
+  }
+}
+
+uint64_t cs_splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+double cs_rng_uniform(cs_pcg32 *r) {
+  uint64_t hi = cs_pcg32_next(r) >> 5, lo = cs_pcg32_next(r) >> 6; /* 27 + 26 bits */
+  return (double)(hi * 67108864u + lo) * (1.0 / 9007199254740992.0);
+}
+
+double cs_rng_uniform_pos(cs_pcg32 *r) { return 1.0 - cs_rng_uniform(r); }
+
+double cs_rng_exp(cs_pcg32 *r, double rate) { return -log(cs_rng_uniform_pos(r)) / rate; }
+
+double cs_rng_normal(cs_pcg32 *r) {
+  double u1 = cs_rng_uniform_pos(r), u2 = cs_rng_uniform(r);
+  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+double cs_rng_gamma_int(cs_pcg32 *r, int k, double scale) {
+  double s = 0.0;
+  for (int i = 0; i < k; i++) s += -log(cs_rng_uniform_pos(r));
+  return s * scale;
+}
+
+int cs_rng_bernoulli(cs_pcg32 *r, double p) {
+  if (!(p > 0.0)) return 0;
+  if (p >= 1.0) return 1;
+  return cs_rng_uniform(r) < p;
+}
+
+int64_t cs_rng_round(cs_pcg32 *r, double x) {
+  if (!(x > 0.0)) return 0;
+  double f = floor(x);
+  return (int64_t)f + cs_rng_bernoulli(r, x - f);
+}
+
+/* The SplitMix64 finaliser as a stateless mixer. */
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void cs_stream_init(cs_pcg32 *r, uint64_t master_seed, uint64_t replicate,
+                    uint32_t entity_kind, uint64_t entity_id, uint32_t purpose) {
+  /* Absorb each field through the mixer with a distinct constant per
+  ** position, so (a, b) and (b, a) give different streams. */
+  uint64_t s = mix64(master_seed ^ 0x6a09e667f3bcc909ULL);
+  s = mix64(s ^ mix64(replicate + 0xbb67ae8584caa73bULL));
+  s = mix64(s ^ mix64((((uint64_t)entity_kind << 32) | purpose) + 0x3c6ef372fe94f82bULL));
+  s = mix64(s ^ mix64(entity_id + 0xa54ff53a5f1d36f1ULL));
+  uint64_t state = cs_splitmix64(&s);
+  uint64_t seq = cs_splitmix64(&s);
+  cs_pcg32_seed(r, state, seq);
+}

@@ -1,0 +1,108 @@
+/* run.c: one run of the model on the engine. Creates the engine, registers
+** each process's handler, derives every stream from (seed, replicate),
+** starts the processes, and runs to the horizon.
+**
+** Order among events at the same time (priority classes, then the order of
+** scheduling): arrivals, model processes, script timers, samples. So a
+** sample at t sees everything that happened at t, including a scripted
+** intervention due at t. */
+#include "model_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static int on_timer(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  return w->hooks.timer ? w->hooks.timer(w->hooks.ud, w, ev->a) : CS_OK;
+}
+
+int cs_world_timer(cs_world *w, double t, int id) {
+  if (!isfinite(t) || t < cs__now(w))
+    return cs_err(&w->ctx, CS_EINVAL, "a timer must be set at a finite time not before now (%g), got %g", cs__now(w), t);
+  if (w->running) {
+    cs_event ev = {.kind = EV_TIMER, .a = id};
+    int rc = cs_engine_schedule(w->eng, t, PRIO_SCRIPT, &ev, NULL);
+    return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  }
+  int c1 = w->cap_pending, c2 = w->cap_pending;
+  if (cs__grow((void **)&w->pending_t, &c1, w->n_pending + 1, sizeof(double)) ||
+      cs__grow((void **)&w->pending_id, &c2, w->n_pending + 1, sizeof(int)))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  w->cap_pending = c1;
+  w->pending_t[w->n_pending] = t;
+  w->pending_id[w->n_pending++] = id;
+  return CS_OK;
+}
+
+int cs__on_param_change(cs_world *w) {
+  int rc = cs_attack_update_all(w);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
+  return rc;
+}
+
+static int alloc_run_state(cs_world *w) {
+  size_t np = (size_t)w->n_gangs * w->n + 1, n = (size_t)w->n;
+  w->atk = calloc(np, sizeof *w->atk);
+  w->atk_rng = calloc(np, sizeof *w->atk_rng);
+  w->flight_rng = calloc(n, sizeof *w->flight_rng);
+  w->dest_rng = calloc(n, sizeof *w->dest_rng);
+  w->engage_rng = calloc(n, sizeof *w->engage_rng);
+  w->flight_h = calloc(n, sizeof *w->flight_h);
+  w->flight_bound = calloc(n, sizeof *w->flight_bound);
+  if (!w->atk || !w->atk_rng || !w->flight_rng || !w->dest_rng || !w->engage_rng || !w->flight_h || !w->flight_bound)
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  return CS_OK;
+}
+
+static int start(cs_world *w) {
+  static const struct { int kind; cs_handler fn; } H[] = {
+    {EV_ATTACK, cs_attack_on_event},       {EV_FLIGHT, cs_flight_on_event},
+    {EV_PEOPLE_ARRIVE, cs_flight_on_arrive}, {EV_UNIT_ARRIVE, cs_security_on_arrive},
+    {EV_TIMER, on_timer},                  {EV_SAMPLE, cs_sample_on_event},
+  };
+  int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
+  if (rc != CS_OK) return rc;
+  for (size_t i = 0; i < sizeof H / sizeof H[0]; i++)
+    if ((rc = cs_engine_on(w->eng, (uint32_t)H[i].kind, H[i].fn, w)) != CS_OK) return rc;
+  if ((rc = alloc_run_state(w)) != CS_OK) return rc;
+  for (int j = 0; j < w->n; j++)
+    cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
+  for (int u = 0; u < w->n_units; u++)
+    cs_stream_init(&w->units[u].rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_UNIT);
+  cs_event s0 = {.kind = EV_SAMPLE, .a = 0};
+  if ((rc = cs_engine_schedule(w->eng, 0.0, PRIO_SAMPLE, &s0, NULL)) != CS_OK) return rc;
+  w->running = 1;
+  for (int i = 0; i < w->n_pending; i++)
+    if ((rc = cs_world_timer(w, w->pending_t[i], w->pending_id[i])) != CS_OK) return rc;
+  if ((rc = cs_attack_start(w)) != CS_OK) return rc;
+  return cs_flight_start(w);
+}
+
+int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *sink) {
+  if (!w->finalized) return cs_err(&w->ctx, CS_EINVAL, "the world must be finalized before it runs");
+  if (w->ran) return cs_err(&w->ctx, CS_EINVAL, "a world runs once; build a new one for another run");
+  w->ran = 1;
+  w->seed = seed;
+  w->replicate = replicate;
+  w->sink = sink;
+  int rc = CS_OK;
+  if (sink && sink->begin && (rc = sink->begin(sink->ud, w)) != CS_OK) {
+    if (sink->end) sink->end(sink->ud, rc);
+    return rc;
+  }
+  rc = start(w);
+  if (rc == CS_OK) rc = cs_engine_run(w->eng, w->days);
+  if (rc == CS_ESTOP) cs_err(&w->ctx, rc, "the run was stopped at day %g", cs__now(w));
+  w->running = 0;
+  if (sink && sink->end) {
+    int rc2 = sink->end(sink->ud, rc);
+    if (rc == CS_OK) rc = rc2;
+  }
+  return rc;
+}
+
+void cs_world_stop(cs_world *w) {
+  if (w->eng) cs_engine_stop(w->eng);
+}
+
+uint64_t cs_world_events_processed(const cs_world *w) { return w->eng ? cs_engine_events(w->eng) : 0; }

@@ -1,0 +1,225 @@
+/* security.c: security units: where they are, their strength, casualties,
+** falling back after a lost node, moves, the recall of officers from the
+** elite protection pool, arriving forces, and the prison break.
+**
+** A unit is at a node (loc >= 0), on protection duty off the map
+** (CS_NODE_NONE), or on the road (LOC_TRANSIT, arriving at dest). Officers
+** are conserved: sum of unit officers + officers_dead == officers0 +
+** officers_added. Each unit draws from its own stream (unit, PU_UNIT). */
+#include "model_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t cs_security_officers_at(const cs_world *w, int j) {
+  int64_t n = 0;
+  for (int u = 0; u < w->n_units; u++)
+    if (w->units[u].loc == j) n += w->units[u].officers;
+  return n;
+}
+
+double cs_security_strength_at(const cs_world *w, int j) {
+  double s = 0;
+  for (int u = 0; u < w->n_units; u++)
+    if (w->units[u].loc == j) s += (double)w->units[u].officers * w->units[u].lethality;
+  return s;
+}
+
+double cs_security_default_lethality(const cs_world *w, int kind) {
+  switch (kind) {
+  case CS_UNIT_ARMY: return PV(w, P_LETH_ARMY);
+  case CS_UNIT_INTERNATIONAL: return PV(w, P_LETH_INTL);
+  default: return PV(w, P_LETH_POLICE);
+  }
+}
+
+int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
+  if (!d->id || !*d->id) return cs_err(&w->ctx, CS_EINVAL, "a unit needs a non-empty id");
+  if (cs_world_find_unit(w, d->id) >= 0) return cs_err(&w->ctx, CS_EINVAL, "duplicate unit id '%s'", d->id);
+  if (d->kind < 0 || d->kind >= CS_UNIT_KINDS) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': unknown kind", d->id);
+  if (d->posture < 0 || d->posture >= CS_POSTURES) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': unknown posture", d->id);
+  if (d->officers < 0 || d->officers > INT64_MAX / 4) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': officers must be >= 0", d->id);
+  if (!isfinite(d->lethality) || d->lethality > 1e6) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': lethality must be finite", d->id);
+  if (d->at != CS_NODE_NONE && (d->at < 0 || d->at >= w->n)) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': unknown node", d->id);
+  if (cs__grow((void **)&w->units, &w->cap_units, w->n_units + 1, sizeof *w->units))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding unit '%s'", d->id);
+  cs_unit_s *u = &w->units[w->n_units];
+  memset(u, 0, sizeof *u);
+  if (!(u->id = cs__strdup(d->id))) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  u->kind = d->kind;
+  u->posture = d->posture;
+  u->officers = d->officers;
+  u->lethality = d->lethality >= 0 ? d->lethality : (w->finalized ? cs_security_default_lethality(w, d->kind) : -1);
+  u->loc = d->at;
+  u->dest = -1;
+  cs_stream_init(&u->rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)w->n_units, PU_UNIT);
+  if (w->running) w->officers_added += d->officers;
+  else w->officers0 += d->officers;
+  if (idx) *idx = w->n_units;
+  w->n_units++;
+  return CS_OK;
+}
+
+void cs_security_casualties(cs_world *w, int j, int64_t n) {
+  int64_t total = cs_security_officers_at(w, j);
+  if (n > total) n = total;
+  if (n <= 0) return;
+  /* Largest remainder over units by index: deterministic and exact. */
+  int64_t given = 0;
+  for (int u = 0; u < w->n_units; u++)
+    if (w->units[u].loc == j) {
+      int64_t k = (int64_t)((double)n * (double)w->units[u].officers / (double)total);
+      if (k > w->units[u].officers) k = w->units[u].officers;
+      w->units[u].officers -= k;
+      given += k;
+    }
+  for (int u = 0; given < n && u < w->n_units; u++)
+    if (w->units[u].loc == j && w->units[u].officers > 0) {
+      w->units[u].officers--;
+      given++;
+    }
+  w->officers_dead += given;
+}
+
+/* Put unit u on the road to node `to`; it arrives after distance / speed. */
+static int start_travel(cs_world *w, int u, int to, double km) {
+  cs_unit_s *un = &w->units[u];
+  int from = un->loc;
+  un->loc = LOC_TRANSIT;
+  un->dest = to;
+  cs_event ev = {.kind = EV_UNIT_ARRIVE, .a = u, .b = to};
+  int rc = cs_engine_schedule(w->eng, cs__now(w) + km / PV(w, P_UNIT_SPEED), PRIO_ARRIVAL, &ev, NULL);
+  if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  if (from >= 0 && (rc = cs_attack_update_node(w, from)) != CS_OK) return rc;
+  cs_event_rec rec = {cs__now(w), CS_EK_MOVE, to, u, CS_PARTY_NONE, 0, 0};
+  return cs__emit(w, &rec);
+}
+
+int cs_security_fall_back(cs_world *w, int j) {
+  int any = 0;
+  for (int u = 0; u < w->n_units && !any; u++) any = w->units[u].loc == j;
+  if (!any) return CS_OK;
+  double *dist = malloc((size_t)w->n * sizeof *dist);
+  if (!dist) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  int rc = cs__dijkstra(w, j, dist), best = -1;
+  for (int k = 0; rc == CS_OK && k < w->n; k++)
+    if (k != j && w->owner[k] == CS_PARTY_STATE && (best < 0 || dist[k] < dist[best])) best = k;
+  double km = best >= 0 ? dist[best] : 0;
+  free(dist);
+  if (rc != CS_OK || best < 0) return rc; /* nowhere to go: they hold on */
+  for (int u = 0; u < w->n_units; u++)
+    if (w->units[u].loc == j && (rc = start_travel(w, u, best, km)) != CS_OK) return rc;
+  return CS_OK;
+}
+
+int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  cs_unit_s *un = &w->units[ev->a];
+  un->loc = ev->b;
+  un->dest = -1;
+  int rc = cs_attack_update_node(w, ev->b);
+  if (rc != CS_OK || ev->c == 0) return rc;
+  /* c != 0: the end of a recall, reported as a force arriving. */
+  cs_event_rec rec = {cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers};
+  return cs__emit(w, &rec);
+}
+
+#define RUN_CHECK(w, what)                                                                 \
+  do {                                                                                     \
+    if (!(w)->running)                                                                     \
+      return cs_err(&(w)->ctx, CS_EINVAL, "%s acts during the run: call it from at/every/on/when", what); \
+  } while (0)
+
+int cs_world_move_unit(cs_world *w, int u, int node) {
+  RUN_CHECK(w, "move");
+  if (u < 0 || u >= w->n_units) return cs_err(&w->ctx, CS_EINVAL, "move: unknown unit");
+  if (node < 0 || node >= w->n) return cs_err(&w->ctx, CS_EINVAL, "move: unknown node");
+  cs_unit_s *un = &w->units[u];
+  if (un->loc == CS_NODE_NONE)
+    return cs_err(&w->ctx, CS_EINVAL, "move: unit '%s' is on protection duty: use recall", un->id);
+  if (un->loc == LOC_TRANSIT)
+    return cs_err(&w->ctx, CS_EINVAL, "move: unit '%s' is on the road; move it when it arrives", un->id);
+  if (un->loc == node) return CS_OK;
+  double *dist = malloc((size_t)w->n * sizeof *dist);
+  if (!dist) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  int rc = cs__dijkstra(w, un->loc, dist);
+  double km = dist[node];
+  free(dist);
+  return rc != CS_OK ? rc : start_travel(w, u, node, km);
+}
+
+int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
+  RUN_CHECK(w, "recall");
+  if (from < 0 || from >= w->n_units) return cs_err(&w->ctx, CS_EINVAL, "recall: unknown unit");
+  if (to < 0 || to >= w->n) return cs_err(&w->ctx, CS_EINVAL, "recall: unknown node");
+  cs_unit_s *src = &w->units[from];
+  if (src->kind != CS_UNIT_PROTECTION || src->loc != CS_NODE_NONE)
+    return cs_err(&w->ctx, CS_EINVAL, "recall: unit '%s' is not a protection unit on duty", src->id);
+  if (n < 0 || n > src->officers)
+    return cs_err(&w->ctx, CS_EINVAL, "recall: %lld officers asked of unit '%s', which has %lld", (long long)n,
+                  src->id, (long long)src->officers);
+  if (n == 0) return CS_OK; /* a recall of nothing changes nothing (and draws nothing) */
+  double lo = PV(w, P_RECALL_MIN), hi = PV(w, P_RECALL_MAX);
+  double delay = lo + (hi - lo) * cs_rng_uniform(&src->rng);
+  char id[256];
+  int k = 1;
+  do snprintf(id, sizeof id, "%.200s.recall%d", src->id, k++);
+  while (cs_world_find_unit(w, id) >= 0);
+  cs_unit_decl d = {id, CS_UNIT_POLICE, n, src->lethality, CS_POSTURE_GARRISON, CS_NODE_NONE};
+  int idx, rc;
+  /* Moved officers are not new: keep officers_added unchanged. */
+  int64_t added = w->officers_added;
+  if ((rc = cs_security_add_unit(w, &d, &idx)) != CS_OK) return rc;
+  w->officers_added = added;
+  src = &w->units[from]; /* the array may have moved */
+  src->officers -= n;
+  w->units[idx].loc = LOC_TRANSIT;
+  w->units[idx].dest = to;
+  cs_event ev = {.kind = EV_UNIT_ARRIVE, .a = idx, .b = to, .c = 1};
+  if ((rc = cs_engine_schedule(w->eng, cs__now(w) + delay, PRIO_ARRIVAL, &ev, NULL)) != CS_OK)
+    return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  if (new_unit) *new_unit = idx;
+  cs_event_rec rec = {cs__now(w), CS_EK_RECALL, to, from, CS_PARTY_NONE, 0, n};
+  return cs__emit(w, &rec);
+}
+
+int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
+  RUN_CHECK(w, "add_force");
+  if (d->at < 0 || d->at >= w->n) return cs_err(&w->ctx, CS_EINVAL, "add_force: a force must arrive at a node");
+  int i, rc = cs_security_add_unit(w, d, &i);
+  if (rc != CS_OK) return rc;
+  if ((rc = cs_attack_update_node(w, d->at)) != CS_OK) return rc;
+  if (idx) *idx = i;
+  cs_event_rec rec = {cs__now(w), CS_EK_FORCE, d->at, i, CS_PARTY_NONE, 0, d->officers};
+  return cs__emit(w, &rec);
+}
+
+int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
+  RUN_CHECK(w, "prison_break");
+  if (n < 0) return cs_err(&w->ctx, CS_EINVAL, "prison_break: the number freed must be >= 0");
+  int64_t jailed = 0;
+  for (int g = 0; g < w->n_gangs; g++) jailed += w->gangs[g].jailed;
+  if (n > jailed) n = jailed;
+  int64_t given = 0;
+  for (int g = 0; g < w->n_gangs && n > 0; g++) {
+    int64_t k = (int64_t)((double)n * (double)w->gangs[g].jailed / (double)jailed);
+    if (k > w->gangs[g].jailed) k = w->gangs[g].jailed;
+    w->gangs[g].jailed -= k;
+    w->gangs[g].members += k;
+    given += k;
+  }
+  for (int g = 0; given < n && g < w->n_gangs; g++)
+    if (w->gangs[g].jailed > 0) {
+      w->gangs[g].jailed--;
+      w->gangs[g].members++;
+      given++;
+    }
+  if (freed) *freed = given;
+  int rc;
+  for (int g = 0; g < w->n_gangs; g++)
+    if ((rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
+  cs_event_rec rec = {cs__now(w), CS_EK_PRISON_BREAK, -1, CS_PARTY_NONE, CS_PARTY_NONE, 0, given};
+  return cs__emit(w, &rec);
+}

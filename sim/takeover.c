@@ -1,0 +1,31 @@
+/* takeover.c: a node changes hands. Keeps the frontier counts (own_cnt) and
+** the gangs' held counts right, starts the flight pulse (h_T for tau_T days),
+** sends the units at the node back to the nearest STATE node, and updates the
+** attack rates the change touches: every gang's pair at the node, and the
+** old and new owners' pairs at its neighbours. */
+#include "model_int.h"
+
+void cs_takeover_count(cs_world *w, int j, int party, int delta) {
+  if (!CS_PARTY_IS_GANG(party)) return;
+  int g = CS_PARTY_GANG_INDEX(party);
+  w->gangs[g].held += delta;
+  int *cnt = &w->own_cnt[(size_t)g * w->n];
+  for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++) cnt[w->adj_node[k]] += delta;
+}
+
+int cs_takeover(cs_world *w, int j, int to) {
+  int from = w->owner[j], rc;
+  if (from == to) return CS_OK;
+  cs_takeover_count(w, j, from, -1);
+  w->owner[j] = to;
+  cs_takeover_count(w, j, to, +1);
+  w->t_takeover[j] = cs__now(w);
+  if ((rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
+  if ((rc = cs_attack_update_node(w, j)) != CS_OK) return rc;
+  for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++) {
+    int nb = w->adj_node[k];
+    if (CS_PARTY_IS_GANG(from) && (rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(from), nb)) != CS_OK) return rc;
+    if (CS_PARTY_IS_GANG(to) && (rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(to), nb)) != CS_OK) return rc;
+  }
+  return cs_flight_update_node(w, j);
+}

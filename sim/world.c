@@ -1,0 +1,586 @@
+/* world.c: the world's declarations, validation, parameters and state
+** queries. The processes live in their own files; this one only holds the
+** data together and checks what a scenario declares. */
+#include "model_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers ---- */
+
+int cs__grow(void **p, int *cap, int need, size_t elem) {
+  if (need <= *cap) return CS_OK;
+  int c = *cap ? *cap : 8;
+  while (c < need) {
+    if (c > (1 << 28)) return CS_ENOMEM;
+    c *= 2;
+  }
+  void *q = realloc(*p, (size_t)c * elem);
+  if (!q) return CS_ENOMEM;
+  memset((char *)q + (size_t)*cap * elem, 0, (size_t)(c - *cap) * elem);
+  *p = q;
+  *cap = c;
+  return CS_OK;
+}
+
+char *cs__strdup(const char *s) {
+  if (!s) s = "";
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+static const char *UNIT_KINDS[CS_UNIT_KINDS] = {"police", "protection", "army", "international"};
+static const char *POSTURES[CS_POSTURES] = {"garrison", "patrol", "offensive", "guard"};
+static const char *EVENT_KINDS[CS_EK_COUNT] = {"engagement", "takeover", "flight", "move",
+                                               "recall", "force", "prison_break"};
+
+static int find_name(const char *const *names, int n, const char *s) {
+  for (int i = 0; s && i < n; i++)
+    if (strcmp(names[i], s) == 0) return i;
+  return -1;
+}
+const char *cs_unit_kind_name(int k) { return k >= 0 && k < CS_UNIT_KINDS ? UNIT_KINDS[k] : "?"; }
+int cs_unit_kind_find(const char *s) { return find_name(UNIT_KINDS, CS_UNIT_KINDS, s); }
+const char *cs_posture_name(int k) { return k >= 0 && k < CS_POSTURES ? POSTURES[k] : "?"; }
+int cs_posture_find(const char *s) { return find_name(POSTURES, CS_POSTURES, s); }
+const char *cs_event_kind_name(int k) { return k >= 0 && k < CS_EK_COUNT ? EVENT_KINDS[k] : "?"; }
+int cs_event_kind_find(const char *s) { return find_name(EVENT_KINDS, CS_EK_COUNT, s); }
+
+/* ---- life cycle ---- */
+
+int cs_world_new(cs_ctx *ctx, cs_world **out) {
+  cs_world *w = calloc(1, sizeof *w);
+  if (!w) return cs_err(ctx, CS_ENOMEM, "out of memory creating the world");
+  w->days = 30;
+  w->sample_every = 1;
+  w->name = cs__strdup("scenario");
+  int rc = w->name ? cs_params_init(w) : CS_ENOMEM;
+  if (rc != CS_OK) {
+    cs_err(ctx, rc, "out of memory creating the world");
+    cs_world_free(w);
+    return rc;
+  }
+  *out = w;
+  return CS_OK;
+}
+
+void cs_world_free(cs_world *w) {
+  if (!w) return;
+  for (int i = 0; i < w->n_params; i++) {
+    free(w->params[i].name);
+    free(w->params[i].doc);
+    free(w->params[i].str);
+  }
+  free(w->params);
+  for (int i = 0; i < w->n; i++) {
+    free(w->node_id[i]);
+    free(w->node_name[i]);
+    free(w->node_commune[i]);
+  }
+  void *node_arrays[] = {w->node_id, w->node_name, w->node_commune, w->x, w->y, w->value,
+                         w->fort, w->media, w->site_cap, w->residents, w->residents0,
+                         w->hosted, w->origin_disp, w->civ_dead, w->deaths, w->owner,
+                         w->intensity, w->intensity_t, w->t_takeover};
+  for (size_t i = 0; i < sizeof node_arrays / sizeof node_arrays[0]; i++) free(node_arrays[i]);
+  free(w->road_a);
+  free(w->road_b);
+  free(w->road_km);
+  free(w->adj_start);
+  free(w->adj_node);
+  free(w->adj_km);
+  free(w->cand_start);
+  free(w->cand_node);
+  free(w->cand_km);
+  for (int g = 0; g < w->n_gangs; g++) {
+    free(w->gangs[g].id);
+    free(w->gangs[g].name);
+    free(w->gangs[g].dist);
+  }
+  free(w->gangs);
+  for (int c = 0; c < w->n_coal; c++) free(w->coal[c].id);
+  free(w->coal);
+  for (int u = 0; u < w->n_units; u++) free(w->units[u].id);
+  free(w->units);
+  free(w->own_cnt);
+  free(w->atk);
+  free(w->atk_rng);
+  free(w->flight_rng);
+  free(w->dest_rng);
+  free(w->engage_rng);
+  free(w->flight_h);
+  free(w->flight_bound);
+  free(w->pending_t);
+  free(w->pending_id);
+  free(w->sample_buf);
+  cs_engine_free(w->eng);
+  free(w->name);
+  free(w);
+}
+
+cs_ctx *cs_world_ctx(cs_world *w) { return &w->ctx; }
+
+/* ---- declarations ---- */
+
+#define DECL_CHECK(w)                                                                     \
+  do {                                                                                    \
+    if ((w)->finalized)                                                                   \
+      return cs_err(&(w)->ctx, CS_EINVAL, "declarations are closed once the world is finalized"); \
+  } while (0)
+
+int cs_world_set_horizon(cs_world *w, double days, double sample_every) {
+  DECL_CHECK(w);
+  if (!(days > 0) || !isfinite(days) || days > 1e6)
+    return cs_err(&w->ctx, CS_EINVAL, "days must be a positive number of days (at most 1e6), got %g", days);
+  if (!(sample_every > 0) || !isfinite(sample_every) || days / sample_every > 1e7)
+    return cs_err(&w->ctx, CS_EINVAL, "sample_every must be positive and give at most 1e7 samples, got %g", sample_every);
+  w->days = days;
+  w->sample_every = sample_every;
+  return CS_OK;
+}
+
+int cs_world_set_name(cs_world *w, const char *name) {
+  char *d = cs__strdup(name);
+  if (!d) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  free(w->name);
+  w->name = d;
+  return CS_OK;
+}
+
+static int valid_id(const char *id) {
+  if (!id || !*id || strlen(id) > 200) return 0;
+  return 1;
+}
+
+static int grow_nodes(cs_world *w) {
+  if (w->n < w->cap) return CS_OK;
+  int c = w->cap ? w->cap * 2 : 16;
+  if (c > (1 << 24)) return CS_ENOMEM;
+#define G(field) do { void *p_ = realloc(w->field, (size_t)c * sizeof *w->field); if (!p_) return CS_ENOMEM; w->field = p_; } while (0)
+  G(node_id); G(node_name); G(node_commune); G(x); G(y); G(value); G(fort); G(media);
+  G(site_cap); G(residents); G(residents0); G(hosted); G(origin_disp); G(civ_dead);
+  G(deaths); G(owner); G(intensity); G(intensity_t); G(t_takeover);
+#undef G
+  w->cap = c;
+  return CS_OK;
+}
+
+int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
+  DECL_CHECK(w);
+  if (!valid_id(d->id)) return cs_err(&w->ctx, CS_EINVAL, "a node needs a non-empty id (at most 200 characters)");
+  if (cs_world_find_node(w, d->id) >= 0) return cs_err(&w->ctx, CS_EINVAL, "duplicate node id '%s'", d->id);
+  if (d->residents < 0) return cs_err(&w->ctx, CS_EINVAL, "node '%s': residents must be >= 0, got %lld", d->id, (long long)d->residents);
+  if (!(d->value >= 0 && d->value <= 1)) return cs_err(&w->ctx, CS_EINVAL, "node '%s': value must be in [0, 1], got %g", d->id, d->value);
+  if (!(d->fortification == 0 || (d->fortification >= 1 && d->fortification <= 100)))
+    return cs_err(&w->ctx, CS_EINVAL, "node '%s': fortification must be in [1, 100], got %g", d->id, d->fortification);
+  if (!(d->media >= 0 && d->media <= 1)) return cs_err(&w->ctx, CS_EINVAL, "node '%s': media must be in [0, 1], got %g", d->id, d->media);
+  if (d->site_capacity < 0) return cs_err(&w->ctx, CS_EINVAL, "node '%s': site_capacity must be >= 0", d->id);
+  if (!isfinite(d->x_km) || !isfinite(d->y_km)) return cs_err(&w->ctx, CS_EINVAL, "node '%s': position must be finite", d->id);
+  if (d->owner != CS_PARTY_STATE && d->owner != CS_PARTY_CONTESTED &&
+      !(CS_PARTY_IS_GANG(d->owner) && CS_PARTY_GANG_INDEX(d->owner) < w->n_gangs))
+    return cs_err(&w->ctx, CS_EINVAL, "node '%s': owner is not STATE, CONTESTED or a declared gang", d->id);
+  if (w->pop0 > INT64_MAX / 4 - d->residents) return cs_err(&w->ctx, CS_EINVAL, "node '%s': total population too large", d->id);
+  if (grow_nodes(w) != CS_OK) return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
+  int i = w->n;
+  w->node_id[i] = cs__strdup(d->id);
+  w->node_name[i] = cs__strdup(d->name ? d->name : d->id);
+  w->node_commune[i] = cs__strdup(d->commune);
+  if (!w->node_id[i] || !w->node_name[i] || !w->node_commune[i]) {
+    free(w->node_id[i]); free(w->node_name[i]); free(w->node_commune[i]);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
+  }
+  w->x[i] = d->x_km;
+  w->y[i] = d->y_km;
+  w->value[i] = d->value;
+  w->fort[i] = d->fortification;
+  w->media[i] = d->media;
+  w->site_cap[i] = d->site_capacity;
+  w->residents[i] = w->residents0[i] = d->residents;
+  w->hosted[i] = w->origin_disp[i] = w->civ_dead[i] = w->deaths[i] = 0;
+  w->owner[i] = d->owner;
+  w->intensity[i] = 0;
+  w->intensity_t[i] = 0;
+  w->t_takeover[i] = -INFINITY;
+  w->pop0 += d->residents;
+  w->n++;
+  if (idx) *idx = i;
+  return CS_OK;
+}
+
+int cs_world_add_road(cs_world *w, int a, int b, double km) {
+  DECL_CHECK(w);
+  if (a < 0 || a >= w->n || b < 0 || b >= w->n) return cs_err(&w->ctx, CS_EINVAL, "road: unknown node index");
+  if (a == b) return cs_err(&w->ctx, CS_EINVAL, "road from '%s' to itself", w->node_id[a]);
+  if (!(km > 0) || !isfinite(km) || km > 1e5)
+    return cs_err(&w->ctx, CS_EINVAL, "road '%s'-'%s': length must be a positive number of km, got %g",
+                  w->node_id[a], w->node_id[b], km);
+  for (int r = 0; r < w->n_roads; r++)
+    if ((w->road_a[r] == a && w->road_b[r] == b) || (w->road_a[r] == b && w->road_b[r] == a))
+      return cs_err(&w->ctx, CS_EINVAL, "duplicate road '%s'-'%s'", w->node_id[a], w->node_id[b]);
+  int c1 = w->cap_roads, c2 = w->cap_roads, c3 = w->cap_roads;
+  if (cs__grow((void **)&w->road_a, &c1, w->n_roads + 1, sizeof(int)) ||
+      cs__grow((void **)&w->road_b, &c2, w->n_roads + 1, sizeof(int)) ||
+      cs__grow((void **)&w->road_km, &c3, w->n_roads + 1, sizeof(double)))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding a road");
+  w->cap_roads = c1;
+  w->road_a[w->n_roads] = a;
+  w->road_b[w->n_roads] = b;
+  w->road_km[w->n_roads] = km;
+  w->n_roads++;
+  return CS_OK;
+}
+
+int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx) {
+  DECL_CHECK(w);
+  if (!valid_id(d->id)) return cs_err(&w->ctx, CS_EINVAL, "a gang needs a non-empty id");
+  if (cs_world_find_gang(w, d->id) >= 0) return cs_err(&w->ctx, CS_EINVAL, "duplicate gang id '%s'", d->id);
+  if (strcmp(d->id, "STATE") == 0 || strcmp(d->id, "CONTESTED") == 0)
+    return cs_err(&w->ctx, CS_EINVAL, "gang id '%s' is reserved", d->id);
+  if (d->members < 0 || d->jailed < 0) return cs_err(&w->ctx, CS_EINVAL, "gang '%s': members and jailed must be >= 0", d->id);
+  if (!isfinite(d->firepower) || !isfinite(d->aggression) || d->firepower > 1e6 || d->aggression > 1e6)
+    return cs_err(&w->ctx, CS_EINVAL, "gang '%s': firepower and aggression must be finite", d->id);
+  if (d->base < 0 || d->base >= w->n) return cs_err(&w->ctx, CS_EINVAL, "gang '%s': base is not a declared node", d->id);
+  if (cs__grow((void **)&w->gangs, &w->cap_gangs, w->n_gangs + 1, sizeof *w->gangs))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding gang '%s'", d->id);
+  cs_gang_s *g = &w->gangs[w->n_gangs];
+  memset(g, 0, sizeof *g);
+  g->id = cs__strdup(d->id);
+  g->name = cs__strdup(d->name ? d->name : d->id);
+  if (!g->id || !g->name) {
+    free(g->id); free(g->name);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding gang '%s'", d->id);
+  }
+  g->members = g->members0 = d->members;
+  g->jailed = g->jailed0 = d->jailed;
+  g->q = d->firepower;   /* < 0: default, resolved at finalize */
+  g->a = d->aggression;
+  g->base = d->base;
+  g->coalition = -1;
+  if (idx) *idx = w->n_gangs;
+  w->n_gangs++;
+  return CS_OK;
+}
+
+int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_gangs,
+                           double cohesion, int *idx) {
+  DECL_CHECK(w);
+  if (!valid_id(id)) return cs_err(&w->ctx, CS_EINVAL, "a coalition needs a non-empty id");
+  if (cs_world_find_coalition(w, id) >= 0) return cs_err(&w->ctx, CS_EINVAL, "duplicate coalition id '%s'", id);
+  if (!(cohesion >= 0 && cohesion <= 1)) return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': cohesion must be in [0, 1], got %g", id, cohesion);
+  for (int i = 0; i < n_gangs; i++) {
+    if (gangs[i] < 0 || gangs[i] >= w->n_gangs) return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': unknown gang", id);
+    if (w->gangs[gangs[i]].coalition >= 0)
+      return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': gang '%s' is already in coalition '%s'", id,
+                    w->gangs[gangs[i]].id, w->coal[w->gangs[gangs[i]].coalition].id);
+  }
+  if (cs__grow((void **)&w->coal, &w->cap_coal, w->n_coal + 1, sizeof *w->coal))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  w->coal[w->n_coal].id = cs__strdup(id);
+  if (!w->coal[w->n_coal].id) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  w->coal[w->n_coal].chi = cohesion;
+  for (int i = 0; i < n_gangs; i++) w->gangs[gangs[i]].coalition = w->n_coal;
+  if (idx) *idx = w->n_coal;
+  w->n_coal++;
+  return CS_OK;
+}
+
+int cs_world_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
+  DECL_CHECK(w);
+  return cs_security_add_unit(w, d, idx);
+}
+
+/* Connectivity by breadth-first search over the road list. */
+static int check_connected(cs_world *w) {
+  if (w->n == 1) return CS_OK;
+  int *seen = calloc((size_t)w->n, sizeof *seen), *stack = malloc((size_t)w->n * sizeof *stack);
+  if (!seen || !stack) {
+    free(seen); free(stack);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  }
+  int top = 0, count = 1;
+  seen[0] = 1;
+  stack[top++] = 0;
+  while (top > 0) {
+    int j = stack[--top];
+    for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++)
+      if (!seen[w->adj_node[k]]) {
+        seen[w->adj_node[k]] = 1;
+        count++;
+        stack[top++] = w->adj_node[k];
+      }
+  }
+  int rc = CS_OK;
+  if (count < w->n) {
+    int first = 0;
+    while (seen[first]) first++;
+    rc = cs_err(&w->ctx, CS_EINVAL,
+                "the road graph is not connected: %d of %d nodes cannot be reached from '%s' (for example '%s')",
+                w->n - count, w->n, w->node_id[0], w->node_id[first]);
+  }
+  free(seen);
+  free(stack);
+  return rc;
+}
+
+static int build_adjacency(cs_world *w) {
+  w->adj_start = calloc((size_t)w->n + 1, sizeof *w->adj_start);
+  w->adj_node = malloc((size_t)(2 * w->n_roads + 1) * sizeof *w->adj_node);
+  w->adj_km = malloc((size_t)(2 * w->n_roads + 1) * sizeof *w->adj_km);
+  int *fill = calloc((size_t)w->n, sizeof *fill);
+  if (!w->adj_start || !w->adj_node || !w->adj_km || !fill) {
+    free(fill);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory building the road graph");
+  }
+  for (int r = 0; r < w->n_roads; r++) {
+    w->adj_start[w->road_a[r] + 1]++;
+    w->adj_start[w->road_b[r] + 1]++;
+  }
+  for (int j = 0; j < w->n; j++) w->adj_start[j + 1] += w->adj_start[j];
+  /* Neighbours in road declaration order: deterministic. */
+  for (int r = 0; r < w->n_roads; r++) {
+    int a = w->road_a[r], b = w->road_b[r];
+    int ka = w->adj_start[a] + fill[a]++, kb = w->adj_start[b] + fill[b]++;
+    w->adj_node[ka] = b;
+    w->adj_km[ka] = w->road_km[r];
+    w->adj_node[kb] = a;
+    w->adj_km[kb] = w->road_km[r];
+  }
+  free(fill);
+  return CS_OK;
+}
+
+int cs_world_finalize(cs_world *w) {
+  DECL_CHECK(w);
+  if (w->n == 0) return cs_err(&w->ctx, CS_EINVAL, "the scenario declares no neighbourhoods");
+  int rc = build_adjacency(w);
+  if (rc != CS_OK) return rc;
+  if ((rc = check_connected(w)) != CS_OK) return rc;
+  for (int j = 0; j < w->n; j++)
+    if (w->fort[j] == 0) w->fort[j] = PV(w, P_F_URBAN);
+  for (int g = 0; g < w->n_gangs; g++) {
+    cs_gang_s *gg = &w->gangs[g];
+    if (gg->q < 0) gg->q = PV(w, P_LETH_GANG);
+    if (gg->a < 0) gg->a = 1.0;
+    gg->dist = malloc((size_t)w->n * sizeof *gg->dist);
+    if (!gg->dist) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+    if ((rc = cs__dijkstra(w, gg->base, gg->dist)) != CS_OK) return rc;
+  }
+  for (int u = 0; u < w->n_units; u++)
+    if (w->units[u].lethality < 0) w->units[u].lethality = cs_security_default_lethality(w, w->units[u].kind);
+  w->own_cnt = calloc((size_t)w->n_gangs * (size_t)w->n + 1, sizeof *w->own_cnt);
+  if (!w->own_cnt) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  for (int j = 0; j < w->n; j++) cs_takeover_count(w, j, w->owner[j], +1);
+  if ((rc = cs_flight_build(w)) != CS_OK) return rc;
+  w->n_samples = (int)floor(w->days / w->sample_every * (1 + 1e-12)) + 1;
+  w->finalized = 1;
+  return CS_OK;
+}
+
+/* ---- lookups ---- */
+
+int cs_world_find_node(const cs_world *w, const char *id) {
+  for (int i = 0; id && i < w->n; i++)
+    if (strcmp(w->node_id[i], id) == 0) return i;
+  return -1;
+}
+int cs_world_find_gang(const cs_world *w, const char *id) {
+  for (int i = 0; id && i < w->n_gangs; i++)
+    if (strcmp(w->gangs[i].id, id) == 0) return i;
+  return -1;
+}
+int cs_world_find_unit(const cs_world *w, const char *id) {
+  for (int i = 0; id && i < w->n_units; i++)
+    if (strcmp(w->units[i].id, id) == 0) return i;
+  return -1;
+}
+int cs_world_find_coalition(const cs_world *w, const char *id) {
+  for (int i = 0; id && i < w->n_coal; i++)
+    if (strcmp(w->coal[i].id, id) == 0) return i;
+  return -1;
+}
+int cs_world_find_party(const cs_world *w, const char *name) {
+  if (!name) return CS_PARTY_NONE;
+  if (strcmp(name, "STATE") == 0) return CS_PARTY_STATE;
+  if (strcmp(name, "CONTESTED") == 0) return CS_PARTY_CONTESTED;
+  int g = cs_world_find_gang(w, name);
+  return g >= 0 ? CS_PARTY_GANG(g) : CS_PARTY_NONE;
+}
+const char *cs_world_party_name(const cs_world *w, int p) {
+  if (p == CS_PARTY_STATE) return "STATE";
+  if (p == CS_PARTY_CONTESTED) return "CONTESTED";
+  if (CS_PARTY_IS_GANG(p) && CS_PARTY_GANG_INDEX(p) < w->n_gangs) return w->gangs[CS_PARTY_GANG_INDEX(p)].id;
+  return NULL;
+}
+int cs_world_n_nodes(const cs_world *w) { return w->n; }
+int cs_world_n_gangs(const cs_world *w) { return w->n_gangs; }
+int cs_world_n_units(const cs_world *w) { return w->n_units; }
+int cs_world_n_coalitions(const cs_world *w) { return w->n_coal; }
+const char *cs_world_name(const cs_world *w) { return w->name; }
+const char *cs_world_node_id(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->node_id[i] : NULL; }
+const char *cs_world_node_name(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->node_name[i] : NULL; }
+const char *cs_world_node_commune(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->node_commune[i] : NULL; }
+const char *cs_world_gang_id(const cs_world *w, int g) { return g >= 0 && g < w->n_gangs ? w->gangs[g].id : NULL; }
+const char *cs_world_gang_name(const cs_world *w, int g) { return g >= 0 && g < w->n_gangs ? w->gangs[g].name : NULL; }
+const char *cs_world_unit_id(const cs_world *w, int u) { return u >= 0 && u < w->n_units ? w->units[u].id : NULL; }
+double cs_world_days(const cs_world *w) { return w->days; }
+double cs_world_sample_every(const cs_world *w) { return w->sample_every; }
+int cs_world_n_samples(const cs_world *w) {
+  return w->finalized ? w->n_samples : (int)floor(w->days / w->sample_every * (1 + 1e-12)) + 1;
+}
+
+/* ---- parameters ---- */
+
+int cs_world_param_find(const cs_world *w, const char *name) {
+  for (int i = 0; name && i < w->n_params; i++)
+    if (strcmp(w->params[i].name, name) == 0) return i;
+  return -1;
+}
+int cs_world_param_count(const cs_world *w) { return w->n_params; }
+void cs_world_param_info(const cs_world *w, int i, cs_param_info *o) {
+  const cs_param *p = &w->params[i];
+  o->name = p->name;
+  o->doc = p->doc;
+  o->units = p->units ? p->units : "";
+  o->type = p->type;
+  o->num = p->num;
+  o->str = p->str;
+  o->min = p->min;
+  o->max = p->max;
+  o->is_model = p->is_model;
+}
+double cs_world_param(const cs_world *w, const char *name) {
+  int i = cs_world_param_find(w, name);
+  return i >= 0 && w->params[i].type != CS_PT_STRING ? w->params[i].num : NAN;
+}
+
+static const char *TYPE_NAMES[] = {"number", "integer", "boolean", "string"};
+
+int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, double num,
+                           const char *str, const char *doc) {
+  if (!name || !*name) return cs_err(&w->ctx, CS_EINVAL, "a parameter needs a name");
+  if (cs_world_param_find(w, name) >= 0)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is already declared%s", name,
+                  w->params[cs_world_param_find(w, name)].is_model ? " (it is a model parameter: set it with model{})" : "");
+  if (type != CS_PT_STRING && !isfinite(num)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': default must be finite", name);
+  if (cs__grow((void **)&w->params, &w->cap_params, w->n_params + 1, sizeof *w->params))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  cs_param *p = &w->params[w->n_params];
+  memset(p, 0, sizeof *p);
+  p->name = cs__strdup(name);
+  p->doc = cs__strdup(doc);
+  p->str = type == CS_PT_STRING ? cs__strdup(str) : NULL;
+  if (!p->name || !p->doc || (type == CS_PT_STRING && !p->str)) {
+    free(p->name); free(p->doc); free(p->str);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  }
+  p->units = "";
+  p->type = type;
+  p->num = type == CS_PT_STRING ? 0 : num;
+  p->min = -HUGE_VAL;
+  p->max = HUGE_VAL;
+  w->n_params++;
+  return CS_OK;
+}
+
+int cs_world_param_set(cs_world *w, const char *name, double v) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
+  cs_param *p = &w->params[i];
+  if (p->type == CS_PT_STRING) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a string", name);
+  if (!isfinite(v)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be finite, got %g", name, v);
+  if (p->type == CS_PT_INTEGER && (v != floor(v) || fabs(v) > 9007199254740992.0))
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be an integer, got %g", name, v);
+  if (p->type == CS_PT_BOOLEAN && v != 0 && v != 1)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be a boolean", name);
+  if (v < p->min || v > p->max)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be in [%g, %g], got %g", name, p->min, p->max, v);
+  if (i == P_RECALL_MIN && v > PV(w, P_RECALL_MAX))
+    return cs_err(&w->ctx, CS_EINVAL, "recall_delay_min must not exceed recall_delay_max");
+  if (i == P_RECALL_MAX && v < PV(w, P_RECALL_MIN))
+    return cs_err(&w->ctx, CS_EINVAL, "recall_delay_max must not be below recall_delay_min");
+  p->num = v;
+  if (w->running && p->is_model) return cs__on_param_change(w);
+  return CS_OK;
+}
+
+int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
+  if (w->params[i].type != CS_PT_STRING)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a %s, not a string", name, TYPE_NAMES[w->params[i].type]);
+  char *d = cs__strdup(v);
+  if (!d) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  free(w->params[i].str);
+  w->params[i].str = d;
+  return CS_OK;
+}
+
+int cs_world_param_set_text(cs_world *w, const char *name, const char *text) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
+  cs_param *p = &w->params[i];
+  if (p->type == CS_PT_STRING) return cs_world_param_set_str(w, name, text);
+  if (p->type == CS_PT_BOOLEAN) {
+    if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0) return cs_world_param_set(w, name, 1);
+    if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0) return cs_world_param_set(w, name, 0);
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a boolean: use true or false, got '%s'", name, text);
+  }
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end != '\0' || errno == ERANGE)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a %s, got '%s'", name, TYPE_NAMES[p->type], text);
+  return cs_world_param_set(w, name, v);
+}
+
+/* ---- state ---- */
+
+double cs__now(const cs_world *w) { return w->eng ? cs_engine_now(w->eng) : 0.0; }
+double cs_world_now(const cs_world *w) { return cs__now(w); }
+
+double cs__intensity(const cs_world *w, int j, double t) {
+  if (w->intensity[j] == 0) return 0;
+  return w->intensity[j] * exp(-(t - w->intensity_t[j]) / PV(w, P_TAU_I));
+}
+
+void cs__intensity_add(cs_world *w, int j, double t, double amount) {
+  w->intensity[j] = cs__intensity(w, j, t) + amount;
+  w->intensity_t[j] = t;
+}
+
+int cs__emit(cs_world *w, const cs_event_rec *e) {
+  int rc;
+  if (w->sink && w->sink->event && (rc = w->sink->event(w->sink->ud, e)) != CS_OK) return rc;
+  if (w->hooks.event && (rc = w->hooks.event(w->hooks.ud, w, e)) != CS_OK) return rc;
+  return CS_OK;
+}
+
+void cs_world_set_hooks(cs_world *w, const cs_hooks *h) {
+  if (h) w->hooks = *h;
+  else memset(&w->hooks, 0, sizeof w->hooks);
+}
+
+int cs_world_node_owner(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->owner[i] : CS_PARTY_NONE; }
+int64_t cs_world_node_residents(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->residents[i] : 0; }
+int64_t cs_world_node_displaced_hosted(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->hosted[i] : 0; }
+int64_t cs_world_node_displaced_origin(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->origin_disp[i] : 0; }
+int64_t cs_world_node_officers(const cs_world *w, int i) { return i >= 0 && i < w->n ? cs_security_officers_at(w, i) : 0; }
+int64_t cs_world_gang_members(const cs_world *w, int g) { return g >= 0 && g < w->n_gangs ? w->gangs[g].members : 0; }
+int cs_world_gang_nodes(const cs_world *w, int g) { return g >= 0 && g < w->n_gangs ? w->gangs[g].held : 0; }
+int64_t cs_world_unit_officers(const cs_world *w, int u) { return u >= 0 && u < w->n_units ? w->units[u].officers : 0; }
+int cs_world_unit_location(const cs_world *w, int u) {
+  return u >= 0 && u < w->n_units && w->units[u].loc >= 0 ? w->units[u].loc : -1;
+}
+
+double cs_world_gang_share(const cs_world *w, int by_population) {
+  double held = 0, all = 0;
+  for (int j = 0; j < w->n; j++) {
+    double wt = by_population ? (double)w->residents0[j] : 1.0;
+    all += wt;
+    if (CS_PARTY_IS_GANG(w->owner[j])) held += wt;
+  }
+  return all > 0 ? held / all : 0.0;
+}
