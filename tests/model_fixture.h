@@ -16,25 +16,25 @@ typedef struct rec_sink {
   void *user;
 } rec_sink;
 
-static void fnv(uint64_t *h, const void *p, size_t n) {
+static inline void fnv(uint64_t *h, const void *p, size_t n) {
   const unsigned char *c = p;
   for (size_t i = 0; i < n; i++) {
     *h ^= c[i];
     *h *= 1099511628211ULL;
   }
 }
-static int rs_begin(void *ud, const cs_world *w) {
+static inline int rs_begin(void *ud, const cs_world *w) {
   rec_sink *r = ud;
   r->hash = 1469598103934665603ULL;
   return CS_OK;
 }
-static int rs_sample(void *ud, const cs_sample *s) {
+static inline int rs_sample(void *ud, const cs_sample *s) {
   rec_sink *r = ud;
   r->n_samples++;
   fnv(&r->hash, &s->t, sizeof s->t);
   return r->on_sample ? r->on_sample(r, s) : CS_OK;
 }
-static int rs_event(void *ud, const cs_event_rec *e) {
+static inline int rs_event(void *ud, const cs_event_rec *e) {
   rec_sink *r = ud;
   if (e->kind >= 0 && e->kind < CS_EK_COUNT) r->n_events[e->kind]++;
   fnv(&r->hash, &e->t, sizeof e->t);
@@ -46,8 +46,8 @@ static int rs_event(void *ud, const cs_event_rec *e) {
   fnv(&r->hash, &e->displaced, sizeof e->displaced);
   return CS_OK;
 }
-static int rs_end(void *ud, int status) { return CS_OK; }
-static cs_sink rec_sink_of(rec_sink *r) {
+static inline int rs_end(void *ud, int status) { return CS_OK; }
+static inline cs_sink rec_sink_of(rec_sink *r) {
   memset(r->n_events, 0, sizeof r->n_events);
   r->n_samples = 0;
   cs_sink s = {r, rs_begin, rs_sample, rs_event, rs_end};
@@ -55,21 +55,21 @@ static cs_sink rec_sink_of(rec_sink *r) {
 }
 
 /* Index of a sampled variable by name, -1 if none. */
-static int var_index(const cs_sample *s, const char *name) {
+static inline int var_index(const cs_sample *s, const char *name) {
   for (int v = 0; v < s->n_vars; v++)
     if (strcmp(s->vars[v].name, name) == 0) return v;
   return -1;
 }
-static int64_t var_i(const cs_sample *s, const char *name, int k) {
+static inline int64_t var_i(const cs_sample *s, const char *name, int k) {
   int v = var_index(s, name);
   return v < 0 ? INT64_MIN : ((const int64_t *)s->data[v])[k];
 }
-static double var_d(const cs_sample *s, const char *name, int k) {
+static inline double var_d(const cs_sample *s, const char *name, int k) {
   int v = var_index(s, name);
   return v < 0 ? NAN : ((const double *)s->data[v])[k];
 }
 
-static cs_node_decl node_decl(const char *id, int64_t residents, double value, int owner) {
+static inline cs_node_decl node_decl(const char *id, int64_t residents, double value, int owner) {
   cs_node_decl d = {id, NULL, "", 0, 0, residents, value, 0, owner, 0, 0.5};
   return d;
 }

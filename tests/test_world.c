@@ -1,0 +1,135 @@
+/* test_world.c: declarations are validated with clear errors; parameters
+** are checked by name, type and range; queries answer what was declared. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "cs_world.h"
+#include "model_fixture.h"
+
+static cs_world *fresh(void) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  return w;
+}
+
+static int has(const cs_world *w, const char *needle) {
+  return strstr(cs_errmsg(cs_world_ctx((cs_world *)w)), needle) != NULL;
+}
+
+static void test_nodes_and_roads(void) {
+  cs_world *w = fresh();
+  cs_node_decl a = node_decl("a", 10, 0.5, CS_PARTY_STATE);
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_EINVAL && has(w, "duplicate node id 'a'"));
+  cs_node_decl neg = node_decl("neg", -5, 0.5, CS_PARTY_STATE);
+  CHECK(cs_world_add_node(w, &neg, NULL) == CS_EINVAL && has(w, "residents must be >= 0"));
+  cs_node_decl val = node_decl("v", 5, 1.5, CS_PARTY_STATE);
+  CHECK(cs_world_add_node(w, &val, NULL) == CS_EINVAL && has(w, "value must be in [0, 1]"));
+  cs_node_decl nanv = node_decl("v", 5, NAN, CS_PARTY_STATE);
+  CHECK(cs_world_add_node(w, &nanv, NULL) == CS_EINVAL);
+  cs_node_decl badowner = node_decl("o", 5, 0.5, CS_PARTY_GANG(3));
+  CHECK(cs_world_add_node(w, &badowner, NULL) == CS_EINVAL && has(w, "owner"));
+  cs_node_decl b = node_decl("b", 20, 0.5, CS_PARTY_STATE), c = node_decl("c", 30, 0.5, CS_PARTY_STATE);
+  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
+  CHECK(cs_world_add_node(w, &c, NULL) == CS_OK);
+  CHECK(cs_world_add_road(w, 0, 0, 1.0) == CS_EINVAL && has(w, "to itself"));
+  CHECK(cs_world_add_road(w, 0, 1, -1.0) == CS_EINVAL && has(w, "length"));
+  CHECK(cs_world_add_road(w, 0, 1, NAN) == CS_EINVAL);
+  CHECK(cs_world_add_road(w, 0, 1, 1.0) == CS_OK);
+  CHECK(cs_world_add_road(w, 1, 0, 2.0) == CS_EINVAL && has(w, "duplicate road"));
+  /* c is not connected */
+  CHECK(cs_world_finalize(w) == CS_EINVAL && has(w, "not connected") && has(w, "'c'"));
+  cs_world_free(w);
+
+  w = fresh();
+  CHECK(cs_world_finalize(w) == CS_EINVAL && has(w, "no neighbourhoods"));
+  cs_world_free(w);
+
+  w = fresh();
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
+  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
+  CHECK(cs_world_add_road(w, 0, 1, 1.0) == CS_OK);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  CHECK(cs_world_add_node(w, &c, NULL) == CS_EINVAL && has(w, "closed"));
+  CHECK(cs_world_find_node(w, "b") == 1 && cs_world_find_node(w, "zz") == -1);
+  CHECK(cs_world_node_residents(w, 1) == 20);
+  CHECK(strcmp(cs_world_party_name(w, CS_PARTY_STATE), "STATE") == 0);
+  CHECK(cs_world_n_samples(w) == 31); /* default 30 days, daily */
+  cs_world_free(w);
+}
+
+static void test_gangs_units_coalitions(void) {
+  cs_world *w = fresh();
+  cs_node_decl a = node_decl("a", 10, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &a, NULL);
+  cs_gang_decl g = {"g", NULL, 100, 0, -1, -1, 0};
+  CHECK(cs_world_add_gang(w, &g, NULL) == CS_OK);
+  CHECK(cs_world_add_gang(w, &g, NULL) == CS_EINVAL && has(w, "duplicate gang"));
+  cs_gang_decl st = {"STATE", NULL, 100, 0, -1, -1, 0};
+  CHECK(cs_world_add_gang(w, &st, NULL) == CS_EINVAL && has(w, "reserved"));
+  cs_gang_decl neg = {"n", NULL, -1, 0, -1, -1, 0};
+  CHECK(cs_world_add_gang(w, &neg, NULL) == CS_EINVAL);
+  cs_gang_decl nobase = {"nb", NULL, 1, 0, -1, -1, 7};
+  CHECK(cs_world_add_gang(w, &nobase, NULL) == CS_EINVAL && has(w, "base"));
+  cs_gang_decl h = {"h", NULL, 100, 0, -1, -1, 0};
+  CHECK(cs_world_add_gang(w, &h, NULL) == CS_OK);
+  int both[2] = {0, 1};
+  CHECK(cs_world_add_coalition(w, "c", both, 2, 1.5, NULL) == CS_EINVAL && has(w, "cohesion"));
+  CHECK(cs_world_add_coalition(w, "c", both, 2, 0.5, NULL) == CS_OK);
+  CHECK(cs_world_add_coalition(w, "d", both, 1, 0.5, NULL) == CS_EINVAL && has(w, "already in coalition"));
+  cs_unit_decl u = {"u", CS_UNIT_POLICE, 10, -1, CS_POSTURE_GARRISON, 0};
+  CHECK(cs_world_add_unit(w, &u, NULL) == CS_OK);
+  CHECK(cs_world_add_unit(w, &u, NULL) == CS_EINVAL && has(w, "duplicate unit"));
+  cs_unit_decl bad = {"v", CS_UNIT_POLICE, -3, -1, CS_POSTURE_GARRISON, 0};
+  CHECK(cs_world_add_unit(w, &bad, NULL) == CS_EINVAL);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  /* interventions act only during the run */
+  CHECK(cs_world_move_unit(w, 0, 0) == CS_EINVAL && has(w, "during the run"));
+  CHECK(cs_unit_kind_find("international") == CS_UNIT_INTERNATIONAL && cs_unit_kind_find("navy") == -1);
+  CHECK(cs_event_kind_find("takeover") == CS_EK_TAKEOVER && cs_event_kind_find("x") == -1);
+  cs_world_free(w);
+}
+
+static void test_params(void) {
+  cs_world *w = fresh();
+  CHECK(cs_world_param_find(w, "lambda0") >= 0);
+  CHECK(cs_world_param(w, "lambda0") == 0.01);
+  CHECK(cs_world_param_set(w, "nope", 1) == CS_EINVAL && has(w, "unknown parameter 'nope'"));
+  CHECK(cs_world_param_set(w, "lambda0", NAN) == CS_EINVAL && has(w, "finite"));
+  CHECK(cs_world_param_set(w, "lambda0", INFINITY) == CS_EINVAL);
+  CHECK(cs_world_param_set(w, "lambda0", -1) == CS_EINVAL && has(w, "must be in"));
+  CHECK(cs_world_param_set(w, "phi", 1.5) == CS_EINVAL);
+  CHECK(cs_world_param_set(w, "household", 2.5) == CS_EINVAL && has(w, "integer"));
+  CHECK(cs_world_param_set_text(w, "lambda0", "0.02") == CS_OK && cs_world_param(w, "lambda0") == 0.02);
+  CHECK(cs_world_param_set_text(w, "lambda0", "0.02x") == CS_EINVAL && has(w, "is a number"));
+  CHECK(cs_world_param_set_text(w, "lambda0", "") == CS_EINVAL);
+  CHECK(cs_world_param_set_text(w, "lambda0", "nan") == CS_EINVAL);
+  CHECK(cs_world_param_set_text(w, "lambda0", "1e999") == CS_EINVAL);
+  CHECK(cs_world_param_declare(w, "recall_day", CS_PT_INTEGER, 4, NULL, "day of the recall") == CS_OK);
+  CHECK(cs_world_param_declare(w, "recall_day", CS_PT_INTEGER, 4, NULL, "") == CS_EINVAL);
+  CHECK(cs_world_param_declare(w, "lambda0", CS_PT_NUMBER, 4, NULL, "") == CS_EINVAL && has(w, "model parameter"));
+  CHECK(cs_world_param_set_text(w, "recall_day", "3.5") == CS_EINVAL);
+  CHECK(cs_world_param_set_text(w, "recall_day", "7") == CS_OK && cs_world_param(w, "recall_day") == 7);
+  CHECK(cs_world_param_declare(w, "flag", CS_PT_BOOLEAN, 0, NULL, "") == CS_OK);
+  CHECK(cs_world_param_set_text(w, "flag", "yes") == CS_EINVAL && has(w, "boolean"));
+  CHECK(cs_world_param_set_text(w, "flag", "true") == CS_OK && cs_world_param(w, "flag") == 1);
+  CHECK(cs_world_param_declare(w, "label", CS_PT_STRING, 0, "x", "") == CS_OK);
+  CHECK(cs_world_param_set_text(w, "label", "anything") == CS_OK);
+  CHECK(cs_world_param_set(w, "label", 1) == CS_EINVAL);
+  cs_param_info info;
+  cs_world_param_info(w, cs_world_param_find(w, "label"), &info);
+  CHECK(info.type == CS_PT_STRING && strcmp(info.str, "anything") == 0 && !info.is_model);
+  CHECK(cs_world_set_horizon(w, -1, 1) == CS_EINVAL);
+  CHECK(cs_world_set_horizon(w, 10, 0) == CS_EINVAL);
+  CHECK(cs_world_set_horizon(w, 10, 3) == CS_OK && cs_world_n_samples(w) == 4);
+  cs_world_free(w);
+}
+
+int main(void) {
+  test_nodes_and_roads();
+  test_gangs_units_coalitions();
+  test_params();
+  return check_report();
+}
