@@ -8,12 +8,23 @@
 ** wR against a rival gang, wR (1 - chi) against a coalition partner, where chi
 ** is the cohesion of g's coalition (0 if none).
 **
-** Exactness: each pair is a unit-rate Poisson clock of the modified next
-** reaction method (model_int.h, cs_clock). Rates are constant between events,
-** so when an event changes a rate the clock is rescaled exactly; the pair's
-** own stream (pair, PU_ATTACK) is drawn from only when the pair fires. So an
-** intervention at one node never shifts the random numbers of another pair.
-** Retaliation (Hawkes) will multiply the rate by (1 + excitation). */
+** Exactness and cost: p depends on the strengths of g and of j's defenders,
+** which change with every casualty anywhere in g's territory. Rather than
+** re-rate every pair of a gang after each casualty, each pair runs a Poisson
+** clock at the bound
+**
+**   bound(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j)   (p^eta <= 1)
+**
+** and a firing is accepted as an attack with probability p(g, j)^eta computed
+** in the state at that instant (thinning, Lewis and Shedler 1979): the
+** accepted firings are exactly a Poisson process of the rate above, because p
+** is constant between events. The bound changes only when the frontier, a
+** target weight, a gang's aggression or a parameter changes, and then the
+** clock is rescaled by the modified next reaction method (model_int.h,
+** cs_clock) without a new draw. Each pair draws only from its own stream
+** (pair, PU_ATTACK), so a change at one node never shifts the random numbers
+** of another pair. Retaliation (Hawkes) will multiply the bound by
+** (1 + excitation), which decays between events and so stays a valid bound. */
 #include "model_int.h"
 
 #include <math.h>
@@ -27,16 +38,24 @@ static double target_weight(const cs_world *w, int g, int owner) {
   return PV(w, P_WR);
 }
 
-double cs_attack_rate(const cs_world *w, int g, int j) {
+double cs_attack_bound(const cs_world *w, int g, int j) {
   if (w->owner[j] == CS_PARTY_GANG(g) || w->own_cnt[(size_t)g * w->n + j] == 0) return 0;
   const cs_gang_s *gg = &w->gangs[g];
   if (gg->members <= 0 || gg->a <= 0 || w->value[j] <= 0) return 0;
   double wt = target_weight(w, g, w->owner[j]);
   if (wt <= 0) return 0;
+  return PV(w, P_LAMBDA0) * gg->a * pow(w->value[j], PV(w, P_GAMMA)) * wt;
+}
+
+static double accept_prob(const cs_world *w, int g, int j) {
   cs_engagement en;
   cs_engagement_forces(w, g, j, &en);
-  if (en.p <= 0) return 0;
-  return PV(w, P_LAMBDA0) * gg->a * pow(w->value[j], PV(w, P_GAMMA)) * wt * pow(en.p, PV(w, P_ETA));
+  return en.p > 0 ? pow(en.p, PV(w, P_ETA)) : 0.0;
+}
+
+double cs_attack_rate(const cs_world *w, int g, int j) {
+  double b = cs_attack_bound(w, g, j);
+  return b > 0 ? b * accept_prob(w, g, j) : 0.0;
 }
 
 /* Bring the clock to time t under its old rate, then switch to `rate`. */
@@ -60,7 +79,7 @@ static int clock_set(cs_world *w, cs_clock *c, double rate, const cs_event *ev) 
 
 int cs_attack_update_pair(cs_world *w, int g, int j) {
   size_t k = (size_t)g * w->n + j;
-  double rate = cs_attack_rate(w, g, j);
+  double rate = cs_attack_bound(w, g, j);
   if (rate <= 0 && w->atk[k].rate <= 0 && w->atk[k].h == 0) return CS_OK; /* idle stays idle */
   cs_event ev = {.kind = EV_ATTACK, .a = g, .b = j};
   return clock_set(w, &w->atk[k], rate, &ev);
@@ -75,12 +94,9 @@ int cs_attack_update_node(cs_world *w, int j) {
 }
 
 int cs_attack_update_gang(cs_world *w, int g) {
-  int rc;
   for (int j = 0; j < w->n; j++) {
-    if ((rc = cs_attack_update_pair(w, g, j)) != CS_OK) return rc;
-    if (w->owner[j] == CS_PARTY_GANG(g)) /* g's strength defends j */
-      for (int h = 0; h < w->n_gangs; h++)
-        if (h != g && (rc = cs_attack_update_pair(w, h, j)) != CS_OK) return rc;
+    int rc = cs_attack_update_pair(w, g, j);
+    if (rc != CS_OK) return rc;
   }
   return CS_OK;
 }
@@ -112,7 +128,12 @@ int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   c->T = c->P;
   c->t0 = cs_engine_now(e);
   c->P += cs_rng_exp(&w->atk_rng[k], 1.0);
-  int rc = cs_attack_resolve(w, g, j);
+  int rc = CS_OK;
+  /* Thinning: the firing is an attack with probability p^eta, drawn from the
+  ** pair's stream whether or not it is needed so that the stream's use does
+  ** not depend on the state. */
+  double u = cs_rng_uniform(&w->atk_rng[k]);
+  if (u < accept_prob(w, g, j)) rc = cs_attack_resolve(w, g, j);
   if (rc != CS_OK) return rc;
   return cs_attack_update_pair(w, g, j);
 }
@@ -132,6 +153,7 @@ int cs_attack_resolve(cs_world *w, int g, int j) {
   cs_engagement_forces(w, g, j, &en);
   cs_engagement_fast(w, &w->engage_rng[j], &en, w->residents[j]);
   int from = w->owner[j];
+  int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
 
   int64_t dead = gang_losses(w, g, en.att_deaths);
   /* Defender deaths fall on officers and the holding gang by headcount. */
@@ -157,9 +179,10 @@ int cs_attack_resolve(cs_world *w, int g, int j) {
 
   int rc;
   if (en.attacker_won && (rc = cs_takeover(w, j, CS_PARTY_GANG(g))) != CS_OK) return rc;
-  if ((rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
-  if (CS_PARTY_IS_GANG(from) && (rc = cs_attack_update_gang(w, CS_PARTY_GANG_INDEX(from))) != CS_OK) return rc;
-  if ((rc = cs_attack_update_node(w, j)) != CS_OK) return rc;
+  /* Strength changes move p only, which thinning reads at each firing; a
+  ** gang's bounds change only when it is wiped out. */
+  if (w->gangs[g].members == 0 && (rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
+  if (og >= 0 && w->gangs[og].members == 0 && (rc = cs_attack_update_gang(w, og)) != CS_OK) return rc;
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
 
   cs_event_rec rec = {t, CS_EK_ENGAGEMENT, j, CS_PARTY_GANG(g), from, dead, 0};

@@ -61,9 +61,24 @@ void cs_evq_free(cs_evq *q) {
   free(q);
 }
 
+#if defined(__GNUC__)
+#define CS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CS_UNLIKELY(x) (x)
+#endif
+
 static inline int entry_less(const cs_evq *q, entry a, entry b) {
   if (a.t != b.t) return a.t < b.t;
   return q->slots[a.slot].order < q->slots[b.slot].order;
+}
+
+/* The lesser of heap[i] and heap[j]. Times decide without touching the slots
+** and compile to a conditional move; only an exact tie reads the order. */
+static inline size_t least_of(const cs_evq *q, size_t i, size_t j) {
+  double ti = q->heap[i].t, tj = q->heap[j].t;
+  if (CS_UNLIKELY(ti == tj))
+    return q->slots[q->heap[j].slot].order < q->slots[q->heap[i].slot].order ? j : i;
+  return tj < ti ? j : i;
 }
 
 static void sift_up(cs_evq *q, size_t i) {
@@ -81,11 +96,14 @@ static void sift_down(cs_evq *q, size_t i) {
   entry e = q->heap[i];
   size_t n = q->n;
   for (;;) {
-    size_t c = 4 * i + 1;
-    if (c >= n) break;
-    size_t best = c, end = c + 4 < n ? c + 4 : n;
-    for (size_t k = c + 1; k < end; k++)
-      if (entry_less(q, q->heap[k], q->heap[best])) best = k;
+    size_t c = 4 * i + 1, best;
+    if (c + 3 < n) { /* all four children: a branch-free tournament */
+      best = least_of(q, least_of(q, c, c + 1), least_of(q, c + 2, c + 3));
+    } else {
+      if (c >= n) break;
+      best = c;
+      for (size_t k = c + 1; k < n; k++) best = least_of(q, best, k);
+    }
     if (!entry_less(q, q->heap[best], e)) break;
     q->heap[i] = q->heap[best];
     i = best;

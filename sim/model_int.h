@@ -6,8 +6,8 @@
 ** the engine. Invariants between events:
 ** - own_cnt[g * n + j] is the number of neighbours of node j that gang g holds;
 **   pair (g, j) is on g's frontier iff owner[j] != gang g and own_cnt > 0.
-** - every attack clock's rate equals attack_rate(g, j) for the current state
-**   (processes call the update functions after every change they make).
+** - every attack clock's rate equals cs_attack_bound(g, j) for the current
+**   state (processes call the update functions after every change they make).
 ** - people: sum(residents) + sum(hosted) + in_transit + provinces +
 **   civ_dead_total == pop0 (exact, integers).
 ** - gang g: members + jailed + dead == members0 + jailed0 + freed_outside(0)
@@ -160,12 +160,15 @@ int cs__on_param_change(cs_world *w);
 
 /* ---- attack.c ---- */
 int cs_attack_start(cs_world *w);
+/* The true attack rate (bound times p^eta), and the thinning bound alone. */
 double cs_attack_rate(const cs_world *w, int g, int j);
-/* Bring pair (g, j)'s clock up to date with its current rate. */
+double cs_attack_bound(const cs_world *w, int g, int j);
+/* Bring pair (g, j)'s clock up to date with its current bound. */
 int cs_attack_update_pair(cs_world *w, int g, int j);
-/* All pairs whose rate depends on node j (its defence or ownership). */
+/* All pairs at node j (after its owner changed). */
 int cs_attack_update_node(cs_world *w, int j);
-/* All pairs whose rate depends on gang g's strength. */
+/* All pairs of gang g (after its members reached or left zero, or its
+** aggression or coalition changed). */
 int cs_attack_update_gang(cs_world *w, int g);
 int cs_attack_update_all(cs_world *w);
 int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud);

@@ -92,7 +92,7 @@ static int start_travel(cs_world *w, int u, int to, double km) {
   cs_event ev = {.kind = EV_UNIT_ARRIVE, .a = u, .b = to};
   int rc = cs_engine_schedule(w->eng, cs__now(w) + km / PV(w, P_UNIT_SPEED), PRIO_ARRIVAL, &ev, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
-  if (from >= 0 && (rc = cs_attack_update_node(w, from)) != CS_OK) return rc;
+  (void)from; /* defence changes move p only, read by thinning at each firing */
   cs_event_rec rec = {cs__now(w), CS_EK_MOVE, to, u, CS_PARTY_NONE, 0, 0};
   return cs__emit(w, &rec);
 }
@@ -119,8 +119,7 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
   cs_unit_s *un = &w->units[ev->a];
   un->loc = ev->b;
   un->dest = -1;
-  int rc = cs_attack_update_node(w, ev->b);
-  if (rc != CS_OK || ev->c == 0) return rc;
+  if (ev->c == 0) return CS_OK;
   /* c != 0: the end of a recall, reported as a force arriving. */
   cs_event_rec rec = {cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers};
   return cs__emit(w, &rec);
@@ -190,7 +189,6 @@ int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
   if (d->at < 0 || d->at >= w->n) return cs_err(&w->ctx, CS_EINVAL, "add_force: a force must arrive at a node");
   int i, rc = cs_security_add_unit(w, d, &i);
   if (rc != CS_OK) return rc;
-  if ((rc = cs_attack_update_node(w, d->at)) != CS_OK) return rc;
   if (idx) *idx = i;
   cs_event_rec rec = {cs__now(w), CS_EK_FORCE, d->at, i, CS_PARTY_NONE, 0, d->officers};
   return cs__emit(w, &rec);
@@ -203,6 +201,9 @@ int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
   for (int g = 0; g < w->n_gangs; g++) jailed += w->gangs[g].jailed;
   if (n > jailed) n = jailed;
   int64_t given = 0;
+  int64_t *before = malloc((size_t)(w->n_gangs + 1) * sizeof *before);
+  if (!before) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  for (int g = 0; g < w->n_gangs; g++) before[g] = w->gangs[g].members;
   for (int g = 0; g < w->n_gangs && n > 0; g++) {
     int64_t k = (int64_t)((double)n * (double)w->gangs[g].jailed / (double)jailed);
     if (k > w->gangs[g].jailed) k = w->gangs[g].jailed;
@@ -217,9 +218,11 @@ int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
       given++;
     }
   if (freed) *freed = given;
-  int rc;
-  for (int g = 0; g < w->n_gangs; g++)
-    if ((rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
+  int rc = CS_OK;
+  for (int g = 0; rc == CS_OK && g < w->n_gangs; g++) /* a gang back from zero attacks again */
+    if (before[g] == 0 && w->gangs[g].members > 0) rc = cs_attack_update_gang(w, g);
+  free(before);
+  if (rc != CS_OK) return rc;
   cs_event_rec rec = {cs__now(w), CS_EK_PRISON_BREAK, -1, CS_PARTY_NONE, CS_PARTY_NONE, 0, given};
   return cs__emit(w, &rec);
 }

@@ -7,7 +7,8 @@
 
 #include "cs_world.h"
 
-/* Records events and checks nothing; tests read the counters. */
+/* Records events and checks nothing; tests read the counters. rec_sink_of
+** clears it: set on_sample and user afterwards. */
 typedef struct rec_sink {
   int n_events[CS_EK_COUNT];
   uint64_t hash;          /* FNV-1a over every event and sample */
@@ -48,8 +49,7 @@ static inline int rs_event(void *ud, const cs_event_rec *e) {
 }
 static inline int rs_end(void *ud, int status) { return CS_OK; }
 static inline cs_sink rec_sink_of(rec_sink *r) {
-  memset(r->n_events, 0, sizeof r->n_events);
-  r->n_samples = 0;
+  memset(r, 0, sizeof *r);
   cs_sink s = {r, rs_begin, rs_sample, rs_event, rs_end};
   return s;
 }

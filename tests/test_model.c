@@ -10,6 +10,7 @@
 #include "check.h"
 #include "cs_world.h"
 #include "model_fixture.h"
+#include "model_int.h" /* cs_attack_rate, cs_engagement_forces */
 
 static void quiet_model(cs_world *w) {
   cs_world_param_set(w, "h0", 0);
@@ -26,7 +27,7 @@ static int poisson_timer(void *ud, cs_world *w, int id) {
   return cs_world_param_set(w, "lambda0", *(double *)ud);
 }
 
-static int poisson_run(uint64_t seed, double T, double l0, double l1, int *count) {
+static int poisson_run(uint64_t seed, double T, double l0, double l1, double accept, int *count, double *rate0) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   int rc = cs_world_new(&ctx, &w);
@@ -48,6 +49,27 @@ static int poisson_run(uint64_t seed, double T, double l0, double l1, int *count
   cs_world_set_horizon(w, T, T);
   cs_world_param_set(w, "lambda0", l0);
   cs_world_param_set(w, "eta", 0);
+  if (accept < 1) { /* choose eta so that the acceptance p^eta is `accept` */
+    if ((rc = cs_world_finalize(w))) return rc;
+    cs_engagement en;
+    cs_engagement_forces(w, 0, 1, &en);
+    double eta = log(accept) / log(en.p);
+    cs_world_free(w);
+    w = NULL;
+    /* rebuild with the new eta */
+    if ((rc = cs_world_new(&ctx, &w))) return rc;
+    cs_world_add_node(w, &a, NULL);
+    cs_world_add_gang(w, &g, NULL);
+    cs_world_add_node(w, &b, NULL);
+    cs_world_add_node(w, &c, NULL);
+    cs_world_add_road(w, 0, 1, 1.0);
+    cs_world_add_road(w, 1, 2, 1.0);
+    cs_world_add_unit(w, &f1, NULL);
+    cs_world_add_unit(w, &f2, NULL);
+    cs_world_set_horizon(w, T, T);
+    cs_world_param_set(w, "lambda0", l0);
+    cs_world_param_set(w, "eta", eta);
+  }
   cs_world_param_set(w, "beta", 1e-9);
   cs_world_param_set(w, "c_civ", 0);
   quiet_model(w);
@@ -56,6 +78,7 @@ static int poisson_run(uint64_t seed, double T, double l0, double l1, int *count
     cs_world_free(w);
     return rc;
   }
+  *rate0 = cs_attack_rate(w, 0, 1); /* bound * p^eta in the initial state */
   if (l1 != l0) {
     cs_hooks h = {&l1, poisson_timer, NULL};
     cs_world_set_hooks(w, &h);
@@ -70,17 +93,19 @@ static int poisson_run(uint64_t seed, double T, double l0, double l1, int *count
   return rc;
 }
 
-static void test_poisson(double l0, double l1) {
+static void test_poisson(double l0, double l1, double accept) {
   const int R = 400;
   const double T = 200;
-  double expect = 0.5 * (l0 * T / 2 + l1 * T / 2);
-  double sum = 0, sum2 = 0;
+  double sum = 0, sum2 = 0, rate0 = 0;
   for (int rep = 0; rep < R; rep++) {
     int c = -1;
-    CHECK(poisson_run(1000 + rep, T, l0, l1, &c) == CS_OK);
+    CHECK(poisson_run(1000 + rep, T, l0, l1, accept, &c, &rate0) == CS_OK);
     sum += c;
     sum2 += (double)c * c;
   }
+  /* rate0 = lambda0 * a * V^gamma * wS * p^eta = l0 * 0.5 * accept */
+  CHECK_NEAR(rate0, l0 * 0.5 * accept, 1e-12 * l0);
+  double expect = 0.5 * accept * (l0 * T / 2 + l1 * T / 2);
   double mean = sum / R, var = (sum2 - R * mean * mean) / (R - 1);
   /* mean: SE = sqrt(lambda T / R) */
   CHECK_NEAR(mean, expect, 4 * sqrt(expect / R));
@@ -322,8 +347,9 @@ static void test_city(void) {
 }
 
 int main(void) {
-  test_poisson(0.1, 0.1);
-  test_poisson(0.1, 0.4); /* exact rescheduling when the rate changes at T/2 */
+  test_poisson(0.1, 0.1, 1.0);
+  test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
+  test_poisson(0.2, 0.2, 0.5); /* thinning: half the firings become attacks */
   test_flight_constant_hazard();
   test_destination_frequencies();
   test_city();
