@@ -85,6 +85,9 @@ int cs_world_set_horizon(cs_world *w, double days, double sample_every);
 int cs_world_set_name(cs_world *w, const char *name);
 int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx);
 int cs_world_add_road(cs_world *w, int a, int b, double km);
+/* Set the owner of node i (a party code) during declarations, e.g. once the
+** gang a node names has been declared. */
+int cs_world_set_owner(cs_world *w, int i, int party);
 int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx);
 int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_gangs,
                            double cohesion, int *idx);

@@ -25,12 +25,7 @@ void cs_engagement_forces(const cs_world *w, int g, int j, cs_engagement *en) {
   en->A0 = phi * (double)gg->members * exp(-gg->dist[j] / ell);
   en->aA = gg->q;
   en->Sa = en->aA * en->A0;
-  double off_n = 0, off_s = 0;
-  for (int u = 0; u < w->n_units; u++)
-    if (w->units[u].loc == j) {
-      off_n += (double)w->units[u].officers;
-      off_s += (double)w->units[u].officers * w->units[u].lethality;
-    }
+  double off_n = (double)cs_security_officers_at(w, j), off_s = cs_security_strength_at(w, j);
   double gn = 0, gs = 0;
   if (CS_PARTY_IS_GANG(w->owner[j])) {
     const cs_gang_s *o = &w->gangs[CS_PARTY_GANG_INDEX(w->owner[j])];

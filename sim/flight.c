@@ -14,7 +14,10 @@
 ** Destination (Flee, Suleimenova et al. 2017, distances scaled to a city):
 ** candidates are the nodes within two road hops (distance along the shorter
 ** of the one- and two-hop routes), every node declared with site capacity
-** (shortest road distance), and PROVINCES (distance provinces_km). Weight:
+** within site_radius_km by road (shortest road distance), and PROVINCES
+** (distance provinces_km). The lists are built once, at finalize; a node
+** given site capacity later by set_capacity is a destination only for the
+** nodes within two hops of it. Weight:
 **   (s_w + score_k) / (s_d + d_jk)^p_d * capacity factor,
 ** score_k = score_conflict if k is CONTESTED or its intensity is at least
 ** I_conflict, else score_safe; PROVINCES is safe and never full. Capacity of k
@@ -27,21 +30,54 @@
 #include <math.h>
 #include <stdlib.h>
 
-int cs_flight_build(cs_world *w) {
-  int n = w->n, rc = CS_OK;
-  int *stamp = malloc((size_t)n * sizeof *stamp), *pos = malloc((size_t)n * sizeof *pos);
-  double *dsite = NULL;
-  int n_sites = 0;
-  for (int j = 0; j < n; j++) n_sites += w->site_cap[j] > 0;
-  if (n_sites > 0) dsite = malloc((size_t)n_sites * (size_t)n * sizeof *dsite);
-  w->cand_start = calloc((size_t)n + 1, sizeof *w->cand_start);
-  int cap = 0, len = 0;
-  if (!stamp || !pos || (n_sites > 0 && !dsite) || !w->cand_start) {
-    rc = cs_err(&w->ctx, CS_ENOMEM, "out of memory building destinations");
-    goto done;
+/* Nodes within site_radius_km of a site, collected by a search from each
+** site in index order: (node, site, km) triples. */
+typedef struct site_pairs {
+  cs_world *w;
+  int site, n, cap;
+  int *node, *site_of;
+  double *km;
+  int failed;
+} site_pairs;
+
+static int add_site_pair(void *ud, int j, double km) {
+  site_pairs *sp = ud;
+  if (j == sp->site) return 0;
+  if (sp->n == sp->cap) {
+    int c1 = sp->cap, c2 = sp->cap, c3 = sp->cap;
+    if (cs__grow((void **)&sp->node, &c1, sp->n + 1, sizeof(int)) ||
+        cs__grow((void **)&sp->site_of, &c2, sp->n + 1, sizeof(int)) ||
+        cs__grow((void **)&sp->km, &c3, sp->n + 1, sizeof(double))) {
+      sp->failed = 1;
+      return 1;
+    }
+    sp->cap = c1;
   }
-  for (int s = 0, si = 0; s < n; s++)
-    if (w->site_cap[s] > 0 && (rc = cs__dijkstra(w, s, dsite + (size_t)si++ * n)) != CS_OK) goto done;
+  sp->node[sp->n] = j;
+  sp->site_of[sp->n] = sp->site;
+  sp->km[sp->n++] = km;
+  return 0;
+}
+
+int cs_flight_build(cs_world *w) {
+  int n = w->n, rc = CS_OK, cap = 0, len = 0;
+  site_pairs sp = {w, 0, 0, 0, NULL, NULL, NULL, 0};
+  int *stamp = malloc((size_t)n * sizeof *stamp), *pos = malloc((size_t)n * sizeof *pos);
+  int *first = calloc((size_t)n + 1, sizeof *first), *order = NULL;
+  w->cand_start = calloc((size_t)n + 1, sizeof *w->cand_start);
+  if (!stamp || !pos || !first || !w->cand_start) goto nomem;
+  for (int s = 0; s < n; s++)
+    if (w->site_cap[s] > 0) {
+      sp.site = s;
+      if ((rc = cs__graph_visit(w, s, PV(w, P_SITE_RADIUS), add_site_pair, &sp)) != CS_OK) goto done;
+      if (sp.failed) goto nomem;
+    }
+  /* Group the triples by node, keeping site order (a stable counting sort). */
+  if (!(order = malloc((size_t)(sp.n + 1) * sizeof *order))) goto nomem;
+  for (int i = 0; i < sp.n; i++) first[sp.node[i] + 1]++;
+  for (int j = 0; j < n; j++) first[j + 1] += first[j];
+  for (int j = 0; j < n; j++) pos[j] = first[j];
+  for (int i = 0; i < sp.n; i++) order[pos[sp.node[i]]++] = i;
   for (int j = 0; j < n; j++) stamp[j] = -1;
   for (int j = 0; j < n; j++) {
     w->cand_start[j] = len;
@@ -56,10 +92,8 @@ int cs_flight_build(cs_world *w) {
     }                                                                                      \
     int c1_ = cap, c2_ = cap;                                                              \
     if (cs__grow((void **)&w->cand_node, &c1_, len + 1, sizeof(int)) ||                    \
-        cs__grow((void **)&w->cand_km, &c2_, len + 1, sizeof(double))) {                   \
-      rc = cs_err(&w->ctx, CS_ENOMEM, "out of memory building destinations");              \
-      goto done;                                                                           \
-    }                                                                                      \
+        cs__grow((void **)&w->cand_km, &c2_, len + 1, sizeof(double)))                     \
+      goto nomem;                                                                          \
     cap = c1_;                                                                             \
     stamp[nd_] = j;                                                                        \
     pos[nd_] = len;                                                                        \
@@ -71,15 +105,21 @@ int cs_flight_build(cs_world *w) {
       ADD(k, w->adj_km[a]);
       for (int b = w->adj_start[k]; b < w->adj_start[k + 1]; b++) ADD(w->adj_node[b], w->adj_km[a] + w->adj_km[b]);
     }
-    for (int s = 0, si = 0; s < n; s++)
-      if (w->site_cap[s] > 0) ADD(s, dsite[(size_t)si++ * n + j]);
+    for (int i = first[j]; i < first[j + 1]; i++) ADD(sp.site_of[order[i]], sp.km[order[i]]);
 #undef ADD
   }
   w->cand_start[n] = len;
+  goto done;
+nomem:
+  rc = cs_err(&w->ctx, CS_ENOMEM, "out of memory building destinations");
 done:
   free(stamp);
   free(pos);
-  free(dsite);
+  free(first);
+  free(order);
+  free(sp.node);
+  free(sp.site_of);
+  free(sp.km);
   return rc;
 }
 

@@ -27,7 +27,7 @@ enum {
   P_BETA, P_C_CIV, P_WS, P_WR, P_ZETA,
   P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT,
   P_WALK, P_S_W, P_S_D, P_P_D, P_SCORE_SAFE, P_SCORE_CONFLICT,
-  P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_UNIT_SPEED,
+  P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_SITE_RADIUS, P_UNIT_SPEED,
   P_RECALL_MIN, P_RECALL_MAX,
   P_MODEL_COUNT
 };
@@ -68,6 +68,7 @@ typedef struct cs_unit_s {
   int64_t officers;
   double lethality;
   int loc;         /* node, CS_NODE_NONE (protection duty) or LOC_TRANSIT */
+  int next;        /* next unit at the same node (list by node), -1 at the end */
   int dest;        /* destination while in transit */
   cs_pcg32 rng;    /* (unit, PU_UNIT) */
 } cs_unit_s;
@@ -109,6 +110,10 @@ struct cs_world {
   double *road_km;
   int *adj_start, *adj_node;
   double *adj_km;
+  /* Dijkstra workspace (graph.c): dist all INFINITY between searches */
+  double *dj_dist;
+  int *dj_touched;
+  void *dj_heap;
   /* flight destinations: CSR lists of (node, distance) per origin */
   int *cand_start, *cand_node;
   double *cand_km;
@@ -132,6 +137,9 @@ struct cs_world {
   cs_pcg32 *flight_rng, *dest_rng, *engage_rng; /* [n] */
   cs_handle *flight_h; /* [n] pending flight candidate */
   double *flight_bound;/* [n] the thinning bound it was drawn with */
+  int *unit_head;      /* [n] first unit at each node, -1 if none */
+  int64_t *off_n;      /* [n] officers at each node */
+  double *off_s;       /* [n] sum of officers * lethality at each node */
   int64_t pop0, in_transit, provinces, civ_dead_total;
   int64_t officers0, officers_added, officers_dead;
   int n_samples;
@@ -148,6 +156,10 @@ int cs__grow(void **p, int *cap, int need, size_t elem);
 char *cs__strdup(const char *s);
 /* Dijkstra from src over the road graph into dist[n] (km; INFINITY if none). */
 int cs__dijkstra(cs_world *w, int src, double *dist);
+/* Visit nodes in increasing road distance from src (ties by index) up to
+** max_km; stop early when visit returns non-zero. visit may be NULL. */
+typedef int (*cs_visit_fn)(void *ud, int node, double km);
+int cs__graph_visit(cs_world *w, int src, double max_km, cs_visit_fn visit, void *ud);
 /* Current violence intensity at node j (decayed to now). */
 double cs__intensity(const cs_world *w, int j, double t);
 void cs__intensity_add(cs_world *w, int j, double t, double amount);
@@ -214,6 +226,8 @@ void cs_security_casualties(cs_world *w, int j, int64_t n);
 int cs_security_fall_back(cs_world *w, int j);
 int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
 int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
+/* Build the units-by-node lists and officer sums (run start). */
+int cs_security_start(cs_world *w);
 
 /* ---- sample.c ---- */
 int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud);

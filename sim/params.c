@@ -48,6 +48,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_HOUSEHOLD, "household", 5, 1, 1000, "persons", "people leaving together in one flight event [P]"},
   {P_PROVINCES_KM, "provinces_km", 20, 0, BIG, "km", "distance from any node to the PROVINCES sink [P]"},
   {P_HOST_RATIO, "host_ratio", 0.5, 0, BIG, "", "displaced a node's host families can take, per initial resident [P]"},
+  {P_SITE_RADIUS, "site_radius_km", 15, 0, BIG, "km", "sites farther than this by road are not considered as destinations [P]"},
   {P_UNIT_SPEED, "unit_speed", 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]"},
   {P_RECALL_MIN, "recall_delay_min", 1, 0, BIG, "day", "administrative delay of a recall, lower bound"},
   {P_RECALL_MAX, "recall_delay_max", 3, 0, BIG, "day", "administrative delay of a recall, upper bound"},

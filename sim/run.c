@@ -67,8 +67,7 @@ static int start(cs_world *w) {
   if ((rc = alloc_run_state(w)) != CS_OK) return rc;
   for (int j = 0; j < w->n; j++)
     cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
-  for (int u = 0; u < w->n_units; u++)
-    cs_stream_init(&w->units[u].rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_UNIT);
+  if ((rc = cs_security_start(w)) != CS_OK) return rc;
   cs_event s0 = {.kind = EV_SAMPLE, .a = 0};
   if ((rc = cs_engine_schedule(w->eng, 0.0, PRIO_SAMPLE, &s0, NULL)) != CS_OK) return rc;
   w->running = 1;

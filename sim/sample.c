@@ -75,17 +75,14 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     I[V_ORIGIN][j] = w->origin_disp[j];
     I[V_DEATHS][j] = w->deaths[j];
     I[V_CIV_DEAD][j] = w->civ_dead[j];
-    I[V_OFFICERS][j] = 0;
+    I[V_OFFICERS][j] = w->off_n[j];
     const cs_gang_s *og = CS_PARTY_IS_GANG(o) ? &w->gangs[CS_PARTY_GANG_INDEX(o)] : NULL;
     I[V_PRESENT][j] = og && og->held > 0 ? og->members / og->held : 0;
     D[V_INTENSITY][j] = cs__intensity(w, j, t);
     res += w->residents[j];
     hosted += w->hosted[j];
   }
-  for (int u = 0; u < w->n_units; u++) {
-    officers += w->units[u].officers;
-    if (w->units[u].loc >= 0) I[V_OFFICERS][w->units[u].loc] += w->units[u].officers;
-  }
+  for (int u = 0; u < w->n_units; u++) officers += w->units[u].officers;
   for (int g = 0; g < w->n_gangs; g++) {
     I[V_G_MEMBERS][g] = w->gangs[g].members;
     I[V_G_NODES][g] = w->gangs[g].held;

@@ -14,17 +14,65 @@
 #include <string.h>
 
 int64_t cs_security_officers_at(const cs_world *w, int j) {
-  int64_t n = 0;
+  if (w->off_n) return w->off_n[j];
+  int64_t n = 0; /* before the run: no lists yet */
   for (int u = 0; u < w->n_units; u++)
     if (w->units[u].loc == j) n += w->units[u].officers;
   return n;
 }
 
 double cs_security_strength_at(const cs_world *w, int j) {
+  if (w->off_s) return w->off_s[j];
   double s = 0;
   for (int u = 0; u < w->n_units; u++)
     if (w->units[u].loc == j) s += (double)w->units[u].officers * w->units[u].lethality;
   return s;
+}
+
+/* Recompute node j's officer sums from its list, in list order. */
+static void recount(cs_world *w, int j) {
+  int64_t n = 0;
+  double s = 0;
+  for (int u = w->unit_head[j]; u >= 0; u = w->units[u].next) {
+    n += w->units[u].officers;
+    s += (double)w->units[u].officers * w->units[u].lethality;
+  }
+  w->off_n[j] = n;
+  w->off_s[j] = s;
+}
+
+/* Units at a node are kept in a list ordered by unit index. */
+static void attach(cs_world *w, int u, int j) {
+  w->units[u].loc = j;
+  int *p = &w->unit_head[j];
+  while (*p >= 0 && *p < u) p = &w->units[*p].next;
+  w->units[u].next = *p;
+  *p = u;
+  recount(w, j);
+}
+
+static void detach(cs_world *w, int u) {
+  int j = w->units[u].loc;
+  if (j < 0) return;
+  int *p = &w->unit_head[j];
+  while (*p != u) p = &w->units[*p].next;
+  *p = w->units[u].next;
+  w->units[u].next = -1;
+  recount(w, j);
+}
+
+int cs_security_start(cs_world *w) {
+  w->unit_head = malloc((size_t)w->n * sizeof *w->unit_head);
+  w->off_n = calloc((size_t)w->n, sizeof *w->off_n);
+  w->off_s = calloc((size_t)w->n, sizeof *w->off_s);
+  if (!w->unit_head || !w->off_n || !w->off_s) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  for (int j = 0; j < w->n; j++) w->unit_head[j] = -1;
+  for (int u = 0; u < w->n_units; u++) {
+    cs_stream_init(&w->units[u].rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_UNIT);
+    w->units[u].next = -1;
+    if (w->units[u].loc >= 0) attach(w, u, w->units[u].loc);
+  }
+  return CS_OK;
 }
 
 double cs_security_default_lethality(const cs_world *w, int kind) {
@@ -53,71 +101,80 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
   u->officers = d->officers;
   u->lethality = d->lethality >= 0 ? d->lethality : (w->finalized ? cs_security_default_lethality(w, d->kind) : -1);
   u->loc = d->at;
+  u->next = -1;
   u->dest = -1;
   cs_stream_init(&u->rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)w->n_units, PU_UNIT);
   if (w->running) w->officers_added += d->officers;
   else w->officers0 += d->officers;
-  if (idx) *idx = w->n_units;
-  w->n_units++;
+  int i = w->n_units++;
+  if (w->running && d->at >= 0) attach(w, i, d->at);
+  if (idx) *idx = i;
   return CS_OK;
 }
 
 void cs_security_casualties(cs_world *w, int j, int64_t n) {
-  int64_t total = cs_security_officers_at(w, j);
+  int64_t total = w->off_n[j];
   if (n > total) n = total;
   if (n <= 0) return;
-  /* Largest remainder over units by index: deterministic and exact. */
+  /* Shares by headcount, floors first, then one each in unit order: exact. */
   int64_t given = 0;
-  for (int u = 0; u < w->n_units; u++)
-    if (w->units[u].loc == j) {
-      int64_t k = (int64_t)((double)n * (double)w->units[u].officers / (double)total);
-      if (k > w->units[u].officers) k = w->units[u].officers;
-      w->units[u].officers -= k;
-      given += k;
-    }
-  for (int u = 0; given < n && u < w->n_units; u++)
-    if (w->units[u].loc == j && w->units[u].officers > 0) {
+  for (int u = w->unit_head[j]; u >= 0; u = w->units[u].next) {
+    int64_t k = (int64_t)((double)n * (double)w->units[u].officers / (double)total);
+    if (k > w->units[u].officers) k = w->units[u].officers;
+    w->units[u].officers -= k;
+    given += k;
+  }
+  for (int u = w->unit_head[j]; given < n && u >= 0; u = w->units[u].next)
+    if (w->units[u].officers > 0) {
       w->units[u].officers--;
       given++;
     }
   w->officers_dead += given;
+  recount(w, j);
 }
 
 /* Put unit u on the road to node `to`; it arrives after distance / speed. */
 static int start_travel(cs_world *w, int u, int to, double km) {
   cs_unit_s *un = &w->units[u];
-  int from = un->loc;
+  detach(w, u);
   un->loc = LOC_TRANSIT;
   un->dest = to;
   cs_event ev = {.kind = EV_UNIT_ARRIVE, .a = u, .b = to};
   int rc = cs_engine_schedule(w->eng, cs__now(w) + km / PV(w, P_UNIT_SPEED), PRIO_ARRIVAL, &ev, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
-  (void)from; /* defence changes move p only, read by thinning at each firing */
+  /* defence changes move p only, which thinning reads at each firing */
   cs_event_rec rec = {cs__now(w), CS_EK_MOVE, to, u, CS_PARTY_NONE, 0, 0};
   return cs__emit(w, &rec);
 }
 
+typedef struct nearest_state {
+  const cs_world *w;
+  int from, found;
+  double km;
+} nearest_state;
+
+static int stop_at_state(void *ud, int k, double km) {
+  nearest_state *ns = ud;
+  if (k == ns->from || ns->w->owner[k] != CS_PARTY_STATE) return 0;
+  ns->found = k;
+  ns->km = km;
+  return 1;
+}
+
 int cs_security_fall_back(cs_world *w, int j) {
-  int any = 0;
-  for (int u = 0; u < w->n_units && !any; u++) any = w->units[u].loc == j;
-  if (!any) return CS_OK;
-  double *dist = malloc((size_t)w->n * sizeof *dist);
-  if (!dist) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  int rc = cs__dijkstra(w, j, dist), best = -1;
-  for (int k = 0; rc == CS_OK && k < w->n; k++)
-    if (k != j && w->owner[k] == CS_PARTY_STATE && (best < 0 || dist[k] < dist[best])) best = k;
-  double km = best >= 0 ? dist[best] : 0;
-  free(dist);
-  if (rc != CS_OK || best < 0) return rc; /* nowhere to go: they hold on */
-  for (int u = 0; u < w->n_units; u++)
-    if (w->units[u].loc == j && (rc = start_travel(w, u, best, km)) != CS_OK) return rc;
+  if (w->unit_head[j] < 0) return CS_OK;
+  nearest_state ns = {w, j, -1, 0};
+  int rc = cs__graph_visit(w, j, INFINITY, stop_at_state, &ns);
+  if (rc != CS_OK || ns.found < 0) return rc; /* nowhere to go: they hold on */
+  while (w->unit_head[j] >= 0)
+    if ((rc = start_travel(w, w->unit_head[j], ns.found, ns.km)) != CS_OK) return rc;
   return CS_OK;
 }
 
 int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   cs_unit_s *un = &w->units[ev->a];
-  un->loc = ev->b;
+  attach(w, ev->a, ev->b);
   un->dest = -1;
   if (ev->c == 0) return CS_OK;
   /* c != 0: the end of a recall, reported as a force arriving. */
@@ -131,6 +188,18 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
       return cs_err(&(w)->ctx, CS_EINVAL, "%s acts during the run: call it from at/every/on/when", what); \
   } while (0)
 
+typedef struct route {
+  int to;
+  double km;
+} route;
+
+static int stop_at_node(void *ud, int k, double km) {
+  route *r = ud;
+  if (k != r->to) return 0;
+  r->km = km;
+  return 1;
+}
+
 int cs_world_move_unit(cs_world *w, int u, int node) {
   RUN_CHECK(w, "move");
   if (u < 0 || u >= w->n_units) return cs_err(&w->ctx, CS_EINVAL, "move: unknown unit");
@@ -141,12 +210,9 @@ int cs_world_move_unit(cs_world *w, int u, int node) {
   if (un->loc == LOC_TRANSIT)
     return cs_err(&w->ctx, CS_EINVAL, "move: unit '%s' is on the road; move it when it arrives", un->id);
   if (un->loc == node) return CS_OK;
-  double *dist = malloc((size_t)w->n * sizeof *dist);
-  if (!dist) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  int rc = cs__dijkstra(w, un->loc, dist);
-  double km = dist[node];
-  free(dist);
-  return rc != CS_OK ? rc : start_travel(w, u, node, km);
+  route r = {node, INFINITY};
+  int rc = cs__graph_visit(w, un->loc, INFINITY, stop_at_node, &r);
+  return rc != CS_OK ? rc : start_travel(w, u, node, r.km);
 }
 
 int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {

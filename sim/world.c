@@ -92,6 +92,12 @@ void cs_world_free(cs_world *w) {
   free(w->adj_start);
   free(w->adj_node);
   free(w->adj_km);
+  free(w->dj_dist);
+  free(w->dj_touched);
+  free(w->dj_heap);
+  free(w->unit_head);
+  free(w->off_n);
+  free(w->off_s);
   free(w->cand_start);
   free(w->cand_node);
   free(w->cand_km);
@@ -230,6 +236,16 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
   w->road_b[w->n_roads] = b;
   w->road_km[w->n_roads] = km;
   w->n_roads++;
+  return CS_OK;
+}
+
+int cs_world_set_owner(cs_world *w, int i, int party) {
+  DECL_CHECK(w);
+  if (i < 0 || i >= w->n) return cs_err(&w->ctx, CS_EINVAL, "set_owner: unknown node");
+  if (party != CS_PARTY_STATE && party != CS_PARTY_CONTESTED &&
+      !(CS_PARTY_IS_GANG(party) && CS_PARTY_GANG_INDEX(party) < w->n_gangs))
+    return cs_err(&w->ctx, CS_EINVAL, "node '%s': owner is not STATE, CONTESTED or a declared gang", w->node_id[i]);
+  w->owner[i] = party;
   return CS_OK;
 }
 

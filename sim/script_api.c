@@ -1,0 +1,1266 @@
+/* script_api.c: the scenario API (declarations, parameters, timers and event
+** handlers) and the `sim` object handed to callbacks.
+**
+** Every binding checks all its arguments before any side effect, and reports
+** errors with luaL_error so that they carry the caller's "path:line: ". The
+** declarations are recorded (script_int.h) and added to the world in order by
+** cs_script_api_finish, once the whole body has run. Nothing here iterates a
+** Lua table in hash order on a path that reaches the simulation: unknown keys
+** are looked for only to report an error, and model{} sorts its keys. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "script_int.h"
+
+#define REG_IDS_NODE "cs.ids.node"
+#define REG_IDS_GANG "cs.ids.gang"
+#define REG_IDS_UNIT "cs.ids.unit"
+#define REG_IDS_COAL "cs.ids.coal"
+
+/* Most nested events delivered for one model event or timer. */
+#define CS_SCRIPT_MAX_CASCADE 100000
+
+static cs_script *S(lua_State *L) { return cs_script_from(L); }
+
+/* ---- checking helpers ---- */
+
+/* A short description of the value at idx, for error messages. */
+static void describe(lua_State *L, int idx, char *buf, size_t n) {
+  switch (lua_type(L, idx)) {
+  case LUA_TNUMBER:
+    if (lua_isinteger(L, idx)) snprintf(buf, n, "%lld", (long long)lua_tointeger(L, idx));
+    else snprintf(buf, n, "%.14g", (double)lua_tonumber(L, idx));
+    break;
+  case LUA_TSTRING: snprintf(buf, n, "'%.60s'", lua_tostring(L, idx)); break;
+  case LUA_TBOOLEAN: snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false"); break;
+  case LUA_TNONE:
+  case LUA_TNIL: snprintf(buf, n, "nil"); break;
+  default: snprintf(buf, n, "a %s", luaL_typename(L, idx)); break;
+  }
+}
+
+static void need_loading(lua_State *L, const char *fn) {
+  if (!S(L)->loading) luaL_error(L, "%s can only be used while the scenario loads", fn);
+}
+
+/* A declaration table being checked: t is its stack index, what names it in
+** errors ("node 'solino'"). */
+typedef struct dtab {
+  lua_State *L;
+  int t;
+  char what[160];
+} dtab;
+
+static int rawfield(dtab *c, const char *k) {
+  lua_pushstring(c->L, k);
+  return lua_rawget(c->L, c->t);
+}
+
+static int bad_field(dtab *c, const char *k, const char *expected) {
+  char got[96];
+  describe(c->L, -1, got, sizeof got);
+  return luaL_error(c->L, "%s: field '%s' must be %s, got %s", c->what, k, expected, got);
+}
+
+/* Reject keys not in `allowed` (NULL-terminated). Iterates the table, but only
+** to find an error; the smallest unknown name is reported so the message does
+** not depend on hash order. */
+static void check_unknown(dtab *c, const char *const *allowed) {
+  lua_State *L = c->L;
+  const char *worst = NULL;
+  lua_pushnil(L);
+  while (lua_next(L, c->t) != 0) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pop(L, 1);
+      luaL_error(L, "%s: positional values are not allowed; write name = value", c->what);
+    }
+    const char *k = lua_tostring(L, -1);
+    int ok = 0;
+    for (int i = 0; allowed[i]; i++)
+      if (strcmp(k, allowed[i]) == 0) ok = 1;
+    if (!ok && (!worst || strcmp(k, worst) < 0)) worst = k; /* kept alive by the table */
+  }
+  if (worst) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; allowed[i]; i++) {
+      if (i) luaL_addstring(&b, ", ");
+      luaL_addstring(&b, allowed[i]);
+    }
+    luaL_pushresult(&b);
+    luaL_error(L, "%s: unknown field '%s' (allowed: %s)", c->what, worst, lua_tostring(L, -1));
+  }
+}
+
+/* Optional string field; required when def is NULL and req is set. The
+** returned pointer is kept alive by the table. */
+static const char *opt_str(dtab *c, const char *k, const char *def, int req) {
+  int t = rawfield(c, k);
+  if (t == LUA_TNIL) {
+    lua_pop(c->L, 1);
+    if (req) luaL_error(c->L, "%s: field '%s' is required", c->what, k);
+    return def;
+  }
+  if (t != LUA_TSTRING) bad_field(c, k, "a string");
+  const char *v = lua_tostring(c->L, -1);
+  lua_pop(c->L, 1);
+  return v;
+}
+
+/* Optional number field in [lo, hi]; `expected` describes the range. */
+static double opt_num(dtab *c, const char *k, double def, int req, double lo, double hi,
+                      const char *expected) {
+  int t = rawfield(c, k);
+  if (t == LUA_TNIL) {
+    lua_pop(c->L, 1);
+    if (req) luaL_error(c->L, "%s: field '%s' is required", c->what, k);
+    return def;
+  }
+  if (t != LUA_TNUMBER) bad_field(c, k, expected);
+  double v = (double)lua_tonumber(c->L, -1);
+  if (!isfinite(v) || v < lo || v > hi) bad_field(c, k, expected);
+  lua_pop(c->L, 1);
+  return v;
+}
+
+/* A non-negative integer from the value at idx (an integral float is fine);
+** returns 0 and leaves *out alone when it is not one. */
+static int to_count(lua_State *L, int idx, int64_t *out) {
+  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
+  if (lua_isinteger(L, idx)) {
+    lua_Integer v = lua_tointeger(L, idx);
+    if (v < 0) return 0;
+    *out = (int64_t)v;
+    return 1;
+  }
+  double v = (double)lua_tonumber(L, idx);
+  if (!(v >= 0 && v < 9.2e18) || floor(v) != v) return 0;
+  *out = (int64_t)v;
+  return 1;
+}
+
+static int64_t opt_count(dtab *c, const char *k, int64_t def, int req) {
+  int t = rawfield(c, k);
+  int64_t v = def;
+  if (t == LUA_TNIL) {
+    lua_pop(c->L, 1);
+    if (req) luaL_error(c->L, "%s: field '%s' is required", c->what, k);
+    return def;
+  }
+  if (!to_count(c->L, -1, &v)) bad_field(c, k, "a non-negative integer");
+  lua_pop(c->L, 1);
+  return v;
+}
+
+static int64_t check_count(lua_State *L, int idx, const char *fn, const char *arg) {
+  int64_t v = 0;
+  if (!to_count(L, idx, &v)) {
+    char got[96];
+    describe(L, idx, got, sizeof got);
+    luaL_error(L, "%s: %s must be a non-negative integer, got %s", fn, arg, got);
+  }
+  return v;
+}
+
+/* The id field of a declaration table, and c->what set from it. */
+static const char *decl_id(dtab *c, const char *kind) {
+  snprintf(c->what, sizeof c->what, "%s", kind);
+  const char *id = opt_str(c, "id", NULL, 1);
+  if (!*id) luaL_error(c->L, "%s: field 'id' must not be empty", kind);
+  snprintf(c->what, sizeof c->what, "%s '%.100s'", kind, id);
+  return id;
+}
+
+/* "path:line: " of the caller, as an accounted copy. */
+static char *where_dup(lua_State *L) {
+  luaL_where(L, 1);
+  char *w = cs_script_strdup(L, lua_tostring(L, -1));
+  lua_pop(L, 1);
+  return w;
+}
+
+/* Index (0-based) of id in the registry map `reg`, or -1. */
+static int id_find(lua_State *L, const char *reg, const char *id) {
+  lua_getfield(L, LUA_REGISTRYINDEX, reg);
+  lua_getfield(L, -1, id);
+  int i = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) - 1 : -1;
+  lua_pop(L, 2);
+  return i;
+}
+
+static void id_add(lua_State *L, const char *reg, const char *id, int i) {
+  lua_getfield(L, LUA_REGISTRYINDEX, reg);
+  lua_pushinteger(L, i + 1);
+  lua_setfield(L, -2, id);
+  lua_pop(L, 1);
+}
+
+/* Error for a second declaration of id. The records of that kind start at
+** base, each stride bytes long, with their where string at offset off. */
+static void check_dup(lua_State *L, const char *reg, const char *kind, const char *id,
+                      const void *base, size_t stride, size_t off) {
+  int i = id_find(L, reg, id);
+  if (i < 0) return;
+  const char *fw = *(char *const *)((const char *)base + (size_t)i * stride + off);
+  char first[512];
+  snprintf(first, sizeof first, "%s", fw);
+  size_t n = strlen(first);
+  while (n > 0 && (first[n - 1] == ' ' || first[n - 1] == ':')) first[--n] = '\0';
+  luaL_error(L, "duplicate %s id '%s' (first declared at %s)", kind, id, first);
+}
+
+/* Make room for one more element of size sz in *arr. */
+static void grow(lua_State *L, void **arr, int *cap, int n, size_t sz) {
+  if (n < *cap) return;
+  if (*cap > (1 << 28)) luaL_error(L, "too many declarations");
+  int nc = *cap ? *cap * 2 : 16;
+  void *np = cs_script_alloc(L, (size_t)nc * sz);
+  if (*arr) memcpy(np, *arr, (size_t)n * sz);
+  cs_script_dealloc(S(L), *arr, (size_t)*cap * sz);
+  *arr = np;
+  *cap = nc;
+}
+
+/* A model refusal as a Lua error: "fn: message"; when the model's message
+** already starts with fn's method name ("move: ..."), "sim:move: ...". */
+static int world_error(lua_State *L, const char *fn) {
+  const char *msg = cs_errmsg(cs_world_ctx(S(L)->w));
+  const char *m = strncmp(fn, "sim:", 4) == 0 ? fn + 4 : fn;
+  size_t n = strlen(m);
+  if (strncmp(msg, m, n) == 0 && msg[n] == ':') return luaL_error(L, "%s%s", fn == m ? "" : "sim:", msg);
+  return luaL_error(L, "%s: %s", fn, msg);
+}
+
+/* ---- parameters ---- */
+
+static void push_param(lua_State *L, int i) {
+  cs_param_info p;
+  cs_world_param_info(S(L)->w, i, &p);
+  switch (p.type) {
+  case CS_PT_INTEGER: lua_pushinteger(L, (lua_Integer)p.num); break;
+  case CS_PT_BOOLEAN: lua_pushboolean(L, p.num != 0); break;
+  case CS_PT_STRING: lua_pushstring(L, p.str ? p.str : ""); break;
+  default: lua_pushnumber(L, (lua_Number)p.num); break;
+  }
+}
+
+/* Apply every --set for name, in command-line order. */
+static void apply_overrides(lua_State *L, const char *name) {
+  cs_script *s = S(L);
+  for (size_t i = 0; i < s->n_sets; i++) {
+    if (strcmp(s->sets[i].name, name) != 0) continue;
+    s->set_used[i] = 1;
+    if (cs_world_param_set_text(s->w, name, s->sets[i].value) != CS_OK)
+      luaL_error(L, "--set %s=%s: %s", name, s->sets[i].value, cs_errmsg(cs_world_ctx(s->w)));
+  }
+}
+
+static const char *param_type_name(cs_param_type t) {
+  switch (t) {
+  case CS_PT_INTEGER: return "an integer";
+  case CS_PT_BOOLEAN: return "a boolean";
+  case CS_PT_STRING: return "a string";
+  default: return "a number";
+  }
+}
+
+/* Set parameter i from the Lua value at idx, checking its type. */
+static void set_param_value(lua_State *L, const char *fn, const char *name, int idx) {
+  cs_script *s = S(L);
+  int i = cs_world_param_find(s->w, name);
+  if (i < 0) luaL_error(L, "%s: unknown parameter '%s'", fn, name);
+  cs_param_info p;
+  cs_world_param_info(s->w, i, &p);
+  int t = lua_type(L, idx), ok;
+  switch (p.type) {
+  case CS_PT_BOOLEAN: ok = t == LUA_TBOOLEAN; break;
+  case CS_PT_STRING: ok = t == LUA_TSTRING; break;
+  default: ok = t == LUA_TNUMBER; break;
+  }
+  if (!ok) {
+    char got[96];
+    describe(L, idx, got, sizeof got);
+    luaL_error(L, "%s: parameter '%s' must be %s, got %s", fn, name, param_type_name(p.type), got);
+  }
+  int rc = p.type == CS_PT_STRING ? cs_world_param_set_str(s->w, name, lua_tostring(L, idx))
+           : p.type == CS_PT_BOOLEAN ? cs_world_param_set(s->w, name, lua_toboolean(L, idx))
+                                     : cs_world_param_set(s->w, name, (double)lua_tonumber(L, idx));
+  if (rc != CS_OK) luaL_error(L, "%s: parameter '%s': %s", fn, name, cs_errmsg(cs_world_ctx(s->w)));
+}
+
+/* param(name, default [, doc]) -> value */
+static int l_param(lua_State *L) {
+  cs_script *s = S(L);
+  need_loading(L, "param()");
+  const char *name = luaL_checkstring(L, 1);
+  const char *doc = luaL_optstring(L, 3, "");
+  cs_param_type type;
+  double num = 0;
+  const char *str = NULL;
+  switch (lua_type(L, 2)) {
+  case LUA_TNUMBER:
+    type = lua_isinteger(L, 2) ? CS_PT_INTEGER : CS_PT_NUMBER;
+    num = (double)lua_tonumber(L, 2);
+    break;
+  case LUA_TBOOLEAN: type = CS_PT_BOOLEAN; num = lua_toboolean(L, 2); break;
+  case LUA_TSTRING: type = CS_PT_STRING; str = lua_tostring(L, 2); break;
+  default: {
+    char got[96];
+    describe(L, 2, got, sizeof got);
+    return luaL_error(L, "param '%s': the default must be a number, boolean or string, got %s", name, got);
+  }
+  }
+  if (cs_world_param_declare(s->w, name, type, num, str, doc) != CS_OK)
+    return luaL_error(L, "param '%s': %s", name, cs_errmsg(cs_world_ctx(s->w)));
+  apply_overrides(L, name);
+  push_param(L, cs_world_param_find(s->w, name));
+  return 1;
+}
+
+static int l_P_index(lua_State *L) {
+  cs_script *s = S(L);
+  if (lua_type(L, 2) != LUA_TSTRING) {
+    char got[96];
+    describe(L, 2, got, sizeof got);
+    return luaL_error(L, "P: parameter names are strings, got %s", got);
+  }
+  const char *name = lua_tostring(L, 2);
+  int i = cs_world_param_find(s->w, name);
+  if (i < 0) return luaL_error(L, "unknown parameter '%s'", name);
+  push_param(L, i);
+  return 1;
+}
+
+static int l_P_newindex(lua_State *L) {
+  return luaL_error(L, "P is read-only: declare a parameter with param(), change one with sim:set()");
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* model{ name = value, ... }: applied in name order; a --set for the same
+** name still wins. */
+static int l_model(lua_State *L) {
+  cs_script *s = S(L);
+  need_loading(L, "model{}");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "model: keys must be parameter names");
+    n++;
+  }
+  const char **names = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *names, 0);
+  int k = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pop(L, 1);
+    if (k < n) names[k++] = lua_tostring(L, -1);
+  }
+  qsort(names, (size_t)k, sizeof *names, cmp_str);
+  for (int i = 0; i < k; i++) { /* check all before setting any */
+    int pi = cs_world_param_find(s->w, names[i]);
+    if (pi < 0) return luaL_error(L, "model: unknown parameter '%s'", names[i]);
+    cs_param_info p;
+    cs_world_param_info(s->w, pi, &p);
+    if (!p.is_model)
+      return luaL_error(L, "model: '%s' is a scenario parameter (declared with param())", names[i]);
+  }
+  for (int i = 0; i < k; i++) {
+    lua_getfield(L, 1, names[i]);
+    set_param_value(L, "model", names[i], -1);
+    lua_pop(L, 1);
+    apply_overrides(L, names[i]);
+  }
+  return 0;
+}
+
+/* ---- declarations ---- */
+
+/* scenario{ name=, days=, sample_every=, start= } */
+static int l_scenario(lua_State *L) {
+  static const char *const fields[] = {"name", "days", "sample_every", "start", NULL};
+  cs_script *s = S(L);
+  need_loading(L, "scenario{}");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  dtab c = {L, 1, "scenario"};
+  if (s->have_scenario) return luaL_error(L, "scenario{} is declared twice");
+  check_unknown(&c, fields);
+  const char *name = opt_str(&c, "name", NULL, 0);
+  double days = opt_num(&c, "days", 0, 1, 0, HUGE_VAL, "a positive number of days");
+  double every = opt_num(&c, "sample_every", 1, 0, 0, HUGE_VAL, "a positive number of days");
+  const char *start = opt_str(&c, "start", NULL, 0);
+  if (days <= 0) return luaL_error(L, "scenario: field 'days' must be a positive number of days");
+  if (every <= 0) return luaL_error(L, "scenario: field 'sample_every' must be a positive number of days");
+  if (cs_world_set_horizon(s->w, days, every) != CS_OK) return world_error(L, "scenario");
+  if (name && cs_world_set_name(s->w, name) != CS_OK) return world_error(L, "scenario");
+  if (start) s->start = cs_script_strdup(L, start);
+  s->have_scenario = name ? 2 : 1;
+  return 0;
+}
+
+/* node{ id=, name=, commune=, x=, y=, residents=, value=, fortification=,
+** owner=, site_capacity=, media= } */
+static int l_node(lua_State *L) {
+  static const char *const fields[] = {"id", "name", "commune", "x", "y", "residents", "value",
+                                       "fortification", "owner", "site_capacity", "media", NULL};
+  cs_script *s = S(L);
+  need_loading(L, "node{}");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  dtab c = {L, 1, ""};
+  const char *id = decl_id(&c, "node");
+  check_unknown(&c, fields);
+  cs_node_decl d = {0};
+  const char *name = opt_str(&c, "name", NULL, 0);
+  const char *commune = opt_str(&c, "commune", NULL, 0);
+  d.x_km = opt_num(&c, "x", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
+  d.y_km = opt_num(&c, "y", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
+  d.residents = opt_count(&c, "residents", 0, 0);
+  d.value = opt_num(&c, "value", 0.5, 0, 0, 1, "a number in [0, 1]");
+  d.fortification = opt_num(&c, "fortification", 0, 0, 1, HUGE_VAL, "a number >= 1");
+  const char *owner = opt_str(&c, "owner", "STATE", 0);
+  d.site_capacity = opt_count(&c, "site_capacity", 0, 0);
+  d.media = opt_num(&c, "media", 0, 0, 0, 1, "a number in [0, 1]");
+  check_dup(L, REG_IDS_NODE, "node", id, s->nodes, sizeof *s->nodes, offsetof(sdecl_node, where));
+  grow(L, (void **)&s->nodes, &s->cap_nodes, s->n_nodes, sizeof *s->nodes);
+  sdecl_node *r = &s->nodes[s->n_nodes];
+  memset(r, 0, sizeof *r);
+  s->n_nodes++; /* counted now so that api_free releases what follows */
+  r->d = d;
+  r->d.id = cs_script_strdup(L, id);
+  r->d.name = name ? cs_script_strdup(L, name) : NULL;
+  r->d.commune = commune ? cs_script_strdup(L, commune) : NULL;
+  r->owner = cs_script_strdup(L, owner);
+  r->where = where_dup(L);
+  id_add(L, REG_IDS_NODE, id, s->n_nodes - 1);
+  return 0;
+}
+
+/* road(a, b, km) */
+static int l_road(lua_State *L) {
+  cs_script *s = S(L);
+  need_loading(L, "road()");
+  const char *a = luaL_checkstring(L, 1), *b = luaL_checkstring(L, 2);
+  if (lua_type(L, 3) != LUA_TNUMBER || !isfinite((double)lua_tonumber(L, 3)) || lua_tonumber(L, 3) <= 0) {
+    char got[96];
+    describe(L, 3, got, sizeof got);
+    return luaL_error(L, "road('%s', '%s'): the distance must be a positive number of km, got %s", a, b, got);
+  }
+  if (strcmp(a, b) == 0) return luaL_error(L, "road('%s', '%s'): a road needs two different nodes", a, b);
+  grow(L, (void **)&s->roads, &s->cap_roads, s->n_roads, sizeof *s->roads);
+  sdecl_road *r = &s->roads[s->n_roads];
+  memset(r, 0, sizeof *r);
+  s->n_roads++;
+  r->km = (double)lua_tonumber(L, 3);
+  r->a = cs_script_strdup(L, a);
+  r->b = cs_script_strdup(L, b);
+  r->where = where_dup(L);
+  return 0;
+}
+
+/* gang{ id=, name=, members=, jailed=, firepower=, aggression=, base= } */
+static int l_gang(lua_State *L) {
+  static const char *const fields[] = {"id", "name", "members", "jailed", "firepower",
+                                       "aggression", "base", NULL};
+  cs_script *s = S(L);
+  need_loading(L, "gang{}");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  dtab c = {L, 1, ""};
+  const char *id = decl_id(&c, "gang");
+  check_unknown(&c, fields);
+  cs_gang_decl d = {0};
+  const char *name = opt_str(&c, "name", NULL, 0);
+  d.members = opt_count(&c, "members", 0, 1);
+  d.jailed = opt_count(&c, "jailed", 0, 0);
+  d.firepower = opt_num(&c, "firepower", -1, 0, 0, HUGE_VAL, "a non-negative number");
+  d.aggression = opt_num(&c, "aggression", -1, 0, 0, HUGE_VAL, "a non-negative number");
+  const char *base = opt_str(&c, "base", NULL, 1);
+  if (strcmp(id, "STATE") == 0 || strcmp(id, "CONTESTED") == 0)
+    return luaL_error(L, "gang '%s': the ids STATE and CONTESTED are reserved", id);
+  check_dup(L, REG_IDS_GANG, "gang", id, s->gangs, sizeof *s->gangs, offsetof(sdecl_gang, where));
+  grow(L, (void **)&s->gangs, &s->cap_gangs, s->n_gangs, sizeof *s->gangs);
+  sdecl_gang *r = &s->gangs[s->n_gangs];
+  memset(r, 0, sizeof *r);
+  s->n_gangs++;
+  r->d = d;
+  r->d.id = cs_script_strdup(L, id);
+  r->d.name = name ? cs_script_strdup(L, name) : NULL;
+  r->base = cs_script_strdup(L, base);
+  r->where = where_dup(L);
+  id_add(L, REG_IDS_GANG, id, s->n_gangs - 1);
+  return 0;
+}
+
+/* coalition{ id=, members={ gang ids }, cohesion= } */
+static int l_coalition(lua_State *L) {
+  static const char *const fields[] = {"id", "members", "cohesion", NULL};
+  cs_script *s = S(L);
+  need_loading(L, "coalition{}");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  dtab c = {L, 1, ""};
+  const char *id = decl_id(&c, "coalition");
+  check_unknown(&c, fields);
+  if (rawfield(&c, "members") != LUA_TTABLE) bad_field(&c, "members", "a list of gang ids");
+  int mt = lua_gettop(L);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, mt);
+  if (n < 1) bad_field(&c, "members", "a non-empty list of gang ids");
+  for (lua_Integer i = 1; i <= n; i++) {
+    if (lua_rawgeti(L, mt, i) != LUA_TSTRING) {
+      char got[96];
+      describe(L, -1, got, sizeof got);
+      return luaL_error(L, "%s: members[%d] must be a gang id, got %s", c.what, (int)i, got);
+    }
+    lua_pop(L, 1);
+  }
+  double cohesion = opt_num(&c, "cohesion", 0, 1, 0, 1, "a number in [0, 1]");
+  check_dup(L, REG_IDS_COAL, "coalition", id, s->coals, sizeof *s->coals, offsetof(sdecl_coal, where));
+  grow(L, (void **)&s->coals, &s->cap_coals, s->n_coals, sizeof *s->coals);
+  sdecl_coal *r = &s->coals[s->n_coals];
+  memset(r, 0, sizeof *r);
+  s->n_coals++;
+  r->cohesion = cohesion;
+  r->id = cs_script_strdup(L, id);
+  r->where = where_dup(L);
+  r->members = cs_script_alloc(L, (size_t)n * sizeof *r->members);
+  r->cap_members = (int)n;
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, mt, i);
+    r->members[r->n_members++] = cs_script_strdup(L, lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  id_add(L, REG_IDS_COAL, id, s->n_coals - 1);
+  return 0;
+}
+
+static int default_posture(int kind) {
+  return kind == CS_UNIT_POLICE || kind == CS_UNIT_ARMY ? CS_POSTURE_PATROL : CS_POSTURE_GUARD;
+}
+
+/* The fields of unit{} and sim:add_force{}; *at receives the node id or NULL. */
+static const char *parse_unit(dtab *c, cs_unit_decl *d, const char **at, int force) {
+  static const char *const fields[] = {"id", "kind", "officers", "lethality", "posture", "at", NULL};
+  const char *id = decl_id(c, force ? "add_force" : "unit");
+  check_unknown(c, fields);
+  memset(d, 0, sizeof *d);
+  const char *kind = opt_str(c, "kind", NULL, 1);
+  if ((d->kind = cs_unit_kind_find(kind)) < 0)
+    luaL_error(c->L, "%s: field 'kind' must be \"police\", \"protection\", \"army\" or \"international\", got '%s'",
+               c->what, kind);
+  d->officers = opt_count(c, "officers", 0, 1);
+  d->lethality = opt_num(c, "lethality", -1, 0, 0, HUGE_VAL, "a non-negative number");
+  const char *posture = opt_str(c, "posture", NULL, 0);
+  d->posture = default_posture(d->kind);
+  if (posture && (d->posture = cs_posture_find(posture)) < 0)
+    luaL_error(c->L, "%s: field 'posture' must be \"garrison\", \"patrol\", \"offensive\" or \"guard\", got '%s'",
+               c->what, posture);
+  *at = opt_str(c, "at", NULL, force || d->kind != CS_UNIT_PROTECTION);
+  d->at = CS_NODE_NONE;
+  return id;
+}
+
+/* unit{ id=, kind=, officers=, lethality=, posture=, at= } */
+static int l_unit(lua_State *L) {
+  cs_script *s = S(L);
+  need_loading(L, "unit{}");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  dtab c = {L, 1, ""};
+  cs_unit_decl d;
+  const char *at;
+  const char *id = parse_unit(&c, &d, &at, 0);
+  check_dup(L, REG_IDS_UNIT, "unit", id, s->units, sizeof *s->units, offsetof(sdecl_unit, where));
+  grow(L, (void **)&s->units, &s->cap_units, s->n_units, sizeof *s->units);
+  sdecl_unit *r = &s->units[s->n_units];
+  memset(r, 0, sizeof *r);
+  s->n_units++;
+  r->d = d;
+  r->d.id = cs_script_strdup(L, id);
+  r->at = at ? cs_script_strdup(L, at) : NULL;
+  r->where = where_dup(L);
+  id_add(L, REG_IDS_UNIT, id, s->n_units - 1);
+  return 0;
+}
+
+/* ---- timers and handlers ---- */
+
+/* Append the function at fidx to the registry array reg (creating it). */
+static int append_fn(lua_State *L, const char *reg, int fidx) {
+  lua_getfield(L, LUA_REGISTRYINDEX, reg);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, -1) + 1;
+  lua_pushvalue(L, fidx);
+  lua_rawseti(L, -2, n);
+  lua_pop(L, 1);
+  return (int)n;
+}
+
+static void add_timer(lua_State *L, double t0, double every, int fidx) {
+  cs_script *s = S(L);
+  if (s->n_timers >= 1 << 24) luaL_error(L, "too many timers");
+  grow(L, (void **)&s->timers, &s->cap_timers, s->n_timers, sizeof *s->timers);
+  int id = s->n_timers;
+  append_fn(L, CS_REG_TIMERS, fidx);
+  s->timers[id].t0 = t0;
+  s->timers[id].every = every;
+  s->n_timers++;
+  if (!s->loading && cs_world_timer(s->w, t0, id) != CS_OK) world_error(L, "timer");
+}
+
+static double check_time(lua_State *L, int idx, const char *fn) {
+  double now = S(L)->loading ? 0 : cs_world_now(S(L)->w);
+  if (lua_type(L, idx) != LUA_TNUMBER || !isfinite((double)lua_tonumber(L, idx)) ||
+      (double)lua_tonumber(L, idx) < now) {
+    char got[96], min[64];
+    describe(L, idx, got, sizeof got);
+    snprintf(min, sizeof min, "%g", now);
+    luaL_error(L, "%s: the time must be a number of days >= %s, got %s", fn, min, got);
+  }
+  return (double)lua_tonumber(L, idx);
+}
+
+/* at(t, fn): fn(sim) at day t. */
+static int l_at(lua_State *L) {
+  double t = check_time(L, 1, "at");
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  add_timer(L, t, 0, 2);
+  return 0;
+}
+
+/* every(dt, fn [, first_t]): fn(sim) at first_t (default now + dt), then
+** every dt days until the horizon. */
+static int l_every(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TNUMBER || !isfinite((double)lua_tonumber(L, 1)) || lua_tonumber(L, 1) <= 0) {
+    char got[96];
+    describe(L, 1, got, sizeof got);
+    return luaL_error(L, "every: the interval must be a positive number of days, got %s", got);
+  }
+  double dt = (double)lua_tonumber(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  double now = S(L)->loading ? 0 : cs_world_now(S(L)->w);
+  double t0 = lua_isnoneornil(L, 3) ? now + dt : check_time(L, 3, "every");
+  add_timer(L, t0, dt, 2);
+  return 0;
+}
+
+/* on(kind, fn): fn(sim, ev) after every model event of that kind. */
+static int l_on(lua_State *L) {
+  cs_script *s = S(L);
+  const char *name = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  int k = cs_event_kind_find(name);
+  if (k < 0 || k >= CS_EK_COUNT) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; i < CS_EK_COUNT; i++) {
+      if (i) luaL_addstring(&b, ", ");
+      luaL_addstring(&b, cs_event_kind_name(i));
+    }
+    luaL_pushresult(&b);
+    return luaL_error(L, "on: unknown event kind '%s' (one of %s)", name, lua_tostring(L, -1));
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_ON);
+  lua_rawgeti(L, -1, k + 1);
+  lua_pushvalue(L, 2);
+  lua_rawseti(L, -2, s->n_on[k] + 1);
+  s->n_on[k]++;
+  return 0;
+}
+
+/* when(cond, fn): after each model event, cond(sim, ev); the first time it
+** returns true, fn(sim, ev), once. */
+static int l_when(lua_State *L) {
+  cs_script *s = S(L);
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_WHEN);
+  lua_createtable(L, 3, 0);
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, 1);
+  lua_pushvalue(L, 2);
+  lua_rawseti(L, -2, 2);
+  lua_pushboolean(L, 0);
+  lua_rawseti(L, -2, 3);
+  lua_rawseti(L, -2, s->n_when + 1);
+  s->n_when++;
+  s->when_pending++;
+  return 0;
+}
+
+/* ---- the sim object ---- */
+
+static cs_world *sim_w(lua_State *L) {
+  luaL_checkudata(L, 1, CS_SIM_MT);
+  return S(L)->w;
+}
+
+static int node_arg(lua_State *L, int i, const char *fn) {
+  const char *id = luaL_checkstring(L, i);
+  int n = cs_world_find_node(S(L)->w, id);
+  if (n < 0) luaL_error(L, "%s: unknown node '%s'", fn, id);
+  return n;
+}
+
+static int gang_arg(lua_State *L, int i, const char *fn) {
+  const char *id = luaL_checkstring(L, i);
+  int n = cs_world_find_gang(S(L)->w, id);
+  if (n < 0) luaL_error(L, "%s: unknown gang '%s'", fn, id);
+  return n;
+}
+
+static int unit_arg(lua_State *L, int i, const char *fn) {
+  const char *id = luaL_checkstring(L, i);
+  int n = cs_world_find_unit(S(L)->w, id);
+  if (n < 0) luaL_error(L, "%s: unknown unit '%s'", fn, id);
+  return n;
+}
+
+static void push_party(lua_State *L, int party) {
+  const char *n = party == CS_PARTY_NONE ? NULL : cs_world_party_name(S(L)->w, party);
+  if (n) lua_pushstring(L, n);
+  else lua_pushnil(L);
+}
+
+static int s_time(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)cs_world_now(sim_w(L)));
+  return 1;
+}
+
+static int s_owner(lua_State *L) {
+  cs_world *w = sim_w(L);
+  push_party(L, cs_world_node_owner(w, node_arg(L, 2, "sim:owner")));
+  return 1;
+}
+
+static int s_residents(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_residents(w, node_arg(L, 2, "sim:residents")));
+  return 1;
+}
+
+static int s_displaced(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_displaced_hosted(w, node_arg(L, 2, "sim:displaced")));
+  return 1;
+}
+
+static int s_displaced_from(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_displaced_origin(w, node_arg(L, 2, "sim:displaced_from")));
+  return 1;
+}
+
+static int s_officers(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_officers(w, node_arg(L, 2, "sim:officers")));
+  return 1;
+}
+
+static int s_members(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_gang_members(w, gang_arg(L, 2, "sim:members")));
+  return 1;
+}
+
+static int s_nodes_held(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_gang_nodes(w, gang_arg(L, 2, "sim:nodes_held")));
+  return 1;
+}
+
+static int s_gang_share(lua_State *L) {
+  cs_world *w = sim_w(L);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TBOOLEAN);
+  lua_pushnumber(L, (lua_Number)cs_world_gang_share(w, lua_toboolean(L, 2)));
+  return 1;
+}
+
+/* sim:location(unit) -> node id, or nil on the road or off the map */
+static int s_location(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int at = cs_world_unit_location(w, unit_arg(L, 2, "sim:location"));
+  if (at >= 0 && at < cs_world_n_nodes(w)) lua_pushstring(L, cs_world_node_id(w, at));
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int s_unit_officers(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_unit_officers(w, unit_arg(L, 2, "sim:unit_officers")));
+  return 1;
+}
+
+static int s_move(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int u = unit_arg(L, 2, "sim:move");
+  int n = node_arg(L, 3, "sim:move");
+  if (cs_world_move_unit(w, u, n) != CS_OK) return world_error(L, "sim:move");
+  return 0;
+}
+
+/* sim:recall(from, n, { to = node }) -> id of the new unit */
+static int s_recall(lua_State *L) {
+  static const char *const fields[] = {"to", NULL};
+  cs_world *w = sim_w(L);
+  int from = unit_arg(L, 2, "sim:recall");
+  int64_t n = check_count(L, 3, "sim:recall", "the number of officers");
+  luaL_checktype(L, 4, LUA_TTABLE);
+  dtab c = {L, 4, "sim:recall"};
+  check_unknown(&c, fields);
+  const char *to = opt_str(&c, "to", NULL, 1);
+  int node = cs_world_find_node(w, to);
+  if (node < 0) return luaL_error(L, "sim:recall: unknown node '%s'", to);
+  int nu = -1;
+  if (cs_world_recall(w, from, n, node, &nu) != CS_OK) return world_error(L, "sim:recall");
+  lua_pushstring(L, cs_world_unit_id(w, nu));
+  return 1;
+}
+
+/* sim:add_force{ id=, kind=, officers=, lethality=, posture=, at= } -> id */
+static int s_add_force(lua_State *L) {
+  cs_world *w = sim_w(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  dtab c = {L, 2, ""};
+  cs_unit_decl d;
+  const char *at;
+  const char *id = parse_unit(&c, &d, &at, 1);
+  if ((d.at = cs_world_find_node(w, at)) < 0) return luaL_error(L, "%s: unknown node '%s'", c.what, at);
+  if (cs_world_find_unit(w, id) >= 0) return luaL_error(L, "%s: duplicate unit id", c.what);
+  d.id = id;
+  int idx;
+  if (cs_world_add_force(w, &d, &idx) != CS_OK) return world_error(L, "sim:add_force");
+  lua_pushstring(L, id);
+  return 1;
+}
+
+static int s_set(lua_State *L) {
+  sim_w(L);
+  const char *name = luaL_checkstring(L, 2);
+  luaL_checkany(L, 3);
+  set_param_value(L, "sim:set", name, 3);
+  return 0;
+}
+
+static int s_prison_break(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int64_t n = check_count(L, 2, "sim:prison_break", "the number of prisoners");
+  int64_t freed = 0;
+  if (cs_world_prison_break(w, n, &freed) != CS_OK) return world_error(L, "sim:prison_break");
+  lua_pushinteger(L, (lua_Integer)freed);
+  return 1;
+}
+
+static int s_set_capacity(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int node = node_arg(L, 2, "sim:set_capacity");
+  int64_t n = check_count(L, 3, "sim:set_capacity", "the capacity");
+  if (cs_world_set_capacity(w, node, n) != CS_OK) return world_error(L, "sim:set_capacity");
+  return 0;
+}
+
+static int s_attack(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int g = gang_arg(L, 2, "sim:attack");
+  int node = node_arg(L, 3, "sim:attack");
+  if (cs_world_force_attack(w, g, node) != CS_OK) return world_error(L, "sim:attack");
+  return 0;
+}
+
+/* sim:log(fmt, ...): string.format, then "[day t] message" on stderr. */
+static int s_log(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int n = lua_gettop(L);
+  luaL_checkstring(L, 2);
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_FORMAT);
+  for (int i = 2; i <= n; i++) lua_pushvalue(L, i);
+  lua_call(L, n - 1, 1);
+  if (!S(L)->quiet) fprintf(stderr, "[day %.2f] %s\n", cs_world_now(w), lua_tostring(L, -1));
+  return 0;
+}
+
+static const luaL_Reg sim_methods[] = {
+    {"time", s_time},           {"owner", s_owner},
+    {"residents", s_residents}, {"displaced", s_displaced},
+    {"displaced_from", s_displaced_from}, {"officers", s_officers},
+    {"members", s_members},     {"nodes_held", s_nodes_held},
+    {"gang_share", s_gang_share}, {"location", s_location},
+    {"unit_officers", s_unit_officers}, {"move", s_move},
+    {"recall", s_recall},       {"add_force", s_add_force},
+    {"set", s_set},             {"prison_break", s_prison_break},
+    {"set_capacity", s_set_capacity}, {"attack", s_attack},
+    {"log", s_log},             {NULL, NULL},
+};
+
+/* ---- opening and finishing ---- */
+
+void cs_script_api_open(lua_State *L) {
+  static const luaL_Reg globals[] = {
+      {"scenario", l_scenario}, {"param", l_param}, {"model", l_model},
+      {"node", l_node},         {"road", l_road},   {"gang", l_gang},
+      {"coalition", l_coalition}, {"unit", l_unit}, {"at", l_at},
+      {"every", l_every},       {"on", l_on},       {"when", l_when},
+      {NULL, NULL},
+  };
+  static const char *const regs[] = {REG_IDS_NODE, REG_IDS_GANG, REG_IDS_UNIT, REG_IDS_COAL,
+                                     CS_REG_TIMERS, CS_REG_WHEN};
+  for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, regs[i]);
+  }
+  lua_createtable(L, CS_EK_COUNT, 0);
+  for (int k = 0; k < CS_EK_COUNT; k++) {
+    lua_newtable(L);
+    lua_rawseti(L, -2, k + 1);
+  }
+  lua_setfield(L, LUA_REGISTRYINDEX, CS_REG_ON);
+
+  lua_pushglobaltable(L);
+  luaL_setfuncs(L, globals, 0);
+  lua_newtable(L); /* P */
+  lua_createtable(L, 0, 3);
+  lua_pushcfunction(L, l_P_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, l_P_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, -2, "P");
+  lua_pop(L, 1);
+
+  luaL_newmetatable(L, CS_SIM_MT);
+  luaL_newlib(L, sim_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, "sim");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+}
+
+void cs_script_api_presets(lua_State *L) {
+  cs_script *s = S(L);
+  for (size_t i = 0; i < s->n_sets; i++) {
+    if (s->set_used[i] || cs_world_param_find(s->w, s->sets[i].name) < 0) continue;
+    apply_overrides(L, s->sets[i].name);
+  }
+}
+
+/* Index of a declared id in the registry map, or a located error. */
+static int resolve(lua_State *L, const char *reg, const char *id, const char *where, const char *what,
+                   const char *kind) {
+  int i = id_find(L, reg, id);
+  if (i < 0) luaL_error(L, "%s%s: unknown %s '%s'", where, what, kind, id);
+  return i;
+}
+
+void cs_script_api_finish(lua_State *L) {
+  cs_script *s = S(L);
+  cs_world *w = s->w;
+  const char *msg;
+  /* The model's messages usually name the thing already. */
+#define WFAIL(where, what)                                                          \
+  (msg = cs_errmsg(cs_world_ctx(w)),                                                \
+   strstr(msg, what) ? luaL_error(L, "%s%s", where, msg) : luaL_error(L, "%s%s: %s", where, what, msg))
+  for (size_t i = 0; i < s->n_sets; i++)
+    if (!s->set_used[i]) luaL_error(L, "unknown parameter '%s' in --set", s->sets[i].name);
+  if (!s->have_scenario) luaL_error(L, "no scenario{ days = ... } declaration");
+  if (s->have_scenario == 1) { /* no name: the file's base name */
+    const char *b = strrchr(s->path, '/');
+    b = b ? b + 1 : s->path;
+    const char *dot = strrchr(b, '.');
+    msg = lua_pushlstring(L, b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
+    if (cs_world_set_name(w, msg) != CS_OK) luaL_error(L, "%s", cs_errmsg(cs_world_ctx(w)));
+    lua_pop(L, 1);
+  }
+  for (int i = 0; i < s->n_nodes; i++) {
+    sdecl_node *r = &s->nodes[i];
+    char what[160];
+    snprintf(what, sizeof what, "node '%.100s'", r->d.id);
+    if (strcmp(r->owner, "STATE") == 0) r->d.owner = CS_PARTY_STATE;
+    else if (strcmp(r->owner, "CONTESTED") == 0) r->d.owner = CS_PARTY_CONTESTED;
+    else {
+      int g = id_find(L, REG_IDS_GANG, r->owner);
+      if (g < 0)
+        luaL_error(L, "%s%s: unknown owner '%s' (expected \"STATE\", \"CONTESTED\" or a gang id)",
+                   r->where, what, r->owner);
+      r->d.owner = CS_PARTY_GANG(g);
+    }
+    cs_node_decl d = r->d; /* a gang owner is set once the gangs exist */
+    if (CS_PARTY_IS_GANG(d.owner)) d.owner = CS_PARTY_STATE;
+    int idx;
+    if (cs_world_add_node(w, &d, &idx) != CS_OK) WFAIL(r->where, what);
+    if (idx != i) luaL_error(L, "%s%s: the model numbered it %d, expected %d", r->where, what, idx, i);
+  }
+  for (int i = 0; i < s->n_roads; i++) {
+    sdecl_road *r = &s->roads[i];
+    char what[256];
+    snprintf(what, sizeof what, "road('%.100s', '%.100s')", r->a, r->b);
+    int a = resolve(L, REG_IDS_NODE, r->a, r->where, what, "node");
+    int b = resolve(L, REG_IDS_NODE, r->b, r->where, what, "node");
+    if (cs_world_add_road(w, a, b, r->km) != CS_OK) WFAIL(r->where, what);
+  }
+  for (int i = 0; i < s->n_gangs; i++) {
+    sdecl_gang *r = &s->gangs[i];
+    char what[160];
+    snprintf(what, sizeof what, "gang '%.100s'", r->d.id);
+    r->d.base = resolve(L, REG_IDS_NODE, r->base, r->where, what, "base node");
+    int idx;
+    if (cs_world_add_gang(w, &r->d, &idx) != CS_OK) WFAIL(r->where, what);
+    if (idx != i) luaL_error(L, "%s%s: the model numbered it %d, expected %d", r->where, what, idx, i);
+  }
+  for (int i = 0; i < s->n_nodes; i++) {
+    sdecl_node *r = &s->nodes[i];
+    if (!CS_PARTY_IS_GANG(r->d.owner)) continue;
+    if (cs_world_set_owner(w, i, r->d.owner) != CS_OK) {
+      char what[160];
+      snprintf(what, sizeof what, "node '%.100s'", r->d.id);
+      WFAIL(r->where, what);
+    }
+  }
+  for (int i = 0; i < s->n_coals; i++) {
+    sdecl_coal *r = &s->coals[i];
+    char what[160];
+    snprintf(what, sizeof what, "coalition '%.100s'", r->id);
+    int *g = lua_newuserdatauv(L, (size_t)r->n_members * sizeof *g, 0);
+    for (int k = 0; k < r->n_members; k++)
+      g[k] = resolve(L, REG_IDS_GANG, r->members[k], r->where, what, "gang");
+    int idx;
+    if (cs_world_add_coalition(w, r->id, g, r->n_members, r->cohesion, &idx) != CS_OK)
+      WFAIL(r->where, what);
+    lua_pop(L, 1);
+  }
+  for (int i = 0; i < s->n_units; i++) {
+    sdecl_unit *r = &s->units[i];
+    char what[160];
+    snprintf(what, sizeof what, "unit '%.100s'", r->d.id);
+    r->d.at = r->at ? resolve(L, REG_IDS_NODE, r->at, r->where, what, "node") : CS_NODE_NONE;
+    int idx;
+    if (cs_world_add_unit(w, &r->d, &idx) != CS_OK) WFAIL(r->where, what);
+  }
+  if (cs_world_finalize(w) != CS_OK) luaL_error(L, "%s", cs_errmsg(cs_world_ctx(w)));
+  for (int i = 0; i < s->n_timers; i++)
+    if (cs_world_timer(w, s->timers[i].t0, i) != CS_OK) luaL_error(L, "timer: %s", cs_errmsg(cs_world_ctx(w)));
+  lua_newuserdatauv(L, sizeof(void *), 0);
+  luaL_setmetatable(L, CS_SIM_MT);
+  lua_setfield(L, LUA_REGISTRYINDEX, CS_REG_SIM);
+#undef WFAIL
+}
+
+void cs_script_api_free(cs_script *s) {
+  for (int i = 0; i < s->n_nodes; i++) {
+    sdecl_node *r = &s->nodes[i];
+    cs_script_freestr(s, (char *)r->d.id);
+    cs_script_freestr(s, (char *)r->d.name);
+    cs_script_freestr(s, (char *)r->d.commune);
+    cs_script_freestr(s, r->owner);
+    cs_script_freestr(s, r->where);
+  }
+  for (int i = 0; i < s->n_roads; i++) {
+    cs_script_freestr(s, s->roads[i].a);
+    cs_script_freestr(s, s->roads[i].b);
+    cs_script_freestr(s, s->roads[i].where);
+  }
+  for (int i = 0; i < s->n_gangs; i++) {
+    cs_script_freestr(s, (char *)s->gangs[i].d.id);
+    cs_script_freestr(s, (char *)s->gangs[i].d.name);
+    cs_script_freestr(s, s->gangs[i].base);
+    cs_script_freestr(s, s->gangs[i].where);
+  }
+  for (int i = 0; i < s->n_coals; i++) {
+    sdecl_coal *r = &s->coals[i];
+    for (int k = 0; k < r->n_members; k++) cs_script_freestr(s, r->members[k]);
+    cs_script_dealloc(s, r->members, (size_t)r->cap_members * sizeof *r->members);
+    cs_script_freestr(s, r->id);
+    cs_script_freestr(s, r->where);
+  }
+  for (int i = 0; i < s->n_units; i++) {
+    cs_script_freestr(s, (char *)s->units[i].d.id);
+    cs_script_freestr(s, s->units[i].at);
+    cs_script_freestr(s, s->units[i].where);
+  }
+  cs_script_dealloc(s, s->nodes, (size_t)s->cap_nodes * sizeof *s->nodes);
+  cs_script_dealloc(s, s->roads, (size_t)s->cap_roads * sizeof *s->roads);
+  cs_script_dealloc(s, s->gangs, (size_t)s->cap_gangs * sizeof *s->gangs);
+  cs_script_dealloc(s, s->coals, (size_t)s->cap_coals * sizeof *s->coals);
+  cs_script_dealloc(s, s->units, (size_t)s->cap_units * sizeof *s->units);
+  cs_script_dealloc(s, s->timers, (size_t)s->cap_timers * sizeof *s->timers);
+  cs_script_freestr(s, s->start);
+  free(s->pending);
+  s->nodes = NULL, s->roads = NULL, s->gangs = NULL, s->coals = NULL, s->units = NULL;
+  s->timers = NULL, s->start = NULL, s->pending = NULL;
+  s->n_nodes = s->n_roads = s->n_gangs = s->n_coals = s->n_units = s->n_timers = 0;
+}
+
+/* ---- hooks: the model calls these during the run ---- */
+
+typedef struct call {
+  int timer;                /* timer id, or -1 for an event */
+  const cs_event_rec *e;
+} call;
+
+static void push_sim(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_SIM); }
+
+static void push_event(lua_State *L, const cs_event_rec *e) {
+  cs_world *w = S(L)->w;
+  lua_createtable(L, 0, 7);
+  lua_pushnumber(L, (lua_Number)e->t);
+  lua_setfield(L, -2, "time");
+  lua_pushstring(L, cs_event_kind_name(e->kind));
+  lua_setfield(L, -2, "kind");
+  if (e->node >= 0 && e->node < cs_world_n_nodes(w)) {
+    lua_pushstring(L, cs_world_node_id(w, e->node));
+    lua_setfield(L, -2, "node");
+  }
+  int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE;
+  if (e->actor >= 0) {
+    if (unit_actor) lua_pushstring(L, e->actor < cs_world_n_units(w) ? cs_world_unit_id(w, e->actor) : NULL);
+    else push_party(L, e->actor);
+    lua_setfield(L, -2, "actor");
+  }
+  if (e->target >= 0) {
+    if (e->kind == CS_EK_FLIGHT)
+      lua_pushstring(L, e->target < cs_world_n_nodes(w) ? cs_world_node_id(w, e->target) : NULL);
+    else push_party(L, e->target);
+    lua_setfield(L, -2, "target");
+  }
+  lua_pushinteger(L, (lua_Integer)e->deaths);
+  lua_setfield(L, -2, "deaths");
+  lua_pushinteger(L, (lua_Integer)e->displaced);
+  lua_setfield(L, -2, "displaced");
+}
+
+/* Trampoline for one timer or one event (all its handlers, then the pending
+** `when` conditions), each callback with a fresh budget. */
+static int t_dispatch(lua_State *L) {
+  const call *c = lua_touserdata(L, 1);
+  cs_script *s = S(L);
+  if (c->timer >= 0) {
+    lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_TIMERS);
+    lua_rawgeti(L, -1, c->timer + 1);
+    push_sim(L);
+    lua_call(L, 1, 0);
+    return 0;
+  }
+  const cs_event_rec *e = c->e;
+  push_event(L, e);
+  int ev = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_ON);
+  lua_rawgeti(L, -1, e->kind + 1);
+  int handlers = lua_gettop(L);
+  for (int i = 1; i <= s->n_on[e->kind]; i++) {
+    lua_rawgeti(L, handlers, i);
+    push_sim(L);
+    lua_pushvalue(L, ev);
+    cs_script_budget_reset(s, s->lim.callback_instructions);
+    lua_call(L, 2, 0);
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_WHEN);
+  int whens = lua_gettop(L);
+  for (int i = 1; i <= s->n_when && s->when_pending > 0; i++) {
+    lua_rawgeti(L, whens, i);
+    int entry = lua_gettop(L);
+    lua_rawgeti(L, entry, 3);
+    int fired = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!fired) {
+      lua_rawgeti(L, entry, 1);
+      push_sim(L);
+      lua_pushvalue(L, ev);
+      cs_script_budget_reset(s, s->lim.callback_instructions);
+      lua_call(L, 2, 1);
+      int yes = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (yes) {
+        lua_pushboolean(L, 1);
+        lua_rawseti(L, entry, 3);
+        s->when_pending--;
+        lua_rawgeti(L, entry, 2);
+        push_sim(L);
+        lua_pushvalue(L, ev);
+        cs_script_budget_reset(s, s->lim.callback_instructions);
+        lua_call(L, 2, 0);
+      }
+    }
+    lua_settop(L, whens);
+  }
+  return 0;
+}
+
+static int fail(cs_script *s, int rc) {
+  s->failed = 1;
+  return cs_err(cs_world_ctx(s->w), rc, "%s", s->errbuf);
+}
+
+static int wants(const cs_script *s, const cs_event_rec *e) {
+  return e->kind >= 0 && e->kind < CS_EK_COUNT && (s->n_on[e->kind] > 0 || s->when_pending > 0);
+}
+
+/* Deliver the events reported while callbacks ran, in order. */
+static int drain(cs_script *s) {
+  int delivered = 0;
+  while (s->pending_head < s->n_pending) {
+    cs_event_rec e = s->pending[s->pending_head++];
+    if (++delivered > CS_SCRIPT_MAX_CASCADE) {
+      snprintf(s->errbuf, sizeof s->errbuf,
+               "%s: callbacks caused more than %d events in a row at day %g (a callback that reacts to its own events?)",
+               s->path, CS_SCRIPT_MAX_CASCADE, cs_world_now(s->w));
+      s->n_pending = s->pending_head = 0;
+      return fail(s, CS_ESCRIPT);
+    }
+    if (!wants(s, &e)) continue;
+    call c = {-1, &e};
+    int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
+    if (rc != CS_OK) {
+      s->n_pending = s->pending_head = 0;
+      return fail(s, rc);
+    }
+  }
+  s->n_pending = s->pending_head = 0;
+  return CS_OK;
+}
+
+static int hook_timer(void *ud, cs_world *w, int id) {
+  cs_script *s = ud;
+  if (s->failed) return cs_err(cs_world_ctx(w), CS_ESCRIPT, "%s", s->errbuf);
+  if (id < 0 || id >= s->n_timers) return cs_err(cs_world_ctx(w), CS_EINVAL, "unknown script timer %d", id);
+  call c = {id, NULL};
+  int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
+  if (rc != CS_OK) return fail(s, rc);
+  if (s->timers[id].every > 0) {
+    double next = cs_world_now(w) + s->timers[id].every;
+    if (next <= cs_world_days(w) && (rc = cs_world_timer(w, next, id)) != CS_OK) return rc;
+  }
+  return s->depth == 0 ? drain(s) : CS_OK;
+}
+
+static int hook_event(void *ud, cs_world *w, const cs_event_rec *e) {
+  cs_script *s = ud;
+  if (s->failed) return cs_err(cs_world_ctx(w), CS_ESCRIPT, "%s", s->errbuf);
+  if (!wants(s, e)) return CS_OK;
+  if (s->depth > 0) { /* reported by an intervention inside a callback */
+    if (s->n_pending == s->cap_pending) {
+      int nc = s->cap_pending ? s->cap_pending * 2 : 64;
+      cs_event_rec *np = realloc(s->pending, (size_t)nc * sizeof *np);
+      if (!np) return cs_err(cs_world_ctx(w), CS_ENOMEM, "out of memory");
+      s->pending = np;
+      s->cap_pending = nc;
+    }
+    s->pending[s->n_pending++] = *e;
+    return CS_OK;
+  }
+  call c = {-1, e};
+  int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
+  if (rc != CS_OK) return fail(s, rc);
+  return drain(s);
+}
+
+void cs_script_hooks(cs_script *s, cs_hooks *out) {
+  out->ud = s;
+  out->timer = hook_timer;
+  out->event = hook_event;
+}

@@ -1,0 +1,159 @@
+/* script_int.h: the scripting layer's private state, for sim/script*.c only.
+**
+** script.c owns the sandbox: the lua_State, its allocator (which enforces the
+** memory cap), the instruction budget, math.random, and the single entry from
+** C into Lua (cs_script_pcall). script_api.c owns the scenario API: the
+** declaration functions, the `sim` object handed to callbacks, and the hooks
+** the model calls during a run.
+**
+** Invariants:
+** - Outside cs_script_pcall, no Lua API function that can raise is called;
+**   the Lua stack is empty between calls (so LUA_MINSTACK slots are free).
+** - Declarations are collected in C arrays while the script runs and added to
+**   the world, in declaration order, once the body has run (so a node's owner
+**   and a road's ends may name things declared later); each keeps the
+**   "path:line: " of its declaration for the errors found then.
+** - Everything the scenario allocates (Lua heap and declaration records) is
+**   counted in mem_used and capped at limits.mem_bytes.
+** - Callbacks live in registry tables (timers by id, handlers by event kind,
+**   `when` pairs in order) and are only ever visited by integer index, so
+**   their order never depends on a hash. */
+#ifndef CS_SCRIPT_INT_H
+#define CS_SCRIPT_INT_H
+
+#include <lua.h>
+
+#include "cs_rng.h"
+#include "cs_script.h"
+
+typedef struct sdecl_node {
+  cs_node_decl d;   /* strings point into owned copies below */
+  char *owner;      /* owner as written: "STATE", "CONTESTED" or a gang id */
+  char *where;      /* "path:line: " of the declaration */
+} sdecl_node;
+
+typedef struct sdecl_road {
+  char *a, *b, *where;
+  double km;
+} sdecl_road;
+
+typedef struct sdecl_gang {
+  cs_gang_decl d;
+  char *base, *where;
+} sdecl_gang;
+
+typedef struct sdecl_coal {
+  char *id, *where;
+  char **members;
+  int n_members, cap_members;
+  double cohesion;
+} sdecl_coal;
+
+typedef struct sdecl_unit {
+  cs_unit_decl d;
+  char *at, *where; /* at NULL: off the map */
+} sdecl_unit;
+
+typedef struct stimer {
+  double t0;    /* first firing (absolute days) */
+  double every; /* > 0: re-armed every `every` days; 0: fires once */
+} stimer;
+
+struct cs_script {
+  lua_State *L;
+  cs_world *w;            /* owned by the caller after a successful load */
+  char *path;             /* as given */
+  char *src;              /* the file's bytes, NUL-terminated */
+  size_t src_len;
+  cs_script_limits lim;
+  int quiet;
+  /* memory */
+  size_t mem_used;        /* Lua heap + declaration records */
+  size_t mem_slack;       /* extra bytes allowed while reporting an error */
+  /* instruction budget */
+  uint64_t budget;        /* instructions allowed for the current entry */
+  uint64_t used;          /* counted so far (in steps of CS_SCRIPT_HOOK_STEP) */
+  int exhausted;          /* budget ran out: the hook fires on every instruction */
+  /* state of the run */
+  int loading;            /* 1 while the scenario body runs */
+  int failed;             /* a callback failed: hooks return CS_ESCRIPT at once */
+  int depth;              /* nesting of hook calls into Lua */
+  cs_pcg32 rng;           /* math.random: (seed, replicate, CS_ENT_SCRIPT, 0, 0) */
+  char errbuf[CS_ERRMSG_MAX];
+  char traceback[2048];   /* stack traceback of the last error, "" if none */
+  /* --set overrides (borrowed for the duration of cs_script_load) */
+  const cs_override *sets;
+  size_t n_sets;
+  unsigned char *set_used;
+  /* scenario{} */
+  int have_scenario;
+  char *start;            /* informational start date, or NULL */
+  /* declarations, in order */
+  sdecl_node *nodes; int n_nodes, cap_nodes;
+  sdecl_road *roads; int n_roads, cap_roads;
+  sdecl_gang *gangs; int n_gangs, cap_gangs;
+  sdecl_coal *coals; int n_coals, cap_coals;
+  sdecl_unit *units; int n_units, cap_units;
+  /* timers: id i is timers[i]; its function is registry timer table [i + 1] */
+  stimer *timers; int n_timers, cap_timers;
+  int n_on[CS_EK_COUNT];  /* handlers per event kind */
+  int n_when;             /* `when` entries */
+  int when_pending;       /* `when` entries that have not fired */
+  /* events reported while a callback runs, delivered when it returns */
+  cs_event_rec *pending; int n_pending, cap_pending, pending_head;
+};
+
+/* Instructions between two calls of the count hook. */
+#define CS_SCRIPT_HOOK_STEP 1000
+
+/* Registry keys (light userdata addresses would do; strings are clearer). */
+#define CS_REG_TIMERS "cs.timers"   /* array of functions by timer id + 1 */
+#define CS_REG_ON "cs.on"           /* array by kind + 1 of arrays of functions */
+#define CS_REG_WHEN "cs.when"       /* array of {cond, fn, fired} */
+#define CS_REG_SIM "cs.sim"         /* the sim userdata */
+#define CS_REG_FORMAT "cs.format"   /* the original string.format */
+#define CS_SIM_MT "cs.Sim"
+
+/* ---- script.c ---- */
+
+/* The only entry from C into Lua: run f(L) (f gets `arg` as a light userdata
+** at index 1) in a protected call with a traceback message handler and a
+** fresh instruction budget of `budget`. On error, writes "path:line: message"
+** to s->errbuf and returns CS_ESCRIPT (also for a memory error). The Lua
+** stack is left as it was. Nested calls (a hook run from inside a callback)
+** save and restore the enclosing budget. */
+int cs_script_pcall(cs_script *s, lua_CFunction f, void *arg, uint64_t budget);
+
+/* Give the current callback a fresh budget (inside cs_script_pcall). */
+void cs_script_budget_reset(cs_script *s, uint64_t budget);
+
+/* The script from a lua_State (stored in the allocator's ud). */
+cs_script *cs_script_from(lua_State *L);
+
+/* Allocate n zeroed bytes for declaration records, counted against the
+** memory cap; raises a Lua error if over it. cs_script_dealloc gives them
+** back (n must be the size allocated). */
+void *cs_script_alloc(lua_State *L, size_t n);
+char *cs_script_strdup(lua_State *L, const char *str);
+void cs_script_dealloc(cs_script *s, void *p, size_t n);
+void cs_script_freestr(cs_script *s, char *str);
+
+/* The traceback of the last error (for diagnostics), "" if none. */
+const char *cs_script_traceback(const cs_script *s);
+
+/* ---- script_api.c ---- */
+
+/* Install the scenario globals (scenario, param, P, model, node, road, gang,
+** coalition, unit, at, every, on, when) and the sim metatable. Raises. */
+void cs_script_api_open(lua_State *L);
+/* Apply the model-parameter --set overrides (before the body). Raises. */
+void cs_script_api_presets(lua_State *L);
+/* After the body: remaining overrides, declarations into the world,
+** finalize, timers. Raises with "path:line: message" or "path: message". */
+void cs_script_api_finish(lua_State *L);
+/* Release the declaration records. */
+void cs_script_api_free(cs_script *s);
+/* The hooks to install on the world (ud = s). */
+void cs_script_hooks(cs_script *s, cs_hooks *out);
+
+#endif

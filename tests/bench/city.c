@@ -1,0 +1,101 @@
+/* city.c: benchmark of the model on synthetic cities. A k x k grid of
+** neighbourhoods (roads to the right and below, 1 km), G gangs each holding
+** its base and the base's neighbours, police units on every 10th STATE node,
+** one year simulated with daily samples to a sink that discards them.
+** Prints wall time, events and the cost per simulated day for each size, so
+** the growth with neighbourhoods + roads can be read off.
+**
+**   cmake --build build --target cs_bench_city && build/cs_bench_city [--reps R]
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cs_world.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int nop_sample(void *ud, const cs_sample *s) { return CS_OK; }
+static int nop_event(void *ud, const cs_event_rec *e) {
+  (*(uint64_t *)ud)++;
+  return CS_OK;
+}
+
+static cs_world *build(int k, int G) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  if (cs_world_new(&ctx, &w) != CS_OK) return NULL;
+  char id[32];
+  int n = k * k;
+  for (int j = 0; j < n; j++) {
+    snprintf(id, sizeof id, "n%d", j);
+    cs_node_decl d = {id, NULL, "", j % k, j / k, 15000 + (j * 7919) % 10000, 0.2 + 0.6 * ((j * 31) % 100) / 100.0,
+                      0, CS_PARTY_STATE, (j % 25 == 0) ? 5000 : 0, 0.5};
+    cs_world_add_node(w, &d, NULL);
+  }
+  for (int j = 0; j < n; j++) {
+    if (j % k < k - 1) cs_world_add_road(w, j, j + 1, 1.0);
+    if (j / k < k - 1) cs_world_add_road(w, j, j + k, 1.0);
+  }
+  for (int g = 0; g < G; g++) {
+    int base = (int)(((long long)g * 2654435761LL) % n);
+    snprintf(id, sizeof id, "g%d", g);
+    cs_gang_decl d = {id, NULL, 300 + 50 * g, 0, -1, -1, base};
+    cs_world_add_gang(w, &d, NULL);
+    cs_world_set_owner(w, base, CS_PARTY_GANG(g));
+    if (base % k < k - 1) cs_world_set_owner(w, base + 1, CS_PARTY_GANG(g));
+    if (base / k < k - 1) cs_world_set_owner(w, base + k, CS_PARTY_GANG(g));
+  }
+  for (int j = 0, u = 0; j < n; j += 10) {
+    snprintf(id, sizeof id, "u%d", u++);
+    cs_unit_decl d = {id, CS_UNIT_POLICE, 60, -1, CS_POSTURE_GARRISON, j};
+    cs_world_add_unit(w, &d, NULL);
+  }
+  cs_world_set_horizon(w, 365, 1);
+  cs_world_param_set(w, "lambda0", 0.05);
+  if (cs_world_finalize(w) != CS_OK) {
+    fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
+    cs_world_free(w);
+    return NULL;
+  }
+  return w;
+}
+
+int main(int argc, char **argv) {
+  int reps = 3;
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
+  int sizes[] = {10, 32, 100}; /* 100, 1,024 and 10,000 neighbourhoods */
+  printf("%8s %6s %8s %10s %12s %10s %14s\n", "nodes", "gangs", "roads", "seconds", "events", "Mev/s",
+         "us/day/(n+r)");
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    int k = sizes[s], n = k * k, roads = 2 * k * (k - 1);
+    double best = 1e30;
+    uint64_t events = 0, logged = 0;
+    for (int r = 0; r < reps; r++) {
+      cs_world *w = build(k, 10);
+      if (!w) return 1;
+      logged = 0;
+      cs_sink sink = {&logged, NULL, nop_sample, nop_event, NULL};
+      double t0 = now_s();
+      int rc = cs_world_run(w, 1, (uint64_t)r, &sink);
+      double dt = now_s() - t0;
+      if (rc != CS_OK) {
+        fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
+        return 1;
+      }
+      events = cs_world_events_processed(w);
+      if (dt < best) best = dt;
+      cs_world_free(w);
+    }
+    printf("%8d %6d %8d %10.3f %12llu %10.2f %14.4f\n", n, 10, roads, best, (unsigned long long)events,
+           events / best / 1e6, best / 365 * 1e6 / (n + roads));
+  }
+  return 0;
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""End-to-end tests of `conflictsim run`: reproducibility, errors, exit codes
+and the guarantee that a failed run leaves no file and destroys nothing.
+
+Usage: test_cli.py PATH/TO/conflictsim SOURCE_DIR
+"""
+import filecmp
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+import h5py
+import numpy as np
+
+EXE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/conflictsim"
+SRC = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
+TINY = os.path.join(SRC, "scenarios", "examples", "tiny.lua")
+
+# Exit codes documented in README.md
+EXIT_USAGE, EXIT_SCENARIO, EXIT_IO = 2, 3, 4
+
+VALID = textwrap.dedent("""\
+    scenario { name = "t", days = 20, sample_every = 1 }
+    param("day", 3, "a day")
+    node { id = "a", residents = 1000, value = 0.5 }
+    node { id = "b", residents = 2000, value = 0.5 }
+    road("a", "b", 1.0)
+    """)
+
+
+def run(*args, cwd=None):
+    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def script(self, text, name="s.lua"):
+        p = self.path(name)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def leftovers(self):
+        return sorted(n for n in os.listdir(self.dir) if ".tmp" in n or n.endswith(".h5"))
+
+    # --- the command line itself ---
+    def test_help_and_version(self):
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("run SCENARIO", r.stdout)
+        r = run("run", "--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("--seed", r.stdout)
+        r = run("--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^conflictsim \d+\.\d+\.\d+")
+
+    def test_usage_errors(self):
+        self.assertEqual(run().returncode, EXIT_USAGE)
+        self.assertEqual(run("frobnicate").returncode, EXIT_USAGE)
+        self.assertEqual(run("run").returncode, EXIT_USAGE)
+        r = run("run", TINY, "--seed", "-3")
+        self.assertEqual(r.returncode, EXIT_USAGE)
+        self.assertIn("--seed", r.stderr)
+        r = run("run", TINY, "--bogus")
+        self.assertEqual(r.returncode, EXIT_USAGE)
+        self.assertIn("--bogus", r.stderr)
+        r = run("run", TINY, "--set", "novalue")
+        self.assertEqual(r.returncode, EXIT_USAGE)
+
+    # --- reproducibility ---
+    def test_same_seed_same_bytes_and_seeds_differ(self):
+        a, b, c, d = (self.path(n) for n in ("a.h5", "b.h5", "c.h5", "d.h5"))
+        for out, seed, rep in ((a, "5", "0"), (b, "5", "0"), (c, "6", "0"), (d, "5", "1")):
+            r = run("run", TINY, "-o", out, "--seed", seed, "--replicate", rep, "--quiet")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, "", "--quiet prints nothing")
+        self.assertTrue(filecmp.cmp(a, b, shallow=False), "same seed must give a byte-identical file")
+        with h5py.File(a) as fa, h5py.File(c) as fc, h5py.File(d) as fd:
+            self.assertFalse(np.array_equal(fa["residents"][...], fc["residents"][...]),
+                             "another seed must give another history")
+            self.assertFalse(np.array_equal(fa["residents"][...], fd["residents"][...]),
+                             "another replicate must give another history")
+        self.assertEqual(self.leftovers(), ["a.h5", "b.h5", "c.h5", "d.h5"])
+
+    def test_default_output_and_summary(self):
+        r = run("run", TINY, "--seed", "3", cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = os.path.join(self.dir, "output", "tiny-s3-r0.h5")
+        self.assertTrue(os.path.isfile(out))
+        self.assertIn("output/tiny-s3-r0.h5", r.stdout)
+        self.assertIn("displaced", r.stdout)
+        self.assertNotIn("\r", r.stderr, "no progress line when stderr is not a terminal")
+
+    def test_conservation_in_the_file(self):
+        out = self.path("c.h5")
+        self.assertEqual(run("run", TINY, "-o", out, "--seed", "11", "--quiet",
+                             "--set", "lambda0=0.2").returncode, 0)
+        with h5py.File(out) as f:
+            people = f["city_residents"][...] + f["city_displaced"][...] + f["city_civilian_deaths"][...]
+            self.assertTrue(np.all(people == people[0]), "people are conserved at every sample")
+            self.assertTrue(np.all(f["residents"][...].sum(axis=1) == f["city_residents"][...]))
+            self.assertTrue(np.all(f["displaced_origin"][...].sum(axis=1) == f["city_displaced"][...]))
+            self.assertGreater(f["city_displaced"][-1], 0, "people fled: the check saw a change")
+
+    def test_set_overrides(self):
+        out = self.path("s.h5")
+        r = run("run", TINY, "-o", out, "--quiet", "--set", "lambda0=0.05", "--set", "recall_day=6")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            self.assertEqual(f["parameters"].attrs["lambda0"], 0.05)
+            self.assertEqual(f["parameters"].attrs["recall_day"], 6)
+
+    # --- bad input: clear error, non-zero exit, nothing written, nothing lost ---
+    def assert_fails_cleanly(self, args, code, *needles):
+        out = self.path("keep.h5")
+        with open(out, "wb") as f:
+            f.write(b"an earlier result")
+        r = run("run", *args, "-o", out, "--quiet")
+        self.assertEqual(r.returncode, code, r.stderr)
+        for n in needles:
+            self.assertIn(n, r.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"an earlier result", "an earlier file must survive")
+        self.assertEqual(self.leftovers(), ["keep.h5"], "no temporary file may be left")
+
+    def test_unknown_and_mistyped_set(self):
+        self.assert_fails_cleanly([TINY, "--set", "no_such=1"], EXIT_SCENARIO, "no_such")
+        self.assert_fails_cleanly([TINY, "--set", "lambda0=fast"], EXIT_SCENARIO, "lambda0")
+        self.assert_fails_cleanly([TINY, "--set", "lambda0=nan"], EXIT_SCENARIO, "lambda0")
+        self.assert_fails_cleanly([TINY, "--set", "recall_day=2.5"], EXIT_SCENARIO, "recall_day")
+
+    def test_script_errors(self):
+        p = self.script(VALID + "node { id = 'c', residents = -5 }\n")
+        self.assert_fails_cleanly([p], EXIT_SCENARIO, p + ":6:")
+        p = self.script(VALID + "road('a', 'nowhere', 1)\n")
+        self.assert_fails_cleanly([p], EXIT_SCENARIO, p + ":6:", "nowhere")
+        p = self.script(VALID + "node { id = 'island', residents = 5 }\n")
+        self.assert_fails_cleanly([p], EXIT_SCENARIO, "not connected", "island")
+        p = self.script(VALID + "this is not lua\n")
+        self.assert_fails_cleanly([p], EXIT_SCENARIO, p + ":6:")
+        p = self.script(VALID + "at(P.day, function(sim) local x = nil; return x.field end)\n")
+        self.assert_fails_cleanly([p], EXIT_SCENARIO, p + ":6:")
+        p = self.script(VALID + "at(2, function(sim) while true do end end)\n")
+        self.assert_fails_cleanly([p], EXIT_SCENARIO, p)
+        self.assert_fails_cleanly([self.path("missing.lua")], EXIT_SCENARIO, "missing.lua")
+
+    def test_output_errors(self):
+        r = run("run", TINY, "-o", self.dir, "--quiet")
+        self.assertEqual(r.returncode, EXIT_IO, r.stderr)
+        self.assertIn(self.dir, r.stderr)
+        r = run("run", TINY, "-o", self.path("no/such/dir/x.h5"), "--quiet")
+        self.assertEqual(r.returncode, EXIT_IO, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
