@@ -343,6 +343,104 @@ static int l_random(lua_State *L) {
   return 1;
 }
 
+/* ---- deterministic pairs ----
+** Lua 5.4 seeds its string hash from the clock and addresses, so the order of
+** next() differs between runs. pairs() here visits keys in a fixed order:
+** booleans (false, true), then numbers ascending, then strings by bytes. A key
+** of another type (a table, a function) has no reproducible order and is an
+** error. The sort is charged to the instruction budget. */
+typedef struct pkey {
+  int rank;        /* 0 boolean, 1 number, 2 string */
+  int isint;
+  lua_Integer i;
+  double d;
+  const char *s;
+  size_t len;
+  int slot;        /* index in the key table */
+} pkey;
+
+static int pkey_cmp(const void *pa, const void *pb) {
+  const pkey *a = pa, *b = pb;
+  if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
+  if (a->rank == 2) {
+    size_t m = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->s, b->s, m);
+    if (c) return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+  }
+  if (a->isint && b->isint) return a->i < b->i ? -1 : a->i > b->i;
+  double x = a->isint ? (double)a->i : a->d, y = b->isint ? (double)b->i : b->d;
+  if (x != y) return x < y ? -1 : 1;
+  return a->isint ? -1 : 1; /* an integer before a float of the same value */
+}
+
+static int pairs_iter(lua_State *L) {
+  lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+  for (;;) {
+    if (lua_rawgeti(L, lua_upvalueindex(1), ++i) == LUA_TNIL) return 0; /* key */
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, 1) != LUA_TNIL) break; /* skip keys set to nil meanwhile */
+    lua_pop(L, 2);
+  }
+  lua_pushinteger(L, i);
+  lua_replace(L, lua_upvalueindex(2));
+  return 2;
+}
+
+static int l_pairs(lua_State *L) {
+  luaL_checkany(L, 1);
+  if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) { /* the table's own order */
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 3);
+    return 3;
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_newtable(L); /* keys, in traversal order for now */
+  int keys = lua_gettop(L);
+  lua_Integer n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pop(L, 1);
+    int t = lua_type(L, -1);
+    if (t != LUA_TBOOLEAN && t != LUA_TNUMBER && t != LUA_TSTRING)
+      return luaL_error(L, "pairs: a key of type %s has no reproducible order; keep such keys in an array",
+                        lua_typename(L, t));
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, keys, ++n);
+  }
+  pkey *pk = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *pk, 0);
+  for (lua_Integer k = 1; k <= n; k++) {
+    lua_rawgeti(L, keys, k);
+    pkey *e = &pk[k - 1];
+    memset(e, 0, sizeof *e);
+    e->slot = (int)k;
+    switch (lua_type(L, -1)) {
+    case LUA_TBOOLEAN: e->rank = 0; e->isint = 1; e->i = lua_toboolean(L, -1); break;
+    case LUA_TNUMBER:
+      e->rank = 1;
+      e->isint = lua_isinteger(L, -1);
+      if (e->isint) e->i = lua_tointeger(L, -1);
+      else e->d = lua_tonumber(L, -1);
+      break;
+    default: e->rank = 2; e->s = lua_tolstring(L, -1, &e->len); break; /* kept alive by keys */
+    }
+    lua_pop(L, 1);
+  }
+  cs_script *s = cs_script_from(L);
+  s->used += (uint64_t)n * 8; /* the sort is work the hook cannot see */
+  qsort(pk, (size_t)n, sizeof *pk, pkey_cmp);
+  lua_createtable(L, (int)n, 0); /* keys in order */
+  for (lua_Integer k = 0; k < n; k++) {
+    lua_rawgeti(L, keys, pk[k].slot);
+    lua_rawseti(L, -2, k + 1);
+  }
+  lua_pushinteger(L, 0);
+  lua_pushcclosure(L, pairs_iter, 2);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
 static void set_field_nil(lua_State *L, int t, const char *k) {
   t = lua_absindex(L, t);
   lua_pushnil(L);
@@ -372,6 +470,8 @@ static void sandbox_open(lua_State *L) {
   lua_setfield(L, g, "setmetatable");
   lua_pushcfunction(L, l_print);
   lua_setfield(L, g, "print");
+  lua_pushcfunction(L, l_pairs);
+  lua_setfield(L, g, "pairs");
   lua_getfield(L, g, LUA_STRLIBNAME);
   set_field_nil(L, -1, "dump");
   lua_getfield(L, -1, "format");

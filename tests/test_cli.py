@@ -115,6 +115,27 @@ class CliTest(unittest.TestCase):
             self.assertTrue(np.all(f["displaced_origin"][...].sum(axis=1) == f["city_displaced"][...]))
             self.assertGreater(f["city_displaced"][-1], 0, "people fled: the check saw a change")
 
+    def test_pairs_order_is_reproducible(self):
+        # pairs() must visit booleans, then numbers ascending, then strings by bytes,
+        # whatever order the keys went in: the script fails (exit 3) otherwise.
+        p = self.script(VALID + textwrap.dedent("""\
+            local t, want = {}, {}
+            for i = 200, 1, -1 do t["k" .. i] = i end
+            t[2.5] = 1; t[-7] = 1; t[10] = 1; t[true] = 1
+            for _, k in ipairs({ true, -7, 2.5, 10 }) do want[#want + 1] = tostring(k) end
+            local s = {}
+            for i = 1, 200 do s[#s + 1] = "k" .. i end
+            table.sort(s)
+            for _, k in ipairs(s) do want[#want + 1] = k end
+            local got = {}
+            for k in pairs(t) do got[#got + 1] = tostring(k) end
+            assert(table.concat(got, " ") == table.concat(want, " "), "pairs order")
+            """))
+        r = run("run", p, "-o", self.path("p.h5"), "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = self.script(VALID + "for k in pairs({ [{}] = 1 }) do end\n", "bad.lua")
+        self.assert_fails_cleanly([p], EXIT_SCENARIO, "reproducible order")
+
     def test_set_overrides(self):
         out = self.path("s.h5")
         r = run("run", TINY, "-o", out, "--quiet", "--set", "lambda0=0.05", "--set", "recall_day=6")

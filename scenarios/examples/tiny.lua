@@ -42,7 +42,7 @@ road("market", "bridge", 1.2)
 
 gang { id = "docks", name = "Docks Crew", members = 400, jailed = 30, base = "port" }
 gang { id = "canal_boys", name = "Canal Boys", members = 250, base = "canal",
-       firepower = 1.2, aggression = 1.5 }
+       firepower = 0.06, aggression = 1.5 }
 coalition { id = "alliance", members = { "docks", "canal_boys" }, cohesion = 0.6 }
 
 unit { id = "hnp_centre", kind = "police", officers = 150, at = "centre" }
