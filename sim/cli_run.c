@@ -218,7 +218,8 @@ int cli_run(int argc, char **argv) {
   int rc = cs_script_load(&ctx, scenario, &lim, sets, n_sets, seed, replicate, quiet, &world, &script);
   if (rc != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(&ctx));
-    status = cli_exit_code(rc);
+    /* an unreadable scenario is a scenario error, not an output error */
+    status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
   }
   size_t src_len = 0;

@@ -106,7 +106,8 @@ static inline size_t least_of(const cs_evq *q, size_t i, size_t j) {
   double ti = q->heap[i].t, tj = q->heap[j].t;
   if (CS_UNLIKELY(ti == tj))
     return q->slots[q->heap[j].slot].order < q->slots[q->heap[i].slot].order ? j : i;
-  return tj < ti ? j : i;
+  size_t mask = (size_t)0 - (size_t)(tj < ti); /* all ones if j wins */
+  return i ^ ((i ^ j) & mask);
 }
 
 static void sift_up(cs_evq *q, size_t i) {

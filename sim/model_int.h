@@ -22,18 +22,38 @@
 
 /* ---- parameters: model ones have fixed indices ---- */
 enum {
+  /* attacks and engagements */
   P_LAMBDA0, P_GAMMA, P_ETA, P_PHI, P_ELL, P_M, P_F_URBAN,
-  P_LETH_GANG, P_LETH_POLICE, P_LETH_ARMY, P_LETH_INTL,
-  P_BETA, P_C_CIV, P_WS, P_WR, P_ZETA,
-  P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT,
+  P_LETH_GANG, P_LETH_POLICE, P_LETH_ARMY, P_LETH_INTL, P_LETH_VIG, P_VIG_SHARE,
+  P_BETA, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
+  P_WS, P_WR, P_ZETA,
+  /* retaliation */
+  P_N_RET, P_TAU_R,
+  /* coalitions */
+  P_CHI0, P_CHIMAX, P_THETA_C, P_S_CHI, P_B_CHI, P_C_CHI, P_W_ANN,
+  P_CHI_FORM, P_CHI_SPLIT, P_TAU_SPLIT, P_COH_DT, P_INCIDENT_WINDOW,
+  /* flight, destinations, returns */
+  P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT, P_I_SAFE, P_R0,
   P_WALK, P_S_W, P_S_D, P_P_D, P_SCORE_SAFE, P_SCORE_CONFLICT,
-  P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_SITE_RADIUS, P_UNIT_SPEED,
-  P_RECALL_MIN, P_RECALL_MAX,
+  P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_HOST_SHARE, P_SITE_RADIUS,
+  P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE,
+  /* security forces */
+  P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
+  P_V_C, P_RESPONSE_SCALE, P_PATROL_RATE, P_K_ARREST, P_J_MAX, P_DELTA0,
+  /* recruitment */
+  P_LEGIT, P_HARDSHIP, P_T_ACT, P_YOUTH, P_RECRUIT_RATE,
+  /* media and reporting */
+  P_THETA_M, P_TAU_M, P_REPORT_LETHAL, P_REPORT_OTHER, P_REPORT_GANG, P_OBS_LAG, P_OBS_SIGMA,
   P_MODEL_COUNT
 };
 
+/* Engagement modes (string parameters engagement_state/_rival/_police). */
+enum { CS_MODE_FAST, CS_MODE_SQUARE, CS_MODE_LINEAR };
+int cs_params_mode(const cs_world *w, int param);
+
 typedef struct cs_param {
   char *name, *doc, *str;
+  const char *const *choices; /* allowed values of a string model parameter, NULL-terminated */
   const char *units;
   cs_param_type type;
   double num, min, max;

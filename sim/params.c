@@ -1,57 +1,114 @@
 /* params.c: the model's parameters (MODEL.md section 5) with their defaults,
 ** allowed ranges, units and basis. [S] sourced, [U] uncertain, [P] a prior to
-** calibrate. The order of this table is the P_ enum in model_int.h. */
+** calibrate. Every one is settable from a scenario (model{}) and from the
+** command line (--set), and is written to the output. */
 #include "model_int.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct pdef {
   int index;
   const char *name;
+  cs_param_type type;
   double def, min, max;
   const char *units, *doc;
+  const char *sdef; /* default of a string parameter */
 } pdef;
 
 #define BIG 1e12
+#define NUM CS_PT_NUMBER
+#define INT CS_PT_INTEGER
+#define BOOL CS_PT_BOOLEAN
+#define STR CS_PT_STRING
+
+static const char *const MODES[] = {"fast", "square", "linear", NULL};
 
 static const pdef DEFS[P_MODEL_COUNT] = {
-  {P_LAMBDA0, "lambda0", 0.01, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P]"},
-  {P_GAMMA, "gamma", 1, 0, 10, "", "exponent on strategic value V in the attack rate [P]"},
-  {P_ETA, "eta", 1, 0, 10, "", "exponent on win probability p in the attack rate [P]"},
-  {P_PHI, "phi", 0.3, 0, 1, "", "share of a gang's members committed to an attack [P]"},
-  {P_ELL, "ell", 2, 1e-6, BIG, "km", "decay length of a gang's reach from its base"},
-  {P_M, "m", 1.5, 0.1, 10, "", "contest success exponent (1 Tullock, ~2 square law)"},
-  {P_F_URBAN, "F_urban", 1.2, 1, 100, "", "default fortification of a node [P]"},
-  {P_LETH_GANG, "lethality_gang", 0.05, 0, BIG, "1/(fighter day)", "default gang firepower q per member [P]"},
-  {P_LETH_POLICE, "lethality_police", 0.05, 0, BIG, "1/(officer day)", "police and protection lethality [P]"},
-  {P_LETH_ARMY, "lethality_army", 0.05, 0, BIG, "1/(soldier day)", "army lethality [P]"},
-  {P_LETH_INTL, "lethality_international", 0.07, 0, BIG, "1/(officer day)", "international force lethality [P]"},
-  {P_BETA, "beta", 0.15, 1e-6, 1, "", "breakpoint: share of initial strength lost before a side breaks [P]"},
-  {P_C_CIV, "c_civ", 0.6, 0, BIG, "", "civilian deaths per combatant death [S: 38% residents]"},
-  {P_WS, "wS", 1.0, 0, BIG, "", "attack weight against STATE or unaligned nodes [P]"},
-  {P_WR, "wR", 0.5, 0, BIG, "", "attack weight against a rival gang [P]"},
-  {P_ZETA, "zeta", 1.0, 0, BIG, "", "how much coalition cohesion raises attacks on the state [P]"},
-  {P_H0, "h0", 3e-4, 0, BIG, "1/day", "baseline flight hazard per resident"},
-  {P_H1, "h1", 0.15, 0, BIG, "1/day", "flight hazard at saturating violence"},
-  {P_HT, "h_T", 0.1, 0, BIG, "1/day", "extra flight hazard after a takeover"},
-  {P_TAU_T, "tau_T", 3, 0, BIG, "day", "how long the takeover hazard lasts"},
-  {P_TAU_I, "tau_I", 3, 1e-6, BIG, "day", "decay time of violence intensity [P]"},
-  {P_I_REF, "I_ref", 5, 1e-9, BIG, "", "intensity scale of the flight hazard [P]"},
-  {P_I_CONFLICT, "I_conflict", 1, 0, BIG, "", "intensity at or above which a destination counts as in conflict [P]"},
-  {P_WALK, "walk_speed", 35, 1e-6, BIG, "km/day", "walking speed of people fleeing (Flee)"},
-  {P_S_W, "s_w", 0, 0, BIG, "", "Flee destination weight softening of the score"},
-  {P_S_D, "s_d", 1, 0, BIG, "km", "Flee distance softening, scaled to a city"},
-  {P_P_D, "p_d", 1, 0, 10, "", "Flee distance exponent"},
-  {P_SCORE_SAFE, "score_safe", 1.0, 0, BIG, "", "Flee location score of a safe destination"},
-  {P_SCORE_CONFLICT, "score_conflict", 0.25, 0, BIG, "", "Flee location score of a destination in conflict"},
-  {P_HOUSEHOLD, "household", 5, 1, 1000, "persons", "people leaving together in one flight event [P]"},
-  {P_PROVINCES_KM, "provinces_km", 20, 0, BIG, "km", "distance from any node to the PROVINCES sink [P]"},
-  {P_HOST_RATIO, "host_ratio", 0.5, 0, BIG, "", "displaced a node's host families can take, per initial resident [P]"},
-  {P_SITE_RADIUS, "site_radius_km", 15, 0, BIG, "km", "sites farther than this by road are not considered as destinations [P]"},
-  {P_UNIT_SPEED, "unit_speed", 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]"},
-  {P_RECALL_MIN, "recall_delay_min", 1, 0, BIG, "day", "administrative delay of a recall, lower bound"},
-  {P_RECALL_MAX, "recall_delay_max", 3, 0, BIG, "day", "administrative delay of a recall, upper bound"},
+  {P_LAMBDA0, "lambda0", NUM, 0.01, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P]", 0},
+  {P_GAMMA, "gamma", NUM, 1, 0, 10, "", "exponent on strategic value V in the attack rate [P]", 0},
+  {P_ETA, "eta", NUM, 1, 0, 10, "", "exponent on win probability p in the attack rate [P]", 0},
+  {P_PHI, "phi", NUM, 0.3, 0, 1, "", "share of a gang's members committed to an engagement [P]", 0},
+  {P_ELL, "ell", NUM, 2, 1e-6, BIG, "km", "decay length of a gang's reach from its base", 0},
+  {P_M, "m", NUM, 1.5, 0.1, 10, "", "contest success exponent (1 Tullock, ~2 mimics the square law)", 0},
+  {P_F_URBAN, "F_urban", NUM, 1.2, 1, 100, "", "default fortification of a node (strongholds 2.0) [P]", 0},
+  {P_LETH_GANG, "lethality_gang", NUM, 0.05, 0, BIG, "1/(fighter day)", "default gang firepower q per member [P]", 0},
+  {P_LETH_POLICE, "lethality_police", NUM, 0.05, 0, BIG, "1/(officer day)", "police and protection lethality [P]", 0},
+  {P_LETH_ARMY, "lethality_army", NUM, 0.05, 0, BIG, "1/(soldier day)", "army lethality [P]", 0},
+  {P_LETH_INTL, "lethality_international", NUM, 0.07, 0, BIG, "1/(officer day)", "international force lethality [P]", 0},
+  {P_LETH_VIG, "lethality_vigilante", NUM, 0.02, 0, BIG, "1/(fighter day)", "vigilante lethality [P]", 0},
+  {P_VIG_SHARE, "vigilante_share", NUM, 0.001, 0, 1, "", "residents of a STATE or CONTESTED node who fight as vigilantes [P]", 0},
+  {P_BETA, "beta", NUM, 0.15, 1e-6, 1, "", "breakpoint: share of initial strength lost before a side breaks [P]", 0},
+  {P_T_MAX, "T_max", NUM, 4, 1e-6, BIG, "day", "time limit of a Lanchester engagement [P]", 0},
+  {P_C_CIV, "c_civ", NUM, 0.6, 0, BIG, "", "civilian deaths per combatant death [S: 38% residents]", 0},
+  {P_MODE_STATE, "engagement_state", STR, 0, 0, 0, "", "how gang attacks on STATE or CONTESTED nodes resolve: fast, square or linear", "fast"},
+  {P_MODE_RIVAL, "engagement_rival", STR, 0, 0, 0, "", "how gang attacks on another gang's node resolve: fast, square or linear", "fast"},
+  {P_MODE_POLICE, "engagement_police", STR, 0, 0, 0, "", "how police operations against a gang-held node resolve: fast, square or linear", "fast"},
+  {P_WS, "wS", NUM, 1.0, 0, BIG, "", "attack weight against STATE or unaligned nodes [P]", 0},
+  {P_WR, "wR", NUM, 0.5, 0, BIG, "", "attack weight against a rival gang [P]", 0},
+  {P_ZETA, "zeta", NUM, 1.0, 0, BIG, "", "how much coalition cohesion raises attacks on the state [P]", 0},
+  {P_N_RET, "n_retaliation", NUM, 0.3, 0, 0.999, "", "retaliation branching ratio (expected retaliations per attack suffered) [P] (MODEL.md: n)", 0},
+  {P_TAU_R, "tau_r", NUM, 7, 1e-6, BIG, "day", "decay time of the urge to retaliate [P]", 0},
+  {P_CHI0, "chi0", NUM, 0.1, 0, 1, "", "cohesion a coalition tends to without threat [P]", 0},
+  {P_CHIMAX, "chimax", NUM, 0.9, 0, 1, "", "cohesion a coalition tends to under full threat [P]", 0},
+  {P_THETA_C, "Theta_c", NUM, 0.4, 0, 1, "", "threat at the midpoint of the cohesion response [P]", 0},
+  {P_S_CHI, "chi_width", NUM, 0.03, 1e-6, BIG, "", "width of the cohesion response to threat [P] (MODEL.md: s)", 0},
+  {P_B_CHI, "chi_rate", NUM, 1.0 / 30, 0, BIG, "1/day", "rate at which cohesion relaxes to its target [P] (MODEL.md: b)", 0},
+  {P_C_CHI, "chi_erosion", NUM, 0.05, 0, BIG, "day", "erosion of cohesion per intra-coalition incident per day [P] (MODEL.md: c)", 0},
+  {P_W_ANN, "w_ann", NUM, 0.5, 0, BIG, "", "weight of announced but undeployed forces in the threat [P]", 0},
+  {P_CHI_FORM, "chi_form", NUM, 0.5, 0, 1, "", "a coalition forms when cohesion rises through this [P]", 0},
+  {P_CHI_SPLIT, "chi_split", NUM, 0.15, 0, 1, "", "a coalition splits after tau_split days below this [P]", 0},
+  {P_TAU_SPLIT, "tau_split", NUM, 30, 0, BIG, "day", "days below chi_split before a coalition splits [P]", 0},
+  {P_COH_DT, "cohesion_dt", NUM, 1, 1e-3, BIG, "day", "interval at which cohesion and its effect on attack weights are updated", 0},
+  {P_INCIDENT_WINDOW, "incident_window", NUM, 30, 1e-6, BIG, "day", "window over which intra-coalition incidents per day are counted", 0},
+  {P_H0, "h0", NUM, 3e-4, 0, BIG, "1/day", "baseline flight hazard per resident", 0},
+  {P_H1, "h1", NUM, 0.15, 0, BIG, "1/day", "flight hazard at saturating violence (~45% gone in 4 days)", 0},
+  {P_HT, "h_T", NUM, 0.1, 0, BIG, "1/day", "extra flight hazard for tau_T days after a takeover", 0},
+  {P_TAU_T, "tau_T", NUM, 3, 0, BIG, "day", "how long the takeover hazard lasts", 0},
+  {P_TAU_I, "tau_I", NUM, 3, 1e-6, BIG, "day", "decay time of violence intensity [P]", 0},
+  {P_I_REF, "I_ref", NUM, 5, 1e-9, BIG, "", "intensity scale of the flight hazard [P]", 0},
+  {P_I_CONFLICT, "I_conflict", NUM, 1, 0, BIG, "", "intensity at or above which a place counts as in conflict [P]", 0},
+  {P_I_SAFE, "I_safe", NUM, 2, 1e-9, BIG, "", "intensity scale of the return rate [P]", 0},
+  {P_R0, "r0", NUM, 0.005, 0, BIG, "1/day", "return rate of displaced people to a safe origin (IOM DTM)", 0},
+  {P_WALK, "walk_speed", NUM, 35, 1e-6, BIG, "km/day", "walking speed of people fleeing (Flee)", 0},
+  {P_S_W, "s_w", NUM, 0, 0, BIG, "", "Flee destination weight softening of the score", 0},
+  {P_S_D, "s_d", NUM, 1, 0, BIG, "km", "Flee distance softening, scaled to a city", 0},
+  {P_P_D, "p_d", NUM, 1, 0, 10, "", "Flee distance exponent", 0},
+  {P_SCORE_SAFE, "score_safe", NUM, 1.0, 0, BIG, "", "Flee location score of a safe destination", 0},
+  {P_SCORE_CONFLICT, "score_conflict", NUM, 0.25, 0, BIG, "", "Flee location score of a destination in conflict", 0},
+  {P_HOUSEHOLD, "household", INT, 5, 1, 1000, "persons", "people moving together in one flight, move or return [P]", 0},
+  {P_PROVINCES_KM, "provinces_km", NUM, 20, 0, BIG, "km", "distance from any node to the PROVINCES sink [P]", 0},
+  {P_HOST_RATIO, "host_ratio", NUM, 0.5, 0, BIG, "", "displaced a node's host families can take, per initial resident [P]", 0},
+  {P_HOST_SHARE, "host_share", NUM, 0.39, 0, 1, "", "share of displaced arriving in a city node who stay with host families (IOM DTM Jun 2024)", 0},
+  {P_SITE_RADIUS, "site_radius_km", NUM, 15, 0, BIG, "km", "sites farther than this by road are not considered as destinations [P]", 0},
+  {P_MOVE_CONFLICT, "move_conflict", NUM, 1.0, 0, BIG, "1/day", "Flee move chance of displaced people with hosts in a place in conflict", 0},
+  {P_MOVE_DEFAULT, "move_default", NUM, 0.3, 0, BIG, "1/day", "Flee move chance of displaced people with hosts elsewhere", 0},
+  {P_MOVE_SITE, "move_site", NUM, 0.1, 0, BIG, "1/day", "Flee move chance of displaced people in a site", 0},
+  {P_UNIT_SPEED, "unit_speed", NUM, 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]", 0},
+  {P_RECALL_MIN, "recall_delay_min", NUM, 1, 0, BIG, "day", "administrative delay of a recall, lower bound", 0},
+  {P_RECALL_MAX, "recall_delay_max", NUM, 3, 0, BIG, "day", "administrative delay of a recall, upper bound", 0},
+  {P_RECALL_RULE, "recall_rule", BOOL, 0, 0, 1, "", "recall elite officers automatically when gangs hold theta_recall and a V >= 0.6 node is attacked", 0},
+  {P_THETA_RECALL, "theta_recall", NUM, 0.8, 0, 1, "", "gang share of nodes that arms the recall rule [P]", 0},
+  {P_RECALL_RULE_N, "recall_rule_officers", INT, 300, 0, BIG, "persons", "officers the recall rule takes off protection duty (\"several hundred\") [S]", 0},
+  {P_V_C, "V_c", NUM, 0.6, 0, 1, "", "an attack on a node of at least this value calls a police response [P]", 0},
+  {P_RESPONSE_SCALE, "response_scale", NUM, 0.5, 0, BIG, "day", "scale of the Gamma(2, scale) dispatch delay of a police response", 0},
+  {P_PATROL_RATE, "patrol_rate", NUM, 0.5, 0, BIG, "1/day", "patrols per day of a unit with posture patrol [P]", 0},
+  {P_K_ARREST, "k_arrest", NUM, 2.3, 0, BIG, "", "Epstein arrest constant: P(arrest) = 1 - exp(-k officers / members present) (MODEL.md: k)", 0},
+  {P_J_MAX, "J_max", NUM, 365, 0, BIG, "day", "jail terms are U(0, J_max) days [P]", 0},
+  {P_DELTA0, "delta0", NUM, 0.125, 0, BIG, "1/year", "desertion rate per officer (1,636 of 13,196 left in 2023) [S]", 0},
+  {P_LEGIT, "legitimacy", NUM, 0.2, 0, 1, "", "legitimacy of the state (Epstein); grievance = hardship * (1 - L) [P] (MODEL.md: L)", 0},
+  {P_HARDSHIP, "hardship", NUM, 1.0, 0, BIG, "", "hardship of young residents is uniform on [0, H] (Epstein) [P] (MODEL.md: H)", 0},
+  {P_T_ACT, "T_act", NUM, 0.1, 0, BIG, "", "activation threshold: grievance - risk aversion * P(arrest) must exceed it (Epstein) [P]", 0},
+  {P_YOUTH, "youth_share", NUM, 0.1, 0, 1, "", "share of residents in the recruitable youth pool [P]", 0},
+  {P_RECRUIT_RATE, "recruit_rate", NUM, 0.0005, 0, BIG, "1/day", "recruitment per activated young resident of a gang-held node [P]", 0},
+  {P_THETA_M, "theta_m", NUM, 0.5, 0, 1, "", "share of media reach lost when journalists are threatened by an attack [P]", 0},
+  {P_TAU_M, "tau_m", NUM, 60, 1e-6, BIG, "day", "recovery time of media reach [P]", 0},
+  {P_REPORT_LETHAL, "report_lethal", NUM, 0.8, 0, 1, "", "chance a witness reports a lethal event [P]", 0},
+  {P_REPORT_OTHER, "report_other", NUM, 0.4, 0, 1, "", "chance a witness reports another event [P]", 0},
+  {P_REPORT_GANG, "report_gang_factor", NUM, 0.5, 0, 1, "", "factor on reporting from a gang-held node [P]", 0},
+  {P_OBS_LAG, "obs_lag_scale", NUM, 1, 0, BIG, "day", "reports come Gamma(2, obs_lag_scale) days after the event", 0},
+  {P_OBS_SIGMA, "obs_sigma", NUM, 0.3, 0, 10, "", "sd of the log-normal noise on reported deaths [P]", 0},
 };
 
 int cs_params_init(cs_world *w) {
@@ -63,15 +120,23 @@ int cs_params_init(cs_world *w) {
     cs_param *p = &w->params[d->index];
     p->name = cs__strdup(d->name);
     p->doc = cs__strdup(d->doc);
-    if (!p->name || !p->doc) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+    p->str = d->type == STR ? cs__strdup(d->sdef) : NULL;
+    if (!p->name || !p->doc || (d->type == STR && !p->str)) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
     p->units = d->units;
-    p->type = CS_PT_NUMBER;
+    p->type = d->type;
     p->num = d->def;
     p->min = d->min;
     p->max = d->max;
+    p->choices = d->type == STR ? MODES : NULL;
     p->is_model = 1;
+    w->n_params++;
   }
-  w->params[P_HOUSEHOLD].type = CS_PT_INTEGER;
-  w->n_params = P_MODEL_COUNT;
   return CS_OK;
+}
+
+int cs_params_mode(const cs_world *w, int param) {
+  const char *s = w->params[param].str;
+  for (int i = 0; MODES[i]; i++)
+    if (strcmp(MODES[i], s) == 0) return i;
+  return CS_MODE_FAST;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- small helpers ---- */
@@ -527,6 +528,15 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a %s, not a string", name, TYPE_NAMES[w->params[i].type]);
+  if (w->params[i].choices) {
+    int ok = 0;
+    char list[256] = "";
+    for (int c = 0; w->params[i].choices[c]; c++) {
+      ok |= v && strcmp(v, w->params[i].choices[c]) == 0;
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? ", " : "", w->params[i].choices[c]);
+    }
+    if (!ok) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be one of %s, got '%s'", name, list, v ? v : "(null)");
+  }
   char *d = cs__strdup(v);
   if (!d) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   free(w->params[i].str);

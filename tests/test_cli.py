@@ -133,6 +133,7 @@ class CliTest(unittest.TestCase):
             """))
         r = run("run", p, "-o", self.path("p.h5"), "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
+        os.remove(self.path("p.h5"))
         p = self.script(VALID + "for k in pairs({ [{}] = 1 }) do end\n", "bad.lua")
         self.assert_fails_cleanly([p], EXIT_SCENARIO, "reproducible order")
 
