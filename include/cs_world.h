@@ -164,6 +164,14 @@ enum cs_event_kind {
   CS_EK_RECALL,       /* officers left protection duty (displaced = 0, deaths = 0) */
   CS_EK_FORCE,        /* a force arrived at node (actor = unit index) */
   CS_EK_PRISON_BREAK, /* jailed members freed (displaced field = number freed) */
+  CS_EK_COALITION_FORMED, /* a coalition formed (actor = its first member gang) */
+  CS_EK_COALITION_SPLIT,  /* a coalition split (actor = its first member gang) */
+  CS_EK_ARREST,       /* unit actor arrested a member of gang target at node (displaced = 1) */
+  CS_EK_RELEASE,      /* a member of gang actor left jail (displaced = 1) */
+  CS_EK_DESERTION,    /* an officer of unit actor deserted (displaced = 1) */
+  CS_EK_RECRUITMENT,  /* gang actor recruited a resident of node (displaced = 1) */
+  CS_EK_RELOCATION,   /* displaced people hosted at node moved on to node target (-1 PROVINCES) */
+  CS_EK_RETURN,       /* displaced people went home to node (displaced = group size) */
   CS_EK_COUNT
 };
 const char *cs_event_kind_name(int kind);
@@ -173,8 +181,10 @@ typedef struct cs_event_rec {
   double t;
   int kind;          /* enum cs_event_kind */
   int node;          /* node index or -1 */
-  int actor;         /* party code (unit index for MOVE and FORCE), or -1 */
-  int target;        /* party code (destination node for FLIGHT), or -1 */
+  int actor;         /* party code; a unit index for MOVE, FORCE, RECALL, ARREST,
+                        DESERTION; -1 if none */
+  int target;        /* party code; a node index for FLIGHT and RELOCATION (-1 is
+                        PROVINCES); -1 if none */
   int64_t deaths;    /* all deaths caused (combatants and civilians) */
   int64_t displaced; /* people moved by this event */
 } cs_event_rec;
@@ -251,6 +261,10 @@ int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx);
 int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed);
 /* Change the site capacity of a node (>= 0). */
 int cs_world_set_capacity(cs_world *w, int node, int64_t cap);
+/* Announce a force not yet deployed: officers * lethality is added to the
+** announced strength that counts (times w_ann) in coalitions' threat. An
+** arriving international force (add_force) draws it down. */
+int cs_world_announce(cs_world *w, int64_t officers, double lethality);
 /* Make gang g attack node now (the attack resolves like a spontaneous one). */
 int cs_world_force_attack(cs_world *w, int g, int node);
 

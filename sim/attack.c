@@ -30,11 +30,9 @@
 #include <math.h>
 
 static double target_weight(const cs_world *w, int g, int owner) {
-  int c = w->gangs[g].coalition;
-  double chi = c >= 0 ? w->coal[c].chi : 0.0;
+  double chi = cs_coalition_chi(w, g);
   if (!CS_PARTY_IS_GANG(owner)) return PV(w, P_WS) * (1 + PV(w, P_ZETA) * chi);
-  int h = CS_PARTY_GANG_INDEX(owner);
-  if (c >= 0 && w->gangs[h].coalition == c) return PV(w, P_WR) * (1 - chi);
+  if (cs_coalition_partners(w, g, CS_PARTY_GANG_INDEX(owner))) return PV(w, P_WR) * (1 - chi);
   return PV(w, P_WR);
 }
 
@@ -154,6 +152,7 @@ int cs_attack_resolve(cs_world *w, int g, int j) {
   cs_engagement_fast(w, &w->engage_rng[j], &en, w->residents[j]);
   int from = w->owner[j];
   int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
+  if (og >= 0) cs_coalition_incident(w, g, og);
 
   int64_t dead = gang_losses(w, g, en.att_deaths);
   /* Defender deaths fall on officers and the holding gang by headcount. */

@@ -64,10 +64,18 @@ typedef struct cs_param {
 int cs_params_init(cs_world *w);
 
 /* Stream purposes (entity kinds are in cs_rng.h). */
-enum { PU_ATTACK = 1, PU_FLIGHT = 2, PU_DEST = 3, PU_ENGAGE = 4, PU_UNIT = 5 };
+enum {
+  PU_ATTACK = 1, PU_FLIGHT = 2, PU_DEST = 3, PU_ENGAGE = 4, PU_UNIT = 5, PU_RETALIATE = 6,
+  PU_PATROL = 7, PU_DESERT = 8, PU_RECRUIT = 9, PU_MOVE = 10, PU_RETURN = 11, PU_OBSERVE = 12,
+  PU_RESPONSE = 13, PU_HOST = 14
+};
 
 /* Event kinds on the engine, and their priority classes among equal times. */
-enum { EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_KINDS };
+enum {
+  EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
+  EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
+  EV_RETURN, EV_DISPATCH, EV_KINDS
+};
 enum { PRIO_ARRIVAL = 0, PRIO_PROCESS = 1, PRIO_SCRIPT = 2, PRIO_SAMPLE = 3 };
 
 #define LOC_TRANSIT (-2) /* a unit on the road */
@@ -103,7 +111,13 @@ typedef struct cs_gang_s {
 
 typedef struct cs_coalition_s {
   char *id;
-  double chi;
+  double chi, chi_decl; /* cohesion now, and as declared (restored at run start) */
+  int active;           /* formed: members act as partners */
+  double below_since;   /* when chi fell below chi_split while active, or NAN */
+  double theta, rate;   /* threat and incidents per day at the last update */
+  double t_last;        /* time of the last update */
+  double *incidents;    /* times of intra-coalition attacks, oldest first */
+  int n_inc, cap_inc;
 } cs_coalition_s;
 
 struct cs_world {
@@ -160,6 +174,7 @@ struct cs_world {
   int *unit_head;      /* [n] first unit at each node, -1 if none */
   int64_t *off_n;      /* [n] officers at each node */
   double *off_s;       /* [n] sum of officers * lethality at each node */
+  double announced;     /* strength (officers * lethality) announced but not deployed */
   int64_t pop0, in_transit, provinces, civ_dead_total;
   int64_t officers0, officers_added, officers_dead;
   int n_samples;
@@ -248,6 +263,20 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
 int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
 /* Build the units-by-node lists and officer sums (run start). */
 int cs_security_start(cs_world *w);
+
+/* ---- coalition.c ---- */
+int cs_coalition_start(cs_world *w);
+int cs_coalition_on_event(cs_engine *e, const cs_event *ev, void *ud);
+/* Cohesion of g's coalition as it acts on targeting: chi if the coalition is
+** formed, else 0; and whether g and h are partners in a formed coalition. */
+double cs_coalition_chi(const cs_world *w, int g);
+int cs_coalition_partners(const cs_world *w, int g, int h);
+/* Record an attack of g on h (both gangs): counts toward R if partners. */
+void cs_coalition_incident(cs_world *w, int g, int h);
+/* The threat Theta faced by coalition c now. */
+double cs_coalition_threat(const cs_world *w, int c);
+/* Target cohesion chi*(Theta). */
+double cs_coalition_target(const cs_world *w, double theta);
 
 /* ---- sample.c ---- */
 int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud);

@@ -3,6 +3,7 @@
 ** variable table below is the whole list; the writer knows nothing else. */
 #include "model_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@ enum {
   V_CITY_RESIDENTS, V_CITY_DISPLACED, V_CITY_HOSTED, V_CITY_TRANSIT, V_CITY_PROVINCES,
   V_CITY_CIV_DEAD, V_CITY_SHARE_NODES, V_CITY_SHARE_POP, V_CITY_OFFICERS, V_CITY_OFF_DEAD, V_CITY_MEMBERS,
   V_OWNER, V_RESIDENTS, V_HOSTED, V_ORIGIN, V_DEATHS, V_CIV_DEAD, V_OFFICERS, V_PRESENT, V_INTENSITY,
-  V_G_MEMBERS, V_G_NODES, V_G_JAILED, V_G_DEAD,
+  V_G_MEMBERS, V_G_NODES, V_G_JAILED, V_G_DEAD, V_G_CHI, V_G_THETA, V_G_ACTIVE,
   V_COUNT
 };
 
@@ -39,6 +40,9 @@ static const cs_var VARS[V_COUNT] = {
   {"gang_nodes", "nodes", "neighbourhoods the gang holds", CS_DIM_GANG, 1},
   {"gang_jailed", "persons", "members of the gang in prison", CS_DIM_GANG, 1},
   {"gang_dead", "persons", "members of the gang killed since t = 0 (cumulative)", CS_DIM_GANG, 1},
+  {"coalition_cohesion", "1", "cohesion chi of the gang's coalition (NaN if it has none)", CS_DIM_GANG, 0},
+  {"coalition_threat", "1", "threat Theta faced by the gang's coalition at its last update (NaN if none)", CS_DIM_GANG, 0},
+  {"coalition_formed", "1", "1 if the gang's coalition is formed, else 0", CS_DIM_GANG, 1},
 };
 
 const cs_var *cs_world_vars(int *n) {
@@ -88,6 +92,10 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     I[V_G_NODES][g] = w->gangs[g].held;
     I[V_G_JAILED][g] = w->gangs[g].jailed;
     I[V_G_DEAD][g] = w->gangs[g].dead;
+    int c = w->gangs[g].coalition;
+    D[V_G_CHI][g] = c >= 0 ? w->coal[c].chi : NAN;
+    D[V_G_THETA][g] = c >= 0 ? w->coal[c].theta : NAN;
+    I[V_G_ACTIVE][g] = c >= 0 && w->coal[c].active;
     members += w->gangs[g].members;
   }
   I[V_CITY_RESIDENTS][0] = res;

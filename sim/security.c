@@ -255,6 +255,10 @@ int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
   if (d->at < 0 || d->at >= w->n) return cs_err(&w->ctx, CS_EINVAL, "add_force: a force must arrive at a node");
   int i, rc = cs_security_add_unit(w, d, &i);
   if (rc != CS_OK) return rc;
+  if (d->kind == CS_UNIT_INTERNATIONAL) { /* an announced force arriving */
+    double s = (double)d->officers * w->units[i].lethality;
+    w->announced = w->announced > s ? w->announced - s : 0.0;
+  }
   if (idx) *idx = i;
   cs_event_rec rec = {cs__now(w), CS_EK_FORCE, d->at, i, CS_PARTY_NONE, 0, d->officers};
   return cs__emit(w, &rec);

@@ -37,7 +37,10 @@ char *cs__strdup(const char *s) {
 static const char *UNIT_KINDS[CS_UNIT_KINDS] = {"police", "protection", "army", "international"};
 static const char *POSTURES[CS_POSTURES] = {"garrison", "patrol", "offensive", "guard"};
 static const char *EVENT_KINDS[CS_EK_COUNT] = {"engagement", "takeover", "flight", "move",
-                                               "recall", "force", "prison_break"};
+                                               "recall", "force", "prison_break",
+                                               "coalition_formed", "coalition_split", "arrest",
+                                               "release", "desertion", "recruitment", "relocation",
+                                               "return"};
 
 static int find_name(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)
@@ -108,7 +111,10 @@ void cs_world_free(cs_world *w) {
     free(w->gangs[g].dist);
   }
   free(w->gangs);
-  for (int c = 0; c < w->n_coal; c++) free(w->coal[c].id);
+  for (int c = 0; c < w->n_coal; c++) {
+    free(w->coal[c].id);
+    free(w->coal[c].incidents);
+  }
   free(w->coal);
   for (int u = 0; u < w->n_units; u++) free(w->units[u].id);
   free(w->units);
@@ -295,9 +301,10 @@ int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_
   }
   if (cs__grow((void **)&w->coal, &w->cap_coal, w->n_coal + 1, sizeof *w->coal))
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  memset(&w->coal[w->n_coal], 0, sizeof w->coal[w->n_coal]);
   w->coal[w->n_coal].id = cs__strdup(id);
   if (!w->coal[w->n_coal].id) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  w->coal[w->n_coal].chi = cohesion;
+  w->coal[w->n_coal].chi = w->coal[w->n_coal].chi_decl = cohesion;
   for (int i = 0; i < n_gangs; i++) w->gangs[gangs[i]].coalition = w->n_coal;
   if (idx) *idx = w->n_coal;
   w->n_coal++;

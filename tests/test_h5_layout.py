@@ -35,7 +35,9 @@ EVENT_COLUMNS = {  # name -> (dtype, units or None)
     "deaths": (np.int64, "persons"),
     "displaced": (np.int64, "persons"),
 }
-EVENT_KINDS = ["engagement", "takeover", "flight", "move", "recall", "force", "prison_break"]
+EVENT_KINDS = ["engagement", "takeover", "flight", "move", "recall", "force", "prison_break",
+               "coalition_formed", "coalition_split", "arrest", "release", "desertion",
+               "recruitment", "relocation", "return"]
 COORDS = {"time", "node", "gang", "party", "node_name", "node_commune", "gang_name"}
 PROVENANCE_STR = ["Conventions", "conflictsim_version", "scenario_name", "scenario_path",
                   "scenario_source", "scenario_sha256"]

@@ -346,7 +346,88 @@ static void test_city(void) {
   CHECK(h1 != h3); /* another seed, another history */
 }
 
+/* ---- cohesion relaxes to chi*(Theta) with e-folding time 1/b ---- */
+typedef struct coh_obs {
+  double chi_star, chi0;
+  double max_err;
+  double formed_at, split_at;
+} coh_obs;
+
+static int coh_sample(rec_sink *r, const cs_sample *s) {
+  coh_obs *o = r->user;
+  double chi = var_d(s, "coalition_cohesion", 0);
+  double expect = o->chi_star + (o->chi0 - o->chi_star) * exp(-s->t / 30.0);
+  double err = fabs(chi - expect);
+  if (err > o->max_err) o->max_err = err;
+  return CS_OK;
+}
+
+static coh_obs *g_coh;
+static int coh_event(void *ud, const cs_event_rec *e) {
+  if (e->kind == CS_EK_COALITION_FORMED) g_coh->formed_at = e->t;
+  if (e->kind == CS_EK_COALITION_SPLIT) g_coh->split_at = e->t;
+  return rs_event(ud, e);
+}
+
+/* Two allied gangs and (optionally) a police unit whose strength equals
+** theirs, so Theta = 1/2 or 0 and nothing else moves: no attacks, no flight. */
+static coh_obs run_cohesion(int with_police, double chi_start, double days) {
+  coh_obs o = {0, chi_start, 0, -1, -1};
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  cs_node_decl a = node_decl("a", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &a, NULL);
+  cs_world_add_node(w, &b, NULL);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_gang_decl g0 = {"g0", NULL, 600, 0, 0.05, 1, 0}, g1 = {"g1", NULL, 400, 0, 0.05, 1, 1};
+  cs_world_add_gang(w, &g0, NULL);
+  cs_world_add_gang(w, &g1, NULL);
+  int both[2] = {0, 1};
+  cs_world_add_coalition(w, "va", both, 2, chi_start, NULL);
+  if (with_police) { /* strength 1000 * 0.05 = the gangs' (600 + 400) * 0.05 */
+    cs_unit_decl u = {"p", CS_UNIT_POLICE, 1000, 0.05, CS_POSTURE_GARRISON, 0};
+    cs_world_add_unit(w, &u, NULL);
+  }
+  cs_world_set_horizon(w, days, 1);
+  cs_world_param_set(w, "lambda0", 0);
+  cs_world_param_set(w, "delta0", 0);
+  cs_world_param_set(w, "recruit_rate", 0);
+  quiet_model(w);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  o.chi_star = cs_coalition_target(w, with_police ? 0.5 : 0.0);
+  rec_sink r;
+  cs_sink s = rec_sink_of(&r);
+  s.event = coh_event;
+  g_coh = &o;
+  r.on_sample = coh_sample;
+  r.user = &o;
+  CHECK(cs_world_run(w, 1, 0, &s) == CS_OK);
+  cs_world_free(w);
+  return o;
+}
+
+static void test_cohesion(void) {
+  /* Rising: Theta = 1/2, from chi = 0.2 toward chi* ~ 0.87; the solution is
+  ** exact at every update, so the samples match to rounding. */
+  coh_obs o = run_cohesion(1, 0.2, 120);
+  CHECK(o.max_err < 1e-12);
+  CHECK(o.chi_star > 0.8);
+  /* It forms at the first daily update after chi crosses chi_form = 0.5. */
+  double t_cross = -30.0 * log((0.5 - o.chi_star) / (0.2 - o.chi_star));
+  CHECK(o.formed_at == ceil(t_cross));
+  CHECK(o.split_at < 0);
+  /* Falling: no threat, chi* ~ chi0 = 0.1 < chi_split = 0.15: below the split
+  ** line from the first update after the crossing, split tau_split = 30 days later. */
+  o = run_cohesion(0, 0.6, 150);
+  CHECK(o.max_err < 1e-12);
+  double t_below = -30.0 * log((0.15 - o.chi_star) / (0.6 - o.chi_star));
+  CHECK(o.split_at == ceil(t_below) + 30);
+  CHECK(o.formed_at < 0);
+}
+
 int main(void) {
+  test_cohesion();
   test_poisson(0.1, 0.1, 1.0);
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
   test_poisson(0.2, 0.2, 0.5); /* thinning: half the firings become attacks */
