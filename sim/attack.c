@@ -184,6 +184,8 @@ int cs_attack_resolve(cs_world *w, int g, int j) {
   if (og >= 0 && w->gangs[og].members == 0 && (rc = cs_attack_update_gang(w, og)) != CS_OK) return rc;
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
 
+  if (og >= 0 && (rc = cs_retaliate_excite(w, og, g)) != CS_OK) return rc;
+
   cs_event_rec rec = {t, CS_EK_ENGAGEMENT, j, CS_PARTY_GANG(g), from, dead, 0};
   if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
   if (en.attacker_won) {

@@ -174,6 +174,10 @@ struct cs_world {
   int *unit_head;      /* [n] first unit at each node, -1 if none */
   int64_t *off_n;      /* [n] officers at each node */
   double *off_s;       /* [n] sum of officers * lethality at each node */
+  /* retaliation (retaliate.c), per ordered gang pair g * n_gangs + h */
+  double *ret_E, *ret_t, *ret_bound;
+  cs_handle *ret_h;
+  cs_pcg32 *ret_rng;
   double announced;     /* strength (officers * lethality) announced but not deployed */
   int64_t pop0, in_transit, provinces, civ_dead_total;
   int64_t officers0, officers_added, officers_dead;
@@ -277,6 +281,12 @@ void cs_coalition_incident(cs_world *w, int g, int h);
 double cs_coalition_threat(const cs_world *w, int c);
 /* Target cohesion chi*(Theta). */
 double cs_coalition_target(const cs_world *w, double theta);
+
+/* ---- retaliate.c ---- */
+int cs_retaliate_start(cs_world *w);
+/* Gang h attacked gang g: raise g's urge to retaliate against h. */
+int cs_retaliate_excite(cs_world *w, int g, int h);
+int cs_retaliate_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- sample.c ---- */
 int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud);

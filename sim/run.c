@@ -59,7 +59,7 @@ static int start(cs_world *w) {
     {EV_ATTACK, cs_attack_on_event},       {EV_FLIGHT, cs_flight_on_event},
     {EV_PEOPLE_ARRIVE, cs_flight_on_arrive}, {EV_UNIT_ARRIVE, cs_security_on_arrive},
     {EV_TIMER, on_timer},                  {EV_SAMPLE, cs_sample_on_event},
-    {EV_COHESION, cs_coalition_on_event},
+    {EV_COHESION, cs_coalition_on_event},  {EV_RETALIATE, cs_retaliate_on_event},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -75,6 +75,7 @@ static int start(cs_world *w) {
   for (int i = 0; i < w->n_pending; i++)
     if ((rc = cs_world_timer(w, w->pending_t[i], w->pending_id[i])) != CS_OK) return rc;
   if ((rc = cs_coalition_start(w)) != CS_OK) return rc;
+  if ((rc = cs_retaliate_start(w)) != CS_OK) return rc;
   if ((rc = cs_attack_start(w)) != CS_OK) return rc;
   return cs_flight_start(w);
 }

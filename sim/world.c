@@ -119,6 +119,11 @@ void cs_world_free(cs_world *w) {
   for (int u = 0; u < w->n_units; u++) free(w->units[u].id);
   free(w->units);
   free(w->own_cnt);
+  free(w->ret_E);
+  free(w->ret_t);
+  free(w->ret_bound);
+  free(w->ret_h);
+  free(w->ret_rng);
   free(w->atk);
   free(w->atk_rng);
   free(w->flight_rng);

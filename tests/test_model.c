@@ -346,6 +346,66 @@ static void test_city(void) {
   CHECK(h1 != h3); /* another seed, another history */
 }
 
+/* ---- Hawkes retaliation: the stationary rate is mu / (1 - n) ----
+** Two rival gangs hold adjacent fortresses neither can take (p ~ 1e-15,
+** eta = 0 so ordinary attacks are not thinned). Each attack on a gang raises
+** its urge to retaliate, so the pair's attacks form a Hawkes process with
+** branching ratio n and exponential kernel of time constant tau_r. Started
+** empty, E N(T) = mu T/(1-n) - mu n tau/(1-n)^2 (1 - exp(-(1-n) T/tau)). */
+static int hawkes_count(uint64_t seed, double n_ret, double T) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  cs_node_decl a = node_decl("a", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &a, NULL);
+  cs_world_add_node(w, &b, NULL);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_gang_decl g0 = {"g0", NULL, 100000, 0, 0.05, 1, 0}, g1 = {"g1", NULL, 100000, 0, 0.05, 1, 1};
+  cs_world_add_gang(w, &g0, NULL);
+  cs_world_add_gang(w, &g1, NULL);
+  cs_world_set_owner(w, 0, CS_PARTY_GANG(0));
+  cs_world_set_owner(w, 1, CS_PARTY_GANG(1));
+  cs_unit_decl fa = {"fa", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
+  cs_unit_decl fb = {"fb", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
+  cs_world_add_unit(w, &fa, NULL);
+  cs_world_add_unit(w, &fb, NULL);
+  cs_world_set_horizon(w, T, T);
+  cs_world_param_set(w, "lambda0", 0.1); /* mu per gang = 0.1 * 0.5 * wR(0.5) = 0.025 */
+  cs_world_param_set(w, "eta", 0);
+  cs_world_param_set(w, "beta", 1e-9);
+  cs_world_param_set(w, "c_civ", 0);
+  cs_world_param_set(w, "n_retaliation", n_ret);
+  cs_world_param_set(w, "delta0", 0);
+  cs_world_param_set(w, "recruit_rate", 0);
+  quiet_model(w);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  rec_sink r;
+  cs_sink s = rec_sink_of(&r);
+  CHECK(cs_world_run(w, seed, 0, &s) == CS_OK);
+  CHECK(r.n_events[CS_EK_TAKEOVER] == 0);
+  cs_world_free(w);
+  return r.n_events[CS_EK_ENGAGEMENT];
+}
+
+static void test_hawkes(double n_ret) {
+  const int R = 100;
+  const double T = 3000, mu = 0.05, tau = 7;
+  double sum = 0, sum2 = 0;
+  for (int rep = 0; rep < R; rep++) {
+    double c = hawkes_count(500 + rep, n_ret, T);
+    sum += c;
+    sum2 += c * c;
+  }
+  double mean = sum / R, sd = sqrt((sum2 - R * mean * mean) / (R - 1));
+  double expect = mu * T / (1 - n_ret) - mu * n_ret * tau / ((1 - n_ret) * (1 - n_ret)) * (1 - exp(-(1 - n_ret) * T / tau));
+  fprintf(stderr, "hawkes n=%.2f: mean %.1f expected %.1f (sd %.1f)\n", n_ret, mean, expect, sd);
+  CHECK_NEAR(mean, expect, 4 * sd / sqrt(R));
+  /* Asymptotic variance of a Hawkes count: mu T / (1 - n)^3; the sample sd
+  ** must agree within a factor that 100 replicates make safe. */
+  double sd_theory = sqrt(mu * T / pow(1 - n_ret, 3));
+  CHECK(sd > 0.7 * sd_theory && sd < 1.3 * sd_theory);
+}
+
 /* ---- cohesion relaxes to chi*(Theta) with e-folding time 1/b ---- */
 typedef struct coh_obs {
   double chi_star, chi0;
@@ -427,6 +487,8 @@ static void test_cohesion(void) {
 }
 
 int main(void) {
+  test_hawkes(0.0);
+  test_hawkes(0.5);
   test_cohesion();
   test_poisson(0.1, 0.1, 1.0);
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
