@@ -47,7 +47,7 @@ double cs_attack_bound(const cs_world *w, int g, int j) {
 
 static double accept_prob(const cs_world *w, int g, int j) {
   cs_engagement en;
-  cs_engagement_forces(w, g, j, &en);
+  cs_engagement_forces(w, CS_PARTY_GANG(g), j, &en);
   return en.p > 0 ? pow(en.p, PV(w, P_ETA)) : 0.0;
 }
 
@@ -136,64 +136,7 @@ int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   return cs_attack_update_pair(w, g, j);
 }
 
-/* Apply n deaths to gang g (at most its members). */
-static int64_t gang_losses(cs_world *w, int g, int64_t n) {
-  cs_gang_s *gg = &w->gangs[g];
-  if (n > gg->members) n = gg->members;
-  gg->members -= n;
-  gg->dead += n;
-  return n;
-}
-
-int cs_attack_resolve(cs_world *w, int g, int j) {
-  double t = cs__now(w);
-  cs_engagement en;
-  cs_engagement_forces(w, g, j, &en);
-  cs_engagement_fast(w, &w->engage_rng[j], &en, w->residents[j]);
-  int from = w->owner[j];
-  int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
-  if (og >= 0) cs_coalition_incident(w, g, og);
-
-  int64_t dead = gang_losses(w, g, en.att_deaths);
-  /* Defender deaths fall on officers and the holding gang by headcount. */
-  int64_t officers = cs_security_officers_at(w, j);
-  int64_t off_d = 0, gang_d = 0;
-  if (en.D0 > 0 && en.def_deaths > 0) {
-    off_d = (int64_t)floor((double)en.def_deaths * (double)officers / en.D0 + 0.5);
-    if (off_d > officers) off_d = officers;
-    if (off_d > en.def_deaths) off_d = en.def_deaths;
-    gang_d = en.def_deaths - off_d;
-  }
-  if (off_d > 0) {
-    cs_security_casualties(w, j, off_d);
-    dead += off_d;
-  }
-  if (gang_d > 0 && CS_PARTY_IS_GANG(from)) dead += gang_losses(w, CS_PARTY_GANG_INDEX(from), gang_d);
-  w->residents[j] -= en.civ_deaths;
-  w->civ_dead[j] += en.civ_deaths;
-  w->civ_dead_total += en.civ_deaths;
-  dead += en.civ_deaths;
-  w->deaths[j] += dead;
-  cs__intensity_add(w, j, t, (double)dead + 1.0);
-
-  int rc;
-  if (en.attacker_won && (rc = cs_takeover(w, j, CS_PARTY_GANG(g))) != CS_OK) return rc;
-  /* Strength changes move p only, which thinning reads at each firing; a
-  ** gang's bounds change only when it is wiped out. */
-  if (w->gangs[g].members == 0 && (rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
-  if (og >= 0 && w->gangs[og].members == 0 && (rc = cs_attack_update_gang(w, og)) != CS_OK) return rc;
-  if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
-
-  if (og >= 0 && (rc = cs_retaliate_excite(w, og, g)) != CS_OK) return rc;
-
-  cs_event_rec rec = {t, CS_EK_ENGAGEMENT, j, CS_PARTY_GANG(g), from, dead, 0};
-  if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
-  if (en.attacker_won) {
-    cs_event_rec tk = {t, CS_EK_TAKEOVER, j, CS_PARTY_GANG(g), from, 0, 0};
-    if ((rc = cs__emit(w, &tk)) != CS_OK) return rc;
-  }
-  return CS_OK;
-}
+int cs_attack_resolve(cs_world *w, int g, int j) { return cs_engagement_begin(w, CS_PARTY_GANG(g), j); }
 
 int cs_world_force_attack(cs_world *w, int g, int j) {
   if (!w->running) return cs_err(&w->ctx, CS_EINVAL, "attacks can be ordered only during the run");

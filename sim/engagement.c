@@ -1,46 +1,90 @@
-/* engagement.c: the forces that meet when gang g attacks node j, and the
-** fast contest-success resolution (MODEL.md sections 3-4).
+/* engagement.c: an engagement at a node, from the forces that meet to its
+** aftermath (MODEL.md sections 3, 4).
 **
-** Forces: the attacker commits A0 = phi * M_g * exp(-d(base_g, j) / ell)
-** fighters with lethality q_g each, so Sa = q_g * A0. The defenders are the
-** officers of the units at j plus, if a gang holds j, that gang's committed
-** fighters by the same reach rule; their mean lethality times the node's
-** fortification F is aD, so Sd = aD * D0 = F * (sum officers * lethality + M q
-** reach-discounted).
+** Forces. A gang g attacking node j commits A0 = phi * M_g * exp(-d(base_g,
+** j) / ell) fighters of lethality q_g (Sa = q_g A0). The defenders are the
+** officers of the units at j, the holding gang's committed fighters by the
+** same reach rule, and, at a STATE or CONTESTED node, vigilantes
+** (vigilante_share of the residents, lethality_vigilante); the node's
+** fortification F multiplies their lethality: Sd = F * (sum of headcount *
+** lethality), aD = Sd / D0. In a police operation (attacker CS_PARTY_STATE)
+** the officers at j attack the holding gang's fighters.
 **
-** Fast mode: the attacker wins with p = Sa^m / (Sa^m + Sd^m). Losses are the
-** expected ones of a square-law fight (dA/dt = -aD D, dD/dt = -aA A) run until
-** the loser has lost beta of its strength: the invariant aA A^2 - aD D^2 gives
-** the winner's losses in closed form. A winner that could not have survived
-** that exchange (a lucky underdog) is capped at its own breakpoint. Deaths are
-** made integers by stochastic rounding (unbiased); civilian deaths are c_civ
-** per combatant death, at most the node's residents. */
+** Resolution, chosen per kind of engagement by the string parameters
+** engagement_state (gang on a STATE or CONTESTED node), engagement_rival
+** (gang on gang) and engagement_police (police operation):
+** - "fast": the attacker wins with p = Sa^m / (Sa^m + Sd^m) (contest success
+**   function). Losses are the expected ones of a square-law fight run until
+**   the loser has lost beta of its strength (the invariant aA A^2 - aD D^2
+**   gives the winner's losses in closed form), capped at the winner's own
+**   breakpoint; stochastic rounding makes them integers. It takes no time.
+** - "square", "linear": the stochastic Lanchester chain of lanchester.c with
+**   integer forces (rounded), breakpoint beta and time limit T_max. A fight
+**   that reaches T_max changes no owner. Its effects land when it ends.
+** Civilian deaths are c_civ per combatant death, at most the residents.
+** Defender losses fall on officers, vigilantes and the holding gang in
+** proportion to their headcounts (vigilantes are residents: their deaths are
+** civilian deaths). Draws come from the node's engagement stream.
+**
+** While a timed engagement is under way at a node, no other starts there.
+**
+** Aftermath (cs_engagement_finish): the attacker takes the node if it won
+** (a police win returns it to the STATE); a beaten police force falls back;
+** intra-coalition incidents and retaliation urges are recorded; the node's
+** violence intensity rises by deaths + 1; a police response is called when a
+** STATE node is lost or a node of value >= V_c is attacked; the log gets an
+** engagement (and a takeover) record. */
 #include "model_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 
-void cs_engagement_forces(const cs_world *w, int g, int j, cs_engagement *en) {
-  const cs_gang_s *gg = &w->gangs[g];
+#include "lanchester.h"
+
+void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement *en) {
   double phi = PV(w, P_PHI), ell = PV(w, P_ELL);
-  en->A0 = phi * (double)gg->members * exp(-gg->dist[j] / ell);
-  en->aA = gg->q;
-  en->Sa = en->aA * en->A0;
+  int owner = w->owner[j];
   double off_n = (double)cs_security_officers_at(w, j), off_s = cs_security_strength_at(w, j);
-  double gn = 0, gs = 0;
-  if (CS_PARTY_IS_GANG(w->owner[j])) {
-    const cs_gang_s *o = &w->gangs[CS_PARTY_GANG_INDEX(w->owner[j])];
+  double gn = 0, gs = 0, vn = 0, vs = 0;
+  if (CS_PARTY_IS_GANG(owner)) {
+    const cs_gang_s *o = &w->gangs[CS_PARTY_GANG_INDEX(owner)];
     gn = phi * (double)o->members * exp(-o->dist[j] / ell);
     gs = gn * o->q;
+  } else {
+    vn = PV(w, P_VIG_SHARE) * (double)w->residents[j];
+    vs = vn * PV(w, P_LETH_VIG);
   }
-  en->D0 = off_n + gn;
-  en->Sd = w->fort[j] * (off_s + gs);
+  en->attacker = attacker;
+  en->node = j;
+  if (attacker == CS_PARTY_STATE) { /* police operation: officers against the gang */
+    en->A0 = off_n;
+    en->aA = off_n > 0 ? off_s / off_n : 0;
+    en->off_n = 0;
+    en->vig_n = 0;
+    en->gang_n = gn;
+    en->D0 = gn;
+    en->Sd = w->fort[j] * gs;
+    en->mode = cs_params_mode(w, P_MODE_POLICE);
+  } else {
+    const cs_gang_s *gg = &w->gangs[CS_PARTY_GANG_INDEX(attacker)];
+    en->A0 = phi * (double)gg->members * exp(-gg->dist[j] / ell);
+    en->aA = gg->q;
+    en->off_n = off_n;
+    en->gang_n = gn;
+    en->vig_n = vn;
+    en->D0 = off_n + gn + vn;
+    en->Sd = w->fort[j] * (off_s + gs + vs);
+    en->mode = cs_params_mode(w, CS_PARTY_IS_GANG(owner) ? P_MODE_RIVAL : P_MODE_STATE);
+  }
+  en->Sa = en->aA * en->A0;
   en->aD = en->D0 > 0 ? en->Sd / en->D0 : 0;
   double m = PV(w, P_M);
   if (en->Sa <= 0) en->p = 0;
   else if (en->Sd <= 0) en->p = 1;
   else en->p = 1.0 / (1.0 + pow(en->Sd / en->Sa, m));
-  en->attacker_won = 0;
+  en->outcome = 0;
   en->att_deaths = en->def_deaths = en->civ_deaths = 0;
+  en->duration = 0;
 }
 
 /* Winner's expected losses while the loser goes from L0 to (1 - beta) L0. */
@@ -55,10 +99,10 @@ static double winner_losses(double W0, double aW, double L0, double aL, double b
 }
 
 void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64_t residents) {
-  double beta = PV(w, P_BETA);
-  en->attacker_won = cs_rng_bernoulli(r, en->p);
-  double la, ld;
-  if (en->attacker_won) {
+  double beta = PV(w, P_BETA), la, ld;
+  int won = cs_rng_bernoulli(r, en->p);
+  en->outcome = won ? 1 : -1;
+  if (won) {
     ld = beta * en->D0;
     la = winner_losses(en->A0, en->aA, en->D0, en->aD, beta);
   } else {
@@ -69,4 +113,133 @@ void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64
   en->def_deaths = cs_rng_round(r, ld);
   int64_t civ = cs_rng_round(r, PV(w, P_C_CIV) * (double)(en->att_deaths + en->def_deaths));
   en->civ_deaths = civ < residents ? civ : residents;
+  en->duration = 0;
+}
+
+static int chain(cs_world *w, cs_pcg32 *r, cs_engagement *en) {
+  cs_lanchester_in in = {0};
+  in.A0 = llround(en->A0);
+  in.D0 = llround(en->D0);
+  in.aA = en->aA;
+  in.aD = en->aD;
+  in.law = en->mode == CS_MODE_LINEAR ? CS_LAW_LINEAR : CS_LAW_SQUARE;
+  in.beta = PV(w, P_BETA);
+  in.t_max = PV(w, P_T_MAX);
+  cs_lanchester_out out;
+  int rc = cs_lanchester_run(&w->ctx, r, &in, &out);
+  if (rc != CS_OK) return rc;
+  en->outcome = out.outcome;
+  en->att_deaths = out.A_loss;
+  en->def_deaths = out.D_loss;
+  en->duration = out.duration;
+  int64_t civ = cs_rng_round(r, PV(w, P_C_CIV) * (double)(out.A_loss + out.D_loss));
+  en->civ_deaths = civ < w->residents[en->node] ? civ : w->residents[en->node];
+  return CS_OK;
+}
+
+static int64_t gang_losses(cs_world *w, int g, int64_t n) {
+  cs_gang_s *gg = &w->gangs[g];
+  if (n > gg->members) n = gg->members;
+  if (n < 0) n = 0;
+  gg->members -= n;
+  gg->dead += n;
+  return n;
+}
+
+static int64_t civilian_losses(cs_world *w, int j, int64_t n) {
+  if (n > w->residents[j]) n = w->residents[j];
+  w->residents[j] -= n;
+  w->civ_dead[j] += n;
+  w->civ_dead_total += n;
+  return n;
+}
+
+/* Apply the losses of en in the state as it is now; returns all deaths. */
+static int64_t apply_losses(cs_world *w, const cs_engagement *en) {
+  int j = en->node, owner = w->owner[j];
+  int64_t dead = 0;
+  if (en->attacker == CS_PARTY_STATE) {
+    int64_t off = en->att_deaths < cs_security_officers_at(w, j) ? en->att_deaths : cs_security_officers_at(w, j);
+    cs_security_casualties(w, j, off);
+    dead += off;
+    if (CS_PARTY_IS_GANG(owner)) dead += gang_losses(w, CS_PARTY_GANG_INDEX(owner), en->def_deaths);
+  } else {
+    dead += gang_losses(w, CS_PARTY_GANG_INDEX(en->attacker), en->att_deaths);
+    if (en->D0 > 0 && en->def_deaths > 0) {
+      /* by headcount: officers, then vigilantes, the rest on the holding gang */
+      int64_t off = (int64_t)floor((double)en->def_deaths * en->off_n / en->D0 + 0.5);
+      int64_t vig = (int64_t)floor((double)en->def_deaths * en->vig_n / en->D0 + 0.5);
+      int64_t have = cs_security_officers_at(w, j);
+      if (off > have) off = have;
+      if (off > en->def_deaths) off = en->def_deaths;
+      if (vig > en->def_deaths - off) vig = en->def_deaths - off;
+      cs_security_casualties(w, j, off);
+      dead += off + civilian_losses(w, j, vig);
+      if (CS_PARTY_IS_GANG(owner)) dead += gang_losses(w, CS_PARTY_GANG_INDEX(owner), en->def_deaths - off - vig);
+    }
+  }
+  dead += civilian_losses(w, j, en->civ_deaths);
+  w->deaths[j] += dead;
+  return dead;
+}
+
+int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
+  int j = en->node, from = w->owner[j], att = en->attacker, rc;
+  double t = cs__now(w);
+  int ag = CS_PARTY_IS_GANG(att) ? CS_PARTY_GANG_INDEX(att) : -1;
+  int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
+  int64_t dead = apply_losses(w, en);
+  cs__intensity_add(w, j, t, (double)dead + 1.0);
+  if (ag >= 0 && og >= 0) cs_coalition_incident(w, ag, og);
+  int won = en->outcome > 0 && att != from;
+  if (won && (rc = cs_takeover(w, j, att)) != CS_OK) return rc;
+  if (att == CS_PARTY_STATE && en->outcome < 0 && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
+  /* Strength changes move p only, which thinning reads at each firing; a
+  ** gang's bounds change only when it is wiped out. */
+  if (ag >= 0 && w->gangs[ag].members == 0 && (rc = cs_attack_update_gang(w, ag)) != CS_OK) return rc;
+  if (og >= 0 && w->gangs[og].members == 0 && (rc = cs_attack_update_gang(w, og)) != CS_OK) return rc;
+  if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+  if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
+  if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;
+  if (ag >= 0 && ((won && from == CS_PARTY_STATE) || w->value[j] >= PV(w, P_V_C)))
+    if ((rc = cs_response_call(w, j)) != CS_OK) return rc;
+  cs_event_rec rec = {t, CS_EK_ENGAGEMENT, j, att, from, dead, 0};
+  if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
+  if (won) {
+    cs_event_rec tk = {t, CS_EK_TAKEOVER, j, att, from, 0, 0};
+    if ((rc = cs__emit(w, &tk)) != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+int cs_engagement_begin(cs_world *w, int attacker, int j) {
+  double t = cs__now(w);
+  if (t < w->engaged_until[j]) return CS_OK; /* one fight at a time per node */
+  cs_engagement en;
+  cs_engagement_forces(w, attacker, j, &en);
+  if (en.mode == CS_MODE_FAST) {
+    cs_engagement_fast(w, &w->engage_rng[j], &en, w->residents[j]);
+    return cs_engagement_finish(w, &en);
+  }
+  int rc = chain(w, &w->engage_rng[j], &en);
+  if (rc != CS_OK) return rc;
+  if (en.duration <= 0) return cs_engagement_finish(w, &en);
+  w->engaged_until[j] = t + en.duration;
+  w->pending[j] = en;
+  cs_event ev = {.kind = EV_ENGAGE_END, .a = j};
+  rc = cs_engine_schedule(w->eng, t + en.duration, PRIO_PROCESS, &ev, NULL);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_engagement_on_end(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  int j = ev->a;
+  cs_engagement en = w->pending[j];
+  w->engaged_until[j] = -INFINITY;
+  /* The attacker may have lost the means to win meanwhile (a gang wiped out,
+  ** a police force gone): the fight then ends without a change of hands. */
+  if (en.attacker == CS_PARTY_STATE ? cs_security_officers_at(w, j) == 0
+                                    : w->gangs[CS_PARTY_GANG_INDEX(en.attacker)].members == 0)
+    if (en.outcome > 0) en.outcome = 0;
+  return cs_engagement_finish(w, &en);
 }

@@ -98,12 +98,19 @@ typedef struct cs_unit_s {
   int loc;         /* node, CS_NODE_NONE (protection duty) or LOC_TRANSIT */
   int next;        /* next unit at the same node (list by node), -1 at the end */
   int dest;        /* destination while in transit */
-  cs_pcg32 rng;    /* (unit, PU_UNIT) */
+  int responding;  /* 1 while dispatched on a police response */
+  int patrol_on;   /* 1 while its patrol clock runs */
+  cs_pcg32 rng;    /* (unit, PU_UNIT): recall delays */
+  cs_pcg32 patrol_rng, desert_rng; /* (unit, PU_PATROL), (unit, PU_DESERT) */
+  cs_handle desert_h;
+  double desert_bound; /* officers when the pending desertion candidate was drawn */
 } cs_unit_s;
 
 typedef struct cs_gang_s {
   char *id, *name;
   int64_t members, jailed, dead, recruits, members0, jailed0;
+  int64_t jailed_timed;  /* jailed with a release date (arrested during the run) */
+  int64_t skip_release;  /* releases to ignore: those members left in a prison break */
   double q, a;
   int base, coalition, held;
   double *dist; /* [n_nodes] road distance from the base, km */
@@ -119,6 +126,8 @@ typedef struct cs_coalition_s {
   double *incidents;    /* times of intra-coalition attacks, oldest first */
   int n_inc, cap_inc;
 } cs_coalition_s;
+
+typedef struct cs_engagement cs_engagement;
 
 struct cs_world {
   cs_ctx ctx;
@@ -171,6 +180,11 @@ struct cs_world {
   cs_pcg32 *flight_rng, *dest_rng, *engage_rng; /* [n] */
   cs_handle *flight_h; /* [n] pending flight candidate */
   double *flight_bound;/* [n] the thinning bound it was drawn with */
+  double *engaged_until;   /* [n] end of the engagement under way, -inf if none */
+  cs_pcg32 *recruit_rng, *response_rng; /* [n] */
+  cs_handle *recruit_h;    /* [n] pending recruitment candidate */
+  double *recruit_bound;   /* [n] its thinning bound */
+  cs_engagement *pending;  /* [n] that engagement's drawn result */
   int *unit_head;      /* [n] first unit at each node, -1 if none */
   int64_t *off_n;      /* [n] officers at each node */
   double *off_s;       /* [n] sum of officers * lethality at each node */
@@ -180,7 +194,9 @@ struct cs_world {
   cs_pcg32 *ret_rng;
   double announced;     /* strength (officers * lethality) announced but not deployed */
   int64_t pop0, in_transit, provinces, civ_dead_total;
-  int64_t officers0, officers_added, officers_dead;
+  int64_t officers0, officers_added, officers_dead, officers_deserted;
+  int64_t recruited;   /* residents who joined a gang */
+  int recall_fired;    /* the recall rule fires once */
   int n_samples;
   /* timers set before the run starts */
   int n_pending, cap_pending;
@@ -223,21 +239,30 @@ int cs_attack_update_node(cs_world *w, int j);
 int cs_attack_update_gang(cs_world *w, int g);
 int cs_attack_update_all(cs_world *w);
 int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud);
-/* Resolve an attack of g on j now (spontaneous or scripted). */
+/* Gang g attacks j now (spontaneous, retaliation or scripted). */
 int cs_attack_resolve(cs_world *w, int g, int j);
 
 /* ---- engagement.c ---- */
-typedef struct cs_engagement {
-  double A0, D0;       /* committed attackers, defenders (fighters) */
-  double aA, aD;       /* per-fighter lethality (defender's includes F) */
-  double Sa, Sd, p;    /* strengths and the attacker's win probability */
-  int attacker_won;
+struct cs_engagement {
+  int attacker;               /* a gang's party code, or CS_PARTY_STATE (police operation) */
+  int node, mode;             /* where, and CS_MODE_FAST / _SQUARE / _LINEAR */
+  double A0, D0;              /* committed attackers, defenders (fighters) */
+  double off_n, gang_n, vig_n;/* defenders by kind (headcounts) */
+  double aA, aD;              /* per-fighter lethality (defender's includes F) */
+  double Sa, Sd, p;           /* strengths and the attacker's win probability */
+  int outcome;                /* +1 attacker won, -1 lost, 0 time limit */
   int64_t att_deaths, def_deaths, civ_deaths;
-} cs_engagement;
-/* Strengths of gang g against node j in the current state. */
-void cs_engagement_forces(const cs_world *w, int g, int j, cs_engagement *out);
+  double duration;            /* days */
+};
+/* Forces of `attacker` (a gang party or STATE) against node j now. */
+void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement *out);
 /* Fast contest-success mode: the outcome from p, expected square-law losses. */
 void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64_t residents);
+/* Start an engagement now (it may end now or later); the aftermath; the end
+** of a timed engagement. */
+int cs_engagement_begin(cs_world *w, int attacker, int j);
+int cs_engagement_finish(cs_world *w, const cs_engagement *en);
+int cs_engagement_on_end(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- takeover.c ---- */
 /* Node j passes to party `to`; keeps own_cnt, held counts and rates right. */
@@ -265,8 +290,18 @@ void cs_security_casualties(cs_world *w, int j, int64_t n);
 int cs_security_fall_back(cs_world *w, int j);
 int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
 int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
-/* Build the units-by-node lists and officer sums (run start). */
+/* Build the units-by-node lists and officer sums, start desertion and
+** patrols (run start). */
 int cs_security_start(cs_world *w);
+/* Put unit u on the road to `to` (km away); flag travels with the arrival:
+** 1 the end of a recall, 2 a police response. */
+int cs_security_travel(cs_world *w, int u, int to, double km, int flag);
+int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud);
+
+/* ---- arrest.c ---- */
+int cs_arrest_start_unit(cs_world *w, int u);
+int cs_arrest_on_patrol(cs_engine *e, const cs_event *ev, void *ud);
+int cs_arrest_on_release(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- coalition.c ---- */
 int cs_coalition_start(cs_world *w);
@@ -287,6 +322,18 @@ int cs_retaliate_start(cs_world *w);
 /* Gang h attacked gang g: raise g's urge to retaliate against h. */
 int cs_retaliate_excite(cs_world *w, int g, int h);
 int cs_retaliate_on_event(cs_engine *e, const cs_event *ev, void *ud);
+
+/* ---- response.c ---- */
+/* A STATE node was lost, or a valuable node attacked: send the nearest free
+** reserve unit (after a dispatch delay); also applies the recall rule. */
+int cs_response_call(cs_world *w, int j);
+int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud);
+
+/* ---- recruit.c ---- */
+int cs_recruit_start(cs_world *w);
+double cs_recruit_activation_share(const cs_world *w, double p_arrest);
+int cs_recruit_update_node(cs_world *w, int j);
+int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- sample.c ---- */
 int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud);

@@ -37,6 +37,8 @@ int cs_world_timer(cs_world *w, double t, int id) {
 int cs__on_param_change(cs_world *w) {
   int rc = cs_attack_update_all(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);
+  for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_start_unit(w, u);
   return rc;
 }
 
@@ -49,8 +51,17 @@ static int alloc_run_state(cs_world *w) {
   w->engage_rng = calloc(n, sizeof *w->engage_rng);
   w->flight_h = calloc(n, sizeof *w->flight_h);
   w->flight_bound = calloc(n, sizeof *w->flight_bound);
-  if (!w->atk || !w->atk_rng || !w->flight_rng || !w->dest_rng || !w->engage_rng || !w->flight_h || !w->flight_bound)
+  w->engaged_until = malloc(n * sizeof *w->engaged_until);
+  w->pending = calloc(n, sizeof *w->pending);
+  w->recruit_rng = calloc(n, sizeof *w->recruit_rng);
+  w->response_rng = calloc(n, sizeof *w->response_rng);
+  w->recruit_h = calloc(n, sizeof *w->recruit_h);
+  w->recruit_bound = calloc(n, sizeof *w->recruit_bound);
+  if (!w->atk || !w->atk_rng || !w->flight_rng || !w->dest_rng || !w->engage_rng || !w->flight_h ||
+      !w->flight_bound || !w->engaged_until || !w->pending || !w->recruit_rng || !w->response_rng ||
+      !w->recruit_h || !w->recruit_bound)
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  for (size_t j = 0; j < n; j++) w->engaged_until[j] = -INFINITY;
   return CS_OK;
 }
 
@@ -60,6 +71,9 @@ static int start(cs_world *w) {
     {EV_PEOPLE_ARRIVE, cs_flight_on_arrive}, {EV_UNIT_ARRIVE, cs_security_on_arrive},
     {EV_TIMER, on_timer},                  {EV_SAMPLE, cs_sample_on_event},
     {EV_COHESION, cs_coalition_on_event},  {EV_RETALIATE, cs_retaliate_on_event},
+    {EV_ENGAGE_END, cs_engagement_on_end},  {EV_PATROL, cs_arrest_on_patrol},
+    {EV_RELEASE, cs_arrest_on_release},    {EV_DESERT, cs_security_on_desert},
+    {EV_RECRUIT, cs_recruit_on_event},     {EV_DISPATCH, cs_response_on_dispatch},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -77,6 +91,7 @@ static int start(cs_world *w) {
   if ((rc = cs_coalition_start(w)) != CS_OK) return rc;
   if ((rc = cs_retaliate_start(w)) != CS_OK) return rc;
   if ((rc = cs_attack_start(w)) != CS_OK) return rc;
+  if ((rc = cs_recruit_start(w)) != CS_OK) return rc;
   return cs_flight_start(w);
 }
 

@@ -9,9 +9,9 @@
 
 enum {
   V_CITY_RESIDENTS, V_CITY_DISPLACED, V_CITY_HOSTED, V_CITY_TRANSIT, V_CITY_PROVINCES,
-  V_CITY_CIV_DEAD, V_CITY_SHARE_NODES, V_CITY_SHARE_POP, V_CITY_OFFICERS, V_CITY_OFF_DEAD, V_CITY_MEMBERS,
+  V_CITY_CIV_DEAD, V_CITY_SHARE_NODES, V_CITY_SHARE_POP, V_CITY_OFFICERS, V_CITY_OFF_DEAD, V_CITY_OFF_DESERTED, V_CITY_MEMBERS, V_CITY_RECRUITED,
   V_OWNER, V_RESIDENTS, V_HOSTED, V_ORIGIN, V_DEATHS, V_CIV_DEAD, V_OFFICERS, V_PRESENT, V_INTENSITY,
-  V_G_MEMBERS, V_G_NODES, V_G_JAILED, V_G_DEAD, V_G_CHI, V_G_THETA, V_G_ACTIVE,
+  V_G_MEMBERS, V_G_NODES, V_G_JAILED, V_G_DEAD, V_G_RECRUITS, V_G_CHI, V_G_THETA, V_G_ACTIVE,
   V_COUNT
 };
 
@@ -26,7 +26,9 @@ static const cs_var VARS[V_COUNT] = {
   {"city_gang_share_population", "1", "share of the initial population living in gang-held neighbourhoods", CS_DIM_CITY, 0},
   {"city_officers", "persons", "security officers in all units (on the map, on the road or on protection duty)", CS_DIM_CITY, 1},
   {"city_officers_dead", "persons", "security officers killed since t = 0 (cumulative)", CS_DIM_CITY, 1},
+  {"city_officers_deserted", "persons", "security officers who deserted since t = 0 (cumulative)", CS_DIM_CITY, 1},
   {"city_gang_members", "persons", "active gang members, all gangs", CS_DIM_CITY, 1},
+  {"city_recruited", "persons", "residents recruited into gangs since t = 0 (cumulative)", CS_DIM_CITY, 1},
   {"owner", "party", "who holds the neighbourhood: an index into the party coordinate", CS_DIM_NODE, 1},
   {"residents", "persons", "residents in their home neighbourhood", CS_DIM_NODE, 1},
   {"displaced_hosted", "persons", "displaced people now hosted in this neighbourhood (from anywhere)", CS_DIM_NODE, 1},
@@ -40,6 +42,7 @@ static const cs_var VARS[V_COUNT] = {
   {"gang_nodes", "nodes", "neighbourhoods the gang holds", CS_DIM_GANG, 1},
   {"gang_jailed", "persons", "members of the gang in prison", CS_DIM_GANG, 1},
   {"gang_dead", "persons", "members of the gang killed since t = 0 (cumulative)", CS_DIM_GANG, 1},
+  {"gang_recruits", "persons", "residents the gang recruited since t = 0 (cumulative)", CS_DIM_GANG, 1},
   {"coalition_cohesion", "1", "cohesion chi of the gang's coalition (NaN if it has none)", CS_DIM_GANG, 0},
   {"coalition_threat", "1", "threat Theta faced by the gang's coalition at its last update (NaN if none)", CS_DIM_GANG, 0},
   {"coalition_formed", "1", "1 if the gang's coalition is formed, else 0", CS_DIM_GANG, 1},
@@ -92,6 +95,7 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     I[V_G_NODES][g] = w->gangs[g].held;
     I[V_G_JAILED][g] = w->gangs[g].jailed;
     I[V_G_DEAD][g] = w->gangs[g].dead;
+    I[V_G_RECRUITS][g] = w->gangs[g].recruits;
     int c = w->gangs[g].coalition;
     D[V_G_CHI][g] = c >= 0 ? w->coal[c].chi : NAN;
     D[V_G_THETA][g] = c >= 0 ? w->coal[c].theta : NAN;
@@ -108,7 +112,9 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   D[V_CITY_SHARE_POP][0] = cs_world_gang_share(w, 1);
   I[V_CITY_OFFICERS][0] = officers;
   I[V_CITY_OFF_DEAD][0] = w->officers_dead;
+  I[V_CITY_OFF_DESERTED][0] = w->officers_deserted;
   I[V_CITY_MEMBERS][0] = members;
+  I[V_CITY_RECRUITED][0] = w->recruited;
 
   cs_sample s = {t, ev->a, VARS, V_COUNT, data};
   int rc = w->sink && w->sink->sample ? w->sink->sample(w->sink->ud, &s) : CS_OK;

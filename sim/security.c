@@ -61,6 +61,49 @@ static void detach(cs_world *w, int u) {
   recount(w, j);
 }
 
+/* Desertion: each officer leaves at rate delta0 per year. Officers of a unit
+** only decrease between draws, so the count at the last draw bounds the rate
+** (thinning, the unit's own stream (unit, PU_DESERT)). */
+static int schedule_desertion(cs_world *w, int u) {
+  cs_unit_s *un = &w->units[u];
+  if (un->desert_h) cs_engine_cancel(w->eng, un->desert_h);
+  un->desert_h = 0;
+  un->desert_bound = (double)un->officers;
+  double rate = un->desert_bound * PV(w, P_DELTA0) / 365.0;
+  if (rate <= 0) return CS_OK;
+  double when = cs__now(w) + cs_rng_exp(&un->desert_rng, rate);
+  if (!isfinite(when)) return CS_OK;
+  cs_event ev = {.kind = EV_DESERT, .a = u};
+  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &un->desert_h);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  int u = ev->a;
+  cs_unit_s *un = &w->units[u];
+  un->desert_h = 0;
+  if (cs_rng_uniform(&un->desert_rng) * un->desert_bound < (double)un->officers) {
+    un->officers--;
+    w->officers_deserted++;
+    if (un->loc >= 0) recount(w, un->loc);
+    cs_event_rec rec = {cs_engine_now(e), CS_EK_DESERTION, un->loc >= 0 ? un->loc : -1, u, CS_PARTY_NONE, 0, 1};
+    int rc = cs__emit(w, &rec);
+    if (rc != CS_OK) return rc;
+  }
+  return schedule_desertion(w, u);
+}
+
+/* Streams and processes of a unit (at run start, or when it appears). */
+static int start_unit(cs_world *w, int u) {
+  cs_unit_s *un = &w->units[u];
+  cs_stream_init(&un->rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_UNIT);
+  cs_stream_init(&un->patrol_rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_PATROL);
+  cs_stream_init(&un->desert_rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_DESERT);
+  int rc = schedule_desertion(w, u);
+  return rc != CS_OK ? rc : cs_arrest_start_unit(w, u);
+}
+
 int cs_security_start(cs_world *w) {
   w->unit_head = malloc((size_t)w->n * sizeof *w->unit_head);
   w->off_n = calloc((size_t)w->n, sizeof *w->off_n);
@@ -68,9 +111,12 @@ int cs_security_start(cs_world *w) {
   if (!w->unit_head || !w->off_n || !w->off_s) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   for (int j = 0; j < w->n; j++) w->unit_head[j] = -1;
   for (int u = 0; u < w->n_units; u++) {
-    cs_stream_init(&w->units[u].rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_UNIT);
     w->units[u].next = -1;
     if (w->units[u].loc >= 0) attach(w, u, w->units[u].loc);
+  }
+  for (int u = 0; u < w->n_units; u++) {
+    int rc = start_unit(w, u);
+    if (rc != CS_OK) return rc;
   }
   return CS_OK;
 }
@@ -103,11 +149,14 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
   u->loc = d->at;
   u->next = -1;
   u->dest = -1;
-  cs_stream_init(&u->rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)w->n_units, PU_UNIT);
   if (w->running) w->officers_added += d->officers;
   else w->officers0 += d->officers;
   int i = w->n_units++;
-  if (w->running && d->at >= 0) attach(w, i, d->at);
+  if (w->running) {
+    if (d->at >= 0) attach(w, i, d->at);
+    int rc = start_unit(w, i);
+    if (rc != CS_OK) return rc;
+  }
   if (idx) *idx = i;
   return CS_OK;
 }
@@ -133,13 +182,12 @@ void cs_security_casualties(cs_world *w, int j, int64_t n) {
   recount(w, j);
 }
 
-/* Put unit u on the road to node `to`; it arrives after distance / speed. */
-static int start_travel(cs_world *w, int u, int to, double km) {
+int cs_security_travel(cs_world *w, int u, int to, double km, int flag) {
   cs_unit_s *un = &w->units[u];
   detach(w, u);
   un->loc = LOC_TRANSIT;
   un->dest = to;
-  cs_event ev = {.kind = EV_UNIT_ARRIVE, .a = u, .b = to};
+  cs_event ev = {.kind = EV_UNIT_ARRIVE, .a = u, .b = to, .c = flag};
   int rc = cs_engine_schedule(w->eng, cs__now(w) + km / PV(w, P_UNIT_SPEED), PRIO_ARRIVAL, &ev, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
   /* defence changes move p only, which thinning reads at each firing */
@@ -167,7 +215,7 @@ int cs_security_fall_back(cs_world *w, int j) {
   int rc = cs__graph_visit(w, j, INFINITY, stop_at_state, &ns);
   if (rc != CS_OK || ns.found < 0) return rc; /* nowhere to go: they hold on */
   while (w->unit_head[j] >= 0)
-    if ((rc = start_travel(w, w->unit_head[j], ns.found, ns.km)) != CS_OK) return rc;
+    if ((rc = cs_security_travel(w, w->unit_head[j], ns.found, ns.km, 0)) != CS_OK) return rc;
   return CS_OK;
 }
 
@@ -177,7 +225,12 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
   attach(w, ev->a, ev->b);
   un->dest = -1;
   if (ev->c == 0) return CS_OK;
-  /* c != 0: the end of a recall, reported as a force arriving. */
+  if (ev->c == 2) { /* a police response arrives: retake the node if a gang holds it */
+    un->responding = 0;
+    un->posture = CS_POSTURE_GARRISON;
+    return CS_PARTY_IS_GANG(w->owner[ev->b]) ? cs_engagement_begin(w, CS_PARTY_STATE, ev->b) : CS_OK;
+  }
+  /* c == 1: the end of a recall, reported as a force arriving. */
   cs_event_rec rec = {cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers};
   return cs__emit(w, &rec);
 }
@@ -212,7 +265,7 @@ int cs_world_move_unit(cs_world *w, int u, int node) {
   if (un->loc == node) return CS_OK;
   route r = {node, INFINITY};
   int rc = cs__graph_visit(w, un->loc, INFINITY, stop_at_node, &r);
-  return rc != CS_OK ? rc : start_travel(w, u, node, r.km);
+  return rc != CS_OK ? rc : cs_security_travel(w, u, node, r.km, 0);
 }
 
 int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
@@ -264,6 +317,15 @@ int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
   return cs__emit(w, &rec);
 }
 
+/* Free k jailed members of gg: those without a release date first. */
+static void free_jailed(cs_gang_s *gg, int64_t k) {
+  int64_t untimed = gg->jailed - gg->jailed_timed, a = k < untimed ? k : untimed;
+  gg->jailed -= k;
+  gg->members += k;
+  gg->jailed_timed -= k - a;
+  gg->skip_release += k - a;
+}
+
 int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
   RUN_CHECK(w, "prison_break");
   if (n < 0) return cs_err(&w->ctx, CS_EINVAL, "prison_break: the number freed must be >= 0");
@@ -277,14 +339,12 @@ int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
   for (int g = 0; g < w->n_gangs && n > 0; g++) {
     int64_t k = (int64_t)((double)n * (double)w->gangs[g].jailed / (double)jailed);
     if (k > w->gangs[g].jailed) k = w->gangs[g].jailed;
-    w->gangs[g].jailed -= k;
-    w->gangs[g].members += k;
+    free_jailed(&w->gangs[g], k);
     given += k;
   }
   for (int g = 0; given < n && g < w->n_gangs; g++)
     if (w->gangs[g].jailed > 0) {
-      w->gangs[g].jailed--;
-      w->gangs[g].members++;
+      free_jailed(&w->gangs[g], 1);
       given++;
     }
   if (freed) *freed = given;

@@ -119,6 +119,12 @@ void cs_world_free(cs_world *w) {
   for (int u = 0; u < w->n_units; u++) free(w->units[u].id);
   free(w->units);
   free(w->own_cnt);
+  free(w->engaged_until);
+  free(w->pending);
+  free(w->recruit_rng);
+  free(w->response_rng);
+  free(w->recruit_h);
+  free(w->recruit_bound);
   free(w->ret_E);
   free(w->ret_t);
   free(w->ret_bound);

@@ -109,7 +109,8 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("run", TINY, "-o", out, "--seed", "11", "--quiet",
                              "--set", "lambda0=0.2").returncode, 0)
         with h5py.File(out) as f:
-            people = f["city_residents"][...] + f["city_displaced"][...] + f["city_civilian_deaths"][...]
+            people = (f["city_residents"][...] + f["city_displaced"][...] + f["city_civilian_deaths"][...]
+                      + f["city_recruited"][...])
             self.assertTrue(np.all(people == people[0]), "people are conserved at every sample")
             self.assertTrue(np.all(f["residents"][...].sum(axis=1) == f["city_residents"][...]))
             self.assertTrue(np.all(f["displaced_origin"][...].sum(axis=1) == f["city_displaced"][...]))

@@ -352,23 +352,23 @@ static void test_compaction(void) {
   cs_evq_free(q);
 }
 
-/* A simulation-like hold pattern: pop one, push one later; many ties. */
-static void test_hold(void) {
-  enum { POP = 500, STEPS = 200000 };
+/* A simulation-like hold pattern: pop one, push one later; many ties. A
+** large population takes the queue's prefetching paths too. */
+static void test_hold(int POP, int STEPS) {
   cs_evq *q = NULL;
   CHECK(cs_evq_new(NULL, 16, &q) == CS_OK);
   if (!q) return;
   cs_pcg32 r;
   cs_stream_init(&r, 11, 0, CS_ENT_NONE, 0, 3);
+  size_t bad = 0;
   for (int i = 0; i < POP; i++) {
     cs_event e = payload((size_t)i, 0);
     e.b = 0; /* b: the prio, c: a per-(t, prio) counter to check FIFO */
-    CHECK(cs_evq_push(q, (double)cs_pcg32_bounded(&r, 4), 0, &e, NULL) == CS_OK);
+    if (cs_evq_push(q, (double)cs_pcg32_bounded(&r, 4), 0, &e, NULL) != CS_OK) bad++;
   }
   double last_t = -1.0;
   int last_prio = -1;
   int32_t last_a = -1;
-  size_t bad = 0;
   for (int s = 0; s < STEPS; s++) {
     cs_event ev;
     if (cs_evq_pop(q, INFINITY, &ev) != 1) {
@@ -385,12 +385,13 @@ static void test_hold(void) {
     last_a = ev.a;
     cs_event e = payload((size_t)(POP + s), 0);
     e.b = (int32_t)cs_pcg32_bounded(&r, 3);
-    double t = ev.t + (double)cs_pcg32_bounded(&r, 3); /* same time a third of the time */
+    /* same time a third of the time; a wide spread of later times otherwise */
+    double t = cs_pcg32_bounded(&r, 3) == 0 ? ev.t : ev.t + cs_rng_exp(&r, 1.0);
     if (t == ev.t && e.b < ev.b) e.b = ev.b;          /* never before the current event */
     if (cs_evq_push(q, t, (uint8_t)e.b, &e, NULL) != CS_OK) bad++;
   }
   CHECK(bad == 0);
-  CHECK(cs_evq_size(q) == POP);
+  CHECK(cs_evq_size(q) == (size_t)POP);
   cs_evq_free(q);
 }
 
@@ -398,7 +399,8 @@ int main(void) {
   test_stale_handles();
   test_hole();
   test_compaction();
-  test_hold();
+  test_hold(500, 200000);
+  test_hold(100000, 300000);
   test_random_ops(1, 100000, 1);
   test_random_ops(2, 100000, 4096);
   return check_report();

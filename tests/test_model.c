@@ -52,7 +52,7 @@ static int poisson_run(uint64_t seed, double T, double l0, double l1, double acc
   if (accept < 1) { /* choose eta so that the acceptance p^eta is `accept` */
     if ((rc = cs_world_finalize(w))) return rc;
     cs_engagement en;
-    cs_engagement_forces(w, 0, 1, &en);
+    cs_engagement_forces(w, CS_PARTY_GANG(0), 1, &en);
     double eta = log(accept) / log(en.p);
     cs_world_free(w);
     w = NULL;
@@ -218,15 +218,24 @@ static void test_destination_frequencies(void) {
 typedef struct city_obs {
   int64_t pop0, gang0, off0;
   int bad;
+  int64_t recruits, deserted, jailed; /* to show the checks saw these processes act */
 } city_obs;
 
 static int city_sample(rec_sink *r, const cs_sample *s) {
   city_obs *o = r->user;
   int64_t people = var_i(s, "city_residents", 0) + var_i(s, "city_displaced", 0) +
-                   var_i(s, "city_civilian_deaths", 0);
-  int64_t gang = var_i(s, "city_gang_members", 0);
-  for (int g = 0; g < 3; g++) gang += var_i(s, "gang_jailed", g) + var_i(s, "gang_dead", g);
-  int64_t off = var_i(s, "city_officers", 0) + var_i(s, "city_officers_dead", 0) - (s->t >= 30 ? 200 : 0);
+                   var_i(s, "city_civilian_deaths", 0) + var_i(s, "city_recruited", 0);
+  int64_t gang = var_i(s, "city_gang_members", 0) - var_i(s, "city_recruited", 0), recruits = 0;
+  for (int g = 0; g < 3; g++) {
+    gang += var_i(s, "gang_jailed", g) + var_i(s, "gang_dead", g);
+    recruits += var_i(s, "gang_recruits", g);
+  }
+  if (recruits != var_i(s, "city_recruited", 0)) o->bad++;
+  o->recruits = recruits;
+  o->deserted = var_i(s, "city_officers_deserted", 0);
+  for (int g = 0; g < 3; g++) o->jailed += var_i(s, "gang_jailed", g);
+  int64_t off = var_i(s, "city_officers", 0) + var_i(s, "city_officers_dead", 0) +
+                var_i(s, "city_officers_deserted", 0) - (s->t >= 30 ? 200 : 0);
   int64_t disp = var_i(s, "city_displaced_hosted", 0) + var_i(s, "city_in_transit", 0) +
                  var_i(s, "city_displaced_provinces", 0);
   int64_t sum_res = 0, sum_origin = 0;
@@ -269,10 +278,12 @@ static cs_world *make_city(void) {
   cs_world_add_gang(w, &g2, NULL);
   int members[2] = {0, 1};
   cs_world_add_coalition(w, "va", members, 2, 0.7, NULL);
-  cs_unit_decl p = {"police", CS_UNIT_POLICE, 400, -1, CS_POSTURE_GARRISON, 12};
+  cs_unit_decl p = {"police", CS_UNIT_POLICE, 400, -1, CS_POSTURE_PATROL, 1};
+  cs_unit_decl p2 = {"police2", CS_UNIT_POLICE, 200, -1, CS_POSTURE_GARRISON, 20};
   cs_unit_decl e = {"elite", CS_UNIT_PROTECTION, 300, -1, CS_POSTURE_GUARD, CS_NODE_NONE};
   cs_world_add_unit(w, &p, NULL);
   cs_world_add_unit(w, &e, NULL);
+  cs_world_add_unit(w, &p2, NULL);
   cs_world_param_set(w, "lambda0", 0.2);
   cs_world_set_horizon(w, 120, 1);
   return w;
@@ -302,6 +313,8 @@ static int city_timer(void *ud, cs_world *w, int id) {
   return CS_OK;
 }
 
+static struct { int64_t recruits, deserted, jailed, arrests, releases; } g_city;
+
 static uint64_t run_city(uint64_t seed, int *bad, int *takeovers, int *flights) {
   cs_world *w = make_city();
   CHECK(w != NULL);
@@ -313,7 +326,7 @@ static uint64_t run_city(uint64_t seed, int *bad, int *takeovers, int *flights) 
   cs_world_timer(w, 10, 2);
   cs_world_timer(w, 20, 3);
   cs_world_timer(w, 30, 4);
-  city_obs o = {0, 800 + 100 + 500 + 50 + 600, 700, 0};
+  city_obs o = {0, 800 + 100 + 500 + 50 + 600, 900, 0, 0, 0, 0};
   for (int j = 0; j < 25; j++) o.pop0 += cs_world_node_residents(w, j);
   rec_sink r;
   cs_sink s = rec_sink_of(&r);
@@ -324,6 +337,11 @@ static uint64_t run_city(uint64_t seed, int *bad, int *takeovers, int *flights) 
   CHECK(rc == CS_OK);
   CHECK(r.n_samples == 121);
   *bad = o.bad;
+  g_city.recruits += o.recruits;
+  g_city.deserted += o.deserted;
+  g_city.jailed += o.jailed;
+  g_city.arrests += r.n_events[CS_EK_ARREST];
+  g_city.releases += r.n_events[CS_EK_RELEASE];
   *takeovers = r.n_events[CS_EK_TAKEOVER];
   *flights = r.n_events[CS_EK_FLIGHT];
   cs_world_free(w);
@@ -339,6 +357,10 @@ static void test_city(void) {
     total_fl += fl;
   }
   CHECK(total_tk > 0); /* the city is not frozen: the checks above saw real changes */
+  fprintf(stderr, "city: %d takeovers, %lld recruits, %lld deserted, %lld arrests, %lld releases\n", total_tk,
+          (long long)g_city.recruits, (long long)g_city.deserted, (long long)g_city.arrests,
+          (long long)g_city.releases);
+  CHECK(g_city.recruits > 0 && g_city.deserted > 0 && g_city.arrests > 0 && g_city.releases > 0);
   CHECK(total_fl > 0);
   uint64_t h1 = run_city(42, &bad, &tk, &fl), h2 = run_city(42, &bad, &tk, &fl);
   uint64_t h3 = run_city(43, &bad, &tk, &fl);

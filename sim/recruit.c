@@ -1,0 +1,87 @@
+/* recruit.c: recruitment into gangs by Epstein (2002) activation (MODEL.md
+** section 4).
+**
+** Young residents of a gang-held node (youth_share of the residents) have
+** hardship H_i ~ U(0, hardship) and risk aversion R_i ~ U(0, 1); one is
+** active when grievance H_i (1 - legitimacy) minus R_i times the arrest
+** probability P_a exceeds T_act, where P_a = 1 - exp(-k_arrest * officers at
+** the node / members present). The active share has a closed form (the
+** integral over R of a clipped linear function, activation_share below).
+** Active young residents join the holding gang at recruit_rate per day each.
+**
+** The rate changes with residents, officers and members; it is simulated by
+** thinning against recruit_rate * youth * residents (share <= 1), redrawn
+** whenever the node's residents or owner change (node stream PU_RECRUIT).
+** A recruit leaves the residents and joins the gang's members. */
+#include "model_int.h"
+
+#include <math.h>
+
+double cs_recruit_activation_share(const cs_world *w, double p_arrest) {
+  double scale = (1 - PV(w, P_LEGIT)) * PV(w, P_HARDSHIP);
+  if (scale <= 0) return 0;
+  /* f(r) = clip(alpha - beta r, 0, 1) integrated over r in [0, 1] */
+  double alpha = 1 - PV(w, P_T_ACT) / scale, beta = p_arrest / scale;
+  if (beta <= 0) return alpha <= 0 ? 0 : alpha >= 1 ? 1 : alpha;
+  double r1 = (alpha - 1) / beta, r2 = alpha / beta;
+  r1 = r1 < 0 ? 0 : r1 > 1 ? 1 : r1;
+  r2 = r2 < 0 ? 0 : r2 > 1 ? 1 : r2;
+  return r1 + alpha * (r2 - r1) - beta * (r2 * r2 - r1 * r1) / 2;
+}
+
+static double bound(const cs_world *w, int j) {
+  if (!CS_PARTY_IS_GANG(w->owner[j]) || w->residents[j] <= 0) return 0;
+  return PV(w, P_RECRUIT_RATE) * PV(w, P_YOUTH) * (double)w->residents[j];
+}
+
+int cs_recruit_update_node(cs_world *w, int j) {
+  if (!w->recruit_h) return CS_OK; /* not started */
+  if (w->recruit_h[j]) cs_engine_cancel(w->eng, w->recruit_h[j]);
+  w->recruit_h[j] = 0;
+  double b = bound(w, j);
+  w->recruit_bound[j] = b;
+  if (b <= 0) return CS_OK;
+  double when = cs__now(w) + cs_rng_exp(&w->recruit_rng[j], b);
+  if (!isfinite(when)) return CS_OK;
+  cs_event ev = {.kind = EV_RECRUIT, .a = j};
+  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &w->recruit_h[j]);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  int j = ev->a;
+  w->recruit_h[j] = 0;
+  double u = cs_rng_uniform(&w->recruit_rng[j]);
+  int owner = w->owner[j];
+  if (CS_PARTY_IS_GANG(owner) && w->residents[j] > 0) {
+    cs_gang_s *gg = &w->gangs[CS_PARTY_GANG_INDEX(owner)];
+    double present = gg->held > 0 ? (double)gg->members / gg->held : (double)gg->members;
+    double pa = 1 - exp(-PV(w, P_K_ARREST) * (double)cs_security_officers_at(w, j) / (present > 1 ? present : 1));
+    double rate = bound(w, j) * cs_recruit_activation_share(w, pa);
+    if (u * w->recruit_bound[j] < rate) {
+      w->residents[j]--;
+      w->recruited++;
+      gg->members++;
+      gg->recruits++;
+      int rc;
+      if (gg->members == 1 && (rc = cs_attack_update_gang(w, CS_PARTY_GANG_INDEX(owner))) != CS_OK) return rc;
+      if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+      cs_event_rec rec = {cs_engine_now(e), CS_EK_RECRUITMENT, j, owner, CS_PARTY_NONE, 0, 1};
+      if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
+    }
+  }
+  return cs_recruit_update_node(w, j);
+}
+
+int cs_recruit_start(cs_world *w) {
+  for (int j = 0; j < w->n; j++) {
+    cs_stream_init(&w->recruit_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RECRUIT);
+    cs_stream_init(&w->response_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RESPONSE);
+  }
+  for (int j = 0; j < w->n; j++) {
+    int rc = cs_recruit_update_node(w, j);
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
+}
