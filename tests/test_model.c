@@ -12,7 +12,11 @@
 #include "model_fixture.h"
 #include "model_int.h" /* cs_attack_rate, cs_engagement_forces */
 
+/* Switch off the processes a test does not study. */
 static void quiet_model(cs_world *w) {
+  cs_world_param_set(w, "delta0", 0);
+  cs_world_param_set(w, "recruit_rate", 0);
+  cs_world_param_set(w, "patrol_rate", 0);
   cs_world_param_set(w, "h0", 0);
   cs_world_param_set(w, "h1", 0);
   cs_world_param_set(w, "h_T", 0);
