@@ -23,8 +23,9 @@
 ** I_conflict, else score_safe; PROVINCES is safe and never full. Capacity of k
 ** = site capacity + host_ratio * initial residents; the factor is 1 until 90%
 ** full, then falls linearly to 0 at full. The draw uses (node, PU_DEST).
-** The group travels distance / walk_speed days, counted in transit, and is
-** then hosted at the destination (or in the PROVINCES sink). */
+** The group travels distance / walk_speed days, counted in transit, and then
+** settles at the destination (displaced.c: a site or a host family) or in
+** the PROVINCES sink. */
 #include "model_int.h"
 
 #include <math.h>
@@ -175,13 +176,14 @@ double cs_flight_dest_weight(const cs_world *w, int k, double km, double t) {
   return (PV(w, P_S_W) + score) / pow(PV(w, P_S_D) + km, PV(w, P_P_D)) * factor;
 }
 
-/* Draw a destination for a group leaving j: a node index or -1 (PROVINCES). */
-static int choose_destination(cs_world *w, int j, double t, double *km) {
+int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
+  double t = cs__now(w);
   double total = cs_flight_dest_weight(w, -1, PV(w, P_PROVINCES_KM), t);
   for (int c = w->cand_start[j]; c < w->cand_start[j + 1]; c++)
-    total += cs_flight_dest_weight(w, w->cand_node[c], w->cand_km[c], t);
-  double u = cs_rng_uniform(&w->dest_rng[j]) * total;
+    if (w->cand_node[c] != exclude) total += cs_flight_dest_weight(w, w->cand_node[c], w->cand_km[c], t);
+  double u = cs_rng_uniform(r) * total;
   for (int c = w->cand_start[j]; c < w->cand_start[j + 1]; c++) {
+    if (w->cand_node[c] == exclude) continue;
     u -= cs_flight_dest_weight(w, w->cand_node[c], w->cand_km[c], t);
     if (u < 0) {
       *km = w->cand_km[c];
@@ -202,7 +204,8 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     return cs_flight_update_node(w, j);
   int64_t size = (int64_t)group_size(w, j);
   double km;
-  int k = choose_destination(w, j, t, &km);
+  int k = cs_flight_choose(w, j, -1, &w->dest_rng[j], &km);
+  w->flee_owner[j] = w->owner[j];
   w->residents[j] -= size;
   w->origin_disp[j] += size;
   w->in_transit += size;
@@ -210,17 +213,15 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+  if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
   cs_event_rec rec = {t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size};
   return cs__emit(w, &rec);
 }
 
 int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
-  int k = ev->b;
   w->in_transit -= ev->c;
-  if (k >= 0) w->hosted[k] += ev->c;
-  else w->provinces += ev->c;
-  return CS_OK;
+  return cs_displaced_settle(w, ev->a, ev->b, ev->c);
 }
 
 int cs_world_set_capacity(cs_world *w, int node, int64_t cap) {

@@ -180,6 +180,18 @@ struct cs_world {
   cs_pcg32 *flight_rng, *dest_rng, *engage_rng; /* [n] */
   cs_handle *flight_h; /* [n] pending flight candidate */
   double *flight_bound;/* [n] the thinning bound it was drawn with */
+  /* displaced people (displaced.c) */
+  void *dled;              /* ledger entries (dentry) */
+  int dled_n, dled_cap;
+  int *dled_loc_head;      /* [n + 1] first entry at each location (n = PROVINCES) */
+  int *dled_origin_head;   /* [n] first entry of each origin */
+  int64_t *hosted_site;    /* [n] displaced in sites at each node (hosted[] is the total) */
+  int64_t *settled;        /* [n] displaced from each origin who have arrived somewhere */
+  int *flee_owner;         /* [n] owner when people last fled the node */
+  cs_handle *move_h, *return_h;
+  double *move_bound, *return_bound;
+  cs_pcg32 *move_rng, *return_rng, *host_rng;
+  int64_t returned;        /* people who went home */
   double *engaged_until;   /* [n] end of the engagement under way, -inf if none */
   cs_pcg32 *recruit_rng, *response_rng; /* [n] */
   cs_handle *recruit_h;    /* [n] pending recruitment candidate */
@@ -277,8 +289,20 @@ int cs_flight_update_node(cs_world *w, int j);    /* after a change at j */
 double cs_flight_hazard(const cs_world *w, int j, double t);
 int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud);
 int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
+/* Draw a destination for people leaving j (never `exclude`): a node index
+** or -1 (PROVINCES); *km receives the distance. */
+int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km);
 /* Weight of destination k (-1 = PROVINCES) at distance km from now. */
 double cs_flight_dest_weight(const cs_world *w, int k, double km, double t);
+
+/* ---- displaced.c ---- */
+int cs_displaced_start(cs_world *w);
+/* n people from origin arrive at k (-1 = PROVINCES) and settle there. */
+int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n);
+int cs_displaced_update_moves(cs_world *w, int k);
+int cs_displaced_update_returns(cs_world *w, int j);
+int cs_displaced_on_move(cs_engine *e, const cs_event *ev, void *ud);
+int cs_displaced_on_return(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- security.c ---- */
 int64_t cs_security_officers_at(const cs_world *w, int j);

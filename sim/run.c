@@ -74,6 +74,7 @@ static int start(cs_world *w) {
     {EV_ENGAGE_END, cs_engagement_on_end},  {EV_PATROL, cs_arrest_on_patrol},
     {EV_RELEASE, cs_arrest_on_release},    {EV_DESERT, cs_security_on_desert},
     {EV_RECRUIT, cs_recruit_on_event},     {EV_DISPATCH, cs_response_on_dispatch},
+    {EV_MOVE_ON, cs_displaced_on_move},    {EV_RETURN, cs_displaced_on_return},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -83,6 +84,7 @@ static int start(cs_world *w) {
   for (int j = 0; j < w->n; j++)
     cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
   if ((rc = cs_security_start(w)) != CS_OK) return rc;
+  if ((rc = cs_displaced_start(w)) != CS_OK) return rc;
   cs_event s0 = {.kind = EV_SAMPLE, .a = 0};
   if ((rc = cs_engine_schedule(w->eng, 0.0, PRIO_SAMPLE, &s0, NULL)) != CS_OK) return rc;
   w->running = 1;

@@ -8,9 +8,9 @@
 #include <string.h>
 
 enum {
-  V_CITY_RESIDENTS, V_CITY_DISPLACED, V_CITY_HOSTED, V_CITY_TRANSIT, V_CITY_PROVINCES,
+  V_CITY_RESIDENTS, V_CITY_DISPLACED, V_CITY_HOSTED, V_CITY_SITES, V_CITY_RETURNED, V_CITY_TRANSIT, V_CITY_PROVINCES,
   V_CITY_CIV_DEAD, V_CITY_SHARE_NODES, V_CITY_SHARE_POP, V_CITY_OFFICERS, V_CITY_OFF_DEAD, V_CITY_OFF_DESERTED, V_CITY_MEMBERS, V_CITY_RECRUITED,
-  V_OWNER, V_RESIDENTS, V_HOSTED, V_ORIGIN, V_DEATHS, V_CIV_DEAD, V_OFFICERS, V_PRESENT, V_INTENSITY,
+  V_OWNER, V_RESIDENTS, V_HOSTED, V_SITE, V_ORIGIN, V_DEATHS, V_CIV_DEAD, V_OFFICERS, V_PRESENT, V_INTENSITY,
   V_G_MEMBERS, V_G_NODES, V_G_JAILED, V_G_DEAD, V_G_RECRUITS, V_G_CHI, V_G_THETA, V_G_ACTIVE,
   V_COUNT
 };
@@ -19,6 +19,8 @@ static const cs_var VARS[V_COUNT] = {
   {"city_residents", "persons", "residents in their home neighbourhood, whole city", CS_DIM_CITY, 1},
   {"city_displaced", "persons", "displaced people: hosted in the city, in transit and in the provinces", CS_DIM_CITY, 1},
   {"city_displaced_hosted", "persons", "displaced people hosted in a city neighbourhood", CS_DIM_CITY, 1},
+  {"city_displaced_in_sites", "persons", "displaced people in displacement sites in the city", CS_DIM_CITY, 1},
+  {"city_returned", "persons", "displaced people who went home since t = 0 (cumulative)", CS_DIM_CITY, 1},
   {"city_in_transit", "persons", "displaced people on the road", CS_DIM_CITY, 1},
   {"city_displaced_provinces", "persons", "displaced people gone to the PROVINCES sink outside the city", CS_DIM_CITY, 1},
   {"city_civilian_deaths", "persons", "civilians killed since t = 0 (cumulative)", CS_DIM_CITY, 1},
@@ -32,6 +34,7 @@ static const cs_var VARS[V_COUNT] = {
   {"owner", "party", "who holds the neighbourhood: an index into the party coordinate", CS_DIM_NODE, 1},
   {"residents", "persons", "residents in their home neighbourhood", CS_DIM_NODE, 1},
   {"displaced_hosted", "persons", "displaced people now hosted in this neighbourhood (from anywhere)", CS_DIM_NODE, 1},
+  {"displaced_in_sites", "persons", "displaced people now in displacement sites in this neighbourhood", CS_DIM_NODE, 1},
   {"displaced_origin", "persons", "people from this neighbourhood now displaced (anywhere)", CS_DIM_NODE, 1},
   {"deaths", "persons", "all deaths in engagements here since t = 0: combatants and civilians (cumulative)", CS_DIM_NODE, 1},
   {"civilian_deaths", "persons", "civilians killed here since t = 0 (cumulative)", CS_DIM_NODE, 1},
@@ -73,12 +76,14 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     D[v] = (double *)I[v];
     data[v] = I[v];
   }
-  int64_t res = 0, hosted = 0, officers = 0, members = 0;
+  int64_t res = 0, hosted = 0, officers = 0, members = 0, sites = 0;
   for (int j = 0; j < w->n; j++) {
     int o = w->owner[j];
     I[V_OWNER][j] = o;
     I[V_RESIDENTS][j] = w->residents[j];
     I[V_HOSTED][j] = w->hosted[j];
+    I[V_SITE][j] = w->hosted_site ? w->hosted_site[j] : 0;
+    sites += I[V_SITE][j];
     I[V_ORIGIN][j] = w->origin_disp[j];
     I[V_DEATHS][j] = w->deaths[j];
     I[V_CIV_DEAD][j] = w->civ_dead[j];
@@ -105,6 +110,8 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   I[V_CITY_RESIDENTS][0] = res;
   I[V_CITY_DISPLACED][0] = hosted + w->in_transit + w->provinces;
   I[V_CITY_HOSTED][0] = hosted;
+  I[V_CITY_SITES][0] = sites;
+  I[V_CITY_RETURNED][0] = w->returned;
   I[V_CITY_TRANSIT][0] = w->in_transit;
   I[V_CITY_PROVINCES][0] = w->provinces;
   I[V_CITY_CIV_DEAD][0] = w->civ_dead_total;

@@ -120,6 +120,9 @@ void cs_world_free(cs_world *w) {
   free(w->units);
   free(w->own_cnt);
   free(w->engaged_until);
+  void *dis[] = {w->dled, w->dled_loc_head, w->dled_origin_head, w->hosted_site, w->settled, w->flee_owner,
+                 w->move_h, w->return_h, w->move_bound, w->return_bound, w->move_rng, w->return_rng, w->host_rng};
+  for (size_t i = 0; i < sizeof dis / sizeof dis[0]; i++) free(dis[i]);
   free(w->pending);
   free(w->recruit_rng);
   free(w->response_rng);

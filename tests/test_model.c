@@ -17,6 +17,10 @@ static void quiet_model(cs_world *w) {
   cs_world_param_set(w, "delta0", 0);
   cs_world_param_set(w, "recruit_rate", 0);
   cs_world_param_set(w, "patrol_rate", 0);
+  cs_world_param_set(w, "r0", 0);
+  cs_world_param_set(w, "move_default", 0);
+  cs_world_param_set(w, "move_conflict", 0);
+  cs_world_param_set(w, "move_site", 0);
   cs_world_param_set(w, "h0", 0);
   cs_world_param_set(w, "h1", 0);
   cs_world_param_set(w, "h_T", 0);
@@ -265,7 +269,7 @@ static cs_world *make_city(void) {
   char id[16];
   for (int j = 0; j < 25; j++) {
     snprintf(id, sizeof id, "n%d", j);
-    cs_node_decl d = node_decl(id, 5000 + 1000 * (j % 7), 0.2 + 0.03 * j, CS_PARTY_STATE);
+    cs_node_decl d = node_decl(id, 1000 + 200 * (j % 7), 0.2 + 0.03 * j, CS_PARTY_STATE);
     d.x_km = j % 5;
     d.y_km = j / 5;
     cs_world_add_node(w, &d, NULL);
