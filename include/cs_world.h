@@ -187,6 +187,12 @@ typedef struct cs_event_rec {
                         PROVINCES); -1 if none */
   int64_t deaths;    /* all deaths caused (combatants and civilians) */
   int64_t displaced; /* people moved by this event */
+  /* The observation model (observe.c) fills these when the event is logged:
+  ** whether it was reported, when the report appeared, and the deaths the
+  ** report gave. Not reported: 0, NAN, -1. */
+  int observed;
+  double report_time;
+  int64_t observed_deaths;
 } cs_event_rec;
 
 /* ---- samples (trajectories) ----

@@ -67,8 +67,7 @@ int cs_arrest_on_patrol(cs_engine *e, const cs_event *ev, void *ud) {
         if ((rc = cs_engine_schedule(e, t + term, PRIO_PROCESS, &rel, NULL)) != CS_OK)
           return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
         if (gg->members == 0 && (rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
-        cs_event_rec rec = {t, CS_EK_ARREST, k, u, CS_PARTY_GANG(g), 0, 1};
-        if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
+        if ((rc = cs__log(w, t, CS_EK_ARREST, k, u, CS_PARTY_GANG(g), 0, 1)) != CS_OK) return rc;
       }
     }
   }
@@ -88,6 +87,5 @@ int cs_arrest_on_release(cs_engine *e, const cs_event *ev, void *ud) {
   gg->members++;
   int rc;
   if (gg->members == 1 && (rc = cs_attack_update_gang(w, ev->a)) != CS_OK) return rc;
-  cs_event_rec rec = {cs_engine_now(e), CS_EK_RELEASE, -1, CS_PARTY_GANG(ev->a), CS_PARTY_NONE, 0, 1};
-  return cs__emit(w, &rec);
+  return cs__log(w, cs_engine_now(e), CS_EK_RELEASE, -1, CS_PARTY_GANG(ev->a), CS_PARTY_NONE, 0, 1);
 }

@@ -76,8 +76,7 @@ static int emit_change(cs_world *w, int c, int kind) {
   int first = -1;
   for (int g = 0; g < w->n_gangs && first < 0; g++)
     if (w->gangs[g].coalition == c) first = g;
-  cs_event_rec rec = {cs__now(w), kind, -1, first >= 0 ? CS_PARTY_GANG(first) : CS_PARTY_NONE, CS_PARTY_NONE, 0, 0};
-  return cs__emit(w, &rec);
+  return cs__log(w, cs__now(w), kind, -1, first >= 0 ? CS_PARTY_GANG(first) : CS_PARTY_NONE, CS_PARTY_NONE, 0, 0);
 }
 
 /* Advance coalition c from its last update to now with the threat and

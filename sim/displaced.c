@@ -178,8 +178,7 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
       cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = origin, .b = dest, .c = (int32_t)size};
       if ((rc = cs_engine_schedule(eng, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL)) != CS_OK)
         return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(eng)));
-      cs_event_rec rec = {t, CS_EK_RELOCATION, k, CS_PARTY_NONE, dest, 0, size};
-      if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
+      if ((rc = cs__log(w, t, CS_EK_RELOCATION, k, CS_PARTY_NONE, dest, 0, size)) != CS_OK) return rc;
     }
   }
   return cs_displaced_update_moves(w, k);
@@ -214,8 +213,7 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
     if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
     if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
     if (loc < w->n && (rc = cs_displaced_update_moves(w, loc)) != CS_OK) return rc;
-    cs_event_rec rec = {t, CS_EK_RETURN, j, CS_PARTY_NONE, loc < w->n ? loc : -1, 0, size};
-    if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
+    if ((rc = cs__log(w, t, CS_EK_RETURN, j, CS_PARTY_NONE, loc < w->n ? loc : -1, 0, size)) != CS_OK) return rc;
   }
   return cs_displaced_update_returns(w, j);
 }

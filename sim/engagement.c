@@ -190,6 +190,7 @@ int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
   int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
   int64_t dead = apply_losses(w, en);
   cs__intensity_add(w, j, t, (double)dead + 1.0);
+  cs_observe_threat(w, j);
   if (ag >= 0 && og >= 0) cs_coalition_incident(w, ag, og);
   int won = en->outcome > 0 && att != from;
   if (won && (rc = cs_takeover(w, j, att)) != CS_OK) return rc;
@@ -203,11 +204,9 @@ int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
   if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;
   if (ag >= 0 && ((won && from == CS_PARTY_STATE) || w->value[j] >= PV(w, P_V_C)))
     if ((rc = cs_response_call(w, j)) != CS_OK) return rc;
-  cs_event_rec rec = {t, CS_EK_ENGAGEMENT, j, att, from, dead, 0};
-  if ((rc = cs__emit(w, &rec)) != CS_OK) return rc;
+  if ((rc = cs__log(w, t, CS_EK_ENGAGEMENT, j, att, from, dead, 0)) != CS_OK) return rc;
   if (won) {
-    cs_event_rec tk = {t, CS_EK_TAKEOVER, j, att, from, 0, 0};
-    if ((rc = cs__emit(w, &tk)) != CS_OK) return rc;
+    if ((rc = cs__log(w, t, CS_EK_TAKEOVER, j, att, from, 0, 0)) != CS_OK) return rc;
   }
   return CS_OK;
 }

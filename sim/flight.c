@@ -214,8 +214,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
   if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
-  cs_event_rec rec = {t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size};
-  return cs__emit(w, &rec);
+  return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }
 
 int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {

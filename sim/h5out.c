@@ -43,7 +43,8 @@
 #define VAR_CHUNK_ROWS 64    /* at most this many samples per chunk */
 #define DEFLATE_LEVEL 4
 
-enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_DISPLACED, EC_COUNT };
+enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_DISPLACED, EC_OBSERVED,
+       EC_REPORT_TIME, EC_OBS_DEATHS, EC_COUNT };
 enum { CO_TIME, CO_NODE, CO_GANG, CO_PARTY, CO_COUNT };
 
 typedef struct ev_buf {
@@ -52,6 +53,9 @@ typedef struct ev_buf {
   uint8_t kind[EV_BLOCK];
   int32_t node[EV_BLOCK], actor[EV_BLOCK], target[EV_BLOCK];
   int64_t deaths[EV_BLOCK], displaced[EV_BLOCK];
+  uint8_t observed[EV_BLOCK];
+  double report_time[EV_BLOCK];
+  int64_t obs_deaths[EV_BLOCK];
 } ev_buf;
 
 struct cs_h5_sink {
@@ -487,8 +491,9 @@ static int vars_create(cs_h5_sink *s) {
   return rc;
 }
 
-static const char *const ev_col_name[EC_COUNT] = {"event",  "time",   "kind",   "node",
-                                                  "actor",  "target", "deaths", "displaced"};
+static const char *const ev_col_name[EC_COUNT] = {"event",  "time",   "kind",      "node",
+                                                  "actor",  "target", "deaths",    "displaced",
+                                                  "observed", "report_time", "observed_deaths"};
 
 static int events_create(cs_h5_sink *s) {
   static const char *const docs[EC_COUNT] = {
@@ -496,14 +501,20 @@ static int events_create(cs_h5_sink *s) {
       "time of the event since the start of the run",
       "event kind (see flag_values and flag_meanings)",
       "node index (into the node coordinate), -1 if none",
-      "party code (index into the party coordinate); unit index for move and force; -1 if none",
-      "party code (index into the party coordinate); destination node index for flight; -1 if "
-      "none",
+      "party code (index into the party coordinate); unit index for move, force, recall, arrest "
+      "and desertion; -1 if none",
+      "party code (index into the party coordinate); destination node index for flight and "
+      "relocation (-1 PROVINCES); -1 if none",
       "deaths caused (combatants and civilians)",
-      "people moved by the event (members freed for prison_break)"};
-  static const char *const units[EC_COUNT] = {NULL, "days", NULL, NULL, NULL, NULL, "persons", "persons"};
+      "people moved by the event (members freed for prison_break, officers for recall and force)",
+      "1 if the event was reported (the observed log), else 0",
+      "time the report appeared, NaN if not reported",
+      "deaths as reported (with noise), -1 if not reported"};
+  static const char *const units[EC_COUNT] = {NULL, "days", NULL, NULL, NULL, NULL, "persons", "persons",
+                                              NULL, "days", "persons"};
   hid_t ftype[EC_COUNT] = {H5T_STD_I64LE, H5T_IEEE_F64LE, H5T_STD_U8LE,  H5T_STD_I32LE,
-                           H5T_STD_I32LE, H5T_STD_I32LE,  H5T_STD_I64LE, H5T_STD_I64LE};
+                           H5T_STD_I32LE, H5T_STD_I32LE,  H5T_STD_I64LE, H5T_STD_I64LE,
+                           H5T_STD_U8LE,  H5T_IEEE_F64LE, H5T_STD_I64LE};
   hid_t g = H5I_INVALID_HID;
   hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = EV_BLOCK;
   uint8_t flag_values[CS_EK_COUNT];
@@ -652,10 +663,12 @@ done:
 
 /* Append the buffered events to the events datasets. */
 static int events_flush(cs_h5_sink *s) {
-  const void *col[EC_COUNT] = {s->ev->index, s->ev->t,      s->ev->kind,   s->ev->node,
-                               s->ev->actor, s->ev->target, s->ev->deaths, s->ev->displaced};
+  const void *col[EC_COUNT] = {s->ev->index,    s->ev->t,           s->ev->kind,      s->ev->node,
+                               s->ev->actor,    s->ev->target,      s->ev->deaths,    s->ev->displaced,
+                               s->ev->observed, s->ev->report_time, s->ev->obs_deaths};
   hid_t mtype[EC_COUNT] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8, H5T_NATIVE_INT32,
-                           H5T_NATIVE_INT32, H5T_NATIVE_INT32,  H5T_NATIVE_INT64, H5T_NATIVE_INT64};
+                           H5T_NATIVE_INT32, H5T_NATIVE_INT32,  H5T_NATIVE_INT64, H5T_NATIVE_INT64,
+                           H5T_NATIVE_UINT8, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT64};
   hsize_t size = (hsize_t)(s->ev_total + s->ev_n);
   int rc = CS_OK;
   if (s->ev_n == 0) return CS_OK;
@@ -688,6 +701,9 @@ static int sink_event(void *ud, const cs_event_rec *e) {
   b->target[i] = e->target;
   b->deaths[i] = e->deaths;
   b->displaced[i] = e->displaced;
+  b->observed[i] = (uint8_t)(e->observed != 0);
+  b->report_time[i] = e->report_time;
+  b->obs_deaths[i] = e->observed_deaths;
   if (++s->ev_n == EV_BLOCK && (rc = events_flush(s)) != CS_OK) return s->failed = rc;
   return CS_OK;
 }

@@ -192,6 +192,9 @@ struct cs_world {
   double *move_bound, *return_bound;
   cs_pcg32 *move_rng, *return_rng, *host_rng;
   int64_t returned;        /* people who went home */
+  double *media_cur, *media_t; /* [n] media reach after the last threat, and when */
+  cs_pcg32 *observe_rng;       /* [n] */
+  cs_pcg32 observe_city_rng;
   double *engaged_until;   /* [n] end of the engagement under way, -inf if none */
   cs_pcg32 *recruit_rng, *response_rng; /* [n] */
   cs_handle *recruit_h;    /* [n] pending recruitment candidate */
@@ -232,6 +235,9 @@ double cs__intensity(const cs_world *w, int j, double t);
 void cs__intensity_add(cs_world *w, int j, double t, double amount);
 /* Record an event: to the sink and then the script's hooks. */
 int cs__emit(cs_world *w, const cs_event_rec *e);
+/* Log an event (cs__emit with the record built from its fields). */
+int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, int64_t deaths,
+            int64_t displaced);
 double cs__now(const cs_world *w);
 #define PV(w, i) ((w)->params[(i)].num)
 /* Called after a parameter changed during the run: recompute every rate. */
@@ -358,6 +364,14 @@ int cs_recruit_start(cs_world *w);
 double cs_recruit_activation_share(const cs_world *w, double p_arrest);
 int cs_recruit_update_node(cs_world *w, int j);
 int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud);
+
+/* ---- observe.c ---- */
+int cs_observe_start(cs_world *w);
+double cs_observe_media(const cs_world *w, int j, double t);
+/* An attack at j threatens journalists: media reach drops. */
+void cs_observe_threat(cs_world *w, int j);
+/* Decide whether e is reported, when, and with what deaths (fills e). */
+void cs_observe(cs_world *w, cs_event_rec *e);
 
 /* ---- sample.c ---- */
 int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud);

@@ -85,6 +85,7 @@ static int start(cs_world *w) {
     cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
   if ((rc = cs_security_start(w)) != CS_OK) return rc;
   if ((rc = cs_displaced_start(w)) != CS_OK) return rc;
+  if ((rc = cs_observe_start(w)) != CS_OK) return rc;
   cs_event s0 = {.kind = EV_SAMPLE, .a = 0};
   if ((rc = cs_engine_schedule(w->eng, 0.0, PRIO_SAMPLE, &s0, NULL)) != CS_OK) return rc;
   w->running = 1;

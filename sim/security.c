@@ -87,8 +87,7 @@ int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud) {
     un->officers--;
     w->officers_deserted++;
     if (un->loc >= 0) recount(w, un->loc);
-    cs_event_rec rec = {cs_engine_now(e), CS_EK_DESERTION, un->loc >= 0 ? un->loc : -1, u, CS_PARTY_NONE, 0, 1};
-    int rc = cs__emit(w, &rec);
+    int rc = cs__log(w, cs_engine_now(e), CS_EK_DESERTION, un->loc >= 0 ? un->loc : -1, u, CS_PARTY_NONE, 0, 1);
     if (rc != CS_OK) return rc;
   }
   return schedule_desertion(w, u);
@@ -191,8 +190,7 @@ int cs_security_travel(cs_world *w, int u, int to, double km, int flag) {
   int rc = cs_engine_schedule(w->eng, cs__now(w) + km / PV(w, P_UNIT_SPEED), PRIO_ARRIVAL, &ev, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
   /* defence changes move p only, which thinning reads at each firing */
-  cs_event_rec rec = {cs__now(w), CS_EK_MOVE, to, u, CS_PARTY_NONE, 0, 0};
-  return cs__emit(w, &rec);
+  return cs__log(w, cs__now(w), CS_EK_MOVE, to, u, CS_PARTY_NONE, 0, 0);
 }
 
 typedef struct nearest_state {
@@ -231,8 +229,7 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
     return CS_PARTY_IS_GANG(w->owner[ev->b]) ? cs_engagement_begin(w, CS_PARTY_STATE, ev->b) : CS_OK;
   }
   /* c == 1: the end of a recall, reported as a force arriving. */
-  cs_event_rec rec = {cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers};
-  return cs__emit(w, &rec);
+  return cs__log(w, cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers);
 }
 
 #define RUN_CHECK(w, what)                                                                 \
@@ -299,8 +296,7 @@ int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
   if ((rc = cs_engine_schedule(w->eng, cs__now(w) + delay, PRIO_ARRIVAL, &ev, NULL)) != CS_OK)
     return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
   if (new_unit) *new_unit = idx;
-  cs_event_rec rec = {cs__now(w), CS_EK_RECALL, to, from, CS_PARTY_NONE, 0, n};
-  return cs__emit(w, &rec);
+  return cs__log(w, cs__now(w), CS_EK_RECALL, to, from, CS_PARTY_NONE, 0, n);
 }
 
 int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
@@ -313,8 +309,7 @@ int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
     w->announced = w->announced > s ? w->announced - s : 0.0;
   }
   if (idx) *idx = i;
-  cs_event_rec rec = {cs__now(w), CS_EK_FORCE, d->at, i, CS_PARTY_NONE, 0, d->officers};
-  return cs__emit(w, &rec);
+  return cs__log(w, cs__now(w), CS_EK_FORCE, d->at, i, CS_PARTY_NONE, 0, d->officers);
 }
 
 /* Free k jailed members of gg: those without a release date first. */
@@ -353,6 +348,5 @@ int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
     if (before[g] == 0 && w->gangs[g].members > 0) rc = cs_attack_update_gang(w, g);
   free(before);
   if (rc != CS_OK) return rc;
-  cs_event_rec rec = {cs__now(w), CS_EK_PRISON_BREAK, -1, CS_PARTY_NONE, CS_PARTY_NONE, 0, given};
-  return cs__emit(w, &rec);
+  return cs__log(w, cs__now(w), CS_EK_PRISON_BREAK, -1, CS_PARTY_NONE, CS_PARTY_NONE, 0, given);
 }

@@ -120,6 +120,9 @@ void cs_world_free(cs_world *w) {
   free(w->units);
   free(w->own_cnt);
   free(w->engaged_until);
+  free(w->media_cur);
+  free(w->media_t);
+  free(w->observe_rng);
   void *dis[] = {w->dled, w->dled_loc_head, w->dled_origin_head, w->hosted_site, w->settled, w->flee_owner,
                  w->move_h, w->return_h, w->move_bound, w->return_bound, w->move_rng, w->return_rng, w->host_rng};
   for (size_t i = 0; i < sizeof dis / sizeof dis[0]; i++) free(dis[i]);
@@ -598,11 +601,19 @@ void cs__intensity_add(cs_world *w, int j, double t, double amount) {
   w->intensity_t[j] = t;
 }
 
-int cs__emit(cs_world *w, const cs_event_rec *e) {
+int cs__emit(cs_world *w, const cs_event_rec *ev) {
   int rc;
+  cs_event_rec rec = *ev, *e = &rec;
+  cs_observe(w, e);
   if (w->sink && w->sink->event && (rc = w->sink->event(w->sink->ud, e)) != CS_OK) return rc;
   if (w->hooks.event && (rc = w->hooks.event(w->hooks.ud, w, e)) != CS_OK) return rc;
   return CS_OK;
+}
+
+int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, int64_t deaths,
+            int64_t displaced) {
+  cs_event_rec r = {t, kind, node, actor, target, deaths, displaced, 0, NAN, -1};
+  return cs__emit(w, &r);
 }
 
 void cs_world_set_hooks(cs_world *w, const cs_hooks *h) {

@@ -34,6 +34,9 @@ EVENT_COLUMNS = {  # name -> (dtype, units or None)
     "target": (np.int32, None),
     "deaths": (np.int64, "persons"),
     "displaced": (np.int64, "persons"),
+    "observed": (np.uint8, None),
+    "report_time": (np.float64, "days"),
+    "observed_deaths": (np.int64, "persons"),
 }
 EVENT_KINDS = ["engagement", "takeover", "flight", "move", "recall", "force", "prison_break",
                "coalition_formed", "coalition_split", "arrest", "release", "desertion",
@@ -298,6 +301,20 @@ class H5Layout(unittest.TestCase):
             self.assertEqual(len(df), self.f["events/event"].shape[0])
         with xr.open_dataset(self.path, engine="h5netcdf", group="parameter_info") as pi:
             self.assertIn("parameter", pi.dims)
+
+    def test_observed_log(self):
+        """The observed log is the true log filtered by `observed`: a reported
+        event has a report time after the event and non-negative deaths; an
+        unreported one has NaN and -1."""
+        with h5py.File(self.path) as f:
+            g = f["events"]
+            obs = g["observed"][...].astype(bool)
+            t, rt, od = g["time"][...], g["report_time"][...], g["observed_deaths"][...]
+            self.assertTrue(np.all(rt[obs] >= t[obs]))
+            self.assertTrue(np.all(od[obs] >= 0))
+            self.assertTrue(np.all(np.isnan(rt[~obs])))
+            self.assertTrue(np.all(od[~obs] == -1))
+            self.assertTrue(obs.any() and (~obs).any(), "some events reported, some not")
 
     def test_h5dump(self):
         h5dump = shutil.which("h5dump")

@@ -436,6 +436,45 @@ static void test_hawkes(double n_ret) {
   CHECK(sd > 0.7 * sd_theory && sd < 1.3 * sd_theory);
 }
 
+/* ---- observation: reported share and lag of flight events ----
+** Flights from a node of media reach 0.5 carry 5 people (household 5), no
+** deaths: p = 1 - (1 - 0.5 * report_other)^(1 + 5/5) = 1 - 0.8^2 = 0.36;
+** the lag is Gamma(2, 1 day): mean 2, variance 2. */
+static struct { int n, obs; double lag, lag2; } g_obs;
+static int obs_event(void *ud, const cs_event_rec *e) {
+  if (e->kind != CS_EK_FLIGHT || e->displaced != 5) return CS_OK;
+  g_obs.n++;
+  if (e->observed) {
+    g_obs.obs++;
+    g_obs.lag += e->report_time - e->t;
+    g_obs.lag2 += (e->report_time - e->t) * (e->report_time - e->t);
+  }
+  return CS_OK;
+}
+
+static void test_observation(void) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 0, 0.5, CS_PARTY_STATE);
+  a.media = 0.5;
+  cs_world_add_node(w, &a, NULL);
+  cs_world_add_node(w, &b, NULL);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_world_set_horizon(w, 10, 10);
+  quiet_model(w);
+  cs_world_param_set(w, "h0", 0.02);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  cs_sink s = {NULL, NULL, NULL, obs_event, NULL};
+  CHECK(cs_world_run(w, 9, 0, &s) == CS_OK);
+  cs_world_free(w);
+  double p = 0.36, n = g_obs.n;
+  CHECK(n > 3000);
+  CHECK_NEAR(g_obs.obs / n, p, 4 * sqrt(p * (1 - p) / n));
+  double m = g_obs.lag / g_obs.obs;
+  CHECK_NEAR(m, 2.0, 4 * sqrt(2.0 / g_obs.obs));
+}
+
 /* ---- cohesion relaxes to chi*(Theta) with e-folding time 1/b ---- */
 typedef struct coh_obs {
   double chi_star, chi0;
@@ -520,6 +559,7 @@ int main(void) {
   test_hawkes(0.0);
   test_hawkes(0.5);
   test_cohesion();
+  test_observation();
   test_poisson(0.1, 0.1, 1.0);
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
   test_poisson(0.2, 0.2, 0.5); /* thinning: half the firings become attacks */
