@@ -20,17 +20,20 @@
 ** Secondary moves (Flee): people in a site move on at move_site per day,
 ** people with hosts at move_conflict in a place in conflict (CONTESTED, or
 ** intensity >= I_conflict) and move_default elsewhere; in groups of up to
-** `household`. They pick a new destination from k's candidates as in flight,
+** move_group (a numerical granularity: the rate of group moves is the
+** people's rate divided by the group size, so expected flows do not depend
+** on it). They pick a new destination from k's candidates as in flight,
 ** never their own origin (going home is a return), travel, and settle
 ** again. People in the provinces stay there until they return.
-** Simulated by thinning per location against the rate with the larger of
-** the two host rates, redrawn when people arrive (stream (node, PU_MOVE)).
+** Simulated by thinning per location against the rate at the last change
+** (it only falls between changes: intensity decays), redrawn when people
+** arrive or the place's conflict status jumps (stream (node, PU_MOVE)).
 **
 ** Returns: displaced people go home at r0 exp(-I_origin / I_safe) per day
 ** while their origin is held by the STATE or by the owner it had when people
-** last fled it; in groups of up to `household`, from a location drawn in
+** last fled it; in groups of up to move_group, from a location drawn in
 ** proportion to how many of them are there. A return is immediate. Thinning
-** per origin against r0 * settled / household (stream (node, PU_RETURN)). */
+** per origin against r0 * settled / move_group (stream (node, PU_RETURN)). */
 #include "model_int.h"
 
 #include <math.h>
@@ -42,11 +45,40 @@ typedef struct dentry {
   int next_loc, next_origin; /* -1 ends a list */
 } dentry;
 
+/* (origin, loc) -> entry index: open addressing with linear probing over a
+** power-of-two table kept below 70% full. */
+static size_t slot_of(const cs_world *w, int origin, int loc) {
+  uint64_t key = (uint64_t)origin * (uint64_t)(w->n + 1) + (uint64_t)loc;
+  key ^= key >> 33;
+  key *= 0xff51afd7ed558ccdULL;
+  key ^= key >> 33;
+  return (size_t)key & (w->dled_hcap - 1);
+}
+
 static int find_entry(cs_world *w, int origin, int loc) {
-  dentry *E = w->dled;
-  for (int i = w->dled_loc_head[loc]; i >= 0; i = E[i].next_loc)
-    if (E[i].origin == origin) return i;
-  return -1;
+  const dentry *E = w->dled;
+  if (!w->dled_hash) return -1;
+  for (size_t h = slot_of(w, origin, loc);; h = (h + 1) & (w->dled_hcap - 1)) {
+    int i = w->dled_hash[h];
+    if (i < 0) return -1;
+    if (E[i].origin == origin && E[i].loc == loc) return i;
+  }
+}
+
+static int rehash(cs_world *w, size_t cap) {
+  int *t = malloc(cap * sizeof *t);
+  if (!t) return CS_ENOMEM;
+  for (size_t h = 0; h < cap; h++) t[h] = -1;
+  free(w->dled_hash);
+  w->dled_hash = t;
+  w->dled_hcap = cap;
+  const dentry *E = w->dled;
+  for (int i = 0; i < w->dled_n; i++) {
+    size_t h = slot_of(w, E[i].origin, E[i].loc);
+    while (t[h] >= 0) h = (h + 1) & (cap - 1);
+    t[h] = i;
+  }
+  return CS_OK;
 }
 
 static int get_entry(cs_world *w, int origin, int loc) {
@@ -55,16 +87,21 @@ static int get_entry(cs_world *w, int origin, int loc) {
   int cap = w->dled_cap;
   if (cs__grow(&w->dled, &cap, w->dled_n + 1, sizeof(dentry)) != CS_OK) return -1;
   w->dled_cap = cap;
+  if ((size_t)(w->dled_n + 1) * 10 > w->dled_hcap * 7 && rehash(w, w->dled_hcap ? 2 * w->dled_hcap : 64) != CS_OK)
+    return -1;
   dentry *E = w->dled;
   i = w->dled_n++;
   E[i] = (dentry){origin, loc, 0, 0, -1, -1};
+  size_t h = slot_of(w, origin, loc);
+  while (w->dled_hash[h] >= 0) h = (h + 1) & (w->dled_hcap - 1);
+  w->dled_hash[h] = i;
   /* append at the tail of both lists: creation order */
-  int *p = &w->dled_loc_head[loc];
-  while (*p >= 0) p = &E[*p].next_loc;
+  int *p = w->dled_loc_tail[loc] >= 0 ? &E[w->dled_loc_tail[loc]].next_loc : &w->dled_loc_head[loc];
   *p = i;
-  p = &w->dled_origin_head[origin];
-  while (*p >= 0) p = &E[*p].next_origin;
+  w->dled_loc_tail[loc] = i;
+  p = w->dled_origin_tail[origin] >= 0 ? &E[w->dled_origin_tail[origin]].next_origin : &w->dled_origin_head[origin];
   *p = i;
+  w->dled_origin_tail[origin] = i;
   return i;
 }
 
@@ -87,13 +124,12 @@ static int schedule(cs_world *w, cs_handle *h, double *bound, double b, cs_pcg32
 
 int cs_displaced_update_moves(cs_world *w, int k) {
   double host = (double)(w->hosted[k] - w->hosted_site[k]), site = (double)w->hosted_site[k];
-  double hmax = PV(w, P_MOVE_CONFLICT) > PV(w, P_MOVE_DEFAULT) ? PV(w, P_MOVE_CONFLICT) : PV(w, P_MOVE_DEFAULT);
-  double b = (site * PV(w, P_MOVE_SITE) + host * hmax) / PV(w, P_HOUSEHOLD);
+  double b = (site * PV(w, P_MOVE_SITE) + host * move_rate_host(w, k, cs__now(w))) / PV(w, P_MOVE_GROUP);
   return schedule(w, &w->move_h[k], &w->move_bound[k], b, &w->move_rng[k], EV_MOVE_ON, k);
 }
 
 int cs_displaced_update_returns(cs_world *w, int j) {
-  double b = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_HOUSEHOLD);
+  double b = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_MOVE_GROUP);
   return schedule(w, &w->return_h[j], &w->return_bound[j], b, &w->return_rng[j], EV_RETURN, j);
 }
 
@@ -128,8 +164,7 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
 ** loc, choosing the origin in proportion to counts; returns the entry. */
 static int take_group(cs_world *w, int loc, int from_site, cs_pcg32 *r, int64_t *size) {
   dentry *E = w->dled;
-  double total = 0;
-  for (int i = w->dled_loc_head[loc]; i >= 0; i = E[i].next_loc) total += (double)(from_site ? E[i].site : E[i].host);
+  double total = (double)(from_site ? w->hosted_site[loc] : w->hosted[loc] - w->hosted_site[loc]);
   if (total <= 0) return -1;
   double u = cs_rng_uniform(r) * total;
   int pick = -1;
@@ -139,7 +174,7 @@ static int take_group(cs_world *w, int loc, int from_site, cs_pcg32 *r, int64_t 
     pick = i;
     if ((u -= (double)c) < 0) break;
   }
-  int64_t have = from_site ? E[pick].site : E[pick].host, g = (int64_t)PV(w, P_HOUSEHOLD);
+  int64_t have = from_site ? E[pick].site : E[pick].host, g = (int64_t)PV(w, P_MOVE_GROUP);
   *size = have < g ? have : g;
   return pick;
 }
@@ -163,10 +198,10 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
   w->move_h[k] = 0;
   double site = (double)w->hosted_site[k] * PV(w, P_MOVE_SITE);
   double host = (double)(w->hosted[k] - w->hosted_site[k]) * move_rate_host(w, k, t);
-  double rate = (site + host) / PV(w, P_HOUSEHOLD);
+  double rate = (site + host) / PV(w, P_MOVE_GROUP);
   double u = cs_rng_uniform(&w->move_rng[k]) * w->move_bound[k];
   if (u < rate) {
-    int from_site = u < site / PV(w, P_HOUSEHOLD);
+    int from_site = u < site / PV(w, P_MOVE_GROUP);
     int64_t size;
     int i = take_group(w, k, from_site, &w->move_rng[k], &size);
     if (i >= 0 && size > 0) {
@@ -191,7 +226,7 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
   w->return_h[j] = 0;
   int safe = w->owner[j] == CS_PARTY_STATE || w->owner[j] == w->flee_owner[j];
   double accept = safe ? exp(-cs__intensity(w, j, t) / PV(w, P_I_SAFE)) : 0;
-  double full = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_HOUSEHOLD);
+  double full = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_MOVE_GROUP);
   double u = cs_rng_uniform(&w->return_rng[j]) * w->return_bound[j];
   if (u < full * accept && w->settled[j] > 0) {
     dentry *E = w->dled;
@@ -203,7 +238,7 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
     }
     for (int i = w->dled_origin_head[j]; i >= 0 && pick < 0; i = E[i].next_origin) /* rounding */
       if (E[i].site + E[i].host > 0) pick = i, from_site = E[i].site > 0;
-    int64_t have = from_site ? E[pick].site : E[pick].host, g = (int64_t)PV(w, P_HOUSEHOLD);
+    int64_t have = from_site ? E[pick].site : E[pick].host, g = (int64_t)PV(w, P_MOVE_GROUP);
     int64_t size = have < g ? have : g;
     int loc = E[pick].loc;
     remove_people(w, pick, from_site, size);
@@ -222,6 +257,8 @@ int cs_displaced_start(cs_world *w) {
   size_t n = (size_t)w->n;
   w->dled_loc_head = malloc((n + 1) * sizeof *w->dled_loc_head);
   w->dled_origin_head = malloc(n * sizeof *w->dled_origin_head);
+  w->dled_loc_tail = malloc((n + 1) * sizeof *w->dled_loc_tail);
+  w->dled_origin_tail = malloc(n * sizeof *w->dled_origin_tail);
   w->hosted_site = calloc(n, sizeof *w->hosted_site);
   w->settled = calloc(n, sizeof *w->settled);
   w->flee_owner = malloc(n * sizeof *w->flee_owner);
@@ -232,13 +269,13 @@ int cs_displaced_start(cs_world *w) {
   w->move_rng = calloc(n, sizeof *w->move_rng);
   w->return_rng = calloc(n, sizeof *w->return_rng);
   w->host_rng = calloc(n, sizeof *w->host_rng);
-  if (!w->dled_loc_head || !w->dled_origin_head || !w->hosted_site || !w->settled || !w->flee_owner ||
+  if (!w->dled_loc_head || !w->dled_origin_head || !w->dled_loc_tail || !w->dled_origin_tail || !w->hosted_site || !w->settled || !w->flee_owner ||
       !w->move_h || !w->return_h || !w->move_bound || !w->return_bound || !w->move_rng || !w->return_rng ||
       !w->host_rng)
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
-  for (size_t j = 0; j <= n; j++) w->dled_loc_head[j] = -1;
+  for (size_t j = 0; j <= n; j++) w->dled_loc_head[j] = w->dled_loc_tail[j] = -1;
   for (size_t j = 0; j < n; j++) {
-    w->dled_origin_head[j] = -1;
+    w->dled_origin_head[j] = w->dled_origin_tail[j] = -1;
     w->flee_owner[j] = w->owner[j];
     cs_stream_init(&w->move_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_MOVE);
     cs_stream_init(&w->return_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_RETURN);

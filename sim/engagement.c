@@ -201,6 +201,7 @@ int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
   if (og >= 0 && w->gangs[og].members == 0 && (rc = cs_attack_update_gang(w, og)) != CS_OK) return rc;
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
   if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
+  if ((rc = cs_displaced_update_moves(w, j)) != CS_OK) return rc; /* now in conflict */
   if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;
   if (ag >= 0 && ((won && from == CS_PARTY_STATE) || w->value[j] >= PV(w, P_V_C)))
     if ((rc = cs_response_call(w, j)) != CS_OK) return rc;

@@ -154,6 +154,8 @@ int cs_flight_update_node(cs_world *w, int j) {
 }
 
 int cs_flight_start(cs_world *w) {
+  int rc0 = cs_flight_cache_distances(w);
+  if (rc0 != CS_OK) return rc0;
   for (int j = 0; j < w->n; j++) {
     cs_stream_init(&w->flight_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_FLIGHT);
     cs_stream_init(&w->dest_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_DEST);
@@ -163,7 +165,8 @@ int cs_flight_start(cs_world *w) {
   return CS_OK;
 }
 
-double cs_flight_dest_weight(const cs_world *w, int k, double km, double t) {
+/* Everything in a destination's weight but the distance term. */
+static double dest_factor(const cs_world *w, int k, double t) {
   double score = PV(w, P_SCORE_SAFE), factor = 1.0;
   if (k >= 0) {
     if (w->owner[k] == CS_PARTY_CONTESTED || cs__intensity(w, k, t) >= PV(w, P_I_CONFLICT))
@@ -173,18 +176,39 @@ double cs_flight_dest_weight(const cs_world *w, int k, double km, double t) {
     if (cap <= 0 || occ >= cap) factor = 0;
     else if (occ > 0.9 * cap) factor = (cap - occ) / (0.1 * cap);
   }
-  return (PV(w, P_S_W) + score) / pow(PV(w, P_S_D) + km, PV(w, P_P_D)) * factor;
+  return (PV(w, P_S_W) + score) * factor;
+}
+
+static double distance_term(const cs_world *w, double km) { return 1.0 / pow(PV(w, P_S_D) + km, PV(w, P_P_D)); }
+
+double cs_flight_dest_weight(const cs_world *w, int k, double km, double t) {
+  return dest_factor(w, k, t) * distance_term(w, km);
+}
+
+int cs_flight_cache_distances(cs_world *w) {
+  int len = w->cand_start[w->n];
+  if (!w->cand_dw && !(w->cand_dw = malloc((size_t)(len + 1) * sizeof *w->cand_dw)))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  if (!w->cand_wt && !(w->cand_wt = malloc((size_t)(len + 1) * sizeof *w->cand_wt)))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  for (int c = 0; c < len; c++) w->cand_dw[c] = distance_term(w, w->cand_km[c]);
+  w->prov_dw = distance_term(w, PV(w, P_PROVINCES_KM));
+  return CS_OK;
 }
 
 int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
   double t = cs__now(w);
-  double total = cs_flight_dest_weight(w, -1, PV(w, P_PROVINCES_KM), t);
-  for (int c = w->cand_start[j]; c < w->cand_start[j + 1]; c++)
-    if (w->cand_node[c] != exclude) total += cs_flight_dest_weight(w, w->cand_node[c], w->cand_km[c], t);
+  double total = dest_factor(w, -1, t) * w->prov_dw;
+  int c0 = w->cand_start[j], c1 = w->cand_start[j + 1];
+  for (int c = c0; c < c1; c++) {
+    double wt = w->cand_node[c] == exclude ? 0.0 : dest_factor(w, w->cand_node[c], t) * w->cand_dw[c];
+    w->cand_wt[c] = wt;
+    total += wt;
+  }
   double u = cs_rng_uniform(r) * total;
-  for (int c = w->cand_start[j]; c < w->cand_start[j + 1]; c++) {
-    if (w->cand_node[c] == exclude) continue;
-    u -= cs_flight_dest_weight(w, w->cand_node[c], w->cand_km[c], t);
+  for (int c = c0; c < c1; c++) {
+    if (w->cand_wt[c] <= 0) continue;
+    u -= w->cand_wt[c];
     if (u < 0) {
       *km = w->cand_km[c];
       return w->cand_node[c];

@@ -36,7 +36,7 @@ enum {
   P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT, P_I_SAFE, P_R0,
   P_WALK, P_S_W, P_S_D, P_P_D, P_SCORE_SAFE, P_SCORE_CONFLICT,
   P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_HOST_SHARE, P_SITE_RADIUS,
-  P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE,
+  P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE, P_MOVE_GROUP,
   /* security forces */
   P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
   P_V_C, P_RESPONSE_SCALE, P_PATROL_RATE, P_K_ARREST, P_J_MAX, P_DELTA0,
@@ -160,6 +160,8 @@ struct cs_world {
   /* flight destinations: CSR lists of (node, distance) per origin */
   int *cand_start, *cand_node;
   double *cand_km;
+  double *cand_dw, prov_dw; /* distance terms 1/(s_d + km)^p_d, cached at run start */
+  double *cand_wt;          /* scratch: weights of one choice */
 
   /* gangs, coalitions, units */
   int n_gangs, cap_gangs;
@@ -185,6 +187,9 @@ struct cs_world {
   int dled_n, dled_cap;
   int *dled_loc_head;      /* [n + 1] first entry at each location (n = PROVINCES) */
   int *dled_origin_head;   /* [n] first entry of each origin */
+  int *dled_loc_tail, *dled_origin_tail; /* last entries, for appending */
+  int *dled_hash;          /* (origin, loc) -> entry, open addressing */
+  size_t dled_hcap;
   int64_t *hosted_site;    /* [n] displaced in sites at each node (hosted[] is the total) */
   int64_t *settled;        /* [n] displaced from each origin who have arrived somewhere */
   int *flee_owner;         /* [n] owner when people last fled the node */
@@ -298,6 +303,8 @@ int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
 /* Draw a destination for people leaving j (never `exclude`): a node index
 ** or -1 (PROVINCES); *km receives the distance. */
 int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km);
+/* Recompute the cached distance terms (run start, and after a parameter change). */
+int cs_flight_cache_distances(cs_world *w);
 /* Weight of destination k (-1 = PROVINCES) at distance km from now. */
 double cs_flight_dest_weight(const cs_world *w, int k, double km, double t);
 

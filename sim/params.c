@@ -85,6 +85,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_MOVE_CONFLICT, "move_conflict", NUM, 1.0, 0, BIG, "1/day", "Flee move chance of displaced people with hosts in a place in conflict", 0},
   {P_MOVE_DEFAULT, "move_default", NUM, 0.3, 0, BIG, "1/day", "Flee move chance of displaced people with hosts elsewhere", 0},
   {P_MOVE_SITE, "move_site", NUM, 0.1, 0, BIG, "1/day", "Flee move chance of displaced people in a site", 0},
+  {P_MOVE_GROUP, "move_group", INT, 100, 1, 1000000, "persons", "people moving together in one secondary move or return: a numerical granularity (expected flows do not depend on it; smaller is finer and slower)", 0},
   {P_UNIT_SPEED, "unit_speed", NUM, 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]", 0},
   {P_RECALL_MIN, "recall_delay_min", NUM, 1, 0, BIG, "day", "administrative delay of a recall, lower bound", 0},
   {P_RECALL_MAX, "recall_delay_max", NUM, 3, 0, BIG, "day", "administrative delay of a recall, upper bound", 0},

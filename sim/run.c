@@ -35,10 +35,13 @@ int cs_world_timer(cs_world *w, double t, int id) {
 }
 
 int cs__on_param_change(cs_world *w) {
-  int rc = cs_attack_update_all(w);
+  int rc = cs_flight_cache_distances(w);
+  if (rc == CS_OK) rc = cs_attack_update_all(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);
   for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_start_unit(w, u);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
   return rc;
 }
 

@@ -105,6 +105,8 @@ void cs_world_free(cs_world *w) {
   free(w->cand_start);
   free(w->cand_node);
   free(w->cand_km);
+  free(w->cand_dw);
+  free(w->cand_wt);
   for (int g = 0; g < w->n_gangs; g++) {
     free(w->gangs[g].id);
     free(w->gangs[g].name);
@@ -123,7 +125,7 @@ void cs_world_free(cs_world *w) {
   free(w->media_cur);
   free(w->media_t);
   free(w->observe_rng);
-  void *dis[] = {w->dled, w->dled_loc_head, w->dled_origin_head, w->hosted_site, w->settled, w->flee_owner,
+  void *dis[] = {w->dled, w->dled_loc_head, w->dled_origin_head, w->dled_loc_tail, w->dled_origin_tail, w->dled_hash, w->hosted_site, w->settled, w->flee_owner,
                  w->move_h, w->return_h, w->move_bound, w->return_bound, w->move_rng, w->return_rng, w->host_rng};
   for (size_t i = 0; i < sizeof dis / sizeof dis[0]; i++) free(dis[i]);
   free(w->pending);

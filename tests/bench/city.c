@@ -72,9 +72,12 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
   int sizes[] = {10, 32, 100}; /* 100, 1,024 and 10,000 neighbourhoods */
+  int n_sizes = 3;
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--max-k") == 0 && i + 1 < argc) n_sizes = atoi(argv[++i]) >= 100 ? 3 : atoi(argv[i]) >= 32 ? 2 : 1;
   printf("%8s %6s %8s %10s %12s %10s %14s\n", "nodes", "gangs", "roads", "seconds", "events", "Mev/s",
          "us/day/(n+r)");
-  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+  for (int s = 0; s < n_sizes; s++) {
     int k = sizes[s], n = k * k, roads = 2 * k * (k - 1);
     double best = 1e30;
     uint64_t events = 0, logged = 0;
