@@ -334,6 +334,8 @@ int cs_security_start(cs_world *w);
 ** 1 the end of a recall, 2 a police response. */
 int cs_security_travel(cs_world *w, int u, int to, double km, int flag);
 int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud);
+/* Redraw every unit's desertion clock (after a parameter change). */
+int cs_security_reschedule(cs_world *w);
 
 /* ---- arrest.c ---- */
 int cs_arrest_start_unit(cs_world *w, int u);

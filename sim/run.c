@@ -40,6 +40,7 @@ int cs__on_param_change(cs_world *w) {
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);
   for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_start_unit(w, u);
+  if (rc == CS_OK) rc = cs_security_reschedule(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
   return rc;

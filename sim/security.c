@@ -93,6 +93,14 @@ int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud) {
   return schedule_desertion(w, u);
 }
 
+int cs_security_reschedule(cs_world *w) {
+  for (int u = 0; u < w->n_units; u++) {
+    int rc = schedule_desertion(w, u);
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
 /* Streams and processes of a unit (at run start, or when it appears). */
 static int start_unit(cs_world *w, int u) {
   cs_unit_s *un = &w->units[u];

@@ -323,10 +323,15 @@ static int city_timer(void *ud, cs_world *w, int id) {
 
 static struct { int64_t recruits, deserted, jailed, arrests, releases; } g_city;
 
+static const char *g_mode = "fast";
+
 static uint64_t run_city(uint64_t seed, int *bad, int *takeovers, int *flights) {
   cs_world *w = make_city();
   CHECK(w != NULL);
   if (!w) return 0;
+  CHECK(cs_world_param_set_str(w, "engagement_state", g_mode) == CS_OK);
+  CHECK(cs_world_param_set_str(w, "engagement_rival", g_mode) == CS_OK);
+  CHECK(cs_world_param_set_str(w, "engagement_police", g_mode) == CS_OK);
   CHECK(cs_world_finalize(w) == CS_OK);
   cs_hooks h = {NULL, city_timer, NULL};
   cs_world_set_hooks(w, &h);
@@ -359,6 +364,7 @@ static uint64_t run_city(uint64_t seed, int *bad, int *takeovers, int *flights) 
 static void test_city(void) {
   int bad, tk, fl, total_tk = 0, total_fl = 0;
   for (uint64_t seed = 1; seed <= 10; seed++) {
+    g_mode = seed <= 6 ? "fast" : seed <= 8 ? "square" : "linear"; /* every resolution mode */
     run_city(seed, &bad, &tk, &fl);
     CHECK(bad == 0);
     total_tk += tk;
@@ -370,6 +376,7 @@ static void test_city(void) {
           (long long)g_city.releases);
   CHECK(g_city.recruits > 0 && g_city.deserted > 0 && g_city.arrests > 0 && g_city.releases > 0);
   CHECK(total_fl > 0);
+  g_mode = "square";
   uint64_t h1 = run_city(42, &bad, &tk, &fl), h2 = run_city(42, &bad, &tk, &fl);
   uint64_t h3 = run_city(43, &bad, &tk, &fl);
   CHECK(h1 == h2); /* same seed, same events and samples */
@@ -475,6 +482,50 @@ static void test_observation(void) {
   CHECK_NEAR(m, 2.0, 4 * sqrt(2.0 / g_obs.obs));
 }
 
+/* ---- fast mode: binned win rates match p (MODEL.md 7.6) ----
+** Many engagements of a gang of varying size against a police post; each
+** draws its outcome with cs_engagement_fast from p = Sa^m / (Sa^m + Sd^m).
+** In each decile of p the win rate must match the bin's mean p within 4
+** binomial standard errors. */
+static void test_fast_mode_win_rates(void) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  cs_node_decl a = node_decl("a", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &a, NULL);
+  cs_world_add_node(w, &b, NULL);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_gang_decl g = {"g", NULL, 1000, 0, 0.05, 1, 0};
+  cs_world_add_gang(w, &g, NULL);
+  cs_unit_decl u = {"p", CS_UNIT_POLICE, 300, 0.05, CS_POSTURE_GARRISON, 1};
+  cs_world_add_unit(w, &u, NULL);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  cs_pcg32 r, pick;
+  cs_stream_init(&r, 77, 0, CS_ENT_BENCH, 0, 0);
+  cs_stream_init(&pick, 77, 0, CS_ENT_BENCH, 1, 0);
+  double sum_p[10] = {0}, wins[10] = {0}, n[10] = {0};
+  for (int i = 0; i < 40000; i++) {
+    w->gangs[0].members = 100 + (int64_t)cs_pcg32_bounded(&pick, 8000);
+    cs_engagement en;
+    cs_engagement_forces(w, CS_PARTY_GANG(0), 1, &en);
+    cs_engagement_fast(w, &r, &en, 1000);
+    int bin = (int)(en.p * 10);
+    if (bin > 9) bin = 9;
+    sum_p[bin] += en.p;
+    wins[bin] += en.outcome > 0;
+    n[bin]++;
+  }
+  int bins_used = 0;
+  for (int k = 0; k < 10; k++) {
+    if (n[k] < 200) continue;
+    bins_used++;
+    double pbar = sum_p[k] / n[k];
+    CHECK_NEAR(wins[k] / n[k], pbar, 4 * sqrt(pbar * (1 - pbar) / n[k]) + 1e-12);
+  }
+  CHECK(bins_used >= 5); /* the sizes span a wide range of p */
+  cs_world_free(w);
+}
+
 /* ---- cohesion relaxes to chi*(Theta) with e-folding time 1/b ---- */
 typedef struct coh_obs {
   double chi_star, chi0;
@@ -560,6 +611,7 @@ int main(void) {
   test_hawkes(0.5);
   test_cohesion();
   test_observation();
+  test_fast_mode_win_rates();
   test_poisson(0.1, 0.1, 1.0);
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
   test_poisson(0.2, 0.2, 0.5); /* thinning: half the firings become attacks */
