@@ -856,6 +856,18 @@ static int s_prison_break(lua_State *L) {
   return 1;
 }
 
+/* sim:announce(officers [, lethality]): a force announced but not deployed
+** (it raises the threat coalitions feel, by w_ann). Lethality defaults to
+** the international force's. */
+static int s_announce(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int64_t n = check_count(L, 2, "sim:announce", "the number of officers");
+  double leth = luaL_optnumber(L, 3, cs_world_param(w, "lethality_international"));
+  if (!(leth >= 0) || leth > 1e6) return luaL_error(L, "sim:announce: lethality must be a number >= 0");
+  if (cs_world_announce(w, n, leth) != CS_OK) return world_error(L, "sim:announce");
+  return 0;
+}
+
 static int s_set_capacity(lua_State *L) {
   cs_world *w = sim_w(L);
   int node = node_arg(L, 2, "sim:set_capacity");
@@ -894,6 +906,7 @@ static const luaL_Reg sim_methods[] = {
     {"recall", s_recall},       {"add_force", s_add_force},
     {"set", s_set},             {"prison_break", s_prison_break},
     {"set_capacity", s_set_capacity}, {"attack", s_attack},
+    {"announce", s_announce},
     {"log", s_log},             {NULL, NULL},
 };
 
@@ -1116,18 +1129,25 @@ static void push_event(lua_State *L, const cs_event_rec *e) {
     lua_pushstring(L, cs_world_node_id(w, e->node));
     lua_setfield(L, -2, "node");
   }
-  int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE;
+  int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE || e->kind == CS_EK_RECALL ||
+                   e->kind == CS_EK_ARREST || e->kind == CS_EK_DESERTION;
+  int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN;
   if (e->actor >= 0) {
     if (unit_actor) lua_pushstring(L, e->actor < cs_world_n_units(w) ? cs_world_unit_id(w, e->actor) : NULL);
     else push_party(L, e->actor);
     lua_setfield(L, -2, "actor");
   }
   if (e->target >= 0) {
-    if (e->kind == CS_EK_FLIGHT)
+    if (node_target)
       lua_pushstring(L, e->target < cs_world_n_nodes(w) ? cs_world_node_id(w, e->target) : NULL);
     else push_party(L, e->target);
     lua_setfield(L, -2, "target");
+  } else if (node_target) {
+    lua_pushstring(L, "PROVINCES");
+    lua_setfield(L, -2, "target");
   }
+  lua_pushboolean(L, e->observed);
+  lua_setfield(L, -2, "observed");
   lua_pushinteger(L, (lua_Integer)e->deaths);
   lua_setfield(L, -2, "deaths");
   lua_pushinteger(L, (lua_Integer)e->displaced);
