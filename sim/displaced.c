@@ -39,14 +39,31 @@
 #include <math.h>
 #include <stdlib.h>
 
-typedef struct dentry {
-  int origin, loc;
+/* The ledger: per location a contiguous array of (origin, site, host) in
+** order of creation; per origin an array of (location, index) refs; a hash
+** from (origin, location) to the index. Entries are never removed. */
+typedef struct lentry {
+  int origin;
   int64_t site, host;
-  int next_loc, next_origin; /* -1 ends a list */
-} dentry;
+} lentry;
+typedef struct lvec {
+  lentry *e;
+  int n, cap;
+} lvec;
+typedef struct oref {
+  int loc, idx;
+} oref;
+typedef struct ovec {
+  oref *r;
+  int n, cap;
+} ovec;
+typedef struct hslot {
+  int origin, loc, idx; /* origin -1: empty */
+} hslot;
 
-/* (origin, loc) -> entry index: open addressing with linear probing over a
-** power-of-two table kept below 70% full. */
+#define LOC(w, l) (((lvec *)(w)->dloc)[l])
+#define ORIG(w, j) (((ovec *)(w)->dorig)[j])
+
 static size_t slot_of(const cs_world *w, int origin, int loc) {
   uint64_t key = (uint64_t)origin * (uint64_t)(w->n + 1) + (uint64_t)loc;
   key ^= key >> 33;
@@ -55,58 +72,51 @@ static size_t slot_of(const cs_world *w, int origin, int loc) {
   return (size_t)key & (w->dled_hcap - 1);
 }
 
-static int find_entry(cs_world *w, int origin, int loc) {
-  const dentry *E = w->dled;
-  if (!w->dled_hash) return -1;
-  for (size_t h = slot_of(w, origin, loc);; h = (h + 1) & (w->dled_hcap - 1)) {
-    int i = w->dled_hash[h];
-    if (i < 0) return -1;
-    if (E[i].origin == origin && E[i].loc == loc) return i;
-  }
-}
-
 static int rehash(cs_world *w, size_t cap) {
-  int *t = malloc(cap * sizeof *t);
+  hslot *t = malloc(cap * sizeof *t), *old = w->dled_hash;
   if (!t) return CS_ENOMEM;
-  for (size_t h = 0; h < cap; h++) t[h] = -1;
-  free(w->dled_hash);
+  for (size_t h = 0; h < cap; h++) t[h].origin = -1;
+  size_t ocap = w->dled_hcap;
   w->dled_hash = t;
   w->dled_hcap = cap;
-  const dentry *E = w->dled;
-  for (int i = 0; i < w->dled_n; i++) {
-    size_t h = slot_of(w, E[i].origin, E[i].loc);
-    while (t[h] >= 0) h = (h + 1) & (cap - 1);
-    t[h] = i;
-  }
+  for (size_t h = 0; h < ocap; h++)
+    if (old[h].origin >= 0) {
+      size_t k = slot_of(w, old[h].origin, old[h].loc);
+      while (t[k].origin >= 0) k = (k + 1) & (cap - 1);
+      t[k] = old[h];
+    }
+  free(old);
   return CS_OK;
 }
 
+/* Index of (origin, loc) in loc's array, created if need be; -1 if out of memory. */
 static int get_entry(cs_world *w, int origin, int loc) {
-  int i = find_entry(w, origin, loc);
-  if (i >= 0) return i;
-  int cap = w->dled_cap;
-  if (cs__grow(&w->dled, &cap, w->dled_n + 1, sizeof(dentry)) != CS_OK) return -1;
-  w->dled_cap = cap;
-  if ((size_t)(w->dled_n + 1) * 10 > w->dled_hcap * 7 && rehash(w, w->dled_hcap ? 2 * w->dled_hcap : 64) != CS_OK)
+  hslot *t = w->dled_hash;
+  size_t h = 0;
+  if (t) {
+    for (h = slot_of(w, origin, loc); t[h].origin >= 0; h = (h + 1) & (w->dled_hcap - 1))
+      if (t[h].origin == origin && t[h].loc == loc) return t[h].idx;
+  }
+  if ((size_t)(w->dled_n + 1) * 10 > w->dled_hcap * 7) {
+    if (rehash(w, w->dled_hcap ? 2 * w->dled_hcap : 64) != CS_OK) return -1;
+    t = w->dled_hash;
+    for (h = slot_of(w, origin, loc); t[h].origin >= 0; h = (h + 1) & (w->dled_hcap - 1)) {}
+  }
+  lvec *lv = &LOC(w, loc);
+  ovec *ov = &ORIG(w, origin);
+  if (cs__grow((void **)&lv->e, &lv->cap, lv->n + 1, sizeof *lv->e) != CS_OK ||
+      cs__grow((void **)&ov->r, &ov->cap, ov->n + 1, sizeof *ov->r) != CS_OK)
     return -1;
-  dentry *E = w->dled;
-  i = w->dled_n++;
-  E[i] = (dentry){origin, loc, 0, 0, -1, -1};
-  size_t h = slot_of(w, origin, loc);
-  while (w->dled_hash[h] >= 0) h = (h + 1) & (w->dled_hcap - 1);
-  w->dled_hash[h] = i;
-  /* append at the tail of both lists: creation order */
-  int *p = w->dled_loc_tail[loc] >= 0 ? &E[w->dled_loc_tail[loc]].next_loc : &w->dled_loc_head[loc];
-  *p = i;
-  w->dled_loc_tail[loc] = i;
-  p = w->dled_origin_tail[origin] >= 0 ? &E[w->dled_origin_tail[origin]].next_origin : &w->dled_origin_head[origin];
-  *p = i;
-  w->dled_origin_tail[origin] = i;
-  return i;
+  int idx = lv->n++;
+  lv->e[idx] = (lentry){origin, 0, 0};
+  ov->r[ov->n++] = (oref){loc, idx};
+  t[h] = (hslot){origin, loc, idx};
+  w->dled_n++;
+  return idx;
 }
 
 static double move_rate_host(const cs_world *w, int k, double t) {
-  int conflict = w->owner[k] == CS_PARTY_CONTESTED || cs__intensity(w, k, t) >= PV(w, P_I_CONFLICT);
+  int conflict = cs__in_conflict(w, k, t);
   return conflict ? PV(w, P_MOVE_CONFLICT) : PV(w, P_MOVE_DEFAULT);
 }
 
@@ -137,7 +147,7 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
   int loc = k >= 0 ? k : w->n;
   int i = get_entry(w, origin, loc);
   if (i < 0) return cs_err(&w->ctx, CS_ENOMEM, "out of memory recording displaced people");
-  dentry *e = &((dentry *)w->dled)[i];
+  lentry *e = &LOC(w, loc).e[i];
   w->settled[origin] += n;
   if (k < 0) {
     e->host += n;
@@ -160,34 +170,36 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
   return cs_displaced_update_returns(w, origin);
 }
 
-/* Take up to `household` people of one kind (site or host) from location
-** loc, choosing the origin in proportion to counts; returns the entry. */
+/* Take up to move_group people of one kind (site or host) from location
+** loc, choosing the origin in proportion to counts; returns the index in
+** loc's array. */
 static int take_group(cs_world *w, int loc, int from_site, cs_pcg32 *r, int64_t *size) {
-  dentry *E = w->dled;
+  const lvec *lv = &LOC(w, loc);
   double total = (double)(from_site ? w->hosted_site[loc] : w->hosted[loc] - w->hosted_site[loc]);
   if (total <= 0) return -1;
   double u = cs_rng_uniform(r) * total;
   int pick = -1;
-  for (int i = w->dled_loc_head[loc]; i >= 0; i = E[i].next_loc) {
-    int64_t c = from_site ? E[i].site : E[i].host;
+  for (int i = 0; i < lv->n; i++) {
+    int64_t c = from_site ? lv->e[i].site : lv->e[i].host;
     if (c <= 0) continue;
     pick = i;
     if ((u -= (double)c) < 0) break;
   }
-  int64_t have = from_site ? E[pick].site : E[pick].host, g = (int64_t)PV(w, P_MOVE_GROUP);
+  if (pick < 0) return -1;
+  int64_t have = from_site ? lv->e[pick].site : lv->e[pick].host, g = (int64_t)PV(w, P_MOVE_GROUP);
   *size = have < g ? have : g;
   return pick;
 }
 
-static void remove_people(cs_world *w, int i, int from_site, int64_t n) {
-  dentry *e = &((dentry *)w->dled)[i];
+static void remove_people(cs_world *w, int loc, int i, int from_site, int64_t n) {
+  lentry *e = &LOC(w, loc).e[i];
   if (from_site) e->site -= n;
   else e->host -= n;
   w->settled[e->origin] -= n;
-  if (e->loc == w->n) w->provinces -= n;
+  if (loc == w->n) w->provinces -= n;
   else {
-    w->hosted[e->loc] -= n;
-    if (from_site) w->hosted_site[e->loc] -= n;
+    w->hosted[loc] -= n;
+    if (from_site) w->hosted_site[loc] -= n;
   }
 }
 
@@ -205,10 +217,10 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
     int64_t size;
     int i = take_group(w, k, from_site, &w->move_rng[k], &size);
     if (i >= 0 && size > 0) {
-      int origin = ((dentry *)w->dled)[i].origin;
+      int origin = LOC(w, k).e[i].origin;
       double km;
       int dest = cs_flight_choose(w, k, origin, &w->move_rng[k], &km);
-      remove_people(w, i, from_site, size);
+      remove_people(w, k, i, from_site, size);
       w->in_transit += size;
       cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = origin, .b = dest, .c = (int32_t)size};
       if ((rc = cs_engine_schedule(eng, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL)) != CS_OK)
@@ -229,19 +241,22 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
   double full = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_MOVE_GROUP);
   double u = cs_rng_uniform(&w->return_rng[j]) * w->return_bound[j];
   if (u < full * accept && w->settled[j] > 0) {
-    dentry *E = w->dled;
+    const ovec *ov = &ORIG(w, j);
     double v = cs_rng_uniform(&w->return_rng[j]) * (double)w->settled[j];
-    int pick = -1, from_site = 0;
-    for (int i = w->dled_origin_head[j]; i >= 0 && pick < 0; i = E[i].next_origin) {
-      if (E[i].site > 0 && (v -= (double)E[i].site) < 0) pick = i, from_site = 1;
-      else if (E[i].host > 0 && (v -= (double)E[i].host) < 0) pick = i, from_site = 0;
+    int pick = -1, from_site = 0, loc = -1;
+    for (int q = 0; q < ov->n && pick < 0; q++) {
+      const lentry *e = &LOC(w, ov->r[q].loc).e[ov->r[q].idx];
+      if (e->site > 0 && (v -= (double)e->site) < 0) pick = ov->r[q].idx, loc = ov->r[q].loc, from_site = 1;
+      else if (e->host > 0 && (v -= (double)e->host) < 0) pick = ov->r[q].idx, loc = ov->r[q].loc, from_site = 0;
     }
-    for (int i = w->dled_origin_head[j]; i >= 0 && pick < 0; i = E[i].next_origin) /* rounding */
-      if (E[i].site + E[i].host > 0) pick = i, from_site = E[i].site > 0;
-    int64_t have = from_site ? E[pick].site : E[pick].host, g = (int64_t)PV(w, P_MOVE_GROUP);
+    for (int q = ov->n - 1; q >= 0 && pick < 0; q--) { /* rounding left v >= 0: the last with people */
+      const lentry *e = &LOC(w, ov->r[q].loc).e[ov->r[q].idx];
+      if (e->site + e->host > 0) pick = ov->r[q].idx, loc = ov->r[q].loc, from_site = e->site > 0;
+    }
+    const lentry *e = &LOC(w, loc).e[pick];
+    int64_t have = from_site ? e->site : e->host, g = (int64_t)PV(w, P_MOVE_GROUP);
     int64_t size = have < g ? have : g;
-    int loc = E[pick].loc;
-    remove_people(w, pick, from_site, size);
+    remove_people(w, loc, pick, from_site, size);
     w->origin_disp[j] -= size;
     w->residents[j] += size;
     w->returned += size;
@@ -255,10 +270,8 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
 
 int cs_displaced_start(cs_world *w) {
   size_t n = (size_t)w->n;
-  w->dled_loc_head = malloc((n + 1) * sizeof *w->dled_loc_head);
-  w->dled_origin_head = malloc(n * sizeof *w->dled_origin_head);
-  w->dled_loc_tail = malloc((n + 1) * sizeof *w->dled_loc_tail);
-  w->dled_origin_tail = malloc(n * sizeof *w->dled_origin_tail);
+  w->dloc = calloc(n + 1, sizeof(lvec));
+  w->dorig = calloc(n, sizeof(ovec));
   w->hosted_site = calloc(n, sizeof *w->hosted_site);
   w->settled = calloc(n, sizeof *w->settled);
   w->flee_owner = malloc(n * sizeof *w->flee_owner);
@@ -269,17 +282,25 @@ int cs_displaced_start(cs_world *w) {
   w->move_rng = calloc(n, sizeof *w->move_rng);
   w->return_rng = calloc(n, sizeof *w->return_rng);
   w->host_rng = calloc(n, sizeof *w->host_rng);
-  if (!w->dled_loc_head || !w->dled_origin_head || !w->dled_loc_tail || !w->dled_origin_tail || !w->hosted_site || !w->settled || !w->flee_owner ||
+  if (!w->dloc || !w->dorig || !w->hosted_site || !w->settled || !w->flee_owner ||
       !w->move_h || !w->return_h || !w->move_bound || !w->return_bound || !w->move_rng || !w->return_rng ||
       !w->host_rng)
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
-  for (size_t j = 0; j <= n; j++) w->dled_loc_head[j] = w->dled_loc_tail[j] = -1;
   for (size_t j = 0; j < n; j++) {
-    w->dled_origin_head[j] = w->dled_origin_tail[j] = -1;
     w->flee_owner[j] = w->owner[j];
     cs_stream_init(&w->move_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_MOVE);
     cs_stream_init(&w->return_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_RETURN);
     cs_stream_init(&w->host_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_HOST);
   }
   return CS_OK;
+}
+
+void cs_displaced_free(cs_world *w) {
+  if (w->dloc)
+    for (int l = 0; l <= w->n; l++) free(LOC(w, l).e);
+  if (w->dorig)
+    for (int j = 0; j < w->n; j++) free(ORIG(w, j).r);
+  free(w->dloc);
+  free(w->dorig);
+  free(w->dled_hash);
 }

@@ -169,7 +169,7 @@ int cs_flight_start(cs_world *w) {
 static double dest_factor(const cs_world *w, int k, double t) {
   double score = PV(w, P_SCORE_SAFE), factor = 1.0;
   if (k >= 0) {
-    if (w->owner[k] == CS_PARTY_CONTESTED || cs__intensity(w, k, t) >= PV(w, P_I_CONFLICT))
+    if (cs__in_conflict(w, k, t))
       score = PV(w, P_SCORE_CONFLICT);
     double cap = (double)w->site_cap[k] + PV(w, P_HOST_RATIO) * (double)w->residents0[k];
     double occ = (double)w->hosted[k];
@@ -237,7 +237,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
-  if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
+  /* fewer residents: the recruitment bound still holds, no redraw needed */
   return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }
 

@@ -147,6 +147,7 @@ struct cs_world {
   int *owner;
   double *intensity, *intensity_t; /* I at time intensity_t; decays with tau_I */
   double *t_takeover;              /* last takeover time, -inf if none */
+  double *conflict_until;          /* intensity >= I_conflict until then */
   /* roads as declared, then as CSR adjacency */
   int n_roads, cap_roads;
   int *road_a, *road_b;
@@ -183,13 +184,11 @@ struct cs_world {
   cs_handle *flight_h; /* [n] pending flight candidate */
   double *flight_bound;/* [n] the thinning bound it was drawn with */
   /* displaced people (displaced.c) */
-  void *dled;              /* ledger entries (dentry) */
-  int dled_n, dled_cap;
-  int *dled_loc_head;      /* [n + 1] first entry at each location (n = PROVINCES) */
-  int *dled_origin_head;   /* [n] first entry of each origin */
-  int *dled_loc_tail, *dled_origin_tail; /* last entries, for appending */
-  int *dled_hash;          /* (origin, loc) -> entry, open addressing */
+  void *dloc;              /* [n + 1] per location (n = PROVINCES): its entries */
+  void *dorig;             /* [n] per origin: refs to its entries */
+  void *dled_hash;         /* (origin, loc) -> index, open addressing */
   size_t dled_hcap;
+  int dled_n;
   int64_t *hosted_site;    /* [n] displaced in sites at each node (hosted[] is the total) */
   int64_t *settled;        /* [n] displaced from each origin who have arrived somewhere */
   int *flee_owner;         /* [n] owner when people last fled the node */
@@ -238,6 +237,11 @@ int cs__graph_visit(cs_world *w, int src, double max_km, cs_visit_fn visit, void
 /* Current violence intensity at node j (decayed to now). */
 double cs__intensity(const cs_world *w, int j, double t);
 void cs__intensity_add(cs_world *w, int j, double t, double amount);
+/* Is node j in conflict at t: CONTESTED, or intensity >= I_conflict? Uses
+** the time the intensity falls below I_conflict, kept by intensity_add. */
+int cs__in_conflict(const cs_world *w, int j, double t);
+/* Recompute those times (after tau_I or I_conflict changed). */
+void cs__conflict_refresh(cs_world *w);
 /* Record an event: to the sink and then the script's hooks. */
 int cs__emit(cs_world *w, const cs_event_rec *e);
 /* Log an event (cs__emit with the record built from its fields). */
@@ -310,6 +314,7 @@ double cs_flight_dest_weight(const cs_world *w, int k, double km, double t);
 
 /* ---- displaced.c ---- */
 int cs_displaced_start(cs_world *w);
+void cs_displaced_free(cs_world *w);
 /* n people from origin arrive at k (-1 = PROVINCES) and settle there. */
 int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n);
 int cs_displaced_update_moves(cs_world *w, int k);

@@ -14,9 +14,10 @@
 ** forming) reach national media: r = 1. A report appears a Gamma(2,
 ** obs_lag_scale) lag after the event and gives deaths * LogNormal(-s^2/2, s)
 ** (mean-preserving noise, s = obs_sigma), rounded stochastically.
-** Every event draws the same four numbers from its node's stream (node,
-** PU_OBSERVE), or the city's (none, PU_OBSERVE), whether reported or not, so
-** observation never shifts the draws of another event. */
+** Draws come from the event's node stream (node, PU_OBSERVE), or the city's
+** (none, PU_OBSERVE): one uniform for every event, and the lag and noise
+** (three more) for a reported one. Observation draws nothing from any other
+** process's stream, so it never shifts the model's random numbers. */
 #include "model_int.h"
 
 #include <math.h>
@@ -37,13 +38,14 @@ void cs_observe_threat(cs_world *w, int j) {
 void cs_observe(cs_world *w, cs_event_rec *e) {
   int j = e->node >= 0 && e->node < w->n ? e->node : -1;
   cs_pcg32 *r = j >= 0 ? &w->observe_rng[j] : &w->observe_city_rng;
-  double u = cs_rng_uniform(r), lag = cs_rng_gamma_int(r, 2, PV(w, P_OBS_LAG)), z = cs_rng_normal(r);
+  double u = cs_rng_uniform(r);
   double reach = j >= 0 ? cs_observe_media(w, j, e->t) : 1.0;
   double b = e->deaths > 0 ? PV(w, P_REPORT_LETHAL) : PV(w, P_REPORT_OTHER);
   if (j >= 0 && CS_PARTY_IS_GANG(w->owner[j])) b *= PV(w, P_REPORT_GANG);
   double witnesses = 1 + (double)e->deaths + (double)e->displaced / PV(w, P_HOUSEHOLD);
   double p = 1 - pow(1 - reach * b, witnesses);
   if (u < p) {
+    double lag = cs_rng_gamma_int(r, 2, PV(w, P_OBS_LAG)), z = cs_rng_normal(r);
     double sigma = PV(w, P_OBS_SIGMA);
     e->observed = 1;
     e->report_time = e->t + lag;

@@ -66,7 +66,7 @@ int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud) {
       gg->recruits++;
       int rc;
       if (gg->members == 1 && (rc = cs_attack_update_gang(w, CS_PARTY_GANG_INDEX(owner))) != CS_OK) return rc;
-      if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+      /* fewer residents: the flight bound still holds, no redraw needed */
       if ((rc = cs__log(w, cs_engine_now(e), CS_EK_RECRUITMENT, j, owner, CS_PARTY_NONE, 0, 1)) != CS_OK) return rc;
     }
   }

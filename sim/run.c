@@ -35,6 +35,7 @@ int cs_world_timer(cs_world *w, double t, int id) {
 }
 
 int cs__on_param_change(cs_world *w) {
+  cs__conflict_refresh(w);
   int rc = cs_flight_cache_distances(w);
   if (rc == CS_OK) rc = cs_attack_update_all(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
@@ -87,6 +88,7 @@ static int start(cs_world *w) {
   if ((rc = alloc_run_state(w)) != CS_OK) return rc;
   for (int j = 0; j < w->n; j++)
     cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
+  cs__conflict_refresh(w); /* I_conflict may have been set after the nodes */
   if ((rc = cs_security_start(w)) != CS_OK) return rc;
   if ((rc = cs_displaced_start(w)) != CS_OK) return rc;
   if ((rc = cs_observe_start(w)) != CS_OK) return rc;

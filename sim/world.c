@@ -88,7 +88,7 @@ void cs_world_free(cs_world *w) {
   void *node_arrays[] = {w->node_id, w->node_name, w->node_commune, w->x, w->y, w->value,
                          w->fort, w->media, w->site_cap, w->residents, w->residents0,
                          w->hosted, w->origin_disp, w->civ_dead, w->deaths, w->owner,
-                         w->intensity, w->intensity_t, w->t_takeover};
+                         w->intensity, w->intensity_t, w->t_takeover, w->conflict_until};
   for (size_t i = 0; i < sizeof node_arrays / sizeof node_arrays[0]; i++) free(node_arrays[i]);
   free(w->road_a);
   free(w->road_b);
@@ -125,7 +125,8 @@ void cs_world_free(cs_world *w) {
   free(w->media_cur);
   free(w->media_t);
   free(w->observe_rng);
-  void *dis[] = {w->dled, w->dled_loc_head, w->dled_origin_head, w->dled_loc_tail, w->dled_origin_tail, w->dled_hash, w->hosted_site, w->settled, w->flee_owner,
+  cs_displaced_free(w);
+  void *dis[] = {w->hosted_site, w->settled, w->flee_owner,
                  w->move_h, w->return_h, w->move_bound, w->return_bound, w->move_rng, w->return_rng, w->host_rng};
   for (size_t i = 0; i < sizeof dis / sizeof dis[0]; i++) free(dis[i]);
   free(w->pending);
@@ -194,7 +195,7 @@ static int grow_nodes(cs_world *w) {
 #define G(field) do { void *p_ = realloc(w->field, (size_t)c * sizeof *w->field); if (!p_) return CS_ENOMEM; w->field = p_; } while (0)
   G(node_id); G(node_name); G(node_commune); G(x); G(y); G(value); G(fort); G(media);
   G(site_cap); G(residents); G(residents0); G(hosted); G(origin_disp); G(civ_dead);
-  G(deaths); G(owner); G(intensity); G(intensity_t); G(t_takeover);
+  G(deaths); G(owner); G(intensity); G(intensity_t); G(t_takeover); G(conflict_until);
 #undef G
   w->cap = c;
   return CS_OK;
@@ -236,6 +237,7 @@ int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
   w->intensity[i] = 0;
   w->intensity_t[i] = 0;
   w->t_takeover[i] = -INFINITY;
+  w->conflict_until[i] = PV(w, P_I_CONFLICT) <= 0 ? INFINITY : -INFINITY;
   w->pop0 += d->residents;
   w->n++;
   if (idx) *idx = i;
@@ -598,9 +600,24 @@ double cs__intensity(const cs_world *w, int j, double t) {
   return w->intensity[j] * exp(-(t - w->intensity_t[j]) / PV(w, P_TAU_I));
 }
 
+static void conflict_set(cs_world *w, int j) {
+  double I = w->intensity[j], Ic = PV(w, P_I_CONFLICT);
+  if (Ic <= 0) w->conflict_until[j] = INFINITY;
+  else w->conflict_until[j] = I >= Ic ? w->intensity_t[j] + PV(w, P_TAU_I) * log(I / Ic) : -INFINITY;
+}
+
 void cs__intensity_add(cs_world *w, int j, double t, double amount) {
   w->intensity[j] = cs__intensity(w, j, t) + amount;
   w->intensity_t[j] = t;
+  conflict_set(w, j);
+}
+
+int cs__in_conflict(const cs_world *w, int j, double t) {
+  return w->owner[j] == CS_PARTY_CONTESTED || t < w->conflict_until[j];
+}
+
+void cs__conflict_refresh(cs_world *w) {
+  for (int j = 0; j < w->n; j++) conflict_set(w, j);
 }
 
 int cs__emit(cs_world *w, const cs_event_rec *ev) {
