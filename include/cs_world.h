@@ -83,6 +83,12 @@ cs_ctx *cs_world_ctx(cs_world *w);
 /* ---- declarations (before finalize) ---- */
 int cs_world_set_horizon(cs_world *w, double days, double sample_every);
 int cs_world_set_name(cs_world *w, const char *name);
+/* The calendar date of day 0, "YYYY-MM-DD" (checked); "" if none was set. */
+int cs_world_set_start(cs_world *w, const char *date);
+const char *cs_world_start(const cs_world *w);
+/* Days from the start date to date ("YYYY-MM-DD"); NAN if either is missing
+** or malformed. Proleptic Gregorian calendar. */
+double cs_world_day_of(const cs_world *w, const char *date);
 int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx);
 int cs_world_add_road(cs_world *w, int a, int b, double km);
 /* Set the owner of node i (a party code) during declarations, e.g. once the

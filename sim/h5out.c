@@ -360,6 +360,7 @@ static int provenance_write(cs_h5_sink *s, const cs_world *w) {
   if ((rc = attr_str(s, s->file, "Conventions", "CF-1.8"))) return rc;
   if ((rc = attr_str(s, s->file, "conflictsim_version", cs_version()))) return rc;
   if ((rc = attr_str(s, s->file, "scenario_name", cs_world_name(w)))) return rc;
+  if ((rc = attr_str(s, s->file, "start_date", cs_world_start(w)))) return rc;
   if ((rc = attr_str(s, s->file, "scenario_path", s->scenario_path))) return rc;
   if ((rc = attr_str(s, s->file, "scenario_source", s->source))) return rc;
   if ((rc = attr_str(s, s->file, "scenario_sha256", sha))) return rc;

@@ -132,6 +132,7 @@ typedef struct cs_engagement cs_engagement;
 struct cs_world {
   cs_ctx ctx;
   char *name;
+  char start[11];   /* "YYYY-MM-DD" or "" */
   double days, sample_every;
   int finalized, ran, running;
 

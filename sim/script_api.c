@@ -403,7 +403,10 @@ static int l_scenario(lua_State *L) {
   if (every <= 0) return luaL_error(L, "scenario: field 'sample_every' must be a positive number of days");
   if (cs_world_set_horizon(s->w, days, every) != CS_OK) return world_error(L, "scenario");
   if (name && cs_world_set_name(s->w, name) != CS_OK) return world_error(L, "scenario");
-  if (start) s->start = cs_script_strdup(L, start);
+  if (start) {
+    if (cs_world_set_start(s->w, start) != CS_OK) return world_error(L, "scenario");
+    s->start = cs_script_strdup(L, start);
+  }
   s->have_scenario = name ? 2 : 1;
   return 0;
 }

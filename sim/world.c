@@ -183,6 +183,39 @@ int cs_world_set_name(cs_world *w, const char *name) {
   return CS_OK;
 }
 
+/* Days since 1970-01-01 of a valid "YYYY-MM-DD", or 0 with *ok = 0. */
+static long days_from_civil(const char *d, int *ok) {
+  int y, m, dd;
+  char tail;
+  *ok = d && strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) == 3 && d[4] == '-' && d[7] == '-';
+  static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (!*ok || m < 1 || m > 12 || dd < 1 || dd > mdays[m - 1] || y < 1) return *ok = 0, 0;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (m == 2 && dd == 29 && !leap) return *ok = 0, 0;
+  /* Hinnant's days_from_civil */
+  y -= m <= 2;
+  long era = (y >= 0 ? y : y - 399) / 400;
+  long yoe = y - era * 400, mp = (m + 9) % 12;
+  long doy = (153 * mp + 2) / 5 + dd - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+int cs_world_set_start(cs_world *w, const char *date) {
+  int ok;
+  days_from_civil(date, &ok);
+  if (!ok) return cs_err(&w->ctx, CS_EINVAL, "start must be a date \"YYYY-MM-DD\", got '%s'", date ? date : "(null)");
+  memcpy(w->start, date, 11);
+  return CS_OK;
+}
+
+const char *cs_world_start(const cs_world *w) { return w->start; }
+
+double cs_world_day_of(const cs_world *w, const char *date) {
+  int ok1, ok2;
+  long a = days_from_civil(w->start, &ok1), b = days_from_civil(date, &ok2);
+  return ok1 && ok2 ? (double)(b - a) : NAN;
+}
+
 static int valid_id(const char *id) {
   if (!id || !*id || strlen(id) > 200) return 0;
   return 1;

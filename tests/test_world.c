@@ -127,7 +127,25 @@ static void test_params(void) {
   cs_world_free(w);
 }
 
+static void test_dates(void) {
+  cs_world *w = fresh();
+  CHECK(isnan(cs_world_day_of(w, "2024-10-17"))); /* no start yet */
+  CHECK(cs_world_set_start(w, "2023-02-29") == CS_EINVAL); /* not a leap year */
+  CHECK(cs_world_set_start(w, "2023-13-01") == CS_EINVAL);
+  CHECK(cs_world_set_start(w, "1 Sep 2023") == CS_EINVAL && has(w, "YYYY-MM-DD"));
+  CHECK(cs_world_set_start(w, "2023-09-01") == CS_OK);
+  /* calendar facts: 30 days of September 2023 + 366 (Oct 2023 - Oct 2024, with
+  ** 29 Feb 2024) + 16 = 412 */
+  CHECK(cs_world_day_of(w, "2024-10-17") == 412);
+  CHECK(cs_world_day_of(w, "2023-09-01") == 0);
+  CHECK(cs_world_day_of(w, "2023-08-31") == -1);
+  CHECK(cs_world_day_of(w, "2024-03-01") - cs_world_day_of(w, "2024-02-28") == 2);
+  CHECK(isnan(cs_world_day_of(w, "2024-02-30")));
+  cs_world_free(w);
+}
+
 int main(void) {
+  test_dates();
   test_nodes_and_roads();
   test_gangs_units_coalitions();
   test_params();
