@@ -13,7 +13,12 @@ enum {
   EXIT_STOPPED = 6    /* interrupted by SIGINT or SIGTERM; nothing was written */
 };
 
+#include <stdint.h>
+
 int cli_run(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+/* A decimal integer in [0, 2^64) with nothing after it: 0, else -1. */
+int cli_parse_u64(const char *s, uint64_t *out);
 /* Map a CS_ result code to an exit status. */
 int cli_exit_code(int rc);
 

@@ -42,7 +42,7 @@ int cli_exit_code(int rc) {
   }
 }
 
-static int parse_u64(const char *s, uint64_t *out) {
+int cli_parse_u64(const char *s, uint64_t *out) {
   if (!s || !*s || *s == '-' || *s == '+') return -1;
   char *end = NULL;
   errno = 0;
@@ -143,13 +143,13 @@ int cli_run(int argc, char **argv) {
       output = val;
     } else if (strcmp(a, "--seed") == 0) {
       NEED_VALUE();
-      if (parse_u64(val, &seed)) {
+      if (cli_parse_u64(val, &seed)) {
         fprintf(stderr, "conflictsim run: --seed must be an integer in [0, 2^64), got '%s'\n", val);
         goto done;
       }
     } else if (strcmp(a, "--replicate") == 0) {
       NEED_VALUE();
-      if (parse_u64(val, &replicate)) {
+      if (cli_parse_u64(val, &replicate)) {
         fprintf(stderr, "conflictsim run: --replicate must be a non-negative integer, got '%s'\n", val);
         goto done;
       }
@@ -177,7 +177,7 @@ int cli_run(int argc, char **argv) {
                strcmp(a, "--callback-budget") == 0) {
       NEED_VALUE();
       uint64_t v;
-      if (parse_u64(val, &v) || v == 0) {
+      if (cli_parse_u64(val, &v) || v == 0) {
         fprintf(stderr, "conflictsim run: %s must be a positive integer, got '%s'\n", a, val);
         goto done;
       }

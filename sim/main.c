@@ -14,6 +14,8 @@ static const char *USAGE =
     "commands:\n"
     "  run SCENARIO.lua   run one scenario and write an HDF5 file\n"
     "                     (conflictsim run --help for its options)\n"
+    "  validate SCENARIO  run replicates and hold them against the observed\n"
+    "                     numbers of MODEL.md section 8 (validate --help)\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help\n"
@@ -37,6 +39,7 @@ int main(int argc, char **argv) {
     return EXIT_OK;
   }
   if (strcmp(cmd, "run") == 0) return cli_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "validate") == 0) return cli_validate(argc - 1, argv + 1);
   fprintf(stderr, "conflictsim: unknown command '%s'\n\n%s", cmd, USAGE);
   return EXIT_USAGE;
 }

@@ -1,0 +1,348 @@
+/* cli_validate.c: `conflictsim validate`: run replicates of a scenario and
+** hold them against the observed numbers of MODEL.md section 8.
+**
+** Each replicate runs in-process with a sink that keeps only what the
+** targets need (counts of events in date windows, and a few city variables
+** on given dates), so nothing is written per run. Dates are turned into days
+** with the scenario's start date; a target whose window the run does not
+** cover, or whose nodes the scenario does not have, is reported as not
+** computed. The table goes to the terminal and, as CSV, to a file. A target
+** passes when the simulated median lies within its tolerance (for the
+** "expanding" target: when at least 70% of runs satisfy it). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cs_script.h"
+
+static const char *USAGE =
+    "usage: conflictsim validate SCENARIO.lua [options]\n"
+    "\n"
+    "Run replicates of a scenario (seeds: --seed, replicates 0..N-1) and print, for\n"
+    "each target of MODEL.md section 8 the scenario can express, the observed value,\n"
+    "the simulated median and 90% interval, the tolerance, and pass or fail.\n"
+    "\n"
+    "options:\n"
+    "  --replicates N     number of replicates (default 20)\n"
+    "  --seed N           master seed (default 1)\n"
+    "  --set NAME=VALUE   override a parameter (repeatable)\n"
+    "  -o FILE            CSV table (default output/validate-<scenario>.csv)\n"
+    "  --quiet            no progress\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: 0 if every computed target passes, 7 if one fails, otherwise as\n"
+    "for run.\n";
+
+enum { EXIT_TARGET_FAILED = 7 };
+
+/* What one run contributes. */
+enum {
+  M_CLASH_BEFORE, M_CLASH_AFTER,       /* observed gang-on-gang engagements, Sep23-Feb24 / Mar-Aug24 */
+  M_STATE_BEFORE, M_STATE_AFTER,       /* gang-vs-state engagements in the same windows */
+  M_ALL_BEFORE, M_ALL_AFTER,           /* all engagements */
+  M_DEATHS_2024,                       /* deaths in engagements in 2024 */
+  M_SHARE_POP_OCT, M_SHARE_NODE_OCT, M_SHARE_POP_DEC, M_SHARE_NODE_DEC,
+  M_SHARE_NODE_JUN,                    /* at the MSS arrival, 25 Jun 2024 */
+  M_PROV_SEP,                          /* share of displaced in the provinces, 30 Sep 2024 */
+  M_RAID0, M_RAID4, M_RAID8,           /* displaced from Solino + Tabarre 27 at the attack, +4, +8 days */
+  M_COUNT
+};
+
+typedef struct metrics {
+  const cs_world *w;
+  double day[M_COUNT];   /* sample day a metric reads, or NAN */
+  double win[4];         /* window bounds: before [0,1), after [2,3) */
+  double y2024[2];
+  int raid_nodes[2];
+  double v[M_COUNT];
+} metrics;
+
+static int m_begin(void *ud, const cs_world *w) { return CS_OK; }
+static int m_end(void *ud, int status) { return CS_OK; }
+
+static int var_of(const cs_sample *s, const char *name) {
+  for (int v = 0; v < s->n_vars; v++)
+    if (strcmp(s->vars[v].name, name) == 0) return v;
+  return -1;
+}
+
+static int m_sample(void *ud, const cs_sample *s) {
+  metrics *m = ud;
+  for (int k = M_SHARE_POP_OCT; k < M_COUNT; k++) {
+    if (isnan(m->day[k]) || fabs(s->t - m->day[k]) > 1e-9) continue;
+    if (k == M_PROV_SEP) {
+      double prov = (double)((const int64_t *)s->data[var_of(s, "city_displaced_provinces")])[0];
+      double all = (double)((const int64_t *)s->data[var_of(s, "city_displaced")])[0];
+      m->v[k] = all > 0 ? prov / all : NAN;
+    } else if (k >= M_RAID0) {
+      const int64_t *o = s->data[var_of(s, "displaced_origin")];
+      m->v[k] = (double)(o[m->raid_nodes[0]] + o[m->raid_nodes[1]]);
+    } else {
+      const char *name = k == M_SHARE_POP_OCT || k == M_SHARE_POP_DEC ? "city_gang_share_population"
+                                                                      : "city_gang_share_nodes";
+      m->v[k] = ((const double *)s->data[var_of(s, name)])[0];
+    }
+  }
+  return CS_OK;
+}
+
+static int m_event(void *ud, const cs_event_rec *e) {
+  metrics *m = ud;
+  if (e->kind != CS_EK_ENGAGEMENT) return CS_OK;
+  int gang_gang = CS_PARTY_IS_GANG(e->actor) && CS_PARTY_IS_GANG(e->target);
+  int before = e->t >= m->win[0] && e->t < m->win[1], after = e->t >= m->win[2] && e->t < m->win[3];
+  if (before || after) {
+    int o = after ? 1 : 0;
+    if (gang_gang && e->observed) m->v[M_CLASH_BEFORE + o]++;
+    if (!gang_gang) m->v[M_STATE_BEFORE + o]++;
+    m->v[M_ALL_BEFORE + o]++;
+  }
+  if (e->t >= m->y2024[0] && e->t < m->y2024[1]) m->v[M_DEATHS_2024] += (double)e->deaths;
+  return CS_OK;
+}
+
+typedef struct target {
+  const char *name, *observed;
+  double lo, hi;        /* tolerance on the median (or on the share of runs) */
+  int needs[3];         /* metrics required (M_COUNT = none) */
+} target;
+
+static double quantile(double *x, int n, double q) {
+  /* x sorted; linear interpolation (type 7) */
+  if (n == 0) return NAN;
+  double h = (n - 1) * q;
+  int i = (int)floor(h);
+  return i + 1 < n ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[n - 1];
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int cli_validate(int argc, char **argv) {
+  const char *scenario = NULL, *out = NULL;
+  uint64_t seed = 1, reps = 20;
+  int quiet = 0, status = EXIT_USAGE;
+  cs_override *sets = calloc((size_t)argc + 1, sizeof *sets);
+  char **bufs = calloc((size_t)argc + 1, sizeof *bufs);
+  double (*vals)[M_COUNT] = NULL;
+  size_t n_sets = 0;
+  char outbuf[512];
+  if (!sets || !bufs) goto done;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(USAGE, stdout);
+      status = EXIT_OK;
+      goto done;
+    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+    else if ((!strcmp(a, "--replicates") || !strcmp(a, "--seed") || !strcmp(a, "-o") || !strcmp(a, "--set")) && !val) {
+      fprintf(stderr, "conflictsim validate: option %s needs a value\n", a);
+      goto done;
+    } else if (!strcmp(a, "--replicates")) {
+      if (cli_parse_u64(argv[++i], &reps) || reps == 0 || reps > 1000000) {
+        fprintf(stderr, "conflictsim validate: --replicates must be an integer in [1, 1000000]\n");
+        goto done;
+      }
+    } else if (!strcmp(a, "--seed")) {
+      if (cli_parse_u64(argv[++i], &seed)) {
+        fprintf(stderr, "conflictsim validate: --seed must be an integer in [0, 2^64)\n");
+        goto done;
+      }
+    } else if (!strcmp(a, "-o")) out = argv[++i];
+    else if (!strcmp(a, "--set")) {
+      const char *eq = strchr(val, '=');
+      if (!eq || eq == val) {
+        fprintf(stderr, "conflictsim validate: --set takes NAME=VALUE, got '%s'\n", val);
+        goto done;
+      }
+      if (!(bufs[n_sets] = strndup(val, (size_t)(eq - val)))) goto done;
+      sets[n_sets].name = bufs[n_sets];
+      sets[n_sets++].value = eq + 1;
+      i++;
+    } else if (a[0] == '-') {
+      fprintf(stderr, "conflictsim validate: unknown option '%s'\n", a);
+      goto done;
+    } else if (!scenario) scenario = a;
+    else {
+      fprintf(stderr, "conflictsim validate: one scenario at a time\n");
+      goto done;
+    }
+  }
+  if (!scenario) {
+    fputs(USAGE, stderr);
+    goto done;
+  }
+  if (!isatty(STDERR_FILENO)) quiet = 1; /* the progress line is for terminals */
+  if (!out) {
+    const char *base = strrchr(scenario, '/');
+    base = base ? base + 1 : scenario;
+    size_t n = strlen(base);
+    if (n > 4 && !strcmp(base + n - 4, ".lua")) n -= 4;
+    snprintf(outbuf, sizeof outbuf, "output/validate-%.*s.csv", (int)(n > 200 ? 200 : n), base);
+    out = outbuf;
+    if (mkdir("output", 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "conflictsim validate: cannot create 'output': %s\n", strerror(errno));
+      status = EXIT_IO;
+      goto done;
+    }
+  }
+  if (!(vals = calloc(reps, sizeof *vals))) {
+    status = EXIT_NOMEM;
+    goto done;
+  }
+  cs_script_limits lim;
+  cs_script_limits_default(&lim);
+  int have_dates = 0, have_raid = 0;
+  for (uint64_t r = 0; r < reps; r++) {
+    cs_ctx ctx = {{0}};
+    cs_world *w = NULL;
+    cs_script *sc = NULL;
+    int rc = cs_script_load(&ctx, scenario, &lim, sets, n_sets, seed, r, 1, &w, &sc);
+    if (rc != CS_OK) {
+      fprintf(stderr, "%s\n", cs_errmsg(&ctx));
+      status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
+      goto done;
+    }
+    metrics m = {0};
+    m.w = w;
+    const char *dates[] = {"2023-09-01", "2024-03-01", "2024-03-01", "2024-09-01"};
+    for (int k = 0; k < 4; k++) m.win[k] = cs_world_day_of(w, dates[k]);
+    m.y2024[0] = cs_world_day_of(w, "2024-01-01");
+    m.y2024[1] = cs_world_day_of(w, "2025-01-01");
+    for (int k = 0; k < M_COUNT; k++) m.day[k] = NAN;
+    m.day[M_SHARE_POP_OCT] = m.day[M_SHARE_NODE_OCT] = cs_world_day_of(w, "2024-10-15");
+    m.day[M_SHARE_POP_DEC] = m.day[M_SHARE_NODE_DEC] = cs_world_day_of(w, "2024-12-15");
+    m.day[M_SHARE_NODE_JUN] = cs_world_day_of(w, "2024-06-25");
+    m.day[M_PROV_SEP] = cs_world_day_of(w, "2024-09-30");
+    m.raid_nodes[0] = cs_world_find_node(w, "solino");
+    m.raid_nodes[1] = cs_world_find_node(w, "tabarre_27");
+    if (m.raid_nodes[0] >= 0 && m.raid_nodes[1] >= 0) {
+      double d = cs_world_day_of(w, "2024-10-17");
+      m.day[M_RAID0] = d, m.day[M_RAID4] = d + 4, m.day[M_RAID8] = d + 8;
+      have_raid = 1;
+    }
+    have_dates = cs_world_start(w)[0] != '\0';
+    for (int k = 0; k < M_COUNT; k++) m.v[k] = k < M_SHARE_POP_OCT || k == M_DEATHS_2024 ? 0 : NAN;
+    /* sample days must be sample times: round to the sampling grid */
+    double se = cs_world_sample_every(w);
+    for (int k = 0; k < M_COUNT; k++)
+      if (!isnan(m.day[k])) m.day[k] = floor(m.day[k] / se + 0.5) * se;
+    cs_sink sink = {&m, m_begin, m_sample, m_event, m_end};
+    rc = cs_world_run(w, seed, r, &sink);
+    double horizon = cs_world_days(w);
+    if (rc != CS_OK) fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
+    cs_script_free(sc);
+    cs_world_free(w);
+    if (rc != CS_OK) {
+      status = cli_exit_code(rc);
+      goto done;
+    }
+    /* windows the run does not cover are not computed */
+    if (!(m.win[0] >= 0 && m.win[3] <= horizon))
+      for (int k = M_CLASH_BEFORE; k <= M_ALL_AFTER; k++) m.v[k] = NAN;
+    if (!(m.y2024[0] >= 0 && m.y2024[1] <= horizon)) m.v[M_DEATHS_2024] = NAN;
+    memcpy(vals[r], m.v, sizeof m.v);
+    if (!quiet) fprintf(stderr, "\r  replicate %llu / %llu", (unsigned long long)r + 1, (unsigned long long)reps);
+  }
+  if (!quiet) fputs("\r\033[K", stderr);
+  (void)have_dates;
+  (void)have_raid;
+
+  /* Per-run statistics for each target. */
+  enum { T_CLASH, T_STATE, T_POP_OCT, T_NODE_OCT, T_POP_DEC, T_NODE_DEC, T_RAID4, T_RAID8, T_DEATHS, T_PROV,
+         T_EXPAND, T_COUNT };
+  static const target T[T_COUNT] = {
+      {"inter-gang clashes (observed) Mar-Aug 2024 / Sep 2023-Feb 2024", "0.22", 0.12, 0.32, {0}},
+      {"share of gang-vs-state engagements, after / before the coalition offensive", "rises >= +30%", 1.3, INFINITY, {0}},
+      {"share of population in gang-held nodes, 15 Oct 2024", "0.80", 0.75, 0.85, {0}},
+      {"share of nodes gang-held, 15 Oct 2024", "0.80", 0.75, 0.85, {0}},
+      {"share of population in gang-held nodes, 15 Dec 2024", "0.85", 0.80, 0.90, {0}},
+      {"share of nodes gang-held, 15 Dec 2024", "0.85", 0.80, 0.90, {0}},
+      {"displaced from Solino + Tabarre 27, 4 days after 17 Oct 2024", "4,200", 2100, 8400, {0}},
+      {"displaced from Solino + Tabarre 27, 8 days after 17 Oct 2024", "10,056", 5028, 20112, {0}},
+      {"deaths in engagements in 2024 (metro)", "4,000-5,200", 4000, 5200, {0}},
+      {"share of displaced in the provinces, 30 Sep 2024", "0.75", 0.65, 0.85, {0}},
+      {"runs where gang control did not fall from 25 Jun to 15 Dec 2024", ">= 70% of runs", 0.70, 1.0, {0}},
+  };
+  double *x = malloc(reps * sizeof *x);
+  FILE *f = fopen(out, "w");
+  if (!x || !f) {
+    fprintf(stderr, "conflictsim validate: cannot write '%s': %s\n", out, strerror(errno));
+    free(x);
+    if (f) fclose(f);
+    status = EXIT_IO;
+    goto done;
+  }
+  fprintf(f, "target,observed,median,q05,q95,tolerance_low,tolerance_high,result,runs\n");
+  printf("%-78s %-14s %10s %23s %21s %s\n", "target", "observed", "median", "90% interval", "tolerance", "result");
+  int failed = 0;
+  for (int t = 0; t < T_COUNT; t++) {
+    int n = 0;
+    for (uint64_t r = 0; r < reps; r++) {
+      double *v = vals[r], y = NAN;
+      switch (t) {
+      case T_CLASH: y = v[M_CLASH_BEFORE] > 0 ? v[M_CLASH_AFTER] / v[M_CLASH_BEFORE] : NAN; break;
+      case T_STATE:
+        y = v[M_ALL_BEFORE] > 0 && v[M_ALL_AFTER] > 0 && v[M_STATE_BEFORE] > 0
+                ? (v[M_STATE_AFTER] / v[M_ALL_AFTER]) / (v[M_STATE_BEFORE] / v[M_ALL_BEFORE])
+                : NAN;
+        break;
+      case T_POP_OCT: y = v[M_SHARE_POP_OCT]; break;
+      case T_NODE_OCT: y = v[M_SHARE_NODE_OCT]; break;
+      case T_POP_DEC: y = v[M_SHARE_POP_DEC]; break;
+      case T_NODE_DEC: y = v[M_SHARE_NODE_DEC]; break;
+      case T_RAID4: y = v[M_RAID4] - v[M_RAID0]; break;
+      case T_RAID8: y = v[M_RAID8] - v[M_RAID0]; break;
+      case T_DEATHS: y = v[M_DEATHS_2024]; break;
+      case T_PROV: y = v[M_PROV_SEP]; break;
+      case T_EXPAND:
+        y = isnan(v[M_SHARE_NODE_JUN]) || isnan(v[M_SHARE_NODE_DEC]) ? NAN
+                                                                      : (double)(v[M_SHARE_NODE_DEC] >= v[M_SHARE_NODE_JUN]);
+        break;
+      }
+      if (!isnan(y)) x[n++] = y;
+    }
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    double med = quantile(x, n, 0.5), q05 = quantile(x, n, 0.05), q95 = quantile(x, n, 0.95);
+    if (t == T_EXPAND && n > 0) { /* the share of runs */
+      double s = 0;
+      for (int i = 0; i < n; i++) s += x[i];
+      med = s / n, q05 = q95 = NAN;
+    }
+    const char *res = n == 0 ? "not computed" : (med >= T[t].lo && med <= T[t].hi) ? "pass" : "FAIL";
+    failed += n > 0 && res[0] == 'F';
+    char iv[64], tol[64];
+    snprintf(iv, sizeof iv, isnan(q05) ? "-" : "[%.4g, %.4g]", q05, q95);
+    snprintf(tol, sizeof tol, isinf(T[t].hi) ? ">= %.4g" : "[%.4g, %.4g]", T[t].lo, T[t].hi);
+    printf("%-78s %-14s %10.4g %23s %21s %s\n", T[t].name, T[t].observed, med, iv, tol, res);
+    fprintf(f, "\"%s\",\"%s\",%.6g,%.6g,%.6g,%.6g,%.6g,%s,%d\n", T[t].name, T[t].observed, med, q05, q95, T[t].lo,
+            T[t].hi, res, n);
+  }
+  printf("\nNot computed here, and why:\n"
+         "  residents' share of casualties in police operations (0.38): c_civ / (1 + c_civ) = %s by\n"
+         "    construction of the engagement model (the log does not split deaths by kind);\n"
+         "  clashes at frontier nodes (>= 0.7): 1.0 by construction (attacks target frontier nodes only);\n"
+         "  displaced by a major attack in 4-10 days: see the Solino rows.\n"
+         "table written to %s\n",
+         "0.375 at the default c_civ = 0.6", out);
+  free(x);
+  if (fclose(f) != 0) {
+    status = EXIT_IO;
+    goto done;
+  }
+  status = failed ? EXIT_TARGET_FAILED : EXIT_OK;
+done:
+  free(vals);
+  for (size_t i = 0; bufs && i < n_sets; i++) free(bufs[i]);
+  free(bufs);
+  free(sets);
+  return status;
+}
