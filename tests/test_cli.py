@@ -4,6 +4,7 @@ and the guarantee that a failed run leaves no file and destroys nothing.
 
 Usage: test_cli.py PATH/TO/conflictsim SOURCE_DIR
 """
+import csv
 import filecmp
 import os
 import subprocess
@@ -145,6 +146,46 @@ class CliTest(unittest.TestCase):
         with h5py.File(out) as f:
             self.assertEqual(f["parameters"].attrs["lambda0"], 0.05)
             self.assertEqual(f["parameters"].attrs["recall_day"], 6)
+
+    def test_validate(self):
+        # A small city covering Sep 2023 - Feb 2025: every dated target is computed
+        # over every replicate, the median lies inside the 90% interval, and the
+        # CSV has one row per target. Pass or fail (exit 0 or 7) both mean it ran.
+        city = textwrap.dedent("""\
+            scenario { name = "v", start = "2023-09-01", days = 548, sample_every = 1 }
+            node { id = "solino", residents = 8000, value = 0.6 }
+            node { id = "tabarre_27", residents = 6000, value = 0.4 }
+            node { id = "base", residents = 5000, value = 0.3, owner = "g" }
+            node { id = "base2", residents = 5000, value = 0.3, owner = "h" }
+            road("solino", "tabarre_27", 1); road("base", "solino", 1)
+            road("base2", "tabarre_27", 1); road("base", "base2", 2)
+            gang { id = "g", members = 400, base = "base" }
+            gang { id = "h", members = 300, base = "base2" }
+            unit { id = "p", kind = "police", officers = 100, at = "solino" }
+            """)
+        p = self.script(city)
+        out = self.path("v.csv")
+        r = run("validate", p, "--replicates", "3", "-o", out, "--set", "lambda0=0.05")
+        self.assertIn(r.returncode, (0, 7), r.stderr)
+        with open(out) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), 11)
+        for row in rows:
+            if row["result"] == "not computed":
+                continue
+            # ratios are undefined in a run whose denominator is 0; shares never are
+            if "share of" in row["target"] and "/" not in row["target"]:
+                self.assertEqual(int(row["runs"]), 3, row)
+            else:
+                self.assertTrue(1 <= int(row["runs"]) <= 3, row)
+            if row["q05"] != "nan":
+                self.assertLessEqual(float(row["q05"]), float(row["median"]))
+                self.assertLessEqual(float(row["median"]), float(row["q95"]))
+        computed = [row["target"] for row in rows if row["result"] != "not computed"]
+        self.assertTrue(any("15 Oct 2024" in t for t in computed))
+        self.assertTrue(any("Solino" in t for t in computed))
+        self.assertEqual(run("validate").returncode, EXIT_USAGE)
+        self.assertEqual(run("validate", p, "--replicates", "0").returncode, EXIT_USAGE)
 
     # --- bad input: clear error, non-zero exit, nothing written, nothing lost ---
     def assert_fails_cleanly(self, args, code, *needles):
