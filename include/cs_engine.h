@@ -26,6 +26,10 @@ int cs_engine_on(cs_engine *e, uint32_t kind, cs_handler fn, void *ud);
 int cs_engine_schedule(cs_engine *e, double t, uint8_t prio, const cs_event *ev, cs_handle *h);
 /* Cancel by handle; stale handles are ignored. */
 void cs_engine_cancel(cs_engine *e, cs_handle h);
+/* Move a pending event: cancel *h (if still pending) and schedule ev at t,
+** writing the new handle to *h. The rescheduled event is ordered as a new
+** insertion (it gets a new sequence number). */
+int cs_engine_reschedule(cs_engine *e, cs_handle *h, double t, uint8_t prio, const cs_event *ev);
 double cs_engine_now(const cs_engine *e);
 /* Process events in order while their time is <= t_end; afterwards now is
 ** t_end (or the time of the event that stopped the run). Returns CS_OK, the

@@ -58,6 +58,17 @@ int cs_engine_schedule(cs_engine *e, double t, uint8_t prio, const cs_event *ev,
 
 void cs_engine_cancel(cs_engine *e, cs_handle h) { cs_evq_cancel(e->q, h); }
 
+int cs_engine_reschedule(cs_engine *e, cs_handle *h, double t, uint8_t prio, const cs_event *ev) {
+  if (!isfinite(t) || t < e->now)
+    return cs_err(&e->ctx, CS_EINVAL, "engine: event of kind %u rescheduled at t=%g before now=%g", ev->kind, t,
+                  e->now);
+  if (ev->kind >= CS_ENGINE_MAX_KINDS || !e->h[ev->kind].fn) /* refuse before losing the old event */
+    return cs_err(&e->ctx, CS_EINVAL, "engine: no handler for event kind %u", ev->kind);
+  cs_evq_cancel(e->q, *h);
+  *h = 0;
+  return cs_engine_schedule(e, t, prio, ev, h);
+}
+
 double cs_engine_now(const cs_engine *e) { return e->now; }
 
 int cs_engine_run(cs_engine *e, double t_end) {

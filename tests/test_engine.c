@@ -265,6 +265,25 @@ static void test_run_until(void) {
   cs_engine_free(e);
 }
 
+static void test_reschedule(void) {
+  trace tr;
+  cs_engine *e = new_traced(&tr);
+  if (!e) return;
+  cs_handle h;
+  CHECK(sched(e, 5.0, 0, 5, &h) == CS_OK);
+  CHECK(sched(e, 2.0, 0, 2, NULL) == CS_OK);
+  cs_event ev = {.kind = 3, .a = 5};
+  CHECK(cs_engine_reschedule(e, &h, 1.0, 0, &ev) == CS_OK); /* earlier */
+  cs_handle old = h;
+  CHECK(cs_engine_reschedule(e, &h, 3.0, 0, &ev) == CS_OK); /* then later */
+  CHECK(h != old);
+  cs_engine_cancel(e, old); /* the superseded handle is stale: no effect */
+  CHECK(cs_engine_reschedule(e, &h, -1.0, 0, &ev) == CS_EINVAL);
+  CHECK(cs_engine_run(e, 10.0) == CS_OK);
+  CHECK(tr.n == 2 && tr.seen[0] == 2 && tr.seen[1] == 5 && tr.when[1] == 3.0); /* once, at 3 */
+  cs_engine_free(e);
+}
+
 static void test_stop(void) {
   trace tr;
   cs_engine *e = new_traced(&tr);
@@ -298,6 +317,7 @@ int main(void) {
   test_schedule_errors();
   test_tie_order();
   test_run_until();
+  test_reschedule();
   test_stop();
   test_mm1();
   return check_report();
