@@ -373,6 +373,7 @@ int cs_retaliate_on_event(cs_engine *e, const cs_event *ev, void *ud);
 ** reserve unit (after a dispatch delay); also applies the recall rule. */
 int cs_response_call(cs_world *w, int j);
 int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud);
+void cs_response_start(cs_world *w); /* streams */
 
 /* ---- recruit.c ---- */
 int cs_recruit_start(cs_world *w);

@@ -74,10 +74,8 @@ int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud) {
 }
 
 int cs_recruit_start(cs_world *w) {
-  for (int j = 0; j < w->n; j++) {
+  for (int j = 0; j < w->n; j++)
     cs_stream_init(&w->recruit_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RECRUIT);
-    cs_stream_init(&w->response_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RESPONSE);
-  }
   for (int j = 0; j < w->n; j++) {
     int rc = cs_recruit_update_node(w, j);
     if (rc != CS_OK) return rc;

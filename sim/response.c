@@ -101,3 +101,8 @@ int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud) {
   un->posture = CS_POSTURE_OFFENSIVE;
   return cs_security_travel(w, u, j, r.km, 2);
 }
+
+void cs_response_start(cs_world *w) {
+  for (int j = 0; j < w->n; j++)
+    cs_stream_init(&w->response_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RESPONSE);
+}

@@ -101,6 +101,7 @@ static int start(cs_world *w) {
   if ((rc = cs_retaliate_start(w)) != CS_OK) return rc;
   if ((rc = cs_attack_start(w)) != CS_OK) return rc;
   if ((rc = cs_recruit_start(w)) != CS_OK) return rc;
+  cs_response_start(w);
   return cs_flight_start(w);
 }
 
