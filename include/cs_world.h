@@ -16,9 +16,9 @@
 **
 ** People are integer counts (int64_t) so that conservation holds exactly:
 ** at every moment, for the city, residents + displaced (hosted, in transit,
-** in the provinces) + dead = initial population; for gangs, members + jailed
-** + dead = initial members + initial jailed + recruits; for officers, active +
-** dead + deserted = initial + arrived. */
+** in the provinces) + dead + recruited into gangs = initial population; for
+** gangs, members + jailed + dead = initial members + initial jailed +
+** recruits; for officers, active + dead + deserted = initial + arrived. */
 #ifndef CS_WORLD_H
 #define CS_WORLD_H
 
@@ -167,8 +167,9 @@ enum cs_event_kind {
   CS_EK_TAKEOVER,     /* node changed hands: actor is the new owner, target the old */
   CS_EK_FLIGHT,       /* a group left node for target node index (displaced = size) */
   CS_EK_MOVE,         /* a unit (actor = unit index) started moving to node */
-  CS_EK_RECALL,       /* officers left protection duty (displaced = 0, deaths = 0) */
-  CS_EK_FORCE,        /* a force arrived at node (actor = unit index) */
+  CS_EK_RECALL,       /* officers left protection duty (actor = the protection unit,
+                         node = where they go, displaced = officers recalled) */
+  CS_EK_FORCE,        /* a force arrived at node (actor = unit index, displaced = officers) */
   CS_EK_PRISON_BREAK, /* jailed members freed (displaced field = number freed) */
   CS_EK_COALITION_FORMED, /* a coalition formed (actor = its first member gang) */
   CS_EK_COALITION_SPLIT,  /* a coalition split (actor = its first member gang) */

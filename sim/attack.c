@@ -23,8 +23,8 @@
 ** clock is rescaled by the modified next reaction method (model_int.h,
 ** cs_clock) without a new draw. Each pair draws only from its own stream
 ** (pair, PU_ATTACK), so a change at one node never shifts the random numbers
-** of another pair. Retaliation (Hawkes) will multiply the bound by
-** (1 + excitation), which decays between events and so stays a valid bound. */
+** of another pair. Retaliation is a separate process (retaliate.c) whose
+** attacks add to these. */
 #include "model_int.h"
 
 #include <math.h>

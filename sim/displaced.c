@@ -134,7 +134,11 @@ static int schedule(cs_world *w, cs_handle *h, double *bound, double b, cs_pcg32
 
 int cs_displaced_update_moves(cs_world *w, int k) {
   double host = (double)(w->hosted[k] - w->hosted_site[k]), site = (double)w->hosted_site[k];
-  double b = (site * PV(w, P_MOVE_SITE) + host * move_rate_host(w, k, cs__now(w))) / PV(w, P_MOVE_GROUP);
+  /* Until the next event here the place can only leave conflict: bound by
+  ** the larger of its rate now and the rate out of conflict. */
+  double mh = move_rate_host(w, k, cs__now(w));
+  if (PV(w, P_MOVE_DEFAULT) > mh) mh = PV(w, P_MOVE_DEFAULT);
+  double b = (site * PV(w, P_MOVE_SITE) + host * mh) / PV(w, P_MOVE_GROUP);
   return schedule(w, &w->move_h[k], &w->move_bound[k], b, &w->move_rng[k], EV_MOVE_ON, k);
 }
 

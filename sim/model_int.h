@@ -9,10 +9,10 @@
 ** - every attack clock's rate equals cs_attack_bound(g, j) for the current
 **   state (processes call the update functions after every change they make).
 ** - people: sum(residents) + sum(hosted) + in_transit + provinces +
-**   civ_dead_total == pop0 (exact, integers).
-** - gang g: members + jailed + dead == members0 + jailed0 + freed_outside(0)
-**   + recruits.
-** - officers: sum(unit officers) + officers_dead == officers0 + officers_added. */
+**   civ_dead_total + recruited == pop0 (exact, integers).
+** - gang g: members + jailed + dead == members0 + jailed0 + recruits.
+** - officers: sum(unit officers) + officers_dead + officers_deserted ==
+**   officers0 + officers_added. */
 #ifndef CS_MODEL_INT_H
 #define CS_MODEL_INT_H
 

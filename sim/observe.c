@@ -15,8 +15,8 @@
 ** obs_lag_scale) lag after the event and gives deaths * LogNormal(-s^2/2, s)
 ** (mean-preserving noise, s = obs_sigma), rounded stochastically.
 ** Draws come from the event's node stream (node, PU_OBSERVE), or the city's
-** (none, PU_OBSERVE): one uniform for every event, and the lag and noise
-** (three more) for a reported one. Observation draws nothing from any other
+** (none, PU_OBSERVE): one uniform for every event, then the lag, the noise
+** and the rounding of the noisy deaths for a reported one. Observation draws nothing from any other
 ** process's stream, so it never shifts the model's random numbers. */
 #include "model_int.h"
 

@@ -55,7 +55,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_THETA_C, "Theta_c", NUM, 0.4, 0, 1, "", "threat at the midpoint of the cohesion response [P]", 0},
   {P_S_CHI, "chi_width", NUM, 0.03, 1e-6, BIG, "", "width of the cohesion response to threat [P] (MODEL.md: s)", 0},
   {P_B_CHI, "chi_rate", NUM, 1.0 / 30, 0, BIG, "1/day", "rate at which cohesion relaxes to its target [P] (MODEL.md: b)", 0},
-  {P_C_CHI, "chi_erosion", NUM, 0.05, 0, BIG, "day", "erosion of cohesion per intra-coalition incident per day [P] (MODEL.md: c)", 0},
+  {P_C_CHI, "chi_erosion", NUM, 0.05, 0, BIG, "", "erosion of cohesion per intra-coalition incident per day [P] (MODEL.md: c)", 0},
   {P_W_ANN, "w_ann", NUM, 0.5, 0, BIG, "", "weight of announced but undeployed forces in the threat [P]", 0},
   {P_CHI_FORM, "chi_form", NUM, 0.5, 0, 1, "", "a coalition forms when cohesion rises through this [P]", 0},
   {P_CHI_SPLIT, "chi_split", NUM, 0.15, 0, 1, "", "a coalition splits after tau_split days below this [P]", 0},
