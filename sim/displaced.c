@@ -29,11 +29,13 @@
 ** (it only falls between changes: intensity decays), redrawn when people
 ** arrive or the place's conflict status jumps (stream (node, PU_MOVE)).
 **
-** Returns: displaced people go home at r0 exp(-I_origin / I_safe) per day
+** Returns: displaced people who have settled somewhere go home at
+** r0 exp(-I_origin / I_safe) per day
 ** while their origin is held by the STATE or by the owner it had when people
 ** last fled it; in groups of up to move_group, from a location drawn in
 ** proportion to how many of them are there. A return is immediate. Thinning
-** per origin against r0 * settled / move_group (stream (node, PU_RETURN)). */
+** per origin against r0 * (all displaced from it, settled or on the road) /
+** move_group (stream (node, PU_RETURN)). */
 #include "model_int.h"
 
 #include <math.h>
@@ -143,7 +145,10 @@ int cs_displaced_update_moves(cs_world *w, int k) {
 }
 
 int cs_displaced_update_returns(cs_world *w, int j) {
-  double b = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_MOVE_GROUP);
+  /* Bound: everyone displaced from j, settled or on the road. It changes
+  ** only when people flee j (flight.c calls this) or go home, not when they
+  ** move on or arrive. */
+  double b = PV(w, P_R0) * (double)w->origin_disp[j] / PV(w, P_MOVE_GROUP);
   return schedule(w, &w->return_h[j], &w->return_bound[j], b, &w->return_rng[j], EV_RETURN, j);
 }
 
@@ -168,10 +173,10 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
       w->hosted_site[k] += n;
     }
     w->hosted[k] += n;
-    int rc = cs_displaced_update_moves(w, k);
-    if (rc != CS_OK) return rc;
+    cs_flight_refresh(w, k);
+    return cs_displaced_update_moves(w, k);
   }
-  return cs_displaced_update_returns(w, origin);
+  return CS_OK;
 }
 
 /* Take up to move_group people of one kind (site or host) from location
@@ -203,6 +208,7 @@ static void remove_people(cs_world *w, int loc, int i, int from_site, int64_t n)
   if (loc == w->n) w->provinces -= n;
   else {
     w->hosted[loc] -= n;
+    cs_flight_refresh(w, loc);
     if (from_site) w->hosted_site[loc] -= n;
   }
 }
@@ -266,7 +272,7 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
     w->returned += size;
     if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
     if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
-    if (loc < w->n && (rc = cs_displaced_update_moves(w, loc)) != CS_OK) return rc;
+    /* fewer people at loc: its move bound still holds */
     if ((rc = cs__log(w, t, CS_EK_RETURN, j, CS_PARTY_NONE, loc < w->n ? loc : -1, 0, size)) != CS_OK) return rc;
   }
   return cs_displaced_update_returns(w, j);

@@ -165,18 +165,28 @@ int cs_flight_start(cs_world *w) {
   return CS_OK;
 }
 
-/* Everything in a destination's weight but the distance term. */
-static double dest_factor(const cs_world *w, int k, double t) {
-  double score = PV(w, P_SCORE_SAFE), factor = 1.0;
+/* Everything in a destination's weight but the distance term, with the
+** score given: (s_w + score) * capacity factor. */
+static double dest_factor_with(const cs_world *w, int k, double score) {
+  double factor = 1.0;
   if (k >= 0) {
-    if (cs__in_conflict(w, k, t))
-      score = PV(w, P_SCORE_CONFLICT);
     double cap = (double)w->site_cap[k] + PV(w, P_HOST_RATIO) * (double)w->residents0[k];
     double occ = (double)w->hosted[k];
     if (cap <= 0 || occ >= cap) factor = 0;
     else if (occ > 0.9 * cap) factor = (cap - occ) / (0.1 * cap);
   }
   return (PV(w, P_S_W) + score) * factor;
+}
+
+static double dest_factor(const cs_world *w, int k, double t) {
+  int conflict = k >= 0 && cs__in_conflict(w, k, t);
+  return dest_factor_with(w, k, PV(w, conflict ? P_SCORE_CONFLICT : P_SCORE_SAFE));
+}
+
+void cs_flight_refresh(cs_world *w, int k) {
+  if (!w->fac_safe) return;
+  w->fac_safe[k] = dest_factor_with(w, k, PV(w, P_SCORE_SAFE));
+  w->fac_conf[k] = dest_factor_with(w, k, PV(w, P_SCORE_CONFLICT));
 }
 
 static double distance_term(const cs_world *w, double km) { return 1.0 / pow(PV(w, P_S_D) + km, PV(w, P_P_D)); }
@@ -187,6 +197,9 @@ double cs_flight_dest_weight(const cs_world *w, int k, double km, double t) {
 
 int cs_flight_cache_distances(cs_world *w) {
   int len = w->cand_start[w->n];
+  if (!w->fac_safe && !(w->fac_safe = malloc((size_t)w->n * sizeof *w->fac_safe))) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  if (!w->fac_conf && !(w->fac_conf = malloc((size_t)w->n * sizeof *w->fac_conf))) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  for (int k = 0; k < w->n; k++) cs_flight_refresh(w, k);
   if (!w->cand_dw && !(w->cand_dw = malloc((size_t)(len + 1) * sizeof *w->cand_dw)))
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   if (!w->cand_wt && !(w->cand_wt = malloc((size_t)(len + 1) * sizeof *w->cand_wt)))
@@ -201,7 +214,9 @@ int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
   double total = dest_factor(w, -1, t) * w->prov_dw;
   int c0 = w->cand_start[j], c1 = w->cand_start[j + 1];
   for (int c = c0; c < c1; c++) {
-    double wt = w->cand_node[c] == exclude ? 0.0 : dest_factor(w, w->cand_node[c], t) * w->cand_dw[c];
+    int k = w->cand_node[c];
+    double f = cs__in_conflict(w, k, t) ? w->fac_conf[k] : w->fac_safe[k];
+    double wt = k == exclude ? 0.0 : f * w->cand_dw[c];
     w->cand_wt[c] = wt;
     total += wt;
   }
@@ -237,6 +252,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+  if ((rc = cs_displaced_update_returns(w, j)) != CS_OK) return rc; /* more displaced from j */
   /* fewer residents: the recruitment bound still holds, no redraw needed */
   return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }
@@ -251,5 +267,6 @@ int cs_world_set_capacity(cs_world *w, int node, int64_t cap) {
   if (node < 0 || node >= w->n) return cs_err(&w->ctx, CS_EINVAL, "set_capacity: unknown node");
   if (cap < 0) return cs_err(&w->ctx, CS_EINVAL, "set_capacity: capacity must be >= 0, got %lld", (long long)cap);
   w->site_cap[node] = cap;
+  cs_flight_refresh(w, node);
   return CS_OK;
 }

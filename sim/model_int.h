@@ -164,6 +164,7 @@ struct cs_world {
   double *cand_km;
   double *cand_dw, prov_dw; /* distance terms 1/(s_d + km)^p_d, cached at run start */
   double *cand_wt;          /* scratch: weights of one choice */
+  double *fac_safe, *fac_conf; /* [n] destination factor (score and capacity) if safe / in conflict */
 
   /* gangs, coalitions, units */
   int n_gangs, cap_gangs;
@@ -308,7 +309,11 @@ int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
 /* Draw a destination for people leaving j (never `exclude`): a node index
 ** or -1 (PROVINCES); *km receives the distance. */
 int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km);
-/* Recompute the cached distance terms (run start, and after a parameter change). */
+/* Refresh node k's cached destination factors (after its occupancy or
+** capacity changed). */
+void cs_flight_refresh(cs_world *w, int k);
+/* Recompute the cached distance terms and factors (run start, and after a
+** parameter change). */
 int cs_flight_cache_distances(cs_world *w);
 /* Weight of destination k (-1 = PROVINCES) at distance km from now. */
 double cs_flight_dest_weight(const cs_world *w, int k, double km, double t);

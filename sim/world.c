@@ -107,6 +107,8 @@ void cs_world_free(cs_world *w) {
   free(w->cand_km);
   free(w->cand_dw);
   free(w->cand_wt);
+  free(w->fac_safe);
+  free(w->fac_conf);
   for (int g = 0; g < w->n_gangs; g++) {
     free(w->gangs[g].id);
     free(w->gangs[g].name);
