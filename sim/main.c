@@ -40,6 +40,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "run") == 0) return cli_run(argc - 1, argv + 1);
   if (strcmp(cmd, "validate") == 0) return cli_validate(argc - 1, argv + 1);
+  if (strcmp(cmd, "sweep") == 0) return cli_sweep(argc - 1, argv + 1);
+  if (strcmp(cmd, "merge") == 0) return cli_merge(argc - 1, argv + 1);
   fprintf(stderr, "conflictsim: unknown command '%s'\n\n%s", cmd, USAGE);
   return EXIT_USAGE;
 }
