@@ -99,3 +99,22 @@ int cs__dijkstra(cs_world *w, int src, double *dist) {
   all_ud u = {dist};
   return cs__graph_visit(w, src, INFINITY, record, &u);
 }
+
+typedef struct route {
+  int to;
+  double km;
+} route;
+
+static int stop_at(void *ud, int k, double km) {
+  route *r = ud;
+  if (k != r->to) return 0;
+  r->km = km;
+  return 1;
+}
+
+int cs__road_km(cs_world *w, int from, int to, double *km) {
+  route r = {to, INFINITY};
+  int rc = cs__graph_visit(w, from, INFINITY, stop_at, &r);
+  *km = r.km;
+  return rc;
+}

@@ -236,6 +236,8 @@ int cs__dijkstra(cs_world *w, int src, double *dist);
 ** max_km; stop early when visit returns non-zero. visit may be NULL. */
 typedef int (*cs_visit_fn)(void *ud, int node, double km);
 int cs__graph_visit(cs_world *w, int src, double max_km, cs_visit_fn visit, void *ud);
+/* Shortest road distance from one node to another into *km. */
+int cs__road_km(cs_world *w, int from, int to, double *km);
 /* Current violence intensity at node j (decayed to now). */
 double cs__intensity(const cs_world *w, int j, double t);
 void cs__intensity_add(cs_world *w, int j, double t, double amount);

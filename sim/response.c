@@ -71,18 +71,6 @@ int cs_response_call(cs_world *w, int j) {
   return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
 }
 
-typedef struct route {
-  int to;
-  double km;
-} route;
-
-static int stop_at(void *ud, int k, double km) {
-  route *r = ud;
-  if (k != r->to) return 0;
-  r->km = km;
-  return 1;
-}
-
 int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   int u = ev->a, j = ev->b;
@@ -95,11 +83,11 @@ int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud) {
     un->responding = 0;
     return CS_PARTY_IS_GANG(w->owner[j]) ? cs_engagement_begin(w, CS_PARTY_STATE, j) : CS_OK;
   }
-  route r = {j, INFINITY};
-  int rc = cs__graph_visit(w, un->loc, INFINITY, stop_at, &r);
+  double km;
+  int rc = cs__road_km(w, un->loc, j, &km);
   if (rc != CS_OK) return rc;
   un->posture = CS_POSTURE_OFFENSIVE;
-  return cs_security_travel(w, u, j, r.km, 2);
+  return cs_security_travel(w, u, j, km, 2);
 }
 
 void cs_response_start(cs_world *w) {

@@ -246,18 +246,6 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
       return cs_err(&(w)->ctx, CS_EINVAL, "%s acts during the run: call it from at/every/on/when", what); \
   } while (0)
 
-typedef struct route {
-  int to;
-  double km;
-} route;
-
-static int stop_at_node(void *ud, int k, double km) {
-  route *r = ud;
-  if (k != r->to) return 0;
-  r->km = km;
-  return 1;
-}
-
 int cs_world_move_unit(cs_world *w, int u, int node) {
   RUN_CHECK(w, "move");
   if (u < 0 || u >= w->n_units) return cs_err(&w->ctx, CS_EINVAL, "move: unknown unit");
@@ -268,9 +256,9 @@ int cs_world_move_unit(cs_world *w, int u, int node) {
   if (un->loc == LOC_TRANSIT)
     return cs_err(&w->ctx, CS_EINVAL, "move: unit '%s' is on the road; move it when it arrives", un->id);
   if (un->loc == node) return CS_OK;
-  route r = {node, INFINITY};
-  int rc = cs__graph_visit(w, un->loc, INFINITY, stop_at_node, &r);
-  return rc != CS_OK ? rc : cs_security_travel(w, u, node, r.km, 0);
+  double km;
+  int rc = cs__road_km(w, un->loc, node, &km);
+  return rc != CS_OK ? rc : cs_security_travel(w, u, node, km, 0);
 }
 
 int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
