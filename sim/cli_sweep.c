@@ -1,14 +1,652 @@
-/* cli_sweep.c: `conflictsim sweep` and `conflictsim merge` (being written). */
+/* cli_sweep.c: `conflictsim sweep` and `conflictsim merge`.
+**
+** sweep: the parent loads the sweep (sweep.c), opens the journal, forks N
+** workers and hands them run numbers one at a time over pipes (dynamic load
+** balancing). A worker runs each in-process (cs_sweep_run) and sends back a
+** fixed-size record of doubles. Only the parent writes: it appends each
+** record to the journal OUT.journal (checksummed, fsynced) in completion
+** order; when every run of the shard is in the journal it writes the HDF5
+** file from the journal in run order (sweep_h5.c), renames it into place and
+** removes the journal. So the file does not depend on -j or on completion
+** order, and a sweep killed at any point and started again with the same
+** command runs only the runs missing from the journal.
+**
+** Journal: a header (magic, sweep and scenario SHA-256, shard index and
+** count, record length, number of runs), then records {run, doubles,
+** FNV-1a checksum}. A torn record at the end (a kill during a write) fails
+** its length or checksum and is cut off on the next start. The journal is
+** locked (flock) so two sweeps cannot write the same output.
+**
+** merge: opens each shard, checks they come from the same sweep text (hash),
+** the same shard count, and cover every shard once, re-evaluates the sweep
+** from the text stored in the shards (its scenario must be at the recorded
+** path, with the recorded hash), and writes the file with shard (0, 1) from
+** the shards' rows: the same bytes as an unsharded sweep. */
+#define _GNU_SOURCE /* prctl, flock */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "sweep.h"
+
+static const char *SWEEP_USAGE =
+    "usage: conflictsim sweep SWEEP.lua -o OUT.h5 [options]\n"
+    "\n"
+    "Run every run of a parameter sweep (or one shard of it) and write one HDF5\n"
+    "file (layout: output/README.md, \"The sweep file\"). The file is the same\n"
+    "whatever -j, and a sweep killed and started again with the same command\n"
+    "completes only the missing runs (journal: OUT.h5.journal).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE   the sweep file (required); '{shard}' in it is replaced by\n"
+    "                      the shard index\n"
+    "  -j, --jobs N        worker processes (default: the number of cores)\n"
+    "  --shard I/N         run only runs k with k % N == I (default: from\n"
+    "                      SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and\n"
+    "                      SLURM_ARRAY_TASK_COUNT when set, else 0/1)\n"
+    "  --quiet             no progress line\n"
+    "  -h, --help          show this help\n";
+
+static const char *MERGE_USAGE =
+    "usage: conflictsim merge SHARD.h5... -o OUT.h5\n"
+    "\n"
+    "Join the shards of one sweep into the file an unsharded sweep writes (the\n"
+    "same bytes). Refuses files that are not sweep files, shards of another sweep\n"
+    "file, and incomplete or duplicated sets of shards. The sweep's scenario must be\n"
+    "at the path recorded in the shards (relative to the current directory).\n";
+
+#define JMAGIC "CSSWJNL1"
+
+typedef struct jhead {
+  char magic[8];
+  char sha[64], scen_sha[64];
+  uint64_t index, count, rec_len, n_runs;
+} jhead;
+
+static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}
+
+static int write_full(int fd, const void *p, size_t n) {
+  const char *b = p;
+  while (n) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    b += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Bytes read (< n at end of file), or -1. */
+static ssize_t read_full(int fd, void *p, size_t n) {
+  char *b = p;
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, b + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  return (ssize_t)got;
+}
+
+/* ---- the journal ---- */
+
+typedef struct journal {
+  char *path;
+  int fd;
+  size_t rec_len;   /* doubles */
+  size_t rec_bytes; /* on disk: 8 + 8 * rec_len + 8 */
+  uint64_t index, count, n_local;
+  uint64_t *off;    /* [n_local]: file offset of the record, UINT64_MAX if not done */
+  uint64_t done;
+  unsigned char *buf;
+} journal;
+
+static void journal_close(journal *j) {
+  if (j->fd >= 0) close(j->fd);
+  free(j->off);
+  free(j->buf);
+  free(j->path);
+  memset(j, 0, sizeof *j);
+  j->fd = -1;
+}
+
+static int journal_open(cs_ctx *ctx, journal *j, const cs_sweep *sw, const char *out, uint64_t index,
+                        uint64_t count) {
+  struct stat st;
+  jhead h, disk;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, JMAGIC, 8);
+  memcpy(h.sha, sw->sha, 64);
+  memcpy(h.scen_sha, sw->scenario_sha, 64);
+  h.index = index;
+  h.count = count;
+  h.rec_len = cs_sweep_record_len(sw);
+  h.n_runs = sw->n_runs;
+  j->fd = -1;
+  j->index = index;
+  j->count = count;
+  j->n_local = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
+  j->rec_len = (size_t)h.rec_len;
+  j->rec_bytes = 16 + 8 * j->rec_len;
+  size_t n = strlen(out) + 16;
+  if (!(j->path = malloc(n)) || !(j->off = malloc((size_t)(j->n_local ? j->n_local : 1) * 8)) ||
+      !(j->buf = malloc(j->rec_bytes)))
+    return cs_err(ctx, CS_ENOMEM, "out of memory");
+  snprintf(j->path, n, "%s.journal", out);
+  for (uint64_t i = 0; i < j->n_local; i++) j->off[i] = UINT64_MAX;
+  if ((j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+    return cs_err(ctx, CS_EIO, "journal '%s': %s", j->path, strerror(errno));
+  if (flock(j->fd, LOCK_EX | LOCK_NB) != 0)
+    return cs_err(ctx, CS_EIO, "journal '%s': another sweep is writing %s", j->path, out);
+  if (fstat(j->fd, &st) != 0) return cs_err(ctx, CS_EIO, "journal '%s': %s", j->path, strerror(errno));
+  if (st.st_size < (off_t)sizeof h) {
+    if (ftruncate(j->fd, 0) != 0 || pwrite(j->fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(j->fd) != 0)
+      return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
+    return CS_OK;
+  }
+  if (pread(j->fd, &disk, sizeof disk, 0) != (ssize_t)sizeof disk || memcmp(&disk, &h, sizeof h) != 0)
+    return cs_err(ctx, CS_EINVAL,
+                  "journal '%s' belongs to another sweep file, scenario or shard; delete it to start over",
+                  j->path);
+  uint64_t pos = sizeof h;
+  while (pos + j->rec_bytes <= (uint64_t)st.st_size) {
+    if (pread(j->fd, j->buf, j->rec_bytes, (off_t)pos) != (ssize_t)j->rec_bytes) break;
+    uint64_t k, sum;
+    memcpy(&k, j->buf, 8);
+    memcpy(&sum, j->buf + j->rec_bytes - 8, 8);
+    if (sum != fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull) || k >= sw->n_runs || k % count != index)
+      break;
+    uint64_t l = (k - index) / count;
+    if (j->off[l] == UINT64_MAX) {
+      j->off[l] = pos;
+      j->done++;
+    }
+    pos += j->rec_bytes;
+  }
+  if ((uint64_t)st.st_size != pos && ftruncate(j->fd, (off_t)pos) != 0)
+    return cs_err(ctx, CS_EIO, "journal '%s': cannot cut a torn record: %s", j->path, strerror(errno));
+  return CS_OK;
+}
+
+static int journal_append(cs_ctx *ctx, journal *j, uint64_t k, const double *rec) {
+  off_t end = lseek(j->fd, 0, SEEK_END);
+  memcpy(j->buf, &k, 8);
+  memcpy(j->buf + 8, rec, 8 * j->rec_len);
+  uint64_t sum = fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull);
+  memcpy(j->buf + j->rec_bytes - 8, &sum, 8);
+  if (end < 0 || write_full(j->fd, j->buf, j->rec_bytes) != 0 || fdatasync(j->fd) != 0)
+    return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
+  uint64_t l = (k - j->index) / j->count;
+  if (j->off[l] == UINT64_MAX) j->done++;
+  j->off[l] = (uint64_t)end;
+  return CS_OK;
+}
+
+typedef struct jrow {
+  journal *j;
+  cs_ctx *ctx;
+} jrow;
+
+static int journal_row(void *ud, uint64_t k, double *rec) {
+  jrow *r = ud;
+  journal *j = r->j;
+  uint64_t l = (k - j->index) / j->count;
+  if (j->off[l] == UINT64_MAX || pread(j->fd, j->buf, j->rec_bytes, (off_t)j->off[l]) != (ssize_t)j->rec_bytes)
+    return cs_err(r->ctx, CS_EIO, "journal '%s': run %llu missing", j->path, (unsigned long long)k);
+  memcpy(rec, j->buf + 8, 8 * j->rec_len);
+  return CS_OK;
+}
+
+/* ---- workers ---- */
+
+typedef struct whdr {
+  uint64_t run;
+  int64_t status;
+  uint64_t len; /* bytes that follow: the record, or the error message */
+} whdr;
+
+typedef struct worker {
+  pid_t pid;
+  int cmd, res;     /* parent's ends */
+  int busy;
+  uint64_t run;
+} worker;
+
+static void worker_main(const cs_sweep *sw, int cmd, int res, pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  size_t n = cs_sweep_record_len(sw);
+  double *rec = malloc((n ? n : 1) * sizeof *rec);
+  if (!rec) _exit(5);
+  uint64_t k;
+  while (read_full(cmd, &k, 8) == 8) {
+    cs_ctx ctx = {{0}};
+    int rc = cs_sweep_run(&ctx, sw, k, rec);
+    const char *msg = cs_errmsg(&ctx);
+    whdr h = {k, rc, rc == CS_OK ? 8 * n : strlen(msg)};
+    if (write_full(res, &h, sizeof h) || write_full(res, rc == CS_OK ? (const void *)rec : msg, h.len)) _exit(1);
+  }
+  _exit(0);
+}
+
+static volatile sig_atomic_t g_stop = 0;
+static void on_signal(int sig) { g_stop = sig; }
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress(uint64_t done, uint64_t total, uint64_t done0, double t0) {
+  double el = now_s() - t0, rate = el > 0 ? (double)(done - done0) / el : 0;
+  double left = rate > 0 ? (double)(total - done) / rate : NAN;
+  fprintf(stderr, "\r  runs %llu / %llu  [%3d%%]  %.2f runs/s  ", (unsigned long long)done,
+          (unsigned long long)total, total ? (int)(100.0 * (double)done / (double)total) : 100, rate);
+  if (isnan(left)) fputs("time left ?      ", stderr);
+  else fprintf(stderr, "time left %.0f s     ", left);
+}
+
+/* Run the runs of the shard missing from the journal with nw workers. */
+static int run_workers(cs_ctx *ctx, const cs_sweep *sw, journal *j, int nw, int show) {
+  uint64_t *todo = NULL, n_todo = 0, next = 0, done0 = j->done;
+  worker *w = NULL;
+  struct pollfd *pf = NULL;
+  double *rec = NULL;
+  char *msg = NULL;
+  int rc = CS_OK, started = 0;
+  size_t rl = cs_sweep_record_len(sw);
+  double t0 = now_s(), last = 0;
+  if (!(todo = malloc((size_t)(j->n_local - j->done + 1) * 8)) || !(rec = malloc((rl + 1) * 8)))
+    return cs_err(ctx, CS_ENOMEM, "out of memory");
+  for (uint64_t l = 0; l < j->n_local; l++)
+    if (j->off[l] == UINT64_MAX) todo[n_todo++] = j->index + l * j->count;
+  if (n_todo == 0) goto done;
+  if ((uint64_t)nw > n_todo) nw = (int)n_todo;
+  if (!(w = calloc((size_t)nw, sizeof *w)) || !(pf = calloc((size_t)nw, sizeof *pf))) {
+    rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+    goto done;
+  }
+  fflush(NULL);
+  pid_t parent = getpid();
+  for (int i = 0; i < nw; i++) {
+    int c[2], r[2];
+    if (pipe(c) != 0 || pipe(r) != 0) {
+      rc = cs_err(ctx, CS_EIO, "cannot create a pipe: %s", strerror(errno));
+      goto done;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+      rc = cs_err(ctx, CS_EIO, "cannot fork a worker: %s", strerror(errno));
+      close(c[0]), close(c[1]), close(r[0]), close(r[1]);
+      goto done;
+    }
+    if (pid == 0) {
+      for (int k = 0; k < started; k++) close(w[k].cmd), close(w[k].res);
+      close(c[1]);
+      close(r[0]);
+      if (j->fd >= 0) close(j->fd);
+      worker_main(sw, c[0], r[1], parent);
+    }
+    close(c[0]);
+    close(r[1]);
+    w[i] = (worker){pid, c[1], r[0], 0, 0};
+    started++;
+  }
+  for (int i = 0; i < nw && next < n_todo; i++) {
+    if (write_full(w[i].cmd, &todo[next], 8)) {
+      rc = cs_err(ctx, CS_EIO, "worker %d: cannot send a run", i);
+      goto done;
+    }
+    w[i].busy = 1;
+    w[i].run = todo[next++];
+  }
+  for (;;) {
+    int busy = 0;
+    for (int i = 0; i < nw; i++) {
+      pf[i].fd = w[i].busy ? w[i].res : -1;
+      pf[i].events = POLLIN;
+      busy += w[i].busy;
+    }
+    if (!busy) break;
+    if (g_stop) {
+      rc = cs_err(ctx, CS_ESTOP, "interrupted");
+      goto done;
+    }
+    int pr = poll(pf, (nfds_t)nw, 500);
+    if (pr < 0 && errno != EINTR) {
+      rc = cs_err(ctx, CS_EIO, "poll: %s", strerror(errno));
+      goto done;
+    }
+    for (int i = 0; pr > 0 && i < nw; i++) {
+      if (!w[i].busy || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      whdr h;
+      if (read_full(w[i].res, &h, sizeof h) != (ssize_t)sizeof h || h.run != w[i].run) {
+        rc = g_stop ? cs_err(ctx, CS_ESTOP, "interrupted")
+                    : cs_err(ctx, CS_EIO, "worker %d died during run %llu", i, (unsigned long long)w[i].run);
+        goto done;
+      }
+      if (h.status != CS_OK) {
+        free(msg);
+        if (!(msg = calloc(h.len + 1, 1)) || read_full(w[i].res, msg, h.len) != (ssize_t)h.len)
+          rc = cs_err(ctx, CS_EIO, "worker %d: run %llu failed", i, (unsigned long long)h.run);
+        else rc = cs_err(ctx, (int)h.status, "%s", msg);
+        goto done;
+      }
+      if (h.len != 8 * rl || read_full(w[i].res, rec, h.len) != (ssize_t)h.len) {
+        rc = cs_err(ctx, CS_EIO, "worker %d: short result for run %llu", i, (unsigned long long)h.run);
+        goto done;
+      }
+      if ((rc = journal_append(ctx, j, h.run, rec)) != CS_OK) goto done;
+      w[i].busy = 0;
+      if (next < n_todo && !g_stop) {
+        if (write_full(w[i].cmd, &todo[next], 8)) {
+          rc = cs_err(ctx, CS_EIO, "worker %d: cannot send a run", i);
+          goto done;
+        }
+        w[i].busy = 1;
+        w[i].run = todo[next++];
+      }
+    }
+    if (show && (now_s() - last > 0.2 || j->done == j->n_local)) {
+      progress(j->done, j->n_local, done0, t0);
+      last = now_s();
+    }
+  }
+  if (g_stop && j->done < j->n_local) rc = cs_err(ctx, CS_ESTOP, "interrupted");
+done:
+  if (show) fputs("\r\033[K", stderr);
+  for (int i = 0; i < started; i++) {
+    close(w[i].cmd); /* end of work: the worker exits */
+    if (rc != CS_OK) kill(w[i].pid, SIGKILL);
+  }
+  for (int i = 0; i < started; i++) {
+    int st;
+    while (waitpid(w[i].pid, &st, 0) < 0 && errno == EINTR) {}
+    close(w[i].res);
+  }
+  free(msg);
+  free(pf);
+  free(w);
+  free(rec);
+  free(todo);
+  return rc;
+}
+
+static int parse_shard(const char *s, uint64_t *i, uint64_t *n) {
+  const char *slash = strchr(s, '/');
+  char a[32];
+  if (!slash || (size_t)(slash - s) >= sizeof a) return -1;
+  memcpy(a, s, (size_t)(slash - s));
+  a[slash - s] = '\0';
+  if (cli_parse_u64(a, i) || cli_parse_u64(slash + 1, n) || *n == 0 || *i >= *n) return -1;
+  return 0;
+}
 
 int cli_sweep(int argc, char **argv) {
-  fputs("conflictsim sweep: not available yet\n", stderr);
-  return EXIT_FAIL;
+  const char *file = NULL, *out_arg = NULL, *shard = NULL;
+  uint64_t jobs = 0, index = 0, count = 1;
+  int quiet = 0, status = EXIT_USAGE, rc;
+  char *out = NULL;
+  cs_sweep *sw = NULL;
+  journal j;
+  memset(&j, 0, sizeof j);
+  j.fd = -1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int needs = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "-j") || !strcmp(a, "--jobs") ||
+                !strcmp(a, "--shard");
+    if (needs && !val) {
+      fprintf(stderr, "conflictsim sweep: option %s needs a value\n", a);
+      goto done;
+    }
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(SWEEP_USAGE, stdout);
+      status = EXIT_OK;
+      goto done;
+    } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out_arg = argv[++i];
+    else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+      if (cli_parse_u64(argv[++i], &jobs) || jobs == 0 || jobs > 4096) {
+        fprintf(stderr, "conflictsim sweep: -j takes an integer in [1, 4096]\n");
+        goto done;
+      }
+    } else if (!strcmp(a, "--shard")) {
+      shard = argv[++i];
+      if (parse_shard(shard, &index, &count)) {
+        fprintf(stderr, "conflictsim sweep: --shard takes I/N with 0 <= I < N, got '%s'\n", shard);
+        goto done;
+      }
+    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+    else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "conflictsim sweep: unknown option '%s' (see conflictsim sweep --help)\n", a);
+      goto done;
+    } else if (!file) file = a;
+    else {
+      fprintf(stderr, "conflictsim sweep: one sweep file at a time\n");
+      goto done;
+    }
+  }
+  if (!file || !out_arg) {
+    fputs(!file ? "conflictsim sweep: no sweep file given\n\n" : "conflictsim sweep: -o OUT.h5 is required\n\n",
+          stderr);
+    fputs(SWEEP_USAGE, stderr);
+    goto done;
+  }
+  if (!shard && getenv("SLURM_ARRAY_TASK_ID") && getenv("SLURM_ARRAY_TASK_COUNT")) {
+    uint64_t id, n, mn = 0;
+    const char *m = getenv("SLURM_ARRAY_TASK_MIN");
+    if (cli_parse_u64(getenv("SLURM_ARRAY_TASK_ID"), &id) || cli_parse_u64(getenv("SLURM_ARRAY_TASK_COUNT"), &n) ||
+        (m && cli_parse_u64(m, &mn)) || id < mn || n == 0 || id - mn >= n) {
+      fprintf(stderr, "conflictsim sweep: cannot read the shard from SLURM_ARRAY_TASK_ID/_MIN/_COUNT\n");
+      goto done;
+    }
+    index = id - mn, count = n;
+    if (count > 1 && !strstr(out_arg, "{shard}")) {
+      fprintf(stderr, "conflictsim sweep: in a Slurm job array, name the output with {shard}, "
+                      "e.g. -o 'out-{shard}.h5'\n");
+      goto done;
+    }
+  }
+  {
+    const char *p = strstr(out_arg, "{shard}");
+    size_t n = strlen(out_arg) + 32;
+    if (!(out = malloc(n))) {
+      status = EXIT_NOMEM;
+      goto done;
+    }
+    if (p) snprintf(out, n, "%.*s%llu%s", (int)(p - out_arg), out_arg, (unsigned long long)index, p + 7);
+    else snprintf(out, n, "%s", out_arg);
+  }
+  if (!jobs) {
+    long nc = sysconf(_SC_NPROCESSORS_ONLN);
+    jobs = nc > 0 ? (uint64_t)nc : 1;
+  }
+  cs_ctx ctx = {{0}};
+  if ((rc = cs_sweep_load(&ctx, file, NULL, 0, &sw)) != CS_OK) {
+    fprintf(stderr, "%s\n", cs_errmsg(&ctx));
+    status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
+    goto done;
+  }
+  if ((rc = journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
+    fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+    status = rc == CS_EINVAL ? EXIT_USAGE : cli_exit_code(rc);
+    goto done;
+  }
+  int show = !quiet && isatty(STDERR_FILENO);
+  if (!quiet)
+    fprintf(stderr, "sweep %s: %llu runs (%llu points x %llu replicates), shard %llu/%llu: %llu runs, %llu done\n",
+            file, (unsigned long long)sw->n_runs, (unsigned long long)sw->n_points,
+            (unsigned long long)sw->replicates, (unsigned long long)index, (unsigned long long)count,
+            (unsigned long long)j.n_local, (unsigned long long)j.done);
+  struct sigaction sa, old_int, old_term, old_pipe;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, &old_pipe);
+  rc = run_workers(&ctx, sw, &j, (int)jobs, show);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  sigaction(SIGPIPE, &old_pipe, NULL);
+  if (rc == CS_OK) {
+    jrow r = {&j, &ctx};
+    rc = cs_sweep_h5_write(&ctx, sw, out, index, count, journal_row, &r);
+  }
+  if (rc != CS_OK) {
+    fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+    if (rc == CS_ESTOP || j.done)
+      fprintf(stderr, "conflictsim sweep: %llu of %llu runs are kept in %s; run the same command to resume\n",
+              (unsigned long long)j.done, (unsigned long long)j.n_local, j.path);
+    status = cli_exit_code(rc);
+    goto done;
+  }
+  if (unlink(j.path) != 0) fprintf(stderr, "conflictsim sweep: cannot remove %s: %s\n", j.path, strerror(errno));
+  if (!quiet) printf("wrote %s (%llu runs)\n", out, (unsigned long long)j.n_local);
+  status = EXIT_OK;
+done:
+  journal_close(&j);
+  cs_sweep_free(sw);
+  free(out);
+  return status;
+}
+
+/* ---- merge ---- */
+
+typedef struct mrow {
+  cs_sweep_shard **sh;
+  uint64_t count;
+  const cs_sweep *sw;
+  cs_ctx *ctx;
+} mrow;
+
+static int merge_row(void *ud, uint64_t k, double *rec) {
+  mrow *m = ud;
+  return cs_sweep_shard_row(m->ctx, m->sh[k % m->count], m->sw, k, rec);
 }
 
 int cli_merge(int argc, char **argv) {
-  fputs("conflictsim merge: not available yet\n", stderr);
-  return EXIT_FAIL;
+  const char *out = NULL;
+  const char **files = calloc((size_t)argc + 1, sizeof *files);
+  cs_sweep_shard **sh = NULL;
+  cs_sweep *sw = NULL;
+  int nf = 0, status = EXIT_USAGE, rc;
+  uint64_t count = 0;
+  cs_ctx ctx = {{0}};
+  if (!files) return EXIT_NOMEM;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(MERGE_USAGE, stdout);
+      status = EXIT_OK;
+      goto done;
+    } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "conflictsim merge: -o needs a value\n");
+        goto done;
+      }
+      out = argv[++i];
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "conflictsim merge: unknown option '%s'\n", argv[i]);
+      goto done;
+    } else files[nf++] = argv[i];
+  }
+  if (!out || nf == 0) {
+    fputs(MERGE_USAGE, stderr);
+    goto done;
+  }
+  if (!(sh = calloc((size_t)nf, sizeof *sh))) {
+    status = EXIT_NOMEM;
+    goto done;
+  }
+  status = EXIT_SCENARIO;
+  for (int i = 0; i < nf; i++) {
+    if ((rc = cs_sweep_shard_open(&ctx, files[i], &sh[i])) != CS_OK) {
+      fprintf(stderr, "conflictsim merge: %s\n", cs_errmsg(&ctx));
+      goto done;
+    }
+    if (i > 0 && strcmp(cs_sweep_shard_attr(sh[i], "sweep_sha256"), cs_sweep_shard_attr(sh[0], "sweep_sha256"))) {
+      fprintf(stderr,
+              "conflictsim merge: %s comes from a different sweep file than %s (sweep_sha256 %.12s... vs %.12s...)\n",
+              files[i], files[0], cs_sweep_shard_attr(sh[i], "sweep_sha256"),
+              cs_sweep_shard_attr(sh[0], "sweep_sha256"));
+      goto done;
+    }
+    if (i > 0 && cs_sweep_shard_count(sh[i]) != cs_sweep_shard_count(sh[0])) {
+      fprintf(stderr, "conflictsim merge: %s is shard %llu of %llu but %s is one of %llu\n", files[i],
+              (unsigned long long)cs_sweep_shard_index(sh[i]), (unsigned long long)cs_sweep_shard_count(sh[i]),
+              files[0], (unsigned long long)cs_sweep_shard_count(sh[0]));
+      goto done;
+    }
+  }
+  count = cs_sweep_shard_count(sh[0]);
+  if ((uint64_t)nf != count) {
+    fprintf(stderr, "conflictsim merge: the sweep was split into %llu shards; %d given\n", (unsigned long long)count,
+            nf);
+    goto done;
+  }
+  /* order the shards by index; refuse duplicates */
+  cs_sweep_shard **by = calloc((size_t)count, sizeof *by);
+  if (!by) {
+    status = EXIT_NOMEM;
+    goto done;
+  }
+  for (int i = 0; i < nf; i++) {
+    uint64_t ix = cs_sweep_shard_index(sh[i]);
+    if (by[ix]) {
+      fprintf(stderr, "conflictsim merge: shard %llu given twice (%s)\n", (unsigned long long)ix, files[i]);
+      free(by);
+      goto done;
+    }
+    by[ix] = sh[i];
+  }
+  memcpy(sh, by, (size_t)count * sizeof *sh);
+  free(by);
+  const char *src = cs_sweep_shard_attr(sh[0], "sweep_source");
+  if ((rc = cs_sweep_load(&ctx, cs_sweep_shard_attr(sh[0], "sweep_path"), src, strlen(src), &sw)) != CS_OK) {
+    fprintf(stderr, "conflictsim merge: re-reading the sweep stored in %s: %s\n", files[0], cs_errmsg(&ctx));
+    status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
+    goto done;
+  }
+  if (strcmp(sw->scenario_sha, cs_sweep_shard_attr(sh[0], "scenario_sha256")) != 0) {
+    fprintf(stderr, "conflictsim merge: the scenario %s has changed since the shards were written (SHA-256 differs)\n",
+            sw->scenario_path);
+    goto done;
+  }
+  mrow m = {sh, count, sw, &ctx};
+  if ((rc = cs_sweep_h5_write(&ctx, sw, out, 0, 1, merge_row, &m)) != CS_OK) {
+    fprintf(stderr, "conflictsim merge: %s\n", cs_errmsg(&ctx));
+    status = cli_exit_code(rc);
+    goto done;
+  }
+  printf("wrote %s (%llu runs from %d shards)\n", out, (unsigned long long)sw->n_runs, nf);
+  status = EXIT_OK;
+done:
+  for (int i = 0; sh && i < nf; i++) cs_sweep_shard_close(sh[i]);
+  free(sh);
+  cs_sweep_free(sw);
+  free(files);
+  return status;
 }

@@ -597,6 +597,65 @@ fail:
   return rc;
 }
 
+/* ---- evaluating a non-scenario file (cs_script_eval) ---- */
+
+typedef struct eval_args {
+  lua_CFunction setup, read;
+  void *ud;
+} eval_args;
+
+static int t_eval(lua_State *L) {
+  eval_args *a = lua_touserdata(L, 1);
+  cs_script *s = cs_script_from(L);
+  sandbox_open(L);
+  if (a->setup) {
+    lua_pushcfunction(L, a->setup);
+    lua_pushlightuserdata(L, a->ud);
+    lua_call(L, 1, 0);
+  }
+  const char *chunkname = lua_pushfstring(L, "@%s", s->path);
+  if (luaL_loadbufferx(L, s->src, s->src_len, chunkname, "t") != LUA_OK) return lua_error(L);
+  lua_call(L, 0, 1);
+  int v = lua_gettop(L);
+  lua_pushcfunction(L, a->read);
+  lua_pushlightuserdata(L, a->ud);
+  lua_pushvalue(L, v);
+  lua_call(L, 2, 0);
+  return 0;
+}
+
+int cs_script_eval(cs_ctx *ctx, const char *path, const char *src, size_t len,
+                   const cs_script_limits *lim, lua_CFunction setup, lua_CFunction read,
+                   void *ud) {
+  cs_script *s = NULL;
+  int rc;
+  eval_args a = {setup, read, ud};
+  if (!path || !src || !read) return cs_err(ctx, CS_EINVAL, "cs_script_eval: missing argument");
+  if (!(s = calloc(1, sizeof *s)) || !(s->path = malloc(strlen(path) + 1)) ||
+      !(s->src = malloc(len + 1))) {
+    rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+    goto done;
+  }
+  strcpy(s->path, path);
+  memcpy(s->src, src, len);
+  s->src[len] = '\0';
+  s->src_len = len;
+  if (lim) s->lim = *lim;
+  else cs_script_limits_default(&s->lim);
+  cs_stream_init(&s->rng, 0, 0, CS_ENT_SCRIPT, 0, 0);
+  if (!(s->L = lua_newstate(l_alloc, s))) {
+    rc = cs_err(ctx, CS_ESCRIPT, "%s: cannot create a Lua state within %zu bytes", path, s->lim.mem_bytes);
+    goto done;
+  }
+  lua_atpanic(s->L, panic);
+  lua_setwarnf(s->L, warn_noop, NULL);
+  if ((rc = cs_script_pcall(s, t_eval, &a, s->lim.load_instructions)) != CS_OK)
+    cs_err(ctx, rc, "%s", s->errbuf);
+done:
+  cs_script_free(s);
+  return rc;
+}
+
 void cs_script_free(cs_script *s) {
   if (!s) return;
   if (s->L) {

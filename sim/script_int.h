@@ -141,6 +141,19 @@ void cs_script_freestr(cs_script *s, char *str);
 /* The traceback of the last error (for diagnostics), "" if none. */
 const char *cs_script_traceback(const cs_script *s);
 
+/* Evaluate a Lua text that is not a scenario (a sweep file) in the same
+** sandbox: a fresh state with the libraries, limits and error reporting of a
+** scenario but without the scenario API. Inside one protected call with the
+** load budget of lim (NULL: defaults): setup(L) runs with the stack [ud]
+** (it may install globals), then the chunk runs, then read(L) runs with the
+** stack [ud, v], v being the chunk's first return value (nil if none).
+** setup and read may raise; errors come back as CS_ESCRIPT with
+** "path:line: message" in ctx. math.random draws from (0, 0, CS_ENT_SCRIPT).
+** Nothing of the state survives the call. */
+int cs_script_eval(cs_ctx *ctx, const char *path, const char *src, size_t len,
+                   const cs_script_limits *lim, lua_CFunction setup, lua_CFunction read,
+                   void *ud);
+
 /* ---- script_api.c ---- */
 
 /* Install the scenario globals (scenario, param, P, model, node, road, gang,

@@ -1,0 +1,118 @@
+/* sweep.h: parameter sweeps (cs_sweep_), for sim/ only.
+**
+** A sweep file is Lua, evaluated in the scenario sandbox (script.c,
+** cs_script_eval): it returns a table, or passes one to sweep{...}. It names
+** a scenario (relative to the sweep file), the parameters to vary, the
+** replicates per design point, the metrics to record and whether to keep
+** trajectories (scenarios/README.md and output/README.md describe the
+** fields).
+**
+** Invariants:
+** - Run k of a sweep is a function of (sweep text, k) only: design point
+**   p = k / replicates, replicate r = k % replicates; the run uses the
+**   streams of (master seed, replicate r), so every design point sees the
+**   same random numbers in its replicate r (common random numbers).
+** - The design (all n_points x n_params values) is computed once at load:
+**   grid parameters form a Cartesian product (first parameter slowest), and
+**   random parameters (uniform, loguniform, lhs) fill `samples` rows drawn
+**   from one PCG stream seeded from the sweep's seed, crossed with the grid
+**   (grid outer). Integer parameters are rounded to the nearest integer.
+** - A run's result is a fixed-size record of doubles: n_metrics outcomes,
+**   then n_traj * n_samples * n_nodes trajectory values (row-major). */
+#ifndef CS_SWEEP_H
+#define CS_SWEEP_H
+
+#include "cs_script.h"
+
+enum { CS_SWP_GRID, CS_SWP_UNIFORM, CS_SWP_LOGUNIFORM, CS_SWP_LHS };
+
+typedef struct cs_sweep_param {
+  char *name;
+  int kind;         /* CS_SWP_ */
+  double lo, hi;    /* range (random kinds) */
+  double *values;   /* grid values */
+  int n_values;
+} cs_sweep_param;
+
+enum { CS_MET_DISPLACED_FINAL, CS_MET_DISPLACED_INTEGRAL, CS_MET_CIV_DEATHS_FINAL,
+       CS_MET_ENGAGEMENT_DEATHS, CS_MET_SHARE_POP_FINAL, CS_MET_SHARE_POP_INTEGRAL,
+       CS_MET_SHARE_NODES_FINAL, CS_MET_SHARE_NODES_INTEGRAL, CS_MET_NODES_LOST,
+       CS_MET_CLASHES_GANG_GANG, CS_MET_CLASHES_GANG_STATE, CS_MET_CLASHES_ALL,
+       CS_MET_FALL_TIME, CS_MET_KINDS };
+
+typedef struct cs_sweep_metric {
+  int kind;         /* CS_MET_ */
+  char *name;       /* output name, e.g. "displaced_final", "fall_time_centre" */
+  char *node;       /* CS_MET_FALL_TIME: node id */
+  int node_idx;     /* resolved on the probe world */
+} cs_sweep_metric;
+
+typedef struct cs_sweep_set {
+  char *name, *value;
+} cs_sweep_set;
+
+typedef struct cs_sweep {
+  char *path;                 /* the sweep file as given */
+  char *src; size_t src_len;  /* its text */
+  char sha[65];
+  char *scenario_path;        /* resolved against the sweep file's directory */
+  char *scenario_src; size_t scenario_len;
+  char scenario_sha[65];
+  uint64_t seed, replicates, samples;
+  uint64_t n_points, n_runs;
+  cs_sweep_param *params; int n_params;
+  double *design;             /* [n_points][n_params] */
+  cs_sweep_metric *metrics; int n_metrics;
+  cs_sweep_set *sets; int n_sets;  /* fixed overrides for every run */
+  char **traj; int n_traj;    /* node variables kept as trajectories */
+  int *traj_var;              /* their indices in cs_world_vars */
+  /* from the probe load of the scenario */
+  int n_nodes, n_samples;
+  double days, sample_every;
+  char **node_ids;
+  char *scenario_name;
+} cs_sweep;
+
+/* Evaluate the sweep text src (named path; NULL src: read the file at path),
+** resolve and probe-load the scenario, check parameter names and every design
+** value against the parameter's type and range, and compute the design. On
+** CS_OK the caller owns *out (cs_sweep_free). */
+int cs_sweep_load(cs_ctx *ctx, const char *path, const char *src, size_t src_len, cs_sweep **out);
+void cs_sweep_free(cs_sweep *sw);
+
+/* Doubles in one run's result record. */
+size_t cs_sweep_record_len(const cs_sweep *sw);
+/* Units and a one-line description of metric m. */
+const char *cs_sweep_metric_units(const cs_sweep *sw, int m);
+const char *cs_sweep_metric_doc(const cs_sweep *sw, int m);
+const char *cs_sweep_kind_name(int kind);
+
+/* Run k in-process (quiet): load the scenario with the fixed overrides and
+** design point k / replicates, run it with (seed, k % replicates), fill
+** rec[cs_sweep_record_len] with its outcomes and trajectories. */
+int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec);
+
+/* ---- the sweep file (sweep_h5.c) ---- */
+
+/* Rows of the file come from here: the record of global run k. */
+typedef int (*cs_sweep_row_fn)(void *ud, uint64_t k, double *rec);
+
+/* Write the sweep file for shard (index, count) (count 1: the whole sweep)
+** to path through a temporary file renamed into place (fsync file and
+** directory). Runs are k = index, index + count, ... < n_runs, in order. */
+int cs_sweep_h5_write(cs_ctx *ctx, const cs_sweep *sw, const char *path, uint64_t index,
+                      uint64_t count, cs_sweep_row_fn row, void *ud);
+
+typedef struct cs_sweep_shard cs_sweep_shard;
+/* Open a shard (or a whole sweep file) for reading. Fails with a clear
+** message if path is not a sweep file. */
+int cs_sweep_shard_open(cs_ctx *ctx, const char *path, cs_sweep_shard **out);
+void cs_sweep_shard_close(cs_sweep_shard *sh);
+/* Attributes of the shard (borrowed until close). */
+const char *cs_sweep_shard_attr(const cs_sweep_shard *sh, const char *name);
+uint64_t cs_sweep_shard_index(const cs_sweep_shard *sh);
+uint64_t cs_sweep_shard_count(const cs_sweep_shard *sh);
+/* Read the record of global run k (it must be one of the shard's). */
+int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec);
+
+#endif

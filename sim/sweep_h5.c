@@ -1,0 +1,493 @@
+/* sweep_h5.c: the sweep file (layout in output/README.md, "The sweep file")
+** and reading shards back for `conflictsim merge`.
+**
+** Invariants:
+** - The file is a function of (sweep, shard index, shard count) and the rows
+**   the row function gives: no clock, no pid, no path of a temporary file is
+**   stored; object time tracking is off and libver bounds are fixed at 1.8.
+**   A merged file is written by the same code with (0, 1), so it is
+**   byte-identical to the unsharded file.
+** - Written to "<path>.tmp.<pid>" and renamed into place after fsync; any
+**   failure unlinks the temporary file and leaves an earlier file alone.
+** - Rows are written one run at a time, so memory does not grow with the
+**   trajectories. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "sweep.h"
+
+#define DEFLATE_LEVEL 4
+
+typedef struct wr {
+  cs_ctx *ctx;
+  const char *path;
+  hid_t str;
+} wr;
+
+static herr_t innermost(unsigned n, const H5E_error2_t *e, void *ud) {
+  if (n == 0 && e->desc) snprintf((char *)ud, 256, "%s", e->desc);
+  return 0;
+}
+
+static int h5fail(cs_ctx *ctx, const char *path, const char *what, const char *name) {
+  char detail[256] = "";
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, detail);
+  H5Eclear2(H5E_DEFAULT);
+  return cs_err(ctx, CS_EIO, "sweep file '%s': cannot %s '%s'%s%s", path, what, name, detail[0] ? ": " : "",
+                detail);
+}
+
+#define TRY(call, what, name)                                                    \
+  do {                                                                           \
+    if ((call) < 0) {                                                            \
+      rc = h5fail(w->ctx, w->path, what, name);                                  \
+      goto done;                                                                 \
+    }                                                                            \
+  } while (0)
+
+static int attr(wr *w, hid_t obj, const char *name, hid_t ft, hid_t mt, size_t n, const void *buf) {
+  hid_t sp = H5I_INVALID_HID, a = H5I_INVALID_HID;
+  hsize_t d = n;
+  int rc = CS_OK;
+  TRY(sp = n ? H5Screate_simple(1, &d, NULL) : H5Screate(H5S_SCALAR), "create attribute", name);
+  TRY(a = H5Acreate2(obj, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT), "create attribute", name);
+  TRY(H5Awrite(a, mt, buf), "write attribute", name);
+done:
+  if (a >= 0 && H5Aclose(a) < 0 && rc == CS_OK) rc = h5fail(w->ctx, w->path, "close attribute", name);
+  if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+static int attr_s(wr *w, hid_t o, const char *name, const char *v) {
+  return attr(w, o, name, w->str, w->str, 0, &v);
+}
+static int attr_u(wr *w, hid_t o, const char *name, uint64_t v) {
+  return attr(w, o, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
+}
+static int attr_d(wr *w, hid_t o, const char *name, double v) {
+  return attr(w, o, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &v);
+}
+
+/* A dataset in the group or file *out (replaced by the dataset; invalid on
+** failure); chunk NULL: contiguous. Writes buf (whole) if non-NULL. */
+static int ds(wr *w, const char *name, hid_t ft, hid_t mt, int rank, const hsize_t *dims, const hsize_t *chunk,
+              const void *buf, const char *units, const char *long_name, hid_t *out) {
+  hid_t sp = H5I_INVALID_HID, pl = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  int rc = CS_OK;
+  TRY(sp = H5Screate_simple(rank, dims, NULL), "create dataset", name);
+  TRY(pl = H5Pcreate(H5P_DATASET_CREATE), "create dataset", name);
+  TRY(H5Pset_obj_track_times(pl, 0), "create dataset", name);
+  if (chunk) {
+    TRY(H5Pset_chunk(pl, rank, chunk), "chunk", name);
+    TRY(H5Pset_shuffle(pl), "set shuffle on", name);
+    TRY(H5Pset_deflate(pl, DEFLATE_LEVEL), "set deflate on", name);
+  }
+  TRY(d = H5Dcreate2(*out, name, ft, sp, H5P_DEFAULT, pl, H5P_DEFAULT), "create dataset", name);
+  if (buf) {
+    hsize_t n = 1;
+    for (int i = 0; i < rank; i++) n *= dims[i];
+    if (n) TRY(H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "write", name);
+  }
+  if (units && (rc = attr_s(w, d, "units", units))) goto done;
+  if (long_name && (rc = attr_s(w, d, "long_name", long_name))) goto done;
+  *out = d;
+  d = H5I_INVALID_HID;
+done:
+  if (rc != CS_OK) *out = H5I_INVALID_HID;
+  if (d >= 0) H5Dclose(d);
+  if (pl >= 0) H5Pclose(pl);
+  if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+/* Write row `row` of a dataset of shape (rows, cols...) from n doubles. */
+static int ds_row(wr *w, hid_t d, const char *name, int rank, hsize_t row, const hsize_t *dims, const double *buf) {
+  hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+  int rc = CS_OK;
+  hsize_t off[3] = {row, 0, 0}, cnt[3] = {1, rank > 1 ? dims[1] : 1, rank > 2 ? dims[2] : 1};
+  hsize_t n = cnt[1] * cnt[2];
+  if (n == 0) return CS_OK;
+  TRY(fs = H5Dget_space(d), "select in", name);
+  TRY(H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL), "select in", name);
+  TRY(ms = H5Screate_simple(1, &n, NULL), "write", name);
+  TRY(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf), "write", name);
+done:
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  return rc;
+}
+
+static int close_ds(wr *w, hid_t *d, const char *name, int rc) {
+  if (*d >= 0 && H5Dclose(*d) < 0 && rc == CS_OK) rc = h5fail(w->ctx, w->path, "close dataset", name);
+  *d = H5I_INVALID_HID;
+  return rc;
+}
+
+static int fsync_path(cs_ctx *ctx, const char *p, int flags) {
+  int fd = open(p, flags);
+  if (fd < 0 || fsync(fd) != 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    return cs_err(ctx, CS_EIO, "cannot fsync '%s': %s", p, strerror(e));
+  }
+  close(fd);
+  return CS_OK;
+}
+
+enum { S_RUN, S_PARAM, S_METRIC, S_TIME, S_NODE, S_COUNT };
+
+static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64_t count, cs_sweep_row_fn row,
+                      void *ud) {
+  int rc = CS_OK;
+  hid_t sc[S_COUNT], d_out = H5I_INVALID_HID, *d_tr = NULL, tmp = H5I_INVALID_HID;
+  uint64_t nl = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
+  size_t np = (size_t)sw->n_params, nm = (size_t)sw->n_metrics, T = (size_t)sw->n_samples,
+         N = (size_t)sw->n_nodes;
+  size_t nmax = np > nm ? np : nm;
+  if (N > nmax) nmax = N;
+  uint64_t *u = malloc((size_t)(nl ? nl : 1) * 8 * 4);
+  double *dd = malloc((size_t)(nl ? nl : 1) * (np ? np : 1) * sizeof *dd + (T + 1) * sizeof *dd);
+  const char **str = calloc(nmax + 1, sizeof *str);
+  double *rec = malloc((cs_sweep_record_len(sw) + 1) * sizeof *rec);
+  d_tr = calloc((size_t)sw->n_traj + 1, sizeof *d_tr);
+  for (int i = 0; i < S_COUNT; i++) sc[i] = H5I_INVALID_HID;
+  if (!u || !dd || !str || !rec || !d_tr) {
+    rc = cs_err(w->ctx, CS_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (int t = 0; t < sw->n_traj; t++) d_tr[t] = H5I_INVALID_HID;
+  /* provenance */
+  if ((rc = attr_s(w, f, "Conventions", "CF-1.8")) || (rc = attr_s(w, f, "file_kind", "conflictsim sweep")) ||
+      (rc = attr_s(w, f, "conflictsim_version", cs_version())) || (rc = attr_s(w, f, "sweep_path", sw->path)) ||
+      (rc = attr_s(w, f, "sweep_source", sw->src)) || (rc = attr_s(w, f, "sweep_sha256", sw->sha)) ||
+      (rc = attr_s(w, f, "scenario_path", sw->scenario_path)) ||
+      (rc = attr_s(w, f, "scenario_source", sw->scenario_src)) ||
+      (rc = attr_s(w, f, "scenario_sha256", sw->scenario_sha)) ||
+      (rc = attr_s(w, f, "scenario_name", sw->scenario_name)) || (rc = attr_u(w, f, "master_seed", sw->seed)) ||
+      (rc = attr_u(w, f, "replicates", sw->replicates)) || (rc = attr_u(w, f, "n_points", sw->n_points)) ||
+      (rc = attr_u(w, f, "n_runs_total", sw->n_runs)) || (rc = attr_u(w, f, "shard_index", index)) ||
+      (rc = attr_u(w, f, "shard_count", count)) || (rc = attr_d(w, f, "days", sw->days)) ||
+      (rc = attr_d(w, f, "sample_every", sw->sample_every)))
+    goto done;
+
+  /* coordinates */
+  hsize_t d1;
+  for (uint64_t j = 0; j < nl; j++) u[j] = index + j * count;
+  d1 = nl;
+  sc[S_RUN] = f;
+  if ((rc = ds(w, "run", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &d1, NULL, u, NULL,
+               "run number k in the whole sweep (point = k / replicates, replicate = k % replicates)", &sc[S_RUN])))
+    goto done;
+  TRY(H5DSset_scale(sc[S_RUN], "run"), "make a dimension scale of", "run");
+  d1 = np;
+  for (size_t i = 0; i < np; i++) str[i] = sw->params[i].name;
+  sc[S_PARAM] = f;
+  if ((rc = ds(w, "parameter", w->str, w->str, 1, &d1, NULL, str, NULL, "swept parameter", &sc[S_PARAM])))
+    goto done;
+  TRY(H5DSset_scale(sc[S_PARAM], "parameter"), "make a dimension scale of", "parameter");
+  d1 = nm;
+  for (size_t i = 0; i < nm; i++) str[i] = sw->metrics[i].name;
+  sc[S_METRIC] = f;
+  if ((rc = ds(w, "metric", w->str, w->str, 1, &d1, NULL, str, NULL, "outcome metric", &sc[S_METRIC])))
+    goto done;
+  TRY(H5DSset_scale(sc[S_METRIC], "metric"), "make a dimension scale of", "metric");
+
+  /* parameter and metric tables */
+  static const char *const pcols[3] = {"parameter_kind", "parameter_low", "parameter_high"};
+  for (int c = 0; c < 3; c++) {
+    tmp = f;
+    d1 = np;
+    if (c == 0) {
+      for (size_t i = 0; i < np; i++) str[i] = cs_sweep_kind_name(sw->params[i].kind);
+      rc = ds(w, pcols[c], w->str, w->str, 1, &d1, NULL, str, NULL, "grid, uniform, loguniform or lhs", &tmp);
+    } else {
+      for (size_t i = 0; i < np; i++)
+        dd[i] = sw->params[i].kind == CS_SWP_GRID ? NAN : c == 1 ? sw->params[i].lo : sw->params[i].hi;
+      rc = ds(w, pcols[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &d1, NULL, dd, NULL,
+              c == 1 ? "low end of the range (NaN for a grid)" : "high end of the range (NaN for a grid)", &tmp);
+    }
+    if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_PARAM], 0), "attach scale to", pcols[c]);
+    if ((rc = close_ds(w, &tmp, pcols[c], rc))) goto done;
+  }
+  for (int c = 0; c < 2; c++) {
+    const char *name = c ? "metric_doc" : "metric_units";
+    for (size_t i = 0; i < nm; i++) str[i] = c ? cs_sweep_metric_doc(sw, (int)i) : cs_sweep_metric_units(sw, (int)i);
+    tmp = f;
+    d1 = nm;
+    rc = ds(w, name, w->str, w->str, 1, &d1, NULL, str, NULL, c ? "what the metric measures" : "units of the metric",
+            &tmp);
+    if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_METRIC], 0), "attach scale to", name);
+    if ((rc = close_ds(w, &tmp, name, rc))) goto done;
+  }
+
+  /* design, point, replicate, seed */
+  hsize_t d2[2] = {nl, np};
+  for (uint64_t j = 0; j < nl; j++) {
+    uint64_t k = index + j * count, pt = k / sw->replicates;
+    for (size_t i = 0; i < np; i++) dd[j * np + i] = sw->design[pt * np + i];
+  }
+  tmp = f;
+  rc = ds(w, "design", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, NULL, dd, NULL,
+          "parameter values of each run", &tmp);
+  if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_RUN], 0), "attach scale to", "design");
+  if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_PARAM], 1), "attach scale to", "design");
+  if ((rc = close_ds(w, &tmp, "design", rc))) goto done;
+  static const char *const ucols[3] = {"point", "replicate", "seed"};
+  static const char *const udocs[3] = {"design point of the run (row of the design)",
+                                       "replicate number: the run's streams derive from (seed, replicate)",
+                                       "master seed of the run (the sweep's seed)"};
+  for (int c = 0; c < 3; c++) {
+    for (uint64_t j = 0; j < nl; j++) {
+      uint64_t k = index + j * count;
+      u[j] = c == 0 ? k / sw->replicates : c == 1 ? k % sw->replicates : sw->seed;
+    }
+    tmp = f;
+    d1 = nl;
+    rc = ds(w, ucols[c], H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &d1, NULL, u, NULL, udocs[c], &tmp);
+    if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_RUN], 0), "attach scale to", ucols[c]);
+    if ((rc = close_ds(w, &tmp, ucols[c], rc))) goto done;
+  }
+
+  /* outcomes */
+  d2[1] = nm;
+  d_out = f;
+  if ((rc = ds(w, "outcomes", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, NULL, NULL, NULL,
+               "outcome metrics of each run (units: metric_units)", &d_out)))
+    goto done;
+  for (size_t i = 0; i < nm; i++) str[i] = sw->metrics[i].name;
+  if ((rc = attr(w, d_out, "metric_names", w->str, w->str, nm, str))) goto done;
+  for (size_t i = 0; i < nm; i++) str[i] = cs_sweep_metric_units(sw, (int)i);
+  if ((rc = attr(w, d_out, "metric_units", w->str, w->str, nm, str))) goto done;
+  if ((rc = attr_s(w, d_out, "coordinates", "metric_units"))) goto done;
+  TRY(H5DSattach_scale(d_out, sc[S_RUN], 0), "attach scale to", "outcomes");
+  TRY(H5DSattach_scale(d_out, sc[S_METRIC], 1), "attach scale to", "outcomes");
+
+  /* trajectories */
+  hsize_t d3[3] = {nl, T, N}, ch[3] = {1, T, N};
+  if (sw->n_traj) {
+    for (size_t i = 0; i < T; i++) dd[i] = (double)i * sw->sample_every;
+    d1 = T;
+    sc[S_TIME] = f;
+    if ((rc = ds(w, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &d1, NULL, dd, "days",
+                 "time since the start of the run", &sc[S_TIME])))
+      goto done;
+    TRY(H5DSset_scale(sc[S_TIME], "time"), "make a dimension scale of", "time");
+    d1 = N;
+    for (size_t i = 0; i < N; i++) str[i] = sw->node_ids[i];
+    sc[S_NODE] = f;
+    if ((rc = ds(w, "node", w->str, w->str, 1, &d1, NULL, str, NULL, "neighbourhood id", &sc[S_NODE]))) goto done;
+    TRY(H5DSset_scale(sc[S_NODE], "node"), "make a dimension scale of", "node");
+    int nv;
+    const cs_var *vars = cs_world_vars(&nv);
+    for (int t = 0; t < sw->n_traj; t++) {
+      char name[128];
+      snprintf(name, sizeof name, "traj_%s", sw->traj[t]);
+      d_tr[t] = f;
+      const cs_var *var = &vars[sw->traj_var[t]];
+      if ((rc = ds(w, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, nl ? ch : NULL, NULL, var->units, var->doc,
+                   &d_tr[t])))
+        goto done;
+      TRY(H5DSattach_scale(d_tr[t], sc[S_RUN], 0), "attach scale to", name);
+      TRY(H5DSattach_scale(d_tr[t], sc[S_TIME], 1), "attach scale to", name);
+      TRY(H5DSattach_scale(d_tr[t], sc[S_NODE], 2), "attach scale to", name);
+    }
+  }
+
+  /* rows, in run order */
+  for (uint64_t j = 0; j < nl; j++) {
+    if ((rc = row(ud, index + j * count, rec)) != CS_OK) goto done;
+    if ((rc = ds_row(w, d_out, "outcomes", 2, j, d2, rec))) goto done;
+    for (int t = 0; t < sw->n_traj; t++)
+      if ((rc = ds_row(w, d_tr[t], sw->traj[t], 3, j, d3, rec + nm + (size_t)t * T * N))) goto done;
+  }
+done:
+  for (int t = 0; d_tr && t < sw->n_traj; t++) rc = close_ds(w, &d_tr[t], "trajectory", rc);
+  rc = close_ds(w, &d_out, "outcomes", rc);
+  rc = close_ds(w, &tmp, "dataset", rc);
+  for (int i = 0; i < S_COUNT; i++) rc = close_ds(w, &sc[i], "coordinate", rc);
+  free(d_tr);
+  free(rec);
+  free(str);
+  free(dd);
+  free(u);
+  return rc;
+}
+
+int cs_sweep_h5_write(cs_ctx *ctx, const cs_sweep *sw, const char *path, uint64_t index, uint64_t count,
+                      cs_sweep_row_fn row, void *ud) {
+  wr wv = {ctx, path, H5I_INVALID_HID}, *w = &wv;
+  hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID, f = H5I_INVALID_HID;
+  size_t n = strlen(path) + 32;
+  char *tmp = malloc(n), *dir = strdup(path);
+  int rc = CS_OK, made = 0;
+  if (!tmp || !dir) {
+    rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+    goto done;
+  }
+  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+  char *slash = strrchr(dir, '/');
+  if (slash) slash[slash == dir ? 1 : 0] = '\0';
+  else strcpy(dir, ".");
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  TRY(wv.str = H5Tcopy(H5T_C_S1), "set up", "string type");
+  TRY(H5Tset_size(wv.str, H5T_VARIABLE), "set up", "string type");
+  TRY(H5Tset_cset(wv.str, H5T_CSET_UTF8), "set up", "string type");
+  TRY(fcpl = H5Pcreate(H5P_FILE_CREATE), "create file", tmp);
+  TRY(H5Pset_obj_track_times(fcpl, 0), "create file", tmp);
+  TRY(fapl = H5Pcreate(H5P_FILE_ACCESS), "create file", tmp);
+  TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18), "create file", tmp);
+  TRY(H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI), "create file", tmp);
+  unlink(tmp); /* ours: same pid, left by nothing else */
+  TRY(f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl), "create temporary file", tmp);
+  made = 1;
+  rc = write_file(w, f, sw, index, count, row, ud);
+  if (H5Fclose(f) < 0 && rc == CS_OK) rc = h5fail(ctx, path, "close file", tmp);
+  f = H5I_INVALID_HID;
+  if (rc == CS_OK) rc = fsync_path(ctx, tmp, O_RDONLY);
+  if (rc == CS_OK && rename(tmp, path) != 0)
+    rc = cs_err(ctx, CS_EIO, "sweep file '%s': cannot rename '%s' into place: %s", path, tmp, strerror(errno));
+  if (rc == CS_OK) {
+    made = 0;
+    rc = fsync_path(ctx, dir, O_RDONLY | O_DIRECTORY);
+  }
+done:
+  if (f >= 0) H5Fclose(f);
+  if (made) unlink(tmp);
+  if (fapl >= 0) H5Pclose(fapl);
+  if (fcpl >= 0) H5Pclose(fcpl);
+  if (wv.str >= 0) H5Tclose(wv.str);
+  free(dir);
+  free(tmp);
+  return rc;
+}
+
+/* ---- reading shards ---- */
+
+#define N_SATTR 5
+static const char *const SATTR[N_SATTR] = {"file_kind", "sweep_sha256", "sweep_source", "sweep_path",
+                                           "scenario_sha256"};
+
+struct cs_sweep_shard {
+  char *path;
+  hid_t f;
+  char *attr[N_SATTR];
+  uint64_t index, count, n_runs;
+};
+
+void cs_sweep_shard_close(cs_sweep_shard *sh) {
+  if (!sh) return;
+  if (sh->f >= 0) H5Fclose(sh->f);
+  for (int i = 0; i < N_SATTR; i++) free(sh->attr[i]);
+  free(sh->path);
+  free(sh);
+}
+
+static char *read_str_attr(hid_t f, const char *name) {
+  hid_t a = H5I_INVALID_HID, t = H5I_INVALID_HID;
+  char *v = NULL, *out = NULL;
+  if (H5Aexists(f, name) <= 0) return NULL;
+  if ((a = H5Aopen(f, name, H5P_DEFAULT)) < 0) return NULL;
+  if ((t = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
+      H5Aread(a, t, &v) >= 0 && v) {
+    out = strdup(v);
+    H5free_memory(v);
+  }
+  if (t >= 0) H5Tclose(t);
+  H5Aclose(a);
+  return out;
+}
+
+static int read_u64_attr(hid_t f, const char *name, uint64_t *v) {
+  hid_t a;
+  if (H5Aexists(f, name) <= 0 || (a = H5Aopen(f, name, H5P_DEFAULT)) < 0) return -1;
+  int r = H5Aread(a, H5T_NATIVE_UINT64, v) < 0 ? -1 : 0;
+  H5Aclose(a);
+  return r;
+}
+
+int cs_sweep_shard_open(cs_ctx *ctx, const char *path, cs_sweep_shard **out) {
+  cs_sweep_shard *sh = calloc(1, sizeof *sh);
+  if (!sh || !(sh->path = strdup(path))) {
+    free(sh);
+    return cs_err(ctx, CS_ENOMEM, "out of memory");
+  }
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  sh->f = H5I_INVALID_HID;
+  if (access(path, R_OK) != 0) {
+    int e = errno;
+    cs_sweep_shard_close(sh);
+    return cs_err(ctx, CS_EIO, "%s: %s", path, strerror(e));
+  }
+  if (H5Fis_hdf5(path) <= 0 || (sh->f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+    cs_sweep_shard_close(sh);
+    H5Eclear2(H5E_DEFAULT);
+    return cs_err(ctx, CS_EINVAL, "%s: not an HDF5 file, so not a sweep shard", path);
+  }
+  for (int i = 0; i < N_SATTR; i++) sh->attr[i] = read_str_attr(sh->f, SATTR[i]);
+  if (!sh->attr[0] || strcmp(sh->attr[0], "conflictsim sweep") != 0 || !sh->attr[1] || !sh->attr[2] ||
+      !sh->attr[3] || !sh->attr[4] || read_u64_attr(sh->f, "shard_index", &sh->index) ||
+      read_u64_attr(sh->f, "shard_count", &sh->count) || read_u64_attr(sh->f, "n_runs_total", &sh->n_runs) ||
+      sh->count == 0 || sh->index >= sh->count) {
+    cs_sweep_shard_close(sh);
+    H5Eclear2(H5E_DEFAULT);
+    return cs_err(ctx, CS_EINVAL, "%s: not a conflictsim sweep file (no sweep provenance or shard attributes)",
+                  path);
+  }
+  *out = sh;
+  return CS_OK;
+}
+
+const char *cs_sweep_shard_attr(const cs_sweep_shard *sh, const char *name) {
+  for (int i = 0; i < N_SATTR; i++)
+    if (!strcmp(SATTR[i], name)) return sh->attr[i];
+  return NULL;
+}
+uint64_t cs_sweep_shard_index(const cs_sweep_shard *sh) { return sh->index; }
+uint64_t cs_sweep_shard_count(const cs_sweep_shard *sh) { return sh->count; }
+
+static int read_row(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, int rank, hsize_t row, const hsize_t *cnt_tail,
+                    double *buf) {
+  hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+  hsize_t off[3] = {row, 0, 0}, cnt[3] = {1, cnt_tail[0], rank > 2 ? cnt_tail[1] : 1}, dims[3] = {0, 0, 0};
+  hsize_t n = cnt[1] * cnt[2];
+  int rc = CS_OK;
+  if (n == 0) return CS_OK;
+  if ((d = H5Dopen2(sh->f, name, H5P_DEFAULT)) < 0 || (fs = H5Dget_space(d)) < 0 ||
+      H5Sget_simple_extent_ndims(fs) != rank || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 ||
+      dims[0] <= row || dims[1] != cnt[1] || (rank > 2 && dims[2] != cnt[2]) ||
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ||
+      (ms = H5Screate_simple(1, &n, NULL)) < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    rc = cs_err(ctx, CS_EIO, "%s: cannot read row %llu of '%s' (or its shape does not match the sweep)", sh->path,
+                (unsigned long long)row, name);
+  }
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  if (d >= 0) H5Dclose(d);
+  return rc;
+}
+
+int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec) {
+  if (k % sh->count != sh->index) return cs_err(ctx, CS_EINVAL, "%s: run %llu is not in this shard", sh->path,
+                                                (unsigned long long)k);
+  hsize_t j = (k - sh->index) / sh->count, tail[2] = {(hsize_t)sw->n_metrics, 0};
+  int rc = read_row(ctx, sh, "outcomes", 2, j, tail, rec);
+  size_t T = (size_t)sw->n_samples, N = (size_t)sw->n_nodes;
+  tail[0] = T;
+  tail[1] = N;
+  for (int t = 0; rc == CS_OK && t < sw->n_traj; t++) {
+    char name[128];
+    snprintf(name, sizeof name, "traj_%s", sw->traj[t]);
+    rc = read_row(ctx, sh, name, 3, j, tail, rec + sw->n_metrics + (size_t)t * T * N);
+  }
+  return rc;
+}

@@ -1,0 +1,223 @@
+"""test_sweep.py: `conflictsim sweep` and `conflictsim merge`.
+
+Usage: /usr/bin/python3 tests/test_sweep.py <conflictsim-binary> <source-dir>
+
+A small sweep over scenarios/examples/tiny.lua (copied with a shorter horizon)
+must give the same file, byte for byte, with -j 1, -j 2 and as 3 shards
+merged; a sweep killed with SIGKILL after some runs and started again must
+give the same file as an uninterrupted one; merge must refuse a shard of
+another sweep file and a file that is not a shard; an LHS design has exactly
+one point per stratum per parameter; xarray reads the file with named
+dimensions. Expectations follow from the documented rules (output/README.md,
+"The sweep file"), not from numbers copied from a run.
+"""
+
+import filecmp
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import h5py
+import numpy as np
+import xarray as xr
+
+BINARY = None
+SOURCE_DIR = None
+
+SWEEP = """
+sweep {
+  scenario = "tiny.lua",
+  seed = 11,
+  replicates = %(reps)d,
+  samples = 4,
+  parameters = {
+    { "recall_day", grid = { 2, 5 } },
+    { "lambda0", lhs = { 0.01, 0.05 } },
+    { "recall_officers", uniform = { 50, 250 } },
+  },
+  metrics = { "displaced_final", "displaced_integral", "civilian_deaths_final",
+              "gang_share_population_final", "gang_share_nodes_integral", "nodes_lost",
+              "clashes_gang_gang", "clashes_gang_state", "fall_time:centre" },
+  keep_trajectories = %(traj)s,
+  set = { verbose = false },
+}
+"""
+
+
+def run(*args, timeout=120):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=timeout)
+
+
+class SweepTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="cs_sweep_")
+        with open(os.path.join(SOURCE_DIR, "scenarios", "examples", "tiny.lua")) as f:
+            src = f.read()
+        src, n = re.subn(r"days = \d+", "days = 10", src, count=1)
+        self.assertEqual(n, 1)
+        with open(self.p("tiny.lua"), "w") as f:
+            f.write(src)
+        self.write_sweep("sweep.lua", reps=3, traj='{ "residents", "owner" }')
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def p(self, name):
+        return os.path.join(self.dir, name)
+
+    def write_sweep(self, name, reps, traj, extra=""):
+        with open(self.p(name), "w") as f:
+            f.write(SWEEP % {"reps": reps, "traj": traj} + extra)
+
+    def sweep(self, name, out, *extra):
+        r = run("sweep", self.p(name), "-o", self.p(out), "--quiet", *extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return self.p(out)
+
+    def test_same_file_for_any_split(self):
+        a = self.sweep("sweep.lua", "j1.h5", "-j", "1")
+        b = self.sweep("sweep.lua", "j2.h5", "-j", "2")
+        shards = [self.sweep("sweep.lua", "s%d.h5" % i, "--shard", "%d/3" % i, "-j", "2") for i in range(3)]
+        r = run("merge", shards[2], shards[0], shards[1], "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(a, b, shallow=False), "-j 1 and -j 2 differ")
+        self.assertTrue(filecmp.cmp(a, self.p("merged.h5"), shallow=False), "merged shards differ")
+        self.assertFalse(os.path.exists(a + ".journal"))
+        with h5py.File(a, "r") as f, h5py.File(shards[1], "r") as s:
+            n = f.attrs["n_runs_total"]
+            self.assertEqual(n, 2 * 4 * 3)  # grid x samples x replicates
+            np.testing.assert_array_equal(f["run"][:], np.arange(n))
+            np.testing.assert_array_equal(s["run"][:], np.arange(1, n, 3))
+            np.testing.assert_array_equal(s["outcomes"][:], f["outcomes"][:][1::3])
+            np.testing.assert_array_equal(s["traj_owner"][:], f["traj_owner"][:][1::3])
+            np.testing.assert_array_equal(f["point"][:], np.arange(n) // 3)
+            np.testing.assert_array_equal(f["replicate"][:], np.arange(n) % 3)
+            # every replicate of a point has the point's parameters
+            d = f["design"][:]
+            np.testing.assert_array_equal(d[0::3], d[1::3])
+            # integer parameters are rounded
+            self.assertTrue(np.all(d[:, 2] == np.round(d[:, 2])))
+
+    def test_resume_after_kill(self):
+        self.write_sweep("big.lua", reps=40, traj="false")
+        ref = self.sweep("big.lua", "ref.h5", "-j", "1")
+        out = self.p("killed.h5")
+        journal = out + ".journal"
+        header, rec = 168, 16 + 8 * 9
+        cmd = [BINARY, "sweep", self.p("big.lua"), "-o", out, "--quiet", "-j", "1"]
+        killed = False
+        for _ in range(5):  # a fast machine may finish before the kill: try again
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 30
+            while time.time() < deadline and proc.poll() is None:
+                if os.path.exists(journal) and os.path.getsize(journal) >= header + 20 * rec:
+                    proc.send_signal(signal.SIGKILL)
+                    killed = True
+                    break
+                time.sleep(0.002)
+            proc.wait()
+            if killed:
+                break
+            os.unlink(out)
+        self.assertTrue(killed, "the sweep always finished before it could be killed")
+        self.assertFalse(os.path.exists(out), "a killed sweep left an output file")
+        done = (os.path.getsize(journal) - header) // rec
+        self.assertGreater(done, 0)
+        total = 2 * 4 * 40
+        self.assertLess(done, total)
+        r = run("sweep", self.p("big.lua"), "-o", out, "-j", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.search(r"(\d+) done", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        self.assertGreaterEqual(int(m.group(1)), done - 1)  # a torn last record is cut off
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False), "resumed sweep differs")
+        self.assertFalse(os.path.exists(journal))
+
+    def test_merge_refuses_foreign_files(self):
+        s0 = self.sweep("sweep.lua", "s0.h5", "--shard", "0/2")
+        self.write_sweep("other.lua", reps=3, traj='{ "residents", "owner" }', extra="-- another sweep\n")
+        o1 = self.sweep("other.lua", "o1.h5", "--shard", "1/2")
+        r = run("merge", s0, o1, "-o", self.p("bad.h5"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("different sweep file", r.stderr)
+        self.assertFalse(os.path.exists(self.p("bad.h5")))
+        with open(self.p("junk.h5"), "w") as f:
+            f.write("not hdf5\n")
+        r = run("merge", s0, self.p("junk.h5"), "-o", self.p("bad.h5"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not a sweep shard", r.stderr)
+        rr = run("run", self.p("tiny.lua"), "-o", self.p("run.h5"), "--quiet")
+        self.assertEqual(rr.returncode, 0, rr.stderr)
+        r = run("merge", s0, self.p("run.h5"), "-o", self.p("bad.h5"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not a conflictsim sweep file", r.stderr)
+        r = run("merge", s0, "-o", self.p("bad.h5"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("2 shards", r.stderr)
+
+    def test_lhs_one_point_per_stratum(self):
+        n = 17
+        with open(self.p("lhs.lua"), "w") as f:
+            f.write("""return {
+  scenario = "tiny.lua", seed = 3, samples = %d, metrics = { "displaced_final" },
+  parameters = { { "lambda0", lhs = { 0.01, 0.05 } }, { "h1", lhs = { 0.05, 0.5 } } },
+  set = { verbose = false },
+}""" % n)
+        out = self.sweep("lhs.lua", "lhs.h5")
+        with h5py.File(out, "r") as f:
+            d = f["design"][:]
+            lo, hi = f["parameter_low"][:], f["parameter_high"][:]
+        self.assertEqual(d.shape, (n, 2))
+        for j in range(2):
+            strata = np.floor((d[:, j] - lo[j]) / (hi[j] - lo[j]) * n).astype(int)
+            self.assertEqual(sorted(strata.tolist()), list(range(n)), "parameter %d" % j)
+
+    def test_xarray_named_dims_and_provenance(self):
+        out = self.sweep("sweep.lua", "x.h5")
+        ds = xr.open_dataset(out, engine="h5netcdf")
+        self.assertEqual(ds.outcomes.dims, ("run", "metric"))
+        self.assertEqual(ds.design.dims, ("run", "parameter"))
+        self.assertEqual(ds.traj_residents.dims, ("run", "time", "node"))
+        self.assertEqual(list(ds.parameter.values), ["recall_day", "lambda0", "recall_officers"])
+        self.assertIn("fall_time_centre", list(ds.metric.values))
+        self.assertEqual(ds.sizes["time"], 11)
+        self.assertEqual(ds.metric_units.sel(metric="displaced_integral").item(), "person-days")
+        import hashlib
+        with open(self.p("sweep.lua"), "rb") as f:
+            self.assertEqual(ds.attrs["sweep_sha256"], hashlib.sha256(f.read()).hexdigest())
+        with open(self.p("tiny.lua"), "rb") as f:
+            self.assertEqual(ds.attrs["scenario_sha256"], hashlib.sha256(f.read()).hexdigest())
+        # fixed conservation: residents never exceed the initial residents
+        res = ds.traj_residents.values
+        self.assertTrue(np.all(res[:, 1:, :].sum(axis=2) <= res[:, :1, :].sum(axis=2)))
+        ds.close()
+
+    def test_errors(self):
+        with open(self.p("bad.lua"), "w") as f:
+            f.write('return { scenario = "tiny.lua", parameters = { { "no_such", grid = {1} } } }\n')
+        r = run("sweep", self.p("bad.lua"), "-o", self.p("bad.h5"), "--quiet")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("no_such", r.stderr)
+        with open(self.p("loop.lua"), "w") as f:
+            f.write("while true do end\n")
+        r = run("sweep", self.p("loop.lua"), "-o", self.p("bad.h5"), "--quiet")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("instruction budget", r.stderr)
+        with open(self.p("io.lua"), "w") as f:
+            f.write('io.open("/etc/passwd")\n')
+        r = run("sweep", self.p("io.lua"), "-o", self.p("bad.h5"), "--quiet")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("io.lua:1:", r.stderr)
+        self.assertFalse(os.path.exists(self.p("bad.h5")))
+
+
+if __name__ == "__main__":
+    BINARY = os.path.abspath(sys.argv[1])
+    SOURCE_DIR = os.path.abspath(sys.argv[2])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
