@@ -139,6 +139,36 @@ class CliTest(unittest.TestCase):
         p = self.script(VALID + "for k in pairs({ [{}] = 1 }) do end\n", "bad.lua")
         self.assert_fails_cleanly([p], EXIT_SCENARIO, "reproducible order")
 
+    def test_common_random_numbers(self):
+        # Paired runs share random numbers: an intervention that changes nothing
+        # (recalling 0 officers, on any day) leaves every trajectory and event
+        # identical; a real recall on day d leaves the event log identical before d.
+        def datasets(path):
+            with h5py.File(path) as f:
+                d = {k: f[k][...] for k in f if isinstance(f[k], h5py.Dataset)}
+                d.update({"events/" + k: f["events"][k][...] for k in f["events"]})
+            return d
+        runs = {}
+        for name, sets in (("base", ["recall_officers=0"]),
+                           ("nothing", ["recall_officers=0", "recall_day=9"]),
+                           ("recall", ["recall_officers=120", "recall_day=5"])):
+            out = self.path(name + ".h5")
+            args = ["run", TINY, "-o", out, "--seed", "21", "--quiet", "--set", "lambda0=0.2"]
+            for kv in sets:
+                args += ["--set", kv]
+            self.assertEqual(run(*args).returncode, 0)
+            runs[name] = datasets(out)
+        base, nothing, recall = runs["base"], runs["nothing"], runs["recall"]
+        for k in base:
+            np.testing.assert_array_equal(base[k], nothing[k], err_msg=k)
+        t_b, t_r = base["events/time"], recall["events/time"]
+        nb, nr = np.sum(t_b < 5), np.sum(t_r < 5)
+        self.assertEqual(nb, nr)
+        self.assertGreater(nb, 0, "the runs did something before the recall")
+        for k in ("time", "kind", "node", "actor", "target", "deaths", "displaced"):
+            np.testing.assert_array_equal(base["events/" + k][:nb], recall["events/" + k][:nr], err_msg=k)
+        self.assertFalse(all(np.array_equal(base[k], recall[k]) for k in base), "the recall changed something")
+
     def test_set_overrides(self):
         out = self.path("s.h5")
         r = run("run", TINY, "-o", out, "--quiet", "--set", "lambda0=0.05", "--set", "recall_day=6")
@@ -220,6 +250,26 @@ class CliTest(unittest.TestCase):
         p = self.script(VALID + "at(2, function(sim) while true do end end)\n")
         self.assert_fails_cleanly([p], EXIT_SCENARIO, p)
         self.assert_fails_cleanly([self.path("missing.lua")], EXIT_SCENARIO, "missing.lua")
+
+    def test_interrupt_leaves_nothing(self):
+        # SIGINT or SIGTERM mid-run: exit 6, no file, an earlier file intact.
+        import signal
+        import time
+        slow = self.script(VALID.replace("days = 20", "days = 100000") +
+                           "every(1, function(sim) local x = 0 for i = 1, 20000 do x = x + i end end)\n")
+        out = self.path("keep.h5")
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with open(out, "wb") as f:
+                f.write(b"an earlier result")
+            p = subprocess.Popen([EXE, "run", slow, "-o", out, "--quiet"], stderr=subprocess.PIPE, text=True)
+            time.sleep(1.0)
+            p.send_signal(sig)
+            _, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 6, err)
+            self.assertIn("nothing was written", err)
+            with open(out, "rb") as f:
+                self.assertEqual(f.read(), b"an earlier result")
+            self.assertEqual(self.leftovers(), ["keep.h5"])
 
     def test_output_errors(self):
         r = run("run", TINY, "-o", self.dir, "--quiet")
