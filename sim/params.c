@@ -102,7 +102,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_HARDSHIP, "hardship", NUM, 1.0, 0, BIG, "", "hardship of young residents is uniform on [0, H] (Epstein) [P] (MODEL.md: H)", 0},
   {P_T_ACT, "T_act", NUM, 0.1, 0, BIG, "", "activation threshold: grievance - risk aversion * P(arrest) must exceed it (Epstein) [P]", 0},
   {P_YOUTH, "youth_share", NUM, 0.1, 0, 1, "", "share of residents in the recruitable youth pool [P]", 0},
-  {P_RECRUIT_RATE, "recruit_rate", NUM, 0.0005, 0, BIG, "1/day", "recruitment per activated young resident of a gang-held node [P]", 0},
+  {P_RECRUIT_RATE, "recruit_rate", NUM, 0.00005, 0, BIG, "1/day", "recruitment per activated young resident of a gang-held node [P: a few thousand recruits a year across the metro, so that armed members stay within the 5,000-10,000 of MODEL.md section 6]", 0},
   {P_THETA_M, "theta_m", NUM, 0.5, 0, 1, "", "share of media reach lost when journalists are threatened by an attack [P]", 0},
   {P_TAU_M, "tau_m", NUM, 60, 1e-6, BIG, "day", "recovery time of media reach [P]", 0},
   {P_REPORT_LETHAL, "report_lethal", NUM, 0.8, 0, 1, "", "chance a witness reports a lethal event [P]", 0},
