@@ -34,8 +34,8 @@
 ** while their origin is held by the STATE or by the owner it had when people
 ** last fled it; in groups of up to move_group, from a location drawn in
 ** proportion to how many of them are there. A return is immediate. Thinning
-** per origin against r0 * (all displaced from it, settled or on the road) /
-** move_group (stream (node, PU_RETURN)). */
+** per origin against r0 * (its initial residents) / move_group, a bound
+** no count of its displaced can pass (stream (node, PU_RETURN)). */
 #include "model_int.h"
 
 #include <math.h>
@@ -145,10 +145,10 @@ int cs_displaced_update_moves(cs_world *w, int k) {
 }
 
 int cs_displaced_update_returns(cs_world *w, int j) {
-  /* Bound: everyone displaced from j, settled or on the road. It changes
-  ** only when people flee j (flight.c calls this) or go home, not when they
-  ** move on or arrive. */
-  double b = PV(w, P_R0) * (double)w->origin_disp[j] / PV(w, P_MOVE_GROUP);
+  /* Bound: j's initial residents, which no count of people displaced from j
+  ** can exceed (residents + displaced + dead + recruited = initial). It
+  ** changes only with parameters, so flights and arrivals never redraw it. */
+  double b = PV(w, P_R0) * (double)w->residents0[j] / PV(w, P_MOVE_GROUP);
   return schedule(w, &w->return_h[j], &w->return_bound[j], b, &w->return_rng[j], EV_RETURN, j);
 }
 
@@ -301,6 +301,10 @@ int cs_displaced_start(cs_world *w) {
     cs_stream_init(&w->move_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_MOVE);
     cs_stream_init(&w->return_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_RETURN);
     cs_stream_init(&w->host_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_HOST);
+  }
+  for (int j = 0; j < w->n; j++) {
+    int rc = cs_displaced_update_returns(w, j);
+    if (rc != CS_OK) return rc;
   }
   return CS_OK;
 }

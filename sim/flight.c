@@ -252,7 +252,6 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
   if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
-  if ((rc = cs_displaced_update_returns(w, j)) != CS_OK) return rc; /* more displaced from j */
   /* fewer residents: the recruitment bound still holds, no redraw needed */
   return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }
