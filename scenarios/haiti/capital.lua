@@ -15,13 +15,19 @@ param("recall_day", 416, "day of the elite recall")  -- 416 = 21 Oct 2024 (MODEL
 param("mss_scale", 1.0, "multiplier on the MSS: announced size and every arrival")  -- 1.0 = as happened
 param("mss_shift_days", 0, "days added to every MSS arrival date (negative = earlier)")  -- 0 = as happened
 param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 (MODEL.md s6 [S]; observed.csv: >4,600)
+param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P]: talks Aug-Sep 2023, joint offensive from 29 Feb 2024 (MODEL.md s1 [S]); 0.5 is the formation threshold chi_form
 param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]
 param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")
 param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")
 param("verbose", true, "log the monthly situation and key takeovers")
 
--- No model{} block: every model parameter stays at its MODEL.md s5 default (a separate
--- calibration step sets them).
+-- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with
+-- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):
+model {
+  lambda0 = 0.04,      -- [P] default 0.01; searched 0.01-0.04: 0.04 brings gang control to ~0.77 in Oct 2024 and 2024 deaths to ~4,000
+  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.4: at 0.4 the coalition breaks up after the March 2024 prison breaks
+  provinces_km = 8,    -- [P] default 20; searched 8 and 20: 8 brings the share of IDPs in the provinces from ~0.4 to ~0.63
+}
 
 -- ===================== CITY (shared by capital.lua and solino.lua) =====================
 -- 76 neighbourhoods of neighbourhoods.csv in the capital's communes (Port-au-Prince, Delmas, Petion-Ville, Tabarre, Cite Soleil, Croix-des-Bouquets, Carrefour);
@@ -425,7 +431,7 @@ gang { id = "chen_mechan", name = "Chen Mechan", members = 200, jailed = 176, ba
 -- Viv Ansanm: G9, G-Pep and the gangs reported allied with them (MODEL.md s1, s6; membership of
 -- the smaller gangs from press reports [U]); cohesion 0.55 at start [P: formed Sep 2023 [S], just
 -- above chi_form 0.5 so it starts formed].
-coalition { id = "viv_ansanm", members = { "g9", "gpep", "mawozo", "segonn", "grand_ravine", "kraze_barye", "canaan", "ti_bwa" }, cohesion = 0.55 }
+coalition { id = "viv_ansanm", members = { "g9", "gpep", "mawozo", "segonn", "grand_ravine", "kraze_barye", "canaan", "ti_bwa" }, cohesion = P.cohesion0 }
 
 -- Security forces. Police: ~3,000 on duty in the metro (MODEL.md s6 [P]) in six units of 500
 -- [P] at state-held places of high value or population; garrison at the airport and the US

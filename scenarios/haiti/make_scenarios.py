@@ -295,7 +295,7 @@ def city_block(rows, xy, lat0, lon0, which):
     w("-- Viv Ansanm: G9, G-Pep and the gangs reported allied with them (MODEL.md s1, s6; membership of")
     w("-- the smaller gangs from press reports [U]); cohesion 0.55 at start [P: formed Sep 2023 [S], just")
     w("-- above chi_form 0.5 so it starts formed].")
-    w("coalition { id = \"viv_ansanm\", members = { %s }, cohesion = 0.55 }" % ", ".join(lua_str(g) for g in COALITION))
+    w("coalition { id = \"viv_ansanm\", members = { %s }, cohesion = P.cohesion0 }" % ", ".join(lua_str(g) for g in COALITION))
     w("")
     w("-- Security forces. Police: ~3,000 on duty in the metro (MODEL.md s6 [P]) in six units of 500")
     w("-- [P] at state-held places of high value or population; garrison at the airport and the US")
@@ -386,7 +386,22 @@ HEADER = """-- {name}.lua: {title}
 """
 
 
+# Model parameters set by the calibration search (scenarios/haiti/calibrate.sh):
+# a documented grid over priors tagged [P] in MODEL.md section 5, scored with
+# `conflictsim validate`. Every other parameter keeps its MODEL.md default.
+MODEL_BLOCK = [
+    "-- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with",
+    "-- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):",
+    "model {",
+    "  lambda0 = 0.04,      -- [P] default 0.01; searched 0.01-0.04: 0.04 brings gang control to ~0.77 in Oct 2024 and 2024 deaths to ~4,000",
+    "  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.4: at 0.4 the coalition breaks up after the March 2024 prison breaks",
+    "  provinces_km = 8,    -- [P] default 20; searched 8 and 20: 8 brings the share of IDPs in the provinces from ~0.4 to ~0.63",
+    "}",
+]
+
+
 def common_params(L):
+    L.append('param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P]: talks Aug-Sep 2023, joint offensive from 29 Feb 2024 (MODEL.md s1 [S]); 0.5 is the formation threshold chi_form')
     L.append('param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]')
     L.append('param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")')
     L.append('param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")')
@@ -407,8 +422,8 @@ def capital(rows, xy, lat0, lon0):
     w('param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 (MODEL.md s6 [S]; observed.csv: >4,600)')
     common_params(L)
     w("")
-    w("-- No model{} block: every model parameter stays at its MODEL.md s5 default (a separate")
-    w("-- calibration step sets them).")
+    for line in MODEL_BLOCK:
+        w(line)
     w("")
     w(city_block(rows, xy, lat0, lon0, "capital"))
     w("")
@@ -510,7 +525,8 @@ def solino(rows, xy, lat0, lon0):
     w('param("second_wave", true, "the attacks of 11-17 Nov 2024 on Solino, Nazon, Delmas 24")')
     common_params(L)
     w("")
-    w("-- No model{} block: every model parameter stays at its MODEL.md s5 default.")
+    for line in MODEL_BLOCK:
+        w(line)
     w("")
     w(city_block(rows, xy, lat0, lon0, "solino"))
     w("")
