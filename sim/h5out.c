@@ -25,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L /* O_DIRECTORY, fsync */
 
 #include "cs_h5.h"
+#include "h5util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,19 +86,8 @@ struct cs_h5_sink {
 
 /* ---- errors ---- */
 
-static herr_t walk_innermost(unsigned n, const H5E_error2_t *e, void *ud) {
-  if (n == 0 && e->desc) snprintf((char *)ud, 256, "%s", e->desc);
-  return 0;
-}
-
-/* Report a failed HDF5 call. Must run before any other HDF5 call, since each
-** API call clears the error stack it would read. */
 static int h5fail(cs_h5_sink *s, const char *what, const char *name) {
-  char detail[256] = "";
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_innermost, detail);
-  H5Eclear2(H5E_DEFAULT);
-  return cs_err(s->ctx, CS_EIO, "HDF5 output '%s': cannot %s '%s'%s%s", s->path, what, name,
-                detail[0] ? ": " : "", detail);
+  return cs_h5u_fail(s->ctx, "HDF5 output", s->path, what, name);
 }
 
 /* Check an HDF5 call returning herr_t or hid_t; on failure report and leave. */
@@ -120,20 +110,10 @@ static char *dup_str(const char *p, size_t n) {
 
 /* ---- small HDF5 helpers ---- */
 
-/* Write a scalar (n == 0) or 1-D attribute. For strings pass ftype =
-** s->str_type and buf = pointer to an array of const char *. */
+/* Write a scalar (n == 0) or 1-D attribute (h5util.h). */
 static int attr_write(cs_h5_sink *s, hid_t obj, const char *name, hid_t ftype, hid_t mtype,
                       size_t n, const void *buf) {
-  hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
-  int rc = CS_OK;
-  hsize_t dim = n;
-  TRY(space = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR), "create attribute", name);
-  TRY(attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT), "create attribute", name);
-  TRY(H5Awrite(attr, mtype, buf), "write attribute", name);
-done:
-  if (attr >= 0 && H5Aclose(attr) < 0 && rc == CS_OK) rc = h5fail(s, "close attribute", name);
-  if (space >= 0) H5Sclose(space);
-  return rc;
+  return cs_h5u_attr(s->ctx, "HDF5 output", s->path, obj, name, ftype, mtype, n, buf);
 }
 
 static int attr_str(cs_h5_sink *s, hid_t obj, const char *name, const char *val) {
@@ -595,15 +575,7 @@ static void discard(cs_h5_sink *s) {
 }
 
 static int fsync_path(cs_h5_sink *s, const char *p, int flags) {
-  int fd = open(p, flags);
-  if (fd < 0 || fsync(fd) != 0) {
-    int e = errno;
-    if (fd >= 0) close(fd);
-    return cs_err(s->ctx, CS_EIO, "HDF5 output '%s': cannot fsync '%s': %s", s->path, p, strerror(e));
-  }
-  if (close(fd) != 0)
-    return cs_err(s->ctx, CS_EIO, "HDF5 output '%s': cannot close '%s': %s", s->path, p, strerror(errno));
-  return CS_OK;
+  return cs_h5u_fsync_path(s->ctx, "HDF5 output", s->path, p, flags);
 }
 
 /* ---- the sink callbacks ---- */

@@ -24,6 +24,7 @@
 #include <hdf5_hl.h>
 
 #include "sweep.h"
+#include "h5util.h"
 
 #define DEFLATE_LEVEL 4
 
@@ -33,17 +34,8 @@ typedef struct wr {
   hid_t str;
 } wr;
 
-static herr_t innermost(unsigned n, const H5E_error2_t *e, void *ud) {
-  if (n == 0 && e->desc) snprintf((char *)ud, 256, "%s", e->desc);
-  return 0;
-}
-
 static int h5fail(cs_ctx *ctx, const char *path, const char *what, const char *name) {
-  char detail[256] = "";
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, detail);
-  H5Eclear2(H5E_DEFAULT);
-  return cs_err(ctx, CS_EIO, "sweep file '%s': cannot %s '%s'%s%s", path, what, name, detail[0] ? ": " : "",
-                detail);
+  return cs_h5u_fail(ctx, "sweep file", path, what, name);
 }
 
 #define TRY(call, what, name)                                                    \
@@ -55,16 +47,7 @@ static int h5fail(cs_ctx *ctx, const char *path, const char *what, const char *n
   } while (0)
 
 static int attr(wr *w, hid_t obj, const char *name, hid_t ft, hid_t mt, size_t n, const void *buf) {
-  hid_t sp = H5I_INVALID_HID, a = H5I_INVALID_HID;
-  hsize_t d = n;
-  int rc = CS_OK;
-  TRY(sp = n ? H5Screate_simple(1, &d, NULL) : H5Screate(H5S_SCALAR), "create attribute", name);
-  TRY(a = H5Acreate2(obj, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT), "create attribute", name);
-  TRY(H5Awrite(a, mt, buf), "write attribute", name);
-done:
-  if (a >= 0 && H5Aclose(a) < 0 && rc == CS_OK) rc = h5fail(w->ctx, w->path, "close attribute", name);
-  if (sp >= 0) H5Sclose(sp);
-  return rc;
+  return cs_h5u_attr(w->ctx, "sweep file", w->path, obj, name, ft, mt, n, buf);
 }
 
 static int attr_s(wr *w, hid_t o, const char *name, const char *v) {
@@ -133,14 +116,7 @@ static int close_ds(wr *w, hid_t *d, const char *name, int rc) {
 }
 
 static int fsync_path(cs_ctx *ctx, const char *p, int flags) {
-  int fd = open(p, flags);
-  if (fd < 0 || fsync(fd) != 0) {
-    int e = errno;
-    if (fd >= 0) close(fd);
-    return cs_err(ctx, CS_EIO, "cannot fsync '%s': %s", p, strerror(e));
-  }
-  close(fd);
-  return CS_OK;
+  return cs_h5u_fsync_path(ctx, "sweep file", p, p, flags);
 }
 
 enum { S_RUN, S_PARAM, S_METRIC, S_TIME, S_NODE, S_COUNT };

@@ -1,0 +1,48 @@
+/* h5util.c: HDF5 helpers shared by the writers (see h5util.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "h5util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static herr_t innermost(unsigned n, const H5E_error2_t *e, void *ud) {
+  if (n == 0 && e->desc) snprintf((char *)ud, 256, "%s", e->desc);
+  return 0;
+}
+
+int cs_h5u_fail(cs_ctx *ctx, const char *label, const char *path, const char *what, const char *name) {
+  char detail[256] = "";
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, detail);
+  H5Eclear2(H5E_DEFAULT);
+  return cs_err(ctx, CS_EIO, "%s '%s': cannot %s '%s'%s%s", label, path, what, name, detail[0] ? ": " : "",
+                detail);
+}
+
+int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, const char *name, hid_t ftype,
+                hid_t mtype, size_t n, const void *buf) {
+  hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
+  hsize_t dim = n;
+  int rc = CS_OK;
+  if ((space = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR)) < 0 ||
+      (attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+    rc = cs_h5u_fail(ctx, label, path, "create attribute", name);
+  else if (H5Awrite(attr, mtype, buf) < 0)
+    rc = cs_h5u_fail(ctx, label, path, "write attribute", name);
+  if (attr >= 0 && H5Aclose(attr) < 0 && rc == CS_OK) rc = cs_h5u_fail(ctx, label, path, "close attribute", name);
+  if (space >= 0) H5Sclose(space);
+  return rc;
+}
+
+int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const char *p, int flags) {
+  int fd = open(p, flags);
+  if (fd < 0 || fsync(fd) != 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    return cs_err(ctx, CS_EIO, "%s '%s': cannot fsync '%s': %s", label, path, p, strerror(e));
+  }
+  if (close(fd) != 0) return cs_err(ctx, CS_EIO, "%s '%s': cannot close '%s': %s", label, path, p, strerror(errno));
+  return CS_OK;
+}

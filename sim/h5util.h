@@ -1,0 +1,25 @@
+/* h5util.h: the HDF5 helpers every writer shares (run file, sweep file,
+** compare report): error messages from HDF5's error stack, attributes, and
+** fsync of a path. Private to sim/. */
+#ifndef CS_H5UTIL_H
+#define CS_H5UTIL_H
+
+#include <hdf5.h>
+
+#include "cs_common.h"
+
+/* Report a failed HDF5 call into ctx as "<label> '<path>': cannot <what>
+** '<name>': <innermost HDF5 message>" and return CS_EIO. Must run before any
+** other HDF5 call, since each API call clears the error stack it reads. */
+int cs_h5u_fail(cs_ctx *ctx, const char *label, const char *path, const char *what, const char *name);
+
+/* Write a scalar (n == 0) or 1-D attribute named name on obj. For strings
+** pass a string type as ftype and mtype and buf = an array of const char *.
+** Errors as cs_h5u_fail. */
+int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, const char *name, hid_t ftype,
+                hid_t mtype, size_t n, const void *buf);
+
+/* open(p, flags), fsync, close; CS_EIO with the reason on failure. */
+int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const char *p, int flags);
+
+#endif
