@@ -19,6 +19,7 @@ static const char *USAGE =
     "  sweep SWEEP.lua    run a parameter sweep over many runs, in parallel,\n"
     "                     resumable, one HDF5 file (sweep --help)\n"
     "  merge SHARD...     join the shards of a sweep into one file (merge --help)\n"
+    "  compare            paired runs of interventions against a baseline (compare --help)\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help\n"
@@ -45,6 +46,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "validate") == 0) return cli_validate(argc - 1, argv + 1);
   if (strcmp(cmd, "sweep") == 0) return cli_sweep(argc - 1, argv + 1);
   if (strcmp(cmd, "merge") == 0) return cli_merge(argc - 1, argv + 1);
+  if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);
   fprintf(stderr, "conflictsim: unknown command '%s'\n\n%s", cmd, USAGE);
   return EXIT_USAGE;
 }

@@ -9,7 +9,7 @@
 
 enum {
   V_CITY_RESIDENTS, V_CITY_DISPLACED, V_CITY_HOSTED, V_CITY_SITES, V_CITY_RETURNED, V_CITY_TRANSIT, V_CITY_PROVINCES,
-  V_CITY_CIV_DEAD, V_CITY_SHARE_NODES, V_CITY_SHARE_POP, V_CITY_OFFICERS, V_CITY_OFF_DEAD, V_CITY_OFF_DESERTED, V_CITY_MEMBERS, V_CITY_RECRUITED,
+  V_CITY_CIV_DEAD, V_CITY_SHARE_NODES, V_CITY_SHARE_POP, V_CITY_OFFICERS, V_CITY_PROTECTION, V_CITY_OFF_DEAD, V_CITY_OFF_DESERTED, V_CITY_MEMBERS, V_CITY_RECRUITED,
   V_OWNER, V_RESIDENTS, V_HOSTED, V_SITE, V_ORIGIN, V_DEATHS, V_CIV_DEAD, V_OFFICERS, V_PRESENT, V_INTENSITY, V_MEDIA,
   V_G_MEMBERS, V_G_NODES, V_G_JAILED, V_G_DEAD, V_G_RECRUITS, V_G_CHI, V_G_THETA, V_G_ACTIVE,
   V_COUNT
@@ -27,6 +27,7 @@ static const cs_var VARS[V_COUNT] = {
   {"city_gang_share_nodes", "1", "share of neighbourhoods held by a gang", CS_DIM_CITY, 0},
   {"city_gang_share_population", "1", "share of the initial population living in gang-held neighbourhoods", CS_DIM_CITY, 0},
   {"city_officers", "persons", "security officers in all units (on the map, on the road or on protection duty)", CS_DIM_CITY, 1},
+  {"city_protection_officers", "persons", "officers on protection duty (off the map): a recall opens a protection gap", CS_DIM_CITY, 1},
   {"city_officers_dead", "persons", "security officers killed since t = 0 (cumulative)", CS_DIM_CITY, 1},
   {"city_officers_deserted", "persons", "security officers who deserted since t = 0 (cumulative)", CS_DIM_CITY, 1},
   {"city_gang_members", "persons", "active gang members, all gangs", CS_DIM_CITY, 1},
@@ -96,7 +97,11 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     res += w->residents[j];
     hosted += w->hosted[j];
   }
-  for (int u = 0; u < w->n_units; u++) officers += w->units[u].officers;
+  int64_t protection = 0;
+  for (int u = 0; u < w->n_units; u++) {
+    officers += w->units[u].officers;
+    if (w->units[u].kind == CS_UNIT_PROTECTION && w->units[u].loc == CS_NODE_NONE) protection += w->units[u].officers;
+  }
   for (int g = 0; g < w->n_gangs; g++) {
     I[V_G_MEMBERS][g] = w->gangs[g].members;
     I[V_G_NODES][g] = w->gangs[g].held;
@@ -122,6 +127,7 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   I[V_CITY_OFFICERS][0] = officers;
   I[V_CITY_OFF_DEAD][0] = w->officers_dead;
   I[V_CITY_OFF_DESERTED][0] = w->officers_deserted;
+  I[V_CITY_PROTECTION][0] = protection;
   I[V_CITY_MEMBERS][0] = members;
   I[V_CITY_RECRUITED][0] = w->recruited;
 
