@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "cs_script.h"
+#include "stats.h"
 
 static const char *USAGE =
     "usage: conflictsim validate SCENARIO.lua [options]\n"
@@ -112,19 +113,6 @@ typedef struct target {
   double lo, hi;        /* tolerance on the median (or on the share of runs) */
   int needs[3];         /* metrics required (M_COUNT = none) */
 } target;
-
-static double quantile(double *x, int n, double q) {
-  /* x sorted; linear interpolation (type 7) */
-  if (n == 0) return NAN;
-  double h = (n - 1) * q;
-  int i = (int)floor(h);
-  return i + 1 < n ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[n - 1];
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 int cli_validate(int argc, char **argv) {
   const char *scenario = NULL, *out = NULL;
@@ -310,8 +298,8 @@ int cli_validate(int argc, char **argv) {
       }
       if (!isnan(y)) x[n++] = y;
     }
-    qsort(x, (size_t)n, sizeof *x, cmp_double);
-    double med = quantile(x, n, 0.5), q05 = quantile(x, n, 0.05), q95 = quantile(x, n, 0.95);
+    qsort(x, (size_t)n, sizeof *x, cs_stats_cmp_double);
+    double med = cs_stats_quantile(x, n, 0.5), q05 = cs_stats_quantile(x, n, 0.05), q95 = cs_stats_quantile(x, n, 0.95);
     if (t == T_EXPAND && n > 0) { /* the share of runs */
       double s = 0;
       for (int i = 0; i < n; i++) s += x[i];

@@ -1,0 +1,24 @@
+/* stats.h: statistics shared by `compare` and `validate` (sim/ only). */
+#ifndef CS_STATS_H
+#define CS_STATS_H
+
+#include "cs_rng.h"
+
+double cs_stats_norm_cdf(double x);
+/* Inverse standard normal CDF for p in (0, 1) (Acklam, refined by one Halley
+** step: relative error about 1e-15); -inf/+inf at 0 and 1. */
+double cs_stats_norm_inv(double p);
+/* qsort comparator for doubles (ascending). */
+int cs_stats_cmp_double(const void *a, const void *b);
+/* Quantile q of sorted x[0..n-1] (linear interpolation, type 7); NaN if n < 1. */
+double cs_stats_quantile(const double *x, int n, double q);
+double cs_stats_mean(const double *x, int n);
+/* Sample variance (n - 1 denominator); NaN for n < 2. */
+double cs_stats_variance(const double *x, int n);
+/* BCa bootstrap interval at `level` for the mean of d[0..n-1] from B
+** resamples drawn from r; work holds B doubles. n < 2 or B < 2: NaN. All
+** resampled means equal: the degenerate interval [mean, mean]. */
+void cs_stats_bca_mean(const double *d, int n, int B, double level, cs_pcg32 *r, double *work, double *lo,
+                       double *hi);
+
+#endif
