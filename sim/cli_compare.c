@@ -358,8 +358,17 @@ static int commit(cs_ctx *ctx, const char *tmp, const char *path, int rc) {
   }
   if (rc == CS_OK && rename(tmp, path) != 0)
     rc = cs_err(ctx, CS_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-  if (rc != CS_OK) unlink(tmp);
-  return rc;
+  if (rc != CS_OK) {
+    unlink(tmp);
+    return rc;
+  }
+  /* make the rename durable: fsync the directory that holds the file */
+  char dir[4200];
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  return cs_h5u_fsync_path(ctx, "compare report", path, dir, O_RDONLY | O_DIRECTORY);
 }
 
 static void json_str(FILE *f, const char *s) {
