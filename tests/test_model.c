@@ -526,6 +526,83 @@ static void test_fast_mode_win_rates(void) {
   cs_world_free(w);
 }
 
+static int gg_count, gs_count;
+static int coalition_event(void *ud, const cs_event_rec *e) {
+  if (e->kind != CS_EK_ENGAGEMENT) return CS_OK;
+  if (CS_PARTY_IS_GANG(e->actor) && CS_PARTY_IS_GANG(e->target)) gg_count++;
+  else if (CS_PARTY_IS_GANG(e->actor)) gs_count++;
+  return CS_OK;
+}
+
+/* ---- a formed coalition moves violence from infighting to the state ----
+** Two partner gangs hold adjacent fortresses and each borders a STATE
+** fortress; nobody can win (p ~ 1e-15, eta = 0: every firing is an attack),
+** so each pair attacks at lambda0 * a * V * w: w = wR = 0.5 between partners
+** and wS = 1 against the state while the coalition is not formed (chi 0), and
+** w = wR (1 - chi) = 0.05 and wS (1 + zeta chi) = 1.9 once it is formed at
+** chi = 0.9 (held there: chi0 = chimax = chi). Counts are Poisson. */
+static void coalition_counts(double chi, double *gang_gang, double *gang_state, int reps) {
+  *gang_gang = *gang_state = 0;
+  for (int rep = 0; rep < reps; rep++) {
+    cs_world *w = NULL;
+    cs_ctx ctx = {{0}};
+    CHECK(cs_world_new(&ctx, &w) == CS_OK);
+    const char *ids[4] = {"sa", "ga", "gb", "sb"}; /* sa - ga - gb - sb */
+    for (int i = 0; i < 4; i++) {
+      cs_node_decl d = node_decl(ids[i], 1000, 0.5, CS_PARTY_STATE);
+      cs_world_add_node(w, &d, NULL);
+    }
+    cs_world_add_road(w, 0, 1, 1);
+    cs_world_add_road(w, 1, 2, 1);
+    cs_world_add_road(w, 2, 3, 1);
+    cs_gang_decl g0 = {"g0", NULL, 1000, 0, 0.05, 1, 1}, g1 = {"g1", NULL, 1000, 0, 0.05, 1, 2};
+    cs_world_add_gang(w, &g0, NULL);
+    cs_world_add_gang(w, &g1, NULL);
+    cs_world_set_owner(w, 1, CS_PARTY_GANG(0));
+    cs_world_set_owner(w, 2, CS_PARTY_GANG(1));
+    int both[2] = {0, 1};
+    cs_world_add_coalition(w, "c", both, 2, chi, NULL);
+    char id[8];
+    for (int j = 0; j < 4; j++) {
+      snprintf(id, sizeof id, "f%d", j);
+      cs_unit_decl f = {id, CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, j};
+      cs_world_add_unit(w, &f, NULL);
+    }
+    cs_world_set_horizon(w, 400, 400);
+    quiet_model(w);
+    cs_world_param_set(w, "lambda0", 0.1);
+    cs_world_param_set(w, "eta", 0);
+    cs_world_param_set(w, "beta", 1e-9);
+    cs_world_param_set(w, "c_civ", 0);
+    cs_world_param_set(w, "n_retaliation", 0);
+    cs_world_param_set(w, "chi0", chi);
+    cs_world_param_set(w, "chimax", chi);
+    CHECK(cs_world_finalize(w) == CS_OK);
+    gg_count = gs_count = 0;
+    cs_sink s = {NULL, NULL, NULL, coalition_event, NULL};
+    CHECK(cs_world_run(w, 900, (uint64_t)rep, &s) == CS_OK);
+    *gang_gang += gg_count;
+    *gang_state += gs_count;
+    cs_world_free(w);
+  }
+}
+
+static void test_coalition_shifts_violence(void) {
+  const int R = 50;
+  double T = 400 * R, base = 0.1 * 0.5; /* lambda0 * V, per pair and day */
+  double gg0, gs0, gg1, gs1;
+  coalition_counts(0.0, &gg0, &gs0, R);
+  coalition_counts(0.9, &gg1, &gs1, R);
+  /* two gang-gang pairs and two gang-state pairs */
+  double e_gg0 = 2 * base * 0.5 * T, e_gs0 = 2 * base * 1.0 * T;
+  double e_gg1 = 2 * base * 0.5 * 0.1 * T, e_gs1 = 2 * base * 1.9 * T;
+  CHECK_NEAR(gg0, e_gg0, 4 * sqrt(e_gg0));
+  CHECK_NEAR(gs0, e_gs0, 4 * sqrt(e_gs0));
+  CHECK_NEAR(gg1, e_gg1, 4 * sqrt(e_gg1));
+  CHECK_NEAR(gs1, e_gs1, 4 * sqrt(e_gs1));
+  CHECK(gg1 < gg0 && gs1 > gs0); /* infighting falls, attacks on the state rise */
+}
+
 /* ---- cohesion relaxes to chi*(Theta) with e-folding time 1/b ---- */
 typedef struct coh_obs {
   double chi_star, chi0;
@@ -612,6 +689,7 @@ int main(void) {
   test_cohesion();
   test_observation();
   test_fast_mode_win_rates();
+  test_coalition_shifts_violence();
   test_poisson(0.1, 0.1, 1.0);
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
   test_poisson(0.2, 0.2, 0.5); /* thinning: half the firings become attacks */
