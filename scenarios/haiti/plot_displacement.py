@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Plot the capital scenario's displacement against the observed IOM series.
+
+  for r in $(seq 0 9); do
+    ./build/conflictsim run scenarios/haiti/capital.lua --quiet --replicate $r -o output/capital-r$r.h5
+  done
+  /usr/bin/python3 scenarios/haiti/plot_displacement.py output/capital-r*.h5 \
+      --observed ../shared/data/haiti/observed.csv -o scenarios/haiti/capital_displacement.png
+
+Simulated: displaced people hosted in the city (city_displaced_hosted) and all
+people displaced from the city, wherever they are (city_displaced), median and
+90% band over the replicates. Observed (observed.csv): idp_metro (IDPs in the
+metro area) and idp_national (all IDPs in Haiti, an upper reference: it counts
+people displaced outside the capital too).
+"""
+import argparse
+import csv
+import datetime as dt
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", nargs="+", help="run files of the capital scenario")
+    ap.add_argument("--observed", required=True, help="observed.csv of the Haiti data")
+    ap.add_argument("-o", "--output", default="capital_displacement.png")
+    a = ap.parse_args()
+
+    series = {"city_displaced_hosted": [], "city_displaced": []}
+    start = None
+    for path in a.runs:
+        with h5py.File(path) as f:
+            s = f.attrs["start_date"]
+            start = s.decode() if isinstance(s, bytes) else str(s)
+            t = f["time"][...]
+            for k in series:
+                series[k].append(f[k][...])
+    day0 = dt.date.fromisoformat(start)
+    dates = [day0 + dt.timedelta(days=float(x)) for x in t]
+
+    last = dates[-1] + dt.timedelta(days=60)
+    obs = {"idp_metro": [], "idp_national": []}
+    with open(a.observed) as fh:
+        for row in csv.DictReader(fh):
+            if row["quantity"] in obs:
+                d = dt.date.fromisoformat(row["date"])
+                if day0 - dt.timedelta(days=200) <= d <= last:
+                    obs[row["quantity"]].append((d, float(row["value"])))
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    styles = {"city_displaced_hosted": ("tab:blue", "simulated: displaced hosted in the capital"),
+              "city_displaced": ("tab:orange", "simulated: displaced from the capital, anywhere")}
+    for k, (c, label) in styles.items():
+        y = np.array(series[k], dtype=float)
+        ax.fill_between(dates, np.percentile(y, 5, axis=0), np.percentile(y, 95, axis=0), color=c, alpha=0.2)
+        ax.plot(dates, np.median(y, axis=0), color=c, label=label + " (median, 90% band)")
+    for k, (m, label) in {"idp_metro": ("o", "observed: IDPs in the metro area (IOM DTM)"),
+                          "idp_national": ("s", "observed: IDPs in Haiti (IOM DTM), upper reference")}.items():
+        if obs[k]:
+            d, v = zip(*sorted(obs[k]))
+            ax.plot(d, v, m, color="black", mfc="white" if k == "idp_national" else "black", label=label)
+    ax.set_ylabel("people")
+    ax.set_title("Port-au-Prince, %d replicates of scenarios/haiti/capital.lua" % len(a.runs))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(a.output, dpi=110)
+    print("wrote", a.output)
+
+
+if __name__ == "__main__":
+    main()
