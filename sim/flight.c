@@ -13,7 +13,8 @@
 **
 ** Destination (Flee, Suleimenova et al. 2017, distances scaled to a city):
 ** candidates are the nodes within two road hops (distance along the shorter
-** of the one- and two-hop routes), every node declared with site capacity
+** of the one- and two-hop routes; two hops only through a neighbour of at
+** most TWO_HOP_MAX_DEGREE roads), every node declared with site capacity
 ** within site_radius_km by road (shortest road distance), and PROVINCES
 ** (distance provinces_km). The lists are built once, at finalize; a node
 ** given site capacity later by set_capacity is a destination only for the
@@ -30,6 +31,12 @@
 
 #include <math.h>
 #include <stdlib.h>
+
+/* Two-hop destinations are reached only through neighbours with at most
+** this many roads: a hub with thousands of roads (a star-shaped graph) would
+** otherwise give every one of its neighbours thousands of candidates, and
+** building the lists would cost the square of its degree. */
+#define TWO_HOP_MAX_DEGREE 64
 
 /* Nodes within site_radius_km of a site, collected by a search from each
 ** site in index order: (node, site, km) triples. */
@@ -104,7 +111,8 @@ int cs_flight_build(cs_world *w) {
     for (int a = w->adj_start[j]; a < w->adj_start[j + 1]; a++) {
       int k = w->adj_node[a];
       ADD(k, w->adj_km[a]);
-      for (int b = w->adj_start[k]; b < w->adj_start[k + 1]; b++) ADD(w->adj_node[b], w->adj_km[a] + w->adj_km[b]);
+      if (w->adj_start[k + 1] - w->adj_start[k] <= TWO_HOP_MAX_DEGREE) /* see the file comment */
+        for (int b = w->adj_start[k]; b < w->adj_start[k + 1]; b++) ADD(w->adj_node[b], w->adj_km[a] + w->adj_km[b]);
     }
     for (int i = first[j]; i < first[j + 1]; i++) ADD(sp.site_of[order[i]], sp.km[order[i]]);
 #undef ADD
