@@ -270,7 +270,9 @@ int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit);
 /* Add a force (e.g. an international contingent) arriving now at d->at. */
 int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx);
 /* Free up to n jailed gang members, spread over gangs by how many each has
-** jailed (largest remainder). *freed receives the number freed. */
+** jailed (floors of the shares, then one each in gang order); those jailed
+** without a release date (before the run) go first. *freed receives the
+** number freed. */
 int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed);
 /* Change the site capacity of a node (>= 0). */
 int cs_world_set_capacity(cs_world *w, int node, int64_t cap);
