@@ -1,5 +1,6 @@
-/* script_api.c: the scenario API (declarations, parameters, timers and event
-** handlers) and the `sim` object handed to callbacks.
+/* script_api.c: the scenario API used while a script loads: declarations,
+** parameters, timers and event handlers (the `sim` object and the hooks that
+** call the script during the run are in script_sim.c).
 **
 ** Every binding checks all its arguments before any side effect, and reports
 ** errors with luaL_error so that they carry the caller's "path:line: ". The
@@ -22,9 +23,6 @@
 #define REG_IDS_GANG "cs.ids.gang"
 #define REG_IDS_UNIT "cs.ids.unit"
 #define REG_IDS_COAL "cs.ids.coal"
-
-/* Most nested events delivered for one model event or timer. */
-#define CS_SCRIPT_MAX_CASCADE 100000
 
 static cs_script *S(lua_State *L) { return cs_script_from(L); }
 
@@ -51,11 +49,6 @@ static void need_loading(lua_State *L, const char *fn) {
 
 /* A declaration table being checked: t is its stack index, what names it in
 ** errors ("node 'solino'"). */
-typedef struct dtab {
-  lua_State *L;
-  int t;
-  char what[160];
-} dtab;
 
 static int rawfield(dtab *c, const char *k) {
   lua_pushstring(c->L, k);
@@ -71,7 +64,7 @@ static int bad_field(dtab *c, const char *k, const char *expected) {
 /* Reject keys not in `allowed` (NULL-terminated). Iterates the table, but only
 ** to find an error; the smallest unknown name is reported so the message does
 ** not depend on hash order. */
-static void check_unknown(dtab *c, const char *const *allowed) {
+void cs_script_check_unknown(dtab *c, const char *const *allowed) {
   lua_State *L = c->L;
   const char *worst = NULL;
   lua_pushnil(L);
@@ -101,7 +94,7 @@ static void check_unknown(dtab *c, const char *const *allowed) {
 
 /* Optional string field; required when def is NULL and req is set. The
 ** returned pointer is kept alive by the table. */
-static const char *opt_str(dtab *c, const char *k, const char *def, int req) {
+const char *cs_script_opt_str(dtab *c, const char *k, const char *def, int req) {
   int t = rawfield(c, k);
   if (t == LUA_TNIL) {
     lua_pop(c->L, 1);
@@ -159,7 +152,7 @@ static int64_t opt_count(dtab *c, const char *k, int64_t def, int req) {
   return v;
 }
 
-static int64_t check_count(lua_State *L, int idx, const char *fn, const char *arg) {
+int64_t cs_script_check_count(lua_State *L, int idx, const char *fn, const char *arg) {
   int64_t v = 0;
   if (!to_count(L, idx, &v)) {
     char got[96];
@@ -172,7 +165,7 @@ static int64_t check_count(lua_State *L, int idx, const char *fn, const char *ar
 /* The id field of a declaration table, and c->what set from it. */
 static const char *decl_id(dtab *c, const char *kind) {
   snprintf(c->what, sizeof c->what, "%s", kind);
-  const char *id = opt_str(c, "id", NULL, 1);
+  const char *id = cs_script_opt_str(c, "id", NULL, 1);
   if (!*id) luaL_error(c->L, "%s: field 'id' must not be empty", kind);
   snprintf(c->what, sizeof c->what, "%s '%.100s'", kind, id);
   return id;
@@ -230,7 +223,7 @@ static void grow(lua_State *L, void **arr, int *cap, int n, size_t sz) {
 
 /* A model refusal as a Lua error: "fn: message"; when the model's message
 ** already starts with fn's method name ("move: ..."), "sim:move: ...". */
-static int world_error(lua_State *L, const char *fn) {
+int cs_script_world_error(lua_State *L, const char *fn) {
   const char *msg = cs_errmsg(cs_world_ctx(S(L)->w));
   const char *m = strncmp(fn, "sim:", 4) == 0 ? fn + 4 : fn;
   size_t n = strlen(m);
@@ -272,7 +265,7 @@ static const char *param_type_name(cs_param_type t) {
 }
 
 /* Set parameter i from the Lua value at idx, checking its type. */
-static void set_param_value(lua_State *L, const char *fn, const char *name, int idx) {
+void cs_script_set_param_value(lua_State *L, const char *fn, const char *name, int idx) {
   cs_script *s = S(L);
   int i = cs_world_param_find(s->w, name);
   if (i < 0) luaL_error(L, "%s: unknown parameter '%s'", fn, name);
@@ -377,7 +370,7 @@ static int l_model(lua_State *L) {
   }
   for (int i = 0; i < k; i++) {
     lua_getfield(L, 1, names[i]);
-    set_param_value(L, "model", names[i], -1);
+    cs_script_set_param_value(L, "model", names[i], -1);
     lua_pop(L, 1);
     apply_overrides(L, names[i]);
   }
@@ -394,17 +387,17 @@ static int l_scenario(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, "scenario"};
   if (s->have_scenario) return luaL_error(L, "scenario{} is declared twice");
-  check_unknown(&c, fields);
-  const char *name = opt_str(&c, "name", NULL, 0);
+  cs_script_check_unknown(&c, fields);
+  const char *name = cs_script_opt_str(&c, "name", NULL, 0);
   double days = opt_num(&c, "days", 0, 1, 0, HUGE_VAL, "a positive number of days");
   double every = opt_num(&c, "sample_every", 1, 0, 0, HUGE_VAL, "a positive number of days");
-  const char *start = opt_str(&c, "start", NULL, 0);
+  const char *start = cs_script_opt_str(&c, "start", NULL, 0);
   if (days <= 0) return luaL_error(L, "scenario: field 'days' must be a positive number of days");
   if (every <= 0) return luaL_error(L, "scenario: field 'sample_every' must be a positive number of days");
-  if (cs_world_set_horizon(s->w, days, every) != CS_OK) return world_error(L, "scenario");
-  if (name && cs_world_set_name(s->w, name) != CS_OK) return world_error(L, "scenario");
+  if (cs_world_set_horizon(s->w, days, every) != CS_OK) return cs_script_world_error(L, "scenario");
+  if (name && cs_world_set_name(s->w, name) != CS_OK) return cs_script_world_error(L, "scenario");
   if (start) {
-    if (cs_world_set_start(s->w, start) != CS_OK) return world_error(L, "scenario");
+    if (cs_world_set_start(s->w, start) != CS_OK) return cs_script_world_error(L, "scenario");
     s->start = cs_script_strdup(L, start);
   }
   s->have_scenario = name ? 2 : 1;
@@ -421,16 +414,16 @@ static int l_node(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, ""};
   const char *id = decl_id(&c, "node");
-  check_unknown(&c, fields);
+  cs_script_check_unknown(&c, fields);
   cs_node_decl d = {0};
-  const char *name = opt_str(&c, "name", NULL, 0);
-  const char *commune = opt_str(&c, "commune", NULL, 0);
+  const char *name = cs_script_opt_str(&c, "name", NULL, 0);
+  const char *commune = cs_script_opt_str(&c, "commune", NULL, 0);
   d.x_km = opt_num(&c, "x", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
   d.y_km = opt_num(&c, "y", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
   d.residents = opt_count(&c, "residents", 0, 0);
   d.value = opt_num(&c, "value", 0.5, 0, 0, 1, "a number in [0, 1]");
   d.fortification = opt_num(&c, "fortification", 0, 0, 1, HUGE_VAL, "a number >= 1");
-  const char *owner = opt_str(&c, "owner", "STATE", 0);
+  const char *owner = cs_script_opt_str(&c, "owner", "STATE", 0);
   d.site_capacity = opt_count(&c, "site_capacity", 0, 0);
   d.media = opt_num(&c, "media", 0, 0, 0, 1, "a number in [0, 1]");
   check_dup(L, REG_IDS_NODE, "node", id, s->nodes, sizeof *s->nodes, offsetof(sdecl_node, where));
@@ -479,14 +472,14 @@ static int l_gang(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, ""};
   const char *id = decl_id(&c, "gang");
-  check_unknown(&c, fields);
+  cs_script_check_unknown(&c, fields);
   cs_gang_decl d = {0};
-  const char *name = opt_str(&c, "name", NULL, 0);
+  const char *name = cs_script_opt_str(&c, "name", NULL, 0);
   d.members = opt_count(&c, "members", 0, 1);
   d.jailed = opt_count(&c, "jailed", 0, 0);
   d.firepower = opt_num(&c, "firepower", -1, 0, 0, HUGE_VAL, "a non-negative number");
   d.aggression = opt_num(&c, "aggression", -1, 0, 0, HUGE_VAL, "a non-negative number");
-  const char *base = opt_str(&c, "base", NULL, 1);
+  const char *base = cs_script_opt_str(&c, "base", NULL, 1);
   if (strcmp(id, "STATE") == 0 || strcmp(id, "CONTESTED") == 0)
     return luaL_error(L, "gang '%s': the ids STATE and CONTESTED are reserved", id);
   check_dup(L, REG_IDS_GANG, "gang", id, s->gangs, sizeof *s->gangs, offsetof(sdecl_gang, where));
@@ -511,7 +504,7 @@ static int l_coalition(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, ""};
   const char *id = decl_id(&c, "coalition");
-  check_unknown(&c, fields);
+  cs_script_check_unknown(&c, fields);
   if (rawfield(&c, "members") != LUA_TTABLE) bad_field(&c, "members", "a list of gang ids");
   int mt = lua_gettop(L);
   lua_Integer n = (lua_Integer)lua_rawlen(L, mt);
@@ -549,23 +542,23 @@ static int default_posture(int kind) {
 }
 
 /* The fields of unit{} and sim:add_force{}; *at receives the node id or NULL. */
-static const char *parse_unit(dtab *c, cs_unit_decl *d, const char **at, int force) {
+const char *cs_script_parse_unit(dtab *c, cs_unit_decl *d, const char **at, int force) {
   static const char *const fields[] = {"id", "kind", "officers", "lethality", "posture", "at", NULL};
   const char *id = decl_id(c, force ? "add_force" : "unit");
-  check_unknown(c, fields);
+  cs_script_check_unknown(c, fields);
   memset(d, 0, sizeof *d);
-  const char *kind = opt_str(c, "kind", NULL, 1);
+  const char *kind = cs_script_opt_str(c, "kind", NULL, 1);
   if ((d->kind = cs_unit_kind_find(kind)) < 0)
     luaL_error(c->L, "%s: field 'kind' must be \"police\", \"protection\", \"army\" or \"international\", got '%s'",
                c->what, kind);
   d->officers = opt_count(c, "officers", 0, 1);
   d->lethality = opt_num(c, "lethality", -1, 0, 0, HUGE_VAL, "a non-negative number");
-  const char *posture = opt_str(c, "posture", NULL, 0);
+  const char *posture = cs_script_opt_str(c, "posture", NULL, 0);
   d->posture = default_posture(d->kind);
   if (posture && (d->posture = cs_posture_find(posture)) < 0)
     luaL_error(c->L, "%s: field 'posture' must be \"garrison\", \"patrol\", \"offensive\" or \"guard\", got '%s'",
                c->what, posture);
-  *at = opt_str(c, "at", NULL, force || d->kind != CS_UNIT_PROTECTION);
+  *at = cs_script_opt_str(c, "at", NULL, force || d->kind != CS_UNIT_PROTECTION);
   d->at = CS_NODE_NONE;
   return id;
 }
@@ -578,7 +571,7 @@ static int l_unit(lua_State *L) {
   dtab c = {L, 1, ""};
   cs_unit_decl d;
   const char *at;
-  const char *id = parse_unit(&c, &d, &at, 0);
+  const char *id = cs_script_parse_unit(&c, &d, &at, 0);
   check_dup(L, REG_IDS_UNIT, "unit", id, s->units, sizeof *s->units, offsetof(sdecl_unit, where));
   grow(L, (void **)&s->units, &s->cap_units, s->n_units, sizeof *s->units);
   sdecl_unit *r = &s->units[s->n_units];
@@ -613,7 +606,7 @@ static void add_timer(lua_State *L, double t0, double every, int fidx) {
   s->timers[id].t0 = t0;
   s->timers[id].every = every;
   s->n_timers++;
-  if (!s->loading && cs_world_timer(s->w, t0, id) != CS_OK) world_error(L, "timer");
+  if (!s->loading && cs_world_timer(s->w, t0, id) != CS_OK) cs_script_world_error(L, "timer");
 }
 
 static double check_time(lua_State *L, int idx, const char *fn) {
@@ -696,223 +689,6 @@ static int l_when(lua_State *L) {
   return 0;
 }
 
-/* ---- the sim object ---- */
-
-static cs_world *sim_w(lua_State *L) {
-  luaL_checkudata(L, 1, CS_SIM_MT);
-  return S(L)->w;
-}
-
-static int node_arg(lua_State *L, int i, const char *fn) {
-  const char *id = luaL_checkstring(L, i);
-  int n = cs_world_find_node(S(L)->w, id);
-  if (n < 0) luaL_error(L, "%s: unknown node '%s'", fn, id);
-  return n;
-}
-
-static int gang_arg(lua_State *L, int i, const char *fn) {
-  const char *id = luaL_checkstring(L, i);
-  int n = cs_world_find_gang(S(L)->w, id);
-  if (n < 0) luaL_error(L, "%s: unknown gang '%s'", fn, id);
-  return n;
-}
-
-static int unit_arg(lua_State *L, int i, const char *fn) {
-  const char *id = luaL_checkstring(L, i);
-  int n = cs_world_find_unit(S(L)->w, id);
-  if (n < 0) luaL_error(L, "%s: unknown unit '%s'", fn, id);
-  return n;
-}
-
-static void push_party(lua_State *L, int party) {
-  const char *n = party == CS_PARTY_NONE ? NULL : cs_world_party_name(S(L)->w, party);
-  if (n) lua_pushstring(L, n);
-  else lua_pushnil(L);
-}
-
-static int s_time(lua_State *L) {
-  lua_pushnumber(L, (lua_Number)cs_world_now(sim_w(L)));
-  return 1;
-}
-
-static int s_owner(lua_State *L) {
-  cs_world *w = sim_w(L);
-  push_party(L, cs_world_node_owner(w, node_arg(L, 2, "sim:owner")));
-  return 1;
-}
-
-static int s_residents(lua_State *L) {
-  cs_world *w = sim_w(L);
-  lua_pushinteger(L, (lua_Integer)cs_world_node_residents(w, node_arg(L, 2, "sim:residents")));
-  return 1;
-}
-
-static int s_displaced(lua_State *L) {
-  cs_world *w = sim_w(L);
-  lua_pushinteger(L, (lua_Integer)cs_world_node_displaced_hosted(w, node_arg(L, 2, "sim:displaced")));
-  return 1;
-}
-
-static int s_displaced_from(lua_State *L) {
-  cs_world *w = sim_w(L);
-  lua_pushinteger(L, (lua_Integer)cs_world_node_displaced_origin(w, node_arg(L, 2, "sim:displaced_from")));
-  return 1;
-}
-
-static int s_officers(lua_State *L) {
-  cs_world *w = sim_w(L);
-  lua_pushinteger(L, (lua_Integer)cs_world_node_officers(w, node_arg(L, 2, "sim:officers")));
-  return 1;
-}
-
-static int s_members(lua_State *L) {
-  cs_world *w = sim_w(L);
-  lua_pushinteger(L, (lua_Integer)cs_world_gang_members(w, gang_arg(L, 2, "sim:members")));
-  return 1;
-}
-
-static int s_nodes_held(lua_State *L) {
-  cs_world *w = sim_w(L);
-  lua_pushinteger(L, (lua_Integer)cs_world_gang_nodes(w, gang_arg(L, 2, "sim:nodes_held")));
-  return 1;
-}
-
-static int s_gang_share(lua_State *L) {
-  cs_world *w = sim_w(L);
-  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TBOOLEAN);
-  lua_pushnumber(L, (lua_Number)cs_world_gang_share(w, lua_toboolean(L, 2)));
-  return 1;
-}
-
-/* sim:location(unit) -> node id, or nil on the road or off the map */
-static int s_location(lua_State *L) {
-  cs_world *w = sim_w(L);
-  int at = cs_world_unit_location(w, unit_arg(L, 2, "sim:location"));
-  if (at >= 0 && at < cs_world_n_nodes(w)) lua_pushstring(L, cs_world_node_id(w, at));
-  else lua_pushnil(L);
-  return 1;
-}
-
-static int s_unit_officers(lua_State *L) {
-  cs_world *w = sim_w(L);
-  lua_pushinteger(L, (lua_Integer)cs_world_unit_officers(w, unit_arg(L, 2, "sim:unit_officers")));
-  return 1;
-}
-
-static int s_move(lua_State *L) {
-  cs_world *w = sim_w(L);
-  int u = unit_arg(L, 2, "sim:move");
-  int n = node_arg(L, 3, "sim:move");
-  if (cs_world_move_unit(w, u, n) != CS_OK) return world_error(L, "sim:move");
-  return 0;
-}
-
-/* sim:recall(from, n, { to = node }) -> id of the new unit */
-static int s_recall(lua_State *L) {
-  static const char *const fields[] = {"to", NULL};
-  cs_world *w = sim_w(L);
-  int from = unit_arg(L, 2, "sim:recall");
-  int64_t n = check_count(L, 3, "sim:recall", "the number of officers");
-  luaL_checktype(L, 4, LUA_TTABLE);
-  dtab c = {L, 4, "sim:recall"};
-  check_unknown(&c, fields);
-  const char *to = opt_str(&c, "to", NULL, 1);
-  int node = cs_world_find_node(w, to);
-  if (node < 0) return luaL_error(L, "sim:recall: unknown node '%s'", to);
-  int nu = -1;
-  if (cs_world_recall(w, from, n, node, &nu) != CS_OK) return world_error(L, "sim:recall");
-  lua_pushstring(L, cs_world_unit_id(w, nu));
-  return 1;
-}
-
-/* sim:add_force{ id=, kind=, officers=, lethality=, posture=, at= } -> id */
-static int s_add_force(lua_State *L) {
-  cs_world *w = sim_w(L);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  dtab c = {L, 2, ""};
-  cs_unit_decl d;
-  const char *at;
-  const char *id = parse_unit(&c, &d, &at, 1);
-  if ((d.at = cs_world_find_node(w, at)) < 0) return luaL_error(L, "%s: unknown node '%s'", c.what, at);
-  if (cs_world_find_unit(w, id) >= 0) return luaL_error(L, "%s: duplicate unit id", c.what);
-  d.id = id;
-  int idx;
-  if (cs_world_add_force(w, &d, &idx) != CS_OK) return world_error(L, "sim:add_force");
-  lua_pushstring(L, id);
-  return 1;
-}
-
-static int s_set(lua_State *L) {
-  sim_w(L);
-  const char *name = luaL_checkstring(L, 2);
-  luaL_checkany(L, 3);
-  set_param_value(L, "sim:set", name, 3);
-  return 0;
-}
-
-static int s_prison_break(lua_State *L) {
-  cs_world *w = sim_w(L);
-  int64_t n = check_count(L, 2, "sim:prison_break", "the number of prisoners");
-  int64_t freed = 0;
-  if (cs_world_prison_break(w, n, &freed) != CS_OK) return world_error(L, "sim:prison_break");
-  lua_pushinteger(L, (lua_Integer)freed);
-  return 1;
-}
-
-/* sim:announce(officers [, lethality]): a force announced but not deployed
-** (it raises the threat coalitions feel, by w_ann). Lethality defaults to
-** the international force's. */
-static int s_announce(lua_State *L) {
-  cs_world *w = sim_w(L);
-  int64_t n = check_count(L, 2, "sim:announce", "the number of officers");
-  double leth = luaL_optnumber(L, 3, cs_world_param(w, "lethality_international"));
-  if (!(leth >= 0) || leth > 1e6) return luaL_error(L, "sim:announce: lethality must be a number >= 0");
-  if (cs_world_announce(w, n, leth) != CS_OK) return world_error(L, "sim:announce");
-  return 0;
-}
-
-static int s_set_capacity(lua_State *L) {
-  cs_world *w = sim_w(L);
-  int node = node_arg(L, 2, "sim:set_capacity");
-  int64_t n = check_count(L, 3, "sim:set_capacity", "the capacity");
-  if (cs_world_set_capacity(w, node, n) != CS_OK) return world_error(L, "sim:set_capacity");
-  return 0;
-}
-
-static int s_attack(lua_State *L) {
-  cs_world *w = sim_w(L);
-  int g = gang_arg(L, 2, "sim:attack");
-  int node = node_arg(L, 3, "sim:attack");
-  if (cs_world_force_attack(w, g, node) != CS_OK) return world_error(L, "sim:attack");
-  return 0;
-}
-
-/* sim:log(fmt, ...): string.format, then "[day t] message" on stderr. */
-static int s_log(lua_State *L) {
-  cs_world *w = sim_w(L);
-  int n = lua_gettop(L);
-  luaL_checkstring(L, 2);
-  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_FORMAT);
-  for (int i = 2; i <= n; i++) lua_pushvalue(L, i);
-  lua_call(L, n - 1, 1);
-  if (!S(L)->quiet) fprintf(stderr, "[day %.2f] %s\n", cs_world_now(w), lua_tostring(L, -1));
-  return 0;
-}
-
-static const luaL_Reg sim_methods[] = {
-    {"time", s_time},           {"owner", s_owner},
-    {"residents", s_residents}, {"displaced", s_displaced},
-    {"displaced_from", s_displaced_from}, {"officers", s_officers},
-    {"members", s_members},     {"nodes_held", s_nodes_held},
-    {"gang_share", s_gang_share}, {"location", s_location},
-    {"unit_officers", s_unit_officers}, {"move", s_move},
-    {"recall", s_recall},       {"add_force", s_add_force},
-    {"set", s_set},             {"prison_break", s_prison_break},
-    {"set_capacity", s_set_capacity}, {"attack", s_attack},
-    {"announce", s_announce},
-    {"log", s_log},             {NULL, NULL},
-};
-
 /* ---- opening and finishing ---- */
 
 void cs_script_api_open(lua_State *L) {
@@ -951,7 +727,7 @@ void cs_script_api_open(lua_State *L) {
   lua_pop(L, 1);
 
   luaL_newmetatable(L, CS_SIM_MT);
-  luaL_newlib(L, sim_methods);
+  cs_script_sim_methods(L);
   lua_setfield(L, -2, "__index");
   lua_pushliteral(L, "sim");
   lua_setfield(L, -2, "__metatable");
@@ -1112,178 +888,3 @@ void cs_script_api_free(cs_script *s) {
   s->n_nodes = s->n_roads = s->n_gangs = s->n_coals = s->n_units = s->n_timers = 0;
 }
 
-/* ---- hooks: the model calls these during the run ---- */
-
-typedef struct call {
-  int timer;                /* timer id, or -1 for an event */
-  const cs_event_rec *e;
-} call;
-
-static void push_sim(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_SIM); }
-
-static void push_event(lua_State *L, const cs_event_rec *e) {
-  cs_world *w = S(L)->w;
-  lua_createtable(L, 0, 7);
-  lua_pushnumber(L, (lua_Number)e->t);
-  lua_setfield(L, -2, "time");
-  lua_pushstring(L, cs_event_kind_name(e->kind));
-  lua_setfield(L, -2, "kind");
-  if (e->node >= 0 && e->node < cs_world_n_nodes(w)) {
-    lua_pushstring(L, cs_world_node_id(w, e->node));
-    lua_setfield(L, -2, "node");
-  }
-  int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE || e->kind == CS_EK_RECALL ||
-                   e->kind == CS_EK_ARREST || e->kind == CS_EK_DESERTION;
-  int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN;
-  if (e->actor >= 0) {
-    if (unit_actor) lua_pushstring(L, e->actor < cs_world_n_units(w) ? cs_world_unit_id(w, e->actor) : NULL);
-    else push_party(L, e->actor);
-    lua_setfield(L, -2, "actor");
-  }
-  if (e->target >= 0) {
-    if (node_target)
-      lua_pushstring(L, e->target < cs_world_n_nodes(w) ? cs_world_node_id(w, e->target) : NULL);
-    else push_party(L, e->target);
-    lua_setfield(L, -2, "target");
-  } else if (node_target) {
-    lua_pushstring(L, "PROVINCES");
-    lua_setfield(L, -2, "target");
-  }
-  lua_pushboolean(L, e->observed);
-  lua_setfield(L, -2, "observed");
-  lua_pushinteger(L, (lua_Integer)e->deaths);
-  lua_setfield(L, -2, "deaths");
-  lua_pushinteger(L, (lua_Integer)e->displaced);
-  lua_setfield(L, -2, "displaced");
-}
-
-/* Trampoline for one timer or one event (all its handlers, then the pending
-** `when` conditions), each callback with a fresh budget. */
-static int t_dispatch(lua_State *L) {
-  const call *c = lua_touserdata(L, 1);
-  cs_script *s = S(L);
-  if (c->timer >= 0) {
-    lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_TIMERS);
-    lua_rawgeti(L, -1, c->timer + 1);
-    push_sim(L);
-    lua_call(L, 1, 0);
-    return 0;
-  }
-  const cs_event_rec *e = c->e;
-  push_event(L, e);
-  int ev = lua_gettop(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_ON);
-  lua_rawgeti(L, -1, e->kind + 1);
-  int handlers = lua_gettop(L);
-  for (int i = 1; i <= s->n_on[e->kind]; i++) {
-    lua_rawgeti(L, handlers, i);
-    push_sim(L);
-    lua_pushvalue(L, ev);
-    cs_script_budget_reset(s, s->lim.callback_instructions);
-    lua_call(L, 2, 0);
-  }
-  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_WHEN);
-  int whens = lua_gettop(L);
-  for (int i = 1; i <= s->n_when && s->when_pending > 0; i++) {
-    lua_rawgeti(L, whens, i);
-    int entry = lua_gettop(L);
-    lua_rawgeti(L, entry, 3);
-    int fired = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    if (!fired) {
-      lua_rawgeti(L, entry, 1);
-      push_sim(L);
-      lua_pushvalue(L, ev);
-      cs_script_budget_reset(s, s->lim.callback_instructions);
-      lua_call(L, 2, 1);
-      int yes = lua_toboolean(L, -1);
-      lua_pop(L, 1);
-      if (yes) {
-        lua_pushboolean(L, 1);
-        lua_rawseti(L, entry, 3);
-        s->when_pending--;
-        lua_rawgeti(L, entry, 2);
-        push_sim(L);
-        lua_pushvalue(L, ev);
-        cs_script_budget_reset(s, s->lim.callback_instructions);
-        lua_call(L, 2, 0);
-      }
-    }
-    lua_settop(L, whens);
-  }
-  return 0;
-}
-
-static int fail(cs_script *s, int rc) {
-  s->failed = 1;
-  return cs_err(cs_world_ctx(s->w), rc, "%s", s->errbuf);
-}
-
-static int wants(const cs_script *s, const cs_event_rec *e) {
-  return e->kind >= 0 && e->kind < CS_EK_COUNT && (s->n_on[e->kind] > 0 || s->when_pending > 0);
-}
-
-/* Deliver the events reported while callbacks ran, in order. */
-static int drain(cs_script *s) {
-  int delivered = 0;
-  while (s->pending_head < s->n_pending) {
-    cs_event_rec e = s->pending[s->pending_head++];
-    if (++delivered > CS_SCRIPT_MAX_CASCADE) {
-      snprintf(s->errbuf, sizeof s->errbuf,
-               "%s: callbacks caused more than %d events in a row at day %g (a callback that reacts to its own events?)",
-               s->path, CS_SCRIPT_MAX_CASCADE, cs_world_now(s->w));
-      s->n_pending = s->pending_head = 0;
-      return fail(s, CS_ESCRIPT);
-    }
-    if (!wants(s, &e)) continue;
-    call c = {-1, &e};
-    int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
-    if (rc != CS_OK) {
-      s->n_pending = s->pending_head = 0;
-      return fail(s, rc);
-    }
-  }
-  s->n_pending = s->pending_head = 0;
-  return CS_OK;
-}
-
-static int hook_timer(void *ud, cs_world *w, int id) {
-  cs_script *s = ud;
-  if (s->failed) return cs_err(cs_world_ctx(w), CS_ESCRIPT, "%s", s->errbuf);
-  if (id < 0 || id >= s->n_timers) return cs_err(cs_world_ctx(w), CS_EINVAL, "unknown script timer %d", id);
-  call c = {id, NULL};
-  int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
-  if (rc != CS_OK) return fail(s, rc);
-  if (s->timers[id].every > 0) {
-    double next = cs_world_now(w) + s->timers[id].every;
-    if (next <= cs_world_days(w) && (rc = cs_world_timer(w, next, id)) != CS_OK) return rc;
-  }
-  return s->depth == 0 ? drain(s) : CS_OK;
-}
-
-static int hook_event(void *ud, cs_world *w, const cs_event_rec *e) {
-  cs_script *s = ud;
-  if (s->failed) return cs_err(cs_world_ctx(w), CS_ESCRIPT, "%s", s->errbuf);
-  if (!wants(s, e)) return CS_OK;
-  if (s->depth > 0) { /* reported by an intervention inside a callback */
-    if (s->n_pending == s->cap_pending) {
-      int nc = s->cap_pending ? s->cap_pending * 2 : 64;
-      cs_event_rec *np = realloc(s->pending, (size_t)nc * sizeof *np);
-      if (!np) return cs_err(cs_world_ctx(w), CS_ENOMEM, "out of memory");
-      s->pending = np;
-      s->cap_pending = nc;
-    }
-    s->pending[s->n_pending++] = *e;
-    return CS_OK;
-  }
-  call c = {-1, e};
-  int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
-  if (rc != CS_OK) return fail(s, rc);
-  return drain(s);
-}
-
-void cs_script_hooks(cs_script *s, cs_hooks *out) {
-  out->ud = s;
-  out->timer = hook_timer;
-  out->event = hook_event;
-}

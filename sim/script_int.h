@@ -169,4 +169,32 @@ void cs_script_api_free(cs_script *s);
 /* The hooks to install on the world (ud = s). */
 void cs_script_hooks(cs_script *s, cs_hooks *out);
 
+
+/* ---- shared by script_api.c and script_sim.c ---- */
+
+/* A declaration table being checked: the Lua state, its stack index, and a
+** description for messages ("node 'solino'"). */
+typedef struct dtab {
+  lua_State *L;
+  int t;
+  char what[160];
+} dtab;
+
+/* Report the first (in byte order) key of c not in allowed, a NULL-ended list. */
+void cs_script_check_unknown(dtab *c, const char *const *allowed);
+/* Optional string field k of c (def if absent; required if req). */
+const char *cs_script_opt_str(dtab *c, const char *k, const char *def, int req);
+/* A Lua error carrying the world's last message, prefixed by fn. */
+int cs_script_world_error(lua_State *L, const char *fn);
+/* Argument idx as a count (a non-negative integer), or a Lua error. */
+int64_t cs_script_check_count(lua_State *L, int idx, const char *fn, const char *arg);
+/* Set parameter name from the Lua value at idx (type-checked). */
+void cs_script_set_param_value(lua_State *L, const char *fn, const char *name, int idx);
+/* Check a unit{} (or add_force{}) table into d; *at gets the node id named. */
+const char *cs_script_parse_unit(dtab *c, cs_unit_decl *d, const char **at, int force);
+/* Push a party code as "STATE", "CONTESTED" or a gang id (nil if none). */
+void cs_script_push_party(lua_State *L, int party);
+/* Push a new table of the sim object's methods (script_sim.c). */
+void cs_script_sim_methods(lua_State *L);
+
 #endif

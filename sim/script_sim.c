@@ -1,0 +1,416 @@
+/* script_sim.c: the run-time side of a scenario. The `sim` object handed to
+** callbacks (state queries and interventions, each a thin, fully checked
+** binding of the model's C API, cs_world.h: every argument is checked before
+** any side effect; a model refusal becomes a Lua error carrying the model's
+** message), and the hooks through which the model calls the script's timers
+** and event handlers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "script_int.h"
+
+/* Most nested events delivered for one model event or timer. */
+#define CS_SCRIPT_MAX_CASCADE 100000
+
+static cs_script *S(lua_State *L) { return cs_script_from(L); }
+
+/* ---- the sim object ---- */
+
+static cs_world *sim_w(lua_State *L) {
+  luaL_checkudata(L, 1, CS_SIM_MT);
+  return S(L)->w;
+}
+
+static int node_arg(lua_State *L, int i, const char *fn) {
+  const char *id = luaL_checkstring(L, i);
+  int n = cs_world_find_node(S(L)->w, id);
+  if (n < 0) luaL_error(L, "%s: unknown node '%s'", fn, id);
+  return n;
+}
+
+static int gang_arg(lua_State *L, int i, const char *fn) {
+  const char *id = luaL_checkstring(L, i);
+  int n = cs_world_find_gang(S(L)->w, id);
+  if (n < 0) luaL_error(L, "%s: unknown gang '%s'", fn, id);
+  return n;
+}
+
+static int unit_arg(lua_State *L, int i, const char *fn) {
+  const char *id = luaL_checkstring(L, i);
+  int n = cs_world_find_unit(S(L)->w, id);
+  if (n < 0) luaL_error(L, "%s: unknown unit '%s'", fn, id);
+  return n;
+}
+
+void cs_script_push_party(lua_State *L, int party) {
+  const char *n = party == CS_PARTY_NONE ? NULL : cs_world_party_name(S(L)->w, party);
+  if (n) lua_pushstring(L, n);
+  else lua_pushnil(L);
+}
+
+static int s_time(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)cs_world_now(sim_w(L)));
+  return 1;
+}
+
+static int s_owner(lua_State *L) {
+  cs_world *w = sim_w(L);
+  cs_script_push_party(L, cs_world_node_owner(w, node_arg(L, 2, "sim:owner")));
+  return 1;
+}
+
+static int s_residents(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_residents(w, node_arg(L, 2, "sim:residents")));
+  return 1;
+}
+
+static int s_displaced(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_displaced_hosted(w, node_arg(L, 2, "sim:displaced")));
+  return 1;
+}
+
+static int s_displaced_from(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_displaced_origin(w, node_arg(L, 2, "sim:displaced_from")));
+  return 1;
+}
+
+static int s_officers(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_node_officers(w, node_arg(L, 2, "sim:officers")));
+  return 1;
+}
+
+static int s_members(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_gang_members(w, gang_arg(L, 2, "sim:members")));
+  return 1;
+}
+
+static int s_nodes_held(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_gang_nodes(w, gang_arg(L, 2, "sim:nodes_held")));
+  return 1;
+}
+
+static int s_gang_share(lua_State *L) {
+  cs_world *w = sim_w(L);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TBOOLEAN);
+  lua_pushnumber(L, (lua_Number)cs_world_gang_share(w, lua_toboolean(L, 2)));
+  return 1;
+}
+
+/* sim:location(unit) -> node id, or nil on the road or off the map */
+static int s_location(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int at = cs_world_unit_location(w, unit_arg(L, 2, "sim:location"));
+  if (at >= 0 && at < cs_world_n_nodes(w)) lua_pushstring(L, cs_world_node_id(w, at));
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int s_unit_officers(lua_State *L) {
+  cs_world *w = sim_w(L);
+  lua_pushinteger(L, (lua_Integer)cs_world_unit_officers(w, unit_arg(L, 2, "sim:unit_officers")));
+  return 1;
+}
+
+static int s_move(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int u = unit_arg(L, 2, "sim:move");
+  int n = node_arg(L, 3, "sim:move");
+  if (cs_world_move_unit(w, u, n) != CS_OK) return cs_script_world_error(L, "sim:move");
+  return 0;
+}
+
+/* sim:recall(from, n, { to = node }) -> id of the new unit */
+static int s_recall(lua_State *L) {
+  static const char *const fields[] = {"to", NULL};
+  cs_world *w = sim_w(L);
+  int from = unit_arg(L, 2, "sim:recall");
+  int64_t n = cs_script_check_count(L, 3, "sim:recall", "the number of officers");
+  luaL_checktype(L, 4, LUA_TTABLE);
+  dtab c = {L, 4, "sim:recall"};
+  cs_script_check_unknown(&c, fields);
+  const char *to = cs_script_opt_str(&c, "to", NULL, 1);
+  int node = cs_world_find_node(w, to);
+  if (node < 0) return luaL_error(L, "sim:recall: unknown node '%s'", to);
+  int nu = -1;
+  if (cs_world_recall(w, from, n, node, &nu) != CS_OK) return cs_script_world_error(L, "sim:recall");
+  lua_pushstring(L, cs_world_unit_id(w, nu));
+  return 1;
+}
+
+/* sim:add_force{ id=, kind=, officers=, lethality=, posture=, at= } -> id */
+static int s_add_force(lua_State *L) {
+  cs_world *w = sim_w(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  dtab c = {L, 2, ""};
+  cs_unit_decl d;
+  const char *at;
+  const char *id = cs_script_parse_unit(&c, &d, &at, 1);
+  if ((d.at = cs_world_find_node(w, at)) < 0) return luaL_error(L, "%s: unknown node '%s'", c.what, at);
+  if (cs_world_find_unit(w, id) >= 0) return luaL_error(L, "%s: duplicate unit id", c.what);
+  d.id = id;
+  int idx;
+  if (cs_world_add_force(w, &d, &idx) != CS_OK) return cs_script_world_error(L, "sim:add_force");
+  lua_pushstring(L, id);
+  return 1;
+}
+
+static int s_set(lua_State *L) {
+  sim_w(L);
+  const char *name = luaL_checkstring(L, 2);
+  luaL_checkany(L, 3);
+  cs_script_set_param_value(L, "sim:set", name, 3);
+  return 0;
+}
+
+static int s_prison_break(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int64_t n = cs_script_check_count(L, 2, "sim:prison_break", "the number of prisoners");
+  int64_t freed = 0;
+  if (cs_world_prison_break(w, n, &freed) != CS_OK) return cs_script_world_error(L, "sim:prison_break");
+  lua_pushinteger(L, (lua_Integer)freed);
+  return 1;
+}
+
+/* sim:announce(officers [, lethality]): a force announced but not deployed
+** (it raises the threat coalitions feel, by w_ann). Lethality defaults to
+** the international force's. */
+static int s_announce(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int64_t n = cs_script_check_count(L, 2, "sim:announce", "the number of officers");
+  double leth = luaL_optnumber(L, 3, cs_world_param(w, "lethality_international"));
+  if (!(leth >= 0) || leth > 1e6) return luaL_error(L, "sim:announce: lethality must be a number >= 0");
+  if (cs_world_announce(w, n, leth) != CS_OK) return cs_script_world_error(L, "sim:announce");
+  return 0;
+}
+
+static int s_set_capacity(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int node = node_arg(L, 2, "sim:set_capacity");
+  int64_t n = cs_script_check_count(L, 3, "sim:set_capacity", "the capacity");
+  if (cs_world_set_capacity(w, node, n) != CS_OK) return cs_script_world_error(L, "sim:set_capacity");
+  return 0;
+}
+
+static int s_attack(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int g = gang_arg(L, 2, "sim:attack");
+  int node = node_arg(L, 3, "sim:attack");
+  if (cs_world_force_attack(w, g, node) != CS_OK) return cs_script_world_error(L, "sim:attack");
+  return 0;
+}
+
+/* sim:log(fmt, ...): string.format, then "[day t] message" on stderr. */
+static int s_log(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int n = lua_gettop(L);
+  luaL_checkstring(L, 2);
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_FORMAT);
+  for (int i = 2; i <= n; i++) lua_pushvalue(L, i);
+  lua_call(L, n - 1, 1);
+  if (!S(L)->quiet) fprintf(stderr, "[day %.2f] %s\n", cs_world_now(w), lua_tostring(L, -1));
+  return 0;
+}
+
+static const luaL_Reg SIM_METHODS[] = {
+    {"time", s_time},           {"owner", s_owner},
+    {"residents", s_residents}, {"displaced", s_displaced},
+    {"displaced_from", s_displaced_from}, {"officers", s_officers},
+    {"members", s_members},     {"nodes_held", s_nodes_held},
+    {"gang_share", s_gang_share}, {"location", s_location},
+    {"unit_officers", s_unit_officers}, {"move", s_move},
+    {"recall", s_recall},       {"add_force", s_add_force},
+    {"set", s_set},             {"prison_break", s_prison_break},
+    {"set_capacity", s_set_capacity}, {"attack", s_attack},
+    {"announce", s_announce},
+    {"log", s_log},             {NULL, NULL},
+};
+
+
+void cs_script_sim_methods(lua_State *L) { luaL_newlib(L, SIM_METHODS); }
+
+/* ---- hooks: the model calls these during the run ---- */
+
+typedef struct call {
+  int timer;                /* timer id, or -1 for an event */
+  const cs_event_rec *e;
+} call;
+
+static void push_sim(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_SIM); }
+
+static void push_event(lua_State *L, const cs_event_rec *e) {
+  cs_world *w = S(L)->w;
+  lua_createtable(L, 0, 7);
+  lua_pushnumber(L, (lua_Number)e->t);
+  lua_setfield(L, -2, "time");
+  lua_pushstring(L, cs_event_kind_name(e->kind));
+  lua_setfield(L, -2, "kind");
+  if (e->node >= 0 && e->node < cs_world_n_nodes(w)) {
+    lua_pushstring(L, cs_world_node_id(w, e->node));
+    lua_setfield(L, -2, "node");
+  }
+  int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE || e->kind == CS_EK_RECALL ||
+                   e->kind == CS_EK_ARREST || e->kind == CS_EK_DESERTION;
+  int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN;
+  if (e->actor >= 0) {
+    if (unit_actor) lua_pushstring(L, e->actor < cs_world_n_units(w) ? cs_world_unit_id(w, e->actor) : NULL);
+    else cs_script_push_party(L, e->actor);
+    lua_setfield(L, -2, "actor");
+  }
+  if (e->target >= 0) {
+    if (node_target)
+      lua_pushstring(L, e->target < cs_world_n_nodes(w) ? cs_world_node_id(w, e->target) : NULL);
+    else cs_script_push_party(L, e->target);
+    lua_setfield(L, -2, "target");
+  } else if (node_target) {
+    lua_pushstring(L, "PROVINCES");
+    lua_setfield(L, -2, "target");
+  }
+  lua_pushboolean(L, e->observed);
+  lua_setfield(L, -2, "observed");
+  lua_pushinteger(L, (lua_Integer)e->deaths);
+  lua_setfield(L, -2, "deaths");
+  lua_pushinteger(L, (lua_Integer)e->displaced);
+  lua_setfield(L, -2, "displaced");
+}
+
+/* Trampoline for one timer or one event (all its handlers, then the pending
+** `when` conditions), each callback with a fresh budget. */
+static int t_dispatch(lua_State *L) {
+  const call *c = lua_touserdata(L, 1);
+  cs_script *s = S(L);
+  if (c->timer >= 0) {
+    lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_TIMERS);
+    lua_rawgeti(L, -1, c->timer + 1);
+    push_sim(L);
+    lua_call(L, 1, 0);
+    return 0;
+  }
+  const cs_event_rec *e = c->e;
+  push_event(L, e);
+  int ev = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_ON);
+  lua_rawgeti(L, -1, e->kind + 1);
+  int handlers = lua_gettop(L);
+  for (int i = 1; i <= s->n_on[e->kind]; i++) {
+    lua_rawgeti(L, handlers, i);
+    push_sim(L);
+    lua_pushvalue(L, ev);
+    cs_script_budget_reset(s, s->lim.callback_instructions);
+    lua_call(L, 2, 0);
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_WHEN);
+  int whens = lua_gettop(L);
+  for (int i = 1; i <= s->n_when && s->when_pending > 0; i++) {
+    lua_rawgeti(L, whens, i);
+    int entry = lua_gettop(L);
+    lua_rawgeti(L, entry, 3);
+    int fired = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!fired) {
+      lua_rawgeti(L, entry, 1);
+      push_sim(L);
+      lua_pushvalue(L, ev);
+      cs_script_budget_reset(s, s->lim.callback_instructions);
+      lua_call(L, 2, 1);
+      int yes = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (yes) {
+        lua_pushboolean(L, 1);
+        lua_rawseti(L, entry, 3);
+        s->when_pending--;
+        lua_rawgeti(L, entry, 2);
+        push_sim(L);
+        lua_pushvalue(L, ev);
+        cs_script_budget_reset(s, s->lim.callback_instructions);
+        lua_call(L, 2, 0);
+      }
+    }
+    lua_settop(L, whens);
+  }
+  return 0;
+}
+
+static int fail(cs_script *s, int rc) {
+  s->failed = 1;
+  return cs_err(cs_world_ctx(s->w), rc, "%s", s->errbuf);
+}
+
+static int wants(const cs_script *s, const cs_event_rec *e) {
+  return e->kind >= 0 && e->kind < CS_EK_COUNT && (s->n_on[e->kind] > 0 || s->when_pending > 0);
+}
+
+/* Deliver the events reported while callbacks ran, in order. */
+static int drain(cs_script *s) {
+  int delivered = 0;
+  while (s->pending_head < s->n_pending) {
+    cs_event_rec e = s->pending[s->pending_head++];
+    if (++delivered > CS_SCRIPT_MAX_CASCADE) {
+      snprintf(s->errbuf, sizeof s->errbuf,
+               "%s: callbacks caused more than %d events in a row at day %g (a callback that reacts to its own events?)",
+               s->path, CS_SCRIPT_MAX_CASCADE, cs_world_now(s->w));
+      s->n_pending = s->pending_head = 0;
+      return fail(s, CS_ESCRIPT);
+    }
+    if (!wants(s, &e)) continue;
+    call c = {-1, &e};
+    int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
+    if (rc != CS_OK) {
+      s->n_pending = s->pending_head = 0;
+      return fail(s, rc);
+    }
+  }
+  s->n_pending = s->pending_head = 0;
+  return CS_OK;
+}
+
+static int hook_timer(void *ud, cs_world *w, int id) {
+  cs_script *s = ud;
+  if (s->failed) return cs_err(cs_world_ctx(w), CS_ESCRIPT, "%s", s->errbuf);
+  if (id < 0 || id >= s->n_timers) return cs_err(cs_world_ctx(w), CS_EINVAL, "unknown script timer %d", id);
+  call c = {id, NULL};
+  int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
+  if (rc != CS_OK) return fail(s, rc);
+  if (s->timers[id].every > 0) {
+    double next = cs_world_now(w) + s->timers[id].every;
+    if (next <= cs_world_days(w) && (rc = cs_world_timer(w, next, id)) != CS_OK) return rc;
+  }
+  return s->depth == 0 ? drain(s) : CS_OK;
+}
+
+static int hook_event(void *ud, cs_world *w, const cs_event_rec *e) {
+  cs_script *s = ud;
+  if (s->failed) return cs_err(cs_world_ctx(w), CS_ESCRIPT, "%s", s->errbuf);
+  if (!wants(s, e)) return CS_OK;
+  if (s->depth > 0) { /* reported by an intervention inside a callback */
+    if (s->n_pending == s->cap_pending) {
+      int nc = s->cap_pending ? s->cap_pending * 2 : 64;
+      cs_event_rec *np = realloc(s->pending, (size_t)nc * sizeof *np);
+      if (!np) return cs_err(cs_world_ctx(w), CS_ENOMEM, "out of memory");
+      s->pending = np;
+      s->cap_pending = nc;
+    }
+    s->pending[s->n_pending++] = *e;
+    return CS_OK;
+  }
+  call c = {-1, e};
+  int rc = cs_script_pcall(s, t_dispatch, &c, s->lim.callback_instructions);
+  if (rc != CS_OK) return fail(s, rc);
+  return drain(s);
+}
+
+void cs_script_hooks(cs_script *s, cs_hooks *out) {
+  out->ud = s;
+  out->timer = hook_timer;
+  out->event = hook_event;
+}
