@@ -121,6 +121,11 @@ const char *cs_world_node_commune(const cs_world *w, int i);
 const char *cs_world_gang_id(const cs_world *w, int g);
 const char *cs_world_gang_name(const cs_world *w, int g);
 const char *cs_world_unit_id(const cs_world *w, int u);
+/* Position of node i on the scenario's plane, km. */
+void cs_world_node_xy(const cs_world *w, int i, double *x_km, double *y_km);
+/* Roads in declaration order: ends (node indices) and length, km. */
+int cs_world_n_roads(const cs_world *w);
+void cs_world_road(const cs_world *w, int r, int *a, int *b, double *km);
 double cs_world_days(const cs_world *w);
 double cs_world_sample_every(const cs_world *w);
 /* Number of samples a run writes: floor(days / sample_every) + 1 (t = 0 included). */

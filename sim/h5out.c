@@ -352,6 +352,59 @@ static int provenance_write(cs_h5_sink *s, const cs_world *w) {
   return CS_OK;
 }
 
+/* A whole 1-D dataset of n values, with units and long_name. */
+static int vec_write(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
+                     const void *buf, const char *units, const char *doc) {
+  hid_t ds = H5I_INVALID_HID;
+  hsize_t dim = n;
+  int rc = ds_new(s, loc, name, ftype, 1, &dim, NULL, NULL, &ds);
+  if (rc == CS_OK) rc = ds_write_at(s, ds, name, 1, 0, n, mtype, buf);
+  if (rc == CS_OK) rc = attrs_doc(s, ds, units, doc);
+  if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = h5fail(s, "close dataset", name);
+  return rc;
+}
+
+/* Group `network`: where the nodes are and the roads between them, for maps
+** (node_x, node_y in the root's node order; road_a, road_b, road_km over the
+** roads in declaration order, ends as node indices). */
+static int network_write(cs_h5_sink *s, const cs_world *w) {
+  int n = cs_world_n_nodes(w), nr = cs_world_n_roads(w), rc = CS_OK;
+  size_t m = (size_t)(n > nr ? n : nr) + 1;
+  double *x = malloc(m * sizeof *x), *y = malloc(m * sizeof *y);
+  int32_t *ra = malloc(m * sizeof *ra), *rb = malloc(m * sizeof *rb);
+  hid_t g = H5I_INVALID_HID;
+  if (!x || !y || !ra || !rb) {
+    rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
+    goto done;
+  }
+  if ((rc = group_new(s, s->file, "network", &g))) goto done;
+  for (int i = 0; i < n; i++) cs_world_node_xy(w, i, &x[i], &y[i]);
+  if ((rc = vec_write(s, g, "node_x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, x, "km",
+                      "node position on the scenario's plane, east")) ||
+      (rc = vec_write(s, g, "node_y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, y, "km",
+                      "node position on the scenario's plane, north")))
+    goto done;
+  for (int r = 0; r < nr; r++) {
+    int a, b;
+    cs_world_road(w, r, &a, &b, &x[r]);
+    ra[r] = a;
+    rb[r] = b;
+  }
+  if ((rc = vec_write(s, g, "road_a", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, ra, NULL,
+                      "one end of the road: a node index")) ||
+      (rc = vec_write(s, g, "road_b", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, rb, NULL,
+                      "the other end of the road: a node index")) ||
+      (rc = vec_write(s, g, "road_km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)nr, x, "km", "road length")))
+    goto done;
+done:
+  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = h5fail(s, "close group", "network");
+  free(x);
+  free(y);
+  free(ra);
+  free(rb);
+  return rc;
+}
+
 static const char *param_type_name(cs_param_type t) {
   switch (t) {
   case CS_PT_NUMBER: return "number";
@@ -602,7 +655,8 @@ static int sink_begin(void *ud, const cs_world *w) {
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': world not finalized", s->path);
   if ((rc = check_paths(s)) == CS_OK && (rc = file_create(s)) == CS_OK &&
       (rc = coords_write(s, w)) == CS_OK && (rc = provenance_write(s, w)) == CS_OK &&
-      (rc = parameters_write(s, w)) == CS_OK && (rc = vars_create(s)) == CS_OK)
+      (rc = parameters_write(s, w)) == CS_OK && (rc = network_write(s, w)) == CS_OK &&
+      (rc = vars_create(s)) == CS_OK)
     rc = events_create(s);
   if (rc != CS_OK) {
     discard(s);

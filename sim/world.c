@@ -505,6 +505,17 @@ const char *cs_world_node_commune(const cs_world *w, int i) { return i >= 0 && i
 const char *cs_world_gang_id(const cs_world *w, int g) { return g >= 0 && g < w->n_gangs ? w->gangs[g].id : NULL; }
 const char *cs_world_gang_name(const cs_world *w, int g) { return g >= 0 && g < w->n_gangs ? w->gangs[g].name : NULL; }
 const char *cs_world_unit_id(const cs_world *w, int u) { return u >= 0 && u < w->n_units ? w->units[u].id : NULL; }
+void cs_world_node_xy(const cs_world *w, int i, double *x_km, double *y_km) {
+  *x_km = i >= 0 && i < w->n ? w->x[i] : NAN;
+  *y_km = i >= 0 && i < w->n ? w->y[i] : NAN;
+}
+int cs_world_n_roads(const cs_world *w) { return w->n_roads; }
+void cs_world_road(const cs_world *w, int r, int *a, int *b, double *km) {
+  int ok = r >= 0 && r < w->n_roads;
+  *a = ok ? w->road_a[r] : -1;
+  *b = ok ? w->road_b[r] : -1;
+  *km = ok ? w->road_km[r] : NAN;
+}
 double cs_world_days(const cs_world *w) { return w->days; }
 double cs_world_sample_every(const cs_world *w) { return w->sample_every; }
 int cs_world_n_samples(const cs_world *w) {

@@ -316,6 +316,28 @@ class H5Layout(unittest.TestCase):
             self.assertTrue(np.all(od[~obs] == -1))
             self.assertTrue(obs.any() and (~obs).any(), "some events reported, some not")
 
+    def test_network_and_map(self):
+        """The network group holds one position per node and the roads as
+        pairs of node indices with positive lengths, the same roads the
+        scenario declares (tiny.lua declares 8); the map script draws it."""
+        g = self.f["network"]
+        self.assertEqual(g["node_x"].shape, (self.n_nodes,))
+        self.assertEqual(g["node_y"].shape, (self.n_nodes,))
+        self.assertTrue(np.all(np.isfinite(g["node_x"][...])))
+        a, b, km = g["road_a"][...], g["road_b"][...], g["road_km"][...]
+        self.assertEqual(len(a), 8)
+        self.assertTrue(np.all((a >= 0) & (a < self.n_nodes) & (b >= 0) & (b < self.n_nodes) & (a != b)))
+        self.assertTrue(np.all(km > 0))
+        self.assertEqual(attr_str(g["road_km"].attrs["units"]), "km")
+        out = os.path.join(self.tmp, "map")
+        r = subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "output", "plot_map.py"), self.path,
+                            "--days", "0,15,30", "-o", out], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out + ".png", "rb") as fh:
+            self.assertEqual(fh.read(8), b"\x89PNG\r\n\x1a\n")
+        with open(out + ".svg", "rb") as fh:
+            self.assertIn(b"<svg", fh.read(4096))
+
     def test_h5dump(self):
         h5dump = shutil.which("h5dump")
         self.assertIsNotNone(h5dump, "h5dump not found (Debian package hdf5-tools)")
