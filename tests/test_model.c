@@ -383,6 +383,22 @@ static void test_city(void) {
   CHECK(h1 != h3); /* another seed, another history */
 }
 
+/* Two nodes a - b (1 km) and two gangs based at them, g0 and g1; nodes STATE. */
+static cs_world *two_gangs(int64_t m0, int64_t m1) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  if (!w) return NULL;
+  cs_node_decl a = node_decl("a", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &a, NULL);
+  cs_world_add_node(w, &b, NULL);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_gang_decl g0 = {"g0", NULL, m0, 0, 0.05, 1, 0}, g1 = {"g1", NULL, m1, 0, 0.05, 1, 1};
+  cs_world_add_gang(w, &g0, NULL);
+  cs_world_add_gang(w, &g1, NULL);
+  return w;
+}
+
 /* ---- Hawkes retaliation: the stationary rate is mu / (1 - n) ----
 ** Two rival gangs hold adjacent fortresses neither can take (p ~ 1e-15,
 ** eta = 0 so ordinary attacks are not thinned). Each attack on a gang raises
@@ -390,16 +406,8 @@ static void test_city(void) {
 ** branching ratio n and exponential kernel of time constant tau_r. Started
 ** empty, E N(T) = mu T/(1-n) - mu n tau/(1-n)^2 (1 - exp(-(1-n) T/tau)). */
 static int hawkes_count(uint64_t seed, double n_ret, double T) {
-  cs_world *w = NULL;
-  cs_ctx ctx = {{0}};
-  CHECK(cs_world_new(&ctx, &w) == CS_OK);
-  cs_node_decl a = node_decl("a", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE);
-  cs_world_add_node(w, &a, NULL);
-  cs_world_add_node(w, &b, NULL);
-  cs_world_add_road(w, 0, 1, 1);
-  cs_gang_decl g0 = {"g0", NULL, 100000, 0, 0.05, 1, 0}, g1 = {"g1", NULL, 100000, 0, 0.05, 1, 1};
-  cs_world_add_gang(w, &g0, NULL);
-  cs_world_add_gang(w, &g1, NULL);
+  cs_world *w = two_gangs(100000, 100000);
+  if (!w) return -1;
   cs_world_set_owner(w, 0, CS_PARTY_GANG(0));
   cs_world_set_owner(w, 1, CS_PARTY_GANG(1));
   cs_unit_decl fa = {"fa", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
@@ -630,16 +638,8 @@ static int coh_event(void *ud, const cs_event_rec *e) {
 ** theirs, so Theta = 1/2 or 0 and nothing else moves: no attacks, no flight. */
 static coh_obs run_cohesion(int with_police, double chi_start, double days) {
   coh_obs o = {0, chi_start, 0, -1, -1};
-  cs_world *w = NULL;
-  cs_ctx ctx = {{0}};
-  CHECK(cs_world_new(&ctx, &w) == CS_OK);
-  cs_node_decl a = node_decl("a", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE);
-  cs_world_add_node(w, &a, NULL);
-  cs_world_add_node(w, &b, NULL);
-  cs_world_add_road(w, 0, 1, 1);
-  cs_gang_decl g0 = {"g0", NULL, 600, 0, 0.05, 1, 0}, g1 = {"g1", NULL, 400, 0, 0.05, 1, 1};
-  cs_world_add_gang(w, &g0, NULL);
-  cs_world_add_gang(w, &g1, NULL);
+  cs_world *w = two_gangs(600, 400);
+  if (!w) return o;
   int both[2] = {0, 1};
   cs_world_add_coalition(w, "va", both, 2, chi_start, NULL);
   if (with_police) { /* strength 1000 * 0.05 = the gangs' (600 + 400) * 0.05 */
