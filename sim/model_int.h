@@ -149,6 +149,10 @@ struct cs_world {
   double *intensity, *intensity_t; /* I at time intensity_t; decays with tau_I */
   double *t_takeover;              /* last takeover time, -inf if none */
   double *conflict_until;          /* intensity >= I_conflict until then */
+  int *node_index;   /* node id -> index (hash, world.c) */
+  size_t node_icap;
+  int *road_index;   /* (a, b) -> road (hash, world.c) */
+  size_t road_icap;
   /* roads as declared, then as CSR adjacency */
   int n_roads, cap_roads;
   int *road_a, *road_b;

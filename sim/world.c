@@ -54,6 +54,42 @@ int cs_posture_find(const char *s) { return find_name(POSTURES, CS_POSTURES, s);
 const char *cs_event_kind_name(int k) { return k >= 0 && k < CS_EK_COUNT ? EVENT_KINDS[k] : "?"; }
 int cs_event_kind_find(const char *s) { return find_name(EVENT_KINDS, CS_EK_COUNT, s); }
 
+/* ---- indexes: node ids and road pairs, open addressing over power-of-two
+** tables kept at most half full, so declaring a large city is linear ---- */
+
+static uint64_t hash_str(const char *k) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+  return h ^ (h >> 31);
+}
+
+static uint64_t hash_pair(int a, int b) {
+  uint64_t lo = (uint64_t)(a < b ? a : b), hi = (uint64_t)(a < b ? b : a);
+  uint64_t h = (lo << 32 | hi) * 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 29);
+}
+
+/* Rebuild table t (cap entries) for n items whose hashes key(i) gives. */
+static int index_rebuild(int **t, size_t *cap, int n, uint64_t (*key)(const cs_world *, int), const cs_world *w) {
+  size_t c = 64;
+  while (c < (size_t)n * 2 + 2) c *= 2;
+  int *nt = malloc(c * sizeof *nt);
+  if (!nt) return CS_ENOMEM;
+  for (size_t i = 0; i < c; i++) nt[i] = -1;
+  for (int i = 0; i < n; i++) {
+    size_t h = (size_t)key(w, i) & (c - 1);
+    while (nt[h] >= 0) h = (h + 1) & (c - 1);
+    nt[h] = i;
+  }
+  free(*t);
+  *t = nt;
+  *cap = c;
+  return CS_OK;
+}
+
+static uint64_t node_key(const cs_world *w, int i) { return hash_str(w->node_id[i]); }
+static uint64_t road_key(const cs_world *w, int r) { return hash_pair(w->road_a[r], w->road_b[r]); }
+
 /* ---- life cycle ---- */
 
 int cs_world_new(cs_ctx *ctx, cs_world **out) {
@@ -90,6 +126,8 @@ void cs_world_free(cs_world *w) {
                          w->hosted, w->origin_disp, w->civ_dead, w->deaths, w->owner,
                          w->intensity, w->intensity_t, w->t_takeover, w->conflict_until};
   for (size_t i = 0; i < sizeof node_arrays / sizeof node_arrays[0]; i++) free(node_arrays[i]);
+  free(w->node_index);
+  free(w->road_index);
   free(w->road_a);
   free(w->road_b);
   free(w->road_km);
@@ -275,6 +313,16 @@ int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
   w->conflict_until[i] = PV(w, P_I_CONFLICT) <= 0 ? INFINITY : -INFINITY;
   w->pop0 += d->residents;
   w->n++;
+  if ((size_t)w->n * 2 + 2 > w->node_icap) {
+    if (index_rebuild(&w->node_index, &w->node_icap, w->n, node_key, w) != CS_OK) {
+      w->n--;
+      return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
+    }
+  } else {
+    size_t h = (size_t)hash_str(d->id) & (w->node_icap - 1);
+    while (w->node_index[h] >= 0) h = (h + 1) & (w->node_icap - 1);
+    w->node_index[h] = i;
+  }
   if (idx) *idx = i;
   return CS_OK;
 }
@@ -286,9 +334,13 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
   if (!(km > 0) || !isfinite(km) || km > 1e5)
     return cs_err(&w->ctx, CS_EINVAL, "road '%s'-'%s': length must be a positive number of km, got %g",
                   w->node_id[a], w->node_id[b], km);
-  for (int r = 0; r < w->n_roads; r++)
-    if ((w->road_a[r] == a && w->road_b[r] == b) || (w->road_a[r] == b && w->road_b[r] == a))
-      return cs_err(&w->ctx, CS_EINVAL, "duplicate road '%s'-'%s'", w->node_id[a], w->node_id[b]);
+  if (w->road_index)
+    for (size_t h = (size_t)hash_pair(a, b) & (w->road_icap - 1); w->road_index[h] >= 0;
+         h = (h + 1) & (w->road_icap - 1)) {
+      int r = w->road_index[h];
+      if ((w->road_a[r] == a && w->road_b[r] == b) || (w->road_a[r] == b && w->road_b[r] == a))
+        return cs_err(&w->ctx, CS_EINVAL, "duplicate road '%s'-'%s'", w->node_id[a], w->node_id[b]);
+    }
   int c1 = w->cap_roads, c2 = w->cap_roads, c3 = w->cap_roads;
   if (cs__grow((void **)&w->road_a, &c1, w->n_roads + 1, sizeof(int)) ||
       cs__grow((void **)&w->road_b, &c2, w->n_roads + 1, sizeof(int)) ||
@@ -299,6 +351,16 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
   w->road_b[w->n_roads] = b;
   w->road_km[w->n_roads] = km;
   w->n_roads++;
+  if ((size_t)w->n_roads * 2 + 2 > w->road_icap) {
+    if (index_rebuild(&w->road_index, &w->road_icap, w->n_roads, road_key, w) != CS_OK) {
+      w->n_roads--;
+      return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding a road");
+    }
+  } else {
+    size_t h = (size_t)hash_pair(a, b) & (w->road_icap - 1);
+    while (w->road_index[h] >= 0) h = (h + 1) & (w->road_icap - 1);
+    w->road_index[h] = w->n_roads - 1;
+  }
   return CS_OK;
 }
 
@@ -462,8 +524,9 @@ int cs_world_finalize(cs_world *w) {
 /* ---- lookups ---- */
 
 int cs_world_find_node(const cs_world *w, const char *id) {
-  for (int i = 0; id && i < w->n; i++)
-    if (strcmp(w->node_id[i], id) == 0) return i;
+  if (!id || !w->node_index) return -1;
+  for (size_t h = (size_t)hash_str(id) & (w->node_icap - 1); w->node_index[h] >= 0; h = (h + 1) & (w->node_icap - 1))
+    if (strcmp(w->node_id[w->node_index[h]], id) == 0) return w->node_index[h];
   return -1;
 }
 int cs_world_find_gang(const cs_world *w, const char *id) {
