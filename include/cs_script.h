@@ -16,9 +16,12 @@ typedef struct cs_script_limits {
   size_t mem_bytes;               /* cap on the Lua heap */
   uint64_t load_instructions;     /* budget for running the script once */
   uint64_t callback_instructions; /* budget for each callback */
+  uint64_t run_instructions;      /* budget for all callbacks of a run together
+                                     (each call costs at least 1,000), so that a
+                                     timer every 1e-9 days cannot stall a run */
 } cs_script_limits;
 
-/* Defaults: 256 MiB, 100 million, 10 million. */
+/* Defaults: 256 MiB, 100 million, 10 million, 20 billion. */
 void cs_script_limits_default(cs_script_limits *l);
 
 /* One --set name=value from the command line. */

@@ -28,6 +28,7 @@ static const char *RUN_USAGE =
     "  --mem-limit MB         cap on the scenario's Lua heap (default 256)\n"
     "  --load-budget N        instruction budget for loading the script (default 100000000)\n"
     "  --callback-budget N    instruction budget for each script callback (default 10000000)\n"
+    "  --run-budget N         instruction budget for all callbacks of the run (default 2e10)\n"
     "  -h, --help             show this help\n";
 
 int cli_exit_code(int rc) {
@@ -174,7 +175,7 @@ int cli_run(int argc, char **argv) {
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       quiet = 1;
     } else if (strcmp(a, "--mem-limit") == 0 || strcmp(a, "--load-budget") == 0 ||
-               strcmp(a, "--callback-budget") == 0) {
+               strcmp(a, "--callback-budget") == 0 || strcmp(a, "--run-budget") == 0) {
       NEED_VALUE();
       uint64_t v;
       if (cli_parse_u64(val, &v) || v == 0) {
@@ -188,6 +189,7 @@ int cli_run(int argc, char **argv) {
         }
         lim.mem_bytes = (size_t)v << 20;
       } else if (a[2] == 'l') lim.load_instructions = v;
+      else if (a[2] == 'r') lim.run_instructions = v;
       else lim.callback_instructions = v;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "conflictsim run: unknown option '%s' (see conflictsim run --help)\n", a);

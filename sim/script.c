@@ -34,6 +34,7 @@ void cs_script_limits_default(cs_script_limits *l) {
   l->mem_bytes = (size_t)256 << 20;
   l->load_instructions = 100000000u;
   l->callback_instructions = 10000000u;
+  l->run_instructions = 20000000000u;
 }
 
 cs_script *cs_script_from(lua_State *L) {
@@ -107,9 +108,12 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     s->exhausted = 1;
     lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
   }
-  char msg[256];
+  char msg[512];
   lua_getinfo(L, "Sl", ar);
-  if (ar->currentline > 0)
+  if (s->run_exhausted)
+    snprintf(msg, sizeof msg, "the callbacks used up the run's instruction budget of %" PRIu64
+             " (--run-budget)", s->lim.run_instructions);
+  else if (ar->currentline > 0)
     snprintf(msg, sizeof msg, "%s:%d: instruction budget of %" PRIu64 " exhausted",
              ar->short_src, ar->currentline, s->budget);
   else
@@ -119,6 +123,18 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 }
 
 void cs_script_budget_reset(cs_script *s, uint64_t budget) {
+  if (s->counting_run) { /* the run's callbacks share a total budget */
+    s->run_used += s->used + CS_SCRIPT_HOOK_STEP;
+    if (s->run_used > s->lim.run_instructions) s->run_exhausted = 1;
+  }
+  if (s->run_exhausted) { /* no raising here (this may run outside a protected
+                          ** call): the hook raises at the callback's first instruction */
+    s->budget = 0;
+    s->used = 0;
+    s->exhausted = 1;
+    lua_sethook(s->L, count_hook, LUA_MASKCOUNT, 1);
+    return;
+  }
   s->budget = budget;
   s->used = 0;
   s->exhausted = 0;

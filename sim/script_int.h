@@ -73,6 +73,9 @@ struct cs_script {
   /* instruction budget */
   uint64_t budget;        /* instructions allowed for the current entry */
   uint64_t used;          /* counted so far (in steps of CS_SCRIPT_HOOK_STEP) */
+  uint64_t run_used;      /* all callbacks of the run so far */
+  int counting_run;       /* 1 once the hooks are installed */
+  int run_exhausted;      /* the run budget is spent: every callback fails at once */
   int exhausted;          /* budget ran out: the hook fires on every instruction */
   /* state of the run */
   int loading;            /* 1 while the scenario body runs */

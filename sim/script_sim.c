@@ -410,6 +410,8 @@ static int hook_event(void *ud, cs_world *w, const cs_event_rec *e) {
 }
 
 void cs_script_hooks(cs_script *s, cs_hooks *out) {
+  s->counting_run = 1;
+  s->run_used = 0;
   out->ud = s;
   out->timer = hook_timer;
   out->event = hook_event;

@@ -250,6 +250,9 @@ class CliTest(unittest.TestCase):
         p = self.script(VALID + "at(2, function(sim) while true do end end)\n")
         self.assert_fails_cleanly([p], EXIT_SCENARIO, p)
         self.assert_fails_cleanly([self.path("missing.lua")], EXIT_SCENARIO, "missing.lua")
+        # a timer every 1e-9 days: each callback is cheap, but the run's total budget stops it
+        p = self.script(VALID + "every(1e-9, function(sim) end)\n")
+        self.assert_fails_cleanly([p, "--run-budget", "10000000"], EXIT_SCENARIO, p + ":6:", "--run-budget")
 
     def test_interrupt_leaves_nothing(self):
         # SIGINT or SIGTERM mid-run: exit 6, no file, an earlier file intact.
