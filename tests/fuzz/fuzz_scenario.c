@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!f) return 0;
   fwrite(data, 1, size, f);
   fclose(f);
-  cs_script_limits lim = {16u << 20, 200000, 50000};
+  cs_script_limits lim = {16u << 20, 200000, 50000, 100000000};
   cs_override sets[1] = {{"lambda0", "0.5"}};
   cs_ctx ctx = {{0}};
   cs_world *w = NULL;
