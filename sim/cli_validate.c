@@ -241,8 +241,12 @@ int cli_validate(int argc, char **argv) {
     if (!quiet) fprintf(stderr, "\r  replicate %llu / %llu", (unsigned long long)r + 1, (unsigned long long)reps);
   }
   if (!quiet) fputs("\r\033[K", stderr);
-  (void)have_dates;
-  (void)have_raid;
+  if (!have_dates)
+    fprintf(stderr, "conflictsim validate: %s declares no scenario{ start = \"YYYY-MM-DD\" }: no dated target "
+                    "can be computed\n", scenario);
+  else if (!have_raid)
+    fprintf(stderr, "conflictsim validate: %s has no nodes 'solino' and 'tabarre_27': the raid targets are not "
+                    "computed\n", scenario);
 
   /* Per-run statistics for each target. */
   enum { T_CLASH, T_STATE, T_POP_OCT, T_NODE_OCT, T_POP_DEC, T_NODE_DEC, T_RAID4, T_RAID8, T_DEATHS, T_PROV,
