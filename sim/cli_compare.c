@@ -492,21 +492,16 @@ static int h5_attr(cs_ctx *ctx, const char *path, hid_t obj, const char *name, h
 ** and long_name. */
 static int h5_ds(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const char *name, hid_t ft, hid_t mt,
                  int rank, const hsize_t *dims, const void *buf, const char *units, const char *long_name) {
-  hid_t sp = H5I_INVALID_HID, pl = H5I_INVALID_HID, d = H5I_INVALID_HID;
-  int rc = CS_OK;
+  hid_t d = H5I_INVALID_HID;
   hsize_t n = 1;
   for (int i = 0; i < rank; i++) n *= dims[i];
-  H5TRY(sp = H5Screate_simple(rank, dims, NULL), name);
-  H5TRY(pl = H5Pcreate(H5P_DATASET_CREATE), name);
-  H5TRY(H5Pset_obj_track_times(pl, 0), name);
-  H5TRY(d = H5Dcreate2(f, name, ft, sp, H5P_DEFAULT, pl, H5P_DEFAULT), name);
+  int rc = cs_h5u_dataset(ctx, "compare file", path, f, name, ft, rank, dims, NULL, NULL, &d);
+  if (rc != CS_OK) goto done;
   if (n) H5TRY(H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), name);
   if (units && (rc = h5_attr(ctx, path, d, "units", str, str, &units))) goto done;
   if (long_name && (rc = h5_attr(ctx, path, d, "long_name", str, str, &long_name))) goto done;
 done:
   if (d >= 0 && H5Dclose(d) < 0 && rc == CS_OK) rc = cs_err(ctx, CS_EIO, "compare file '%s': cannot close %s", path, name);
-  if (pl >= 0) H5Pclose(pl);
-  if (sp >= 0) H5Sclose(sp);
   return rc;
 }
 

@@ -42,7 +42,6 @@
 #define EV_BLOCK 4096 /* events per append; also the chunk length */
 #define VAR_CHUNK_ELEMS 4096 /* target elements per chunk of a sampled variable */
 #define VAR_CHUNK_ROWS 64    /* at most this many samples per chunk */
-#define DEFLATE_LEVEL 4
 
 enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_DISPLACED, EC_OBSERVED,
        EC_REPORT_TIME, EC_OBS_DEATHS, EC_COUNT };
@@ -157,22 +156,7 @@ done:
 ** uncompressed; else chunked with shuffle and deflate. */
 static int ds_new(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, int rank,
                   const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out) {
-  hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
-  int rc = CS_OK;
-  TRY(space = H5Screate_simple(rank, dims, maxdims), "create dataset", name);
-  TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE), "create dataset", name);
-  TRY(H5Pset_obj_track_times(dcpl, 0), "create dataset", name);
-  if (chunk) {
-    TRY(H5Pset_chunk(dcpl, rank, chunk), "set chunking of", name);
-    TRY(H5Pset_shuffle(dcpl), "set shuffle filter of", name);
-    TRY(H5Pset_deflate(dcpl, DEFLATE_LEVEL), "set deflate filter of", name);
-  }
-  TRY(ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset", name);
-  *out = ds;
-done:
-  if (dcpl >= 0) H5Pclose(dcpl);
-  if (space >= 0) H5Sclose(space);
-  return rc;
+  return cs_h5u_dataset(s->ctx, "HDF5 output", s->path, loc, name, ftype, rank, dims, maxdims, chunk, out);
 }
 
 /* Write buf (memory type mtype, n elements) into rows [start, start + n) of

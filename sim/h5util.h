@@ -19,6 +19,13 @@ int cs_h5u_fail(cs_ctx *ctx, const char *label, const char *path, const char *wh
 int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, const char *name, hid_t ftype,
                 hid_t mtype, size_t n, const void *buf);
 
+/* Create dataset `name` in loc: shape dims (maxdims NULL: fixed size),
+** object time stamps off (so equal inputs give byte-identical files), and,
+** when chunk is not NULL, chunked with shuffle and deflate level 4. The
+** caller owns *out (H5Dclose). Errors as cs_h5u_fail. */
+int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, hid_t ftype,
+                   int rank, const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out);
+
 /* open(p, flags), fsync, close; CS_EIO with the reason on failure. */
 int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const char *p, int flags);
 

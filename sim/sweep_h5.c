@@ -26,7 +26,6 @@
 #include "sweep.h"
 #include "h5util.h"
 
-#define DEFLATE_LEVEL 4
 
 typedef struct wr {
   cs_ctx *ctx;
@@ -64,17 +63,9 @@ static int attr_d(wr *w, hid_t o, const char *name, double v) {
 ** failure); chunk NULL: contiguous. Writes buf (whole) if non-NULL. */
 static int ds(wr *w, const char *name, hid_t ft, hid_t mt, int rank, const hsize_t *dims, const hsize_t *chunk,
               const void *buf, const char *units, const char *long_name, hid_t *out) {
-  hid_t sp = H5I_INVALID_HID, pl = H5I_INVALID_HID, d = H5I_INVALID_HID;
-  int rc = CS_OK;
-  TRY(sp = H5Screate_simple(rank, dims, NULL), "create dataset", name);
-  TRY(pl = H5Pcreate(H5P_DATASET_CREATE), "create dataset", name);
-  TRY(H5Pset_obj_track_times(pl, 0), "create dataset", name);
-  if (chunk) {
-    TRY(H5Pset_chunk(pl, rank, chunk), "chunk", name);
-    TRY(H5Pset_shuffle(pl), "set shuffle on", name);
-    TRY(H5Pset_deflate(pl, DEFLATE_LEVEL), "set deflate on", name);
-  }
-  TRY(d = H5Dcreate2(*out, name, ft, sp, H5P_DEFAULT, pl, H5P_DEFAULT), "create dataset", name);
+  hid_t d = H5I_INVALID_HID;
+  int rc = cs_h5u_dataset(w->ctx, "sweep file", w->path, *out, name, ft, rank, dims, NULL, chunk, &d);
+  if (rc != CS_OK) goto done;
   if (buf) {
     hsize_t n = 1;
     for (int i = 0; i < rank; i++) n *= dims[i];
@@ -87,8 +78,6 @@ static int ds(wr *w, const char *name, hid_t ft, hid_t mt, int rank, const hsize
 done:
   if (rc != CS_OK) *out = H5I_INVALID_HID;
   if (d >= 0) H5Dclose(d);
-  if (pl >= 0) H5Pclose(pl);
-  if (sp >= 0) H5Sclose(sp);
   return rc;
 }
 
