@@ -1,25 +1,49 @@
 #!/usr/bin/env bash
-# calibrate.sh: the documented search behind the model{} block of the Haiti
-# scenarios. A grid over priors that MODEL.md section 5 tags [P], each point
-# scored by `conflictsim validate` on the capital scenario (6 replicates);
-# the chosen values are written into make_scenarios.py (MODEL_BLOCK) by hand
-# and the scenarios regenerated. No rule in the model refers to a target's
-# dates or values: the search only moves these priors.
+# calibrate.sh: the documented search behind the model{} block and the [P]
+# scenario priors of the Haiti scenarios. Grids over priors that MODEL.md
+# section 5 tags [P], each point scored by `conflictsim validate` on the
+# capital scenario; the chosen values are written into make_scenarios.py
+# (MODEL_BLOCK, PRISON_GANG_SHARE, cohesion0) by hand and the scenarios
+# regenerated. No rule in the model refers to a target's dates or values:
+# the search only moves these priors.
 #
-#   bash scenarios/haiti/calibrate.sh [replicates]     (about a minute per 10 points)
+#   bash scenarios/haiti/calibrate.sh [stage] [replicates]
+#
+# stage 1 (default 6 replicates, 72 points, ~10 min on 2 cores): coarse grid
+#   lambda0 x Theta_c x cohesion0 x chi_rate x prison_gang_share;
+# stage 2 (default 12 replicates, 16 points): around the best of stage 1,
+#   lambda0 x chi_rate x cohesion0 x prison_gang_share;
+# stage 3 (default 12 replicates, 8 points): lambda0 x provinces_km x
+#   prison_gang_share with the rest fixed at the stage-2 choice.
+# Each point writes output/calibration/<stage>/<point>.csv and prints how many
+# targets pass; pick by that count, then by distance to the failing targets,
+# and check the choice with `validate --replicates 20`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-reps=${1:-6}
-out=output/calibration
+stage=${1:-1}
+case "$stage" in 1) reps=${2:-6} ;; *) reps=${2:-12} ;; esac
+out=output/calibration/stage$stage
 mkdir -p "$out"
-for lambda0 in 0.01 0.02 0.04; do
-  for theta_c in 0.25 0.3 0.4; do
-    for prov in 8 20; do
-      f="$out/validate_l${lambda0}_t${theta_c}_p${prov}.csv"
-      ./build/conflictsim validate scenarios/haiti/capital.lua --replicates "$reps" --quiet -o "$f" \
-        --set lambda0="$lambda0" --set Theta_c="$theta_c" --set provinces_km="$prov" >/dev/null || true
-      passed=$(grep -c ',pass,' "$f" || true)
-      echo "lambda0=$lambda0 Theta_c=$theta_c provinces_km=$prov: $passed targets pass ($f)"
-    done
-  done
-done
+point() { # name, then --set arguments
+  local f="$out/$1.csv"; shift
+  ./build/conflictsim validate scenarios/haiti/capital.lua --replicates "$reps" --quiet -o "$f" "$@" >/dev/null || true
+  echo "$(basename "$f" .csv): $(grep -c ',pass,' "$f" || true) targets pass"
+}
+case "$stage" in
+1)
+  for l in 0.04 0.06; do for tc in 0.3 0.36 0.42; do for c0 in 0.2 0.55; do for cr in 0.0333 0.01; do for ps in 1 0.5 0.25; do
+    point "l${l}_t${tc}_c${c0}_r${cr}_p${ps}" --set lambda0=$l --set Theta_c=$tc --set cohesion0=$c0 \
+      --set chi_rate=$cr --set prison_gang_share=$ps
+  done; done; done; done; done ;;
+2)
+  for l in 0.05 0.06; do for cr in 0.01 0.0075; do for c0 in 0.1 0.2; do for ps in 1 0.5; do
+    point "l${l}_r${cr}_c${c0}_p${ps}" --set lambda0=$l --set Theta_c=0.3 --set cohesion0=$c0 \
+      --set chi_rate=$cr --set prison_gang_share=$ps
+  done; done; done; done ;;
+3)
+  for l in 0.06 0.07; do for pk in 5 8; do for ps in 1 0.75; do
+    point "l${l}_k${pk}_p${ps}" --set lambda0=$l --set Theta_c=0.3 --set cohesion0=0.2 --set chi_rate=0.01 \
+      --set prison_gang_share=$ps --set provinces_km=$pk
+  done; done; done ;;
+*) echo "calibrate.sh: stage must be 1, 2 or 3" >&2; exit 2 ;;
+esac

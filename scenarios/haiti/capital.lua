@@ -15,7 +15,8 @@ param("recall_day", 416, "day of the elite recall")  -- 416 = 21 Oct 2024 (MODEL
 param("mss_scale", 1.0, "multiplier on the MSS: announced size and every arrival")  -- 1.0 = as happened
 param("mss_shift_days", 0, "days added to every MSS arrival date (negative = earlier)")  -- 0 = as happened
 param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 (MODEL.md s6 [S]; observed.csv: >4,600)
-param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P]: talks Aug-Sep 2023, joint offensive from 29 Feb 2024 (MODEL.md s1 [S]); 0.5 is the formation threshold chi_form
+param("prison_gang_share", 1, "share of the inmates freed in Mar 2024 who join a gang")  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)
+param("cohesion0", 0.2, "cohesion of Viv Ansanm at the start")  -- [P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, MODEL.md s1 [S]); below chi_form 0.5, so it starts unformed
 param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]
 param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")
 param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")
@@ -24,9 +25,10 @@ param("verbose", true, "log the monthly situation and key takeovers")
 -- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with
 -- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):
 model {
-  lambda0 = 0.04,      -- [P] default 0.01; searched 0.01-0.04: 0.04 brings gang control to ~0.77 in Oct 2024 and 2024 deaths to ~4,000
-  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.4: at 0.4 the coalition breaks up after the March 2024 prison breaks
-  provinces_km = 8,    -- [P] default 20; searched 8 and 20: 8 brings the share of IDPs in the provinces from ~0.4 to ~0.63
+  lambda0 = 0.07,      -- [P] default 0.01; searched 0.01-0.07: 0.07 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,100
+  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.42: above ~0.36 the coalition breaks up after the March 2024 prison breaks
+  chi_rate = 0.01,     -- [P] default 1/30 a day; searched 0.005-1/30: slower cohesion delays the coalition's formation (1/30: within a month of the start)
+  provinces_km = 5,    -- [P] default 20; searched 5-20: 5 brings the share of IDPs in the provinces to ~0.74 (20: ~0.4)
 }
 
 -- ===================== CITY (shared by capital.lua and solino.lua) =====================
@@ -405,32 +407,31 @@ road("fontamara", "martissant", 2.144)
 road("fontamara", "thor", 2.316)
 
 -- Gangs (MODEL.md s6 sizes [P]); firepower and aggression: the model's defaults.
--- jailed: the ~4,700 freed in the prison breaks of 2-3 Mar 2024 (MODEL.md s6 [S]), split over
--- the gangs in proportion to members [P]; all of them are counted as gang members once freed
--- (an upper bound: not every escaped inmate joined a gang) [U].
+-- jailed: the gang members among the ~4,700 freed in the prison breaks of 2-3 Mar 2024
+-- (MODEL.md s6 [S]): prison_gang_share of them [P], split over the gangs in proportion to
+-- members [P]. The other inmates are not modelled (they do not join a gang).
 -- g9: MODEL.md s6: G9 1,500-3,000 [P]; ~2,000 as briefed; base Delmas 6 = HQ of Barbecue (CSV delmas_6)
-gang { id = "g9", name = "G9 an Fanmi e Alye", members = 2000, jailed = 1757, base = "delmas_6" }
+gang { id = "g9", name = "G9 an Fanmi e Alye", members = 2000, jailed = math.floor(1757 * P.prison_gang_share + 0.5), base = "delmas_6" }
 -- gpep: MODEL.md s6: G-Pep 500-1,000 [P]; base Brooklyn (CSV brooklyn: G-Pep 'Nan Brooklyn')
-gang { id = "gpep", name = "G-Pep", members = 700, jailed = 615, base = "brooklyn" }
+gang { id = "gpep", name = "G-Pep", members = 700, jailed = math.floor(615 * P.prison_gang_share + 0.5), base = "brooklyn" }
 -- mawozo: MODEL.md s6: 400 Mawozo 500-1,500 [P]; base Croix-des-Bouquets (CSV)
-gang { id = "mawozo", name = "400 Mawozo", members = 900, jailed = 791, base = "croix_des_bouquets_centre" }
+gang { id = "mawozo", name = "400 Mawozo", members = 900, jailed = math.floor(791 * P.prison_gang_share + 0.5), base = "croix_des_bouquets_centre" }
 -- segonn: MODEL.md s6: 5 Segonn 300-800 [P]; base Village de Dieu (CSV: base of 5 Segonn)
-gang { id = "segonn", name = "5 Segonn", members = 500, jailed = 439, base = "village_de_dieu" }
+gang { id = "segonn", name = "5 Segonn", members = 500, jailed = math.floor(439 * P.prison_gang_share + 0.5), base = "village_de_dieu" }
 -- grand_ravine: MODEL.md s6: Grand Ravine 200-500 [P]; base Grand Ravine (CSV)
-gang { id = "grand_ravine", name = "Grand Ravine", members = 300, jailed = 263, base = "grand_ravine" }
+gang { id = "grand_ravine", name = "Grand Ravine", members = 300, jailed = math.floor(263 * P.prison_gang_share + 0.5), base = "grand_ravine" }
 -- kraze_barye: MODEL.md s6: Kraze Barye (Tabarre) 200-500 [P]; base Torcelle, Tabarre (CSV: Kraze Barye)
-gang { id = "kraze_barye", name = "Kraze Barye", members = 300, jailed = 263, base = "torcelle" }
+gang { id = "kraze_barye", name = "Kraze Barye", members = 300, jailed = math.floor(263 * P.prison_gang_share + 0.5), base = "torcelle" }
 -- canaan: MODEL.md s6: Canaan 50-300 [P]; base Canaan (CSV)
-gang { id = "canaan", name = "Canaan gang (Jeff Larose)", members = 150, jailed = 132, base = "canaan" }
+gang { id = "canaan", name = "Canaan gang (Jeff Larose)", members = 150, jailed = math.floor(132 * P.prison_gang_share + 0.5), base = "canaan" }
 -- ti_bwa: not in MODEL.md: named by the CSV (fontamara); size in the small-gang range 50-300 [P]
-gang { id = "ti_bwa", name = "Ti Bwa (Chrisla)", members = 150, jailed = 132, base = "fontamara" }
+gang { id = "ti_bwa", name = "Ti Bwa (Chrisla)", members = 150, jailed = math.floor(132 * P.prison_gang_share + 0.5), base = "fontamara" }
 -- ti_makak: MODEL.md s6: Ti Makak 50-300 [P]; base Laboule [U]; the CSV gives it no node in Oct 2024, so it holds none and has no frontier: inert unless a script gives it a node
-gang { id = "ti_makak", name = "Ti Makak", members = 150, jailed = 132, base = "laboule" }
+gang { id = "ti_makak", name = "Ti Makak", members = 150, jailed = math.floor(132 * P.prison_gang_share + 0.5), base = "laboule" }
 -- chen_mechan: MODEL.md s6: Chen Mechan 100-300, rival of 400 Mawozo [P]; base Santo [U]; holds no node in the CSV, so inert (no frontier)
-gang { id = "chen_mechan", name = "Chen Mechan", members = 200, jailed = 176, base = "santo" }
+gang { id = "chen_mechan", name = "Chen Mechan", members = 200, jailed = math.floor(176 * P.prison_gang_share + 0.5), base = "santo" }
 -- Viv Ansanm: G9, G-Pep and the gangs reported allied with them (MODEL.md s1, s6; membership of
--- the smaller gangs from press reports [U]); cohesion 0.55 at start [P: formed Sep 2023 [S], just
--- above chi_form 0.5 so it starts formed].
+-- the smaller gangs from press reports [U]); cohesion at the start: the cohesion0 parameter above.
 coalition { id = "viv_ansanm", members = { "g9", "gpep", "mawozo", "segonn", "grand_ravine", "kraze_barye", "canaan", "ti_bwa" }, cohesion = P.cohesion0 }
 
 -- Security forces. Police: ~3,000 on duty in the metro (MODEL.md s6 [P]) in six units of 500
@@ -614,7 +615,7 @@ at(181, function(sim)
   end
 end)
 -- 2-3 Mar 2024 (day 183): prison breaks (National Penitentiary, Croix-des-Bouquets) [S].
-at(183, function(sim) sim:log("prison break: %d freed", sim:prison_break(P.prison_freed)) end)
+at(183, function(sim) sim:log("prison break: %d freed", sim:prison_break(math.floor(P.prison_freed * P.prison_gang_share + 0.5))) end)
 -- 17 Oct 2024 (day 412): Viv Ansanm attacks Solino, and Tabarre 27 the same week (IOM counts the
 -- two together: MODEL.md s1 [S]); each by the coalition's nearest gang that does not hold it.
 at(412, function(sim)

@@ -283,18 +283,18 @@ def city_block(rows, xy, lat0, lon0, which):
     for i in sorted(range(len(GANGS)), key=lambda i: -(GANGS[i][2] * jailed_total % total))[:jailed_total - sum(alloc)]:
         alloc[i] += 1
     if which == "capital":
-        w("-- jailed: the ~4,700 freed in the prison breaks of 2-3 Mar 2024 (MODEL.md s6 [S]), split over")
-        w("-- the gangs in proportion to members [P]; all of them are counted as gang members once freed")
-        w("-- (an upper bound: not every escaped inmate joined a gang) [U].")
+        w("-- jailed: the gang members among the ~4,700 freed in the prison breaks of 2-3 Mar 2024")
+        w("-- (MODEL.md s6 [S]): prison_gang_share of them [P], split over the gangs in proportion to")
+        w("-- members [P]. The other inmates are not modelled (they do not join a gang).")
     else:
         w("-- jailed: 0 (Oct 2024: after the prison breaks of Mar 2024).")
     for (gid, name, m, base, why, _), j in zip(GANGS, alloc):
         w("-- %s: %s" % (gid, why))
-        w("gang { id = %s, name = %s, members = %d, jailed = %d, base = %s }" % (
-            lua_str(gid), lua_str(name), m, j, lua_str(base)))
+        jailed = "math.floor(%d * P.prison_gang_share + 0.5)" % j if which == "capital" else "%d" % j
+        w("gang { id = %s, name = %s, members = %d, jailed = %s, base = %s }" % (
+            lua_str(gid), lua_str(name), m, jailed, lua_str(base)))
     w("-- Viv Ansanm: G9, G-Pep and the gangs reported allied with them (MODEL.md s1, s6; membership of")
-    w("-- the smaller gangs from press reports [U]); cohesion 0.55 at start [P: formed Sep 2023 [S], just")
-    w("-- above chi_form 0.5 so it starts formed].")
+    w("-- the smaller gangs from press reports [U]); cohesion at the start: the cohesion0 parameter above.")
     w("coalition { id = \"viv_ansanm\", members = { %s }, cohesion = P.cohesion0 }" % ", ".join(lua_str(g) for g in COALITION))
     w("")
     w("-- Security forces. Police: ~3,000 on duty in the metro (MODEL.md s6 [P]) in six units of 500")
@@ -389,19 +389,21 @@ HEADER = """-- {name}.lua: {title}
 # Model parameters set by the calibration search (scenarios/haiti/calibrate.sh):
 # a documented grid over priors tagged [P] in MODEL.md section 5, scored with
 # `conflictsim validate`. Every other parameter keeps its MODEL.md default.
+PRISON_GANG_SHARE = "1"
 MODEL_BLOCK = [
     "-- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with",
     "-- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):",
     "model {",
-    "  lambda0 = 0.04,      -- [P] default 0.01; searched 0.01-0.04: 0.04 brings gang control to ~0.77 in Oct 2024 and 2024 deaths to ~4,000",
-    "  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.4: at 0.4 the coalition breaks up after the March 2024 prison breaks",
-    "  provinces_km = 8,    -- [P] default 20; searched 8 and 20: 8 brings the share of IDPs in the provinces from ~0.4 to ~0.63",
+    "  lambda0 = 0.07,      -- [P] default 0.01; searched 0.01-0.07: 0.07 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,100",
+    "  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.42: above ~0.36 the coalition breaks up after the March 2024 prison breaks",
+    "  chi_rate = 0.01,     -- [P] default 1/30 a day; searched 0.005-1/30: slower cohesion delays the coalition's formation (1/30: within a month of the start)",
+    "  provinces_km = 5,    -- [P] default 20; searched 5-20: 5 brings the share of IDPs in the provinces to ~0.74 (20: ~0.4)",
     "}",
 ]
 
 
-def common_params(L):
-    L.append('param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P]: talks Aug-Sep 2023, joint offensive from 29 Feb 2024 (MODEL.md s1 [S]); 0.5 is the formation threshold chi_form')
+def common_params(L, cohesion0, why):
+    L.append('param("cohesion0", %s, "cohesion of Viv Ansanm at the start")  -- %s' % (cohesion0, why))
     L.append('param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]')
     L.append('param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")')
     L.append('param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")')
@@ -420,7 +422,8 @@ def capital(rows, xy, lat0, lon0):
     w('param("mss_scale", 1.0, "multiplier on the MSS: announced size and every arrival")  -- 1.0 = as happened')
     w('param("mss_shift_days", 0, "days added to every MSS arrival date (negative = earlier)")  -- 0 = as happened')
     w('param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 (MODEL.md s6 [S]; observed.csv: >4,600)')
-    common_params(L)
+    w('param("prison_gang_share", %s, "share of the inmates freed in Mar 2024 who join a gang")  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)' % PRISON_GANG_SHARE)
+    common_params(L, "0.2", "[P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, MODEL.md s1 [S]); below chi_form 0.5, so it starts unformed")
     w("")
     for line in MODEL_BLOCK:
         w(line)
@@ -468,7 +471,7 @@ def capital(rows, xy, lat0, lon0):
     w("end)")
     pb = D("2024-03-02")
     w("-- 2-3 Mar 2024 (day %d): prison breaks (National Penitentiary, Croix-des-Bouquets) [S]." % pb)
-    w("at(%d, function(sim) sim:log(\"prison break: %%d freed\", sim:prison_break(P.prison_freed)) end)" % pb)
+    w("at(%d, function(sim) sim:log(\"prison break: %%d freed\", sim:prison_break(math.floor(P.prison_freed * P.prison_gang_share + 0.5))) end)" % pb)
     a = D("2024-10-17")
     w("-- 17 Oct 2024 (day %d): Viv Ansanm attacks Solino, and Tabarre 27 the same week (IOM counts the" % a)
     w("-- two together: MODEL.md s1 [S]); each by the coalition's nearest gang that does not hold it.")
@@ -523,7 +526,7 @@ def solino(rows, xy, lat0, lon0):
     w('param("recall_delay_days", %d, "days from the attack to the elite recall")  -- %d: 21 Oct 2024 (MODEL.md s1 [S])' % (D("2024-10-21") - a, D("2024-10-21") - a))
     w('param("mss_scale", 1.0, "multiplier on the MSS present and announced")  -- 1.0 = as happened')
     w('param("second_wave", true, "the attacks of 11-17 Nov 2024 on Solino, Nazon, Delmas 24")')
-    common_params(L)
+    common_params(L, "0.55", "[P] Oct 2024: Viv Ansanm acting as one since Feb 2024 (MODEL.md s1 [S]); just above the formation threshold chi_form 0.5")
     w("")
     for line in MODEL_BLOCK:
         w(line)

@@ -19,7 +19,7 @@ param("recall_officers", 300, "elite officers recalled")  -- MODEL.md s5: 300 of
 param("recall_delay_days", 4, "days from the attack to the elite recall")  -- 4: 21 Oct 2024 (MODEL.md s1 [S])
 param("mss_scale", 1.0, "multiplier on the MSS present and announced")  -- 1.0 = as happened
 param("second_wave", true, "the attacks of 11-17 Nov 2024 on Solino, Nazon, Delmas 24")
-param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P]: talks Aug-Sep 2023, joint offensive from 29 Feb 2024 (MODEL.md s1 [S]); 0.5 is the formation threshold chi_form
+param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P] Oct 2024: Viv Ansanm acting as one since Feb 2024 (MODEL.md s1 [S]); just above the formation threshold chi_form 0.5
 param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]
 param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")
 param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")
@@ -28,9 +28,10 @@ param("verbose", true, "log the monthly situation and key takeovers")
 -- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with
 -- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):
 model {
-  lambda0 = 0.04,      -- [P] default 0.01; searched 0.01-0.04: 0.04 brings gang control to ~0.77 in Oct 2024 and 2024 deaths to ~4,000
-  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.4: at 0.4 the coalition breaks up after the March 2024 prison breaks
-  provinces_km = 8,    -- [P] default 20; searched 8 and 20: 8 brings the share of IDPs in the provinces from ~0.4 to ~0.63
+  lambda0 = 0.07,      -- [P] default 0.01; searched 0.01-0.07: 0.07 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,100
+  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.42: above ~0.36 the coalition breaks up after the March 2024 prison breaks
+  chi_rate = 0.01,     -- [P] default 1/30 a day; searched 0.005-1/30: slower cohesion delays the coalition's formation (1/30: within a month of the start)
+  provinces_km = 5,    -- [P] default 20; searched 5-20: 5 brings the share of IDPs in the provinces to ~0.74 (20: ~0.4)
 }
 
 -- ===================== CITY (shared by capital.lua and solino.lua) =====================
@@ -431,8 +432,7 @@ gang { id = "ti_makak", name = "Ti Makak", members = 150, jailed = 0, base = "la
 -- chen_mechan: MODEL.md s6: Chen Mechan 100-300, rival of 400 Mawozo [P]; base Santo [U]; holds no node in the CSV, so inert (no frontier)
 gang { id = "chen_mechan", name = "Chen Mechan", members = 200, jailed = 0, base = "santo" }
 -- Viv Ansanm: G9, G-Pep and the gangs reported allied with them (MODEL.md s1, s6; membership of
--- the smaller gangs from press reports [U]); cohesion 0.55 at start [P: formed Sep 2023 [S], just
--- above chi_form 0.5 so it starts formed].
+-- the smaller gangs from press reports [U]); cohesion at the start: the cohesion0 parameter above.
 coalition { id = "viv_ansanm", members = { "g9", "gpep", "mawozo", "segonn", "grand_ravine", "kraze_barye", "canaan", "ti_bwa" }, cohesion = P.cohesion0 }
 
 -- Security forces. Police: ~3,000 on duty in the metro (MODEL.md s6 [P]) in six units of 500
