@@ -295,6 +295,7 @@ static inline elist *route(cs_evq *q, double t) {
 static void drain_into_heap(cs_evq *q, elist *l) {
   for (size_t k = 0; k < l->n; k++) {
     uint32_t s = l->e[k].slot;
+    CS_PREFETCH(&q->slots[s].ev); /* the pop reads ev; live may be on the next line */
     if (q->slots[s].live) {
       q->heap[q->n++] = l->e[k];
     } else {
