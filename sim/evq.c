@@ -542,12 +542,12 @@ static int slot_reserve(cs_evq *q) {
 
 int cs_evq_push(cs_evq *q, double t, uint8_t prio, const cs_event *ev, cs_handle *h) {
   if (isnan(t)) return CS_EINVAL;
-  if (slot_reserve(q) != CS_OK) return CS_ENOMEM;
+  if (CS_UNLIKELY(q->nfree == 0) && slot_reserve(q) != CS_OK) return CS_ENOMEM;
   elist *l = route(q, t);
   /* The heap keeps room for every pending entry, so that a refill never
   ** needs to allocate (the slot pool bounds the entries). */
-  if (heap_reserve(q, q->nslots + 1) != CS_OK) return CS_ENOMEM;
-  if (l && elist_reserve(l) != CS_OK) return CS_ENOMEM;
+  if (CS_UNLIKELY(q->nslots + 1 > q->cap) && heap_reserve(q, q->nslots + 1) != CS_OK) return CS_ENOMEM;
+  if (l && CS_UNLIKELY(l->n == l->cap) && elist_reserve(l) != CS_OK) return CS_ENOMEM;
   uint32_t s;
   if (q->nfree > 0) {
     s = q->freelist[--q->nfree];
@@ -597,10 +597,9 @@ int cs_evq_cancel(cs_evq *q, cs_handle h) {
   return 1;
 }
 
-/* Close the hole and make heap[0] the first live event; 0 if none. */
-static int settle(cs_evq *q) {
-  fill_hole(q);
-  if (CS_UNLIKELY(q->nbk == 0 && q->n >= q->spread_at)) spread_heap(q);
+/* settle() when heap[0] is not simply the first live event. */
+static int settle_slow(cs_evq *q) {
+  if (q->nbk == 0 && q->n >= q->spread_at) spread_heap(q);
   for (;;) {
     if (q->n == 0 && !refill(q)) return 0;
     uint32_t s = q->heap[0].slot;
@@ -609,6 +608,14 @@ static int settle(cs_evq *q) {
     remove_root(q);
     q->dead--;
   }
+}
+
+/* Close the hole and make heap[0] the first live event; 0 if none. The
+** test up front is the common case, kept inline for the hold pattern. */
+static inline int settle(cs_evq *q) {
+  fill_hole(q);
+  if (q->n > 0 && q->slots[q->heap[0].slot].live && (q->nbk != 0 || q->n < q->spread_at)) return 1;
+  return settle_slow(q);
 }
 
 int cs_evq_pop(cs_evq *q, double tmax, cs_event *ev) {
