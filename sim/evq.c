@@ -542,11 +542,12 @@ static int slot_reserve(cs_evq *q) {
 
 int cs_evq_push(cs_evq *q, double t, uint8_t prio, const cs_event *ev, cs_handle *h) {
   if (isnan(t)) return CS_EINVAL;
-  if (CS_UNLIKELY(q->nfree == 0) && slot_reserve(q) != CS_OK) return CS_ENOMEM;
+  /* A new slot: room for it, and the heap keeps room for an entry per slot
+  ** (so for every pending event), so that a refill never allocates. */
+  if (CS_UNLIKELY(q->nfree == 0) &&
+      (slot_reserve(q) != CS_OK || heap_reserve(q, q->nslots + 1) != CS_OK))
+    return CS_ENOMEM;
   elist *l = route(q, t);
-  /* The heap keeps room for every pending entry, so that a refill never
-  ** needs to allocate (the slot pool bounds the entries). */
-  if (CS_UNLIKELY(q->nslots + 1 > q->cap) && heap_reserve(q, q->nslots + 1) != CS_OK) return CS_ENOMEM;
   if (l && CS_UNLIKELY(l->n == l->cap) && elist_reserve(l) != CS_OK) return CS_ENOMEM;
   uint32_t s;
   if (q->nfree > 0) {
@@ -579,6 +580,7 @@ int cs_evq_push(cs_evq *q, double t, uint8_t prio, const cs_event *ev, cs_handle
   } else {
     q->heap[q->n] = e;
     sift_up(q, q->n++);
+    if (CS_UNLIKELY(q->nbk == 0 && q->n >= q->spread_at)) spread_heap(q);
   }
   q->live++;
   if (h) *h = ((cs_handle)sl->gen << 32) | s;
@@ -599,7 +601,6 @@ int cs_evq_cancel(cs_evq *q, cs_handle h) {
 
 /* settle() when heap[0] is not simply the first live event. */
 static int settle_slow(cs_evq *q) {
-  if (q->nbk == 0 && q->n >= q->spread_at) spread_heap(q);
   for (;;) {
     if (q->n == 0 && !refill(q)) return 0;
     uint32_t s = q->heap[0].slot;
@@ -614,7 +615,7 @@ static int settle_slow(cs_evq *q) {
 ** test up front is the common case, kept inline for the hold pattern. */
 static inline int settle(cs_evq *q) {
   fill_hole(q);
-  if (q->n > 0 && q->slots[q->heap[0].slot].live && (q->nbk != 0 || q->n < q->spread_at)) return 1;
+  if (q->n > 0 && q->slots[q->heap[0].slot].live) return 1;
   return settle_slow(q);
 }
 
