@@ -1,14 +1,16 @@
-/* cs_evq.h: the pending-event set, a 4-ary min-heap.
+/* cs_evq.h: the pending-event set: a 4-ary min-heap, with a calendar of
+** unsorted buckets behind it once it holds 1024 events or more (sim/evq.c).
 **
 ** Order: events leave in increasing (time, priority class, insertion
 ** sequence). The sequence number is assigned by the queue at insertion and
 ** never reused, so the order of simultaneous events is fixed by the order in
 ** which they were scheduled: never by an address or a heap position.
 **
-** Storage: the heap holds 16-byte entries (time, slot); the payload lives in a
-** slot of a pool. Cancellation is lazy: a cancelled slot is marked dead and
-** its heap entry is dropped when it reaches the top (the heap is compacted if
-** dead entries outnumber live ones). A handle is (generation << 32 | slot),
+** Storage: the heap and the buckets hold 16-byte entries (time, slot); the
+** payload lives in a slot of a pool. Cancellation is lazy: a cancelled slot
+** is marked dead and its entry is dropped when it reaches the top of the heap
+** or its bucket is moved into the heap (everything is compacted if dead
+** entries outnumber live ones). A handle is (generation << 32 | slot),
 ** so a stale handle to a reused slot is recognised and ignored.
 **
 ** Pop-then-push optimisation ("hold"): cs_evq_pop leaves the popped root as a

@@ -204,6 +204,7 @@ struct cs_world {
   int64_t returned;        /* people who went home */
   double *media_cur, *media_t; /* [n] media reach after the last threat, and when */
   cs_pcg32 *observe_rng;       /* [n] */
+  double *observe_memo;        /* [3n] per node the last (base, witnesses, pow) of cs_observe */
   cs_pcg32 observe_city_rng;
   double *engaged_until;   /* [n] end of the engagement under way, -inf if none */
   cs_pcg32 *recruit_rng, *response_rng; /* [n] */
@@ -246,8 +247,11 @@ int cs__road_km(cs_world *w, int from, int to, double *km);
 double cs__intensity(const cs_world *w, int j, double t);
 void cs__intensity_add(cs_world *w, int j, double t, double amount);
 /* Is node j in conflict at t: CONTESTED, or intensity >= I_conflict? Uses
-** the time the intensity falls below I_conflict, kept by intensity_add. */
-int cs__in_conflict(const cs_world *w, int j, double t);
+** the time the intensity falls below I_conflict, kept by intensity_add.
+** Inline: destination choice asks it for every candidate. */
+static inline int cs__in_conflict(const cs_world *w, int j, double t) {
+  return w->owner[j] == CS_PARTY_CONTESTED || t < w->conflict_until[j];
+}
 /* Recompute those times (after tau_I or I_conflict changed). */
 void cs__conflict_refresh(cs_world *w);
 /* Record an event: to the sink and then the script's hooks. */

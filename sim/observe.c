@@ -22,6 +22,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 double cs_observe_media(const cs_world *w, int j, double t) {
   double base = w->media[j], cur = w->media_cur[j];
@@ -43,7 +44,17 @@ void cs_observe(cs_world *w, cs_event_rec *e) {
   double b = e->deaths > 0 ? PV(w, P_REPORT_LETHAL) : PV(w, P_REPORT_OTHER);
   if (j >= 0 && CS_PARTY_IS_GANG(w->owner[j])) b *= PV(w, P_REPORT_GANG);
   double witnesses = 1 + (double)e->deaths + (double)e->displaced / PV(w, P_HOUSEHOLD);
-  double p = 1 - pow(1 - reach * b, witnesses);
+  double x = 1 - reach * b, pw;
+  double *memo = j >= 0 ? &w->observe_memo[3 * j] : NULL;
+  /* Most events at a node repeat the last base and witnesses (untouched
+  ** media, full groups): the same arguments give the same pow. */
+  if (memo && memcmp(&memo[0], &x, sizeof x) == 0 && memcmp(&memo[1], &witnesses, sizeof witnesses) == 0) {
+    pw = memo[2];
+  } else {
+    pw = pow(x, witnesses);
+    if (memo) memo[0] = x, memo[1] = witnesses, memo[2] = pw;
+  }
+  double p = 1 - pw;
   if (u < p) {
     double lag = cs_rng_gamma_int(r, 2, PV(w, P_OBS_LAG)), z = cs_rng_normal(r);
     double sigma = PV(w, P_OBS_SIGMA);
@@ -61,9 +72,12 @@ int cs_observe_start(cs_world *w) {
   w->media_cur = malloc((size_t)w->n * sizeof *w->media_cur);
   w->media_t = calloc((size_t)w->n, sizeof *w->media_t);
   w->observe_rng = calloc((size_t)w->n, sizeof *w->observe_rng);
-  if (!w->media_cur || !w->media_t || !w->observe_rng) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  w->observe_memo = malloc(3 * (size_t)w->n * sizeof *w->observe_memo);
+  if (!w->media_cur || !w->media_t || !w->observe_rng || !w->observe_memo) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   for (int j = 0; j < w->n; j++) {
     w->media_cur[j] = w->media[j];
+    w->observe_memo[3 * j] = w->observe_memo[3 * j + 1] = NAN;
+    w->observe_memo[3 * j + 2] = pow(NAN, NAN); /* a consistent entry */
     cs_stream_init(&w->observe_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_OBSERVE);
   }
   cs_stream_init(&w->observe_city_rng, w->seed, w->replicate, CS_ENT_NONE, 0, PU_OBSERVE);

@@ -165,6 +165,7 @@ void cs_world_free(cs_world *w) {
   free(w->media_cur);
   free(w->media_t);
   free(w->observe_rng);
+  free(w->observe_memo);
   cs_displaced_free(w);
   void *dis[] = {w->hosted_site, w->settled, w->flee_owner,
                  w->move_h, w->return_h, w->move_bound, w->return_bound, w->move_rng, w->return_rng, w->host_rng};
@@ -719,10 +720,6 @@ void cs__intensity_add(cs_world *w, int j, double t, double amount) {
   w->intensity[j] = cs__intensity(w, j, t) + amount;
   w->intensity_t[j] = t;
   conflict_set(w, j);
-}
-
-int cs__in_conflict(const cs_world *w, int j, double t) {
-  return w->owner[j] == CS_PARTY_CONTESTED || t < w->conflict_until[j];
 }
 
 void cs__conflict_refresh(cs_world *w) {

@@ -395,6 +395,168 @@ static void test_hold(int POP, int STEPS) {
   cs_evq_free(q);
 }
 
+/* Large queues against a reference binary heap on (time, prio, seq): the
+** calendar tier of the queue (see evq.c) is used only once the queue holds
+** thousands of events. Phases: a hold pattern with continuous times, ties
+** and cancellations; pops bounded by tmax; a burst of events all at one time
+** (a calendar cannot be laid out: the queue falls back to a heap); mass
+** cancellation (compaction with events in buckets); a drain to empty and a
+** regrowth. Every pop, peek and size must agree with the reference. */
+typedef struct bref {
+  ref_ev *ev;    /* every event pushed, by push index */
+  size_t nev;
+  size_t *heap;  /* indices of pending or cancelled-but-not-yet-dropped events */
+  size_t n;
+} bref;
+
+static void bref_swap(bref *b, size_t i, size_t j) {
+  size_t x = b->heap[i];
+  b->heap[i] = b->heap[j];
+  b->heap[j] = x;
+}
+
+static void bref_push(bref *b, size_t idx) {
+  size_t i = b->n++;
+  b->heap[i] = idx;
+  while (i > 0 && key_less(&b->ev[b->heap[i]], &b->ev[b->heap[(i - 1) / 2]])) {
+    bref_swap(b, i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+}
+
+/* The first pending event (cancelled ones are dropped), or -1. */
+static long bref_first(bref *b) {
+  while (b->n > 0 && b->ev[b->heap[0]].state != PENDING) {
+    b->heap[0] = b->heap[--b->n];
+    for (size_t i = 0;;) {
+      size_t l = 2 * i + 1, m = i;
+      if (l < b->n && key_less(&b->ev[b->heap[l]], &b->ev[b->heap[m]])) m = l;
+      if (l + 1 < b->n && key_less(&b->ev[b->heap[l + 1]], &b->ev[b->heap[m]])) m = l + 1;
+      if (m == i) break;
+      bref_swap(b, i, m);
+      i = m;
+    }
+  }
+  return b->n > 0 ? (long)b->heap[0] : -1;
+}
+
+static void test_calendar(uint64_t seed) {
+  enum { MAXEV = 600000 };
+  cs_evq *q = NULL;
+  CHECK(cs_evq_new(NULL, 16, &q) == CS_OK);
+  if (!q) return;
+  cs_pcg32 r;
+  cs_stream_init(&r, seed, 0, CS_ENT_NONE, 0, 4);
+  bref b = {calloc(MAXEV, sizeof(ref_ev)), 0, calloc(MAXEV, sizeof(size_t)), 0};
+  size_t *pend = calloc(MAXEV, sizeof *pend), npend = 0; /* pending, for cancels */
+  size_t *where = calloc(MAXEV, sizeof *where);           /* index in pend */
+  size_t bad = 0, nrefused = 0;
+  double now = 0;
+#define PUSH(T, PRIO)                                                        \
+  do {                                                                       \
+    size_t i_ = b.nev++;                                                     \
+    ref_ev *e_ = &b.ev[i_];                                                  \
+    e_->t = (T);                                                             \
+    e_->prio = (PRIO);                                                       \
+    e_->seq = i_;                                                            \
+    e_->state = PENDING;                                                     \
+    cs_event pe_ = payload(i_, (uint32_t)(i_ % 64));                         \
+    if (cs_evq_push(q, e_->t, e_->prio, &pe_, &e_->h) != CS_OK) bad++;       \
+    bref_push(&b, i_);                                                       \
+    where[i_] = npend;                                                       \
+    pend[npend++] = i_;                                                      \
+  } while (0)
+#define GONE(I)                                                              \
+  do {                                                                       \
+    size_t k_ = where[I];                                                    \
+    pend[k_] = pend[--npend];                                                \
+    where[pend[k_]] = k_;                                                    \
+  } while (0)
+  /* Pop one (bounded by tmax) from both and compare; returns 1 if popped. */
+#define POP(TMAX, GOT)                                                       \
+  do {                                                                       \
+    double tmax_ = (TMAX);                                                   \
+    long want_ = bref_first(&b);                                             \
+    cs_event ev_;                                                            \
+    int got_ = cs_evq_pop(q, tmax_, &ev_);                                   \
+    (GOT) = 0;                                                               \
+    if (want_ >= 0 && b.ev[want_].t <= tmax_) {                              \
+      if (got_ != 1 || ev_.a != want_ || !payload_ok(&ev_, (size_t)want_, b.ev[want_].t)) bad++; \
+      b.ev[want_].state = POPPED;                                            \
+      GONE((size_t)want_);                                                   \
+      if (b.ev[want_].t > now) now = b.ev[want_].t;                          \
+      (GOT) = 1;                                                             \
+    } else {                                                                 \
+      if (got_ != 0) bad++;                                                  \
+      nrefused++;                                                            \
+    }                                                                        \
+  } while (0)
+  for (int i = 0; i < 3; i++) PUSH(-INFINITY, (uint8_t)(2 - i));
+  for (int i = 0; i < 40000; i++) {
+    uint32_t u = cs_pcg32_bounded(&r, 100);
+    double t = u == 0 ? INFINITY : u < 10 ? (double)(u % 4) : 10.0 * cs_rng_exp(&r, 1.0);
+    PUSH(t, (uint8_t)cs_pcg32_bounded(&r, 3));
+  }
+  for (int phase = 0; phase < 5 && bad == 0; phase++) {
+    if (phase == 2) /* a burst at one time: no calendar can split it */
+      for (int i = 0; i < 30000; i++) PUSH(now + 1.0, (uint8_t)cs_pcg32_bounded(&r, 3));
+    if (phase == 3) { /* mass cancellation: compaction */
+      for (size_t k = npend; k-- > 0;)
+        if (cs_pcg32_bounded(&r, 10) != 0) {
+          size_t i = pend[k];
+          if (cs_evq_cancel(q, b.ev[i].h) != 1) bad++;
+          b.ev[i].state = CANCELLED;
+          GONE(i);
+        }
+    }
+    if (phase == 4) { /* drain to empty, then grow again */
+      int got = 1;
+      while (npend > 0 && bad == 0) POP(INFINITY, got);
+      (void)got;
+      CHECK(cs_evq_size(q) == 0 && cs_evq_peek_time(q) == INFINITY);
+      for (int i = 0; i < 20000; i++) PUSH(now + 5.0 * cs_rng_exp(&r, 1.0), (uint8_t)cs_pcg32_bounded(&r, 3));
+    }
+    for (int step = 0; step < 60000 && bad == 0; step++) {
+      uint32_t dice = cs_pcg32_bounded(&r, 100);
+      int got = 0;
+      if (dice < 60) { /* hold: pop, then push at the same time or later */
+        POP(INFINITY, got);
+        if (got) {
+          double t = cs_pcg32_bounded(&r, 4) == 0 ? now : now + cs_rng_exp(&r, 0.1);
+          PUSH(t, (uint8_t)cs_pcg32_bounded(&r, 3));
+        }
+      } else if (dice < 65) {
+        POP(now + cs_rng_exp(&r, 50.0), got);
+      } else if (dice < 70) {
+        POP(now, got); /* refused unless the first event is at now */
+      } else if (dice < 80) {
+        if (npend > 0) {
+          size_t i = pend[cs_pcg32_bounded(&r, (uint32_t)npend)];
+          if (cs_evq_cancel(q, b.ev[i].h) != 1) bad++;
+          b.ev[i].state = CANCELLED;
+          GONE(i);
+        }
+      } else if (dice < 85) {
+        long want = bref_first(&b);
+        if (cs_evq_peek_time(q) != (want < 0 ? INFINITY : b.ev[want].t)) bad++;
+      } else {
+        PUSH(now + cs_rng_exp(&r, 0.1), (uint8_t)cs_pcg32_bounded(&r, 3));
+      }
+      if (cs_evq_size(q) != npend) bad++;
+    }
+  }
+#undef PUSH
+#undef GONE
+#undef POP
+  CHECK(bad == 0);
+  CHECK(nrefused > 1000);
+  free(where);
+  free(pend);
+  free(b.heap);
+  free(b.ev);
+  cs_evq_free(q);
+}
+
 int main(void) {
   test_stale_handles();
   test_hole();
@@ -403,5 +565,7 @@ int main(void) {
   test_hold(100000, 300000);
   test_random_ops(1, 100000, 1);
   test_random_ops(2, 100000, 4096);
+  test_calendar(5);
+  test_calendar(6);
   return check_report();
 }
