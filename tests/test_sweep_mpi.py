@@ -2,7 +2,8 @@
 
 Usage: /usr/bin/python3 tests/test_sweep_mpi.py <conflictsim-binary> <source-dir>
 
-The small sweep of test_sweep.py run as `mpirun -n 2` must write the same
+The small sweep of test_sweep.py (with a metric written as a Lua function)
+run as `mpirun -n 2` must write the same
 file, byte for byte, as -j 1 (and a shard under MPI the same shard as with
 forked workers); a sweep under mpirun stopped with SIGTERM (what Slurm sends
 on scancel or at the time limit) keeps its completed runs in the journal,
@@ -43,7 +44,8 @@ sweep {
     { "recall_officers", uniform = { 50, 250 } },
   },
   metrics = { "displaced_final", "displaced_integral", "civilian_deaths_final",
-              "nodes_lost", "clashes_gang_state", "fall_time:centre" },
+              "nodes_lost", "clashes_gang_state", "fall_time:centre",
+              centre_residents = function(sim) return sim:residents("centre") end },
   keep_trajectories = %(traj)s,
   set = { verbose = false },
 }
@@ -123,7 +125,7 @@ class SweepMpiTest(unittest.TestCase):
         ref = self.sweep_local("big.lua", "ref.h5", "-j", "1")
         out = self.p("killed.h5")
         journal = out + ".journal"
-        header, rec = 168, 16 + 8 * 6
+        header, rec = 168, 16 + 8 * 7
         total = 2 * 4 * 40
         cmd = self.mpi_cmd(2, "sweep", self.p("big.lua"), "-o", out, "--quiet")
         stopped = False
