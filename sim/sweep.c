@@ -186,8 +186,8 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* Named entries of the metrics table: NAME = function(sim) ... end, or
 ** NAME = { function(sim) ... end, units = "..." }. Sorted by name, so the
-** order never depends on the hash. Returns how many (names in *out). */
-static int read_lua_metric_names(lua_State *L, int t, char ***out) {
+** order never depends on the hash. Returns how many (names in sw->lua_names). */
+static int read_lua_metric_names(lua_State *L, int t, cs_sweep *sw) {
   int n = 0;
   lua_pushnil(L);
   while (lua_next(L, t)) {
@@ -195,7 +195,7 @@ static int read_lua_metric_names(lua_State *L, int t, char ***out) {
     lua_pop(L, 1);
   }
   char **names = c_calloc(L, (size_t)n, sizeof *names);
-  *out = names; /* owned by the caller, even if what follows raises */
+  sw->lua_names = names; /* freed with the sweep, even if what follows raises */
   int k = 0;
   lua_pushnil(L);
   while (lua_next(L, t)) {
@@ -228,9 +228,8 @@ static int read_lua_metric_names(lua_State *L, int t, char ***out) {
 
 static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
   lua_Integer n = t ? luaL_len(L, t) : 0;
-  char **lua_names = NULL;
-  int n_lua = t ? read_lua_metric_names(L, t, &lua_names) : 0;
-  sw->lua_names = lua_names; /* freed with the sweep; repointed below */
+  int n_lua = t ? read_lua_metric_names(L, t, sw) : 0;
+  char **lua_names = sw->lua_names; /* keys of t for now; repointed below */
   if (!t) n = CS_MET_FALL_TIME; /* default: every built-in but fall_time */
   sw->metrics = c_calloc(L, (size_t)n + (size_t)n_lua, sizeof *sw->metrics);
   for (lua_Integer i = 1; i <= n + n_lua; i++) {
