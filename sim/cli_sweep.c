@@ -1,28 +1,28 @@
 /* cli_sweep.c: `conflictsim sweep` and `conflictsim merge`.
 **
-** sweep: the parent loads the sweep (sweep.c), opens the journal, forks N
-** workers and hands them run numbers one at a time over pipes (dynamic load
-** balancing). A worker runs each in-process (cs_sweep_run) and sends back a
-** fixed-size record of doubles. Only the parent writes: it appends each
-** record to the journal OUT.journal (checksummed, fsynced) in completion
-** order; when every run of the shard is in the journal it writes the HDF5
-** file from the journal in run order (sweep_h5.c), renames it into place and
-** removes the journal. So the file does not depend on -j or on completion
-** order, and a sweep killed at any point and started again with the same
-** command runs only the runs missing from the journal.
+** sweep: the parent loads the sweep (sweep.c), opens the journal
+** (sweep_journal.c), forks N workers and hands them run numbers one at a
+** time over pipes (dynamic load balancing). A worker runs each in-process
+** (cs_sweep_run) and sends back a fixed-size record of doubles. Only the
+** parent writes: it appends each record to the journal OUT.journal
+** (checksummed, fsynced) in completion order; when every run of the shard is
+** in the journal it writes the HDF5 file from the journal in run order
+** (sweep_h5.c), renames it into place and removes the journal. So the file
+** does not depend on -j or on completion order, and a sweep killed at any
+** point and started again with the same command runs only the runs missing
+** from the journal.
 **
-** Journal: a header (magic, sweep and scenario SHA-256, shard index and
-** count, record length, number of runs), then records {run, doubles,
-** FNV-1a checksum}. A torn record at the end (a kill during a write) fails
-** its length or checksum and is cut off on the next start. The journal is
-** locked (flock) so two sweeps cannot write the same output.
+** Under an MPI launcher (detected from the environment before MPI is
+** touched) the same steps run with MPI ranks instead of forked workers
+** (sweep_mpi.c, built only with MPI): rank 0 plays the parent, the other
+** ranks the workers. A build without MPI refuses to run as several ranks.
 **
 ** merge: opens each shard, checks they come from the same sweep text (hash),
 ** the same shard count, and cover every shard once, re-evaluates the sweep
 ** from the text stored in the shards (its scenario must be at the recorded
 ** path, with the recorded hash), and writes the file with shard (0, 1) from
 ** the shards' rows: the same bytes as an unsharded sweep. */
-#define _GNU_SOURCE /* prctl, flock */
+#define _GNU_SOURCE /* prctl */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>

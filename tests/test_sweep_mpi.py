@@ -9,7 +9,8 @@ forked workers); a sweep under mpirun stopped with SIGTERM (what Slurm sends
 on scancel or at the time limit) keeps its completed runs in the journal,
 leaves no output file, and started again under mpirun gives the same file as
 an uninterrupted -j 1 sweep; a sweep file with an error fails on every rank
-with the message and a non-zero status.
+with the message and a non-zero status, and a run that fails on any rank
+ends the whole job with its message.
 
 Skipped, with a message, only when the binary was built without MPI
 (`conflictsim --version` says so); CI installs OpenMPI (.ci/deps), so there
@@ -174,6 +175,21 @@ class SweepMpiTest(unittest.TestCase):
         self.assertGreaterEqual(int(m.group(1)), done - 1)  # a torn last record is cut off
         self.assertTrue(filecmp.cmp(ref, out, shallow=False), "the resumed MPI sweep differs from -j 1")
         self.assertFalse(os.path.exists(journal))
+
+    def test_failing_run_stops_the_job(self):
+        # valid on the initial state (checked at load), wrong at the end of a run
+        with open(self.p("sweep.lua")) as f:
+            src = f.read()
+        src = src.replace('centre_residents = function(sim) return sim:residents("centre") end',
+                          'mine = function(sim) if sim:time() > 0 then return nil end return 0 end')
+        self.assertIn("mine =", src)
+        with open(self.p("late.lua"), "w") as f:
+            f.write(src)
+        r = self.run_mpi(2, "sweep", self.p("late.lua"), "-o", self.p("late.h5"), "--quiet", timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("metric 'mine'", r.stderr)
+        self.assertIn("not a number", r.stderr)
+        self.assertFalse(os.path.exists(self.p("late.h5")))
 
     def test_bad_sweep_fails_on_every_rank(self):
         with open(self.p("bad.lua"), "w") as f:
