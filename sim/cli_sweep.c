@@ -449,6 +449,8 @@ done:
   free(out);
 #ifdef CS_HAVE_MPI
   if (mpi_size > 0) cs_mpi_finish(mpi_abort ? status : 0);
+#else
+  (void)mpi_abort;
 #endif
   return status;
 }
