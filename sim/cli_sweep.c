@@ -280,6 +280,7 @@ int cli_sweep(int argc, char **argv) {
   uint64_t jobs = 0, index = 0, count = 1;
   int quiet = 0, status = EXIT_USAGE, rc;
   int mpi_rank = 0, mpi_size = 0, mpi_abort = 0; /* mpi_size 0: not under MPI */
+  int mpi_workers = 0;                            /* the other ranks wait for work */
   char *out = NULL;
   cs_sweep *sw = NULL;
   cs_journal j;
@@ -403,6 +404,7 @@ int cli_sweep(int argc, char **argv) {
     goto done;
   }
   if (mpi_rank > 0) {
+    mpi_workers = 1;
     rc = cs_sweep_mpi_worker(&ctx, sw);
     status = rc == CS_OK ? EXIT_OK : cli_exit_code(rc);
     goto done;
@@ -422,6 +424,7 @@ int cli_sweep(int argc, char **argv) {
 #ifdef CS_HAVE_MPI
   if (mpi_size > 0) {
     int busy = 0;
+    mpi_workers = 1;
     rc = cs_sweep_mpi_master(&ctx, sw, &j, show, &busy);
     mpi_abort = busy > 0 || rc == CS_ESTOP;
   } else
@@ -448,9 +451,9 @@ done:
   cs_sweep_free(sw);
   free(out);
 #ifdef CS_HAVE_MPI
-  if (mpi_size > 0) cs_mpi_finish(mpi_abort ? status : 0);
+  if (mpi_size > 0) cs_mpi_finish(mpi_abort ? status : 0, mpi_workers);
 #else
-  (void)mpi_abort;
+  (void)mpi_abort, (void)mpi_workers;
 #endif
   return status;
 }

@@ -58,7 +58,7 @@ int cs_mpi_bcast(int v) {
   return v;
 }
 
-void cs_mpi_finish(int abort_code) {
+void cs_mpi_finish(int abort_code, int release) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -67,7 +67,7 @@ void cs_mpi_finish(int abort_code) {
     MPI_Abort(MPI_COMM_WORLD, abort_code);
   }
   uint64_t none = 0;
-  for (int w = 1; rank == 0 && w < size; w++) MPI_Send(&none, 1, MPI_UINT64_T, w, TAG_STOP, MPI_COMM_WORLD);
+  for (int w = 1; release && rank == 0 && w < size; w++) MPI_Send(&none, 1, MPI_UINT64_T, w, TAG_STOP, MPI_COMM_WORLD);
   MPI_Finalize();
 }
 

@@ -21,11 +21,11 @@ int cs_mpi_init(cs_ctx *ctx, int *rank, int *size);
 int cs_mpi_all(int ok);
 /* Collective: rank 0's v on every rank. */
 int cs_mpi_bcast(int v);
-/* Rank 0 at the end: release the workers (TAG_STOP) and MPI_Finalize, or,
-** if abort_code is non-zero, MPI_Abort the whole job with that status
-** (used after a signal: the workers may be busy or already dead). Other
-** ranks: MPI_Finalize. */
-void cs_mpi_finish(int abort_code);
+/* At the end. Rank 0: if release, tell the workers (which are in
+** cs_sweep_mpi_worker) to stop; then MPI_Finalize, or, if abort_code is
+** non-zero, MPI_Abort the whole job with that status (after a signal: the
+** workers may be busy or already dead). Other ranks: MPI_Finalize. */
+void cs_mpi_finish(int abort_code, int release);
 /* The MPI library's version line (MPI_Get_library_version, first line). */
 const char *cs_mpi_library(void);
 
