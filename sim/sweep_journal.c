@@ -57,7 +57,10 @@ ssize_t cs_sweep_read_full(int fd, void *p, size_t n) {
 
 
 void cs_journal_close(cs_journal *j) {
-  if (j->fd >= 0) close(j->fd);
+  if (j->fd >= 0) {
+    fdatasync(j->fd); /* what a resume will read; nothing to report if it fails */
+    close(j->fd);
+  }
   free(j->off);
   free(j->buf);
   free(j->path);
@@ -129,8 +132,18 @@ int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec)
   memcpy(j->buf + 8, rec, 8 * j->rec_len);
   uint64_t sum = fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull);
   memcpy(j->buf + j->rec_bytes - 8, &sum, 8);
-  if (end < 0 || cs_sweep_write_full(j->fd, j->buf, j->rec_bytes) != 0 || fdatasync(j->fd) != 0)
+  if (end < 0 || cs_sweep_write_full(j->fd, j->buf, j->rec_bytes) != 0)
     return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
+  /* Group commit: once written, a record survives the death of this process
+  ** (it is in the page cache); fdatasync only guards against a crash of the
+  ** machine, so it runs at most every CS_JOURNAL_SYNC_S seconds (about 5 ms
+  ** each on a VM disk, 3-4% of a 0.15 s run if done for every record). */
+  double now = cs_sweep_now();
+  if (now - j->synced >= CS_JOURNAL_SYNC_S) {
+    if (fdatasync(j->fd) != 0)
+      return cs_err(ctx, CS_EIO, "journal '%s': cannot sync: %s", j->path, strerror(errno));
+    j->synced = now;
+  }
   uint64_t l = (k - j->index) / j->count;
   if (j->off[l] == UINT64_MAX) j->done++;
   j->off[l] = (uint64_t)end;

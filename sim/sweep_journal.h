@@ -5,9 +5,13 @@
 ** The journal OUT.journal is owned by exactly one process (the parent, or
 ** MPI rank 0): a header (magic, sweep and scenario SHA-256, shard index and
 ** count, record length, number of runs), then records {run, doubles,
-** FNV-1a checksum} appended in completion order, each fdatasync'ed before
-** the next run is counted as done. A torn record at the end (a kill during
-** a write) fails its length or checksum and is cut off on the next open.
+** FNV-1a checksum} appended in completion order. A record is written
+** before its run counts as done, so it survives a kill of the process at any
+** point; fdatasync runs at most every CS_JOURNAL_SYNC_S seconds and at
+** close (group commit), so a crash of the machine can lose the last second
+** of runs, which a resume runs again. A torn record at the end (a kill
+** during a write) fails its length or checksum and is cut off on the next
+** open, with anything after it.
 ** The file is locked (flock) so two sweeps cannot write the same output.
 ** When every run of the shard is in it, the driver writes the HDF5 file
 ** from it in run order (cs_journal_row), so the file does not depend on
@@ -20,6 +24,8 @@
 
 #include "sweep.h"
 
+#define CS_JOURNAL_SYNC_S 1.0
+
 typedef struct cs_journal {
   char *path;
   int fd;
@@ -28,6 +34,7 @@ typedef struct cs_journal {
   uint64_t index, count, n_local;
   uint64_t *off;    /* [n_local]: file offset of the record, UINT64_MAX if not done */
   uint64_t done;
+  double synced;    /* cs_sweep_now() of the last fdatasync */
   unsigned char *buf;
 } cs_journal;
 
