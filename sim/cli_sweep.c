@@ -5,10 +5,10 @@
 ** time over pipes (dynamic load balancing). A worker runs each in-process
 ** (cs_sweep_run) and sends back a fixed-size record of doubles. Only the
 ** parent writes: it appends each record to the journal OUT.journal
-** (checksummed, synced to disk at least every second) in completion order;
-** when every run of the shard is in the journal it writes the HDF5 file
-** from the journal in run order (sweep_h5.c), renames it into place and
-** removes the journal. So the file does not depend on -j or on completion
+** (checksummed; synced to disk once a second at most, and at the end) in
+** completion order; when every run of the shard is in the journal it writes
+** the HDF5 file from the journal in run order (sweep_h5.c), renames it into
+** place and removes the journal. So the file does not depend on -j or on completion
 ** order, and a sweep killed at any point and started again with the same
 ** command runs only the runs missing from the journal.
 **
