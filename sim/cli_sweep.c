@@ -8,9 +8,9 @@
 ** (checksummed; synced to disk once a second at most, and at the end) in
 ** completion order; when every run of the shard is in the journal it writes
 ** the HDF5 file from the journal in run order (sweep_h5.c), renames it into
-** place and removes the journal. So the file does not depend on -j or on completion
-** order, and a sweep killed at any point and started again with the same
-** command runs only the runs missing from the journal.
+** place and removes the journal. So the file does not depend on -j or on
+** completion order, and a sweep killed at any point and started again with
+** the same command runs only the runs missing from the journal.
 **
 ** Under an MPI launcher (detected from the environment before MPI is
 ** touched) the same steps run with MPI ranks instead of forked workers
