@@ -3,15 +3,14 @@
 Usage: /usr/bin/python3 tests/test_sweep_mpi.py <conflictsim-binary> <source-dir>
 
 The small sweep of test_sweep.py (with a metric written as a Lua function)
-run as `mpirun -n 2` must write the same
-file, byte for byte, as -j 1 (and a shard under MPI the same shard as with
-forked workers); a sweep under mpirun whose ranks get SIGTERM (what Slurm
-sends them on scancel or at the time limit) keeps its completed runs in the
-journal, leaves no output file, and started again under mpirun gives the
-same file as an uninterrupted -j 1 sweep; a sweep file with an error fails
-on every rank
-with the message and a non-zero status, and a run that fails on any rank
-ends the whole job with its message.
+run as `mpirun -n 2` must write the same file, byte for byte, as -j 1 (and
+a shard under MPI the same shard as with forked workers); a sweep under
+mpirun whose ranks get SIGTERM (what Slurm sends them on scancel or at the
+time limit) keeps its completed runs in the journal, leaves no output file,
+and started again under mpirun gives the same file as an uninterrupted -j 1
+sweep; a sweep file with an error fails on every rank with the message and
+a non-zero status, and a run that fails on any rank ends the whole job with
+its message.
 
 Skipped, with a message, only when the binary was built without MPI
 (`conflictsim --version` says so); CI installs OpenMPI (.ci/deps), so there
