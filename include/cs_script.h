@@ -44,6 +44,18 @@ int cs_script_load(cs_ctx *ctx, const char *path, const cs_script_limits *lim,
                    cs_script **out);
 void cs_script_free(cs_script *s);
 
+/* Evaluate the metric functions of a sweep file on the world's current state
+** (after cs_world_run: the final state). The sweep text src (named
+** sweep_path in messages) is run again in this script's sandbox, in its own
+** environment over the scenario's globals, with `sweep{...}` capturing its
+** table; then for i < n, metrics[names[i]] (a function, or a table whose
+** [1] is one) is called with a read-only `sim` (the state queries of the
+** scenario API, no interventions) under the callback instruction budget and
+** must return a number, stored in out[i]. Errors: CS_ESCRIPT with
+** "SWEEP: metric 'NAME': file:line: message". */
+int cs_script_metrics(cs_ctx *ctx, cs_script *s, const char *sweep_path, const char *src, size_t len,
+                      const char *const *names, int n, double *out);
+
 /* The script's source text as read (borrowed until cs_script_free). */
 const char *cs_script_source(const cs_script *s, size_t *len);
 const char *cs_script_path(const cs_script *s);

@@ -22,6 +22,8 @@ int cli_merge(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 /* A decimal integer in [0, 2^64) with nothing after it: 0, else -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* Whether this build has MPI (for --version and sweep --help). */
+const char *cli_mpi_info(void);
 /* Map a CS_ result code to an exit status. */
 int cli_exit_code(int rc);
 

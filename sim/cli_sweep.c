@@ -1,28 +1,28 @@
 /* cli_sweep.c: `conflictsim sweep` and `conflictsim merge`.
 **
-** sweep: the parent loads the sweep (sweep.c), opens the journal, forks N
-** workers and hands them run numbers one at a time over pipes (dynamic load
-** balancing). A worker runs each in-process (cs_sweep_run) and sends back a
-** fixed-size record of doubles. Only the parent writes: it appends each
-** record to the journal OUT.journal (checksummed, fsynced) in completion
-** order; when every run of the shard is in the journal it writes the HDF5
-** file from the journal in run order (sweep_h5.c), renames it into place and
-** removes the journal. So the file does not depend on -j or on completion
-** order, and a sweep killed at any point and started again with the same
-** command runs only the runs missing from the journal.
+** sweep: the parent loads the sweep (sweep.c), opens the journal
+** (sweep_journal.c), forks N workers and hands them run numbers one at a
+** time over pipes (dynamic load balancing). A worker runs each in-process
+** (cs_sweep_run) and sends back a fixed-size record of doubles. Only the
+** parent writes: it appends each record to the journal OUT.journal
+** (checksummed; synced to disk once a second at most, and at the end) in
+** completion order; when every run of the shard is in the journal it writes
+** the HDF5 file from the journal in run order (sweep_h5.c), renames it into
+** place and removes the journal. So the file does not depend on -j or on
+** completion order, and a sweep killed at any point and started again with
+** the same command runs only the runs missing from the journal.
 **
-** Journal: a header (magic, sweep and scenario SHA-256, shard index and
-** count, record length, number of runs), then records {run, doubles,
-** FNV-1a checksum}. A torn record at the end (a kill during a write) fails
-** its length or checksum and is cut off on the next start. The journal is
-** locked (flock) so two sweeps cannot write the same output.
+** Under an MPI launcher (detected from the environment before MPI is
+** touched) the same steps run with MPI ranks instead of forked workers
+** (sweep_mpi.c, built only with MPI): rank 0 plays the parent, the other
+** ranks the workers. A build without MPI refuses to run as several ranks.
 **
 ** merge: opens each shard, checks they come from the same sweep text (hash),
 ** the same shard count, and cover every shard once, re-evaluates the sweep
 ** from the text stored in the shards (its scenario must be at the recorded
 ** path, with the recorded hash), and writes the file with shard (0, 1) from
 ** the shards' rows: the same bytes as an unsharded sweep. */
-#define _GNU_SOURCE /* prctl, flock */
+#define _GNU_SOURCE /* prctl */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -39,7 +39,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "sweep.h"
+#include "sweep_journal.h"
+#include "sweep_mpi.h"
 
 static const char *SWEEP_USAGE =
     "usage: conflictsim sweep SWEEP.lua -o OUT.h5 [options]\n"
@@ -57,7 +58,13 @@ static const char *SWEEP_USAGE =
     "                      SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and\n"
     "                      SLURM_ARRAY_TASK_COUNT when set, else 0/1)\n"
     "  --quiet             no progress line\n"
-    "  -h, --help          show this help\n";
+    "  -h, --help          show this help\n"
+    "\n"
+    "Under an MPI launcher (mpirun -n K, srun) the runs are spread over the K ranks\n"
+    "with dynamic load balancing and -j is ignored: rank 0 keeps the journal, writes\n"
+    "the file (the same bytes as -j 1) and computes runs too. --shard combines with\n"
+    "it. As root, Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 and\n"
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1.\n";
 
 static const char *MERGE_USAGE =
     "usage: conflictsim merge SHARD.h5... -o OUT.h5\n"
@@ -66,155 +73,6 @@ static const char *MERGE_USAGE =
     "same bytes). Refuses files that are not sweep files, shards of another sweep\n"
     "file, and incomplete or duplicated sets of shards. The sweep's scenario must be\n"
     "at the path recorded in the shards (relative to the current directory).\n";
-
-#define JMAGIC "CSSWJNL1"
-
-typedef struct jhead {
-  char magic[8];
-  char sha[64], scen_sha[64];
-  uint64_t index, count, rec_len, n_runs;
-} jhead;
-
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
-  const unsigned char *b = p;
-  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-  return h;
-}
-
-static int write_full(int fd, const void *p, size_t n) {
-  const char *b = p;
-  while (n) {
-    ssize_t w = write(fd, b, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    b += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* Bytes read (< n at end of file), or -1. */
-static ssize_t read_full(int fd, void *p, size_t n) {
-  char *b = p;
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, b + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return -1;
-    if (r == 0) break;
-    got += (size_t)r;
-  }
-  return (ssize_t)got;
-}
-
-/* ---- the journal ---- */
-
-typedef struct journal {
-  char *path;
-  int fd;
-  size_t rec_len;   /* doubles */
-  size_t rec_bytes; /* on disk: 8 + 8 * rec_len + 8 */
-  uint64_t index, count, n_local;
-  uint64_t *off;    /* [n_local]: file offset of the record, UINT64_MAX if not done */
-  uint64_t done;
-  unsigned char *buf;
-} journal;
-
-static void journal_close(journal *j) {
-  if (j->fd >= 0) close(j->fd);
-  free(j->off);
-  free(j->buf);
-  free(j->path);
-  memset(j, 0, sizeof *j);
-  j->fd = -1;
-}
-
-static int journal_open(cs_ctx *ctx, journal *j, const cs_sweep *sw, const char *out, uint64_t index,
-                        uint64_t count) {
-  struct stat st;
-  jhead h, disk;
-  memset(&h, 0, sizeof h);
-  memcpy(h.magic, JMAGIC, 8);
-  memcpy(h.sha, sw->sha, 64);
-  memcpy(h.scen_sha, sw->scenario_sha, 64);
-  h.index = index;
-  h.count = count;
-  h.rec_len = cs_sweep_record_len(sw);
-  h.n_runs = sw->n_runs;
-  j->fd = -1;
-  j->index = index;
-  j->count = count;
-  j->n_local = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
-  j->rec_len = (size_t)h.rec_len;
-  j->rec_bytes = 16 + 8 * j->rec_len;
-  size_t n = strlen(out) + 16;
-  if (!(j->path = malloc(n)) || !(j->off = malloc((size_t)(j->n_local ? j->n_local : 1) * 8)) ||
-      !(j->buf = malloc(j->rec_bytes)))
-    return cs_err(ctx, CS_ENOMEM, "out of memory");
-  snprintf(j->path, n, "%s.journal", out);
-  for (uint64_t i = 0; i < j->n_local; i++) j->off[i] = UINT64_MAX;
-  if ((j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-    return cs_err(ctx, CS_EIO, "journal '%s': %s", j->path, strerror(errno));
-  if (flock(j->fd, LOCK_EX | LOCK_NB) != 0)
-    return cs_err(ctx, CS_EIO, "journal '%s': another sweep is writing %s", j->path, out);
-  if (fstat(j->fd, &st) != 0) return cs_err(ctx, CS_EIO, "journal '%s': %s", j->path, strerror(errno));
-  if (st.st_size < (off_t)sizeof h) {
-    if (ftruncate(j->fd, 0) != 0 || pwrite(j->fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(j->fd) != 0)
-      return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
-    return CS_OK;
-  }
-  if (pread(j->fd, &disk, sizeof disk, 0) != (ssize_t)sizeof disk || memcmp(&disk, &h, sizeof h) != 0)
-    return cs_err(ctx, CS_EINVAL,
-                  "journal '%s' belongs to another sweep file, scenario or shard; delete it to start over",
-                  j->path);
-  uint64_t pos = sizeof h;
-  while (pos + j->rec_bytes <= (uint64_t)st.st_size) {
-    if (pread(j->fd, j->buf, j->rec_bytes, (off_t)pos) != (ssize_t)j->rec_bytes) break;
-    uint64_t k, sum;
-    memcpy(&k, j->buf, 8);
-    memcpy(&sum, j->buf + j->rec_bytes - 8, 8);
-    if (sum != fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull) || k >= sw->n_runs || k % count != index)
-      break;
-    uint64_t l = (k - index) / count;
-    if (j->off[l] == UINT64_MAX) {
-      j->off[l] = pos;
-      j->done++;
-    }
-    pos += j->rec_bytes;
-  }
-  if ((uint64_t)st.st_size != pos && ftruncate(j->fd, (off_t)pos) != 0)
-    return cs_err(ctx, CS_EIO, "journal '%s': cannot cut a torn record: %s", j->path, strerror(errno));
-  return CS_OK;
-}
-
-static int journal_append(cs_ctx *ctx, journal *j, uint64_t k, const double *rec) {
-  off_t end = lseek(j->fd, 0, SEEK_END);
-  memcpy(j->buf, &k, 8);
-  memcpy(j->buf + 8, rec, 8 * j->rec_len);
-  uint64_t sum = fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull);
-  memcpy(j->buf + j->rec_bytes - 8, &sum, 8);
-  if (end < 0 || write_full(j->fd, j->buf, j->rec_bytes) != 0 || fdatasync(j->fd) != 0)
-    return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
-  uint64_t l = (k - j->index) / j->count;
-  if (j->off[l] == UINT64_MAX) j->done++;
-  j->off[l] = (uint64_t)end;
-  return CS_OK;
-}
-
-typedef struct jrow {
-  journal *j;
-  cs_ctx *ctx;
-} jrow;
-
-static int journal_row(void *ud, uint64_t k, double *rec) {
-  jrow *r = ud;
-  journal *j = r->j;
-  uint64_t l = (k - j->index) / j->count;
-  if (j->off[l] == UINT64_MAX || pread(j->fd, j->buf, j->rec_bytes, (off_t)j->off[l]) != (ssize_t)j->rec_bytes)
-    return cs_err(r->ctx, CS_EIO, "journal '%s': run %llu missing", j->path, (unsigned long long)k);
-  memcpy(rec, j->buf + 8, 8 * j->rec_len);
-  return CS_OK;
-}
 
 /* ---- workers ---- */
 
@@ -241,36 +99,18 @@ static void worker_main(const cs_sweep *sw, int cmd, int res, pid_t parent) {
   double *rec = malloc((n ? n : 1) * sizeof *rec);
   if (!rec) _exit(5);
   uint64_t k;
-  while (read_full(cmd, &k, 8) == 8) {
+  while (cs_sweep_read_full(cmd, &k, 8) == 8) {
     cs_ctx ctx = {{0}};
     int rc = cs_sweep_run(&ctx, sw, k, rec);
     const char *msg = cs_errmsg(&ctx);
     whdr h = {k, rc, rc == CS_OK ? 8 * n : strlen(msg)};
-    if (write_full(res, &h, sizeof h) || write_full(res, rc == CS_OK ? (const void *)rec : msg, h.len)) _exit(1);
+    if (cs_sweep_write_full(res, &h, sizeof h) || cs_sweep_write_full(res, rc == CS_OK ? (const void *)rec : msg, h.len)) _exit(1);
   }
   _exit(0);
 }
 
-static volatile sig_atomic_t g_stop = 0;
-static void on_signal(int sig) { g_stop = sig; }
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void progress(uint64_t done, uint64_t total, uint64_t done0, double t0) {
-  double el = now_s() - t0, rate = el > 0 ? (double)(done - done0) / el : 0;
-  double left = rate > 0 ? (double)(total - done) / rate : NAN;
-  fprintf(stderr, "\r  runs %llu / %llu  [%3d%%]  %.2f runs/s  ", (unsigned long long)done,
-          (unsigned long long)total, total ? (int)(100.0 * (double)done / (double)total) : 100, rate);
-  if (isnan(left)) fputs("time left ?      ", stderr);
-  else fprintf(stderr, "time left %.0f s     ", left);
-}
-
 /* Run the runs of the shard missing from the journal with nw workers. */
-static int run_workers(cs_ctx *ctx, const cs_sweep *sw, journal *j, int nw, int show) {
+static int run_workers(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int nw, int show) {
   uint64_t *todo = NULL, n_todo = 0, next = 0, done0 = j->done;
   worker *w = NULL;
   struct pollfd *pf = NULL;
@@ -278,7 +118,7 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, journal *j, int nw, int 
   char *msg = NULL;
   int rc = CS_OK, started = 0;
   size_t rl = cs_sweep_record_len(sw);
-  double t0 = now_s(), last = 0;
+  double t0 = cs_sweep_now(), last = 0;
   if (!(todo = malloc((size_t)(j->n_local - j->done + 1) * 8)) || !(rec = malloc((rl + 1) * 8)))
     return cs_err(ctx, CS_ENOMEM, "out of memory");
   for (uint64_t l = 0; l < j->n_local; l++)
@@ -316,7 +156,7 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, journal *j, int nw, int 
     started++;
   }
   for (int i = 0; i < nw && next < n_todo; i++) {
-    if (write_full(w[i].cmd, &todo[next], 8)) {
+    if (cs_sweep_write_full(w[i].cmd, &todo[next], 8)) {
       rc = cs_err(ctx, CS_EIO, "worker %d: cannot send a run", i);
       goto done;
     }
@@ -331,7 +171,7 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, journal *j, int nw, int 
       busy += w[i].busy;
     }
     if (!busy) break;
-    if (g_stop) {
+    if (cs_sweep_stop) {
       rc = cs_err(ctx, CS_ESTOP, "interrupted");
       goto done;
     }
@@ -343,26 +183,26 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, journal *j, int nw, int 
     for (int i = 0; pr > 0 && i < nw; i++) {
       if (!w[i].busy || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       whdr h;
-      if (read_full(w[i].res, &h, sizeof h) != (ssize_t)sizeof h || h.run != w[i].run) {
-        rc = g_stop ? cs_err(ctx, CS_ESTOP, "interrupted")
+      if (cs_sweep_read_full(w[i].res, &h, sizeof h) != (ssize_t)sizeof h || h.run != w[i].run) {
+        rc = cs_sweep_stop ? cs_err(ctx, CS_ESTOP, "interrupted")
                     : cs_err(ctx, CS_EIO, "worker %d died during run %llu", i, (unsigned long long)w[i].run);
         goto done;
       }
       if (h.status != CS_OK) {
         free(msg);
-        if (!(msg = calloc(h.len + 1, 1)) || read_full(w[i].res, msg, h.len) != (ssize_t)h.len)
+        if (!(msg = calloc(h.len + 1, 1)) || cs_sweep_read_full(w[i].res, msg, h.len) != (ssize_t)h.len)
           rc = cs_err(ctx, CS_EIO, "worker %d: run %llu failed", i, (unsigned long long)h.run);
         else rc = cs_err(ctx, (int)h.status, "%s", msg);
         goto done;
       }
-      if (h.len != 8 * rl || read_full(w[i].res, rec, h.len) != (ssize_t)h.len) {
+      if (h.len != 8 * rl || cs_sweep_read_full(w[i].res, rec, h.len) != (ssize_t)h.len) {
         rc = cs_err(ctx, CS_EIO, "worker %d: short result for run %llu", i, (unsigned long long)h.run);
         goto done;
       }
-      if ((rc = journal_append(ctx, j, h.run, rec)) != CS_OK) goto done;
+      if ((rc = cs_journal_append(ctx, j, h.run, rec)) != CS_OK) goto done;
       w[i].busy = 0;
-      if (next < n_todo && !g_stop) {
-        if (write_full(w[i].cmd, &todo[next], 8)) {
+      if (next < n_todo && !cs_sweep_stop) {
+        if (cs_sweep_write_full(w[i].cmd, &todo[next], 8)) {
           rc = cs_err(ctx, CS_EIO, "worker %d: cannot send a run", i);
           goto done;
         }
@@ -370,12 +210,12 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, journal *j, int nw, int 
         w[i].run = todo[next++];
       }
     }
-    if (show && (now_s() - last > 0.2 || j->done == j->n_local)) {
-      progress(j->done, j->n_local, done0, t0);
-      last = now_s();
+    if (show && (cs_sweep_now() - last > 0.2 || j->done == j->n_local)) {
+      cs_sweep_progress(j->done, j->n_local, done0, t0);
+      last = cs_sweep_now();
     }
   }
-  if (g_stop && j->done < j->n_local) rc = cs_err(ctx, CS_ESTOP, "interrupted");
+  if (cs_sweep_stop && j->done < j->n_local) rc = cs_err(ctx, CS_ESTOP, "interrupted");
 done:
   if (show) fputs("\r\033[K", stderr);
   for (int i = 0; i < started; i++) {
@@ -395,6 +235,36 @@ done:
   return rc;
 }
 
+const char *cli_mpi_info(void) {
+#ifdef CS_HAVE_MPI
+  static char buf[300];
+  snprintf(buf, sizeof buf, "built in (%s); used when started by mpirun or srun", cs_mpi_library());
+  return buf;
+#else
+  return "not built in (CMake found no MPI); under mpirun or srun with more than one process, sweep refuses to run";
+#endif
+}
+
+/* Processes started by an MPI launcher, from the environment it sets: 0 when
+** not started by one, -1 when started by one that does not say how many.
+** Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE; MPICH's hydra and srun
+** --mpi=pmi2 set PMI_SIZE; PMIx launchers (Open MPI, srun --mpi=pmix) set
+** PMIX_RANK (the size then comes from SLURM_STEP_NUM_TASKS under srun). */
+static long launcher_size(void) {
+  static const char *const sizes[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"};
+  uint64_t n;
+  for (int i = 0; i < 3; i++) {
+    const char *v = getenv(sizes[i]);
+    if (v && !cli_parse_u64(v, &n) && n > 0) return (long)n;
+  }
+  const char *r = getenv("PMIX_RANK");
+  if (!r) r = getenv("PMI_RANK");
+  if (!r) return 0;
+  const char *t = getenv("SLURM_STEP_NUM_TASKS");
+  if (t && !cli_parse_u64(t, &n) && n > 0) return (long)n;
+  return cli_parse_u64(r, &n) || n > 0 ? -1 : 1;
+}
+
 static int parse_shard(const char *s, uint64_t *i, uint64_t *n) {
   const char *slash = strchr(s, '/');
   char a[32];
@@ -409,9 +279,11 @@ int cli_sweep(int argc, char **argv) {
   const char *file = NULL, *out_arg = NULL, *shard = NULL;
   uint64_t jobs = 0, index = 0, count = 1;
   int quiet = 0, status = EXIT_USAGE, rc;
+  int mpi_rank = 0, mpi_size = 0, mpi_abort = 0; /* mpi_size 0: not under MPI */
+  int mpi_workers = 0;                            /* the other ranks wait for work */
   char *out = NULL;
   cs_sweep *sw = NULL;
-  journal j;
+  cs_journal j;
   memset(&j, 0, sizeof j);
   j.fd = -1;
   for (int i = 1; i < argc; i++) {
@@ -424,6 +296,7 @@ int cli_sweep(int argc, char **argv) {
     }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(SWEEP_USAGE, stdout);
+      fprintf(stdout, "\nMPI: %s\n", cli_mpi_info());
       status = EXIT_OK;
       goto done;
     } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out_arg = argv[++i];
@@ -484,37 +357,83 @@ int cli_sweep(int argc, char **argv) {
     jobs = nc > 0 ? (uint64_t)nc : 1;
   }
   cs_ctx ctx = {{0}};
-  if ((rc = cs_sweep_load(&ctx, file, NULL, 0, &sw)) != CS_OK) {
+  {
+    long lsize = launcher_size();
+    if (lsize != 0) {
+#ifdef CS_HAVE_MPI
+      if (cs_mpi_init(&ctx, &mpi_rank, &mpi_size) != CS_OK) {
+        fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+        status = EXIT_FAIL;
+        goto done;
+      }
+      quiet |= mpi_rank != 0;
+#else
+      if (lsize != 1) {
+        char n[32] = "several";
+        if (lsize > 0) snprintf(n, sizeof n, "%ld", lsize);
+        fprintf(stderr, "conflictsim sweep: started by an MPI launcher (mpirun or srun) as one of %s processes, but "
+                        "this conflictsim was built without MPI (see conflictsim --version), so they would all run "
+                        "the same sweep; rebuild where CMake finds an MPI (Debian: libopenmpi-dev), or run one "
+                        "process with -j N\n", n);
+        status = EXIT_USAGE;
+        goto done;
+      }
+#endif
+    }
+  }
+  rc = cs_sweep_load(&ctx, file, NULL, 0, &sw);
+#ifdef CS_HAVE_MPI
+  if (mpi_size > 0 && !cs_mpi_all(rc == CS_OK) && rc == CS_OK) { /* failed on another rank, which says why */
+    status = EXIT_SCENARIO;
+    goto done;
+  }
+#endif
+  if (rc != CS_OK) {
+    if (mpi_rank) fprintf(stderr, "conflictsim sweep (MPI rank %d): ", mpi_rank);
     fprintf(stderr, "%s\n", cs_errmsg(&ctx));
     status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
   }
-  if ((rc = journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
+  if (mpi_rank == 0 && (rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
     fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
     status = rc == CS_EINVAL ? EXIT_USAGE : cli_exit_code(rc);
+  }
+#ifdef CS_HAVE_MPI
+  if (mpi_size > 0 && !cs_mpi_bcast(rc == CS_OK)) { /* rank 0 could not open the journal */
+    if (mpi_rank) status = EXIT_FAIL;
     goto done;
   }
+  if (mpi_rank > 0) {
+    mpi_workers = 1;
+    rc = cs_sweep_mpi_worker(&ctx, sw);
+    status = rc == CS_OK ? EXIT_OK : cli_exit_code(rc);
+    goto done;
+  }
+#endif
+  if (rc != CS_OK) goto done;
   int show = !quiet && isatty(STDERR_FILENO);
-  if (!quiet)
-    fprintf(stderr, "sweep %s: %llu runs (%llu points x %llu replicates), shard %llu/%llu: %llu runs, %llu done\n",
+  if (!quiet) {
+    fprintf(stderr, "sweep %s: %llu runs (%llu points x %llu replicates), shard %llu/%llu: %llu runs, %llu done",
             file, (unsigned long long)sw->n_runs, (unsigned long long)sw->n_points,
             (unsigned long long)sw->replicates, (unsigned long long)index, (unsigned long long)count,
             (unsigned long long)j.n_local, (unsigned long long)j.done);
-  struct sigaction sa, old_int, old_term, old_pipe;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  sa.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &sa, &old_pipe);
-  rc = run_workers(&ctx, sw, &j, (int)jobs, show);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  sigaction(SIGPIPE, &old_pipe, NULL);
+    if (mpi_size > 0) fprintf(stderr, ", %d MPI ranks", mpi_size);
+    fputc('\n', stderr);
+  }
+  cs_sweep_signals_catch();
+#ifdef CS_HAVE_MPI
+  if (mpi_size > 0) {
+    int busy = 0;
+    mpi_workers = 1;
+    rc = cs_sweep_mpi_master(&ctx, sw, &j, show, &busy);
+    mpi_abort = busy > 0 || rc == CS_ESTOP;
+  } else
+#endif
+    rc = run_workers(&ctx, sw, &j, (int)jobs, show);
+  cs_sweep_signals_restore();
   if (rc == CS_OK) {
-    jrow r = {&j, &ctx};
-    rc = cs_sweep_h5_write(&ctx, sw, out, index, count, journal_row, &r);
+    cs_journal_rows r = {&j, &ctx};
+    rc = cs_sweep_h5_write(&ctx, sw, out, index, count, cs_journal_row, &r);
   }
   if (rc != CS_OK) {
     fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
@@ -528,9 +447,14 @@ int cli_sweep(int argc, char **argv) {
   if (!quiet) printf("wrote %s (%llu runs)\n", out, (unsigned long long)j.n_local);
   status = EXIT_OK;
 done:
-  journal_close(&j);
+  cs_journal_close(&j);
   cs_sweep_free(sw);
   free(out);
+#ifdef CS_HAVE_MPI
+  if (mpi_size > 0) cs_mpi_finish(mpi_abort ? status : 0, mpi_workers);
+#else
+  (void)mpi_abort, (void)mpi_workers;
+#endif
   return status;
 }
 

@@ -39,7 +39,7 @@ int main(int argc, char **argv) {
     return EXIT_OK;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-    printf("conflictsim %s\n", cs_version());
+    printf("conflictsim %s\nMPI: %s\n", cs_version(), cli_mpi_info());
     return EXIT_OK;
   }
   if (strcmp(cmd, "run") == 0) return cli_run(argc - 1, argv + 1);

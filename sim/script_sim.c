@@ -107,6 +107,18 @@ static int s_gang_share(lua_State *L) {
   return 1;
 }
 
+/* sim:nodes() -> list of node ids, in declaration order */
+static int s_nodes(lua_State *L) {
+  cs_world *w = sim_w(L);
+  int n = cs_world_n_nodes(w);
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushstring(L, cs_world_node_id(w, i));
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 /* sim:location(unit) -> node id, or nil on the road or off the map */
 static int s_location(lua_State *L) {
   cs_world *w = sim_w(L);
@@ -227,7 +239,7 @@ static const luaL_Reg SIM_METHODS[] = {
     {"residents", s_residents}, {"displaced", s_displaced},
     {"displaced_from", s_displaced_from}, {"officers", s_officers},
     {"members", s_members},     {"nodes_held", s_nodes_held},
-    {"gang_share", s_gang_share}, {"location", s_location},
+    {"gang_share", s_gang_share}, {"location", s_location}, {"nodes", s_nodes},
     {"unit_officers", s_unit_officers}, {"move", s_move},
     {"recall", s_recall},       {"add_force", s_add_force},
     {"set", s_set},             {"prison_break", s_prison_break},
@@ -415,4 +427,111 @@ void cs_script_hooks(cs_script *s, cs_hooks *out) {
   out->ud = s;
   out->timer = hook_timer;
   out->event = hook_event;
+}
+
+/* ---- sweep metrics: Lua functions of the final state ---- */
+
+/* The sim methods a metric may call: the state queries, no intervention. */
+static const char *const READ_METHODS[] = {"time",    "owner",      "residents", "displaced", "displaced_from",
+                                           "officers", "members",   "nodes_held", "gang_share", "location",
+                                           "unit_officers", "nodes", NULL};
+
+/* A method of the read-only sim: upvalues (method, real sim, proxy). */
+static int ro_call(lua_State *L) { /* [-n, +r, v] */
+  if (!lua_rawequal(L, 1, lua_upvalueindex(3)))
+    return luaL_error(L, "call the sim methods as sim:name(...)");
+  int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_replace(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static int l_capture_sweep(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_setfield(L, lua_upvalueindex(1), "__sweep");
+  return 0;
+}
+
+typedef struct metric_args {
+  const char *path, *src;
+  size_t len;
+  const char *const *names;
+  int n;
+  double *out;
+  int cur;              /* the metric being evaluated, -1 while loading */
+} metric_args;
+
+static int t_metrics(lua_State *L) {
+  metric_args *a = lua_touserdata(L, 1);
+  cs_script *s = S(L);
+  /* the read-only sim */
+  lua_newtable(L);
+  int proxy = lua_gettop(L);
+  luaL_getmetatable(L, CS_SIM_MT);
+  lua_getfield(L, -1, "__index");
+  int methods = lua_gettop(L);
+  for (int i = 0; READ_METHODS[i]; i++) {
+    lua_getfield(L, methods, READ_METHODS[i]);
+    push_sim(L);
+    lua_pushvalue(L, proxy);
+    lua_pushcclosure(L, ro_call, 3);
+    lua_setfield(L, proxy, READ_METHODS[i]);
+  }
+  lua_settop(L, proxy);
+  /* the sweep chunk, in its own environment over the scenario's globals */
+  lua_newtable(L);
+  int env = lua_gettop(L);
+  lua_createtable(L, 0, 1);
+  lua_pushglobaltable(L);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, env);
+  lua_pushvalue(L, env);
+  lua_pushcclosure(L, l_capture_sweep, 1);
+  lua_setfield(L, env, "sweep");
+  const char *chunkname = lua_pushfstring(L, "@%s", a->path);
+  if (luaL_loadbufferx(L, a->src, a->len, chunkname, "t") != LUA_OK) return lua_error(L);
+  lua_pushvalue(L, env);
+  lua_setupvalue(L, -2, 1);
+  lua_call(L, 0, 1);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_getfield(L, env, "__sweep");
+  }
+  if (!lua_istable(L, -1) || lua_getfield(L, -1, "metrics") != LUA_TTABLE)
+    return luaL_error(L, "%s: the sweep no longer defines its metrics table", a->path);
+  int mt = lua_gettop(L);
+  for (a->cur = 0; a->cur < a->n; a->cur++) {
+    int ty = lua_getfield(L, mt, a->names[a->cur]);
+    if (ty == LUA_TTABLE) {
+      lua_rawgeti(L, -1, 1);
+      lua_remove(L, -2);
+    }
+    if (lua_type(L, -1) != LUA_TFUNCTION) return luaL_error(L, "%s: not a function", a->path);
+    lua_Debug ar;
+    lua_pushvalue(L, -1);
+    lua_getinfo(L, ">S", &ar); /* where it is defined, for the message below */
+    lua_pushvalue(L, proxy);
+    cs_script_budget_reset(s, s->lim.callback_instructions);
+    lua_call(L, 1, 1);
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      return luaL_error(L, "%s:%d: returned %s, not a number", ar.short_src, ar.linedefined, luaL_typename(L, -1));
+    a->out[a->cur] = (double)lua_tonumber(L, -1);
+    lua_settop(L, mt);
+  }
+  return 0;
+}
+
+int cs_script_metrics(cs_ctx *ctx, cs_script *s, const char *sweep_path, const char *src, size_t len,
+                      const char *const *names, int n, double *out) {
+  metric_args a = {sweep_path, src, len, names, n, out, -1};
+  if (n <= 0) return CS_OK;
+  int rc = cs_script_pcall(s, t_metrics, &a, s->lim.load_instructions);
+  if (rc == CS_OK) return CS_OK;
+  if (a.cur >= 0 && a.cur < n)
+    return cs_err(ctx, rc, "%s: metric '%s': %s", sweep_path, names[a.cur], s->errbuf);
+  return cs_err(ctx, rc, "%s: evaluating the sweep file for its metric functions: %s", sweep_path, s->errbuf);
 }

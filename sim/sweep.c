@@ -47,8 +47,12 @@ const char *cs_sweep_kind_name(int kind) {
   return kind >= 0 && kind < 4 ? names[kind] : "?";
 }
 
-const char *cs_sweep_metric_units(const cs_sweep *sw, int m) { return MET[sw->metrics[m].kind].units; }
-const char *cs_sweep_metric_doc(const cs_sweep *sw, int m) { return MET[sw->metrics[m].kind].doc; }
+const char *cs_sweep_metric_units(const cs_sweep *sw, int m) {
+  return sw->metrics[m].kind == CS_MET_LUA ? sw->metrics[m].units : MET[sw->metrics[m].kind].units;
+}
+const char *cs_sweep_metric_doc(const cs_sweep *sw, int m) {
+  return sw->metrics[m].kind == CS_MET_LUA ? sw->metrics[m].doc : MET[sw->metrics[m].kind].doc;
+}
 
 size_t cs_sweep_record_len(const cs_sweep *sw) {
   return (size_t)sw->n_metrics + (size_t)sw->n_traj * (size_t)sw->n_samples * (size_t)sw->n_nodes;
@@ -64,8 +68,11 @@ void cs_sweep_free(cs_sweep *sw) {
   for (int i = 0; i < sw->n_metrics; i++) {
     free(sw->metrics[i].name);
     free(sw->metrics[i].node);
+    free(sw->metrics[i].units);
+    free(sw->metrics[i].doc);
   }
   free(sw->metrics);
+  free(sw->lua_names); /* borrowed from metrics[].name */
   for (int i = 0; i < sw->n_sets; i++) {
     free(sw->sets[i].name);
     free(sw->sets[i].value);
@@ -175,16 +182,78 @@ static void read_params(lua_State *L, cs_sweep *sw, int t) {
   }
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Named entries of the metrics table: NAME = function(sim) ... end, or
+** NAME = { function(sim) ... end, units = "..." }. Sorted by name, so the
+** order never depends on the hash. Returns how many (names in sw->lua_names). */
+static int read_lua_metric_names(lua_State *L, int t, cs_sweep *sw) {
+  int n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    n += lua_type(L, -2) == LUA_TSTRING;
+    lua_pop(L, 1);
+  }
+  char **names = c_calloc(L, (size_t)n, sizeof *names);
+  sw->lua_names = names; /* freed with the sweep, even if what follows raises */
+  int k = 0;
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      const char *nm = lua_tostring(L, -2);
+      int ok = nm[0] == '_' || ((nm[0] | 32) >= 'a' && (nm[0] | 32) <= 'z');
+      for (const char *c = nm; *c && ok; c++)
+        ok = *c == '_' || (*c >= '0' && *c <= '9') || ((*c | 32) >= 'a' && (*c | 32) <= 'z');
+      if (!ok || strlen(nm) > 200)
+        luaL_error(L, "sweep: metric name '%s' must be an identifier (letters, digits, _)", nm);
+      for (int b = 0; b < CS_MET_KINDS; b++)
+        if (!strcmp(nm, MET[b].name) || !strncmp(nm, "fall_time", 9))
+          luaL_error(L, "sweep: metric '%s': the name of a built-in metric; call yours something else", nm);
+      int fn = lua_type(L, -1) == LUA_TFUNCTION;
+      if (!fn && lua_istable(L, -1)) {
+        fn = lua_rawgeti(L, -1, 1) == LUA_TFUNCTION;
+        lua_pop(L, 1);
+      }
+      if (!fn)
+        luaL_error(L, "sweep: metric '%s' must be a function of the final state, function(sim) ... end, or "
+                      "{ function(sim) ... end, units = \"...\" }", nm);
+      names[k++] = (char *)nm; /* the key stays in the table, which stays on the stack */
+    } else if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || lua_tointeger(L, -2) > luaL_len(L, t))
+      luaL_error(L, "sweep: metrics is a list of names, then NAME = function(sim) ... end entries");
+    lua_pop(L, 1);
+  }
+  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  return n;
+}
+
 static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
   lua_Integer n = t ? luaL_len(L, t) : 0;
+  int n_lua = t ? read_lua_metric_names(L, t, sw) : 0;
+  char **lua_names = sw->lua_names; /* keys of t for now; repointed below */
   if (!t) n = CS_MET_FALL_TIME; /* default: every built-in but fall_time */
-  sw->metrics = c_calloc(L, (size_t)n, sizeof *sw->metrics);
-  for (lua_Integer i = 1; i <= n; i++) {
+  sw->metrics = c_calloc(L, (size_t)n + (size_t)n_lua, sizeof *sw->metrics);
+  for (lua_Integer i = 1; i <= n + n_lua; i++) {
     cs_sweep_metric *m = &sw->metrics[sw->n_metrics];
     char name[256];
     if (!t) {
       m->kind = (int)(i - 1);
       snprintf(name, sizeof name, "%s", MET[m->kind].name);
+    } else if (i > n) {
+      const char *nm = lua_names[i - n - 1];
+      m->kind = CS_MET_LUA;
+      snprintf(name, sizeof name, "%s", nm);
+      lua_getfield(L, t, nm);
+      const char *units = "";
+      if (lua_istable(L, -1)) {
+        int ty = lua_getfield(L, -1, "units");
+        if (ty == LUA_TSTRING) units = lua_tostring(L, -1);
+        else if (ty != LUA_TNIL) luaL_error(L, "sweep: metric '%s': units must be a string", nm);
+      }
+      m->units = c_strdup(L, units);
+      lua_settop(L, t);
+      char doc[512];
+      snprintf(doc, sizeof doc, "Lua function %s of the final state, defined in %s", nm, sw->path);
+      m->doc = c_strdup(L, doc);
     } else {
       if (lua_geti(L, t, i) != LUA_TSTRING) luaL_error(L, "sweep: metrics[%d] must be a string", (int)i);
       const char *s = lua_tostring(L, -1);
@@ -202,7 +271,8 @@ static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
         luaL_error(L, "sweep: unknown metric '%s' (known: displaced_final, displaced_integral, "
                       "civilian_deaths_final, engagement_deaths, gang_share_population_final, "
                       "gang_share_population_integral, gang_share_nodes_final, gang_share_nodes_integral, "
-                      "nodes_lost, clashes_gang_gang, clashes_gang_state, clashes_all, fall_time:<node>)", s);
+                      "nodes_lost, clashes_gang_gang, clashes_gang_state, clashes_all, fall_time:<node>; "
+                      "or your own: NAME = function(sim) ... end)", s);
       lua_pop(L, 1);
     }
     m->name = c_strdup(L, name);
@@ -210,6 +280,10 @@ static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
     for (int j = 0; j < sw->n_metrics - 1; j++)
       if (!strcmp(sw->metrics[j].name, m->name)) luaL_error(L, "sweep: metric '%s' twice", m->name);
   }
+  /* the names now live in metrics[]: point there, not into the Lua state */
+  sw->lua_first = (int)n;
+  sw->n_lua = n_lua;
+  for (int i = 0; i < n_lua; i++) sw->lua_names[i] = sw->metrics[n + i].name;
 }
 
 static int cmp_set(const void *a, const void *b) {
@@ -302,7 +376,8 @@ static int t_read(lua_State *L) {
   }
   lua_pop(L, 1);
   if (lua_getfield(L, 2, "metrics") != LUA_TNIL) {
-    if (!lua_istable(L, -1)) luaL_error(L, "sweep: metrics must be a list of names");
+    if (!lua_istable(L, -1))
+      luaL_error(L, "sweep: metrics must be a table: names of built-in metrics, then NAME = function(sim) ... end");
     read_metrics(L, sw, lua_gettop(L));
   } else read_metrics(L, sw, 0);
   lua_pop(L, 1);
@@ -503,6 +578,22 @@ static int probe(cs_ctx *ctx, cs_sweep *sw) {
       goto done;
     }
   }
+  if (sw->n_lua > 0) { /* call each function once on the initial state, so a mistake shows now */
+    double *tmp = calloc((size_t)sw->n_lua, sizeof *tmp);
+    if (!tmp) {
+      rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+      goto done;
+    }
+    rc = cs_script_metrics(ctx, sc, sw->path, sw->src, sw->src_len, (const char *const *)sw->lua_names, sw->n_lua,
+                           tmp);
+    free(tmp);
+    if (rc != CS_OK) {
+      char msg[CS_ERRMSG_MAX];
+      snprintf(msg, sizeof msg, "%s", cs_errmsg(ctx));
+      cs_err(ctx, rc, "%s (on the initial state, when the sweep is loaded)", msg);
+      goto done;
+    }
+  }
   int nv;
   const cs_var *vars = cs_world_vars(&nv);
   if (!(sw->traj_var = calloc((size_t)sw->n_traj + 1, sizeof *sw->traj_var))) {
@@ -673,6 +764,12 @@ int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec) {
   cs_sink sink = {&m, ms_begin, ms_sample, ms_event, ms_end};
   rc = cs_world_run(w, sw->seed, rep, &sink);
   if (rc != CS_OK) cs_err(ctx, rc, "run %llu: %s", (unsigned long long)k, cs_errmsg(cs_world_ctx(w)));
+  else if (sw->n_lua > 0) {
+    cs_ctx mctx = {{0}};
+    rc = cs_script_metrics(&mctx, sc, sw->path, sw->src, sw->src_len, (const char *const *)sw->lua_names,
+                           sw->n_lua, rec + sw->lua_first);
+    if (rc != CS_OK) cs_err(ctx, rc, "run %llu: %s", (unsigned long long)k, cs_errmsg(&mctx));
+  }
 done:
   cs_script_free(sc);
   cs_world_free(w);

@@ -38,13 +38,15 @@ enum { CS_MET_DISPLACED_FINAL, CS_MET_DISPLACED_INTEGRAL, CS_MET_CIV_DEATHS_FINA
        CS_MET_ENGAGEMENT_DEATHS, CS_MET_SHARE_POP_FINAL, CS_MET_SHARE_POP_INTEGRAL,
        CS_MET_SHARE_NODES_FINAL, CS_MET_SHARE_NODES_INTEGRAL, CS_MET_NODES_LOST,
        CS_MET_CLASHES_GANG_GANG, CS_MET_CLASHES_GANG_STATE, CS_MET_CLASHES_ALL,
-       CS_MET_FALL_TIME, CS_MET_KINDS };
+       CS_MET_FALL_TIME, CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS };
 
 typedef struct cs_sweep_metric {
-  int kind;         /* CS_MET_ */
+  int kind;         /* CS_MET_, or CS_MET_LUA: a function in the sweep file */
   char *name;       /* output name, e.g. "displaced_final", "fall_time_centre" */
   char *node;       /* CS_MET_FALL_TIME: node id */
   int node_idx;     /* resolved on the probe world */
+  char *units;      /* CS_MET_LUA: as declared ("" if not) */
+  char *doc;        /* CS_MET_LUA: "Lua function NAME of the final state (FILE)" */
 } cs_sweep_metric;
 
 typedef struct cs_sweep_set {
@@ -63,6 +65,9 @@ typedef struct cs_sweep {
   cs_sweep_param *params; int n_params;
   double *design;             /* [n_points][n_params] */
   cs_sweep_metric *metrics; int n_metrics;
+  /* Lua metrics: listed strings come first, then the named functions sorted
+  ** by name; lua_names[i] is metric lua_first + i. */
+  char **lua_names; int n_lua, lua_first;
   cs_sweep_set *sets; int n_sets;  /* fixed overrides for every run */
   char **traj; int n_traj;    /* node variables kept as trajectories */
   int *traj_var;              /* their indices in cs_world_vars */

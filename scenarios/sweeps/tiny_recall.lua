@@ -21,6 +21,8 @@ sweep {
     "displaced_final", "displaced_integral", "civilian_deaths_final", "engagement_deaths",
     "gang_share_population_final", "gang_share_nodes_final", "nodes_lost",
     "clashes_gang_gang", "clashes_gang_state", "fall_time:centre",
+    -- your own: a Lua function of the final state (scenarios/README.md)
+    centre_residents = { function(sim) return sim:residents("centre") end, units = "persons" },
   },
   keep_trajectories = { "residents", "owner" },
   set = { verbose = false },
