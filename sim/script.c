@@ -409,6 +409,7 @@ static int pkey_cmp(const void *pa, const void *pb) {
 }
 
 static int pairs_iter(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE); /* a script may call the iterator itself */
   lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
   for (;;) {
     if (lua_rawgeti(L, lua_upvalueindex(1), ++i) == LUA_TNIL) return 0; /* key */

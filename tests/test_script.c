@@ -161,6 +161,9 @@ static void test_sandbox(void) {
   CHECK(fails_with("assert(load('\\27Lua\\84\\0'))", 1, "attempt to load a binary chunk"));
   CHECK(fails_with("assert(load('\\27Lua\\84\\0', 'x', 'b'))", 1, "attempt to load a binary chunk"));
   CHECK(fails_with("setmetatable({}, { __gc = function() end })", 1, "__gc"));
+  /* the pairs iterator called by hand with something else (found by fuzz_sweep) */
+  CHECK(fails_with("local it = pairs({1, 2})\nit('x')", 2, "table expected"));
+  CHECK(fails_with("local it = pairs({})\nit()", 2, "table expected"));
   /* the main file as a binary chunk */
   static const char bin[] = "\x1bLuaT\x00\x19\x93\r\n\x1a\n";
   cs_ctx ctx = {{0}};
