@@ -38,6 +38,8 @@ for d in "tests/fuzz/seeds/$target" "tests/fuzz/regress/$target"; do
 done
 # the fuzzed code resolves scenario paths relative to the source tree
 export CS_SOURCE_DIR=$PWD
+# leaks inside libhdf5 on damaged files are libhdf5's (tests/lsan.supp)
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 "build-fuzz/fuzz_$target" -max_total_time="$secs" -max_len="$maxlen" -timeout=30 -rss_limit_mb=2048 \
   -artifact_prefix="build-fuzz/crash-$target-" -print_final_stats=1 "$corpus" "${seeds[@]}" \
   2>&1 | tee "build-fuzz/fuzz-$target.log"
