@@ -28,16 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rc != CS_OK && !ctx.msg[0]) abort();
   if (rc == CS_OK) {
     const char *src = cs_sweep_shard_attr(sh, "sweep_source");
-    const char *sp = cs_sweep_shard_attr(sh, "sweep_path");
     cs_sweep *sw = NULL;
-    /* the stored sweep names its scenario relative to its own path: only
-    ** the source tree's scenarios are loaded, never a path from the file */
+    /* merge evaluates the stored sweep as if at its stored sweep_path; here
+    ** it sits in scenarios/sweeps/, so only the source tree's scenarios are
+    ** ever loaded, never a path the file names */
     static char base[4096];
     if (!base[0]) {
       const char *sd = getenv("CS_SOURCE_DIR");
       snprintf(base, sizeof base, "%s/scenarios/sweeps/stored.lua", sd ? sd : ".");
     }
-    (void)sp;
     if (cs_sweep_load(&ctx, base, src, strlen(src), &sw) == CS_OK) {
       double *rec = calloc(cs_sweep_record_len(sw) + 1, sizeof *rec);
       uint64_t k = cs_sweep_shard_index(sh);
