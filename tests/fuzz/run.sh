@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Run one libFuzzer target for a given time, with its seed corpus.
 #
-#   tests/fuzz/run.sh TARGET SECONDS     (TARGET: scenario, params, sweep, shard, compare)
+#   tests/fuzz/run.sh TARGET SECONDS [LIBFUZZER-OPTION...]
+#       (TARGET: scenario, params, sweep, shard, compare)
+#
+# For shard, libhdf5 itself can hang on some damaged files (README.md, "Known
+# limits"); to fuzz past those, add -fork=1 -ignore_timeouts=1.
 #
 # Builds build-fuzz (clang, -DCS_FUZZ=ON: ASan + UBSan + libFuzzer) if needed.
 # The working corpus grows in build-fuzz/corpus-TARGET (the seeds in scenarios/ and
@@ -14,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${1:?usage: tests/fuzz/run.sh TARGET SECONDS}
 secs=${2:?usage: tests/fuzz/run.sh TARGET SECONDS}
+shift 2
 case $target in
   scenario) maxlen=4096 ;;
   params) maxlen=256 ;;
@@ -41,5 +46,5 @@ export CS_SOURCE_DIR=$PWD
 # leaks inside libhdf5 on damaged files are libhdf5's (tests/lsan.supp)
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 "build-fuzz/fuzz_$target" -max_total_time="$secs" -max_len="$maxlen" -timeout=30 -rss_limit_mb=2048 \
-  -artifact_prefix="build-fuzz/crash-$target-" -print_final_stats=1 "$corpus" "${seeds[@]}" \
+  -artifact_prefix="build-fuzz/crash-$target-" -print_final_stats=1 "$@" "$corpus" "${seeds[@]}" \
   2>&1 | tee "build-fuzz/fuzz-$target.log"
