@@ -4,8 +4,8 @@
 #   tests/fuzz/run.sh TARGET SECONDS [LIBFUZZER-OPTION...]
 #       (TARGET: scenario, params, sweep, shard, compare)
 #
-# For shard, libhdf5 itself can hang on some damaged files (README.md, "Known
-# limits"); to fuzz past those, add -fork=1 -ignore_timeouts=1.
+# libhdf5 itself can hang on some damaged files (tests/fuzz/regress/shard/
+# README.md); -fork=1 -ignore_timeouts=1 fuzzes past such hangs.
 #
 # Builds build-fuzz (clang, -DCS_FUZZ=ON: ASan + UBSan + libFuzzer) if needed.
 # The working corpus grows in build-fuzz/corpus-TARGET (the seeds in scenarios/ and
