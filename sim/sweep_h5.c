@@ -395,6 +395,7 @@ static int shard_probe(cs_ctx *ctx, const char *path) {
   if (pid == 0) {
     cs_ctx c = {{0}};
     cs_sweep_shard *sh = NULL;
+    signal(SIGALRM, SIG_DFL); /* a handler the parent set (libFuzzer's) must not catch it */
     alarm(SHARD_PROBE_SECONDS);
     int rc = shard_open(&c, path, &sh);
     if (rc == CS_OK) cs_sweep_shard_close(sh);
