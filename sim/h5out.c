@@ -245,10 +245,15 @@ static int file_create(cs_h5_sink *s) {
   TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18), "create file", s->tmp_path);
   /* H5Fclose fails, rather than silently deferring the close, if an object is still open. */
   TRY(H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI), "create file", s->tmp_path);
+  struct stat st;
+  int existed = lstat(s->tmp_path, &st) == 0;
   f = H5Fcreate(s->tmp_path, H5F_ACC_EXCL, fcpl, fapl);
   if (f < 0) {
     rc = h5fail(s, "create temporary file", s->tmp_path);
-    free(s->tmp_path); /* not ours: it may belong to someone else */
+    /* A file that was there is not ours (it may belong to someone else); one
+    ** H5Fcreate made before failing (out of memory midway) is. */
+    if (!existed) unlink(s->tmp_path);
+    free(s->tmp_path);
     s->tmp_path = NULL;
     goto done;
   }

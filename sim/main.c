@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hdf5.h>
+
 #include "cli.h"
 #include "cs_common.h"
 
@@ -29,6 +31,10 @@ static const char *USAGE =
     "scenario or a parameter, 4 output error, 5 out of memory, 6 interrupted.\n";
 
 int main(int argc, char **argv) {
+  /* No HDF5 clean-up at exit: every file is closed explicitly, and a file
+  ** whose close failed (a full disk) crashes libhdf5 1.10's exit-time
+  ** clean-up (H5F__close_cb) after the error has been reported. */
+  H5dont_atexit();
   if (argc < 2) {
     fputs(USAGE, stderr);
     return EXIT_USAGE;

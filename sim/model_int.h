@@ -16,6 +16,8 @@
 #ifndef CS_MODEL_INT_H
 #define CS_MODEL_INT_H
 
+#include <signal.h>
+
 #include "cs_engine.h"
 #include "cs_rng.h"
 #include "cs_world.h"
@@ -135,6 +137,7 @@ struct cs_world {
   char start[11];   /* "YYYY-MM-DD" or "" */
   double days, sample_every;
   int finalized, ran, running;
+  volatile sig_atomic_t stop_asked; /* cs_world_stop before the engine existed */
 
   /* parameters: model ones first, then the scenario's */
   cs_param *params;

@@ -122,7 +122,14 @@ int cs_params_init(cs_world *w) {
     p->name = cs__strdup(d->name);
     p->doc = cs__strdup(d->doc);
     p->str = d->type == STR ? cs__strdup(d->sdef) : NULL;
-    if (!p->name || !p->doc || (d->type == STR && !p->str)) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+    if (!p->name || !p->doc || (d->type == STR && !p->str)) {
+      /* this entry is not counted in n_params: cs_world_free will not see it */
+      free(p->name);
+      free(p->doc);
+      free(p->str);
+      p->name = p->doc = p->str = NULL;
+      return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+    }
     p->units = d->units;
     p->type = d->type;
     p->num = d->def;

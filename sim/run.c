@@ -118,6 +118,7 @@ int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *
     return rc;
   }
   rc = start(w);
+  if (rc == CS_OK && w->stop_asked) cs_engine_stop(w->eng); /* asked while starting */
   if (rc == CS_OK) rc = cs_engine_run(w->eng, w->days);
   if (rc == CS_ESTOP) cs_err(&w->ctx, rc, "the run was stopped at day %g", cs__now(w));
   w->running = 0;
@@ -129,6 +130,7 @@ int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *
 }
 
 void cs_world_stop(cs_world *w) {
+  w->stop_asked = 1; /* a stop before the engine exists (the sink's begin) is not lost */
   if (w->eng) cs_engine_stop(w->eng);
 }
 

@@ -5,6 +5,9 @@
 **   collectgarbage, require, string.dump and math.randomseed are removed;
 **   `load` takes text only; setmetatable refuses __gc (Lua 5.4 runs finalizers
 **   with debug hooks off, so a looping finalizer could not be stopped);
+** - library functions that can run long inside C (pattern matching,
+**   string.rep, table.move) charge their worst case to the budget
+**   (script_bound.c);
 ** - the allocator caps the heap at limits.mem_bytes (declaration records made
 **   by script_api.c are counted against the same cap);
 ** - a count hook charges CS_SCRIPT_HOOK_STEP instructions per call against
@@ -120,6 +123,21 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     snprintf(msg, sizeof msg, "instruction budget of %" PRIu64 " exhausted", s->budget);
   lua_pushstring(L, msg);
   lua_error(L);
+}
+
+void cs_script_charge(lua_State *L, uint64_t cost, const char *what) {
+  cs_script *s = cs_script_from(L);
+  if (!s->exhausted && s->used <= s->budget && cost <= s->budget - s->used) {
+    s->used += cost;
+    return;
+  }
+  s->exhausted = 1; /* as in count_hook: a pcall around this cannot go on */
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  if (s->run_exhausted)
+    luaL_error(L, "the callbacks used up the run's instruction budget of %I (--run-budget)",
+               (lua_Integer)s->lim.run_instructions);
+  luaL_error(L, "instruction budget of %I exhausted: %s could take up to %I steps here",
+             (lua_Integer)s->budget, what, (lua_Integer)(cost > INT64_MAX ? INT64_MAX : cost));
 }
 
 void cs_script_budget_reset(cs_script *s, uint64_t budget) {
@@ -391,6 +409,7 @@ static int pkey_cmp(const void *pa, const void *pb) {
 }
 
 static int pairs_iter(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE); /* a script may call the iterator itself */
   lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
   for (;;) {
     if (lua_rawgeti(L, lua_upvalueindex(1), ++i) == LUA_TNIL) return 0; /* key */
@@ -498,6 +517,7 @@ static void sandbox_open(lua_State *L) {
   lua_pushcfunction(L, l_random);
   lua_setfield(L, -2, "random");
   lua_pop(L, 2);
+  cs_script_bound_open(L);
   /* The registry's _LOADED keeps references to the libraries; scripts cannot
   ** reach the registry, but drop it anyway so nothing else points at them. */
   set_field_nil(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);

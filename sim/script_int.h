@@ -130,6 +130,17 @@ int cs_script_pcall(cs_script *s, lua_CFunction f, void *arg, uint64_t budget);
 /* Give the current callback a fresh budget (inside cs_script_pcall). */
 void cs_script_budget_reset(cs_script *s, uint64_t budget);
 
+/* Charge `cost` instruction steps of work done by a C function (`what`, for
+** the message) to the current budget; raises the budget error if it does not
+** fit in what is left. */
+void cs_script_charge(lua_State *L, uint64_t cost, const char *what);
+
+/* ---- script_bound.c ---- */
+
+/* Replace string.find, match, gmatch, gsub, rep and table.move by versions
+** that charge their worst case (cs_script_charge). Raises. */
+void cs_script_bound_open(lua_State *L);
+
 /* The script from a lua_State (stored in the allocator's ud). */
 cs_script *cs_script_from(lua_State *L);
 

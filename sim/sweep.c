@@ -23,6 +23,7 @@
 
 #define CS_SWEEP_DESIGN_PURPOSE 0x53574550u /* "SWEP": the design stream */
 #define CS_SWEEP_MAX_RUNS ((uint64_t)1 << 40)
+#define CS_SWEEP_MAX_DESIGN ((uint64_t)1 << 24) /* design values (points x parameters), 128 MiB */
 
 static const struct {
   const char *name, *units, *doc;
@@ -449,9 +450,14 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, const cs_world *w) {
   rnd = n_rand ? sw->samples : 1;
   if (rnd > CS_SWEEP_MAX_RUNS / grid || grid * rnd > CS_SWEEP_MAX_RUNS / sw->replicates)
     return cs_err(ctx, CS_EINVAL, "%s: too many runs", sw->path);
+  size_t np = (size_t)(sw->n_params ? sw->n_params : 1);
+  if (grid * rnd > CS_SWEEP_MAX_DESIGN / np) /* the design is held in memory */
+    return cs_err(ctx, CS_EINVAL, "%s: the grid and samples = %llu give %llu design points of %d parameters; "
+                  "the design is kept in memory, at most %llu values in all", sw->path,
+                  (unsigned long long)sw->samples, (unsigned long long)(grid * rnd), sw->n_params,
+                  (unsigned long long)CS_SWEEP_MAX_DESIGN);
   sw->n_points = grid * rnd;
   sw->n_runs = sw->n_points * sw->replicates;
-  size_t np = (size_t)(sw->n_params ? sw->n_params : 1);
   double *rtab = calloc((size_t)rnd * np, sizeof *rtab);
   uint32_t *perm = calloc((size_t)rnd, sizeof *perm);
   sw->design = calloc((size_t)sw->n_points * np, sizeof *sw->design);

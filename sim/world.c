@@ -317,6 +317,9 @@ int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
   if ((size_t)w->n * 2 + 2 > w->node_icap) {
     if (index_rebuild(&w->node_index, &w->node_icap, w->n, node_key, w) != CS_OK) {
       w->n--;
+      w->pop0 -= d->residents;
+      free(w->node_id[i]); free(w->node_name[i]); free(w->node_commune[i]);
+      w->node_id[i] = w->node_name[i] = w->node_commune[i] = NULL;
       return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
     }
   } else {

@@ -161,6 +161,9 @@ static void test_sandbox(void) {
   CHECK(fails_with("assert(load('\\27Lua\\84\\0'))", 1, "attempt to load a binary chunk"));
   CHECK(fails_with("assert(load('\\27Lua\\84\\0', 'x', 'b'))", 1, "attempt to load a binary chunk"));
   CHECK(fails_with("setmetatable({}, { __gc = function() end })", 1, "__gc"));
+  /* the pairs iterator called by hand with something else (found by fuzz_sweep) */
+  CHECK(fails_with("local it = pairs({1, 2})\nit('x')", 2, "table expected"));
+  CHECK(fails_with("local it = pairs({})\nit()", 2, "table expected"));
   /* the main file as a binary chunk */
   static const char bin[] = "\x1bLuaT\x00\x19\x93\r\n\x1a\n";
   cs_ctx ctx = {{0}};
@@ -194,6 +197,32 @@ static void test_budget(void) {
   CHECK(load_full("mem.lua", "local t = {} for i = 1, 1e9 do t[#t + 1] = {i} end", &l, NULL, 0, 1,
                   NULL, NULL) == CS_ESCRIPT &&
         strstr(g_msg, "not enough memory"));
+}
+
+/* Library calls that run long inside C, where the count hook cannot fire,
+** are charged their worst case: a pathological call fails at once with the
+** budget error (alarm: a hang kills the test), ordinary calls still work. */
+static void test_bounded(void) {
+  alarm(60);
+  CHECK(fails_with("local s = string.rep('a', 30000)\nreturn s:find('.-.-.-.-.-b')", 2, "string.find"));
+  CHECK(fails_with("return string.rep('a', 1e5):gsub('(a*)*b', '')", 1, "string.gsub"));
+  CHECK(fails_with("for x in string.rep('a', 1e5):gmatch('a-a-a-b') do end", 1, "string.gmatch"));
+  CHECK(fails_with("return string.rep('a', 1e5):match('(a+)%1%1b')", 1, "string.match"));
+  CHECK(fails_with("local s = string.rep('a', 1e6)\nreturn s:find(string.rep('a', 1e5) .. 'b', 1, true)", 2,
+                   "string.find"));
+  CHECK(fails_with("return table.move({}, 1, 1e15, 2)", 1, "table.move"));
+  CHECK(fails_with("return table.move({}, math.mininteger, math.maxinteger, 1)", 1, "table.move"));
+  /* catching the error does not let the script go on */
+  CHECK(fails_with("pcall(string.find, string.rep('a', 30000), '.-.-.-b')\nlocal x = 1", 2, "instruction budget"));
+  /* nothing to repeat is nothing to do */
+  CHECK(load(cat(MIN, "assert(string.rep('', 1e15) == '' and string.rep('', 1e15, '') == '')\n")) == CS_OK);
+  CHECK(load(cat(MIN, "assert(('a,b'):find(',', 1, true) == 2 and ('x y'):gsub('%s', '') == 'xy')\n"
+                      "assert(('k=v'):match('(%w+)=(%w+)') == 'k' and ('[x]'):find('[]]') == 3)\n"
+                      "local n = 0 for w in ('a bb c'):gmatch('%a+') do n = n + 1 end assert(n == 3)\n"
+                      "assert(('(a(b))'):match('%b()') == '(a(b))' and ('THE (quick) fox'):find('%f[%a]%a+', 2) == 6)\n"
+                      "assert(string.rep('ab', 3, '-') == 'ab-ab-ab' and table.move({1, 2}, 1, 2, 3)[4] == 2)\n"
+                      "local s = string.rep('x', 100) assert(#s:gsub('x', 'yy') == 200)\n")) == CS_OK);
+  alarm(0);
 }
 
 /* A finalizer cannot be set; one that sneaks in after setmetatable is never
@@ -455,6 +484,7 @@ int main(void) {
   test_owner_before_gang();
   test_sandbox();
   test_budget();
+  test_bounded();
   test_gc();
   test_declarations();
   test_overrides();

@@ -144,8 +144,42 @@ static void test_dates(void) {
   cs_world_free(w);
 }
 
+/* A stop asked for while the run is starting (a signal during the sink's
+** begin, before the engine exists) is not lost: the run stops at once. */
+static int stop_in_begin(void *ud, const cs_world *w) {
+  (void)ud;
+  cs_world_stop((cs_world *)w);
+  return CS_OK;
+}
+static int sink_ok(void *ud, const void *x) {
+  (void)ud, (void)x;
+  return CS_OK;
+}
+static int end_status;
+static int note_end(void *ud, int status) {
+  (void)ud;
+  end_status = status;
+  return status;
+}
+
+static void test_stop_while_starting(void) {
+  cs_world *w = fresh();
+  cs_node_decl a = node_decl("a", 10, 0.5, CS_PARTY_STATE), b = node_decl("b", 20, 0.5, CS_PARTY_STATE);
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK && cs_world_add_node(w, &b, NULL) == CS_OK);
+  CHECK(cs_world_add_road(w, 0, 1, 1.0) == CS_OK);
+  CHECK(cs_world_set_horizon(w, 1e6, 1) == CS_OK);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  cs_sink sink = {NULL, stop_in_begin, (int (*)(void *, const cs_sample *))sink_ok,
+                  (int (*)(void *, const cs_event_rec *))sink_ok, note_end};
+  CHECK(cs_world_run(w, 1, 0, &sink) == CS_ESTOP);
+  CHECK(end_status == CS_ESTOP);
+  CHECK(cs_world_now(w) < 1e6);
+  cs_world_free(w);
+}
+
 int main(void) {
   test_dates();
+  test_stop_while_starting();
   test_nodes_and_roads();
   test_gangs_units_coalitions();
   test_params();

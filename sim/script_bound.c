@@ -1,0 +1,159 @@
+/* script_bound.c: the library functions whose work the instruction hook
+** cannot see, made to pay for it.
+**
+** The count hook fires between Lua instructions only; a call into a C
+** function is one instruction however long it runs. Most of the allowed
+** library is linear in its arguments and so bounded by the memory cap, but
+** not all of it:
+** - string.find, match, gmatch and gsub backtrack: a pattern with k
+**   quantifiers can take (n+1)^k steps at each of n+1 starting positions
+**   (string.find(string.rep("a", 30000), ".-.-.-.-.-b") runs for hours);
+**   a plain find is (n+1) x (pattern length) in the worst case;
+** - string.rep("", 1e15) copies nothing 1e15 times;
+** - table.move(a, 1, 1e15, 2) loops 1e15 times over nils.
+** The wrappers here charge each call its worst case against the current
+** instruction budget (cs_script_charge) before calling the original: a
+** call whose bound exceeds what is left fails at once with the budget
+** error, and a pattern that cannot blow up costs what it reads. The bound
+** for a pattern is (starting positions) x (pattern length + 1) x (n+1) per
+** `*`, `+`, `-`, %b and back reference x 2 per `?`: gmatch and gsub try
+** each starting position once, so one charge covers all their matches. */
+#include <stdint.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "script_int.h"
+
+enum { B_FIND, B_MATCH, B_GMATCH, B_GSUB };
+static const char *const B_NAME[] = {"string.find", "string.match", "string.gmatch", "string.gsub"};
+
+static uint64_t mul_sat(uint64_t a, uint64_t b) {
+  if (a != 0 && b > UINT64_MAX / a) return UINT64_MAX;
+  return a * b;
+}
+
+/* Skip a character class at p[i] (one item without its quantifier). */
+static size_t class_end(const char *p, size_t lp, size_t i) {
+  if (p[i] == '%') return i + 2 <= lp ? i + 2 : lp;
+  if (p[i] != '[') return i + 1;
+  i++;
+  if (i < lp && p[i] == '^') i++;
+  do { /* the first ']' is a literal */
+    if (i >= lp) return lp;
+    if (p[i] == '%') i++;
+    i++;
+  } while (i < lp && p[i] != ']');
+  return i < lp ? i + 1 : lp;
+}
+
+/* Worst-case steps to match pattern p against n bytes (see the top). */
+static uint64_t pattern_cost(const char *p, size_t lp, size_t n, int plain, int may_anchor) {
+  uint64_t N = (uint64_t)n + 1, cost = mul_sat(N, (uint64_t)lp + 1);
+  if (plain) return cost;
+  size_t i = 0;
+  if (may_anchor && lp > 0 && p[0] == '^') {
+    cost = (uint64_t)lp + 1;
+    i = 1;
+  }
+  while (i < lp) {
+    char c = p[i];
+    if (c == '(' || c == ')') {
+      i++;
+      continue;
+    }
+    if (c == '%' && i + 1 < lp) {
+      char d = p[i + 1];
+      if (d == 'b') { /* %bxy scans to the balancing y */
+        cost = mul_sat(cost, N);
+        i += 4;
+        continue;
+      }
+      if (d == 'f') { /* %f[set]: one step */
+        i = class_end(p, lp, i + 2);
+        continue;
+      }
+      if (d >= '0' && d <= '9') { /* a back reference compares a capture */
+        cost = mul_sat(cost, N);
+        i += 2;
+        continue;
+      }
+    }
+    i = class_end(p, lp, i);
+    if (i < lp) {
+      if (p[i] == '*' || p[i] == '+' || p[i] == '-') {
+        cost = mul_sat(cost, N);
+        i++;
+      } else if (p[i] == '?') {
+        cost = mul_sat(cost, 2);
+        i++;
+      }
+    }
+  }
+  return cost;
+}
+
+/* upvalues: the original function, the kind */
+static int l_bounded_match(lua_State *L) {
+  int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
+  size_t n, lp;
+  luaL_checklstring(L, 1, &n);
+  const char *p = luaL_checklstring(L, 2, &lp);
+  int plain = kind == B_FIND && lua_toboolean(L, 4);
+  cs_script_charge(L, pattern_cost(p, lp, n, plain, kind != B_GMATCH), B_NAME[kind]);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* string.rep(s, n [, sep]): nothing to repeat gives "" at once. */
+static int l_bounded_rep(lua_State *L) {
+  size_t l, lsep = 0;
+  luaL_checklstring(L, 1, &l);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_optlstring(L, 3, "", &lsep);
+  if (n <= 0 || l + lsep == 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* table.move(a1, f, e, t [, a2]): charged e - f + 1 steps. */
+static int l_bounded_move(lua_State *L) {
+  lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+  if (e >= f) {
+    uint64_t count = (uint64_t)e - (uint64_t)f + 1;
+    cs_script_charge(L, count ? count : UINT64_MAX, "table.move");
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+static void wrap(lua_State *L, int lib, const char *name, lua_CFunction f, int kind) {
+  lua_getfield(L, lib, name);
+  lua_pushinteger(L, kind);
+  lua_pushcclosure(L, f, 2);
+  lua_setfield(L, lib, name);
+}
+
+void cs_script_bound_open(lua_State *L) {
+  lua_getglobal(L, LUA_STRLIBNAME);
+  int s = lua_gettop(L);
+  wrap(L, s, "find", l_bounded_match, B_FIND);
+  wrap(L, s, "match", l_bounded_match, B_MATCH);
+  wrap(L, s, "gmatch", l_bounded_match, B_GMATCH);
+  wrap(L, s, "gsub", l_bounded_match, B_GSUB);
+  wrap(L, s, "rep", l_bounded_rep, 0);
+  lua_getglobal(L, LUA_TABLIBNAME);
+  wrap(L, lua_gettop(L), "move", l_bounded_move, 0);
+  lua_pop(L, 2);
+}
