@@ -163,18 +163,8 @@ static int ds_new(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, int r
 ** a 1-D dataset, or into row `start` of a 2-D dataset of n columns. */
 static int ds_write_at(cs_h5_sink *s, hid_t ds, const char *name, int rank, hsize_t start,
                        hsize_t n, hid_t mtype, const void *buf) {
-  hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
-  int rc = CS_OK;
   hsize_t off[2] = {start, 0}, cnt[2] = {rank == 1 ? n : 1, n};
-  if (n == 0) return CS_OK;
-  TRY(fspace = H5Dget_space(ds), "select in", name);
-  TRY(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, off, NULL, cnt, NULL), "select in", name);
-  TRY(mspace = H5Screate_simple(1, &n, NULL), "write", name);
-  TRY(H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, buf), "write", name);
-done:
-  if (mspace >= 0) H5Sclose(mspace);
-  if (fspace >= 0) H5Sclose(fspace);
-  return rc;
+  return cs_h5u_write_block(s->ctx, "HDF5 output", s->path, ds, name, rank, off, cnt, n, mtype, buf);
 }
 
 /* A fixed-size 1-D dataset of n strings, written at once; NULL entries of

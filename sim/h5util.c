@@ -54,6 +54,20 @@ int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, 
   return rc;
 }
 
+int cs_h5u_write_block(cs_ctx *ctx, const char *label, const char *path, hid_t ds, const char *name, int rank,
+                       const hsize_t *off, const hsize_t *cnt, hsize_t n, hid_t mtype, const void *buf) {
+  hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+  int rc = CS_OK;
+  if (n == 0) return CS_OK;
+  if ((fs = H5Dget_space(ds)) < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0)
+    rc = cs_h5u_fail(ctx, label, path, "select in", name);
+  else if ((ms = H5Screate_simple(1, &n, NULL)) < 0 || H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+    rc = cs_h5u_fail(ctx, label, path, "write", name);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  return rc;
+}
+
 int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const char *p, int flags) {
   int fd = open(p, flags);
   if (fd < 0 || fsync(fd) != 0) {

@@ -1,6 +1,6 @@
 /* h5util.h: the HDF5 helpers every writer shares (run file, sweep file,
-** compare report): error messages from HDF5's error stack, attributes, and
-** fsync of a path. Private to sim/. */
+** compare report): error messages from HDF5's error stack, attributes,
+** dataset creation, block writes, and fsync of a path. Private to sim/. */
 #ifndef CS_H5UTIL_H
 #define CS_H5UTIL_H
 
@@ -25,6 +25,12 @@ int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, con
 ** caller owns *out (H5Dclose). Errors as cs_h5u_fail. */
 int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, hid_t ftype,
                    int rank, const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out);
+
+/* Write n elements of buf (memory type mtype) into the block of ds that
+** starts at off and has shape cnt (rank dimensions whose product is n).
+** n == 0 writes nothing. Errors as cs_h5u_fail. */
+int cs_h5u_write_block(cs_ctx *ctx, const char *label, const char *path, hid_t ds, const char *name, int rank,
+                       const hsize_t *off, const hsize_t *cnt, hsize_t n, hid_t mtype, const void *buf);
 
 /* open(p, flags), fsync, close; CS_EIO with the reason on failure. */
 int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const char *p, int flags);

@@ -85,19 +85,9 @@ done:
 
 /* Write row `row` of a dataset of shape (rows, cols...) from n doubles. */
 static int ds_row(wr *w, hid_t d, const char *name, int rank, hsize_t row, const hsize_t *dims, const double *buf) {
-  hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
-  int rc = CS_OK;
   hsize_t off[3] = {row, 0, 0}, cnt[3] = {1, rank > 1 ? dims[1] : 1, rank > 2 ? dims[2] : 1};
-  hsize_t n = cnt[1] * cnt[2];
-  if (n == 0) return CS_OK;
-  TRY(fs = H5Dget_space(d), "select in", name);
-  TRY(H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL), "select in", name);
-  TRY(ms = H5Screate_simple(1, &n, NULL), "write", name);
-  TRY(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf), "write", name);
-done:
-  if (ms >= 0) H5Sclose(ms);
-  if (fs >= 0) H5Sclose(fs);
-  return rc;
+  return cs_h5u_write_block(w->ctx, "sweep file", w->path, d, name, rank, off, cnt, cnt[1] * cnt[2], H5T_NATIVE_DOUBLE,
+                            buf);
 }
 
 static int close_ds(wr *w, hid_t *d, const char *name, int rc) {
