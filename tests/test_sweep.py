@@ -56,7 +56,11 @@ def run(*args, timeout=120):
     return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=timeout)
 
 
-class SweepTest(unittest.TestCase):
+class SweepFixture(unittest.TestCase):
+    """A temporary folder holding tiny.lua cut to 10 days and sweep.lua made
+    from the class's SWEEP text (test_sweep_mpi.py uses it too)."""
+    SWEEP = SWEEP
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="cs_sweep_")
         with open(os.path.join(SOURCE_DIR, "scenarios", "examples", "tiny.lua")) as f:
@@ -75,12 +79,15 @@ class SweepTest(unittest.TestCase):
 
     def write_sweep(self, name, reps, traj, extra=""):
         with open(self.p(name), "w") as f:
-            f.write(SWEEP % {"reps": reps, "traj": traj} + extra)
+            f.write(self.SWEEP % {"reps": reps, "traj": traj} + extra)
 
     def sweep(self, name, out, *extra):
         r = run("sweep", self.p(name), "-o", self.p(out), "--quiet", *extra)
         self.assertEqual(r.returncode, 0, r.stderr)
         return self.p(out)
+
+
+class SweepTest(SweepFixture):
 
     def test_same_file_for_any_split(self):
         a = self.sweep("sweep.lua", "j1.h5", "-j", "1")

@@ -26,9 +26,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
+
+import test_sweep
 
 BINARY = None
 SOURCE_DIR = None
@@ -80,7 +81,9 @@ def has_mpi():
     return "MPI: built in" in r.stdout
 
 
-class SweepMpiTest(unittest.TestCase):
+class SweepMpiTest(test_sweep.SweepFixture):
+    SWEEP = SWEEP
+
     @classmethod
     def setUpClass(cls):
         if not has_mpi():
@@ -103,26 +106,6 @@ class SweepMpiTest(unittest.TestCase):
         cls.leak_env["ASAN_OPTIONS"] = ":".join(filter(None, [asan, "fast_unwind_on_malloc=0"]))
         cls.env["ASAN_OPTIONS"] = ":".join(filter(None, [asan, "detect_leaks=0"]))
 
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="cs_sweep_mpi_")
-        with open(os.path.join(SOURCE_DIR, "scenarios", "examples", "tiny.lua")) as f:
-            src = f.read()
-        src, n = re.subn(r"days = \d+", "days = 10", src, count=1)
-        self.assertEqual(n, 1)
-        with open(self.p("tiny.lua"), "w") as f:
-            f.write(src)
-        self.write_sweep("sweep.lua", reps=3, traj='{ "residents", "owner" }')
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def p(self, name):
-        return os.path.join(self.dir, name)
-
-    def write_sweep(self, name, reps, traj):
-        with open(self.p(name), "w") as f:
-            f.write(SWEEP % {"reps": reps, "traj": traj})
-
     def mpi_cmd(self, n, *args):
         return [self.mpirun, "-n", str(n), BINARY, *args]
 
@@ -130,28 +113,22 @@ class SweepMpiTest(unittest.TestCase):
         return subprocess.run(self.mpi_cmd(n, *args), capture_output=True, text=True, timeout=timeout,
                               env=env or self.env, cwd=self.dir)
 
-    def sweep_local(self, name, out, *extra):
-        r = subprocess.run([BINARY, "sweep", self.p(name), "-o", self.p(out), "--quiet", *extra],
-                           capture_output=True, text=True, timeout=120)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return self.p(out)
-
     def test_mpirun_same_file_as_j1(self):
-        ref = self.sweep_local("sweep.lua", "j1.h5", "-j", "1")
+        ref = self.sweep("sweep.lua", "j1.h5", "-j", "1")
         r = self.run_mpi(2, "sweep", self.p("sweep.lua"), "-o", self.p("mpi.h5"), env=self.leak_env)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("2 MPI ranks", r.stderr)
         self.assertTrue(filecmp.cmp(ref, self.p("mpi.h5"), shallow=False), "mpirun -n 2 and -j 1 differ")
         self.assertFalse(os.path.exists(self.p("mpi.h5.journal")))
         # a shard under MPI is the shard the forked workers write
-        fork = self.sweep_local("sweep.lua", "s1-fork.h5", "--shard", "1/3", "-j", "2")
+        fork = self.sweep("sweep.lua", "s1-fork.h5", "--shard", "1/3", "-j", "2")
         r = self.run_mpi(2, "sweep", self.p("sweep.lua"), "-o", self.p("s1-mpi.h5"), "--shard", "1/3", "--quiet")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertTrue(filecmp.cmp(fork, self.p("s1-mpi.h5"), shallow=False), "shard 1/3 under MPI differs")
 
     def test_resume_after_sigterm(self):
         self.write_sweep("big.lua", reps=40, traj="false")
-        ref = self.sweep_local("big.lua", "ref.h5", "-j", "1")
+        ref = self.sweep("big.lua", "ref.h5", "-j", "1")
         out = self.p("killed.h5")
         journal = out + ".journal"
         header, rec = 168, 16 + 8 * 7
@@ -227,4 +204,5 @@ class SweepMpiTest(unittest.TestCase):
 if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv[1])
     SOURCE_DIR = os.path.abspath(sys.argv[2])
+    test_sweep.BINARY, test_sweep.SOURCE_DIR = BINARY, SOURCE_DIR
     unittest.main(argv=sys.argv[:1], verbosity=2)
