@@ -15,12 +15,18 @@
 ** (gang on gang) and engagement_police (police operation):
 ** - "fast": the attacker wins with p = Sa^m / (Sa^m + Sd^m) (contest success
 **   function). Losses are the expected ones of a square-law fight run until
-**   the loser has lost beta of its strength (the invariant aA A^2 - aD D^2
-**   gives the winner's losses in closed form), capped at the winner's own
-**   breakpoint; stochastic rounding makes them integers. It takes no time.
+**   the loser has lost its breakpoint share of its strength (the invariant
+**   aA A^2 - aD D^2 gives the winner's losses in closed form), capped at the
+**   winner's own breakpoint; stochastic rounding makes them integers. It
+**   takes no time.
 ** - "square", "linear": the stochastic Lanchester chain of lanchester.c with
-**   integer forces (rounded), breakpoint beta and time limit T_max. A fight
+**   integer forces (rounded), the two breakpoints and time limit T_max. A fight
 **   that reaches T_max changes no owner. Its effects land when it ends.
+** Breakpoints: gang fighters and vigilantes break at beta, officers (police,
+** army, international) at beta_police; a defence of several kinds breaks at
+** their headcount-weighted mean. MODEL.md has a single beta; beta_police
+** (default equal to beta's) lets a scenario say that police units withdraw
+** after lighter losses than gangs.
 ** Civilian deaths are c_civ per combatant death, at most the residents.
 ** Defender losses fall on officers, vigilantes and the holding gang in
 ** proportion to their headcounts (vigilantes are residents: their deaths are
@@ -54,9 +60,12 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
     vn = PV(w, P_VIG_SHARE) * (double)w->residents[j];
     vs = vn * PV(w, P_LETH_VIG);
   }
+  double beta = PV(w, P_BETA), beta_p = PV(w, P_BETA_POLICE);
   en->attacker = attacker;
   en->node = j;
   if (attacker == CS_PARTY_STATE) { /* police operation: officers against the gang */
+    en->bA = beta_p;
+    en->bD = beta;
     en->A0 = off_n;
     en->aA = off_n > 0 ? off_s / off_n : 0;
     en->off_n = 0;
@@ -74,6 +83,11 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
     en->vig_n = vn;
     en->D0 = off_n + gn + vn;
     en->Sd = w->fort[j] * (off_s + gs + vs);
+    en->bA = beta;
+    /* a mixed defence breaks at its kinds' breakpoints weighted by headcount
+    ** (computed only when they differ: a mean of equal shares can round away
+    ** from them) */
+    en->bD = beta_p != beta && en->D0 > 0 ? (off_n * beta_p + (gn + vn) * beta) / en->D0 : beta;
     en->mode = cs_params_mode(w, CS_PARTY_IS_GANG(owner) ? P_MODE_RIVAL : P_MODE_STATE);
   }
   en->Sa = en->aA * en->A0;
@@ -87,11 +101,12 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
   en->duration = 0;
 }
 
-/* Winner's expected losses while the loser goes from L0 to (1 - beta) L0. */
-static double winner_losses(double W0, double aW, double L0, double aL, double beta) {
-  double cap = beta * W0;
+/* Winner's expected losses while the loser goes from L0 to (1 - bL) L0,
+** capped at its own breakpoint bW. */
+static double winner_losses(double W0, double aW, double bW, double L0, double aL, double bL) {
+  double cap = bW * W0;
   if (aW <= 0) return cap;
-  double L1 = (1 - beta) * L0;
+  double L1 = (1 - bL) * L0;
   double rest = W0 * W0 - (aL / aW) * (L0 * L0 - L1 * L1);
   if (rest <= 0) return cap;
   double loss = W0 - sqrt(rest);
@@ -99,15 +114,15 @@ static double winner_losses(double W0, double aW, double L0, double aL, double b
 }
 
 void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64_t residents) {
-  double beta = PV(w, P_BETA), la, ld;
+  double la, ld;
   int won = cs_rng_bernoulli(r, en->p);
   en->outcome = won ? 1 : -1;
   if (won) {
-    ld = beta * en->D0;
-    la = winner_losses(en->A0, en->aA, en->D0, en->aD, beta);
+    ld = en->bD * en->D0;
+    la = winner_losses(en->A0, en->aA, en->bA, en->D0, en->aD, en->bD);
   } else {
-    la = beta * en->A0;
-    ld = winner_losses(en->D0, en->aD, en->A0, en->aA, beta);
+    la = en->bA * en->A0;
+    ld = winner_losses(en->D0, en->aD, en->bD, en->A0, en->aA, en->bA);
   }
   en->att_deaths = cs_rng_round(r, la);
   en->def_deaths = cs_rng_round(r, ld);
@@ -123,7 +138,8 @@ static int chain(cs_world *w, cs_pcg32 *r, cs_engagement *en) {
   in.aA = en->aA;
   in.aD = en->aD;
   in.law = en->mode == CS_MODE_LINEAR ? CS_LAW_LINEAR : CS_LAW_SQUARE;
-  in.beta = PV(w, P_BETA);
+  in.beta_A = en->bA;
+  in.beta_D = en->bD;
   in.t_max = PV(w, P_T_MAX);
   cs_lanchester_out out;
   int rc = cs_lanchester_run(&w->ctx, r, &in, &out);

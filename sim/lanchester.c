@@ -36,8 +36,9 @@ static int validate(cs_ctx *ctx, const cs_pcg32 *r, const cs_lanchester_in *in,
     return cs_err(ctx, CS_EINVAL, "lanchester: casualty rate overflows");
   if (in->law != CS_LAW_SQUARE && in->law != CS_LAW_LINEAR)
     return cs_err(ctx, CS_EINVAL, "lanchester: unknown law %d", (int)in->law);
-  if (!(in->beta >= 0.0 && in->beta <= 1.0))
-    return cs_err(ctx, CS_EINVAL, "lanchester: beta = %g not in [0, 1]", in->beta);
+  if (!(in->beta_A >= 0.0 && in->beta_A <= 1.0) || !(in->beta_D >= 0.0 && in->beta_D <= 1.0))
+    return cs_err(ctx, CS_EINVAL, "lanchester: beta_A = %g, beta_D = %g not in [0, 1]", in->beta_A,
+                  in->beta_D);
   if (!(in->t_max >= 0.0)) return cs_err(ctx, CS_EINVAL, "lanchester: t_max = %g", in->t_max);
   if (in->n_obs < 0) return cs_err(ctx, CS_EINVAL, "lanchester: n_obs = %d", in->n_obs);
   if (in->n_obs > 0 && (!in->obs_t || !in->obs_A || !in->obs_D))
@@ -57,8 +58,8 @@ int cs_lanchester_run(cs_ctx *ctx, cs_pcg32 *r, const cs_lanchester_in *in,
   if (rc != CS_OK) return rc;
 
   const int64_t A0 = in->A0, D0 = in->D0;
-  const int64_t bA = cs_lanchester_breakpoint(A0, in->beta);
-  const int64_t bD = cs_lanchester_breakpoint(D0, in->beta);
+  const int64_t bA = cs_lanchester_breakpoint(A0, in->beta_A);
+  const int64_t bD = cs_lanchester_breakpoint(D0, in->beta_D);
   const double aA = in->aA, aD = in->aD, t_max = in->t_max;
   const int linear = in->law == CS_LAW_LINEAR;
   int64_t A = A0, D = D0;

@@ -20,7 +20,8 @@
 ** casualties is a sequence of iid coin flips.
 **
 ** Breakpoints: a side breaks when its losses reach b = breakpoint(n0, beta)
-** (see cs_lanchester_breakpoint); beta = 1 is a fight to annihilation. The
+** (see cs_lanchester_breakpoint), beta = beta_A for the attacker and beta_D
+** for the defender; beta = 1 is a fight to annihilation. The
 ** run ends at the first break, or at t_max if nobody has broken by then.
 **
 ** Simulation: Gillespie's direct method, exact (no time step). Each step
@@ -31,7 +32,7 @@
 ** positive rate: the draw contract that common random numbers rely on.
 **
 ** Cost: O(1) per step and steps = A_loss + D_loss <= bA + bD - 1, i.e. at most
-** about beta * (A0 + D0) steps (each step ~ 4 PCG32 outputs and a log). Forces
+** about beta_A A0 + beta_D D0 steps (each step ~ 4 PCG32 outputs and a log). Forces
 ** of a few thousand cost microseconds; forces of 1e7 and more cost seconds
 ** per fight: use the model's fast mode for those. Forces are capped at 2^53
 ** so that they convert to double exactly. No allocation. */
@@ -51,7 +52,7 @@ typedef struct cs_lanchester_in {
   int64_t A0, D0;  /* initial attackers, defenders: 0 <= n <= 2^53 */
   double aA, aD;   /* lethality per fighter per day of attacker, defender: finite, >= 0 */
   cs_law law;      /* CS_LAW_SQUARE or CS_LAW_LINEAR */
-  double beta;     /* breakpoint share of initial strength, 0 <= beta <= 1 */
+  double beta_A, beta_D; /* breakpoint shares of the initial strengths, in [0, 1] */
   double t_max;    /* time limit in days, >= 0; INFINITY allowed */
   const double *obs_t; /* n_obs observation times, >= 0, non-decreasing; borrowed for the call */
   int n_obs;           /* >= 0; 0 means no observation (obs_* may be NULL) */
@@ -92,7 +93,7 @@ int64_t cs_lanchester_breakpoint(int64_t n, double beta);
 **
 ** Errors: CS_EINVAL (message in ctx, which may be NULL) if r, in or out is
 ** NULL, a force is negative or above 2^53, a lethality is negative, NaN or
-** infinite, aA * A0 + aD * D0 overflows, beta is outside [0, 1] or NaN, t_max
+** infinite, aA * A0 + aD * D0 overflows, beta_A or beta_D is outside [0, 1] or NaN, t_max
 ** is negative or NaN, the law is unknown, n_obs < 0, or n_obs > 0 with a
 ** NULL array or obs_t not non-decreasing, negative or NaN. */
 int cs_lanchester_run(cs_ctx *ctx, cs_pcg32 *r, const cs_lanchester_in *in,

@@ -27,7 +27,7 @@ enum {
   /* attacks and engagements */
   P_LAMBDA0, P_GAMMA, P_ETA, P_PHI, P_ELL, P_M, P_F_URBAN,
   P_LETH_GANG, P_LETH_POLICE, P_LETH_ARMY, P_LETH_INTL, P_LETH_VIG, P_VIG_SHARE,
-  P_BETA, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
+  P_BETA, P_BETA_POLICE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_ZETA,
   /* retaliation */
   P_N_RET, P_TAU_R,
@@ -291,6 +291,7 @@ struct cs_engagement {
   double A0, D0;              /* committed attackers, defenders (fighters) */
   double off_n, gang_n, vig_n;/* defenders by kind (headcounts) */
   double aA, aD;              /* per-fighter lethality (defender's includes F) */
+  double bA, bD;              /* breakpoints: share of A0, D0 lost before a side breaks */
   double Sa, Sd, p;           /* strengths and the attacker's win probability */
   int outcome;                /* +1 attacker won, -1 lost, 0 time limit */
   int64_t att_deaths, def_deaths, civ_deaths;

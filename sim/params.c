@@ -40,6 +40,9 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_LETH_VIG, "lethality_vigilante", NUM, 0.02, 0, BIG, "1/(fighter day)", "vigilante lethality [P]", 0},
   {P_VIG_SHARE, "vigilante_share", NUM, 0.001, 0, 1, "", "residents of a STATE or CONTESTED node who fight as vigilantes [P]", 0},
   {P_BETA, "beta", NUM, 0.15, 1e-6, 1, "", "breakpoint: share of initial strength lost before a side breaks [P]", 0},
+  {P_BETA_POLICE, "beta_police", NUM, 0.15, 1e-6, 1, "",
+   "breakpoint of security forces (police, army, international): they withdraw after losing this share; "
+   "MODEL.md has one beta for all sides, so the default is beta's [P]", 0},
   {P_T_MAX, "T_max", NUM, 4, 1e-6, BIG, "day", "time limit of a Lanchester engagement [P]", 0},
   {P_C_CIV, "c_civ", NUM, 0.6, 0, BIG, "", "civilian deaths per combatant death [S: 38% residents]", 0},
   {P_MODE_STATE, "engagement_state", STR, 0, 0, 0, "", "how gang attacks on STATE or CONTESTED nodes resolve: fast, square or linear", "fast"},

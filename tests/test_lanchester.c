@@ -32,7 +32,8 @@ static cs_lanchester_in base_in(int64_t A0, int64_t D0, double aA, double aD, cs
   in.aA = aA;
   in.aD = aD;
   in.law = law;
-  in.beta = beta;
+  in.beta_A = beta;
+  in.beta_D = beta;
   in.t_max = t_max;
   return in;
 }
@@ -86,9 +87,12 @@ static void test_invalid(void) {
   in = ok; in.aD = NAN; CHECK(run_is_einval(in));
   in = ok; in.aD = INFINITY; CHECK(run_is_einval(in));
   in = ok; in.aA = 1e300; in.A0 = CS_LANCHESTER_MAX_FORCE; CHECK(run_is_einval(in));
-  in = ok; in.beta = -0.1; CHECK(run_is_einval(in));
-  in = ok; in.beta = 1.1; CHECK(run_is_einval(in));
-  in = ok; in.beta = NAN; CHECK(run_is_einval(in));
+  in = ok; in.beta_A = -0.1; CHECK(run_is_einval(in));
+  in = ok; in.beta_A = 1.1; CHECK(run_is_einval(in));
+  in = ok; in.beta_A = NAN; CHECK(run_is_einval(in));
+  in = ok; in.beta_D = -0.1; CHECK(run_is_einval(in));
+  in = ok; in.beta_D = 1.1; CHECK(run_is_einval(in));
+  in = ok; in.beta_D = NAN; CHECK(run_is_einval(in));
   in = ok; in.t_max = -1.0; CHECK(run_is_einval(in));
   in = ok; in.t_max = NAN; CHECK(run_is_einval(in));
   in = ok; in.law = (cs_law)7; CHECK(run_is_einval(in));
@@ -472,14 +476,16 @@ static void test_invariants(void) {
     in.aD = 0.1 * cs_rng_uniform(&g);
     if (cs_pcg32_bounded(&g, 20) == 0) in.aA = 0.0;
     in.law = (cs_law)cs_pcg32_bounded(&g, 2);
-    in.beta = cs_pcg32_bounded(&g, 4) == 0 ? 1.0 : cs_rng_uniform(&g);
+    /* each side its own breakpoint */
+    in.beta_A = cs_pcg32_bounded(&g, 4) == 0 ? 1.0 : cs_rng_uniform(&g);
+    in.beta_D = cs_pcg32_bounded(&g, 4) == 0 ? 1.0 : cs_rng_uniform(&g);
     in.t_max = cs_pcg32_bounded(&g, 3) == 0 ? INFINITY : 20.0 * cs_rng_uniform(&g);
     double ot[NOBS];
     int64_t oa[NOBS], od[NOBS];
     for (int i = 0; i < NOBS; i++) ot[i] = 5.0 * i;
     in.obs_t = ot; in.n_obs = NOBS; in.obs_A = oa; in.obs_D = od;
-    int64_t bA = cs_lanchester_breakpoint(in.A0, in.beta);
-    int64_t bD = cs_lanchester_breakpoint(in.D0, in.beta);
+    int64_t bA = cs_lanchester_breakpoint(in.A0, in.beta_A);
+    int64_t bD = cs_lanchester_breakpoint(in.D0, in.beta_D);
 
     cs_pcg32 r0 = r;
     cs_lanchester_out out;

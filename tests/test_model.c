@@ -683,12 +683,76 @@ static void test_cohesion(void) {
   CHECK(o.formed_at < 0);
 }
 
+/* ---- breakpoints: officers break at beta_police, gangs at beta ----
+** Fast mode gives the loser exactly its breakpoint share of its strength
+** (stochastically rounded, so the floor or the ceiling) and the winner at most
+** its own. A police operation breaks the officers at beta_police; a defence of
+** officers and vigilantes breaks at the headcount-weighted mean. The default
+** beta_police is beta's, which keeps MODEL.md's single breakpoint. */
+static int is_rounding_of(int64_t k, double x) { return k == (int64_t)floor(x) || k == (int64_t)ceil(x); }
+
+static void test_breakpoints(void) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  CHECK(cs_world_param(w, "beta_police") == cs_world_param(w, "beta"));
+  cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_GANG(0));
+  cs_gang_decl g = {"g", NULL, 3000, 0, 0.05, 1, 0}; /* based at a: b is declared after the gang */
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
+  CHECK(cs_world_add_gang(w, &g, NULL) == CS_OK);
+  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_unit_decl u1 = {"post", CS_UNIT_POLICE, 400, 0.05, CS_POSTURE_GARRISON, 0};
+  cs_unit_decl u2 = {"raid", CS_UNIT_POLICE, 700, 0.05, CS_POSTURE_GARRISON, 1};
+  cs_world_add_unit(w, &u1, NULL);
+  cs_world_add_unit(w, &u2, NULL);
+  CHECK(cs_world_param_set(w, "vigilante_share", 0.002) == CS_OK);
+  CHECK(cs_world_param_set(w, "beta", 0.2) == CS_OK);
+  CHECK(cs_world_param_set(w, "beta_police", 0.01) == CS_OK);
+  if (cs_world_finalize(w) != CS_OK) {
+    CHECK(0);
+    cs_world_free(w);
+    return;
+  }
+  cs_pcg32 r;
+  cs_stream_init(&r, 5, 0, CS_ENT_BENCH, 0, 0);
+  int ok_op = 1, ok_def = 1, seen[2][2] = {{0, 0}, {0, 0}};
+  for (int i = 0; i < 4000; i++) {
+    w->gangs[0].members = 200 + (int64_t)cs_pcg32_bounded(&r, 6000);
+    cs_engagement en;
+    /* police operation at b: officers attack the gang that holds it */
+    cs_engagement_forces(w, CS_PARTY_STATE, 1, &en);
+    ok_op &= en.bA == 0.01 && en.bD == 0.2;
+    cs_engagement_fast(w, &r, &en, 1000);
+    seen[0][en.outcome > 0]++;
+    if (en.outcome > 0)
+      ok_op &= is_rounding_of(en.def_deaths, 0.2 * en.D0) && en.att_deaths <= (int64_t)ceil(0.01 * en.A0);
+    else
+      ok_op &= is_rounding_of(en.att_deaths, 0.01 * en.A0) && en.def_deaths <= (int64_t)ceil(0.2 * en.D0);
+    /* the gang attacks a, held by 400 officers and 200 vigilantes */
+    cs_engagement_forces(w, CS_PARTY_GANG(0), 0, &en);
+    double bD = (400 * 0.01 + 200 * 0.2) / 600.0;
+    ok_def &= en.off_n == 400 && en.vig_n == 200 && fabs(en.bD - bD) < 1e-12 && en.bA == 0.2;
+    cs_engagement_fast(w, &r, &en, 100000);
+    seen[1][en.outcome > 0]++;
+    if (en.outcome > 0)
+      ok_def &= is_rounding_of(en.def_deaths, bD * 600) && en.att_deaths <= (int64_t)ceil(0.2 * en.A0);
+    else
+      ok_def &= is_rounding_of(en.att_deaths, 0.2 * en.A0) && en.def_deaths <= (int64_t)ceil(bD * 600);
+  }
+  CHECK(ok_op);
+  CHECK(ok_def);
+  CHECK(seen[0][0] > 100 && seen[0][1] > 100 && seen[1][0] > 100 && seen[1][1] > 100); /* both outcomes */
+  cs_world_free(w);
+}
+
 int main(void) {
   test_hawkes(0.0);
   test_hawkes(0.5);
   test_cohesion();
   test_observation();
   test_fast_mode_win_rates();
+  test_breakpoints();
   test_coalition_shifts_violence();
   test_poisson(0.1, 0.1, 1.0);
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
