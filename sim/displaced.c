@@ -43,10 +43,17 @@
 
 /* The ledger: per location a contiguous array of (origin, site, host) in
 ** order of creation; per origin an array of (location, index) refs; a hash
-** from (origin, location) to the index. Entries are never removed. */
+** from (origin, location) to the index. Entries are never removed.
+**
+** Each location's array is also a Fenwick tree of its site and host counts
+** (fsite, fhost of entry i hold the sum of the counts of entries
+** (i + 1 - lowbit(i + 1), i]), so that choosing an origin in proportion to
+** counts costs O(log entries) instead of a walk over all of them; see
+** take_group for why the choice is the same as the walk's. */
 typedef struct lentry {
   int origin;
   int64_t site, host;
+  int64_t fsite, fhost; /* Fenwick nodes, as above */
 } lentry;
 typedef struct lvec {
   lentry *e;
@@ -91,6 +98,24 @@ static int rehash(cs_world *w, size_t cap) {
   return CS_OK;
 }
 
+/* Sum of the site (from_site) or host counts of entries [0, m). */
+static int64_t fw_prefix(const lvec *lv, int m, int from_site) {
+  int64_t s = 0;
+  for (int x = m; x > 0; x -= x & -x) s += from_site ? lv->e[x - 1].fsite : lv->e[x - 1].fhost;
+  return s;
+}
+
+/* Add d to the site or host count of entry i, and to the nodes covering it. */
+static void fw_add(lvec *lv, int i, int from_site, int64_t d) {
+  if (from_site) {
+    lv->e[i].site += d;
+    for (int x = i + 1; x <= lv->n; x += x & -x) lv->e[x - 1].fsite += d;
+  } else {
+    lv->e[i].host += d;
+    for (int x = i + 1; x <= lv->n; x += x & -x) lv->e[x - 1].fhost += d;
+  }
+}
+
 /* Index of (origin, loc) in loc's array, created if need be; -1 if out of memory. */
 static int get_entry(cs_world *w, int origin, int loc) {
   hslot *t = w->dled_hash;
@@ -110,7 +135,11 @@ static int get_entry(cs_world *w, int origin, int loc) {
       cs__grow((void **)&ov->r, &ov->cap, ov->n + 1, sizeof *ov->r) != CS_OK)
     return -1;
   int idx = lv->n++;
-  lv->e[idx] = (lentry){origin, 0, 0};
+  /* The new entry's counts are 0: its Fenwick nodes sum the entries before
+  ** it in its range. */
+  int x = idx + 1, lo = x - (x & -x);
+  lv->e[idx] = (lentry){origin, 0, 0, fw_prefix(lv, idx, 1) - fw_prefix(lv, lo, 1),
+                        fw_prefix(lv, idx, 0) - fw_prefix(lv, lo, 0)};
   ov->r[ov->n++] = (oref){loc, idx};
   t[h] = (hslot){origin, loc, idx};
   w->dled_n++;
@@ -156,10 +185,10 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
   int loc = k >= 0 ? k : w->n;
   int i = get_entry(w, origin, loc);
   if (i < 0) return cs_err(&w->ctx, CS_ENOMEM, "out of memory recording displaced people");
-  lentry *e = &LOC(w, loc).e[i];
+  lvec *lv = &LOC(w, loc);
   w->settled[origin] += n;
   if (k < 0) {
-    e->host += n;
+    fw_add(lv, i, 0, n);
     w->provinces += n;
   } else {
     double host_room = PV(w, P_HOST_RATIO) * (double)w->residents0[k] - (double)(w->hosted[k] - w->hosted_site[k]);
@@ -167,11 +196,8 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
     int to_host = cs_rng_bernoulli(&w->host_rng[k], PV(w, P_HOST_SHARE));
     if (to_host && host_room < (double)n && site_room >= (double)n) to_host = 0;
     else if (!to_host && site_room < (double)n) to_host = 1;
-    if (to_host) e->host += n;
-    else {
-      e->site += n;
-      w->hosted_site[k] += n;
-    }
+    fw_add(lv, i, !to_host, n);
+    if (!to_host) w->hosted_site[k] += n;
     w->hosted[k] += n;
     cs_flight_refresh(w, k);
     return cs_displaced_update_moves(w, k);
@@ -181,19 +207,35 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
 
 /* Take up to move_group people of one kind (site or host) from location
 ** loc, choosing the origin in proportion to counts; returns the index in
-** loc's array. */
+** loc's array.
+**
+** The choice is defined as a walk in order of creation that subtracts each
+** positive count c_i from u = uniform * total and stops when u < 0 (the last
+** entry with people if it never does). Counts are integers below 2^53 and so
+** is u, so u is a multiple of its ulp <= 1, as is every c_i: while the
+** difference stays >= 0 each subtraction is exact, and the first one to go
+** below 0 is negative after rounding too. The walk therefore stops at the
+** first entry whose exact prefix sum exceeds u, which the Fenwick descent
+** finds with integer sums (exact as doubles) and the same comparison. */
 static int take_group(cs_world *w, int loc, int from_site, cs_pcg32 *r, int64_t *size) {
   const lvec *lv = &LOC(w, loc);
   double total = (double)(from_site ? w->hosted_site[loc] : w->hosted[loc] - w->hosted_site[loc]);
   if (total <= 0) return -1;
   double u = cs_rng_uniform(r) * total;
-  int pick = -1;
-  for (int i = 0; i < lv->n; i++) {
-    int64_t c = from_site ? lv->e[i].site : lv->e[i].host;
-    if (c <= 0) continue;
-    pick = i;
-    if ((u -= (double)c) < 0) break;
+  int pos = 0, step = 1;
+  int64_t acc = 0;
+  while (2 * step <= lv->n) step *= 2;
+  for (; step > 0; step /= 2) {
+    if (pos + step > lv->n) continue;
+    int64_t next = acc + (from_site ? lv->e[pos + step - 1].fsite : lv->e[pos + step - 1].fhost);
+    if ((double)next <= u) {
+      pos += step;
+      acc = next;
+    }
   }
+  int pick = pos < lv->n ? pos : -1; /* entries [0, pos) sum to <= u; entry pos passes it */
+  for (int i = lv->n - 1; i >= 0 && pick < 0; i--) /* u >= the sum: the last with people */
+    if ((from_site ? lv->e[i].site : lv->e[i].host) > 0) pick = i;
   if (pick < 0) return -1;
   int64_t have = from_site ? lv->e[pick].site : lv->e[pick].host, g = (int64_t)PV(w, P_MOVE_GROUP);
   *size = have < g ? have : g;
@@ -201,10 +243,9 @@ static int take_group(cs_world *w, int loc, int from_site, cs_pcg32 *r, int64_t 
 }
 
 static void remove_people(cs_world *w, int loc, int i, int from_site, int64_t n) {
-  lentry *e = &LOC(w, loc).e[i];
-  if (from_site) e->site -= n;
-  else e->host -= n;
-  w->settled[e->origin] -= n;
+  lvec *lv = &LOC(w, loc);
+  fw_add(lv, i, from_site, -n);
+  w->settled[lv->e[i].origin] -= n;
   if (loc == w->n) w->provinces -= n;
   else {
     w->hosted[loc] -= n;
