@@ -95,13 +95,19 @@ enum { HEAP_SKEW = 3 }; /* entries before heap[0] in heap_mem: 3 * 16 + 16 = 64 
 ** which a third cancelled, took 6% fewer instructions in all than with
 ** SPREAD_LOW = SPREAD_MIN, which kept it a heap most of the time). */
 #define SPREAD_LOW ((size_t)1 << 8)
-/* Mean entries per bucket when a calendar is laid out, and the most buckets.
-** Small buckets make small heaps, but every bucket's tail is written to at
-** random: 8192 of them (512 KB of lines) still fit in a 1 MB L2. Measured:
-** the city benchmark's queue ran 4% fewer instructions with 16 than with 64;
-** PHOLD with 10^6 events needed 7 M more L2 misses per 4 M events with 16
-** (31,000 buckets) than with 64 (7,800). */
-#define BUCKET_MEAN 16
+/* Mean entries per bucket when a calendar is laid out (a fraction: most
+** buckets start empty), and the most buckets. What sizes the heap is not
+** the events a bucket holds when laid out but those pushed into the current
+** bucket's time range after it was moved into the heap: in the city
+** benchmark most pushes are arrivals and moves a fraction of a day ahead, so
+** wide buckets left 32-256 entries in the heap. Measured on the city (100
+** nodes, whole run): 3.26 G instructions with 16, 3.01 G with 1, 2.97 G with
+** 0.5, 2.95 G with 0.25, 2.97 G with 0.125, 3.00 G with 0.0625. Every
+** bucket's tail is written to at random: 8192 of them (512 KB of lines)
+** still fit in a 1 MB L2; PHOLD with 10^6 events reaches that cap with any
+** of these means (it needed 7 M more L2 misses per 4 M events with 31,000
+** buckets than with 7,800). */
+#define BUCKET_MEAN 0.25
 #define BUCKET_MAX 8192
 /* A calendar spans about this share of the events it is laid out for,
 ** estimated from SPAN_SAMPLE of them. */
@@ -392,7 +398,7 @@ static int spread(cs_evq *q) {
     span = select_kth(sample, ns, (size_t)(SPAN_SHARE * (double)(ns - 1)));
     if (!(span > lo)) span = hi;
   }
-  size_t nbk = (size_t)(SPAN_SHARE * (double)m) / BUCKET_MEAN + 1;
+  size_t nbk = (size_t)(SPAN_SHARE * (double)m / BUCKET_MEAN) + 1;
   if (nbk > BUCKET_MAX) nbk = BUCKET_MAX;
   double width = (span - lo) / (double)nbk;
   if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width)) return to_heap_mode(q);
