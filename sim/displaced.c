@@ -58,6 +58,7 @@ typedef struct lentry {
 typedef struct lvec {
   lentry *e;
   int n, cap;
+  int top; /* the largest power of 2 <= n (0 if n = 0): the descent's first step */
 } lvec;
 typedef struct oref {
   int loc, idx;
@@ -135,6 +136,7 @@ static int get_entry(cs_world *w, int origin, int loc) {
       cs__grow((void **)&ov->r, &ov->cap, ov->n + 1, sizeof *ov->r) != CS_OK)
     return -1;
   int idx = lv->n++;
+  if (lv->n >= 2 * lv->top) lv->top = lv->top ? 2 * lv->top : 1;
   /* The new entry's counts are 0: its Fenwick nodes sum the entries before
   ** it in its range. */
   int x = idx + 1, lo = x - (x & -x);
@@ -222,10 +224,9 @@ static int take_group(cs_world *w, int loc, int from_site, cs_pcg32 *r, int64_t 
   double total = (double)(from_site ? w->hosted_site[loc] : w->hosted[loc] - w->hosted_site[loc]);
   if (total <= 0) return -1;
   double u = cs_rng_uniform(r) * total;
-  int pos = 0, step = 1;
+  int pos = 0;
   int64_t acc = 0;
-  while (2 * step <= lv->n) step *= 2;
-  for (; step > 0; step /= 2) {
+  for (int step = lv->top; step > 0; step /= 2) {
     if (pos + step > lv->n) continue;
     int64_t next = acc + (from_site ? lv->e[pos + step - 1].fsite : lv->e[pos + step - 1].fhost);
     if ((double)next <= u) {

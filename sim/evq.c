@@ -8,9 +8,10 @@
 **   into it. When the heap reaches spread_at entries, everything in it is
 **   spread over a calendar ("calendar mode").
 ** - The calendar covers [base, base + nbk * width) in nbk buckets of equal
-**   width; an event's position is d(t) = (t - base) / width, a function that
-**   never decreases as t grows (a rounded subtraction and division by a
-**   positive number are monotone). Events with d < cur are in the heap;
+**   width; an event's position is d(t) = (t - base) * (1 / width), a function
+**   that never decreases as t grows (a rounded subtraction and a product
+**   with a positive number are monotone; a product rather than a quotient
+**   because a division's latency sits on every push's path). Events with d < cur are in the heap;
 **   those with cur <= d < nbk are appended, unsorted, to bucket floor(d); those
 **   with d >= nbk wait unsorted in the top list. So every event in the heap is
 **   strictly earlier than every event outside it, and the heap's root is the
@@ -147,7 +148,7 @@ struct cs_evq {
   /* the calendar (see the file comment) */
   elist *bk;        /* buckets [0, nbk); bkcap allocated (with their storage) */
   size_t nbk, bkcap, cur;
-  double base, width;
+  double base, inv_width; /* d(t) = (t - base) * inv_width */
   elist top;
   size_t nfar;      /* entries in buckets and top */
   size_t spread_at; /* heap mode: heap size that triggers a calendar */
@@ -313,7 +314,7 @@ static int elist_reserve(elist *l) {
 /* Where an event at t belongs: NULL for the heap, else its bucket or top. */
 static inline elist *route(cs_evq *q, double t) {
   if (q->nbk == 0) return NULL;
-  double d = (t - q->base) / q->width;
+  double d = (t - q->base) * q->inv_width;
   if (d < (double)q->cur) return NULL;
   if (d < (double)q->nbk) return &q->bk[(size_t)d];
   return &q->top;
@@ -401,7 +402,9 @@ static int spread(cs_evq *q) {
   size_t nbk = (size_t)(SPAN_SHARE * (double)m / BUCKET_MEAN) + 1;
   if (nbk > BUCKET_MAX) nbk = BUCKET_MAX;
   double width = (span - lo) / (double)nbk;
-  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width)) return to_heap_mode(q);
+  double inv = 1.0 / width;
+  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width) || !(inv > 0) || !isfinite(inv))
+    return to_heap_mode(q);
   if (nbk > q->bkcap) {
     elist *bk = realloc(q->bk, nbk * sizeof *bk);
     if (!bk) return to_heap_mode(q);
@@ -412,7 +415,7 @@ static int spread(cs_evq *q) {
   /* Count per bucket in bk[].n, then reserve. d < 0 (a time of -inf) goes
   ** to the heap, d >= nbk stays in top. */
   for (k = 0; k < m; k++) {
-    double d = (q->top.e[k].t - lo) / width;
+    double d = (q->top.e[k].t - lo) * inv;
     if (d < 0) low++;
     else if (d < (double)nbk) q->bk[(size_t)d].n++;
   }
@@ -436,11 +439,11 @@ static int spread(cs_evq *q) {
   q->nbk = nbk;
   q->cur = 0;
   q->base = lo;
-  q->width = width;
+  q->inv_width = inv;
   size_t keep = 0;
   for (k = 0; k < m; k++) {
     entry e = q->top.e[k];
-    double d = (e.t - lo) / width;
+    double d = (e.t - lo) * inv;
     if (d < 0) {
       q->heap[q->n++] = e;
     } else if (d < (double)nbk) {

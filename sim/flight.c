@@ -234,20 +234,27 @@ int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
   double t = cs__now(w);
   double total = dest_factor(w, -1, t) * w->prov_dw;
   int c0 = w->cand_start[j], c1 = w->cand_start[j + 1];
+  /* Local restrict pointers: the weights stored in the first loop alias
+  ** nothing it reads, and the compiler may keep every base in a register. */
+  const int *restrict node = w->cand_node, *restrict owner = w->owner;
+  const double *restrict dw = w->cand_dw, *restrict until = w->conflict_until;
+  const double *restrict fac_safe = w->fac_safe, *restrict fac_conf = w->fac_conf;
+  double *restrict wt = w->cand_wt;
   for (int c = c0; c < c1; c++) {
-    int k = w->cand_node[c];
-    double f = cs__in_conflict(w, k, t) ? w->fac_conf[k] : w->fac_safe[k];
-    double wt = k == exclude ? 0.0 : f * w->cand_dw[c];
-    w->cand_wt[c] = wt;
-    total += wt;
+    int k = node[c];
+    /* cs__in_conflict, written out for the restrict pointers */
+    double f = owner[k] == CS_PARTY_CONTESTED || t < until[k] ? fac_conf[k] : fac_safe[k];
+    double x = k == exclude ? 0.0 : f * dw[c];
+    wt[c] = x;
+    total += x;
   }
   double u = cs_rng_uniform(r) * total;
   for (int c = c0; c < c1; c++) {
-    if (w->cand_wt[c] <= 0) continue;
-    u -= w->cand_wt[c];
+    if (wt[c] <= 0) continue;
+    u -= wt[c];
     if (u < 0) {
       *km = w->cand_km[c];
-      return w->cand_node[c];
+      return node[c];
     }
   }
   *km = PV(w, P_PROVINCES_KM);
