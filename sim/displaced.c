@@ -147,34 +147,38 @@ static double move_rate_host(const cs_world *w, int k, double t) {
   return conflict ? PV(w, P_MOVE_CONFLICT) : PV(w, P_MOVE_DEFAULT);
 }
 
-static int schedule(cs_world *w, cs_handle *h, double *bound, double b, cs_pcg32 *r, int kind, int node) {
+/* Redraw a clock at time t (now) against bound b. */
+static int schedule(cs_world *w, double t, cs_handle *h, double *bound, double b, cs_pcg32 *r, int kind, int node) {
   if (*h) cs_engine_cancel(w->eng, *h);
   *h = 0;
   *bound = b;
   if (b <= 0) return CS_OK;
-  double when = cs__now(w) + cs_rng_exp(r, b);
+  double when = t + cs_rng_exp(r, b);
   if (!isfinite(when)) return CS_OK;
   cs_event ev = {.kind = (uint32_t)kind, .a = node};
   int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, h);
   return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
 }
 
-int cs_displaced_update_moves(cs_world *w, int k) {
+/* cs_displaced_update_moves with the time now given. */
+static int update_moves_at(cs_world *w, int k, double t) {
   double host = (double)(w->hosted[k] - w->hosted_site[k]), site = (double)w->hosted_site[k];
   /* Until the next event here the place can only leave conflict: bound by
   ** the larger of its rate now and the rate out of conflict. */
-  double mh = move_rate_host(w, k, cs__now(w));
+  double mh = move_rate_host(w, k, t);
   if (PV(w, P_MOVE_DEFAULT) > mh) mh = PV(w, P_MOVE_DEFAULT);
   double b = (site * PV(w, P_MOVE_SITE) + host * mh) / PV(w, P_MOVE_GROUP);
-  return schedule(w, &w->move_h[k], &w->move_bound[k], b, &w->move_rng[k], EV_MOVE_ON, k);
+  return schedule(w, t, &w->move_h[k], &w->move_bound[k], b, &w->move_rng[k], EV_MOVE_ON, k);
 }
+
+int cs_displaced_update_moves(cs_world *w, int k) { return update_moves_at(w, k, cs__now(w)); }
 
 int cs_displaced_update_returns(cs_world *w, int j) {
   /* Bound: j's initial residents, which no count of people displaced from j
   ** can exceed (residents + displaced + dead + recruited = initial). It
   ** changes only with parameters, so flights and arrivals never redraw it. */
   double b = PV(w, P_R0) * (double)w->residents0[j] / PV(w, P_MOVE_GROUP);
-  return schedule(w, &w->return_h[j], &w->return_bound[j], b, &w->return_rng[j], EV_RETURN, j);
+  return schedule(w, cs__now(w), &w->return_h[j], &w->return_bound[j], b, &w->return_rng[j], EV_RETURN, j);
 }
 
 int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
@@ -196,7 +200,7 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
     if (!to_host) w->hosted_site[k] += n;
     w->hosted[k] += n;
     cs_flight_refresh(w, k);
-    return cs_displaced_update_moves(w, k);
+    return update_moves_at(w, k, cs__now(w));
   }
   return CS_OK;
 }
@@ -281,7 +285,7 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
       if ((rc = cs__log(w, t, CS_EK_RELOCATION, k, CS_PARTY_NONE, dest, 0, size)) != CS_OK) return rc;
     }
   }
-  return cs_displaced_update_moves(w, k);
+  return update_moves_at(w, k, t);
 }
 
 int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
