@@ -66,6 +66,7 @@
 #include "cs_evq.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,12 +312,14 @@ static int elist_reserve(elist *l) {
   return CS_OK;
 }
 
-/* Where an event at t belongs: NULL for the heap, else its bucket or top. */
+/* Where an event at t belongs: NULL for the heap, else its bucket or top.
+** Conversions go through signed integers (the counts are far below 2^63):
+** between double and size_t, x86-64 has no single instruction. */
 static inline elist *route(cs_evq *q, double t) {
   if (q->nbk == 0) return NULL;
   double d = (t - q->base) * q->inv_width;
-  if (d < (double)q->cur) return NULL;
-  if (d < (double)q->nbk) return &q->bk[(size_t)d];
+  if (d < (double)(ptrdiff_t)q->cur) return NULL;
+  if (d < (double)(ptrdiff_t)q->nbk) return &q->bk[(ptrdiff_t)d];
   return &q->top;
 }
 
@@ -417,7 +420,7 @@ static int spread(cs_evq *q) {
   for (k = 0; k < m; k++) {
     double d = (q->top.e[k].t - lo) * inv;
     if (d < 0) low++;
-    else if (d < (double)nbk) q->bk[(size_t)d].n++;
+    else if (d < (double)(ptrdiff_t)nbk) q->bk[(ptrdiff_t)d].n++;
   }
   int ok = heap_reserve(q, low) == CS_OK;
   for (b = 0; b < nbk; b++) {
@@ -446,8 +449,8 @@ static int spread(cs_evq *q) {
     double d = (e.t - lo) * inv;
     if (d < 0) {
       q->heap[q->n++] = e;
-    } else if (d < (double)nbk) {
-      elist *l = &q->bk[(size_t)d];
+    } else if (d < (double)(ptrdiff_t)nbk) {
+      elist *l = &q->bk[(ptrdiff_t)d];
       l->e[l->n++] = e;
     } else {
       q->top.e[keep++] = e;
