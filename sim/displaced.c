@@ -104,7 +104,7 @@ static int rehash(cs_world *w, size_t cap) {
 }
 
 /* Add d to the site or host count of entry i and to its block's sum. */
-static void ledger_add(lvec *lv, int i, int from_site, int64_t d) {
+static inline void ledger_add(lvec *lv, int i, int from_site, int64_t d) {
   lsum *b = &lv->b[i / LBLOCK];
   if (from_site) {
     lv->e[i].site += d;
@@ -148,7 +148,7 @@ static double move_rate_host(const cs_world *w, int k, double t) {
 }
 
 /* Redraw a clock at time t (now) against bound b. */
-static int schedule(cs_world *w, double t, cs_handle *h, double *bound, double b, cs_pcg32 *r, int kind, int node) {
+static inline int schedule(cs_world *w, double t, cs_handle *h, double *bound, double b, cs_pcg32 *r, int kind, int node) {
   if (*h) cs_engine_cancel(w->eng, *h);
   *h = 0;
   *bound = b;
