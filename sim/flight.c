@@ -185,7 +185,7 @@ int cs_flight_start(cs_world *w) {
 }
 
 /* Destination k's capacity factor (1 for PROVINCES, k = -1). */
-static double capacity_factor(const cs_world *w, int k) {
+static inline double capacity_factor(const cs_world *w, int k) {
   double factor = 1.0;
   if (k >= 0) {
     double cap = (double)w->site_cap[k] + PV(w, P_HOST_RATIO) * (double)w->residents0[k];
