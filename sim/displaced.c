@@ -211,10 +211,11 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
 **
 ** The choice is defined as a walk in order of creation that subtracts each
 ** positive count c_i from u = uniform * total and stops when u < 0 (the last
-** entry with people if it never does). Counts are integers below 2^53 and so
-** is u, so u is a multiple of its ulp <= 1, as is every c_i: while the
-** difference stays >= 0 each subtraction is exact, and the first one to go
-** below 0 is negative after rounding too. The walk therefore stops at the
+** entry with people if it never does). As u < total < 2^53, the ulp of u
+** is a power of 2 no larger than 1, and every count is a multiple of it:
+** while the running difference stays in [0, u] it is such a multiple no
+** larger than u, so every subtraction is exact, and the first difference
+** below 0 stays negative after rounding. The walk therefore stops at the
 ** first entry whose exact prefix sum exceeds u; below, the prefix sums are
 ** kept in integers (exact as doubles), whole blocks at a time while a block
 ** ends at or below u. */
