@@ -11,9 +11,10 @@
 **   width; an event's position is d(t) = (t - base) * (1 / width), a function
 **   that never decreases as t grows (a rounded subtraction and a product
 **   with a positive number are monotone; a product rather than a quotient
-**   because a division's latency sits on every push's path). Events with d < cur are in the heap;
-**   those with cur <= d < nbk are appended, unsorted, to bucket floor(d); those
-**   with d >= nbk wait unsorted in the top list. So every event in the heap is
+**   because a division's latency sits on every push's path). Events with
+**   d < cur are in the heap; those with cur <= d < nbk are appended,
+**   unsorted, to bucket floor(d); those with d >= nbk wait unsorted in the
+**   top list. So every event in the heap is
 **   strictly earlier than every event outside it, and the heap's root is the
 **   first event whenever the heap is not empty.
 ** - When the heap runs empty, the next non-empty bucket is moved into it
