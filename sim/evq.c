@@ -14,9 +14,9 @@
 **   because a division's latency sits on every push's path). Events with
 **   d < cur are in the heap; those with cur <= d < nbk are appended,
 **   unsorted, to bucket floor(d); those with d >= nbk wait unsorted in the
-**   top list. So every event in the heap is
-**   strictly earlier than every event outside it, and the heap's root is the
-**   first event whenever the heap is not empty.
+**   top list. So every event in the heap is strictly earlier than every
+**   event outside it, and the heap's root is the first event whenever the
+**   heap is not empty.
 ** - When the heap runs empty, the next non-empty bucket is moved into it
 **   (dropping cancelled entries and touching each event's slot, so that the
 **   pops that follow find their slots in cache) and heapified; cur passes it.
