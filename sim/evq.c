@@ -8,13 +8,15 @@
 **   into it. When the heap reaches spread_at entries, everything in it is
 **   spread over a calendar ("calendar mode").
 ** - The calendar covers [base, base + nbk * width) in nbk buckets of equal
-**   width; an event's position is d(t) = (t - base) / width, a function that
-**   never decreases as t grows (a rounded subtraction and division by a
-**   positive number are monotone). Events with d < cur are in the heap;
-**   those with cur <= d < nbk are appended, unsorted, to bucket floor(d); those
-**   with d >= nbk wait unsorted in the top list. So every event in the heap is
-**   strictly earlier than every event outside it, and the heap's root is the
-**   first event whenever the heap is not empty.
+**   width; an event's position is d(t) = (t - base) * (1 / width), a function
+**   that never decreases as t grows (a rounded subtraction and a product
+**   with a positive number are monotone; a product rather than a quotient
+**   because a division's latency sits on every push's path). Events with
+**   d < cur are in the heap; those with cur <= d < nbk are appended,
+**   unsorted, to bucket floor(d); those with d >= nbk wait unsorted in the
+**   top list. So every event in the heap is strictly earlier than every
+**   event outside it, and the heap's root is the first event whenever the
+**   heap is not empty.
 ** - When the heap runs empty, the next non-empty bucket is moved into it
 **   (dropping cancelled entries and touching each event's slot, so that the
 **   pops that follow find their slots in cache) and heapified; cur passes it.
@@ -65,6 +67,7 @@
 #include "cs_evq.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,13 +98,19 @@ enum { HEAP_SKEW = 3 }; /* entries before heap[0] in heap_mem: 3 * 16 + 16 = 64 
 ** which a third cancelled, took 6% fewer instructions in all than with
 ** SPREAD_LOW = SPREAD_MIN, which kept it a heap most of the time). */
 #define SPREAD_LOW ((size_t)1 << 8)
-/* Mean entries per bucket when a calendar is laid out, and the most buckets.
-** Small buckets make small heaps, but every bucket's tail is written to at
-** random: 8192 of them (512 KB of lines) still fit in a 1 MB L2. Measured:
-** the city benchmark's queue ran 4% fewer instructions with 16 than with 64;
-** PHOLD with 10^6 events needed 7 M more L2 misses per 4 M events with 16
-** (31,000 buckets) than with 64 (7,800). */
-#define BUCKET_MEAN 16
+/* Mean entries per bucket when a calendar is laid out (a fraction: most
+** buckets start empty), and the most buckets. What sizes the heap is not
+** the events a bucket holds when laid out but those pushed into the current
+** bucket's time range after it was moved into the heap: in the city
+** benchmark most pushes are arrivals and moves a fraction of a day ahead, so
+** wide buckets left 32-256 entries in the heap. Measured on the city (100
+** nodes, whole run): 3.26 G instructions with 16, 3.01 G with 1, 2.97 G with
+** 0.5, 2.95 G with 0.25, 2.97 G with 0.125, 3.00 G with 0.0625. Every
+** bucket's tail is written to at random: 8192 of them (512 KB of lines)
+** still fit in a 1 MB L2; PHOLD with 10^6 events reaches that cap with any
+** of these means (it needed 7 M more L2 misses per 4 M events with 31,000
+** buckets than with 7,800). */
+#define BUCKET_MEAN 0.25
 #define BUCKET_MAX 8192
 /* A calendar spans about this share of the events it is laid out for,
 ** estimated from SPAN_SAMPLE of them. */
@@ -141,7 +150,7 @@ struct cs_evq {
   /* the calendar (see the file comment) */
   elist *bk;        /* buckets [0, nbk); bkcap allocated (with their storage) */
   size_t nbk, bkcap, cur;
-  double base, width;
+  double base, inv_width; /* d(t) = (t - base) * inv_width */
   elist top;
   size_t nfar;      /* entries in buckets and top */
   size_t spread_at; /* heap mode: heap size that triggers a calendar */
@@ -304,12 +313,14 @@ static int elist_reserve(elist *l) {
   return CS_OK;
 }
 
-/* Where an event at t belongs: NULL for the heap, else its bucket or top. */
+/* Where an event at t belongs: NULL for the heap, else its bucket or top.
+** Conversions go through signed integers (the counts are far below 2^63):
+** between double and size_t, x86-64 has no single instruction. */
 static inline elist *route(cs_evq *q, double t) {
   if (q->nbk == 0) return NULL;
-  double d = (t - q->base) / q->width;
-  if (d < (double)q->cur) return NULL;
-  if (d < (double)q->nbk) return &q->bk[(size_t)d];
+  double d = (t - q->base) * q->inv_width;
+  if (d < (double)(ptrdiff_t)q->cur) return NULL;
+  if (d < (double)(ptrdiff_t)q->nbk) return &q->bk[(ptrdiff_t)d];
   return &q->top;
 }
 
@@ -392,10 +403,12 @@ static int spread(cs_evq *q) {
     span = select_kth(sample, ns, (size_t)(SPAN_SHARE * (double)(ns - 1)));
     if (!(span > lo)) span = hi;
   }
-  size_t nbk = (size_t)(SPAN_SHARE * (double)m) / BUCKET_MEAN + 1;
+  size_t nbk = (size_t)(SPAN_SHARE * (double)m / BUCKET_MEAN) + 1;
   if (nbk > BUCKET_MAX) nbk = BUCKET_MAX;
   double width = (span - lo) / (double)nbk;
-  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width)) return to_heap_mode(q);
+  double inv = 1.0 / width;
+  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width) || !(inv > 0) || !isfinite(inv))
+    return to_heap_mode(q);
   if (nbk > q->bkcap) {
     elist *bk = realloc(q->bk, nbk * sizeof *bk);
     if (!bk) return to_heap_mode(q);
@@ -406,9 +419,9 @@ static int spread(cs_evq *q) {
   /* Count per bucket in bk[].n, then reserve. d < 0 (a time of -inf) goes
   ** to the heap, d >= nbk stays in top. */
   for (k = 0; k < m; k++) {
-    double d = (q->top.e[k].t - lo) / width;
+    double d = (q->top.e[k].t - lo) * inv;
     if (d < 0) low++;
-    else if (d < (double)nbk) q->bk[(size_t)d].n++;
+    else if (d < (double)(ptrdiff_t)nbk) q->bk[(ptrdiff_t)d].n++;
   }
   int ok = heap_reserve(q, low) == CS_OK;
   for (b = 0; b < nbk; b++) {
@@ -430,15 +443,15 @@ static int spread(cs_evq *q) {
   q->nbk = nbk;
   q->cur = 0;
   q->base = lo;
-  q->width = width;
+  q->inv_width = inv;
   size_t keep = 0;
   for (k = 0; k < m; k++) {
     entry e = q->top.e[k];
-    double d = (e.t - lo) / width;
+    double d = (e.t - lo) * inv;
     if (d < 0) {
       q->heap[q->n++] = e;
-    } else if (d < (double)nbk) {
-      elist *l = &q->bk[(size_t)d];
+    } else if (d < (double)(ptrdiff_t)nbk) {
+      elist *l = &q->bk[(ptrdiff_t)d];
       l->e[l->n++] = e;
     } else {
       q->top.e[keep++] = e;

@@ -143,13 +143,19 @@ static double group_size(const cs_world *w, int j) {
   return r < g ? r : g;
 }
 
-static double flight_rate(const cs_world *w, int j, double t) {
+/* The group rate at j given the hazard h there (any value if j has no
+** residents). */
+static double rate_with(const cs_world *w, int j, double h) {
   if (w->residents[j] <= 0) return 0;
-  return (double)w->residents[j] * cs_flight_hazard(w, j, t) / group_size(w, j);
+  return (double)w->residents[j] * h / group_size(w, j);
 }
 
-int cs_flight_update_node(cs_world *w, int j) {
-  double t = cs__now(w), b = flight_rate(w, j, t);
+static double flight_rate(const cs_world *w, int j, double t) {
+  return w->residents[j] <= 0 ? 0 : rate_with(w, j, cs_flight_hazard(w, j, t));
+}
+
+/* Redraw j's next flight candidate now against bound b. */
+static int redraw(cs_world *w, int j, double t, double b) {
   if (w->flight_h[j]) cs_engine_cancel(w->eng, w->flight_h[j]);
   w->flight_h[j] = 0;
   w->flight_bound[j] = b;
@@ -159,6 +165,11 @@ int cs_flight_update_node(cs_world *w, int j) {
   if (!isfinite(when)) return CS_OK;
   int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &w->flight_h[j]);
   return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_flight_update_node(cs_world *w, int j) {
+  double t = cs__now(w);
+  return redraw(w, j, t, flight_rate(w, j, t));
 }
 
 int cs_flight_start(cs_world *w) {
@@ -173,9 +184,8 @@ int cs_flight_start(cs_world *w) {
   return CS_OK;
 }
 
-/* Everything in a destination's weight but the distance term, with the
-** score given: (s_w + score) * capacity factor. */
-static double dest_factor_with(const cs_world *w, int k, double score) {
+/* Destination k's capacity factor (1 for PROVINCES, k = -1). */
+static inline double capacity_factor(const cs_world *w, int k) {
   double factor = 1.0;
   if (k >= 0) {
     double cap = (double)w->site_cap[k] + PV(w, P_HOST_RATIO) * (double)w->residents0[k];
@@ -183,18 +193,21 @@ static double dest_factor_with(const cs_world *w, int k, double score) {
     if (cap <= 0 || occ >= cap) factor = 0;
     else if (occ > 0.9 * cap) factor = (cap - occ) / (0.1 * cap);
   }
-  return (PV(w, P_S_W) + score) * factor;
+  return factor;
 }
 
+/* Everything in a destination's weight but the distance term:
+** (s_w + score) * capacity factor. */
 static double dest_factor(const cs_world *w, int k, double t) {
   int conflict = k >= 0 && cs__in_conflict(w, k, t);
-  return dest_factor_with(w, k, PV(w, conflict ? P_SCORE_CONFLICT : P_SCORE_SAFE));
+  return (PV(w, P_S_W) + PV(w, conflict ? P_SCORE_CONFLICT : P_SCORE_SAFE)) * capacity_factor(w, k);
 }
 
 void cs_flight_refresh(cs_world *w, int k) {
   if (!w->fac_safe) return;
-  w->fac_safe[k] = dest_factor_with(w, k, PV(w, P_SCORE_SAFE));
-  w->fac_conf[k] = dest_factor_with(w, k, PV(w, P_SCORE_CONFLICT));
+  double f = capacity_factor(w, k);
+  w->fac_safe[k] = (PV(w, P_S_W) + PV(w, P_SCORE_SAFE)) * f;
+  w->fac_conf[k] = (PV(w, P_S_W) + PV(w, P_SCORE_CONFLICT)) * f;
 }
 
 static double distance_term(const cs_world *w, double km) { return 1.0 / pow(PV(w, P_S_D) + km, PV(w, P_P_D)); }
@@ -221,20 +234,27 @@ int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
   double t = cs__now(w);
   double total = dest_factor(w, -1, t) * w->prov_dw;
   int c0 = w->cand_start[j], c1 = w->cand_start[j + 1];
+  /* Local restrict pointers: the weights stored in the first loop alias
+  ** nothing it reads, and the compiler may keep every base in a register. */
+  const int *restrict node = w->cand_node, *restrict owner = w->owner;
+  const double *restrict dw = w->cand_dw, *restrict until = w->conflict_until;
+  const double *restrict fac_safe = w->fac_safe, *restrict fac_conf = w->fac_conf;
+  double *restrict wt = w->cand_wt;
   for (int c = c0; c < c1; c++) {
-    int k = w->cand_node[c];
-    double f = cs__in_conflict(w, k, t) ? w->fac_conf[k] : w->fac_safe[k];
-    double wt = k == exclude ? 0.0 : f * w->cand_dw[c];
-    w->cand_wt[c] = wt;
-    total += wt;
+    int k = node[c];
+    /* cs__in_conflict, written out for the restrict pointers */
+    double f = owner[k] == CS_PARTY_CONTESTED || t < until[k] ? fac_conf[k] : fac_safe[k];
+    double x = k == exclude ? 0.0 : f * dw[c];
+    wt[c] = x;
+    total += x;
   }
   double u = cs_rng_uniform(r) * total;
   for (int c = c0; c < c1; c++) {
-    if (w->cand_wt[c] <= 0) continue;
-    u -= w->cand_wt[c];
+    if (wt[c] <= 0) continue;
+    u -= wt[c];
     if (u < 0) {
       *km = w->cand_km[c];
-      return w->cand_node[c];
+      return node[c];
     }
   }
   *km = PV(w, P_PROVINCES_KM);
@@ -246,9 +266,12 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   int j = ev->a;
   double t = cs_engine_now(e);
   w->flight_h[j] = 0;
-  double r = flight_rate(w, j, t);
+  /* The hazard does not depend on the residents: the redraw below uses the
+  ** same value, as it would if it computed it again at the same time. */
+  double h = w->residents[j] > 0 ? cs_flight_hazard(w, j, t) : 0;
+  double r = rate_with(w, j, h);
   if (cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j] >= r) /* thinned out */
-    return cs_flight_update_node(w, j);
+    return redraw(w, j, t, r);
   int64_t size = (int64_t)group_size(w, j);
   double km;
   int k = cs_flight_choose(w, j, -1, &w->dest_rng[j], &km);
@@ -259,7 +282,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = k, .c = (int32_t)size};
   int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
-  if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
+  if ((rc = redraw(w, j, t, rate_with(w, j, h))) != CS_OK) return rc;
   /* fewer residents: the recruitment bound still holds, no redraw needed */
   return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }

@@ -6,6 +6,12 @@
 ** the growth with neighbourhoods + roads can be read off.
 **
 **   cmake --build build --target cs_bench_city && build/cs_bench_city [--reps R]
+**     [--max-k K] [--hash]
+**
+** --hash also prints, per run, an FNV-1a hash of every event record and every
+** sample (all fields, bit for bit): a change meant only to make the model
+** faster must leave these hashes as they were. The hashing runs in the sink,
+** inside the timed run: take times without --hash.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -21,9 +27,46 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int nop_sample(void *ud, const cs_sample *s) { return CS_OK; }
+/* What the sink keeps: the events counted and, with --hash, an FNV-1a hash
+** of everything it was given. */
+typedef struct tally {
+  uint64_t events, hash;
+  int hashing, n_nodes, n_gangs;
+} tally;
+
+static void fnv(tally *t, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) t->hash = (t->hash ^ b[i]) * 0x100000001b3ULL;
+}
+
+static int nop_sample(void *ud, const cs_sample *s) {
+  tally *t = ud;
+  if (!t->hashing) return CS_OK;
+  fnv(t, &s->t, sizeof s->t);
+  fnv(t, &s->index, sizeof s->index);
+  for (int v = 0; v < s->n_vars; v++) {
+    int d = s->vars[v].dim;
+    size_t len = d == CS_DIM_CITY ? 1 : d == CS_DIM_NODE ? (size_t)t->n_nodes : (size_t)t->n_gangs;
+    fnv(t, s->data[v], len * (s->vars[v].is_int ? sizeof(int64_t) : sizeof(double)));
+  }
+  return CS_OK;
+}
+
 static int nop_event(void *ud, const cs_event_rec *e) {
-  (*(uint64_t *)ud)++;
+  tally *t = ud;
+  t->events++;
+  if (!t->hashing) return CS_OK;
+  /* field by field: the struct's padding is not part of the result */
+  fnv(t, &e->t, sizeof e->t);
+  fnv(t, &e->kind, sizeof e->kind);
+  fnv(t, &e->node, sizeof e->node);
+  fnv(t, &e->actor, sizeof e->actor);
+  fnv(t, &e->target, sizeof e->target);
+  fnv(t, &e->deaths, sizeof e->deaths);
+  fnv(t, &e->displaced, sizeof e->displaced);
+  fnv(t, &e->observed, sizeof e->observed);
+  fnv(t, &e->report_time, sizeof e->report_time);
+  fnv(t, &e->observed_deaths, sizeof e->observed_deaths);
   return CS_OK;
 }
 
@@ -68,9 +111,11 @@ static cs_world *build(int k, int G) {
 }
 
 int main(int argc, char **argv) {
-  int reps = 3;
-  for (int i = 1; i < argc; i++)
+  int reps = 3, hashing = 0;
+  for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--hash") == 0) hashing = 1;
+  }
   int sizes[] = {10, 32, 100}; /* 100, 1,024 and 10,000 neighbourhoods */
   int n_sizes = 3;
   for (int i = 1; i < argc; i++)
@@ -80,12 +125,12 @@ int main(int argc, char **argv) {
   for (int s = 0; s < n_sizes; s++) {
     int k = sizes[s], n = k * k, roads = 2 * k * (k - 1);
     double best = 1e30;
-    uint64_t events = 0, logged = 0;
+    uint64_t events = 0;
     for (int r = 0; r < reps; r++) {
       cs_world *w = build(k, 10);
       if (!w) return 1;
-      logged = 0;
-      cs_sink sink = {&logged, NULL, nop_sample, nop_event, NULL};
+      tally tl = {0, 0xcbf29ce484222325ULL, hashing, cs_world_n_nodes(w), cs_world_n_gangs(w)};
+      cs_sink sink = {&tl, NULL, nop_sample, nop_event, NULL};
       double t0 = now_s();
       int rc = cs_world_run(w, 1, (uint64_t)r, &sink);
       double dt = now_s() - t0;
@@ -94,6 +139,9 @@ int main(int argc, char **argv) {
         return 1;
       }
       events = cs_world_events_processed(w);
+      if (hashing)
+        printf("hash nodes %d replicate %d: events %llu logged %llu fnv1a %016llx\n", n, r,
+               (unsigned long long)events, (unsigned long long)tl.events, (unsigned long long)tl.hash);
       if (dt < best) best = dt;
       cs_world_free(w);
     }
