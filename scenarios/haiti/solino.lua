@@ -23,15 +23,18 @@ param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P] Oct 2024
 param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]
 param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")
 param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")
+param("assault_days", 5, "days of the Solino / Tabarre 27 assault from 17 Oct 2024, one attack a day on each")  -- 5: from Thursday 17 to Monday 21 Oct (MODEL.md s5 [S])
 param("verbose", true, "log the monthly situation and key takeovers")
 
 -- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with
 -- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):
 model {
-  lambda0 = 0.07,      -- [P] default 0.01; searched 0.01-0.07: 0.07 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,100
-  Theta_c = 0.3,       -- [P] default 0.4; searched 0.25-0.42: above ~0.36 the coalition breaks up after the March 2024 prison breaks
+  lambda0 = 0.13,      -- [P] default 0.01; searched 0.01-0.15: 0.11-0.13 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,000
+  Theta_c = 0.2,       -- [P] default 0.4; searched 0.2-0.42: above ~0.3 the coalition loosens after the March 2024 prison breaks double the gangs
   chi_rate = 0.01,     -- [P] default 1/30 a day; searched 0.005-1/30: slower cohesion delays the coalition's formation (1/30: within a month of the start)
-  provinces_km = 5,    -- [P] default 20; searched 5-20: 5 brings the share of IDPs in the provinces to ~0.74 (20: ~0.4)
+  provinces_km = 5,    -- [P] default 20; searched 5-20: 5 brings the share of IDPs in the provinces to ~0.75 (20: ~0.4)
+  beta_police = 0.005, -- [P] default beta's 0.15; searched 0.002-0.15: police units of 500 withdraw after ~3 killed, not 75;
+                       -- officers killed fall from ~2,000 to ~300 a year (HNP: 48 killed in 2023, observed.csv [S]; 0.002: ~130 a year, but 2024 deaths drop below 4,000)
 }
 
 -- ===================== CITY (shared by capital.lua and solino.lua) =====================
@@ -565,6 +568,11 @@ local function coalition_attack(sim, node, why)
   sim:log("%s: %s attacks %s (held by %s)", why, g, node, sim:owner(node))
   sim:attack(g, node)
 end
+-- Day d of the assault on Solino and Tabarre 27 (17 Oct 2024 is day 0).
+local function raid(sim, d)
+  coalition_attack(sim, "solino", "Solino attack, day " .. (d + 1))
+  coalition_attack(sim, "tabarre_27", "Tabarre 27 attack, day " .. (d + 1))
+end
 -- Recall n elite officers (at most what the pool still holds: desertion shrinks it) to
 -- the state-held node nearest to node.
 local function elite_recall(sim, n, node)
@@ -589,11 +597,12 @@ at(0, function(sim)
   end
   sim:announce(math.max(0, math.floor(2500 * P.mss_scale + 0.5) - here))
 end)
--- 17 Oct 2024: Solino, and Tabarre 27 the same week (MODEL.md s1 [S]), by the nearest coalition gang.
-at(P.attack_day, function(sim)
-  coalition_attack(sim, "solino", "Solino attack")
-  coalition_attack(sim, "tabarre_27", "Tabarre 27 attack")
-end)
+-- 17 Oct 2024: Solino, and Tabarre 27 the same week (MODEL.md s1 [S]), by the nearest coalition gang;
+-- the assault lasted from Thursday to Monday (MODEL.md s5 [S]): one attack a day on each node for
+-- P.assault_days days, skipped once a coalition gang holds it.
+for d = 0, P.assault_days - 1 do
+  at(P.attack_day + d, function(sim) raid(sim, d) end)
+end
 -- 21 Oct 2024: the elite recall, P.recall_delay_days after the attack.
 at(P.attack_day + P.recall_delay_days, function(sim) elite_recall(sim, P.recall_officers, "solino") end)
 -- 11-17 Nov 2024 (days 32-38): the second wave (MODEL.md s6 [S]), rounds on 11 and 14 Nov [P].
