@@ -242,8 +242,7 @@ int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
   double *restrict wt = w->cand_wt;
   for (int c = c0; c < c1; c++) {
     int k = node[c];
-    /* cs__in_conflict, written out for the restrict pointers */
-    double f = owner[k] == CS_PARTY_CONTESTED || t < until[k] ? fac_conf[k] : fac_safe[k];
+    double f = cs__conflict_rule(owner[k], until[k], t) ? fac_conf[k] : fac_safe[k];
     double x = k == exclude ? 0.0 : f * dw[c];
     wt[c] = x;
     total += x;

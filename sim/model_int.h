@@ -252,8 +252,12 @@ void cs__intensity_add(cs_world *w, int j, double t, double amount);
 /* Is node j in conflict at t: CONTESTED, or intensity >= I_conflict? Uses
 ** the time the intensity falls below I_conflict, kept by intensity_add.
 ** Inline: destination choice asks it for every candidate. */
+/* The rule, from a node's owner and conflict_until (for loops over arrays). */
+static inline int cs__conflict_rule(int owner, double conflict_until, double t) {
+  return owner == CS_PARTY_CONTESTED || t < conflict_until;
+}
 static inline int cs__in_conflict(const cs_world *w, int j, double t) {
-  return w->owner[j] == CS_PARTY_CONTESTED || t < w->conflict_until[j];
+  return cs__conflict_rule(w->owner[j], w->conflict_until[j], t);
 }
 /* Recompute those times (after tau_I or I_conflict changed). */
 void cs__conflict_refresh(cs_world *w);

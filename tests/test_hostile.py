@@ -22,24 +22,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import unittest
 
 import h5py
+
+import test_cli  # same folder; reads the same argv
 
 EXE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/conflictsim"
 SRC = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
 EXIT_SCENARIO, EXIT_IO = 3, 4
 EARLIER = b"an earlier result"
 
-VALID = textwrap.dedent("""\
-    scenario { name = "t", days = 20, sample_every = 1 }
-    param("day", 3, "a day")
-    node { id = "a", residents = 1000, value = 0.5 }
-    node { id = "b", residents = 2000, value = 0.5 }
-    road("a", "b", 1.0)
-    """)  # five lines: an appended line is line 6
+VALID = test_cli.VALID  # five lines: an appended line is line 6
 
 SWEEP = """return { scenario = "tiny.lua", seed = 1, replicates = 2, metrics = { "displaced_final" },
   parameters = { { "lambda0", grid = { 0.02, 0.03 } } }, set = { verbose = false } }
