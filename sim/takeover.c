@@ -1,6 +1,7 @@
 /* takeover.c: a node changes hands. Keeps the frontier counts (own_cnt) and
 ** the gangs' held counts right, starts the flight pulse (h_T for tau_T days),
-** sends the units at the node back to the nearest STATE node, and updates the
+** sends the units at the node back to the nearest STATE node when a gang takes
+** it (when the state takes it, its units are the winners and stay), and updates the
 ** attack rates the change touches: every gang's pair at the node, and the
 ** old and new owners' pairs at its neighbours. */
 #include "model_int.h"
@@ -20,7 +21,7 @@ int cs_takeover(cs_world *w, int j, int to) {
   w->owner[j] = to;
   cs_takeover_count(w, j, to, +1);
   w->t_takeover[j] = cs__now(w);
-  if ((rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
+  if (to != CS_PARTY_STATE && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
   if ((rc = cs_attack_update_node(w, j)) != CS_OK) return rc;
   for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++) {
     int nb = w->adj_node[k];

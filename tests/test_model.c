@@ -746,6 +746,81 @@ static void test_breakpoints(void) {
   cs_world_free(w);
 }
 
+/* ---- a police operation that wins keeps its ground ----
+** post - b - c in a line; gang g is based at c and can reach only b. b is
+** unpoliced, so g takes it; the unit at post responds and, being far
+** stronger, retakes it. MODEL.md s4: the units that fall back are the ones at
+** a node lost to a gang; the winners of a police operation stay in garrison,
+** so no unit may leave b at the instant the state takes it, and the unit must
+** end the run at b (g cannot win against it: p ~ 1e-9). */
+typedef struct retake_obs {
+  double t_retake, t_move; /* the last retake and the last unit move */
+  int retakes, moves_at_retake;
+  int64_t off_b, off_post;
+} retake_obs;
+static retake_obs *g_rt;
+static int retake_event(void *ud, const cs_event_rec *e) {
+  /* a move at the instant of a retake, logged before or after it */
+  if (e->kind == CS_EK_TAKEOVER && e->actor == CS_PARTY_STATE && e->node == 1) {
+    g_rt->retakes++;
+    g_rt->t_retake = e->t;
+    if (e->t == g_rt->t_move) g_rt->moves_at_retake++;
+  }
+  if (e->kind == CS_EK_MOVE) {
+    g_rt->t_move = e->t;
+    if (e->t == g_rt->t_retake) g_rt->moves_at_retake++;
+  }
+  return rs_event(ud, e);
+}
+static int retake_sample(rec_sink *r, const cs_sample *s) {
+  g_rt->off_post = var_i(s, "officers", 0);
+  g_rt->off_b = var_i(s, "officers", 1);
+  return CS_OK;
+}
+
+static void test_police_retake_holds(void) {
+  int runs_with_retake = 0, ok = 1;
+  for (int rep = 0; rep < 20; rep++) {
+    cs_world *w = NULL;
+    cs_ctx ctx = {{0}};
+    CHECK(cs_world_new(&ctx, &w) == CS_OK);
+    cs_node_decl p = node_decl("post", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE),
+                 c = node_decl("c", 1000, 0.5, CS_PARTY_STATE);
+    cs_world_add_node(w, &p, NULL);
+    cs_world_add_node(w, &b, NULL);
+    cs_world_add_node(w, &c, NULL);
+    cs_world_add_road(w, 0, 1, 1);
+    cs_world_add_road(w, 1, 2, 1);
+    cs_gang_decl g = {"g", NULL, 200, 0, 0.05, 1, 2};
+    cs_world_add_gang(w, &g, NULL);
+    cs_world_set_owner(w, 2, CS_PARTY_GANG(0));
+    cs_unit_decl u = {"hnp", CS_UNIT_POLICE, 1000, 10.0, CS_POSTURE_GARRISON, 0};
+    cs_world_add_unit(w, &u, NULL);
+    cs_world_set_horizon(w, 60, 1);
+    quiet_model(w);
+    cs_world_param_set(w, "lambda0", 2);
+    if (cs_world_finalize(w) != CS_OK) {
+      CHECK(0);
+      cs_world_free(w);
+      return;
+    }
+    retake_obs o = {NAN, NAN, 0, 0, 0, 0};
+    g_rt = &o;
+    rec_sink r;
+    cs_sink s = rec_sink_of(&r);
+    s.event = retake_event;
+    r.on_sample = retake_sample;
+    CHECK(cs_world_run(w, 31, (uint64_t)rep, &s) == CS_OK);
+    if (o.retakes > 0) {
+      runs_with_retake++;
+      ok &= o.moves_at_retake == 0 && o.off_b > 0 && o.off_post == 0;
+    }
+    cs_world_free(w);
+  }
+  CHECK(ok);
+  CHECK(runs_with_retake >= 15); /* b is lost and retaken in (nearly) every run */
+}
+
 int main(void) {
   test_hawkes(0.0);
   test_hawkes(0.5);
@@ -753,6 +828,7 @@ int main(void) {
   test_observation();
   test_fast_mode_win_rates();
   test_breakpoints();
+  test_police_retake_holds();
   test_coalition_shifts_violence();
   test_poisson(0.1, 0.1, 1.0);
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
