@@ -29,7 +29,7 @@ param("verbose", true, "log the monthly situation and key takeovers")
 -- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with
 -- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):
 model {
-  lambda0 = 0.13,      -- [P] default 0.01; searched 0.01-0.15: 0.11-0.13 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,000
+  lambda0 = 0.15,      -- [P] default 0.01; searched 0.01-0.17 (calibrate.sh stages 1-6): 0.15 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,000-4,500
   Theta_c = 0.2,       -- [P] default 0.4; searched 0.2-0.42: above ~0.3 the coalition loosens after the March 2024 prison breaks double the gangs
   chi_rate = 0.01,     -- [P] default 1/30 a day; searched 0.005-1/30: slower cohesion delays the coalition's formation (1/30: within a month of the start)
   provinces_km = 5,    -- [P] default 20; searched 5-20: 5 brings the share of IDPs in the provinces to ~0.75 (20: ~0.4)
