@@ -111,15 +111,24 @@ static cs_world *build(int k, int G) {
 }
 
 int main(int argc, char **argv) {
-  int reps = 3, hashing = 0;
+  int reps = 3, hashing = 0, max_k = 100;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--max-k") == 0 && i + 1 < argc) max_k = atoi(argv[++i]);
     else if (strcmp(argv[i], "--hash") == 0) hashing = 1;
+    else {
+      int help = strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+      fprintf(help ? stdout : stderr, "usage: cs_bench_city [--reps R] [--max-k K] [--hash]\n"
+              "  cities of K x K neighbourhoods for K = 10, 32, 100 up to --max-k (default 100)\n");
+      return help ? 0 : 2;
+    }
+  }
+  if (reps < 1 || max_k < 10) {
+    fprintf(stderr, "cs_bench_city: --reps must be >= 1 and --max-k >= 10\n");
+    return 2;
   }
   int sizes[] = {10, 32, 100}; /* 100, 1,024 and 10,000 neighbourhoods */
-  int n_sizes = 3;
-  for (int i = 1; i < argc; i++)
-    if (strcmp(argv[i], "--max-k") == 0 && i + 1 < argc) n_sizes = atoi(argv[++i]) >= 100 ? 3 : atoi(argv[i]) >= 32 ? 2 : 1;
+  int n_sizes = max_k >= 100 ? 3 : max_k >= 32 ? 2 : 1;
   printf("%8s %6s %8s %10s %12s %10s %14s\n", "nodes", "gangs", "roads", "seconds", "events", "Mev/s",
          "us/day/(n+r)");
   for (int s = 0; s < n_sizes; s++) {
