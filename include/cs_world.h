@@ -128,8 +128,16 @@ int cs_world_n_roads(const cs_world *w);
 void cs_world_road(const cs_world *w, int r, int *a, int *b, double *km);
 double cs_world_days(const cs_world *w);
 double cs_world_sample_every(const cs_world *w);
-/* Number of samples a run writes: floor(days / sample_every) + 1 (t = 0 included). */
+/* Number of samples a run writes: floor(days / sample_every) + 1 (t = 0 included;
+** a horizon that is a multiple of sample_every up to rounding counts as one). */
 int cs_world_n_samples(const cs_world *w);
+/* Time of sample i: i * sample_every, but never past the horizon, so the last
+** sample of days = 1.7, sample_every = 0.1 (17 * 0.1 = 1.7000000000000002) is
+** taken at 1.7. The run, the run file and the sweep file all use this. */
+static inline double cs_sample_time(long i, double sample_every, double days) {
+  double t = (double)i * sample_every;
+  return t > days ? days : t;
+}
 
 /* ---- parameters ----
 ** Model parameters (MODEL.md section 5) exist from cs_world_new with their

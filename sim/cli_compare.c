@@ -571,7 +571,7 @@ static int write_h5(cs_ctx *ctx, const report *R, const char *path) {
                   "replicate r: every arm uses the streams of (master_seed, r)")))
     goto done;
   d1[0] = T;
-  for (size_t t = 0; t < T; t++) buf[t] = (double)t * sw->sample_every;
+  for (size_t t = 0; t < T; t++) buf[t] = cs_sample_time((long)t, sw->sample_every, sw->days);
   if ((rc = h5_ds(ctx, path, f, str, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1, buf, "days",
                   "time since the start of the scenario")))
     goto done;

@@ -266,7 +266,7 @@ static int coords_write(cs_h5_sink *s, const cs_world *w) {
     goto done;
   }
 
-  for (int i = 0; i < s->n_samples; i++) tv[i] = i * every;
+  for (int i = 0; i < s->n_samples; i++) tv[i] = cs_sample_time(i, every, cs_world_days(w));
   if ((rc = ds_new(s, s->file, "time", H5T_IEEE_F64LE, 1, &nt, NULL, NULL, &s->coord[CO_TIME])))
     goto done;
   if ((rc = ds_write_at(s, s->coord[CO_TIME], "time", 1, 0, nt, H5T_NATIVE_DOUBLE, tv))) goto done;

@@ -137,7 +137,7 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   int next = ev->a + 1;
   if (next < w->n_samples) {
     cs_event nx = {.kind = EV_SAMPLE, .a = next};
-    rc = cs_engine_schedule(e, next * w->sample_every, PRIO_SAMPLE, &nx, NULL);
+    rc = cs_engine_schedule(e, cs_sample_time(next, w->sample_every, w->days), PRIO_SAMPLE, &nx, NULL);
     if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
   }
   return CS_OK;

@@ -231,7 +231,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   /* trajectories */
   hsize_t d3[3] = {nl, T, N}, ch[3] = {1, T, N};
   if (sw->n_traj) {
-    for (size_t i = 0; i < T; i++) dd[i] = (double)i * sw->sample_every;
+    for (size_t i = 0; i < T; i++) dd[i] = cs_sample_time((long)i, sw->sample_every, sw->days);
     d1 = T;
     sc[S_TIME] = f;
     if ((rc = ds(w, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &d1, NULL, dd, "days",

@@ -117,6 +117,24 @@ class CliTest(unittest.TestCase):
             self.assertTrue(np.all(f["displaced_origin"][...].sum(axis=1) == f["city_displaced"][...]))
             self.assertGreater(f["city_displaced"][-1], 0, "people fled: the check saw a change")
 
+    def test_horizon_not_a_float_multiple_of_the_interval(self):
+        # 17 * 0.1 is 1.7000000000000002 > 1.7: the last sample must still be
+        # taken (at the horizon) and the file written.
+        for days, every in ((1.7, 0.1), (0.3, 0.1), (0.7, 0.1), (2.0, 0.25), (1.0, 0.3)):
+            sc = self.script(VALID.replace("days = 20, sample_every = 1",
+                                           "days = %r, sample_every = %r" % (days, every)))
+            out = self.path("h.h5")
+            r = run("run", sc, "-o", out, "--quiet")
+            self.assertEqual(r.returncode, 0, (days, every, r.stderr))
+            with h5py.File(out) as f:
+                t = f["time"][:]
+                n = int(np.floor(days / every * (1 + 1e-12))) + 1
+                self.assertEqual(len(t), n, (days, every))
+                self.assertEqual(f["residents"].shape[0], n)
+                self.assertTrue(np.all(np.diff(t) > 0) and t[0] == 0 and t[-1] <= days, (days, every, t))
+                np.testing.assert_allclose(t, np.arange(n) * every, rtol=0, atol=1e-12)
+            os.remove(out)
+
     def test_pairs_order_is_reproducible(self):
         # pairs() must visit booleans, then numbers ascending, then strings by bytes,
         # whatever order the keys went in: the script fails (exit 3) otherwise.
