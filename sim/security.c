@@ -144,6 +144,10 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
   if (d->officers < 0 || d->officers > INT64_MAX / 4) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': officers must be >= 0", d->id);
   if (!isfinite(d->lethality) || d->lethality > 1e6) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': lethality must be finite", d->id);
   if (d->at != CS_NODE_NONE && (d->at < 0 || d->at >= w->n)) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': unknown node", d->id);
+  if (d->kind == CS_UNIT_PROTECTION && d->at != CS_NODE_NONE)
+    return cs_err(&w->ctx, CS_EINVAL,
+                  "unit '%s': a protection unit is on protection duty, off the map: omit 'at' (kind 'police' or "
+                  "'army' stands at a node; sim:recall brings protection officers onto the map)", d->id);
   if (cs__grow((void **)&w->units, &w->cap_units, w->n_units + 1, sizeof *w->units))
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding unit '%s'", d->id);
   cs_unit_s *u = &w->units[w->n_units];

@@ -420,7 +420,12 @@ int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_
     if (w->gangs[gangs[i]].coalition >= 0)
       return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': gang '%s' is already in coalition '%s'", id,
                     w->gangs[gangs[i]].id, w->coal[w->gangs[gangs[i]].coalition].id);
+    for (int k = 0; k < i; k++)
+      if (gangs[k] == gangs[i])
+        return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': gang '%s' is listed twice", id, w->gangs[gangs[i]].id);
   }
+  if (n_gangs < 2)
+    return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': a coalition needs at least two gangs, got %d", id, n_gangs);
   if (cs__grow((void **)&w->coal, &w->cap_coal, w->n_coal + 1, sizeof *w->coal))
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   memset(&w->coal[w->n_coal], 0, sizeof w->coal[w->n_coal]);

@@ -77,6 +77,9 @@ static void test_gangs_units_coalitions(void) {
   CHECK(cs_world_add_gang(w, &h, NULL) == CS_OK);
   int both[2] = {0, 1};
   CHECK(cs_world_add_coalition(w, "c", both, 2, 1.5, NULL) == CS_EINVAL && has(w, "cohesion"));
+  int twice[2] = {0, 0};
+  CHECK(cs_world_add_coalition(w, "t", twice, 2, 0.5, NULL) == CS_EINVAL && has(w, "listed twice"));
+  CHECK(cs_world_add_coalition(w, "o", both, 1, 0.5, NULL) == CS_EINVAL && has(w, "at least two"));
   CHECK(cs_world_add_coalition(w, "c", both, 2, 0.5, NULL) == CS_OK);
   CHECK(cs_world_add_coalition(w, "d", both, 1, 0.5, NULL) == CS_EINVAL && has(w, "already in coalition"));
   cs_unit_decl u = {"u", CS_UNIT_POLICE, 10, -1, CS_POSTURE_GARRISON, 0};
@@ -84,6 +87,8 @@ static void test_gangs_units_coalitions(void) {
   CHECK(cs_world_add_unit(w, &u, NULL) == CS_EINVAL && has(w, "duplicate unit"));
   cs_unit_decl bad = {"v", CS_UNIT_POLICE, -3, -1, CS_POSTURE_GARRISON, 0};
   CHECK(cs_world_add_unit(w, &bad, NULL) == CS_EINVAL);
+  cs_unit_decl placed = {"p", CS_UNIT_PROTECTION, 10, -1, CS_POSTURE_GUARD, 0};
+  CHECK(cs_world_add_unit(w, &placed, NULL) == CS_EINVAL && has(w, "protection duty"));
   CHECK(cs_world_finalize(w) == CS_OK);
   /* interventions act only during the run */
   CHECK(cs_world_move_unit(w, 0, 0) == CS_EINVAL && has(w, "during the run"));
