@@ -54,7 +54,8 @@ static const char *SWEEP_USAGE =
     "  -o, --output FILE   the sweep file (required); '{shard}' in it is replaced by\n"
     "                      the shard index\n"
     "  -j, --jobs N        worker processes (default: the number of cores)\n"
-    "  --shard I/N         run only runs k with k % N == I (default: from\n"
+    "  --shard I/N         run only runs k with k % N == I, I from 0 to N-1\n"
+    "                      (default: from\n"
     "                      SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and\n"
     "                      SLURM_ARRAY_TASK_COUNT when set, else 0/1)\n"
     "  --quiet             no progress line\n"
@@ -550,7 +551,10 @@ int cli_merge(int argc, char **argv) {
   free(by);
   const char *src = cs_sweep_shard_attr(sh[0], "sweep_source");
   if ((rc = cs_sweep_load(&ctx, cs_sweep_shard_attr(sh[0], "sweep_path"), src, strlen(src), &sw)) != CS_OK) {
-    fprintf(stderr, "conflictsim merge: re-reading the sweep stored in %s: %s\n", files[0], cs_errmsg(&ctx));
+    fprintf(stderr,
+            "conflictsim merge: re-reading the sweep stored in %s: %s\n"
+            "  (the scenario path is recorded as the sweep saw it: run merge from the directory the sweep ran in)\n",
+            files[0], cs_errmsg(&ctx));
     status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
   }

@@ -551,7 +551,14 @@ static int probe(cs_ctx *ctx, cs_sweep *sw) {
   cs_world *w = NULL;
   cs_script *sc = NULL;
   int rc = load_point(ctx, sw, 0, 0, 0, &w, &sc);
-  if (rc != CS_OK) return rc;
+  if (rc != CS_OK) {
+    if (sw->n_sets) { /* the overrides come from the sweep file, not the command line */
+      char msg[sizeof ctx->msg];
+      snprintf(msg, sizeof msg, "%s", cs_errmsg(ctx));
+      cs_err(ctx, rc, "%s: loading the scenario with the sweep's `set` table: %s", sw->path, msg);
+    }
+    return rc;
+  }
   size_t len = 0;
   const char *src = cs_script_source(sc, &len);
   if (!(sw->scenario_src = malloc(len + 1))) {
