@@ -346,31 +346,6 @@ static int run_all(cs_ctx *ctx, const arm *arms, int n_arms, uint64_t reps, int 
 
 /* ---- the report files ---- */
 
-static int tmp_name(const char *path, char *out, size_t cap) {
-  return snprintf(out, cap, "%s.tmp.%ld", path, (long)getpid()) < (int)cap ? 0 : -1;
-}
-
-static int commit(cs_ctx *ctx, const char *tmp, const char *path, int rc) {
-  if (rc == CS_OK) {
-    int fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) rc = cs_err(ctx, CS_EIO, "cannot fsync '%s': %s", tmp, strerror(errno));
-    if (fd >= 0) close(fd);
-  }
-  if (rc == CS_OK && rename(tmp, path) != 0)
-    rc = cs_err(ctx, CS_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-  if (rc != CS_OK) {
-    unlink(tmp);
-    return rc;
-  }
-  /* make the rename durable: fsync the directory that holds the file */
-  char dir[4200];
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  return cs_h5u_fsync_path(ctx, "compare report", path, dir, O_RDONLY | O_DIRECTORY);
-}
-
 static void json_str(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) {
@@ -403,7 +378,7 @@ static const char *VR_METHOD =
 
 static int write_csv(cs_ctx *ctx, const report *R, const char *path) {
   char tmp[4200];
-  if (tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "output path too long");
+  if (cli_file_tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "output path too long");
   FILE *f = fopen(tmp, "w");
   if (!f) return cs_err(ctx, CS_EIO, "cannot write '%s': %s", tmp, strerror(errno));
   const cs_sweep *sw = R->arms[0].sw;
@@ -417,12 +392,12 @@ static int write_csv(cs_ctx *ctx, const report *R, const char *path) {
               s->p_better, s->vr, (unsigned long long)R->reps);
     }
   int rc = (ferror(f) | (fclose(f) != 0)) ? cs_err(ctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
-  return commit(ctx, tmp, path, rc);
+  return cli_file_commit(ctx, "compare report", tmp, path, rc);
 }
 
 static int write_json(cs_ctx *ctx, const report *R, const char *path) {
   char tmp[4200];
-  if (tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "output path too long");
+  if (cli_file_tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "output path too long");
   FILE *f = fopen(tmp, "w");
   if (!f) return cs_err(ctx, CS_EIO, "cannot write '%s': %s", tmp, strerror(errno));
   const cs_sweep *sw = R->arms[0].sw;
@@ -470,7 +445,7 @@ static int write_json(cs_ctx *ctx, const report *R, const char *path) {
     }
   fputs("\n  ]\n}\n", f);
   int rc = (ferror(f) | (fclose(f) != 0)) ? cs_err(ctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
-  return commit(ctx, tmp, path, rc);
+  return cli_file_commit(ctx, "compare report", tmp, path, rc);
 }
 
 /* HDF5: small helpers in the style of sweep_h5.c; every failure is CS_EIO
@@ -507,7 +482,7 @@ done:
 
 static int write_h5(cs_ctx *ctx, const report *R, const char *path) {
   char tmp[4200];
-  if (tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "output path too long");
+  if (cli_file_tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "output path too long");
   const cs_sweep *sw = R->arms[0].sw;
   size_t A = (size_t)R->n_arms, V = A - 1, N = (size_t)R->reps, M = (size_t)R->n_metrics,
          T = (size_t)sw->n_samples, L = R->L;
@@ -624,7 +599,7 @@ done:
   free(s);
   free(u);
   if (f < 0 && rc != CS_OK) return rc; /* nothing was created */
-  return commit(ctx, tmp, path, rc);
+  return cli_file_commit(ctx, "compare report", tmp, path, rc);
 }
 
 /* ---- statistics over the runs ---- */

@@ -125,8 +125,26 @@ static int m_event(void *ud, const cs_event_rec *e) {
 typedef struct target {
   const char *name, *observed;
   double lo, hi;        /* tolerance on the median (or on the share of runs) */
-  int needs[3];         /* metrics required (M_COUNT = none) */
+  const char *needs;    /* what a run must have for the target to be computed */
 } target;
+
+/* A number for the printed table: counts of 1,000 or more as whole numbers with
+** thousands separators (12,345), the rest with 4 significant digits. */
+static const char *fmt_num(double v, char *buf, size_t cap) {
+  if (!isfinite(v) || fabs(v) < 1000 || fabs(v) >= 1e15) {
+    snprintf(buf, cap, "%.4g", v);
+    return buf;
+  }
+  char digits[32];
+  int len = snprintf(digits, sizeof digits, "%.0f", fabs(v)), o = 0;
+  if (v < 0 && o + 1 < (int)cap) buf[o++] = '-';
+  for (int i = 0; i < len && o + 2 < (int)cap; i++) {
+    buf[o++] = digits[i];
+    if ((len - 1 - i) % 3 == 0 && i < len - 1) buf[o++] = ',';
+  }
+  buf[o] = '\0';
+  return buf;
+}
 
 int cli_validate(int argc, char **argv) {
   const char *scenario = NULL, *out = NULL;
@@ -269,27 +287,34 @@ int cli_validate(int argc, char **argv) {
   enum { T_CLASH, T_STATE, T_POP_OCT, T_NODE_OCT, T_POP_DEC, T_NODE_DEC, T_RAID4, T_RAID8, T_DEATHS, T_PROV,
          T_EXPAND, T_COUNT };
   static const target T[T_COUNT] = {
-      {"inter-gang clashes (observed) Mar-Aug 2024 / Sep 2023-Feb 2024", "0.22", 0.12, 0.32, {0}},
-      {"share of gang-vs-state engagements, after / before the coalition offensive", "rises >= +30%", 1.3, INFINITY, {0}},
-      {"share of population in gang-held nodes, 15 Oct 2024", "0.80", 0.75, 0.85, {0}},
-      {"share of nodes gang-held, 15 Oct 2024", "0.80", 0.75, 0.85, {0}},
-      {"share of population in gang-held nodes, 15 Dec 2024", "0.85", 0.80, 0.90, {0}},
-      {"share of nodes gang-held, 15 Dec 2024", "0.85", 0.80, 0.90, {0}},
-      {"displaced from Solino + Tabarre 27, 4 days after 17 Oct 2024", "4,200", 2100, 8400, {0}},
-      {"displaced from Solino + Tabarre 27, 8 days after 17 Oct 2024", "10,056", 5028, 20112, {0}},
-      {"deaths in engagements in 2024 (metro)", "4,000-5,200", 4000, 5200, {0}},
-      {"share of displaced in the provinces, 30 Sep 2024", "0.75", 0.65, 0.85, {0}},
-      {"runs where gang control did not fall from 25 Jun to 15 Dec 2024", ">= 70% of runs", 0.70, 1.0, {0}},
+      {"inter-gang clashes (observed) Mar-Aug 2024 / Sep 2023-Feb 2024", "0.22", 0.12, 0.32,
+       "a run from 1 Sep 2023 or earlier to 1 Sep 2024 or later, with an observed clash between gangs before 1 Mar 2024"},
+      {"share of gang-vs-state engagements, after / before the coalition offensive", "rises >= +30%", 1.3, INFINITY,
+       "a run from 1 Sep 2023 or earlier to 1 Sep 2024 or later, with engagements in both halves"},
+      {"share of population in gang-held nodes, 15 Oct 2024", "0.80", 0.75, 0.85, "a run that covers 15 Oct 2024"},
+      {"share of nodes gang-held, 15 Oct 2024", "0.80", 0.75, 0.85, "a run that covers 15 Oct 2024"},
+      {"share of population in gang-held nodes, 15 Dec 2024", "0.85", 0.80, 0.90, "a run that covers 15 Dec 2024"},
+      {"share of nodes gang-held, 15 Dec 2024", "0.85", 0.80, 0.90, "a run that covers 15 Dec 2024"},
+      {"displaced from Solino + Tabarre 27, 4 days after 17 Oct 2024", "4,200", 2100, 8400,
+       "nodes 'solino' and 'tabarre_27', a run that covers 16-25 Oct 2024, and one of the two not gang-held on 16 Oct"},
+      {"displaced from Solino + Tabarre 27, 8 days after 17 Oct 2024", "10,056", 5028, 20112,
+       "nodes 'solino' and 'tabarre_27', a run that covers 16-25 Oct 2024, and one of the two not gang-held on 16 Oct"},
+      {"deaths in engagements in 2024 (metro)", "4,000-5,200", 4000, 5200, "a run that covers all of 2024"},
+      {"share of displaced in the provinces, 30 Sep 2024", "0.75", 0.65, 0.85,
+       "a run that covers 30 Sep 2024, with someone displaced by then"},
+      {"runs where gang control did not fall from 25 Jun to 15 Dec 2024", ">= 70% of runs", 0.70, 1.0,
+       "a run that covers 25 Jun - 15 Dec 2024"},
   };
   double *x = malloc(reps * sizeof *x);
-  FILE *f = fopen(out, "w");
-  if (!x || !f) {
-    fprintf(stderr, "conflictsim validate: cannot write '%s': %s\n", out, strerror(errno));
+  char tmp[4200];
+  FILE *f = NULL;
+  if (!x || cli_file_tmp_name(out, tmp, sizeof tmp) || !(f = fopen(tmp, "w"))) {
+    fprintf(stderr, "conflictsim validate: cannot write '%s': %s\n", out, x ? strerror(errno) : "out of memory");
     free(x);
-    if (f) fclose(f);
-    status = EXIT_IO;
+    status = x ? EXIT_IO : EXIT_NOMEM;
     goto done;
   }
+  int not_computed = 0, computed[T_COUNT];
   fprintf(f, "target,observed,median,q05,q95,tolerance_low,tolerance_high,result,runs\n");
   printf("%-78s %-14s %10s %23s %21s %7s %s\n", "target", "observed", "median", "90% interval", "tolerance", "runs",
          "result");
@@ -329,16 +354,25 @@ int cli_validate(int argc, char **argv) {
     }
     const char *res = n == 0 ? "not computed" : (med >= T[t].lo && med <= T[t].hi) ? "pass" : "FAIL";
     failed += n > 0 && res[0] == 'F';
-    char iv[64], tol[64];
-    snprintf(iv, sizeof iv, isnan(q05) ? "-" : "[%.4g, %.4g]", q05, q95);
-    snprintf(tol, sizeof tol, isinf(T[t].hi) ? ">= %.4g" : "[%.4g, %.4g]", T[t].lo, T[t].hi);
+    not_computed += n == 0;
+    computed[t] = n;
+    char iv[80], tol[80], a[32], b[32], md[32];
+    if (isnan(q05)) snprintf(iv, sizeof iv, "-");
+    else snprintf(iv, sizeof iv, "[%s, %s]", fmt_num(q05, a, sizeof a), fmt_num(q95, b, sizeof b));
+    if (isinf(T[t].hi)) snprintf(tol, sizeof tol, ">= %s", fmt_num(T[t].lo, a, sizeof a));
+    else snprintf(tol, sizeof tol, "[%s, %s]", fmt_num(T[t].lo, a, sizeof a), fmt_num(T[t].hi, b, sizeof b));
     char runs[32];
     snprintf(runs, sizeof runs, "%d/%llu", n, (unsigned long long)reps);
-    printf("%-78s %-14s %10.4g %23s %21s %7s %s\n", T[t].name, T[t].observed, med, iv, tol, runs, res);
+    printf("%-78s %-14s %10s %23s %21s %7s %s\n", T[t].name, T[t].observed, fmt_num(med, md, sizeof md), iv, tol, runs, res);
     fprintf(f, "\"%s\",\"%s\",%.6g,%.6g,%.6g,%.6g,%.6g,%s,%d\n", T[t].name, T[t].observed, med, q05, q95, T[t].lo,
             T[t].hi, res, n);
   }
-  printf("\nNot computed here, and why:\n"
+  if (not_computed) {
+    printf("\nNot computed in any run, because each needs:\n");
+    for (int t = 0; t < T_COUNT; t++)
+      if (!computed[t]) printf("  %s: %s\n", T[t].name, T[t].needs);
+  }
+  printf("\nTargets of MODEL.md section 8 not in the table, and why:\n"
          "  residents' share of casualties in police operations (0.38): c_civ / (1 + c_civ) = %s by\n"
          "    construction of the engagement model (the log does not split deaths by kind);\n"
          "  clashes at frontier nodes (>= 0.7): 1.0 by construction (attacks target frontier nodes only);\n"
@@ -347,7 +381,10 @@ int cli_validate(int argc, char **argv) {
          "table written to %s\n",
          "0.375 at the default c_civ = 0.6", out);
   free(x);
-  if (fclose(f) != 0) {
+  cs_ctx fctx = {{0}};
+  int frc = (ferror(f) | (fclose(f) != 0)) ? cs_err(&fctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
+  if (cli_file_commit(&fctx, "validation table", tmp, out, frc) != CS_OK) {
+    fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&fctx));
     status = EXIT_IO;
     goto done;
   }

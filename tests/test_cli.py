@@ -7,6 +7,7 @@ Usage: test_cli.py PATH/TO/conflictsim SOURCE_DIR
 import csv
 import filecmp
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -283,6 +284,16 @@ class CliTest(unittest.TestCase):
         self.assertEqual(len(rows), 2)
         for row in rows:
             self.assertEqual((row["runs"], row["result"]), ("0", "not computed"), row)
+            # the printed table says what such a target needs
+            self.assertRegex(r.stdout, re.escape(row["target"]) + ": nodes 'solino' and 'tabarre_27'.*not gang-held")
+        # a failing validate leaves an earlier table as it was, and no temporary
+        with open(out, "w") as f:
+            f.write("an earlier table")
+        bad = run("validate", p, "--replicates", "2", "-o", out, "--set", "nosuch=1")
+        self.assertEqual(bad.returncode, EXIT_SCENARIO, bad.stderr)
+        with open(out) as f:
+            self.assertEqual(f.read(), "an earlier table")
+        self.assertEqual([n for n in os.listdir(self.dir) if ".tmp" in n], [])
         self.assertEqual(run("validate").returncode, EXIT_USAGE)
         self.assertEqual(run("validate", p, "--replicates", "0").returncode, EXIT_USAGE)
 
