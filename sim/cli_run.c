@@ -264,7 +264,7 @@ int cli_run(int argc, char **argv) {
       gang_nodes += CS_PARTY_IS_GANG(cs_world_node_owner(world, j));
     }
     printf("wrote %s\n", output);
-    printf("  scenario %s: %.1f days, seed %llu, replicate %llu, %llu events\n", cs_world_name(world),
+    printf("  scenario %s: %.1f days, seed %llu, replicate %llu, %llu events processed by the engine\n", cs_world_name(world),
            cs_world_days(world), (unsigned long long)seed, (unsigned long long)replicate,
            (unsigned long long)cs_world_events_processed(world));
     printf("  gang-held: %d of %d neighbourhoods (%.0f%% of the population)\n", gang_nodes, n,

@@ -620,6 +620,7 @@ double cs_world_param(const cs_world *w, const char *name) {
 }
 
 static const char *TYPE_NAMES[] = {"number", "integer", "boolean", "string"};
+static const char *TYPE_ARTICLE[] = {"a", "an", "a", "a"};
 
 int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, double num,
                            const char *str, const char *doc) {
@@ -655,7 +656,7 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
   if (p->type == CS_PT_STRING) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a string", name);
   if (!isfinite(v)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be finite, got %g", name, v);
   if (p->type == CS_PT_INTEGER && (v != floor(v) || fabs(v) > 9007199254740992.0))
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be an integer, got %g", name, v);
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be an integer (a whole number of at most 2^53), got %.17g", name, v);
   if (p->type == CS_PT_BOOLEAN && v != 0 && v != 1)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be a boolean", name);
   if (v < p->min || v > p->max)
@@ -673,7 +674,8 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   int i = cs_world_param_find(w, name);
   if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
   if (w->params[i].type != CS_PT_STRING)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a %s, not a string", name, TYPE_NAMES[w->params[i].type]);
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
+                  TYPE_NAMES[w->params[i].type]);
   if (w->params[i].choices) {
     int ok = 0;
     char list[256] = "";
@@ -698,13 +700,15 @@ int cs_world_param_set_text(cs_world *w, const char *name, const char *text) {
   if (p->type == CS_PT_BOOLEAN) {
     if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0) return cs_world_param_set(w, name, 1);
     if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0) return cs_world_param_set(w, name, 0);
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a boolean: use true or false, got '%s'", name, text);
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a boolean: use true, false, 1 or 0, got '%s'", name, text);
   }
+  /* decimal only: strtod would also take hexadecimal, "inf" and "nan" */
   char *end = NULL;
   errno = 0;
-  double v = strtod(text, &end);
-  if (end == text || *end != '\0' || errno == ERANGE)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a %s, got '%s'", name, TYPE_NAMES[p->type], text);
+  double v = text[strspn(text, "0123456789+-.eE")] == '\0' ? strtod(text, &end) : 0;
+  if (!end || end == text || *end != '\0' || errno == ERANGE)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' takes a finite %s written in decimal, got '%s'", name,
+                  TYPE_NAMES[p->type], text);
   return cs_world_param_set(w, name, v);
 }
 

@@ -12,6 +12,7 @@ SHA-256 of the scenario file), never from numbers copied from a run.
 import hashlib
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,6 +95,12 @@ class H5Layout(unittest.TestCase):
 
     def test_provenance_attributes(self):
         a = self.f.attrs
+        # exactly the attributes output/README.md documents (command_line is optional)
+        with open(os.path.join(SOURCE_DIR, "output", "README.md")) as fh:
+            doc = fh.read()
+        table = doc.split("## Provenance: root attributes", 1)[1].split("\n\n", 2)[1]
+        documented = set(re.findall(r"^\| `(\w+)`", table, re.M))
+        self.assertEqual(set(a.keys()) - {"command_line"}, documented - {"command_line"})
         for name in PROVENANCE_STR:
             self.assertIn(name, a)
             self.assertIsInstance(attr_str(a[name]), str, name)

@@ -108,7 +108,10 @@ static void test_params(void) {
   CHECK(cs_world_param_set(w, "phi", 1.5) == CS_EINVAL);
   CHECK(cs_world_param_set(w, "household", 2.5) == CS_EINVAL && has(w, "integer"));
   CHECK(cs_world_param_set_text(w, "lambda0", "0.02") == CS_OK && cs_world_param(w, "lambda0") == 0.02);
-  CHECK(cs_world_param_set_text(w, "lambda0", "0.02x") == CS_EINVAL && has(w, "is a number"));
+  CHECK(cs_world_param_set_text(w, "lambda0", "0.02x") == CS_EINVAL && has(w, "finite number written in decimal"));
+  CHECK(cs_world_param_set_text(w, "lambda0", "0x10") == CS_EINVAL && has(w, "decimal")); /* strtod takes hex */
+  CHECK(cs_world_param_set_text(w, "lambda0", "inf") == CS_EINVAL && cs_world_param_set_text(w, "lambda0", "nan") == CS_EINVAL);
+  CHECK(cs_world_param_set_text(w, "lambda0", "2.5e-2") == CS_OK && cs_world_param(w, "lambda0") == 0.025);
   CHECK(cs_world_param_set_text(w, "lambda0", "") == CS_EINVAL);
   CHECK(cs_world_param_set_text(w, "lambda0", "nan") == CS_EINVAL);
   CHECK(cs_world_param_set_text(w, "lambda0", "1e999") == CS_EINVAL);
