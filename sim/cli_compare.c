@@ -22,7 +22,8 @@
 **   d_r = variant_r - baseline_r: the mean of d, a 95% BCa bootstrap interval
 **   (bias-corrected and accelerated, Efron 1987; acceleration from the
 **   jackknife), p_better = share of r with d_r strictly in the better
-**   direction (lower is better for every metric here), and the variance
+**   direction (lower is better for every metric here), p_worse the same in
+**   the worse direction (the rest are ties), and the variance
 **   reduction Var(variant_{(r+1) mod N} - baseline_r) / Var(d_r): the
 **   independent comparison re-pairs the same runs with a cyclic shift, so
 **   no extra seeds are run.
@@ -105,7 +106,7 @@ typedef struct slots {
 } slots;
 
 typedef struct stat_row {
-  double base_mean, var_mean, diff, lo, hi, p_better, vr;
+  double base_mean, var_mean, diff, lo, hi, p_better, p_worse, vr;
 } stat_row;
 
 /* ---- statistics: stats.h ---- */
@@ -384,13 +385,13 @@ static int write_csv(cs_ctx *ctx, const report *R, const char *path) {
   if (!f) return cs_err(ctx, CS_EIO, "cannot write '%s': %s", tmp, strerror(errno));
   const cs_sweep *sw = R->arms[0].sw;
   fprintf(f, "variant,metric,units,better,baseline_mean,variant_mean,mean_difference,ci_low,ci_high,ci_method,"
-             "p_better,variance_reduction,replicates\n");
+             "p_better,p_worse,variance_reduction,replicates\n");
   for (int v = 1; v < R->n_arms; v++)
     for (int m = 0; m < R->n_metrics; m++) {
       const stat_row *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
-      fprintf(f, "\"%s\",%s,%s,lower,%.10g,%.10g,%.10g,%.10g,%.10g,BCa95,%.6g,%.6g,%llu\n", R->arms[v].name,
+      fprintf(f, "\"%s\",%s,%s,lower,%.10g,%.10g,%.10g,%.10g,%.10g,BCa95,%.6g,%.6g,%.6g,%llu\n", R->arms[v].name,
               sw->metrics[m].name, cs_sweep_metric_units(sw, m), s->base_mean, s->var_mean, s->diff, s->lo, s->hi,
-              s->p_better, s->vr, (unsigned long long)R->reps);
+              s->p_better, s->p_worse, s->vr, (unsigned long long)R->reps);
     }
   int rc = (ferror(f) | (fclose(f) != 0)) ? cs_err(ctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
   return cli_file_commit(ctx, "compare report", tmp, path, rc);
@@ -410,6 +411,7 @@ static int write_json(cs_ctx *ctx, const report *R, const char *path) {
   fprintf(f, ",\n  \"ci_level\": %.2f,\n  \"bootstrap_resamples\": %d,\n  \"bootstrap_stream\": "
              "\"PCG32 stream (seed, variant, metric) of purpose BOOT\",\n  \"better\": \"lower\",\n"
              "  \"p_better\": \"share of replicates r with variant[r] - baseline[r] < 0\",\n"
+             "  \"p_worse\": \"share of replicates r with variant[r] - baseline[r] > 0 (the rest are ties)\",\n"
              "  \"variance_reduction_method\": ",
           CI_LEVEL, R->B);
   json_str(f, VR_METHOD);
@@ -435,10 +437,10 @@ static int write_json(cs_ctx *ctx, const report *R, const char *path) {
       json_str(f, sw->metrics[m].name);
       fputs(", \"units\": ", f);
       json_str(f, cs_sweep_metric_units(sw, m));
-      const double x[] = {s->base_mean, s->var_mean, s->diff, s->lo, s->hi, s->p_better, s->vr};
+      const double x[] = {s->base_mean, s->var_mean, s->diff, s->lo, s->hi, s->p_better, s->p_worse, s->vr};
       const char *k[] = {"baseline_mean", "variant_mean", "mean_difference", "ci_low", "ci_high", "p_better",
-                         "variance_reduction"};
-      for (int i = 0; i < 7; i++) {
+                         "p_worse", "variance_reduction"};
+      for (int i = 0; i < 8; i++) {
         fprintf(f, ", \"%s\": ", k[i]);
         json_num(f, x[i]);
       }
@@ -570,11 +572,11 @@ static int write_h5(cs_ctx *ctx, const report *R, const char *path) {
   /* the summary (variant, metric) */
   d2[0] = V, d2[1] = M;
   static const char *const SN[] = {"baseline_mean", "variant_mean", "mean_difference", "ci_low", "ci_high",
-                                   "p_better", "variance_reduction"};
-  for (int k = 0; k < 7; k++) {
+                                   "p_better", "p_worse", "variance_reduction"};
+  for (int k = 0; k < 8; k++) {
     for (size_t i = 0; i < V * M; i++) {
       const stat_row *x = &R->st[i];
-      const double y[] = {x->base_mean, x->var_mean, x->diff, x->lo, x->hi, x->p_better, x->vr};
+      const double y[] = {x->base_mean, x->var_mean, x->diff, x->lo, x->hi, x->p_better, x->p_worse, x->vr};
       buf[i] = y[k];
     }
     if ((rc = h5_ds(ctx, path, f, str, SN[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, buf, NULL,
@@ -617,7 +619,7 @@ static int compute(cs_ctx *ctx, report *R) {
   for (int a = 1; a < R->n_arms; a++)
     for (size_t m = 0; m < M; m++) {
       stat_row *s = &R->st[(size_t)(a - 1) * M + m];
-      int better = 0;
+      int better = 0, worse = 0;
       for (size_t r = 0; r < N; r++) {
         b[r] = R->val[r * L + m];
         v[r] = R->val[((size_t)a * N + r) * L + m];
@@ -626,11 +628,13 @@ static int compute(cs_ctx *ctx, report *R) {
         d[r] = v[r] - b[r];
         ind[r] = v[(r + 1) % N] - b[r];
         better += d[r] < 0;
+        worse += d[r] > 0;
       }
       s->base_mean = cs_stats_mean(b, (int)N);
       s->var_mean = cs_stats_mean(v, (int)N);
       s->diff = cs_stats_mean(d, (int)N);
       s->p_better = (double)better / (double)N;
+      s->p_worse = (double)worse / (double)N;
       double vp = cs_stats_variance(d, (int)N), vi = cs_stats_variance(ind, (int)N);
       s->vr = vp > 0 ? vi / vp : (vi > 0 ? INFINITY : NAN);
       cs_pcg32 st;
@@ -655,16 +659,26 @@ static void print_table(const report *R) {
   for (int v = 1; v < R->n_arms; v++) {
     printf("\nvariant %s (%s%s%s) vs baseline\n", R->arms[v].name, R->arms[v].scenario,
            R->arms[v].sets_text[0] ? " " : "", R->arms[v].sets_text);
-    printf("  %-32s %13s %13s %13s %29s %8s %9s\n", "metric", "baseline", "variant", "difference",
-           "95% CI", "P(better)", "var.red.");
+    printf("  %-32s %13s %13s %13s %29s %9s %8s %9s\n", "metric", "baseline", "variant", "difference",
+           "95% CI", "P(better)", "P(worse)", "var.red.");
     for (int m = 0; m < R->n_metrics; m++) {
       const stat_row *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
       char ci[64];
       snprintf(ci, sizeof ci, "[%.6g, %.6g]", s->lo, s->hi);
-      printf("  %-32s %13.6g %13.6g %13.6g %29s %8.2f %9.3g\n", sw->metrics[m].name, s->base_mean, s->var_mean,
-             s->diff, ci, s->p_better, s->vr);
+      printf("  %-32s %13.6g %13.6g %13.6g %29s %9.2f %8.2f %9.3g\n", sw->metrics[m].name, s->base_mean,
+             s->var_mean, s->diff, ci, s->p_better, s->p_worse, s->vr);
     }
   }
+  /* what the intervals can and cannot say */
+  int n_iv = (R->n_arms - 1) * R->n_metrics;
+  printf("\nP(better) and P(worse) count replicates whose paired difference is < 0 and > 0; the rest are\n"
+         "ties. Each interval covers its own mean difference with 95%% probability: of the %d here,\n"
+         "about %.1f may exclude the true value by chance alone.\n",
+         n_iv, 0.05 * n_iv);
+  if (R->reps < 20)
+    printf("warning: %llu replicates: bootstrap intervals from fewer than 20 paired runs are unreliable\n"
+           "(they undercover); use --replicates 20 or more for conclusions.\n",
+           (unsigned long long)R->reps);
 }
 
 /* ---- the command ---- */

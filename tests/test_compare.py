@@ -64,6 +64,7 @@ def test_zero_effect(tmp):
             check(np.array_equal(y[0], y[1]), f"zero effect: {m} trajectories identical")
         check(np.all(f["ci_low"][:] == 0) and np.all(f["ci_high"][:] == 0), "zero effect: intervals are [0, 0]")
         check(np.all(f["p_better"][:] == 0), "zero effect: P(better) is 0 (ties are not better)")
+        check(np.all(f["p_worse"][:] == 0), "zero effect: P(worse) is 0 (all ties)")
         check(v[0].std(axis=0).max() > 0, "zero effect: replicates differ from each other (not a trivial run)")
     for ext in ("csv", "json", "h5"):
         a, b = open(f"{tmp}/zero1.{ext}", "rb").read(), open(f"{tmp}/zero2.{ext}", "rb").read()
@@ -119,6 +120,10 @@ def test_pairing_solino(tmp):
             check(abs(mine - vr[i]) <= 1e-9 * mine, f"{m}: variance reduction {vr[i]:.3g} matches the values")
             # F(29, 29) upper 0.1% point is about 3.2: require at least that
             check(vr[i] > 3.2, f"{m}: pairing reduces variance (Var ratio {vr[i]:.3g} > 3.2)")
+        # P(better), P(worse) and the ties are counts of the paired differences
+        d = f["difference"][0]
+        check(np.array_equal(f["p_better"][0], (d < 0).mean(axis=0)) and
+              np.array_equal(f["p_worse"][0], (d > 0).mean(axis=0)), "P(better) and P(worse) count d < 0 and d > 0")
     return f"{tmp}/sol.h5"
 
 
