@@ -531,6 +531,11 @@ static int write_h5(cs_ctx *ctx, const report *R, const char *path) {
   for (size_t a = 0; a < A; a++) s[a] = R->arms[a].name;
   if ((rc = h5_ds(ctx, path, f, str, "arm", str, str, 1, d1, s, NULL, "arm: 0 the baseline, then the variants")))
     goto done;
+  d1[0] = V;
+  for (size_t v = 0; v < V; v++) s[v] = R->arms[v + 1].name;
+  if ((rc = h5_ds(ctx, path, f, str, "variant", str, str, 1, d1, s, NULL, "variant: arm v + 1, against the baseline")))
+    goto done;
+  d1[0] = A;
   for (size_t a = 0; a < A; a++) s[a] = R->arms[a].scenario;
   if ((rc = h5_ds(ctx, path, f, str, "arm_scenario", str, str, 1, d1, s, NULL, "scenario file of the arm")))
     goto done;
@@ -592,6 +597,21 @@ static int write_h5(cs_ctx *ctx, const report *R, const char *path) {
     if ((rc = h5_ds(ctx, path, f, str, TRAJ_NAMES[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, buf,
                     TRAJ_UNITS[k], "city trajectory of each run (arm, time, replicate)")))
       goto done;
+  }
+  /* named axes: every dataset's dimensions labelled by the coordinate datasets */
+  {
+    static const char *const ARM[] = {"arm"}, *const METRIC[] = {"metric"}, *const VALUES[] = {"arm", "replicate", "metric"},
+                             *const DIFF[] = {"variant", "replicate", "metric"}, *const SUMMARY[] = {"variant", "metric"},
+                             *const TRAJ[] = {"arm", "time", "replicate"};
+    static const char *const SELF[] = {"arm", "variant", "metric", "replicate", "time"};
+    for (int k = 0; k < 5 && rc == CS_OK; k++) rc = cs_h5u_dims(ctx, "compare file", path, f, SELF[k], 1, &SELF[k]);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "arm_scenario", 1, ARM);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "arm_sets", 1, ARM);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "metric_units", 1, METRIC);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "values", 3, VALUES);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "difference", 3, DIFF);
+    for (int k = 0; k < 8 && rc == CS_OK; k++) rc = cs_h5u_dims(ctx, "compare file", path, f, SN[k], 2, SUMMARY);
+    for (int k = 0; k < N_TRAJ && rc == CS_OK; k++) rc = cs_h5u_dims(ctx, "compare file", path, f, TRAJ_NAMES[k], 3, TRAJ);
   }
 done:
   if (f >= 0 && H5Fclose(f) < 0 && rc == CS_OK) rc = cs_err(ctx, CS_EIO, "compare file '%s': cannot close", path);

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "h5util.h"
 
+#include <hdf5_hl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,4 +79,25 @@ int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const ch
   }
   if (close(fd) != 0) return cs_err(ctx, CS_EIO, "%s '%s': cannot close '%s': %s", label, path, p, strerror(errno));
   return CS_OK;
+}
+
+int cs_h5u_dims(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, int rank,
+                const char *const *dims) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return cs_h5u_fail(ctx, label, path, "open dataset", name);
+  int rc = CS_OK;
+  for (int i = 0; i < rank && rc == CS_OK; i++) {
+    hid_t sc = H5Dopen2(loc, dims[i], H5P_DEFAULT);
+    if (sc < 0) rc = cs_h5u_fail(ctx, label, path, "open dimension scale", dims[i]);
+    else {
+      htri_t is = H5DSis_scale(sc);
+      if (is < 0 || (!is && H5DSset_scale(sc, dims[i]) < 0))
+        rc = cs_h5u_fail(ctx, label, path, "make a dimension scale of", dims[i]);
+      else if (strcmp(name, dims[i]) != 0 && H5DSattach_scale(d, sc, (unsigned)i) < 0)
+        rc = cs_h5u_fail(ctx, label, path, "attach a dimension scale to", name);
+      if (H5Dclose(sc) < 0 && rc == CS_OK) rc = cs_h5u_fail(ctx, label, path, "close", dims[i]);
+    }
+  }
+  if (H5Dclose(d) < 0 && rc == CS_OK) rc = cs_h5u_fail(ctx, label, path, "close", name);
+  return rc;
 }

@@ -32,6 +32,14 @@ int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, 
 int cs_h5u_write_block(cs_ctx *ctx, const char *label, const char *path, hid_t ds, const char *name, int rank,
                        const hsize_t *off, const hsize_t *cnt, hsize_t n, hid_t mtype, const void *buf);
 
+/* Label dataset `name` in loc with dimension scales: dimension i gets the 1-D
+** dataset dims[i] of loc, made a dimension scale (named after itself) if it is
+** not one yet, so that xarray and netCDF readers see named, labelled axes.
+** name == dims[0] (rank 1) only makes name a scale.
+** Errors as cs_h5u_fail. */
+int cs_h5u_dims(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, int rank,
+                const char *const *dims);
+
 /* open(p, flags), fsync, close; CS_EIO with the reason on failure. */
 int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const char *p, int flags);
 

@@ -75,6 +75,18 @@ def test_zero_effect(tmp):
     check(all(float(r["mean_difference"]) == 0 for r in rows), "csv: mean differences 0")
     check("BCa" in js["ci_method"] and "(r+1) mod N" in js["variance_reduction_method"],
           "json states the interval and the independent pairing")
+    # named axes: xarray labels every dimension from the file's dimension scales
+    import xarray as xr
+    with xr.open_dataset(f"{tmp}/zero1.h5", engine="h5netcdf") as ds:
+        want = {"values": ("arm", "replicate", "metric"), "difference": ("variant", "replicate", "metric"),
+                "p_better": ("variant", "metric"), "p_worse": ("variant", "metric"),
+                "city_displaced": ("arm", "time", "replicate"), "metric_units": ("metric",)}
+        for name, dims in want.items():
+            check(ds[name].dims == dims, f"xarray reads {name} with dims {dims}, got {ds[name].dims}")
+        check(list(ds["variant"].values) == ["late"] and list(ds["arm"].values) == ["baseline", "late"],
+              "the arm and variant axes carry the arms' names")
+        check(float(ds["p_better"].sel(variant="late", metric="displaced_final")) == 0,
+              "a value can be selected by variant and metric name")
 
     # The derived city trajectories equal what `run` samples (replicate 5, variant arm).
     r = subprocess.run([EXE, "run", TINY, "--seed", "1", "--replicate", "5", "--quiet", "--set",
