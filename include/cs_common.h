@@ -33,6 +33,12 @@ int cs_err(cs_ctx *ctx, int code, const char *fmt, ...)
 
 const char *cs_errmsg(const cs_ctx *ctx);
 
+/* For "did you mean" hints: the candidate (of n) nearest to name by edit
+** distance (insertions, deletions, substitutions, swaps of neighbours), if
+** it is at most 2 edits away and closer than the name is long; else NULL.
+** Ties go to the earlier candidate. */
+const char *cs_nearest_name(const char *name, const char *const *cands, int n);
+
 /* The conflictsim version string, e.g. "0.1.0". */
 const char *cs_version(void);
 

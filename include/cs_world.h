@@ -169,6 +169,9 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v);
 ** Numbers accept C syntax ("1e-3"); booleans accept true/false/1/0. */
 int cs_world_param_set_text(cs_world *w, const char *name, const char *text);
 int cs_world_param_find(const cs_world *w, const char *name); /* -1 if none */
+/* For a name that is not a parameter: " (did you mean 'lambda0'?)" naming the
+** nearest parameter within 2 edits, else "". Valid until the next call. */
+const char *cs_world_param_hint(cs_world *w, const char *name);
 int cs_world_param_count(const cs_world *w);
 void cs_world_param_info(const cs_world *w, int i, cs_param_info *out);
 /* Value of a numeric parameter by name; NAN if unknown. */

@@ -133,6 +133,7 @@ typedef struct cs_engagement cs_engagement;
 
 struct cs_world {
   cs_ctx ctx;
+  char hint[96];    /* the last cs_world_param_hint */
   char *name;
   char start[11];   /* "YYYY-MM-DD" or "" */
   double days, sample_every;

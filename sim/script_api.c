@@ -88,8 +88,22 @@ void cs_script_check_unknown(dtab *c, const char *const *allowed) {
       luaL_addstring(&b, allowed[i]);
     }
     luaL_pushresult(&b);
+    int n = 0;
+    while (allowed[n]) n++;
+    const char *near = cs_nearest_name(worst, (const char *const *)allowed, n);
+    if (near) luaL_error(L, "%s: unknown field '%s' (did you mean '%s'? allowed: %s)", c->what, worst, near, lua_tostring(L, -1));
     luaL_error(L, "%s: unknown field '%s' (allowed: %s)", c->what, worst, lua_tostring(L, -1));
   }
+}
+
+/* A required field is absent: say so, unless the table holds positional
+** values (node{ "a", ... }), the likelier mistake. */
+static void missing(dtab *c, const char *k) {
+  lua_rawgeti(c->L, c->t, 1);
+  int positional = !lua_isnil(c->L, -1);
+  lua_pop(c->L, 1);
+  if (positional) luaL_error(c->L, "%s: positional values are not allowed; write name = value", c->what);
+  luaL_error(c->L, "%s: field '%s' is required", c->what, k);
 }
 
 /* Optional string field; required when def is NULL and req is set. The
@@ -98,7 +112,7 @@ const char *cs_script_opt_str(dtab *c, const char *k, const char *def, int req) 
   int t = rawfield(c, k);
   if (t == LUA_TNIL) {
     lua_pop(c->L, 1);
-    if (req) luaL_error(c->L, "%s: field '%s' is required", c->what, k);
+    if (req) missing(c, k);
     return def;
   }
   if (t != LUA_TSTRING) bad_field(c, k, "a string");
@@ -113,7 +127,7 @@ static double opt_num(dtab *c, const char *k, double def, int req, double lo, do
   int t = rawfield(c, k);
   if (t == LUA_TNIL) {
     lua_pop(c->L, 1);
-    if (req) luaL_error(c->L, "%s: field '%s' is required", c->what, k);
+    if (req) missing(c, k);
     return def;
   }
   if (t != LUA_TNUMBER) bad_field(c, k, expected);
@@ -144,7 +158,7 @@ static int64_t opt_count(dtab *c, const char *k, int64_t def, int req) {
   int64_t v = def;
   if (t == LUA_TNIL) {
     lua_pop(c->L, 1);
-    if (req) luaL_error(c->L, "%s: field '%s' is required", c->what, k);
+    if (req) missing(c, k);
     return def;
   }
   if (!to_count(c->L, -1, &v)) bad_field(c, k, "a non-negative integer");
@@ -268,7 +282,7 @@ static const char *param_type_name(cs_param_type t) {
 void cs_script_set_param_value(lua_State *L, const char *fn, const char *name, int idx) {
   cs_script *s = S(L);
   int i = cs_world_param_find(s->w, name);
-  if (i < 0) luaL_error(L, "%s: unknown parameter '%s'", fn, name);
+  if (i < 0) luaL_error(L, "%s: unknown parameter '%s'%s", fn, name, cs_world_param_hint(s->w, name));
   cs_param_info p;
   cs_world_param_info(s->w, i, &p);
   int t = lua_type(L, idx), ok;
@@ -326,7 +340,7 @@ static int l_P_index(lua_State *L) {
   }
   const char *name = lua_tostring(L, 2);
   int i = cs_world_param_find(s->w, name);
-  if (i < 0) return luaL_error(L, "unknown parameter '%s'", name);
+  if (i < 0) return luaL_error(L, "unknown parameter '%s'%s", name, cs_world_param_hint(s->w, name));
   push_param(L, i);
   return 1;
 }
@@ -362,7 +376,7 @@ static int l_model(lua_State *L) {
   qsort(names, (size_t)k, sizeof *names, cmp_str);
   for (int i = 0; i < k; i++) { /* check all before setting any */
     int pi = cs_world_param_find(s->w, names[i]);
-    if (pi < 0) return luaL_error(L, "model: unknown parameter '%s'", names[i]);
+    if (pi < 0) return luaL_error(L, "model: unknown parameter '%s'%s", names[i], cs_world_param_hint(s->w, names[i]));
     cs_param_info p;
     cs_world_param_info(s->w, pi, &p);
     if (!p.is_model)
@@ -759,7 +773,8 @@ void cs_script_api_finish(lua_State *L) {
   (msg = cs_errmsg(cs_world_ctx(w)),                                                \
    strstr(msg, what) ? luaL_error(L, "%s%s", where, msg) : luaL_error(L, "%s%s: %s", where, what, msg))
   for (size_t i = 0; i < s->n_sets; i++)
-    if (!s->set_used[i]) luaL_error(L, "unknown parameter '%s' in --set", s->sets[i].name);
+    if (!s->set_used[i])
+      luaL_error(L, "unknown parameter '%s' in --set%s", s->sets[i].name, cs_world_param_hint(w, s->sets[i].name));
   if (!s->have_scenario) luaL_error(L, "no scenario{ days = ... } declaration");
   if (s->have_scenario == 1) { /* no name: the file's base name */
     const char *b = strrchr(s->path, '/');

@@ -601,6 +601,15 @@ int cs_world_param_find(const cs_world *w, const char *name) {
     if (strcmp(w->params[i].name, name) == 0) return i;
   return -1;
 }
+const char *cs_world_param_hint(cs_world *w, const char *name) {
+  const char *names[512];
+  int n = w->n_params < 512 ? w->n_params : 512;
+  for (int i = 0; i < n; i++) names[i] = w->params[i].name;
+  const char *near = cs_nearest_name(name, names, n);
+  if (near) snprintf(w->hint, sizeof w->hint, " (did you mean '%.60s'?)", near);
+  else w->hint[0] = '\0';
+  return w->hint;
+}
 int cs_world_param_count(const cs_world *w) { return w->n_params; }
 void cs_world_param_info(const cs_world *w, int i, cs_param_info *o) {
   const cs_param *p = &w->params[i];
@@ -651,7 +660,9 @@ int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, do
 
 int cs_world_param_set(cs_world *w, const char *name, double v) {
   int i = cs_world_param_find(w, name);
-  if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
   cs_param *p = &w->params[i];
   if (p->type == CS_PT_STRING) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a string", name);
   if (!isfinite(v)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be finite, got %g", name, v);
@@ -672,7 +683,9 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
 
 int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   int i = cs_world_param_find(w, name);
-  if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
@@ -694,7 +707,9 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
 
 int cs_world_param_set_text(cs_world *w, const char *name, const char *text) {
   int i = cs_world_param_find(w, name);
-  if (i < 0) return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
   cs_param *p = &w->params[i];
   if (p->type == CS_PT_STRING) return cs_world_param_set_str(w, name, text);
   if (p->type == CS_PT_BOOLEAN) {

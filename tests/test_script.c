@@ -253,7 +253,7 @@ static void test_declarations(void) {
   CHECK(fails_with(cat(MIN, "node { id = 'c', residents = '12' }\n"), 8, "got '12'"));
   CHECK(fails_with(cat(MIN, "node { id = 'c', residnets = 5 }\n"), 8, "unknown field 'residnets'"));
   CHECK(fails_with(cat(MIN, "node { id = 'c', value = 2 }\n"), 8, "field 'value' must be a number in [0, 1]"));
-  CHECK(fails_with(cat(MIN, "node { 'c' }\n"), 8, "field 'id' is required"));
+  CHECK(fails_with(cat(MIN, "node { 'c' }\n"), 8, "positional values are not allowed"));
   CHECK(fails_with(cat(MIN, "node { id = 'a' }\n"), 8, "duplicate node id 'a' (first declared at"));
   CHECK(fails_with(cat(MIN, "gang { id = 'g1', members = 1, base = 'a' }\n"), 8, "duplicate gang id 'g1'"));
   CHECK(fails_with(cat(MIN, "unit { id = 'pol', kind = 'police', officers = 1, at = 'a' }\n"), 8,
@@ -267,6 +267,10 @@ static void test_declarations(void) {
   CHECK(fails_with(cat(MIN, "coalition { id = 'c', members = { 'g1', 'g7' }, cohesion = 0.5 }\n"), 8,
                    "coalition 'c': unknown gang 'g7'"));
   CHECK(fails_with(cat(MIN, "model { nosuch = 1 }\n"), 8, "unknown parameter 'nosuch'"));
+  CHECK(fails_with(cat(MIN, "model { lamda0 = 1 }\n"), 8, "did you mean 'lambda0'"));   /* a hint for a typo */
+  CHECK(fails_with(cat(MIN, "model { xyzzy = 1 }\n"), 8, "unknown parameter 'xyzzy'") && !strstr(g_msg, "mean"));
+  CHECK(fails_with(cat(MIN, "node { id = 'c', residnts = 3 }\n"), 8, "did you mean 'residents'"));
+  CHECK(fails_with(cat(MIN, "node { 'c', residents = 3 }\n"), 8, "positional values are not allowed"));
   CHECK(fails_with(cat(MIN, "model { lambda0 = 'x' }\n"), 8, "must be a number"));
   CHECK(fails_with(cat(MIN, "on('explosion', print)\n"), 8, "unknown event kind 'explosion'"));
   CHECK(fails_with(cat(MIN, "at(-1, print)\n"), 8, "at: the time must be"));
