@@ -18,6 +18,7 @@
 **
 ** The one entry from C into Lua is cs_script_pcall: every Lua API call that
 ** can raise (any allocation can) happens inside it. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -551,7 +552,7 @@ static void warn_noop(void *ud, const char *msg, int tocont) {
 
 static int read_file(cs_ctx *ctx, cs_script *s) {
   FILE *f = fopen(s->path, "rb");
-  if (!f) return cs_err(ctx, CS_EIO, "%s: cannot open the scenario", s->path);
+  if (!f) return cs_err(ctx, CS_EIO, "%s: cannot open the scenario: %s", s->path, strerror(errno));
   int rc = CS_OK;
   size_t cap = 4096, len = 0;
   char *buf = malloc(cap);
@@ -562,7 +563,7 @@ static int read_file(cs_ctx *ctx, cs_script *s) {
     }
     len += fread(buf + len, 1, cap - len - 1, f);
     if (ferror(f)) {
-      rc = cs_err(ctx, CS_EIO, "%s: read error", s->path);
+      rc = cs_err(ctx, CS_EIO, "%s: cannot read the scenario: %s", s->path, strerror(errno));
       break;
     }
     if (feof(f)) break;
