@@ -155,6 +155,8 @@ struct cs_world {
   double *conflict_until;          /* intensity >= I_conflict until then */
   int *node_index;   /* node id -> index (hash, world.c) */
   size_t node_icap;
+  int *gang_index, *unit_index, *coal_index; /* gang, unit, coalition ids -> index (hash, world.c) */
+  size_t gang_icap, unit_icap, coal_icap;
   int *road_index;   /* (a, b) -> road (hash, world.c) */
   size_t road_icap;
   /* roads as declared, then as CSR adjacency */
@@ -238,6 +240,8 @@ struct cs_world {
 
 /* ---- shared helpers (world.c) ---- */
 int cs__grow(void **p, int *cap, int need, size_t elem);
+/* Enter unit u, just added as the last of w->n_units, in the id index. */
+int cs__index_unit(cs_world *w, int u);
 char *cs__strdup(const char *s);
 /* Dijkstra from src over the road graph into dist[n] (km; INFINITY if none). */
 int cs__dijkstra(cs_world *w, int src, double *dist);

@@ -10,7 +10,13 @@
 **   (string.find(string.rep("a", 30000), ".-.-.-.-.-b") runs for hours);
 **   a plain find is (n+1) x (pattern length) in the worst case;
 ** - string.rep("", 1e15) copies nothing 1e15 times;
-** - table.move(a, 1, 1e15, 2) loops 1e15 times over nils.
+** - table.move(a, 1, 1e15, 2) loops 1e15 times over nils;
+** - table.insert(t, 1, v) and table.remove(t, 1) shift #t elements, and
+**   table.sort(t) compares about #t log2 #t pairs: with __len returning
+**   1e15, or a long list of strings, these run for hours in C. They are
+**   charged #t (#t log2 #t for sort), taken raw, and refused on a table
+**   whose metatable has __len, __index or __newindex, since those could
+**   make the length the library sees differ from the one charged.
 ** The wrappers here charge each call its worst case against the current
 ** instruction budget (cs_script_charge) before calling the original: a
 ** call whose bound exceeds what is left fails at once with the budget
@@ -138,6 +144,49 @@ static int l_bounded_move(lua_State *L) {
   return 1;
 }
 
+/* The raw length of the table argument, refused if a metamethod could change
+** what the library function sees. */
+static lua_Integer plain_len(lua_State *L, const char *what) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (lua_getmetatable(L, 1)) {
+    static const char *const mm[] = {"__len", "__index", "__newindex"};
+    for (int i = 0; i < 3; i++) {
+      lua_pushstring(L, mm[i]);
+      if (lua_rawget(L, -2) != LUA_TNIL)
+        luaL_error(L, "%s: the sandbox does not apply it to a table whose metatable has %s", what, mm[i]);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  return (lua_Integer)lua_rawlen(L, 1);
+}
+
+/* table.insert(t, [pos,] v) and table.remove(t [, pos]): charged the
+** elements they may shift. */
+static int l_bounded_shift(lua_State *L) {
+  int remove = (int)lua_tointeger(L, lua_upvalueindex(2));
+  const char *what = remove ? "table.remove" : "table.insert";
+  lua_Integer n = plain_len(L, what), pos = remove ? n : n + 1;
+  if (lua_gettop(L) >= (remove ? 2 : 3)) pos = luaL_checkinteger(L, 2);
+  if (pos >= 1 && pos <= n + 1) cs_script_charge(L, (uint64_t)(n + 1 - pos) + 1, what);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* table.sort(t [, comp]): charged n ceil(log2(n + 1)) comparisons. */
+static int l_bounded_sort(lua_State *L) {
+  lua_Integer n = plain_len(L, "table.sort");
+  uint64_t lg = 1;
+  while (lg < 64 && ((uint64_t)1 << lg) <= (uint64_t)n) lg++;
+  cs_script_charge(L, (uint64_t)n * lg + 1, "table.sort");
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 0);
+  return 0;
+}
+
 static void wrap(lua_State *L, int lib, const char *name, lua_CFunction f, int kind) {
   lua_getfield(L, lib, name);
   lua_pushinteger(L, kind);
@@ -155,5 +204,8 @@ void cs_script_bound_open(lua_State *L) {
   wrap(L, s, "rep", l_bounded_rep, 0);
   lua_getglobal(L, LUA_TABLIBNAME);
   wrap(L, lua_gettop(L), "move", l_bounded_move, 0);
+  wrap(L, lua_gettop(L), "insert", l_bounded_shift, 0);
+  wrap(L, lua_gettop(L), "remove", l_bounded_shift, 1);
+  wrap(L, lua_gettop(L), "sort", l_bounded_sort, 0);
   lua_pop(L, 2);
 }

@@ -499,13 +499,17 @@ static int t_metrics(lua_State *L) {
   lua_call(L, 0, 1);
   if (!lua_istable(L, -1)) {
     lua_pop(L, 1);
-    lua_getfield(L, env, "__sweep");
+    lua_pushstring(L, "__sweep");
+    lua_rawget(L, env);
   }
-  if (!lua_istable(L, -1) || lua_getfield(L, -1, "metrics") != LUA_TTABLE)
-    return luaL_error(L, "%s: the sweep no longer defines its metrics table", a->path);
+  /* raw reads: the sweep's own metamethods never run here */
+  if (!lua_istable(L, -1)) return luaL_error(L, "%s: the sweep no longer defines its metrics table", a->path);
+  lua_pushstring(L, "metrics");
+  if (lua_rawget(L, -2) != LUA_TTABLE) return luaL_error(L, "%s: the sweep no longer defines its metrics table", a->path);
   int mt = lua_gettop(L);
   for (a->cur = 0; a->cur < a->n; a->cur++) {
-    int ty = lua_getfield(L, mt, a->names[a->cur]);
+    lua_pushstring(L, a->names[a->cur]);
+    int ty = lua_rawget(L, mt);
     if (ty == LUA_TTABLE) {
       lua_rawgeti(L, -1, 1);
       lua_remove(L, -2);

@@ -160,9 +160,14 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
   u->loc = d->at;
   u->next = -1;
   u->dest = -1;
+  int i = w->n_units++;
+  if (cs__index_unit(w, i) != CS_OK) {
+    w->n_units--;
+    free(u->id);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding unit '%s'", d->id);
+  }
   if (w->running) w->officers_added += d->officers;
   else w->officers0 += d->officers;
-  int i = w->n_units++;
   if (w->running) {
     if (d->at >= 0) attach(w, i, d->at);
     int rc = start_unit(w, i);

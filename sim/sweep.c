@@ -93,7 +93,22 @@ void cs_sweep_free(cs_sweep *sw) {
   free(sw);
 }
 
-/* ---- reading the sweep table (inside the protected call; may raise) ---- */
+/* ---- reading the sweep table (inside the protected call; may raise) ----
+** The sweep file is someone else's code: its tables are read raw (no __index,
+** __len or other metamethod runs while they are read), so what is counted in
+** one pass is what is read in the next. */
+
+static int rawfield(lua_State *L, int idx, const char *k) {
+  idx = lua_absindex(L, idx);
+  lua_pushstring(L, k);
+  return lua_rawget(L, idx);
+}
+
+static lua_Integer rawlen(lua_State *L, int idx) {
+  lua_Unsigned n = lua_rawlen(L, idx);
+  if (n > ((lua_Unsigned)1 << 24)) luaL_error(L, "sweep: a list of more than 2^24 entries");
+  return (lua_Integer)n;
+}
 
 static char *c_strdup(lua_State *L, const char *s) {
   char *d = strdup(s);
@@ -108,7 +123,7 @@ static void *c_calloc(lua_State *L, size_t n, size_t sz) {
 }
 
 static uint64_t count_field(lua_State *L, int t, const char *k, uint64_t def, uint64_t min) {
-  int ty = lua_getfield(L, t, k);
+  int ty = rawfield(L, t, k);
   uint64_t v = def;
   if (ty != LUA_TNIL) {
     if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < (lua_Integer)min)
@@ -120,10 +135,10 @@ static uint64_t count_field(lua_State *L, int t, const char *k, uint64_t def, ui
 }
 
 static void read_range(lua_State *L, int t, cs_sweep_param *p) {
-  if (lua_type(L, t) != LUA_TTABLE || luaL_len(L, t) != 2)
+  if (lua_type(L, t) != LUA_TTABLE || rawlen(L, t) != 2)
     luaL_error(L, "sweep: parameter '%s': %s takes {low, high}", p->name, cs_sweep_kind_name(p->kind));
-  lua_geti(L, t, 1);
-  lua_geti(L, t, 2);
+  lua_rawgeti(L, t, 1);
+  lua_rawgeti(L, t, 2);
   if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
     luaL_error(L, "sweep: parameter '%s': the range must be two numbers", p->name);
   p->lo = lua_tonumber(L, -2);
@@ -137,16 +152,16 @@ static void read_range(lua_State *L, int t, cs_sweep_param *p) {
 
 static void read_params(lua_State *L, cs_sweep *sw, int t) {
   static const char *const kinds[] = {"grid", "uniform", "loguniform", "lhs"};
-  lua_Integer n = luaL_len(L, t);
+  lua_Integer n = rawlen(L, t);
   sw->params = c_calloc(L, (size_t)n, sizeof *sw->params);
   for (lua_Integer i = 1; i <= n; i++) {
-    lua_geti(L, t, i);
+    lua_rawgeti(L, t, i);
     int e = lua_gettop(L);
     if (!lua_istable(L, e)) luaL_error(L, "sweep: parameters[%d] must be a table", (int)i);
     cs_sweep_param *p = &sw->params[sw->n_params++];
-    if (lua_getfield(L, e, "name") == LUA_TNIL) {
+    if (rawfield(L, e, "name") == LUA_TNIL) {
       lua_pop(L, 1);
-      lua_geti(L, e, 1);
+      lua_rawgeti(L, e, 1);
     }
     if (lua_type(L, -1) != LUA_TSTRING)
       luaL_error(L, "sweep: parameters[%d] needs a name: { \"name\", grid = {...} }", (int)i);
@@ -156,16 +171,16 @@ static void read_params(lua_State *L, cs_sweep *sw, int t) {
       if (!strcmp(sw->params[j].name, p->name)) luaL_error(L, "sweep: parameter '%s' twice", p->name);
     int found = -1;
     for (int k = 0; k < 4; k++) {
-      if (lua_getfield(L, e, kinds[k]) != LUA_TNIL) {
+      if (rawfield(L, e, kinds[k]) != LUA_TNIL) {
         if (found >= 0) luaL_error(L, "sweep: parameter '%s': give one of grid, uniform, loguniform, lhs", p->name);
         found = k;
         p->kind = k;
         if (k == CS_SWP_GRID) {
-          lua_Integer m = lua_istable(L, -1) ? luaL_len(L, -1) : 0;
+          lua_Integer m = lua_istable(L, -1) ? rawlen(L, -1) : 0;
           if (m < 1) luaL_error(L, "sweep: parameter '%s': grid takes a non-empty list of values", p->name);
           p->values = c_calloc(L, (size_t)m, sizeof *p->values);
           for (lua_Integer v = 1; v <= m; v++) {
-            int ty = lua_geti(L, -1, v);
+            int ty = lua_rawgeti(L, -1, v);
             if (ty == LUA_TBOOLEAN) p->values[v - 1] = lua_toboolean(L, -1);
             else if (lua_isnumber(L, -1) && isfinite(lua_tonumber(L, -1))) p->values[v - 1] = lua_tonumber(L, -1);
             else luaL_error(L, "sweep: parameter '%s': grid values must be finite numbers or booleans", p->name);
@@ -218,17 +233,18 @@ static int read_lua_metric_names(lua_State *L, int t, cs_sweep *sw) {
       if (!fn)
         luaL_error(L, "sweep: metric '%s' must be a function of the final state, function(sim) ... end, or "
                       "{ function(sim) ... end, units = \"...\" }", nm);
-      names[k++] = (char *)nm; /* the key stays in the table, which stays on the stack */
-    } else if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || lua_tointeger(L, -2) > luaL_len(L, t))
+      if (k < n) names[k++] = (char *)nm; /* the key stays in the table, which stays on the stack */
+    } else if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || lua_tointeger(L, -2) > rawlen(L, t))
       luaL_error(L, "sweep: metrics is a list of names, then NAME = function(sim) ... end entries");
     lua_pop(L, 1);
   }
+  if (k != n) luaL_error(L, "sweep: the metrics table changed while it was read");
   qsort(names, (size_t)n, sizeof *names, cmp_str);
   return n;
 }
 
 static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
-  lua_Integer n = t ? luaL_len(L, t) : 0;
+  lua_Integer n = t ? rawlen(L, t) : 0;
   int n_lua = t ? read_lua_metric_names(L, t, sw) : 0;
   char **lua_names = sw->lua_names; /* keys of t for now; repointed below */
   if (!t) n = CS_MET_FALL_TIME; /* default: every built-in but fall_time */
@@ -243,10 +259,10 @@ static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
       const char *nm = lua_names[i - n - 1];
       m->kind = CS_MET_LUA;
       snprintf(name, sizeof name, "%s", nm);
-      lua_getfield(L, t, nm);
+      rawfield(L, t, nm);
       const char *units = "";
       if (lua_istable(L, -1)) {
-        int ty = lua_getfield(L, -1, "units");
+        int ty = rawfield(L, -1, "units");
         if (ty == LUA_TSTRING) units = lua_tostring(L, -1);
         else if (ty != LUA_TNIL) luaL_error(L, "sweep: metric '%s': units must be a string", nm);
       }
@@ -256,7 +272,7 @@ static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
       snprintf(doc, sizeof doc, "Lua function %s of the final state, defined in %s", nm, sw->path);
       m->doc = c_strdup(L, doc);
     } else {
-      if (lua_geti(L, t, i) != LUA_TSTRING) luaL_error(L, "sweep: metrics[%d] must be a string", (int)i);
+      if (lua_rawgeti(L, t, i) != LUA_TSTRING) luaL_error(L, "sweep: metrics[%d] must be a string", (int)i);
       const char *s = lua_tostring(L, -1);
       m->kind = -1;
       if (!strncmp(s, "fall_time:", 10) && s[10]) {
@@ -357,7 +373,7 @@ static int t_read(lua_State *L) {
                  lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
     lua_pop(L, 1);
   }
-  if (lua_getfield(L, 2, "scenario") != LUA_TSTRING) luaL_error(L, "sweep: scenario = \"path.lua\" is required");
+  if (rawfield(L, 2, "scenario") != LUA_TSTRING) luaL_error(L, "sweep: scenario = \"path.lua\" is required");
   const char *scen = lua_tostring(L, -1);
   const char *slash = strrchr(sw->path, '/');
   if (scen[0] == '/' || !slash) sw->scenario_path = c_strdup(L, scen);
@@ -371,34 +387,34 @@ static int t_read(lua_State *L) {
   sw->seed = count_field(L, 2, "seed", 1, 0);
   sw->replicates = count_field(L, 2, "replicates", 1, 1);
   sw->samples = count_field(L, 2, "samples", 0, 1);
-  if (lua_getfield(L, 2, "parameters") != LUA_TNIL) {
+  if (rawfield(L, 2, "parameters") != LUA_TNIL) {
     if (!lua_istable(L, -1)) luaL_error(L, "sweep: parameters must be a list of tables");
     read_params(L, sw, lua_gettop(L));
   }
   lua_pop(L, 1);
-  if (lua_getfield(L, 2, "metrics") != LUA_TNIL) {
+  if (rawfield(L, 2, "metrics") != LUA_TNIL) {
     if (!lua_istable(L, -1))
       luaL_error(L, "sweep: metrics must be a table: names of built-in metrics, then NAME = function(sim) ... end");
     read_metrics(L, sw, lua_gettop(L));
   } else read_metrics(L, sw, 0);
   lua_pop(L, 1);
-  int ty = lua_getfield(L, 2, "keep_trajectories");
+  int ty = rawfield(L, 2, "keep_trajectories");
   if (ty == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
     static const char *const def[] = {"residents", "displaced_origin", "owner"};
     sw->traj = c_calloc(L, 3, sizeof *sw->traj);
     for (int i = 0; i < 3; i++) sw->traj[sw->n_traj++] = c_strdup(L, def[i]);
   } else if (ty == LUA_TTABLE) {
-    lua_Integer n = luaL_len(L, -1);
+    lua_Integer n = rawlen(L, -1);
     sw->traj = c_calloc(L, (size_t)n, sizeof *sw->traj);
     for (lua_Integer i = 1; i <= n; i++) {
-      if (lua_geti(L, -1, i) != LUA_TSTRING) luaL_error(L, "sweep: keep_trajectories lists variable names");
+      if (lua_rawgeti(L, -1, i) != LUA_TSTRING) luaL_error(L, "sweep: keep_trajectories lists variable names");
       sw->traj[sw->n_traj++] = c_strdup(L, lua_tostring(L, -1));
       lua_pop(L, 1);
     }
   } else if (ty != LUA_TNIL && ty != LUA_TBOOLEAN)
     luaL_error(L, "sweep: keep_trajectories must be a boolean or a list of node variables");
   lua_pop(L, 1);
-  if (lua_getfield(L, 2, "set") != LUA_TNIL) {
+  if (rawfield(L, 2, "set") != LUA_TNIL) {
     if (!lua_istable(L, -1)) luaL_error(L, "sweep: set must be a table { name = value }");
     read_sets(L, sw, lua_gettop(L));
   }

@@ -88,6 +88,20 @@ static int index_rebuild(int **t, size_t *cap, int n, uint64_t (*key)(const cs_w
 }
 
 static uint64_t node_key(const cs_world *w, int i) { return hash_str(w->node_id[i]); }
+static uint64_t gang_key(const cs_world *w, int i) { return hash_str(w->gangs[i].id); }
+static uint64_t unit_key(const cs_world *w, int i) { return hash_str(w->units[i].id); }
+static uint64_t coal_key(const cs_world *w, int i) { return hash_str(w->coal[i].id); }
+
+/* Index item i, the last of n, in table *t (of *cap slots) under key(i). */
+static int index_add(int **t, size_t *cap, int n, int i, uint64_t (*key)(const cs_world *, int), const cs_world *w) {
+  if ((size_t)n * 2 + 2 > *cap) return index_rebuild(t, cap, n, key, w);
+  size_t h = (size_t)key(w, i) & (*cap - 1);
+  while ((*t)[h] >= 0) h = (h + 1) & (*cap - 1);
+  (*t)[h] = i;
+  return CS_OK;
+}
+
+int cs__index_unit(cs_world *w, int u) { return index_add(&w->unit_index, &w->unit_icap, w->n_units, u, unit_key, w); }
 static uint64_t road_key(const cs_world *w, int r) { return hash_pair(w->road_a[r], w->road_b[r]); }
 
 /* ---- life cycle ---- */
@@ -127,6 +141,9 @@ void cs_world_free(cs_world *w) {
                          w->intensity, w->intensity_t, w->t_takeover, w->conflict_until};
   for (size_t i = 0; i < sizeof node_arrays / sizeof node_arrays[0]; i++) free(node_arrays[i]);
   free(w->node_index);
+  free(w->gang_index);
+  free(w->unit_index);
+  free(w->coal_index);
   free(w->road_index);
   free(w->road_a);
   free(w->road_b);
@@ -404,6 +421,10 @@ int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx) {
   g->a = d->aggression;
   g->base = d->base;
   g->coalition = -1;
+  if (index_add(&w->gang_index, &w->gang_icap, w->n_gangs + 1, w->n_gangs, gang_key, w) != CS_OK) {
+    free(g->id); free(g->name);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding gang '%s'", d->id);
+  }
   if (idx) *idx = w->n_gangs;
   w->n_gangs++;
   return CS_OK;
@@ -432,6 +453,11 @@ int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_
   w->coal[w->n_coal].id = cs__strdup(id);
   if (!w->coal[w->n_coal].id) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   w->coal[w->n_coal].chi = w->coal[w->n_coal].chi_decl = cohesion;
+  if (index_add(&w->coal_index, &w->coal_icap, w->n_coal + 1, w->n_coal, coal_key, w) != CS_OK) {
+    free(w->coal[w->n_coal].id);
+    w->coal[w->n_coal].id = NULL;
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding coalition '%s'", id);
+  }
   for (int i = 0; i < n_gangs; i++) w->gangs[gangs[i]].coalition = w->n_coal;
   if (idx) *idx = w->n_coal;
   w->n_coal++;
@@ -539,18 +565,21 @@ int cs_world_find_node(const cs_world *w, const char *id) {
   return -1;
 }
 int cs_world_find_gang(const cs_world *w, const char *id) {
-  for (int i = 0; id && i < w->n_gangs; i++)
-    if (strcmp(w->gangs[i].id, id) == 0) return i;
+  if (!id || !w->gang_index) return -1;
+  for (size_t h = (size_t)hash_str(id) & (w->gang_icap - 1); w->gang_index[h] >= 0; h = (h + 1) & (w->gang_icap - 1))
+    if (w->gang_index[h] < w->n_gangs && strcmp(w->gangs[w->gang_index[h]].id, id) == 0) return w->gang_index[h];
   return -1;
 }
 int cs_world_find_unit(const cs_world *w, const char *id) {
-  for (int i = 0; id && i < w->n_units; i++)
-    if (strcmp(w->units[i].id, id) == 0) return i;
+  if (!id || !w->unit_index) return -1;
+  for (size_t h = (size_t)hash_str(id) & (w->unit_icap - 1); w->unit_index[h] >= 0; h = (h + 1) & (w->unit_icap - 1))
+    if (w->unit_index[h] < w->n_units && strcmp(w->units[w->unit_index[h]].id, id) == 0) return w->unit_index[h];
   return -1;
 }
 int cs_world_find_coalition(const cs_world *w, const char *id) {
-  for (int i = 0; id && i < w->n_coal; i++)
-    if (strcmp(w->coal[i].id, id) == 0) return i;
+  if (!id || !w->coal_index) return -1;
+  for (size_t h = (size_t)hash_str(id) & (w->coal_icap - 1); w->coal_index[h] >= 0; h = (h + 1) & (w->coal_icap - 1))
+    if (w->coal_index[h] < w->n_coal && strcmp(w->coal[w->coal_index[h]].id, id) == 0) return w->coal_index[h];
   return -1;
 }
 int cs_world_find_party(const cs_world *w, const char *name) {

@@ -185,7 +185,46 @@ static void test_stop_while_starting(void) {
   cs_world_free(w);
 }
 
+/* Ids are found by hash: every gang, unit and coalition of a large world is
+** found at its index (across the tables' rebuilds), and a missing id is not. */
+static void test_id_lookup(void) {
+  cs_world *w = fresh();
+  cs_node_decl a = node_decl("a", 10, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &a, NULL);
+  enum { K = 3000 };
+  char id[32];
+  int ok = 1;
+  for (int i = 0; i < K; i++) {
+    snprintf(id, sizeof id, "g%d", i);
+    cs_gang_decl g = {id, NULL, 1, 0, -1, -1, 0};
+    int gi = -1;
+    ok &= cs_world_add_gang(w, &g, &gi) == CS_OK && gi == i;
+    snprintf(id, sizeof id, "u%d", i);
+    cs_unit_decl u = {id, CS_UNIT_POLICE, 1, -1, CS_POSTURE_GARRISON, 0};
+    ok &= cs_world_add_unit(w, &u, NULL) == CS_OK;
+  }
+  for (int i = 0; i + 1 < K; i += 2) {
+    snprintf(id, sizeof id, "c%d", i);
+    int pair[2] = {i, i + 1}, ci = -1;
+    ok &= cs_world_add_coalition(w, id, pair, 2, 0.5, &ci) == CS_OK && ci == i / 2;
+  }
+  for (int i = 0; i < K; i++) {
+    snprintf(id, sizeof id, "g%d", i);
+    ok &= cs_world_find_gang(w, id) == i;
+    snprintf(id, sizeof id, "u%d", i);
+    ok &= cs_world_find_unit(w, id) == i;
+    snprintf(id, sizeof id, "c%d", i);
+    ok &= cs_world_find_coalition(w, id) == (i % 2 == 0 && i + 1 < K ? i / 2 : -1);
+  }
+  CHECK(ok);
+  CHECK(cs_world_find_gang(w, "nosuch") == -1 && cs_world_find_unit(w, "g1") == -1);
+  cs_gang_decl dup = {"g7", NULL, 1, 0, -1, -1, 0};
+  CHECK(cs_world_add_gang(w, &dup, NULL) == CS_EINVAL && has(w, "duplicate gang"));
+  cs_world_free(w);
+}
+
 int main(void) {
+  test_id_lookup();
   test_dates();
   test_stop_while_starting();
   test_nodes_and_roads();
