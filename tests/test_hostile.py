@@ -119,6 +119,11 @@ class Hostile(unittest.TestCase):
             (VALID + "local n = 0\nfor w in string.rep('ab', 50000):gmatch('(a-)-b-a-b') do n = n + 1 end\n",
              [":7:", "instruction budget"]),
             (VALID + "every(1, function(sim) return table.move({}, 1, 1e15, 2) end)\n", [":6:", "table.move"]),
+            # table.insert / remove shift #t elements in C: a lying __len is refused
+            (VALID + "at(1, function(sim) local t = setmetatable({}, { __len = function() return 1e15 end })\n"
+                     "table.insert(t, 1, 5) end)\n", [":7:", "table.insert", "__len"]),
+            (VALID + "local t = setmetatable({}, { __len = function() return math.maxinteger end })\n"
+                     "table.remove(t, 1)\n", [":7:", "table.remove"]),
             # a memory bomb inside a callback, under a small cap
             # (Lua does not run the message handler for a memory error: no line)
             (VALID + "every(1, function(sim) local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(100) .. i end end)\n",
@@ -285,6 +290,26 @@ class Hostile(unittest.TestCase):
                                [prefix + ".csv", prefix + ".json", prefix + ".h5"])
 
     # ---- sweep specs ----
+    def test_sweep_spec_with_metamethods(self):
+        # The sweep table is read raw: a __len that lies or grows the table while
+        # it is read must neither crash the loader nor change what it reads.
+        out = self.p("out.h5")
+        for mt in ("{ __len = function() return -1 end }",
+                   "{ __len = function(t) for i = 1, 200 do rawset(t, 'f' .. i, function() return 1 end) end "
+                   "return 1 end }",
+                   "{ __index = function() error('never read') end }"):
+            spec = ("local m = setmetatable({ 'displaced_final', a = function() return 1 end }, %s)\n"
+                    "return { scenario = 'tiny.lua', replicates = 1, metrics = m, set = { verbose = false } }\n" % mt)
+            sw = self.write("sw.lua", spec)
+            r = self.run_cs("sweep", sw, "-o", out, "--quiet", "-j", "1")
+            self.assertIn(r.returncode, (0, EXIT_SCENARIO), r.stderr)  # never a signal
+            if r.returncode == 0:
+                with h5py.File(out) as f:
+                    names = [x.decode() if isinstance(x, bytes) else x for x in f["metric"][:]]
+                # what the raw table holds when the sweep file has run: no __len call added anything
+                self.assertEqual(names, ["displaced_final", "a"], mt)
+                os.unlink(out)
+
     def test_sweep_specs(self):
         out = self.p("out.h5")
         for spec, needles in [
@@ -302,7 +327,11 @@ class Hostile(unittest.TestCase):
                 ("return 42\n", []),
                 (SWEEP.replace("grid = { 0.02, 0.03 }", "uniform = { 0.01, 0.05 }").replace(
                     "replicates = 2", "replicates = 2, samples = 100000000"), ["samples", "design"]),
-                ("local s = string.rep('a', 30000)\nreturn s:find('.-.-.-.-b')\n", ["string.find"])]:
+                ("local s = string.rep('a', 30000)\nreturn s:find('.-.-.-.-b')\n", ["string.find"]),
+                # a metric whose own table.insert would run for hours
+                (SWEEP.replace('"displaced_final" }', '"displaced_final", m = function(sim) local t = setmetatable('
+                               '{}, { __len = function() return 1e15 end }) table.insert(t, 1, 5) return 1 end }'),
+                 ["table.insert"])]:
             sw = self.write("sw.lua", spec)
             if "missing.lua" not in needles:
                 needles = [sw] + needles
