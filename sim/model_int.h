@@ -227,6 +227,7 @@ struct cs_world {
   double announced;     /* strength (officers * lethality) announced but not deployed */
   int64_t pop0, in_transit, provinces, civ_dead_total;
   int64_t officers0, officers_added, officers_dead, officers_deserted;
+  int64_t gang_declared; /* members + jailed over every gang declared: kept <= CS_COUNT_MAX */
   int64_t recruited;   /* residents who joined a gang */
   int recall_fired;    /* the recall rule fires once */
   int n_samples;
@@ -240,6 +241,9 @@ struct cs_world {
 
 /* ---- shared helpers (world.c) ---- */
 int cs__grow(void **p, int *cap, int need, size_t elem);
+/* The largest total of people of one kind (residents, officers, gang
+** members) a world may hold, so that no sum of counts can overflow int64. */
+#define CS_COUNT_MAX (INT64_MAX / 4)
 /* Enter unit u, just added as the last of w->n_units, in the id index. */
 int cs__index_unit(cs_world *w, int u);
 char *cs__strdup(const char *s);

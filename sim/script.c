@@ -18,11 +18,13 @@
 **
 ** The one entry from C into Lua is cs_script_pcall: every Lua API call that
 ** can raise (any allocation can) happens inside it. */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -550,23 +552,34 @@ static void warn_noop(void *ud, const char *msg, int tocont) {
   (void)ud, (void)msg, (void)tocont;
 }
 
-static int read_file(cs_ctx *ctx, cs_script *s) {
-  FILE *f = fopen(s->path, "rb");
-  if (!f) return cs_err(ctx, CS_EIO, "%s: cannot open the scenario: %s", s->path, strerror(errno));
+int cs_script_read_source(cs_ctx *ctx, const char *path, const char *what, char **out, size_t *out_len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+  struct stat st;
+  int bad = fstat(fileno(f), &st) != 0 ? errno : 0;
+  if (bad || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return cs_err(ctx, CS_EIO, "%s: cannot read the %s: %s", path, what,
+                  bad ? strerror(bad) : S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+  }
   int rc = CS_OK;
   size_t cap = 4096, len = 0;
   char *buf = malloc(cap);
   for (;;) {
     if (!buf) {
-      rc = cs_err(ctx, CS_ENOMEM, "%s: out of memory reading the scenario", s->path);
+      rc = cs_err(ctx, CS_ENOMEM, "%s: out of memory reading the %s", path, what);
       break;
     }
     len += fread(buf + len, 1, cap - len - 1, f);
     if (ferror(f)) {
-      rc = cs_err(ctx, CS_EIO, "%s: cannot read the scenario: %s", s->path, strerror(errno));
+      rc = cs_err(ctx, CS_EIO, "%s: cannot read the %s: %s", path, what, strerror(errno));
       break;
     }
     if (feof(f)) break;
+    if (len >= CS_SCRIPT_MAX_SOURCE) { /* the file grew past its stat size, or a special file slipped by */
+      rc = cs_err(ctx, CS_EIO, "%s: the %s is larger than %d MiB", path, what, CS_SCRIPT_MAX_SOURCE >> 20);
+      break;
+    }
     if (len + 1 == cap) {
       char *nb = realloc(buf, cap * 2);
       if (!nb) free(buf);
@@ -575,13 +588,15 @@ static int read_file(cs_ctx *ctx, cs_script *s) {
     }
   }
   fclose(f);
+  if (rc == CS_OK && len > CS_SCRIPT_MAX_SOURCE)
+    rc = cs_err(ctx, CS_EIO, "%s: the %s is larger than %d MiB", path, what, CS_SCRIPT_MAX_SOURCE >> 20);
   if (rc != CS_OK) {
     free(buf);
     return rc;
   }
   buf[len] = '\0';
-  s->src = buf;
-  s->src_len = len;
+  *out = buf;
+  *out_len = len;
   return CS_OK;
 }
 
@@ -605,7 +620,7 @@ int cs_script_load(cs_ctx *ctx, const char *path, const cs_script_limits *lim,
   s->sets = sets;
   s->n_sets = n_sets;
   cs_stream_init(&s->rng, seed, replicate, CS_ENT_SCRIPT, 0, 0);
-  if ((rc = read_file(ctx, s)) != CS_OK) goto fail;
+  if ((rc = cs_script_read_source(ctx, s->path, "scenario", &s->src, &s->src_len)) != CS_OK) goto fail;
   if ((rc = cs_world_new(ctx, &w)) != CS_OK) goto fail;
   s->w = w;
   if (!(s->L = lua_newstate(l_alloc, s))) {

@@ -324,8 +324,11 @@ static int l_param(lua_State *L) {
     return luaL_error(L, "param '%s': the default must be a number, boolean or string, got %s", name, got);
   }
   }
-  if (cs_world_param_declare(s->w, name, type, num, str, doc) != CS_OK)
-    return luaL_error(L, "param '%s': %s", name, cs_errmsg(cs_world_ctx(s->w)));
+  if (cs_world_param_declare(s->w, name, type, num, str, doc) != CS_OK) {
+    const char *msg = cs_errmsg(cs_world_ctx(s->w));
+    if (strncmp(msg, "parameter '", 11) == 0) return luaL_error(L, "param: %s", msg); /* it names the parameter */
+    return luaL_error(L, "param '%s': %s", name, msg);
+  }
   apply_overrides(L, name);
   push_param(L, cs_world_param_find(s->w, name));
   return 1;

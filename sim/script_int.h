@@ -135,6 +135,12 @@ void cs_script_budget_reset(cs_script *s, uint64_t budget);
 ** fit in what is left. */
 void cs_script_charge(lua_State *L, uint64_t cost, const char *what);
 
+/* Read a scenario or sweep file (`what` names it in messages) into a
+** NUL-terminated malloc'd buffer. Refuses what is not a regular file
+** (directories, devices, FIFOs) and files larger than CS_SCRIPT_MAX_SOURCE. */
+#define CS_SCRIPT_MAX_SOURCE (64 << 20)
+int cs_script_read_source(cs_ctx *ctx, const char *path, const char *what, char **out, size_t *out_len);
+
 /* ---- script_bound.c ---- */
 
 /* Replace string.find, match, gmatch, gsub, rep and table.move by versions

@@ -141,7 +141,10 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
   if (cs_world_find_unit(w, d->id) >= 0) return cs_err(&w->ctx, CS_EINVAL, "duplicate unit id '%s'", d->id);
   if (d->kind < 0 || d->kind >= CS_UNIT_KINDS) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': unknown kind", d->id);
   if (d->posture < 0 || d->posture >= CS_POSTURES) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': unknown posture", d->id);
-  if (d->officers < 0 || d->officers > INT64_MAX / 4) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': officers must be >= 0", d->id);
+  if (d->officers < 0) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': officers must be >= 0", d->id);
+  if (w->officers0 + w->officers_added > CS_COUNT_MAX - d->officers)
+    return cs_err(&w->ctx, CS_EINVAL, "unit '%s': %lld officers would take the officers of all units past %lld", d->id,
+                  (long long)d->officers, (long long)CS_COUNT_MAX);
   if (!isfinite(d->lethality) || d->lethality > 1e6) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': lethality must be finite", d->id);
   if (d->at != CS_NODE_NONE && (d->at < 0 || d->at >= w->n)) return cs_err(&w->ctx, CS_EINVAL, "unit '%s': unknown node", d->id);
   if (d->kind == CS_UNIT_PROTECTION && d->at != CS_NODE_NONE)

@@ -424,31 +424,6 @@ static int t_read(lua_State *L) {
 
 /* ---- loading ---- */
 
-static int read_whole(cs_ctx *ctx, const char *path, char **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return cs_err(ctx, CS_EIO, "%s: cannot open", path);
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n - 1, f);
-    if (ferror(f) || feof(f)) break;
-    char *nb = realloc(buf, cap *= 2);
-    if (!nb) free(buf);
-    buf = nb;
-  }
-  int err = ferror(f);
-  fclose(f);
-  if (!buf) return cs_err(ctx, CS_ENOMEM, "%s: out of memory", path);
-  if (err) {
-    free(buf);
-    return cs_err(ctx, CS_EIO, "%s: read error", path);
-  }
-  buf[n] = '\0';
-  *out = buf;
-  *len = n;
-  return CS_OK;
-}
-
 /* Fill sw->design. Grid outer (first parameter slowest), random rows inner. */
 static int make_design(cs_ctx *ctx, cs_sweep *sw, const cs_world *w) {
   uint64_t grid = 1, rnd = 0;
@@ -661,7 +636,7 @@ int cs_sweep_load(cs_ctx *ctx, const char *path, const char *src, size_t src_len
     memcpy(sw->src, src, src_len);
     sw->src[src_len] = '\0';
     sw->src_len = src_len;
-  } else if ((rc = read_whole(ctx, path, &sw->src, &sw->src_len)) != CS_OK) goto fail;
+  } else if ((rc = cs_script_read_source(ctx, path, "sweep file", &sw->src, &sw->src_len)) != CS_OK) goto fail;
   cs_sha256_hex(sw->src, sw->src_len, sw->sha);
   cs_script_limits lim;
   cs_script_limits_default(&lim);

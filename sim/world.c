@@ -306,7 +306,7 @@ int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
   if (d->owner != CS_PARTY_STATE && d->owner != CS_PARTY_CONTESTED &&
       !(CS_PARTY_IS_GANG(d->owner) && CS_PARTY_GANG_INDEX(d->owner) < w->n_gangs))
     return cs_err(&w->ctx, CS_EINVAL, "node '%s': owner is not STATE, CONTESTED or a declared gang", d->id);
-  if (w->pop0 > INT64_MAX / 4 - d->residents) return cs_err(&w->ctx, CS_EINVAL, "node '%s': total population too large", d->id);
+  if (w->pop0 > CS_COUNT_MAX - d->residents) return cs_err(&w->ctx, CS_EINVAL, "node '%s': total population too large", d->id);
   if (grow_nodes(w) != CS_OK) return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
   int i = w->n;
   w->node_id[i] = cs__strdup(d->id);
@@ -402,6 +402,10 @@ int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx) {
   if (strcmp(d->id, "STATE") == 0 || strcmp(d->id, "CONTESTED") == 0)
     return cs_err(&w->ctx, CS_EINVAL, "gang id '%s' is reserved", d->id);
   if (d->members < 0 || d->jailed < 0) return cs_err(&w->ctx, CS_EINVAL, "gang '%s': members and jailed must be >= 0", d->id);
+  if (d->members > CS_COUNT_MAX || d->jailed > CS_COUNT_MAX - d->members ||
+      w->gang_declared > CS_COUNT_MAX - d->members - d->jailed)
+    return cs_err(&w->ctx, CS_EINVAL, "gang '%s': members + jailed of all gangs would pass %lld", d->id,
+                  (long long)CS_COUNT_MAX);
   if (!isfinite(d->firepower) || !isfinite(d->aggression) || d->firepower > 1e6 || d->aggression > 1e6)
     return cs_err(&w->ctx, CS_EINVAL, "gang '%s': firepower and aggression must be finite", d->id);
   if (d->base < 0 || d->base >= w->n) return cs_err(&w->ctx, CS_EINVAL, "gang '%s': base is not a declared node", d->id);
@@ -425,6 +429,7 @@ int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx) {
     free(g->id); free(g->name);
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding gang '%s'", d->id);
   }
+  w->gang_declared += d->members + d->jailed;
   if (idx) *idx = w->n_gangs;
   w->n_gangs++;
   return CS_OK;
@@ -667,6 +672,8 @@ int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, do
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is already declared%s", name,
                   w->params[cs_world_param_find(w, name)].is_model ? " (it is a model parameter: set it with model{})" : "");
   if (type != CS_PT_STRING && !isfinite(num)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': default must be finite", name);
+  if (type == CS_PT_INTEGER && fabs(num) > 9007199254740992.0) /* as cs_world_param_set: exact in a double */
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': an integer default must be at most 2^53 in size", name);
   if (cs__grow((void **)&w->params, &w->cap_params, w->n_params + 1, sizeof *w->params))
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   cs_param *p = &w->params[w->n_params];

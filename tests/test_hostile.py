@@ -149,6 +149,11 @@ class Hostile(unittest.TestCase):
         # a binary chunk as the scenario file
         p = self.write("bin.lua", b"\x1bLuaT\x00\x19\x93\r\n\x1a\n\x04\x08\x08", "wb")
         self.fails_cleanly(["run", p, "-o", out, "--quiet"], EXIT_SCENARIO, [p, "binary"], [out])
+        # not a regular file: a device that never ends, a directory
+        self.fails_cleanly(["run", "/dev/zero", "-o", out, "--quiet"], EXIT_SCENARIO, ["/dev/zero", "not a regular file"], [out])
+        self.fails_cleanly(["run", self.dir, "-o", out, "--quiet"], EXIT_SCENARIO, ["directory"], [out])
+        sw = self.write("swz.lua", SWEEP.replace('"tiny.lua"', '"/dev/zero"'))
+        self.fails_cleanly(["sweep", sw, "-o", out, "--quiet", "-j", "1"], EXIT_SCENARIO, ["/dev/zero", "not a regular file"], [out])
         # an HDF5 file given as a scenario
         r = self.run_cs("run", self.tiny, "-o", self.p("real.h5"), "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)

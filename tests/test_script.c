@@ -277,7 +277,8 @@ static void test_declarations(void) {
   CHECK(fails_with(cat(MIN, "local x = P.nosuch\n"), 8, "unknown parameter 'nosuch'"));
   CHECK(fails_with(cat(MIN, "P.lambda0 = 1\n"), 8, "read-only"));
   CHECK(fails_with(cat(MIN, "param('k', {})\n"), 8, "default must be"));
-  CHECK(fails_with(cat(MIN, "param('k', 1)\nparam('k', 2)\n"), 9, "param 'k'"));
+  CHECK(fails_with(cat(MIN, "param('k', 1)\nparam('k', 2)\n"), 9, "parameter 'k' is already declared"));
+  CHECK(fails_with(cat(MIN, "param('k', math.maxinteger)\n"), 8, "at most 2^53")); /* no silent wrap to mininteger */
   CHECK(fails_with("node { id = 'a' }", 0, "scenario"));
   /* the road graph is checked by the model at finalize */
   CHECK(fails_with(cat(MIN, "node { id = 'island' }\n"), 0, "island"));

@@ -218,6 +218,14 @@ static void test_id_lookup(void) {
   }
   CHECK(ok);
   CHECK(cs_world_find_gang(w, "nosuch") == -1 && cs_world_find_unit(w, "g1") == -1);
+  /* totals that could overflow a sum are refused, not only single values */
+  int64_t big = INT64_MAX / 8;
+  cs_gang_decl b1 = {"big1", NULL, big, 0, -1, -1, 0}, b2 = {"big2", NULL, big, big, -1, -1, 0};
+  CHECK(cs_world_add_gang(w, &b1, NULL) == CS_OK);
+  CHECK(cs_world_add_gang(w, &b2, NULL) == CS_EINVAL && has(w, "members + jailed of all gangs"));
+  cs_unit_decl o1 = {"o1", CS_UNIT_ARMY, big, -1, CS_POSTURE_GARRISON, 0}, o2 = {"o2", CS_UNIT_ARMY, big, -1, CS_POSTURE_GARRISON, 0};
+  CHECK(cs_world_add_unit(w, &o1, NULL) == CS_OK);
+  CHECK(cs_world_add_unit(w, &o2, NULL) == CS_EINVAL && has(w, "officers of all units"));
   cs_gang_decl dup = {"g7", NULL, 1, 0, -1, -1, 0};
   CHECK(cs_world_add_gang(w, &dup, NULL) == CS_EINVAL && has(w, "duplicate gang"));
   cs_world_free(w);
