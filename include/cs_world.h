@@ -274,6 +274,8 @@ int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *
 /* Ask a running world to stop after the current event (async-signal safe). */
 void cs_world_stop(cs_world *w);
 double cs_world_now(const cs_world *w);
+/* 1 once cs_world_run has returned (the world is then read-only to scripts). */
+int cs_world_finished(const cs_world *w);
 uint64_t cs_world_events_processed(const cs_world *w);
 
 /* ---- interventions (during the run, from hooks) ---- */

@@ -128,6 +128,11 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   lua_error(L);
 }
 
+void cs_script_check_live(lua_State *L, const char *fn) {
+  if (cs_world_finished(cs_script_from(L)->w))
+    luaL_error(L, "%s: the run has ended; the final state is read-only", fn);
+}
+
 void cs_script_charge(lua_State *L, uint64_t cost, const char *what) {
   cs_script *s = cs_script_from(L);
   if (!s->exhausted && s->used <= s->budget && cost <= s->budget - s->used) {

@@ -640,6 +640,7 @@ static double check_time(lua_State *L, int idx, const char *fn) {
 
 /* at(t, fn): fn(sim) at day t. */
 static int l_at(lua_State *L) {
+  cs_script_check_live(L, "at");
   double t = check_time(L, 1, "at");
   luaL_checktype(L, 2, LUA_TFUNCTION);
   add_timer(L, t, 0, 2);
@@ -649,6 +650,7 @@ static int l_at(lua_State *L) {
 /* every(dt, fn [, first_t]): fn(sim) at first_t (default now + dt), then
 ** every dt days until the horizon. */
 static int l_every(lua_State *L) {
+  cs_script_check_live(L, "every");
   if (lua_type(L, 1) != LUA_TNUMBER || !isfinite((double)lua_tonumber(L, 1)) || lua_tonumber(L, 1) <= 0) {
     char got[96];
     describe(L, 1, got, sizeof got);
@@ -665,6 +667,7 @@ static int l_every(lua_State *L) {
 /* on(kind, fn): fn(sim, ev) after every model event of that kind. */
 static int l_on(lua_State *L) {
   cs_script *s = S(L);
+  cs_script_check_live(L, "on");
   const char *name = luaL_checkstring(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   int k = cs_event_kind_find(name);
@@ -690,6 +693,7 @@ static int l_on(lua_State *L) {
 ** returns true, fn(sim, ev), once. */
 static int l_when(lua_State *L) {
   cs_script *s = S(L);
+  cs_script_check_live(L, "when");
   luaL_checktype(L, 1, LUA_TFUNCTION);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_WHEN);

@@ -135,6 +135,10 @@ void cs_script_budget_reset(cs_script *s, uint64_t budget);
 ** fit in what is left. */
 void cs_script_charge(lua_State *L, uint64_t cost, const char *what);
 
+/* Raise "fn: the run has ended ..." once the world has run: a sweep's metric
+** reads the final state, and must not change it (nor add callbacks). */
+void cs_script_check_live(lua_State *L, const char *fn);
+
 /* Read a scenario or sweep file (`what` names it in messages) into a
 ** NUL-terminated malloc'd buffer. Refuses what is not a regular file
 ** (directories, devices, FIFOs) and files larger than CS_SCRIPT_MAX_SOURCE. */

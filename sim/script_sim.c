@@ -179,6 +179,7 @@ static int s_add_force(lua_State *L) {
 
 static int s_set(lua_State *L) {
   sim_w(L);
+  cs_script_check_live(L, "sim:set");
   const char *name = luaL_checkstring(L, 2);
   luaL_checkany(L, 3);
   cs_script_set_param_value(L, "sim:set", name, 3);
@@ -199,6 +200,7 @@ static int s_prison_break(lua_State *L) {
 ** the international force's. */
 static int s_announce(lua_State *L) {
   cs_world *w = sim_w(L);
+  cs_script_check_live(L, "sim:announce");
   int64_t n = cs_script_check_count(L, 2, "sim:announce", "the number of officers");
   double leth = luaL_optnumber(L, 3, cs_world_param(w, "lethality_international"));
   if (!(leth >= 0) || leth > 1e6) return luaL_error(L, "sim:announce: lethality must be a number >= 0");
@@ -208,6 +210,7 @@ static int s_announce(lua_State *L) {
 
 static int s_set_capacity(lua_State *L) {
   cs_world *w = sim_w(L);
+  cs_script_check_live(L, "sim:set_capacity");
   int node = node_arg(L, 2, "sim:set_capacity");
   int64_t n = cs_script_check_count(L, 3, "sim:set_capacity", "the capacity");
   if (cs_world_set_capacity(w, node, n) != CS_OK) return cs_script_world_error(L, "sim:set_capacity");

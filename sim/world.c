@@ -767,6 +767,7 @@ int cs_world_param_set_text(cs_world *w, const char *name, const char *text) {
 
 double cs__now(const cs_world *w) { return w->eng ? cs_engine_now(w->eng) : 0.0; }
 double cs_world_now(const cs_world *w) { return cs__now(w); }
+int cs_world_finished(const cs_world *w) { return w->ran && !w->running; }
 
 double cs__intensity(const cs_world *w, int j, double t) {
   if (w->intensity[j] == 0) return 0;

@@ -315,6 +315,23 @@ class Hostile(unittest.TestCase):
                 self.assertEqual(names, ["displaced_final", "a"], mt)
                 os.unlink(out)
 
+    def test_metric_cannot_change_the_final_state(self):
+        # A scenario keeps the sim object in a global; a sweep metric then tries to
+        # change the world after the run: refused, naming the method.
+        with open(self.tiny) as f:
+            src = f.read()
+        self.write("stash.lua", src + "\nat(1, function(sim) SIM = sim end)\n")
+        out = self.p("out.h5")
+        for call, name in (("SIM:set('lambda0', 1)", "sim:set"), ("SIM:set_capacity('centre', 5)", "sim:set_capacity"),
+                           ("SIM:announce(10)", "sim:announce"), ("at(20, print)", "at"),
+                           ("on('takeover', print)", "on")):
+            spec = ("return { scenario = 'stash.lua', replicates = 1, set = { verbose = false }, metrics = {\n"
+                    "  m = function(sim) if SIM then %s end return 1 end } }\n" % call)
+            sw = self.write("sw.lua", spec)
+            self.fails_cleanly(["sweep", sw, "-o", out, "--quiet", "-j", "1"], EXIT_SCENARIO,
+                               [name + ": the run has ended"], [out], kept=["out.h5.journal"])
+            os.unlink(out + ".journal")  # the failed sweep's finished runs, kept for a resume
+
     def test_sweep_specs(self):
         out = self.p("out.h5")
         for spec, needles in [
