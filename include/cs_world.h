@@ -99,8 +99,13 @@ int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_
                            double cohesion, int *idx);
 int cs_world_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
 /* Check the whole declaration (at least one node, a connected road graph,
-** gang bases, names) and precompute distances. After it, the world can run. */
+** gang bases, names) and precompute distances. After it, the world can run.
+** With a memory limit set, a world whose tables (per neighbourhood, per
+** (gang, neighbourhood) and per (gang, gang) pair) would take more than it
+** is refused here, before they are allocated. */
 int cs_world_finalize(cs_world *w);
+/* Bytes the world's tables may take (0, the default: no limit). */
+void cs_world_set_memory_limit(cs_world *w, size_t bytes);
 
 /* ---- lookup (any time) ---- */
 int cs_world_find_node(const cs_world *w, const char *id); /* -1 if none */

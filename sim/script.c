@@ -628,6 +628,7 @@ int cs_script_load(cs_ctx *ctx, const char *path, const cs_script_limits *lim,
   if ((rc = cs_script_read_source(ctx, s->path, "scenario", &s->src, &s->src_len)) != CS_OK) goto fail;
   if ((rc = cs_world_new(ctx, &w)) != CS_OK) goto fail;
   s->w = w;
+  cs_world_set_memory_limit(w, s->lim.mem_bytes); /* the model's tables get the script's cap too */
   if (!(s->L = lua_newstate(l_alloc, s))) {
     rc = cs_err(ctx, CS_ESCRIPT, "%s: cannot create a Lua state within %zu bytes", path, s->lim.mem_bytes);
     goto fail;

@@ -534,9 +534,27 @@ static int build_adjacency(cs_world *w) {
   return CS_OK;
 }
 
+void cs_world_set_memory_limit(cs_world *w, size_t bytes) { w->mem_limit = bytes; }
+
+/* What the tables of a world this size take, about: a prior of 512 bytes per
+** neighbourhood (its ~20 arrays, streams and ledger entries), and the tables
+** kept per (gang, neighbourhood) pair (attack clock and stream, frontier
+** count, distance) and per (gang, gang) pair (retaliation). */
+static double table_bytes(const cs_world *w) {
+  double n = w->n, g = w->n_gangs;
+  double pair = sizeof(cs_clock) + sizeof(cs_pcg32) + sizeof(int) + sizeof(double);
+  double gpair = 3 * sizeof(double) + sizeof(cs_handle) + sizeof(cs_pcg32);
+  return n * 512 + g * n * pair + g * g * gpair + (double)w->n_roads * 64 + (double)w->n_units * 128;
+}
+
 int cs_world_finalize(cs_world *w) {
   DECL_CHECK(w);
   if (w->n == 0) return cs_err(&w->ctx, CS_EINVAL, "the scenario declares no neighbourhoods");
+  if (w->mem_limit && table_bytes(w) > (double)w->mem_limit)
+    return cs_err(&w->ctx, CS_EINVAL,
+                  "the model's tables for %d neighbourhoods and %d gangs would take about %.0f MiB, more than the "
+                  "memory limit of %.0f MiB (--mem-limit)",
+                  w->n, w->n_gangs, table_bytes(w) / 1048576.0, (double)w->mem_limit / 1048576.0);
   int rc = build_adjacency(w);
   if (rc != CS_OK) return rc;
   if ((rc = check_connected(w)) != CS_OK) return rc;

@@ -149,6 +149,13 @@ class Hostile(unittest.TestCase):
         # a binary chunk as the scenario file
         p = self.write("bin.lua", b"\x1bLuaT\x00\x19\x93\r\n\x1a\n\x04\x08\x08", "wb")
         self.fails_cleanly(["run", p, "-o", out, "--quiet"], EXIT_SCENARIO, [p, "binary"], [out])
+        # a world whose (gang, neighbourhood) tables would pass the memory cap
+        p = self.script('scenario { name = "big", days = 2 }\n'
+                        'for i = 1, 2000 do node { id = "n" .. i, x = i, y = 0 } end\n'
+                        'for i = 1, 1999 do road("n" .. i, "n" .. (i + 1), 1) end\n'
+                        'for g = 1, 500 do gang { id = "g" .. g, members = 1, base = "n" .. g } end\n')
+        self.fails_cleanly(["run", p, "-o", out, "--quiet", "--mem-limit", "16"], EXIT_SCENARIO,
+                           [p, "2000 neighbourhoods and 500 gangs", "--mem-limit"], [out])
         # not a regular file: a device that never ends, a directory
         self.fails_cleanly(["run", "/dev/zero", "-o", out, "--quiet"], EXIT_SCENARIO, ["/dev/zero", "not a regular file"], [out])
         self.fails_cleanly(["run", self.dir, "-o", out, "--quiet"], EXIT_SCENARIO, ["directory"], [out])
