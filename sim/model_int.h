@@ -245,6 +245,9 @@ int cs__grow(void **p, int *cap, int need, size_t elem);
 /* The largest total of people of one kind (residents, officers, gang
 ** members) a world may hold, so that no sum of counts can overflow int64. */
 #define CS_COUNT_MAX (INT64_MAX / 4)
+/* The most trajectory values (samples x the variables' lengths) a run may
+** write: 2e9 values, 16 GB before compression. */
+#define CS_MAX_TRAJECTORY_VALUES 2e9
 /* Enter unit u, just added as the last of w->n_units, in the id index. */
 int cs__index_unit(cs_world *w, int u);
 char *cs__strdup(const char *s);

@@ -575,6 +575,18 @@ int cs_world_finalize(cs_world *w) {
   for (int j = 0; j < w->n; j++) cs_takeover_count(w, j, w->owner[j], +1);
   if ((rc = cs_flight_build(w)) != CS_OK) return rc;
   w->n_samples = (int)floor(w->days / w->sample_every * (1 + 1e-12)) + 1;
+  /* every sample writes one row of every trajectory: keep the file within reach */
+  int nv;
+  const cs_var *vars = cs_world_vars(&nv);
+  double per_sample = 0;
+  for (int v = 0; v < nv; v++)
+    per_sample += vars[v].dim == CS_DIM_NODE ? w->n : vars[v].dim == CS_DIM_GANG ? w->n_gangs : 1;
+  if (per_sample * w->n_samples > CS_MAX_TRAJECTORY_VALUES)
+    return cs_err(&w->ctx, CS_EINVAL,
+                  "%d samples of %d neighbourhoods would write %.3g values (about %.0f GiB) of trajectories, more "
+                  "than %.0e: raise sample_every or shorten days",
+                  w->n_samples, w->n, per_sample * w->n_samples, per_sample * w->n_samples * 8 / 1073741824.0,
+                  (double)CS_MAX_TRAJECTORY_VALUES);
   w->finalized = 1;
   return CS_OK;
 }

@@ -156,6 +156,11 @@ class Hostile(unittest.TestCase):
                         'for g = 1, 500 do gang { id = "g" .. g, members = 1, base = "n" .. g } end\n')
         self.fails_cleanly(["run", p, "-o", out, "--quiet", "--mem-limit", "16"], EXIT_SCENARIO,
                            [p, "2000 neighbourhoods and 500 gangs", "--mem-limit"], [out])
+        # a run whose trajectories alone would be terabytes
+        p = self.script('scenario { name = "long", days = 1e6, sample_every = 0.1 }\n'
+                        'for i = 1, 2000 do node { id = "n" .. i, x = i, y = 0 } end\n'
+                        'for i = 1, 1999 do road("n" .. i, "n" .. (i + 1), 1) end\n')
+        self.fails_cleanly(["run", p, "-o", out, "--quiet"], EXIT_SCENARIO, [p, "raise sample_every"], [out])
         # not a regular file: a device that never ends, a directory
         self.fails_cleanly(["run", "/dev/zero", "-o", out, "--quiet"], EXIT_SCENARIO, ["/dev/zero", "not a regular file"], [out])
         self.fails_cleanly(["run", self.dir, "-o", out, "--quiet"], EXIT_SCENARIO, ["directory"], [out])
