@@ -167,7 +167,8 @@ static int l_bounded_shift(lua_State *L) {
   int remove = (int)lua_tointeger(L, lua_upvalueindex(2));
   const char *what = remove ? "table.remove" : "table.insert";
   lua_Integer n = plain_len(L, what), pos = remove ? n : n + 1;
-  if (lua_gettop(L) >= (remove ? 2 : 3)) pos = luaL_checkinteger(L, 2);
+  if (remove) pos = luaL_optinteger(L, 2, n); /* as the library: remove(t, nil) is remove(t) */
+  else if (lua_gettop(L) >= 3) pos = luaL_checkinteger(L, 2);
   if (pos >= 1 && pos <= n + 1) cs_script_charge(L, (uint64_t)(n + 1 - pos) + 1, what);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);

@@ -222,6 +222,18 @@ static void test_bounded(void) {
                       "assert(('(a(b))'):match('%b()') == '(a(b))' and ('THE (quick) fox'):find('%f[%a]%a+', 2) == 6)\n"
                       "assert(string.rep('ab', 3, '-') == 'ab-ab-ab' and table.move({1, 2}, 1, 2, 3)[4] == 2)\n"
                       "local s = string.rep('x', 100) assert(#s:gsub('x', 'yy') == 200)\n")) == CS_OK);
+  /* table.insert / remove / sort: the library's behaviour on ordinary tables */
+  CHECK(load(cat(MIN, "local t = {1, 2, 3}\ntable.insert(t, 4)\ntable.insert(t, 1, 0)\n"
+                      "assert(#t == 5 and t[1] == 0 and t[5] == 4)\n"
+                      "assert(table.remove(t) == 4 and table.remove(t, 1) == 0 and table.remove(t, nil) == 3)\n"
+                      "assert(table.remove({}) == nil and #t == 2)\n"
+                      "assert(not pcall(table.insert, {1}, 5, 2) and not pcall(table.insert, {1}, 1, 2, 3))\n"
+                      "local u = {3, 1, 2} table.sort(u) assert(u[1] == 1 and u[3] == 3)\n"
+                      "table.sort(u, function(a, b) return a > b end) assert(u[1] == 3)\n")) == CS_OK);
+  CHECK(fails_with("local t = setmetatable({}, { __len = function() return 1e15 end })\ntable.insert(t, 1, 0)", 2,
+                   "table.insert"));
+  CHECK(fails_with("local t = {} for i = 1, 20000 do t[i] = -i end\ntable.sort(t, function(a, b) return a < b end)", 2,
+                   "table.sort")); /* 20,000 x 15 comparisons: over the test budget of 200,000 */
   alarm(0);
 }
 
