@@ -278,6 +278,9 @@ int cs_world_timer(cs_world *w, double t, int id);
 int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *sink);
 /* Ask a running world to stop after the current event (async-signal safe). */
 void cs_world_stop(cs_world *w);
+/* Whether cs_world_stop was called (safe from a signal handler's point of
+** view: the script layer polls it to interrupt a long callback). */
+int cs_world_stop_asked(const cs_world *w);
 double cs_world_now(const cs_world *w);
 /* 1 once cs_world_run has returned (the world is then read-only to scripts). */
 int cs_world_finished(const cs_world *w);

@@ -120,6 +120,7 @@ int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *
   rc = start(w);
   if (rc == CS_OK && w->stop_asked) cs_engine_stop(w->eng); /* asked while starting */
   if (rc == CS_OK) rc = cs_engine_run(w->eng, w->days);
+  if (rc != CS_OK && w->stop_asked) rc = CS_ESTOP; /* a callback the stop interrupted fails as stopped */
   if (rc == CS_ESTOP) cs_err(&w->ctx, rc, "the run was stopped at day %g", cs__now(w));
   w->running = 0;
   if (sink && sink->end) {
@@ -128,6 +129,8 @@ int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *
   }
   return rc;
 }
+
+int cs_world_stop_asked(const cs_world *w) { return w->stop_asked != 0; }
 
 void cs_world_stop(cs_world *w) {
   w->stop_asked = 1; /* a stop before the engine exists (the sink's begin) is not lost */

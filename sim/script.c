@@ -108,6 +108,11 @@ void cs_script_freestr(cs_script *s, char *str) {
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
   cs_script *s = cs_script_from(L);
+  if (s->w && cs_world_stop_asked(s->w)) { /* SIGINT or SIGTERM: a callback must not outlast it */
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1); /* as for the budget: pcall cannot catch its way on */
+    lua_pushstring(L, "interrupted");
+    lua_error(L);
+  }
   if (!s->exhausted) {
     s->used += CS_SCRIPT_HOOK_STEP;
     if (s->used <= s->budget) return;

@@ -340,11 +340,15 @@ class CliTest(unittest.TestCase):
         import time
         slow = self.script(VALID.replace("days = 20", "days = 100000") +
                            "every(1, function(sim) local x = 0 for i = 1, 20000 do x = x + i end end)\n")
+        # one callback that would run for an hour inside its instruction budget (each
+        # comparison of two 50 MB strings is one instruction), catching every error
+        stuck = self.script(VALID + "at(1, function(sim) local a, b = string.rep('x', 5e7), string.rep('x', 5e7 - 1) .. 'x'\n"
+                            "  for i = 1, 1e6 do pcall(function() local _ = (a == b) end) end end)\n", "stuck.lua")
         out = self.path("keep.h5")
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig, scen in ((signal.SIGINT, slow), (signal.SIGTERM, slow), (signal.SIGTERM, stuck)):
             with open(out, "wb") as f:
                 f.write(b"an earlier result")
-            p = subprocess.Popen([EXE, "run", slow, "-o", out, "--quiet"], stderr=subprocess.PIPE, text=True)
+            p = subprocess.Popen([EXE, "run", scen, "-o", out, "--quiet"], stderr=subprocess.PIPE, text=True)
             time.sleep(1.0)
             p.send_signal(sig)
             _, err = p.communicate(timeout=60)
