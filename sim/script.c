@@ -20,11 +20,13 @@
 ** can raise (any allocation can) happens inside it. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -563,14 +565,21 @@ static void warn_noop(void *ud, const char *msg, int tocont) {
 }
 
 int cs_script_read_source(cs_ctx *ctx, const char *path, const char *what, char **out, size_t *out_len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer before fstat refuses it */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
   struct stat st;
-  int bad = fstat(fileno(f), &st) != 0 ? errno : 0;
+  int bad = fstat(fd, &st) != 0 ? errno : 0;
   if (bad || !S_ISREG(st.st_mode)) {
-    fclose(f);
+    close(fd);
     return cs_err(ctx, CS_EIO, "%s: cannot read the %s: %s", path, what,
                   bad ? strerror(bad) : S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+  }
+  FILE *f = NULL;
+  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 || !(f = fdopen(fd, "rb"))) {
+    int e = errno;
+    close(fd);
+    return cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", path, what, strerror(e));
   }
   int rc = CS_OK;
   size_t cap = 4096, len = 0;

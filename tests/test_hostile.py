@@ -164,6 +164,10 @@ class Hostile(unittest.TestCase):
         # not a regular file: a device that never ends, a directory
         self.fails_cleanly(["run", "/dev/zero", "-o", out, "--quiet"], EXIT_SCENARIO, ["/dev/zero", "not a regular file"], [out])
         self.fails_cleanly(["run", self.dir, "-o", out, "--quiet"], EXIT_SCENARIO, ["directory"], [out])
+        fifo = self.p("fifo.lua")  # opening a FIFO for reading would wait for a writer
+        os.mkfifo(fifo)
+        self.fails_cleanly(["run", fifo, "-o", out, "--quiet"], EXIT_SCENARIO, ["fifo.lua", "not a regular file"], [out])
+        os.unlink(fifo)
         sw = self.write("swz.lua", SWEEP.replace('"tiny.lua"', '"/dev/zero"'))
         self.fails_cleanly(["sweep", sw, "-o", out, "--quiet", "-j", "1"], EXIT_SCENARIO, ["/dev/zero", "not a regular file"], [out])
         # an HDF5 file given as a scenario
