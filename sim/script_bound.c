@@ -13,10 +13,12 @@
 ** - table.move(a, 1, 1e15, 2) loops 1e15 times over nils;
 ** - table.insert(t, 1, v) and table.remove(t, 1) shift #t elements, and
 **   table.sort(t) compares about #t log2 #t pairs: with __len returning
-**   1e15, or a long list of strings, these run for hours in C. They are
-**   charged #t (#t log2 #t for sort), taken raw, and refused on a table
-**   whose metatable has __len, __index or __newindex, since those could
-**   make the length the library sees differ from the one charged.
+**   1e15, or a long list of long strings, these run for hours in C. They
+**   are charged #t (for sort #t log2 #t, times the cost of comparing its
+**   longest string), with #t taken raw and refused on a table whose
+**   metatable has __len, since one could make the length the library sees
+**   differ from the one charged. table.sort is replaced by a stable merge
+**   sort (see l_bounded_sort: the library's pivot depends on the clock).
 ** The wrappers here charge each call its worst case against the current
 ** instruction budget (cs_script_charge) before calling the original: a
 ** call whose bound exceeds what is left fails at once with the budget
@@ -144,31 +146,35 @@ static int l_bounded_move(lua_State *L) {
   return 1;
 }
 
-/* The raw length of the table argument, refused if a metamethod could change
-** what the library function sees. */
+/* The raw length of the table argument, refused if it has a __len
+** metamethod: one that returns different values could make the length the
+** library sees differ from the one charged. (__index and __newindex are
+** fine: they act per element, and a Lua one runs under the count hook.) */
 static lua_Integer plain_len(lua_State *L, const char *what) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  if (lua_getmetatable(L, 1)) {
-    static const char *const mm[] = {"__len", "__index", "__newindex"};
-    for (int i = 0; i < 3; i++) {
-      lua_pushstring(L, mm[i]);
-      if (lua_rawget(L, -2) != LUA_TNIL)
-        luaL_error(L, "%s: the sandbox does not apply it to a table whose metatable has %s", what, mm[i]);
-      lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-  }
+  if (luaL_getmetafield(L, 1, "__len") != LUA_TNIL)
+    luaL_error(L, "%s: the sandbox does not apply it to a table whose metatable has __len", what);
   return (lua_Integer)lua_rawlen(L, 1);
 }
 
-/* table.insert(t, [pos,] v) and table.remove(t [, pos]): charged the
-** elements they may shift. */
+/* table.insert(t, [pos,] v) and table.remove(t [, pos]): the library's
+** argument checks, done here so that their messages name the function, then
+** a charge for the elements they may shift, then the library function. */
 static int l_bounded_shift(lua_State *L) {
   int remove = (int)lua_tointeger(L, lua_upvalueindex(2));
   const char *what = remove ? "table.remove" : "table.insert";
-  lua_Integer n = plain_len(L, what), pos = remove ? n : n + 1;
-  if (remove) pos = luaL_optinteger(L, 2, n); /* as the library: remove(t, nil) is remove(t) */
-  else if (lua_gettop(L) >= 3) pos = luaL_checkinteger(L, 2);
+  lua_Integer n = plain_len(L, what), pos;
+  if (remove) {
+    pos = luaL_optinteger(L, 2, n); /* remove(t, nil) is remove(t) */
+    if (pos != n) luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)n, 2, "position out of bounds");
+  } else if (lua_gettop(L) == 2) {
+    pos = n + 1;
+  } else if (lua_gettop(L) == 3) {
+    pos = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)n + 1u, 2, "position out of bounds");
+  } else {
+    return luaL_error(L, "wrong number of arguments to 'insert'");
+  }
   if (pos >= 1 && pos <= n + 1) cs_script_charge(L, (uint64_t)(n + 1 - pos) + 1, what);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
@@ -176,15 +182,84 @@ static int l_bounded_shift(lua_State *L) {
   return lua_gettop(L);
 }
 
-/* table.sort(t [, comp]): charged n ceil(log2(n + 1)) comparisons. */
+/* a < b for the values at absolute indices ia, ib: comp(a, b) if the sort has
+** a comparator (at index 2), else the < operator (with __lt if any). */
+static int sort_less(lua_State *L, int has_comp, int ia, int ib) {
+  if (!has_comp) return lua_compare(L, ia, ib, LUA_OPLT);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, ia);
+  lua_pushvalue(L, ib);
+  lua_call(L, 2, 1);
+  int r = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return r;
+}
+
+/* table.sort(t [, comp]): a bottom-up merge sort here instead of the
+** library's quicksort, for two reasons. The library picks a random pivot
+** (from clock() and time()) when a partition is lopsided, so the order it
+** leaves equal elements in could differ between two runs of one seed; this
+** sort is stable, so that order is the input's. And its work is known in
+** advance: about n log2 n comparisons, each charged 1 + (the longest string
+** in t) / 64 since comparing strings costs their length, plus n to copy. */
 static int l_bounded_sort(lua_State *L) {
   lua_Integer n = plain_len(L, "table.sort");
+  int has_comp = !lua_isnoneornil(L, 2);
+  if (has_comp) luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  if (n < 2) return 0;
+  size_t longest = 0;
+  for (lua_Integer i = 1; i <= n; i++) {
+    if (lua_rawgeti(L, 1, i) == LUA_TSTRING && lua_rawlen(L, -1) > longest) longest = lua_rawlen(L, -1);
+    lua_pop(L, 1);
+  }
   uint64_t lg = 1;
-  while (lg < 64 && ((uint64_t)1 << lg) <= (uint64_t)n) lg++;
-  cs_script_charge(L, (uint64_t)n * lg + 1, "table.sort");
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 0);
+  while (lg < 63 && ((uint64_t)1 << lg) < (uint64_t)n) lg++;
+  uint64_t per = 1 + longest / 64, cmp = (uint64_t)n * lg;
+  cs_script_charge(L, 2 * (uint64_t)n + (cmp > UINT64_MAX / per ? UINT64_MAX : cmp * per), "table.sort");
+  /* src and dst alternate: runs of width w in src are merged into dst */
+  lua_createtable(L, (int)(n < INT32_MAX ? n : 0), 0); /* 3 */
+  lua_createtable(L, (int)(n < INT32_MAX ? n : 0), 0); /* 4 */
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, 1, i);
+    lua_rawseti(L, 3, i);
+  }
+  int src = 3, dst = 4;
+  for (lua_Integer w = 1; w < n; w *= 2) {
+    for (lua_Integer lo = 1; lo <= n; lo += 2 * w) {
+      lua_Integer mid = lo + w < n + 1 ? lo + w : n + 1, hi = lo + 2 * w < n + 1 ? lo + 2 * w : n + 1;
+      lua_Integer i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        lua_rawgeti(L, src, j); /* -2 after the next push */
+        lua_rawgeti(L, src, i);
+        int top = lua_gettop(L);
+        if (sort_less(L, has_comp, top - 1, top)) { /* right < left: take the right one */
+          lua_pop(L, 1);
+          lua_rawseti(L, dst, k++);
+          j++;
+        } else { /* take the left one (ties keep their order) */
+          lua_rawseti(L, dst, k++);
+          lua_pop(L, 1);
+          i++;
+        }
+      }
+      for (; i < mid; i++, k++) {
+        lua_rawgeti(L, src, i);
+        lua_rawseti(L, dst, k);
+      }
+      for (; j < hi; j++, k++) {
+        lua_rawgeti(L, src, j);
+        lua_rawseti(L, dst, k);
+      }
+    }
+    int t = src;
+    src = dst;
+    dst = t;
+  }
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, src, i);
+    lua_seti(L, 1, i);
+  }
   return 0;
 }
 

@@ -229,7 +229,18 @@ static void test_bounded(void) {
                       "assert(table.remove({}) == nil and #t == 2)\n"
                       "assert(not pcall(table.insert, {1}, 5, 2) and not pcall(table.insert, {1}, 1, 2, 3))\n"
                       "local u = {3, 1, 2} table.sort(u) assert(u[1] == 1 and u[3] == 3)\n"
-                      "table.sort(u, function(a, b) return a > b end) assert(u[1] == 3)\n")) == CS_OK);
+                      "table.sort(u, function(a, b) return a > b end) assert(u[1] == 3)\n"
+                      /* stable: equal keys keep their order (the library's quicksort does not) */
+                      "local r = {} for i = 1, 1000 do r[i] = { k = (i * 7919) % 13, i = i } end\n"
+                      "table.sort(r, function(a, b) return a.k < b.k end)\n"
+                      "for i = 2, 1000 do assert(r[i-1].k < r[i].k or (r[i-1].k == r[i].k and r[i-1].i < r[i].i)) end\n"
+                      "local s = {} for i = 1, 500 do s[i] = tostring((i * 31) % 97) end table.sort(s)\n"
+                      "for i = 2, 500 do assert(s[i-1] <= s[i]) end\n"
+                      /* a class-style metatable (__index) is fine; only __len is refused */
+                      "local C = {} C.__index = C local o = setmetatable({}, C)\n"
+                      "table.insert(o, 1) table.insert(o, 1, 0) assert(o[1] == 0 and table.remove(o) == 1)\n")) == CS_OK);
+  CHECK(fails_with("table.insert({1}, 5, 2)", 1, "bad argument #2 to 'insert' (position out of bounds)"));
+  CHECK(fails_with("table.sort({1, 2}, 5)", 1, "bad argument #2 to 'sort'"));
   CHECK(fails_with("local t = setmetatable({}, { __len = function() return 1e15 end })\ntable.insert(t, 1, 0)", 2,
                    "table.insert"));
   CHECK(fails_with("local t = {} for i = 1, 20000 do t[i] = -i end\ntable.sort(t, function(a, b) return a < b end)", 2,
