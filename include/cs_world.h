@@ -171,7 +171,8 @@ int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, do
 int cs_world_param_set(cs_world *w, const char *name, double v);
 int cs_world_param_set_str(cs_world *w, const char *name, const char *v);
 /* Parse text (as from --set name=value) by the parameter's type and set it.
-** Numbers accept C syntax ("1e-3"); booleans accept true/false/1/0. */
+** Numbers are decimal ("0.02", "1e-3"; no hexadecimal, inf or nan); booleans
+** accept true/false/1/0. */
 int cs_world_param_set_text(cs_world *w, const char *name, const char *text);
 int cs_world_param_find(const cs_world *w, const char *name); /* -1 if none */
 /* For a name that is not a parameter: " (did you mean 'lambda0'?)" naming the

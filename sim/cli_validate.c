@@ -308,10 +308,15 @@ int cli_validate(int argc, char **argv) {
   double *x = malloc(reps * sizeof *x);
   char tmp[4200];
   FILE *f = NULL;
-  if (!x || cli_file_tmp_name(out, tmp, sizeof tmp) || !(f = fopen(tmp, "w"))) {
-    fprintf(stderr, "conflictsim validate: cannot write '%s': %s\n", out, x ? strerror(errno) : "out of memory");
+  if (!x) {
+    status = EXIT_NOMEM;
+    goto done;
+  }
+  if (cli_file_tmp_name(out, tmp, sizeof tmp) || !(f = fopen(tmp, "w"))) {
+    fprintf(stderr, "conflictsim validate: cannot write '%s': %s\n", out,
+            strlen(out) + 32 > sizeof tmp ? "the path is too long" : strerror(errno));
     free(x);
-    status = x ? EXIT_IO : EXIT_NOMEM;
+    status = EXIT_IO;
     goto done;
   }
   int not_computed = 0, computed[T_COUNT];
@@ -377,9 +382,8 @@ int cli_validate(int argc, char **argv) {
          "    construction of the engagement model (the log does not split deaths by kind);\n"
          "  clashes at frontier nodes (>= 0.7): 1.0 by construction (attacks target frontier nodes only);\n"
          "  displaced by a major attack in 4-10 days: see the Solino rows (people who fled the two nodes,\n"
-         "    over the runs where one of them was not gang-held on 17 Oct 2024).\n"
-         "table written to %s\n",
-         "0.375 at the default c_civ = 0.6", out);
+         "    over the runs where one of them was not gang-held on 17 Oct 2024).\n",
+         "0.375 at the default c_civ = 0.6");
   free(x);
   cs_ctx fctx = {{0}};
   int frc = (ferror(f) | (fclose(f) != 0)) ? cs_err(&fctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
@@ -388,6 +392,7 @@ int cli_validate(int argc, char **argv) {
     status = EXIT_IO;
     goto done;
   }
+  printf("table written to %s\n", out);
   status = failed ? EXIT_TARGET_FAILED : EXIT_OK;
 done:
   free(vals);
