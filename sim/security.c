@@ -309,6 +309,9 @@ int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
 
 int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
   RUN_CHECK(w, "add_force");
+  if (d->kind == CS_UNIT_PROTECTION)
+    return cs_err(&w->ctx, CS_EINVAL, "add_force: a force arrives on the map, so it cannot be of kind 'protection' "
+                                      "(police, army or international)");
   if (d->at < 0 || d->at >= w->n) return cs_err(&w->ctx, CS_EINVAL, "add_force: a force must arrive at a node");
   int i, rc = cs_security_add_unit(w, d, &i);
   if (rc != CS_OK) return rc;

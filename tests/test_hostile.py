@@ -128,6 +128,9 @@ class Hostile(unittest.TestCase):
             # (Lua does not run the message handler for a memory error: no line)
             (VALID + "every(1, function(sim) local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(100) .. i end end)\n",
              ["not enough memory", "16777216 bytes"]),
+            # a force cannot arrive on protection duty
+            (VALID + "at(1, function(sim) sim:add_force{ id = 'e', kind = 'protection', officers = 5, at = 'a' } end)\n",
+             [":6:", "cannot be of kind 'protection'"]),
             # an error object that is not a string
             (VALID + "every(1, function(sim) error({ code = 1 }) end)\n", [":6:", "table value"]),
             (VALID + "on('takeover', function(sim, ev) end)\nwhen(function() error('in a condition') end, "
