@@ -229,6 +229,7 @@ struct cs_world {
   int64_t officers0, officers_added, officers_dead, officers_deserted;
   int64_t gang_declared; /* members + jailed over every gang declared: kept <= CS_COUNT_MAX */
   size_t mem_limit;      /* cs_world_set_memory_limit; 0: none */
+  uint64_t hash_key;     /* random key of the id and road hash tables (world.c) */
   int64_t recruited;   /* residents who joined a gang */
   int recall_fired;    /* the recall rule fires once */
   int n_samples;

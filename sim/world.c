@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 /* ---- small helpers ---- */
 
@@ -57,16 +59,24 @@ int cs_event_kind_find(const char *s) { return find_name(EVENT_KINDS, CS_EK_COUN
 /* ---- indexes: node ids and road pairs, open addressing over power-of-two
 ** tables kept at most half full, so declaring a large city is linear ---- */
 
-static uint64_t hash_str(const char *k) {
-  uint64_t h = 1469598103934665603ULL;
+/* FNV-1a from a per-world random start, then a splitmix64 finish: ids made
+** to collide offline cannot slow the lookups down. The key changes only where
+** an id sits in a table, never what a lookup returns, so results do not
+** depend on it. */
+static uint64_t hash_str(const cs_world *w, const char *k) {
+  uint64_t h = 1469598103934665603ULL ^ w->hash_key;
   for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+  h ^= w->hash_key;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
   return h ^ (h >> 31);
 }
 
-static uint64_t hash_pair(int a, int b) {
+static uint64_t hash_pair(const cs_world *w, int a, int b) {
   uint64_t lo = (uint64_t)(a < b ? a : b), hi = (uint64_t)(a < b ? b : a);
-  uint64_t h = (lo << 32 | hi) * 0x9e3779b97f4a7c15ULL;
-  return h ^ (h >> 29);
+  uint64_t h = ((lo << 32 | hi) ^ w->hash_key) * 0x9e3779b97f4a7c15ULL;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 31);
 }
 
 /* Rebuild table t (cap entries) for n items whose hashes key(i) gives. */
@@ -87,10 +97,10 @@ static int index_rebuild(int **t, size_t *cap, int n, uint64_t (*key)(const cs_w
   return CS_OK;
 }
 
-static uint64_t node_key(const cs_world *w, int i) { return hash_str(w->node_id[i]); }
-static uint64_t gang_key(const cs_world *w, int i) { return hash_str(w->gangs[i].id); }
-static uint64_t unit_key(const cs_world *w, int i) { return hash_str(w->units[i].id); }
-static uint64_t coal_key(const cs_world *w, int i) { return hash_str(w->coal[i].id); }
+static uint64_t node_key(const cs_world *w, int i) { return hash_str(w, w->node_id[i]); }
+static uint64_t gang_key(const cs_world *w, int i) { return hash_str(w, w->gangs[i].id); }
+static uint64_t unit_key(const cs_world *w, int i) { return hash_str(w, w->units[i].id); }
+static uint64_t coal_key(const cs_world *w, int i) { return hash_str(w, w->coal[i].id); }
 
 /* Index item i, the last of n, in table *t (of *cap slots) under key(i). */
 static int index_add(int **t, size_t *cap, int n, int i, uint64_t (*key)(const cs_world *, int), const cs_world *w) {
@@ -102,7 +112,7 @@ static int index_add(int **t, size_t *cap, int n, int i, uint64_t (*key)(const c
 }
 
 int cs__index_unit(cs_world *w, int u) { return index_add(&w->unit_index, &w->unit_icap, w->n_units, u, unit_key, w); }
-static uint64_t road_key(const cs_world *w, int r) { return hash_pair(w->road_a[r], w->road_b[r]); }
+static uint64_t road_key(const cs_world *w, int r) { return hash_pair(w, w->road_a[r], w->road_b[r]); }
 
 /* ---- life cycle ---- */
 
@@ -112,6 +122,9 @@ int cs_world_new(cs_ctx *ctx, cs_world **out) {
   w->days = 30;
   w->sample_every = 1;
   w->name = cs__strdup("scenario");
+  /* the id tables' hash key: random, since only lookup speed depends on it */
+  if (getrandom(&w->hash_key, sizeof w->hash_key, GRND_NONBLOCK) != (ssize_t)sizeof w->hash_key)
+    w->hash_key = (uint64_t)(uintptr_t)w ^ ((uint64_t)time(NULL) << 20);
   int rc = w->name ? cs_params_init(w) : CS_ENOMEM;
   if (rc != CS_OK) {
     cs_err(ctx, rc, "out of memory creating the world");
@@ -340,7 +353,7 @@ int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
       return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
     }
   } else {
-    size_t h = (size_t)hash_str(d->id) & (w->node_icap - 1);
+    size_t h = (size_t)hash_str(w, d->id) & (w->node_icap - 1);
     while (w->node_index[h] >= 0) h = (h + 1) & (w->node_icap - 1);
     w->node_index[h] = i;
   }
@@ -356,7 +369,7 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
     return cs_err(&w->ctx, CS_EINVAL, "road '%s'-'%s': length must be a positive number of km, got %g",
                   w->node_id[a], w->node_id[b], km);
   if (w->road_index)
-    for (size_t h = (size_t)hash_pair(a, b) & (w->road_icap - 1); w->road_index[h] >= 0;
+    for (size_t h = (size_t)hash_pair(w, a, b) & (w->road_icap - 1); w->road_index[h] >= 0;
          h = (h + 1) & (w->road_icap - 1)) {
       int r = w->road_index[h];
       if ((w->road_a[r] == a && w->road_b[r] == b) || (w->road_a[r] == b && w->road_b[r] == a))
@@ -378,7 +391,7 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
       return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding a road");
     }
   } else {
-    size_t h = (size_t)hash_pair(a, b) & (w->road_icap - 1);
+    size_t h = (size_t)hash_pair(w, a, b) & (w->road_icap - 1);
     while (w->road_index[h] >= 0) h = (h + 1) & (w->road_icap - 1);
     w->road_index[h] = w->n_roads - 1;
   }
@@ -595,25 +608,25 @@ int cs_world_finalize(cs_world *w) {
 
 int cs_world_find_node(const cs_world *w, const char *id) {
   if (!id || !w->node_index) return -1;
-  for (size_t h = (size_t)hash_str(id) & (w->node_icap - 1); w->node_index[h] >= 0; h = (h + 1) & (w->node_icap - 1))
+  for (size_t h = (size_t)hash_str(w, id) & (w->node_icap - 1); w->node_index[h] >= 0; h = (h + 1) & (w->node_icap - 1))
     if (strcmp(w->node_id[w->node_index[h]], id) == 0) return w->node_index[h];
   return -1;
 }
 int cs_world_find_gang(const cs_world *w, const char *id) {
   if (!id || !w->gang_index) return -1;
-  for (size_t h = (size_t)hash_str(id) & (w->gang_icap - 1); w->gang_index[h] >= 0; h = (h + 1) & (w->gang_icap - 1))
+  for (size_t h = (size_t)hash_str(w, id) & (w->gang_icap - 1); w->gang_index[h] >= 0; h = (h + 1) & (w->gang_icap - 1))
     if (w->gang_index[h] < w->n_gangs && strcmp(w->gangs[w->gang_index[h]].id, id) == 0) return w->gang_index[h];
   return -1;
 }
 int cs_world_find_unit(const cs_world *w, const char *id) {
   if (!id || !w->unit_index) return -1;
-  for (size_t h = (size_t)hash_str(id) & (w->unit_icap - 1); w->unit_index[h] >= 0; h = (h + 1) & (w->unit_icap - 1))
+  for (size_t h = (size_t)hash_str(w, id) & (w->unit_icap - 1); w->unit_index[h] >= 0; h = (h + 1) & (w->unit_icap - 1))
     if (w->unit_index[h] < w->n_units && strcmp(w->units[w->unit_index[h]].id, id) == 0) return w->unit_index[h];
   return -1;
 }
 int cs_world_find_coalition(const cs_world *w, const char *id) {
   if (!id || !w->coal_index) return -1;
-  for (size_t h = (size_t)hash_str(id) & (w->coal_icap - 1); w->coal_index[h] >= 0; h = (h + 1) & (w->coal_icap - 1))
+  for (size_t h = (size_t)hash_str(w, id) & (w->coal_icap - 1); w->coal_index[h] >= 0; h = (h + 1) & (w->coal_icap - 1))
     if (w->coal_index[h] < w->n_coal && strcmp(w->coal[w->coal_index[h]].id, id) == 0) return w->coal_index[h];
   return -1;
 }
