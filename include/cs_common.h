@@ -38,6 +38,8 @@ const char *cs_errmsg(const cs_ctx *ctx);
 ** it is at most 2 edits away and closer than the name is long; else NULL.
 ** Ties go to the earlier candidate. */
 const char *cs_nearest_name(const char *name, const char *const *cands, int n);
+/* The same over n items of any array, name_of(items, i) giving each name. */
+const char *cs_nearest_name_of(const char *name, const void *items, int n, const char *(*name_of)(const void *, int));
 
 /* The conflictsim version string, e.g. "0.1.0". */
 const char *cs_version(void);

@@ -319,7 +319,7 @@ int cli_validate(int argc, char **argv) {
     status = EXIT_IO;
     goto done;
   }
-  int not_computed = 0, computed[T_COUNT];
+  int computed[T_COUNT]; /* runs each target was computed over */
   fprintf(f, "target,observed,median,q05,q95,tolerance_low,tolerance_high,result,runs\n");
   printf("%-78s %-14s %10s %23s %21s %7s %s\n", "target", "observed", "median", "90% interval", "tolerance", "runs",
          "result");
@@ -359,7 +359,6 @@ int cli_validate(int argc, char **argv) {
     }
     const char *res = n == 0 ? "not computed" : (med >= T[t].lo && med <= T[t].hi) ? "pass" : "FAIL";
     failed += n > 0 && res[0] == 'F';
-    not_computed += n == 0;
     computed[t] = n;
     char iv[80], tol[80], a[32], b[32], md[32];
     if (isnan(q05)) snprintf(iv, sizeof iv, "-");
@@ -372,11 +371,12 @@ int cli_validate(int argc, char **argv) {
     fprintf(f, "\"%s\",\"%s\",%.6g,%.6g,%.6g,%.6g,%.6g,%s,%d\n", T[t].name, T[t].observed, med, q05, q95, T[t].lo,
             T[t].hi, res, n);
   }
-  if (not_computed) {
-    printf("\nNot computed in any run, because each needs:\n");
-    for (int t = 0; t < T_COUNT; t++)
-      if (!computed[t]) printf("  %s: %s\n", T[t].name, T[t].needs);
-  }
+  for (int t = 0, first = 1; t < T_COUNT; t++)
+    if (!computed[t]) {
+      if (first) printf("\nNot computed in any run, because each needs:\n");
+      first = 0;
+      printf("  %s: %s\n", T[t].name, T[t].needs);
+    }
   printf("\nTargets of MODEL.md section 8 not in the table, and why:\n"
          "  residents' share of casualties in police operations (0.38): c_civ / (1 + c_civ) = %s by\n"
          "    construction of the engagement model (the log does not split deaths by kind);\n"

@@ -35,19 +35,26 @@ static int osa_distance(const char *a, const char *b) {
   return d[n][m];
 }
 
-const char *cs_nearest_name(const char *name, const char *const *cands, int n) {
+const char *cs_nearest_name_of(const char *name, const void *items, int n, const char *(*name_of)(const void *, int)) {
   if (!name || strlen(name) > 63) return NULL;
   const char *best = NULL;
   int bd = 3;
   for (int i = 0; i < n; i++) {
-    if (!cands[i] || strlen(cands[i]) > 63) continue;
-    int dd = osa_distance(name, cands[i]);
+    const char *c = name_of(items, i);
+    if (!c || strlen(c) > 63) continue;
+    int dd = osa_distance(name, c);
     if (dd < bd && dd < (int)strlen(name)) {
       bd = dd;
-      best = cands[i];
+      best = c;
     }
   }
   return best;
+}
+
+static const char *array_name_of(const void *items, int i) { return ((const char *const *)items)[i]; }
+
+const char *cs_nearest_name(const char *name, const char *const *cands, int n) {
+  return cs_nearest_name_of(name, cands, n, array_name_of);
 }
 
 #ifndef CS_VERSION

@@ -56,7 +56,7 @@ int cs_posture_find(const char *s) { return find_name(POSTURES, CS_POSTURES, s);
 const char *cs_event_kind_name(int k) { return k >= 0 && k < CS_EK_COUNT ? EVENT_KINDS[k] : "?"; }
 int cs_event_kind_find(const char *s) { return find_name(EVENT_KINDS, CS_EK_COUNT, s); }
 
-/* ---- indexes: node ids and road pairs, open addressing over power-of-two
+/* ---- indexes: ids and road pairs, open addressing over power-of-two
 ** tables kept at most half full, so declaring a large city is linear ---- */
 
 /* FNV-1a from a per-world random start, then a splitmix64 finish: ids made
@@ -97,10 +97,23 @@ static int index_rebuild(int **t, size_t *cap, int n, uint64_t (*key)(const cs_w
   return CS_OK;
 }
 
-static uint64_t node_key(const cs_world *w, int i) { return hash_str(w, w->node_id[i]); }
-static uint64_t gang_key(const cs_world *w, int i) { return hash_str(w, w->gangs[i].id); }
-static uint64_t unit_key(const cs_world *w, int i) { return hash_str(w, w->units[i].id); }
-static uint64_t coal_key(const cs_world *w, int i) { return hash_str(w, w->coal[i].id); }
+typedef const char *(*id_of_fn)(const cs_world *w, int i);
+static const char *node_id_of(const cs_world *w, int i) { return w->node_id[i]; }
+static const char *gang_id_of(const cs_world *w, int i) { return w->gangs[i].id; }
+static const char *unit_id_of(const cs_world *w, int i) { return w->units[i].id; }
+static const char *coal_id_of(const cs_world *w, int i) { return w->coal[i].id; }
+static uint64_t node_key(const cs_world *w, int i) { return hash_str(w, node_id_of(w, i)); }
+static uint64_t gang_key(const cs_world *w, int i) { return hash_str(w, gang_id_of(w, i)); }
+static uint64_t unit_key(const cs_world *w, int i) { return hash_str(w, unit_id_of(w, i)); }
+static uint64_t coal_key(const cs_world *w, int i) { return hash_str(w, coal_id_of(w, i)); }
+
+/* The index of id among the first n items of table t (cap slots), -1 if none. */
+static int index_find(const cs_world *w, const int *t, size_t cap, int n, id_of_fn id_of, const char *id) {
+  if (!id || !t) return -1;
+  for (size_t h = (size_t)hash_str(w, id) & (cap - 1); t[h] >= 0; h = (h + 1) & (cap - 1))
+    if (t[h] < n && strcmp(id_of(w, t[h]), id) == 0) return t[h];
+  return -1;
+}
 
 /* Index item i, the last of n, in table *t (of *cap slots) under key(i). */
 static int index_add(int **t, size_t *cap, int n, int i, uint64_t (*key)(const cs_world *, int), const cs_world *w) {
@@ -344,18 +357,12 @@ int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
   w->conflict_until[i] = PV(w, P_I_CONFLICT) <= 0 ? INFINITY : -INFINITY;
   w->pop0 += d->residents;
   w->n++;
-  if ((size_t)w->n * 2 + 2 > w->node_icap) {
-    if (index_rebuild(&w->node_index, &w->node_icap, w->n, node_key, w) != CS_OK) {
-      w->n--;
-      w->pop0 -= d->residents;
-      free(w->node_id[i]); free(w->node_name[i]); free(w->node_commune[i]);
-      w->node_id[i] = w->node_name[i] = w->node_commune[i] = NULL;
-      return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
-    }
-  } else {
-    size_t h = (size_t)hash_str(w, d->id) & (w->node_icap - 1);
-    while (w->node_index[h] >= 0) h = (h + 1) & (w->node_icap - 1);
-    w->node_index[h] = i;
+  if (index_add(&w->node_index, &w->node_icap, w->n, i, node_key, w) != CS_OK) {
+    w->n--;
+    w->pop0 -= d->residents;
+    free(w->node_id[i]); free(w->node_name[i]); free(w->node_commune[i]);
+    w->node_id[i] = w->node_name[i] = w->node_commune[i] = NULL;
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding node '%s'", d->id);
   }
   if (idx) *idx = i;
   return CS_OK;
@@ -385,15 +392,9 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
   w->road_b[w->n_roads] = b;
   w->road_km[w->n_roads] = km;
   w->n_roads++;
-  if ((size_t)w->n_roads * 2 + 2 > w->road_icap) {
-    if (index_rebuild(&w->road_index, &w->road_icap, w->n_roads, road_key, w) != CS_OK) {
-      w->n_roads--;
-      return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding a road");
-    }
-  } else {
-    size_t h = (size_t)hash_pair(w, a, b) & (w->road_icap - 1);
-    while (w->road_index[h] >= 0) h = (h + 1) & (w->road_icap - 1);
-    w->road_index[h] = w->n_roads - 1;
+  if (index_add(&w->road_index, &w->road_icap, w->n_roads, w->n_roads - 1, road_key, w) != CS_OK) {
+    w->n_roads--;
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding a road");
   }
   return CS_OK;
 }
@@ -549,6 +550,10 @@ static int build_adjacency(cs_world *w) {
 
 void cs_world_set_memory_limit(cs_world *w, size_t bytes) { w->mem_limit = bytes; }
 
+/* Samples at 0, every, 2 every, ... up to days; a horizon that is a multiple of
+** the interval only up to rounding counts as one (cs_sample_time). */
+static int samples_for(const cs_world *w) { return (int)floor(w->days / w->sample_every * (1 + 1e-12)) + 1; }
+
 /* What the tables of a world this size take, about: a prior of 512 bytes per
 ** neighbourhood (its ~20 arrays, streams and ledger entries), and the tables
 ** kept per (gang, neighbourhood) pair (attack clock and stream, frontier
@@ -587,7 +592,7 @@ int cs_world_finalize(cs_world *w) {
   if (!w->own_cnt) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   for (int j = 0; j < w->n; j++) cs_takeover_count(w, j, w->owner[j], +1);
   if ((rc = cs_flight_build(w)) != CS_OK) return rc;
-  w->n_samples = (int)floor(w->days / w->sample_every * (1 + 1e-12)) + 1;
+  w->n_samples = samples_for(w);
   /* every sample writes one row of every trajectory: keep the file within reach */
   int nv;
   const cs_var *vars = cs_world_vars(&nv);
@@ -607,28 +612,16 @@ int cs_world_finalize(cs_world *w) {
 /* ---- lookups ---- */
 
 int cs_world_find_node(const cs_world *w, const char *id) {
-  if (!id || !w->node_index) return -1;
-  for (size_t h = (size_t)hash_str(w, id) & (w->node_icap - 1); w->node_index[h] >= 0; h = (h + 1) & (w->node_icap - 1))
-    if (strcmp(w->node_id[w->node_index[h]], id) == 0) return w->node_index[h];
-  return -1;
+  return index_find(w, w->node_index, w->node_icap, w->n, node_id_of, id);
 }
 int cs_world_find_gang(const cs_world *w, const char *id) {
-  if (!id || !w->gang_index) return -1;
-  for (size_t h = (size_t)hash_str(w, id) & (w->gang_icap - 1); w->gang_index[h] >= 0; h = (h + 1) & (w->gang_icap - 1))
-    if (w->gang_index[h] < w->n_gangs && strcmp(w->gangs[w->gang_index[h]].id, id) == 0) return w->gang_index[h];
-  return -1;
+  return index_find(w, w->gang_index, w->gang_icap, w->n_gangs, gang_id_of, id);
 }
 int cs_world_find_unit(const cs_world *w, const char *id) {
-  if (!id || !w->unit_index) return -1;
-  for (size_t h = (size_t)hash_str(w, id) & (w->unit_icap - 1); w->unit_index[h] >= 0; h = (h + 1) & (w->unit_icap - 1))
-    if (w->unit_index[h] < w->n_units && strcmp(w->units[w->unit_index[h]].id, id) == 0) return w->unit_index[h];
-  return -1;
+  return index_find(w, w->unit_index, w->unit_icap, w->n_units, unit_id_of, id);
 }
 int cs_world_find_coalition(const cs_world *w, const char *id) {
-  if (!id || !w->coal_index) return -1;
-  for (size_t h = (size_t)hash_str(w, id) & (w->coal_icap - 1); w->coal_index[h] >= 0; h = (h + 1) & (w->coal_icap - 1))
-    if (w->coal_index[h] < w->n_coal && strcmp(w->coal[w->coal_index[h]].id, id) == 0) return w->coal_index[h];
-  return -1;
+  return index_find(w, w->coal_index, w->coal_icap, w->n_coal, coal_id_of, id);
 }
 int cs_world_find_party(const cs_world *w, const char *name) {
   if (!name) return CS_PARTY_NONE;
@@ -668,7 +661,7 @@ void cs_world_road(const cs_world *w, int r, int *a, int *b, double *km) {
 double cs_world_days(const cs_world *w) { return w->days; }
 double cs_world_sample_every(const cs_world *w) { return w->sample_every; }
 int cs_world_n_samples(const cs_world *w) {
-  return w->finalized ? w->n_samples : (int)floor(w->days / w->sample_every * (1 + 1e-12)) + 1;
+  return w->finalized ? w->n_samples : samples_for(w);
 }
 
 /* ---- parameters ---- */
@@ -678,11 +671,10 @@ int cs_world_param_find(const cs_world *w, const char *name) {
     if (strcmp(w->params[i].name, name) == 0) return i;
   return -1;
 }
+static const char *param_name_of(const void *params, int i) { return ((const cs_param *)params)[i].name; }
+
 const char *cs_world_param_hint(cs_world *w, const char *name) {
-  const char *names[512];
-  int n = w->n_params < 512 ? w->n_params : 512;
-  for (int i = 0; i < n; i++) names[i] = w->params[i].name;
-  const char *near = cs_nearest_name(name, names, n);
+  const char *near = cs_nearest_name_of(name, w->params, w->n_params, param_name_of);
   if (near) snprintf(w->hint, sizeof w->hint, " (did you mean '%.60s'?)", near);
   else w->hint[0] = '\0';
   return w->hint;
