@@ -9,6 +9,11 @@
 #ifndef CS_H5_H
 #define CS_H5_H
 
+#include "cs_layers.h"
+#if defined(CS_LAYER) && CS_LAYER < CS_LAYER_IO
+#error "cs_h5.h is the HDF5 layer's: only sim/io, sim/batch and sim/cli include it"
+#endif
+
 #include "cs_world.h"
 
 typedef struct cs_provenance {

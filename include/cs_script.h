@@ -10,6 +10,11 @@
 #ifndef CS_SCRIPT_H
 #define CS_SCRIPT_H
 
+#include "cs_layers.h"
+#if defined(CS_LAYER) && (CS_LAYER < CS_LAYER_SCRIPT || CS_LAYER == CS_LAYER_IO)
+#error "cs_script.h is the Lua layer's: only sim/script, sim/batch and sim/cli include it"
+#endif
+
 #include "cs_world.h"
 
 typedef struct cs_script_limits {

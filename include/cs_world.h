@@ -22,6 +22,11 @@
 #ifndef CS_WORLD_H
 #define CS_WORLD_H
 
+#include "cs_layers.h"
+#if defined(CS_LAYER) && CS_LAYER < CS_LAYER_MODEL
+#error "cs_world.h is the model's contract: the engine (sim/engine) does not know the model"
+#endif
+
 #include "cs_common.h"
 
 typedef struct cs_world cs_world;

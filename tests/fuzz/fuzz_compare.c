@@ -9,7 +9,7 @@
 ** quotes (an arm loads with overrides it was not given) is a finding.
 **
 **   tests/fuzz/run.sh compare 600  */
-#include "../../sim/cli_compare.c"
+#include "../../sim/cli/cli_compare.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static char tiny[4096];
