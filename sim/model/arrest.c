@@ -66,7 +66,7 @@ int cs_arrest_on_patrol(cs_engine *e, const cs_event *ev, void *ud) {
         cs_event rel = {.kind = EV_RELEASE, .a = g};
         if ((rc = cs_engine_schedule(e, t + term, PRIO_PROCESS, &rel, NULL)) != CS_OK)
           return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
-        if (gg->members == 0 && (rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
+        if (gg->members == 0 && (rc = cs_notify_members(w, g)) != CS_OK) return rc;
         if ((rc = cs__log(w, t, CS_EK_ARREST, k, u, CS_PARTY_GANG(g), 0, 1)) != CS_OK) return rc;
       }
     }
@@ -86,6 +86,6 @@ int cs_arrest_on_release(cs_engine *e, const cs_event *ev, void *ud) {
   gg->jailed--;
   gg->members++;
   int rc;
-  if (gg->members == 1 && (rc = cs_attack_update_gang(w, ev->a)) != CS_OK) return rc;
+  if (gg->members == 1 && (rc = cs_notify_members(w, ev->a)) != CS_OK) return rc;
   return cs__log(w, cs_engine_now(e), CS_EK_RELEASE, -1, CS_PARTY_GANG(ev->a), CS_PARTY_NONE, 0, 1);
 }

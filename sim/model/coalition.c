@@ -109,9 +109,7 @@ static int step(cs_world *w, int c) {
     }
   }
   if (rc != CS_OK) return rc;
-  for (int g = 0; g < w->n_gangs; g++) /* targeting weights moved with chi */
-    if (w->gangs[g].coalition == c && (rc = cs_attack_update_gang(w, g)) != CS_OK) return rc;
-  return CS_OK;
+  return cs_notify_cohesion(w, c);
 }
 
 int cs_coalition_on_event(cs_engine *e, const cs_event *ev, void *ud) {

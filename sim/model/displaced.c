@@ -149,15 +149,9 @@ static double move_rate_host(const cs_world *w, int k, double t) {
 
 /* Redraw a clock at time t (now) against bound b. */
 static inline int schedule(cs_world *w, double t, cs_handle *h, double *bound, double b, cs_pcg32 *r, int kind, int node) {
-  if (*h) cs_engine_cancel(w->eng, *h);
-  *h = 0;
-  *bound = b;
-  if (b <= 0) return CS_OK;
-  double when = t + cs_rng_exp(r, b);
-  if (!isfinite(when)) return CS_OK;
+  (void)t;
   cs_event ev = {.kind = (uint32_t)kind, .a = node};
-  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, h);
-  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  return cs__redraw(w, h, bound, b, 0, r, &ev);
 }
 
 /* cs_displaced_update_moves with the time now given. */
@@ -199,8 +193,7 @@ int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
     ledger_add(lv, i, !to_host, n);
     if (!to_host) w->hosted_site[k] += n;
     w->hosted[k] += n;
-    cs_flight_refresh(w, k);
-    return update_moves_at(w, k, cs__now(w));
+    return cs_notify_hosted_rose(w, k);
   }
   return CS_OK;
 }
@@ -256,7 +249,7 @@ static void remove_people(cs_world *w, int loc, int i, int from_site, int64_t n)
   if (loc == w->n) w->provinces -= n;
   else {
     w->hosted[loc] -= n;
-    cs_flight_refresh(w, loc);
+    cs_notify_room(w, loc); /* fewer people: the moves bound still holds */
     if (from_site) w->hosted_site[loc] -= n;
   }
 }
@@ -318,8 +311,7 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
     w->origin_disp[j] -= size;
     w->residents[j] += size;
     w->returned += size;
-    if ((rc = cs_flight_update_node(w, j)) != CS_OK) return rc;
-    if ((rc = cs_recruit_update_node(w, j)) != CS_OK) return rc;
+    if ((rc = cs_notify_residents_rose(w, j)) != CS_OK) return rc;
     /* fewer people at loc: its move bound still holds */
     if ((rc = cs__log(w, t, CS_EK_RETURN, j, CS_PARTY_NONE, loc < w->n ? loc : -1, 0, size)) != CS_OK) return rc;
   }

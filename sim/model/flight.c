@@ -156,15 +156,9 @@ static double flight_rate(const cs_world *w, int j, double t) {
 
 /* Redraw j's next flight candidate now against bound b. */
 static int redraw(cs_world *w, int j, double t, double b) {
-  if (w->flight_h[j]) cs_engine_cancel(w->eng, w->flight_h[j]);
-  w->flight_h[j] = 0;
-  w->flight_bound[j] = b;
-  if (b <= 0) return CS_OK;
+  (void)t; /* always now */
   cs_event ev = {.kind = EV_FLIGHT, .a = j};
-  double when = t + cs_rng_exp(&w->flight_rng[j], b);
-  if (!isfinite(when)) return CS_OK;
-  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &w->flight_h[j]);
-  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  return cs__redraw(w, &w->flight_h[j], &w->flight_bound[j], b, 0, &w->flight_rng[j], &ev);
 }
 
 int cs_flight_update_node(cs_world *w, int j) {
@@ -296,6 +290,6 @@ int cs_world_set_capacity(cs_world *w, int node, int64_t cap) {
   if (node < 0 || node >= w->n) return cs_err(&w->ctx, CS_EINVAL, "set_capacity: unknown node");
   if (cap < 0) return cs_err(&w->ctx, CS_EINVAL, "set_capacity: capacity must be >= 0, got %lld", (long long)cap);
   w->site_cap[node] = cap;
-  cs_flight_refresh(w, node);
+  cs_notify_room(w, node);
   return CS_OK;
 }

@@ -282,8 +282,23 @@ int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, in
             int64_t displaced);
 double cs__now(const cs_world *w);
 #define PV(w, i) ((w)->params[(i)].num)
-/* Called after a parameter changed during the run: recompute every rate. */
-int cs__on_param_change(cs_world *w);
+
+/* ---- notify.c: one owner for rate redraws (its opening comment is the
+** table "this change -> these clocks"). Processes call these after changing
+** shared state; none reaches into another process's clock. ---- */
+int cs_notify_owner(cs_world *w, int j, int from, int to);
+int cs_notify_engagement_over(cs_world *w, int j, int ag, int og); /* gang indices or -1 */
+int cs_notify_members(cs_world *w, int g);    /* g's members reached or left zero */
+int cs_notify_residents_rose(cs_world *w, int j);
+int cs_notify_hosted_rose(cs_world *w, int k);
+void cs_notify_room(cs_world *w, int k);      /* hosted fell or capacity set at k */
+int cs_notify_cohesion(cs_world *w, int c);
+int cs_notify_param(cs_world *w, int param, double old); /* after params[param] changed from old */
+/* The one way to redraw a thinned clock: cancel the pending candidate *h,
+** store b in *bound (if not NULL) and, if b > floor, schedule the next
+** candidate ev at now + Exp(b) drawn from r, its handle in *h. */
+int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
+               const cs_event *ev);
 
 /* ---- attack.c ---- */
 int cs_attack_start(cs_world *w);

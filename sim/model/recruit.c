@@ -36,16 +36,8 @@ static double bound(const cs_world *w, int j) {
 
 int cs_recruit_update_node(cs_world *w, int j) {
   if (!w->recruit_h) return CS_OK; /* not started */
-  if (w->recruit_h[j]) cs_engine_cancel(w->eng, w->recruit_h[j]);
-  w->recruit_h[j] = 0;
-  double b = bound(w, j);
-  w->recruit_bound[j] = b;
-  if (b <= 0) return CS_OK;
-  double when = cs__now(w) + cs_rng_exp(&w->recruit_rng[j], b);
-  if (!isfinite(when)) return CS_OK;
   cs_event ev = {.kind = EV_RECRUIT, .a = j};
-  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &w->recruit_h[j]);
-  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  return cs__redraw(w, &w->recruit_h[j], &w->recruit_bound[j], bound(w, j), 0, &w->recruit_rng[j], &ev);
 }
 
 int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud) {
@@ -65,7 +57,7 @@ int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud) {
       gg->members++;
       gg->recruits++;
       int rc;
-      if (gg->members == 1 && (rc = cs_attack_update_gang(w, CS_PARTY_GANG_INDEX(owner))) != CS_OK) return rc;
+      if (gg->members == 1 && (rc = cs_notify_members(w, CS_PARTY_GANG_INDEX(owner))) != CS_OK) return rc;
       /* fewer residents: the flight bound still holds, no redraw needed */
       if ((rc = cs__log(w, cs_engine_now(e), CS_EK_RECRUITMENT, j, owner, CS_PARTY_NONE, 0, 1)) != CS_OK) return rc;
     }

@@ -28,16 +28,9 @@ static double urge(const cs_world *w, size_t k, double t) {
 /* Draw the next candidate for pair k from the urge now. */
 static int reschedule(cs_world *w, int g, int h) {
   size_t k = (size_t)g * w->n_gangs + h;
-  double t = cs__now(w), b = urge(w, k, t);
-  if (w->ret_h[k]) cs_engine_cancel(w->eng, w->ret_h[k]);
-  w->ret_h[k] = 0;
-  w->ret_bound[k] = b;
-  if (b <= 1e-300) return CS_OK;
-  double when = t + cs_rng_exp(&w->ret_rng[k], b);
-  if (!isfinite(when)) return CS_OK;
   cs_event ev = {.kind = EV_RETALIATE, .a = g, .b = h};
-  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &w->ret_h[k]);
-  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  /* below 1e-300 the urge is spent (it only decays until the next attack) */
+  return cs__redraw(w, &w->ret_h[k], &w->ret_bound[k], urge(w, k, cs__now(w)), 1e-300, &w->ret_rng[k], &ev);
 }
 
 int cs_retaliate_excite(cs_world *w, int g, int h) {

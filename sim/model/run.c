@@ -34,19 +34,6 @@ int cs_world_timer(cs_world *w, double t, int id) {
   return CS_OK;
 }
 
-int cs__on_param_change(cs_world *w) {
-  cs__conflict_refresh(w);
-  int rc = cs_flight_cache_distances(w);
-  if (rc == CS_OK) rc = cs_attack_update_all(w);
-  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
-  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);
-  for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_start_unit(w, u);
-  if (rc == CS_OK) rc = cs_security_reschedule(w);
-  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
-  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
-  return rc;
-}
-
 static int alloc_run_state(cs_world *w) {
   size_t np = (size_t)w->n_gangs * w->n + 1, n = (size_t)w->n;
   w->atk = calloc(np, sizeof *w->atk);

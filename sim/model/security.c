@@ -66,16 +66,9 @@ static void detach(cs_world *w, int u) {
 ** (thinning, the unit's own stream (unit, PU_DESERT)). */
 static int schedule_desertion(cs_world *w, int u) {
   cs_unit_s *un = &w->units[u];
-  if (un->desert_h) cs_engine_cancel(w->eng, un->desert_h);
-  un->desert_h = 0;
   un->desert_bound = (double)un->officers;
-  double rate = un->desert_bound * PV(w, P_DELTA0) / 365.0;
-  if (rate <= 0) return CS_OK;
-  double when = cs__now(w) + cs_rng_exp(&un->desert_rng, rate);
-  if (!isfinite(when)) return CS_OK;
   cs_event ev = {.kind = EV_DESERT, .a = u};
-  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &un->desert_h);
-  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  return cs__redraw(w, &un->desert_h, NULL, un->desert_bound * PV(w, P_DELTA0) / 365.0, 0, &un->desert_rng, &ev);
 }
 
 int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud) {
@@ -356,7 +349,7 @@ int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
   if (freed) *freed = given;
   int rc = CS_OK;
   for (int g = 0; rc == CS_OK && g < w->n_gangs; g++) /* a gang back from zero attacks again */
-    if (before[g] == 0 && w->gangs[g].members > 0) rc = cs_attack_update_gang(w, g);
+    if (before[g] == 0 && w->gangs[g].members > 0) rc = cs_notify_members(w, g);
   free(before);
   if (rc != CS_OK) return rc;
   return cs__log(w, cs__now(w), CS_EK_PRISON_BREAK, -1, CS_PARTY_NONE, CS_PARTY_NONE, 0, given);

@@ -22,11 +22,5 @@ int cs_takeover(cs_world *w, int j, int to) {
   cs_takeover_count(w, j, to, +1);
   w->t_takeover[j] = cs__now(w);
   if (to != CS_PARTY_STATE && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
-  if ((rc = cs_attack_update_node(w, j)) != CS_OK) return rc;
-  for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++) {
-    int nb = w->adj_node[k];
-    if (CS_PARTY_IS_GANG(from) && (rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(from), nb)) != CS_OK) return rc;
-    if (CS_PARTY_IS_GANG(to) && (rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(to), nb)) != CS_OK) return rc;
-  }
-  return cs_flight_update_node(w, j);
+  return cs_notify_owner(w, j, from, to);
 }

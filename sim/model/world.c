@@ -747,8 +747,9 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
     return cs_err(&w->ctx, CS_EINVAL, "recall_delay_min must not exceed recall_delay_max");
   if (i == P_RECALL_MAX && v < PV(w, P_RECALL_MIN))
     return cs_err(&w->ctx, CS_EINVAL, "recall_delay_max must not be below recall_delay_min");
+  double old = p->num;
   p->num = v;
-  if (w->running && p->is_model) return cs__on_param_change(w);
+  if (w->running && p->is_model) return cs_notify_param(w, i, old);
   return CS_OK;
 }
 

@@ -1,0 +1,123 @@
+/* notify.c: one owner for rate redraws.
+**
+** Every process draws its next event from a rate, or from a bound on its
+** rate (thinning), computed from shared state. When a process changes state
+** another process reads, the other's clock must be redrawn, or it keeps
+** firing at a stale rate (too slow, or above its bound, which thinning cannot
+** correct). This file is the whole of that contract: processes report what
+** they changed by calling one cs_notify_ function, and only this file reaches
+** into another process's clock. A process may still redraw its own clock
+** after its own event fires.
+**
+**   this change                         -> these clocks, in this order
+**   ----------------------------------  ------------------------------------
+**   owner of node j changed (from, to)  attack: every gang at j; from's and
+**     cs_notify_owner                     to's pairs at j's neighbours
+**                                         (frontier and targets moved)
+**                                       flight at j (the takeover pulse)
+**   engagement at j over (attacker ag,  attack: all of ag's / og's pairs if
+**     holder og) cs_notify_engagement_    that gang's members reached zero
+**     over                              flight at j (intensity rose)
+**                                       recruitment at j (owner may differ)
+**                                       moves out of j (now in conflict)
+**   gang g's members reached or left    attack: all of g's pairs (a gang
+**     zero  cs_notify_members             without members has rate 0)
+**   residents of j rose (returns)       flight at j, recruitment at j (both
+**     cs_notify_residents_rose            bounds grow with residents)
+**   displaced hosted at k rose          destination factors of k, moves
+**     cs_notify_hosted_rose               out of k (more people to move)
+**   room at k changed: hosted fell, or  destination factors of k (read at
+**     capacity set  cs_notify_room        each choice; no clock)
+**   cohesion of coalition c stepped     attack: all pairs of c's members
+**     cs_notify_cohesion                  (targeting weights move with chi)
+**   a model parameter changed           everything: conflict thresholds,
+**     cs_notify_param                     flight distances, attack, flight,
+**                                         recruitment, patrols, desertion,
+**                                         moves, returns
+**
+** What needs no redraw, and why (the bound still holds):
+** - residents of j fell (flight, recruitment, casualties): the flight and
+**   recruitment bounds are proportional to residents;
+** - hosted at k fell: the moves bound is proportional to the people hosted;
+** - officers fell (casualties, desertion): desertion's bound is the count at
+**   its last draw;
+** - fighting strengths changed: they move the attack's acceptance p^eta,
+**   which thinning reads at each firing, not the attack bound.
+**
+** The order of the calls is fixed here, not registered at run time: the
+** engine breaks ties between equal times by the order of scheduling, so the
+** output's bytes depend on it (Redis's signalModifiedKey and Gillespie's
+** dependency graph play the same role; see sim/README.md, "Source map"). */
+#include "model_int.h"
+
+#include <math.h>
+
+int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
+               const cs_event *ev) {
+  if (*h) cs_engine_cancel(w->eng, *h);
+  *h = 0;
+  if (bound) *bound = b;
+  if (b <= floor) return CS_OK;
+  double when = cs__now(w) + cs_rng_exp(r, b);
+  if (!isfinite(when)) return CS_OK; /* so slow it never fires in this run */
+  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, ev, h);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_notify_owner(cs_world *w, int j, int from, int to) {
+  int rc = cs_attack_update_node(w, j);
+  for (int k = w->adj_start[j]; rc == CS_OK && k < w->adj_start[j + 1]; k++) {
+    int nb = w->adj_node[k];
+    if (CS_PARTY_IS_GANG(from)) rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(from), nb);
+    if (rc == CS_OK && CS_PARTY_IS_GANG(to)) rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(to), nb);
+  }
+  return rc == CS_OK ? cs_flight_update_node(w, j) : rc;
+}
+
+int cs_notify_members(cs_world *w, int g) { return cs_attack_update_gang(w, g); }
+
+int cs_notify_engagement_over(cs_world *w, int j, int ag, int og) {
+  int rc = CS_OK;
+  if (ag >= 0 && w->gangs[ag].members == 0) rc = cs_notify_members(w, ag);
+  if (rc == CS_OK && og >= 0 && w->gangs[og].members == 0) rc = cs_notify_members(w, og);
+  if (rc == CS_OK) rc = cs_flight_update_node(w, j);
+  if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
+  if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
+  return rc;
+}
+
+int cs_notify_residents_rose(cs_world *w, int j) {
+  int rc = cs_flight_update_node(w, j);
+  return rc == CS_OK ? cs_recruit_update_node(w, j) : rc;
+}
+
+void cs_notify_room(cs_world *w, int k) { cs_flight_refresh(w, k); }
+
+int cs_notify_hosted_rose(cs_world *w, int k) {
+  cs_notify_room(w, k);
+  return cs_displaced_update_moves(w, k);
+}
+
+int cs_notify_cohesion(cs_world *w, int c) {
+  for (int g = 0; g < w->n_gangs; g++)
+    if (w->gangs[g].coalition == c) {
+      int rc = cs_attack_update_gang(w, g);
+      if (rc != CS_OK) return rc;
+    }
+  return CS_OK;
+}
+
+int cs_notify_param(cs_world *w, int param, double old) {
+  (void)param;
+  (void)old;
+  cs__conflict_refresh(w);
+  int rc = cs_flight_cache_distances(w);
+  if (rc == CS_OK) rc = cs_attack_update_all(w);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);
+  for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_start_unit(w, u);
+  if (rc == CS_OK) rc = cs_security_reschedule(w);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
+  return rc;
+}
