@@ -28,6 +28,7 @@
 #include "model_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 static double target_weight(const cs_world *w, int g, int owner) {
   double chi = cs_coalition_chi(w, g);
@@ -145,4 +146,18 @@ int cs_world_force_attack(cs_world *w, int g, int j) {
   if (w->owner[j] == CS_PARTY_GANG(g))
     return cs_err(&w->ctx, CS_EINVAL, "attack: gang '%s' already holds '%s'", w->gangs[g].id, w->node_id[j]);
   return cs_attack_resolve(w, g, j);
+}
+
+int cs_attack_alloc(cs_world *w) {
+  size_t np = (size_t)w->n_gangs * w->n + 1;
+  w->atk = calloc(np, sizeof *w->atk);
+  w->atk_rng = calloc(np, sizeof *w->atk_rng);
+  return w->atk && w->atk_rng ? CS_OK : cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+}
+
+void cs_attack_free(cs_world *w) {
+  free(w->atk);
+  free(w->atk_rng);
+  w->atk = NULL;
+  w->atk_rng = NULL;
 }

@@ -360,4 +360,13 @@ void cs_displaced_free(cs_world *w) {
   free(w->dloc);
   free(w->dorig);
   free(w->dled_hash);
+  void *p[] = {w->hosted_site, w->settled, w->flee_owner, w->move_h, w->return_h, w->move_bound,
+               w->return_bound, w->move_rng, w->return_rng, w->host_rng};
+  for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
+  w->dloc = w->dorig = w->dled_hash = NULL;
+  w->hosted_site = w->settled = NULL;
+  w->flee_owner = NULL;
+  w->move_h = w->return_h = NULL;
+  w->move_bound = w->return_bound = NULL;
+  w->move_rng = w->return_rng = w->host_rng = NULL;
 }

@@ -253,3 +253,28 @@ int cs_engagement_on_end(cs_engine *e, const cs_event *ev, void *ud) {
     if (en.outcome > 0) en.outcome = 0;
   return cs_engagement_finish(w, &en);
 }
+
+int cs_engagement_alloc(cs_world *w) {
+  size_t n = (size_t)w->n;
+  w->engage_rng = calloc(n + 1, sizeof *w->engage_rng);
+  w->engaged_until = malloc((n + 1) * sizeof *w->engaged_until);
+  w->pending = calloc(n + 1, sizeof *w->pending);
+  if (!w->engage_rng || !w->engaged_until || !w->pending)
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  for (size_t j = 0; j < n; j++) w->engaged_until[j] = -INFINITY;
+  return CS_OK;
+}
+
+void cs_engagement_start(cs_world *w) {
+  for (int j = 0; j < w->n; j++)
+    cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
+}
+
+void cs_engagement_free(cs_world *w) {
+  free(w->engage_rng);
+  free(w->engaged_until);
+  free(w->pending);
+  w->engage_rng = NULL;
+  w->engaged_until = NULL;
+  w->pending = NULL;
+}

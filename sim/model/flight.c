@@ -293,3 +293,24 @@ int cs_world_set_capacity(cs_world *w, int node, int64_t cap) {
   cs_notify_room(w, node);
   return CS_OK;
 }
+
+int cs_flight_alloc(cs_world *w) {
+  size_t n = (size_t)w->n + 1;
+  w->flight_rng = calloc(n, sizeof *w->flight_rng);
+  w->dest_rng = calloc(n, sizeof *w->dest_rng);
+  w->flight_h = calloc(n, sizeof *w->flight_h);
+  w->flight_bound = calloc(n, sizeof *w->flight_bound);
+  if (!w->flight_rng || !w->dest_rng || !w->flight_h || !w->flight_bound)
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  return CS_OK;
+}
+
+void cs_flight_free(cs_world *w) {
+  void *p[] = {w->flight_rng, w->dest_rng, w->flight_h, w->flight_bound, w->cand_start, w->cand_node,
+               w->cand_km, w->cand_dw, w->cand_wt, w->fac_safe, w->fac_conf};
+  for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
+  w->flight_rng = w->dest_rng = NULL;
+  w->flight_h = NULL;
+  w->flight_bound = w->cand_km = w->cand_dw = w->cand_wt = w->fac_safe = w->fac_conf = NULL;
+  w->cand_start = w->cand_node = NULL;
+}

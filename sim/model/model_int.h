@@ -12,7 +12,38 @@
 **   civ_dead_total + recruited == pop0 (exact, integers).
 ** - gang g: members + jailed + dead == members0 + jailed0 + recruits.
 ** - officers: sum(unit officers) + officers_dead + officers_deserted ==
-**   officers0 + officers_added. */
+**   officers0 + officers_added.
+**
+** Ownership. world.c writes every field at declaration and finalize time;
+** each process allocates its own run state (cs_X_alloc or cs_X_start) and
+** frees it (cs_X_free, called from cs__run_free in run.c). During a run,
+** a field is written only by the files named here (the rest of the world
+** is written by world.c's interventions, the script's calls, or by one file
+** alone, named beside the field):
+**   residents[]        flight (leave), displaced (return), engagement
+**                      (civilian deaths), recruit (joined a gang)
+**   origin_disp[]      flight (+), displaced (- on return)
+**   in_transit         flight (+ people leave), displaced (+ moves on),
+**                      flight's arrival (-)
+**   flee_owner[]       flight (owner at flight); read by displaced (returns)
+**   hosted[], hosted_site[], settled[]   displaced only
+**   civ_dead[], deaths[], civ_dead_total engagement only
+**   owner[], t_takeover[], own_cnt[], gangs[].held   takeover only
+**   gangs[].members    engagement (deaths), arrest (jailed, released),
+**                      recruit (+1), security (prison break)
+**   gangs[].jailed, jailed_timed, skip_release   arrest, security (prison
+**                      break)
+**   units[].officers, loc, next, unit_head[], off_n[], off_s[]  security
+**                      (casualties, moves, desertion); engagement calls
+**                      cs_security_casualties
+**   units[].posture, responding   security, response (dispatch)
+**   announced          coalition (cs_world_announce: +), security (an
+**                      announced force arrives: -)
+**   coal[].chi, active coalition only
+**   intensity[], intensity_t[], conflict_until[]   cs__intensity_add
+**                      (world.c), called by engagement
+** Every change to a field another process's rate reads is followed by a
+** call into notify.c. */
 #ifndef CS_MODEL_INT_H
 #define CS_MODEL_INT_H
 
@@ -281,6 +312,8 @@ int cs__emit(cs_world *w, const cs_event_rec *e);
 int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, int64_t deaths,
             int64_t displaced);
 double cs__now(const cs_world *w);
+/* Free every process's run state and the engine (run.c; from cs_world_free). */
+void cs__run_free(cs_world *w);
 #define PV(w, i) ((w)->params[(i)].num)
 
 /* ---- notify.c: one owner for rate redraws (its opening comment is the
@@ -301,6 +334,8 @@ int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor,
                const cs_event *ev);
 
 /* ---- attack.c ---- */
+int cs_attack_alloc(cs_world *w); /* run state: clocks and streams of every pair */
+void cs_attack_free(cs_world *w);
 int cs_attack_start(cs_world *w);
 /* The true attack rate (bound times p^eta), and the thinning bound alone. */
 double cs_attack_rate(const cs_world *w, int g, int j);
@@ -330,6 +365,9 @@ struct cs_engagement {
   int64_t att_deaths, def_deaths, civ_deaths;
   double duration;            /* days */
 };
+int cs_engagement_alloc(cs_world *w); /* streams, engaged_until, pending */
+void cs_engagement_start(cs_world *w);
+void cs_engagement_free(cs_world *w);
 /* Forces of `attacker` (a gang party or STATE) against node j now. */
 void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement *out);
 /* Fast contest-success mode: the outcome from p, expected square-law losses. */
@@ -347,6 +385,8 @@ int cs_takeover(cs_world *w, int j, int to);
 void cs_takeover_count(cs_world *w, int j, int party, int delta);
 
 /* ---- flight.c ---- */
+int cs_flight_alloc(cs_world *w);                 /* run state: streams, pending candidates */
+void cs_flight_free(cs_world *w);                 /* and the candidate lists of cs_flight_build */
 int cs_flight_build(cs_world *w);                 /* candidate lists (finalize) */
 int cs_flight_start(cs_world *w);
 int cs_flight_update_node(cs_world *w, int j);    /* after a change at j */
@@ -376,6 +416,7 @@ int cs_displaced_on_move(cs_engine *e, const cs_event *ev, void *ud);
 int cs_displaced_on_return(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- security.c ---- */
+void cs_security_free(cs_world *w); /* units-by-node lists, officer sums */
 int64_t cs_security_officers_at(const cs_world *w, int j);
 double cs_security_strength_at(const cs_world *w, int j); /* sum officers * lethality */
 double cs_security_default_lethality(const cs_world *w, int kind);
@@ -415,12 +456,15 @@ double cs_coalition_threat(const cs_world *w, int c);
 double cs_coalition_target(const cs_world *w, double theta);
 
 /* ---- retaliate.c ---- */
+void cs_retaliate_free(cs_world *w);
 int cs_retaliate_start(cs_world *w);
 /* Gang h attacked gang g: raise g's urge to retaliate against h. */
 int cs_retaliate_excite(cs_world *w, int g, int h);
 int cs_retaliate_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- response.c ---- */
+int cs_response_alloc(cs_world *w);
+void cs_response_free(cs_world *w);
 /* A STATE node was lost, or a valuable node attacked: send the nearest free
 ** reserve unit (after a dispatch delay); also applies the recall rule. */
 int cs_response_call(cs_world *w, int j);
@@ -428,12 +472,15 @@ int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud);
 void cs_response_start(cs_world *w); /* streams */
 
 /* ---- recruit.c ---- */
+int cs_recruit_alloc(cs_world *w);
+void cs_recruit_free(cs_world *w);
 int cs_recruit_start(cs_world *w);
 double cs_recruit_activation_share(const cs_world *w, double p_arrest);
 int cs_recruit_update_node(cs_world *w, int j);
 int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- observe.c ---- */
+void cs_observe_free(cs_world *w);
 int cs_observe_start(cs_world *w);
 double cs_observe_media(const cs_world *w, int j, double t);
 /* An attack at j threatens journalists: media reach drops. */
@@ -442,6 +489,7 @@ void cs_observe_threat(cs_world *w, int j);
 void cs_observe(cs_world *w, cs_event_rec *e);
 
 /* ---- sample.c ---- */
+void cs_sample_free(cs_world *w);
 int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 #endif

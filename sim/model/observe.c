@@ -83,3 +83,12 @@ int cs_observe_start(cs_world *w) {
   cs_stream_init(&w->observe_city_rng, w->seed, w->replicate, CS_ENT_NONE, 0, PU_OBSERVE);
   return CS_OK;
 }
+
+void cs_observe_free(cs_world *w) {
+  free(w->media_cur);
+  free(w->media_t);
+  free(w->observe_rng);
+  free(w->observe_memo);
+  w->media_cur = w->media_t = w->observe_memo = NULL;
+  w->observe_rng = NULL;
+}

@@ -16,6 +16,7 @@
 #include "model_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 double cs_recruit_activation_share(const cs_world *w, double p_arrest) {
   double scale = (1 - PV(w, P_LEGIT)) * PV(w, P_HARDSHIP);
@@ -73,4 +74,23 @@ int cs_recruit_start(cs_world *w) {
     if (rc != CS_OK) return rc;
   }
   return CS_OK;
+}
+
+int cs_recruit_alloc(cs_world *w) {
+  size_t n = (size_t)w->n + 1;
+  w->recruit_rng = calloc(n, sizeof *w->recruit_rng);
+  w->recruit_h = calloc(n, sizeof *w->recruit_h);
+  w->recruit_bound = calloc(n, sizeof *w->recruit_bound);
+  if (!w->recruit_rng || !w->recruit_h || !w->recruit_bound)
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  return CS_OK;
+}
+
+void cs_recruit_free(cs_world *w) {
+  free(w->recruit_rng);
+  free(w->recruit_h);
+  free(w->recruit_bound);
+  w->recruit_rng = NULL;
+  w->recruit_h = NULL;
+  w->recruit_bound = NULL;
 }

@@ -18,6 +18,7 @@
 #include "model_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 typedef struct reserve {
   const cs_world *w;
@@ -93,4 +94,14 @@ int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud) {
 void cs_response_start(cs_world *w) {
   for (int j = 0; j < w->n; j++)
     cs_stream_init(&w->response_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RESPONSE);
+}
+
+int cs_response_alloc(cs_world *w) {
+  w->response_rng = calloc((size_t)w->n + 1, sizeof *w->response_rng);
+  return w->response_rng ? CS_OK : cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+}
+
+void cs_response_free(cs_world *w) {
+  free(w->response_rng);
+  w->response_rng = NULL;
 }

@@ -86,3 +86,14 @@ int cs_retaliate_start(cs_world *w) {
     cs_stream_init(&w->ret_rng[k], w->seed, w->replicate, CS_ENT_GANG, k, PU_RETALIATE);
   return CS_OK;
 }
+
+void cs_retaliate_free(cs_world *w) {
+  free(w->ret_E);
+  free(w->ret_t);
+  free(w->ret_bound);
+  free(w->ret_h);
+  free(w->ret_rng);
+  w->ret_E = w->ret_t = w->ret_bound = NULL;
+  w->ret_h = NULL;
+  w->ret_rng = NULL;
+}

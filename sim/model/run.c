@@ -34,27 +34,31 @@ int cs_world_timer(cs_world *w, double t, int id) {
   return CS_OK;
 }
 
+/* Each process allocates its run state (cs_X_alloc) before any starts, so
+** that no process sees another's arrays missing; cs__run_free releases them
+** in reverse order (world.c calls it from cs_world_free). */
 static int alloc_run_state(cs_world *w) {
-  size_t np = (size_t)w->n_gangs * w->n + 1, n = (size_t)w->n;
-  w->atk = calloc(np, sizeof *w->atk);
-  w->atk_rng = calloc(np, sizeof *w->atk_rng);
-  w->flight_rng = calloc(n, sizeof *w->flight_rng);
-  w->dest_rng = calloc(n, sizeof *w->dest_rng);
-  w->engage_rng = calloc(n, sizeof *w->engage_rng);
-  w->flight_h = calloc(n, sizeof *w->flight_h);
-  w->flight_bound = calloc(n, sizeof *w->flight_bound);
-  w->engaged_until = malloc(n * sizeof *w->engaged_until);
-  w->pending = calloc(n, sizeof *w->pending);
-  w->recruit_rng = calloc(n, sizeof *w->recruit_rng);
-  w->response_rng = calloc(n, sizeof *w->response_rng);
-  w->recruit_h = calloc(n, sizeof *w->recruit_h);
-  w->recruit_bound = calloc(n, sizeof *w->recruit_bound);
-  if (!w->atk || !w->atk_rng || !w->flight_rng || !w->dest_rng || !w->engage_rng || !w->flight_h ||
-      !w->flight_bound || !w->engaged_until || !w->pending || !w->recruit_rng || !w->response_rng ||
-      !w->recruit_h || !w->recruit_bound)
-    return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
-  for (size_t j = 0; j < n; j++) w->engaged_until[j] = -INFINITY;
-  return CS_OK;
+  int rc = cs_engagement_alloc(w);
+  if (rc == CS_OK) rc = cs_attack_alloc(w);
+  if (rc == CS_OK) rc = cs_flight_alloc(w);
+  if (rc == CS_OK) rc = cs_recruit_alloc(w);
+  if (rc == CS_OK) rc = cs_response_alloc(w);
+  return rc;
+}
+
+void cs__run_free(cs_world *w) {
+  cs_sample_free(w);
+  cs_retaliate_free(w);
+  cs_observe_free(w);
+  cs_displaced_free(w);
+  cs_security_free(w);
+  cs_response_free(w);
+  cs_recruit_free(w);
+  cs_flight_free(w);
+  cs_attack_free(w);
+  cs_engagement_free(w);
+  cs_engine_free(w->eng);
+  w->eng = NULL;
 }
 
 static int start(cs_world *w) {
@@ -73,8 +77,7 @@ static int start(cs_world *w) {
   for (size_t i = 0; i < sizeof H / sizeof H[0]; i++)
     if ((rc = cs_engine_on(w->eng, (uint32_t)H[i].kind, H[i].fn, w)) != CS_OK) return rc;
   if ((rc = alloc_run_state(w)) != CS_OK) return rc;
-  for (int j = 0; j < w->n; j++)
-    cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
+  cs_engagement_start(w);
   cs__conflict_refresh(w); /* I_conflict may have been set after the nodes */
   if ((rc = cs_security_start(w)) != CS_OK) return rc;
   if ((rc = cs_displaced_start(w)) != CS_OK) return rc;

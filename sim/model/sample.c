@@ -142,3 +142,8 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   }
   return CS_OK;
 }
+
+void cs_sample_free(cs_world *w) {
+  free(w->sample_buf);
+  w->sample_buf = NULL;
+}

@@ -354,3 +354,12 @@ int cs_world_prison_break(cs_world *w, int64_t n, int64_t *freed) {
   if (rc != CS_OK) return rc;
   return cs__log(w, cs__now(w), CS_EK_PRISON_BREAK, -1, CS_PARTY_NONE, CS_PARTY_NONE, 0, given);
 }
+
+void cs_security_free(cs_world *w) {
+  free(w->unit_head);
+  free(w->off_n);
+  free(w->off_s);
+  w->unit_head = NULL;
+  w->off_n = NULL;
+  w->off_s = NULL;
+}

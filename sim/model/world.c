@@ -180,16 +180,7 @@ void cs_world_free(cs_world *w) {
   free(w->dj_dist);
   free(w->dj_touched);
   free(w->dj_heap);
-  free(w->unit_head);
-  free(w->off_n);
-  free(w->off_s);
-  free(w->cand_start);
-  free(w->cand_node);
-  free(w->cand_km);
-  free(w->cand_dw);
-  free(w->cand_wt);
-  free(w->fac_safe);
-  free(w->fac_conf);
+  cs__run_free(w); /* every process's run state, and the engine */
   for (int g = 0; g < w->n_gangs; g++) {
     free(w->gangs[g].id);
     free(w->gangs[g].name);
@@ -204,36 +195,8 @@ void cs_world_free(cs_world *w) {
   for (int u = 0; u < w->n_units; u++) free(w->units[u].id);
   free(w->units);
   free(w->own_cnt);
-  free(w->engaged_until);
-  free(w->media_cur);
-  free(w->media_t);
-  free(w->observe_rng);
-  free(w->observe_memo);
-  cs_displaced_free(w);
-  void *dis[] = {w->hosted_site, w->settled, w->flee_owner,
-                 w->move_h, w->return_h, w->move_bound, w->return_bound, w->move_rng, w->return_rng, w->host_rng};
-  for (size_t i = 0; i < sizeof dis / sizeof dis[0]; i++) free(dis[i]);
-  free(w->pending);
-  free(w->recruit_rng);
-  free(w->response_rng);
-  free(w->recruit_h);
-  free(w->recruit_bound);
-  free(w->ret_E);
-  free(w->ret_t);
-  free(w->ret_bound);
-  free(w->ret_h);
-  free(w->ret_rng);
-  free(w->atk);
-  free(w->atk_rng);
-  free(w->flight_rng);
-  free(w->dest_rng);
-  free(w->engage_rng);
-  free(w->flight_h);
-  free(w->flight_bound);
   free(w->pending_t);
   free(w->pending_id);
-  free(w->sample_buf);
-  cs_engine_free(w->eng);
   free(w->name);
   free(w);
 }
