@@ -821,6 +821,53 @@ static void test_police_retake_holds(void) {
   CHECK(runs_with_retake >= 15); /* b is lost and retaken in (nearly) every run */
 }
 
+/* ---- the world check (check.c) holds after a busy run, and fails on each
+** kind of corruption it claims to detect ---- */
+static void test_world_check(void) {
+  cs_world *w = make_city();
+  CHECK(w != NULL);
+  if (!w) return;
+  CHECK(cs_world_finalize(w) == CS_OK);
+  char msg[256] = "";
+  CHECK(cs__check_world(w, msg, sizeof msg) == 0); /* before the run: no unit lists yet */
+  cs_hooks h = {NULL, city_timer, NULL};
+  cs_world_set_hooks(w, &h);
+  cs_world_timer(w, 0, 1);
+  cs_world_timer(w, 10, 2);
+  rec_sink r;
+  cs_sink s = rec_sink_of(&r);
+  CHECK(cs_world_run(w, 5, 0, &s) == CS_OK);
+  CHECK(r.n_events[CS_EK_TAKEOVER] > 0 && r.n_events[CS_EK_FLIGHT] > 0);
+  CHECK(cs__check_world(w, msg, sizeof msg) == 0);
+  if (msg[0]) fprintf(stderr, "unexpected: %s\n", msg);
+  /* each corruption is caught, with a message naming it */
+  w->residents[3]++;
+  CHECK(cs__check_world(w, msg, sizeof msg) != 0 && strstr(msg, "people"));
+  w->residents[3]--;
+  w->gangs[0].members++;
+  CHECK(cs__check_world(w, msg, sizeof msg) != 0 && strstr(msg, "gang"));
+  w->gangs[0].members--;
+  w->own_cnt[7]++;
+  CHECK(cs__check_world(w, msg, sizeof msg) != 0 && strstr(msg, "frontier"));
+  w->own_cnt[7]--;
+  int u = 0;
+  while (u < w->n_units && w->units[u].loc < 0) u++;
+  CHECK(u < w->n_units);
+  if (u < w->n_units) {
+    w->units[u].officers++;
+    CHECK(cs__check_world(w, msg, sizeof msg) != 0 && strstr(msg, "officers"));
+    w->units[u].officers--;
+    int loc = w->units[u].loc;
+    w->units[u].loc = w->n + 5;
+    CHECK(cs__check_world(w, msg, sizeof msg) != 0 && strstr(msg, "nowhere"));
+    w->units[u].loc = loc == 0 ? 1 : 0; /* stands elsewhere than its list says */
+    CHECK(cs__check_world(w, msg, sizeof msg) != 0);
+    w->units[u].loc = loc;
+  }
+  CHECK(cs__check_world(w, msg, sizeof msg) == 0);
+  cs_world_free(w);
+}
+
 int main(void) {
   test_hawkes(0.0);
   test_hawkes(0.5);
@@ -836,5 +883,6 @@ int main(void) {
   test_flight_constant_hazard();
   test_destination_frequencies();
   test_city();
+  test_world_check();
   return check_report();
 }

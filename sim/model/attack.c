@@ -124,6 +124,9 @@ int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   size_t k = (size_t)g * w->n + j;
   cs_clock *c = &w->atk[k];
   c->h = 0;
+  /* the clock runs at exactly the pair's bound (no notify was missed) */
+  CS_CHECK_BOUND(w, "attack", g, j, cs_attack_bound(w, g, j), c->rate);
+  CS_CHECK_BOUND(w, "attack", g, j, c->rate, cs_attack_bound(w, g, j));
   c->T = c->P;
   c->t0 = cs_engine_now(e);
   c->P += cs_rng_exp(&w->atk_rng[k], 1.0);

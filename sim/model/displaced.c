@@ -38,6 +38,7 @@
 ** no count of its displaced can pass (stream (node, PU_RETURN)). */
 #include "model_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -262,6 +263,7 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
   double site = (double)w->hosted_site[k] * PV(w, P_MOVE_SITE);
   double host = (double)(w->hosted[k] - w->hosted_site[k]) * move_rate_host(w, k, t);
   double rate = (site + host) / PV(w, P_MOVE_GROUP);
+  CS_CHECK_BOUND(w, "moves", k, -1, rate, w->move_bound[k]);
   double u = cs_rng_uniform(&w->move_rng[k]) * w->move_bound[k];
   if (u < rate) {
     int from_site = u < site / PV(w, P_MOVE_GROUP);
@@ -290,6 +292,7 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
   int safe = w->owner[j] == CS_PARTY_STATE || w->owner[j] == w->flee_owner[j];
   double accept = safe ? exp(-cs__intensity(w, j, t) / PV(w, P_I_SAFE)) : 0;
   double full = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_MOVE_GROUP);
+  CS_CHECK_BOUND(w, "returns", j, -1, full * accept, w->return_bound[j]);
   double u = cs_rng_uniform(&w->return_rng[j]) * w->return_bound[j];
   if (u < full * accept && w->settled[j] > 0) {
     const ovec *ov = &ORIG(w, j);
@@ -304,6 +307,7 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
       const lentry *e = &LOC(w, ov->r[q].loc).e[ov->r[q].idx];
       if (e->site + e->host > 0) pick = ov->r[q].idx, loc = ov->r[q].loc, from_site = e->site > 0;
     }
+    assert(pick >= 0 && "settled[j] > 0: some entry of origin j holds people");
     const lentry *e = &LOC(w, loc).e[pick];
     int64_t have = from_site ? e->site : e->host, g = (int64_t)PV(w, P_MOVE_GROUP);
     int64_t size = have < g ? have : g;

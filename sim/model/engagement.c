@@ -42,6 +42,7 @@
 ** engagement (and a takeover) record. */
 #include "model_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -245,6 +246,7 @@ int cs_engagement_on_end(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   int j = ev->a;
   cs_engagement en = w->pending[j];
+  assert(w->engaged_until[j] == cs_engine_now(e) && "an engagement ends when it said it would");
   w->engaged_until[j] = -INFINITY;
   /* The attacker may have lost the means to win meanwhile (a gang wiped out,
   ** a police force gone): the fight then ends without a change of hands. */

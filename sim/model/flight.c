@@ -263,6 +263,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   ** same value, as it would if it computed it again at the same time. */
   double h = w->residents[j] > 0 ? cs_flight_hazard(w, j, t) : 0;
   double r = rate_with(w, j, h);
+  CS_CHECK_BOUND(w, "flight", j, -1, r, w->flight_bound[j]);
   if (cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j] >= r) /* thinned out */
     return redraw(w, j, t, r);
   int64_t size = (int64_t)group_size(w, j);

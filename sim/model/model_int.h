@@ -333,6 +333,24 @@ int cs_notify_param(cs_world *w, int param, double old); /* after params[param] 
 int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
                const cs_event *ev);
 
+/* ---- check.c: the model's contracts at run time ---- */
+/* The invariants of model_int.h's opening comment: 0, or -1 with a message. */
+int cs__check_world(const cs_world *w, char *msg, size_t cap);
+void cs__check_world_or_abort(const cs_world *w);
+void cs__check_bound_fail(const cs_world *w, const char *process, int a, int b, double rate, double bound);
+/* At a thinned firing: the true rate must not exceed the bound the candidate
+** was drawn from (up to rounding). Only in a CS_DEBUG build; the arguments
+** must have no side effects (no draws). */
+#ifdef CS_DEBUG
+#define CS_CHECK_BOUND(w, process, a, b, rate, bound)                                      \
+  do {                                                                                     \
+    double r_ = (rate), b_ = (bound);                                                      \
+    if (!(r_ <= b_ + 1e-9 * fabs(b_) + 1e-300)) cs__check_bound_fail(w, process, a, b, r_, b_); \
+  } while (0)
+#else
+#define CS_CHECK_BOUND(w, process, a, b, rate, bound) ((void)0)
+#endif
+
 /* ---- attack.c ---- */
 int cs_attack_alloc(cs_world *w); /* run state: clocks and streams of every pair */
 void cs_attack_free(cs_world *w);

@@ -50,10 +50,12 @@
 ** dependency graph play the same role; see sim/README.md, "Source map"). */
 #include "model_int.h"
 
+#include <assert.h>
 #include <math.h>
 
 int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
                const cs_event *ev) {
+  assert(!isnan(b) && "a rate is a number");
   if (*h) cs_engine_cancel(w->eng, *h);
   *h = 0;
   if (bound) *bound = b;

@@ -52,6 +52,7 @@ int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     double present = gg->held > 0 ? (double)gg->members / gg->held : (double)gg->members;
     double pa = 1 - exp(-PV(w, P_K_ARREST) * (double)cs_security_officers_at(w, j) / (present > 1 ? present : 1));
     double rate = bound(w, j) * cs_recruit_activation_share(w, pa);
+    CS_CHECK_BOUND(w, "recruitment", j, -1, rate, w->recruit_bound[j]);
     if (u * w->recruit_bound[j] < rate) {
       w->residents[j]--;
       w->recruited++;

@@ -66,6 +66,7 @@ int cs_retaliate_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   size_t k = (size_t)g * w->n_gangs + h;
   w->ret_h[k] = 0;
   double t = cs_engine_now(e), b = w->ret_bound[k];
+  CS_CHECK_BOUND(w, "retaliation", g, h, urge(w, k, t), b);
   int accept = cs_rng_uniform(&w->ret_rng[k]) * b < urge(w, k, t);
   int j = accept ? choose_target(w, g, h, &w->ret_rng[k]) : -1;
   int rc = reschedule(w, g, h);

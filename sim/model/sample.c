@@ -67,6 +67,9 @@ static size_t slot_len(const cs_world *w) {
 int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   double t = cs_engine_now(e);
+#ifdef CS_DEBUG
+  cs__check_world_or_abort(w);
+#endif
   size_t L = slot_len(w);
   if (!w->sample_buf && !(w->sample_buf = malloc(V_COUNT * L * 8)))
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory sampling");

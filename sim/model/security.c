@@ -8,6 +8,7 @@
 ** officers_added. Each unit draws from its own stream (unit, PU_UNIT). */
 #include "model_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,10 @@ static void detach(cs_world *w, int u) {
   int j = w->units[u].loc;
   if (j < 0) return;
   int *p = &w->unit_head[j];
-  while (*p != u) p = &w->units[*p].next;
+  while (*p != u) {
+    assert(*p >= 0 && "a unit at a node is in that node's list");
+    p = &w->units[*p].next;
+  }
   *p = w->units[u].next;
   w->units[u].next = -1;
   recount(w, j);
@@ -76,6 +80,7 @@ int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud) {
   int u = ev->a;
   cs_unit_s *un = &w->units[u];
   un->desert_h = 0;
+  CS_CHECK_BOUND(w, "desertion", u, -1, (double)un->officers, un->desert_bound);
   if (cs_rng_uniform(&un->desert_rng) * un->desert_bound < (double)un->officers) {
     un->officers--;
     w->officers_deserted++;
