@@ -150,7 +150,7 @@ static inline double cs_sample_time(long i, double sample_every, double days) {
 }
 
 /* ---- parameters ----
-** Model parameters (MODEL.md section 5) exist from cs_world_new with their
+** Model parameters (sim/README.md, Parameters) exist from cs_world_new with their
 ** defaults and ranges. A scenario may declare its own parameters; they are
 ** kept, checked and written to the output like the model's, but the model
 ** does not read them. */

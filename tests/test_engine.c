@@ -1,5 +1,5 @@
 /* test_engine.c: the run loop, its contract, and the M/M/1 verification
-** (MODEL.md section 7, item 3) on the bare engine.
+** (sim/README.md, Verification, item 3) on the bare engine.
 **
 ** M/M/1 with arrival rate lambda = 0.8 and service rate mu = 1 (rho = 0.8):
 ** the number in system L = rho / (1 - rho) = 4, the mean sojourn

@@ -1,5 +1,5 @@
 /* test_lanchester.c: the stochastic Lanchester engagement (sim/lanchester.c),
-** verification items 7.4 and 7.5 of MODEL.md, the linear law, time limits,
+** verification items 4 and 5 of sim/README.md, the linear law, time limits,
 ** breakpoints, the draw contract and determinism.
 **
 ** Statistical tolerances. Every statistical check compares a mean of R iid
@@ -168,7 +168,7 @@ static void test_edge_cases(void) {
 }
 
 /* ------------------------------------------------------------------ */
-/* MODEL.md 7.4: square-law mean strengths.                            */
+/* Verification 4: square-law mean strengths.                         */
 /*
 ** Derivation. Under the square law the casualty rates aD D and aA A are linear
 ** in the state, so Kolmogorov's forward equation gives, for the chain without
@@ -224,7 +224,7 @@ static void test_square_mean(void) {
 }
 
 /* ------------------------------------------------------------------ */
-/* MODEL.md 7.5: the win-probability table and the chain.              */
+/* Verification 5: the win-probability table and the chain.           */
 
 #define IDX(x, y) ((size_t)(x) * (size_t)(Y + 1) + (size_t)(y))
 

@@ -1,4 +1,4 @@
-/* test_model.c: the model computes what it claims (MODEL.md section 7):
+/* test_model.c: the model computes what it claims (sim/README.md, Verification):
 ** Poisson attack counts (with exact rescheduling when a rate changes), flight
 ** at constant hazard, destination-choice frequencies, conservation of people,
 ** gang members and officers at every sample, and determinism.
@@ -490,7 +490,7 @@ static void test_observation(void) {
   CHECK_NEAR(m, 2.0, 4 * sqrt(2.0 / g_obs.obs));
 }
 
-/* ---- fast mode: binned win rates match p (MODEL.md 7.6) ----
+/* ---- fast mode: binned win rates match p (Verification 6) ----
 ** Many engagements of a gang of varying size against a police post; each
 ** draws its outcome with cs_engagement_fast from p = Sa^m / (Sa^m + Sd^m).
 ** In each decile of p the win rate must match the bin's mean p within 4
@@ -688,7 +688,7 @@ static void test_cohesion(void) {
 ** (stochastically rounded, so the floor or the ceiling) and the winner at most
 ** its own. A police operation breaks the officers at beta_police; a defence of
 ** officers and vigilantes breaks at the headcount-weighted mean. The default
-** beta_police is beta's, which keeps MODEL.md's single breakpoint. */
+** beta_police is beta's, which keeps a single breakpoint for all sides. */
 static int is_rounding_of(int64_t k, double x) { return k == (int64_t)floor(x) || k == (int64_t)ceil(x); }
 
 static void test_breakpoints(void) {
@@ -749,7 +749,7 @@ static void test_breakpoints(void) {
 /* ---- a police operation that wins keeps its ground ----
 ** post - b - c in a line; gang g is based at c and can reach only b. b is
 ** unpoliced, so g takes it; the unit at post responds and, being far
-** stronger, retakes it. MODEL.md s4: the units that fall back are the ones at
+** stronger, retakes it. sim/README.md, takeover.c: the units that fall back are the ones at
 ** a node lost to a gang; the winners of a police operation stay in garrison,
 ** so no unit may leave b at the instant the state takes it, and the unit must
 ** end the run at b (g cannot win against it: p ~ 1e-9). */

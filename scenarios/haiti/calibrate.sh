@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # calibrate.sh: the documented search behind the model{} block and the [P]
-# scenario priors of the Haiti scenarios. Grids over priors that MODEL.md
-# section 5 tags [P], each point scored by `conflictsim validate` on the
+# scenario priors of the Haiti scenarios. Grids over model parameters tagged
+# [P] (priors; sim/README.md, Parameters), each point scored by `conflictsim validate` on the
 # capital scenario; the chosen values are written into make_scenarios.py
 # (MODEL_BLOCK, PRISON_GANG_SHARE, cohesion0) by hand and the scenarios
 # regenerated. No rule in the model refers to a target's dates or values:
@@ -17,7 +17,7 @@
 #   prison_gang_share with the rest fixed at the stage-2 choice.
 # Stages 1-3 ran with beta_police at its default (beta's 0.15) and a one-day
 # Solino attack. Stages 4-5 came after beta_police (a breakpoint for officers)
-# and the five-day Solino assault (Thursday to Monday, MODEL.md s5):
+# and the five-day Solino assault (Thursday to Monday, as reported):
 # stage 4 (default 16 replicates, 24 points): beta_police x Theta_c x
 #   chi_rate x lambda0, with provinces_km 5, cohesion0 0.2, prison_gang_share 1;
 # stage 5 (default 24 replicates, seed 3, 8 points): beta_police x chi_rate x

@@ -1,18 +1,19 @@
 #!/usr/bin/python3
 """make_scenarios.py: generate the Port-au-Prince scenarios from the data.
 
-    /usr/bin/python3 scenarios/haiti/make_scenarios.py [--data DIR]
+    /usr/bin/python3 scenarios/haiti/make_scenarios.py [--data DIR] [--out DIR]
 
-writes scenarios/haiti/capital.lua and scenarios/haiti/solino.lua. The Lua
+writes capital.lua and solino.lua into scenarios/haiti/ (or --out DIR). The Lua
 sandbox has no require/dofile, so the city both files share (nodes, roads,
 gangs, coalition, security units, helper functions) is written into each of
 them from this one generator: edit the rules here, never the .lua files.
 
-Input: /work/shared/data/haiti/neighbourhoods.csv (82 rows; see its README).
+Input: scenarios/haiti/data/neighbourhoods.csv (82 rows; read data/README.md).
 Standard library only.
 
-Tags on numbers, as in MODEL.md: [S] sourced, [U] uncertain or second-hand,
-[P] a prior to calibrate.
+Tags on numbers: [S] sourced, [U] uncertain or second-hand, [P] a prior to
+calibrate. Where each number comes from: scenarios/haiti/README.md, "Where the
+numbers come from".
 """
 import csv
 import datetime as dt
@@ -21,12 +22,15 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = "/work/shared/data/haiti"
+DATA = os.path.join(HERE, "data")
 if "--data" in sys.argv:
     DATA = sys.argv[sys.argv.index("--data") + 1]
+OUT = HERE
+if "--out" in sys.argv:
+    OUT = sys.argv[sys.argv.index("--out") + 1]
 CSV = os.path.join(DATA, "neighbourhoods.csv")
 
-# The capital's communes (MODEL.md section 6). Kenscoff, Gressier and Cabaret
+# The capital's communes (IHSI 2015, data/README.md). Kenscoff, Gressier and Cabaret
 # (6 rows) are outside them and are left out: they are 8-25 km from the core
 # and would hang on the graph by single long roads.
 COMMUNES = ["Port-au-Prince", "Delmas", "Petion-Ville", "Tabarre", "Cite Soleil",
@@ -49,30 +53,30 @@ def ascii_fold(s):
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
-# ---- gangs (MODEL.md section 6, sizes [P] within its ranges) ----------------
+# ---- gangs (sizes [P] within the prior ranges of README.md) ------------------
 # (id, name, members, base node, comment on the size, in coalition?)
 GANGS = [
     ("g9", "G9 an Fanmi e Alye", 2000, "delmas_6",
-     "MODEL.md s6: G9 1,500-3,000 [P]; ~2,000 as briefed; base Delmas 6 = HQ of Barbecue (CSV delmas_6)", True),
+     "size prior G9 1,500-3,000 [P]; ~2,000 as briefed; base Delmas 6 = HQ of Barbecue (CSV delmas_6)", True),
     ("gpep", "G-Pep", 700, "brooklyn",
-     "MODEL.md s6: G-Pep 500-1,000 [P]; base Brooklyn (CSV brooklyn: G-Pep 'Nan Brooklyn')", True),
+     "size prior G-Pep 500-1,000 [P]; base Brooklyn (CSV brooklyn: G-Pep 'Nan Brooklyn')", True),
     ("mawozo", "400 Mawozo", 900, "croix_des_bouquets_centre",
-     "MODEL.md s6: 400 Mawozo 500-1,500 [P]; base Croix-des-Bouquets (CSV)", True),
+     "size prior 400 Mawozo 500-1,500 [P]; base Croix-des-Bouquets (CSV)", True),
     ("segonn", "5 Segonn", 500, "village_de_dieu",
-     "MODEL.md s6: 5 Segonn 300-800 [P]; base Village de Dieu (CSV: base of 5 Segonn)", True),
+     "size prior 5 Segonn 300-800 [P]; base Village de Dieu (CSV: base of 5 Segonn)", True),
     ("grand_ravine", "Grand Ravine", 300, "grand_ravine",
-     "MODEL.md s6: Grand Ravine 200-500 [P]; base Grand Ravine (CSV)", True),
+     "size prior Grand Ravine 200-500 [P]; base Grand Ravine (CSV)", True),
     ("kraze_barye", "Kraze Barye", 300, "torcelle",
-     "MODEL.md s6: Kraze Barye (Tabarre) 200-500 [P]; base Torcelle, Tabarre (CSV: Kraze Barye)", True),
+     "size prior Kraze Barye (Tabarre) 200-500 [P]; base Torcelle, Tabarre (CSV: Kraze Barye)", True),
     ("canaan", "Canaan gang (Jeff Larose)", 150, "canaan",
-     "MODEL.md s6: Canaan 50-300 [P]; base Canaan (CSV)", True),
+     "size prior Canaan 50-300 [P]; base Canaan (CSV)", True),
     ("ti_bwa", "Ti Bwa (Chrisla)", 150, "fontamara",
-     "not in MODEL.md: named by the CSV (fontamara); size in the small-gang range 50-300 [P]", True),
+     "no size prior of its own: named by the CSV (fontamara); size in the small-gang range 50-300 [P]", True),
     ("ti_makak", "Ti Makak", 150, "laboule",
-     "MODEL.md s6: Ti Makak 50-300 [P]; base Laboule [U]; the CSV gives it no node in Oct 2024, "
+     "size prior Ti Makak 50-300 [P]; base Laboule [U]; the CSV gives it no node in Oct 2024, "
      "so it holds none and has no frontier: inert unless a script gives it a node", False),
     ("chen_mechan", "Chen Mechan", 200, "santo",
-     "MODEL.md s6: Chen Mechan 100-300, rival of 400 Mawozo [P]; base Santo [U]; holds no node "
+     "size prior Chen Mechan 100-300, rival of 400 Mawozo [P]; base Santo [U]; holds no node "
      "in the CSV, so inert (no frontier)", False),
 ]
 GANG_IDS = [g[0] for g in GANGS]
@@ -117,29 +121,29 @@ RESIDENTIAL = {"low": 0.2, "mixed": 0.3, "dense": 0.4, "facility": 0.2}
 
 
 def value_of(row):
-    """Strategic value V from strategic_note, MODEL.md section 6 priors."""
+    """Strategic value V from strategic_note, by the value priors of README.md."""
     note, nid = row["strategic_note"], row["id"]
     cls = density_class(row)
     res = RESIDENTIAL[cls]
     if note.startswith("airport"):
-        return 1.0, "airport: MODEL.md s6 prior 1.0"
+        return 1.0, "airport: value prior 1.0 [P]"
     if note == "port":
-        return 1.0, "port: MODEL.md s6 prior 1.0"
+        return 1.0, "port: value prior 1.0 [P]"
     if note.startswith("fuel terminal"):
-        return 1.0, "fuel terminal: MODEL.md s6 prior 1.0"
+        return 1.0, "fuel terminal: value prior 1.0 [P]"
     if note == "palace":
-        return 0.9, "National Palace: MODEL.md s6 prior 0.9"
+        return 0.9, "National Palace: value prior 0.9 [P]"
     if nid in ("martissant", "croix_des_bouquets_centre") or "chokepoint" in note:
-        return 0.8, "road chokepoint (%s): MODEL.md s6 prior 0.8" % note
+        return 0.8, "road chokepoint (%s): value prior 0.8 [P]" % note
     if nid == "solino":
-        return 0.6, "Solino: MODEL.md s6 prior 0.6"
+        return 0.6, "Solino: value prior 0.6 [P]"
     if note.startswith("hospital"):
-        return 0.6, "hospital: MODEL.md s6 prior 0.6"
+        return 0.6, "hospital: value prior 0.6 [P]"
     if note.startswith(("US Embassy", "police academy")) or "courts" in note or "diplomatic" in note:
-        return 0.6, "state/diplomatic site (%s): set at the hospital tier 0.6 [P, no MODEL.md value]" % note[:40]
+        return 0.6, "state/diplomatic site (%s): set at the hospital tier 0.6 [P, no prior of its own]" % note[:40]
     if note.startswith(("national road", "road junction", "road to")):
         return 0.5, "road (%s), not marked a chokepoint: 0.5 [P, between residential and chokepoint]" % note[:40]
-    why = "residential, CSV density class '%s': %.1f (MODEL.md s6 residential 0.2-0.4 [P])" % (cls, res)
+    why = "residential, CSV density class '%s': %.1f (residential value prior 0.2-0.4 [P])" % (cls, res)
     if note.startswith("port (small wharf"):
         why += "; small wharf, not the APN port"
     return res, why
@@ -152,7 +156,7 @@ def value_of(row):
 SITE_TOTAL = 88743
 SITES = ["canape_vert", "delmas_33", "clercine"]
 
-STRONGHOLD_F = 2.0  # MODEL.md s5: F 2.0 strongholds [P]
+STRONGHOLD_F = 2.0  # fortification prior 2.0 at strongholds [P]
 
 
 def load():
@@ -228,8 +232,8 @@ def city_block(rows, xy, lat0, lon0, which):
     w("-- residents = population_estimate: a model allocation of the 2015 commune totals [U]")
     w("-- (rows of a commune sum exactly to its IHSI 2015 total; heavy depopulation since 2023 is")
     w("-- not reflected, CSV README weakness 7).")
-    w("-- media = 0.5 everywhere: reach of reporting [P, no MODEL.md value; calibrate].")
-    w("-- fortification: 2.0 at gang bases (MODEL.md s5 strongholds [P]); else the model's F_urban 1.2.")
+    w("-- media = 0.5 everywhere: reach of reporting [P, no source; calibrate].")
+    w("-- fortification: 2.0 at gang bases (stronghold prior [P]); else the model's F_urban 1.2.")
     w("-- site_capacity: the three places the CSV flags as IDP sites/refuges share 88,743 places,")
     w("-- the people in the metro's 86 sites on 22 Mar 2024 (observed.csv idp_metro_sites, IOM [S]),")
     w("-- equally [P]; P.site_capacity_scale multiplies the site named by P.scaled_site (or all).")
@@ -276,7 +280,7 @@ def city_block(rows, xy, lat0, lon0, which):
     for a, b, km in rd:
         w("road(%s, %s, %.3f)" % (lua_str(a), lua_str(b), km))
     w("")
-    w("-- Gangs (MODEL.md s6 sizes [P]); firepower and aggression: the model's defaults.")
+    w("-- Gangs (sizes [P], priors of scenarios/haiti/README.md); firepower and aggression: the model's defaults.")
     total = sum(g[2] for g in GANGS)
     jailed_total = 4700 if which == "capital" else 0
     alloc = [g[2] * jailed_total // total for g in GANGS]
@@ -284,7 +288,7 @@ def city_block(rows, xy, lat0, lon0, which):
         alloc[i] += 1
     if which == "capital":
         w("-- jailed: the gang members among the ~4,700 freed in the prison breaks of 2-3 Mar 2024")
-        w("-- (MODEL.md s6 [S]): prison_gang_share of them [P], split over the gangs in proportion to")
+        w("-- ([S]; BINUH Q1 2024: >4,600): prison_gang_share of them [P], split over the gangs in proportion to")
         w("-- members [P]. The other inmates are not modelled (they do not join a gang).")
     else:
         w("-- jailed: 0 (Oct 2024: after the prison breaks of Mar 2024).")
@@ -293,11 +297,11 @@ def city_block(rows, xy, lat0, lon0, which):
         jailed = "math.floor(%d * P.prison_gang_share + 0.5)" % j if which == "capital" else "%d" % j
         w("gang { id = %s, name = %s, members = %d, jailed = %s, base = %s }" % (
             lua_str(gid), lua_str(name), m, jailed, lua_str(base)))
-    w("-- Viv Ansanm: G9, G-Pep and the gangs reported allied with them (MODEL.md s1, s6; membership of")
+    w("-- Viv Ansanm: G9, G-Pep and the gangs reported allied with them (press reports [S]; membership of")
     w("-- the smaller gangs from press reports [U]); cohesion at the start: the cohesion0 parameter above.")
     w("coalition { id = \"viv_ansanm\", members = { %s }, cohesion = P.cohesion0 }" % ", ".join(lua_str(g) for g in COALITION))
     w("")
-    w("-- Security forces. Police: ~3,000 on duty in the metro (MODEL.md s6 [P]) in six units of 500")
+    w("-- Security forces. Police: ~3,000 on duty in the metro [P] (13,196 on the books, end 2023, BINUH [S]) in six units of 500")
     w("-- [P] at state-held places of high value or population; garrison at the airport and the US")
     w("-- Embassy area, patrol elsewhere [P].")
     police = [("hnp_airport", "airport_toussaint_louverture", "garrison"),
@@ -310,8 +314,8 @@ def city_block(rows, xy, lat0, lon0, which):
         assert owners[at] == "STATE", at
         w("unit { id = %s, kind = \"police\", officers = 500, posture = \"%s\", at = %s }" % (
             lua_str(uid), post, lua_str(at)))
-    w("-- Elite protection pool: 600 officers off the map (MODEL.md s5 'elite recall: 300 of a pool")
-    w("-- of 600'; 'several hundred' [S]).")
+    w("-- Elite protection pool: 600 officers off the map [P], of whom 300 are recalled [P] for the")
+    w("-- 'several hundred' recalled on 21 Oct 2024 (press reports, AP [S]).")
     w("unit { id = \"elite\", kind = \"protection\", officers = 600 }")
     w("")
     # Helper functions
@@ -381,23 +385,24 @@ end""")
 
 HEADER = """-- {name}.lua: {title}
 --
--- GENERATED by scenarios/haiti/make_scenarios.py from /work/shared/data/haiti/neighbourhoods.csv:
+-- GENERATED by scenarios/haiti/make_scenarios.py from scenarios/haiti/data/neighbourhoods.csv:
 -- do not edit by hand. Regenerate with
 --   /usr/bin/python3 scenarios/haiti/make_scenarios.py
 -- Variants are --set command lines: see scenarios/haiti/README.md.
 --
--- Tags: [S] sourced, [U] uncertain or second-hand, [P] a prior to calibrate (MODEL.md).
+-- Tags: [S] sourced, [U] uncertain or second-hand, [P] a prior to calibrate; sources and
+-- prior ranges: scenarios/haiti/README.md, "Where the numbers come from".
 -- Day offsets below are computed by the generator from the calendar dates.
 """
 
 
 # Model parameters set by the calibration search (scenarios/haiti/calibrate.sh):
-# a documented grid over priors tagged [P] in MODEL.md section 5, scored with
-# `conflictsim validate`. Every other parameter keeps its MODEL.md default.
+# a documented grid over model parameters tagged [P] in sim/README.md (Parameters),
+# scored with `conflictsim validate`. Every other parameter keeps its default.
 PRISON_GANG_SHARE = "1"
 MODEL_BLOCK = [
     "-- Calibrated priors (scenarios/haiti/calibrate.sh searched these [P] values with",
-    "-- `conflictsim validate`; every other model parameter keeps its MODEL.md s5 default):",
+    "-- `conflictsim validate`; every other model parameter keeps its default, sim/README.md):",
     "model {",
     "  lambda0 = 0.15,      -- [P] default 0.01; searched 0.01-0.17 (calibrate.sh stages 1-6): 0.15 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,000-4,500",
     "  Theta_c = 0.2,       -- [P] default 0.4; searched 0.2-0.42: above ~0.3 the coalition loosens after the March 2024 prison breaks double the gangs",
@@ -414,7 +419,7 @@ def common_params(L, cohesion0, why):
     L.append('param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]')
     L.append('param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")')
     L.append('param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")')
-    L.append('param("assault_days", 5, "days of the Solino / Tabarre 27 assault from 17 Oct 2024, one attack a day on each")  -- 5: from Thursday 17 to Monday 21 Oct (MODEL.md s5 [S])')
+    L.append('param("assault_days", 5, "days of the Solino / Tabarre 27 assault from 17 Oct 2024, one attack a day on each")  -- 5: from Thursday 17 to Monday 21 Oct (press reports [S])')
     L.append('param("verbose", true, "log the monthly situation and key takeovers")')
 
 
@@ -425,20 +430,20 @@ def capital(rows, xy, lat0, lon0):
     w = L.append
     w('scenario { name = "haiti-capital", start = "%s", days = 548, sample_every = 1 }  -- 548 days: to 1 Mar 2025; daily samples' % start)
     w("")
-    w('param("recall_officers", 300, "elite officers recalled")  -- MODEL.md s5: 300 of 600, "several hundred" [S]')
-    w('param("recall_day", %d, "day of the elite recall")  -- %d = 21 Oct 2024 (MODEL.md s1 [S])' % (D("2024-10-21"), D("2024-10-21")))
+    w('param("recall_officers", 300, "elite officers recalled")  -- 300 of 600 [P] for "several hundred" (AP, 21 Oct 2024 [S])')
+    w('param("recall_day", %d, "day of the elite recall")  -- %d = 21 Oct 2024 (AP, 21 Oct 2024 [S])' % (D("2024-10-21"), D("2024-10-21")))
     w('param("mss_scale", 1.0, "multiplier on the MSS: announced size and every arrival")  -- 1.0 = as happened')
     w('param("mss_shift_days", 0, "days added to every MSS arrival date (negative = earlier)")  -- 0 = as happened')
-    w('param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 (MODEL.md s6 [S]; observed.csv: >4,600)')
+    w('param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 [S] (observed.csv: >4,600, BINUH Q1 2024)')
     w('param("prison_gang_share", %s, "share of the inmates freed in Mar 2024 who join a gang")  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)' % PRISON_GANG_SHARE)
-    common_params(L, "0.2", "[P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, MODEL.md s1 [S]); below chi_form 0.5, so it starts unformed")
+    common_params(L, "0.2", "[P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, BINUH Q1 2024 [S]); below chi_form 0.5, so it starts unformed")
     w("")
     for line in MODEL_BLOCK:
         w(line)
     w("")
     w(city_block(rows, xy, lat0, lon0, "capital"))
     w("")
-    w("-- ======================= TIMELINE (MODEL.md s1, s6) =======================")
+    w("-- ======================= TIMELINE (sources: README.md) ====================")
     w("local MSS = 0  -- international units added so far")
     w("local function mss_arrive(sim, n, why)")
     w("  n = math.floor(n * P.mss_scale + 0.5)")
@@ -454,13 +459,13 @@ def capital(rows, xy, lat0, lon0):
     w("-- 2 Oct 2023 (day %d): UN resolution 2699 authorises the MSS, 2,500 [S]: from now on the" % D("2023-10-02"))
     w("-- announced mission counts in the coalition's threat (weight w_ann).")
     w("at(%d, function(sim) sim:announce(math.floor(2500 * P.mss_scale + 0.5)) end)" % D("2023-10-02"))
-    w("-- Arrivals, the dated numbers of MODEL.md s6: 25 Jun 2024 ~400 [U] (observed.csv: 400 [S]);")
+    w("-- Arrivals, as dated in the press: 25 Jun 2024 ~400 [U] (observed.csv: 400 [S]);")
     w("-- 12 Sep 2024: 426 in all [S], so +26 (the 'about 600 in July' of observed.csv is DERIVED and")
     w("-- inconsistent with the 430 of 11 Oct 2024 [S]: not used); 18 Jan 2025 +217; 6 Feb 2025 +144.")
     for date, n, why in [("2024-06-25", 400, "25 Jun 2024, first Kenyans [U]"),
                          ("2024-09-12", 26, "12 Sep 2024, 426 in all [S]"),
-                         ("2025-01-18", 217, "18 Jan 2025 [S: MODEL.md s6]"),
-                         ("2025-02-06", 144, "6 Feb 2025 [S: MODEL.md s6]")]:
+                         ("2025-01-18", 217, "18 Jan 2025 [S]"),
+                         ("2025-02-06", 144, "6 Feb 2025 [S]")]:
         w("at(shifted(%d), function(sim) mss_arrive(sim, %d, %s) end)  -- %s" % (D(date), n, lua_str(why), date))
     w("")
     off = D("2024-02-29")
@@ -482,8 +487,8 @@ def capital(rows, xy, lat0, lon0):
     w("at(%d, function(sim) sim:log(\"prison break: %%d freed\", sim:prison_break(math.floor(P.prison_freed * P.prison_gang_share + 0.5))) end)" % pb)
     a = D("2024-10-17")
     w("-- 17 Oct 2024 (day %d): Viv Ansanm attacks Solino, and Tabarre 27 the same week (IOM counts the" % a)
-    w("-- two together: MODEL.md s1 [S]); each by the coalition's nearest gang that does not hold it.")
-    w("-- The assault lasted from Thursday to Monday (MODEL.md s5 [S]): one attack a day on each node")
+    w("-- two together: IOM, 25 Oct 2024 [S]); each by the coalition's nearest gang that does not hold it.")
+    w("-- The assault lasted from Thursday to Monday (press reports [S]): one attack a day on each node")
     w("-- for P.assault_days days, skipped once a coalition gang holds it.")
     w("for d = 0, P.assault_days - 1 do")
     w("  at(%d + d, function(sim) raid(sim, d) end)" % a)
@@ -491,7 +496,7 @@ def capital(rows, xy, lat0, lon0):
     w("-- 21 Oct 2024 (P.recall_day): the elite recall, to Solino (or the state-held node nearest it).")
     w("at(P.recall_day, function(sim) elite_recall(sim, P.recall_officers, \"solino\") end)")
     n1, n2 = D("2024-11-11"), D("2024-11-14")
-    w("-- 11-17 Nov 2024 (days %d-%d): second wave on Solino, Nazon, Delmas 24 (MODEL.md s6 [S]): a round" % (n1, D("2024-11-17")))
+    w("-- 11-17 Nov 2024 (days %d-%d): second wave on Solino, Nazon, Delmas 24 (press, IOM [S]): a round" % (n1, D("2024-11-17")))
     w("-- of attacks on 11 Nov and another on 14 Nov [P: spread over the week].")
     w("for _, day in ipairs({ %d, %d }) do" % (n1, n2))
     w("  at(day, function(sim)")
@@ -530,12 +535,12 @@ def solino(rows, xy, lat0, lon0):
     w('scenario { name = "haiti-solino", start = "%s", days = 60, sample_every = 1 }  -- 60 days: to 9 Dec 2024' % start)
     w("")
     a = D("2024-10-17")
-    w('param("attack_day", %d, "day of the attack on Solino")  -- %d = Thu 17 Oct 2024 (MODEL.md s1 [S])' % (a, a))
-    w('param("recall_officers", 300, "elite officers recalled")  -- MODEL.md s5: 300 of 600, "several hundred" [S]')
-    w('param("recall_delay_days", %d, "days from the attack to the elite recall")  -- %d: 21 Oct 2024 (MODEL.md s1 [S])' % (D("2024-10-21") - a, D("2024-10-21") - a))
+    w('param("attack_day", %d, "day of the attack on Solino")  -- %d = Thu 17 Oct 2024 (AP, 21 Oct 2024 [S])' % (a, a))
+    w('param("recall_officers", 300, "elite officers recalled")  -- 300 of 600 [P] for "several hundred" (AP, 21 Oct 2024 [S])')
+    w('param("recall_delay_days", %d, "days from the attack to the elite recall")  -- %d: 21 Oct 2024 (AP, 21 Oct 2024 [S])' % (D("2024-10-21") - a, D("2024-10-21") - a))
     w('param("mss_scale", 1.0, "multiplier on the MSS present and announced")  -- 1.0 = as happened')
     w('param("second_wave", true, "the attacks of 11-17 Nov 2024 on Solino, Nazon, Delmas 24")')
-    common_params(L, "0.55", "[P] Oct 2024: Viv Ansanm acting as one since Feb 2024 (MODEL.md s1 [S]); just above the formation threshold chi_form 0.5")
+    common_params(L, "0.55", "[P] Oct 2024: Viv Ansanm acting as one since Feb 2024 (BINUH Q1 2024 [S]); just above the formation threshold chi_form 0.5")
     w("")
     for line in MODEL_BLOCK:
         w(line)
@@ -553,8 +558,8 @@ def solino(rows, xy, lat0, lon0):
     w("  end")
     w("  sim:announce(math.max(0, math.floor(2500 * P.mss_scale + 0.5) - here))")
     w("end)")
-    w("-- 17 Oct 2024: Solino, and Tabarre 27 the same week (MODEL.md s1 [S]), by the nearest coalition gang;")
-    w("-- the assault lasted from Thursday to Monday (MODEL.md s5 [S]): one attack a day on each node for")
+    w("-- 17 Oct 2024: Solino, and Tabarre 27 the same week (AP, IOM [S]), by the nearest coalition gang;")
+    w("-- the assault lasted from Thursday to Monday (press reports [S]): one attack a day on each node for")
     w("-- P.assault_days days, skipped once a coalition gang holds it.")
     w("for d = 0, P.assault_days - 1 do")
     w("  at(P.attack_day + d, function(sim) raid(sim, d) end)")
@@ -562,7 +567,7 @@ def solino(rows, xy, lat0, lon0):
     w("-- 21 Oct 2024: the elite recall, P.recall_delay_days after the attack.")
     w("at(P.attack_day + P.recall_delay_days, function(sim) elite_recall(sim, P.recall_officers, \"solino\") end)")
     n1, n2 = D("2024-11-11"), D("2024-11-14")
-    w("-- 11-17 Nov 2024 (days %d-%d): the second wave (MODEL.md s6 [S]), rounds on 11 and 14 Nov [P]." % (n1, D("2024-11-17")))
+    w("-- 11-17 Nov 2024 (days %d-%d): the second wave (press, IOM [S]), rounds on 11 and 14 Nov [P]." % (n1, D("2024-11-17")))
     w("if P.second_wave then")
     w("  for _, day in ipairs({ %d, %d }) do" % (n1, n2))
     w("    at(day, function(sim)")
@@ -577,7 +582,7 @@ def solino(rows, xy, lat0, lon0):
 def main():
     rows, xy, lat0, lon0 = load()
     for name, fn in (("capital.lua", capital), ("solino.lua", solino)):
-        path = os.path.join(HERE, name)
+        path = os.path.join(OUT, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(fn(rows, xy, lat0, lon0))
         print("wrote %s (%d nodes)" % (path, len(rows)))

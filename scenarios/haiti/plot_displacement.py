@@ -5,20 +5,26 @@
     ./build/conflictsim run scenarios/haiti/capital.lua --quiet --replicate $r -o output/capital-r$r.h5
   done
   /usr/bin/python3 scenarios/haiti/plot_displacement.py output/capital-r*.h5 \
-      --observed ../shared/data/haiti/observed.csv -o scenarios/haiti/capital_displacement.png
+      --observed scenarios/haiti/data/observed.csv -o scenarios/haiti/capital_displacement.png
 
 Simulated: displaced people hosted in the city (city_displaced_hosted) and all
 people displaced from the city, wherever they are (city_displaced), median and
 90% band over the replicates. Observed (observed.csv): idp_metro (IDPs in the
 metro area) and idp_national (all IDPs in Haiti, an upper reference: it counts
-people displaced outside the capital too).
+people displaced outside the capital too). Rows dated 2025 are held out
+(scenarios/haiti/data/README.md): they are drawn as open grey markers, for
+comparison only; never fit them.
 """
 import argparse
 import csv
 import datetime as dt
+import os
 
 import h5py
 import matplotlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HELD_OUT_FROM = dt.date(2025, 1, 1)  # rows from here on are held out: never fit them
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -28,7 +34,8 @@ import numpy as np  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", nargs="+", help="run files of the capital scenario")
-    ap.add_argument("--observed", required=True, help="observed.csv of the Haiti data")
+    ap.add_argument("--observed", default=os.path.join(HERE, "data", "observed.csv"),
+                    help="observed.csv of the Haiti data (default: scenarios/haiti/data/observed.csv)")
     ap.add_argument("-o", "--output", default="capital_displacement.png")
     a = ap.parse_args()
 
@@ -64,7 +71,16 @@ def main():
                           "idp_national": ("s", "observed: IDPs in Haiti (IOM DTM), upper reference")}.items():
         if obs[k]:
             d, v = zip(*sorted(obs[k]))
-            ax.plot(d, v, m, color="black", mfc="white" if k == "idp_national" else "black", label=label)
+            held = [x >= HELD_OUT_FROM for x in d]
+            for out in (False, True):
+                dd = [x for x, h in zip(d, held) if h == out]
+                vv = [y for y, h in zip(v, held) if h == out]
+                if not dd:
+                    continue
+                if out:
+                    ax.plot(dd, vv, m, color="grey", mfc="white", label=label + ", held out (2025)")
+                else:
+                    ax.plot(dd, vv, m, color="black", mfc="white" if k == "idp_national" else "black", label=label)
     ax.set_ylabel("people")
     ax.set_title("Port-au-Prince, %d replicates of scenarios/haiti/capital.lua" % len(a.runs))
     ax.grid(alpha=0.3)

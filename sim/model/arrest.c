@@ -1,4 +1,4 @@
-/* arrest.c: patrols, arrests, jail terms and releases (MODEL.md section 4).
+/* arrest.c: patrols, arrests, jail terms and releases (Epstein 2002).
 **
 ** Every unit runs a patrol clock at patrol_rate per day (its own stream
 ** (unit, PU_PATROL)). A tick is a patrol only if the unit is on the map with

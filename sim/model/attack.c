@@ -1,5 +1,5 @@
 /* attack.c: gang attacks as state-dependent Poisson processes, one per
-** (gang g, node j) pair (MODEL.md section 4):
+** (gang g, node j) pair (sim/README.md, attack.c):
 **
 **   rate(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j) * p(g, j)^eta
 **

@@ -1,4 +1,4 @@
-/* coalition.c: coalition cohesion, formation and split (MODEL.md sections 3, 4).
+/* coalition.c: coalition cohesion, formation and split (sim/README.md, coalition.c).
 **
 **   d chi/dt = b (chi*(Theta) - chi) - c R chi
 **   chi*(Theta) = chi0 + (chimax - chi0) / (1 + exp(-(Theta - Theta_c) / s))

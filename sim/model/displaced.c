@@ -1,5 +1,5 @@
 /* displaced.c: where displaced people are, by origin and by location, and
-** how they move on and return (MODEL.md section 4: destination choice with
+** how they move on and return (sim/README.md, displaced.c: destination choice with
 ** sites and host families, secondary moves, returns).
 **
 ** The ledger holds one entry per (origin, location) pair that has ever held

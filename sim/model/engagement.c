@@ -1,5 +1,5 @@
 /* engagement.c: an engagement at a node, from the forces that meet to its
-** aftermath (MODEL.md sections 3, 4).
+** aftermath (sim/README.md, engagement.c and lanchester.c).
 **
 ** Forces. A gang g attacking node j commits A0 = phi * M_g * exp(-d(base_g,
 ** j) / ell) fighters of lethality q_g (Sa = q_g A0). The defenders are the
@@ -24,7 +24,7 @@
 **   that reaches T_max changes no owner. Its effects land when it ends.
 ** Breakpoints: gang fighters and vigilantes break at beta, officers (police,
 ** army, international) at beta_police; a defence of several kinds breaks at
-** their headcount-weighted mean. MODEL.md has a single beta; beta_police
+** their headcount-weighted mean. The usual rule has a single beta; beta_police
 ** (default equal to beta's) lets a scenario say that police units withdraw
 ** after lighter losses than gangs.
 ** Civilian deaths are c_civ per combatant death, at most the residents.

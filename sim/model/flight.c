@@ -1,5 +1,5 @@
 /* flight.c: residents fleeing, where they go, and their arrival
-** (MODEL.md section 4, "flight" and "destination choice").
+** (sim/README.md, flight.c; Flee: Suleimenova et al. 2017).
 **
 ** Hazard per resident at node j:
 **   h(t) = h0 + h1 (1 - exp(-I_j(t) / I_ref)) + h_T [t < t_takeover + tau_T]

@@ -1,5 +1,5 @@
 /* lanchester.h: the stochastic Lanchester engagement, a pure module that knows
-** nothing of the model (MODEL.md section 4, "engagement"; verification 7.4, 7.5).
+** nothing of the model (sim/README.md, engagements; Verification, items 4 and 5).
 **
 ** The fight is a continuous-time Markov chain on (A, D), the fighters still
 ** standing on the attacking and the defending side. Each transition is one

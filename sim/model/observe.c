@@ -1,6 +1,6 @@
 /* observe.c: media reach, threats against journalists, and the observation
-** model that turns every true event into an observed record or not (MODEL.md
-** section 4, "journalist threat" and "reporting"; Weidmann 2015).
+** model that turns every true event into an observed record or not
+** (sim/README.md, observe.c; Weidmann 2015).
 **
 ** Media reach of node j starts at its declared value r0_j. An engagement at
 ** j threatens journalists: r_j drops to r_j (1 - theta_m), then recovers

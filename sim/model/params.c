@@ -1,4 +1,4 @@
-/* params.c: the model's parameters (MODEL.md section 5) with their defaults,
+/* params.c: the model's parameters (sim/README.md, Parameters) with their defaults,
 ** allowed ranges, units and basis. [S] sourced, [U] uncertain, [P] a prior to
 ** calibrate. Every one is settable from a scenario (model{}) and from the
 ** command line (--set), and is written to the output. */

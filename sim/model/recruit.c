@@ -1,5 +1,5 @@
-/* recruit.c: recruitment into gangs by Epstein (2002) activation (MODEL.md
-** section 4).
+/* recruit.c: recruitment into gangs by Epstein (2002) activation
+** (sim/README.md, recruit.c).
 **
 ** Young residents of a gang-held node (youth_share of the residents) have
 ** hardship H_i ~ U(0, hardship) and risk aversion R_i ~ U(0, 1); one is

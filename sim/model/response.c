@@ -1,5 +1,5 @@
-/* response.c: the police response and the elite recall rule (MODEL.md
-** section 4).
+/* response.c: the police response and the elite recall rule
+** (sim/README.md, response.c).
 **
 ** When a gang takes a STATE node, or attacks a node of value >= V_c, the
 ** police send the nearest free reserve unit: a police or army unit on the

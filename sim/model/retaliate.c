@@ -1,4 +1,4 @@
-/* retaliate.c: retaliation as a Hawkes process (MODEL.md section 4).
+/* retaliate.c: retaliation as a Hawkes (1971) process (sim/README.md, retaliate.c).
 **
 ** For each ordered pair of gangs (g, h), g's urge to avenge attacks by h is
 **   E_gh(t) = sum over attacks by h on g of n/tau_r exp(-(t - t_e)/tau_r),
