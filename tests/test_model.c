@@ -821,6 +821,106 @@ static void test_police_retake_holds(void) {
   CHECK(runs_with_retake >= 15); /* b is lost and retaken in (nearly) every run */
 }
 
+/* ---- a rate parameter changed mid-run takes effect at once ----
+** Retaliation: the fortress pair of test_hawkes with tau_r = tau1 until T0,
+** then tau2. The mean intensity m(t) of a Hawkes process with exponential
+** kernel obeys m' = (mu - (1 - n) m) / tau, so from the empty start
+**   m(T0) = mu/(1-n) - mu n/(1-n) exp(-(1-n) T0/tau1),
+** and after the switch m relaxes to mu/(1-n) with time constant
+** tau2/(1-n). The expected count is the integral of m. A kernel whose
+** thinning bound was drawn under tau1 and read under tau2 loses events (and
+** a debug build aborts at the first such firing). */
+static double g_tau2;
+static int tau_timer(void *ud, cs_world *w, int id) { return cs_world_param_set(w, "tau_r", g_tau2); }
+
+static int hawkes_switch_count(uint64_t seed, double n_ret, double T, double T0, double tau1) {
+  cs_world *w = two_gangs(100000, 100000);
+  if (!w) return -1;
+  cs_world_set_owner(w, 0, CS_PARTY_GANG(0));
+  cs_world_set_owner(w, 1, CS_PARTY_GANG(1));
+  cs_unit_decl fa = {"fa", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
+  cs_unit_decl fb = {"fb", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
+  cs_world_add_unit(w, &fa, NULL);
+  cs_world_add_unit(w, &fb, NULL);
+  cs_world_set_horizon(w, T, T);
+  cs_world_param_set(w, "lambda0", 0.1); /* mu = 0.05 for the pair, as in test_hawkes */
+  cs_world_param_set(w, "eta", 0);
+  cs_world_param_set(w, "beta", 1e-9);
+  cs_world_param_set(w, "c_civ", 0);
+  cs_world_param_set(w, "n_retaliation", n_ret);
+  cs_world_param_set(w, "tau_r", tau1);
+  quiet_model(w);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  cs_hooks h = {NULL, tau_timer, NULL};
+  cs_world_set_hooks(w, &h);
+  cs_world_timer(w, T0, 1);
+  rec_sink r;
+  cs_sink s = rec_sink_of(&r);
+  CHECK(cs_world_run(w, seed, 0, &s) == CS_OK);
+  cs_world_free(w);
+  return r.n_events[CS_EK_ENGAGEMENT];
+}
+
+static void test_tau_r_change(void) {
+  const int R = 100;
+  const double T = 1200, T0 = 600, mu = 0.05, n = 0.6, tau1 = 2, L = T - T0;
+  g_tau2 = 60;
+  double sum = 0, sum2 = 0;
+  for (int rep = 0; rep < R; rep++) {
+    double c = hawkes_switch_count(700 + rep, n, T, T0, tau1);
+    sum += c;
+    sum2 += c * c;
+  }
+  double mean = sum / R, sd = sqrt((sum2 - R * mean * mean) / (R - 1));
+  double m_inf = mu / (1 - n), m0 = m_inf - mu * n / (1 - n) * exp(-(1 - n) * T0 / tau1);
+  double before = mu * T0 / (1 - n) - mu * n * tau1 / ((1 - n) * (1 - n)) * (1 - exp(-(1 - n) * T0 / tau1));
+  double after = m_inf * L + (m0 - m_inf) * g_tau2 / (1 - n) * (1 - exp(-(1 - n) * L / g_tau2));
+  fprintf(stderr, "tau_r %g -> %g at day %g: mean %.1f expected %.1f (sd %.1f)\n", tau1, g_tau2, T0, mean,
+          before + after, sd);
+  CHECK_NEAR(mean, before + after, 4 * sd / sqrt(R));
+}
+
+/* Patrols: one unit of 1,000 officers (posture patrol) next to a node held
+** by a gang of 10^5 members, k_arrest so large that a patrol arrests with
+** probability 1 - exp(-k officers / members) > 0.9999. patrol_rate is 1e-4
+** until day T0, then 1: arrests in (T0, T] are Poisson with mean T - T0
+** (plus at most ~1e-4 T0 from before). A change that waited for the pending
+** tick (drawn at rate 1e-4, ~10^4 days away) would see almost none. */
+static double g_patrol;
+static int patrol_timer(void *ud, cs_world *w, int id) { return cs_world_param_set(w, "patrol_rate", g_patrol); }
+
+static void test_patrol_rate_change(void) {
+  const int R = 50;
+  const double T = 60, T0 = 20;
+  g_patrol = 1.0;
+  double sum = 0;
+  for (int rep = 0; rep < R; rep++) {
+    cs_world *w = two_gangs(100000, 1);
+    if (!w) return;
+    cs_world_set_owner(w, 1, CS_PARTY_GANG(0));
+    cs_unit_decl u = {"p", CS_UNIT_POLICE, 1000, 0.0, CS_POSTURE_PATROL, 0};
+    cs_world_add_unit(w, &u, NULL);
+    cs_world_set_horizon(w, T, T);
+    quiet_model(w);
+    cs_world_param_set(w, "lambda0", 0);
+    cs_world_param_set(w, "patrol_rate", 1e-4);
+    cs_world_param_set(w, "k_arrest", 1e6);
+    cs_world_param_set(w, "J_max", 1e6);
+    CHECK(cs_world_finalize(w) == CS_OK);
+    cs_hooks h = {NULL, patrol_timer, NULL};
+    cs_world_set_hooks(w, &h);
+    cs_world_timer(w, T0, 1);
+    rec_sink r;
+    cs_sink s = rec_sink_of(&r);
+    CHECK(cs_world_run(w, 40 + (uint64_t)rep, 0, &s) == CS_OK);
+    sum += r.n_events[CS_EK_ARREST];
+    cs_world_free(w);
+  }
+  double expect = R * (T - T0); /* Poisson: variance = mean */
+  fprintf(stderr, "patrol_rate 1e-4 -> 1 at day %g: %.0f arrests in %d runs, expected %.0f\n", T0, sum, R, expect);
+  CHECK_NEAR(sum, expect, 4 * sqrt(expect) + 1);
+}
+
 /* ---- the world check (check.c) holds after a busy run, and fails on each
 ** kind of corruption it claims to detect ---- */
 static void test_world_check(void) {
@@ -884,5 +984,7 @@ int main(void) {
   test_destination_frequencies();
   test_city();
   test_world_check();
+  test_tau_r_change();
+  test_patrol_rate_change();
   return check_report();
 }

@@ -16,18 +16,17 @@
 
 #include <math.h>
 
+/* The patrol clock is exact (not thinned): its rate is patrol_rate. */
 static int schedule_patrol(cs_world *w, int u) {
   double rate = PV(w, P_PATROL_RATE);
   w->units[u].patrol_on = rate > 0;
-  if (rate <= 0) return CS_OK;
   cs_event ev = {.kind = EV_PATROL, .a = u};
-  double when = cs__now(w) + cs_rng_exp(&w->units[u].patrol_rng, rate);
-  if (!isfinite(when)) return CS_OK;
-  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, NULL);
-  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  return cs__redraw(w, &w->units[u].patrol_h, NULL, rate, 0, &w->units[u].patrol_rng, &ev);
 }
 
 int cs_arrest_start_unit(cs_world *w, int u) { return w->units[u].patrol_on ? CS_OK : schedule_patrol(w, u); }
+
+int cs_arrest_redraw_unit(cs_world *w, int u) { return schedule_patrol(w, u); }
 
 /* A gang-held node among j and its neighbours, uniformly; -1 if none. */
 static int patrol_target(cs_world *w, int j, cs_pcg32 *r) {
@@ -47,6 +46,7 @@ int cs_arrest_on_patrol(cs_engine *e, const cs_event *ev, void *ud) {
   cs_unit_s *un = &w->units[u];
   int j = un->loc;
   double t = cs_engine_now(e);
+  un->patrol_h = 0;
   if (PV(w, P_PATROL_RATE) <= 0) { /* the clock stops; a later change restarts it */
     un->patrol_on = 0;
     return CS_OK;

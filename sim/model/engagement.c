@@ -212,7 +212,7 @@ int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
   int won = en->outcome > 0 && att != from;
   if (won && (rc = cs_takeover(w, j, att)) != CS_OK) return rc;
   if (att == CS_PARTY_STATE && en->outcome < 0 && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
-  if ((rc = cs_notify_engagement_over(w, j, ag, og)) != CS_OK) return rc;
+  if ((rc = cs_notify_engagement_over(w, j, from, w->owner[j], ag, og)) != CS_OK) return rc;
   if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;
   if (ag >= 0 && ((won && from == CS_PARTY_STATE) || w->value[j] >= PV(w, P_V_C)))
     if ((rc = cs_response_call(w, j)) != CS_OK) return rc;

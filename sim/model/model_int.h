@@ -135,7 +135,7 @@ typedef struct cs_unit_s {
   int patrol_on;   /* 1 while its patrol clock runs */
   cs_pcg32 rng;    /* (unit, PU_UNIT): recall delays */
   cs_pcg32 patrol_rng, desert_rng; /* (unit, PU_PATROL), (unit, PU_DESERT) */
-  cs_handle desert_h;
+  cs_handle desert_h, patrol_h; /* pending desertion candidate, patrol tick */
   double desert_bound; /* officers when the pending desertion candidate was drawn */
 } cs_unit_s;
 
@@ -320,7 +320,9 @@ void cs__run_free(cs_world *w);
 ** table "this change -> these clocks"). Processes call these after changing
 ** shared state; none reaches into another process's clock. ---- */
 int cs_notify_owner(cs_world *w, int j, int from, int to);
-int cs_notify_engagement_over(cs_world *w, int j, int ag, int og); /* gang indices or -1 */
+/* from, to: parties holding j before and after; ag, og: gang indices of the
+** attacker and the holder before, or -1. */
+int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int og);
 int cs_notify_members(cs_world *w, int g);    /* g's members reached or left zero */
 int cs_notify_residents_rose(cs_world *w, int j);
 int cs_notify_hosted_rose(cs_world *w, int k);
@@ -397,7 +399,9 @@ int cs_engagement_finish(cs_world *w, const cs_engagement *en);
 int cs_engagement_on_end(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- takeover.c ---- */
-/* Node j passes to party `to`; keeps own_cnt, held counts and rates right. */
+/* Node j passes to party `to`; keeps own_cnt and held counts right and
+** sends the units there back if a gang took it. The caller notifies
+** (cs_notify_owner, or within cs_notify_engagement_over). */
 int cs_takeover(cs_world *w, int j, int to);
 /* Set owner at declaration/finalize time (no rate updates). */
 void cs_takeover_count(cs_world *w, int j, int party, int delta);
@@ -455,7 +459,8 @@ int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud);
 int cs_security_reschedule(cs_world *w);
 
 /* ---- arrest.c ---- */
-int cs_arrest_start_unit(cs_world *w, int u);
+int cs_arrest_start_unit(cs_world *w, int u);  /* start its patrol clock if stopped */
+int cs_arrest_redraw_unit(cs_world *w, int u); /* after patrol_rate changed */
 int cs_arrest_on_patrol(cs_engine *e, const cs_event *ev, void *ud);
 int cs_arrest_on_release(cs_engine *e, const cs_event *ev, void *ud);
 
@@ -478,6 +483,9 @@ void cs_retaliate_free(cs_world *w);
 int cs_retaliate_start(cs_world *w);
 /* Gang h attacked gang g: raise g's urge to retaliate against h. */
 int cs_retaliate_excite(cs_world *w, int g, int h);
+/* tau_r changed from tau_before: every urge decays under tau_before up to
+** now and under the new tau_r from now on, and its candidate is redrawn. */
+int cs_retaliate_retime(cs_world *w, double tau_before);
 int cs_retaliate_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- response.c ---- */

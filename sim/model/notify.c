@@ -12,12 +12,16 @@
 **   this change                         -> these clocks, in this order
 **   ----------------------------------  ------------------------------------
 **   owner of node j changed (from, to)  attack: every gang at j; from's and
-**     cs_notify_owner                     to's pairs at j's neighbours
-**                                         (frontier and targets moved)
+**     outside an engagement               to's pairs at j's neighbours
+**     cs_notify_owner                     (frontier and targets moved)
 **                                       flight at j (the takeover pulse)
-**   engagement at j over (attacker ag,  attack: all of ag's / og's pairs if
-**     holder og) cs_notify_engagement_    that gang's members reached zero
-**     over                              flight at j (intensity rose)
+**                                       recruitment at j (gang-held or not)
+**   engagement at j over, the node      attack: as for an owner change, if
+**     passed from -> to (from == to if    the node changed hands; all of
+**     it held), attacker ag, holder og    ag's / og's pairs if that gang's
+**     cs_notify_engagement_over           members reached zero
+**                                       flight at j (intensity rose, and
+**                                         the takeover pulse), once
 **                                       recruitment at j (owner may differ)
 **                                       moves out of j (now in conflict)
 **   gang g's members reached or left    attack: all of g's pairs (a gang
@@ -32,8 +36,12 @@
 **     cs_notify_cohesion                  (targeting weights move with chi)
 **   a model parameter changed           everything: conflict thresholds,
 **     cs_notify_param                     flight distances, attack, flight,
-**                                         recruitment, patrols, desertion,
-**                                         moves, returns
+**                                         recruitment, patrols (restarted if
+**                                         stopped; redrawn if patrol_rate
+**                                         changed), desertion, moves,
+**                                         returns; retaliation if tau_r
+**                                         changed (each urge decays under
+**                                         the old tau_r up to now)
 **
 ** What needs no redraw, and why (the bound still holds):
 ** - residents of j fell (flight, recruitment, casualties): the flight and
@@ -66,21 +74,30 @@ int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor,
   return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
 }
 
-int cs_notify_owner(cs_world *w, int j, int from, int to) {
+/* The attack pairs an owner change touches: every gang's at j, and the old
+** and new owners' at j's neighbours. */
+static int owner_attack(cs_world *w, int j, int from, int to) {
   int rc = cs_attack_update_node(w, j);
   for (int k = w->adj_start[j]; rc == CS_OK && k < w->adj_start[j + 1]; k++) {
     int nb = w->adj_node[k];
     if (CS_PARTY_IS_GANG(from)) rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(from), nb);
     if (rc == CS_OK && CS_PARTY_IS_GANG(to)) rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(to), nb);
   }
-  return rc == CS_OK ? cs_flight_update_node(w, j) : rc;
+  return rc;
+}
+
+int cs_notify_owner(cs_world *w, int j, int from, int to) {
+  int rc = owner_attack(w, j, from, to);
+  if (rc == CS_OK) rc = cs_flight_update_node(w, j);
+  if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
+  return rc;
 }
 
 int cs_notify_members(cs_world *w, int g) { return cs_attack_update_gang(w, g); }
 
-int cs_notify_engagement_over(cs_world *w, int j, int ag, int og) {
-  int rc = CS_OK;
-  if (ag >= 0 && w->gangs[ag].members == 0) rc = cs_notify_members(w, ag);
+int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int og) {
+  int rc = from != to ? owner_attack(w, j, from, to) : CS_OK;
+  if (rc == CS_OK && ag >= 0 && w->gangs[ag].members == 0) rc = cs_notify_members(w, ag);
   if (rc == CS_OK && og >= 0 && w->gangs[og].members == 0) rc = cs_notify_members(w, og);
   if (rc == CS_OK) rc = cs_flight_update_node(w, j);
   if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
@@ -110,16 +127,16 @@ int cs_notify_cohesion(cs_world *w, int c) {
 }
 
 int cs_notify_param(cs_world *w, int param, double old) {
-  (void)param;
-  (void)old;
   cs__conflict_refresh(w);
   int rc = cs_flight_cache_distances(w);
   if (rc == CS_OK) rc = cs_attack_update_all(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);
-  for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_start_unit(w, u);
+  for (int u = 0; rc == CS_OK && u < w->n_units; u++)
+    rc = param == P_PATROL_RATE ? cs_arrest_redraw_unit(w, u) : cs_arrest_start_unit(w, u);
   if (rc == CS_OK) rc = cs_security_reschedule(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
+  if (rc == CS_OK && param == P_TAU_R) rc = cs_retaliate_retime(w, old);
   return rc;
 }

@@ -33,6 +33,20 @@ static int reschedule(cs_world *w, int g, int h) {
   return cs__redraw(w, &w->ret_h[k], &w->ret_bound[k], urge(w, k, cs__now(w)), 1e-300, &w->ret_rng[k], &ev);
 }
 
+int cs_retaliate_retime(cs_world *w, double tau_before) {
+  double t = cs__now(w);
+  for (int g = 0; g < w->n_gangs; g++)
+    for (int h = 0; h < w->n_gangs; h++) {
+      size_t k = (size_t)g * w->n_gangs + h;
+      if (w->ret_E[k] == 0 && w->ret_h[k] == 0) continue; /* idle stays idle */
+      w->ret_E[k] *= exp(-(t - w->ret_t[k]) / tau_before);
+      w->ret_t[k] = t;
+      int rc = reschedule(w, g, h);
+      if (rc != CS_OK) return rc;
+    }
+  return CS_OK;
+}
+
 int cs_retaliate_excite(cs_world *w, int g, int h) {
   if (g == h || PV(w, P_N_RET) <= 0) return CS_OK;
   size_t k = (size_t)g * w->n_gangs + h;

@@ -1,9 +1,9 @@
 /* takeover.c: a node changes hands. Keeps the frontier counts (own_cnt) and
-** the gangs' held counts right, starts the flight pulse (h_T for tau_T days),
-** sends the units at the node back to the nearest STATE node when a gang takes
-** it (when the state takes it, its units are the winners and stay), and updates the
-** attack rates the change touches: every gang's pair at the node, and the
-** old and new owners' pairs at its neighbours. */
+** the gangs' held counts right, records the time (which starts the flight
+** pulse, h_T for tau_T days), and sends the units at the node back to the
+** nearest STATE node when a gang takes it (when the state takes it, its
+** units are the winners and stay). The rates the change touches are
+** redrawn by the caller through notify.c. */
 #include "model_int.h"
 
 void cs_takeover_count(cs_world *w, int j, int party, int delta) {
@@ -22,5 +22,5 @@ int cs_takeover(cs_world *w, int j, int to) {
   cs_takeover_count(w, j, to, +1);
   w->t_takeover[j] = cs__now(w);
   if (to != CS_PARTY_STATE && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
-  return cs_notify_owner(w, j, from, to);
+  return CS_OK;
 }
