@@ -280,8 +280,14 @@ int cs__grow(void **p, int *cap, int need, size_t elem);
 /* The most trajectory values (samples x the variables' lengths) a run may
 ** write: 2e9 values, 16 GB before compression. */
 #define CS_MAX_TRAJECTORY_VALUES 2e9
-/* Enter unit u, just added as the last of w->n_units, in the id index. */
+/* ---- world_index.c: enter item i, just added as the last, in its index
+** (CS_OK or CS_ENOMEM); find road a-b in either direction (-1 if none). */
+int cs__index_node(cs_world *w, int i);
+int cs__index_gang(cs_world *w, int g);
 int cs__index_unit(cs_world *w, int u);
+int cs__index_coalition(cs_world *w, int c);
+int cs__index_road(cs_world *w, int r);
+int cs__road_find(const cs_world *w, int a, int b);
 char *cs__strdup(const char *s);
 /* Dijkstra from src over the road graph into dist[n] (km; INFINITY if none). */
 int cs__dijkstra(cs_world *w, int src, double *dist);

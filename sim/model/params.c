@@ -1,10 +1,15 @@
 /* params.c: the model's parameters (sim/README.md, Parameters) with their defaults,
 ** allowed ranges, units and basis. [S] sourced, [U] uncertain, [P] a prior to
 ** calibrate. Every one is settable from a scenario (model{}) and from the
-** command line (--set), and is written to the output. */
+** command line (--set), and is written to the output. Below the table, the
+** parameter API of cs_world.h: declare (scenario parameters), find, read and
+** set, each value checked against its type and range. A model parameter set
+** during a run goes through cs_notify_param (notify.c). */
 #include "model_int.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,4 +155,139 @@ int cs_params_mode(const cs_world *w, int param) {
   for (int i = 0; MODES[i]; i++)
     if (strcmp(MODES[i], s) == 0) return i;
   return CS_MODE_FAST;
+}
+
+/* ---- parameters ---- */
+
+int cs_world_param_find(const cs_world *w, const char *name) {
+  for (int i = 0; name && i < w->n_params; i++)
+    if (strcmp(w->params[i].name, name) == 0) return i;
+  return -1;
+}
+static const char *param_name_of(const void *params, int i) { return ((const cs_param *)params)[i].name; }
+
+const char *cs_world_param_hint(cs_world *w, const char *name) {
+  const char *near = cs_nearest_name_of(name, w->params, w->n_params, param_name_of);
+  if (near) snprintf(w->hint, sizeof w->hint, " (did you mean '%.60s'?)", near);
+  else w->hint[0] = '\0';
+  return w->hint;
+}
+int cs_world_param_count(const cs_world *w) { return w->n_params; }
+void cs_world_param_info(const cs_world *w, int i, cs_param_info *o) {
+  const cs_param *p = &w->params[i];
+  o->name = p->name;
+  o->doc = p->doc;
+  o->units = p->units ? p->units : "";
+  o->type = p->type;
+  o->num = p->num;
+  o->str = p->str;
+  o->min = p->min;
+  o->max = p->max;
+  o->is_model = p->is_model;
+}
+double cs_world_param(const cs_world *w, const char *name) {
+  int i = cs_world_param_find(w, name);
+  return i >= 0 && w->params[i].type != CS_PT_STRING ? w->params[i].num : NAN;
+}
+
+static const char *TYPE_NAMES[] = {"number", "integer", "boolean", "string"};
+static const char *TYPE_ARTICLE[] = {"a", "an", "a", "a"};
+
+int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, double num,
+                           const char *str, const char *doc) {
+  if (!name || !*name) return cs_err(&w->ctx, CS_EINVAL, "a parameter needs a name");
+  if (cs_world_param_find(w, name) >= 0)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is already declared%s", name,
+                  w->params[cs_world_param_find(w, name)].is_model ? " (it is a model parameter: set it with model{})" : "");
+  if (type != CS_PT_STRING && !isfinite(num)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': default must be finite", name);
+  if (type == CS_PT_INTEGER && fabs(num) > 9007199254740992.0) /* as cs_world_param_set: exact in a double */
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': an integer default must be at most 2^53 in size", name);
+  if (cs__grow((void **)&w->params, &w->cap_params, w->n_params + 1, sizeof *w->params))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  cs_param *p = &w->params[w->n_params];
+  memset(p, 0, sizeof *p);
+  p->name = cs__strdup(name);
+  p->doc = cs__strdup(doc);
+  p->str = type == CS_PT_STRING ? cs__strdup(str) : NULL;
+  if (!p->name || !p->doc || (type == CS_PT_STRING && !p->str)) {
+    free(p->name); free(p->doc); free(p->str);
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  }
+  p->units = "";
+  p->type = type;
+  p->num = type == CS_PT_STRING ? 0 : num;
+  p->min = -HUGE_VAL;
+  p->max = HUGE_VAL;
+  w->n_params++;
+  return CS_OK;
+}
+
+int cs_world_param_set(cs_world *w, const char *name, double v) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
+  cs_param *p = &w->params[i];
+  if (p->type == CS_PT_STRING) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a string", name);
+  if (!isfinite(v)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be finite, got %g", name, v);
+  if (p->type == CS_PT_INTEGER && (v != floor(v) || fabs(v) > 9007199254740992.0))
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be an integer (a whole number of at most 2^53), got %.17g", name, v);
+  if (p->type == CS_PT_BOOLEAN && v != 0 && v != 1)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be a boolean", name);
+  if (v < p->min || v > p->max)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be in [%g, %g], got %g", name, p->min, p->max, v);
+  if (i == P_RECALL_MIN && v > PV(w, P_RECALL_MAX))
+    return cs_err(&w->ctx, CS_EINVAL, "recall_delay_min must not exceed recall_delay_max");
+  if (i == P_RECALL_MAX && v < PV(w, P_RECALL_MIN))
+    return cs_err(&w->ctx, CS_EINVAL, "recall_delay_max must not be below recall_delay_min");
+  double old = p->num;
+  p->num = v;
+  if (w->running && p->is_model) return cs_notify_param(w, i, old);
+  return CS_OK;
+}
+
+int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
+  if (w->params[i].type != CS_PT_STRING)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
+                  TYPE_NAMES[w->params[i].type]);
+  if (w->params[i].choices) {
+    int ok = 0;
+    char list[256] = "";
+    for (int c = 0; w->params[i].choices[c]; c++) {
+      ok |= v && strcmp(v, w->params[i].choices[c]) == 0;
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? ", " : "", w->params[i].choices[c]);
+    }
+    if (!ok) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be one of %s, got '%s'", name, list, v ? v : "(null)");
+  }
+  char *d = cs__strdup(v);
+  if (!d) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  free(w->params[i].str);
+  w->params[i].str = d;
+  return CS_OK;
+}
+
+int cs_world_param_set_text(cs_world *w, const char *name, const char *text) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
+  cs_param *p = &w->params[i];
+  if (p->type == CS_PT_STRING) return cs_world_param_set_str(w, name, text);
+  if (p->type == CS_PT_BOOLEAN) {
+    if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0) return cs_world_param_set(w, name, 1);
+    if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0) return cs_world_param_set(w, name, 0);
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a boolean: use true, false, 1 or 0, got '%s'", name, text);
+  }
+  /* decimal only: strtod would also take hexadecimal, "inf" and "nan" */
+  char *end = NULL;
+  errno = 0;
+  double v = text[strspn(text, "0123456789+-.eE")] == '\0' ? strtod(text, &end) : 0;
+  if (!end || end == text || *end != '\0' || errno == ERANGE)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' takes a finite %s written in decimal, got '%s'", name,
+                  TYPE_NAMES[p->type], text);
+  return cs_world_param_set(w, name, v);
 }

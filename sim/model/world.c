@@ -1,9 +1,11 @@
-/* world.c: the world's declarations, validation, parameters and state
+/* world.c: the world's life cycle, declarations, validation and state
 ** queries. The processes live in their own files; this one only holds the
-** data together and checks what a scenario declares. */
+** data together and checks what a scenario declares. Its id and road
+** indexes are in world_index.c, its parameter API in params.c (split out
+** when this file passed 850 lines: each is a separate job with its own
+** invariants). */
 #include "model_int.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -55,77 +57,6 @@ const char *cs_posture_name(int k) { return k >= 0 && k < CS_POSTURES ? POSTURES
 int cs_posture_find(const char *s) { return find_name(POSTURES, CS_POSTURES, s); }
 const char *cs_event_kind_name(int k) { return k >= 0 && k < CS_EK_COUNT ? EVENT_KINDS[k] : "?"; }
 int cs_event_kind_find(const char *s) { return find_name(EVENT_KINDS, CS_EK_COUNT, s); }
-
-/* ---- indexes: ids and road pairs, open addressing over power-of-two
-** tables kept at most half full, so declaring a large city is linear ---- */
-
-/* FNV-1a from a per-world random start, then a splitmix64 finish: ids made
-** to collide offline cannot slow the lookups down. The key changes only where
-** an id sits in a table, never what a lookup returns, so results do not
-** depend on it. */
-static uint64_t hash_str(const cs_world *w, const char *k) {
-  uint64_t h = 1469598103934665603ULL ^ w->hash_key;
-  for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-  h ^= w->hash_key;
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-  return h ^ (h >> 31);
-}
-
-static uint64_t hash_pair(const cs_world *w, int a, int b) {
-  uint64_t lo = (uint64_t)(a < b ? a : b), hi = (uint64_t)(a < b ? b : a);
-  uint64_t h = ((lo << 32 | hi) ^ w->hash_key) * 0x9e3779b97f4a7c15ULL;
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  return h ^ (h >> 31);
-}
-
-/* Rebuild table t (cap entries) for n items whose hashes key(i) gives. */
-static int index_rebuild(int **t, size_t *cap, int n, uint64_t (*key)(const cs_world *, int), const cs_world *w) {
-  size_t c = 64;
-  while (c < (size_t)n * 2 + 2) c *= 2;
-  int *nt = malloc(c * sizeof *nt);
-  if (!nt) return CS_ENOMEM;
-  for (size_t i = 0; i < c; i++) nt[i] = -1;
-  for (int i = 0; i < n; i++) {
-    size_t h = (size_t)key(w, i) & (c - 1);
-    while (nt[h] >= 0) h = (h + 1) & (c - 1);
-    nt[h] = i;
-  }
-  free(*t);
-  *t = nt;
-  *cap = c;
-  return CS_OK;
-}
-
-typedef const char *(*id_of_fn)(const cs_world *w, int i);
-static const char *node_id_of(const cs_world *w, int i) { return w->node_id[i]; }
-static const char *gang_id_of(const cs_world *w, int i) { return w->gangs[i].id; }
-static const char *unit_id_of(const cs_world *w, int i) { return w->units[i].id; }
-static const char *coal_id_of(const cs_world *w, int i) { return w->coal[i].id; }
-static uint64_t node_key(const cs_world *w, int i) { return hash_str(w, node_id_of(w, i)); }
-static uint64_t gang_key(const cs_world *w, int i) { return hash_str(w, gang_id_of(w, i)); }
-static uint64_t unit_key(const cs_world *w, int i) { return hash_str(w, unit_id_of(w, i)); }
-static uint64_t coal_key(const cs_world *w, int i) { return hash_str(w, coal_id_of(w, i)); }
-
-/* The index of id among the first n items of table t (cap slots), -1 if none. */
-static int index_find(const cs_world *w, const int *t, size_t cap, int n, id_of_fn id_of, const char *id) {
-  if (!id || !t) return -1;
-  for (size_t h = (size_t)hash_str(w, id) & (cap - 1); t[h] >= 0; h = (h + 1) & (cap - 1))
-    if (t[h] < n && strcmp(id_of(w, t[h]), id) == 0) return t[h];
-  return -1;
-}
-
-/* Index item i, the last of n, in table *t (of *cap slots) under key(i). */
-static int index_add(int **t, size_t *cap, int n, int i, uint64_t (*key)(const cs_world *, int), const cs_world *w) {
-  if ((size_t)n * 2 + 2 > *cap) return index_rebuild(t, cap, n, key, w);
-  size_t h = (size_t)key(w, i) & (*cap - 1);
-  while ((*t)[h] >= 0) h = (h + 1) & (*cap - 1);
-  (*t)[h] = i;
-  return CS_OK;
-}
-
-int cs__index_unit(cs_world *w, int u) { return index_add(&w->unit_index, &w->unit_icap, w->n_units, u, unit_key, w); }
-static uint64_t road_key(const cs_world *w, int r) { return hash_pair(w, w->road_a[r], w->road_b[r]); }
 
 /* ---- life cycle ---- */
 
@@ -320,7 +251,7 @@ int cs_world_add_node(cs_world *w, const cs_node_decl *d, int *idx) {
   w->conflict_until[i] = PV(w, P_I_CONFLICT) <= 0 ? INFINITY : -INFINITY;
   w->pop0 += d->residents;
   w->n++;
-  if (index_add(&w->node_index, &w->node_icap, w->n, i, node_key, w) != CS_OK) {
+  if (cs__index_node(w, i) != CS_OK) {
     w->n--;
     w->pop0 -= d->residents;
     free(w->node_id[i]); free(w->node_name[i]); free(w->node_commune[i]);
@@ -338,13 +269,8 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
   if (!(km > 0) || !isfinite(km) || km > 1e5)
     return cs_err(&w->ctx, CS_EINVAL, "road '%s'-'%s': length must be a positive number of km, got %g",
                   w->node_id[a], w->node_id[b], km);
-  if (w->road_index)
-    for (size_t h = (size_t)hash_pair(w, a, b) & (w->road_icap - 1); w->road_index[h] >= 0;
-         h = (h + 1) & (w->road_icap - 1)) {
-      int r = w->road_index[h];
-      if ((w->road_a[r] == a && w->road_b[r] == b) || (w->road_a[r] == b && w->road_b[r] == a))
-        return cs_err(&w->ctx, CS_EINVAL, "duplicate road '%s'-'%s'", w->node_id[a], w->node_id[b]);
-    }
+  if (cs__road_find(w, a, b) >= 0)
+    return cs_err(&w->ctx, CS_EINVAL, "duplicate road '%s'-'%s'", w->node_id[a], w->node_id[b]);
   int c1 = w->cap_roads, c2 = w->cap_roads, c3 = w->cap_roads;
   if (cs__grow((void **)&w->road_a, &c1, w->n_roads + 1, sizeof(int)) ||
       cs__grow((void **)&w->road_b, &c2, w->n_roads + 1, sizeof(int)) ||
@@ -355,7 +281,7 @@ int cs_world_add_road(cs_world *w, int a, int b, double km) {
   w->road_b[w->n_roads] = b;
   w->road_km[w->n_roads] = km;
   w->n_roads++;
-  if (index_add(&w->road_index, &w->road_icap, w->n_roads, w->n_roads - 1, road_key, w) != CS_OK) {
+  if (cs__index_road(w, w->n_roads - 1) != CS_OK) {
     w->n_roads--;
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding a road");
   }
@@ -402,7 +328,7 @@ int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx) {
   g->a = d->aggression;
   g->base = d->base;
   g->coalition = -1;
-  if (index_add(&w->gang_index, &w->gang_icap, w->n_gangs + 1, w->n_gangs, gang_key, w) != CS_OK) {
+  if (cs__index_gang(w, w->n_gangs) != CS_OK) {
     free(g->id); free(g->name);
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding gang '%s'", d->id);
   }
@@ -435,7 +361,7 @@ int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_
   w->coal[w->n_coal].id = cs__strdup(id);
   if (!w->coal[w->n_coal].id) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   w->coal[w->n_coal].chi = w->coal[w->n_coal].chi_decl = cohesion;
-  if (index_add(&w->coal_index, &w->coal_icap, w->n_coal + 1, w->n_coal, coal_key, w) != CS_OK) {
+  if (cs__index_coalition(w, w->n_coal) != CS_OK) {
     free(w->coal[w->n_coal].id);
     w->coal[w->n_coal].id = NULL;
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding coalition '%s'", id);
@@ -573,19 +499,6 @@ int cs_world_finalize(cs_world *w) {
 }
 
 /* ---- lookups ---- */
-
-int cs_world_find_node(const cs_world *w, const char *id) {
-  return index_find(w, w->node_index, w->node_icap, w->n, node_id_of, id);
-}
-int cs_world_find_gang(const cs_world *w, const char *id) {
-  return index_find(w, w->gang_index, w->gang_icap, w->n_gangs, gang_id_of, id);
-}
-int cs_world_find_unit(const cs_world *w, const char *id) {
-  return index_find(w, w->unit_index, w->unit_icap, w->n_units, unit_id_of, id);
-}
-int cs_world_find_coalition(const cs_world *w, const char *id) {
-  return index_find(w, w->coal_index, w->coal_icap, w->n_coal, coal_id_of, id);
-}
 int cs_world_find_party(const cs_world *w, const char *name) {
   if (!name) return CS_PARTY_NONE;
   if (strcmp(name, "STATE") == 0) return CS_PARTY_STATE;
@@ -625,141 +538,6 @@ double cs_world_days(const cs_world *w) { return w->days; }
 double cs_world_sample_every(const cs_world *w) { return w->sample_every; }
 int cs_world_n_samples(const cs_world *w) {
   return w->finalized ? w->n_samples : samples_for(w);
-}
-
-/* ---- parameters ---- */
-
-int cs_world_param_find(const cs_world *w, const char *name) {
-  for (int i = 0; name && i < w->n_params; i++)
-    if (strcmp(w->params[i].name, name) == 0) return i;
-  return -1;
-}
-static const char *param_name_of(const void *params, int i) { return ((const cs_param *)params)[i].name; }
-
-const char *cs_world_param_hint(cs_world *w, const char *name) {
-  const char *near = cs_nearest_name_of(name, w->params, w->n_params, param_name_of);
-  if (near) snprintf(w->hint, sizeof w->hint, " (did you mean '%.60s'?)", near);
-  else w->hint[0] = '\0';
-  return w->hint;
-}
-int cs_world_param_count(const cs_world *w) { return w->n_params; }
-void cs_world_param_info(const cs_world *w, int i, cs_param_info *o) {
-  const cs_param *p = &w->params[i];
-  o->name = p->name;
-  o->doc = p->doc;
-  o->units = p->units ? p->units : "";
-  o->type = p->type;
-  o->num = p->num;
-  o->str = p->str;
-  o->min = p->min;
-  o->max = p->max;
-  o->is_model = p->is_model;
-}
-double cs_world_param(const cs_world *w, const char *name) {
-  int i = cs_world_param_find(w, name);
-  return i >= 0 && w->params[i].type != CS_PT_STRING ? w->params[i].num : NAN;
-}
-
-static const char *TYPE_NAMES[] = {"number", "integer", "boolean", "string"};
-static const char *TYPE_ARTICLE[] = {"a", "an", "a", "a"};
-
-int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, double num,
-                           const char *str, const char *doc) {
-  if (!name || !*name) return cs_err(&w->ctx, CS_EINVAL, "a parameter needs a name");
-  if (cs_world_param_find(w, name) >= 0)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is already declared%s", name,
-                  w->params[cs_world_param_find(w, name)].is_model ? " (it is a model parameter: set it with model{})" : "");
-  if (type != CS_PT_STRING && !isfinite(num)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': default must be finite", name);
-  if (type == CS_PT_INTEGER && fabs(num) > 9007199254740992.0) /* as cs_world_param_set: exact in a double */
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': an integer default must be at most 2^53 in size", name);
-  if (cs__grow((void **)&w->params, &w->cap_params, w->n_params + 1, sizeof *w->params))
-    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  cs_param *p = &w->params[w->n_params];
-  memset(p, 0, sizeof *p);
-  p->name = cs__strdup(name);
-  p->doc = cs__strdup(doc);
-  p->str = type == CS_PT_STRING ? cs__strdup(str) : NULL;
-  if (!p->name || !p->doc || (type == CS_PT_STRING && !p->str)) {
-    free(p->name); free(p->doc); free(p->str);
-    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  }
-  p->units = "";
-  p->type = type;
-  p->num = type == CS_PT_STRING ? 0 : num;
-  p->min = -HUGE_VAL;
-  p->max = HUGE_VAL;
-  w->n_params++;
-  return CS_OK;
-}
-
-int cs_world_param_set(cs_world *w, const char *name, double v) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
-  cs_param *p = &w->params[i];
-  if (p->type == CS_PT_STRING) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a string", name);
-  if (!isfinite(v)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be finite, got %g", name, v);
-  if (p->type == CS_PT_INTEGER && (v != floor(v) || fabs(v) > 9007199254740992.0))
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be an integer (a whole number of at most 2^53), got %.17g", name, v);
-  if (p->type == CS_PT_BOOLEAN && v != 0 && v != 1)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be a boolean", name);
-  if (v < p->min || v > p->max)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be in [%g, %g], got %g", name, p->min, p->max, v);
-  if (i == P_RECALL_MIN && v > PV(w, P_RECALL_MAX))
-    return cs_err(&w->ctx, CS_EINVAL, "recall_delay_min must not exceed recall_delay_max");
-  if (i == P_RECALL_MAX && v < PV(w, P_RECALL_MIN))
-    return cs_err(&w->ctx, CS_EINVAL, "recall_delay_max must not be below recall_delay_min");
-  double old = p->num;
-  p->num = v;
-  if (w->running && p->is_model) return cs_notify_param(w, i, old);
-  return CS_OK;
-}
-
-int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
-  if (w->params[i].type != CS_PT_STRING)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
-                  TYPE_NAMES[w->params[i].type]);
-  if (w->params[i].choices) {
-    int ok = 0;
-    char list[256] = "";
-    for (int c = 0; w->params[i].choices[c]; c++) {
-      ok |= v && strcmp(v, w->params[i].choices[c]) == 0;
-      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? ", " : "", w->params[i].choices[c]);
-    }
-    if (!ok) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be one of %s, got '%s'", name, list, v ? v : "(null)");
-  }
-  char *d = cs__strdup(v);
-  if (!d) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  free(w->params[i].str);
-  w->params[i].str = d;
-  return CS_OK;
-}
-
-int cs_world_param_set_text(cs_world *w, const char *name, const char *text) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
-  cs_param *p = &w->params[i];
-  if (p->type == CS_PT_STRING) return cs_world_param_set_str(w, name, text);
-  if (p->type == CS_PT_BOOLEAN) {
-    if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0) return cs_world_param_set(w, name, 1);
-    if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0) return cs_world_param_set(w, name, 0);
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a boolean: use true, false, 1 or 0, got '%s'", name, text);
-  }
-  /* decimal only: strtod would also take hexadecimal, "inf" and "nan" */
-  char *end = NULL;
-  errno = 0;
-  double v = text[strspn(text, "0123456789+-.eE")] == '\0' ? strtod(text, &end) : 0;
-  if (!end || end == text || *end != '\0' || errno == ERANGE)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' takes a finite %s written in decimal, got '%s'", name,
-                  TYPE_NAMES[p->type], text);
-  return cs_world_param_set(w, name, v);
 }
 
 /* ---- state ---- */
