@@ -51,6 +51,10 @@
 **   live while its event is pending and not cancelled.
 ** - live + dead == n - hole + nfar, where dead counts cancelled entries
 **   anywhere and nfar the entries in buckets and top.
+** - cap >= nslots: the heap has room for an entry per slot (cs_evq_push
+**   grows it before it takes a new slot). Every entry owns a distinct slot,
+**   so moving any entries into the heap (a refill, a new calendar, the
+**   fall-back to heap mode) never allocates and cannot fail.
 ** - heap + 1 is 64-byte aligned, so the four children 4i+1 .. 4i+4 of any
 **   node share one cache line: a level of a sift-down costs one line.
 **
@@ -66,6 +70,7 @@
 
 #include "cs_evq.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -319,6 +324,9 @@ static void heapify(cs_evq *q) {
     for (size_t i = (q->n - 2) / 4 + 1; i-- > 0;) sift_down(q, i);
 }
 
+/* The counts agree (the invariant live + dead == n - hole + nfar): O(1). */
+#define ASSERT_COUNTS(q) assert((q)->live + (q)->dead == (q)->n - (size_t)(q)->hole + (q)->nfar)
+
 /* Room for the heap to hold need entries. */
 static int heap_reserve(cs_evq *q, size_t need) {
   if (need <= q->cap) return CS_OK;
@@ -352,12 +360,14 @@ static inline elist *route(cs_evq *q, double t) {
 /* Move the live entries of l into the heap (which must have room), freeing
 ** the cancelled ones; l is left empty. The caller restores the heap order. */
 static void drain_into_heap(cs_evq *q, elist *l) {
+  assert(q->n + l->n <= q->cap); /* cap >= nslots >= entries anywhere */
   for (size_t k = 0; k < l->n; k++) {
     uint32_t s = l->e[k].slot;
     CS_PREFETCH(&q->slots[s].ev); /* the pop reads ev; live may be on the next line */
     if (q->slots[s].live) {
       q->heap[q->n++] = l->e[k];
     } else {
+      assert(q->dead > 0);
       free_slot(q, s);
       q->dead--;
     }
@@ -367,14 +377,14 @@ static void drain_into_heap(cs_evq *q, elist *l) {
 }
 
 /* Back to heap mode with every entry of top in the heap (heap and buckets
-** are empty). Spread again once the heap has doubled. */
-static int to_heap_mode(cs_evq *q) {
-  if (heap_reserve(q, q->top.n) != CS_OK) return CS_ENOMEM;
+** are empty). Spread again once the heap has doubled. Cannot fail: the heap
+** has room for every entry (cap >= nslots). */
+static void to_heap_mode(cs_evq *q) {
+  assert(q->n == 0 && !q->hole);
   q->nbk = q->cur = 0;
   drain_into_heap(q, &q->top);
   heapify(q);
   q->spread_at = 2 * q->n > SPREAD_MIN ? 2 * q->n : SPREAD_MIN;
-  return CS_OK;
 }
 
 /* The k-th least of a[0..n) (k < n), reordering a: Hoare's selection with
@@ -404,9 +414,11 @@ static double select_kth(double *a, size_t n, size_t k) {
 
 /* Lay out a new calendar for the entries of top (heap and buckets are
 ** empty). The least finite time goes to bucket 0, so the next refill makes
-** progress. Storage is reserved before anything moves: if it cannot be, the
-** queue stays (or becomes) a plain heap. */
-static int spread(cs_evq *q) {
+** progress. Storage for the buckets is reserved before anything moves: if
+** it cannot be, the queue becomes a plain heap, which needs no allocation
+** (cap >= nslots). So spread cannot fail, and afterwards the queue holds
+** the same entries, in the heap or (calendar mode) with the heap non-empty. */
+static void spread(cs_evq *q) {
   size_t m = q->top.n, k, b, low = 0;
   double lo = INFINITY, hi = -INFINITY;
   for (k = 0; k < m; k++) {
@@ -432,11 +444,16 @@ static int spread(cs_evq *q) {
   if (nbk > BUCKET_MAX) nbk = BUCKET_MAX;
   double width = (span - lo) / (double)nbk;
   double inv = 1.0 / width;
-  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width) || !(inv > 0) || !isfinite(inv))
-    return to_heap_mode(q);
+  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width) || !(inv > 0) || !isfinite(inv)) {
+    to_heap_mode(q);
+    return;
+  }
   if (nbk > q->bkcap) {
     elist *bk = realloc(q->bk, nbk * sizeof *bk);
-    if (!bk) return to_heap_mode(q);
+    if (!bk) {
+      to_heap_mode(q);
+      return;
+    }
     memset(bk + q->bkcap, 0, (nbk - q->bkcap) * sizeof *bk);
     q->bk = bk;
     q->bkcap = nbk;
@@ -448,7 +465,8 @@ static int spread(cs_evq *q) {
     if (d < 0) low++;
     else if (d < (double)(ptrdiff_t)nbk) q->bk[(ptrdiff_t)d].n++;
   }
-  int ok = heap_reserve(q, low) == CS_OK;
+  assert(q->n + low <= q->cap); /* cap >= nslots >= entries anywhere */
+  int ok = 1;
   for (b = 0; b < nbk; b++) {
     elist *l = &q->bk[b];
     if (ok && l->n > l->cap) {
@@ -464,7 +482,10 @@ static int spread(cs_evq *q) {
     }
     l->n = 0;
   }
-  if (!ok) return to_heap_mode(q);
+  if (!ok) {
+    to_heap_mode(q);
+    return;
+  }
   q->nbk = nbk;
   q->cur = 0;
   q->base = lo;
@@ -485,7 +506,8 @@ static int spread(cs_evq *q) {
   q->top.n = keep;
   q->nfar -= low;
   heapify(q);
-  return CS_OK;
+  /* lo is finite and maps to d = 0: its entry went to the heap or bucket 0 */
+  assert(q->n > 0 || q->bk[0].n > 0);
 }
 
 /* The heap is empty (no hole): move the next events into it, from the next
@@ -494,6 +516,7 @@ static int spread(cs_evq *q) {
 static int refill(cs_evq *q) {
   while (q->n == 0) {
     if (q->nfar == 0) {
+      assert(q->live == 0 && q->dead == 0);
       q->nbk = q->cur = 0; /* empty: back to heap mode */
       q->spread_at = SPREAD_MIN;
       return 0;
@@ -505,8 +528,12 @@ static int refill(cs_evq *q) {
       ** (see cs_evq_push); the drain also touches the slots to be popped. */
       drain_into_heap(q, l);
       heapify(q);
-    } else if (spread(q) != CS_OK) {
-      return 0; /* cannot happen: spread falls back to heap mode */
+    } else {
+      /* Past the last bucket, so top holds all nfar > 0 entries: the new
+      ** calendar (or heap) puts at least one of them in the heap or in a
+      ** bucket, so the loop ends. */
+      assert(q->top.n == q->nfar);
+      spread(q);
     }
   }
   return 1;
@@ -529,7 +556,7 @@ static void spread_heap(cs_evq *q) {
   t->n = q->n;
   q->nfar += q->n;
   q->n = 0;
-  (void)spread(q);
+  spread(q);
 }
 
 static void compact_list(cs_evq *q, elist *l) {
@@ -621,6 +648,7 @@ int cs_evq_push(cs_evq *q, double t, uint8_t prio, const cs_event *ev, cs_handle
     if (CS_UNLIKELY(q->nbk == 0 && q->n >= q->spread_at)) spread_heap(q);
   }
   q->live++;
+  ASSERT_COUNTS(q);
   if (h) *h = ((cs_handle)sl->gen << 32) | s;
   return CS_OK;
 }
@@ -634,6 +662,7 @@ int cs_evq_cancel(cs_evq *q, cs_handle h) {
   q->live--;
   q->dead++;
   if (q->dead > 64 && q->dead > q->live) compact(q);
+  ASSERT_COUNTS(q);
   return 1;
 }
 
@@ -643,6 +672,7 @@ static int settle_slow(cs_evq *q) {
     if (q->n == 0 && !refill(q)) return 0;
     uint32_t s = q->heap[0].slot;
     if (q->slots[s].live) return 1;
+    assert(q->dead > 0);
     free_slot(q, s);
     remove_root(q);
     q->dead--;
@@ -660,10 +690,13 @@ static inline int settle(cs_evq *q) {
 int cs_evq_pop(cs_evq *q, double tmax, cs_event *ev) {
   if (!settle(q) || q->heap[0].t > tmax) return 0;
   uint32_t s = q->heap[0].slot;
+  assert(q->slots[s].live && q->live > 0);
+  assert(q->n < 2 || !entry_less(q, q->heap[1], q->heap[0])); /* the root is least */
   *ev = q->slots[s].ev;
   free_slot(q, s);
   q->live--;
   q->hole = 1;
+  ASSERT_COUNTS(q);
   return 1;
 }
 
