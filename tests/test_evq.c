@@ -395,6 +395,86 @@ static void test_hold(int POP, int STEPS) {
   cs_evq_free(q);
 }
 
+/* A hold pattern without cancellations, then with them: a queue that has
+** never cancelled stays a heap longer than one that has (see spread_min in
+** evq.c), so the first cancellation changes when it lays out a calendar,
+** in the middle of a run. Whatever the structure, pops come out in
+** (time, prio, push order), no cancelled event pops, and the size is
+** exact. POP lies between the two sizes from which the queue spreads. */
+static void test_hold_first_cancel(int POP, int STEPS) {
+  cs_evq *q = NULL;
+  CHECK(cs_evq_new(NULL, 16, &q) == CS_OK);
+  if (!q) return;
+  cs_pcg32 r;
+  cs_stream_init(&r, 12, 0, CS_ENT_NONE, 0, 3);
+  size_t bad = 0, live = (size_t)POP, ncancel = 0;
+  cs_handle *h = calloc((size_t)(POP + STEPS), sizeof *h);
+  char *cancelled = calloc((size_t)(POP + STEPS), 1); /* by push index (ev.a) */
+  CHECK(h != NULL && cancelled != NULL);
+  if (!h || !cancelled) {
+    free(h);
+    free(cancelled);
+    cs_evq_free(q);
+    return;
+  }
+  for (int i = 0; i < POP; i++) {
+    cs_event e = payload((size_t)i, 0);
+    e.b = 0;
+    if (cs_evq_push(q, cs_rng_exp(&r, 1.0), 0, &e, &h[i]) != CS_OK) bad++;
+  }
+  double last_t = -1.0;
+  int last_prio = -1;
+  int32_t last_a = -1;
+  for (int s = 0; s < STEPS; s++) {
+    cs_event ev;
+    if (cs_evq_pop(q, INFINITY, &ev) != 1) {
+      bad++;
+      break;
+    }
+    live--;
+    if (ev.t < last_t || (ev.t == last_t && (ev.b < last_prio ||
+                                              (ev.b == last_prio && ev.a <= last_a))))
+      bad++;
+    if (cancelled[ev.a]) bad++;
+    last_t = ev.t;
+    last_prio = ev.b;
+    last_a = ev.a;
+    cs_event e = payload((size_t)(POP + s), 0);
+    e.b = (int32_t)cs_pcg32_bounded(&r, 3);
+    double t = cs_pcg32_bounded(&r, 8) == 0 ? ev.t : ev.t + cs_rng_exp(&r, 1.0);
+    if (t == ev.t && e.b < ev.b) e.b = ev.b;
+    if (cs_evq_push(q, t, (uint8_t)e.b, &e, &h[POP + s]) != CS_OK) bad++;
+    live++;
+    /* In the second half, cancel a random earlier event now and then (its
+    ** handle may be stale: it popped or was cancelled already). */
+    if (s >= STEPS / 2 && cs_pcg32_bounded(&r, 4) == 0) {
+      uint32_t k = cs_pcg32_bounded(&r, (uint32_t)(POP + s + 1));
+      if (cs_evq_cancel(q, h[k]) == 1) {
+        cancelled[k] = 1;
+        live--;
+        ncancel++;
+      }
+    }
+    if (cs_evq_size(q) != live) bad++;
+  }
+  CHECK(bad == 0);
+  CHECK(ncancel > 0);
+  while (live > 0) { /* drain: still in order */
+    cs_event ev;
+    if (cs_evq_pop(q, INFINITY, &ev) != 1 || ev.t < last_t || cancelled[ev.a]) {
+      bad++;
+      break;
+    }
+    last_t = ev.t;
+    live--;
+  }
+  CHECK(bad == 0);
+  CHECK(cs_evq_size(q) == 0 && cs_evq_peek_time(q) == INFINITY);
+  free(cancelled);
+  free(h);
+  cs_evq_free(q);
+}
+
 /* Large queues against a reference binary heap on (time, prio, seq): the
 ** calendar tier of the queue (see evq.c) is used only once the queue holds
 ** thousands of events. Phases: a hold pattern with continuous times, ties
@@ -563,6 +643,7 @@ int main(void) {
   test_compaction();
   test_hold(500, 200000);
   test_hold(100000, 300000);
+  test_hold_first_cancel(5000, 200000);
   test_random_ops(1, 100000, 1);
   test_random_ops(2, 100000, 4096);
   test_calendar(5);

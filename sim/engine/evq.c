@@ -29,7 +29,7 @@
 **   Later events stay in top for the next calendar. If top holds fewer than
 **   SPREAD_LOW events, or its range is empty (all times equal or infinite),
 **   the queue falls back to heap mode, and spreads again only once the heap
-**   has reached SPREAD_MIN events and doubled.
+**   has reached spread_min() events and doubled.
 ** - Under the hold pattern an event is appended to a bucket (or to top, and
 **   then moved to a bucket by one of the next layouts), moved once into a
 **   heap of tens to hundreds of entries that stays in cache, and popped: O(1)
@@ -51,6 +51,10 @@
 **   live while its event is pending and not cancelled.
 ** - live + dead == n - hole + nfar, where dead counts cancelled entries
 **   anywhere and nfar the entries in buckets and top.
+** - cap >= nslots: the heap has room for an entry per slot (cs_evq_push
+**   grows it before it takes a new slot). Every entry owns a distinct slot,
+**   so moving any entries into the heap (a refill, a new calendar, the
+**   fall-back to heap mode) never allocates and cannot fail.
 ** - heap + 1 is 64-byte aligned, so the four children 4i+1 .. 4i+4 of any
 **   node share one cache line: a level of a sift-down costs one line.
 **
@@ -66,6 +70,7 @@
 
 #include "cs_evq.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -87,11 +92,18 @@ enum { HEAP_SKEW = 3 }; /* entries before heap[0] in heap_mem: 3 * 16 + 16 = 64 
 ** save. */
 #define PREFETCH_MIN_N ((size_t)1 << 16)
 
-/* Heap mode spreads into a calendar when the heap holds SPREAD_MIN entries
-** (or twice what it held after falling back to heap mode). Up to this size
-** (16 KB of entries) the heap lives in L1 and beats the calendar: PHOLD with
-** 10^3 events ran at 11 M events/s as a heap, 8-9 as a calendar. */
+/* Heap mode spreads into a calendar when the heap holds spread_min()
+** entries (or twice what it held after falling back to heap mode):
+** SPREAD_MIN once the queue has seen a cancellation, SPREAD_MIN_HOLD before.
+** A calendar's edge at small sizes is that it drops cancelled entries
+** without a sift (see SPREAD_LOW); without cancellations a heap of a few
+** thousand entries (64 KB of entries, their slots in L2) is faster: PHOLD
+** took 0.65x the CPU time as a heap at 1,024 events, 0.87x at 2,048 and
+** 0.83x at 4,096, and about the same at 10,240, where the calendar's wall
+** time was better. The city, which cancels, took 1.13x the CPU time when
+** it stayed a heap. Either way the order of events is the same. */
 #define SPREAD_MIN ((size_t)1 << 10)
+#define SPREAD_MIN_HOLD ((size_t)1 << 13)
 /* A calendar, once there, is kept for as few as SPREAD_LOW events: it drops
 ** cancelled events without a sift, which pays at sizes where a heap without
 ** cancellations is faster (the city benchmark's queue, 600-2000 entries of
@@ -154,7 +166,11 @@ struct cs_evq {
   elist top;
   size_t nfar;      /* entries in buckets and top */
   size_t spread_at; /* heap mode: heap size that triggers a calendar */
+  int cancelled;    /* a cancel has succeeded once: spread_min() is SPREAD_MIN */
 };
+
+/* The heap size from which heap mode spreads into a calendar. */
+static size_t spread_min(const cs_evq *q) { return q->cancelled ? SPREAD_MIN : SPREAD_MIN_HOLD; }
 
 /* aligned_alloc(align, bytes rounded up); blocks of 2 MB or more are aligned
 ** to 2 MB and advised as huge pages, which spares large queues a TLB miss on
@@ -195,7 +211,7 @@ int cs_evq_new(cs_ctx *ctx, size_t cap_hint, cs_evq **out) {
     return cs_err(ctx, CS_ENOMEM, "out of memory creating the event queue");
   }
   q->slotcap = cap_hint;
-  q->spread_at = SPREAD_MIN;
+  q->spread_at = spread_min(q);
   *out = q;
   return CS_OK;
 }
@@ -226,6 +242,24 @@ static inline size_t least_of(const cs_evq *q, size_t i, size_t j) {
   return i ^ ((i ^ j) & mask);
 }
 
+/* A match of a sift-down's tournament: the lesser of (ti, i) and (tj, j)
+** into (*t, *k), where ti and tj are heap[i].t and heap[j].t already in
+** registers. The winner's time is selected (minsd) rather than loaded again
+** from heap[winner]: a reload would put a load's latency after every match
+** on the chain that leads to the next level's address, which made the
+** sift-down twice as slow as a bare heap's. */
+static inline void match(const cs_evq *q, double ti, size_t i, double tj, size_t j, double *t, size_t *k) {
+  if (CS_UNLIKELY(ti == tj)) { /* rare: the order decides; both times are equal */
+    *k = q->slots[q->heap[j].slot].order < q->slots[q->heap[i].slot].order ? j : i;
+    *t = ti;
+    return;
+  }
+  int jw = tj < ti;
+  size_t mask = (size_t)0 - (size_t)jw; /* all ones if j wins */
+  *k = i ^ ((i ^ j) & mask);
+  *t = jw ? tj : ti;
+}
+
 static void sift_up(cs_evq *q, size_t i) {
   entry e = q->heap[i];
   while (i > 0) {
@@ -252,14 +286,21 @@ static void sift_down(cs_evq *q, size_t i) {
       CS_PREFETCH(g + 8);
       CS_PREFETCH(g + 12);
     }
+    double tb;
     if (c + 3 < n) { /* all four children: a branch-free tournament */
-      best = least_of(q, least_of(q, c, c + 1), least_of(q, c + 2, c + 3));
+      const entry *ch = &q->heap[c];
+      double ta, td;
+      size_t a, d;
+      match(q, ch[0].t, c, ch[1].t, c + 1, &ta, &a);
+      match(q, ch[2].t, c + 2, ch[3].t, c + 3, &td, &d);
+      match(q, ta, a, td, d, &tb, &best);
     } else {
       if (c >= n) break;
       best = c;
-      for (size_t k = c + 1; k < n; k++) best = least_of(q, best, k);
+      tb = q->heap[c].t;
+      for (size_t k = c + 1; k < n; k++) match(q, tb, best, q->heap[k].t, k, &tb, &best);
     }
-    if (!entry_less(q, q->heap[best], e)) break;
+    if (tb > e.t || (tb == e.t && !entry_less(q, q->heap[best], e))) break;
     q->heap[i] = q->heap[best];
     i = best;
   }
@@ -294,6 +335,9 @@ static void heapify(cs_evq *q) {
     for (size_t i = (q->n - 2) / 4 + 1; i-- > 0;) sift_down(q, i);
 }
 
+/* The counts agree (the invariant live + dead == n - hole + nfar): O(1). */
+#define ASSERT_COUNTS(q) assert((q)->live + (q)->dead == (q)->n - (size_t)(q)->hole + (q)->nfar)
+
 /* Room for the heap to hold need entries. */
 static int heap_reserve(cs_evq *q, size_t need) {
   if (need <= q->cap) return CS_OK;
@@ -327,12 +371,14 @@ static inline elist *route(cs_evq *q, double t) {
 /* Move the live entries of l into the heap (which must have room), freeing
 ** the cancelled ones; l is left empty. The caller restores the heap order. */
 static void drain_into_heap(cs_evq *q, elist *l) {
+  assert(q->n + l->n <= q->cap); /* cap >= nslots >= entries anywhere */
   for (size_t k = 0; k < l->n; k++) {
     uint32_t s = l->e[k].slot;
     CS_PREFETCH(&q->slots[s].ev); /* the pop reads ev; live may be on the next line */
     if (q->slots[s].live) {
       q->heap[q->n++] = l->e[k];
     } else {
+      assert(q->dead > 0);
       free_slot(q, s);
       q->dead--;
     }
@@ -342,14 +388,14 @@ static void drain_into_heap(cs_evq *q, elist *l) {
 }
 
 /* Back to heap mode with every entry of top in the heap (heap and buckets
-** are empty). Spread again once the heap has doubled. */
-static int to_heap_mode(cs_evq *q) {
-  if (heap_reserve(q, q->top.n) != CS_OK) return CS_ENOMEM;
+** are empty). Spread again once the heap has doubled. Cannot fail: the heap
+** has room for every entry (cap >= nslots). */
+static void to_heap_mode(cs_evq *q) {
+  assert(q->n == 0 && !q->hole);
   q->nbk = q->cur = 0;
   drain_into_heap(q, &q->top);
   heapify(q);
-  q->spread_at = 2 * q->n > SPREAD_MIN ? 2 * q->n : SPREAD_MIN;
-  return CS_OK;
+  q->spread_at = 2 * q->n > spread_min(q) ? 2 * q->n : spread_min(q);
 }
 
 /* The k-th least of a[0..n) (k < n), reordering a: Hoare's selection with
@@ -379,9 +425,11 @@ static double select_kth(double *a, size_t n, size_t k) {
 
 /* Lay out a new calendar for the entries of top (heap and buckets are
 ** empty). The least finite time goes to bucket 0, so the next refill makes
-** progress. Storage is reserved before anything moves: if it cannot be, the
-** queue stays (or becomes) a plain heap. */
-static int spread(cs_evq *q) {
+** progress. Storage for the buckets is reserved before anything moves: if
+** it cannot be, the queue becomes a plain heap, which needs no allocation
+** (cap >= nslots). So spread cannot fail, and afterwards the queue holds
+** the same entries, in the heap or (calendar mode) with the heap non-empty. */
+static void spread(cs_evq *q) {
   size_t m = q->top.n, k, b, low = 0;
   double lo = INFINITY, hi = -INFINITY;
   for (k = 0; k < m; k++) {
@@ -407,11 +455,16 @@ static int spread(cs_evq *q) {
   if (nbk > BUCKET_MAX) nbk = BUCKET_MAX;
   double width = (span - lo) / (double)nbk;
   double inv = 1.0 / width;
-  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width) || !(inv > 0) || !isfinite(inv))
-    return to_heap_mode(q);
+  if (m < SPREAD_LOW || !(hi > lo) || !(width > 0) || !isfinite(width) || !(inv > 0) || !isfinite(inv)) {
+    to_heap_mode(q);
+    return;
+  }
   if (nbk > q->bkcap) {
     elist *bk = realloc(q->bk, nbk * sizeof *bk);
-    if (!bk) return to_heap_mode(q);
+    if (!bk) {
+      to_heap_mode(q);
+      return;
+    }
     memset(bk + q->bkcap, 0, (nbk - q->bkcap) * sizeof *bk);
     q->bk = bk;
     q->bkcap = nbk;
@@ -423,7 +476,8 @@ static int spread(cs_evq *q) {
     if (d < 0) low++;
     else if (d < (double)(ptrdiff_t)nbk) q->bk[(ptrdiff_t)d].n++;
   }
-  int ok = heap_reserve(q, low) == CS_OK;
+  assert(q->n + low <= q->cap); /* cap >= nslots >= entries anywhere */
+  int ok = 1;
   for (b = 0; b < nbk; b++) {
     elist *l = &q->bk[b];
     if (ok && l->n > l->cap) {
@@ -439,7 +493,10 @@ static int spread(cs_evq *q) {
     }
     l->n = 0;
   }
-  if (!ok) return to_heap_mode(q);
+  if (!ok) {
+    to_heap_mode(q);
+    return;
+  }
   q->nbk = nbk;
   q->cur = 0;
   q->base = lo;
@@ -460,7 +517,8 @@ static int spread(cs_evq *q) {
   q->top.n = keep;
   q->nfar -= low;
   heapify(q);
-  return CS_OK;
+  /* lo is finite and maps to d = 0: its entry went to the heap or bucket 0 */
+  assert(q->n > 0 || q->bk[0].n > 0);
 }
 
 /* The heap is empty (no hole): move the next events into it, from the next
@@ -469,8 +527,9 @@ static int spread(cs_evq *q) {
 static int refill(cs_evq *q) {
   while (q->n == 0) {
     if (q->nfar == 0) {
+      assert(q->live == 0 && q->dead == 0);
       q->nbk = q->cur = 0; /* empty: back to heap mode */
-      q->spread_at = SPREAD_MIN;
+      q->spread_at = spread_min(q);
       return 0;
     }
     while (q->cur < q->nbk && q->bk[q->cur].n == 0) q->cur++;
@@ -480,8 +539,12 @@ static int refill(cs_evq *q) {
       ** (see cs_evq_push); the drain also touches the slots to be popped. */
       drain_into_heap(q, l);
       heapify(q);
-    } else if (spread(q) != CS_OK) {
-      return 0; /* cannot happen: spread falls back to heap mode */
+    } else {
+      /* Past the last bucket, so top holds all nfar > 0 entries: the new
+      ** calendar (or heap) puts at least one of them in the heap or in a
+      ** bucket, so the loop ends. */
+      assert(q->top.n == q->nfar);
+      spread(q);
     }
   }
   return 1;
@@ -504,7 +567,7 @@ static void spread_heap(cs_evq *q) {
   t->n = q->n;
   q->nfar += q->n;
   q->n = 0;
-  (void)spread(q);
+  spread(q);
 }
 
 static void compact_list(cs_evq *q, elist *l) {
@@ -596,6 +659,7 @@ int cs_evq_push(cs_evq *q, double t, uint8_t prio, const cs_event *ev, cs_handle
     if (CS_UNLIKELY(q->nbk == 0 && q->n >= q->spread_at)) spread_heap(q);
   }
   q->live++;
+  ASSERT_COUNTS(q);
   if (h) *h = ((cs_handle)sl->gen << 32) | s;
   return CS_OK;
 }
@@ -608,7 +672,12 @@ int cs_evq_cancel(cs_evq *q, cs_handle h) {
   sl->live = 0;
   q->live--;
   q->dead++;
+  if (CS_UNLIKELY(!q->cancelled)) { /* from now on, spread from SPREAD_MIN */
+    q->cancelled = 1;
+    if (q->spread_at == SPREAD_MIN_HOLD) q->spread_at = SPREAD_MIN;
+  }
   if (q->dead > 64 && q->dead > q->live) compact(q);
+  ASSERT_COUNTS(q);
   return 1;
 }
 
@@ -618,6 +687,7 @@ static int settle_slow(cs_evq *q) {
     if (q->n == 0 && !refill(q)) return 0;
     uint32_t s = q->heap[0].slot;
     if (q->slots[s].live) return 1;
+    assert(q->dead > 0);
     free_slot(q, s);
     remove_root(q);
     q->dead--;
@@ -635,10 +705,13 @@ static inline int settle(cs_evq *q) {
 int cs_evq_pop(cs_evq *q, double tmax, cs_event *ev) {
   if (!settle(q) || q->heap[0].t > tmax) return 0;
   uint32_t s = q->heap[0].slot;
+  assert(q->slots[s].live && q->live > 0);
+  assert(q->n < 2 || !entry_less(q, q->heap[1], q->heap[0])); /* the root is least */
   *ev = q->slots[s].ev;
   free_slot(q, s);
   q->live--;
   q->hole = 1;
+  ASSERT_COUNTS(q);
   return 1;
 }
 
