@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "cs_script.h"
+#include "outfile.h"
 #include "stats.h"
 
 static const char *USAGE =
@@ -312,7 +313,7 @@ int cli_validate(int argc, char **argv) {
     status = EXIT_NOMEM;
     goto done;
   }
-  if (cli_file_tmp_name(out, tmp, sizeof tmp) || !(f = fopen(tmp, "w"))) {
+  if (cs_outfile_tmp_name(out, tmp, sizeof tmp) || !(f = fopen(tmp, "w"))) {
     fprintf(stderr, "conflictsim validate: cannot write '%s': %s\n", out,
             strlen(out) + 32 > sizeof tmp ? "the path is too long" : strerror(errno));
     free(x);
@@ -387,7 +388,7 @@ int cli_validate(int argc, char **argv) {
   free(x);
   cs_ctx fctx = {{0}};
   int frc = (ferror(f) | (fclose(f) != 0)) ? cs_err(&fctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
-  if (cli_file_commit(&fctx, "validation table", tmp, out, frc) != CS_OK) {
+  if (cs_outfile_commit(&fctx, "validation table", tmp, out, frc) != CS_OK) {
     fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&fctx));
     status = EXIT_IO;
     goto done;
