@@ -28,7 +28,8 @@ static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
   return h;
 }
 
-int cs_sweep_write_full(int fd, const void *p, size_t n) {
+/* write(2) until n bytes or an error (EINTR retried): 0 or -1. */
+static int write_full(int fd, const void *p, size_t n) {
   const char *b = p;
   while (n) {
     ssize_t w = write(fd, b, n);
@@ -38,19 +39,6 @@ int cs_sweep_write_full(int fd, const void *p, size_t n) {
     n -= (size_t)w;
   }
   return 0;
-}
-
-ssize_t cs_sweep_read_full(int fd, void *p, size_t n) {
-  char *b = p;
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, b + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return -1;
-    if (r == 0) break;
-    got += (size_t)r;
-  }
-  return (ssize_t)got;
 }
 
 /* ---- the journal ---- */
@@ -132,7 +120,7 @@ int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec)
   memcpy(j->buf + 8, rec, 8 * j->rec_len);
   uint64_t sum = fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull);
   memcpy(j->buf + j->rec_bytes - 8, &sum, 8);
-  if (end < 0 || cs_sweep_write_full(j->fd, j->buf, j->rec_bytes) != 0)
+  if (end < 0 || write_full(j->fd, j->buf, j->rec_bytes) != 0)
     return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
   /* Group commit: once written, a record survives the death of this process
   ** (it is in the page cache); fdatasync only guards against a crash of the

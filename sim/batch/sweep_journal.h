@@ -1,6 +1,6 @@
 /* sweep_journal.h: the journal of a sweep's completed runs, and the pieces
-** the two sweep drivers share (the forked workers of cli_sweep.c and the MPI
-** ranks of sweep_mpi.c), for sim/ only.
+** the two sweep drivers share (the forked workers of cli_sweep.c, through
+** pool.c, and the MPI ranks of sweep_mpi.c), for sim/ only.
 **
 ** The journal OUT.journal is owned by exactly one process (the parent, or
 ** MPI rank 0): a header (magic, sweep and scenario SHA-256, shard index and
@@ -54,11 +54,6 @@ typedef struct cs_journal_rows {
   cs_ctx *ctx;
 } cs_journal_rows;
 int cs_journal_row(void *ud, uint64_t k, double *rec);
-
-/* write(2)/read(2) until n bytes or an error (EINTR retried). write: 0 or
-** -1; read: the bytes read (< n at end of file), or -1. */
-int cs_sweep_write_full(int fd, const void *p, size_t n);
-ssize_t cs_sweep_read_full(int fd, void *p, size_t n);
 
 /* SIGINT/SIGTERM set cs_sweep_stop (the signal number); SIGPIPE is ignored.
 ** The drivers poll the flag, stop handing out runs and keep the journal. */

@@ -27,14 +27,4 @@ const char *cli_mpi_info(void);
 /* Map a CS_ result code to an exit status. */
 int cli_exit_code(int rc);
 
-/* Text reports (cli_file.c): write to the name cli_file_tmp_name gives
-** ("<path>.tmp.<pid>"; -1 if it does not fit in cap), then cli_file_commit:
-** with rc == CS_OK it fsyncs the temporary, renames it to path and fsyncs the
-** directory; otherwise, or on any failure there, it removes the temporary and
-** returns the error (set in ctx; `what` names the file in messages). */
-#include <stddef.h>
-#include "cs_common.h"
-int cli_file_tmp_name(const char *path, char *out, size_t cap);
-int cli_file_commit(cs_ctx *ctx, const char *what, const char *tmp, const char *path, int rc);
-
 #endif

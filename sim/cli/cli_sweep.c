@@ -1,16 +1,17 @@
 /* cli_sweep.c: `conflictsim sweep` and `conflictsim merge`.
 **
 ** sweep: the parent loads the sweep (sweep.c), opens the journal
-** (sweep_journal.c), forks N workers and hands them run numbers one at a
-** time over pipes (dynamic load balancing). A worker runs each in-process
-** (cs_sweep_run) and sends back a fixed-size record of doubles. Only the
-** parent writes: it appends each record to the journal OUT.journal
-** (checksummed; synced to disk once a second at most, and at the end) in
-** completion order; when every run of the shard is in the journal it writes
-** the HDF5 file from the journal in run order (sweep_h5.c), renames it into
-** place and removes the journal. So the file does not depend on -j or on
-** completion order, and a sweep killed at any point and started again with
-** the same command runs only the runs missing from the journal.
+** (sweep_journal.c) and runs the missing runs on N forked workers of the
+** worker pool (pool.c: run numbers handed out one at a time over pipes,
+** dynamic load balancing). A worker runs each in-process (cs_sweep_run) and
+** sends back a fixed-size record of doubles. Only the parent writes: it
+** appends each record to the journal OUT.journal (checksummed; synced to
+** disk once a second at most, and at the end) in completion order; when
+** every run of the shard is in the journal it writes the HDF5 file from the
+** journal in run order (sweep_h5.c), renames it into place and removes the
+** journal. So the file does not depend on -j or on completion order, and a
+** sweep killed at any point and started again with the same command runs
+** only the runs missing from the journal.
 **
 ** Under an MPI launcher (detected from the environment before MPI is
 ** touched) the same steps run with MPI ranks instead of forked workers
@@ -22,25 +23,22 @@
 ** from the text stored in the shards (its scenario must be at the recorded
 ** path, with the recorded hash), and writes the file with shard (0, 1) from
 ** the shards' rows: the same bytes as an unsharded sweep. */
-#define _GNU_SOURCE /* prctl */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "sweep_journal.h"
 #include "sweep_mpi.h"
+#include "pool.h"
 
 static const char *SWEEP_USAGE =
     "usage: conflictsim sweep SWEEP.lua -o OUT.h5 [options]\n"
@@ -75,163 +73,52 @@ static const char *MERGE_USAGE =
     "file, and incomplete or duplicated sets of shards. The sweep's scenario must be\n"
     "at the path recorded in the shards (relative to the current directory).\n";
 
-/* ---- workers ---- */
+/* ---- the runs, through the worker pool (pool.c) ---- */
 
-typedef struct whdr {
-  uint64_t run;
-  int64_t status;
-  uint64_t len; /* bytes that follow: the record, or the error message */
-} whdr;
+typedef struct sweep_jobs {
+  const cs_sweep *sw;
+  cs_journal *j;
+  int show;
+  uint64_t done0;   /* runs in the journal before this start */
+  double t0, last;  /* for the progress line */
+} sweep_jobs;
 
-typedef struct worker {
-  pid_t pid;
-  int cmd, res;     /* parent's ends */
-  int busy;
-  uint64_t run;
-} worker;
-
-static void worker_main(const cs_sweep *sw, int cmd, int res, pid_t parent) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(1);
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGPIPE, SIG_DFL);
-  size_t n = cs_sweep_record_len(sw);
-  double *rec = malloc((n ? n : 1) * sizeof *rec);
-  if (!rec) _exit(5);
-  uint64_t k;
-  while (cs_sweep_read_full(cmd, &k, 8) == 8) {
-    cs_ctx ctx = {{0}};
-    int rc = cs_sweep_run(&ctx, sw, k, rec);
-    const char *msg = cs_errmsg(&ctx);
-    whdr h = {k, rc, rc == CS_OK ? 8 * n : strlen(msg)};
-    if (cs_sweep_write_full(res, &h, sizeof h) || cs_sweep_write_full(res, rc == CS_OK ? (const void *)rec : msg, h.len)) _exit(1);
-  }
-  _exit(0);
+static int sweep_job(cs_ctx *ctx, void *ud, uint64_t k, void *rec) {
+  const sweep_jobs *s = ud;
+  return cs_sweep_run(ctx, s->sw, k, rec);
 }
 
-/* Run the runs of the shard missing from the journal with nw workers. */
+/* In the parent: journal run k, then the progress line. */
+static int sweep_done(cs_ctx *ctx, void *ud, uint64_t k, const void *rec) {
+  sweep_jobs *s = ud;
+  int rc = cs_journal_append(ctx, s->j, k, rec);
+  if (rc == CS_OK && s->show && (cs_sweep_now() - s->last > 0.2 || s->j->done == s->j->n_local)) {
+    cs_sweep_progress(s->j->done, s->j->n_local, s->done0, s->t0);
+    s->last = cs_sweep_now();
+  }
+  return rc;
+}
+
+/* In each worker: the journal is the parent's alone. */
+static void sweep_child(void *ud) {
+  const sweep_jobs *s = ud;
+  if (s->j->fd >= 0) close(s->j->fd);
+}
+
+/* Run the runs of the shard missing from the journal with nw forked workers
+** (even for nw 1: a signal then stops the sweep at once, not after the run
+** in progress, and a run that crashes cannot take the journal's owner with
+** it). */
 static int run_workers(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int nw, int show) {
-  uint64_t *todo = NULL, n_todo = 0, next = 0, done0 = j->done;
-  worker *w = NULL;
-  struct pollfd *pf = NULL;
-  double *rec = NULL;
-  char *msg = NULL;
-  int rc = CS_OK, started = 0;
-  size_t rl = cs_sweep_record_len(sw);
-  double t0 = cs_sweep_now(), last = 0;
-  if (!(todo = malloc((size_t)(j->n_local - j->done + 1) * 8)) || !(rec = malloc((rl + 1) * 8)))
-    return cs_err(ctx, CS_ENOMEM, "out of memory");
+  uint64_t *todo = malloc((size_t)(j->n_local - j->done + 1) * 8), n_todo = 0;
+  if (!todo) return cs_err(ctx, CS_ENOMEM, "out of memory");
   for (uint64_t l = 0; l < j->n_local; l++)
     if (j->off[l] == UINT64_MAX) todo[n_todo++] = j->index + l * j->count;
-  if (n_todo == 0) goto done;
-  if ((uint64_t)nw > n_todo) nw = (int)n_todo;
-  if (!(w = calloc((size_t)nw, sizeof *w)) || !(pf = calloc((size_t)nw, sizeof *pf))) {
-    rc = cs_err(ctx, CS_ENOMEM, "out of memory");
-    goto done;
-  }
-  fflush(NULL);
-  pid_t parent = getpid();
-  for (int i = 0; i < nw; i++) {
-    int c[2], r[2];
-    if (pipe(c) != 0 || pipe(r) != 0) {
-      rc = cs_err(ctx, CS_EIO, "cannot create a pipe: %s", strerror(errno));
-      goto done;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-      rc = cs_err(ctx, CS_EIO, "cannot fork a worker: %s", strerror(errno));
-      close(c[0]), close(c[1]), close(r[0]), close(r[1]);
-      goto done;
-    }
-    if (pid == 0) {
-      for (int k = 0; k < started; k++) close(w[k].cmd), close(w[k].res);
-      close(c[1]);
-      close(r[0]);
-      if (j->fd >= 0) close(j->fd);
-      worker_main(sw, c[0], r[1], parent);
-    }
-    close(c[0]);
-    close(r[1]);
-    w[i] = (worker){pid, c[1], r[0], 0, 0};
-    started++;
-  }
-  for (int i = 0; i < nw && next < n_todo; i++) {
-    if (cs_sweep_write_full(w[i].cmd, &todo[next], 8)) {
-      rc = cs_err(ctx, CS_EIO, "worker %d: cannot send a run", i);
-      goto done;
-    }
-    w[i].busy = 1;
-    w[i].run = todo[next++];
-  }
-  for (;;) {
-    int busy = 0;
-    for (int i = 0; i < nw; i++) {
-      pf[i].fd = w[i].busy ? w[i].res : -1;
-      pf[i].events = POLLIN;
-      busy += w[i].busy;
-    }
-    if (!busy) break;
-    if (cs_sweep_stop) {
-      rc = cs_err(ctx, CS_ESTOP, "interrupted");
-      goto done;
-    }
-    int pr = poll(pf, (nfds_t)nw, 500);
-    if (pr < 0 && errno != EINTR) {
-      rc = cs_err(ctx, CS_EIO, "poll: %s", strerror(errno));
-      goto done;
-    }
-    for (int i = 0; pr > 0 && i < nw; i++) {
-      if (!w[i].busy || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      whdr h;
-      if (cs_sweep_read_full(w[i].res, &h, sizeof h) != (ssize_t)sizeof h || h.run != w[i].run) {
-        rc = cs_sweep_stop ? cs_err(ctx, CS_ESTOP, "interrupted")
-                    : cs_err(ctx, CS_EIO, "worker %d died during run %llu", i, (unsigned long long)w[i].run);
-        goto done;
-      }
-      if (h.status != CS_OK) {
-        free(msg);
-        if (!(msg = calloc(h.len + 1, 1)) || cs_sweep_read_full(w[i].res, msg, h.len) != (ssize_t)h.len)
-          rc = cs_err(ctx, CS_EIO, "worker %d: run %llu failed", i, (unsigned long long)h.run);
-        else rc = cs_err(ctx, (int)h.status, "%s", msg);
-        goto done;
-      }
-      if (h.len != 8 * rl || cs_sweep_read_full(w[i].res, rec, h.len) != (ssize_t)h.len) {
-        rc = cs_err(ctx, CS_EIO, "worker %d: short result for run %llu", i, (unsigned long long)h.run);
-        goto done;
-      }
-      if ((rc = cs_journal_append(ctx, j, h.run, rec)) != CS_OK) goto done;
-      w[i].busy = 0;
-      if (next < n_todo && !cs_sweep_stop) {
-        if (cs_sweep_write_full(w[i].cmd, &todo[next], 8)) {
-          rc = cs_err(ctx, CS_EIO, "worker %d: cannot send a run", i);
-          goto done;
-        }
-        w[i].busy = 1;
-        w[i].run = todo[next++];
-      }
-    }
-    if (show && (cs_sweep_now() - last > 0.2 || j->done == j->n_local)) {
-      cs_sweep_progress(j->done, j->n_local, done0, t0);
-      last = cs_sweep_now();
-    }
-  }
-  if (cs_sweep_stop && j->done < j->n_local) rc = cs_err(ctx, CS_ESTOP, "interrupted");
-done:
+  sweep_jobs s = {sw, j, show, j->done, cs_sweep_now(), 0};
+  cs_pool p = {.jobs = todo, .n_jobs = n_todo, .rec_bytes = 8 * cs_sweep_record_len(sw), .workers = nw,
+               .run = sweep_job, .done = sweep_done, .child = sweep_child, .ud = &s, .stop = &cs_sweep_stop};
+  int rc = cs_pool_run(ctx, &p);
   if (show) fputs("\r\033[K", stderr);
-  for (int i = 0; i < started; i++) {
-    close(w[i].cmd); /* end of work: the worker exits */
-    if (rc != CS_OK) kill(w[i].pid, SIGKILL);
-  }
-  for (int i = 0; i < started; i++) {
-    int st;
-    while (waitpid(w[i].pid, &st, 0) < 0 && errno == EINTR) {}
-    close(w[i].res);
-  }
-  free(msg);
-  free(pf);
-  free(w);
-  free(rec);
   free(todo);
   return rc;
 }

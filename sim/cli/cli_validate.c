@@ -1,9 +1,18 @@
 /* cli_validate.c: `conflictsim validate`: run replicates of a scenario and
-** hold them against the observed numbers of MODEL.md section 8.
+** hold them against what was observed in Port-au-Prince in 2023-2024: the
+** change in reported inter-gang clashes (ACLED's event counts), the share of
+** the capital and of its population under gang control and the deaths in
+** 2024 (UN estimates), and the people displaced (IOM's Displacement Tracking
+** Matrix). Each row of the table below names its quantity, observed value
+** and tolerance. Reported counts are compared with the model's observed
+** log, not its true one; the targets that hold by construction of the model
+** are listed after the table instead of being scored.
 **
-** Each replicate runs in-process with a sink that keeps only what the
-** targets need (counts of events in date windows, and a few city variables
-** on given dates), so nothing is written per run. Dates are turned into days
+** Each replicate runs in a worker of the pool (pool.c; with -j 1, in this
+** process) with a sink that keeps only what the targets need (counts of
+** events in date windows, and a few city variables on given dates), so
+** nothing is written per run; the parent keeps each replicate's record by
+** its number, so the table does not depend on -j. Dates are turned into days
 ** with the scenario's start date; a target whose window the run does not
 ** cover, or whose nodes the scenario does not have, is reported as not
 ** computed. The table goes to the terminal and, as CSV, to a file. A target
@@ -28,19 +37,24 @@
 
 #include "cli.h"
 #include "cs_script.h"
+#include "outfile.h"
+#include "pool.h"
 #include "stats.h"
 
 static const char *USAGE =
     "usage: conflictsim validate SCENARIO.lua [options]\n"
     "\n"
     "Run replicates of a scenario (seeds: --seed, replicates 0..N-1) and print, for\n"
-    "each target of MODEL.md section 8 the scenario can express, the observed value,\n"
-    "the simulated median and 90% interval, the tolerance, and pass or fail.\n"
+    "each observed Port-au-Prince target (2023-2024: clashes, gang control, deaths,\n"
+    "displacement) the scenario can express, the observed value, the simulated\n"
+    "median and 90% interval, the tolerance, and pass or fail.\n"
     "\n"
     "options:\n"
     "  --replicates N     number of replicates (default 20)\n"
     "  --seed N           master seed (default 1)\n"
     "  --set NAME=VALUE   override a parameter (repeatable)\n"
+    "  -j, --jobs N       worker processes (default: the number of cores; 1: in this\n"
+    "                     process); the table is the same for every N\n"
     "  -o FILE            CSV table (default output/validate-<scenario>.csv)\n"
     "  --quiet            no progress\n"
     "  -h, --help         show this help\n"
@@ -122,6 +136,85 @@ static int m_event(void *ud, const cs_event_rec *e) {
   return CS_OK;
 }
 
+/* ---- the replicates, over the worker pool (pool.c) ---- */
+
+/* A replicate's record: the metrics, then whether the scenario has a start
+** date and whether it has both raid nodes. */
+enum { V_HAVE_DATES = M_COUNT, V_HAVE_RAID, V_REC };
+
+typedef struct replicates {
+  const char *scenario;
+  const cs_script_limits *lim;
+  const cs_override *sets;
+  size_t n_sets;
+  uint64_t seed, reps;
+  double (*vals)[V_REC];  /* [reps], in the parent */
+  uint64_t done;          /* for the progress line */
+  int quiet;
+} replicates;
+
+/* Replicate r: load the scenario, run it with the streams of (seed, r) into
+** a sink that keeps only the metrics, and fill rec[V_REC]. A scenario that
+** cannot be read is reported as CS_ESCRIPT (exit status 3, as for any other
+** scenario error), not as an output error. */
+static int replicate_run(cs_ctx *ctx, void *ud, uint64_t r, void *out) {
+  const replicates *rp = ud;
+  double *rec = out;
+  cs_world *w = NULL;
+  cs_script *sc = NULL;
+  int rc = cs_script_load(ctx, rp->scenario, rp->lim, rp->sets, rp->n_sets, rp->seed, r, 1, &w, &sc);
+  if (rc != CS_OK) return rc == CS_EIO ? CS_ESCRIPT : rc;
+  metrics m = {0};
+  m.w = w;
+  const char *dates[] = {"2023-09-01", "2024-03-01", "2024-03-01", "2024-09-01"};
+  for (int k = 0; k < 4; k++) m.win[k] = cs_world_day_of(w, dates[k]);
+  m.y2024[0] = cs_world_day_of(w, "2024-01-01");
+  m.y2024[1] = cs_world_day_of(w, "2025-01-01");
+  for (int k = 0; k < M_COUNT; k++) m.day[k] = NAN;
+  m.day[M_SHARE_POP_OCT] = m.day[M_SHARE_NODE_OCT] = cs_world_day_of(w, "2024-10-15");
+  m.day[M_SHARE_POP_DEC] = m.day[M_SHARE_NODE_DEC] = cs_world_day_of(w, "2024-12-15");
+  m.day[M_SHARE_NODE_JUN] = cs_world_day_of(w, "2024-06-25");
+  m.day[M_PROV_SEP] = cs_world_day_of(w, "2024-09-30");
+  m.raid_nodes[0] = cs_world_find_node(w, "solino");
+  m.raid_nodes[1] = cs_world_find_node(w, "tabarre_27");
+  int have_raid = m.raid_nodes[0] >= 0 && m.raid_nodes[1] >= 0;
+  if (have_raid) m.raid_day = m.day[M_RAID_ON] = cs_world_day_of(w, "2024-10-17");
+  else m.raid_day = NAN;
+  int have_dates = cs_world_start(w)[0] != '\0';
+  for (int k = 0; k < M_COUNT; k++) m.v[k] = k < M_SHARE_POP_OCT || k == M_DEATHS_2024 || k >= M_RAID4 ? 0 : NAN;
+  /* sample days must be sample times: round to the sampling grid */
+  double se = cs_world_sample_every(w);
+  for (int k = 0; k < M_COUNT; k++)
+    if (!isnan(m.day[k])) m.day[k] = floor(m.day[k] / se + 0.5) * se;
+  /* whether the raid can happen: the owners at the last sample before it */
+  if (!isnan(m.raid_day)) m.day[M_RAID_ON] -= se;
+  cs_sink sink = {&m, m_begin, m_sample, m_event, m_end};
+  rc = cs_world_run(w, rp->seed, r, &sink);
+  double horizon = cs_world_days(w);
+  if (rc != CS_OK) cs_err(ctx, rc, "%s", cs_errmsg(cs_world_ctx(w)));
+  cs_script_free(sc);
+  cs_world_free(w);
+  if (rc != CS_OK) return rc;
+  /* windows the run does not cover are not computed */
+  if (!(m.win[0] >= 0 && m.win[3] <= horizon))
+    for (int k = M_CLASH_BEFORE; k <= M_ALL_AFTER; k++) m.v[k] = NAN;
+  if (!(m.y2024[0] >= 0 && m.y2024[1] <= horizon)) m.v[M_DEATHS_2024] = NAN;
+  if (isnan(m.raid_day) || !(m.raid_day - se >= 0 && m.raid_day + 8 <= horizon)) m.v[M_RAID_ON] = NAN;
+  memcpy(rec, m.v, sizeof m.v);
+  rec[V_HAVE_DATES] = have_dates;
+  rec[V_HAVE_RAID] = have_raid;
+  return CS_OK;
+}
+
+/* In the parent: keep replicate r's record; the progress line. */
+static int replicate_done(cs_ctx *ctx, void *ud, uint64_t r, const void *rec) {
+  replicates *rp = ud;
+  memcpy(rp->vals[r], rec, sizeof rp->vals[r]);
+  rp->done++;
+  if (!rp->quiet) fprintf(stderr, "\r  replicate %llu / %llu", (unsigned long long)rp->done, (unsigned long long)rp->reps);
+  return CS_OK;
+}
+
 typedef struct target {
   const char *name, *observed;
   double lo, hi;        /* tolerance on the median (or on the share of runs) */
@@ -148,11 +241,12 @@ static const char *fmt_num(double v, char *buf, size_t cap) {
 
 int cli_validate(int argc, char **argv) {
   const char *scenario = NULL, *out = NULL;
-  uint64_t seed = 1, reps = 20;
+  long nc = sysconf(_SC_NPROCESSORS_ONLN);
+  uint64_t seed = 1, reps = 20, jobs = nc > 0 ? (uint64_t)nc : 1;
   int quiet = 0, status = EXIT_USAGE;
   cs_override *sets = calloc((size_t)argc + 1, sizeof *sets);
   char **bufs = calloc((size_t)argc + 1, sizeof *bufs);
-  double (*vals)[M_COUNT] = NULL;
+  double (*vals)[V_REC] = NULL;
   size_t n_sets = 0;
   char outbuf[512];
   if (!sets || !bufs) goto done;
@@ -163,7 +257,9 @@ int cli_validate(int argc, char **argv) {
       status = EXIT_OK;
       goto done;
     } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
-    else if ((!strcmp(a, "--replicates") || !strcmp(a, "--seed") || !strcmp(a, "-o") || !strcmp(a, "--set")) && !val) {
+    else if ((!strcmp(a, "--replicates") || !strcmp(a, "--seed") || !strcmp(a, "-o") || !strcmp(a, "--set") ||
+              !strcmp(a, "-j") || !strcmp(a, "--jobs")) &&
+             !val) {
       fprintf(stderr, "conflictsim validate: option %s needs a value\n", a);
       goto done;
     } else if (!strcmp(a, "--replicates")) {
@@ -174,6 +270,11 @@ int cli_validate(int argc, char **argv) {
     } else if (!strcmp(a, "--seed")) {
       if (cli_parse_u64(argv[++i], &seed)) {
         fprintf(stderr, "conflictsim validate: --seed must be an integer in [0, 2^64)\n");
+        goto done;
+      }
+    } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+      if (cli_parse_u64(argv[++i], &jobs) || jobs < 1 || jobs > 1024) {
+        fprintf(stderr, "conflictsim validate: -j must be an integer in [1, 1024]\n");
         goto done;
       }
     } else if (!strcmp(a, "-o")) out = argv[++i];
@@ -220,61 +321,21 @@ int cli_validate(int argc, char **argv) {
   }
   cs_script_limits lim;
   cs_script_limits_default(&lim);
-  int have_dates = 0, have_raid = 0;
-  for (uint64_t r = 0; r < reps; r++) {
-    cs_ctx ctx = {{0}};
-    cs_world *w = NULL;
-    cs_script *sc = NULL;
-    int rc = cs_script_load(&ctx, scenario, &lim, sets, n_sets, seed, r, 1, &w, &sc);
-    if (rc != CS_OK) {
-      fprintf(stderr, "%s\n", cs_errmsg(&ctx));
-      status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
-      goto done;
-    }
-    metrics m = {0};
-    m.w = w;
-    const char *dates[] = {"2023-09-01", "2024-03-01", "2024-03-01", "2024-09-01"};
-    for (int k = 0; k < 4; k++) m.win[k] = cs_world_day_of(w, dates[k]);
-    m.y2024[0] = cs_world_day_of(w, "2024-01-01");
-    m.y2024[1] = cs_world_day_of(w, "2025-01-01");
-    for (int k = 0; k < M_COUNT; k++) m.day[k] = NAN;
-    m.day[M_SHARE_POP_OCT] = m.day[M_SHARE_NODE_OCT] = cs_world_day_of(w, "2024-10-15");
-    m.day[M_SHARE_POP_DEC] = m.day[M_SHARE_NODE_DEC] = cs_world_day_of(w, "2024-12-15");
-    m.day[M_SHARE_NODE_JUN] = cs_world_day_of(w, "2024-06-25");
-    m.day[M_PROV_SEP] = cs_world_day_of(w, "2024-09-30");
-    m.raid_nodes[0] = cs_world_find_node(w, "solino");
-    m.raid_nodes[1] = cs_world_find_node(w, "tabarre_27");
-    if (m.raid_nodes[0] >= 0 && m.raid_nodes[1] >= 0) {
-      m.raid_day = m.day[M_RAID_ON] = cs_world_day_of(w, "2024-10-17");
-      have_raid = 1;
-    } else
-      m.raid_day = NAN;
-    have_dates = cs_world_start(w)[0] != '\0';
-    for (int k = 0; k < M_COUNT; k++) m.v[k] = k < M_SHARE_POP_OCT || k == M_DEATHS_2024 || k >= M_RAID4 ? 0 : NAN;
-    /* sample days must be sample times: round to the sampling grid */
-    double se = cs_world_sample_every(w);
-    for (int k = 0; k < M_COUNT; k++)
-      if (!isnan(m.day[k])) m.day[k] = floor(m.day[k] / se + 0.5) * se;
-    /* whether the raid can happen: the owners at the last sample before it */
-    if (!isnan(m.raid_day)) m.day[M_RAID_ON] -= se;
-    cs_sink sink = {&m, m_begin, m_sample, m_event, m_end};
-    rc = cs_world_run(w, seed, r, &sink);
-    double horizon = cs_world_days(w);
-    if (rc != CS_OK) fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
-    cs_script_free(sc);
-    cs_world_free(w);
-    if (rc != CS_OK) {
-      status = cli_exit_code(rc);
-      goto done;
-    }
-    /* windows the run does not cover are not computed */
-    if (!(m.win[0] >= 0 && m.win[3] <= horizon))
-      for (int k = M_CLASH_BEFORE; k <= M_ALL_AFTER; k++) m.v[k] = NAN;
-    if (!(m.y2024[0] >= 0 && m.y2024[1] <= horizon)) m.v[M_DEATHS_2024] = NAN;
-    if (isnan(m.raid_day) || !(m.raid_day - se >= 0 && m.raid_day + 8 <= horizon)) m.v[M_RAID_ON] = NAN;
-    memcpy(vals[r], m.v, sizeof m.v);
-    if (!quiet) fprintf(stderr, "\r  replicate %llu / %llu", (unsigned long long)r + 1, (unsigned long long)reps);
+  replicates rp = {scenario, &lim, sets, n_sets, seed, reps, vals, 0, quiet};
+  cs_pool pool = {.n_jobs = reps, .rec_bytes = sizeof *vals, .workers = jobs > 1 ? (int)jobs : 0,
+                  .run = replicate_run, .done = replicate_done, .ud = &rp};
+  cs_ctx ctx = {{0}};
+  int rc = cs_pool_run(&ctx, &pool);
+  if (rc != CS_OK) {
+    /* a replicate's own error as it always was; the pool's (a worker died) named */
+    fprintf(stderr, "%s%s\n", pool.failed == UINT64_MAX || pool.died ? "conflictsim validate: " : "",
+            cs_errmsg(&ctx));
+    status = cli_exit_code(rc);
+    goto done;
   }
+  /* every replicate loads the same scenario: its start date from the last, its raid nodes from any */
+  int have_dates = vals[reps - 1][V_HAVE_DATES] != 0, have_raid = 0;
+  for (uint64_t r = 0; r < reps; r++) have_raid |= vals[r][V_HAVE_RAID] != 0;
   if (!quiet) fputs("\r\033[K", stderr);
   if (!have_dates)
     fprintf(stderr, "conflictsim validate: %s declares no scenario{ start = \"YYYY-MM-DD\" }: no dated target "
@@ -312,7 +373,7 @@ int cli_validate(int argc, char **argv) {
     status = EXIT_NOMEM;
     goto done;
   }
-  if (cli_file_tmp_name(out, tmp, sizeof tmp) || !(f = fopen(tmp, "w"))) {
+  if (cs_outfile_tmp_name(out, tmp, sizeof tmp) || !(f = fopen(tmp, "w"))) {
     fprintf(stderr, "conflictsim validate: cannot write '%s': %s\n", out,
             strlen(out) + 32 > sizeof tmp ? "the path is too long" : strerror(errno));
     free(x);
@@ -377,7 +438,7 @@ int cli_validate(int argc, char **argv) {
       first = 0;
       printf("  %s: %s\n", T[t].name, T[t].needs);
     }
-  printf("\nTargets of MODEL.md section 8 not in the table, and why:\n"
+  printf("\nObserved targets not in the table, and why:\n"
          "  residents' share of casualties in police operations (0.38): c_civ / (1 + c_civ) = %s by\n"
          "    construction of the engagement model (the log does not split deaths by kind);\n"
          "  clashes at frontier nodes (>= 0.7): 1.0 by construction (attacks target frontier nodes only);\n"
@@ -387,7 +448,7 @@ int cli_validate(int argc, char **argv) {
   free(x);
   cs_ctx fctx = {{0}};
   int frc = (ferror(f) | (fclose(f) != 0)) ? cs_err(&fctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
-  if (cli_file_commit(&fctx, "validation table", tmp, out, frc) != CS_OK) {
+  if (cs_outfile_commit(&fctx, "validation table", tmp, out, frc) != CS_OK) {
     fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&fctx));
     status = EXIT_IO;
     goto done;

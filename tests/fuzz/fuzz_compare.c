@@ -1,15 +1,22 @@
 /* fuzz_compare.c: libFuzzer target for what `conflictsim compare` reads
 ** besides scenarios (those are fuzz_scenario's): the --set-baseline list
 ** and a --variant spec, turned into each arm's one-point sweep, whose Lua
-** text quotes the names and values (sim/cli_compare.c parse_variant,
-** arm_add_set, lua_quote, arm_load). The input's first line is the
+** text quotes the names and values (sim/batch/compare_arm.c:
+** cs_cmp_parse_variant, cs_cmp_arm_add_set, lua_quote, cs_cmp_arm_load;
+** linked from the batch library). The input's first line is the
 ** baseline's K=V,... list, the rest the variant spec. Both arms run on
 ** scenarios/examples/tiny.lua; a variant naming another file is parsed but
 ** not loaded. A crash, a sanitizer report, or a value that escapes its
 ** quotes (an arm loads with overrides it was not given) is a finding.
 **
 **   tests/fuzz/run.sh compare 600  */
-#include "../../sim/cli/cli_compare.c"
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare_arm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static char tiny[4096];
@@ -28,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *nl = strchr(in, '\n');
   const char *spec = nl ? nl + 1 : "";
   if (nl) *nl = '\0';
-  arm a[2];
+  cs_cmp_arm a[2];
   memset(a, 0, sizeof a);
   cs_ctx ctx = {{0}};
   int ok = (a[0].scenario = strdup(tiny)) != NULL;
@@ -36,12 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const char *p = in; ok && *p;) {
     const char *c = strchr(p, ',');
     size_t len = c ? (size_t)(c - p) : strlen(p);
-    if (arm_add_set(&a[0], p, len) != 0) ok = 0;
+    if (cs_cmp_arm_add_set(&a[0], p, len) != 0) ok = 0;
     p += len + (c ? 1 : 0);
   }
-  if (ok && arm_load(&ctx, &a[0], 0, 1, 2, NULL) == CS_OK && *spec && parse_variant(spec, &a[0], 1, &a[1]) == 0 &&
+  if (ok && cs_cmp_arm_load(&ctx, &a[0], 0, 1, 2, NULL) == CS_OK && *spec && cs_cmp_parse_variant(spec, &a[0], 1, &a[1]) == 0 &&
       !strcmp(a[1].scenario, a[0].scenario)) {
-    if (arm_load(&ctx, &a[1], 1, 1, 2, &a[0]) == CS_OK) {
+    if (cs_cmp_arm_load(&ctx, &a[1], 1, 1, 2, &a[0]) == CS_OK) {
       /* the sweep saw exactly the arm's overrides */
       if (a[1].sw->n_sets != a[1].n_sets) abort();
       for (int i = 0; i < a[1].n_sets; i++) {
@@ -55,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       abort();
     }
   }
-  arm_clear(&a[0]);
-  arm_clear(&a[1]);
+  cs_cmp_arm_clear(&a[0]);
+  cs_cmp_arm_clear(&a[1]);
   free(in);
   return 0;
 }

@@ -1,7 +1,11 @@
-/* cli_file.c: text reports (CSV, JSON) written so that a file at its final
-** path is always complete: written to "<path>.tmp.<pid>" beside it, fsynced,
-** renamed into place, and the directory fsynced. On any failure the temporary
-** is removed and an earlier file at the path is left as it was. */
+/* outfile.c: report files (CSV, JSON, the compare report's HDF5) written so
+** that a file at its final path is always complete: written to
+** "<path>.tmp.<pid>" beside it, fsynced, renamed into place, and the
+** directory fsynced. On any failure the temporary is removed and an earlier
+** file at the path is left as it was (outfile.h).
+**
+** Moved down from the command line (it was cli_file.c) when the compare
+** report's writers moved into sim/batch: they and `validate` share it. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -9,14 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "h5util.h"
+#include "outfile.h"
 
-int cli_file_tmp_name(const char *path, char *out, size_t cap) {
+int cs_outfile_tmp_name(const char *path, char *out, size_t cap) {
   return snprintf(out, cap, "%s.tmp.%ld", path, (long)getpid()) < (int)cap ? 0 : -1;
 }
 
-int cli_file_commit(cs_ctx *ctx, const char *what, const char *tmp, const char *path, int rc) {
+int cs_outfile_commit(cs_ctx *ctx, const char *what, const char *tmp, const char *path, int rc) {
   if (rc == CS_OK) {
     int fd = open(tmp, O_RDONLY);
     if (fd < 0 || fsync(fd) != 0) rc = cs_err(ctx, CS_EIO, "cannot fsync '%s': %s", tmp, strerror(errno));

@@ -1,0 +1,54 @@
+/* compare_report.h: the statistics and the report files of `conflictsim
+** compare` (cs_cmp_), for sim/ only.
+**
+** Invariants:
+** - The report is a function of (arms, seed, replicates, resamples): the
+**   slots do not depend on -j (compare_arm.h) and the bootstrap for variant
+**   v and metric m draws from the PCG stream (seed, v, m) of purpose
+**   CS_CMP_BOOT_PURPOSE.
+** - Statistics, per variant v and metric m, over replicates r = 0..N-1 with
+**   d_r = variant_r - baseline_r: the mean of d, a 95% BCa bootstrap interval
+**   (bias-corrected and accelerated, Efron 1987; acceleration from the
+**   jackknife), p_better = share of r with d_r strictly in the better
+**   direction (lower is better for every metric here), p_worse the same in
+**   the worse direction (the rest are ties), and the variance reduction
+**   Var(variant_{(r+1) mod N} - baseline_r) / Var(d_r): the independent
+**   comparison re-pairs the same runs with a cyclic shift, so no extra
+**   seeds are run.
+** - Each file is written to "<file>.tmp.<pid>" and renamed into place
+**   (outfile.h); on failure nothing is left at the final path but an
+**   earlier file. */
+#ifndef CS_COMPARE_REPORT_H
+#define CS_COMPARE_REPORT_H
+
+#include "compare_arm.h"
+
+#define CS_CMP_BOOT_PURPOSE 0x424f4f54u /* "BOOT" */
+#define CS_CMP_CI_LEVEL 0.95
+
+typedef struct cs_cmp_stat {
+  double base_mean, var_mean, diff, lo, hi, p_better, p_worse, vr;
+} cs_cmp_stat;
+
+typedef struct cs_cmp_report {
+  const cs_cmp_arm *arms;
+  int n_arms, n_metrics, B;  /* B: bootstrap resamples */
+  uint64_t reps, seed;
+  const double *val;         /* the slots (cs_cmp_run_all), borrowed */
+  size_t L;                  /* cs_cmp_slot_len */
+  cs_cmp_stat *st;           /* [variant][metric], (n_arms - 1) * n_metrics, filled by cs_cmp_compute */
+} cs_cmp_report;
+
+/* Fill R->st from R->val (compare_stats.c). CS_OK or CS_ENOMEM. */
+int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R);
+
+/* The report files (compare_report.c): PREFIX.csv (one row per variant and
+** metric), PREFIX.json (the same with the arms and the methods) and
+** PREFIX.h5 (also the per-replicate values, differences and city
+** trajectories; output/README.md, "The compare report"). CS_EIO or
+** CS_ENOMEM with the message in ctx. */
+int cs_cmp_write_csv(cs_ctx *ctx, const cs_cmp_report *R, const char *path);
+int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path);
+int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path);
+
+#endif

@@ -1,0 +1,59 @@
+/* compare_stats.c: the paired statistics of `conflictsim compare`
+** (compare_report.h, which states what each one is).
+**
+** Split out of cli_compare.c with the report files: the statistics are a
+** function of the slots alone, and the command line should not hold them.
+**
+** Invariants: the bootstrap of (arm a, metric m) draws only from its own
+** stream (seed, a, m), so adding a variant or a metric changes no other
+** interval; the values are read in replicate order, never in the order the
+** runs completed. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "compare_report.h"
+#include "cs_rng.h"
+#include "stats.h"
+
+int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R) {
+  size_t N = (size_t)R->reps, M = (size_t)R->n_metrics, L = R->L;
+  double *b = malloc(N * sizeof *b), *v = malloc(N * sizeof *v), *d = malloc(N * sizeof *d),
+         *ind = malloc(N * sizeof *ind), *work = malloc((size_t)R->B * sizeof *work);
+  int rc = CS_OK;
+  if (!b || !v || !d || !ind || !work) {
+    rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (int a = 1; a < R->n_arms; a++)
+    for (size_t m = 0; m < M; m++) {
+      cs_cmp_stat *s = &R->st[(size_t)(a - 1) * M + m];
+      int better = 0, worse = 0;
+      for (size_t r = 0; r < N; r++) {
+        b[r] = R->val[r * L + m];
+        v[r] = R->val[((size_t)a * N + r) * L + m];
+      }
+      for (size_t r = 0; r < N; r++) {
+        d[r] = v[r] - b[r];
+        ind[r] = v[(r + 1) % N] - b[r];
+        better += d[r] < 0;
+        worse += d[r] > 0;
+      }
+      s->base_mean = cs_stats_mean(b, (int)N);
+      s->var_mean = cs_stats_mean(v, (int)N);
+      s->diff = cs_stats_mean(d, (int)N);
+      s->p_better = (double)better / (double)N;
+      s->p_worse = (double)worse / (double)N;
+      double vp = cs_stats_variance(d, (int)N), vi = cs_stats_variance(ind, (int)N);
+      s->vr = vp > 0 ? vi / vp : (vi > 0 ? INFINITY : NAN);
+      cs_pcg32 st;
+      cs_stream_init(&st, R->seed, (uint64_t)a, CS_ENT_NONE, m, CS_CMP_BOOT_PURPOSE);
+      cs_stats_bca_mean(d, (int)N, R->B, CS_CMP_CI_LEVEL, &st, work, &s->lo, &s->hi);
+    }
+done:
+  free(b);
+  free(v);
+  free(d);
+  free(ind);
+  free(work);
+  return rc;
+}

@@ -1,0 +1,67 @@
+/* pool.h: a pool of forked workers that runs numbered jobs and hands each
+** job's fixed-size result record back to the parent (cs_pool_), for sim/
+** only. `sweep`, `compare` and `validate` run their runs through it.
+**
+** Invariants:
+** - A job's record is a function of the job alone (run() must not depend on
+**   which worker runs it or on what ran there before), so what the caller
+**   builds from the records does not depend on the number of workers. The
+**   caller must not depend on the order in which done() sees the jobs
+**   either: it is completion order.
+** - Jobs are handed out one at a time, in list order, to the first idle
+**   worker (dynamic load balancing over pipes); with workers == 0 they run
+**   in this process, in list order.
+** - Only the parent calls done(). A worker only computes: it holds no file
+**   the parent writes (child() closes what it must not hold) and dies with
+**   the parent (PR_SET_PDEATHSIG).
+** - The error reported is independent of the number of workers when runs
+**   fail deterministically: after a failed job no further job is handed
+**   out, the jobs already handed out are collected (done() sees the ones
+**   that succeeded), and the failure reported is the one earliest in the
+**   list. Since every job before it was handed out, it is the failure a
+**   single worker (or workers == 0) meets first.
+** - A worker that dies, a short record, a failure of pipe/fork/poll or of
+**   done(), and the stop flag end the pool at once: the busy workers are
+**   killed and waited for. SIGPIPE is ignored while the pool runs. */
+#ifndef CS_POOL_H
+#define CS_POOL_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cs_common.h"
+
+/* In a worker (in this process when workers == 0): compute job into
+** rec[rec_bytes]. CS_OK, or an error code with its message in ctx (a fresh
+** context per job). */
+typedef int (*cs_pool_run_fn)(cs_ctx *ctx, void *ud, uint64_t job, void *rec);
+/* In the parent, for each job that completed, in completion order; rec is
+** borrowed for the call. A result other than CS_OK (message in ctx) ends
+** the pool with that result. */
+typedef int (*cs_pool_done_fn)(cs_ctx *ctx, void *ud, uint64_t job, const void *rec);
+
+typedef struct cs_pool {
+  const uint64_t *jobs;         /* job numbers in hand-out order; NULL: 0..n_jobs-1 */
+  uint64_t n_jobs;
+  size_t rec_bytes;             /* the size of every job's record (may be 0) */
+  int workers;                  /* forked workers (at most n_jobs are started); 0: in this process */
+  cs_pool_run_fn run;
+  cs_pool_done_fn done;
+  void (*child)(void *ud);      /* optional: in each worker right after the fork */
+  void *ud;                     /* passed to run, done and child */
+  volatile sig_atomic_t *stop;  /* optional: non-zero (a signal handler sets it) stops the pool */
+  /* out, on a result other than CS_OK */
+  uint64_t failed;              /* the job the error is about, UINT64_MAX if none */
+  int died;                     /* 1: a worker died (or sent a short record) during job `failed` */
+} cs_pool;
+
+/* Run every job of p. CS_OK when done() has seen every job. Otherwise:
+** the failed job's own code and message ("worker W died during run K",
+** CS_EIO, when its worker died), done()'s result, CS_EIO for a failure of
+** pipe, fork or poll, CS_ENOMEM, or CS_ESTOP ("interrupted") when *stop
+** became non-zero before every job was done. p->failed and p->died say
+** which job, if any, the error is about. */
+int cs_pool_run(cs_ctx *ctx, cs_pool *p);
+
+#endif
