@@ -7,7 +7,7 @@ scenario { name = "teaching", start = "2024-10-10", days = 40, sample_every = 1 
 -- param(name, default, doc): a scenario parameter, changeable with --set; read as P.name.
 param("recall_officers", 200, "elite officers recalled when the market falls")
 param("attack_day", 5, "day the gang is ordered to attack the market")
--- model{}: model parameters (MODEL.md section 5); a --set on the command line wins.
+-- model{}: model parameters (sim/README.md, Parameters); a --set on the command line wins.
 model { lambda0 = 0.02, h1 = 0.15 }
 
 -- node{}: x, y in km; owner may name a gang declared below.

@@ -12,7 +12,7 @@ param("recall_day", 4, "day the elite officers are recalled")
 param("recall_officers", 120, "officers recalled from protection duty")
 param("verbose", true, "log the daily situation")
 
--- Model parameters (MODEL.md section 5); a --set on the command line wins.
+-- Model parameters (sim/README.md, Parameters); a --set on the command line wins.
 model { lambda0 = 0.02 }
 
 -- Nodes may name as owner a gang declared further down.
