@@ -31,13 +31,13 @@ RULES = {
               ["cs_script.h", "script_int.h", "cs_h5.h", "h5util.h", "<lua.h>", "<lauxlib.h>",
                "<hdf5.h>", "sweep.h", "cli.h"]),
     "script": (["cs_script.h", "script_int.h", "<lua.h>", "cs_world.h"],
-               ["model_int.h", "cs_h5.h", "h5util.h", "<hdf5.h>", "sweep.h", "cli.h"]),
-    "io": (["cs_h5.h", "h5util.h", "<hdf5.h>", "cs_world.h"],
+               ["model_int.h", "cs_h5.h", "h5util.h", "h5out_int.h", "<hdf5.h>", "sweep.h", "cli.h"]),
+    "io": (["cs_h5.h", "h5util.h", "h5out_int.h", "<hdf5.h>", "cs_world.h"],
            ["model_int.h", "cs_script.h", "script_int.h", "<lua.h>", "sweep.h", "cli.h"]),
     "batch": (["sweep.h", "cs_h5.h", "cs_script.h", "<hdf5.h>"],
-              ["model_int.h", "cli.h"]),
+              ["model_int.h", "h5out_int.h", "cli.h"]),
     "cli": (["cli.h", "sweep.h", "cs_script.h", "cs_h5.h"],
-            ["model_int.h"]),
+            ["model_int.h", "h5out_int.h"]),
 }
 
 
