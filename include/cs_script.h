@@ -15,6 +15,7 @@
 #error "cs_script.h is the Lua layer's: only sim/script, sim/batch and sim/cli include it"
 #endif
 
+#include "cs_sweep.h"
 #include "cs_world.h"
 
 typedef struct cs_script_limits {
@@ -60,6 +61,20 @@ void cs_script_free(cs_script *s);
 ** "SWEEP: metric 'NAME': file:line: message". */
 int cs_script_metrics(cs_ctx *ctx, cs_script *s, const char *sweep_path, const char *src, size_t len,
                       const char *const *names, int n, double *out);
+
+/* Read a sweep file: its text src (src_len bytes; NULL: read the file at
+** path, which names it in messages) is evaluated in the sandbox, under the
+** default limits and without the scenario API; it returns its table, or
+** passes it to sweep{...}. The table's fields are checked and copied into
+** *out (cs_sweep.h). Nothing of the scenario is loaded: the scenario path is
+** only resolved against the sweep file's directory. On CS_OK the caller owns
+** the fields of *out (cs_script_sweep_clear releases them); on failure *out
+** is untouched and ctx holds the message: CS_ESCRIPT with "path:line: ..."
+** for an error in the file (a malformed field: "path:line: sweep: ..."), or
+** why the file could not be read. */
+int cs_script_sweep_read(cs_ctx *ctx, const char *path, const char *src, size_t src_len, cs_sweep_spec *out);
+/* Release the fields of sw and zero it (NULL is accepted). */
+void cs_script_sweep_clear(cs_sweep_spec *sw);
 
 /* The script's source text as read (borrowed until cs_script_free). */
 const char *cs_script_source(const cs_script *s, size_t *len);

@@ -26,18 +26,18 @@ BUILD = os.path.dirname(EXE)
 # layer folder -> (headers it may include, headers it may not)
 RULES = {
     "engine": (["cs_engine.h", "cs_evq.h", "cs_rng.h", "cs_common.h"],
-               ["cs_world.h", "model_int.h", "cs_script.h", "cs_h5.h", "<lua.h>", "<hdf5.h>"]),
+               ["cs_world.h", "model_int.h", "cs_script.h", "cs_sweep.h", "cs_h5.h", "<lua.h>", "<hdf5.h>"]),
     "model": (["cs_world.h", "model_int.h", "cs_engine.h"],
-              ["cs_script.h", "script_int.h", "cs_h5.h", "h5util.h", "<lua.h>", "<lauxlib.h>",
-               "<hdf5.h>", "sweep.h", "cli.h"]),
-    "script": (["cs_script.h", "script_int.h", "<lua.h>", "cs_world.h"],
-               ["model_int.h", "cs_h5.h", "h5util.h", "<hdf5.h>", "sweep.h", "cli.h"]),
-    "io": (["cs_h5.h", "h5util.h", "<hdf5.h>", "cs_world.h"],
-           ["model_int.h", "cs_script.h", "script_int.h", "<lua.h>", "sweep.h", "cli.h"]),
-    "batch": (["sweep.h", "cs_h5.h", "cs_script.h", "<hdf5.h>"],
-              ["model_int.h", "cli.h"]),
-    "cli": (["cli.h", "sweep.h", "cs_script.h", "cs_h5.h"],
-            ["model_int.h"]),
+              ["cs_script.h", "cs_sweep.h", "script_int.h", "cs_h5.h", "h5util.h", "<lua.h>",
+               "<lauxlib.h>", "<hdf5.h>", "sweep.h", "cli.h"]),
+    "script": (["cs_script.h", "cs_sweep.h", "script_int.h", "<lua.h>", "cs_world.h"],
+               ["model_int.h", "cs_h5.h", "h5util.h", "h5out_int.h", "<hdf5.h>", "sweep.h", "cli.h"]),
+    "io": (["cs_h5.h", "h5util.h", "h5out_int.h", "<hdf5.h>", "cs_world.h"],
+           ["model_int.h", "cs_script.h", "cs_sweep.h", "script_int.h", "<lua.h>", "sweep.h", "cli.h"]),
+    "batch": (["sweep.h", "cs_sweep.h", "cs_h5.h", "cs_script.h", "<hdf5.h>"],
+              ["model_int.h", "script_int.h", "<lua.h>", "h5out_int.h", "cli.h"]),
+    "cli": (["cli.h", "sweep.h", "cs_sweep.h", "cs_script.h", "cs_h5.h"],
+            ["model_int.h", "script_int.h", "<lua.h>", "h5out_int.h"]),
 }
 
 

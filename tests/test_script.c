@@ -1,4 +1,5 @@
-/* test_script.c: the scenario sandbox and API (include/cs_script.h).
+/* test_script.c: the scenario sandbox and API, and the sweep file's reader
+** (include/cs_script.h).
 **
 ** Each case writes a scenario into a temporary directory, loads it (with small
 ** limits where a limit is under test) and checks the result code and that the
@@ -501,6 +502,46 @@ static void test_run(void) {
   cs_world_free(w);
 }
 
+/* The sweep file's reader (cs_script_sweep_read): the spec it fills, its
+** orders (listed metrics, then Lua metrics by name; `set` by name), and a
+** malformed field reported at its line with nothing left to free. */
+static void test_sweep_read(void) {
+  static const char *text =
+      "return {\n"                                                   /* 1 */
+      "  scenario = 'tiny.lua', replicates = 3,\n"                   /* 2 */
+      "  parameters = { { 'a', grid = {1, 2} }, { name = 'b', uniform = {0, 1} } },\n" /* 3 */
+      "  samples = 4,\n"                                             /* 4 */
+      "  metrics = { 'clashes_all', 'fall_time:n1', zeta = function(sim) return 1 end,\n" /* 5 */
+      "              alpha = { function(sim) return 2 end, units = 'u' } },\n"           /* 6 */
+      "  set = { z = true, m = 2.5, k = 'x' },\n"                    /* 7 */
+      "}\n";
+  const char *path = write_script("sw.lua", text, strlen(text));
+  cs_ctx ctx = {{0}};
+  cs_sweep_spec sp;
+  memset(&sp, 0, sizeof sp);
+  CHECK(cs_script_sweep_read(&ctx, path, NULL, 0, &sp) == CS_OK);
+  char want[600];
+  snprintf(want, sizeof want, "%s/tiny.lua", g_dir);
+  CHECK(sp.src && sp.src_len == strlen(text) && !strcmp(sp.src, text));
+  CHECK(sp.scenario_path && !strcmp(sp.scenario_path, want));
+  CHECK(sp.seed == 1 && sp.replicates == 3 && sp.samples == 4);
+  CHECK(sp.n_params == 2 && !strcmp(sp.params[0].name, "a") && sp.params[0].kind == CS_SWP_GRID &&
+        sp.params[0].n_values == 2 && sp.params[1].kind == CS_SWP_UNIFORM && sp.params[1].hi == 1);
+  CHECK(sp.n_metrics == 4 && sp.metrics[0].kind == CS_MET_CLASHES_ALL && sp.metrics[1].kind == CS_MET_FALL_TIME &&
+        !strcmp(sp.metrics[1].name, "fall_time_n1") && !strcmp(sp.metrics[1].node, "n1"));
+  CHECK(sp.n_lua == 2 && sp.lua_first == 2 && sp.lua_names[0] == sp.metrics[2].name &&
+        !strcmp(sp.lua_names[0], "alpha") && !strcmp(sp.lua_names[1], "zeta") && !strcmp(sp.metrics[2].units, "u"));
+  CHECK(sp.n_sets == 3 && !strcmp(sp.sets[0].name, "k") && !strcmp(sp.sets[1].value, "2.5") &&
+        !strcmp(sp.sets[2].value, "true"));
+  cs_script_sweep_clear(&sp);
+  CHECK(sp.params == NULL && sp.n_metrics == 0 && sp.src == NULL);
+
+  static const char *bad = "return { scenario = 'x.lua',\n  replicates = 0 }\n";
+  CHECK(cs_script_sweep_read(&ctx, "dir/bad.lua", bad, strlen(bad), &sp) == CS_ESCRIPT);
+  CHECK(strstr(cs_errmsg(&ctx), "bad.lua:") && strstr(cs_errmsg(&ctx), "sweep: replicates must be an integer >= 1"));
+  CHECK(sp.src == NULL && sp.metrics == NULL);
+}
+
 int main(void) {
   const char *tmp = getenv("TMPDIR");
   snprintf(g_dir, sizeof g_dir, "%s/cs_test_script_XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -519,6 +560,7 @@ int main(void) {
   test_random();
   test_callbacks();
   test_run();
+  test_sweep_read();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);

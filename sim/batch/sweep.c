@@ -1,11 +1,11 @@
-/* sweep.c: the sweep specification, its design, and one run of a sweep with
-** a metrics sink (see sweep.h for the invariants).
+/* sweep.c: the sweep's design, its probe load of the scenario, and one run
+** of a sweep with a metrics sink (see sweep.h for the invariants).
 **
-** The sweep file is read by a C function running inside the sandbox's
-** protected call (cs_script_eval), so a malformed file raises an ordinary
-** Lua error located at its line. Everything read is copied into C memory
-** owned by the cs_sweep, so a failure half-way leaves nothing to leak:
-** cs_sweep_free releases whatever was filled. */
+** The sweep file itself is read by the script layer (cs_script_sweep_read,
+** sim/script/script_sweep.c) into a cs_sweep_spec; cs_sweep_load takes over
+** its fields, so from then on everything is owned by the cs_sweep and a
+** failure half-way leaves nothing to leak: cs_sweep_free releases whatever
+** was filled. */
 #define _POSIX_C_SOURCE 200809L
 #include "sweep.h"
 
@@ -14,38 +14,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lauxlib.h>
-#include <lua.h>
-
 #include "cs_h5.h"
 #include "cs_rng.h"
-#include "script_int.h"
 
 #define CS_SWEEP_DESIGN_PURPOSE 0x53574550u /* "SWEP": the design stream */
 #define CS_SWEEP_MAX_RUNS ((uint64_t)1 << 40)
 #define CS_SWEEP_MAX_DESIGN ((uint64_t)1 << 24) /* design values (points x parameters), 128 MiB */
 
+/* Units and descriptions of the built-in metrics, by CS_MET_ kind. */
+#define MET_ROW_(kind, name, units, doc) {units, doc},
 static const struct {
-  const char *name, *units, *doc;
-} MET[CS_MET_KINDS] = {
-    {"displaced_final", "persons", "displaced people (city_displaced) at the last sample"},
-    {"displaced_integral", "person-days", "time integral of city_displaced over the run (trapezoid rule on the samples)"},
-    {"civilian_deaths_final", "persons", "civilians killed during the run (city_civilian_deaths at the last sample)"},
-    {"engagement_deaths", "persons", "all deaths in engagements (combatants and civilians), from the event stream"},
-    {"gang_share_population_final", "1", "city_gang_share_population at the last sample"},
-    {"gang_share_population_integral", "days", "time integral of city_gang_share_population (trapezoid rule)"},
-    {"gang_share_nodes_final", "1", "city_gang_share_nodes at the last sample"},
-    {"gang_share_nodes_integral", "days", "time integral of city_gang_share_nodes (trapezoid rule)"},
-    {"nodes_lost", "nodes", "neighbourhoods held by the STATE at the first sample minus at the last"},
-    {"clashes_gang_gang", "events", "engagements in which a gang attacked a node held by another gang"},
-    {"clashes_gang_state", "events", "engagements in which a gang attacked a node held by the STATE"},
-    {"clashes_all", "events", "all engagements"},
-    {"fall_time", "days", "time of the first takeover of the node by a gang; NaN if it did not fall"},
-};
+  const char *units, *doc;
+} MET[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_ROW_)};
+#undef MET_ROW_
 
 const char *cs_sweep_kind_name(int kind) {
-  static const char *const names[] = {"grid", "uniform", "loguniform", "lhs"};
-  return kind >= 0 && kind < 4 ? names[kind] : "?";
+#define KIND_NAME_(kind, name) name,
+  static const char *const names[CS_SWP_KINDS] = {CS_SWEEP_KIND_LIST(KIND_NAME_)};
+#undef KIND_NAME_
+  return kind >= 0 && kind < CS_SWP_KINDS ? names[kind] : "?";
 }
 
 const char *cs_sweep_metric_units(const cs_sweep *sw, int m) {
@@ -73,7 +60,7 @@ void cs_sweep_free(cs_sweep *sw) {
     free(sw->metrics[i].doc);
   }
   free(sw->metrics);
-  free(sw->lua_names); /* borrowed from metrics[].name */
+  free(sw->lua_names); /* the names are borrowed from metrics[].name */
   for (int i = 0; i < sw->n_sets; i++) {
     free(sw->sets[i].name);
     free(sw->sets[i].value);
@@ -91,335 +78,6 @@ void cs_sweep_free(cs_sweep *sw) {
   free(sw->src);
   free(sw->path);
   free(sw);
-}
-
-/* ---- reading the sweep table (inside the protected call; may raise) ----
-** The sweep file is someone else's code: its tables are read raw (no __index,
-** __len or other metamethod runs while they are read), so what is counted in
-** one pass is what is read in the next. */
-
-static int rawfield(lua_State *L, int idx, const char *k) {
-  idx = lua_absindex(L, idx);
-  lua_pushstring(L, k);
-  return lua_rawget(L, idx);
-}
-
-static lua_Integer rawlen(lua_State *L, int idx) {
-  lua_Unsigned n = lua_rawlen(L, idx);
-  if (n > ((lua_Unsigned)1 << 24)) luaL_error(L, "sweep: a list of more than 2^24 entries");
-  return (lua_Integer)n;
-}
-
-static char *c_strdup(lua_State *L, const char *s) {
-  char *d = strdup(s);
-  if (!d) luaL_error(L, "out of memory");
-  return d;
-}
-
-static void *c_calloc(lua_State *L, size_t n, size_t sz) {
-  void *p = calloc(n ? n : 1, sz);
-  if (!p) luaL_error(L, "out of memory");
-  return p;
-}
-
-static uint64_t count_field(lua_State *L, int t, const char *k, uint64_t def, uint64_t min) {
-  int ty = rawfield(L, t, k);
-  uint64_t v = def;
-  if (ty != LUA_TNIL) {
-    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < (lua_Integer)min)
-      luaL_error(L, "sweep: %s must be an integer >= %d", k, (int)min);
-    v = (uint64_t)lua_tointeger(L, -1);
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-static void read_range(lua_State *L, int t, cs_sweep_param *p) {
-  if (lua_type(L, t) != LUA_TTABLE || rawlen(L, t) != 2)
-    luaL_error(L, "sweep: parameter '%s': %s takes {low, high}", p->name, cs_sweep_kind_name(p->kind));
-  lua_rawgeti(L, t, 1);
-  lua_rawgeti(L, t, 2);
-  if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
-    luaL_error(L, "sweep: parameter '%s': the range must be two numbers", p->name);
-  p->lo = lua_tonumber(L, -2);
-  p->hi = lua_tonumber(L, -1);
-  lua_pop(L, 2);
-  if (!isfinite(p->lo) || !isfinite(p->hi) || !(p->lo < p->hi))
-    luaL_error(L, "sweep: parameter '%s': the range needs low < high, both finite", p->name);
-  if (p->kind == CS_SWP_LOGUNIFORM && !(p->lo > 0))
-    luaL_error(L, "sweep: parameter '%s': loguniform needs low > 0", p->name);
-}
-
-static void read_params(lua_State *L, cs_sweep *sw, int t) {
-  static const char *const kinds[] = {"grid", "uniform", "loguniform", "lhs"};
-  lua_Integer n = rawlen(L, t);
-  sw->params = c_calloc(L, (size_t)n, sizeof *sw->params);
-  for (lua_Integer i = 1; i <= n; i++) {
-    lua_rawgeti(L, t, i);
-    int e = lua_gettop(L);
-    if (!lua_istable(L, e)) luaL_error(L, "sweep: parameters[%d] must be a table", (int)i);
-    cs_sweep_param *p = &sw->params[sw->n_params++];
-    if (rawfield(L, e, "name") == LUA_TNIL) {
-      lua_pop(L, 1);
-      lua_rawgeti(L, e, 1);
-    }
-    if (lua_type(L, -1) != LUA_TSTRING)
-      luaL_error(L, "sweep: parameters[%d] needs a name: { \"name\", grid = {...} }", (int)i);
-    p->name = c_strdup(L, lua_tostring(L, -1));
-    lua_pop(L, 1);
-    for (int j = 0; j < sw->n_params - 1; j++)
-      if (!strcmp(sw->params[j].name, p->name)) luaL_error(L, "sweep: parameter '%s' twice", p->name);
-    int found = -1;
-    for (int k = 0; k < 4; k++) {
-      if (rawfield(L, e, kinds[k]) != LUA_TNIL) {
-        if (found >= 0) luaL_error(L, "sweep: parameter '%s': give one of grid, uniform, loguniform, lhs", p->name);
-        found = k;
-        p->kind = k;
-        if (k == CS_SWP_GRID) {
-          lua_Integer m = lua_istable(L, -1) ? rawlen(L, -1) : 0;
-          if (m < 1) luaL_error(L, "sweep: parameter '%s': grid takes a non-empty list of values", p->name);
-          p->values = c_calloc(L, (size_t)m, sizeof *p->values);
-          for (lua_Integer v = 1; v <= m; v++) {
-            int ty = lua_rawgeti(L, -1, v);
-            if (ty == LUA_TBOOLEAN) p->values[v - 1] = lua_toboolean(L, -1);
-            else if (lua_isnumber(L, -1) && isfinite(lua_tonumber(L, -1))) p->values[v - 1] = lua_tonumber(L, -1);
-            else luaL_error(L, "sweep: parameter '%s': grid values must be finite numbers or booleans", p->name);
-            lua_pop(L, 1);
-          }
-          p->n_values = (int)m;
-        } else {
-          read_range(L, lua_gettop(L), p);
-        }
-      }
-      lua_pop(L, 1);
-    }
-    if (found < 0) luaL_error(L, "sweep: parameter '%s': give one of grid, uniform, loguniform, lhs", p->name);
-    lua_settop(L, e - 1);
-  }
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Named entries of the metrics table: NAME = function(sim) ... end, or
-** NAME = { function(sim) ... end, units = "..." }. Sorted by name, so the
-** order never depends on the hash. Returns how many (names in sw->lua_names). */
-static int read_lua_metric_names(lua_State *L, int t, cs_sweep *sw) {
-  int n = 0;
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    n += lua_type(L, -2) == LUA_TSTRING;
-    lua_pop(L, 1);
-  }
-  char **names = c_calloc(L, (size_t)n, sizeof *names);
-  sw->lua_names = names; /* freed with the sweep, even if what follows raises */
-  int k = 0;
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    if (lua_type(L, -2) == LUA_TSTRING) {
-      const char *nm = lua_tostring(L, -2);
-      int ok = nm[0] == '_' || ((nm[0] | 32) >= 'a' && (nm[0] | 32) <= 'z');
-      for (const char *c = nm; *c && ok; c++)
-        ok = *c == '_' || (*c >= '0' && *c <= '9') || ((*c | 32) >= 'a' && (*c | 32) <= 'z');
-      if (!ok || strlen(nm) > 200)
-        luaL_error(L, "sweep: metric name '%s' must be an identifier (letters, digits, _)", nm);
-      for (int b = 0; b < CS_MET_KINDS; b++)
-        if (!strcmp(nm, MET[b].name) || !strncmp(nm, "fall_time", 9))
-          luaL_error(L, "sweep: metric '%s': the name of a built-in metric; call yours something else", nm);
-      int fn = lua_type(L, -1) == LUA_TFUNCTION;
-      if (!fn && lua_istable(L, -1)) {
-        fn = lua_rawgeti(L, -1, 1) == LUA_TFUNCTION;
-        lua_pop(L, 1);
-      }
-      if (!fn)
-        luaL_error(L, "sweep: metric '%s' must be a function of the final state, function(sim) ... end, or "
-                      "{ function(sim) ... end, units = \"...\" }", nm);
-      if (k < n) names[k++] = (char *)nm; /* the key stays in the table, which stays on the stack */
-    } else if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || lua_tointeger(L, -2) > rawlen(L, t))
-      luaL_error(L, "sweep: metrics is a list of names, then NAME = function(sim) ... end entries");
-    lua_pop(L, 1);
-  }
-  if (k != n) luaL_error(L, "sweep: the metrics table changed while it was read");
-  qsort(names, (size_t)n, sizeof *names, cmp_str);
-  return n;
-}
-
-static void read_metrics(lua_State *L, cs_sweep *sw, int t) {
-  lua_Integer n = t ? rawlen(L, t) : 0;
-  int n_lua = t ? read_lua_metric_names(L, t, sw) : 0;
-  char **lua_names = sw->lua_names; /* keys of t for now; repointed below */
-  if (!t) n = CS_MET_FALL_TIME; /* default: every built-in but fall_time */
-  sw->metrics = c_calloc(L, (size_t)n + (size_t)n_lua, sizeof *sw->metrics);
-  for (lua_Integer i = 1; i <= n + n_lua; i++) {
-    cs_sweep_metric *m = &sw->metrics[sw->n_metrics];
-    char name[256];
-    if (!t) {
-      m->kind = (int)(i - 1);
-      snprintf(name, sizeof name, "%s", MET[m->kind].name);
-    } else if (i > n) {
-      const char *nm = lua_names[i - n - 1];
-      m->kind = CS_MET_LUA;
-      snprintf(name, sizeof name, "%s", nm);
-      rawfield(L, t, nm);
-      const char *units = "";
-      if (lua_istable(L, -1)) {
-        int ty = rawfield(L, -1, "units");
-        if (ty == LUA_TSTRING) units = lua_tostring(L, -1);
-        else if (ty != LUA_TNIL) luaL_error(L, "sweep: metric '%s': units must be a string", nm);
-      }
-      m->units = c_strdup(L, units);
-      lua_settop(L, t);
-      char doc[512];
-      snprintf(doc, sizeof doc, "Lua function %s of the final state, defined in %s", nm, sw->path);
-      m->doc = c_strdup(L, doc);
-    } else {
-      if (lua_rawgeti(L, t, i) != LUA_TSTRING) luaL_error(L, "sweep: metrics[%d] must be a string", (int)i);
-      const char *s = lua_tostring(L, -1);
-      m->kind = -1;
-      if (!strncmp(s, "fall_time:", 10) && s[10]) {
-        m->kind = CS_MET_FALL_TIME;
-        m->node = c_strdup(L, s + 10);
-        snprintf(name, sizeof name, "fall_time_%s", s + 10);
-      } else {
-        for (int k = 0; k < CS_MET_FALL_TIME; k++)
-          if (!strcmp(s, MET[k].name)) m->kind = k;
-        snprintf(name, sizeof name, "%s", s);
-      }
-      if (m->kind < 0)
-        luaL_error(L, "sweep: unknown metric '%s' (known: displaced_final, displaced_integral, "
-                      "civilian_deaths_final, engagement_deaths, gang_share_population_final, "
-                      "gang_share_population_integral, gang_share_nodes_final, gang_share_nodes_integral, "
-                      "nodes_lost, clashes_gang_gang, clashes_gang_state, clashes_all, fall_time:<node>; "
-                      "or your own: NAME = function(sim) ... end)", s);
-      lua_pop(L, 1);
-    }
-    m->name = c_strdup(L, name);
-    sw->n_metrics++;
-    for (int j = 0; j < sw->n_metrics - 1; j++)
-      if (!strcmp(sw->metrics[j].name, m->name)) luaL_error(L, "sweep: metric '%s' twice", m->name);
-  }
-  /* the names now live in metrics[]: point there, not into the Lua state */
-  sw->lua_first = (int)n;
-  sw->n_lua = n_lua;
-  for (int i = 0; i < n_lua; i++) sw->lua_names[i] = sw->metrics[n + i].name;
-}
-
-static int cmp_set(const void *a, const void *b) {
-  return strcmp(((const cs_sweep_set *)a)->name, ((const cs_sweep_set *)b)->name);
-}
-
-/* set = { name = value, ... }: collected with lua_next, then sorted by name
-** so that nothing depends on the hash order. */
-static void read_sets(lua_State *L, cs_sweep *sw, int t) {
-  int n = 0;
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    n++;
-    lua_pop(L, 1);
-  }
-  sw->sets = c_calloc(L, (size_t)n, sizeof *sw->sets);
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "sweep: set: keys must be parameter names");
-    char buf[64];
-    const char *v = NULL;
-    if (lua_type(L, -1) == LUA_TBOOLEAN) v = lua_toboolean(L, -1) ? "true" : "false";
-    else if (lua_isinteger(L, -1)) {
-      snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, -1));
-      v = buf;
-    } else if (lua_type(L, -1) == LUA_TNUMBER) {
-      snprintf(buf, sizeof buf, "%.17g", lua_tonumber(L, -1));
-      v = buf;
-    } else if (lua_type(L, -1) == LUA_TSTRING) v = lua_tostring(L, -1);
-    else luaL_error(L, "sweep: set.%s must be a number, boolean or string", lua_tostring(L, -2));
-    cs_sweep_set *s = &sw->sets[sw->n_sets++];
-    s->name = c_strdup(L, lua_tostring(L, -2));
-    s->value = c_strdup(L, v);
-    lua_pop(L, 1);
-  }
-  qsort(sw->sets, (size_t)sw->n_sets, sizeof *sw->sets, cmp_set);
-}
-
-static int l_sweep_decl(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  lua_setfield(L, LUA_REGISTRYINDEX, "cs.sweep");
-  return 0;
-}
-
-static int t_setup(lua_State *L) {
-  lua_pushcfunction(L, l_sweep_decl);
-  lua_setglobal(L, "sweep");
-  return 0;
-}
-
-/* Read the sweep table: [ud, returned value]. */
-static int t_read(lua_State *L) {
-  static const char *const known[] = {"scenario", "seed", "replicates", "samples", "parameters", "metrics",
-                                      "keep_trajectories", "set", NULL};
-  cs_sweep *sw = lua_touserdata(L, 1);
-  if (lua_isnil(L, 2)) {
-    lua_pop(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, "cs.sweep");
-  }
-  if (!lua_istable(L, 2)) luaL_error(L, "sweep: the file must return a table or call sweep { ... }");
-  lua_pushnil(L);
-  while (lua_next(L, 2)) {
-    int ok = 0;
-    if (lua_type(L, -2) == LUA_TSTRING)
-      for (int i = 0; known[i]; i++) ok |= !strcmp(lua_tostring(L, -2), known[i]);
-    if (!ok)
-      luaL_error(L, "sweep: unknown field '%s' (known: scenario, seed, replicates, samples, parameters, "
-                    "metrics, keep_trajectories, set)",
-                 lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
-    lua_pop(L, 1);
-  }
-  if (rawfield(L, 2, "scenario") != LUA_TSTRING) luaL_error(L, "sweep: scenario = \"path.lua\" is required");
-  const char *scen = lua_tostring(L, -1);
-  const char *slash = strrchr(sw->path, '/');
-  if (scen[0] == '/' || !slash) sw->scenario_path = c_strdup(L, scen);
-  else {
-    size_t d = (size_t)(slash - sw->path) + 1, n = d + strlen(scen) + 1;
-    sw->scenario_path = c_calloc(L, n, 1);
-    memcpy(sw->scenario_path, sw->path, d);
-    strcpy(sw->scenario_path + d, scen);
-  }
-  lua_pop(L, 1);
-  sw->seed = count_field(L, 2, "seed", 1, 0);
-  sw->replicates = count_field(L, 2, "replicates", 1, 1);
-  sw->samples = count_field(L, 2, "samples", 0, 1);
-  if (rawfield(L, 2, "parameters") != LUA_TNIL) {
-    if (!lua_istable(L, -1)) luaL_error(L, "sweep: parameters must be a list of tables");
-    read_params(L, sw, lua_gettop(L));
-  }
-  lua_pop(L, 1);
-  if (rawfield(L, 2, "metrics") != LUA_TNIL) {
-    if (!lua_istable(L, -1))
-      luaL_error(L, "sweep: metrics must be a table: names of built-in metrics, then NAME = function(sim) ... end");
-    read_metrics(L, sw, lua_gettop(L));
-  } else read_metrics(L, sw, 0);
-  lua_pop(L, 1);
-  int ty = rawfield(L, 2, "keep_trajectories");
-  if (ty == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
-    static const char *const def[] = {"residents", "displaced_origin", "owner"};
-    sw->traj = c_calloc(L, 3, sizeof *sw->traj);
-    for (int i = 0; i < 3; i++) sw->traj[sw->n_traj++] = c_strdup(L, def[i]);
-  } else if (ty == LUA_TTABLE) {
-    lua_Integer n = rawlen(L, -1);
-    sw->traj = c_calloc(L, (size_t)n, sizeof *sw->traj);
-    for (lua_Integer i = 1; i <= n; i++) {
-      if (lua_rawgeti(L, -1, i) != LUA_TSTRING) luaL_error(L, "sweep: keep_trajectories lists variable names");
-      sw->traj[sw->n_traj++] = c_strdup(L, lua_tostring(L, -1));
-      lua_pop(L, 1);
-    }
-  } else if (ty != LUA_TNIL && ty != LUA_TBOOLEAN)
-    luaL_error(L, "sweep: keep_trajectories must be a boolean or a list of node variables");
-  lua_pop(L, 1);
-  if (rawfield(L, 2, "set") != LUA_TNIL) {
-    if (!lua_istable(L, -1)) luaL_error(L, "sweep: set must be a table { name = value }");
-    read_sets(L, sw, lua_gettop(L));
-  }
-  lua_pop(L, 1);
-  return 0;
 }
 
 /* ---- loading ---- */
@@ -621,26 +279,39 @@ done:
   return rc;
 }
 
+/* Take over the fields of a spec just read; sp is left empty. */
+static void take_spec(cs_sweep *sw, cs_sweep_spec *sp) {
+  sw->src = sp->src;
+  sw->src_len = sp->src_len;
+  sw->scenario_path = sp->scenario_path;
+  sw->seed = sp->seed;
+  sw->replicates = sp->replicates;
+  sw->samples = sp->samples;
+  sw->params = sp->params;
+  sw->n_params = sp->n_params;
+  sw->metrics = sp->metrics;
+  sw->n_metrics = sp->n_metrics;
+  sw->lua_names = sp->lua_names;
+  sw->n_lua = sp->n_lua;
+  sw->lua_first = sp->lua_first;
+  sw->sets = sp->sets;
+  sw->n_sets = sp->n_sets;
+  sw->traj = sp->traj;
+  sw->n_traj = sp->n_traj;
+  memset(sp, 0, sizeof *sp);
+}
+
 int cs_sweep_load(cs_ctx *ctx, const char *path, const char *src, size_t src_len, cs_sweep **out) {
   cs_sweep *sw = calloc(1, sizeof *sw);
+  cs_sweep_spec sp;
   int rc;
   if (!sw || !(sw->path = strdup(path))) {
     free(sw);
     return cs_err(ctx, CS_ENOMEM, "out of memory");
   }
-  if (src) {
-    if (!(sw->src = malloc(src_len + 1))) {
-      rc = cs_err(ctx, CS_ENOMEM, "out of memory");
-      goto fail;
-    }
-    memcpy(sw->src, src, src_len);
-    sw->src[src_len] = '\0';
-    sw->src_len = src_len;
-  } else if ((rc = cs_script_read_source(ctx, path, "sweep file", &sw->src, &sw->src_len)) != CS_OK) goto fail;
+  if ((rc = cs_script_sweep_read(ctx, path, src, src_len, &sp)) != CS_OK) goto fail;
+  take_spec(sw, &sp);
   cs_sha256_hex(sw->src, sw->src_len, sw->sha);
-  cs_script_limits lim;
-  cs_script_limits_default(&lim);
-  if ((rc = cs_script_eval(ctx, path, sw->src, sw->src_len, &lim, t_setup, t_read, sw)) != CS_OK) goto fail;
   if ((rc = probe(ctx, sw)) != CS_OK) goto fail;
   *out = sw;
   return CS_OK;

@@ -1,11 +1,12 @@
 /* sweep.h: parameter sweeps (cs_sweep_), for sim/ only.
 **
-** A sweep file is Lua, evaluated in the scenario sandbox (script.c,
-** cs_script_eval): it returns a table, or passes one to sweep{...}. It names
-** a scenario (relative to the sweep file), the parameters to vary, the
-** replicates per design point, the metrics to record and whether to keep
-** trajectories (scenarios/README.md and output/README.md describe the
-** fields).
+** A sweep file is Lua, read by the script layer in the scenario sandbox
+** (cs_script_sweep_read) into plain data (cs_sweep.h): it returns a table, or
+** passes one to sweep{...}. It names a scenario (relative to the sweep file),
+** the parameters to vary, the replicates per design point, the metrics to
+** record and whether to keep trajectories (scenarios/README.md and
+** output/README.md describe the fields). A cs_sweep takes over what was read
+** and adds the probe load of the scenario and the design.
 **
 ** Invariants:
 ** - Run k of a sweep is a function of (sweep text, k) only: design point
@@ -19,40 +20,14 @@
 **   (grid outer). Integer parameters are rounded to the nearest integer.
 ** - A run's result is a fixed-size record of doubles: n_metrics outcomes,
 **   then n_traj * n_samples * n_nodes trajectory values (row-major). */
-#ifndef CS_SWEEP_H
-#define CS_SWEEP_H
+#ifndef CS_BATCH_SWEEP_H
+#define CS_BATCH_SWEEP_H
 
 #include "cs_script.h"
+#include "cs_sweep.h"
 
-enum { CS_SWP_GRID, CS_SWP_UNIFORM, CS_SWP_LOGUNIFORM, CS_SWP_LHS };
-
-typedef struct cs_sweep_param {
-  char *name;
-  int kind;         /* CS_SWP_ */
-  double lo, hi;    /* range (random kinds) */
-  double *values;   /* grid values */
-  int n_values;
-} cs_sweep_param;
-
-enum { CS_MET_DISPLACED_FINAL, CS_MET_DISPLACED_INTEGRAL, CS_MET_CIV_DEATHS_FINAL,
-       CS_MET_ENGAGEMENT_DEATHS, CS_MET_SHARE_POP_FINAL, CS_MET_SHARE_POP_INTEGRAL,
-       CS_MET_SHARE_NODES_FINAL, CS_MET_SHARE_NODES_INTEGRAL, CS_MET_NODES_LOST,
-       CS_MET_CLASHES_GANG_GANG, CS_MET_CLASHES_GANG_STATE, CS_MET_CLASHES_ALL,
-       CS_MET_FALL_TIME, CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS };
-
-typedef struct cs_sweep_metric {
-  int kind;         /* CS_MET_, or CS_MET_LUA: a function in the sweep file */
-  char *name;       /* output name, e.g. "displaced_final", "fall_time_centre" */
-  char *node;       /* CS_MET_FALL_TIME: node id */
-  int node_idx;     /* resolved on the probe world */
-  char *units;      /* CS_MET_LUA: as declared ("" if not) */
-  char *doc;        /* CS_MET_LUA: "Lua function NAME of the final state (FILE)" */
-} cs_sweep_metric;
-
-typedef struct cs_sweep_set {
-  char *name, *value;
-} cs_sweep_set;
-
+/* The fields that cs_sweep_spec also has are taken over from the spec the
+** script layer read (same names, same meaning); the rest is batch's own. */
 typedef struct cs_sweep {
   char *path;                 /* the sweep file as given */
   char *src; size_t src_len;  /* its text */

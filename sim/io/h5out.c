@@ -1,5 +1,6 @@
 /* h5out.c: the HDF5 run-file sink of cs_h5.h. The layout is documented in
-** output/README.md; keep the two in step.
+** output/README.md; keep the two in step. The provenance attributes, the
+** parameters and the network are written by h5out_static.c (h5out_int.h).
 **
 ** Invariants:
 ** - Nothing touches the file system before begin. From begin until end the
@@ -25,6 +26,7 @@
 #define _POSIX_C_SOURCE 200809L /* O_DIRECTORY, fsync */
 
 #include "cs_h5.h"
+#include "h5out_int.h"
 #include "h5util.h"
 
 #include <errno.h>
@@ -37,17 +39,13 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <openssl/evp.h>
 
 #define EV_BLOCK 4096 /* events per append; also the chunk length */
 #define VAR_CHUNK_ELEMS 4096 /* target elements per chunk of a sampled variable */
 #define VAR_CHUNK_ROWS 64    /* at most this many samples per chunk */
 
-enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_DISPLACED, EC_OBSERVED,
-       EC_REPORT_TIME, EC_OBS_DEATHS, EC_COUNT };
-enum { CO_TIME, CO_NODE, CO_GANG, CO_PARTY, CO_COUNT };
-
-typedef struct ev_buf {
+/* The events of one block, column by column (cs_h5_sink.ev). */
+struct ev_buf {
   int64_t index[EV_BLOCK];
   double t[EV_BLOCK];
   uint8_t kind[EV_BLOCK];
@@ -56,36 +54,11 @@ typedef struct ev_buf {
   uint8_t observed[EV_BLOCK];
   double report_time[EV_BLOCK];
   int64_t obs_deaths[EV_BLOCK];
-} ev_buf;
-
-struct cs_h5_sink {
-  cs_ctx *ctx;           /* borrowed from cs_h5_sink_new */
-  char *path;            /* final path */
-  char *dir;             /* its directory ("." if none) */
-  char *tmp_path;        /* non-NULL while a temporary file exists */
-  char *scenario_path;   /* provenance, owned copies */
-  char *source;
-  size_t source_len;
-  char *command_line;    /* NULL if none */
-  uint64_t seed, replicate;
-  hid_t file;            /* open between begin and end */
-  hid_t str_type;        /* variable-length UTF-8 string */
-  hid_t coord[CO_COUNT]; /* root dimension scales, open while the file is */
-  const cs_var *vars;    /* the model's static table */
-  int n_vars;
-  hid_t *var_ds;         /* [n_vars] */
-  int n_nodes, n_gangs, n_samples;
-  int samples_written;
-  hid_t ev_ds[EC_COUNT]; /* events/<column>; EC_INDEX is the `event` scale */
-  ev_buf *ev;            /* buffered events, ev_n of them */
-  size_t ev_n;
-  uint64_t ev_total;     /* events already in the file */
-  int failed;            /* first error code once the run failed, else 0 */
 };
 
 /* ---- errors ---- */
 
-static int h5fail(cs_h5_sink *s, const char *what, const char *name) {
+int cs_h5o_fail(cs_h5_sink *s, const char *what, const char *name) {
   return cs_h5u_fail(s->ctx, "HDF5 output", s->path, what, name);
 }
 
@@ -93,7 +66,7 @@ static int h5fail(cs_h5_sink *s, const char *what, const char *name) {
 #define TRY(call, what, name)                                                    \
   do {                                                                           \
     if ((call) < 0) {                                                            \
-      rc = h5fail(s, what, name);                                                \
+      rc = cs_h5o_fail(s, what, name);                                           \
       goto done;                                                                 \
     }                                                                            \
   } while (0)
@@ -107,40 +80,40 @@ static char *dup_str(const char *p, size_t n) {
   return d;
 }
 
-/* ---- small HDF5 helpers ---- */
+/* ---- small HDF5 helpers (h5out_int.h; h5out_static.c uses them too) ---- */
 
 /* Write a scalar (n == 0) or 1-D attribute (h5util.h). */
-static int attr_write(cs_h5_sink *s, hid_t obj, const char *name, hid_t ftype, hid_t mtype,
-                      size_t n, const void *buf) {
+int cs_h5o_attr(cs_h5_sink *s, hid_t obj, const char *name, hid_t ftype, hid_t mtype, size_t n,
+                const void *buf) {
   return cs_h5u_attr(s->ctx, "HDF5 output", s->path, obj, name, ftype, mtype, n, buf);
 }
 
-static int attr_str(cs_h5_sink *s, hid_t obj, const char *name, const char *val) {
+int cs_h5o_attr_str(cs_h5_sink *s, hid_t obj, const char *name, const char *val) {
   const char *v = val ? val : "";
-  return attr_write(s, obj, name, s->str_type, s->str_type, 0, &v);
+  return cs_h5o_attr(s, obj, name, s->str_type, s->str_type, 0, &v);
 }
 
-static int attr_f64(cs_h5_sink *s, hid_t obj, const char *name, double v) {
-  return attr_write(s, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &v);
+int cs_h5o_attr_f64(cs_h5_sink *s, hid_t obj, const char *name, double v) {
+  return cs_h5o_attr(s, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &v);
 }
 
-static int attr_i64(cs_h5_sink *s, hid_t obj, const char *name, int64_t v) {
-  return attr_write(s, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, &v);
+int cs_h5o_attr_i64(cs_h5_sink *s, hid_t obj, const char *name, int64_t v) {
+  return cs_h5o_attr(s, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, &v);
 }
 
-static int attr_u64(cs_h5_sink *s, hid_t obj, const char *name, uint64_t v) {
-  return attr_write(s, obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
+int cs_h5o_attr_u64(cs_h5_sink *s, hid_t obj, const char *name, uint64_t v) {
+  return cs_h5o_attr(s, obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
 }
 
-static int attrs_doc(cs_h5_sink *s, hid_t obj, const char *units, const char *long_name) {
+int cs_h5o_attrs_doc(cs_h5_sink *s, hid_t obj, const char *units, const char *long_name) {
   int rc = CS_OK;
-  if (units && units[0]) rc = attr_str(s, obj, "units", units);
-  if (rc == CS_OK) rc = attr_str(s, obj, "long_name", long_name);
+  if (units && units[0]) rc = cs_h5o_attr_str(s, obj, "units", units);
+  if (rc == CS_OK) rc = cs_h5o_attr_str(s, obj, "long_name", long_name);
   return rc;
 }
 
 /* Create a group with time tracking off. */
-static int group_new(cs_h5_sink *s, hid_t loc, const char *name, hid_t *out) {
+int cs_h5o_group_new(cs_h5_sink *s, hid_t loc, const char *name, hid_t *out) {
   hid_t gcpl = H5I_INVALID_HID, g = H5I_INVALID_HID;
   int rc = CS_OK;
   TRY(gcpl = H5Pcreate(H5P_GROUP_CREATE), "create group", name);
@@ -154,15 +127,15 @@ done:
 
 /* Create a dataset. maxdims NULL: fixed size. chunk NULL: contiguous and
 ** uncompressed; else chunked with shuffle and deflate. */
-static int ds_new(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, int rank,
-                  const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out) {
+int cs_h5o_dataset(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, int rank,
+                   const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out) {
   return cs_h5u_dataset(s->ctx, "HDF5 output", s->path, loc, name, ftype, rank, dims, maxdims, chunk, out);
 }
 
 /* Write buf (memory type mtype, n elements) into rows [start, start + n) of
 ** a 1-D dataset, or into row `start` of a 2-D dataset of n columns. */
-static int ds_write_at(cs_h5_sink *s, hid_t ds, const char *name, int rank, hsize_t start,
-                       hsize_t n, hid_t mtype, const void *buf) {
+int cs_h5o_write_at(cs_h5_sink *s, hid_t ds, const char *name, int rank, hsize_t start,
+                    hsize_t n, hid_t mtype, const void *buf) {
   hsize_t off[2] = {start, 0}, cnt[2] = {rank == 1 ? n : 1, n};
   return cs_h5u_write_block(s->ctx, "HDF5 output", s->path, ds, name, rank, off, cnt, n, mtype, buf);
 }
@@ -170,39 +143,40 @@ static int ds_write_at(cs_h5_sink *s, hid_t ds, const char *name, int rank, hsiz
 /* A fixed-size 1-D dataset of n strings, written at once; NULL entries of
 ** vals (the caller's scratch array) become "". *out (if non-NULL) receives
 ** the open dataset; else it is closed. */
-static int strings_new(cs_h5_sink *s, hid_t loc, const char *name, size_t n, const char **vals,
-                       const char *long_name, hid_t *out) {
+int cs_h5o_strings(cs_h5_sink *s, hid_t loc, const char *name, size_t n, const char **vals,
+                   const char *long_name, hid_t *out) {
   hid_t ds = H5I_INVALID_HID;
   hsize_t dim = n;
   int rc;
   for (size_t i = 0; i < n; i++)
     if (!vals[i]) vals[i] = "";
-  rc = ds_new(s, loc, name, s->str_type, 1, &dim, NULL, NULL, &ds);
-  if (rc == CS_OK) rc = ds_write_at(s, ds, name, 1, 0, n, s->str_type, vals);
-  if (rc == CS_OK) rc = attrs_doc(s, ds, NULL, long_name);
+  rc = cs_h5o_dataset(s, loc, name, s->str_type, 1, &dim, NULL, NULL, &ds);
+  if (rc == CS_OK) rc = cs_h5o_write_at(s, ds, name, 1, 0, n, s->str_type, vals);
+  if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, ds, NULL, long_name);
   if (rc == CS_OK && out) {
     *out = ds;
     return CS_OK;
   }
-  if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = h5fail(s, "close dataset", name);
+  if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", name);
   return rc;
 }
 
-static int scale_set(cs_h5_sink *s, hid_t ds, const char *name) {
+int cs_h5o_scale_set(cs_h5_sink *s, hid_t ds, const char *name) {
   int rc = CS_OK;
   TRY(H5DSset_scale(ds, name), "make a dimension scale of", name);
 done:
   return rc;
 }
 
-static int scale_attach(cs_h5_sink *s, hid_t ds, hid_t scale, unsigned idx, const char *name) {
+int cs_h5o_scale_attach(cs_h5_sink *s, hid_t ds, hid_t scale, unsigned idx, const char *name) {
   int rc = CS_OK;
   TRY(H5DSattach_scale(ds, scale, idx), "attach a dimension scale to", name);
 done:
   return rc;
 }
 
-/* ---- begin: file, coordinates, provenance, parameters, variables ---- */
+/* ---- begin: file, coordinates, variables, events (provenance, parameters
+** and network: h5out_static.c) ---- */
 
 /* Refuse a directory as path, a missing or unwritable directory, and build
 ** tmp_path. */
@@ -239,7 +213,7 @@ static int file_create(cs_h5_sink *s) {
   int existed = lstat(s->tmp_path, &st) == 0;
   f = H5Fcreate(s->tmp_path, H5F_ACC_EXCL, fcpl, fapl);
   if (f < 0) {
-    rc = h5fail(s, "create temporary file", s->tmp_path);
+    rc = cs_h5o_fail(s, "create temporary file", s->tmp_path);
     /* A file that was there is not ours (it may belong to someone else); one
     ** H5Fcreate made before failing (out of memory midway) is. */
     if (!existed) unlink(s->tmp_path);
@@ -267,28 +241,28 @@ static int coords_write(cs_h5_sink *s, const cs_world *w) {
   }
 
   for (int i = 0; i < s->n_samples; i++) tv[i] = cs_sample_time(i, every, cs_world_days(w));
-  if ((rc = ds_new(s, s->file, "time", H5T_IEEE_F64LE, 1, &nt, NULL, NULL, &s->coord[CO_TIME])))
+  if ((rc = cs_h5o_dataset(s, s->file, "time", H5T_IEEE_F64LE, 1, &nt, NULL, NULL, &s->coord[CO_TIME])))
     goto done;
-  if ((rc = ds_write_at(s, s->coord[CO_TIME], "time", 1, 0, nt, H5T_NATIVE_DOUBLE, tv))) goto done;
-  if ((rc = attrs_doc(s, s->coord[CO_TIME], "days", "time since the start of the run"))) goto done;
-  if ((rc = scale_set(s, s->coord[CO_TIME], "time"))) goto done;
+  if ((rc = cs_h5o_write_at(s, s->coord[CO_TIME], "time", 1, 0, nt, H5T_NATIVE_DOUBLE, tv))) goto done;
+  if ((rc = cs_h5o_attrs_doc(s, s->coord[CO_TIME], "days", "time since the start of the run"))) goto done;
+  if ((rc = cs_h5o_scale_set(s, s->coord[CO_TIME], "time"))) goto done;
 
   for (int i = 0; i < s->n_nodes; i++) str[i] = cs_world_node_id(w, i);
-  if ((rc = strings_new(s, s->file, "node", (size_t)s->n_nodes, str, "neighbourhood id",
+  if ((rc = cs_h5o_strings(s, s->file, "node", (size_t)s->n_nodes, str, "neighbourhood id",
                         &s->coord[CO_NODE])))
     goto done;
-  if ((rc = scale_set(s, s->coord[CO_NODE], "node"))) goto done;
+  if ((rc = cs_h5o_scale_set(s, s->coord[CO_NODE], "node"))) goto done;
   for (int i = 0; i < s->n_gangs; i++) str[i] = cs_world_gang_id(w, i);
-  if ((rc = strings_new(s, s->file, "gang", (size_t)s->n_gangs, str, "gang id", &s->coord[CO_GANG])))
+  if ((rc = cs_h5o_strings(s, s->file, "gang", (size_t)s->n_gangs, str, "gang id", &s->coord[CO_GANG])))
     goto done;
-  if ((rc = scale_set(s, s->coord[CO_GANG], "gang"))) goto done;
+  if ((rc = cs_h5o_scale_set(s, s->coord[CO_GANG], "gang"))) goto done;
   for (int p = 0; p < n_parties; p++) str[p] = cs_world_party_name(w, p);
-  if ((rc = strings_new(s, s->file, "party", (size_t)n_parties, str,
+  if ((rc = cs_h5o_strings(s, s->file, "party", (size_t)n_parties, str,
                         "party: a party code p indexes this coordinate (0 STATE, 1 CONTESTED, "
                         "2 + g gang g)",
                         &s->coord[CO_PARTY])))
     goto done;
-  if ((rc = scale_set(s, s->coord[CO_PARTY], "party"))) goto done;
+  if ((rc = cs_h5o_scale_set(s, s->coord[CO_PARTY], "party"))) goto done;
 
   /* Auxiliary coordinates, tied to the variables by their `coordinates` attribute. */
   static const char *const aux[3] = {"node_name", "node_commune", "gang_name"};
@@ -298,174 +272,16 @@ static int coords_write(cs_h5_sink *s, const cs_world *w) {
     for (int i = 0; i < n; i++)
       str[i] = k == 0 ? cs_world_node_name(w, i) : k == 1 ? cs_world_node_commune(w, i)
                                                           : cs_world_gang_name(w, i);
-    rc = strings_new(s, s->file, aux[k], (size_t)n, str,
+    rc = cs_h5o_strings(s, s->file, aux[k], (size_t)n, str,
                      k == 0 ? "neighbourhood display name" : k == 1 ? "commune" : "gang display name",
                      &ds);
-    if (rc == CS_OK) rc = scale_attach(s, ds, s->coord[k < 2 ? CO_NODE : CO_GANG], 0, aux[k]);
-    if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = h5fail(s, "close dataset", aux[k]);
+    if (rc == CS_OK) rc = cs_h5o_scale_attach(s, ds, s->coord[k < 2 ? CO_NODE : CO_GANG], 0, aux[k]);
+    if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", aux[k]);
     if (rc) goto done;
   }
 done:
   free(tv);
   free(str);
-  return rc;
-}
-
-static int provenance_write(cs_h5_sink *s, const cs_world *w) {
-  char sha[65];
-  int rc;
-  cs_sha256_hex(s->source, s->source_len, sha);
-  if (!sha[0]) return cs_err(s->ctx, CS_EIO, "HDF5 output '%s': SHA-256 failed", s->path);
-  if ((rc = attr_str(s, s->file, "Conventions", "CF-1.8"))) return rc;
-  if ((rc = attr_str(s, s->file, "conflictsim_version", cs_version()))) return rc;
-  if ((rc = attr_str(s, s->file, "scenario_name", cs_world_name(w)))) return rc;
-  if ((rc = attr_str(s, s->file, "start_date", cs_world_start(w)))) return rc;
-  if ((rc = attr_str(s, s->file, "scenario_path", s->scenario_path))) return rc;
-  if ((rc = attr_str(s, s->file, "scenario_source", s->source))) return rc;
-  if ((rc = attr_str(s, s->file, "scenario_sha256", sha))) return rc;
-  if ((rc = attr_u64(s, s->file, "master_seed", s->seed))) return rc;
-  if ((rc = attr_u64(s, s->file, "replicate", s->replicate))) return rc;
-  if ((rc = attr_f64(s, s->file, "days", cs_world_days(w)))) return rc;
-  if ((rc = attr_f64(s, s->file, "sample_every", cs_world_sample_every(w)))) return rc;
-  if (s->command_line && (rc = attr_str(s, s->file, "command_line", s->command_line))) return rc;
-  return CS_OK;
-}
-
-/* A whole 1-D dataset of n values, with units and long_name. */
-static int vec_write(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
-                     const void *buf, const char *units, const char *doc) {
-  hid_t ds = H5I_INVALID_HID;
-  hsize_t dim = n;
-  int rc = ds_new(s, loc, name, ftype, 1, &dim, NULL, NULL, &ds);
-  if (rc == CS_OK) rc = ds_write_at(s, ds, name, 1, 0, n, mtype, buf);
-  if (rc == CS_OK) rc = attrs_doc(s, ds, units, doc);
-  if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = h5fail(s, "close dataset", name);
-  return rc;
-}
-
-/* Group `network`: where the nodes are and the roads between them, for maps
-** (node_x, node_y in the root's node order; road_a, road_b, road_km over the
-** roads in declaration order, ends as node indices). */
-static int network_write(cs_h5_sink *s, const cs_world *w) {
-  int n = cs_world_n_nodes(w), nr = cs_world_n_roads(w), rc = CS_OK;
-  size_t m = (size_t)(n > nr ? n : nr) + 1;
-  double *x = malloc(m * sizeof *x), *y = malloc(m * sizeof *y);
-  int32_t *ra = malloc(m * sizeof *ra), *rb = malloc(m * sizeof *rb);
-  hid_t g = H5I_INVALID_HID;
-  if (!x || !y || !ra || !rb) {
-    rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
-    goto done;
-  }
-  if ((rc = group_new(s, s->file, "network", &g))) goto done;
-  for (int i = 0; i < n; i++) cs_world_node_xy(w, i, &x[i], &y[i]);
-  if ((rc = vec_write(s, g, "node_x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, x, "km",
-                      "node position on the scenario's plane, east")) ||
-      (rc = vec_write(s, g, "node_y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, y, "km",
-                      "node position on the scenario's plane, north")))
-    goto done;
-  for (int r = 0; r < nr; r++) {
-    int a, b;
-    cs_world_road(w, r, &a, &b, &x[r]);
-    ra[r] = a;
-    rb[r] = b;
-  }
-  if ((rc = vec_write(s, g, "road_a", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, ra, NULL,
-                      "one end of the road: a node index")) ||
-      (rc = vec_write(s, g, "road_b", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, rb, NULL,
-                      "the other end of the road: a node index")) ||
-      (rc = vec_write(s, g, "road_km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)nr, x, "km", "road length")))
-    goto done;
-done:
-  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = h5fail(s, "close group", "network");
-  free(x);
-  free(y);
-  free(ra);
-  free(rb);
-  return rc;
-}
-
-static const char *param_type_name(cs_param_type t) {
-  switch (t) {
-  case CS_PT_NUMBER: return "number";
-  case CS_PT_INTEGER: return "integer";
-  case CS_PT_BOOLEAN: return "boolean";
-  case CS_PT_STRING: return "string";
-  }
-  return "unknown";
-}
-
-/* Group `parameters`: one scalar attribute per parameter (its value). Group
-** `parameter_info`: a table over dimension `parameter` (the names) with
-** columns doc, units, type, min, max, is_model. */
-static int parameters_write(cs_h5_sink *s, const cs_world *w) {
-  hid_t g = H5I_INVALID_HID, gi = H5I_INVALID_HID, scale = H5I_INVALID_HID;
-  int rc, n = cs_world_param_count(w);
-  size_t nz = (size_t)(n > 0 ? n : 1);
-  cs_param_info *info = calloc(nz, sizeof *info);
-  const char **str = malloc(nz * sizeof *str);
-  double *num = malloc(nz * sizeof *num);
-  int8_t *flag = malloc(nz);
-  hsize_t dim = (hsize_t)n;
-  if (!info || !str || !num || !flag) {
-    rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
-    goto done;
-  }
-  for (int i = 0; i < n; i++) cs_world_param_info(w, i, &info[i]);
-
-  if ((rc = group_new(s, s->file, "parameters", &g))) goto done;
-  for (int i = 0; i < n && rc == CS_OK; i++) {
-    const cs_param_info *p = &info[i];
-    int8_t b = p->num != 0;
-    switch (p->type) {
-    case CS_PT_NUMBER: rc = attr_f64(s, g, p->name, p->num); break;
-    case CS_PT_INTEGER: rc = attr_i64(s, g, p->name, (int64_t)p->num); break;
-    case CS_PT_BOOLEAN: rc = attr_write(s, g, p->name, H5T_STD_I8LE, H5T_NATIVE_INT8, 0, &b); break;
-    case CS_PT_STRING: rc = attr_str(s, g, p->name, p->str); break;
-    default: rc = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': parameter '%s' has unknown type %d",
-                         s->path, p->name, (int)p->type);
-    }
-  }
-  if (rc) goto done;
-
-  if ((rc = group_new(s, s->file, "parameter_info", &gi))) goto done;
-  for (int i = 0; i < n; i++) str[i] = info[i].name;
-  if ((rc = strings_new(s, gi, "parameter", (size_t)n, str, "parameter name", &scale))) goto done;
-  if ((rc = scale_set(s, scale, "parameter"))) goto done;
-  for (int col = 0; col < 6; col++) {
-    static const char *const names[6] = {"doc", "units", "type", "min", "max", "is_model"};
-    static const char *const docs[6] = {
-        "what the parameter means", "units of the parameter (empty if none)",
-        "number, integer, boolean or string", "smallest allowed value (numbers)",
-        "largest allowed value (numbers)", "1: a model parameter; 0: declared by the scenario"};
-    hid_t ds = H5I_INVALID_HID;
-    if (col < 3) {
-      for (int i = 0; i < n; i++)
-        str[i] = col == 0 ? info[i].doc : col == 1 ? info[i].units : param_type_name(info[i].type);
-      rc = strings_new(s, gi, names[col], (size_t)n, str, docs[col], &ds);
-    } else {
-      int is_flag = col == 5;
-      for (int i = 0; i < n; i++) {
-        num[i] = col == 3 ? info[i].min : info[i].max;
-        flag[i] = (int8_t)(info[i].is_model != 0);
-      }
-      rc = ds_new(s, gi, names[col], is_flag ? H5T_STD_I8LE : H5T_IEEE_F64LE, 1, &dim, NULL, NULL, &ds);
-      if (rc == CS_OK)
-        rc = ds_write_at(s, ds, names[col], 1, 0, dim, is_flag ? H5T_NATIVE_INT8 : H5T_NATIVE_DOUBLE,
-                         is_flag ? (const void *)flag : (const void *)num);
-      if (rc == CS_OK) rc = attrs_doc(s, ds, NULL, docs[col]);
-    }
-    if (rc == CS_OK) rc = scale_attach(s, ds, scale, 0, names[col]);
-    if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = h5fail(s, "close dataset", names[col]);
-    if (rc) goto done;
-  }
-done:
-  if (scale >= 0 && H5Dclose(scale) < 0 && rc == CS_OK) rc = h5fail(s, "close dataset", "parameter");
-  if (gi >= 0 && H5Gclose(gi) < 0 && rc == CS_OK) rc = h5fail(s, "close group", "parameter_info");
-  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = h5fail(s, "close group", "parameters");
-  free(flag);
-  free(num);
-  free(str);
-  free(info);
   return rc;
 }
 
@@ -490,15 +306,15 @@ static int vars_create(cs_h5_sink *s) {
     chunk[0] = rows;
     chunk[1] = ncol;
     /* A zero-length dimension (no gangs) cannot be chunked: leave it contiguous. */
-    rc = ds_new(s, s->file, var->name, var->is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, rank, dims,
+    rc = cs_h5o_dataset(s, s->file, var->name, var->is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, rank, dims,
                 NULL, ncol ? chunk : NULL, &s->var_ds[v]);
-    if (rc == CS_OK) rc = attrs_doc(s, s->var_ds[v], var->units, var->doc ? var->doc : "");
+    if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->var_ds[v], var->units, var->doc ? var->doc : "");
     if (rc == CS_OK && var->dim != CS_DIM_CITY)
-      rc = attr_str(s, s->var_ds[v], "coordinates",
+      rc = cs_h5o_attr_str(s, s->var_ds[v], "coordinates",
                     var->dim == CS_DIM_NODE ? "node_name node_commune" : "gang_name");
-    if (rc == CS_OK) rc = scale_attach(s, s->var_ds[v], s->coord[CO_TIME], 0, var->name);
+    if (rc == CS_OK) rc = cs_h5o_scale_attach(s, s->var_ds[v], s->coord[CO_TIME], 0, var->name);
     if (rc == CS_OK && rank == 2)
-      rc = scale_attach(s, s->var_ds[v], s->coord[var->dim == CS_DIM_NODE ? CO_NODE : CO_GANG], 1,
+      rc = cs_h5o_scale_attach(s, s->var_ds[v], s->coord[var->dim == CS_DIM_NODE ? CO_NODE : CO_GANG], 1,
                         var->name);
   }
   return rc;
@@ -537,13 +353,13 @@ static int events_create(cs_h5_sink *s) {
 
   if (!(s->ev = malloc(sizeof *s->ev)))
     return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
-  if ((rc = group_new(s, s->file, "events", &g))) goto done;
+  if ((rc = cs_h5o_group_new(s, s->file, "events", &g))) goto done;
   for (int c = 0; c < EC_COUNT && rc == CS_OK; c++) {
-    rc = ds_new(s, g, ev_col_name[c], ftype[c], 1, &zero, &unlim, &chunk, &s->ev_ds[c]);
-    if (rc == CS_OK) rc = attrs_doc(s, s->ev_ds[c], units[c], docs[c]);
-    if (rc == CS_OK && c == EC_INDEX) rc = scale_set(s, s->ev_ds[c], "event");
+    rc = cs_h5o_dataset(s, g, ev_col_name[c], ftype[c], 1, &zero, &unlim, &chunk, &s->ev_ds[c]);
+    if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->ev_ds[c], units[c], docs[c]);
+    if (rc == CS_OK && c == EC_INDEX) rc = cs_h5o_scale_set(s, s->ev_ds[c], "event");
     if (rc == CS_OK && c != EC_INDEX)
-      rc = scale_attach(s, s->ev_ds[c], s->ev_ds[EC_INDEX], 0, ev_col_name[c]);
+      rc = cs_h5o_scale_attach(s, s->ev_ds[c], s->ev_ds[EC_INDEX], 0, ev_col_name[c]);
   }
   if (rc) goto done;
 
@@ -557,12 +373,12 @@ static int events_create(cs_h5_sink *s) {
       goto done;
     }
   }
-  if ((rc = attr_write(s, s->ev_ds[EC_KIND], "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8,
+  if ((rc = cs_h5o_attr(s, s->ev_ds[EC_KIND], "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8,
                        CS_EK_COUNT, flag_values)))
     goto done;
-  rc = attr_str(s, s->ev_ds[EC_KIND], "flag_meanings", meanings);
+  rc = cs_h5o_attr_str(s, s->ev_ds[EC_KIND], "flag_meanings", meanings);
 done:
-  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = h5fail(s, "close group", "events");
+  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close group", "events");
   return rc;
 }
 
@@ -574,21 +390,21 @@ static int close_all(cs_h5_sink *s, int rc) {
   if (s->var_ds) {
     for (int v = 0; v < s->n_vars; v++)
       if (s->var_ds[v] >= 0 && H5Dclose(s->var_ds[v]) < 0 && rc == CS_OK)
-        rc = h5fail(s, "close dataset", s->vars[v].name);
+        rc = cs_h5o_fail(s, "close dataset", s->vars[v].name);
     free(s->var_ds);
     s->var_ds = NULL;
   }
   for (int c = 0; c < EC_COUNT; c++) {
     if (s->ev_ds[c] >= 0 && H5Dclose(s->ev_ds[c]) < 0 && rc == CS_OK)
-      rc = h5fail(s, "close dataset events/", ev_col_name[c]);
+      rc = cs_h5o_fail(s, "close dataset events/", ev_col_name[c]);
     s->ev_ds[c] = H5I_INVALID_HID;
   }
   for (int c = 0; c < CO_COUNT; c++) {
     if (s->coord[c] >= 0 && H5Dclose(s->coord[c]) < 0 && rc == CS_OK)
-      rc = h5fail(s, "close coordinate", "time/node/gang/party");
+      rc = cs_h5o_fail(s, "close coordinate", "time/node/gang/party");
     s->coord[c] = H5I_INVALID_HID;
   }
-  if (s->file >= 0 && H5Fclose(s->file) < 0 && rc == CS_OK) rc = h5fail(s, "close file", s->tmp_path);
+  if (s->file >= 0 && H5Fclose(s->file) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close file", s->tmp_path);
   s->file = H5I_INVALID_HID;
   free(s->ev);
   s->ev = NULL;
@@ -633,8 +449,8 @@ static int sink_begin(void *ud, const cs_world *w) {
   if (s->n_nodes < 0 || s->n_gangs < 0 || s->n_samples < 1 || s->n_vars < 0)
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': world not finalized", s->path);
   if ((rc = check_paths(s)) == CS_OK && (rc = file_create(s)) == CS_OK &&
-      (rc = coords_write(s, w)) == CS_OK && (rc = provenance_write(s, w)) == CS_OK &&
-      (rc = parameters_write(s, w)) == CS_OK && (rc = network_write(s, w)) == CS_OK &&
+      (rc = coords_write(s, w)) == CS_OK && (rc = cs_h5o_provenance_write(s, w)) == CS_OK &&
+      (rc = cs_h5o_parameters_write(s, w)) == CS_OK && (rc = cs_h5o_network_write(s, w)) == CS_OK &&
       (rc = vars_create(s)) == CS_OK)
     rc = events_create(s);
   if (rc != CS_OK) {
@@ -657,7 +473,7 @@ static int sink_sample(void *ud, const cs_sample *smp) {
     const cs_var *var = &s->vars[v];
     hsize_t n = var->dim == CS_DIM_NODE ? (hsize_t)s->n_nodes
                 : var->dim == CS_DIM_GANG ? (hsize_t)s->n_gangs : 1;
-    rc = ds_write_at(s, s->var_ds[v], var->name, var->dim == CS_DIM_CITY ? 1 : 2,
+    rc = cs_h5o_write_at(s, s->var_ds[v], var->name, var->dim == CS_DIM_CITY ? 1 : 2,
                      (hsize_t)smp->index, n, var->is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
                      smp->data[v]);
   }
@@ -680,7 +496,7 @@ static int events_flush(cs_h5_sink *s) {
   if (s->ev_n == 0) return CS_OK;
   for (int c = 0; c < EC_COUNT; c++) {
     TRY(H5Dset_extent(s->ev_ds[c], &size), "extend dataset events/", ev_col_name[c]);
-    if ((rc = ds_write_at(s, s->ev_ds[c], ev_col_name[c], 1, (hsize_t)s->ev_total, (hsize_t)s->ev_n,
+    if ((rc = cs_h5o_write_at(s, s->ev_ds[c], ev_col_name[c], 1, (hsize_t)s->ev_total, (hsize_t)s->ev_n,
                           mtype[c], col[c])))
       goto done;
   }
@@ -733,7 +549,7 @@ static int sink_end(void *ud, int status) {
   }
   if ((rc = events_flush(s)) != CS_OK) goto fail;
   if (H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0) {
-    rc = h5fail(s, "flush file", s->tmp_path);
+    rc = cs_h5o_fail(s, "flush file", s->tmp_path);
     goto fail;
   }
   if ((rc = close_all(s, CS_OK)) != CS_OK) goto fail;
@@ -783,7 +599,7 @@ int cs_h5_sink_new(cs_ctx *ctx, const char *path, const cs_provenance *prov, cs_
   /* We report HDF5 failures ourselves, with the path. */
   if (H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0 || (s->str_type = H5Tcopy(H5T_C_S1)) < 0 ||
       H5Tset_size(s->str_type, H5T_VARIABLE) < 0 || H5Tset_cset(s->str_type, H5T_CSET_UTF8) < 0) {
-    int rc = h5fail(s, "set up", "HDF5");
+    int rc = cs_h5o_fail(s, "set up", "HDF5");
     cs_h5_sink_free(s);
     return rc;
   }
@@ -806,17 +622,4 @@ void cs_h5_sink_free(cs_h5_sink *s) {
   free(s->dir);
   free(s->path);
   free(s);
-}
-
-void cs_sha256_hex(const void *data, size_t len, char hex[65]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  static const char digits[] = "0123456789abcdef";
-  hex[0] = '\0';
-  if (!EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) || n != 32) return;
-  for (unsigned i = 0; i < 32; i++) {
-    hex[2 * i] = digits[md[i] >> 4];
-    hex[2 * i + 1] = digits[md[i] & 15];
-  }
-  hex[64] = '\0';
 }

@@ -26,156 +26,6 @@
 
 static cs_script *S(lua_State *L) { return cs_script_from(L); }
 
-/* ---- checking helpers ---- */
-
-/* A short description of the value at idx, for error messages. */
-static void describe(lua_State *L, int idx, char *buf, size_t n) {
-  switch (lua_type(L, idx)) {
-  case LUA_TNUMBER:
-    if (lua_isinteger(L, idx)) snprintf(buf, n, "%lld", (long long)lua_tointeger(L, idx));
-    else snprintf(buf, n, "%.14g", (double)lua_tonumber(L, idx));
-    break;
-  case LUA_TSTRING: snprintf(buf, n, "'%.60s'", lua_tostring(L, idx)); break;
-  case LUA_TBOOLEAN: snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false"); break;
-  case LUA_TNONE:
-  case LUA_TNIL: snprintf(buf, n, "nil"); break;
-  default: snprintf(buf, n, "a %s", luaL_typename(L, idx)); break;
-  }
-}
-
-static void need_loading(lua_State *L, const char *fn) {
-  if (!S(L)->loading) luaL_error(L, "%s can only be used while the scenario loads", fn);
-}
-
-/* A declaration table being checked: t is its stack index, what names it in
-** errors ("node 'solino'"). */
-
-static int rawfield(dtab *c, const char *k) {
-  lua_pushstring(c->L, k);
-  return lua_rawget(c->L, c->t);
-}
-
-static int bad_field(dtab *c, const char *k, const char *expected) {
-  char got[96];
-  describe(c->L, -1, got, sizeof got);
-  return luaL_error(c->L, "%s: field '%s' must be %s, got %s", c->what, k, expected, got);
-}
-
-/* Reject keys not in `allowed` (NULL-terminated). Iterates the table, but only
-** to find an error; the smallest unknown name is reported so the message does
-** not depend on hash order. */
-void cs_script_check_unknown(dtab *c, const char *const *allowed) {
-  lua_State *L = c->L;
-  const char *worst = NULL;
-  lua_pushnil(L);
-  while (lua_next(L, c->t) != 0) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) != LUA_TSTRING) {
-      lua_pop(L, 1);
-      luaL_error(L, "%s: positional values are not allowed; write name = value", c->what);
-    }
-    const char *k = lua_tostring(L, -1);
-    int ok = 0;
-    for (int i = 0; allowed[i]; i++)
-      if (strcmp(k, allowed[i]) == 0) ok = 1;
-    if (!ok && (!worst || strcmp(k, worst) < 0)) worst = k; /* kept alive by the table */
-  }
-  if (worst) {
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (int i = 0; allowed[i]; i++) {
-      if (i) luaL_addstring(&b, ", ");
-      luaL_addstring(&b, allowed[i]);
-    }
-    luaL_pushresult(&b);
-    int n = 0;
-    while (allowed[n]) n++;
-    const char *near = cs_nearest_name(worst, (const char *const *)allowed, n);
-    if (near) luaL_error(L, "%s: unknown field '%s' (did you mean '%s'? allowed: %s)", c->what, worst, near, lua_tostring(L, -1));
-    luaL_error(L, "%s: unknown field '%s' (allowed: %s)", c->what, worst, lua_tostring(L, -1));
-  }
-}
-
-/* A required field is absent: say so, unless the table holds positional
-** values (node{ "a", ... }), the likelier mistake. */
-static void missing(dtab *c, const char *k) {
-  lua_rawgeti(c->L, c->t, 1);
-  int positional = !lua_isnil(c->L, -1);
-  lua_pop(c->L, 1);
-  if (positional) luaL_error(c->L, "%s: positional values are not allowed; write name = value", c->what);
-  luaL_error(c->L, "%s: field '%s' is required", c->what, k);
-}
-
-/* Optional string field; required when def is NULL and req is set. The
-** returned pointer is kept alive by the table. */
-const char *cs_script_opt_str(dtab *c, const char *k, const char *def, int req) {
-  int t = rawfield(c, k);
-  if (t == LUA_TNIL) {
-    lua_pop(c->L, 1);
-    if (req) missing(c, k);
-    return def;
-  }
-  if (t != LUA_TSTRING) bad_field(c, k, "a string");
-  const char *v = lua_tostring(c->L, -1);
-  lua_pop(c->L, 1);
-  return v;
-}
-
-/* Optional number field in [lo, hi]; `expected` describes the range. */
-static double opt_num(dtab *c, const char *k, double def, int req, double lo, double hi,
-                      const char *expected) {
-  int t = rawfield(c, k);
-  if (t == LUA_TNIL) {
-    lua_pop(c->L, 1);
-    if (req) missing(c, k);
-    return def;
-  }
-  if (t != LUA_TNUMBER) bad_field(c, k, expected);
-  double v = (double)lua_tonumber(c->L, -1);
-  if (!isfinite(v) || v < lo || v > hi) bad_field(c, k, expected);
-  lua_pop(c->L, 1);
-  return v;
-}
-
-/* A non-negative integer from the value at idx (an integral float is fine);
-** returns 0 and leaves *out alone when it is not one. */
-static int to_count(lua_State *L, int idx, int64_t *out) {
-  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
-  if (lua_isinteger(L, idx)) {
-    lua_Integer v = lua_tointeger(L, idx);
-    if (v < 0) return 0;
-    *out = (int64_t)v;
-    return 1;
-  }
-  double v = (double)lua_tonumber(L, idx);
-  if (!(v >= 0 && v < 9.2e18) || floor(v) != v) return 0;
-  *out = (int64_t)v;
-  return 1;
-}
-
-static int64_t opt_count(dtab *c, const char *k, int64_t def, int req) {
-  int t = rawfield(c, k);
-  int64_t v = def;
-  if (t == LUA_TNIL) {
-    lua_pop(c->L, 1);
-    if (req) missing(c, k);
-    return def;
-  }
-  if (!to_count(c->L, -1, &v)) bad_field(c, k, "a non-negative integer");
-  lua_pop(c->L, 1);
-  return v;
-}
-
-int64_t cs_script_check_count(lua_State *L, int idx, const char *fn, const char *arg) {
-  int64_t v = 0;
-  if (!to_count(L, idx, &v)) {
-    char got[96];
-    describe(L, idx, got, sizeof got);
-    luaL_error(L, "%s: %s must be a non-negative integer, got %s", fn, arg, got);
-  }
-  return v;
-}
-
 /* The id field of a declaration table, and c->what set from it. */
 static const char *decl_id(dtab *c, const char *kind) {
   snprintf(c->what, sizeof c->what, "%s", kind);
@@ -235,16 +85,6 @@ static void grow(lua_State *L, void **arr, int *cap, int n, size_t sz) {
   *cap = nc;
 }
 
-/* A model refusal as a Lua error: "fn: message"; when the model's message
-** already starts with fn's method name ("move: ..."), "sim:move: ...". */
-int cs_script_world_error(lua_State *L, const char *fn) {
-  const char *msg = cs_errmsg(cs_world_ctx(S(L)->w));
-  const char *m = strncmp(fn, "sim:", 4) == 0 ? fn + 4 : fn;
-  size_t n = strlen(m);
-  if (strncmp(msg, m, n) == 0 && msg[n] == ':') return luaL_error(L, "%s%s", fn == m ? "" : "sim:", msg);
-  return luaL_error(L, "%s: %s", fn, msg);
-}
-
 /* ---- parameters ---- */
 
 static void push_param(lua_State *L, int i) {
@@ -293,7 +133,7 @@ void cs_script_set_param_value(lua_State *L, const char *fn, const char *name, i
   }
   if (!ok) {
     char got[96];
-    describe(L, idx, got, sizeof got);
+    cs_script_describe(L, idx, got, sizeof got);
     luaL_error(L, "%s: parameter '%s' must be %s, got %s", fn, name, param_type_name(p.type), got);
   }
   int rc = p.type == CS_PT_STRING ? cs_world_param_set_str(s->w, name, lua_tostring(L, idx))
@@ -305,7 +145,7 @@ void cs_script_set_param_value(lua_State *L, const char *fn, const char *name, i
 /* param(name, default [, doc]) -> value */
 static int l_param(lua_State *L) {
   cs_script *s = S(L);
-  need_loading(L, "param()");
+  cs_script_need_loading(L, "param()");
   const char *name = luaL_checkstring(L, 1);
   const char *doc = luaL_optstring(L, 3, "");
   cs_param_type type;
@@ -320,7 +160,7 @@ static int l_param(lua_State *L) {
   case LUA_TSTRING: type = CS_PT_STRING; str = lua_tostring(L, 2); break;
   default: {
     char got[96];
-    describe(L, 2, got, sizeof got);
+    cs_script_describe(L, 2, got, sizeof got);
     return luaL_error(L, "param '%s': the default must be a number, boolean or string, got %s", name, got);
   }
   }
@@ -338,7 +178,7 @@ static int l_P_index(lua_State *L) {
   cs_script *s = S(L);
   if (lua_type(L, 2) != LUA_TSTRING) {
     char got[96];
-    describe(L, 2, got, sizeof got);
+    cs_script_describe(L, 2, got, sizeof got);
     return luaL_error(L, "P: parameter names are strings, got %s", got);
   }
   const char *name = lua_tostring(L, 2);
@@ -360,7 +200,7 @@ static int cmp_str(const void *a, const void *b) {
 ** name still wins. */
 static int l_model(lua_State *L) {
   cs_script *s = S(L);
-  need_loading(L, "model{}");
+  cs_script_need_loading(L, "model{}");
   luaL_checktype(L, 1, LUA_TTABLE);
   int n = 0;
   lua_pushnil(L);
@@ -400,14 +240,14 @@ static int l_model(lua_State *L) {
 static int l_scenario(lua_State *L) {
   static const char *const fields[] = {"name", "days", "sample_every", "start", NULL};
   cs_script *s = S(L);
-  need_loading(L, "scenario{}");
+  cs_script_need_loading(L, "scenario{}");
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, "scenario"};
   if (s->have_scenario) return luaL_error(L, "scenario{} is declared twice");
   cs_script_check_unknown(&c, fields);
   const char *name = cs_script_opt_str(&c, "name", NULL, 0);
-  double days = opt_num(&c, "days", 0, 1, 0, HUGE_VAL, "a positive number of days");
-  double every = opt_num(&c, "sample_every", 1, 0, 0, HUGE_VAL, "a positive number of days");
+  double days = cs_script_opt_num(&c, "days", 0, 1, 0, HUGE_VAL, "a positive number of days");
+  double every = cs_script_opt_num(&c, "sample_every", 1, 0, 0, HUGE_VAL, "a positive number of days");
   const char *start = cs_script_opt_str(&c, "start", NULL, 0);
   if (days <= 0) return luaL_error(L, "scenario: field 'days' must be a positive number of days");
   if (every <= 0) return luaL_error(L, "scenario: field 'sample_every' must be a positive number of days");
@@ -427,7 +267,7 @@ static int l_node(lua_State *L) {
   static const char *const fields[] = {"id", "name", "commune", "x", "y", "residents", "value",
                                        "fortification", "owner", "site_capacity", "media", NULL};
   cs_script *s = S(L);
-  need_loading(L, "node{}");
+  cs_script_need_loading(L, "node{}");
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, ""};
   const char *id = decl_id(&c, "node");
@@ -435,14 +275,14 @@ static int l_node(lua_State *L) {
   cs_node_decl d = {0};
   const char *name = cs_script_opt_str(&c, "name", NULL, 0);
   const char *commune = cs_script_opt_str(&c, "commune", NULL, 0);
-  d.x_km = opt_num(&c, "x", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
-  d.y_km = opt_num(&c, "y", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
-  d.residents = opt_count(&c, "residents", 0, 0);
-  d.value = opt_num(&c, "value", 0.5, 0, 0, 1, "a number in [0, 1]");
-  d.fortification = opt_num(&c, "fortification", 0, 0, 1, HUGE_VAL, "a number >= 1");
+  d.x_km = cs_script_opt_num(&c, "x", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
+  d.y_km = cs_script_opt_num(&c, "y", 0, 0, -HUGE_VAL, HUGE_VAL, "a number (km)");
+  d.residents = cs_script_opt_count(&c, "residents", 0, 0);
+  d.value = cs_script_opt_num(&c, "value", 0.5, 0, 0, 1, "a number in [0, 1]");
+  d.fortification = cs_script_opt_num(&c, "fortification", 0, 0, 1, HUGE_VAL, "a number >= 1");
   const char *owner = cs_script_opt_str(&c, "owner", "STATE", 0);
-  d.site_capacity = opt_count(&c, "site_capacity", 0, 0);
-  d.media = opt_num(&c, "media", 0, 0, 0, 1, "a number in [0, 1]");
+  d.site_capacity = cs_script_opt_count(&c, "site_capacity", 0, 0);
+  d.media = cs_script_opt_num(&c, "media", 0, 0, 0, 1, "a number in [0, 1]");
   check_dup(L, REG_IDS_NODE, "node", id, s->nodes, sizeof *s->nodes, offsetof(sdecl_node, where));
   grow(L, (void **)&s->nodes, &s->cap_nodes, s->n_nodes, sizeof *s->nodes);
   sdecl_node *r = &s->nodes[s->n_nodes];
@@ -461,11 +301,11 @@ static int l_node(lua_State *L) {
 /* road(a, b, km) */
 static int l_road(lua_State *L) {
   cs_script *s = S(L);
-  need_loading(L, "road()");
+  cs_script_need_loading(L, "road()");
   const char *a = luaL_checkstring(L, 1), *b = luaL_checkstring(L, 2);
   if (lua_type(L, 3) != LUA_TNUMBER || !isfinite((double)lua_tonumber(L, 3)) || lua_tonumber(L, 3) <= 0) {
     char got[96];
-    describe(L, 3, got, sizeof got);
+    cs_script_describe(L, 3, got, sizeof got);
     return luaL_error(L, "road('%s', '%s'): the distance must be a positive number of km, got %s", a, b, got);
   }
   if (strcmp(a, b) == 0) return luaL_error(L, "road('%s', '%s'): a road needs two different nodes", a, b);
@@ -485,17 +325,17 @@ static int l_gang(lua_State *L) {
   static const char *const fields[] = {"id", "name", "members", "jailed", "firepower",
                                        "aggression", "base", NULL};
   cs_script *s = S(L);
-  need_loading(L, "gang{}");
+  cs_script_need_loading(L, "gang{}");
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, ""};
   const char *id = decl_id(&c, "gang");
   cs_script_check_unknown(&c, fields);
   cs_gang_decl d = {0};
   const char *name = cs_script_opt_str(&c, "name", NULL, 0);
-  d.members = opt_count(&c, "members", 0, 1);
-  d.jailed = opt_count(&c, "jailed", 0, 0);
-  d.firepower = opt_num(&c, "firepower", -1, 0, 0, HUGE_VAL, "a non-negative number");
-  d.aggression = opt_num(&c, "aggression", -1, 0, 0, HUGE_VAL, "a non-negative number");
+  d.members = cs_script_opt_count(&c, "members", 0, 1);
+  d.jailed = cs_script_opt_count(&c, "jailed", 0, 0);
+  d.firepower = cs_script_opt_num(&c, "firepower", -1, 0, 0, HUGE_VAL, "a non-negative number");
+  d.aggression = cs_script_opt_num(&c, "aggression", -1, 0, 0, HUGE_VAL, "a non-negative number");
   const char *base = cs_script_opt_str(&c, "base", NULL, 1);
   if (strcmp(id, "STATE") == 0 || strcmp(id, "CONTESTED") == 0)
     return luaL_error(L, "gang '%s': the ids STATE and CONTESTED are reserved", id);
@@ -517,24 +357,24 @@ static int l_gang(lua_State *L) {
 static int l_coalition(lua_State *L) {
   static const char *const fields[] = {"id", "members", "cohesion", NULL};
   cs_script *s = S(L);
-  need_loading(L, "coalition{}");
+  cs_script_need_loading(L, "coalition{}");
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, ""};
   const char *id = decl_id(&c, "coalition");
   cs_script_check_unknown(&c, fields);
-  if (rawfield(&c, "members") != LUA_TTABLE) bad_field(&c, "members", "a list of gang ids");
+  if (cs_script_field(&c, "members") != LUA_TTABLE) cs_script_bad_field(&c, "members", "a list of gang ids");
   int mt = lua_gettop(L);
   lua_Integer n = (lua_Integer)lua_rawlen(L, mt);
-  if (n < 1) bad_field(&c, "members", "a non-empty list of gang ids");
+  if (n < 1) cs_script_bad_field(&c, "members", "a non-empty list of gang ids");
   for (lua_Integer i = 1; i <= n; i++) {
     if (lua_rawgeti(L, mt, i) != LUA_TSTRING) {
       char got[96];
-      describe(L, -1, got, sizeof got);
+      cs_script_describe(L, -1, got, sizeof got);
       return luaL_error(L, "%s: members[%d] must be a gang id, got %s", c.what, (int)i, got);
     }
     lua_pop(L, 1);
   }
-  double cohesion = opt_num(&c, "cohesion", 0, 1, 0, 1, "a number in [0, 1]");
+  double cohesion = cs_script_opt_num(&c, "cohesion", 0, 1, 0, 1, "a number in [0, 1]");
   check_dup(L, REG_IDS_COAL, "coalition", id, s->coals, sizeof *s->coals, offsetof(sdecl_coal, where));
   grow(L, (void **)&s->coals, &s->cap_coals, s->n_coals, sizeof *s->coals);
   sdecl_coal *r = &s->coals[s->n_coals];
@@ -568,8 +408,8 @@ const char *cs_script_parse_unit(dtab *c, cs_unit_decl *d, const char **at, int 
   if ((d->kind = cs_unit_kind_find(kind)) < 0)
     luaL_error(c->L, "%s: field 'kind' must be \"police\", \"protection\", \"army\" or \"international\", got '%s'",
                c->what, kind);
-  d->officers = opt_count(c, "officers", 0, 1);
-  d->lethality = opt_num(c, "lethality", -1, 0, 0, HUGE_VAL, "a non-negative number");
+  d->officers = cs_script_opt_count(c, "officers", 0, 1);
+  d->lethality = cs_script_opt_num(c, "lethality", -1, 0, 0, HUGE_VAL, "a non-negative number");
   const char *posture = cs_script_opt_str(c, "posture", NULL, 0);
   d->posture = default_posture(d->kind);
   if (posture && (d->posture = cs_posture_find(posture)) < 0)
@@ -583,7 +423,7 @@ const char *cs_script_parse_unit(dtab *c, cs_unit_decl *d, const char **at, int 
 /* unit{ id=, kind=, officers=, lethality=, posture=, at= } */
 static int l_unit(lua_State *L) {
   cs_script *s = S(L);
-  need_loading(L, "unit{}");
+  cs_script_need_loading(L, "unit{}");
   luaL_checktype(L, 1, LUA_TTABLE);
   dtab c = {L, 1, ""};
   cs_unit_decl d;
@@ -631,7 +471,7 @@ static double check_time(lua_State *L, int idx, const char *fn) {
   if (lua_type(L, idx) != LUA_TNUMBER || !isfinite((double)lua_tonumber(L, idx)) ||
       (double)lua_tonumber(L, idx) < now) {
     char got[96], min[64];
-    describe(L, idx, got, sizeof got);
+    cs_script_describe(L, idx, got, sizeof got);
     snprintf(min, sizeof min, "%g", now);
     luaL_error(L, "%s: the time must be a number of days >= %s, got %s", fn, min, got);
   }
@@ -653,7 +493,7 @@ static int l_every(lua_State *L) {
   cs_script_check_live(L, "every");
   if (lua_type(L, 1) != LUA_TNUMBER || !isfinite((double)lua_tonumber(L, 1)) || lua_tonumber(L, 1) <= 0) {
     char got[96];
-    describe(L, 1, got, sizeof got);
+    cs_script_describe(L, 1, got, sizeof got);
     return luaL_error(L, "every: the interval must be a positive number of days, got %s", got);
   }
   double dt = (double)lua_tonumber(L, 1);

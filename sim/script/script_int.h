@@ -4,7 +4,8 @@
 ** memory cap), the instruction budget, math.random, and the single entry from
 ** C into Lua (cs_script_pcall). script_api.c owns the scenario API: the
 ** declaration functions, the `sim` object handed to callbacks, and the hooks
-** the model calls during a run.
+** the model calls during a run; script_check.c the argument checks the
+** bindings share.
 **
 ** Invariants:
 ** - Outside cs_script_pcall, no Lua API function that can raise is called;
@@ -193,8 +194,9 @@ void cs_script_api_free(cs_script *s);
 /* The hooks to install on the world (ud = s). */
 void cs_script_hooks(cs_script *s, cs_hooks *out);
 
-
-/* ---- shared by script_api.c and script_sim.c ---- */
+/* ---- script_check.c: argument and field checks ----
+** Each returns what was asked for or raises (luaL_error, with the caller's
+** "path:line: "); used by script_api.c and script_sim.c. */
 
 /* A declaration table being checked: the Lua state, its stack index, and a
 ** description for messages ("node 'solino'"). */
@@ -204,14 +206,33 @@ typedef struct dtab {
   char what[160];
 } dtab;
 
+/* A short description of the value at idx ("'x'", "3", "nil", "a table")
+** into buf[n], for messages. Does not raise. */
+void cs_script_describe(lua_State *L, int idx, char *buf, size_t n);
+/* Raise "fn can only be used while the scenario loads" outside the load. */
+void cs_script_need_loading(lua_State *L, const char *fn);
+/* Push field k of c, read raw (no metamethod); returns its type. */
+int cs_script_field(dtab *c, const char *k);
+/* Raise "WHAT: field 'k' must be EXPECTED, got ..." for the value on top. */
+int cs_script_bad_field(dtab *c, const char *k, const char *expected);
 /* Report the first (in byte order) key of c not in allowed, a NULL-ended list. */
 void cs_script_check_unknown(dtab *c, const char *const *allowed);
 /* Optional string field k of c (def if absent; required if req). */
 const char *cs_script_opt_str(dtab *c, const char *k, const char *def, int req);
-/* A Lua error carrying the world's last message, prefixed by fn. */
-int cs_script_world_error(lua_State *L, const char *fn);
+/* Optional number field k of c in [lo, hi] (def if absent; required if req);
+** `expected` describes the range in messages. */
+double cs_script_opt_num(dtab *c, const char *k, double def, int req, double lo, double hi,
+                         const char *expected);
+/* Optional count field k of c (a non-negative integer; an integral float is
+** fine); def if absent, required if req. */
+int64_t cs_script_opt_count(dtab *c, const char *k, int64_t def, int req);
 /* Argument idx as a count (a non-negative integer), or a Lua error. */
 int64_t cs_script_check_count(lua_State *L, int idx, const char *fn, const char *arg);
+/* A Lua error carrying the world's last message, prefixed by fn. */
+int cs_script_world_error(lua_State *L, const char *fn);
+
+/* ---- shared by script_api.c and script_sim.c ---- */
+
 /* Set parameter name from the Lua value at idx (type-checked). */
 void cs_script_set_param_value(lua_State *L, const char *fn, const char *name, int idx);
 /* Check a unit{} (or add_force{}) table into d; *at gets the node id named. */

@@ -1,7 +1,8 @@
 /* fuzz_sweep.c: libFuzzer target for the sweep-spec parser (cs_sweep_load in
-** sim/sweep.c). The input is the text of a sweep file, evaluated in the
-** sandbox as if it sat in scenarios/sweeps/ (so "../examples/tiny.lua"
-** resolves); a spec that loads must give a consistent design. A crash,
+** sim/batch/sweep.c, which reads the file with cs_script_sweep_read in
+** sim/script/script_sweep.c). The input is the text of a sweep file,
+** evaluated in the sandbox as if it sat in scenarios/sweeps/ (so
+** "../examples/tiny.lua" resolves); a spec that loads must give a consistent design. A crash,
 ** sanitizer report or inconsistent design is a finding.
 **
 **   tests/fuzz/run.sh sweep 600  */

@@ -1,0 +1,113 @@
+/* cs_sweep.h: what a sweep file says, as plain data (cs_sweep_spec).
+**
+** The script layer fills a cs_sweep_spec from the sweep file's Lua
+** (cs_script_sweep_read, cs_script.h); the batch layer turns it into a sweep
+** (sim/batch/sweep.h: the probe load of the scenario, the design, the runs).
+** This header holds only types, enums and the tables of names below: no
+** function, so it ties neither layer to the other's code.
+**
+** Invariants of a spec filled by cs_script_sweep_read:
+** - Every string and array is malloc'd and owned by the spec; nothing points
+**   into a Lua state, which is closed before the reader returns.
+** - Order never depends on a hash: parameters and listed metrics keep the
+**   file's order, Lua metrics follow them sorted by name, `set` entries are
+**   sorted by name.
+** - Names are unique among parameters and among metrics; a random parameter
+**   has finite lo < hi (lo > 0 for loguniform); a grid has n_values >= 1
+**   finite values (booleans as 0 and 1). Whether a parameter exists, and
+**   whether its values fit its type, is for batch to check on the scenario. */
+#ifndef CS_SWEEP_H
+#define CS_SWEEP_H
+
+#include "cs_layers.h"
+#if defined(CS_LAYER) && (CS_LAYER < CS_LAYER_SCRIPT || CS_LAYER == CS_LAYER_IO)
+#error "cs_sweep.h describes sweeps: only sim/script, sim/batch and sim/cli include it"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* X-macro lists: each row is expanded where it is needed (the enums below,
+** the reader's vocabulary, batch's units and descriptions), so a kind's
+** number, name and documentation cannot drift apart. The order is part of
+** the output (the default metrics are the built-ins in this order). */
+
+/* How a parameter is varied: X(KIND, name in the sweep file). */
+#define CS_SWEEP_KIND_LIST(X)                                                                       \
+  X(CS_SWP_GRID, "grid")                                                                            \
+  X(CS_SWP_UNIFORM, "uniform")                                                                      \
+  X(CS_SWP_LOGUNIFORM, "loguniform")                                                                \
+  X(CS_SWP_LHS, "lhs")
+
+/* Built-in metrics: X(KIND, name in the sweep file and the output, units,
+** one-line description). fall_time is written "fall_time:<node>". */
+#define CS_SWEEP_METRIC_LIST(X)                                                                     \
+  X(CS_MET_DISPLACED_FINAL, "displaced_final", "persons",                                           \
+    "displaced people (city_displaced) at the last sample")                                         \
+  X(CS_MET_DISPLACED_INTEGRAL, "displaced_integral", "person-days",                                 \
+    "time integral of city_displaced over the run (trapezoid rule on the samples)")                 \
+  X(CS_MET_CIV_DEATHS_FINAL, "civilian_deaths_final", "persons",                                    \
+    "civilians killed during the run (city_civilian_deaths at the last sample)")                    \
+  X(CS_MET_ENGAGEMENT_DEATHS, "engagement_deaths", "persons",                                       \
+    "all deaths in engagements (combatants and civilians), from the event stream")                  \
+  X(CS_MET_SHARE_POP_FINAL, "gang_share_population_final", "1",                                     \
+    "city_gang_share_population at the last sample")                                                \
+  X(CS_MET_SHARE_POP_INTEGRAL, "gang_share_population_integral", "days",                            \
+    "time integral of city_gang_share_population (trapezoid rule)")                                 \
+  X(CS_MET_SHARE_NODES_FINAL, "gang_share_nodes_final", "1",                                        \
+    "city_gang_share_nodes at the last sample")                                                     \
+  X(CS_MET_SHARE_NODES_INTEGRAL, "gang_share_nodes_integral", "days",                               \
+    "time integral of city_gang_share_nodes (trapezoid rule)")                                      \
+  X(CS_MET_NODES_LOST, "nodes_lost", "nodes",                                                       \
+    "neighbourhoods held by the STATE at the first sample minus at the last")                       \
+  X(CS_MET_CLASHES_GANG_GANG, "clashes_gang_gang", "events",                                        \
+    "engagements in which a gang attacked a node held by another gang")                             \
+  X(CS_MET_CLASHES_GANG_STATE, "clashes_gang_state", "events",                                      \
+    "engagements in which a gang attacked a node held by the STATE")                                \
+  X(CS_MET_CLASHES_ALL, "clashes_all", "events",                                                    \
+    "all engagements")                                                                              \
+  X(CS_MET_FALL_TIME, "fall_time", "days",                                                          \
+    "time of the first takeover of the node by a gang; NaN if it did not fall")
+
+#define CS_SWEEP_ENUM_(kind, ...) kind,
+enum { CS_SWEEP_KIND_LIST(CS_SWEEP_ENUM_) CS_SWP_KINDS };
+enum { CS_SWEEP_METRIC_LIST(CS_SWEEP_ENUM_) CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS };
+#undef CS_SWEEP_ENUM_
+
+typedef struct cs_sweep_param {
+  char *name;
+  int kind;         /* CS_SWP_ */
+  double lo, hi;    /* range (random kinds) */
+  double *values;   /* grid values */
+  int n_values;
+} cs_sweep_param;
+
+typedef struct cs_sweep_metric {
+  int kind;         /* CS_MET_, or CS_MET_LUA: a function in the sweep file */
+  char *name;       /* output name, e.g. "displaced_final", "fall_time_centre" */
+  char *node;       /* CS_MET_FALL_TIME: node id */
+  int node_idx;     /* resolved on the probe world (batch); 0 in a spec */
+  char *units;      /* CS_MET_LUA: as declared ("" if not) */
+  char *doc;        /* CS_MET_LUA: "Lua function NAME of the final state, defined in FILE" */
+} cs_sweep_metric;
+
+typedef struct cs_sweep_set {
+  char *name, *value;
+} cs_sweep_set;
+
+/* The sweep file as read: its text and its fields (scenarios/README.md
+** describes them). */
+typedef struct cs_sweep_spec {
+  char *src; size_t src_len;  /* the sweep file's text, NUL-terminated */
+  char *scenario_path;        /* resolved against the sweep file's directory */
+  uint64_t seed, replicates, samples; /* defaults 1, 1, 0 */
+  cs_sweep_param *params; int n_params;
+  cs_sweep_metric *metrics; int n_metrics;
+  /* Lua metrics: listed names come first, then the named functions sorted by
+  ** name; lua_names[i] is metric lua_first + i (borrowed from metrics[].name). */
+  char **lua_names; int n_lua, lua_first;
+  cs_sweep_set *sets; int n_sets;  /* fixed overrides for every run */
+  char **traj; int n_traj;    /* node variables kept as trajectories */
+} cs_sweep_spec;
+
+#endif

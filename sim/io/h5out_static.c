@@ -1,0 +1,198 @@
+/* h5out_static.c: the parts of a run file that describe the run rather than
+** record it: the provenance attributes on the root (with the SHA-256 of the
+** scenario's source), the groups `parameters` and `parameter_info`, and the
+** group `network`. The sink (h5out.c) calls each once, at begin, after the
+** coordinates; output/README.md documents what they write.
+**
+** Invariants:
+** - Everything written here is a function of the world as finalized and of
+**   the provenance given to cs_h5_sink_new: no clock, no pointer value, and
+**   parameters in the world's order, so equal inputs give equal bytes.
+** - Each writer closes every handle it opens before it returns, on success
+**   and on failure (one `done` path), and stores none in the sink: the sink's
+**   open handles, and so its cleanup, stay h5out.c's alone.
+** - cs_sha256_hex, public in cs_h5.h, is here beside its first user; batch
+**   uses it for the sweep file's provenance.
+**
+** Split out of h5out.c, which had passed 800 lines: these writers share
+** nothing with the streaming part of the sink (samples, event blocks, the
+** rename into place) except the small HDF5 helpers of h5out_int.h. */
+#include "cs_h5.h"
+#include "h5out_int.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <hdf5.h>
+#include <openssl/evp.h>
+
+int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w) {
+  char sha[65];
+  int rc;
+  cs_sha256_hex(s->source, s->source_len, sha);
+  if (!sha[0]) return cs_err(s->ctx, CS_EIO, "HDF5 output '%s': SHA-256 failed", s->path);
+  if ((rc = cs_h5o_attr_str(s, s->file, "Conventions", "CF-1.8"))) return rc;
+  if ((rc = cs_h5o_attr_str(s, s->file, "conflictsim_version", cs_version()))) return rc;
+  if ((rc = cs_h5o_attr_str(s, s->file, "scenario_name", cs_world_name(w)))) return rc;
+  if ((rc = cs_h5o_attr_str(s, s->file, "start_date", cs_world_start(w)))) return rc;
+  if ((rc = cs_h5o_attr_str(s, s->file, "scenario_path", s->scenario_path))) return rc;
+  if ((rc = cs_h5o_attr_str(s, s->file, "scenario_source", s->source))) return rc;
+  if ((rc = cs_h5o_attr_str(s, s->file, "scenario_sha256", sha))) return rc;
+  if ((rc = cs_h5o_attr_u64(s, s->file, "master_seed", s->seed))) return rc;
+  if ((rc = cs_h5o_attr_u64(s, s->file, "replicate", s->replicate))) return rc;
+  if ((rc = cs_h5o_attr_f64(s, s->file, "days", cs_world_days(w)))) return rc;
+  if ((rc = cs_h5o_attr_f64(s, s->file, "sample_every", cs_world_sample_every(w)))) return rc;
+  if (s->command_line && (rc = cs_h5o_attr_str(s, s->file, "command_line", s->command_line))) return rc;
+  return CS_OK;
+}
+
+/* A whole 1-D dataset of n values, with units and long_name. */
+static int vec_write(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
+                     const void *buf, const char *units, const char *doc) {
+  hid_t ds = H5I_INVALID_HID;
+  hsize_t dim = n;
+  int rc = cs_h5o_dataset(s, loc, name, ftype, 1, &dim, NULL, NULL, &ds);
+  if (rc == CS_OK) rc = cs_h5o_write_at(s, ds, name, 1, 0, n, mtype, buf);
+  if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, ds, units, doc);
+  if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", name);
+  return rc;
+}
+
+/* Group `network`: where the nodes are and the roads between them, for maps
+** (node_x, node_y in the root's node order; road_a, road_b, road_km over the
+** roads in declaration order, ends as node indices). */
+int cs_h5o_network_write(cs_h5_sink *s, const cs_world *w) {
+  int n = cs_world_n_nodes(w), nr = cs_world_n_roads(w), rc = CS_OK;
+  size_t m = (size_t)(n > nr ? n : nr) + 1;
+  double *x = malloc(m * sizeof *x), *y = malloc(m * sizeof *y);
+  int32_t *ra = malloc(m * sizeof *ra), *rb = malloc(m * sizeof *rb);
+  hid_t g = H5I_INVALID_HID;
+  if (!x || !y || !ra || !rb) {
+    rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
+    goto done;
+  }
+  if ((rc = cs_h5o_group_new(s, s->file, "network", &g))) goto done;
+  for (int i = 0; i < n; i++) cs_world_node_xy(w, i, &x[i], &y[i]);
+  if ((rc = vec_write(s, g, "node_x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, x, "km",
+                      "node position on the scenario's plane, east")) ||
+      (rc = vec_write(s, g, "node_y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, y, "km",
+                      "node position on the scenario's plane, north")))
+    goto done;
+  for (int r = 0; r < nr; r++) {
+    int a, b;
+    cs_world_road(w, r, &a, &b, &x[r]);
+    ra[r] = a;
+    rb[r] = b;
+  }
+  if ((rc = vec_write(s, g, "road_a", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, ra, NULL,
+                      "one end of the road: a node index")) ||
+      (rc = vec_write(s, g, "road_b", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, rb, NULL,
+                      "the other end of the road: a node index")) ||
+      (rc = vec_write(s, g, "road_km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)nr, x, "km", "road length")))
+    goto done;
+done:
+  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close group", "network");
+  free(x);
+  free(y);
+  free(ra);
+  free(rb);
+  return rc;
+}
+
+static const char *param_type_name(cs_param_type t) {
+  switch (t) {
+  case CS_PT_NUMBER: return "number";
+  case CS_PT_INTEGER: return "integer";
+  case CS_PT_BOOLEAN: return "boolean";
+  case CS_PT_STRING: return "string";
+  }
+  return "unknown";
+}
+
+/* Group `parameters`: one scalar attribute per parameter (its value). Group
+** `parameter_info`: a table over dimension `parameter` (the names) with
+** columns doc, units, type, min, max, is_model. */
+int cs_h5o_parameters_write(cs_h5_sink *s, const cs_world *w) {
+  hid_t g = H5I_INVALID_HID, gi = H5I_INVALID_HID, scale = H5I_INVALID_HID;
+  int rc, n = cs_world_param_count(w);
+  size_t nz = (size_t)(n > 0 ? n : 1);
+  cs_param_info *info = calloc(nz, sizeof *info);
+  const char **str = malloc(nz * sizeof *str);
+  double *num = malloc(nz * sizeof *num);
+  int8_t *flag = malloc(nz);
+  hsize_t dim = (hsize_t)n;
+  if (!info || !str || !num || !flag) {
+    rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
+    goto done;
+  }
+  for (int i = 0; i < n; i++) cs_world_param_info(w, i, &info[i]);
+
+  if ((rc = cs_h5o_group_new(s, s->file, "parameters", &g))) goto done;
+  for (int i = 0; i < n && rc == CS_OK; i++) {
+    const cs_param_info *p = &info[i];
+    int8_t b = p->num != 0;
+    switch (p->type) {
+    case CS_PT_NUMBER: rc = cs_h5o_attr_f64(s, g, p->name, p->num); break;
+    case CS_PT_INTEGER: rc = cs_h5o_attr_i64(s, g, p->name, (int64_t)p->num); break;
+    case CS_PT_BOOLEAN: rc = cs_h5o_attr(s, g, p->name, H5T_STD_I8LE, H5T_NATIVE_INT8, 0, &b); break;
+    case CS_PT_STRING: rc = cs_h5o_attr_str(s, g, p->name, p->str); break;
+    default: rc = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': parameter '%s' has unknown type %d",
+                         s->path, p->name, (int)p->type);
+    }
+  }
+  if (rc) goto done;
+
+  if ((rc = cs_h5o_group_new(s, s->file, "parameter_info", &gi))) goto done;
+  for (int i = 0; i < n; i++) str[i] = info[i].name;
+  if ((rc = cs_h5o_strings(s, gi, "parameter", (size_t)n, str, "parameter name", &scale))) goto done;
+  if ((rc = cs_h5o_scale_set(s, scale, "parameter"))) goto done;
+  for (int col = 0; col < 6; col++) {
+    static const char *const names[6] = {"doc", "units", "type", "min", "max", "is_model"};
+    static const char *const docs[6] = {
+        "what the parameter means", "units of the parameter (empty if none)",
+        "number, integer, boolean or string", "smallest allowed value (numbers)",
+        "largest allowed value (numbers)", "1: a model parameter; 0: declared by the scenario"};
+    hid_t ds = H5I_INVALID_HID;
+    if (col < 3) {
+      for (int i = 0; i < n; i++)
+        str[i] = col == 0 ? info[i].doc : col == 1 ? info[i].units : param_type_name(info[i].type);
+      rc = cs_h5o_strings(s, gi, names[col], (size_t)n, str, docs[col], &ds);
+    } else {
+      int is_flag = col == 5;
+      for (int i = 0; i < n; i++) {
+        num[i] = col == 3 ? info[i].min : info[i].max;
+        flag[i] = (int8_t)(info[i].is_model != 0);
+      }
+      rc = cs_h5o_dataset(s, gi, names[col], is_flag ? H5T_STD_I8LE : H5T_IEEE_F64LE, 1, &dim, NULL, NULL, &ds);
+      if (rc == CS_OK)
+        rc = cs_h5o_write_at(s, ds, names[col], 1, 0, dim, is_flag ? H5T_NATIVE_INT8 : H5T_NATIVE_DOUBLE,
+                         is_flag ? (const void *)flag : (const void *)num);
+      if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, ds, NULL, docs[col]);
+    }
+    if (rc == CS_OK) rc = cs_h5o_scale_attach(s, ds, scale, 0, names[col]);
+    if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", names[col]);
+    if (rc) goto done;
+  }
+done:
+  if (scale >= 0 && H5Dclose(scale) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", "parameter");
+  if (gi >= 0 && H5Gclose(gi) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close group", "parameter_info");
+  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close group", "parameters");
+  free(flag);
+  free(num);
+  free(str);
+  free(info);
+  return rc;
+}
+
+void cs_sha256_hex(const void *data, size_t len, char hex[65]) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  static const char digits[] = "0123456789abcdef";
+  hex[0] = '\0';
+  if (!EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) || n != 32) return;
+  for (unsigned i = 0; i < 32; i++) {
+    hex[2 * i] = digits[md[i] >> 4];
+    hex[2 * i + 1] = digits[md[i] & 15];
+  }
+  hex[64] = '\0';
+}
