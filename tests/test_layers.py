@@ -5,7 +5,9 @@ For each layer's library this compiles small probe files with that layer's
 own compiler command (from the build's compile_commands.json) and checks
 that what the layer may not know fails to compile, and that what it may
 know compiles (so a probe cannot pass because the command is broken). It
-also checks that no test or fuzz target includes a .c file.
+also checks that no test or fuzz target includes a .c file, and that the
+"Source map" section of sim/README.md lists every .c and .h file under sim/
+and include/ once, and nothing else.
 
 Usage: test_layers.py PATH/TO/conflictsim SOURCE_DIR
 """
@@ -101,6 +103,27 @@ class Layers(unittest.TestCase):
                 for n, line in enumerate(f, 1):
                     self.assertIsNone(re.match(r'\s*#\s*include\s*[<"][^>"]*\.c[>"]', line),
                                       f"{os.path.relpath(p, SRC)}:{n} includes a .c file")
+
+    def test_source_map_matches_the_tree(self):
+        # The section runs from "## Source map" to the next "## " heading; its
+        # files are the sim/<layer>/<file>.c|h and include/<file>.h paths in
+        # table rows (lines starting with "|"). Paths in prose must exist too.
+        with open(os.path.join(SRC, "sim", "README.md")) as f:
+            text = f.read()
+        start = text.index("\n## Source map\n")
+        end = text.find("\n## ", start + 1)
+        section = text[start:end if end >= 0 else len(text)]
+        path = re.compile(r"\b(?:sim/\w+/\w+\.[ch]|include/\w+\.h)\b")
+        rows = [p for line in section.splitlines() if line.startswith("|")
+                for p in path.findall(line)]
+        tree = {os.path.relpath(p, SRC) for p in
+                glob.glob(os.path.join(SRC, "sim", "*", "*.[ch]")) +
+                glob.glob(os.path.join(SRC, "include", "*.h"))}
+        twice = sorted({p for p in rows if rows.count(p) > 1})
+        self.assertEqual(twice, [], "listed more than once in sim/README.md's source map")
+        self.assertEqual(sorted(tree - set(rows)), [], "missing from sim/README.md's source map")
+        self.assertEqual(sorted(set(path.findall(section)) - tree), [],
+                         "in sim/README.md's source map but not in the tree")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-/* model_int.h: the conflict model's internal state, for sim/ only.
+/* model_int.h: the conflict model's internal state, for sim/model only.
 **
 ** A cs_world is structure-of-arrays over nodes, (gang, node) pairs, gangs and
 ** units. Each process (attack.c, engagement.c, takeover.c, flight.c,
@@ -184,11 +184,11 @@ struct cs_world {
   double *intensity, *intensity_t; /* I at time intensity_t; decays with tau_I */
   double *t_takeover;              /* last takeover time, -inf if none */
   double *conflict_until;          /* intensity >= I_conflict until then */
-  int *node_index;   /* node id -> index (hash, world.c) */
+  int *node_index;   /* node id -> index (hash, world_index.c) */
   size_t node_icap;
-  int *gang_index, *unit_index, *coal_index; /* gang, unit, coalition ids -> index (hash, world.c) */
+  int *gang_index, *unit_index, *coal_index; /* gang, unit, coalition ids -> index (hash, world_index.c) */
   size_t gang_icap, unit_icap, coal_icap;
-  int *road_index;   /* (a, b) -> road (hash, world.c) */
+  int *road_index;   /* (a, b) -> road (hash, world_index.c) */
   size_t road_icap;
   /* roads as declared, then as CSR adjacency */
   int n_roads, cap_roads;
@@ -260,7 +260,7 @@ struct cs_world {
   int64_t officers0, officers_added, officers_dead, officers_deserted;
   int64_t gang_declared; /* members + jailed over every gang declared: kept <= CS_COUNT_MAX */
   size_t mem_limit;      /* cs_world_set_memory_limit; 0: none */
-  uint64_t hash_key;     /* random key of the id and road hash tables (world.c) */
+  uint64_t hash_key;     /* key of the hash tables (world.c draws it for world_index.c) */
   int64_t recruited;   /* residents who joined a gang */
   int recall_fired;    /* the recall rule fires once */
   int n_samples;

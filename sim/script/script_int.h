@@ -1,11 +1,12 @@
-/* script_int.h: the scripting layer's private state, for sim/script*.c only.
+/* script_int.h: the scripting layer's private state, for sim/script/*.c only.
 **
 ** script.c owns the sandbox: the lua_State, its allocator (which enforces the
 ** memory cap), the instruction budget, math.random, and the single entry from
-** C into Lua (cs_script_pcall). script_api.c owns the scenario API: the
-** declaration functions, the `sim` object handed to callbacks, and the hooks
-** the model calls during a run; script_check.c the argument checks the
-** bindings share.
+** C into Lua (cs_script_pcall). script_api.c owns the scenario API while the
+** scenario loads: the declaration functions and their records; script_sim.c
+** the `sim` object handed to callbacks and the hooks the model calls during a
+** run; script_check.c the argument checks the bindings share; script_bound.c
+** the charged library functions; script_sweep.c the sweep file's reader.
 **
 ** Invariants:
 ** - Outside cs_script_pcall, no Lua API function that can raise is called;

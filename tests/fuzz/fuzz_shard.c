@@ -1,5 +1,5 @@
 /* fuzz_shard.c: libFuzzer target for the reader behind `conflictsim merge`
-** (cs_sweep_shard_open and cs_sweep_shard_row in sim/sweep_h5.c). The input
+** (cs_sweep_shard_open and cs_sweep_shard_row in sim/batch/sweep_h5.c). The input
 ** is written to a file and opened as a shard, as merge does: a file that is
 ** not a sweep shard must be rejected with a message; one that passes is
 ** read the way merge reads it (the stored sweep re-evaluated, the shard's
