@@ -4,7 +4,7 @@
 ** directory fsynced. On any failure the temporary is removed and an earlier
 ** file at the path is left as it was (outfile.h).
 **
-** Moved down from the command line (it was cli_file.c) when the compare
+** Moved down from the command line (it was sim/cli/cli_file.c) when the compare
 ** report's writers moved into sim/batch: they and `validate` share it. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
