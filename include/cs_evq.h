@@ -1,5 +1,5 @@
 /* cs_evq.h: the pending-event set: a 4-ary min-heap, with a calendar of
-** unsorted buckets behind it once it holds 1024 events or more (sim/evq.c).
+** unsorted buckets behind it once it holds 1024 events or more (sim/engine/evq.c).
 **
 ** Order: events leave in increasing (time, priority class, insertion
 ** sequence). The sequence number is assigned by the queue at insertion and

@@ -3,7 +3,7 @@
 ** The executable defines malloc, calloc, realloc, free and the aligned
 ** allocators itself and forwards them to glibc's __libc_* entry points, so
 ** every allocation of the process goes through here: ours, Lua's (through
-** the allocator of sim/script.c), libhdf5's and OpenSSL's. While armed, the
+** the allocator of sim/script/script.c), libhdf5's and OpenSSL's. While armed, the
 ** N-th allocation of one class returns NULL (ENOMEM); every other succeeds.
 **
 ** Two classes, by the caller: libhdf5's (made by libhdf5, or by libc or

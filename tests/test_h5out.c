@@ -1,4 +1,4 @@
-/* test_h5out.c: the HDF5 run-file sink (sim/h5out.c) on a tiny world built
+/* test_h5out.c: the HDF5 run-file sink (sim/io/h5out.c) on a tiny world built
 ** in C: the file appears only after success, a failed run leaves no file and
 ** an earlier file untouched, equal inputs give equal bytes, and bad output
 ** paths fail cleanly with the path in the message. */

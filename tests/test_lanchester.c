@@ -1,4 +1,4 @@
-/* test_lanchester.c: the stochastic Lanchester engagement (sim/lanchester.c),
+/* test_lanchester.c: the stochastic Lanchester engagement (sim/model/lanchester.c),
 ** verification items 4 and 5 of sim/README.md, the linear law, time limits,
 ** breakpoints, the draw contract and determinism.
 **
