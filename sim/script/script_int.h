@@ -1,4 +1,4 @@
-/* script_int.h: the scripting layer's private state, for sim/script/*.c only.
+/* script_int.h: the scripting layer's private state, for the files of sim/script only.
 **
 ** script.c owns the sandbox: the lua_State, its allocator (which enforces the
 ** memory cap), the instruction budget, math.random, and the single entry from
