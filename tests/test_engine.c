@@ -313,7 +313,136 @@ static void test_stop(void) {
   cs_engine_free(e);
 }
 
+/* ---- the run loop pops in the queue's order ----
+** The run loop and cs_engine_schedule use the queue's pop and push inlined
+** from sim/engine/evq_int.h; cs_evq_pop and cs_evq_push are the same code
+** behind a call. A hold model (each event schedules one more, times on a
+** grid of 1/8 so that many tie, random priority classes, one event in 16
+** also cancelling a random pending one) runs once on the engine and once on
+** a bare cs_evq with the same stream; the sequences of (a, time) must agree.
+** Populations on both sides of the calendar's thresholds. */
+
+enum { SAME_KIND = 5 };
+
+typedef struct same {
+  cs_pcg32 rng;
+  cs_handle *h;    /* pending handle of each a (0 when fired or cancelled) */
+  int32_t next_a;  /* a of the next new event */
+  int32_t *seq_a;  /* trace of processed a's */
+  double *seq_t;
+  size_t n, cap;
+} same;
+
+/* The model's step, shared by both runs: returns the new event's time and
+** priority in *t, *prio and a cancel target (or -1). */
+static int32_t same_step(same *m, double now, double *t, uint8_t *prio) {
+  *t = now + (double)cs_pcg32_bounded(&m->rng, 17) / 8.0;
+  *prio = (uint8_t)cs_pcg32_bounded(&m->rng, 3);
+  if (cs_pcg32_bounded(&m->rng, 16) == 0) return (int32_t)cs_pcg32_bounded(&m->rng, (uint32_t)m->next_a);
+  return -1;
+}
+
+static void same_record(same *m, int32_t a, double t) {
+  if (m->n < m->cap) {
+    m->seq_a[m->n] = a;
+    m->seq_t[m->n] = t;
+  }
+  m->n++;
+}
+
+static int on_same(cs_engine *e, const cs_event *ev, void *ud) {
+  same *m = ud;
+  same_record(m, ev->a, ev->t);
+  m->h[ev->a] = 0;
+  if (m->n == m->cap) cs_engine_stop(e); /* after this event's push */
+  double t;
+  uint8_t prio;
+  int32_t victim = same_step(m, ev->t, &t, &prio);
+  if (victim >= 0 && m->h[victim]) {
+    cs_engine_cancel(e, m->h[victim]);
+    m->h[victim] = 0;
+  }
+  cs_event next = {0};
+  next.kind = SAME_KIND;
+  next.a = m->next_a++;
+  return cs_engine_schedule(e, t, prio, &next, &m->h[next.a]);
+}
+
+static void same_init(same *m, size_t cap, int32_t total) {
+  memset(m, 0, sizeof *m);
+  cs_stream_init(&m->rng, 7, 0, CS_ENT_NONE, 0, 0);
+  m->h = calloc((size_t)total, sizeof *m->h);
+  m->seq_a = malloc(cap * sizeof *m->seq_a);
+  m->seq_t = malloc(cap * sizeof *m->seq_t);
+  m->cap = cap;
+}
+
+static void same_free(same *m) {
+  free(m->h);
+  free(m->seq_a);
+  free(m->seq_t);
+}
+
+static void test_same_order_as_queue(int32_t pop, size_t steps) {
+  int32_t total = pop + (int32_t)steps + 1;
+  same x, y;
+  same_init(&x, steps, total);
+  same_init(&y, steps, total);
+  /* the engine */
+  cs_engine *e = NULL;
+  CHECK(cs_engine_new(NULL, 16, &e) == CS_OK);
+  if (!e || !x.h || !y.h || !x.seq_a || !y.seq_a) goto done;
+  CHECK(cs_engine_on(e, SAME_KIND, on_same, &x) == CS_OK);
+  for (int32_t k = 0; k < pop; k++) {
+    cs_event ev = {0};
+    ev.kind = SAME_KIND;
+    ev.a = x.next_a++;
+    CHECK(cs_engine_schedule(e, (double)cs_pcg32_bounded(&x.rng, 64) / 8.0,
+                             (uint8_t)cs_pcg32_bounded(&x.rng, 3), &ev, &x.h[ev.a]) == CS_OK);
+  }
+  CHECK(cs_engine_run(e, INFINITY) == CS_ESTOP);
+  /* the bare queue, the same model */
+  cs_evq *q = NULL;
+  CHECK(cs_evq_new(NULL, 16, &q) == CS_OK);
+  if (!q) goto done;
+  for (int32_t k = 0; k < pop; k++) {
+    cs_event ev = {0};
+    ev.kind = SAME_KIND;
+    ev.a = y.next_a++;
+    CHECK(cs_evq_push(q, (double)cs_pcg32_bounded(&y.rng, 64) / 8.0,
+                      (uint8_t)cs_pcg32_bounded(&y.rng, 3), &ev, &y.h[ev.a]) == CS_OK);
+  }
+  cs_event ev;
+  while (y.n < x.n && cs_evq_pop(q, INFINITY, &ev)) {
+    same_record(&y, ev.a, ev.t);
+    y.h[ev.a] = 0;
+    double t;
+    uint8_t prio;
+    int32_t victim = same_step(&y, ev.t, &t, &prio);
+    if (victim >= 0 && y.h[victim]) {
+      cs_evq_cancel(q, y.h[victim]);
+      y.h[victim] = 0;
+    }
+    cs_event next = {0};
+    next.kind = SAME_KIND;
+    next.a = y.next_a++;
+    CHECK(cs_evq_push(q, t, prio, &next, &y.h[next.a]) == CS_OK);
+  }
+  CHECK(x.n == steps && y.n == x.n);
+  size_t diff = 0;
+  for (size_t k = 0; k < x.n; k++) diff += x.seq_a[k] != y.seq_a[k] || x.seq_t[k] != y.seq_t[k];
+  CHECK(diff == 0);
+  cs_evq_free(q);
+done:
+  cs_engine_free(e);
+  same_free(&x);
+  same_free(&y);
+}
+
 int main(void) {
+  test_same_order_as_queue(100, 20000);
+  test_same_order_as_queue(3000, 60000);
+  test_same_order_as_queue(12000, 100000);
   test_schedule_errors();
   test_tie_order();
   test_run_until();

@@ -1,5 +1,10 @@
-/* engine.c: the clock, the run loop and the handler table. */
+/* engine.c: the clock, the run loop and the handler table.
+**
+** The run loop and cs_engine_schedule use the queue's pop and push inline
+** (evq_int.h): under the hold pattern they are most of the engine's own
+** work per event. */
 #include "cs_engine.h"
+#include "evq_int.h"
 
 #include <math.h>
 #include <signal.h>
@@ -51,7 +56,7 @@ int cs_engine_schedule(cs_engine *e, double t, uint8_t prio, const cs_event *ev,
                   ev->kind, t, e->now);
   if (ev->kind >= CS_ENGINE_MAX_KINDS || !e->h[ev->kind].fn)
     return cs_err(&e->ctx, CS_EINVAL, "engine: no handler for event kind %u", ev->kind);
-  if (cs_evq_push(e->q, t, prio, ev, h) != CS_OK)
+  if (cs_evq__push(e->q, t, prio, ev, h) != CS_OK)
     return cs_err(&e->ctx, CS_ENOMEM, "engine: out of memory growing the event queue");
   return CS_OK;
 }
@@ -73,7 +78,7 @@ double cs_engine_now(const cs_engine *e) { return e->now; }
 
 int cs_engine_run(cs_engine *e, double t_end) {
   cs_event ev;
-  while (!e->stop && cs_evq_pop(e->q, t_end, &ev)) {
+  while (!e->stop && cs_evq__pop(e->q, t_end, &ev)) {
     e->now = ev.t;
     e->nev++;
     const handler *hd = &e->h[ev.kind];

@@ -68,29 +68,12 @@
 #include <sys/mman.h>
 #endif
 
-#include "cs_evq.h"
+#include "evq_int.h"
 
-#include <assert.h>
-#include <math.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__)
-#define CS_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define CS_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define CS_UNLIKELY(x) (x)
-#define CS_PREFETCH(p) ((void)0)
-#endif
-
 enum { HEAP_SKEW = 3 }; /* entries before heap[0] in heap_mem: 3 * 16 + 16 = 64 */
-
-/* Prefetching (a node's grandchildren in a sift-down, the next root's slot
-** after a push) is done only in heaps at least this large (1 MB of entries):
-** smaller heaps live in cache, where the instructions cost more than they
-** save. */
-#define PREFETCH_MIN_N ((size_t)1 << 16)
 
 /* Heap mode spreads into a calendar when the heap holds spread_min()
 ** entries (or twice what it held after falling back to heap mode):
@@ -128,46 +111,6 @@ enum { HEAP_SKEW = 3 }; /* entries before heap[0] in heap_mem: 3 * 16 + 16 = 64 
 ** estimated from SPAN_SAMPLE of them. */
 #define SPAN_SHARE 0.5
 #define SPAN_SAMPLE 256
-
-typedef struct entry {
-  double t;
-  uint32_t slot;
-  uint32_t pad_;
-} entry;
-
-typedef struct slot {
-  cs_event ev;
-  uint64_t order; /* prio << 56 | insertion sequence */
-  uint32_t gen;   /* bumped when the slot is freed; starts at 1 */
-  uint32_t live;
-} slot;
-
-/* An unsorted list of entries (a calendar bucket or the top list). Its
-** storage is kept when it empties, for the next calendar. */
-typedef struct elist {
-  entry *e;
-  size_t n, cap;
-} elist;
-
-struct cs_evq {
-  entry *heap;     /* heap_mem + HEAP_SKEW: see the alignment invariant */
-  void *heap_mem;  /* what big_alloc returned */
-  size_t n, cap;
-  int hole;
-  slot *slots;
-  uint32_t *freelist;
-  size_t nfree, nslots, slotcap;
-  uint64_t seq;
-  size_t live, dead;
-  /* the calendar (see the file comment) */
-  elist *bk;        /* buckets [0, nbk); bkcap allocated (with their storage) */
-  size_t nbk, bkcap, cur;
-  double base, inv_width; /* d(t) = (t - base) * inv_width */
-  elist top;
-  size_t nfar;      /* entries in buckets and top */
-  size_t spread_at; /* heap mode: heap size that triggers a calendar */
-  int cancelled;    /* a cancel has succeeded once: spread_min() is SPREAD_MIN */
-};
 
 /* The heap size from which heap mode spreads into a calendar. */
 static size_t spread_min(const cs_evq *q) { return q->cancelled ? SPREAD_MIN : SPREAD_MIN_HOLD; }
@@ -247,7 +190,9 @@ static inline size_t least_of(const cs_evq *q, size_t i, size_t j) {
 ** registers. The winner's time is selected (minsd) rather than loaded again
 ** from heap[winner]: a reload would put a load's latency after every match
 ** on the chain that leads to the next level's address, which made the
-** sift-down twice as slow as a bare heap's. */
+** sift-down twice as slow as a bare heap's. The index is selected with a
+** mask: written as a conditional, gcc 12 makes some matches branches, which
+** the least of four random times mispredicts half the time. */
 static inline void match(const cs_evq *q, double ti, size_t i, double tj, size_t j, double *t, size_t *k) {
   if (CS_UNLIKELY(ti == tj)) { /* rare: the order decides; both times are equal */
     *k = q->slots[q->heap[j].slot].order < q->slots[q->heap[i].slot].order ? j : i;
@@ -271,16 +216,20 @@ static void sift_up(cs_evq *q, size_t i) {
   q->heap[i] = e;
 }
 
-static void sift_down(cs_evq *q, size_t i) {
-  entry e = q->heap[i];
+/* The sift-down, for a constant `prefetch` (inlined into the two variants
+** below, so that heaps in cache do not test for it at every level). The
+** test that ends the descent puts the common case first: a child strictly
+** earlier than e, go down (one comparison); equal times are rare. */
+static CS_ALWAYS_INLINE void sift_down_impl(cs_evq *q, size_t i, int prefetch) {
+  entry *heap = q->heap;
+  entry e = heap[i];
   size_t n = q->n;
-  int prefetch = n >= PREFETCH_MIN_N;
   for (;;) {
     size_t c = 4 * i + 1, best;
     if (prefetch && 16 * i + 20 < n) {
       /* The grandchildren 16i+5 .. 16i+20 are four whole lines; fetching
       ** them now overlaps the next level's miss with this one's. */
-      const entry *g = &q->heap[16 * i + 5];
+      const entry *g = &heap[16 * i + 5];
       CS_PREFETCH(g);
       CS_PREFETCH(g + 4);
       CS_PREFETCH(g + 8);
@@ -288,7 +237,7 @@ static void sift_down(cs_evq *q, size_t i) {
     }
     double tb;
     if (c + 3 < n) { /* all four children: a branch-free tournament */
-      const entry *ch = &q->heap[c];
+      const entry *ch = &heap[c];
       double ta, td;
       size_t a, d;
       match(q, ch[0].t, c, ch[1].t, c + 1, &ta, &a);
@@ -297,22 +246,23 @@ static void sift_down(cs_evq *q, size_t i) {
     } else {
       if (c >= n) break;
       best = c;
-      tb = q->heap[c].t;
-      for (size_t k = c + 1; k < n; k++) match(q, tb, best, q->heap[k].t, k, &tb, &best);
+      tb = heap[c].t;
+      for (size_t k = c + 1; k < n; k++) match(q, tb, best, heap[k].t, k, &tb, &best);
     }
-    if (tb > e.t || (tb == e.t && !entry_less(q, q->heap[best], e))) break;
-    q->heap[i] = q->heap[best];
+    if (!(tb < e.t) && (tb > e.t || !entry_less(q, heap[best], e))) break;
+    heap[i] = heap[best];
     i = best;
   }
-  q->heap[i] = e;
+  heap[i] = e;
 }
 
-static void free_slot(cs_evq *q, uint32_t s) {
-  q->slots[s].live = 0;
-  q->slots[s].gen++;
-  if (q->slots[s].gen == 0) q->slots[s].gen = 1;
-  q->freelist[q->nfree++] = s;
+static void sift_down_prefetch(cs_evq *q, size_t i) { sift_down_impl(q, i, 1); }
+
+void cs_evq__sift_down(cs_evq *q, size_t i) {
+  if (CS_UNLIKELY(q->n >= PREFETCH_MIN_N)) sift_down_prefetch(q, i);
+  else sift_down_impl(q, i, 0);
 }
+#define sift_down cs_evq__sift_down
 
 static void remove_root(cs_evq *q) {
   q->n--;
@@ -335,9 +285,6 @@ static void heapify(cs_evq *q) {
     for (size_t i = (q->n - 2) / 4 + 1; i-- > 0;) sift_down(q, i);
 }
 
-/* The counts agree (the invariant live + dead == n - hole + nfar): O(1). */
-#define ASSERT_COUNTS(q) assert((q)->live + (q)->dead == (q)->n - (size_t)(q)->hole + (q)->nfar)
-
 /* Room for the heap to hold need entries. */
 static int heap_reserve(cs_evq *q, size_t need) {
   if (need <= q->cap) return CS_OK;
@@ -346,8 +293,7 @@ static int heap_reserve(cs_evq *q, size_t need) {
   return heap_alloc(q, cap);
 }
 
-/* Room in l for one more entry. */
-static int elist_reserve(elist *l) {
+int cs_evq__elist_grow(elist *l) {
   if (l->n < l->cap) return CS_OK;
   size_t cap = l->cap ? 2 * l->cap : 16;
   entry *e = realloc(l->e, cap * sizeof *e);
@@ -355,17 +301,6 @@ static int elist_reserve(elist *l) {
   l->e = e;
   l->cap = cap;
   return CS_OK;
-}
-
-/* Where an event at t belongs: NULL for the heap, else its bucket or top.
-** Conversions go through signed integers (the counts are far below 2^63):
-** between double and size_t, x86-64 has no single instruction. */
-static inline elist *route(cs_evq *q, double t) {
-  if (q->nbk == 0) return NULL;
-  double d = (t - q->base) * q->inv_width;
-  if (d < (double)(ptrdiff_t)q->cur) return NULL;
-  if (d < (double)(ptrdiff_t)q->nbk) return &q->bk[(ptrdiff_t)d];
-  return &q->top;
 }
 
 /* Move the live entries of l into the heap (which must have room), freeing
@@ -616,52 +551,31 @@ static int slot_reserve(cs_evq *q) {
   return CS_OK;
 }
 
+int cs_evq__grow(cs_evq *q) {
+  return slot_reserve(q) == CS_OK && heap_reserve(q, q->nslots + 1) == CS_OK ? CS_OK : CS_ENOMEM;
+}
+
+void cs_evq__replace_root(cs_evq *q, entry e) {
+  q->heap[0] = e;
+  if (q->n >= PREFETCH_MIN_N) {
+    /* The next pop reads the new root's slot: the least child's (or e's,
+    ** in cache already). A slot may straddle two lines: fetch both. */
+    const char *p = (const char *)&q->slots[q->heap[least_of(q, least_of(q, 1, 2),
+                                                              least_of(q, 3, 4))].slot];
+    CS_PREFETCH(p);
+    CS_PREFETCH(p + sizeof(slot) - 1);
+  }
+  sift_down(q, 0);
+}
+
+void cs_evq__insert(cs_evq *q, entry e) {
+  q->heap[q->n] = e;
+  sift_up(q, q->n++);
+  if (CS_UNLIKELY(q->nbk == 0 && q->n >= q->spread_at)) spread_heap(q);
+}
+
 int cs_evq_push(cs_evq *q, double t, uint8_t prio, const cs_event *ev, cs_handle *h) {
-  if (isnan(t)) return CS_EINVAL;
-  /* A new slot: room for it, and the heap keeps room for an entry per slot
-  ** (so for every pending event), so that a refill never allocates. */
-  if (CS_UNLIKELY(q->nfree == 0) &&
-      (slot_reserve(q) != CS_OK || heap_reserve(q, q->nslots + 1) != CS_OK))
-    return CS_ENOMEM;
-  elist *l = route(q, t);
-  if (l && CS_UNLIKELY(l->n == l->cap) && elist_reserve(l) != CS_OK) return CS_ENOMEM;
-  uint32_t s;
-  if (q->nfree > 0) {
-    s = q->freelist[--q->nfree];
-  } else {
-    s = (uint32_t)q->nslots++;
-    q->slots[s].gen = 1;
-  }
-  slot *sl = &q->slots[s];
-  sl->ev = *ev;
-  sl->ev.t = t;
-  sl->order = ((uint64_t)prio << 56) | (q->seq++ & 0x00ffffffffffffffULL);
-  sl->live = 1;
-  entry e = {t, s, 0};
-  if (l) {
-    l->e[l->n++] = e;
-    q->nfar++;
-  } else if (q->hole) { /* replace the consumed root: one sift-down */
-    q->hole = 0;
-    q->heap[0] = e;
-    if (q->n >= PREFETCH_MIN_N) {
-      /* The next pop reads the new root's slot: the least child's (or s,
-      ** in cache already). A slot may straddle two lines: fetch both. */
-      const char *p = (const char *)&q->slots[q->heap[least_of(q, least_of(q, 1, 2),
-                                                                least_of(q, 3, 4))].slot];
-      CS_PREFETCH(p);
-      CS_PREFETCH(p + sizeof(slot) - 1);
-    }
-    sift_down(q, 0);
-  } else {
-    q->heap[q->n] = e;
-    sift_up(q, q->n++);
-    if (CS_UNLIKELY(q->nbk == 0 && q->n >= q->spread_at)) spread_heap(q);
-  }
-  q->live++;
-  ASSERT_COUNTS(q);
-  if (h) *h = ((cs_handle)sl->gen << 32) | s;
-  return CS_OK;
+  return cs_evq__push(q, t, prio, ev, h);
 }
 
 int cs_evq_cancel(cs_evq *q, cs_handle h) {
@@ -681,8 +595,8 @@ int cs_evq_cancel(cs_evq *q, cs_handle h) {
   return 1;
 }
 
-/* settle() when heap[0] is not simply the first live event. */
-static int settle_slow(cs_evq *q) {
+int cs_evq__settle_slow(cs_evq *q) {
+  fill_hole(q);
   for (;;) {
     if (q->n == 0 && !refill(q)) return 0;
     uint32_t s = q->heap[0].slot;
@@ -694,27 +608,8 @@ static int settle_slow(cs_evq *q) {
   }
 }
 
-/* Close the hole and make heap[0] the first live event; 0 if none. The
-** test up front is the common case, kept inline for the hold pattern. */
-static inline int settle(cs_evq *q) {
-  fill_hole(q);
-  if (q->n > 0 && q->slots[q->heap[0].slot].live) return 1;
-  return settle_slow(q);
-}
+int cs_evq_pop(cs_evq *q, double tmax, cs_event *ev) { return cs_evq__pop(q, tmax, ev); }
 
-int cs_evq_pop(cs_evq *q, double tmax, cs_event *ev) {
-  if (!settle(q) || q->heap[0].t > tmax) return 0;
-  uint32_t s = q->heap[0].slot;
-  assert(q->slots[s].live && q->live > 0);
-  assert(q->n < 2 || !entry_less(q, q->heap[1], q->heap[0])); /* the root is least */
-  *ev = q->slots[s].ev;
-  free_slot(q, s);
-  q->live--;
-  q->hole = 1;
-  ASSERT_COUNTS(q);
-  return 1;
-}
-
-double cs_evq_peek_time(cs_evq *q) { return settle(q) ? q->heap[0].t : INFINITY; }
+double cs_evq_peek_time(cs_evq *q) { return cs_evq__settle(q) ? q->heap[0].t : INFINITY; }
 
 size_t cs_evq_size(const cs_evq *q) { return q->live; }
