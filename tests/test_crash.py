@@ -77,9 +77,13 @@ class CrashSafety(unittest.TestCase):
         t = self.timed(cmd + ["-o", ref])
         self.timed([EXE, "run", self.tiny, "--quiet", "--seed", "4", "-o", earlier])
         self.assertFalse(filecmp.cmp(ref, earlier, shallow=False))
+        # A fixed number of attempts, not a time budget: on a loaded machine
+        # (the sanitizer build beside other jobs) a time budget left too few
+        # attempts. Each kill lands at a uniform time in [0, 1.3 t], so about
+        # three in four attempts kill; at least 10 of 30 must.
         kills, finished = 0, 0
-        deadline = time.monotonic() + 25
-        for i in range(40):
+        deadline = time.monotonic() + 300  # a safety net only
+        for i in range(30):
             if time.monotonic() > deadline:
                 break
             with_earlier = i % 2 == 0
@@ -97,7 +101,7 @@ class CrashSafety(unittest.TestCase):
                 self.assertTrue(same, "kill %d left a file at the final path that is neither the earlier "
                                       "nor the complete one" % i)
             self.assert_only_temporaries({"tiny.lua", "ref.h5", "earlier.h5", "out.h5"})
-        self.assertGreaterEqual(kills, 20, "too few runs were killed (%d finished)" % finished)
+        self.assertGreaterEqual(kills, 10, "too few runs were killed (%d finished)" % finished)
         # the next run ignores the temporaries of the killed ones and completes
         self.timed(cmd + ["-o", out])
         self.assertTrue(filecmp.cmp(out, ref, shallow=False))
@@ -110,8 +114,8 @@ class CrashSafety(unittest.TestCase):
         cmd = [EXE, "sweep", sw, "--quiet", "-j", "2"]
         t = self.timed(cmd + ["-o", ref])
         kills = 0
-        deadline = time.monotonic() + 12
-        for i in range(15):
+        deadline = time.monotonic() + 300  # a safety net only; see test_kill_run
+        for i in range(12):
             if time.monotonic() > deadline:
                 break
             if self.kill_at(cmd + ["-o", out], self.rng.uniform(0, 1.2 * t)):
