@@ -16,18 +16,30 @@
 
 #include "cs_world.h"
 
+/* A file the scenario read besides itself (a module or a data file). */
+typedef struct cs_prov_file {
+  const char *kind;   /* "module" or "data" */
+  const char *path;   /* relative to the scenario's folder */
+  const char *source; /* its text, or NULL if not kept (only the hash is) */
+  uint64_t size;      /* bytes */
+  const char *sha256; /* 64 lowercase hex digits */
+} cs_prov_file;
+
 typedef struct cs_provenance {
   const char *scenario_path;   /* as given on the command line */
   const char *scenario_source; /* the script's text */
   size_t source_len;
   uint64_t seed, replicate;
   const char *command_line;    /* may be NULL; not stored if NULL */
+  const cs_prov_file *files;   /* in the order read; borrowed until
+                                  cs_h5_sink_free (not copied) */
+  size_t n_files;              /* 0: no group `provenance` in the file */
 } cs_provenance;
 
 typedef struct cs_h5_sink cs_h5_sink;
 
 /* Prepare a sink writing to path. Nothing is created until the run begins.
-** prov is copied. Caller owns *out and sets up *sink to call it. */
+** prov is copied, except prov->files (borrowed). Caller owns *out and sets up *sink to call it. */
 int cs_h5_sink_new(cs_ctx *ctx, const char *path, const cs_provenance *prov,
                    cs_h5_sink **out, cs_sink *sink);
 void cs_h5_sink_free(cs_h5_sink *s);

@@ -80,4 +80,22 @@ void cs_script_sweep_clear(cs_sweep_spec *sw);
 const char *cs_script_source(const cs_script *s, size_t *len);
 const char *cs_script_path(const cs_script *s);
 
+/* The files a scenario read besides itself, in the order first read:
+** modules (require) and data files (csv). Every field is borrowed until
+** cs_script_free. */
+enum { CS_SCRIPT_FILE_MODULE = 0, CS_SCRIPT_FILE_DATA = 1 };
+typedef struct cs_script_file {
+  int kind;           /* CS_SCRIPT_FILE_MODULE or CS_SCRIPT_FILE_DATA */
+  const char *path;   /* relative to the scenario's folder, '/'-separated */
+  const char *source; /* the file's text, or NULL if not kept (a data file
+                         over CS_SCRIPT_DATA_KEEP bytes) */
+  size_t len;         /* the file's size in bytes */
+  const char *sha256; /* 64 lowercase hex digits */
+} cs_script_file;
+/* Data files up to this size are kept whole in the provenance; larger ones
+** only by their SHA-256. Modules are always kept. */
+#define CS_SCRIPT_DATA_KEEP ((size_t)1 << 20)
+int cs_script_n_files(const cs_script *s);
+void cs_script_file_get(const cs_script *s, int i, cs_script_file *out);
+
 #endif

@@ -212,7 +212,7 @@ static int run_once(char *msg, size_t cap, long *events) {
   if (rc == CS_OK) {
     size_t len = 0;
     const char *src = cs_script_source(s, &len);
-    cs_provenance prov = {g_scn, src, len, 1, 0, "test_faults"};
+    cs_provenance prov = {g_scn, src, len, 1, 0, "test_faults", NULL, 0};
     g_in_output = 1;
     rc = cs_h5_sink_new(cs_world_ctx(w), g_out, &prov, &h5, &g_h5sink);
     g_in_output = 0;

@@ -323,6 +323,46 @@ class H5Layout(unittest.TestCase):
             self.assertTrue(np.all(od[~obs] == -1))
             self.assertTrue(obs.any() and (~obs).any(), "some events reported, some not")
 
+    def test_provenance_group(self):
+        """tiny.lua reads no module or data file, so it has no `provenance`
+        group; a scenario that does gets one laid out as output/README.md
+        says (datasets over the `file` scale, in the order read, with the
+        SHA-256 computed here)."""
+        self.assertNotIn("provenance", self.f)
+        with open(os.path.join(SOURCE_DIR, "output", "README.md")) as fh:
+            doc = fh.read()
+        block = doc.split("## Modules and data files: group `provenance`", 1)[1].split("```", 2)[1]
+        documented = dict(re.findall(r"── (\w+)\s+\(file\)\s+(\w+)", block))
+        town = os.path.join(self.tmp, "town")
+        os.makedirs(os.path.join(town, "data"))
+        files = {"shared.lua": "return { km = 1.5 }\n", "data/n.csv": "id,x\na,0\nb,1.5\n"}
+        for rel, text in files.items():
+            with open(os.path.join(town, rel), "w") as fh:
+                fh.write(text)
+        with open(os.path.join(town, "main.lua"), "w") as fh:
+            fh.write('scenario { days = 2 }\nlocal s = require "shared"\nnodes_from(csv("data/n.csv"))\n'
+                     'road("a", "b", s.km)\n')
+        out = os.path.join(self.tmp, "prov.h5")
+        r = run_conflictsim(os.path.join(town, "main.lua"), out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        types = {"string": str, "uint64": np.uint64, "int8": np.int8}
+        with h5py.File(out, "r") as f:
+            g = f["provenance"]
+            self.assertEqual(set(g.keys()), set(documented))
+            for name, t in documented.items():
+                self.assertEqual(g[name].shape, (2,), name)
+                if t != "string":
+                    self.assertEqual(g[name].dtype, types[t], name)
+                if name != "file":
+                    self.assertEqual(dim_names(g[name]), ["file"], name)
+            self.assertEqual(list(g["file"].asstr()[:]), list(files))
+            self.assertEqual(list(g["kind"].asstr()[:]), ["module", "data"])
+            for i, (rel, text) in enumerate(files.items()):
+                self.assertEqual(g["sha256"].asstr()[i], hashlib.sha256(text.encode()).hexdigest())
+                self.assertEqual(g["source"].asstr()[i], text)
+                self.assertEqual(int(g["size"][i]), len(text.encode()))
+                self.assertEqual(int(g["source_kept"][i]), 1)
+
     def test_network_and_map(self):
         """The network group holds one position per node and the roads as
         pairs of node indices with positive lengths, the same roads the

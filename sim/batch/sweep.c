@@ -72,6 +72,12 @@ void cs_sweep_free(cs_sweep *sw) {
   for (int i = 0; sw->node_ids && i < sw->n_nodes; i++) free(sw->node_ids[i]);
   free(sw->node_ids);
   free(sw->scenario_name);
+  for (int i = 0; i < sw->n_files; i++) {
+    free((char *)sw->files[i].path);
+    free((char *)sw->files[i].source);
+    free((char *)sw->files[i].sha256);
+  }
+  free(sw->files);
   free(sw->design);
   free(sw->scenario_src);
   free(sw->scenario_path);
@@ -196,6 +202,46 @@ static int load_point(cs_ctx *ctx, const cs_sweep *sw, uint64_t pt, int with_des
   return rc;
 }
 
+static char *dup_n(const char *p, size_t n) {
+  char *d = malloc(n + 1);
+  if (d) {
+    memcpy(d, p, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+/* Copy the modules and data files the probe load read into sw->files, and
+** their digest into sw->files_sha. The runs of the sweep load the same
+** files again (the scenario and its files are read from disk each run). */
+static int copy_files(cs_ctx *ctx, cs_sweep *sw, const cs_script *sc) {
+  int n = cs_script_n_files(sc);
+  sw->files_sha[0] = '\0';
+  if (n == 0) return CS_OK;
+  if (!(sw->files = calloc((size_t)n, sizeof *sw->files))) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  size_t cap = 100;
+  for (int i = 0; i < n; i++) {
+    cs_script_file f;
+    cs_script_file_get(sc, i, &f);
+    cs_prov_file *o = &sw->files[sw->n_files++];
+    o->kind = f.kind == CS_SCRIPT_FILE_MODULE ? "module" : "data";
+    o->size = f.len;
+    if (!(o->path = dup_n(f.path, strlen(f.path))) || !(o->sha256 = dup_n(f.sha256, 64)) ||
+        (f.source && !(o->source = dup_n(f.source, f.len))))
+      return cs_err(ctx, CS_ENOMEM, "out of memory");
+    cap += strlen(f.path) + 80;
+  }
+  char *list = malloc(cap);
+  if (!list) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  size_t len = (size_t)snprintf(list, cap, "scenario %s\n", sw->scenario_sha);
+  for (int i = 0; i < n; i++)
+    len += (size_t)snprintf(list + len, cap - len, "%s %s %s\n", sw->files[i].kind, sw->files[i].path,
+                            sw->files[i].sha256);
+  cs_sha256_hex(list, len, sw->files_sha);
+  free(list);
+  return sw->files_sha[0] ? CS_OK : cs_err(ctx, CS_EIO, "SHA-256 failed");
+}
+
 static int probe(cs_ctx *ctx, cs_sweep *sw) {
   cs_world *w = NULL;
   cs_script *sc = NULL;
@@ -218,6 +264,7 @@ static int probe(cs_ctx *ctx, cs_sweep *sw) {
   sw->scenario_src[len] = '\0';
   sw->scenario_len = len;
   cs_sha256_hex(src, len, sw->scenario_sha);
+  if ((rc = copy_files(ctx, sw, sc)) != CS_OK) goto done;
   sw->n_nodes = cs_world_n_nodes(w);
   sw->n_samples = cs_world_n_samples(w);
   sw->days = cs_world_days(w);

@@ -23,6 +23,7 @@
 #ifndef CS_BATCH_SWEEP_H
 #define CS_BATCH_SWEEP_H
 
+#include "cs_h5.h"
 #include "cs_script.h"
 #include "cs_sweep.h"
 
@@ -51,6 +52,12 @@ typedef struct cs_sweep {
   double days, sample_every;
   char **node_ids;
   char *scenario_name;
+  /* the modules and data files the probe load read, in order (owned copies) */
+  cs_prov_file *files; int n_files;
+  /* SHA-256 of "scenario SHA\n" then "kind path sha256\n" per file, "" if
+  ** no files; the sweep file's scenario_files_sha256, checked by merge and
+  ** by the journal */
+  char files_sha[65];
 } cs_sweep;
 
 /* Evaluate the sweep text src (named path; NULL src: read the file at path),

@@ -100,6 +100,61 @@ static int fsync_path(cs_ctx *ctx, const char *p, int flags) {
   return cs_h5u_fsync_path(ctx, "sweep file", p, p, flags);
 }
 
+/* Group `provenance`: the modules and data files the scenario read, as in
+** a run file (output/README.md); only when there are any. */
+static int files_write(wr *w, hid_t f, const cs_sweep *sw) {
+  size_t n = (size_t)sw->n_files;
+  hid_t gcpl = H5I_INVALID_HID, g = H5I_INVALID_HID, scale = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  const char **str = calloc(n, sizeof *str);
+  uint64_t *size = calloc(n, sizeof *size);
+  int8_t *kept = calloc(n, 1);
+  hsize_t dim = n;
+  int rc = CS_OK;
+  if (!str || !size || !kept) {
+    rc = cs_err(w->ctx, CS_ENOMEM, "out of memory");
+    goto done;
+  }
+  TRY(gcpl = H5Pcreate(H5P_GROUP_CREATE), "create group", "provenance");
+  TRY(H5Pset_obj_track_times(gcpl, 0), "create group", "provenance");
+  TRY(g = H5Gcreate2(f, "provenance", H5P_DEFAULT, gcpl, H5P_DEFAULT), "create group", "provenance");
+  if ((rc = attr_s(w, g, "long_name", "modules and data files the scenario read, in the order read"))) goto done;
+  for (size_t i = 0; i < n; i++) str[i] = sw->files[i].path;
+  scale = g;
+  if ((rc = ds(w, "file", w->str, w->str, 1, &dim, NULL, str, NULL, "path relative to the scenario's folder",
+               &scale)))
+    goto done;
+  TRY(H5DSset_scale(scale, "file"), "make a dimension scale of", "file");
+  for (int col = 0; col < 5; col++) {
+    static const char *const names[5] = {"kind", "sha256", "source", "size", "source_kept"};
+    static const char *const docs[5] = {"module (require) or data (csv)", "SHA-256 of the file's bytes",
+                                        "the file's text (empty if not kept)", "size of the file",
+                                        "1: source holds the whole text; 0: only the hash is kept"};
+    for (size_t i = 0; i < n; i++) {
+      const cs_prov_file *p = &sw->files[i];
+      str[i] = col == 0 ? p->kind : col == 1 ? p->sha256 : p->source ? p->source : "";
+      size[i] = p->size;
+      kept[i] = p->source != NULL;
+    }
+    d = g;
+    if (col < 3) rc = ds(w, names[col], w->str, w->str, 1, &dim, NULL, str, NULL, docs[col], &d);
+    else if (col == 3) rc = ds(w, names[col], H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &dim, NULL, size, "bytes", docs[col], &d);
+    else rc = ds(w, names[col], H5T_STD_I8LE, H5T_NATIVE_INT8, 1, &dim, NULL, kept, NULL, docs[col], &d);
+    if (rc) goto done;
+    TRY(H5DSattach_scale(d, scale, 0), "attach a dimension scale to", names[col]);
+    rc = close_ds(w, &d, names[col], rc);
+    if (rc) goto done;
+  }
+done:
+  if (d >= 0) H5Dclose(d);
+  if (scale >= 0 && scale != g) H5Dclose(scale);
+  if (g >= 0) H5Gclose(g);
+  if (gcpl >= 0) H5Pclose(gcpl);
+  free(kept);
+  free(size);
+  free(str);
+  return rc;
+}
+
 enum { S_RUN, S_PARAM, S_METRIC, S_TIME, S_NODE, S_COUNT };
 
 static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64_t count, cs_sweep_row_fn row,
@@ -134,6 +189,8 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
       (rc = attr_u(w, f, "n_runs_total", sw->n_runs)) || (rc = attr_u(w, f, "shard_index", index)) ||
       (rc = attr_u(w, f, "shard_count", count)) || (rc = attr_d(w, f, "days", sw->days)) ||
       (rc = attr_d(w, f, "sample_every", sw->sample_every)))
+    goto done;
+  if (sw->n_files && ((rc = attr_s(w, f, "scenario_files_sha256", sw->files_sha)) || (rc = files_write(w, f, sw))))
     goto done;
 
   /* coordinates */
@@ -329,9 +386,9 @@ done:
 
 /* ---- reading shards ---- */
 
-#define N_SATTR 5
+#define N_SATTR 6 /* the first 5 are required; scenario_files_sha256 only if the scenario read files */
 static const char *const SATTR[N_SATTR] = {"file_kind", "sweep_sha256", "sweep_source", "sweep_path",
-                                           "scenario_sha256"};
+                                           "scenario_sha256", "scenario_files_sha256"};
 
 struct cs_sweep_shard {
   char *path;

@@ -63,7 +63,9 @@ int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *
   memset(&h, 0, sizeof h);
   memcpy(h.magic, JMAGIC, 8);
   memcpy(h.sha, sw->sha, 64);
-  memcpy(h.scen_sha, sw->scenario_sha, 64);
+  /* with modules or data files, their digest stands for the scenario's: a
+  ** journal from before a module changed is not resumed */
+  memcpy(h.scen_sha, sw->n_files ? sw->files_sha : sw->scenario_sha, 64);
   h.index = index;
   h.count = count;
   h.rec_len = cs_sweep_record_len(sw);

@@ -117,6 +117,7 @@ int cli_run(int argc, char **argv) {
   cs_world *world = NULL;
   cs_script *script = NULL;
   cs_h5_sink *h5 = NULL;
+  cs_prov_file *pfiles = NULL;
   char outbuf[512];
   if (!sets || !set_bufs) {
     fputs("conflictsim: out of memory\n", stderr);
@@ -226,7 +227,23 @@ int cli_run(int argc, char **argv) {
   }
   size_t src_len = 0;
   const char *src = cs_script_source(script, &src_len);
-  cs_provenance prov = {scenario, src, src_len, seed, replicate, NULL};
+  cs_provenance prov = {scenario, src, src_len, seed, replicate, NULL, NULL, 0};
+  int n_files = cs_script_n_files(script);
+  if (n_files > 0) { /* modules and data files: borrowed from the script, which outlives the sink */
+    if (!(pfiles = calloc((size_t)n_files, sizeof *pfiles))) {
+      fputs("conflictsim run: out of memory\n", stderr);
+      status = EXIT_NOMEM;
+      goto done;
+    }
+    for (int i = 0; i < n_files; i++) {
+      cs_script_file f;
+      cs_script_file_get(script, i, &f);
+      pfiles[i] = (cs_prov_file){f.kind == CS_SCRIPT_FILE_MODULE ? "module" : "data", f.path, f.source, f.len,
+                                 f.sha256};
+    }
+    prov.files = pfiles;
+    prov.n_files = (size_t)n_files;
+  }
   cs_sink inner;
   if ((rc = cs_h5_sink_new(cs_world_ctx(world), output, &prov, &h5, &inner)) != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(world)));
@@ -275,6 +292,7 @@ int cli_run(int argc, char **argv) {
   status = EXIT_OK;
 done:
   cs_h5_sink_free(h5);
+  free(pfiles);
   cs_script_free(script);
   cs_world_free(world);
   for (size_t i = 0; set_bufs && i < n_sets; i++) free(set_bufs[i]);

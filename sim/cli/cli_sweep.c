@@ -450,6 +450,13 @@ int cli_merge(int argc, char **argv) {
             sw->scenario_path);
     goto done;
   }
+  const char *files_sha = cs_sweep_shard_attr(sh[0], "scenario_files_sha256");
+  if (strcmp(sw->files_sha, files_sha ? files_sha : "") != 0) {
+    fprintf(stderr, "conflictsim merge: the modules or data files of the scenario %s have changed since the shards "
+            "were written (scenario_files_sha256 differs; the shards' group `provenance` lists what they read)\n",
+            sw->scenario_path);
+    goto done;
+  }
   mrow m = {sh, count, sw, &ctx};
   if ((rc = cs_sweep_h5_write(&ctx, sw, out, 0, 1, merge_row, &m)) != CS_OK) {
     fprintf(stderr, "conflictsim merge: %s\n", cs_errmsg(&ctx));

@@ -584,6 +584,8 @@ int cs_h5_sink_new(cs_ctx *ctx, const char *path, const cs_provenance *prov, cs_
   for (int c = 0; c < EC_COUNT; c++) s->ev_ds[c] = H5I_INVALID_HID;
   s->seed = prov->seed;
   s->replicate = prov->replicate;
+  s->files = prov->files;
+  s->n_files = prov->files ? prov->n_files : 0;
   s->source_len = prov->scenario_source ? prov->source_len : 0;
   slash = strrchr(path, '/');
   s->path = dup_str(path, strlen(path));

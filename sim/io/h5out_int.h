@@ -42,6 +42,8 @@ struct cs_h5_sink {
   char *source;
   size_t source_len;
   char *command_line;    /* NULL if none */
+  const cs_prov_file *files; /* borrowed from the provenance given */
+  size_t n_files;
   uint64_t seed, replicate;
   hid_t file;            /* open between begin and end */
   hid_t str_type;        /* variable-length UTF-8 string */
@@ -93,7 +95,8 @@ int cs_h5o_scale_attach(cs_h5_sink *s, hid_t ds, hid_t scale, unsigned idx, cons
 /* ---- h5out_static.c: written once at begin, into s->file ---- */
 
 /* Root attributes: conventions, version, scenario name, path, source and its
-** SHA-256, seed, replicate, days, sample_every, command line. */
+** SHA-256, seed, replicate, days, sample_every, command line; and, if the
+** scenario read modules or data files, the group `provenance` listing them. */
 int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w);
 /* Groups parameters (one attribute per parameter) and parameter_info. */
 int cs_h5o_parameters_write(cs_h5_sink *s, const cs_world *w);

@@ -26,6 +26,65 @@
 #include <hdf5.h>
 #include <openssl/evp.h>
 
+/* Group `provenance`: the modules and data files the scenario read, one
+** entry per file in the order read, over the dimension `file` (their paths,
+** relative to the scenario's folder): kind, size, sha256, source (the text,
+** "" when not kept) and source_kept. Written only when there are any, so the
+** file of a scenario that reads none is as it always was. */
+static int files_write(cs_h5_sink *s) {
+  size_t n = s->n_files;
+  hid_t g = H5I_INVALID_HID, scale = H5I_INVALID_HID;
+  const char **str = calloc(n, sizeof *str);
+  uint64_t *size = calloc(n, sizeof *size);
+  int8_t *kept = calloc(n, 1);
+  hsize_t dim = n;
+  int rc;
+  if (!str || !size || !kept) {
+    rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
+    goto done;
+  }
+  if ((rc = cs_h5o_group_new(s, s->file, "provenance", &g))) goto done;
+  if ((rc = cs_h5o_attr_str(s, g, "long_name", "modules and data files the scenario read, in the order read")))
+    goto done;
+  for (size_t i = 0; i < n; i++) str[i] = s->files[i].path;
+  if ((rc = cs_h5o_strings(s, g, "file", n, str, "path relative to the scenario's folder", &scale)) ||
+      (rc = cs_h5o_scale_set(s, scale, "file")))
+    goto done;
+  for (int col = 0; col < 5; col++) {
+    static const char *const names[5] = {"kind", "sha256", "source", "size", "source_kept"};
+    static const char *const docs[5] = {"module (require) or data (csv)", "SHA-256 of the file's bytes",
+                                        "the file's text (empty if not kept)", "size of the file",
+                                        "1: source holds the whole text; 0: only the hash is kept"};
+    hid_t ds = H5I_INVALID_HID;
+    for (size_t i = 0; i < n; i++) {
+      const cs_prov_file *f = &s->files[i];
+      str[i] = col == 0 ? f->kind : col == 1 ? f->sha256 : f->source;
+      size[i] = f->size;
+      kept[i] = f->source != NULL;
+    }
+    if (col < 3) {
+      rc = cs_h5o_strings(s, g, names[col], n, str, docs[col], &ds);
+    } else {
+      int is_size = col == 3;
+      rc = cs_h5o_dataset(s, g, names[col], is_size ? H5T_STD_U64LE : H5T_STD_I8LE, 1, &dim, NULL, NULL, &ds);
+      if (rc == CS_OK)
+        rc = cs_h5o_write_at(s, ds, names[col], 1, 0, dim, is_size ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT8,
+                             is_size ? (const void *)size : (const void *)kept);
+      if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, ds, is_size ? "bytes" : NULL, docs[col]);
+    }
+    if (rc == CS_OK) rc = cs_h5o_scale_attach(s, ds, scale, 0, names[col]);
+    if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", names[col]);
+    if (rc) goto done;
+  }
+done:
+  if (scale >= 0 && H5Dclose(scale) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", "file");
+  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close group", "provenance");
+  free(kept);
+  free(size);
+  free(str);
+  return rc;
+}
+
 int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w) {
   char sha[65];
   int rc;
@@ -43,7 +102,7 @@ int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w) {
   if ((rc = cs_h5o_attr_f64(s, s->file, "days", cs_world_days(w)))) return rc;
   if ((rc = cs_h5o_attr_f64(s, s->file, "sample_every", cs_world_sample_every(w)))) return rc;
   if (s->command_line && (rc = cs_h5o_attr_str(s, s->file, "command_line", s->command_line))) return rc;
-  return CS_OK;
+  return s->n_files ? files_write(s) : CS_OK;
 }
 
 /* A whole 1-D dataset of n values, with units and long_name. */

@@ -2,7 +2,9 @@
 **
 ** A scenario is code from other people, so this file assumes it is hostile:
 ** - only base, table, string, math and utf8 are opened; dofile, loadfile,
-**   collectgarbage, require, string.dump and math.randomseed are removed;
+**   collectgarbage, require, string.dump and math.randomseed are removed
+**   (a scenario gets its own require, reading only inside its folder:
+**   script_files.c);
 **   `load` takes text only; setmetatable refuses __gc (Lua 5.4 runs finalizers
 **   with debug hooks off, so a looping finalizer could not be stopped);
 ** - library functions that can run long inside C (pattern matching,
@@ -544,6 +546,7 @@ static int t_load(lua_State *L) {
   cs_script *s = lua_touserdata(L, 1);
   sandbox_open(L);
   cs_script_api_open(L);
+  cs_script_files_open(L);
   cs_script_api_presets(L);
   const char *chunkname = lua_pushfstring(L, "@%s", s->path);
   if (luaL_loadbufferx(L, s->src, s->src_len, chunkname, "t") != LUA_OK) return lua_error(L);
@@ -737,6 +740,7 @@ void cs_script_free(cs_script *s) {
     lua_close(s->L);
   }
   cs_script_api_free(s);
+  cs_script_files_free(s);
   free(s->set_used);
   free(s->src);
   free(s->path);

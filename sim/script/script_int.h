@@ -56,6 +56,16 @@ typedef struct sdecl_unit {
   char *at, *where; /* at NULL: off the map */
 } sdecl_unit;
 
+/* A file the scenario read besides itself (script_files.c): a module or a
+** data file, for the run file's provenance. */
+typedef struct sfile {
+  int kind;         /* CS_SCRIPT_FILE_MODULE or CS_SCRIPT_FILE_DATA */
+  char *path;       /* relative to the scenario's folder, '/'-separated */
+  char *src;        /* the bytes (NUL-terminated), NULL if not kept */
+  size_t len;       /* size of the file in bytes */
+  char sha[65];     /* SHA-256, lowercase hex */
+} sfile;
+
 typedef struct stimer {
   double t0;    /* first firing (absolute days) */
   double every; /* > 0: re-armed every `every` days; 0: fires once */
@@ -104,6 +114,10 @@ struct cs_script {
   int n_on[CS_EK_COUNT];  /* handlers per event kind */
   int n_when;             /* `when` entries */
   int when_pending;       /* `when` entries that have not fired */
+  /* files read besides the scenario (script_files.c); all counted in mem_used */
+  char *dir;              /* real path of the scenario's folder, NULL until needed */
+  size_t dir_cap;         /* bytes counted for dir */
+  sfile *files; int n_files, cap_files;
   /* events reported while a callback runs, delivered when it returns */
   cs_event_rec *pending; int n_pending, cap_pending, pending_head;
 };
@@ -118,6 +132,8 @@ struct cs_script {
 #define CS_REG_SIM "cs.sim"         /* the sim userdata */
 #define CS_REG_FORMAT "cs.format"   /* the original string.format */
 #define CS_SIM_MT "cs.Sim"
+#define CS_REG_MODULES "cs.modules"   /* module name -> its value (a mark while it loads) */
+#define CS_REG_MODSTACK "cs.modstack" /* array: the names of the modules loading, outermost first */
 
 /* ---- script.c ---- */
 
@@ -194,6 +210,13 @@ void cs_script_api_finish(lua_State *L);
 void cs_script_api_free(cs_script *s);
 /* The hooks to install on the world (ud = s). */
 void cs_script_hooks(cs_script *s, cs_hooks *out);
+
+/* ---- script_files.c: modules and data files ---- */
+
+/* Install require, csv and nodes_from (after cs_script_api_open). Raises. */
+void cs_script_files_open(lua_State *L);
+/* Release the records of the files read (cs_script_free). */
+void cs_script_files_free(cs_script *s);
 
 /* ---- script_check.c: argument and field checks ----
 ** Each returns what was asked for or raises (luaL_error, with the caller's
