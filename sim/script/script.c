@@ -357,6 +357,17 @@ static int l_setmetatable(lua_State *L) {
   return 1;
 }
 
+void cs_script_set_log(cs_script *s, cs_script_log_fn log, void *ud) {
+  s->log = log;
+  s->log_ud = ud;
+}
+
+void cs_script_log(cs_script *s, const char *line) {
+  if (s->quiet) return;
+  if (s->log) s->log(s->log_ud, line);
+  else fprintf(stderr, "%s\n", line);
+}
+
 /* print(...) to stderr (stdout belongs to the program), silent when quiet. */
 static int l_print(lua_State *L) {
   cs_script *s = cs_script_from(L);
@@ -369,7 +380,7 @@ static int l_print(lua_State *L) {
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);
-  if (!s->quiet) fprintf(stderr, "%s\n", lua_tostring(L, -1));
+  cs_script_log(s, lua_tostring(L, -1));
   return 0;
 }
 

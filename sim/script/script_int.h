@@ -69,6 +69,8 @@ struct cs_script {
   size_t src_len;
   cs_script_limits lim;
   int quiet;
+  cs_script_log_fn log;   /* where sim:log and print lines go; NULL: stderr */
+  void *log_ud;
   /* memory */
   size_t mem_used;        /* Lua heap + declaration records */
   size_t mem_slack;       /* extra bytes allowed while reporting an error */
@@ -138,6 +140,9 @@ int cs_script_pcall(cs_script *s, lua_CFunction f, void *arg, uint64_t budget);
 ** them), so their message ends after the parenthesis. Does not raise. */
 #define CS_SCRIPT_TRACE_LEVELS 5
 void cs_script_callback_error(cs_script *s, const char *kind, double day);
+
+/* Write one log line (sim:log, print) through the log hook, unless quiet. */
+void cs_script_log(cs_script *s, const char *line);
 
 /* Give the current callback a fresh budget (inside cs_script_pcall). */
 void cs_script_budget_reset(cs_script *s, uint64_t budget);

@@ -225,7 +225,8 @@ static int s_attack(lua_State *L) {
   return 0;
 }
 
-/* sim:log(fmt, ...): string.format, then "[day t] message" on stderr. */
+/* sim:log(fmt, ...): string.format, then "[day t] message" through the
+** script's log hook (stderr unless the command line gave one). */
 static int s_log(lua_State *L) {
   cs_world *w = sim_w(L);
   int n = lua_gettop(L);
@@ -233,7 +234,9 @@ static int s_log(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_FORMAT);
   for (int i = 2; i <= n; i++) lua_pushvalue(L, i);
   lua_call(L, n - 1, 1);
-  if (!S(L)->quiet) fprintf(stderr, "[day %.2f] %s\n", cs_world_now(w), lua_tostring(L, -1));
+  char day[32]; /* lua_pushfstring has no %.2f */
+  snprintf(day, sizeof day, "%.2f", cs_world_now(w));
+  cs_script_log(S(L), lua_pushfstring(L, "[day %s] %s", day, lua_tostring(L, -1)));
   return 0;
 }
 
