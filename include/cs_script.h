@@ -50,6 +50,14 @@ int cs_script_load(cs_ctx *ctx, const char *path, const cs_script_limits *lim,
                    cs_script **out);
 void cs_script_free(cs_script *s);
 
+/* Where the script's log lines go: sim:log ("[day 12.50] message") and
+** print(). log(ud, line) gets one line without its newline; NULL (the
+** default) writes it to stderr. Never called when the script is quiet. The
+** command line passes its progress line's cs_progress_log here, so a log line
+** clears the progress line first; this layer knows nothing of terminals. */
+typedef void (*cs_script_log_fn)(void *ud, const char *line);
+void cs_script_set_log(cs_script *s, cs_script_log_fn log, void *ud);
+
 /* Evaluate the metric functions of a sweep file on the world's current state
 ** (after cs_world_run: the final state). The sweep text src (named
 ** sweep_path in messages) is run again in this script's sandbox, in its own

@@ -174,6 +174,16 @@ int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, do
 ** parameter takes only integral values; boolean 0 or 1. Unknown name: error.
 ** Allowed before and during the run (the model re-reads rates at once). */
 int cs_world_param_set(cs_world *w, const char *name, double v);
+/* Check v for parameter name exactly as cs_world_param_set does (finite,
+** integral for an integer, 0 or 1 for a boolean, inside the range) without
+** setting it. --set, model{}, sim:set and sweep designs all go through this
+** check, so they accept and refuse the same values with the same message. */
+int cs_world_param_check(cs_world *w, const char *name, double v);
+/* Give a scenario parameter (number or integer) the inclusive range
+** [min, max] (-HUGE_VAL or HUGE_VAL for an open end). Fails, changing
+** nothing, for a model parameter, a boolean or string, min > max, or a
+** current value (the default) outside the range. */
+int cs_world_param_range(cs_world *w, const char *name, double min, double max);
 int cs_world_param_set_str(cs_world *w, const char *name, const char *v);
 /* Parse text (as from --set name=value) by the parameter's type and set it.
 ** Numbers are decimal ("0.02", "1e-3"; no hexadecimal, inf or nan); booleans

@@ -110,7 +110,7 @@ class SweepTest(SweepFixture):
             # every replicate of a point has the point's parameters
             d = f["design"][:]
             np.testing.assert_array_equal(d[0::3], d[1::3])
-            # integer parameters are rounded
+            # integer parameters draw whole numbers
             self.assertTrue(np.all(d[:, 2] == np.round(d[:, 2])))
 
     def test_resume_after_kill(self):

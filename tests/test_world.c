@@ -231,7 +231,34 @@ static void test_id_lookup(void) {
   cs_world_free(w);
 }
 
+/* Scenario parameter ranges: set once, the default inside; cs_world_param_check
+** and cs_world_param_set accept and refuse the same values with the same message. */
+static void test_param_ranges(void) {
+  cs_world *w = fresh();
+  CHECK(cs_world_param_declare(w, "officers", CS_PT_INTEGER, 120, NULL, "") == CS_OK);
+  CHECK(cs_world_param_range(w, "officers", 200, 300) == CS_EINVAL && has(w, "must be in [200, 300], got 120 (the default)"));
+  CHECK(cs_world_param_range(w, "officers", 5, 1) == CS_EINVAL && has(w, "above max"));
+  CHECK(cs_world_param_range(w, "officers", NAN, 1) == CS_EINVAL);
+  CHECK(cs_world_param_set(w, "officers", -150) == CS_OK); /* a failed range changed nothing */
+  CHECK(cs_world_param_set(w, "officers", 120) == CS_OK);
+  CHECK(cs_world_param_range(w, "officers", 0, HUGE_VAL) == CS_OK);
+  CHECK(cs_world_param_check(w, "officers", -150) == CS_EINVAL && has(w, "parameter 'officers' must be >= 0, got -150"));
+  CHECK(cs_world_param_set(w, "officers", -150) == CS_EINVAL && has(w, "parameter 'officers' must be >= 0, got -150"));
+  CHECK(cs_world_param_check(w, "officers", 150.5) == CS_EINVAL && has(w, "must be an integer"));
+  CHECK(cs_world_param_set(w, "officers", 150.5) == CS_EINVAL && has(w, "must be an integer"));
+  CHECK(cs_world_param_check(w, "officers", 150) == CS_OK && cs_world_param(w, "officers") == 120); /* check only */
+  CHECK(cs_world_param_range(w, "lambda0", 0, 1) == CS_EINVAL && has(w, "model parameter"));
+  CHECK(cs_world_param_declare(w, "flag", CS_PT_BOOLEAN, 0, NULL, "") == CS_OK);
+  CHECK(cs_world_param_range(w, "flag", 0, 1) == CS_EINVAL && has(w, "only numbers and integers"));
+  CHECK(cs_world_param_check(w, "nope", 1) == CS_EINVAL && has(w, "unknown parameter"));
+  cs_param_info info;
+  cs_world_param_info(w, cs_world_param_find(w, "officers"), &info);
+  CHECK(info.min == 0 && info.max == HUGE_VAL);
+  cs_world_free(w);
+}
+
 int main(void) {
+  test_param_ranges();
   test_id_lookup();
   test_dates();
   test_stop_while_starting();

@@ -20,6 +20,7 @@
 
 #include "compare_arm.h"
 #include "pool.h"
+#include "progress.h"
 
 const char *const cs_cmp_traj_names[CS_CMP_N_TRAJ] = {"city_displaced", "city_civilian_deaths",
                                                       "city_gang_share_population"};
@@ -164,6 +165,8 @@ typedef struct cmp_jobs {
   size_t L;           /* slot length */
   double *rec;        /* scratch for a sweep record (each worker its own copy) */
   double *val;        /* the slots, in the parent */
+  cs_progress *progress; /* NULL: none */
+  uint64_t done;
 } cmp_jobs;
 
 static int cmp_job(cs_ctx *ctx, void *ud, uint64_t k, void *out) {
@@ -179,16 +182,18 @@ static int cmp_job(cs_ctx *ctx, void *ud, uint64_t k, void *out) {
 }
 
 static int cmp_done(cs_ctx *ctx, void *ud, uint64_t k, const void *slot) {
-  const cmp_jobs *c = ud;
+  cmp_jobs *c = ud;
   memcpy(c->val + k * c->L, slot, c->L * sizeof *c->val);
+  if (c->progress) cs_progress_update(c->progress, (double)++c->done);
   return CS_OK;
 }
 
-int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, uint64_t reps, int jobs, double *val) {
+int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, uint64_t reps, int jobs, double *val,
+                   cs_progress *progress) {
   size_t rl = 0;
   for (int i = 0; i < n_arms; i++)
     if (cs_sweep_record_len(arms[i].sw) > rl) rl = cs_sweep_record_len(arms[i].sw);
-  cmp_jobs c = {arms, reps, cs_cmp_slot_len(arms), malloc((rl + 1) * sizeof(double)), val};
+  cmp_jobs c = {arms, reps, cs_cmp_slot_len(arms), malloc((rl + 1) * sizeof(double)), val, progress, 0};
   if (!c.rec) return cs_err(ctx, CS_ENOMEM, "out of memory");
   cs_pool p = {.n_jobs = (uint64_t)n_arms * reps, .rec_bytes = c.L * sizeof(double),
                .workers = jobs > 1 ? jobs : 0, .run = cmp_job, .done = cmp_done, .ud = &c};

@@ -77,7 +77,10 @@ int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, uint64_t r, double *rec, do
 ** this process) into val[(arm * reps + r) * cs_cmp_slot_len]. val does not
 ** depend on jobs. Errors: a failed run as CS_EINVAL "ARM: message" (the
 ** earliest failing run in arm-major order), a worker that died as CS_EIO
-** naming the run and arm, or the pool's own. */
-int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, uint64_t reps, int jobs, double *val);
+** naming the run and arm, or the pool's own. progress (may be NULL) is
+** updated with the runs done, in the parent (progress.h). */
+struct cs_progress;
+int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, uint64_t reps, int jobs, double *val,
+                   struct cs_progress *progress);
 
 #endif

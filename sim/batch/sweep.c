@@ -88,8 +88,15 @@ void cs_sweep_free(cs_sweep *sw) {
 
 /* ---- loading ---- */
 
-/* Fill sw->design. Grid outer (first parameter slowest), random rows inner. */
-static int make_design(cs_ctx *ctx, cs_sweep *sw, const cs_world *w) {
+/* Fill sw->design. Grid outer (first parameter slowest), random rows inner.
+** Every value then goes through the model's own check (cs_world_param_check on
+** the probe world), the one --set and sim:set use: a grid value of 150.5 for an
+** integer parameter is refused, as --set refuses it. A random parameter
+** (uniform, loguniform, lhs) that is an integer or a boolean needs whole-number
+** ends and draws whole numbers: the continuous draw on [lo, hi + 1), floored,
+** so each integer of [lo, hi] has its share (rounding to nearest would give the
+** two ends half a share each); the design records the integer used. */
+static int make_design(cs_ctx *ctx, cs_sweep *sw, cs_world *w) {
   uint64_t grid = 1, rnd = 0;
   int n_rand = 0;
   for (int i = 0; i < sw->n_params; i++) {
@@ -111,6 +118,30 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, const cs_world *w) {
                   "the design is kept in memory, at most %llu values in all", sw->path,
                   (unsigned long long)sw->samples, (unsigned long long)(grid * rnd), sw->n_params,
                   (unsigned long long)CS_SWEEP_MAX_DESIGN);
+  /* Types, on the probe world: they decide how random values are drawn. */
+  unsigned char *whole = calloc(np, 1);
+  if (!whole) return cs_err(ctx, CS_ENOMEM, "out of memory for the design");
+  for (int i = 0; i < sw->n_params; i++) {
+    const cs_sweep_param *p = &sw->params[i];
+    int pi = cs_world_param_find(w, p->name);
+    int rc = CS_OK;
+    cs_param_info info;
+    if (pi >= 0) cs_world_param_info(w, pi, &info);
+    if (pi < 0)
+      rc = cs_err(ctx, CS_EINVAL, "%s: parameter '%s' is neither a model parameter nor declared by %s", sw->path,
+                  p->name, sw->scenario_path);
+    else if (info.type == CS_PT_STRING)
+      rc = cs_err(ctx, CS_EINVAL, "%s: parameter '%s' is a string; only numbers can be swept", sw->path, info.name);
+    else if ((whole[i] = info.type != CS_PT_NUMBER) && p->kind != CS_SWP_GRID &&
+             (p->lo != floor(p->lo) || p->hi != floor(p->hi)))
+      rc = cs_err(ctx, CS_EINVAL, "%s: parameter '%s' is %s: a %s range needs whole-number ends, got {%.15g, %.15g}",
+                  sw->path, info.name, info.type == CS_PT_INTEGER ? "an integer" : "a boolean",
+                  cs_sweep_kind_name(p->kind), p->lo, p->hi);
+    if (rc != CS_OK) {
+      free(whole);
+      return rc;
+    }
+  }
   sw->n_points = grid * rnd;
   sw->n_runs = sw->n_points * sw->replicates;
   double *rtab = calloc((size_t)rnd * np, sizeof *rtab);
@@ -119,6 +150,7 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, const cs_world *w) {
   if (!rtab || !perm || !sw->design) {
     free(rtab);
     free(perm);
+    free(whole);
     return cs_err(ctx, CS_ENOMEM, "out of memory for the design");
   }
   /* Random rows: one stream, drawn parameter by parameter, row by row. */
@@ -135,11 +167,13 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, const cs_world *w) {
         perm[o] = tmp;
       }
     }
+    double hi = whole[i] ? p->hi + 1 : p->hi; /* whole numbers: [lo, hi + 1), floored */
     for (uint64_t j = 0; j < rnd; j++) {
       double u = cs_rng_uniform(&r), v;
-      if (p->kind == CS_SWP_UNIFORM) v = p->lo + (p->hi - p->lo) * u;
-      else if (p->kind == CS_SWP_LOGUNIFORM) v = exp(log(p->lo) + (log(p->hi) - log(p->lo)) * u);
-      else v = p->lo + (p->hi - p->lo) * ((perm[j] + u) / (double)rnd);
+      if (p->kind == CS_SWP_UNIFORM) v = p->lo + (hi - p->lo) * u;
+      else if (p->kind == CS_SWP_LOGUNIFORM) v = exp(log(p->lo) + (log(hi) - log(p->lo)) * u);
+      else v = p->lo + (hi - p->lo) * ((perm[j] + u) / (double)rnd);
+      if (whole[i]) v = fmin(floor(v), p->hi); /* fmin: a product that rounds up to hi + 1 */
       rtab[j * np + (size_t)i] = v;
     }
   }
@@ -156,23 +190,12 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, const cs_world *w) {
   }
   free(rtab);
   free(perm);
-  /* Types and ranges, on the probe world. */
-  for (int i = 0; i < sw->n_params; i++) {
-    int pi = cs_world_param_find(w, sw->params[i].name);
-    if (pi < 0) return cs_err(ctx, CS_EINVAL, "%s: parameter '%s' is neither a model parameter nor declared by %s",
-                              sw->path, sw->params[i].name, sw->scenario_path);
-    cs_param_info info;
-    cs_world_param_info(w, pi, &info);
-    if (info.type == CS_PT_STRING)
-      return cs_err(ctx, CS_EINVAL, "%s: parameter '%s' is a string; only numbers can be swept", sw->path, info.name);
-    for (uint64_t pt = 0; pt < sw->n_points; pt++) {
-      double *v = &sw->design[pt * np + (size_t)i];
-      if (info.type != CS_PT_NUMBER) *v = nearbyint(*v);
-      if (info.type == CS_PT_BOOLEAN ? (*v != 0 && *v != 1) : (*v < info.min || *v > info.max))
-        return cs_err(ctx, CS_EINVAL, "%s: parameter '%s' = %.17g is outside its range [%g, %g]", sw->path,
-                      info.name, *v, info.type == CS_PT_BOOLEAN ? 0 : info.min, info.type == CS_PT_BOOLEAN ? 1 : info.max);
-    }
-  }
+  free(whole);
+  /* Every value, through the model's check. */
+  for (int i = 0; i < sw->n_params; i++)
+    for (uint64_t pt = 0; pt < sw->n_points; pt++)
+      if (cs_world_param_check(w, sw->params[i].name, sw->design[pt * np + (size_t)i]) != CS_OK)
+        return cs_err(ctx, CS_EINVAL, "%s: %s", sw->path, cs_errmsg(cs_world_ctx(w)));
   return CS_OK;
 }
 

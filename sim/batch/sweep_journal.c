@@ -1,5 +1,5 @@
 /* sweep_journal.c: the journal of a sweep's completed runs, and what the
-** fork and MPI drivers share (signals, progress line); see sweep_journal.h. */
+** fork and MPI drivers share (signals, the clock); see sweep_journal.h. */
 #define _GNU_SOURCE /* flock, fdatasync */
 #include "sweep_journal.h"
 
@@ -179,13 +179,4 @@ double cs_sweep_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-void cs_sweep_progress(uint64_t done, uint64_t total, uint64_t done0, double t0) {
-  double el = cs_sweep_now() - t0, rate = el > 0 ? (double)(done - done0) / el : 0;
-  double left = rate > 0 ? (double)(total - done) / rate : NAN;
-  fprintf(stderr, "\r  runs %llu / %llu  [%3d%%]  %.2f runs/s  ", (unsigned long long)done,
-          (unsigned long long)total, total ? (int)(100.0 * (double)done / (double)total) : 100, rate);
-  if (isnan(left)) fputs("time left ?      ", stderr);
-  else fprintf(stderr, "time left %.0f s     ", left);
 }

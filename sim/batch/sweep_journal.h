@@ -61,9 +61,8 @@ extern volatile sig_atomic_t cs_sweep_stop;
 void cs_sweep_signals_catch(void);
 void cs_sweep_signals_restore(void);
 
-/* Monotonic seconds; the progress line ("runs done / total, runs/s, time
-** left") on stderr, rates counted from (done0, t0). */
+/* Monotonic seconds (the journal's group commit). The progress line is
+** progress.h's. */
 double cs_sweep_now(void);
-void cs_sweep_progress(uint64_t done, uint64_t total, uint64_t done0, double t0);
 
 #endif

@@ -24,6 +24,7 @@
 ** exactly the fork driver's, so the file is byte-identical to -j 1. */
 #define _GNU_SOURCE /* nanosleep */
 #include "sweep_mpi.h"
+#include "progress.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -105,7 +106,8 @@ int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show
   wq *q = NULL;
   unsigned char *buf = NULL;
   double *rec = NULL;
-  double t0 = cs_sweep_now(), last = 0;
+  cs_progress line;
+  cs_progress_start(&line, !show, "runs", 0, "runs/s", (double)done0, (double)j->n_local);
   *outstanding = 0;
   if (!(todo = malloc((size_t)(j->n_local - j->done + 1) * 8)) || !(q = calloc((size_t)size, sizeof *q)) ||
       !(buf = malloc(cap)) || !(rec = malloc((rl + 1) * 8))) {
@@ -170,13 +172,10 @@ int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show
       any = 1;
     }
     if (!any) nap(200000);
-    if (show && (cs_sweep_now() - last > 0.2 || got == n_todo)) {
-      cs_sweep_progress(j->done, j->n_local, done0, t0);
-      last = cs_sweep_now();
-    }
+    cs_progress_update(&line, (double)j->done);
   }
 done:
-  if (show) fputs("\r\033[K", stderr);
+  cs_progress_end(&line);
   /* After an error (not a signal), collect what is still out: the workers
   ** finish those runs anyway, and a completed run is worth keeping. */
   for (int w = 1; q && w <= nw; w++) {

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "compare_report.h"
 #include "cs_rng.h"
+#include "progress.h"
 #include "stats.h"
 
 static const char *USAGE =
@@ -45,7 +46,7 @@ static const char *USAGE =
     "  --bootstrap B         bootstrap resamples (default 10000)\n"
     "  -j, --jobs N          worker processes (default: the number of cores)\n"
     "  -o, --output PREFIX   report prefix (required)\n"
-    "  --quiet               no table on the terminal\n"
+    "  --quiet               no table and no progress line on the terminal\n"
     "  -h, --help            show this help\n";
 
 /* `compare --selftest-bootstrap`: coverage of the 95% BCa interval for the
@@ -246,7 +247,11 @@ int cli_compare(int argc, char **argv) {
     status = EXIT_NOMEM;
     goto done;
   }
-  if ((rc = cs_cmp_run_all(&ctx, arms, n_arms, reps, (int)jobs, slots)) != CS_OK) {
+  cs_progress line;
+  cs_progress_start(&line, quiet, "runs", 0, "runs/s", 0, (double)n_arms * (double)reps);
+  rc = cs_cmp_run_all(&ctx, arms, n_arms, reps, (int)jobs, slots, &line);
+  cs_progress_end(&line);
+  if (rc != CS_OK) {
     fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
     status = cli_exit_code(rc);
     goto done;

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cs_h5.h"
 #include "cs_script.h"
+#include "progress.h"
 
 static const char *RUN_USAGE =
     "usage: conflictsim run SCENARIO.lua [options]\n"
@@ -53,28 +54,21 @@ int cli_parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
-/* A sink that forwards to the HDF5 sink and draws a progress line. */
+/* A sink that forwards to the HDF5 sink and draws the progress line: the
+** simulated day, days per second, the time left (progress.h). */
 typedef struct progress {
   const cs_sink *inner;
-  int show;
-  int n_samples;
-  double days;
+  cs_progress line;
 } progress;
 
 static int pr_begin(void *ud, const cs_world *w) {
   progress *p = ud;
-  p->n_samples = cs_world_n_samples(w);
-  p->days = cs_world_days(w);
+  p->line.total = cs_world_days(w);
   return p->inner->begin(p->inner->ud, w);
 }
 static int pr_sample(void *ud, const cs_sample *s) {
   progress *p = ud;
-  if (p->show) {
-    int step = p->n_samples / 100 > 0 ? p->n_samples / 100 : 1;
-    if (s->index % step == 0 || s->index == p->n_samples - 1)
-      fprintf(stderr, "\r  day %8.1f / %.1f  [%3d%%]", s->t, p->days,
-              (int)(100.0 * (s->index + 1) / p->n_samples));
-  }
+  cs_progress_update(&p->line, s->t);
   return p->inner->sample(p->inner->ud, s);
 }
 static int pr_event(void *ud, const cs_event_rec *e) {
@@ -83,7 +77,7 @@ static int pr_event(void *ud, const cs_event_rec *e) {
 }
 static int pr_end(void *ud, int status) {
   progress *p = ud;
-  if (p->show) fputs("\r\033[K", stderr);
+  cs_progress_end(&p->line);
   return p->inner->end(p->inner->ud, status);
 }
 
@@ -250,7 +244,9 @@ int cli_run(int argc, char **argv) {
     status = cli_exit_code(rc);
     goto done;
   }
-  progress pr = {&inner, !quiet && isatty(STDERR_FILENO), 0, 0};
+  progress pr = {&inner, {0}};
+  cs_progress_start(&pr.line, quiet, "day", 1, "days/s", 0, cs_world_days(world));
+  cs_script_set_log(script, cs_progress_log, &pr.line); /* sim:log clears and redraws the line */
   cs_sink sink = {&pr, pr_begin, pr_sample, pr_event, pr_end};
 
   struct sigaction sa;
@@ -264,6 +260,7 @@ int cli_run(int argc, char **argv) {
   g_running = NULL;
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  cs_progress_end(&pr.line); /* also when the run failed before the sink's end */
   if (rc != CS_OK) {
     fprintf(stderr, "conflictsim: %s\n", cs_errmsg(cs_world_ctx(world)));
     if (rc == CS_ESTOP) fprintf(stderr, "conflictsim: nothing was written to %s\n", output);

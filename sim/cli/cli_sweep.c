@@ -39,6 +39,7 @@
 #include "sweep_journal.h"
 #include "sweep_mpi.h"
 #include "pool.h"
+#include "progress.h"
 
 static const char *SWEEP_USAGE =
     "usage: conflictsim sweep SWEEP.lua -o OUT.h5 [options]\n"
@@ -78,9 +79,7 @@ static const char *MERGE_USAGE =
 typedef struct sweep_jobs {
   const cs_sweep *sw;
   cs_journal *j;
-  int show;
-  uint64_t done0;   /* runs in the journal before this start */
-  double t0, last;  /* for the progress line */
+  cs_progress line; /* runs done of the shard, runs per second, time left */
 } sweep_jobs;
 
 static int sweep_job(cs_ctx *ctx, void *ud, uint64_t k, void *rec) {
@@ -92,10 +91,7 @@ static int sweep_job(cs_ctx *ctx, void *ud, uint64_t k, void *rec) {
 static int sweep_done(cs_ctx *ctx, void *ud, uint64_t k, const void *rec) {
   sweep_jobs *s = ud;
   int rc = cs_journal_append(ctx, s->j, k, rec);
-  if (rc == CS_OK && s->show && (cs_sweep_now() - s->last > 0.2 || s->j->done == s->j->n_local)) {
-    cs_sweep_progress(s->j->done, s->j->n_local, s->done0, s->t0);
-    s->last = cs_sweep_now();
-  }
+  if (rc == CS_OK) cs_progress_update(&s->line, (double)s->j->done);
   return rc;
 }
 
@@ -114,11 +110,12 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int nw, i
   if (!todo) return cs_err(ctx, CS_ENOMEM, "out of memory");
   for (uint64_t l = 0; l < j->n_local; l++)
     if (j->off[l] == UINT64_MAX) todo[n_todo++] = j->index + l * j->count;
-  sweep_jobs s = {sw, j, show, j->done, cs_sweep_now(), 0};
+  sweep_jobs s = {sw, j, {0}};
+  cs_progress_start(&s.line, !show, "runs", 0, "runs/s", (double)j->done, (double)j->n_local);
   cs_pool p = {.jobs = todo, .n_jobs = n_todo, .rec_bytes = 8 * cs_sweep_record_len(sw), .workers = nw,
                .run = sweep_job, .done = sweep_done, .child = sweep_child, .ud = &s, .stop = &cs_sweep_stop};
   int rc = cs_pool_run(ctx, &p);
-  if (show) fputs("\r\033[K", stderr);
+  cs_progress_end(&s.line);
   free(todo);
   return rc;
 }

@@ -39,6 +39,7 @@
 #include "cs_script.h"
 #include "outfile.h"
 #include "pool.h"
+#include "progress.h"
 #include "stats.h"
 
 static const char *USAGE =
@@ -149,8 +150,8 @@ typedef struct replicates {
   size_t n_sets;
   uint64_t seed, reps;
   double (*vals)[V_REC];  /* [reps], in the parent */
-  uint64_t done;          /* for the progress line */
-  int quiet;
+  uint64_t done;
+  cs_progress line;       /* replicates done, per second, time left */
 } replicates;
 
 /* Replicate r: load the scenario, run it with the streams of (seed, r) into
@@ -211,7 +212,7 @@ static int replicate_done(cs_ctx *ctx, void *ud, uint64_t r, const void *rec) {
   replicates *rp = ud;
   memcpy(rp->vals[r], rec, sizeof rp->vals[r]);
   rp->done++;
-  if (!rp->quiet) fprintf(stderr, "\r  replicate %llu / %llu", (unsigned long long)rp->done, (unsigned long long)rp->reps);
+  cs_progress_update(&rp->line, (double)rp->done);
   return CS_OK;
 }
 
@@ -301,7 +302,6 @@ int cli_validate(int argc, char **argv) {
     fputs(USAGE, stderr);
     goto done;
   }
-  if (!isatty(STDERR_FILENO)) quiet = 1; /* the progress line is for terminals */
   if (!out) {
     const char *base = strrchr(scenario, '/');
     base = base ? base + 1 : scenario;
@@ -321,11 +321,13 @@ int cli_validate(int argc, char **argv) {
   }
   cs_script_limits lim;
   cs_script_limits_default(&lim);
-  replicates rp = {scenario, &lim, sets, n_sets, seed, reps, vals, 0, quiet};
+  replicates rp = {scenario, &lim, sets, n_sets, seed, reps, vals, 0, {0}};
+  cs_progress_start(&rp.line, quiet, "replicates", 0, "runs/s", 0, (double)reps);
   cs_pool pool = {.n_jobs = reps, .rec_bytes = sizeof *vals, .workers = jobs > 1 ? (int)jobs : 0,
                   .run = replicate_run, .done = replicate_done, .ud = &rp};
   cs_ctx ctx = {{0}};
   int rc = cs_pool_run(&ctx, &pool);
+  cs_progress_end(&rp.line);
   if (rc != CS_OK) {
     /* a replicate's own error as it always was; the pool's (a worker died) named */
     fprintf(stderr, "%s%s\n", pool.failed == UINT64_MAX || pool.died ? "conflictsim validate: " : "",
@@ -336,7 +338,6 @@ int cli_validate(int argc, char **argv) {
   /* every replicate loads the same scenario: its start date from the last, its raid nodes from any */
   int have_dates = vals[reps - 1][V_HAVE_DATES] != 0, have_raid = 0;
   for (uint64_t r = 0; r < reps; r++) have_raid |= vals[r][V_HAVE_RAID] != 0;
-  if (!quiet) fputs("\r\033[K", stderr);
   if (!have_dates)
     fprintf(stderr, "conflictsim validate: %s declares no scenario{ start = \"YYYY-MM-DD\" }: no dated target "
                     "can be computed\n", scenario);

@@ -222,12 +222,21 @@ int cs_world_param_declare(cs_world *w, const char *name, cs_param_type type, do
   return CS_OK;
 }
 
-int cs_world_param_set(cs_world *w, const char *name, double v) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
-  cs_param *p = &w->params[i];
+/* "[0, 1000]", ">= 0" or "<= 10" for messages; "" when unbounded. */
+static const char *range_text(char *buf, size_t n, double min, double max) {
+  if (isfinite(min) && isfinite(max)) snprintf(buf, n, "in [%g, %g]", min, max);
+  else if (isfinite(min)) snprintf(buf, n, ">= %g", min);
+  else if (isfinite(max)) snprintf(buf, n, "<= %g", max);
+  else buf[0] = '\0';
+  return buf;
+}
+
+/* The one check of a numeric value against parameter i: finite, integral for
+** an integer parameter, 0 or 1 for a boolean, inside the range. */
+static int param_check(cs_world *w, int i, double v) {
+  const cs_param *p = &w->params[i];
+  const char *name = p->name;
+  char r[96];
   if (p->type == CS_PT_STRING) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a string", name);
   if (!isfinite(v)) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be finite, got %g", name, v);
   if (p->type == CS_PT_INTEGER && (v != floor(v) || fabs(v) > 9007199254740992.0))
@@ -235,7 +244,53 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
   if (p->type == CS_PT_BOOLEAN && v != 0 && v != 1)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be a boolean", name);
   if (v < p->min || v > p->max)
-    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be in [%g, %g], got %g", name, p->min, p->max, v);
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' must be %s, got %.15g", name, range_text(r, sizeof r, p->min, p->max), v);
+  return CS_OK;
+}
+
+int cs_world_param_check(cs_world *w, const char *name, double v) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
+  return param_check(w, i, v);
+}
+
+int cs_world_param_range(cs_world *w, const char *name, double min, double max) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
+  cs_param *p = &w->params[i];
+  if (p->is_model) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a model parameter: its range is fixed", name);
+  if (p->type != CS_PT_NUMBER && p->type != CS_PT_INTEGER)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s: only numbers and integers take a range", name,
+                  TYPE_ARTICLE[p->type], TYPE_NAMES[p->type]);
+  if (isnan(min) || isnan(max) || min == HUGE_VAL || max == -HUGE_VAL)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': min and max must be numbers", name);
+  if (min > max) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s': min %g is above max %g", name, min, max);
+  double omin = p->min, omax = p->max;
+  p->min = min;
+  p->max = max;
+  int rc = param_check(w, i, p->num); /* the value in effect (the default) must lie inside */
+  if (rc != CS_OK) {
+    char msg[CS_ERRMSG_MAX];
+    snprintf(msg, sizeof msg, "%s", cs_errmsg(&w->ctx));
+    p->min = omin;
+    p->max = omax;
+    return cs_err(&w->ctx, rc, "%s (the default)", msg);
+  }
+  return CS_OK;
+}
+
+int cs_world_param_set(cs_world *w, const char *name, double v) {
+  int i = cs_world_param_find(w, name);
+  if (i < 0)
+    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+                  name ? cs_world_param_hint(w, name) : "");
+  cs_param *p = &w->params[i];
+  int rc = param_check(w, i, v);
+  if (rc != CS_OK) return rc;
   if (i == P_RECALL_MIN && v > PV(w, P_RECALL_MAX))
     return cs_err(&w->ctx, CS_EINVAL, "recall_delay_min must not exceed recall_delay_max");
   if (i == P_RECALL_MAX && v < PV(w, P_RECALL_MIN))

@@ -225,6 +225,32 @@ static int msgh(lua_State *L) {
   return 1;
 }
 
+void cs_script_callback_error(cs_script *s, const char *kind, double day) {
+  char out[sizeof s->errbuf];
+  size_t n = (size_t)snprintf(out, sizeof out, "%s (callback %s at day %.2f)", s->errbuf, kind, day);
+  if (n >= sizeof out) n = sizeof out - 1;
+  /* luaL_traceback: "stack traceback:\n\tFRAME\n\tFRAME..." */
+  const char *p = strchr(s->traceback, '\n');
+  int levels = 0, more = 0;
+  while (p && *p) {
+    const char *line = p + 1 + (p[1] == '\t');
+    size_t len = strcspn(line, "\n");
+    p = line[len] ? line + len : NULL;
+    if (len == 0 || strncmp(line, "[C]: in ?", 9) == 0) continue; /* the sandbox's trampolines */
+    if (levels == CS_SCRIPT_TRACE_LEVELS) {
+      more = 1;
+      break;
+    }
+    const char *head = levels++ == 0 ? "\ntraceback:" : "";
+    int m = len > 200 ? 200 : (int)len;
+    size_t need = strlen(head) + 3 + (size_t)m;
+    if (n + need + 6 >= sizeof out) break;
+    n += (size_t)snprintf(out + n, sizeof out - n, "%s\n  %.*s", head, m, line);
+  }
+  if (more && n + 6 < sizeof out) snprintf(out + n, sizeof out - n, "\n  ...");
+  memcpy(s->errbuf, out, sizeof out);
+}
+
 int cs_script_pcall(cs_script *s, lua_CFunction f, void *arg, uint64_t budget) {
   lua_State *L = s->L;
   uint64_t old_budget = s->budget, old_used = s->used;
@@ -237,6 +263,7 @@ int cs_script_pcall(cs_script *s, lua_CFunction f, void *arg, uint64_t budget) {
   lua_pushcfunction(L, msgh);
   lua_pushcfunction(L, f);
   lua_pushlightuserdata(L, arg);
+  s->traceback[0] = '\0'; /* a memory error runs no handler: no stale traceback */
   cs_script_budget_reset(s, budget);
   s->depth++;
   int st = lua_pcall(L, 1, 0, top + 1);
@@ -332,6 +359,17 @@ static int l_setmetatable(lua_State *L) {
   return 1;
 }
 
+void cs_script_set_log(cs_script *s, cs_script_log_fn log, void *ud) {
+  s->log = log;
+  s->log_ud = ud;
+}
+
+void cs_script_log(cs_script *s, const char *line) {
+  if (s->quiet) return;
+  if (s->log) s->log(s->log_ud, line);
+  else fprintf(stderr, "%s\n", line);
+}
+
 /* print(...) to stderr (stdout belongs to the program), silent when quiet. */
 static int l_print(lua_State *L) {
   cs_script *s = cs_script_from(L);
@@ -344,7 +382,7 @@ static int l_print(lua_State *L) {
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);
-  if (!s->quiet) fprintf(stderr, "%s\n", lua_tostring(L, -1));
+  cs_script_log(s, lua_tostring(L, -1));
   return 0;
 }
 

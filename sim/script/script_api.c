@@ -139,15 +139,31 @@ void cs_script_set_param_value(lua_State *L, const char *fn, const char *name, i
   int rc = p.type == CS_PT_STRING ? cs_world_param_set_str(s->w, name, lua_tostring(L, idx))
            : p.type == CS_PT_BOOLEAN ? cs_world_param_set(s->w, name, lua_toboolean(L, idx))
                                      : cs_world_param_set(s->w, name, (double)lua_tonumber(L, idx));
-  if (rc != CS_OK) luaL_error(L, "%s: parameter '%s': %s", fn, name, cs_errmsg(cs_world_ctx(s->w)));
+  if (rc != CS_OK) { /* the model's message names the parameter: as --set and sweeps word it */
+    const char *msg = cs_errmsg(cs_world_ctx(s->w));
+    if (strncmp(msg, "parameter '", 11) == 0) luaL_error(L, "%s: %s", fn, msg);
+    luaL_error(L, "%s: parameter '%s': %s", fn, name, msg);
+  }
 }
 
-/* param(name, default [, doc]) -> value */
+/* param(name, default [, doc] [, {min=, max=}]) -> value. The range is set
+** before any --set is applied, so an override is checked against it. */
 static int l_param(lua_State *L) {
+  static const char *const fields[] = {"max", "min", NULL};
   cs_script *s = S(L);
   cs_script_need_loading(L, "param()");
   const char *name = luaL_checkstring(L, 1);
-  const char *doc = luaL_optstring(L, 3, "");
+  int opt = lua_istable(L, 3) ? 3 : lua_isnoneornil(L, 4) ? 0 : 4;
+  const char *doc = opt == 3 ? "" : luaL_optstring(L, 3, "");
+  double min = -HUGE_VAL, max = HUGE_VAL;
+  if (opt) {
+    luaL_checktype(L, opt, LUA_TTABLE);
+    dtab c = {L, opt, ""};
+    snprintf(c.what, sizeof c.what, "param '%s'", name);
+    cs_script_check_unknown(&c, fields);
+    min = cs_script_opt_num(&c, "min", -HUGE_VAL, 0, -HUGE_VAL, HUGE_VAL, "a finite number");
+    max = cs_script_opt_num(&c, "max", HUGE_VAL, 0, -HUGE_VAL, HUGE_VAL, "a finite number");
+  }
   cs_param_type type;
   double num = 0;
   const char *str = NULL;
@@ -167,6 +183,11 @@ static int l_param(lua_State *L) {
   if (cs_world_param_declare(s->w, name, type, num, str, doc) != CS_OK) {
     const char *msg = cs_errmsg(cs_world_ctx(s->w));
     if (strncmp(msg, "parameter '", 11) == 0) return luaL_error(L, "param: %s", msg); /* it names the parameter */
+    return luaL_error(L, "param '%s': %s", name, msg);
+  }
+  if (opt && cs_world_param_range(s->w, name, min, max) != CS_OK) {
+    const char *msg = cs_errmsg(cs_world_ctx(s->w));
+    if (strncmp(msg, "parameter '", 11) == 0) return luaL_error(L, "param: %s", msg);
     return luaL_error(L, "param '%s': %s", name, msg);
   }
   apply_overrides(L, name);

@@ -79,6 +79,8 @@ struct cs_script {
   size_t src_len;
   cs_script_limits lim;
   int quiet;
+  cs_script_log_fn log;   /* where sim:log and print lines go; NULL: stderr */
+  void *log_ud;
   /* memory */
   size_t mem_used;        /* Lua heap + declaration records */
   size_t mem_slack;       /* extra bytes allowed while reporting an error */
@@ -96,6 +98,7 @@ struct cs_script {
   cs_pcg32 rng;           /* math.random: (seed, replicate, CS_ENT_SCRIPT, 0, 0) */
   char errbuf[CS_ERRMSG_MAX];
   char traceback[2048];   /* stack traceback of the last error, "" if none */
+  char cb[64];            /* the callback running, for its errors: "at", "on(\"takeover\")" */
   /* --set overrides (borrowed for the duration of cs_script_load) */
   const cs_override *sets;
   size_t n_sets;
@@ -144,6 +147,18 @@ struct cs_script {
 ** stack is left as it was. Nested calls (a hook run from inside a callback)
 ** save and restore the enclosing budget. */
 int cs_script_pcall(cs_script *s, lua_CFunction f, void *arg, uint64_t budget);
+
+/* Turn the error of a callback in s->errbuf ("path:line: message") into
+** "path:line: message (callback KIND at day D)" followed by "\ntraceback:"
+** and at most CS_SCRIPT_TRACE_LEVELS frames of the Lua traceback, one per
+** line indented by two spaces (the sandbox's own C frames left out), cut to
+** fit s->errbuf. Memory errors have no traceback (Lua runs no handler for
+** them), so their message ends after the parenthesis. Does not raise. */
+#define CS_SCRIPT_TRACE_LEVELS 5
+void cs_script_callback_error(cs_script *s, const char *kind, double day);
+
+/* Write one log line (sim:log, print) through the log hook, unless quiet. */
+void cs_script_log(cs_script *s, const char *line);
 
 /* Give the current callback a fresh budget (inside cs_script_pcall). */
 void cs_script_budget_reset(cs_script *s, uint64_t budget);

@@ -225,7 +225,8 @@ static int s_attack(lua_State *L) {
   return 0;
 }
 
-/* sim:log(fmt, ...): string.format, then "[day t] message" on stderr. */
+/* sim:log(fmt, ...): string.format, then "[day t] message" through the
+** script's log hook (stderr unless the command line gave one). */
 static int s_log(lua_State *L) {
   cs_world *w = sim_w(L);
   int n = lua_gettop(L);
@@ -233,7 +234,9 @@ static int s_log(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_FORMAT);
   for (int i = 2; i <= n; i++) lua_pushvalue(L, i);
   lua_call(L, n - 1, 1);
-  if (!S(L)->quiet) fprintf(stderr, "[day %.2f] %s\n", cs_world_now(w), lua_tostring(L, -1));
+  char day[32]; /* lua_pushfstring has no %.2f */
+  snprintf(day, sizeof day, "%.2f", cs_world_now(w));
+  cs_script_log(S(L), lua_pushfstring(L, "[day %s] %s", day, lua_tostring(L, -1)));
   return 0;
 }
 
@@ -304,7 +307,11 @@ static void push_event(lua_State *L, const cs_event_rec *e) {
 static int t_dispatch(lua_State *L) {
   const call *c = lua_touserdata(L, 1);
   cs_script *s = S(L);
+  s->cb[0] = '\0';
   if (c->timer >= 0) {
+    const stimer *t = &s->timers[c->timer];
+    if (t->every > 0) snprintf(s->cb, sizeof s->cb, "every(%g)", t->every);
+    else snprintf(s->cb, sizeof s->cb, "at(%g)", t->t0);
     lua_getfield(L, LUA_REGISTRYINDEX, CS_REG_TIMERS);
     lua_rawgeti(L, -1, c->timer + 1);
     push_sim(L);
@@ -321,6 +328,7 @@ static int t_dispatch(lua_State *L) {
     lua_rawgeti(L, handlers, i);
     push_sim(L);
     lua_pushvalue(L, ev);
+    snprintf(s->cb, sizeof s->cb, "on(\"%s\")", cs_event_kind_name(e->kind));
     cs_script_budget_reset(s, s->lim.callback_instructions);
     lua_call(L, 2, 0);
   }
@@ -336,6 +344,7 @@ static int t_dispatch(lua_State *L) {
       lua_rawgeti(L, entry, 1);
       push_sim(L);
       lua_pushvalue(L, ev);
+      snprintf(s->cb, sizeof s->cb, "when() condition on \"%s\"", cs_event_kind_name(e->kind));
       cs_script_budget_reset(s, s->lim.callback_instructions);
       lua_call(L, 2, 1);
       int yes = lua_toboolean(L, -1);
@@ -347,6 +356,7 @@ static int t_dispatch(lua_State *L) {
         lua_rawgeti(L, entry, 2);
         push_sim(L);
         lua_pushvalue(L, ev);
+        snprintf(s->cb, sizeof s->cb, "when() action on \"%s\"", cs_event_kind_name(e->kind));
         cs_script_budget_reset(s, s->lim.callback_instructions);
         lua_call(L, 2, 0);
       }
@@ -356,7 +366,9 @@ static int t_dispatch(lua_State *L) {
   return 0;
 }
 
+/* A callback failed: its error, with the callback and the day, is the run's. */
 static int fail(cs_script *s, int rc) {
+  if (!s->failed) cs_script_callback_error(s, s->cb[0] ? s->cb : "?", cs_world_now(s->w));
   s->failed = 1;
   return cs_err(cs_world_ctx(s->w), rc, "%s", s->errbuf);
 }
@@ -538,7 +550,9 @@ int cs_script_metrics(cs_ctx *ctx, cs_script *s, const char *sweep_path, const c
   if (n <= 0) return CS_OK;
   int rc = cs_script_pcall(s, t_metrics, &a, s->lim.load_instructions);
   if (rc == CS_OK) return CS_OK;
-  if (a.cur >= 0 && a.cur < n)
+  if (a.cur >= 0 && a.cur < n) {
+    cs_script_callback_error(s, "sweep metric", cs_world_now(s->w));
     return cs_err(ctx, rc, "%s: metric '%s': %s", sweep_path, names[a.cur], s->errbuf);
+  }
   return cs_err(ctx, rc, "%s: evaluating the sweep file for its metric functions: %s", sweep_path, s->errbuf);
 }
