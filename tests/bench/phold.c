@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
   int reps = 3, npops = 0;
   uint64_t seed = 1;
   size_t pops[MAX_POPS];
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc; i += 2) { /* every option takes a value */
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!v) { usage(); return 2; }
     if (!strcmp(argv[i], "--lps")) p.nlp = (uint32_t)strtoul(v, NULL, 10);
@@ -168,7 +168,6 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--rng") && !strcmp(v, "lean")) fn = on_phold_lean;
     else if (!strcmp(argv[i], "--pop") && npops < MAX_POPS) pops[npops++] = (size_t)strtod(v, NULL);
     else { usage(); return 2; }
-    i++;
   }
   if (p.nlp < 1 || p.nlp > INT32_MAX || !(mean > 0.0) || !(p.lookahead >= 0.0) ||
       !(p.remote >= 0.0 && p.remote <= 1.0) || !(events >= 1.0) || reps < 1 || reps > MAX_REPS) {
