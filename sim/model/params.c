@@ -248,19 +248,25 @@ static int param_check(cs_world *w, int i, double v) {
   return CS_OK;
 }
 
-int cs_world_param_check(cs_world *w, const char *name, double v) {
+/* The index of parameter name, or -1 with "unknown parameter" (and a hint)
+** in the world's context. */
+static int param_known(cs_world *w, const char *name) {
   int i = cs_world_param_find(w, name);
   if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
+    cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
+           name ? cs_world_param_hint(w, name) : "");
+  return i;
+}
+
+int cs_world_param_check(cs_world *w, const char *name, double v) {
+  int i = param_known(w, name);
+  if (i < 0) return CS_EINVAL;
   return param_check(w, i, v);
 }
 
 int cs_world_param_range(cs_world *w, const char *name, double min, double max) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
+  int i = param_known(w, name);
+  if (i < 0) return CS_EINVAL;
   cs_param *p = &w->params[i];
   if (p->is_model) return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is a model parameter: its range is fixed", name);
   if (p->type != CS_PT_NUMBER && p->type != CS_PT_INTEGER)
@@ -284,10 +290,8 @@ int cs_world_param_range(cs_world *w, const char *name, double min, double max) 
 }
 
 int cs_world_param_set(cs_world *w, const char *name, double v) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
+  int i = param_known(w, name);
+  if (i < 0) return CS_EINVAL;
   cs_param *p = &w->params[i];
   int rc = param_check(w, i, v);
   if (rc != CS_OK) return rc;
@@ -302,10 +306,8 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
 }
 
 int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
+  int i = param_known(w, name);
+  if (i < 0) return CS_EINVAL;
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
@@ -326,10 +328,8 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
 }
 
 int cs_world_param_set_text(cs_world *w, const char *name, const char *text) {
-  int i = cs_world_param_find(w, name);
-  if (i < 0)
-    return cs_err(&w->ctx, CS_EINVAL, "unknown parameter '%s'%s", name ? name : "(null)",
-                  name ? cs_world_param_hint(w, name) : "");
+  int i = param_known(w, name);
+  if (i < 0) return CS_EINVAL;
   cs_param *p = &w->params[i];
   if (p->type == CS_PT_STRING) return cs_world_param_set_str(w, name, text);
   if (p->type == CS_PT_BOOLEAN) {
