@@ -46,28 +46,24 @@ size_t cs_sweep_record_len(const cs_sweep *sw) {
   return (size_t)sw->n_metrics + (size_t)sw->n_traj * (size_t)sw->n_samples * (size_t)sw->n_nodes;
 }
 
+/* Hand the fields take_spec took back to a spec, for the script layer's
+** cs_script_sweep_clear to free: their layout is the reader's to know. */
+static void give_back_spec(cs_sweep *sw) {
+  cs_sweep_spec sp = {
+    .src = sw->src, .src_len = sw->src_len, .scenario_path = sw->scenario_path,
+    .seed = sw->seed, .replicates = sw->replicates, .samples = sw->samples,
+    .params = sw->params, .n_params = sw->n_params,
+    .metrics = sw->metrics, .n_metrics = sw->n_metrics,
+    .lua_names = sw->lua_names, .n_lua = sw->n_lua, .lua_first = sw->lua_first,
+    .sets = sw->sets, .n_sets = sw->n_sets,
+    .traj = sw->traj, .n_traj = sw->n_traj,
+  };
+  cs_script_sweep_clear(&sp);
+}
+
 void cs_sweep_free(cs_sweep *sw) {
   if (!sw) return;
-  for (int i = 0; i < sw->n_params; i++) {
-    free(sw->params[i].name);
-    free(sw->params[i].values);
-  }
-  free(sw->params);
-  for (int i = 0; i < sw->n_metrics; i++) {
-    free(sw->metrics[i].name);
-    free(sw->metrics[i].node);
-    free(sw->metrics[i].units);
-    free(sw->metrics[i].doc);
-  }
-  free(sw->metrics);
-  free(sw->lua_names); /* the names are borrowed from metrics[].name */
-  for (int i = 0; i < sw->n_sets; i++) {
-    free(sw->sets[i].name);
-    free(sw->sets[i].value);
-  }
-  free(sw->sets);
-  for (int i = 0; i < sw->n_traj; i++) free(sw->traj[i]);
-  free(sw->traj);
+  give_back_spec(sw);
   free(sw->traj_var);
   for (int i = 0; sw->node_ids && i < sw->n_nodes; i++) free(sw->node_ids[i]);
   free(sw->node_ids);
@@ -80,8 +76,6 @@ void cs_sweep_free(cs_sweep *sw) {
   free(sw->files);
   free(sw->design);
   free(sw->scenario_src);
-  free(sw->scenario_path);
-  free(sw->src);
   free(sw->path);
   free(sw);
 }
