@@ -39,7 +39,10 @@
 **   units[].posture, responding   security, response (dispatch)
 **   announced          coalition (cs_world_announce: +), security (an
 **                      announced force arrives: -)
-**   coal[].chi, active coalition only
+**   coal[].chi, active coalition only (its cohesion update, and a script's
+**                      cs_world_coalition_set)
+**   media[], media_cur[], media_t[]   observe (threats; a script's
+**                      cs_world_set_media)
 **   intensity[], intensity_t[], conflict_until[]   cs__intensity_add
 **                      (world.c), called by engagement
 ** Every change to a field another process's rate reads is followed by a

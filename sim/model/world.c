@@ -44,7 +44,7 @@ static const char *EVENT_KINDS[CS_EK_COUNT] = {"engagement", "takeover", "flight
                                                "recall", "force", "prison_break",
                                                "coalition_formed", "coalition_split", "arrest",
                                                "release", "desertion", "recruitment", "relocation",
-                                               "return"};
+                                               "return", "cohesion_set", "media_set"};
 
 static int find_name(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)

@@ -252,7 +252,10 @@ static const luaL_Reg SIM_METHODS[] = {
 };
 
 
-void cs_script_sim_methods(lua_State *L) { luaL_newlib(L, SIM_METHODS); }
+void cs_script_sim_methods(lua_State *L) {
+  luaL_newlib(L, SIM_METHODS);
+  cs_script_city_methods(L);
+}
 
 /* ---- hooks: the model calls these during the run ---- */
 
@@ -437,7 +440,9 @@ void cs_script_hooks(cs_script *s, cs_hooks *out) {
 /* The sim methods a metric may call: the state queries, no intervention. */
 static const char *const READ_METHODS[] = {"time",    "owner",      "residents", "displaced", "displaced_from",
                                            "officers", "members",   "nodes_held", "gang_share", "location",
-                                           "unit_officers", "nodes", NULL};
+                                           "unit_officers", "nodes", "neighbours", "distance",
+                                           "intensity", "members_present", "held", "frontier",
+                                           "coalition", "gang_control", NULL};
 
 /* A method of the read-only sim: upvalues (method, real sim, proxy). */
 static int ro_call(lua_State *L) { /* [-n, +r, v] */
