@@ -279,7 +279,8 @@ static void push_event(lua_State *L, const cs_event_rec *e) {
   }
   int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE || e->kind == CS_EK_RECALL ||
                    e->kind == CS_EK_ARREST || e->kind == CS_EK_DESERTION;
-  int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN;
+  int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN ||
+                    e->kind == CS_EK_RECALL;
   if (e->actor >= 0) {
     if (unit_actor) lua_pushstring(L, e->actor < cs_world_n_units(w) ? cs_world_unit_id(w, e->actor) : NULL);
     else cs_script_push_party(L, e->actor);
@@ -290,7 +291,7 @@ static void push_event(lua_State *L, const cs_event_rec *e) {
       lua_pushstring(L, e->target < cs_world_n_nodes(w) ? cs_world_node_id(w, e->target) : NULL);
     else cs_script_push_party(L, e->target);
     lua_setfield(L, -2, "target");
-  } else if (node_target) {
+  } else if (node_target && e->kind != CS_EK_RECALL) {
     lua_pushstring(L, "PROVINCES");
     lua_setfield(L, -2, "target");
   }
