@@ -216,6 +216,9 @@ enum cs_event_kind {
   CS_EK_RECRUITMENT,  /* gang actor recruited a resident of node (displaced = 1) */
   CS_EK_RELOCATION,   /* displaced people hosted at node moved on to node target (-1 PROVINCES) */
   CS_EK_RETURN,       /* displaced people went home to node (displaced = group size) */
+  CS_EK_COHESION_SET, /* cs_world_coalition_set changed a coalition's cohesion (actor = its
+                         first member gang; the value is in the samples) */
+  CS_EK_MEDIA_SET,    /* cs_world_set_media changed node's media reach */
   CS_EK_COUNT
 };
 const char *cs_event_kind_name(int kind);
@@ -324,6 +327,20 @@ int cs_world_set_capacity(cs_world *w, int node, int64_t cap);
 int cs_world_announce(cs_world *w, int64_t officers, double lethality);
 /* Make gang g attack node now (the attack resolves like a spontaneous one). */
 int cs_world_force_attack(cs_world *w, int g, int node);
+/* Change coalition c now (coalition.c). cohesion: a value in [0, 1], or NAN
+** to keep it; formed: 1 form, 0 dissolve, -1 leave as it is. Cohesion is
+** first advanced to now under the threat and incident rate of its last
+** update, then set; from then on it follows its ODE as usual, and formation
+** and split apply at its next update. Refused: dissolving (or keeping
+** dissolved) a coalition whose cohesion is >= chi_form, since the next update
+** would form it again; lower its cohesion in the same call. Logged, after the
+** change, as a cohesion_set row (if cohesion was given), then a
+** coalition_formed or coalition_split row (if that changed). */
+int cs_world_coalition_set(cs_world *w, int c, double cohesion, int formed);
+/* Set node j's media reach to r in [0, 1] now (observe.c): both its base
+** value and its current one (any drop after a threat is forgotten); threats
+** lower it and it recovers toward r as before. Logged as a media_set row. */
+int cs_world_set_media(cs_world *w, int j, double r);
 
 /* ---- state queries ---- */
 int cs_world_node_owner(const cs_world *w, int i);          /* party code */
@@ -337,5 +354,36 @@ int64_t cs_world_unit_officers(const cs_world *w, int u);
 int cs_world_unit_location(const cs_world *w, int u);       /* node, or -1 off map / in transit */
 /* Share of nodes (by_population = 0) or of initial population (1) held by a gang. */
 double cs_world_gang_share(const cs_world *w, int by_population);
+
+/* ---- queries of the city (query.c): read-only, no random draw, results
+** in a fixed order; for hooks during the run and after it (the structure
+** ones from finalize on) ---- */
+/* The neighbours of node j by open road, in road declaration order: up to
+** cap of them into nodes[] and km[] (either may be NULL), their number into
+** *n (which may exceed cap: call again with a larger array). */
+int cs_world_neighbours(const cs_world *w, int j, int *nodes, double *km, int cap, int *n);
+/* Shortest road distance between nodes a and b, km (0 if a == b). */
+int cs_world_distance(cs_world *w, int a, int b, double *km);
+/* Violence intensity I_j now (decayed to the current time); NAN for an
+** unknown node. */
+double cs_world_node_intensity(const cs_world *w, int j);
+/* Members of gang g present at node j as the model counts them for arrests
+** and recruitment: members / nodes held at a node g holds, else 0; NAN for an
+** unknown gang or node. Officers present at a node: cs_world_node_officers. */
+double cs_world_members_present(const cs_world *w, int g, int j);
+/* Nodes gang g holds, and its frontier (nodes it does not hold next to one it
+** holds by an open road), in node index order: up to cap into nodes[] (may be
+** NULL); returns their number, or -1 for an unknown gang (frontier: or a
+** world not finalized). */
+int cs_world_gang_held(const cs_world *w, int g, int *nodes, int cap);
+int cs_world_gang_frontier(const cs_world *w, int g, int *nodes, int cap);
+/* Coalition c now: the threat Theta it faces (computed now), its cohesion
+** chi (as of its last update, every cohesion_dt days or a set below) and
+** whether it is formed. Before the run: the declared cohesion, and formed iff
+** it is >= chi_form. Any output may be NULL. */
+int cs_world_coalition_state(const cs_world *w, int c, double *threat, double *cohesion, int *formed);
+/* Current residents (not the initial population) of gang-held nodes, and of
+** all nodes; either may be NULL. The share is *under / *all (0 if none). */
+void cs_world_gang_control(const cs_world *w, int64_t *under, int64_t *all);
 
 #endif

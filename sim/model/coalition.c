@@ -149,3 +149,49 @@ int cs_world_announce(cs_world *w, int64_t officers, double lethality) {
   w->announced += (double)officers * lethality;
   return CS_OK;
 }
+
+/* Cohesion from the last update to now under that update's threat and
+** incident rate (the same exact solution as step), without taking new ones
+** or applying formation and split. */
+static void advance(cs_world *w, cs_coalition_s *k) {
+  double t = cs__now(w), dt = t - k->t_last;
+  double b = PV(w, P_B_CHI), decay = b + PV(w, P_C_CHI) * k->rate;
+  double chi_eq = decay > 0 ? b * cs_coalition_target(w, k->theta) / decay : k->chi;
+  if (dt > 0) k->chi = chi_eq + (k->chi - chi_eq) * exp(-decay * dt);
+  if (k->chi < 0) k->chi = 0;
+  if (k->chi > 1) k->chi = 1;
+  k->t_last = t;
+}
+
+int cs_world_coalition_set(cs_world *w, int c, double cohesion, int formed) {
+  if (!w->running) return cs_err(&w->ctx, CS_EINVAL, "coalition: acts during the run: call it from at/every/on/when");
+  if (c < 0 || c >= w->n_coal) return cs_err(&w->ctx, CS_EINVAL, "coalition: unknown coalition");
+  cs_coalition_s *k = &w->coal[c];
+  if (!isnan(cohesion) && !(cohesion >= 0 && cohesion <= 1))
+    return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': cohesion must be in [0, 1], got %g", k->id, cohesion);
+  if (formed < -1 || formed > 1) return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': formed must be -1, 0 or 1", k->id);
+  double chi_form = PV(w, P_CHI_FORM);
+  int active = formed >= 0 ? formed : k->active;
+  double chi_after = isnan(cohesion) ? NAN : cohesion;
+  if (isnan(chi_after)) { /* refuse before any change: advance a copy */
+    cs_coalition_s tmp = *k;
+    advance(w, &tmp);
+    chi_after = tmp.chi;
+  }
+  if (!active && chi_after >= chi_form)
+    return cs_err(&w->ctx, CS_EINVAL,
+                  "coalition '%s': dissolved with cohesion %g >= chi_form %g, it would form again at its next "
+                  "update; give a cohesion below chi_form",
+                  k->id, chi_after, chi_form);
+  advance(w, k);
+  if (!isnan(cohesion)) k->chi = cohesion;
+  int was = k->active;
+  if (active != was) {
+    k->active = active;
+    k->below_since = NAN;
+  }
+  int rc = cs_notify_cohesion(w, c);
+  if (rc == CS_OK && !isnan(cohesion)) rc = emit_change(w, c, CS_EK_COHESION_SET);
+  if (rc == CS_OK && active != was) rc = emit_change(w, c, active ? CS_EK_COALITION_FORMED : CS_EK_COALITION_SPLIT);
+  return rc;
+}

@@ -39,7 +39,9 @@
 ** intra-coalition incidents and retaliation urges are recorded; the node's
 ** violence intensity rises by deaths + 1; a police response is called when a
 ** STATE node is lost or a node of value >= V_c is attacked; the log gets an
-** engagement (and a takeover) record. */
+** engagement record and, if the node changed hands, a takeover record right
+** after it; rows the aftermath logs (units falling back, a recall by the
+** recall rule) are held and follow them (cs__log_hold). */
 #include "model_int.h"
 
 #include <assert.h>
@@ -200,27 +202,44 @@ static int64_t apply_losses(cs_world *w, const cs_engagement *en) {
   return dead;
 }
 
-int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
-  int j = en->node, from = w->owner[j], att = en->attacker, rc;
+/* Everything an engagement changes, in this order; returns its deaths in
+** *dead. Rows logged meanwhile (units falling back, a recall) are held by
+** the caller and come after the engagement's own. */
+static int aftermath(cs_world *w, const cs_engagement *en, int from, int ag, int og, int won, int64_t *dead) {
+  int j = en->node, att = en->attacker, rc;
   double t = cs__now(w);
-  int ag = CS_PARTY_IS_GANG(att) ? CS_PARTY_GANG_INDEX(att) : -1;
-  int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
-  int64_t dead = apply_losses(w, en);
-  cs__intensity_add(w, j, t, (double)dead + 1.0);
+  *dead = apply_losses(w, en);
+  cs__intensity_add(w, j, t, (double)*dead + 1.0);
   cs_observe_threat(w, j);
   if (ag >= 0 && og >= 0) cs_coalition_incident(w, ag, og);
-  int won = en->outcome > 0 && att != from;
   if (won && (rc = cs_takeover(w, j, att)) != CS_OK) return rc;
   if (att == CS_PARTY_STATE && en->outcome < 0 && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
   if ((rc = cs_notify_engagement_over(w, j, from, w->owner[j], ag, og)) != CS_OK) return rc;
   if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;
   if (ag >= 0 && ((won && from == CS_PARTY_STATE) || w->value[j] >= PV(w, P_V_C)))
     if ((rc = cs_response_call(w, j)) != CS_OK) return rc;
-  if ((rc = cs__log(w, t, CS_EK_ENGAGEMENT, j, att, from, dead, 0)) != CS_OK) return rc;
-  if (won) {
-    if ((rc = cs__log(w, t, CS_EK_TAKEOVER, j, att, from, 0, 0)) != CS_OK) return rc;
-  }
   return CS_OK;
+}
+
+/* The engagement row, then its takeover row, then whatever its aftermath
+** logged: a takeover row always follows its engagement row directly. */
+int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
+  int j = en->node, from = w->owner[j], att = en->attacker;
+  double t = cs__now(w);
+  int ag = CS_PARTY_IS_GANG(att) ? CS_PARTY_GANG_INDEX(att) : -1;
+  int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
+  int won = en->outcome > 0 && att != from;
+  int64_t dead = 0;
+  cs__log_hold(w);
+  int rc = aftermath(w, en, from, ag, og, won, &dead);
+  cs_event_rec rows[2] = {{t, CS_EK_ENGAGEMENT, j, att, from, dead, 0, 0, NAN, -1},
+                          {t, CS_EK_TAKEOVER, j, att, from, 0, 0, 0, NAN, -1}};
+  if (rc != CS_OK) {
+    w->held_on = 0; /* the run ends with rc: the held rows are dropped */
+    w->n_held = 0;
+    return rc;
+  }
+  return cs__log_release(w, rows, won ? 2 : 1);
 }
 
 int cs_engagement_begin(cs_world *w, int attacker, int j) {

@@ -39,7 +39,10 @@
 **   units[].posture, responding   security, response (dispatch)
 **   announced          coalition (cs_world_announce: +), security (an
 **                      announced force arrives: -)
-**   coal[].chi, active coalition only
+**   coal[].chi, active coalition only (its cohesion update, and a script's
+**                      cs_world_coalition_set)
+**   media[], media_cur[], media_t[]   observe (threats; a script's
+**                      cs_world_set_media)
 **   intensity[], intensity_t[], conflict_until[]   cs__intensity_add
 **                      (world.c), called by engagement
 ** Every change to a field another process's rate reads is followed by a
@@ -270,6 +273,10 @@ struct cs_world {
   int *pending_id;
   /* scratch for samples */
   void *sample_buf;
+  /* rows logged during an engagement's aftermath, emitted after its own
+  ** (cs__log_hold / cs__log_release) */
+  int held_on, n_held, cap_held;
+  cs_event_rec *held;
 };
 
 /* ---- shared helpers (world.c) ---- */
@@ -314,6 +321,13 @@ static inline int cs__in_conflict(const cs_world *w, int j, double t) {
 void cs__conflict_refresh(cs_world *w);
 /* Record an event: to the sink and then the script's hooks. */
 int cs__emit(cs_world *w, const cs_event_rec *e);
+/* Hold the rows logged from now on (cs__emit keeps them), then release:
+** emit first[0 .. n_first) and then the held rows in the order they were
+** logged. An engagement's aftermath uses this so that its engagement and
+** takeover rows come first, however many rows its consequences log (units
+** falling back, a recall by the recall rule). Holds do not nest. */
+void cs__log_hold(cs_world *w);
+int cs__log_release(cs_world *w, const cs_event_rec *first, int n_first);
 /* Log an event (cs__emit with the record built from its fields). */
 int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, int64_t deaths,
             int64_t displaced);
@@ -450,6 +464,9 @@ double cs_security_strength_at(const cs_world *w, int j); /* sum officers * leth
 double cs_security_default_lethality(const cs_world *w, int kind);
 /* Apply n officer deaths at node j, spread over its units (largest remainder). */
 void cs_security_casualties(cs_world *w, int j, int64_t n);
+/* The nearest node held by the STATE other than j (road distance, ties by
+** index) into *node (-1 if none) and its distance into *km. */
+int cs_security_nearest_state(cs_world *w, int j, int *node, double *km);
 /* Units at j fall back to the nearest node held by the STATE. */
 int cs_security_fall_back(cs_world *w, int j);
 int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud);

@@ -32,8 +32,11 @@
 **     cs_notify_hosted_rose               out of k (more people to move)
 **   room at k changed: hosted fell, or  destination factors of k (read at
 **     capacity set  cs_notify_room        each choice; no clock)
-**   cohesion of coalition c stepped     attack: all pairs of c's members
-**     cs_notify_cohesion                  (targeting weights move with chi)
+**   cohesion of coalition c stepped,    attack: all pairs of c's members
+**     or set, or c formed or dissolved    (targeting weights move with chi
+**     by a script (coalition.c,           and with whether c is formed)
+**     cs_world_coalition_set)
+**     cs_notify_cohesion
 **   a model parameter changed           everything: conflict thresholds,
 **     cs_notify_param                     flight distances, attack, flight,
 **                                         recruitment, patrols (restarted if
@@ -51,6 +54,8 @@
 **   its last draw;
 ** - fighting strengths changed: they move the attack's acceptance p^eta,
 **   which thinning reads at each firing, not the attack bound.
+** - media reach of j set by a script (cs_world_set_media): no clock reads
+**   it; the observation model reads it at each logged event.
 **
 ** The order of the calls is fixed here, not registered at run time: the
 ** engine breaks ties between equal times by the order of scheduling, so the

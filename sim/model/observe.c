@@ -92,3 +92,14 @@ void cs_observe_free(cs_world *w) {
   w->media_cur = w->media_t = w->observe_memo = NULL;
   w->observe_rng = NULL;
 }
+
+int cs_world_set_media(cs_world *w, int j, double r) {
+  if (!w->running) return cs_err(&w->ctx, CS_EINVAL, "set_media acts during the run: call it from at/every/on/when");
+  if (j < 0 || j >= w->n) return cs_err(&w->ctx, CS_EINVAL, "set_media: unknown node");
+  if (!(r >= 0 && r <= 1)) return cs_err(&w->ctx, CS_EINVAL, "set_media: reach must be in [0, 1], got %g", r);
+  /* No clock reads media reach: observation reads it at each event. */
+  w->media[j] = r;
+  w->media_cur[j] = r;
+  w->media_t[j] = cs__now(w);
+  return cs__log(w, cs__now(w), CS_EK_MEDIA_SET, j, CS_PARTY_NONE, CS_PARTY_NONE, 0, 0);
+}

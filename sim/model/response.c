@@ -14,7 +14,9 @@
 ** The recall rule (recall_rule = true): the first time a node of value >= 0.6
 ** is attacked while gangs hold at least theta_recall of the nodes, up to
 ** recall_rule_officers officers of the first protection unit on duty are
-** recalled to it (cs_world_recall, with its administrative delay). */
+** recalled to it (cs_world_recall, with its administrative delay). If a
+** gang holds the node by then, cs_world_recall sends them to the nearest
+** STATE node instead; if the state holds none, the rule does not fire. */
 #include "model_int.h"
 
 #include <math.h>
@@ -49,6 +51,12 @@ static int recall_rule(cs_world *w, int j) {
   if (!PV(w, P_RECALL_RULE) || w->recall_fired || w->value[j] < 0.6 ||
       cs_world_gang_share(w, 0) < PV(w, P_THETA_RECALL))
     return CS_OK;
+  if (CS_PARTY_IS_GANG(w->owner[j])) { /* cs_world_recall sends them to the nearest STATE node */
+    int k;
+    double km;
+    int rc = cs_security_nearest_state(w, j, &k, &km);
+    if (rc != CS_OK || k < 0) return rc; /* none: the rule stays armed */
+  }
   for (int u = 0; u < w->n_units; u++) {
     cs_unit_s *un = &w->units[u];
     if (un->kind == CS_UNIT_PROTECTION && un->loc == CS_NODE_NONE && un->officers > 0) {

@@ -225,6 +225,14 @@ static int stop_at_state(void *ud, int k, double km) {
   return 1;
 }
 
+int cs_security_nearest_state(cs_world *w, int j, int *node, double *km) {
+  nearest_state ns = {w, j, -1, 0};
+  int rc = cs__graph_visit(w, j, INFINITY, stop_at_state, &ns);
+  *node = ns.found;
+  *km = ns.km;
+  return rc;
+}
+
 int cs_security_fall_back(cs_world *w, int j) {
   if (w->unit_head[j] < 0) return CS_OK;
   nearest_state ns = {w, j, -1, 0};
@@ -246,8 +254,11 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
     un->posture = CS_POSTURE_GARRISON;
     return CS_PARTY_IS_GANG(w->owner[ev->b]) ? cs_engagement_begin(w, CS_PARTY_STATE, ev->b) : CS_OK;
   }
-  /* c == 1: the end of a recall, reported as a force arriving. */
-  return cs__log(w, cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers);
+  /* c == 1: the end of a recall, reported as a force arriving; at a node a
+  ** gang took meanwhile, the new unit then falls back like any unit there. */
+  int rc = cs__log(w, cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers);
+  if (rc == CS_OK && CS_PARTY_IS_GANG(w->owner[ev->b])) rc = cs_security_fall_back(w, ev->b);
+  return rc;
 }
 
 #define RUN_CHECK(w, what)                                                                 \
@@ -282,6 +293,17 @@ int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
     return cs_err(&w->ctx, CS_EINVAL, "recall: %lld officers asked of unit '%s', which has %lld", (long long)n,
                   src->id, (long long)src->officers);
   if (n == 0) return CS_OK; /* a recall of nothing changes nothing (and draws nothing) */
+  /* To a gang-held node: the officers go to the nearest STATE node instead
+  ** (road distance, ties by index); the row names both. */
+  int asked = -1, rc;
+  if (CS_PARTY_IS_GANG(w->owner[to])) {
+    double km;
+    asked = to;
+    if ((rc = cs_security_nearest_state(w, asked, &to, &km)) != CS_OK) return rc;
+    if (to < 0)
+      return cs_err(&w->ctx, CS_EINVAL, "recall: node '%s' is held by gang '%s' and the state holds no node to send the officers to",
+                    w->node_id[asked], w->gangs[CS_PARTY_GANG_INDEX(w->owner[asked])].id);
+  }
   double lo = PV(w, P_RECALL_MIN), hi = PV(w, P_RECALL_MAX);
   double delay = lo + (hi - lo) * cs_rng_uniform(&src->rng);
   char id[256];
@@ -289,7 +311,7 @@ int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
   do snprintf(id, sizeof id, "%.200s.recall%d", src->id, k++);
   while (cs_world_find_unit(w, id) >= 0);
   cs_unit_decl d = {id, CS_UNIT_POLICE, n, src->lethality, CS_POSTURE_GARRISON, CS_NODE_NONE};
-  int idx, rc;
+  int idx;
   /* Moved officers are not new: keep officers_added unchanged. */
   int64_t added = w->officers_added;
   if ((rc = cs_security_add_unit(w, &d, &idx)) != CS_OK) return rc;
@@ -302,7 +324,7 @@ int cs_world_recall(cs_world *w, int from, int64_t n, int to, int *new_unit) {
   if ((rc = cs_engine_schedule(w->eng, cs__now(w) + delay, PRIO_ARRIVAL, &ev, NULL)) != CS_OK)
     return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
   if (new_unit) *new_unit = idx;
-  return cs__log(w, cs__now(w), CS_EK_RECALL, to, from, CS_PARTY_NONE, 0, n);
+  return cs__log(w, cs__now(w), CS_EK_RECALL, to, from, asked, 0, n);
 }
 
 int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {

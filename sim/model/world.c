@@ -6,6 +6,7 @@
 ** invariants). */
 #include "model_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@ static const char *EVENT_KINDS[CS_EK_COUNT] = {"engagement", "takeover", "flight
                                                "recall", "force", "prison_break",
                                                "coalition_formed", "coalition_split", "arrest",
                                                "release", "desertion", "recruitment", "relocation",
-                                               "return"};
+                                               "return", "cohesion_set", "media_set"};
 
 static int find_name(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)
@@ -127,6 +128,7 @@ void cs_world_free(cs_world *w) {
   free(w->units);
   free(w->own_cnt);
   free(w->pending_t);
+  free(w->held);
   free(w->pending_id);
   free(w->name);
   free(w);
@@ -567,13 +569,60 @@ void cs__conflict_refresh(cs_world *w) {
   for (int j = 0; j < w->n; j++) conflict_set(w, j);
 }
 
+/* Observe e (fills its observation fields) and write it to the sink. */
+static int record(cs_world *w, cs_event_rec *e) {
+  cs_observe(w, e);
+  return w->sink && w->sink->event ? w->sink->event(w->sink->ud, e) : CS_OK;
+}
+
 int cs__emit(cs_world *w, const cs_event_rec *ev) {
   int rc;
-  cs_event_rec rec = *ev, *e = &rec;
-  cs_observe(w, e);
-  if (w->sink && w->sink->event && (rc = w->sink->event(w->sink->ud, e)) != CS_OK) return rc;
-  if (w->hooks.event && (rc = w->hooks.event(w->hooks.ud, w, e)) != CS_OK) return rc;
+  if (w->held_on) { /* inside an engagement's aftermath: logged after its rows */
+    if (cs__grow((void **)&w->held, &w->cap_held, w->n_held + 1, sizeof *w->held) != CS_OK)
+      return cs_err(&w->ctx, CS_ENOMEM, "out of memory logging an event");
+    w->held[w->n_held++] = *ev;
+    return CS_OK;
+  }
+  cs_event_rec rec = *ev;
+  if ((rc = record(w, &rec)) != CS_OK) return rc;
+  if (w->hooks.event && (rc = w->hooks.event(w->hooks.ud, w, &rec)) != CS_OK) return rc;
   return CS_OK;
+}
+
+void cs__log_hold(cs_world *w) {
+  assert(!w->held_on && "holds do not nest");
+  w->held_on = 1;
+  w->n_held = 0;
+}
+
+int cs__log_release(cs_world *w, const cs_event_rec *first, int n_first) {
+  int rc = CS_OK, n = w->n_held;
+  w->held_on = 0;
+  w->n_held = 0;
+  /* first[] goes to the sink whole before any hook runs: a script's
+  ** callback on the engagement row may intervene and log, and its rows must
+  ** not come between the engagement and its takeover */
+  cs_event_rec rec[2];
+  assert(n_first <= 2);
+  for (int i = 0; rc == CS_OK && i < n_first; i++) {
+    rec[i] = first[i];
+    rc = record(w, &rec[i]);
+  }
+  for (int i = 0; rc == CS_OK && i < n_first; i++)
+    if (w->hooks.event) rc = w->hooks.event(w->hooks.ud, w, &rec[i]);
+  if (n == 0) return rc;
+  /* A hook may start another engagement, which holds rows anew: take the
+  ** buffer out of the world while its rows are emitted. */
+  cs_event_rec *buf = w->held;
+  int cap = w->cap_held;
+  w->held = NULL;
+  w->cap_held = 0;
+  for (int i = 0; rc == CS_OK && i < n; i++) rc = cs__emit(w, &buf[i]);
+  if (w->held == NULL) {
+    w->held = buf;
+    w->cap_held = cap;
+  } else free(buf);
+  return rc;
 }
 
 int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, int64_t deaths,

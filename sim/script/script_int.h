@@ -280,5 +280,8 @@ const char *cs_script_parse_unit(dtab *c, cs_unit_decl *d, const char **at, int 
 void cs_script_push_party(lua_State *L, int party);
 /* Push a new table of the sim object's methods (script_sim.c). */
 void cs_script_sim_methods(lua_State *L);
+/* Add the city's queries and structure changes (script_city.c) to the table
+** on top of the stack. */
+void cs_script_city_methods(lua_State *L);
 
 #endif

@@ -255,7 +255,10 @@ static const luaL_Reg SIM_METHODS[] = {
 };
 
 
-void cs_script_sim_methods(lua_State *L) { luaL_newlib(L, SIM_METHODS); }
+void cs_script_sim_methods(lua_State *L) {
+  luaL_newlib(L, SIM_METHODS);
+  cs_script_city_methods(L);
+}
 
 /* ---- hooks: the model calls these during the run ---- */
 
@@ -279,7 +282,8 @@ static void push_event(lua_State *L, const cs_event_rec *e) {
   }
   int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE || e->kind == CS_EK_RECALL ||
                    e->kind == CS_EK_ARREST || e->kind == CS_EK_DESERTION;
-  int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN;
+  int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN ||
+                    e->kind == CS_EK_RECALL;
   if (e->actor >= 0) {
     if (unit_actor) lua_pushstring(L, e->actor < cs_world_n_units(w) ? cs_world_unit_id(w, e->actor) : NULL);
     else cs_script_push_party(L, e->actor);
@@ -290,7 +294,7 @@ static void push_event(lua_State *L, const cs_event_rec *e) {
       lua_pushstring(L, e->target < cs_world_n_nodes(w) ? cs_world_node_id(w, e->target) : NULL);
     else cs_script_push_party(L, e->target);
     lua_setfield(L, -2, "target");
-  } else if (node_target) {
+  } else if (node_target && e->kind != CS_EK_RECALL) {
     lua_pushstring(L, "PROVINCES");
     lua_setfield(L, -2, "target");
   }
@@ -449,7 +453,9 @@ void cs_script_hooks(cs_script *s, cs_hooks *out) {
 /* The sim methods a metric may call: the state queries, no intervention. */
 static const char *const READ_METHODS[] = {"time",    "owner",      "residents", "displaced", "displaced_from",
                                            "officers", "members",   "nodes_held", "gang_share", "location",
-                                           "unit_officers", "nodes", NULL};
+                                           "unit_officers", "nodes", "neighbours", "distance",
+                                           "intensity", "members_present", "held", "frontier",
+                                           "coalition", "gang_control", NULL};
 
 /* A method of the read-only sim: upvalues (method, real sim, proxy). */
 static int ro_call(lua_State *L) { /* [-n, +r, v] */
