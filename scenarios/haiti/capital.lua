@@ -17,7 +17,7 @@ param("recall_day", day "2024-10-21", "day of the elite recall")  -- 416 = 21 Oc
 param("mss_scale", 1.0, "multiplier on the MSS: announced size and every arrival")  -- 1.0 = as happened
 param("mss_shift_days", 0, "days added to every MSS arrival date (negative = earlier)")  -- 0 = as happened
 param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 [S] (observed.csv: >4,600, BINUH Q1 2024)
-param("prison_gang_share", 1, "share of the inmates freed in Mar 2024 who join a gang")  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)
+param("prison_gang_share", 1.0, "share of the inmates freed in Mar 2024 who join a gang")  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)
 param("cohesion0", 0.2, "cohesion of Viv Ansanm at the start")  -- [P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, BINUH Q1 2024 [S]); below chi_form 0.5, so it starts unformed
 city.params()   -- site_capacity_scale, scaled_site, solino_area_owner, assault_days, verbose
 
