@@ -1,10 +1,17 @@
 #!/usr/bin/python3
 """Every scenario shipped in scenarios/ loads and runs, conserves people, and
 the Solino scenario displaces people from Solino within days of the attack.
+The Haiti scenarios, built on scenarios/haiti/lib/city.lua and the CSVs of
+scenarios/haiti/data/, record those files in their run file's provenance, and
+declare the nodes and gangs of the CSVs (expectations computed here from the
+CSVs, not from a run).
 
 Usage: test_scenarios.py PATH/TO/conflictsim SOURCE_DIR
 """
+import csv
 import glob
+import hashlib
+import math
 import os
 import subprocess
 import sys
@@ -31,7 +38,9 @@ class Scenarios(unittest.TestCase):
 
     def test_every_scenario_runs_and_conserves(self):
         files = sorted(glob.glob(os.path.join(SRC, "scenarios", "**", "*.lua"), recursive=True))
-        files = [f for f in files if os.sep + "sweeps" + os.sep not in f]
+        # sweep files and modules (lib/ folders, loaded by require) are not scenarios
+        files = [f for f in files if os.sep + "sweeps" + os.sep not in f
+                 and os.sep + "lib" + os.sep not in f]
         self.assertGreaterEqual(len(files), 4)
         for path in files:
             with self.subTest(scenario=os.path.relpath(path, SRC)):
@@ -73,6 +82,114 @@ class Scenarios(unittest.TestCase):
         self.assertGreaterEqual(len(quiet_before), 2, "too few replicates without an earlier fight at Solino")
         for b, a in quiet_before:
             self.assertGreater(a, 10 * max(b, 1), quiet_before)
+
+
+HAITI = os.path.join(SRC, "scenarios", "haiti")
+# The capital's communes, as neighbourhoods.csv spells them (scenarios/haiti/README.md).
+CAPITAL_COMMUNES = {"Port-au-Prince", "Delmas", "Pétion-Ville", "Tabarre", "Cité Soleil",
+                    "Croix-des-Bouquets", "Carrefour"}
+HAITI_FILES = [("lib/city.lua", "module"), ("data/neighbourhoods.csv", "data"),
+               ("data/gangs.csv", "data")]
+
+
+def strs(ds):
+    return [v.decode() if isinstance(v, bytes) else v for v in ds[...]]
+
+
+def expected_city():
+    """The city the README describes, computed from the CSVs: the selected rows in order,
+    their km positions (equirectangular around the centroid, R = 6371 km, rounded to
+    metres), the roads (4 nearest neighbours, straight line x 1.3, rounded to metres; in
+    the declaration order of their ends) and the gangs."""
+    with open(os.path.join(HAITI, "data", "neighbourhoods.csv"), encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["commune"] in CAPITAL_COMMUNES]
+    lat0 = sum(float(r["lat"]) for r in rows) / len(rows)
+    lon0 = sum(float(r["lon"]) for r in rows) / len(rows)
+    k = math.pi / 180 * 6371.0
+    xy = {r["id"]: ((float(r["lon"]) - lon0) * k * math.cos(lat0 * (math.pi / 180)),
+                    (float(r["lat"]) - lat0) * k) for r in rows}
+    ids = [r["id"] for r in rows]
+    d = lambda a, b: math.sqrt((xy[a][0] - xy[b][0]) ** 2 + (xy[a][1] - xy[b][1]) ** 2)
+    edges = set()
+    for a in ids:
+        for b in sorted((b for b in ids if b != a), key=lambda b: (d(a, b), b))[:4]:
+            edges.add(tuple(sorted((a, b))))
+    order = {i: n for n, i in enumerate(ids)}
+    roads = [(order[a], order[b], float("%.3f" % (d(a, b) * 1.3)))
+             for a, b in sorted(edges, key=lambda e: (order[e[0]], order[e[1]]))]
+    with open(os.path.join(HAITI, "data", "gangs.csv"), encoding="utf-8") as f:
+        gangs = list(csv.DictReader(f))
+    return rows, xy, roads, gangs
+
+
+class HaitiCity(unittest.TestCase):
+    """capital.lua and solino.lua, built on lib/city.lua and the CSVs of data/."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.city = expected_city()
+        cls.out = {}
+        for name in ("solino", "capital"):
+            out = os.path.join(cls.tmp.name, name + ".h5")
+            r = run("run", os.path.join(HAITI, name + ".lua"), "-o", out, "--seed", "1", "--quiet")
+            assert r.returncode == 0, r.stderr
+            cls.out[name] = out
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_provenance_lists_module_and_csvs(self):
+        for name, out in self.out.items():
+            with self.subTest(scenario=name), h5py.File(out) as f:
+                g = f["provenance"]
+                self.assertEqual(strs(g["file"]), [p for p, _ in HAITI_FILES])
+                self.assertEqual(strs(g["kind"]), [k for _, k in HAITI_FILES])
+                for i, (path, _) in enumerate(HAITI_FILES):
+                    with open(os.path.join(HAITI, path), "rb") as fh:
+                        data = fh.read()
+                    self.assertEqual(strs(g["sha256"])[i], hashlib.sha256(data).hexdigest(), path)
+                    self.assertEqual(int(g["size"][i]), len(data), path)
+                    self.assertEqual(int(g["source_kept"][i]), 1, path)
+                    self.assertEqual(strs(g["source"])[i], data.decode("utf-8"), path)
+                with open(os.path.join(HAITI, name + ".lua"), "rb") as fh:
+                    self.assertEqual(f.attrs["scenario_sha256"], hashlib.sha256(fh.read()).hexdigest())
+
+    def test_nodes_and_roads_are_the_csv_rows(self):
+        rows, xy, roads, _ = self.city
+        self.assertEqual(len(rows), 76)
+        for name, out in self.out.items():
+            with self.subTest(scenario=name), h5py.File(out) as f:
+                self.assertEqual(strs(f["node"]), [r["id"] for r in rows])
+                self.assertEqual(strs(f["node_name"]), [r["name"] for r in rows])
+                self.assertEqual(strs(f["node_commune"]), [r["commune"] for r in rows])
+                self.assertEqual(f["residents"][0].tolist(), [int(r["population_estimate"]) for r in rows])
+                # the same doubles as "%.3f" literals would give
+                self.assertEqual(f["network/node_x"][...].tolist(),
+                                 [float("%.3f" % xy[r["id"]][0]) for r in rows])
+                self.assertEqual(f["network/node_y"][...].tolist(),
+                                 [float("%.3f" % xy[r["id"]][1]) for r in rows])
+                got = list(zip(f["network/road_a"][...].tolist(), f["network/road_b"][...].tolist(),
+                               f["network/road_km"][...].tolist()))
+                self.assertEqual(got, roads)
+
+    def test_gangs_are_the_csv_rows(self):
+        gangs = self.city[3]
+        members = [int(g["members"]) for g in gangs]
+        # capital: the 4,700 freed in Mar 2024 are gang members in prison at the start,
+        # split in proportion to members (largest remainders); solino: none.
+        total = sum(members)
+        jailed = [m * 4700 // total for m in members]
+        for i in sorted(range(len(gangs)), key=lambda i: -(members[i] * 4700 % total))[:4700 - sum(jailed)]:
+            jailed[i] += 1
+        for name, out in self.out.items():
+            with self.subTest(scenario=name), h5py.File(out) as f:
+                self.assertEqual(strs(f["gang"]), [g["id"] for g in gangs])
+                self.assertEqual(strs(f["gang_name"]), [g["name"] for g in gangs])
+                self.assertEqual(f["gang_members"][0].tolist(), members)
+                self.assertEqual(f["gang_jailed"][0].tolist(),
+                                 jailed if name == "capital" else [0] * len(gangs))
 
 
 if __name__ == "__main__":

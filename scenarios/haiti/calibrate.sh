@@ -2,9 +2,8 @@
 # calibrate.sh: the documented search behind the model{} block and the [P]
 # scenario priors of the Haiti scenarios. Grids over model parameters tagged
 # [P] (priors; sim/README.md, Parameters), each point scored by `conflictsim validate` on the
-# capital scenario; the chosen values are written into make_scenarios.py
-# (MODEL_BLOCK, PRISON_GANG_SHARE, cohesion0) by hand and the scenarios
-# regenerated. No rule in the model refers to a target's dates or values:
+# capital scenario; the chosen values are written by hand into capital.lua
+# and solino.lua (the model{} block, prison_gang_share, cohesion0). No rule in the model refers to a target's dates or values:
 # the search only moves these priors.
 #
 #   bash scenarios/haiti/calibrate.sh [stage] [replicates]
