@@ -366,5 +366,37 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, EXIT_IO, r.stderr)
 
 
+
+class ParamsTest(unittest.TestCase):
+    """conflictsim params: what a run would use, checked against a run file."""
+
+    def test_defaults_match_a_run_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "t.h5")
+            self.assertEqual(run("run", TINY, "--quiet", "-o", out).returncode, 0)
+            with h5py.File(out, "r") as f:
+                names = [n.decode() for n in f["parameter_info/parameter"][...]]
+                model = f["parameter_info/is_model"][...]
+                want = {n for n, m in zip(names, model) if m}
+        r = run("params")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = {line.split()[0] for line in r.stdout.splitlines()[1:]}
+        self.assertEqual(got, want)
+
+    def test_scenario_values_and_changed(self):
+        r = run("params", TINY, "--set", "lambda0=0.05", "--set", "recall_day=6", "--changed")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = {line.split()[0]: line.split()[1] for line in r.stdout.splitlines()[1:]}
+        self.assertEqual(rows.get("lambda0"), "0.05")
+        self.assertEqual(rows.get("recall_day"), "6")
+        self.assertNotIn("gamma", rows)  # at its default
+
+    def test_bad_input(self):
+        r = run("params", TINY, "--set", "lamda0=1")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("did you mean 'lambda0'", r.stderr)
+        self.assertEqual(run("params", "--set", "a=1").returncode, 2)
+        self.assertEqual(run("params", "--bogus").returncode, 2)
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

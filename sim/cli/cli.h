@@ -20,6 +20,7 @@ int cli_validate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_merge(int argc, char **argv);
 int cli_compare(int argc, char **argv);
+int cli_params(int argc, char **argv);
 /* A decimal integer in [0, 2^64) with nothing after it: 0, else -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Whether this build has MPI (for --version and sweep --help). */

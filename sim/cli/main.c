@@ -22,6 +22,7 @@ static const char *USAGE =
     "                     resumable, one HDF5 file (sweep --help)\n"
     "  merge SHARD...     join the shards of a sweep into one file (merge --help)\n"
     "  compare            paired runs of interventions against a baseline (compare --help)\n"
+    "  params [SCENARIO]  list the parameters a run uses, with ranges and meaning (params --help)\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help\n"
@@ -53,6 +54,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "sweep") == 0) return cli_sweep(argc - 1, argv + 1);
   if (strcmp(cmd, "merge") == 0) return cli_merge(argc - 1, argv + 1);
   if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);
+  if (strcmp(cmd, "params") == 0) return cli_params(argc - 1, argv + 1);
   fprintf(stderr, "conflictsim: unknown command '%s'\n\n%s", cmd, USAGE);
   return EXIT_USAGE;
 }
