@@ -150,12 +150,29 @@ def test_figures(tmp, h5):
         check(os.path.exists(svg) and b"<svg" in open(svg, "rb").read(4096), f"{m}: SVG written")
 
 
+def test_file_variant_overrides(tmp):
+    # A variant naming another file runs it with only its own overrides. The
+    # same file with the baseline's overrides repeated in the variant is the
+    # baseline again: every paired difference is exactly 0. Without them,
+    # compare notes that the baseline's overrides do not apply.
+    base = ["compare", "--baseline", TINY, "--set-baseline", "recall_officers=0", "--replicates", "4",
+            "--quiet", "-j", "2"]
+    p = run(base + ["--variant", f"same:{TINY},recall_officers=0", "-o", f"{tmp}/fv"])
+    check(p.returncode == 0 and "note:" not in p.stderr, "file variant with overrides: runs, no note")
+    with h5py.File(f"{tmp}/fv.h5", "r") as f:
+        check(np.all(f["difference"][:] == 0), "file variant repeating the baseline's overrides: differences 0")
+    p = run(base + ["--variant", f"bare:{TINY}", "-o", f"{tmp}/fv2"])
+    check(p.returncode == 0 and "without the baseline's --set-baseline recall_officers=0" in p.stderr,
+          "file variant without the baseline's overrides: compare says so")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_zero_effect(tmp)
         test_bootstrap_coverage()
         h5 = test_pairing_solino(tmp)
         test_figures(tmp, h5)
+        test_file_variant_overrides(tmp)
         bad = run(["compare", "--baseline", TINY, "--variant", "no_such_param=1", "-o", f"{tmp}/bad", "--quiet"])
         check(bad.returncode == 3 and not os.path.exists(f"{tmp}/bad.csv"),
               f"an unknown parameter in a variant is a scenario error (exit {bad.returncode}), nothing written")

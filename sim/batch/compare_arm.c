@@ -231,8 +231,19 @@ int cs_cmp_parse_variant(const char *spec, const cs_cmp_arm *base, int i, cs_cmp
     body = colon + 1;
   }
   if (!*body) return -1;
-  if (!strchr(body, '=')) {
-    if (!(a->scenario = strdup(body))) return -2;
+  const char *comma = strchr(body, ','), *beq = strchr(body, '=');
+  if (!beq || (comma && beq > comma)) {
+    /* FILE.lua[,K=V,...]: another scenario, with only the overrides given here */
+    size_t flen = comma ? (size_t)(comma - body) : strlen(body);
+    a->own_file = 1;
+    if (flen == 0 || !(a->scenario = strndup(body, flen))) return flen ? -2 : -1;
+    for (const char *p = comma ? comma + 1 : NULL; p && *p;) {
+      const char *c = strchr(p, ',');
+      size_t len = c ? (size_t)(c - p) : strlen(p);
+      int e = cs_cmp_arm_add_set(a, p, len);
+      if (e) return e;
+      p += len + (c ? 1 : 0);
+    }
   } else {
     if (!(a->scenario = strdup(base->scenario))) return -2;
     for (int k = 0; k < base->n_sets; k++) {
@@ -254,7 +265,7 @@ int cs_cmp_parse_variant(const char *spec, const cs_cmp_arm *base, int i, cs_cmp
   if (!a->name) {
     char nm[32];
     snprintf(nm, sizeof nm, "variant%d", i);
-    if (!(a->name = strdup(strchr(body, '=') ? body : nm))) return -2;
+    if (!(a->name = strdup(beq && !(comma && beq > comma) ? body : nm))) return -2;
   }
   return 0;
 }

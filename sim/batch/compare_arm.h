@@ -38,6 +38,7 @@ typedef struct cs_cmp_set {
 typedef struct cs_cmp_arm {
   char *name;          /* "baseline" or the variant's name */
   char *scenario;      /* scenario path */
+  int own_file;        /* a FILE.lua variant: only its own overrides, not the baseline's */
   cs_cmp_set *sets; int n_sets;
   char *sets_text;     /* "k=v,k=v" for the report (cs_cmp_arm_join_sets) */
   cs_sweep *sw;        /* the one-point sweep (cs_cmp_arm_load) */

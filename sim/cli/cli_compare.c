@@ -37,8 +37,9 @@ static const char *USAGE =
     "  --set-baseline K=V    override a parameter in the baseline (repeatable);\n"
     "                        variants built on the baseline inherit it\n"
     "  --variant [NAME:]SPEC a variant (repeatable). SPEC is K=V,K=V,...: the\n"
-    "                        baseline with these overrides too; or FILE.lua: another\n"
-    "                        scenario (no baseline overrides)\n"
+    "                        baseline with these overrides too; or FILE.lua[,K=V,...]:\n"
+    "                        another scenario with only the overrides given here\n"
+    "                        (not the baseline's; compare says so when there are some)\n"
     "  --variant-set K=V,... the same as --variant K=V,...\n"
     "  --replicates N        paired replicates, N >= 2 (default 20)\n"
     "  --seed S              master seed in [0, 2^63) (default 1; the arms' sweep text\n"
@@ -223,9 +224,19 @@ int cli_compare(int argc, char **argv) {
     int e = cs_cmp_parse_variant(vspecs[v], &arms[0], v + 1, &arms[n_arms]);
     if (e == -2) goto nomem;
     if (e) {
-      fprintf(stderr, "conflictsim compare: bad variant '%s' (give [NAME:]K=V,... or [NAME:]FILE.lua)\n",
+      fprintf(stderr, "conflictsim compare: bad variant '%s' (give [NAME:]K=V,... or [NAME:]FILE.lua[,K=V,...])\n",
               vspecs[v]);
       goto done;
+    }
+    /* A file variant takes none of the baseline's overrides: say which it lacks. */
+    for (int k = 0; arms[n_arms].own_file && k < arms[0].n_sets; k++) {
+      int given = 0;
+      for (int m = 0; m < arms[n_arms].n_sets; m++) given |= !strcmp(arms[n_arms].sets[m].name, arms[0].sets[k].name);
+      if (!given)
+        fprintf(stderr, "conflictsim compare: note: variant '%s' runs %s without the baseline's --set-baseline "
+                "%s=%s (a FILE.lua variant takes only its own overrides: %s,%s=...)\n", arms[n_arms].name,
+                arms[n_arms].scenario, arms[0].sets[k].name, arms[0].sets[k].value, arms[n_arms].scenario,
+                arms[0].sets[k].name);
     }
     for (int k = 0; k < n_arms; k++)
       if (!strcmp(arms[k].name, arms[n_arms].name)) {
