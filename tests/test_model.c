@@ -197,6 +197,7 @@ static void test_destination_frequencies(void) {
   cs_world_set_horizon(w, 5, 5);
   quiet_model(w);
   cs_world_param_set(w, "h0", 0.02);
+  cs_world_param_set(w, "provinces_km", 20); /* the distance the weights below use */
   cs_world_param_set(w, "household", 1);
   CHECK(cs_world_set_capacity(w, 1, 1000000000) == CS_OK);
   CHECK(cs_world_set_capacity(w, 2, 1000000000) == CS_OK);
@@ -647,6 +648,7 @@ static coh_obs run_cohesion(int with_police, double chi_start, double days) {
     cs_world_add_unit(w, &u, NULL);
   }
   cs_world_set_horizon(w, days, 1);
+  cs_world_param_set(w, "chi_rate", 1.0 / 30); /* the e-folding time of 30 days the checks use */
   cs_world_param_set(w, "lambda0", 0);
   cs_world_param_set(w, "delta0", 0);
   cs_world_param_set(w, "recruit_rate", 0);
@@ -688,14 +690,14 @@ static void test_cohesion(void) {
 ** (stochastically rounded, so the floor or the ceiling) and the winner at most
 ** its own. A police operation breaks the officers at beta_police; a defence of
 ** officers and vigilantes breaks at the headcount-weighted mean. The default
-** beta_police is beta's, which keeps a single breakpoint for all sides. */
+** beta_police (0.005) is the Haiti calibration's, below beta's 0.15. */
 static int is_rounding_of(int64_t k, double x) { return k == (int64_t)floor(x) || k == (int64_t)ceil(x); }
 
 static void test_breakpoints(void) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   CHECK(cs_world_new(&ctx, &w) == CS_OK);
-  CHECK(cs_world_param(w, "beta_police") == cs_world_param(w, "beta"));
+  CHECK(cs_world_param(w, "beta_police") == 0.005); /* the Haiti calibration's value (issue 14) */
   cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_GANG(0));
   cs_gang_decl g = {"g", NULL, 3000, 0, 0.05, 1, 0}; /* based at a: b is declared after the gang */
   CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);

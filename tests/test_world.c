@@ -100,7 +100,7 @@ static void test_gangs_units_coalitions(void) {
 static void test_params(void) {
   cs_world *w = fresh();
   CHECK(cs_world_param_find(w, "lambda0") >= 0);
-  CHECK(cs_world_param(w, "lambda0") == 0.01);
+  CHECK(cs_world_param(w, "lambda0") == 0.15); /* the Haiti calibration's value (issue 14) */
   CHECK(cs_world_param_set(w, "nope", 1) == CS_EINVAL && has(w, "unknown parameter 'nope'"));
   CHECK(cs_world_param_set(w, "lambda0", NAN) == CS_EINVAL && has(w, "finite"));
   CHECK(cs_world_param_set(w, "lambda0", INFINITY) == CS_EINVAL);

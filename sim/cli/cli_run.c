@@ -59,6 +59,8 @@ int cli_parse_u64(const char *s, uint64_t *out) {
 typedef struct progress {
   const cs_sink *inner;
   cs_progress line;
+  long long events, observed;         /* rows logged, rows reported (the observed log) */
+  long long engagements, eng_observed; /* the same for engagements */
 } progress;
 
 static int pr_begin(void *ud, const cs_world *w) {
@@ -73,12 +75,42 @@ static int pr_sample(void *ud, const cs_sample *s) {
 }
 static int pr_event(void *ud, const cs_event_rec *e) {
   progress *p = ud;
+  p->events++;
+  p->observed += e->observed != 0;
+  if (e->kind == CS_EK_ENGAGEMENT) {
+    p->engagements++;
+    p->eng_observed += e->observed != 0;
+  }
   return p->inner->event(p->inner->ud, e);
 }
 static int pr_end(void *ud, int status) {
   progress *p = ud;
   cs_progress_end(&p->line);
   return p->inner->end(p->inner->ud, status);
+}
+
+/* The observed log is "nearly empty" when a run logged at least
+** WARN_MIN_EVENTS events and fewer than WARN_SHARE of them were reported, or
+** at least WARN_MIN_ENG engagements and none of them was: with the default
+** media reach (0.5) a town's runs report ~30% of events and ~30-60% of
+** engagements (tests/towns, scenarios/README.md "The tempo of a city"), so
+** either condition means reporting is (nearly) off, almost always because
+** nodes were declared with media = 0. */
+#define WARN_MIN_EVENTS 100
+#define WARN_SHARE 0.01
+#define WARN_MIN_ENG 10
+static void warn_observed(const progress *p) {
+  int few = p->events >= WARN_MIN_EVENTS && (double)p->observed < WARN_SHARE * (double)p->events;
+  int no_eng = p->engagements >= WARN_MIN_ENG && p->eng_observed == 0;
+  if (!few && !no_eng) return;
+  char line[640];
+  snprintf(line, sizeof line,
+           "conflictsim: warning: the observed log is nearly empty: %lld of %lld events and %lld of %lld "
+           "engagements were reported. Reporting follows the media reach of the nodes where events happen "
+           "(node{ media = }, default 0.5; 0 turns reporting off there). Raise media on the nodes (or "
+           "sim:set_media), unless the scenario means to have no reporting.",
+           p->observed, p->events, p->eng_observed, p->engagements);
+  cs_progress_log(NULL, line); /* the progress line has been erased: a plain line on stderr */
 }
 
 static cs_world *volatile g_running = NULL;
@@ -244,7 +276,7 @@ int cli_run(int argc, char **argv) {
     status = cli_exit_code(rc);
     goto done;
   }
-  progress pr = {&inner, {0}};
+  progress pr = {&inner, {0}, 0, 0, 0, 0};
   cs_progress_start(&pr.line, quiet, "day", 1, "days/s", 0, cs_world_days(world));
   cs_script_set_log(script, cs_progress_log, &pr.line); /* sim:log clears and redraws the line */
   cs_sink sink = {&pr, pr_begin, pr_sample, pr_event, pr_end};
@@ -267,6 +299,8 @@ int cli_run(int argc, char **argv) {
     status = cli_exit_code(rc);
     goto done;
   }
+  /* also with --quiet: a warning is about the result, not progress chatter */
+  warn_observed(&pr);
   if (!quiet) {
     int n = cs_world_n_nodes(world);
     int64_t res = 0, hosted = 0, from = 0;

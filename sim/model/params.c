@@ -31,7 +31,7 @@ typedef struct pdef {
 static const char *const MODES[] = {"fast", "square", "linear", NULL};
 
 static const pdef DEFS[P_MODEL_COUNT] = {
-  {P_LAMBDA0, "lambda0", NUM, 0.01, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P]", 0},
+  {P_LAMBDA0, "lambda0", NUM, 0.15, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P; default from the Haiti calibration, calibrate.sh stage 6; was 0.01]", 0},
   {P_GAMMA, "gamma", NUM, 1, 0, 10, "", "exponent on strategic value V in the attack rate [P]", 0},
   {P_ETA, "eta", NUM, 1, 0, 10, "", "exponent on win probability p in the attack rate [P]", 0},
   {P_PHI, "phi", NUM, 0.3, 0, 1, "", "share of a gang's members committed to an engagement [P]", 0},
@@ -45,9 +45,9 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_LETH_VIG, "lethality_vigilante", NUM, 0.02, 0, BIG, "1/(fighter day)", "vigilante lethality [P]", 0},
   {P_VIG_SHARE, "vigilante_share", NUM, 0.001, 0, 1, "", "residents of a STATE or CONTESTED node who fight as vigilantes [P]", 0},
   {P_BETA, "beta", NUM, 0.15, 1e-6, 1, "", "breakpoint: share of initial strength lost before a side breaks [P]", 0},
-  {P_BETA_POLICE, "beta_police", NUM, 0.15, 1e-6, 1, "",
-   "breakpoint of security forces (police, army, international): they withdraw after losing this share; "
-   "the model description has one beta for all sides, so the default is beta's [P]", 0},
+  {P_BETA_POLICE, "beta_police", NUM, 0.005, 1e-6, 1, "",
+   "breakpoint of security forces (police, army, international): they withdraw after losing this share "
+   "[P; default from the Haiti calibration, calibrate.sh stages 4-5; was beta's 0.15, one breakpoint for all sides]", 0},
   {P_T_MAX, "T_max", NUM, 4, 1e-6, BIG, "day", "time limit of a Lanchester engagement [P]", 0},
   {P_C_CIV, "c_civ", NUM, 0.6, 0, BIG, "", "civilian deaths per combatant death [S: 38% residents]", 0},
   {P_MODE_STATE, "engagement_state", STR, 0, 0, 0, "", "how gang attacks on STATE or CONTESTED nodes resolve: fast, square or linear", "fast"},
@@ -60,9 +60,9 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_TAU_R, "tau_r", NUM, 7, 1e-6, BIG, "day", "decay time of the urge to retaliate [P]", 0},
   {P_CHI0, "chi0", NUM, 0.1, 0, 1, "", "cohesion a coalition tends to without threat [P]", 0},
   {P_CHIMAX, "chimax", NUM, 0.9, 0, 1, "", "cohesion a coalition tends to under full threat [P]", 0},
-  {P_THETA_C, "Theta_c", NUM, 0.4, 0, 1, "", "threat at the midpoint of the cohesion response [P]", 0},
+  {P_THETA_C, "Theta_c", NUM, 0.2, 0, 1, "", "threat at the midpoint of the cohesion response [P; default from the Haiti calibration, calibrate.sh stages 4-5; was 0.4]", 0},
   {P_S_CHI, "chi_width", NUM, 0.03, 1e-6, BIG, "", "width of the cohesion response to threat [P] (symbol s)", 0},
-  {P_B_CHI, "chi_rate", NUM, 1.0 / 30, 0, BIG, "1/day", "rate at which cohesion relaxes to its target [P] (symbol b)", 0},
+  {P_B_CHI, "chi_rate", NUM, 0.01, 0, BIG, "1/day", "rate at which cohesion relaxes to its target [P; default from the Haiti calibration, calibrate.sh stages 1-2, kept in 4-5; was 1/30] (symbol b)", 0},
   {P_C_CHI, "chi_erosion", NUM, 0.05, 0, BIG, "", "erosion of cohesion per intra-coalition incident per day [P] (symbol c)", 0},
   {P_W_ANN, "w_ann", NUM, 0.5, 0, BIG, "", "weight of announced but undeployed forces in the threat [P]", 0},
   {P_CHI_FORM, "chi_form", NUM, 0.5, 0, 1, "", "a coalition forms when cohesion rises through this [P]", 0},
@@ -86,7 +86,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_SCORE_SAFE, "score_safe", NUM, 1.0, 0, BIG, "", "Flee location score of a safe destination", 0},
   {P_SCORE_CONFLICT, "score_conflict", NUM, 0.25, 0, BIG, "", "Flee location score of a destination in conflict", 0},
   {P_HOUSEHOLD, "household", INT, 5, 1, 1000, "persons", "people moving together in one flight, move or return [P]", 0},
-  {P_PROVINCES_KM, "provinces_km", NUM, 20, 0, BIG, "km", "distance from any node to the PROVINCES sink [P]", 0},
+  {P_PROVINCES_KM, "provinces_km", NUM, 5, 0, BIG, "km", "distance from any node to the PROVINCES sink [P; default from the Haiti calibration, calibrate.sh stage 3; was 20]", 0},
   {P_HOST_RATIO, "host_ratio", NUM, 0.5, 0, BIG, "", "displaced a node's host families can take, per initial resident [P]", 0},
   {P_HOST_SHARE, "host_share", NUM, 0.39, 0, 1, "", "share of displaced arriving in a city node who stay with host families (IOM DTM Jun 2024)", 0},
   {P_SITE_RADIUS, "site_radius_km", NUM, 15, 0, BIG, "km", "sites farther than this by road are not considered as destinations [P]", 0},

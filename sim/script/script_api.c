@@ -303,7 +303,9 @@ static int l_node(lua_State *L) {
   d.fortification = cs_script_opt_num(&c, "fortification", 0, 0, 1, HUGE_VAL, "a number >= 1");
   const char *owner = cs_script_opt_str(&c, "owner", "STATE", 0);
   d.site_capacity = cs_script_opt_count(&c, "site_capacity", 0, 0);
-  d.media = cs_script_opt_num(&c, "media", 0, 0, 0, 1, "a number in [0, 1]");
+  /* media reach: 0.5 unless given, so that reporting works in a town written
+  ** from scratch (issue 14; the Haiti scenarios' value) [P] */
+  d.media = cs_script_opt_num(&c, "media", 0.5, 0, 0, 1, "a number in [0, 1]");
   check_dup(L, REG_IDS_NODE, "node", id, s->nodes, sizeof *s->nodes, offsetof(sdecl_node, where));
   grow(L, (void **)&s->nodes, &s->cap_nodes, s->n_nodes, sizeof *s->nodes);
   sdecl_node *r = &s->nodes[s->n_nodes];
