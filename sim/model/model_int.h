@@ -295,6 +295,10 @@ int cs__index_unit(cs_world *w, int u);
 int cs__index_coalition(cs_world *w, int c);
 int cs__index_road(cs_world *w, int r);
 int cs__road_find(const cs_world *w, int a, int b);
+/* ---- roads.c: the adjacency of the roads (no allocation after the first
+** build), and the finalize check that the graph is connected. */
+int cs__roads_build(cs_world *w);
+int cs__roads_check_connected(cs_world *w);
 char *cs__strdup(const char *s);
 /* Dijkstra from src over the road graph into dist[n] (km; INFINITY if none). */
 int cs__dijkstra(cs_world *w, int src, double *dist);
