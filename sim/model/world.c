@@ -3,7 +3,7 @@
 ** data together and checks what a scenario declares. Its id and road
 ** indexes are in world_index.c, its parameter API in params.c (split out
 ** when this file passed 850 lines: each is a separate job with its own
-** invariants), the road graph's adjacency in roads.c. */
+** invariants), the road graph's adjacency and road closures in roads.c. */
 #include "model_int.h"
 
 #include <assert.h>
@@ -45,7 +45,8 @@ static const char *EVENT_KINDS[CS_EK_COUNT] = {"engagement", "takeover", "flight
                                                "recall", "force", "prison_break",
                                                "coalition_formed", "coalition_split", "arrest",
                                                "release", "desertion", "recruitment", "relocation",
-                                               "return", "cohesion_set", "media_set"};
+                                               "return", "cohesion_set", "media_set",
+                                               "road_closed", "road_opened"};
 
 static int find_name(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)
@@ -106,6 +107,7 @@ void cs_world_free(cs_world *w) {
   free(w->road_a);
   free(w->road_b);
   free(w->road_km);
+  free(w->road_closed);
   free(w->adj_start);
   free(w->adj_node);
   free(w->adj_km);
