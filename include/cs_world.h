@@ -133,7 +133,8 @@ const char *cs_world_gang_name(const cs_world *w, int g);
 const char *cs_world_unit_id(const cs_world *w, int u);
 /* Position of node i on the scenario's plane, km. */
 void cs_world_node_xy(const cs_world *w, int i, double *x_km, double *y_km);
-/* Roads in declaration order: ends (node indices) and length, km. */
+/* Roads in declaration order: ends (node indices) and length, km; every
+** declared road, closed or not (cs_world_road_state). */
 int cs_world_n_roads(const cs_world *w);
 void cs_world_road(const cs_world *w, int r, int *a, int *b, double *km);
 double cs_world_days(const cs_world *w);
@@ -219,6 +220,9 @@ enum cs_event_kind {
   CS_EK_COHESION_SET, /* cs_world_coalition_set changed a coalition's cohesion (actor = its
                          first member gang; the value is in the samples) */
   CS_EK_MEDIA_SET,    /* cs_world_set_media changed node's media reach */
+  CS_EK_ROAD_CLOSED,  /* cs_world_road_close closed the road from node to target (a node
+                         index; the ends in road declaration order) */
+  CS_EK_ROAD_OPENED,  /* cs_world_road_open opened it again (node, target as above) */
   CS_EK_COUNT
 };
 const char *cs_event_kind_name(int kind);
@@ -231,7 +235,7 @@ typedef struct cs_event_rec {
   int actor;         /* party code; a unit index for MOVE, FORCE, RECALL, ARREST,
                         DESERTION; -1 if none */
   int target;        /* party code; a node index for FLIGHT and RELOCATION (-1 is
-                        PROVINCES); -1 if none */
+                        PROVINCES), RETURN, ROAD_CLOSED and ROAD_OPENED; -1 if none */
   int64_t deaths;    /* all deaths caused (combatants and civilians) */
   int64_t displaced; /* people moved by this event */
   /* The observation model (observe.c) fills these when the event is logged:
@@ -341,6 +345,23 @@ int cs_world_coalition_set(cs_world *w, int c, double cohesion, int formed);
 ** value and its current one (any drop after a threat is forgotten); threats
 ** lower it and it recovers toward r as before. Logged as a media_set row. */
 int cs_world_set_media(cs_world *w, int j, double r);
+/* Close the road between nodes a and b (either order) now, or open it again
+** (roads.c; Flee's link closures). A closed road is absent from the graph
+** for everything that reads it from then on: the frontier (a gang next to a
+** node only by that road no longer borders it, and the attack clocks at both
+** ends are redrawn), shortest road distances (a gang's reach from its base,
+** flight and move destinations and their distances, units sent anywhere,
+** police responses, fall-back), patrols and the neighbour and distance
+** queries. People and units already on the road keep going: they left
+** before it closed. Refused, changing nothing (CS_EINVAL with a message):
+** before or after the run, an unknown node, no road between a and b, a
+** road already closed (open: not closed), and a closure that would
+** disconnect the road graph (the model needs a connected city). Logged as
+** a road_closed / road_opened row (node and target: the ends in road
+** declaration order). Cost: the adjacency, every gang's distances and the
+** destination lists are rebuilt (about gangs + sites Dijkstra searches). */
+int cs_world_road_close(cs_world *w, int a, int b);
+int cs_world_road_open(cs_world *w, int a, int b);
 
 /* ---- state queries ---- */
 int cs_world_node_owner(const cs_world *w, int i);          /* party code */
@@ -362,8 +383,11 @@ double cs_world_gang_share(const cs_world *w, int by_population);
 ** cap of them into nodes[] and km[] (either may be NULL), their number into
 ** *n (which may exceed cap: call again with a larger array). */
 int cs_world_neighbours(const cs_world *w, int j, int *nodes, double *km, int cap, int *n);
-/* Shortest road distance between nodes a and b, km (0 if a == b). */
+/* Shortest road distance between nodes a and b by open roads, km (0 if a == b). */
 int cs_world_distance(cs_world *w, int a, int b, double *km);
+/* Road a-b (either order): 1 open, 0 closed (cs_world_road_close), -1 if
+** there is no such road or a node is unknown. */
+int cs_world_road_state(const cs_world *w, int a, int b);
 /* Violence intensity I_j now (decayed to the current time); NAN for an
 ** unknown node. */
 double cs_world_node_intensity(const cs_world *w, int j);

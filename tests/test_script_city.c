@@ -1,7 +1,8 @@
 /* test_script_city.c: the sim object's queries of the city and structure
 ** changes (script_city.c) from a scenario: answers on a small world, fixed
 ** orders, and clear errors for bad arguments (unknown node, gang or
-** coalition, wrong types, out of range, after the run). The model's side is
+** coalition, wrong types, out of range, after the run); road closures
+** (unknown node, no such road, already closed or open, disconnecting). The model's side is
 ** tested in test_query.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -61,6 +62,27 @@ static const char *SCEN =
     "  sim:set_media('a', 0.3)\n"
     "  sim:set('checks', sim_checks)\n"
     "end)\n"
+    "at(2, function(sim)\n"
+    "  ok(sim:road_closed('c', 'd') == false, 'open at first')\n"
+    "  sim:close_road('d', 'c')\n"
+    "  ok(sim:road_closed('c', 'd') == true and math.abs(sim:distance('a', 'e') - 5.5) < 1e-12, 'closed')\n"
+    "  local nb = sim:neighbours('d')\n"
+    "  ok(#nb == 2 and nb[1].id == 'a' and nb[2].id == 'e', 'closed road not a neighbour')\n"
+    "  local f = sim:frontier('g0')\n"
+    "  ok(#f == 1 and f[1] == 'a', 'frontier without c-d')\n"
+    "  err(function() sim:close_road('c', 'zz') end, \"sim:close_road: unknown node 'zz'\")\n"
+    "  err(function() sim:close_road('a', 'c') end, \"sim:close_road: there is no road 'a'-'c'\")\n"
+    "  err(function() sim:close_road('c', 'd') end, \"sim:close_road: road 'c'-'d' is already closed\")\n"
+    "  err(function() sim:open_road('a', 'b') end, \"sim:open_road: road 'a'-'b' is already open\")\n"
+    "  err(function() sim:close_road('d', 'e') end, \"sim:close_road: closing road 'd'-'e' would disconnect the city\")\n"
+    "  err(function() sim:close_road('a') end, 'string expected')\n"
+    "  err(function() return sim:road_closed('a', 'c') end, \"sim:road_closed: there is no road 'a'-'c'\")\n"
+    "  sim:open_road('c', 'd')\n"
+    "  ok(sim:road_closed('d', 'c') == false and math.abs(sim:distance('a', 'e') - 5.0) < 1e-12, 'reopened')\n"
+    "  sim:set('checks', sim_checks)\n"
+    "end)\n"
+    "on('road_closed', function(sim, ev) assert(ev.node == 'c' and ev.target == 'd') sim:set('seen', P.seen + 1000) end)\n"
+    "on('road_opened', function(sim, ev) assert(ev.node == 'c' and ev.target == 'd') sim:set('seen', P.seen + 10000) end)\n"
     "param('seen', 0)\n"
     "on('cohesion_set', function(sim, ev) assert(ev.actor == 'g0') sim:set('seen', P.seen + 1) end)\n"
     "on('media_set', function(sim, ev) assert(ev.node == 'a') sim:set('seen', P.seen + 10) end)\n"
@@ -88,9 +110,9 @@ int main(void) {
     rc = cs_world_run(w, 1, 0, NULL);
     CHECK(rc == CS_OK);
     if (rc != CS_OK) fprintf(stderr, "  %s\n", cs_errmsg(cs_world_ctx(w)));
-    CHECK(cs_world_param(w, "checks") == 21);
-    if (cs_world_param(w, "checks") != 21) fprintf(stderr, "  checks %g\n", cs_world_param(w, "checks"));
-    CHECK(cs_world_param(w, "seen") == 111);
+    CHECK(cs_world_param(w, "checks") == 33);
+    if (cs_world_param(w, "checks") != 33) fprintf(stderr, "  checks %g\n", cs_world_param(w, "checks"));
+    CHECK(cs_world_param(w, "seen") == 11111);
     cs_script_free(s);
     cs_world_free(w);
   }

@@ -16,8 +16,10 @@
 ** of the one- and two-hop routes; two hops only through a neighbour of at
 ** most TWO_HOP_MAX_DEGREE roads), every node declared with site capacity
 ** within site_radius_km by road (shortest road distance), and PROVINCES
-** (distance provinces_km). The lists are built once, at finalize; a node
-** given site capacity later by set_capacity is a destination only for the
+** (distance provinces_km). The lists are built at finalize, and rebuilt
+** whole when a road closes or opens (cs_flight_rebuild, from roads.c): from
+** the open roads and the site capacities of that moment. Between rebuilds, a
+** node given site capacity by set_capacity is a destination only for the
 ** nodes within two hops of it. Weight:
 **   (s_w + score_k) / (s_d + d_jk)^p_d * capacity factor,
 ** score_k = score_conflict if k is CONTESTED or its intensity is at least
@@ -130,6 +132,15 @@ done:
   free(sp.site_of);
   free(sp.km);
   return rc;
+}
+
+int cs_flight_rebuild(cs_world *w) {
+  void *p[] = {w->cand_start, w->cand_node, w->cand_km, w->cand_dw, w->cand_wt};
+  for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
+  w->cand_start = w->cand_node = NULL;
+  w->cand_km = w->cand_dw = w->cand_wt = NULL;
+  int rc = cs_flight_build(w);
+  return rc == CS_OK ? cs_flight_cache_distances(w) : rc;
 }
 
 double cs_flight_hazard(const cs_world *w, int j, double t) {

@@ -4,7 +4,8 @@
 ** units. Each process (attack.c, engagement.c, takeover.c, flight.c,
 ** security.c, sample.c) owns its events and its streams; run.c wires them to
 ** the engine. Invariants between events:
-** - own_cnt[g * n + j] is the number of neighbours of node j that gang g holds;
+** - own_cnt[g * n + j] is the number of neighbours of node j, by open road
+**   (roads.c), that gang g holds;
 **   pair (g, j) is on g's frontier iff owner[j] != gang g and own_cnt > 0.
 ** - every attack clock's rate equals cs_attack_bound(g, j) for the current
 **   state (processes call the update functions after every change they make).
@@ -28,7 +29,8 @@
 **   flee_owner[]       flight (owner at flight); read by displaced (returns)
 **   hosted[], hosted_site[], settled[]   displaced only
 **   civ_dead[], deaths[], civ_dead_total engagement only
-**   owner[], t_takeover[], own_cnt[], gangs[].held   takeover only
+**   owner[], t_takeover[], own_cnt[], gangs[].held   takeover (own_cnt:
+**                      also roads, below)
 **   gangs[].members    engagement (deaths), arrest (jailed, released),
 **                      recruit (+1), security (prison break)
 **   gangs[].jailed, jailed_timed, skip_release   arrest, security (prison
@@ -45,6 +47,11 @@
 **                      cs_world_set_media)
 **   intensity[], intensity_t[], conflict_until[]   cs__intensity_add
 **                      (world.c), called by engagement
+**   road_closed[], adj_start[], adj_node[], adj_km[], gangs[].dist   roads
+**                      (a script's cs_world_road_close / _open); own_cnt[]
+**                      also by roads (at the road's two ends), the flight
+**                      destination lists by flight (cs_flight_rebuild,
+**                      called by roads)
 ** Every change to a field another process's rate reads is followed by a
 ** call into notify.c. */
 #ifndef CS_MODEL_INT_H
@@ -197,7 +204,8 @@ struct cs_world {
   int n_roads, cap_roads;
   int *road_a, *road_b;
   double *road_km;
-  int *adj_start, *adj_node;
+  unsigned char *road_closed; /* [n_roads] 1 while closed (roads.c); NULL until a first closure */
+  int *adj_start, *adj_node;  /* CSR adjacency of the open roads (roads.c) */
   double *adj_km;
   /* Dijkstra workspace (graph.c): dist all INFINITY between searches */
   double *dj_dist;
@@ -295,6 +303,12 @@ int cs__index_unit(cs_world *w, int u);
 int cs__index_coalition(cs_world *w, int c);
 int cs__index_road(cs_world *w, int r);
 int cs__road_find(const cs_world *w, int a, int b);
+/* ---- roads.c: the adjacency of the open roads (built at finalize, rebuilt
+** after a closure or opening; no allocation after the first build), the
+** finalize check that the graph is connected, and whether road r is closed. */
+int cs__roads_build(cs_world *w);
+int cs__roads_check_connected(cs_world *w);
+static inline int cs__road_closed(const cs_world *w, int r) { return w->road_closed && w->road_closed[r]; }
 char *cs__strdup(const char *s);
 /* Dijkstra from src over the road graph into dist[n] (km; INFINITY if none). */
 int cs__dijkstra(cs_world *w, int src, double *dist);
@@ -349,6 +363,7 @@ int cs_notify_hosted_rose(cs_world *w, int k);
 void cs_notify_room(cs_world *w, int k);      /* hosted fell or capacity set at k */
 int cs_notify_cohesion(cs_world *w, int c);
 int cs_notify_param(cs_world *w, int param, double old); /* after params[param] changed from old */
+int cs_notify_road(cs_world *w, int a, int b); /* road a-b closed or opened (ends in declaration order) */
 /* The one way to redraw a thinned clock: cancel the pending candidate *h,
 ** store b in *bound (if not NULL) and, if b > floor, schedule the next
 ** candidate ev at now + Exp(b) drawn from r, its handle in *h. */
@@ -430,6 +445,9 @@ void cs_takeover_count(cs_world *w, int j, int party, int delta);
 int cs_flight_alloc(cs_world *w);                 /* run state: streams, pending candidates */
 void cs_flight_free(cs_world *w);                 /* and the candidate lists of cs_flight_build */
 int cs_flight_build(cs_world *w);                 /* candidate lists (finalize) */
+/* Rebuild the candidate lists and their cached distance terms from the
+** current graph and site capacities (after a road closed or opened). */
+int cs_flight_rebuild(cs_world *w);
 int cs_flight_start(cs_world *w);
 int cs_flight_update_node(cs_world *w, int j);    /* after a change at j */
 double cs_flight_hazard(const cs_world *w, int j, double t);

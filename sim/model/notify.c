@@ -37,6 +37,11 @@
 **     by a script (coalition.c,           and with whether c is formed)
 **     cs_world_coalition_set)
 **     cs_notify_cohesion
+**   road a-b closed or opened (ends    attack: every gang at a, then every
+**     in road declaration order)          gang at b (the frontier moved at
+**     cs_notify_road                      both ends; roads.c has already
+**                                         rebuilt the adjacency, own_cnt,
+**                                         gang distances and destinations)
 **   a model parameter changed           everything: conflict thresholds,
 **     cs_notify_param                     flight distances, attack, flight,
 **                                         recruitment, patrols (restarted if
@@ -56,6 +61,11 @@
 **   which thinning reads at each firing, not the attack bound.
 ** - media reach of j set by a script (cs_world_set_media): no clock reads
 **   it; the observation model reads it at each logged event.
+** - road distances changed (a road closed or opened): they move a gang's
+**   committed fighters (p, read at each attack firing), destination
+**   choices, routes of units sent from now on and the retaliation and patrol
+**   targets, all read when they are used; no rate or bound depends on a
+**   distance or on a neighbour other than through own_cnt.
 **
 ** The order of the calls is fixed here, not registered at run time: the
 ** engine breaks ties between equal times by the order of scheduling, so the
@@ -129,6 +139,11 @@ int cs_notify_cohesion(cs_world *w, int c) {
       if (rc != CS_OK) return rc;
     }
   return CS_OK;
+}
+
+int cs_notify_road(cs_world *w, int a, int b) {
+  int rc = cs_attack_update_node(w, a);
+  return rc == CS_OK ? cs_attack_update_node(w, b) : rc;
 }
 
 int cs_notify_param(cs_world *w, int param, double old) {

@@ -3,7 +3,7 @@
 ** data together and checks what a scenario declares. Its id and road
 ** indexes are in world_index.c, its parameter API in params.c (split out
 ** when this file passed 850 lines: each is a separate job with its own
-** invariants). */
+** invariants), the road graph's adjacency and road closures in roads.c. */
 #include "model_int.h"
 
 #include <assert.h>
@@ -45,7 +45,8 @@ static const char *EVENT_KINDS[CS_EK_COUNT] = {"engagement", "takeover", "flight
                                                "recall", "force", "prison_break",
                                                "coalition_formed", "coalition_split", "arrest",
                                                "release", "desertion", "recruitment", "relocation",
-                                               "return", "cohesion_set", "media_set"};
+                                               "return", "cohesion_set", "media_set",
+                                               "road_closed", "road_opened"};
 
 static int find_name(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)
@@ -106,6 +107,7 @@ void cs_world_free(cs_world *w) {
   free(w->road_a);
   free(w->road_b);
   free(w->road_km);
+  free(w->road_closed);
   free(w->adj_start);
   free(w->adj_node);
   free(w->adj_km);
@@ -379,66 +381,6 @@ int cs_world_add_unit(cs_world *w, const cs_unit_decl *d, int *idx) {
   return cs_security_add_unit(w, d, idx);
 }
 
-/* Connectivity by breadth-first search over the road list. */
-static int check_connected(cs_world *w) {
-  if (w->n == 1) return CS_OK;
-  int *seen = calloc((size_t)w->n, sizeof *seen), *stack = malloc((size_t)w->n * sizeof *stack);
-  if (!seen || !stack) {
-    free(seen); free(stack);
-    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  }
-  int top = 0, count = 1;
-  seen[0] = 1;
-  stack[top++] = 0;
-  while (top > 0) {
-    int j = stack[--top];
-    for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++)
-      if (!seen[w->adj_node[k]]) {
-        seen[w->adj_node[k]] = 1;
-        count++;
-        stack[top++] = w->adj_node[k];
-      }
-  }
-  int rc = CS_OK;
-  if (count < w->n) {
-    int first = 0;
-    while (seen[first]) first++;
-    rc = cs_err(&w->ctx, CS_EINVAL,
-                "the road graph is not connected: %d of %d nodes cannot be reached from '%s' (for example '%s')",
-                w->n - count, w->n, w->node_id[0], w->node_id[first]);
-  }
-  free(seen);
-  free(stack);
-  return rc;
-}
-
-static int build_adjacency(cs_world *w) {
-  w->adj_start = calloc((size_t)w->n + 1, sizeof *w->adj_start);
-  w->adj_node = malloc((size_t)(2 * w->n_roads + 1) * sizeof *w->adj_node);
-  w->adj_km = malloc((size_t)(2 * w->n_roads + 1) * sizeof *w->adj_km);
-  int *fill = calloc((size_t)w->n, sizeof *fill);
-  if (!w->adj_start || !w->adj_node || !w->adj_km || !fill) {
-    free(fill);
-    return cs_err(&w->ctx, CS_ENOMEM, "out of memory building the road graph");
-  }
-  for (int r = 0; r < w->n_roads; r++) {
-    w->adj_start[w->road_a[r] + 1]++;
-    w->adj_start[w->road_b[r] + 1]++;
-  }
-  for (int j = 0; j < w->n; j++) w->adj_start[j + 1] += w->adj_start[j];
-  /* Neighbours in road declaration order: deterministic. */
-  for (int r = 0; r < w->n_roads; r++) {
-    int a = w->road_a[r], b = w->road_b[r];
-    int ka = w->adj_start[a] + fill[a]++, kb = w->adj_start[b] + fill[b]++;
-    w->adj_node[ka] = b;
-    w->adj_km[ka] = w->road_km[r];
-    w->adj_node[kb] = a;
-    w->adj_km[kb] = w->road_km[r];
-  }
-  free(fill);
-  return CS_OK;
-}
-
 void cs_world_set_memory_limit(cs_world *w, size_t bytes) { w->mem_limit = bytes; }
 
 /* Samples at 0, every, 2 every, ... up to days; a horizon that is a multiple of
@@ -464,9 +406,9 @@ int cs_world_finalize(cs_world *w) {
                   "the model's tables for %d neighbourhoods and %d gangs would take about %.0f MiB, more than the "
                   "memory limit of %.0f MiB (--mem-limit)",
                   w->n, w->n_gangs, table_bytes(w) / 1048576.0, (double)w->mem_limit / 1048576.0);
-  int rc = build_adjacency(w);
+  int rc = cs__roads_build(w); /* roads.c */
   if (rc != CS_OK) return rc;
-  if ((rc = check_connected(w)) != CS_OK) return rc;
+  if ((rc = cs__roads_check_connected(w)) != CS_OK) return rc;
   for (int j = 0; j < w->n; j++)
     if (w->fort[j] == 0) w->fort[j] = PV(w, P_F_URBAN);
   for (int g = 0; g < w->n_gangs; g++) {

@@ -1,7 +1,7 @@
 /* script_city.c: the `sim` object's view of the city's structure, and the
 ** changes a script makes to it: a thin, fully checked binding of cs_world.h's
 ** "queries of the city" (sim/model/query.c) and of its structure changes
-** (coalition, media reach). Split from script_sim.c, which keeps the other
+** (coalition, media reach, road closures: roads.c). Split from script_sim.c, which keeps the other
 ** queries, the interventions and the hooks.
 **
 ** Every argument is checked before any side effect; a model refusal becomes
@@ -185,12 +185,36 @@ static int s_set_media(lua_State *L) {
   return 0;
 }
 
+/* sim:road_closed(a, b) -> true if the road between a and b is closed now,
+** false if open; an error if there is no such road. */
+static int s_road_closed(lua_State *L) {
+  cs_world *w = city_w(L);
+  int a = city_node(L, 2, "sim:road_closed"), b = city_node(L, 3, "sim:road_closed");
+  int st = cs_world_road_state(w, a, b);
+  if (st < 0) return luaL_error(L, "sim:road_closed: there is no road '%s'-'%s'", cs_world_node_id(w, a), cs_world_node_id(w, b));
+  lua_pushboolean(L, st == 0);
+  return 1;
+}
+
+/* sim:close_road(a, b), sim:open_road(a, b) */
+static int road_change(lua_State *L, const char *fn, int (*f)(cs_world *, int, int)) {
+  cs_world *w = city_w(L);
+  cs_script_check_live(L, fn);
+  int a = city_node(L, 2, fn), b = city_node(L, 3, fn);
+  if (f(w, a, b) != CS_OK) return cs_script_world_error(L, fn);
+  return 0;
+}
+static int s_close_road(lua_State *L) { return road_change(L, "sim:close_road", cs_world_road_close); }
+static int s_open_road(lua_State *L) { return road_change(L, "sim:open_road", cs_world_road_open); }
+
 static const luaL_Reg CITY_METHODS[] = {
     {"neighbours", s_neighbours},       {"distance", s_distance},
     {"intensity", s_intensity},         {"members_present", s_members_present},
     {"held", s_held},                   {"frontier", s_frontier},
     {"coalition", s_coalition},         {"gang_control", s_gang_control},
     {"set_coalition", s_set_coalition}, {"set_media", s_set_media},
+    {"road_closed", s_road_closed},     {"close_road", s_close_road},
+    {"open_road", s_open_road},
     {NULL, NULL},
 };
 

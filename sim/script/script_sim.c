@@ -283,7 +283,7 @@ static void push_event(lua_State *L, const cs_event_rec *e) {
   int unit_actor = e->kind == CS_EK_MOVE || e->kind == CS_EK_FORCE || e->kind == CS_EK_RECALL ||
                    e->kind == CS_EK_ARREST || e->kind == CS_EK_DESERTION;
   int node_target = e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN ||
-                    e->kind == CS_EK_RECALL;
+                    e->kind == CS_EK_RECALL || e->kind == CS_EK_ROAD_CLOSED || e->kind == CS_EK_ROAD_OPENED;
   if (e->actor >= 0) {
     if (unit_actor) lua_pushstring(L, e->actor < cs_world_n_units(w) ? cs_world_unit_id(w, e->actor) : NULL);
     else cs_script_push_party(L, e->actor);
@@ -455,7 +455,7 @@ static const char *const READ_METHODS[] = {"time",    "owner",      "residents",
                                            "officers", "members",   "nodes_held", "gang_share", "location",
                                            "unit_officers", "nodes", "neighbours", "distance",
                                            "intensity", "members_present", "held", "frontier",
-                                           "coalition", "gang_control", NULL};
+                                           "coalition", "gang_control", "road_closed", NULL};
 
 /* A method of the read-only sim: upvalues (method, real sim, proxy). */
 static int ro_call(lua_State *L) { /* [-n, +r, v] */
