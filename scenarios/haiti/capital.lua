@@ -24,11 +24,11 @@ city.params()   -- site_capacity_scale, scaled_site, solino_area_owner, assault_
 -- Calibrated priors (calibrate.sh searched these [P] values with `conflictsim validate`;
 -- every other model parameter keeps its default, sim/README.md):
 model {
-  lambda0 = 0.15,      -- [P] default 0.01; searched 0.01-0.17 (calibrate.sh stages 1-6): 0.15 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,000-4,500
-  Theta_c = 0.2,       -- [P] default 0.4; searched 0.2-0.42: above ~0.3 the coalition loosens after the March 2024 prison breaks double the gangs
-  chi_rate = 0.01,     -- [P] default 1/30 a day; searched 0.005-1/30: slower cohesion delays the coalition's formation (1/30: within a month of the start)
-  provinces_km = 5,    -- [P] default 20; searched 5-20: 5 brings the share of IDPs in the provinces to ~0.75 (20: ~0.4)
-  beta_police = 0.005, -- [P] default beta's 0.15; searched 0.002-0.15: police units of 500 withdraw after ~3 killed, not 75;
+  lambda0 = 0.15,      -- [P] the model's default too since Dec 2026 (was 0.01), kept here so this scenario does not move with the defaults; searched 0.01-0.17 (calibrate.sh stages 1-6): 0.15 brings gang control to ~0.8 in Oct-Dec 2024 and 2024 deaths to ~4,000-4,500
+  Theta_c = 0.2,       -- [P] now also the default (was 0.4); searched 0.2-0.42: above ~0.3 the coalition loosens after the March 2024 prison breaks double the gangs
+  chi_rate = 0.01,     -- [P] now also the default (was 1/30 a day); searched 0.005-1/30: slower cohesion delays the coalition's formation (1/30: within a month of the start)
+  provinces_km = 5,    -- [P] now also the default (was 20); searched 5-20: 5 brings the share of IDPs in the provinces to ~0.75 (20: ~0.4)
+  beta_police = 0.005, -- [P] now also the default (was beta's 0.15); searched 0.002-0.15: police units of 500 withdraw after ~3 killed, not 75;
                        -- officers killed fall from ~2,000 to ~300 a year (HNP: 48 killed in 2023, observed.csv [S]; 0.002: ~130 a year, but 2024 deaths drop below 4,000)
 }
 
