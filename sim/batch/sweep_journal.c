@@ -56,36 +56,46 @@ void cs_journal_close(cs_journal *j) {
   j->fd = -1;
 }
 
-int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *out, uint64_t index,
-                        uint64_t count) {
+/* Make room for local record l (a journal of a growing number of runs). */
+static int reserve(cs_ctx *ctx, cs_journal *j, uint64_t l) {
+  if (l < j->cap) return CS_OK;
+  uint64_t cap = j->cap ? j->cap : 64;
+  while (cap <= l) cap *= 2;
+  uint64_t *off = realloc(j->off, (size_t)cap * 8);
+  if (!off) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  for (uint64_t i = j->cap; i < cap; i++) off[i] = UINT64_MAX;
+  j->off = off;
+  j->cap = cap;
+  return CS_OK;
+}
+
+int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char *sha, const char *scen_sha,
+                        uint64_t index, uint64_t count, size_t rec_len, uint64_t n_runs) {
   struct stat st;
   jhead h, disk;
   memset(&h, 0, sizeof h);
   memcpy(h.magic, JMAGIC, 8);
-  memcpy(h.sha, sw->sha, 64);
-  /* with modules or data files, their digest stands for the scenario's: a
-  ** journal from before a module changed is not resumed */
-  memcpy(h.scen_sha, sw->n_files ? sw->files_sha : sw->scenario_sha, 64);
+  memcpy(h.sha, sha, 64);
+  memcpy(h.scen_sha, scen_sha, 64);
   h.index = index;
   h.count = count;
-  h.rec_len = cs_sweep_record_len(sw);
-  h.n_runs = sw->n_runs;
+  h.rec_len = rec_len;
+  h.n_runs = n_runs;
   j->fd = -1;
   j->index = index;
   j->count = count;
-  j->n_local = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
-  j->rec_len = (size_t)h.rec_len;
+  j->n_runs = n_runs;
+  j->n_local = index < n_runs ? (n_runs - index + count - 1) / count : 0;
+  j->rec_len = rec_len;
   j->rec_bytes = 16 + 8 * j->rec_len;
   size_t n = strlen(out) + 16;
-  if (!(j->path = malloc(n)) || !(j->off = malloc((size_t)(j->n_local ? j->n_local : 1) * 8)) ||
-      !(j->buf = malloc(j->rec_bytes)))
-    return cs_err(ctx, CS_ENOMEM, "out of memory");
+  if (!(j->path = malloc(n)) || !(j->buf = malloc(j->rec_bytes))) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  if (reserve(ctx, j, j->n_local ? j->n_local - 1 : 0) != CS_OK) return CS_ENOMEM;
   snprintf(j->path, n, "%s.journal", out);
-  for (uint64_t i = 0; i < j->n_local; i++) j->off[i] = UINT64_MAX;
   if ((j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
     return cs_err(ctx, CS_EIO, "journal '%s': %s", j->path, strerror(errno));
   if (flock(j->fd, LOCK_EX | LOCK_NB) != 0)
-    return cs_err(ctx, CS_EIO, "journal '%s': another sweep is writing %s", j->path, out);
+    return cs_err(ctx, CS_EIO, "journal '%s': another process is writing %s", j->path, out);
   if (fstat(j->fd, &st) != 0) return cs_err(ctx, CS_EIO, "journal '%s': %s", j->path, strerror(errno));
   if (st.st_size < (off_t)sizeof h) {
     if (ftruncate(j->fd, 0) != 0 || pwrite(j->fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(j->fd) != 0)
@@ -94,7 +104,8 @@ int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *
   }
   if (pread(j->fd, &disk, sizeof disk, 0) != (ssize_t)sizeof disk || memcmp(&disk, &h, sizeof h) != 0)
     return cs_err(ctx, CS_EINVAL,
-                  "journal '%s' belongs to another sweep file, scenario or shard; delete it to start over",
+                  "journal '%s' belongs to other inputs (a different sweep, calibration, scenario or shard); "
+                  "delete it to start over",
                   j->path);
   uint64_t pos = sizeof h;
   while (pos + j->rec_bytes <= (uint64_t)st.st_size) {
@@ -102,9 +113,11 @@ int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *
     uint64_t k, sum;
     memcpy(&k, j->buf, 8);
     memcpy(&sum, j->buf + j->rec_bytes - 8, 8);
-    if (sum != fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull) || k >= sw->n_runs || k % count != index)
+    if (sum != fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull) || (n_runs && k >= n_runs) ||
+        k % count != index || (!n_runs && k > (uint64_t)1 << 40))
       break;
     uint64_t l = (k - index) / count;
+    if (reserve(ctx, j, l) != CS_OK) return CS_ENOMEM;
     if (j->off[l] == UINT64_MAX) {
       j->off[l] = pos;
       j->done++;
@@ -114,6 +127,19 @@ int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *
   if ((uint64_t)st.st_size != pos && ftruncate(j->fd, (off_t)pos) != 0)
     return cs_err(ctx, CS_EIO, "journal '%s': cannot cut a torn record: %s", j->path, strerror(errno));
   return CS_OK;
+}
+
+int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *out, uint64_t index,
+                    uint64_t count) {
+  /* with modules or data files, their digest stands for the scenario's: a
+  ** journal from before a module changed is not resumed */
+  return cs_journal_open_raw(ctx, j, out, sw->sha, sw->n_files ? sw->files_sha : sw->scenario_sha, index, count,
+                             cs_sweep_record_len(sw), sw->n_runs);
+}
+
+int cs_journal_has(const cs_journal *j, uint64_t k) {
+  uint64_t l = (k - j->index) / j->count;
+  return k % j->count == j->index && l < j->cap && j->off[l] != UINT64_MAX;
 }
 
 int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec) {
@@ -135,6 +161,7 @@ int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec)
     j->synced = now;
   }
   uint64_t l = (k - j->index) / j->count;
+  if (reserve(ctx, j, l) != CS_OK) return CS_ENOMEM;
   if (j->off[l] == UINT64_MAX) j->done++;
   j->off[l] = (uint64_t)end;
   return CS_OK;
@@ -145,7 +172,7 @@ int cs_journal_row(void *ud, uint64_t k, double *rec) {
   cs_journal_rows *r = ud;
   cs_journal *j = r->j;
   uint64_t l = (k - j->index) / j->count;
-  if (j->off[l] == UINT64_MAX || pread(j->fd, j->buf, j->rec_bytes, (off_t)j->off[l]) != (ssize_t)j->rec_bytes)
+  if (l >= j->cap || j->off[l] == UINT64_MAX || pread(j->fd, j->buf, j->rec_bytes, (off_t)j->off[l]) != (ssize_t)j->rec_bytes)
     return cs_err(r->ctx, CS_EIO, "journal '%s': run %llu missing", j->path, (unsigned long long)k);
   memcpy(rec, j->buf + 8, 8 * j->rec_len);
   return CS_OK;

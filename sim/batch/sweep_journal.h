@@ -32,7 +32,9 @@ typedef struct cs_journal {
   size_t rec_len;   /* doubles */
   size_t rec_bytes; /* on disk: 8 + 8 * rec_len + 8 */
   uint64_t index, count, n_local;
-  uint64_t *off;    /* [n_local]: file offset of the record, UINT64_MAX if not done */
+  uint64_t n_runs;  /* 0: a growing journal (calibration), records of any run number */
+  uint64_t *off;    /* [cap]: file offset of the record, UINT64_MAX if not done */
+  uint64_t cap;
   uint64_t done;
   double synced;    /* cs_sweep_now() of the last fdatasync */
   unsigned char *buf;
@@ -44,6 +46,15 @@ typedef struct cs_journal {
 ** another sweep, scenario or shard. */
 int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *out, uint64_t index,
                     uint64_t count);
+/* The same for any driver: sha names the inputs (a sweep file, a
+** calibration's configuration), scen_sha the scenario; rec_len doubles per
+** record; n_runs 0 for a journal whose number of runs is not known in
+** advance (a calibration's: runs are numbered in the order its batches ask
+** for them, and the journal grows). */
+int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char *sha, const char *scen_sha,
+                        uint64_t index, uint64_t count, size_t rec_len, uint64_t n_runs);
+/* 1 if run k's record is in the journal. */
+int cs_journal_has(const cs_journal *j, uint64_t k);
 /* Append the record of run k (durable on CS_OK). */
 int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec);
 void cs_journal_close(cs_journal *j);
