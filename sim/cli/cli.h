@@ -17,6 +17,7 @@ enum {
 
 int cli_run(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+int cli_calibrate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_merge(int argc, char **argv);
 int cli_compare(int argc, char **argv);

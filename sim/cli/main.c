@@ -18,7 +18,9 @@ static const char *USAGE =
     "                     (conflictsim run --help for its options)\n"
     "  validate SCENARIO  run replicates and hold them against the numbers observed\n"
     "                     in Port-au-Prince, 2023-2024 (validate --help)\n"
-    "  sweep SWEEP.lua    run a parameter sweep over many runs, in parallel,\n"
+    "  calibrate SCENARIO calibrate parameters against observed targets: history
+                     matching, then ABC-SMC; one HDF5 file (calibrate --help)
+  sweep SWEEP.lua    run a parameter sweep over many runs, in parallel,\n"
     "                     resumable, one HDF5 file (sweep --help)\n"
     "  merge SHARD...     join the shards of a sweep into one file (merge --help)\n"
     "  compare            paired runs of interventions against a baseline (compare --help)\n"
@@ -51,6 +53,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "run") == 0) return cli_run(argc - 1, argv + 1);
   if (strcmp(cmd, "validate") == 0) return cli_validate(argc - 1, argv + 1);
+  if (strcmp(cmd, "calibrate") == 0) return cli_calibrate(argc - 1, argv + 1);
   if (strcmp(cmd, "sweep") == 0) return cli_sweep(argc - 1, argv + 1);
   if (strcmp(cmd, "merge") == 0) return cli_merge(argc - 1, argv + 1);
   if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);

@@ -1,0 +1,63 @@
+/* calibrate.h: `conflictsim calibrate` without its command line: the
+** calibration state machine (calib.h) driven by runs of a scenario whose
+** statistics are the targets' (targets.h), through the worker pool, with a
+** journal, and the calibration file (cs_calibrate_), for sim/ only.
+**
+** Invariants:
+** - Runs are numbered in the order the machine asks for them (batch after
+**   batch, run j of a batch after run j-1), and each run's statistics are a
+**   function of its parameter values and replicate number alone. The
+**   journal OUT.journal keeps every completed run under its number, so a
+**   killed calibration started again with the same command replays the
+**   runs it has (the machine then asks for exactly the same batches) and
+**   computes only the missing ones: nothing is lost or done twice.
+** - The journal's header holds a digest of every input (configuration,
+**   priors, overrides, targets file and modules, scenario and its files), so
+**   a journal is never resumed with other inputs.
+** - Held-out targets are never loaded (cs_targets_load with
+**   include_holdout 0).
+** - The output file is written to a temporary and renamed into place only
+**   when the calibration has finished; on any error nothing is written at
+**   the output path, and an earlier file there survives. */
+#ifndef CS_BATCH_CALIBRATE_H
+#define CS_BATCH_CALIBRATE_H
+
+#include "calib.h"
+#include "targets.h"
+
+typedef struct cs_calibrate_opts {
+  const char *scenario;       /* the scenario file */
+  const char *targets_path;   /* its targets file */
+  const char *priors_path;    /* for the record ("" when the priors are the declared ranges) */
+  const char *out;            /* the calibration file */
+  const cs_script_limits *lim;
+  const cs_override *sets;    /* fixed overrides, applied before the calibrated parameters */
+  size_t n_sets;
+  const cs_calib_prior *priors; /* the calibrated parameters */
+  int n_params;
+  cs_calib_config cfg;        /* priors and targets are filled by cs_calibrate */
+  int workers;                /* forked workers (0: in this process) */
+  int quiet;                  /* no progress line, no per-wave lines */
+} cs_calibrate_opts;
+
+typedef struct cs_calibrate_result {
+  cs_calib *cb;               /* what the calibration found */
+  cs_targets *targets;        /* the in-sample targets */
+  cs_calib_target *ctargets;  /* as given to the machine */
+  char digest[65];            /* of every input */
+  uint64_t runs;              /* runs done by this calibration, resumed ones included */
+  uint64_t runs_resumed;      /* of them, read back from the journal */
+  double seconds;             /* wall time of this invocation */
+} cs_calibrate_result;
+
+/* Calibrate and write opts->out. On CS_OK the caller owns res (free it with
+** cs_calibrate_result_free); on an error res is freed already and the
+** message is in ctx. CS_ESTOP: interrupted, the journal kept for a resume. */
+int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *opts, cs_calibrate_result *res);
+void cs_calibrate_result_free(cs_calibrate_result *res);
+
+/* The calibration file (calib_h5.c; layout in output/README.md, "The
+** calibration file"): to a temporary, renamed into place on success. */
+int cs_calibrate_write_h5(cs_ctx *ctx, const cs_calibrate_opts *opts, const cs_calibrate_result *res);
+
+#endif
