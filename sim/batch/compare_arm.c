@@ -135,9 +135,20 @@ size_t cs_cmp_slot_len(const cs_cmp_arm *arms) {
   return (size_t)arms[0].sw->n_metrics + CS_CMP_N_TRAJ * (size_t)arms[0].sw->n_samples;
 }
 
-int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, uint64_t r, double *rec, double *out) {
+int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, const cs_posterior *post, uint64_t r, double *rec,
+                   double *out) {
   const cs_sweep *sw = a->sw;
-  int rc = cs_sweep_run(ctx, sw, r, rec);
+  int rc;
+  if (post) {
+    /* replicate r runs under posterior draw r in every arm (the arm's own
+    ** overrides come after the draw's, so an intervention's value wins) */
+    cs_override *ov = calloc((size_t)post->n_params + 1, sizeof *ov);
+    if (!ov) return cs_err(ctx, CS_ENOMEM, "out of memory");
+    int n = cs_posterior_overrides(post, (int)r, NULL, 0, ov);
+    rc = cs_sweep_run_pre(ctx, sw, r, ov, (size_t)n, rec);
+    free(ov);
+  } else
+    rc = cs_sweep_run(ctx, sw, r, rec);
   if (rc != CS_OK) return rc;
   size_t M = (size_t)sw->n_metrics, T = (size_t)sw->n_samples, N = (size_t)sw->n_nodes;
   memcpy(out, rec, M * sizeof *out);
@@ -161,6 +172,7 @@ int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, uint64_t r, double *rec, do
 
 typedef struct cmp_jobs {
   const cs_cmp_arm *arms;
+  const cs_posterior *post;
   uint64_t reps;
   size_t L;           /* slot length */
   double *rec;        /* scratch for a sweep record (each worker its own copy) */
@@ -172,7 +184,7 @@ typedef struct cmp_jobs {
 static int cmp_job(cs_ctx *ctx, void *ud, uint64_t k, void *out) {
   const cmp_jobs *c = ud;
   const cs_cmp_arm *a = &c->arms[k / c->reps];
-  int rc = cs_cmp_run_one(ctx, a, k % c->reps, c->rec, out);
+  int rc = cs_cmp_run_one(ctx, a, c->post, k % c->reps, c->rec, out);
   if (rc != CS_OK) {
     char msg[CS_ERRMSG_MAX];
     snprintf(msg, sizeof msg, "%s", cs_errmsg(ctx));
@@ -188,12 +200,12 @@ static int cmp_done(cs_ctx *ctx, void *ud, uint64_t k, const void *slot) {
   return CS_OK;
 }
 
-int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, uint64_t reps, int jobs, double *val,
-                   cs_progress *progress) {
+int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, const cs_posterior *post, uint64_t reps,
+                   int jobs, double *val, cs_progress *progress) {
   size_t rl = 0;
   for (int i = 0; i < n_arms; i++)
     if (cs_sweep_record_len(arms[i].sw) > rl) rl = cs_sweep_record_len(arms[i].sw);
-  cmp_jobs c = {arms, reps, cs_cmp_slot_len(arms), malloc((rl + 1) * sizeof(double)), val, progress, 0};
+  cmp_jobs c = {arms, post, reps, cs_cmp_slot_len(arms), malloc((rl + 1) * sizeof(double)), val, progress, 0};
   if (!c.rec) return cs_err(ctx, CS_ENOMEM, "out of memory");
   cs_pool p = {.n_jobs = (uint64_t)n_arms * reps, .rec_bytes = c.L * sizeof(double),
                .workers = jobs > 1 ? jobs : 0, .run = cmp_job, .done = cmp_done, .ud = &c};

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "posterior.h"
 #include "sweep.h"
 
 #define CS_CMP_N_TRAJ 3
@@ -71,8 +72,12 @@ int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t
 size_t cs_cmp_slot_len(const cs_cmp_arm *arms);
 
 /* Run replicate r of arm a: rec is scratch for its sweep record
-** (cs_sweep_record_len doubles), out receives its slot. */
-int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, uint64_t r, double *rec, double *out);
+** (cs_sweep_record_len doubles), out receives its slot. With post (drawn
+** for at least r + 1 replicates), under posterior draw r: the same
+** parameter set in every arm, so the pairs stay paired and the spread of
+** the differences includes parameter uncertainty. */
+int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, const cs_posterior *post, uint64_t r, double *rec,
+                   double *out);
 
 /* Run every (arm, replicate) over `jobs` forked workers (pool.c; jobs 1: in
 ** this process) into val[(arm * reps + r) * cs_cmp_slot_len]. val does not
@@ -81,7 +86,7 @@ int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, uint64_t r, double *rec, do
 ** naming the run and arm, or the pool's own. progress (may be NULL) is
 ** updated with the runs done, in the parent (progress.h). */
 struct cs_progress;
-int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, uint64_t reps, int jobs, double *val,
-                   struct cs_progress *progress);
+int cs_cmp_run_all(cs_ctx *ctx, const cs_cmp_arm *arms, int n_arms, const cs_posterior *post, uint64_t reps,
+                   int jobs, double *val, struct cs_progress *progress);
 
 #endif

@@ -74,6 +74,10 @@ int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   fprintf(f, ",\n  \"master_seed\": %llu,\n  \"replicates\": %llu,\n  \"ci_method\": ",
           (unsigned long long)R->seed, (unsigned long long)R->reps);
   json_str(f, CI_METHOD);
+  fprintf(f, ",\n  \"posterior_file\": ");
+  json_str(f, R->post ? R->post->path : "");
+  fprintf(f, ",\n  \"posterior_sha256\": ");
+  json_str(f, R->post ? R->post->sha : "");
   fprintf(f, ",\n  \"ci_level\": %.2f,\n  \"bootstrap_resamples\": %d,\n  \"bootstrap_stream\": "
              "\"PCG32 stream (seed, variant, metric) of purpose BOOT\",\n  \"better\": \"lower\",\n"
              "  \"p_better\": \"share of replicates r with variant[r] - baseline[r] < 0\",\n"
@@ -190,6 +194,10 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
         (rc = h5_attr(ctx, path, f, "days", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &days)) ||
         (rc = h5_attr(ctx, path, f, "sample_every", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &every)))
       goto done;
+    const char *pp = R->post ? R->post->path : "", *ps = R->post ? R->post->sha : "";
+    if ((rc = h5_attr(ctx, path, f, "posterior_file", str, str, &pp)) ||
+        (rc = h5_attr(ctx, path, f, "posterior_sha256", str, str, &ps)))
+      goto done;
   }
   /* coordinates */
   hsize_t d1[1], d2[2], d3[3];
@@ -219,6 +227,15 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   if ((rc = h5_ds(ctx, path, f, str, "replicate", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
                   "replicate r: every arm uses the streams of (master_seed, r)")))
     goto done;
+  if (R->post) {
+    for (size_t r = 0; r < N; r++) u[r] = (uint64_t)R->post->draw[r];
+    static const char *const REP[1] = {"replicate"};
+    if ((rc = h5_ds(ctx, path, f, str, "posterior_particle", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
+                    "particle of the posterior (posterior_file's /posterior) replicate r ran under, in every arm")) ||
+        (rc = cs_h5u_dims(ctx, "compare file", path, f, "replicate", 1, REP)) ||
+        (rc = cs_h5u_dims(ctx, "compare file", path, f, "posterior_particle", 1, REP)))
+      goto done;
+  }
   d1[0] = T;
   for (size_t t = 0; t < T; t++) buf[t] = cs_sample_time((long)t, sw->sample_every, sw->days);
   if ((rc = h5_ds(ctx, path, f, str, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1, buf, "days",

@@ -37,6 +37,7 @@ typedef struct cs_cmp_report {
   const double *val;         /* the slots (cs_cmp_run_all), borrowed */
   size_t L;                  /* cs_cmp_slot_len */
   cs_cmp_stat *st;           /* [variant][metric], (n_arms - 1) * n_metrics, filled by cs_cmp_compute */
+  const cs_posterior *post;  /* replicate r ran under posterior draw r (NULL: the scenario's parameters) */
 } cs_cmp_report;
 
 /* Fill R->st from R->val (compare_stats.c). CS_OK or CS_ENOMEM. */

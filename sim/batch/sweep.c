@@ -193,10 +193,11 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, cs_world *w) {
   return CS_OK;
 }
 
-/* Load the scenario with the fixed overrides plus design point pt. */
+/* Load the scenario with the overrides pre[n_pre] (a posterior draw), then
+** the fixed overrides, then design point pt. */
 static int load_point(cs_ctx *ctx, const cs_sweep *sw, uint64_t pt, int with_design, uint64_t replicate,
-                      cs_world **w, cs_script **sc) {
-  size_t n = (size_t)sw->n_sets + (size_t)sw->n_params;
+                      const cs_override *pre, size_t n_pre, cs_world **w, cs_script **sc) {
+  size_t n = n_pre + (size_t)sw->n_sets + (size_t)sw->n_params;
   cs_override *ov = calloc(n ? n : 1, sizeof *ov);
   char (*buf)[32] = calloc((size_t)(sw->n_params ? sw->n_params : 1), sizeof *buf);
   size_t k = 0;
@@ -206,6 +207,7 @@ static int load_point(cs_ctx *ctx, const cs_sweep *sw, uint64_t pt, int with_des
     free(buf);
     return cs_err(ctx, CS_ENOMEM, "out of memory");
   }
+  for (size_t i = 0; i < n_pre; i++) ov[k++] = pre[i];
   for (int i = 0; i < sw->n_sets; i++) ov[k++] = (cs_override){sw->sets[i].name, sw->sets[i].value};
   for (int i = 0; with_design && i < sw->n_params; i++) {
     snprintf(buf[i], sizeof buf[i], "%.17g", sw->design[pt * (uint64_t)sw->n_params + (uint64_t)i]);
@@ -262,7 +264,7 @@ static int copy_files(cs_ctx *ctx, cs_sweep *sw, const cs_script *sc) {
 static int probe(cs_ctx *ctx, cs_sweep *sw) {
   cs_world *w = NULL;
   cs_script *sc = NULL;
-  int rc = load_point(ctx, sw, 0, 0, 0, &w, &sc);
+  int rc = load_point(ctx, sw, 0, 0, 0, NULL, 0, &w, &sc);
   if (rc != CS_OK) {
     if (sw->n_sets) { /* the overrides come from the sweep file, not the command line */
       char msg[sizeof ctx->msg];
@@ -480,12 +482,17 @@ static int ms_event(void *ud, const cs_event_rec *e) {
 }
 
 int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec) {
+  return cs_sweep_run_pre(ctx, sw, k, NULL, 0, rec);
+}
+
+int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_override *pre, size_t n_pre,
+                     double *rec) {
   cs_world *w = NULL;
   cs_script *sc = NULL;
   uint64_t pt = k / sw->replicates, rep = k % sw->replicates;
   int rc;
   if (k >= sw->n_runs) return cs_err(ctx, CS_EINVAL, "run %llu is not in the sweep", (unsigned long long)k);
-  if ((rc = load_point(ctx, sw, pt, 1, rep, &w, &sc)) != CS_OK) return rc;
+  if ((rc = load_point(ctx, sw, pt, 1, rep, pre, n_pre, &w, &sc)) != CS_OK) return rc;
   msink m;
   memset(&m, 0, sizeof m);
   m.sw = sw;

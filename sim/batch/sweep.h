@@ -78,6 +78,11 @@ const char *cs_sweep_kind_name(int kind);
 ** design point k / replicates, run it with (seed, k % replicates), fill
 ** rec[cs_sweep_record_len] with its outcomes and trajectories. */
 int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec);
+/* The same with the overrides pre[n_pre] applied first (the sweep's own
+** `set` entries and design come after them): a posterior draw under an
+** arm of compare. */
+int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_override *pre, size_t n_pre,
+                     double *rec);
 
 /* ---- the sweep file (sweep_h5.c) ---- */
 

@@ -44,6 +44,11 @@ static const char *USAGE =
     "  --replicates N        paired replicates, N >= 2 (default 20)\n"
     "  --seed S              master seed in [0, 2^63) (default 1; the arms' sweep text\n"
     "                        carries it as a Lua integer, which is signed)\n"
+    "  --posterior FILE      run replicate r of every arm under draw r from the\n"
+    "                        posterior of a calibration file (conflictsim calibrate):\n"
+    "                        the effect's interval then includes parameter\n"
+    "                        uncertainty, not only the noise of the runs; an arm's\n"
+    "                        own overrides win over the draw\n"
     "  --bootstrap B         bootstrap resamples (default 10000)\n"
     "  -j, --jobs N          worker processes (default: the number of cores)\n"
     "  -o, --output PREFIX   report prefix (required)\n"
@@ -123,7 +128,8 @@ int cli_compare(int argc, char **argv) {
   int status = EXIT_USAGE, n_arms = 1, quiet = 0, B = 10000;
   long jobs = sysconf(_SC_NPROCESSORS_ONLN);
   uint64_t reps = 20, seed = 1, u;
-  const char *prefix = NULL;
+  const char *prefix = NULL, *post_path = NULL;
+  cs_posterior *post = NULL;
   cs_cmp_arm *arms = calloc((size_t)argc + 2, sizeof *arms);
   const char **vspecs = calloc((size_t)argc + 1, sizeof *vspecs);
   cs_cmp_stat *st = NULL;
@@ -208,6 +214,8 @@ int cli_compare(int argc, char **argv) {
       jobs = (long)u;
     } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
       prefix = val;
+    } else if (!strcmp(a, "--posterior")) {
+      post_path = val;
     } else {
       fprintf(stderr, "conflictsim compare: unknown option '%s' (see conflictsim compare --help)\n", a);
       goto done;
@@ -252,6 +260,14 @@ int cli_compare(int argc, char **argv) {
       goto done;
     }
   }
+  if (post_path) {
+    if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
+        (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK) {
+      fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
+      status = rc == CS_EINVAL ? EXIT_SCENARIO : cli_exit_code(rc);
+      goto done;
+    }
+  }
   size_t bytes = (size_t)n_arms * reps * cs_cmp_slot_len(arms) * sizeof *slots;
   if (!(slots = malloc(bytes + 1))) {
     fprintf(stderr, "conflictsim compare: cannot allocate %zu bytes for the results\n", bytes);
@@ -260,7 +276,7 @@ int cli_compare(int argc, char **argv) {
   }
   cs_progress line;
   cs_progress_start(&line, quiet, "runs", 0, "runs/s", 0, (double)n_arms * (double)reps);
-  rc = cs_cmp_run_all(&ctx, arms, n_arms, reps, (int)jobs, slots, &line);
+  rc = cs_cmp_run_all(&ctx, arms, n_arms, post, reps, (int)jobs, slots, &line);
   cs_progress_end(&line);
   if (rc != CS_OK) {
     fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
@@ -268,7 +284,7 @@ int cli_compare(int argc, char **argv) {
     goto done;
   }
   if (!(st = calloc((size_t)(n_arms - 1) * (size_t)arms[0].sw->n_metrics + 1, sizeof *st))) goto nomem;
-  cs_cmp_report R = {arms, n_arms, arms[0].sw->n_metrics, B, reps, seed, slots, cs_cmp_slot_len(arms), st};
+  cs_cmp_report R = {arms, n_arms, arms[0].sw->n_metrics, B, reps, seed, slots, cs_cmp_slot_len(arms), st, post};
   if ((rc = cs_cmp_compute(&ctx, &R)) != CS_OK) {
     status = cli_exit_code(rc);
     goto done;
@@ -295,6 +311,7 @@ nomem:
   fputs("conflictsim compare: out of memory\n", stderr);
   status = EXIT_NOMEM;
 done:
+  cs_posterior_free(post);
   free(slots);
   for (int a = 0; arms && a <= n_arms && a < argc + 2; a++) cs_cmp_arm_clear(&arms[a]);
   free(arms);
