@@ -16,6 +16,7 @@
 #endif
 
 #include "cs_sweep.h"
+#include "cs_targets.h"
 #include "cs_world.h"
 
 typedef struct cs_script_limits {
@@ -83,6 +84,38 @@ int cs_script_metrics(cs_ctx *ctx, cs_script *s, const char *sweep_path, const c
 int cs_script_sweep_read(cs_ctx *ctx, const char *path, const char *src, size_t src_len, cs_sweep_spec *out);
 /* Release the fields of sw and zero it (NULL is accepted). */
 void cs_script_sweep_clear(cs_sweep_spec *sw);
+
+/* Read a targets file (the language: scenarios/README.md, "Targets
+** files"): its text src (src_len bytes; NULL: read the file at path) is
+** evaluated in the sandbox of sweep files and its list checked and copied
+** into *out (cs_targets.h). With include_holdout == 0 the entries marked
+** holdout = true are dropped before any other of their fields is read. On
+** CS_OK the caller owns the fields of *out (cs_script_targets_clear); on
+** failure *out is untouched and ctx says why: CS_ESCRIPT with "path:line:
+** message" or "path: target 'NAME': ..." naming the field, or why the file
+** could not be read. */
+int cs_script_targets_read(cs_ctx *ctx, const char *path, const char *src, size_t src_len, int include_holdout,
+                           cs_targets_spec *out);
+void cs_script_targets_clear(cs_targets_spec *sp);
+
+/* Evaluate the fn() statistics of a targets file on the world's state after
+** cs_world_run. The targets text src (named path in messages) is run again in
+** this script's sandbox, in its own environment over the scenario's globals;
+** it must make n_fn fn() calls, as when it was read. Then for i < n, the
+** function of fn() call fn_index[i] is called with a `run` object (the state
+** queries of the scenario's sim, run:value(VAR, DATE) on the city variables
+** of *run, run:day(DATE)) under the callback instruction budget, and must
+** return a number (nil: NaN, the run cannot compute it), stored in out[i].
+** Errors: CS_ESCRIPT with "PATH: target 'NAMES[i]': fn(): file:line: ...". */
+int cs_script_target_fns(cs_ctx *ctx, cs_script *s, const char *path, const char *src, size_t len, int n_fn,
+                         const cs_run_view *run, const int *fn_index, const char *const *names, int n,
+                         double *out);
+
+/* Read a priors file (scenarios/README.md, "Priors files") into *out,
+** sorted by name, in the sandbox of sweep files. Ownership and errors as
+** for cs_script_targets_read. */
+int cs_script_priors_read(cs_ctx *ctx, const char *path, const char *src, size_t src_len, cs_priors_spec *out);
+void cs_script_priors_clear(cs_priors_spec *sp);
 
 /* The script's source text as read (borrowed until cs_script_free). */
 const char *cs_script_source(const cs_script *s, size_t *len);

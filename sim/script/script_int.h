@@ -6,7 +6,8 @@
 ** scenario loads: the declaration functions and their records; script_sim.c
 ** the `sim` object handed to callbacks and the hooks the model calls during a
 ** run; script_check.c the argument checks the bindings share; script_bound.c
-** the charged library functions; script_sweep.c the sweep file's reader.
+** the charged library functions; script_sweep.c the sweep file's reader;
+** script_targets.c and script_priors.c the targets and priors files' readers.
 **
 ** Invariants:
 ** - Outside cs_script_pcall, no Lua API function that can raise is called;
@@ -280,6 +281,10 @@ const char *cs_script_parse_unit(dtab *c, cs_unit_decl *d, const char **at, int 
 void cs_script_push_party(lua_State *L, int party);
 /* Push a new table of the sim object's methods (script_sim.c). */
 void cs_script_sim_methods(lua_State *L);
+/* Push a new table of the sim's state queries (no intervention), each
+** called as t:name(...) on the script's world: what sweep metrics and
+** targets' fn() statistics see of the final state (script_sim.c). Raises. */
+void cs_script_push_readonly_sim(lua_State *L);
 /* Add the city's queries and structure changes (script_city.c) to the table
 ** on top of the stack. */
 void cs_script_city_methods(lua_State *L);

@@ -486,10 +486,7 @@ typedef struct metric_args {
   int cur;              /* the metric being evaluated, -1 while loading */
 } metric_args;
 
-static int t_metrics(lua_State *L) {
-  metric_args *a = lua_touserdata(L, 1);
-  cs_script *s = S(L);
-  /* the read-only sim */
+void cs_script_push_readonly_sim(lua_State *L) {
   lua_newtable(L);
   int proxy = lua_gettop(L);
   luaL_getmetatable(L, CS_SIM_MT);
@@ -503,6 +500,13 @@ static int t_metrics(lua_State *L) {
     lua_setfield(L, proxy, READ_METHODS[i]);
   }
   lua_settop(L, proxy);
+}
+
+static int t_metrics(lua_State *L) {
+  metric_args *a = lua_touserdata(L, 1);
+  cs_script *s = S(L);
+  cs_script_push_readonly_sim(L);
+  int proxy = lua_gettop(L);
   /* the sweep chunk, in its own environment over the scenario's globals */
   lua_newtable(L);
   int env = lua_gettop(L);
