@@ -183,6 +183,13 @@ int cli_calibrate(int argc, char **argv) {
   cs_calibrate_opts o;
   memset(&o, 0, sizeof o);
   cs_calib_config_default(&o.cfg);
+  /* the sizes calib.h leaves to its caller: the defaults --help names */
+  o.cfg.waves = 3;
+  o.cfg.points = 64;
+  o.cfg.replicates = 4;
+  o.cfg.max_replicates = 16;
+  o.cfg.particles = 200;
+  o.cfg.batch_size = 64;
   cs_script_limits lim;
   cs_script_limits_default(&lim);
   opt_int ints[] = {{"--waves", &o.cfg.waves, 0, 100},
@@ -308,7 +315,8 @@ int cli_calibrate(int argc, char **argv) {
   o.lim = &lim;
   o.sets = sets;
   o.n_sets = n_sets;
-  o.priors = cs_priors_get(pr, &o.n_params);
+  o.priors = pr->prior;
+  o.n_params = pr->n;
   o.workers = (int)jobs;
   o.quiet = quiet;
   if ((rc = cs_calibrate(&ctx, &o, &res)) != CS_OK) {

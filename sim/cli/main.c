@@ -18,9 +18,9 @@ static const char *USAGE =
     "                     (conflictsim run --help for its options)\n"
     "  validate SCENARIO  run replicates and hold them against the numbers observed\n"
     "                     in Port-au-Prince, 2023-2024 (validate --help)\n"
-    "  calibrate SCENARIO calibrate parameters against observed targets: history
-                     matching, then ABC-SMC; one HDF5 file (calibrate --help)
-  sweep SWEEP.lua    run a parameter sweep over many runs, in parallel,\n"
+    "  calibrate SCENARIO calibrate parameters against observed targets: history\n"
+    "                     matching, then ABC-SMC; one HDF5 file (calibrate --help)\n"
+    "  sweep SWEEP.lua    run a parameter sweep over many runs, in parallel,\n"
     "                     resumable, one HDF5 file (sweep --help)\n"
     "  merge SHARD...     join the shards of a sweep into one file (merge --help)\n"
     "  compare            paired runs of interventions against a baseline (compare --help)\n"
