@@ -112,11 +112,15 @@ int cs_posterior_load(cs_ctx *ctx, const char *path, cs_posterior **out) {
     rc = cs_err(ctx, CS_EINVAL, "posterior '%s': cannot read /parameter", path);
     goto done;
   }
-  for (hsize_t i = 0; i < np; i++)
-    if (!raw[i] || !(p->names[i] = strdup(raw[i]))) {
+  for (hsize_t i = 0; i < np && rc == CS_OK; i++)
+    if (!raw[i] || !(p->names[i] = strdup(raw[i])))
       rc = cs_err(ctx, CS_EINVAL, "posterior '%s': /parameter has an empty name", path);
-      goto done;
-    }
+  H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
+  free(raw);
+  raw = NULL;
+  H5Tclose(t);
+  t = -1;
+  if (rc != CS_OK) goto done;
   H5Sclose(sp);
   sp = -1;
   H5Dclose(d);

@@ -302,6 +302,9 @@ int cli_compare(int argc, char **argv) {
     }
   }
   if (!quiet) {
+    if (post)
+      printf("parameters: replicate r of every arm ran under draw r of the posterior in %s (%d particles)\n\n",
+             post->path, post->n_particles);
     print_table(&R);
     printf("\nwrote %s.csv, %s.json, %s.h5\n", prefix, prefix, prefix);
   }

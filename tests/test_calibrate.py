@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""test_calibrate.py: `conflictsim calibrate`, the calibration file, and what
+reads it (compare --posterior, output/plot_calibration.py).
+
+    /usr/bin/python3 tests/test_calibrate.py <conflictsim> <source dir>
+
+(a) the town of tests/calib/patrol.lua does what the known-posterior case needs:
+    at each design point of wave 1, the arrests of the replicates are Poisson with
+    mean patrol_rate x 100 days (a chi-square dispersion test over the points);
+(b) a known posterior: arrests ~ Poisson(100 theta), theta ~ U(0.1, 1), y observed,
+    so the posterior is Gamma(y + 1, 100) truncated to the prior's range. ABC-SMC's
+    weighted mean and variance must fall within 4 standard errors of the exact ones,
+    the standard errors from the effective sample size;
+(c) the file does not depend on -j (the same bytes for -j 1 and -j 2);
+(d) a calibration killed mid-way and started again gives the same bytes as one
+    that was never killed, and reads back the runs it had (nothing lost or run twice);
+(e) held-out targets are never read: changing a held-out entry's values (or making
+    them nonsense) leaves the file byte-identical;
+(f) bad input: a prior outside the parameter's declared range, a targets file with a
+    Lua error, a target naming a node the scenario lacks, and an empty
+    non-implausible region each exit non-zero with a message naming the file and the
+    field, leave an earlier file at the output path untouched, and leave no
+    temporary file;
+(g) compare --posterior runs each replicate under a posterior draw and records it;
+    the figures of plot_calibration.py render.
+"""
+import hashlib
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+EXE, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+CAL = os.path.join(SRC, "tests/calib")
+PATROL = os.path.join(CAL, "patrol.lua")
+PLOT = os.path.join(SRC, "output/plot_calibration.py")
+DAYS = 100.0
+failures = []
+
+
+def check(cond, msg):
+    print(("ok   " if cond else "FAIL ") + msg, flush=True)
+    if not cond:
+        failures.append(msg)
+
+
+def run(args, **kw):
+    return subprocess.run([EXE] + args, capture_output=True, text=True, **kw)
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+TARGETS = """targets {
+  { name = "arrests", source = "synthetic",
+    statistic = count{ log = "true", kinds = { "arrest" }, from = "2024-01-01", to = "2024-04-10" },
+    observed = %d, sd = 0.5 },
+%s}
+"""
+PRIORS = "priors { patrol_rate = uniform(0.1, 1.0) }\n"
+
+
+def calibrate(tmp, out, y=40, extra="", args=(), priors=PRIORS):
+    t = write(os.path.join(tmp, "targets.lua"), TARGETS % (y, extra))
+    p = write(os.path.join(tmp, "priors.lua"), priors)
+    return run(["calibrate", PATROL, "--targets", t, "--priors", p, "-o", out, "--quiet"] + list(args))
+
+
+def exact_posterior(y, lo=0.1, hi=1.0):
+    th = np.linspace(lo, hi, 200001)
+    logp = y * np.log(DAYS * th) - DAYS * th
+    p = np.exp(logp - logp.max())
+    p /= np.trapz(p, th)
+    m = np.trapz(th * p, th)
+    v = np.trapz((th - m) ** 2 * p, th)
+    return m, v
+
+
+def test_poisson_town(tmp):
+    out = os.path.join(tmp, "waves.h5")
+    p = calibrate(tmp, out, args=["--waves", "1", "--points", "40", "--replicates", "8", "--particles", "0", "-j", "2"])
+    check(p.returncode == 0, "a history-matching-only calibration runs: " + p.stderr.strip()[-300:])
+    if p.returncode:
+        return
+    with h5py.File(out) as f:
+        th = f["history_matching/wave_1/theta"][:, 0]
+        s = f["history_matching/wave_1/outputs"][:, :, 0]
+    mu = DAYS * th
+    # Pearson dispersion: sum over points and replicates of (s - mu)^2 / mu is
+    # chi-square with points x replicates degrees of freedom under Poisson(mu)
+    chi2 = float(np.sum((s - mu[:, None]) ** 2 / mu[:, None]))
+    n = s.size
+    check(abs(chi2 - n) < 4 * math.sqrt(2 * n),
+          f"arrests are Poisson(patrol_rate x 100) at every design point: chi2 {chi2:.0f} on {n} df")
+
+
+def test_known_posterior(tmp):
+    y = 40
+    out = os.path.join(tmp, "known.h5")
+    p = calibrate(tmp, out, y, args=["--waves", "0", "--particles", "400", "--batch", "100", "-j", "2"])
+    check(p.returncode == 0, "the known-posterior calibration runs: " + p.stderr.strip()[-300:])
+    if p.returncode:
+        return
+    with h5py.File(out) as f:
+        th, w = f["posterior/theta"][:, 0], f["posterior/weight"][:]
+        eps = f["posterior"].attrs["epsilon"]
+        d = f["posterior/distance"][:]
+        s = f["posterior/outputs"][:, 0]
+    check(eps == 1.0 and np.all(d <= 1.0) and np.all(s == y),
+          f"the last population is at eps_final = 1: every accepted run has exactly {y} arrests")
+    m, v = exact_posterior(y)
+    mh = float(w @ th)
+    vh = float(w @ (th - mh) ** 2)
+    ess = 1.0 / float(w @ w)
+    se_m = math.sqrt(v / ess)
+    check(abs(mh - m) < 4 * se_m,
+          f"posterior mean {mh:.4f} vs exact {m:.4f} (4 SE = {4 * se_m:.4f}, ESS {ess:.0f})")
+    tol_v = 4 * math.sqrt(2.0 / ess)
+    check(abs(vh / v - 1) < tol_v, f"posterior variance {vh:.3g} vs exact {v:.3g} (relative tolerance {tol_v:.2f})")
+
+
+def test_jobs_and_resume(tmp):
+    args = ["--waves", "2", "--points", "24", "--replicates", "3", "--max-replicates", "6",
+            "--particles", "60", "--batch", "30", "--max-populations", "4"]
+    a, b = os.path.join(tmp, "j1.h5"), os.path.join(tmp, "j2.h5")
+    p1 = calibrate(tmp, a, args=args + ["-j", "1"])
+    p2 = calibrate(tmp, b, args=args + ["-j", "2"])
+    check(p1.returncode == 0 and p2.returncode == 0, "calibrations with -j 1 and -j 2 run")
+    if p1.returncode or p2.returncode:
+        return
+    check(sha(a) == sha(b), "the calibration file is the same bytes for -j 1 and -j 2")
+    check(not os.path.exists(a + ".journal"), "the journal is removed when the calibration has finished")
+    # kill a slower copy once its journal holds some runs, then resume
+    c = os.path.join(tmp, "killed.h5")
+    t = write(os.path.join(tmp, "targets.lua"), TARGETS % (40, ""))
+    pr = write(os.path.join(tmp, "priors.lua"), PRIORS)
+    cmd = [EXE, "calibrate", PATROL, "--targets", t, "--priors", pr, "-o", c, "--quiet", "-j", "1"] + args
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        if os.path.exists(c + ".journal") and os.path.getsize(c + ".journal") > 4096:
+            break
+        time.sleep(0.005)
+    killed = proc.poll() is None
+    if killed:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    check(killed, "the calibration was killed mid-way (it had not finished)")
+    check(not os.path.exists(c), "a killed calibration leaves nothing at the output path")
+    p = subprocess.run([x for x in cmd if x != "--quiet"], capture_output=True, text=True)
+    check(p.returncode == 0, "the killed calibration resumes" + ("" if p.returncode == 0 else ": " + p.stderr.strip()[-300:]))
+    if p.returncode == 0:
+        check(sha(c) == sha(a), "the resumed calibration's file is the same bytes as an uninterrupted one")
+        line = p.stdout.splitlines()[0] if p.stdout else ""
+        check("from the journal" in line and "(0 from the journal)" not in line,
+              "the resumed calibration read runs back from the journal: " + line)
+        with h5py.File(a) as f:
+            total = int(f.attrs["runs"])
+        check(f"{total} runs" in line, f"the same number of runs in all ({total}): nothing lost or run twice")
+
+
+def test_holdout_unread(tmp):
+    args = ["--waves", "1", "--points", "16", "--replicates", "2", "--particles", "40", "--batch", "20",
+            "--max-populations", "3", "-j", "2"]
+    held = """  { name = "later", holdout = true, source = "the future",
+    statistic = count{ log = "true", kinds = { "arrest" }, from = "2024-03-01", to = "2024-04-10" },
+    observed = %s, sd = %s },
+"""
+    a, b, c = (os.path.join(tmp, n) for n in ("h1.h5", "h2.h5", "h3.h5"))
+    p1 = calibrate(tmp, a, extra=held % ("15", "2"), args=args)
+    p2 = calibrate(tmp, b, extra=held % ("90000", "1e-9"), args=args)
+    # nonsense in every field but the flag: never read, so never an error
+    nonsense = '  { holdout = true, name = 42, statistic = "nothing", observed = {}, sd = -1, interval = "x" },\n'
+    p3 = calibrate(tmp, c, extra=nonsense, args=args)
+    check(p1.returncode == 0 and p2.returncode == 0 and p3.returncode == 0,
+          "calibrations with held-out entries run: " + (p1.stderr + p2.stderr + p3.stderr).strip()[-300:])
+    if p1.returncode or p2.returncode or p3.returncode:
+        return
+    with h5py.File(a) as f1, h5py.File(b) as f2:
+        same = all(np.array_equal(f1[k][...], f2[k][...], equal_nan=True)
+                   for k in ("posterior/theta", "posterior/weight", "history_matching/wave_1/outputs"))
+        tg = [x.decode() for x in f1["target"][:]]
+    check(same, "changing a held-out target's observation changes nothing the calibration computed")
+    check(tg == ["arrests"], "the file lists only the in-sample target")
+    with h5py.File(c) as f3, h5py.File(a) as f1:
+        check(np.array_equal(f3["posterior/theta"][...], f1["posterior/theta"][...]),
+              "a held-out entry whose every field is nonsense is not read at all")
+
+
+def test_bad_input(tmp):
+    out = os.path.join(tmp, "earlier.h5")
+    with open(out, "wb") as f:
+        f.write(b"an earlier result\n")
+    before = sha(out)
+
+    def refused(p, what, *words):
+        ok = p.returncode not in (0, None) and all(w in p.stderr for w in words)
+        check(ok, f"{what}: exit {p.returncode}, message names {words}: {p.stderr.strip()[-240:]}")
+        check(sha(out) == before, f"{what}: the earlier file at the output path survives")
+        left = [n for n in os.listdir(tmp) if n.startswith("earlier.h5.")]
+        check(not [n for n in left if ".tmp." in n], f"{what}: no temporary file is left: {left}")
+        for n in left:
+            os.unlink(os.path.join(tmp, n))
+
+    refused(calibrate(tmp, out, priors="priors { phi = uniform(0.5, 2) }\n"),
+            "a prior outside the declared range", "priors.lua", "phi")
+    refused(calibrate(tmp, out, priors="priors { no_such_parameter = uniform(0, 1) }\n"),
+            "a prior of a parameter the scenario lacks", "priors.lua", "no_such_parameter")
+    t = write(os.path.join(tmp, "broken.lua"), "targets { { name = 'x', statistic = count{ kinds = {'arrest'} }\n")
+    p = write(os.path.join(tmp, "priors.lua"), PRIORS)
+    refused(run(["calibrate", PATROL, "--targets", t, "--priors", p, "-o", out, "--quiet"]),
+            "a targets file with a Lua error", "broken.lua")
+    t = write(os.path.join(tmp, "nonode.lua"), """targets {
+  { name = "fled_nowhere", statistic = fled{ nodes = { "atlantis" }, from = "2024-01-01", to = "2024-02-01" },
+    observed = 10, sd = 1 },
+}
+""")
+    refused(run(["calibrate", PATROL, "--targets", t, "--priors", p, "-o", out, "--quiet"]),
+            "a target naming a node the scenario lacks", "nonode.lua", "fled_nowhere", "atlantis")
+    refused(calibrate(tmp, out, y=100000, args=["--waves", "1", "--points", "8", "--replicates", "2"]),
+            "an empty non-implausible region", "implausib")
+
+
+def test_posterior_readers(tmp):
+    cal = os.path.join(tmp, "known.h5")
+    if not os.path.exists(cal):
+        check(False, "compare --posterior: no calibration file to read")
+        return
+    pre = os.path.join(tmp, "cmp")
+    p = run(["compare", "--baseline", PATROL, "--variant", "fewer:patrol_rate=0.05", "--replicates", "6",
+             "--posterior", cal, "-o", pre, "--quiet", "-j", "2"])
+    check(p.returncode == 0, "compare --posterior runs: " + p.stderr.strip()[-300:])
+    if p.returncode == 0:
+        with h5py.File(pre + ".h5") as f:
+            part = f["posterior_particle"][:]
+            ok = f.attrs["posterior_sha256"] == sha(cal) and len(part) == 6
+        check(ok, "compare's report records the posterior file's SHA-256 and each replicate's particle")
+        p2 = run(["compare", "--baseline", PATROL, "--variant", "fewer:patrol_rate=0.05", "--replicates", "6",
+                  "--posterior", cal, "-o", pre + "1", "--quiet", "-j", "1"])
+        check(p2.returncode == 0 and sha(pre + ".h5") == sha(pre + "1.h5"),
+              "compare --posterior gives the same bytes for -j 1 and -j 2")
+    bad = run(["compare", "--baseline", PATROL, "--variant", "patrol_rate=0.05", "--replicates", "4",
+               "--posterior", PATROL, "-o", pre + "x", "--quiet"])
+    check(bad.returncode != 0 and "posterior" in bad.stderr, "compare --posterior refuses a file that is not one")
+    fig = os.path.join(tmp, "fig")
+    p = subprocess.run(["/usr/bin/python3", PLOT, cal, "-o", fig], capture_output=True, text=True)
+    ok = p.returncode == 0 and os.path.getsize(fig + "_posterior.png") > 1000
+    check(ok, "plot_calibration.py draws the posterior: " + p.stderr.strip()[-300:])
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cs-calibrate-")
+    try:
+        test_poisson_town(tmp)
+        test_known_posterior(tmp)
+        test_jobs_and_resume(tmp)
+        test_holdout_unread(tmp)
+        test_bad_input(tmp)
+        test_posterior_readers(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print(f"\n{len(failures)} check(s) failed")
+        sys.exit(1)
+    print("\nall checks passed")
+
+
+if __name__ == "__main__":
+    main()
