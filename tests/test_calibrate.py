@@ -174,6 +174,37 @@ def test_jobs_and_resume(tmp):
         check(f"{total} runs" in line, f"the same number of runs in all ({total}): nothing lost or run twice")
 
 
+def test_mpi(tmp):
+    ver = run(["--version"]).stdout
+    if "MPI: built in" not in ver:
+        print("skip mpirun: this conflictsim was built without MPI")
+        return
+    mpirun = shutil.which("mpirun")
+    check(mpirun is not None, "the build has MPI and mpirun is on PATH")
+    if not mpirun:
+        return
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+    args = ["--waves", "2", "--points", "24", "--replicates", "3", "--max-replicates", "6",
+            "--particles", "60", "--batch", "30", "--max-populations", "4"]
+    ref = os.path.join(tmp, "j1.h5")
+    if not os.path.exists(ref):
+        calibrate(tmp, ref, args=args + ["-j", "1"])
+    t = write(os.path.join(tmp, "targets.lua"), TARGETS % (40, ""))
+    pr = write(os.path.join(tmp, "priors.lua"), PRIORS)
+    for n in (2, 3):
+        out = os.path.join(tmp, f"mpi{n}.h5")
+        p = subprocess.run([mpirun, "-n", str(n), EXE, "calibrate", PATROL, "--targets", t, "--priors", pr, "-o", out,
+                            "--quiet"] + args, capture_output=True, text=True, env=env, timeout=300)
+        check(p.returncode == 0 and os.path.exists(out) and sha(out) == sha(ref),
+              f"mpirun -n {n} writes the same bytes as -j 1" + ("" if p.returncode == 0 else ": " + p.stderr[-300:]))
+    bad = write(os.path.join(tmp, "badprior.lua"), "priors { phi = uniform(0.5, 2) }\n")
+    p = subprocess.run([mpirun, "-n", "2", EXE, "calibrate", PATROL, "--targets", t, "--priors", bad, "-o",
+                        os.path.join(tmp, "mpibad.h5"), "--quiet"], capture_output=True, text=True, env=env, timeout=300)
+    check(p.returncode != 0 and "phi" in p.stderr and not os.path.exists(os.path.join(tmp, "mpibad.h5")),
+          "under mpirun a bad priors file fails on every rank with its message, nothing written")
+
+
 def test_holdout_unread(tmp):
     args = ["--waves", "1", "--points", "16", "--replicates", "2", "--particles", "40", "--batch", "20",
             "--max-populations", "3", "-j", "2"]
@@ -269,6 +300,7 @@ def main():
         test_poisson_town(tmp)
         test_known_posterior(tmp)
         test_jobs_and_resume(tmp)
+        test_mpi(tmp)
         test_holdout_unread(tmp)
         test_bad_input(tmp)
         test_posterior_readers(tmp)

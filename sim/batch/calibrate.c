@@ -148,31 +148,47 @@ static const char *stage_name(const cs_calib_batch *b) {
   return b->stage == CS_CALIB_WAVE ? "wave" : "population";
 }
 
-/* Run the batch's runs missing from the journal, then read all of them back
-** in run order into out. */
+static int pool_exec(cs_ctx *ctx, void *ud, const uint64_t *todo, uint64_t n, size_t rec_bytes,
+                     cs_pool_run_fn run, cs_pool_done_fn done, void *job_ud) {
+  const batch_jobs *s = job_ud;
+  cs_pool p = {.jobs = todo, .n_jobs = n, .rec_bytes = rec_bytes, .workers = s->o->workers, .run = run,
+               .done = done, .child = batch_child, .ud = job_ud, .stop = &cs_sweep_stop};
+  int rc = cs_pool_run(ctx, &p);
+  *(uint64_t *)ud = p.failed;
+  return rc;
+}
+
+/* The leader: run the batch's runs missing from the journal, then read all
+** of them back in run order into out. A worker: compute what the leader
+** sends. Then every process gets the leader's result and out. */
 static int run_batch(cs_ctx *ctx, batch_jobs *s, cs_calibrate_result *res, double *out) {
   const cs_calib_batch *b = s->b;
-  int nt = cs_targets_count(s->t);
-  uint64_t *todo = malloc(((size_t)b->n_runs + 1) * sizeof *todo), n_todo = 0;
-  if (!todo) return cs_err(ctx, CS_ENOMEM, "out of memory");
-  for (int r = 0; r < b->n_runs; r++)
+  const cs_calib_exec *ex = s->o->exec;
+  int nt = cs_targets_count(s->t), leader = !ex || ex->leader;
+  int rc = CS_OK;
+  if (!leader) {
+    rc = ex->run(ctx, ex->ud, NULL, 0, 8 * (size_t)nt, batch_job, NULL, s);
+    int lrc = ex->share(ctx, ex->ud, rc, out, (size_t)b->n_runs * (size_t)nt);
+    return rc != CS_OK ? rc : lrc;
+  }
+  uint64_t *todo = malloc(((size_t)b->n_runs + 1) * sizeof *todo), n_todo = 0, failed = UINT64_MAX;
+  if (!todo) rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+  for (int r = 0; rc == CS_OK && r < b->n_runs; r++)
     if (!cs_journal_has(s->j, s->base + (uint64_t)r)) todo[n_todo++] = s->base + (uint64_t)r;
   res->runs += (uint64_t)b->n_runs;
   res->runs_resumed += (uint64_t)b->n_runs - n_todo;
-  int rc = CS_OK;
-  if (n_todo) {
+  if (rc == CS_OK && (n_todo || ex)) {
     char what[64];
     snprintf(what, sizeof what, "%s %d: runs", stage_name(b), b->index);
     s->done = (uint64_t)b->n_runs - n_todo;
     cs_progress_start(&s->line, s->o->quiet, what, 0, "runs/s", (double)s->done, (double)b->n_runs);
-    cs_pool p = {.jobs = todo, .n_jobs = n_todo, .rec_bytes = 8 * (size_t)nt, .workers = s->o->workers,
-                 .run = batch_job, .done = batch_done, .child = batch_child, .ud = s, .stop = &cs_sweep_stop};
-    rc = cs_pool_run(ctx, &p);
+    if (ex) rc = ex->run(ctx, ex->ud, todo, n_todo, 8 * (size_t)nt, batch_job, batch_done, s);
+    else rc = pool_exec(ctx, &failed, todo, n_todo, 8 * (size_t)nt, batch_job, batch_done, s);
     cs_progress_end(&s->line);
-    if (rc != CS_OK && p.failed != UINT64_MAX && rc != CS_ESTOP) {
+    if (rc != CS_OK && failed != UINT64_MAX && rc != CS_ESTOP) {
       char msg[sizeof ctx->msg];
       snprintf(msg, sizeof msg, "%s", cs_errmsg(ctx));
-      const double *th = b->theta + (p.failed - s->base) * (uint64_t)s->o->n_params;
+      const double *th = b->theta + (failed - s->base) * (uint64_t)s->o->n_params;
       char where[512];
       size_t len = 0;
       where[0] = '\0';
@@ -180,13 +196,17 @@ static int run_batch(cs_ctx *ctx, batch_jobs *s, cs_calibrate_result *res, doubl
         len += (size_t)snprintf(where + len, sizeof where - len, "%s%s=%.6g", q ? ", " : "",
                                 s->o->priors[q].name, th[q]);
       cs_err(ctx, rc, "%s %d, run at %s (replicate %llu): %s", stage_name(b), b->index, where,
-             (unsigned long long)b->replicate[p.failed - s->base], msg);
+             (unsigned long long)b->replicate[failed - s->base], msg);
     }
   }
   free(todo);
   cs_journal_rows rows = {s->j, ctx};
   for (int r = 0; r < b->n_runs && rc == CS_OK; r++)
     rc = cs_journal_row(&rows, s->base + (uint64_t)r, out + (size_t)r * (size_t)nt);
+  if (ex) {
+    int src = ex->share(ctx, ex->ud, rc, out, (size_t)b->n_runs * (size_t)nt);
+    if (rc == CS_OK) rc = src;
+  }
   return rc;
 }
 
@@ -227,21 +247,21 @@ int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *o, cs_calibrate_result *r
   sbuf dig = {0};
   double *out = NULL;
   int rc;
-  if ((rc = sets_init(ctx, &ps, o)) != CS_OK) goto done;
+  if ((rc = sets_init(ctx, &ps, o)) != CS_OK) goto setup;
   /* Held-out targets are dropped by the reader before any of their fields
   ** is read: nothing of them reaches the machine. */
   if ((rc = cs_targets_load(ctx, o->targets_path, o->scenario, o->lim, o->sets, o->n_sets, 0, &res->targets)) !=
       CS_OK)
-    goto done;
+    goto setup;
   int nt = cs_targets_count(res->targets);
   if (nt == 0) {
     rc = cs_err(ctx, CS_EINVAL, "%s: no in-sample target (every target is held out, or the file has none)",
                 o->targets_path);
-    goto done;
+    goto setup;
   }
   if (!(res->ctargets = calloc((size_t)nt, sizeof *res->ctargets))) {
     rc = cs_err(ctx, CS_ENOMEM, "out of memory");
-    goto done;
+    goto setup;
   }
   for (int i = 0; i < nt; i++) {
     const cs_target_info *ti = cs_targets_info(res->targets, i);
@@ -255,7 +275,7 @@ int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *o, cs_calibrate_result *r
   cfg.n_params = o->n_params;
   cfg.targets = res->ctargets;
   cfg.n_targets = nt;
-  if ((rc = cs_calib_new(ctx, &cfg, &res->cb)) != CS_OK) goto done;
+  if ((rc = cs_calib_new(ctx, &cfg, &res->cb)) != CS_OK) goto setup;
 
   /* the digest: configuration, priors, overrides, targets, scenario */
   sb_printf(&dig, "conflictsim calibration 1\nseed %llu\n", (unsigned long long)cfg.seed);
@@ -272,21 +292,28 @@ int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *o, cs_calibrate_result *r
     double *lo = malloc(((size_t)o->n_params + 1) * sizeof *lo);
     if (!lo) {
       rc = cs_err(ctx, CS_ENOMEM, "out of memory");
-      goto done;
+      goto setup;
     }
     for (int p = 0; p < o->n_params; p++) lo[p] = o->priors[p].lo;
     sets_point(&ps, lo, o->n_params);
     free(lo);
   }
-  if ((rc = scenario_digest(ctx, o, ps.ov, ps.n, &dig)) != CS_OK) goto done;
+  if ((rc = scenario_digest(ctx, o, ps.ov, ps.n, &dig)) != CS_OK) goto setup;
   if (dig.oom) {
     rc = cs_err(ctx, CS_ENOMEM, "out of memory");
-    goto done;
+    goto setup;
   }
   cs_sha256_hex(dig.p, dig.len, res->digest);
 
-  if ((rc = cs_journal_open_raw(ctx, &j, o->out, res->digest, res->digest, 0, 1, (size_t)nt, 0)) != CS_OK)
-    goto done;
+setup:
+  if (o->exec && !o->exec->all(o->exec->ud, rc == CS_OK) && rc == CS_OK)
+    rc = cs_err(ctx, CS_EINVAL, "the calibration could not start on another process (it says why)");
+  if (rc != CS_OK) goto done;
+  int leader = !o->exec || o->exec->leader;
+  rc = leader ? cs_journal_open_raw(ctx, &j, o->out, res->digest, res->digest, 0, 1, (size_t)nt, 0) : CS_OK;
+  if (o->exec && !o->exec->all(o->exec->ud, rc == CS_OK) && rc == CS_OK)
+    rc = cs_err(ctx, CS_EIO, "the leader could not open the journal");
+  if (rc != CS_OK) goto done;
   cs_sweep_signals_catch();
   uint64_t base = 0;
   size_t cap = 0;
@@ -307,13 +334,13 @@ int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *o, cs_calibrate_result *r
     batch_jobs s = {.o = o, .t = res->targets, .b = &b, .base = base, .ps = ps, .j = &j};
     if ((rc = run_batch(ctx, &s, res, out)) != CS_OK) break;
     if ((rc = cs_calib_feed(ctx, res->cb, out)) != CS_OK) break;
-    report_stage(o, res->cb, &b, waves0, pops0);
+    if (leader) report_stage(o, res->cb, &b, waves0, pops0);
     base += (uint64_t)b.n_runs;
   }
   cs_sweep_signals_restore();
   if (rc == CS_OK && cs_sweep_stop) rc = cs_err(ctx, CS_ESTOP, "interrupted");
   res->seconds = cs_sweep_now() - t0;
-  if (rc == CS_OK) rc = cs_calibrate_write_h5(ctx, o, res);
+  if (rc == CS_OK && leader) rc = cs_calibrate_write_h5(ctx, o, res);
   if (rc == CS_OK || rc == CS_EINVAL) {
     /* finished (the file holds every run), or a result the same inputs
     ** would reach again (no non-implausible point): nothing to resume */

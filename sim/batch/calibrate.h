@@ -25,6 +25,28 @@
 #include "calib.h"
 #include "targets.h"
 
+#include "pool.h"
+
+/* How the runs of a batch are spread: NULL in cs_calibrate_opts means the
+** worker pool (forked workers, pool.c); the command line passes MPI ranks
+** (calib_mpi.c, built only with MPI). Every process runs the same state
+** machine on the same results, so they all ask for the same batches; only
+** the leader keeps the journal and writes the file. */
+typedef struct cs_calib_exec {
+  int leader;  /* 1: this process keeps the journal and writes the file */
+  /* The leader: run the jobs todo[n] (run numbers) with run(), calling
+  ** done() in this process for each. A worker: compute the jobs the leader
+  ** sends until it ends the batch (todo NULL, n 0; done not called). */
+  int (*run)(cs_ctx *ctx, void *ud, const uint64_t *todo, uint64_t n, size_t rec_bytes, cs_pool_run_fn run,
+             cs_pool_done_fn done, void *job_ud);
+  /* After each batch, on every process: the leader's result (returned, its
+  ** message in ctx on the workers) and, when CS_OK, its out[n]. */
+  int (*share)(cs_ctx *ctx, void *ud, int rc, double *out, size_t n);
+  /* 1 on every process if ok is non-zero on every process (collective). */
+  int (*all)(void *ud, int ok);
+  void *ud;
+} cs_calib_exec;
+
 typedef struct cs_calibrate_opts {
   const char *scenario;       /* the scenario file */
   const char *targets_path;   /* its targets file */
@@ -37,6 +59,7 @@ typedef struct cs_calibrate_opts {
   int n_params;
   cs_calib_config cfg;        /* priors and targets are filled by cs_calibrate */
   int workers;                /* forked workers (0: in this process) */
+  const cs_calib_exec *exec;  /* NULL: the worker pool */
   int quiet;                  /* no progress line, no per-wave lines */
 } cs_calibrate_opts;
 

@@ -26,6 +26,9 @@ int cli_params(int argc, char **argv);
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Whether this build has MPI (for --version and sweep --help). */
 const char *cli_mpi_info(void);
+/* Processes started by an MPI launcher, from its environment: 0 when not
+** started by one, -1 when it does not say how many (cli_sweep.c). */
+long cli_launcher_size(void);
 /* Map a CS_ result code to an exit status. */
 int cli_exit_code(int rc);
 

@@ -18,10 +18,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "calib_mpi.h"
 #include "calibrate.h"
 #include "cli.h"
 #include "priors.h"
 #include "stats.h"
+#include "sweep_mpi.h"
 
 static const char *USAGE =
     "usage: conflictsim calibrate SCENARIO.lua [options]\n"
@@ -60,6 +62,11 @@ static const char *USAGE =
     "  --max-populations N (default 10)\n"
     "  --quiet             no progress\n"
     "  -h, --help          show this help\n"
+    "\n"
+    "Under an MPI launcher (mpirun -n K, srun) the runs of each batch are spread over\n"
+    "the K ranks and -j is ignored: rank 0 keeps the journal, writes the file (the\n"
+    "same bytes as -j 1) and computes runs too. Slurm job arrays do not fit a\n"
+    "calibration (each wave depends on the last): use one job with srun.\n"
     "\n"
     "Exit status: 0 done; 2 bad command line; 3 a scenario, targets or priors file\n"
     "is wrong, or no point is non-implausible (the message says which); 4 output\n"
@@ -172,6 +179,8 @@ int cli_calibrate(int argc, char **argv) {
   long nc = sysconf(_SC_NPROCESSORS_ONLN);
   uint64_t seed = 1, jobs = nc > 0 ? (uint64_t)nc : 1;
   int quiet = 0, status = EXIT_USAGE, rc;
+  int mpi_rank = 0, mpi_size = 0; /* mpi_size 0: not under MPI */
+  cs_calib_exec mpi_exec;
   cs_override *sets = calloc((size_t)argc + 1, sizeof *sets);
   char **bufs = calloc((size_t)argc + 1, sizeof *bufs);
   size_t n_sets = 0;
@@ -303,6 +312,28 @@ int cli_calibrate(int argc, char **argv) {
     out = outbuf;
   }
   o.cfg.seed = seed;
+  {
+    long lsize = cli_launcher_size();
+    if (lsize != 0) {
+#ifdef CS_HAVE_MPI
+      if (cs_mpi_init(&ctx, &mpi_rank, &mpi_size) != CS_OK) {
+        fprintf(stderr, "conflictsim calibrate: %s\n", cs_errmsg(&ctx));
+        status = EXIT_FAIL;
+        goto done;
+      }
+      quiet |= mpi_rank != 0;
+      cs_calib_mpi_exec(&mpi_exec);
+      o.exec = &mpi_exec;
+#else
+      (void)mpi_exec;
+      if (lsize != 1) {
+        fprintf(stderr, "conflictsim calibrate: started by an MPI launcher as one of several processes, but this "
+                        "conflictsim was built without MPI (see conflictsim --version); run one process with -j N\n");
+        goto done;
+      }
+#endif
+    }
+  }
   if ((rc = cs_priors_load(&ctx, priors_path, scenario, &lim, sets, n_sets, &pr)) != CS_OK) {
     fprintf(stderr, "conflictsim calibrate: %s\n", cs_errmsg(&ctx));
     status = cli_exit_code(rc);
@@ -320,15 +351,18 @@ int cli_calibrate(int argc, char **argv) {
   o.workers = (int)jobs;
   o.quiet = quiet;
   if ((rc = cs_calibrate(&ctx, &o, &res)) != CS_OK) {
-    fprintf(stderr, "conflictsim calibrate: %s\n", cs_errmsg(&ctx));
+    if (mpi_rank == 0) fprintf(stderr, "conflictsim calibrate: %s\n", cs_errmsg(&ctx));
     if (rc == CS_ESTOP)
       fprintf(stderr, "conflictsim calibrate: the runs done are in %s.journal; the same command resumes\n", out);
     status = cli_exit_code(rc);
     goto done;
   }
-  report(&o, &res);
+  if (mpi_rank == 0) report(&o, &res);
   status = EXIT_OK;
 done:
+#ifdef CS_HAVE_MPI
+  if (mpi_size > 0) cs_mpi_finish(status == EXIT_STOPPED ? status : 0, 0);
+#endif
   cs_calibrate_result_free(&res);
   cs_priors_free(pr);
   for (size_t i = 0; bufs && i < n_sets; i++) free(bufs[i]);

@@ -135,7 +135,7 @@ const char *cli_mpi_info(void) {
 ** Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE; MPICH's hydra and srun
 ** --mpi=pmi2 set PMI_SIZE; PMIx launchers (Open MPI, srun --mpi=pmix) set
 ** PMIX_RANK (the size then comes from SLURM_STEP_NUM_TASKS under srun). */
-static long launcher_size(void) {
+long cli_launcher_size(void) {
   static const char *const sizes[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"};
   uint64_t n;
   for (int i = 0; i < 3; i++) {
@@ -243,7 +243,7 @@ int cli_sweep(int argc, char **argv) {
   }
   cs_ctx ctx = {{0}};
   {
-    long lsize = launcher_size();
+    long lsize = cli_launcher_size();
     if (lsize != 0) {
 #ifdef CS_HAVE_MPI
       if (cs_mpi_init(&ctx, &mpi_rank, &mpi_size) != CS_OK) {
