@@ -38,8 +38,9 @@ static const char *USAGE =
     "the same command resumes from its journal (OUT.journal).\n"
     "\n"
     "options:\n"
-    "  --targets FILE      targets file (default: targets.lua beside the scenario)\n"
-    "  --priors FILE       priors file (default: priors.lua beside the scenario)\n"
+    "  --targets FILE      targets file (default, beside the scenario NAME.lua:\n"
+    "                      NAME_targets.lua, else targets.lua)\n"
+    "  --priors FILE       priors file (default: NAME_priors.lua, else priors.lua)\n"
     "  -o, --output FILE   the calibration file (default output/calibrate-<scenario>.h5)\n"
     "  --set NAME=VALUE    fix a parameter that is not calibrated (repeatable)\n"
     "  --seed N            master seed (default 1)\n"
@@ -155,11 +156,16 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res) {
   printf("\nwritten: %s\n", o->out);
 }
 
-/* "<dir of scenario>/<name>" into buf. */
-static const char *beside(const char *scenario, const char *name, char *buf, size_t cap) {
+/* The default KIND file (targets, priors) beside the scenario NAME.lua:
+** NAME_KIND.lua if it exists, else KIND.lua (as validate finds targets). */
+static const char *beside(const char *scenario, const char *kind, char *buf, size_t cap) {
   const char *slash = strrchr(scenario, '/');
-  int n = slash ? (int)(slash - scenario) : 0;
-  snprintf(buf, cap, "%.*s%s%s", n, scenario, slash ? "/" : "", name);
+  const char *base = slash ? slash + 1 : scenario;
+  int d = slash ? (int)(slash - scenario) + 1 : 0, n = (int)strlen(base);
+  if (n > 4 && !strcmp(base + n - 4, ".lua")) n -= 4;
+  snprintf(buf, cap, "%.*s%.*s_%s.lua", d, scenario, n, base, kind);
+  if (access(buf, F_OK) == 0) return buf;
+  snprintf(buf, cap, "%.*s%s.lua", d, scenario, kind);
   return buf;
 }
 
@@ -300,8 +306,8 @@ int cli_calibrate(int argc, char **argv) {
             o.cfg.max_replicates, o.cfg.replicates);
     goto done;
   }
-  if (!targets) targets = beside(scenario, "targets.lua", tbuf, sizeof tbuf);
-  if (!priors_path) priors_path = beside(scenario, "priors.lua", pbuf, sizeof pbuf);
+  if (!targets) targets = beside(scenario, "targets", tbuf, sizeof tbuf);
+  if (!priors_path) priors_path = beside(scenario, "priors", pbuf, sizeof pbuf);
   if (!out) {
     const char *base = strrchr(scenario, '/');
     base = base ? base + 1 : scenario;
