@@ -12,9 +12,10 @@
 **    where z_i is the observation, v_obs_i its error variance, v_disc_i the
 **    stated model discrepancy, m_i and v_ens_i the mean and variance of the
 **    statistic over the point's R_i replicates where it was computed (NaN
-**    results are left out). The simulator is evaluated directly, so the
-**    ensemble mean and variance stand where an emulator's would. A point is
-**    non-implausible (NROY) when the imp_rank-th largest I_i is <= cutoff.
+**    and infinite results are left out; I_i = inf if none is left). The
+**    simulator is evaluated directly, so the ensemble mean and variance
+**    stand where an emulator's would. A point is non-implausible (NROY)
+**    when the imp_rank-th largest I_i is <= cutoff.
 **    Wave 1 samples the prior box (in unit space) by Latin hypercube; wave
 **    w > 1 samples the smallest box holding wave w-1's NROY points, widened
 **    by a margin and clipped to the prior box. The fraction of the prior
@@ -28,20 +29,25 @@
 **    truncated to the last wave's NROY box. Each proposal is simulated once,
 **    with its own replicate number (never shared: a posterior conditional on
 **    common seeds would be wrong). Distance: the root mean square over
-**    targets of (s_i - z_i) / sqrt(v_obs_i + v_disc_i); a NaN statistic gives
-**    an infinite distance. Population 0: n_particles points drawn from the
-**    truncated prior, all accepted, weights equal. Population t: tolerance
-**    eps_t = the alpha-quantile of population t-1's distances (but never
-**    below eps_final); proposals: a particle drawn by weight, moved by a
-**    Gaussian kernel with twice the weighted covariance of population t-1
-**    (Beaumont et al. 2009), redrawn if outside the truncated prior
+**    targets of (s_i - z_i) / sqrt(v_obs_i + v_disc_i); a NaN (or infinite)
+**    statistic gives an infinite distance. Population 0: n_particles points
+**    drawn from the truncated prior, all accepted, weights equal.
+**    Population t: tolerance eps_t = the alpha-quantile of population
+**    t-1's distances (but never below eps_final; with tied distances that
+**    would not fall below eps_{t-1}, the largest distance below eps_{t-1});
+**    proposals: a particle drawn by weight, moved by a Gaussian kernel with
+**    twice the weighted covariance of population t-1 (Beaumont et al.
+**    2009), redrawn if outside the truncated prior
 **    (bounded number of tries); accepted when distance <= eps_t; weight
 **    prior(theta) / sum_j w_j K(theta | theta_j), normalised. Proposals are
 **    simulated in batches of batch_size; the accepted proposals are taken in
 **    proposal order until n_particles, so the population does not depend on
 **    how many runs were in flight. ABC stops after a population whose eps
-**    equals eps_final, or whose acceptance rate fell below min_accept, or
-**    after max_populations.
+**    equals eps_final, or whose acceptance rate fell below min_accept (a
+**    population still short after n_particles / min_accept proposals is
+**    abandoned), or after max_populations (population 0 included).
+**    The choices left open here (design, box widening, replicate rule,
+**    kernel ridge, replicate numbering) are stated at the top of calib.c.
 **
 ** Determinism: every random draw comes from PCG streams keyed by (seed,
 ** batch number); every batch is a function of the configuration and the
