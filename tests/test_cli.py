@@ -6,7 +6,6 @@ Usage: test_cli.py PATH/TO/conflictsim SOURCE_DIR
 """
 import filecmp
 import os
-import re
 import subprocess
 import sys
 import tempfile
