@@ -44,7 +44,7 @@
 #define STAT_NAME_(kind, name, doc) name,
 #define SUM_NAME_(kind, name) name,
 static const char *const STAT_NAME[CS_STAT_KINDS] = {CS_STAT_KIND_LIST(STAT_NAME_)};
-static const char *const SUM_NAME[CS_SUM_KINDS] = {CS_COUNT_SUM_LIST(SUM_NAME_)};
+static const char *const SUM_NAME[CS_SUM_KINDS + 1] = {CS_COUNT_SUM_LIST(SUM_NAME_) NULL}; /* NULL-ended */
 #undef STAT_NAME_
 #undef SUM_NAME_
 
