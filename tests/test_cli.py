@@ -4,10 +4,8 @@ and the guarantee that a failed run leaves no file and destroys nothing.
 
 Usage: test_cli.py PATH/TO/conflictsim SOURCE_DIR
 """
-import csv
 import filecmp
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -195,107 +193,6 @@ class CliTest(unittest.TestCase):
         with h5py.File(out) as f:
             self.assertEqual(f["parameters"].attrs["lambda0"], 0.05)
             self.assertEqual(f["parameters"].attrs["recall_day"], 6)
-
-    def test_validate(self):
-        # A small city covering Sep 2023 - Feb 2025: every dated target is computed
-        # over every replicate, the median lies inside the 90% interval, and the
-        # CSV has one row per target. Pass or fail (exit 0 or 7) both mean it ran.
-        city = textwrap.dedent("""\
-            scenario { name = "v", start = "2023-09-01", days = 548, sample_every = 1 }
-            node { id = "solino", residents = 8000, value = 0.6 }
-            node { id = "tabarre_27", residents = 6000, value = 0.4 }
-            node { id = "base", residents = 5000, value = 0.3, owner = "g" }
-            node { id = "base2", residents = 5000, value = 0.3, owner = "h" }
-            road("solino", "tabarre_27", 1); road("base", "solino", 1)
-            road("base2", "tabarre_27", 1); road("base", "base2", 2)
-            gang { id = "g", members = 400, base = "base" }
-            gang { id = "h", members = 300, base = "base2" }
-            unit { id = "p", kind = "police", officers = 100, at = "solino" }
-            """)
-        p = self.script(city)
-        out = self.path("v.csv")
-        r = run("validate", p, "--replicates", "3", "-o", out, "--set", "lambda0=0.05")
-        self.assertIn(r.returncode, (0, 7), r.stderr)
-        with open(out) as f:
-            rows = list(csv.DictReader(f))
-        self.assertEqual(len(rows), 11)
-        for row in rows:
-            if row["result"] == "not computed":
-                continue
-            # ratios are undefined in a run whose denominator is 0; shares never are
-            if "share of" in row["target"] and "/" not in row["target"]:
-                self.assertEqual(int(row["runs"]), 3, row)
-            else:
-                self.assertTrue(1 <= int(row["runs"]) <= 3, row)
-            if row["q05"] != "nan":
-                self.assertLessEqual(float(row["q05"]), float(row["median"]))
-                self.assertLessEqual(float(row["median"]), float(row["q95"]))
-        computed = [row["target"] for row in rows if row["result"] != "not computed"]
-        self.assertTrue(any("15 Oct 2024" in t for t in computed))
-        self.assertTrue(any("Solino" in t for t in computed))
-
-    RAID_CITY = textwrap.dedent("""\
-        scenario { name = "raid", start = "2024-10-01", days = 30, sample_every = 1 }
-        node { id = "solino", residents = 20000, value = 0.6, owner = "%s" }
-        node { id = "tabarre_27", residents = 9000, value = 0.4, owner = "%s" }
-        node { id = "base", residents = 5000, value = 0.3, owner = "g" }
-        node { id = "far", residents = 5000, value = 0.3 }
-        road("solino", "tabarre_27", 1); road("base", "solino", 1); road("tabarre_27", "far", 2)
-        gang { id = "g", members = 3000, base = "base" }
-        unit { id = "p", kind = "police", officers = 20, at = "far" }
-        at(16, function(sim) if sim:owner("solino") == "STATE" then sim:attack("g", "solino") end end)
-        """)
-
-    def test_validate_raid_counts_flight(self):
-        # The Solino rows count the people who fled the two nodes in the 4 and 8
-        # days from 17 Oct 2024 (day 16 here): the same number the event log of
-        # the same run gives, flight event by flight event.
-        p = self.script(self.RAID_CITY % ("STATE", "STATE"))
-        out = self.path("raid.csv")
-        r = run("validate", p, "--replicates", "1", "--seed", "5", "-o", out)
-        self.assertIn(r.returncode, (0, 7), r.stderr)
-        with open(out) as f:
-            rows = {row["target"]: row for row in csv.DictReader(f)}
-        h5 = self.path("raid.h5")
-        r = run("run", p, "--seed", "5", "--replicate", "0", "-o", h5, "--quiet")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with h5py.File(h5) as f:
-            e = f["events"]
-            kinds = list(e["kind"].attrs["flag_meanings"].split())
-            nodes = [n.decode() for n in f["node"][...]]
-            kind, node, t, n = e["kind"][...], e["node"][...], e["time"][...], e["displaced"][...]
-        fled = (kind == kinds.index("flight")) & np.isin(node, [nodes.index("solino"), nodes.index("tabarre_27")])
-        for days in (4, 8):
-            row = next(v for k, v in rows.items() if "Solino" in k and "%d days" % days in k)
-            self.assertEqual(row["runs"], "1", row)
-            want = int(n[fled & (t >= 16) & (t < 16 + days)].sum())
-            self.assertGreater(want, 0)
-            self.assertEqual(float(row["median"]), want, row)
-
-    def test_validate_raid_needs_a_node_to_attack(self):
-        # Both nodes gang-held before 17 Oct: there is no raid to measure, so the
-        # Solino rows are computed over no run.
-        p = self.script(self.RAID_CITY % ("g", "g"))
-        out = self.path("raid.csv")
-        r = run("validate", p, "--replicates", "2", "-o", out)
-        self.assertIn(r.returncode, (0, 7), r.stderr)
-        with open(out) as f:
-            rows = [row for row in csv.DictReader(f) if "Solino" in row["target"]]
-        self.assertEqual(len(rows), 2)
-        for row in rows:
-            self.assertEqual((row["runs"], row["result"]), ("0", "not computed"), row)
-            # the printed table says what such a target needs
-            self.assertRegex(r.stdout, re.escape(row["target"]) + ": nodes 'solino' and 'tabarre_27'.*not gang-held")
-        # a failing validate leaves an earlier table as it was, and no temporary
-        with open(out, "w") as f:
-            f.write("an earlier table")
-        bad = run("validate", p, "--replicates", "2", "-o", out, "--set", "nosuch=1")
-        self.assertEqual(bad.returncode, EXIT_SCENARIO, bad.stderr)
-        with open(out) as f:
-            self.assertEqual(f.read(), "an earlier table")
-        self.assertEqual([n for n in os.listdir(self.dir) if ".tmp" in n], [])
-        self.assertEqual(run("validate").returncode, EXIT_USAGE)
-        self.assertEqual(run("validate", p, "--replicates", "0").returncode, EXIT_USAGE)
 
     # --- bad input: clear error, non-zero exit, nothing written, nothing lost ---
     def assert_fails_cleanly(self, args, code, *needles):

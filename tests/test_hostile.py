@@ -272,7 +272,10 @@ class Hostile(unittest.TestCase):
                            [prefix + ".csv", prefix + ".json", prefix + ".h5"], preexec=full_disk(1 << 10))
         # validate's table is written at the end: the write itself fails here
         table = self.p("table.csv")
-        self.fails_cleanly(["validate", self.tiny, "--replicates", "1", "-o", table, "--quiet"], EXIT_IO,
+        targets = self.write("tiny_targets.lua", 'targets { { name = "s", statistic = gang_share { date = '
+                             '"2024-10-20" }, observed = 0.5, interval = { 0, 1 } } }\n')
+        self.fails_cleanly(["validate", self.tiny, "--targets", targets, "--replicates", "1", "-o", table, "--quiet"],
+                           EXIT_IO,
                            ["table.csv"], [table], preexec=full_disk(100))
 
     # ---- files given to merge and compare ----

@@ -40,7 +40,7 @@ RULES = {
             "cli.h"]),
     "batch": (["sweep.h", "cs_sweep.h", "cs_targets.h", "cs_h5.h", "cs_script.h", "<hdf5.h>"],
               ["model_int.h", "script_int.h", "<lua.h>", "h5out_int.h", "cli.h"]),
-    "cli": (["cli.h", "sweep.h", "cs_sweep.h", "cs_script.h", "cs_h5.h"],
+    "cli": (["cli.h", "sweep.h", "cs_sweep.h", "cs_targets.h", "cs_script.h", "cs_h5.h"],
             ["model_int.h", "script_int.h", "<lua.h>", "h5out_int.h"]),
 }
 

@@ -91,6 +91,10 @@ class ProgressTest(unittest.TestCase):
         self.dir = self.tmp.name
         with open(os.path.join(self.dir, "town.lua"), "w") as f:
             f.write(TOWN)
+        # validate's targets (the town has no start date: a target of the final state)
+        with open(os.path.join(self.dir, "targets.lua"), "w") as f:
+            f.write('targets { { name = "t", statistic = fn(function(run) return run:time() end),'
+                    ' observed = 0, interval = { -1e9, 1e9 } } }\n')
 
     def tearDown(self):
         self.tmp.cleanup()

@@ -56,7 +56,8 @@ int cs_targets_count(const cs_targets *t);
 const cs_target_info *cs_targets_info(const cs_targets *t, int i);
 /* SHA-256 (hex) of the targets file's text and of the modules it read, as
 ** used (the held-out entries are part of the text: the hash names the file,
-** not what was read of it). */
+** not what was read of it). A targets file runs in the sandbox of sweep
+** files, which has no require: today the hash is the text's alone. */
 const char *cs_targets_sha(const cs_targets *t);
 
 /* Load the scenario with sets, run it with the streams of (seed, replicate)

@@ -1,8 +1,8 @@
 /* cli_validate.c: `conflictsim validate`: run replicates of a scenario and
 ** hold them against observed targets read from a targets file (Lua; the
 ** language: scenarios/README.md, "Targets files"; the statistics:
-** sim/batch/targets.c). The default targets file is targets.lua beside the
-** scenario; --targets names another.
+** sim/batch/targets.c). The default targets file is NAME_targets.lua beside
+** the scenario NAME.lua, else targets.lua there; --targets names another.
 **
 ** Each replicate runs in a worker of the pool (pool.c; with -j 1, in this
 ** process) with the targets' sink (cs_targets_run), so nothing is written per
@@ -41,8 +41,9 @@ static const char *USAGE =
     "then the held-out ones (holdout = true) as a forecast.\n"
     "\n"
     "options:\n"
-    "  --targets FILE     the targets file (default: targets.lua beside the scenario;\n"
-    "                     the language: scenarios/README.md, \"Targets files\")\n"
+    "  --targets FILE     the targets file (default, beside the scenario NAME.lua:\n"
+    "                     NAME_targets.lua, else targets.lua; the language:\n"
+    "                     scenarios/README.md, \"Targets files\")\n"
     "  --replicates N     number of replicates (default 20)\n"
     "  --seed N           master seed (default 1)\n"
     "  --set NAME=VALUE   override a parameter (repeatable)\n"
@@ -136,11 +137,20 @@ static summary summarise(const cs_target_info *in, const double *vals, int n_tar
   return s;
 }
 
-/* The default targets file: targets.lua in the scenario's folder. */
+/* The default targets file, in the scenario's folder: NAME_targets.lua for
+** a scenario NAME.lua if there is one (several scenarios can share a
+** folder), else targets.lua. Writes the first name looked for into buf when
+** neither exists; returns 0 when one does, 1 when none does, -1 if the path
+** does not fit. */
 static int default_targets(const char *scenario, char *buf, size_t cap) {
-  const char *slash = strrchr(scenario, '/');
-  int d = slash ? (int)(slash - scenario) + 1 : 0;
-  return snprintf(buf, cap, "%.*stargets.lua", d, scenario) < (int)cap ? 0 : -1;
+  const char *slash = strrchr(scenario, '/'), *base = slash ? slash + 1 : scenario;
+  int d = (int)(base - scenario), n = (int)strlen(base);
+  struct stat st;
+  if (n > 4 && !strcmp(base + n - 4, ".lua")) n -= 4;
+  if (snprintf(buf, cap, "%.*s%.*s_targets.lua", d, scenario, n, base) >= (int)cap) return -1;
+  if (stat(buf, &st) == 0) return 0;
+  if (snprintf(buf, cap, "%.*stargets.lua", d, scenario) >= (int)cap) return -1;
+  return stat(buf, &st) == 0 ? 0 : 1;
 }
 
 int cli_validate(int argc, char **argv) {
@@ -210,15 +220,15 @@ int cli_validate(int argc, char **argv) {
     goto done;
   }
   if (!tfile) {
-    struct stat st;
-    if (default_targets(scenario, tbuf, sizeof tbuf) != 0) {
+    int found = default_targets(scenario, tbuf, sizeof tbuf);
+    if (found < 0) {
       fprintf(stderr, "conflictsim validate: the scenario's path is too long\n");
       goto done;
     }
-    if (stat(tbuf, &st) != 0) {
+    if (found > 0) {
       fprintf(stderr,
-              "conflictsim validate: no targets for %s: there is no %s beside it; write one (scenarios/README.md, "
-              "\"Targets files\") or give --targets FILE\n", scenario, tbuf);
+              "conflictsim validate: no targets for %s: neither NAME_targets.lua nor %s is beside it; write one "
+              "(scenarios/README.md, \"Targets files\") or give --targets FILE\n", scenario, tbuf);
       goto done;
     }
     tfile = tbuf;

@@ -7,7 +7,8 @@
 ** the `sim` object handed to callbacks and the hooks the model calls during a
 ** run; script_check.c the argument checks the bindings share; script_bound.c
 ** the charged library functions; script_sweep.c the sweep file's reader;
-** script_targets.c and script_priors.c the targets and priors files' readers.
+** script_targets.c and script_priors.c the targets and priors files' readers,
+** script_target_fns.c the targets' fn() statistics on a run.
 **
 ** Invariants:
 ** - Outside cs_script_pcall, no Lua API function that can raise is called;
@@ -285,6 +286,15 @@ void cs_script_sim_methods(lua_State *L);
 ** called as t:name(...) on the script's world: what sweep metrics and
 ** targets' fn() statistics see of the final state (script_sim.c). Raises. */
 void cs_script_push_readonly_sim(lua_State *L);
+/* ---- script_targets.c ---- */
+
+/* Install `targets` and the statistics' constructors (count, ratio, value,
+** fled, gang_share, fn) into the table at env, with a new book (the table
+** that knows what they made: book[statistic] = its record, book.fns the
+** functions of fn() calls by number, book.nfn their count, book.list what
+** targets{} was given); leaves the book on the stack. Raises. */
+void cs_script_targets_open(lua_State *L, int env);
+
 /* Add the city's queries and structure changes (script_city.c) to the table
 ** on top of the stack. */
 void cs_script_city_methods(lua_State *L);

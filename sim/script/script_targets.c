@@ -1,7 +1,8 @@
 /* script_targets.c: the targets file's reader (cs_script_targets_read in
-** cs_script.h), and the evaluation of its fn() statistics on a run's final
-** state (cs_script_target_fns). The language: scenarios/README.md, "Targets
-** files"; the plain data it fills: include/cs_targets.h.
+** cs_script.h) and the constructors of its statistics; the evaluation of its
+** fn() statistics on a run is script_target_fns.c's. The language:
+** scenarios/README.md, "Targets files"; the plain data it fills:
+** include/cs_targets.h.
 **
 ** A targets file is Lua, run in the sandbox of sweep files (cs_script_eval:
 ** the same libraries, memory cap and instruction budget, no scenario API,
@@ -20,9 +21,9 @@
 **   it (it is a key of the "book", a table private to the constructors), so
 **   a hand-written table cannot pose as one.
 ** - fn() calls are numbered in the order the file's evaluation makes them;
-**   cs_script_target_fns evaluates the file again in the scenario's state
-**   and finds each function by that number, after checking that the file
-**   made as many fn() calls as when it was read.
+**   cs_script_target_fns (script_target_fns.c) evaluates the file again in
+**   the scenario's state and finds each function by that number, after
+**   checking that the file made as many fn() calls as when it was read.
 ** - Everything read is copied into C memory owned by the spec as soon as it
 **   is read (arrays grow before their element is filled, and the count
 **   covers every element that may hold memory), so a Lua error half-way
@@ -44,7 +45,7 @@
 #define STAT_NAME_(kind, name, doc) name,
 #define SUM_NAME_(kind, name) name,
 static const char *const STAT_NAME[CS_STAT_KINDS] = {CS_STAT_KIND_LIST(STAT_NAME_)};
-static const char *const SUM_NAME[CS_SUM_KINDS] = {CS_COUNT_SUM_LIST(SUM_NAME_)};
+static const char *const SUM_NAME[CS_SUM_KINDS + 1] = {CS_COUNT_SUM_LIST(SUM_NAME_) NULL}; /* NULL-ended */
 #undef STAT_NAME_
 #undef SUM_NAME_
 
@@ -110,9 +111,7 @@ static int l_targets_decl(lua_State *L) {
   return 0;
 }
 
-/* Install targets and the constructors into the table at env, with a new
-** book; leaves the book on the stack. */
-static void open_constructors(lua_State *L, int env) {
+void cs_script_targets_open(lua_State *L, int env) {
   env = lua_absindex(L, env);
   lua_createtable(L, 0, 4);
   int book = lua_gettop(L);
@@ -666,7 +665,7 @@ typedef struct targets_reader {
 
 static int t_setup(lua_State *L) {
   lua_pushglobaltable(L);
-  open_constructors(L, -1);
+  cs_script_targets_open(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, "cs.targets.book");
   lua_pop(L, 1);
   return 0;
@@ -756,124 +755,4 @@ int cs_script_targets_read(cs_ctx *ctx, const char *path, const char *src, size_
   }
   *out = sp;
   return CS_OK;
-}
-
-/* ---- fn() statistics on a run (cs_script_target_fns) ---- */
-
-typedef struct fn_args {
-  const char *path, *src;
-  size_t len;
-  int n_fn;
-  const cs_run_view *run;
-  const int *fn_index;
-  int n;
-  double *out;
-  int cur;            /* the function being called, -1 while the file is evaluated */
-} fn_args;
-
-/* run:value(VAR, DATE or DAY): a city variable at the last sample at or
-** before the date. Upvalues: 1 the fn_args, 2 the run object. */
-static int l_run_value(lua_State *L) { /* [-3, +1, v] */
-  const fn_args *a = lua_touserdata(L, lua_upvalueindex(1));
-  if (!lua_rawequal(L, 1, lua_upvalueindex(2))) return luaL_error(L, "call it as run:value(VAR, DATE)");
-  const char *var = luaL_checkstring(L, 2);
-  const cs_run_view *v = a->run;
-  int k = -1;
-  for (int i = 0; i < v->n_vars; i++)
-    if (!strcmp(v->names[i], var)) k = i;
-  if (k < 0) {
-    const char *near = cs_nearest_name(var, v->names, v->n_vars);
-    return luaL_error(L, "run:value: '%s' is not a city variable%s%s%s", var, near ? " (did you mean '" : "",
-                      near ? near : "", near ? "'?)" : "");
-  }
-  double day;
-  if (lua_type(L, 3) == LUA_TNUMBER) day = (double)lua_tonumber(L, 3);
-  else {
-    const char *d = luaL_checkstring(L, 3);
-    day = cs_world_day_of(cs_script_from(L)->w, d);
-    if (isnan(day)) return luaL_error(L, "run:value: '%s' is not a date \"YYYY-MM-DD\", or the scenario has no "
-                                         "start date", d);
-  }
-  if (!(day >= 0 && day <= v->days)) {
-    char d[32], e[32];
-    snprintf(d, sizeof d, "%.14g", day);
-    snprintf(e, sizeof e, "%.14g", v->days);
-    return luaL_error(L, "run:value: day %s is outside the run (0 to %s)", d, e);
-  }
-  long i = (long)floor(day / v->sample_every + 1e-9);
-  if (i >= v->n_samples) i = v->n_samples - 1;
-  lua_pushnumber(L, (lua_Number)v->values[(size_t)i * (size_t)v->n_vars + (size_t)k]);
-  return 1;
-}
-
-/* run:day(DATE): days from the scenario's start to DATE. */
-static int l_run_day(lua_State *L) {
-  if (!lua_rawequal(L, 1, lua_upvalueindex(1))) return luaL_error(L, "call it as run:day(DATE)");
-  const char *d = luaL_checkstring(L, 2);
-  double day = cs_world_day_of(cs_script_from(L)->w, d);
-  if (isnan(day)) return luaL_error(L, "run:day: '%s' is not a date \"YYYY-MM-DD\", or the scenario has no start date",
-                                    d);
-  lua_pushnumber(L, (lua_Number)day);
-  return 1;
-}
-
-static int t_fns(lua_State *L) {
-  fn_args *a = lua_touserdata(L, 1);
-  cs_script *s = cs_script_from(L);
-  /* the run object: the read-only sim, with value and day */
-  cs_script_push_readonly_sim(L);
-  int run = lua_gettop(L);
-  lua_pushlightuserdata(L, a);
-  lua_pushvalue(L, run);
-  lua_pushcclosure(L, l_run_value, 2);
-  lua_setfield(L, run, "value");
-  lua_pushvalue(L, run);
-  lua_pushcclosure(L, l_run_day, 1);
-  lua_setfield(L, run, "day");
-  /* the targets file, in its own environment over the scenario's globals */
-  lua_newtable(L);
-  int env = lua_gettop(L);
-  lua_createtable(L, 0, 1);
-  lua_pushglobaltable(L);
-  lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, env);
-  open_constructors(L, env);
-  int book = lua_gettop(L);
-  const char *chunkname = lua_pushfstring(L, "@%s", a->path);
-  if (luaL_loadbufferx(L, a->src, a->len, chunkname, "t") != LUA_OK) return lua_error(L);
-  lua_pushvalue(L, env);
-  lua_setupvalue(L, -2, 1);
-  lua_call(L, 0, 0);
-  lua_getfield(L, book, "nfn");
-  if (lua_tointeger(L, -1) != a->n_fn)
-    return luaL_error(L, "%s: the file made %d fn() calls when it was read and %d in the scenario's state: a "
-                         "targets file must not depend on the scenario", a->path, a->n_fn, (int)lua_tointeger(L, -1));
-  lua_getfield(L, book, "fns");
-  int fns = lua_gettop(L);
-  for (a->cur = 0; a->cur < a->n; a->cur++) {
-    if (lua_rawgeti(L, fns, a->fn_index[a->cur] + 1) != LUA_TFUNCTION)
-      return luaL_error(L, "%s: fn() was not given a function", a->path);
-    lua_pushvalue(L, run);
-    cs_script_budget_reset(s, s->lim.callback_instructions);
-    lua_call(L, 1, 1);
-    if (lua_isnil(L, -1)) a->out[a->cur] = NAN; /* the run cannot compute it */
-    else if (lua_type(L, -1) == LUA_TNUMBER) a->out[a->cur] = (double)lua_tonumber(L, -1);
-    else return luaL_error(L, "returned %s, not a number (or nil where the run cannot compute it)",
-                           luaL_typename(L, -1));
-    lua_settop(L, fns);
-  }
-  return 0;
-}
-
-int cs_script_target_fns(cs_ctx *ctx, cs_script *s, const char *path, const char *src, size_t len, int n_fn,
-                         const cs_run_view *run, const int *fn_index, const char *const *names, int n, double *out) {
-  fn_args a = {path, src, len, n_fn, run, fn_index, n, out, -1};
-  if (n <= 0) return CS_OK;
-  int rc = cs_script_pcall(s, t_fns, &a, s->lim.load_instructions);
-  if (rc == CS_OK) return CS_OK;
-  if (a.cur >= 0 && a.cur < n) {
-    cs_script_callback_error(s, "target fn", cs_world_now(s->w));
-    return cs_err(ctx, rc, "%s: target '%s': fn(): %s", path, names[a.cur], s->errbuf);
-  }
-  return cs_err(ctx, rc, "%s: evaluating the targets file for its fn() statistics: %s", path, s->errbuf);
 }
