@@ -135,18 +135,17 @@ static const char *push_resolved(lua_State *L, const char *fn, const char *rel, 
   }
   const char *dir = scenario_dir(L);
   const char *full = lua_pushfstring(L, "%s/%s", dir, rel);
-  char *real = realpath(full, NULL);
-  if (!real) {
+  char real[PATH_MAX]; /* not realpath's malloc'd result: pushing it may raise, which would lose it */
+  if (!realpath(full, real)) {
     int e = errno;
     push_shown_dir(L);
     luaL_error(L, "%s: cannot open '%s' (in the scenario's folder '%s'): %s", fn, rel,
                *lua_tostring(L, -1) ? lua_tostring(L, -1) : "./", strerror(e));
   }
   lua_pop(L, 1);
-  lua_pushstring(L, real); /* may raise: real is freed first */
+  lua_pushstring(L, real);
   size_t dn = strlen(dir);
   int inside = strncmp(real, dir, dn) == 0 && (real[dn] == '/' || (dn == 1 && dir[0] == '/'));
-  free(real);
   if (!inside)
     luaL_error(L, "%s: '%s' resolves to '%s', outside the scenario's folder '%s' (a symbolic link out of it?)",
                fn, rel, lua_tostring(L, -1), dir);
