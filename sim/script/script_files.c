@@ -6,8 +6,12 @@
 **
 ** A file is named relative to the scenario's folder and must stay inside it
 ** (checked on the real path, so a symlink out is refused): no absolute
-** path, no `..` component. It must be a regular file (a FIFO or device is
-** refused without blocking, by cs_script_read_source) of at most 64 MiB.
+** path, no `..` component. The check and the open see the same file: the
+** real path is opened one component at a time from the folder without
+** following symbolic links (open_inside), so a link swapped in after the
+** check is refused, not followed. It must be a regular file (a FIFO or a
+** device is refused before it is opened, and so never blocks) of at most
+** 64 MiB.
 **
 ** Invariants:
 ** - require and csv work only while the scenario loads (s->loading): the
@@ -21,12 +25,15 @@
 **   turned into Lua values) is counted in s->mem_used, and is owned by a
 **   record or a userdata before anything can raise, so an error leaks
 **   nothing. */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -152,6 +159,69 @@ static const char *push_resolved(lua_State *L, const char *fn, const char *rel, 
   return lua_tostring(L, -1);
 }
 
+#ifndef O_PATH
+#define O_PATH O_RDONLY
+#endif
+
+/* Open real (from push_resolved: the scenario's folder dir, then components
+** that were neither symbolic links nor '..' when realpath looked) for
+** reading, walking it from dir one component at a time with O_NOFOLLOW: if
+** the tree changed since the check (a component swapped for a symbolic
+** link, say out of the folder), the open fails instead of following it, so
+** the file opened is the one checked, inside the folder. A file that is not
+** regular is refused before it is opened (fstatat); one swapped in after
+** that is opened with O_NONBLOCK (cs_script_read_fd refuses it), so a FIFO
+** never blocks. Returns the descriptor (caller owns), or -1 with the
+** message in ctx (`what` names the file's kind). Does not raise. */
+static int open_inside(cs_ctx *ctx, const char *dir, const char *real, const char *what) {
+  static const char swapped[] = "it changed while being opened (a symbolic link swapped in?)";
+  char comp[NAME_MAX + 1];
+  size_t dn = strlen(dir);
+  const char *p = real + dn + (dir[dn - 1] != '/');
+  int cur = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
+  if (cur < 0) return cs_err(ctx, CS_EIO, "%s: cannot open the scenario's folder: %s", dir, strerror(errno)), -1;
+  if (!*p) {
+    close(cur);
+    return cs_err(ctx, CS_EIO, "%s: cannot read the %s: it is a directory", real, what), -1;
+  }
+  for (;;) {
+    const char *e = strchr(p, '/');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n == 0 || n > NAME_MAX) {
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, swapped);
+      break;
+    }
+    memcpy(comp, p, n);
+    comp[n] = '\0';
+    if (e) { /* a folder on the way */
+      int next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int err = errno;
+      close(cur);
+      cur = next;
+      if (cur < 0) {
+        cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what,
+               err == ELOOP || err == ENOTDIR ? swapped : strerror(err));
+        return -1;
+      }
+      p = e + 1;
+      continue;
+    }
+    struct stat st;
+    if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, strerror(errno));
+    else if (S_ISLNK(st.st_mode))
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, swapped);
+    else if (!S_ISREG(st.st_mode))
+      cs_err(ctx, CS_EIO, "%s: cannot read the %s: %s", real, what,
+             S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+    else if ((fd = openat(cur, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, errno == ELOOP ? swapped : strerror(errno));
+    break;
+  }
+  close(cur);
+  return fd;
+}
+
 /* Read the file at real (rel in messages) and record it as kind. Returns the
 ** record (its src is the text, NUL-terminated, kept until cs_script_free or
 ** until the caller drops it). Raises. */
@@ -171,7 +241,9 @@ static sfile *read_and_record(lua_State *L, const char *fn, const char *real, co
   cs_ctx ctx = {{0}};
   char *buf = NULL;
   size_t len = 0;
-  int rc = cs_script_read_source(&ctx, real, kind == CS_SCRIPT_FILE_MODULE ? "module" : "data file", &buf, &len);
+  const char *what = kind == CS_SCRIPT_FILE_MODULE ? "module" : "data file";
+  int fd = open_inside(&ctx, s->dir, real, what);
+  int rc = fd < 0 ? CS_EIO : cs_script_read_fd(&ctx, fd, real, what, &buf, &len);
   if (rc == CS_OK && s->mem_used + len + 1 > s->lim.mem_bytes) {
     free(buf);
     cs_script_freestr(s, path);
