@@ -357,6 +357,26 @@ error(string.format("done: %d read, %d refused", read, refused))
         self.assertIn("not enough memory", r.stderr)
         self.assertFalse(os.path.exists(out))
 
+    def test_csv_parse_counted_against_the_cap(self):
+        # 16 MB of empty fields: the parsed table would take about 300 MB
+        # (two offsets and a flag per field). The parser's own buffers count
+        # against --mem-limit, so it stops at the cap, naming the file, and
+        # the process never holds that much (its peak resident size).
+        self.write("data/empty.csv", ",".join("c%d" % i for i in range(16)) + "\n" + ("," * 15 + "\n") * 1000000)
+        self.write("bad.lua", 'scenario { days = 1 }\nlocal r = csv("data/empty.csv")\n')
+        out = os.path.join(self.tmp, "out.h5")
+        p = subprocess.Popen([EXE, "run", "town/bad.lua", "-o", out, "--quiet", "--mem-limit", "40"],
+                             stderr=subprocess.PIPE, text=True, cwd=self.tmp)
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        self.assertEqual(p.returncode, EXIT_SCENARIO, err)
+        self.assertIn("bad.lua:2: csv: data/empty.csv:", err)
+        self.assertIn("not enough memory", err)
+        self.assertIn("limit is 41943040 bytes", err)
+        self.assertLess(usage.ru_maxrss, 150 * 1024, "peak resident size in KiB")
+        self.assertFalse(os.path.exists(out))
+
     def test_nodes_from_errors(self):
         self.assert_refused('scenario { days = 1 }\nnodes_from(csv("data/nodes.csv"), { x = "east" })\n',
                             "bad.lua:2: nodes_from: map field 'x': no column 'east'")

@@ -242,9 +242,15 @@ static sfile *read_and_record(lua_State *L, const char *fn, const char *real, co
   char *buf = NULL;
   size_t len = 0;
   const char *what = kind == CS_SCRIPT_FILE_MODULE ? "module" : "data file";
-  int fd = open_inside(&ctx, s->dir, real, what);
-  int rc = fd < 0 ? CS_EIO : cs_script_read_fd(&ctx, fd, real, what, &buf, &len);
-  if (rc == CS_OK && s->mem_used + len + 1 > s->lim.mem_bytes) {
+  int fd = open_inside(&ctx, s->dir, real, what), rc = CS_EIO, too_big = 0;
+  struct stat st;
+  size_t room = s->mem_used < s->lim.mem_bytes ? s->lim.mem_bytes - s->mem_used : 0;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= room) {
+    close(fd); /* refused before reading: the buffer would pass the cap */
+    len = (size_t)st.st_size;
+    rc = CS_OK, too_big = 1;
+  } else if (fd >= 0) rc = cs_script_read_fd(&ctx, fd, real, what, &buf, &len);
+  if (rc == CS_OK && (too_big || len >= room)) {
     free(buf);
     cs_script_freestr(s, path);
     return luaL_error(L, "%s: '%s' (%I bytes): not enough memory (the scenario's limit is %I bytes)", fn, rel,
@@ -401,7 +407,14 @@ static int l_csv(lua_State *L) {
   int box = lua_gettop(L);
   char err[256];
   cs_csv *t = NULL;
-  if (cs_csv_parse(f->src, f->len, NULL, &t, err, sizeof err) != 0) return luaL_error(L, "csv: %s:%s", rel, err);
+  cs_csv_limits lim;
+  cs_csv_limits_default(&lim);
+  /* the parser's buffers count against the cap while it runs, not only once it is done */
+  lim.max_mem = s->mem_used < s->lim.mem_bytes ? s->lim.mem_bytes - s->mem_used : 1;
+  int prc = cs_csv_parse(f->src, f->len, &lim, &t, err, sizeof err);
+  if (prc == -2)
+    return luaL_error(L, "csv: %s:%s (the scenario's limit is %I bytes)", rel, err, (lua_Integer)s->lim.mem_bytes);
+  if (prc != 0) return luaL_error(L, "csv: %s:%s", rel, err);
   if (s->mem_used + t->bytes > s->lim.mem_bytes) {
     cs_csv_free(t);
     return luaL_error(L, "csv: %s: not enough memory to parse it (the scenario's limit is %I bytes)", rel,
