@@ -7,8 +7,10 @@
 ** writes a job's index in the list (8 bytes) down a worker's command pipe;
 ** the worker answers on its result pipe with a header {index, status,
 ** length} and then either the record (status CS_OK, length rec_bytes) or
-** the error message (length its bytes, no NUL). A worker exits when its
-** command pipe is closed.
+** the error message (length its bytes, no NUL, at most CS_POOL_MAX_MSG). A
+** worker exits when its command pipe is closed. A length read from a worker
+** is checked before it is used: a worker is a separate process, whose
+** memory a bug may have corrupted.
 **
 ** Costs: one fork per worker and two pipe round trips per job, which is
 ** nothing beside a run of the model; each record crosses a pipe once. */
@@ -201,6 +203,13 @@ int cs_pool_run(cs_ctx *ctx, cs_pool *p) {
       }
       w[i].busy = 0;
       if (h.status != CS_OK) {
+        if (h.len > CS_POOL_MAX_MSG) { /* a corrupted worker: never allocate what it says */
+          rc = cs_err(ctx, CS_EIO, "worker %d: bad result for run %llu (an error message of %llu bytes, longer "
+                      "than the %d a message may have)", i, (unsigned long long)job, (unsigned long long)h.len,
+                      CS_POOL_MAX_MSG);
+          p->failed = job, p->died = 1;
+          goto done;
+        }
         free(msg);
         if (!(msg = calloc(h.len + 1, 1)) || read_all(w[i].res, msg, h.len) != (ssize_t)h.len) {
           rc = cs_err(ctx, CS_EIO, "worker %d: run %llu failed", i, (unsigned long long)job);
