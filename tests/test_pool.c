@@ -119,6 +119,13 @@ int main(void) {
     if (!strstr(msg, "longer than")) fprintf(stderr, "  mode %d: rc %d: %s\n", mode, rc, msg);
   }
 
+  /* Ctrl-C: interrupted, whether the parent's flag is already set or not */
+  for (int mode = INT_AFTER_HEADER; mode <= INT_ALONE; mode++) {
+    int rc = run_pool(mode, &p, &pt, msg, sizeof msg);
+    CHECK(rc == CS_ESTOP && p.failed == UINT64_MAX && p.died == 0 && strstr(msg, "interrupted"));
+    if (rc != CS_ESTOP) fprintf(stderr, "  mode %d: rc %d: %s\n", mode, rc, msg);
+  }
+
   /* any other death is one */
   int rc = run_pool(KILLED, &p, &pt, msg, sizeof msg);
   CHECK(rc == CS_EIO && p.failed == 3 && p.died == 1 && strstr(msg, "died during run 3"));

@@ -66,7 +66,9 @@ typedef struct cs_pool {
 ** the failed job's own code and message ("worker W died during run K",
 ** CS_EIO, when its worker died), done()'s result, CS_EIO for a failure of
 ** pipe, fork or poll, CS_ENOMEM, or CS_ESTOP ("interrupted") when *stop
-** became non-zero before every job was done. p->failed and p->died say
+** became non-zero before every job was done, or a worker was killed by
+** SIGINT or SIGTERM (Ctrl-C reaches the workers too, and one may die before
+** the parent's handler has run). p->failed and p->died say
 ** which job, if any, the error is about. */
 int cs_pool_run(cs_ctx *ctx, cs_pool *p);
 
