@@ -41,6 +41,11 @@ const char *cs_nearest_name(const char *name, const char *const *cands, int n);
 /* The same over n items of any array, name_of(items, i) giving each name. */
 const char *cs_nearest_name_of(const char *name, const void *items, int n, const char *(*name_of)(const void *, int));
 
+/* Write the n bytes at bytes as 2n lowercase hexadecimal digits and a NUL
+** into hex[2n + 1] (a digest for provenance: io's cs_sha256_hex and the
+** script layer's record of the files a scenario read). */
+void cs_hex(const void *bytes, size_t n, char *hex);
+
 /* The conflictsim version string, e.g. "0.1.0". */
 const char *cs_version(void);
 

@@ -1,6 +1,6 @@
 /* test_csv.c: the CSV parser of sim/script/script_csv.c, in plain C.
 ** Quotes, embedded newlines, CRLF, a BOM, bad UTF-8, ragged rows, header
-** errors, an empty file, limits, and the number rule. Error positions are
+** errors, an empty file, limits (max_mem among them), and the number rule. Error positions are
 ** checked against the documented "LINE:COL: message" form. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +113,34 @@ static void test_limits(void) {
   bad_n(nonul, sizeof nonul, NULL, "2:1: unterminated quoted field");
 }
 
+/* max_mem bounds what the parser holds while it runs, as t->bytes counts it:
+** a table that needs B bytes parses under max_mem = B and fails with -2,
+** before allocating past the cap, under B - 1. */
+static void test_max_mem(void) {
+  static char text[20000];
+  size_t n = (size_t)snprintf(text, sizeof text, "a,b,c,d\n");
+  while (n + 8 < sizeof text) n += (size_t)snprintf(text + n, sizeof text - n, ",,,\n");
+  cs_csv *t = NULL;
+  char err[256] = "";
+  CHECK(cs_csv_parse(text, n, NULL, &t, err, sizeof err) == 0 && t);
+  if (!t) return;
+  size_t need = t->bytes;
+  cs_csv_free(t);
+  CHECK(need > 16 * (n / 4)); /* two offsets per field, at least */
+  cs_csv_limits lim;
+  cs_csv_limits_default(&lim);
+  lim.max_mem = need;
+  t = NULL;
+  CHECK(cs_csv_parse(text, n, &lim, &t, err, sizeof err) == 0 && t && t->bytes == need);
+  cs_csv_free(t);
+  lim.max_mem = need - 1;
+  t = NULL;
+  int rc = cs_csv_parse(text, n, &lim, &t, err, sizeof err);
+  CHECK(rc == -2 && t == NULL && strstr(err, ": not enough memory for the table"));
+  lim.max_mem = 1;
+  CHECK(cs_csv_parse(text, n, &lim, &t, err, sizeof err) == -2 && !strncmp(err, "1:1: not enough memory", 22));
+}
+
 static void test_numbers(void) {
   int64_t i = 0;
   double d = 0;
@@ -132,6 +160,7 @@ int main(void) {
   test_bom_utf8();
   test_errors();
   test_limits();
+  test_max_mem();
   test_numbers();
   return check_report();
 }

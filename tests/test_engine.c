@@ -439,6 +439,17 @@ done:
   same_free(&y);
 }
 
+/* cs_hex (common.c): lowercase, two digits a byte, NUL-terminated. */
+static void test_hex(void) {
+  static const unsigned char b[] = {0x00, 0x0f, 0xa5, 0xff, 0x10};
+  char hex[11];
+  memset(hex, '?', sizeof hex);
+  cs_hex(b, sizeof b, hex);
+  CHECK(strcmp(hex, "000fa5ff10") == 0);
+  cs_hex(b, 0, hex);
+  CHECK(hex[0] == '\0');
+}
+
 int main(void) {
   test_same_order_as_queue(100, 20000);
   test_same_order_as_queue(3000, 60000);
@@ -448,6 +459,7 @@ int main(void) {
   test_run_until();
   test_reschedule();
   test_stop();
+  test_hex();
   test_mm1();
   return check_report();
 }

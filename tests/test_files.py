@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 import h5py
@@ -257,11 +258,66 @@ node { id = "a", residents = rows[#rows].residents }
         r, _ = self.run_scenario(MAIN_LUA.replace('csv("data/nodes.csv")', 'csv("data/alias.csv")'), "ok.lua")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_symlink_swapped_in_while_reading(self):
+        # The path is checked, then opened: a file swapped for a symlink out
+        # of the folder in between must not be read. A thread flips
+        # data/flip.csv between a file and such a symlink while the scenario
+        # reads it thousands of times; every read must give the file inside
+        # (a = 1) or an error, never the secret (a = 2).
+        outside = os.path.join(self.tmp, "secret.csv")
+        with open(outside, "w") as f:
+            f.write("a\n2\n")
+        data = os.path.join(self.town, "data")
+        flip = os.path.join(data, "flip.csv")
+        with open(flip, "w") as f:
+            f.write("a\n1\n")
+        stop = threading.Event()
+
+        def flipper():
+            i = 0
+            while not stop.is_set():
+                tmp = os.path.join(data, "tmp%d" % (i % 2))
+                if i % 2:
+                    os.symlink(outside, tmp)
+                else:
+                    with open(tmp, "w") as f:
+                        f.write("a\n1\n")
+                os.replace(tmp, flip)
+                i += 1
+
+        body = """scenario { days = 1 }
+local read, refused = 0, 0
+for i = 1, 4000 do
+  local ok, rows = pcall(csv, "data/flip.csv")
+  if not ok then refused = refused + 1
+  elseif rows[1].a ~= 1 then error("read the file outside the folder") else read = read + 1 end
+end
+error(string.format("done: %d read, %d refused", read, refused))
+"""
+        t = threading.Thread(target=flipper)
+        t.start()
+        try:
+            r, out = self.run_scenario(body)
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(r.returncode, EXIT_SCENARIO, r.stderr)
+        self.assertNotIn("outside the folder", r.stderr)
+        self.assertRegex(r.stderr, r"done: \d+ read, \d+ refused")
+
     def test_fifo_and_directory(self):
+        # refused at once, without waiting for a writer (the timeout)
         os.mkfifo(os.path.join(self.town, "data", "pipe.csv"))
         os.mkfifo(os.path.join(self.town, "pipe.lua"))
-        self.assert_refused('scenario { days = 1 }\ncsv("data/pipe.csv")\n', "data/pipe.csv", "not a regular file")
-        self.assert_refused('scenario { days = 1 }\nrequire "pipe"\n', "pipe.lua", "not a regular file")
+        os.symlink("pipe.csv", os.path.join(self.town, "data", "alias.csv"))
+        for body, name in (('csv("data/pipe.csv")', "data/pipe.csv"), ('require "pipe"', "pipe.lua"),
+                           ('csv("data/alias.csv")', "data/alias.csv")):
+            self.write("bad.lua", 'scenario { days = 1 }\n%s\n' % body)
+            r = subprocess.run([EXE, "run", "town/bad.lua", "-o", os.path.join(self.tmp, "out.h5"), "--quiet"],
+                               capture_output=True, text=True, timeout=20, cwd=self.tmp)
+            self.assertEqual(r.returncode, EXIT_SCENARIO, r.stderr)
+            self.assertIn(name, r.stderr)
+            self.assertIn("not a regular file", r.stderr)
         self.assert_refused('scenario { days = 1 }\ncsv("data")\n', "it is a directory")
 
     # ---- CSVs refused ----
@@ -299,6 +355,26 @@ node { id = "a", residents = rows[#rows].residents }
         r = self.run_cs("run", "town/bad.lua", "-o", out, "--quiet", "--mem-limit", "8")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not enough memory", r.stderr)
+        self.assertFalse(os.path.exists(out))
+
+    def test_csv_parse_counted_against_the_cap(self):
+        # 16 MB of empty fields: the parsed table would take about 300 MB
+        # (two offsets and a flag per field). The parser's own buffers count
+        # against --mem-limit, so it stops at the cap, naming the file, and
+        # the process never holds that much (its peak resident size).
+        self.write("data/empty.csv", ",".join("c%d" % i for i in range(16)) + "\n" + ("," * 15 + "\n") * 1000000)
+        self.write("bad.lua", 'scenario { days = 1 }\nlocal r = csv("data/empty.csv")\n')
+        out = os.path.join(self.tmp, "out.h5")
+        p = subprocess.Popen([EXE, "run", "town/bad.lua", "-o", out, "--quiet", "--mem-limit", "40"],
+                             stderr=subprocess.PIPE, text=True, cwd=self.tmp)
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        self.assertEqual(p.returncode, EXIT_SCENARIO, err)
+        self.assertIn("bad.lua:2: csv: data/empty.csv:", err)
+        self.assertIn("not enough memory", err)
+        self.assertIn("limit is 41943040 bytes", err)
+        self.assertLess(usage.ru_maxrss, 150 * 1024, "peak resident size in KiB")
         self.assertFalse(os.path.exists(out))
 
     def test_nodes_from_errors(self):

@@ -155,6 +155,36 @@ class SweepTest(SweepFixture):
         self.assertTrue(filecmp.cmp(ref, out, shallow=False), "resumed sweep differs")
         self.assertFalse(os.path.exists(journal))
 
+    def test_ctrl_c_is_an_interruption(self):
+        # Ctrl-C sends SIGINT to the whole process group: the workers die of
+        # it too, and the parent must report an interruption (exit 6, the
+        # journal kept), not a worker that died, however the deaths and its
+        # own handler interleave. Several tries, as the interleaving varies.
+        self.write_sweep("big.lua", reps=400, traj='{ "residents", "owner" }')
+        out = self.p("int.h5")
+        journal = out + ".journal"
+        header = 168
+        for attempt in range(6):
+            for f in (out, journal):
+                if os.path.exists(f):
+                    os.unlink(f)
+            proc = subprocess.Popen([BINARY, "sweep", self.p("big.lua"), "-o", out, "--quiet", "-j", "2"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                    start_new_session=True)
+            deadline = time.time() + 30
+            while time.time() < deadline and proc.poll() is None:
+                if os.path.exists(journal) and os.path.getsize(journal) > header + 4000 * (1 + attempt):
+                    break
+                time.sleep(0.002)
+            self.assertIsNone(proc.poll(), "the sweep finished before it could be interrupted")
+            os.killpg(proc.pid, signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+            with self.subTest(attempt=attempt):
+                self.assertEqual(proc.returncode, 6, err)
+                self.assertIn("conflictsim sweep: interrupted", err)
+                self.assertIn("run the same command to resume", err)
+                self.assertNotIn("worker", err)
+
     def test_merge_refuses_foreign_files(self):
         s0 = self.sweep("sweep.lua", "s0.h5", "--shard", "0/2")
         self.write_sweep("other.lua", reps=3, traj='{ "residents", "owner" }', extra="-- another sweep\n")

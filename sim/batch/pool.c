@@ -7,8 +7,10 @@
 ** writes a job's index in the list (8 bytes) down a worker's command pipe;
 ** the worker answers on its result pipe with a header {index, status,
 ** length} and then either the record (status CS_OK, length rec_bytes) or
-** the error message (length its bytes, no NUL). A worker exits when its
-** command pipe is closed.
+** the error message (length its bytes, no NUL, at most CS_POOL_MAX_MSG). A
+** worker exits when its command pipe is closed. A length read from a worker
+** is checked before it is used: a worker is a separate process, whose
+** memory a bug may have corrupted.
 **
 ** Costs: one fork per worker and two pipe round trips per job, which is
 ** nothing beside a run of the model; each record crosses a pipe once. */
@@ -35,6 +37,7 @@ typedef struct worker {
   pid_t pid;
   int cmd, res;    /* the parent's ends of the command and result pipes */
   int busy;
+  int reaped;      /* waited for already (worker_lost) */
   uint64_t idx;    /* the job it is running, when busy */
 } worker;
 
@@ -108,9 +111,33 @@ static int run_here(cs_ctx *ctx, cs_pool *p) {
   return rc;
 }
 
-/* Hand job `next` to worker w; CS_EIO if the pipe is gone. */
-static int hand_out(cs_ctx *ctx, worker *w, int i, uint64_t next) {
-  if (write_all(w->cmd, &next, 8)) return cs_err(ctx, CS_EIO, "worker %d: cannot send a run", i);
+/* Worker i (w) broke off during job `job` (UINT64_MAX: while idle): its
+** pipe closed (what NULL), or it sent a short or malformed result (`what`).
+** Ctrl-C sends SIGINT to the whole process group, so the workers die of it
+** too, and the parent may see a worker's pipe close before its own handler
+** has run: the pool was interrupted if the stop flag is set, or if the
+** worker was killed by SIGINT or SIGTERM (it is killed and reaped here to
+** learn which; a dead worker's status is already fixed). Returns CS_ESTOP
+** "interrupted" then, else CS_EIO naming the worker and the run, with
+** p->failed and p->died set. */
+static int worker_lost(cs_ctx *ctx, cs_pool *p, worker *w, int i, uint64_t job, const char *what) {
+  int st = 0, sig = 0;
+  if (!w->reaped) {
+    kill(w->pid, SIGKILL);
+    while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR) {}
+    w->reaped = 1;
+    if (WIFSIGNALED(st)) sig = WTERMSIG(st);
+  }
+  if ((p->stop && *p->stop) || sig == SIGINT || sig == SIGTERM) return cs_err(ctx, CS_ESTOP, "interrupted");
+  if (job == UINT64_MAX) return cs_err(ctx, CS_EIO, "worker %d: %s", i, what ? what : "died");
+  p->failed = job, p->died = 1;
+  if (!what) return cs_err(ctx, CS_EIO, "worker %d died during run %llu", i, (unsigned long long)job);
+  return cs_err(ctx, CS_EIO, "worker %d: %s for run %llu", i, what, (unsigned long long)job);
+}
+
+/* Hand job `next` to worker w; CS_EIO (or CS_ESTOP) if the pipe is gone. */
+static int hand_out(cs_ctx *ctx, cs_pool *p, worker *w, int i, uint64_t next) {
+  if (write_all(w->cmd, &next, 8)) return worker_lost(ctx, p, w, i, UINT64_MAX, "cannot send a run");
   w->busy = 1;
   w->idx = next;
   return CS_OK;
@@ -165,11 +192,11 @@ int cs_pool_run(cs_ctx *ctx, cs_pool *p) {
     }
     close(c[0]);
     close(r[1]);
-    w[i] = (worker){pid, c[1], r[0], 0, 0};
+    w[i] = (worker){pid, c[1], r[0], 0, 0, 0};
     started++;
   }
   for (int i = 0; i < nw && next < p->n_jobs; i++)
-    if ((rc = hand_out(ctx, &w[i], i, next++)) != CS_OK) goto done;
+    if ((rc = hand_out(ctx, p, &w[i], i, next++)) != CS_OK) goto done;
   for (;;) {
     int busy = 0;
     for (int i = 0; i < nw; i++) {
@@ -192,19 +219,25 @@ int cs_pool_run(cs_ctx *ctx, cs_pool *p) {
       hdr h;
       uint64_t job = job_of(p, w[i].idx);
       if (read_all(w[i].res, &h, sizeof h) != (ssize_t)sizeof h || h.idx != w[i].idx) {
-        if (p->stop && *p->stop) rc = cs_err(ctx, CS_ESTOP, "interrupted");
-        else {
-          rc = cs_err(ctx, CS_EIO, "worker %d died during run %llu", i, (unsigned long long)job);
-          p->failed = job, p->died = 1;
-        }
+        rc = worker_lost(ctx, p, &w[i], i, job, NULL);
         goto done;
       }
       w[i].busy = 0;
       if (h.status != CS_OK) {
+        if (h.len > CS_POOL_MAX_MSG) { /* a corrupted worker: never allocate what it says */
+          char what[120];
+          snprintf(what, sizeof what, "an error message of %llu bytes, longer than the %d a message may have,",
+                   (unsigned long long)h.len, CS_POOL_MAX_MSG);
+          rc = worker_lost(ctx, p, &w[i], i, job, what);
+          goto done;
+        }
         free(msg);
-        if (!(msg = calloc(h.len + 1, 1)) || read_all(w[i].res, msg, h.len) != (ssize_t)h.len) {
-          rc = cs_err(ctx, CS_EIO, "worker %d: run %llu failed", i, (unsigned long long)job);
-          p->failed = job;
+        if (!(msg = calloc(h.len + 1, 1))) {
+          rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+          goto done;
+        }
+        if (read_all(w[i].res, msg, h.len) != (ssize_t)h.len) {
+          rc = worker_lost(ctx, p, &w[i], i, job, "short error message");
           goto done;
         }
         if (w[i].idx < fail_idx) { /* keep the earliest failure in the list */
@@ -217,14 +250,13 @@ int cs_pool_run(cs_ctx *ctx, cs_pool *p) {
         continue;
       }
       if (h.len != p->rec_bytes || read_all(w[i].res, rec, h.len) != (ssize_t)h.len) {
-        rc = cs_err(ctx, CS_EIO, "worker %d: short result for run %llu", i, (unsigned long long)job);
-        p->failed = job, p->died = 1;
+        rc = worker_lost(ctx, p, &w[i], i, job, "short result");
         goto done;
       }
       if ((rc = p->done(ctx, p->ud, job, rec)) != CS_OK) goto done;
       completed++;
       if (next < p->n_jobs && fail_idx == UINT64_MAX && !(p->stop && *p->stop) &&
-          (rc = hand_out(ctx, &w[i], i, next++)) != CS_OK)
+          (rc = hand_out(ctx, p, &w[i], i, next++)) != CS_OK)
         goto done;
     }
   }
@@ -240,7 +272,7 @@ done:
   }
   for (int i = 0; i < started; i++) {
     int st;
-    while (waitpid(w[i].pid, &st, 0) < 0 && errno == EINTR) {}
+    while (!w[i].reaped && waitpid(w[i].pid, &st, 0) < 0 && errno == EINTR) {}
     close(w[i].res);
   }
   sigaction(SIGPIPE, &old_pipe, NULL);

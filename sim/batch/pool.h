@@ -20,7 +20,8 @@
 **   that succeeded), and the failure reported is the one earliest in the
 **   list. Since every job before it was handed out, it is the failure a
 **   single worker (or workers == 0) meets first.
-** - A worker that dies, a short record, a failure of pipe/fork/poll or of
+** - A worker that dies, a short or malformed record (an error message
+**   longer than CS_POOL_MAX_MSG), a failure of pipe/fork/poll or of
 **   done(), and the stop flag end the pool at once: the busy workers are
 **   killed and waited for. SIGPIPE is ignored while the pool runs. */
 #ifndef CS_POOL_H
@@ -31,6 +32,11 @@
 #include <stdint.h>
 
 #include "cs_common.h"
+
+/* The longest error message a worker sends: what a cs_ctx holds. A result
+** announcing a longer one is a worker error (CS_EIO, p->died), not an
+** allocation of that size. */
+#define CS_POOL_MAX_MSG (CS_ERRMSG_MAX - 1)
 
 /* In a worker (in this process when workers == 0): compute job into
 ** rec[rec_bytes]. CS_OK, or an error code with its message in ctx (a fresh
@@ -60,7 +66,9 @@ typedef struct cs_pool {
 ** the failed job's own code and message ("worker W died during run K",
 ** CS_EIO, when its worker died), done()'s result, CS_EIO for a failure of
 ** pipe, fork or poll, CS_ENOMEM, or CS_ESTOP ("interrupted") when *stop
-** became non-zero before every job was done. p->failed and p->died say
+** became non-zero before every job was done, or a worker was killed by
+** SIGINT or SIGTERM (Ctrl-C reaches the workers too, and one may die before
+** the parent's handler has run). p->failed and p->died say
 ** which job, if any, the error is about. */
 int cs_pool_run(cs_ctx *ctx, cs_pool *p);
 

@@ -1,4 +1,4 @@
-/* common.c: the error context, name hints and the version string. */
+/* common.c: the error context, name hints, hex digits and the version string. */
 #include "cs_common.h"
 
 #include <stdarg.h>
@@ -55,6 +55,16 @@ static const char *array_name_of(const void *items, int i) { return ((const char
 
 const char *cs_nearest_name(const char *name, const char *const *cands, int n) {
   return cs_nearest_name_of(name, cands, n, array_name_of);
+}
+
+void cs_hex(const void *bytes, size_t n, char *hex) {
+  static const char digits[] = "0123456789abcdef";
+  const unsigned char *b = bytes;
+  for (size_t i = 0; i < n; i++) {
+    hex[2 * i] = digits[b[i] >> 4];
+    hex[2 * i + 1] = digits[b[i] & 15];
+  }
+  hex[2 * n] = '\0';
 }
 
 #ifndef CS_VERSION

@@ -246,12 +246,6 @@ done:
 void cs_sha256_hex(const void *data, size_t len, char hex[65]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  static const char digits[] = "0123456789abcdef";
   hex[0] = '\0';
-  if (!EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) || n != 32) return;
-  for (unsigned i = 0; i < 32; i++) {
-    hex[2 * i] = digits[md[i] >> 4];
-    hex[2 * i + 1] = digits[md[i] & 15];
-  }
-  hex[64] = '\0';
+  if (EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) && n == 32) cs_hex(md, 32, hex);
 }

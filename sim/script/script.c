@@ -609,6 +609,10 @@ int cs_script_read_source(cs_ctx *ctx, const char *path, const char *what, char 
   /* O_NONBLOCK: opening a FIFO must not wait for a writer before fstat refuses it */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+  return cs_script_read_fd(ctx, fd, path, what, out, out_len);
+}
+
+int cs_script_read_fd(cs_ctx *ctx, int fd, const char *path, const char *what, char **out, size_t *out_len) {
   struct stat st;
   int bad = fstat(fd, &st) != 0 ? errno : 0;
   if (bad || !S_ISREG(st.st_mode)) {

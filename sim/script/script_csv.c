@@ -8,7 +8,8 @@
 **
 ** Invariants: every array grows by doubling and is checked against the
 ** limits before it grows, so a hostile file costs at most about
-** (3 x its size + 48 bytes x its fields); positions are tracked for every
+** (3 x its size + 48 bytes x its fields), and never more than max_mem
+** (b.held counts every byte allocated); positions are tracked for every
 ** byte consumed, so any error can name its line and column. */
 #include "script_csv.h"
 
@@ -16,6 +17,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,7 @@ void cs_csv_limits_default(cs_csv_limits *lim) {
   lim->max_cols = 4096;
   lim->max_rows = 10000000;
   lim->max_field = (size_t)1 << 20;
+  lim->max_mem = 0;
 }
 
 void cs_csv_free(cs_csv *t) {
@@ -72,21 +75,32 @@ typedef struct build {
   size_t text_len, text_cap; /* bytes used in t->text */
   size_t n_fields, cap_fields;
   size_t n_lines, cap_lines; /* t->line entries */
+  size_t held, max_mem;      /* bytes allocated for t (becomes t->bytes); the cap (0: none) */
+  int over;                  /* a growth was refused: it would have passed max_mem */
 } build;
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+/* Grow the array *p of *cap elements of elem bytes to hold need, counting
+** the bytes in b->held; -1 if the allocation fails or would pass the cap. */
+static int grow(build *b, void **p, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return 0;
   size_t c = *cap ? *cap : 64;
   while (c < need) c *= 2;
+  if (c > SIZE_MAX / elem) return -1;
+  size_t more = (c - *cap) * elem;
+  if (b->max_mem && (more > b->max_mem || b->held > b->max_mem - more)) {
+    b->over = 1;
+    return -1;
+  }
   void *q = realloc(*p, c * elem);
   if (!q) return -1;
   *p = q;
   *cap = c;
+  b->held += more;
   return 0;
 }
 
 static int text_put(build *b, const char *s, size_t n) {
-  if (grow((void **)&b->t->text, &b->text_cap, b->text_len + n + 1, 1)) return -1;
+  if (grow(b, (void **)&b->t->text, &b->text_cap, b->text_len + n + 1, 1)) return -1;
   memcpy(b->t->text + b->text_len, s, n);
   b->text_len += n;
   return 0;
@@ -95,8 +109,8 @@ static int text_put(build *b, const char *s, size_t n) {
 /* Close the current field, started at text offset start. */
 static int field_end(build *b, size_t start, int quoted) {
   size_t need = b->n_fields + 1, c1 = b->cap_fields, c2 = b->cap_fields, c3 = b->cap_fields;
-  if (grow((void **)&b->t->off, &c1, need, sizeof(size_t)) || grow((void **)&b->t->len, &c2, need, sizeof(size_t)) ||
-      grow((void **)&b->t->quoted, &c3, need, 1))
+  if (grow(b, (void **)&b->t->off, &c1, need, sizeof(size_t)) ||
+      grow(b, (void **)&b->t->len, &c2, need, sizeof(size_t)) || grow(b, (void **)&b->t->quoted, &c3, need, 1))
     return -1;
   b->cap_fields = c1;
   if (text_put(b, "", 0)) return -1;
@@ -129,6 +143,10 @@ int cs_csv_parse(const char *buf, size_t n, const cs_csv_limits *lim_in, cs_csv 
   if (i == n) return fail(err, errn, 1, 1, "empty file: no header row");
 
   build b = {0};
+  b.held = sizeof *b.t;
+  b.max_mem = lim.max_mem;
+  if (b.max_mem && b.held > b.max_mem)
+    return fail(err, errn, 1, 1, "not enough memory for the table (%zu bytes allowed)", b.max_mem), -2;
   if (!(b.t = calloc(1, sizeof *b.t))) return fail(err, errn, 1, 1, "out of memory");
   cs_csv *t = b.t;
   int rc = -1;
@@ -149,7 +167,7 @@ int cs_csv_parse(const char *buf, size_t n, const cs_csv_limits *lim_in, cs_csv 
       row_fields = 0;
       at_record_start = 0;
       size_t nl = b.n_lines + 1;
-      if (grow((void **)&t->line, &b.cap_lines, nl, sizeof(size_t))) goto oom;
+      if (grow(&b, (void **)&t->line, &b.cap_lines, nl, sizeof(size_t))) goto oom;
       t->line[b.n_lines++] = line;
       if (b.n_lines - 1 > lim.max_rows) {
         fail(err, errn, line, col, "more than %zu rows", lim.max_rows);
@@ -265,11 +283,14 @@ int cs_csv_parse(const char *buf, size_t n, const cs_csv_limits *lim_in, cs_csv 
     goto done;
   }
   t->n_rows = b.n_lines - 1;
-  t->bytes = sizeof *t + b.text_cap + b.cap_fields * (2 * sizeof(size_t) + 1) + b.cap_lines * sizeof(size_t);
+  t->bytes = b.held;
   *out = t;
   return 0;
 oom:
-  fail(err, errn, line, col, "out of memory");
+  if (b.over) {
+    fail(err, errn, line, col, "not enough memory for the table (%zu bytes allowed, %zu held)", b.max_mem, b.held);
+    rc = -2;
+  } else fail(err, errn, line, col, "out of memory");
 done:
   cs_csv_free(t);
   return rc;

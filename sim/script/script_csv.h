@@ -28,6 +28,7 @@ typedef struct cs_csv_limits {
   size_t max_cols;   /* columns (4,096) */
   size_t max_rows;   /* records, header excluded (10,000,000) */
   size_t max_field;  /* bytes in one field, after unquoting (1 MiB) */
+  size_t max_mem;    /* bytes the table may hold while it is built, as cs_csv.bytes counts them (0: no limit) */
 } cs_csv_limits;
 
 void cs_csv_limits_default(cs_csv_limits *lim);
@@ -47,7 +48,10 @@ typedef struct cs_csv {
 
 /* Parse buf[0..n). On success returns 0 and *out (caller owns: cs_csv_free).
 ** On failure returns -1, writes "LINE:COL: message" into err[errn] and
-** leaves *out alone; also -1 (with "out of memory") when malloc fails.
+** leaves *out alone; also -1 (with "out of memory") when malloc fails; -2
+** (with "not enough memory ...") when the table would hold more than
+** lim->max_mem bytes, checked before every allocation, so the parser never
+** holds more.
 ** lim NULL: the defaults. Never reads past buf + n; buf need not be
 ** NUL-terminated. */
 int cs_csv_parse(const char *buf, size_t n, const cs_csv_limits *lim, cs_csv **out, char *err, size_t errn);

@@ -6,8 +6,12 @@
 **
 ** A file is named relative to the scenario's folder and must stay inside it
 ** (checked on the real path, so a symlink out is refused): no absolute
-** path, no `..` component. It must be a regular file (a FIFO or device is
-** refused without blocking, by cs_script_read_source) of at most 64 MiB.
+** path, no `..` component. The check and the open see the same file: the
+** real path is opened one component at a time from the folder without
+** following symbolic links (open_inside), so a link swapped in after the
+** check is refused, not followed. It must be a regular file (a FIFO or a
+** device is refused before it is opened, and so never blocks) of at most
+** 64 MiB.
 **
 ** Invariants:
 ** - require and csv work only while the scenario loads (s->loading): the
@@ -21,12 +25,15 @@
 **   turned into Lua values) is counted in s->mem_used, and is owned by a
 **   record or a userdata before anything can raise, so an error leaks
 **   nothing. */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -67,14 +74,8 @@ void cs_script_files_free(cs_script *s) {
 static void sha256_hex(const void *data, size_t len, char hex[65]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  static const char digits[] = "0123456789abcdef";
   hex[0] = '\0';
-  if (!EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) || n != 32) return;
-  for (unsigned i = 0; i < 32; i++) {
-    hex[2 * i] = digits[md[i] >> 4];
-    hex[2 * i + 1] = digits[md[i] & 15];
-  }
-  hex[64] = '\0';
+  if (EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) && n == 32) cs_hex(md, 32, hex);
 }
 
 /* Raise unless the scenario is loading. */
@@ -135,22 +136,84 @@ static const char *push_resolved(lua_State *L, const char *fn, const char *rel, 
   }
   const char *dir = scenario_dir(L);
   const char *full = lua_pushfstring(L, "%s/%s", dir, rel);
-  char *real = realpath(full, NULL);
-  if (!real) {
+  char real[PATH_MAX]; /* not realpath's malloc'd result: pushing it may raise, which would lose it */
+  if (!realpath(full, real)) {
     int e = errno;
     push_shown_dir(L);
     luaL_error(L, "%s: cannot open '%s' (in the scenario's folder '%s'): %s", fn, rel,
                *lua_tostring(L, -1) ? lua_tostring(L, -1) : "./", strerror(e));
   }
   lua_pop(L, 1);
-  lua_pushstring(L, real); /* may raise: real is freed first */
+  lua_pushstring(L, real);
   size_t dn = strlen(dir);
   int inside = strncmp(real, dir, dn) == 0 && (real[dn] == '/' || (dn == 1 && dir[0] == '/'));
-  free(real);
   if (!inside)
     luaL_error(L, "%s: '%s' resolves to '%s', outside the scenario's folder '%s' (a symbolic link out of it?)",
                fn, rel, lua_tostring(L, -1), dir);
   return lua_tostring(L, -1);
+}
+
+#ifndef O_PATH
+#define O_PATH O_RDONLY
+#endif
+
+/* Open real (from push_resolved: the scenario's folder dir, then components
+** that were neither symbolic links nor '..' when realpath looked) for
+** reading, walking it from dir one component at a time with O_NOFOLLOW: if
+** the tree changed since the check (a component swapped for a symbolic
+** link, say out of the folder), the open fails instead of following it, so
+** the file opened is the one checked, inside the folder. A file that is not
+** regular is refused before it is opened (fstatat); one swapped in after
+** that is opened with O_NONBLOCK (cs_script_read_fd refuses it), so a FIFO
+** never blocks. Returns the descriptor (caller owns), or -1 with the
+** message in ctx (`what` names the file's kind). Does not raise. */
+static int open_inside(cs_ctx *ctx, const char *dir, const char *real, const char *what) {
+  static const char swapped[] = "it changed while being opened (a symbolic link swapped in?)";
+  char comp[NAME_MAX + 1];
+  size_t dn = strlen(dir);
+  const char *p = real + dn + (dir[dn - 1] != '/');
+  int cur = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
+  if (cur < 0) return cs_err(ctx, CS_EIO, "%s: cannot open the scenario's folder: %s", dir, strerror(errno)), -1;
+  if (!*p) {
+    close(cur);
+    return cs_err(ctx, CS_EIO, "%s: cannot read the %s: it is a directory", real, what), -1;
+  }
+  for (;;) {
+    const char *e = strchr(p, '/');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n == 0 || n > NAME_MAX) {
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, swapped);
+      break;
+    }
+    memcpy(comp, p, n);
+    comp[n] = '\0';
+    if (e) { /* a folder on the way */
+      int next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int err = errno;
+      close(cur);
+      cur = next;
+      if (cur < 0) {
+        cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what,
+               err == ELOOP || err == ENOTDIR ? swapped : strerror(err));
+        return -1;
+      }
+      p = e + 1;
+      continue;
+    }
+    struct stat st;
+    if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, strerror(errno));
+    else if (S_ISLNK(st.st_mode))
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, swapped);
+    else if (!S_ISREG(st.st_mode))
+      cs_err(ctx, CS_EIO, "%s: cannot read the %s: %s", real, what,
+             S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+    else if ((fd = openat(cur, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+      cs_err(ctx, CS_EIO, "%s: cannot open the %s: %s", real, what, errno == ELOOP ? swapped : strerror(errno));
+    break;
+  }
+  close(cur);
+  return fd;
 }
 
 /* Read the file at real (rel in messages) and record it as kind. Returns the
@@ -172,8 +235,16 @@ static sfile *read_and_record(lua_State *L, const char *fn, const char *real, co
   cs_ctx ctx = {{0}};
   char *buf = NULL;
   size_t len = 0;
-  int rc = cs_script_read_source(&ctx, real, kind == CS_SCRIPT_FILE_MODULE ? "module" : "data file", &buf, &len);
-  if (rc == CS_OK && s->mem_used + len + 1 > s->lim.mem_bytes) {
+  const char *what = kind == CS_SCRIPT_FILE_MODULE ? "module" : "data file";
+  int fd = open_inside(&ctx, s->dir, real, what), rc = CS_EIO, too_big = 0;
+  struct stat st;
+  size_t room = s->mem_used < s->lim.mem_bytes ? s->lim.mem_bytes - s->mem_used : 0;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= room) {
+    close(fd); /* refused before reading: the buffer would pass the cap */
+    len = (size_t)st.st_size;
+    rc = CS_OK, too_big = 1;
+  } else if (fd >= 0) rc = cs_script_read_fd(&ctx, fd, real, what, &buf, &len);
+  if (rc == CS_OK && (too_big || len >= room)) {
     free(buf);
     cs_script_freestr(s, path);
     return luaL_error(L, "%s: '%s' (%I bytes): not enough memory (the scenario's limit is %I bytes)", fn, rel,
@@ -330,7 +401,14 @@ static int l_csv(lua_State *L) {
   int box = lua_gettop(L);
   char err[256];
   cs_csv *t = NULL;
-  if (cs_csv_parse(f->src, f->len, NULL, &t, err, sizeof err) != 0) return luaL_error(L, "csv: %s:%s", rel, err);
+  cs_csv_limits lim;
+  cs_csv_limits_default(&lim);
+  /* the parser's buffers count against the cap while it runs, not only once it is done */
+  lim.max_mem = s->mem_used < s->lim.mem_bytes ? s->lim.mem_bytes - s->mem_used : 1;
+  int prc = cs_csv_parse(f->src, f->len, &lim, &t, err, sizeof err);
+  if (prc == -2)
+    return luaL_error(L, "csv: %s:%s (the scenario's limit is %I bytes)", rel, err, (lua_Integer)s->lim.mem_bytes);
+  if (prc != 0) return luaL_error(L, "csv: %s:%s", rel, err);
   if (s->mem_used + t->bytes > s->lim.mem_bytes) {
     cs_csv_free(t);
     return luaL_error(L, "csv: %s: not enough memory to parse it (the scenario's limit is %I bytes)", rel,

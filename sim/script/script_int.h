@@ -179,6 +179,10 @@ void cs_script_check_live(lua_State *L, const char *fn);
 ** (directories, devices, FIFOs) and files larger than CS_SCRIPT_MAX_SOURCE. */
 #define CS_SCRIPT_MAX_SOURCE (64 << 20)
 int cs_script_read_source(cs_ctx *ctx, const char *path, const char *what, char **out, size_t *out_len);
+/* The same from fd, open for reading (O_NONBLOCK allowed: cleared once the
+** file is known to be regular); path names it in messages. Closes fd in
+** every case. */
+int cs_script_read_fd(cs_ctx *ctx, int fd, const char *path, const char *what, char **out, size_t *out_len);
 
 /* ---- script_bound.c ---- */
 
