@@ -52,6 +52,7 @@ static void give_back_spec(cs_sweep *sw) {
   cs_sweep_spec sp = {
     .src = sw->src, .src_len = sw->src_len, .scenario_path = sw->scenario_path,
     .seed = sw->seed, .replicates = sw->replicates, .samples = sw->samples,
+    .design_kind = sw->design_kind, .levels = sw->levels, .bootstrap = sw->bootstrap,
     .params = sw->params, .n_params = sw->n_params,
     .metrics = sw->metrics, .n_metrics = sw->n_metrics,
     .lua_names = sw->lua_names, .n_lua = sw->n_lua, .lua_first = sw->lua_first,
@@ -351,6 +352,9 @@ static void take_spec(cs_sweep *sw, cs_sweep_spec *sp) {
   sw->seed = sp->seed;
   sw->replicates = sp->replicates;
   sw->samples = sp->samples;
+  sw->design_kind = sp->design_kind;
+  sw->levels = sp->levels;
+  sw->bootstrap = sp->bootstrap;
   sw->params = sp->params;
   sw->n_params = sp->n_params;
   sw->metrics = sp->metrics;
