@@ -1,8 +1,9 @@
 /* sensitivity.h: global sensitivity analysis as sweep designs (cs_sens_),
 ** for sim/ only: the design in the unit cube, and the indices computed from
-** the outcomes of its runs. No HDF5 and no model here (the sweep file's
-** group is written by sensitivity_h5.c), so the unit test feeds it an
-** analytic function.
+** the outcomes of its runs. The estimators know no model and no HDF5, so the
+** unit test feeds them an analytic function; the group /sensitivity of the
+** sweep file is written and read back by sensitivity_h5.c (declared at the
+** end).
 **
 ** Two designs (a sweep file's `design` field, include/cs_sweep.h):
 **
@@ -63,6 +64,8 @@
 #define CS_BATCH_SENSITIVITY_H
 
 #include <stdint.h>
+
+#include <hdf5.h>
 
 #include "cs_common.h"
 #include "cs_sweep.h"
@@ -135,5 +138,33 @@ int cs_sens_design(cs_ctx *ctx, int design, uint64_t samples, int d, uint64_t le
 int cs_sens_analyse(cs_ctx *ctx, int design, uint64_t samples, int d, uint64_t levels, uint64_t seed,
                     uint64_t bootstrap, const double *y, uint64_t replicates, int n_metrics, cs_sens **out);
 void cs_sens_free(cs_sens *s);
+
+/* ---- the group /sensitivity of a sweep file (sensitivity_h5.c) ---- */
+
+/* Write group /sensitivity (output/README.md, "Sensitivity analysis") into
+** the sweep file f being written at path: the design's attributes (seed, the
+** sweep's master seed; replicates averaged per point) and one dataset per
+** field, labelled by the root's /metric and /parameter scales, which must
+** exist. Errors as cs_h5u_fail. */
+int cs_sens_h5_write(cs_ctx *ctx, const char *path, hid_t f, const cs_sens *s, uint64_t seed, uint64_t replicates);
+
+/* A whole sweep file of a sobol or morris design, analysed again from its
+** outcomes. Owned by the caller (cs_sens_file_free). */
+typedef struct cs_sens_file {
+  cs_sens *sens;
+  char **params;   /* [sens->n_params] */
+  char **metrics;  /* [sens->n_metrics] */
+  char **units;    /* [sens->n_metrics] */
+  uint64_t seed, replicates, n_runs;
+} cs_sens_file;
+
+/* Read the sweep file at path (unsharded, or merged from shards), and
+** compute the indices from its outcomes with the design recorded in its group
+** /sensitivity; bootstrap < 0: the file's number of resamples. Errors
+** (CS_EINVAL, naming the file): not a sweep file, a shard (merge first), no
+** group /sensitivity (not a sobol or morris design), shapes that do not
+** match; CS_EIO when HDF5 fails; CS_ENOMEM. */
+int cs_sens_h5_read(cs_ctx *ctx, const char *path, int64_t bootstrap, cs_sens_file **out);
+void cs_sens_file_free(cs_sens_file *sf);
 
 #endif
