@@ -165,15 +165,21 @@ int cs_sens_design(cs_ctx *ctx, int design, uint64_t samples, int d, uint64_t le
 ** out[2 i + 1] = ST_i. */
 static void sobol_est(const double *y, size_t nm, int d, const uint64_t *idx, uint64_t n, double *out) {
   size_t per = (size_t)d + 2;
-  double sum = 0, v = 0;
+  double sum = 0, v = 0, lo = INFINITY, hi = -INFINITY;
 #define F(j, c) y[((size_t)(j) * per + (size_t)(c)) * nm]
-  for (uint64_t k = 0; k < n; k++) sum += F(idx[k], 0) + F(idx[k], 1);
+  for (uint64_t k = 0; k < n; k++) {
+    double a = F(idx[k], 0), b = F(idx[k], 1);
+    sum += a + b;
+    lo = fmin(lo, fmin(a, b));
+    hi = fmax(hi, fmax(a, b));
+  }
   double mean = sum / (2.0 * (double)n);
   for (uint64_t k = 0; k < n; k++) {
     double a = F(idx[k], 0) - mean, b = F(idx[k], 1) - mean;
     v += a * a + b * b;
   }
-  v /= 2.0 * (double)n;
+  /* equal values: V is 0, not the rounding error of their mean squared */
+  v = lo == hi ? 0 : v / (2.0 * (double)n);
   for (int i = 0; i < d; i++) {
     double vi = 0, vt = 0;
     for (uint64_t k = 0; k < n; k++) {
@@ -264,15 +270,15 @@ int cs_sens_analyse(cs_ctx *ctx, int design, uint64_t samples, int d, uint64_t l
     }
   for (size_t j = 0; j < n; j++) idx[j] = j;
   for (size_t m = 0; m < nm; m++) {
-    double mean = 0, var = 0;
+    double mean = 0, var = 0, lo = INFINITY, hi = -INFINITY;
     for (uint64_t p = 0; p < np; p++) {
       double v = pt[(size_t)p * nm + m];
       if (!isfinite(v)) s->n_nonfinite[m]++;
-      else mean += v;
+      else mean += v, lo = fmin(lo, v), hi = fmax(hi, v);
     }
     mean /= (double)np;
     for (uint64_t p = 0; p < np; p++) var += (pt[(size_t)p * nm + m] - mean) * (pt[(size_t)p * nm + m] - mean);
-    s->variance[m] = s->n_nonfinite[m] ? NAN : var / (double)(np - 1);
+    s->variance[m] = s->n_nonfinite[m] ? NAN : lo == hi ? 0 : var / (double)(np - 1);
     if (s->n_nonfinite[m]) continue;
     const double *f = pt + m;
     if (sobol) {
