@@ -12,6 +12,8 @@
 ** - Order never depends on a hash: parameters and listed metrics keep the
 **   file's order, Lua metrics follow them sorted by name, `set` entries are
 **   sorted by name.
+** - design sobol or morris: every parameter is uniform or loguniform (no
+**   grid, no lhs), and levels (morris only) is even.
 ** - Names are unique among parameters and among metrics; a random parameter
 **   has finite lo < hi (lo > 0 for loguniform); a grid has n_values >= 1
 **   finite values (booleans as 0 and 1). Whether a parameter exists, and
@@ -38,6 +40,15 @@
   X(CS_SWP_UNIFORM, "uniform")                                                                      \
   X(CS_SWP_LOGUNIFORM, "loguniform")                                                                \
   X(CS_SWP_LHS, "lhs")
+
+/* How the design points are made: X(KIND, name in the sweep file's `design`).
+** crossed (the default): grid parameters crossed with `samples` random rows.
+** sobol: Saltelli's scheme for Sobol' indices, samples * (d + 2) points;
+** morris: `samples` trajectories of d + 1 points (sim/batch/sensitivity.h). */
+#define CS_SWEEP_DESIGN_LIST(X)                                                                     \
+  X(CS_SWD_CROSSED, "crossed")                                                                      \
+  X(CS_SWD_SOBOL, "sobol")                                                                          \
+  X(CS_SWD_MORRIS, "morris")
 
 /* Built-in metrics: X(KIND, name in the sweep file and the output, units,
 ** one-line description). fall_time is written "fall_time:<node>". */
@@ -71,6 +82,7 @@
 
 #define CS_SWEEP_ENUM_(kind, ...) kind,
 enum { CS_SWEEP_KIND_LIST(CS_SWEEP_ENUM_) CS_SWP_KINDS };
+enum { CS_SWEEP_DESIGN_LIST(CS_SWEEP_ENUM_) CS_SWD_KINDS };
 enum { CS_SWEEP_METRIC_LIST(CS_SWEEP_ENUM_) CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS };
 #undef CS_SWEEP_ENUM_
 
@@ -101,6 +113,9 @@ typedef struct cs_sweep_spec {
   char *src; size_t src_len;  /* the sweep file's text, NUL-terminated */
   char *scenario_path;        /* resolved against the sweep file's directory */
   uint64_t seed, replicates, samples; /* defaults 1, 1, 0 */
+  int design_kind;            /* CS_SWD_; default crossed */
+  uint64_t levels;            /* morris: grid levels p, even >= 2 (default 4); 0 for other designs */
+  uint64_t bootstrap;         /* sobol, morris: bootstrap resamples (default 1000); 0 for crossed */
   cs_sweep_param *params; int n_params;
   cs_sweep_metric *metrics; int n_metrics;
   /* Lua metrics: listed names come first, then the named functions sorted by

@@ -8,7 +8,8 @@ a shard under MPI the same shard as with forked workers); a sweep under
 mpirun whose ranks get SIGTERM (what Slurm sends them on scancel or at the
 time limit) keeps its completed runs in the journal, leaves no output file,
 and started again under mpirun gives the same file as an uninterrupted -j 1
-sweep; a sweep file with an error fails on every rank with the message and
+sweep (a sobol design's too, group /sensitivity included); a sweep file
+with an error fails on every rank with the message and
 a non-zero status, and a run that fails on any rank ends the whole job with
 its message.
 
@@ -125,6 +126,20 @@ class SweepMpiTest(test_sweep.SweepFixture):
         r = self.run_mpi(2, "sweep", self.p("sweep.lua"), "-o", self.p("s1-mpi.h5"), "--shard", "1/3", "--quiet")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertTrue(filecmp.cmp(fork, self.p("s1-mpi.h5"), shallow=False), "shard 1/3 under MPI differs")
+
+    def test_mpirun_sobol_same_file_as_j1(self):
+        """A sensitivity design: the group /sensitivity too is the same under MPI."""
+        with open(self.p("sobol.lua"), "w") as f:
+            f.write("""sweep { scenario = "tiny.lua", seed = 3, design = "sobol", samples = 5, bootstrap = 100,
+  parameters = { { "lambda0", loguniform = { 0.01, 0.05 } }, { "h1", uniform = { 0.05, 0.3 } } },
+  metrics = { "displaced_final", "clashes_all" }, set = { verbose = false } }
+""")
+        ref = self.sweep("sobol.lua", "j1.h5", "-j", "1")
+        r = self.run_mpi(2, "sweep", self.p("sobol.lua"), "-o", self.p("mpi.h5"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Sobol' indices of 2 parameters", r.stdout)  # rank 0 prints the table, once
+        self.assertEqual(r.stdout.count("Sobol' indices"), 1)
+        self.assertTrue(filecmp.cmp(ref, self.p("mpi.h5"), shallow=False), "mpirun -n 2 and -j 1 differ")
 
     def test_resume_after_sigterm(self):
         self.write_sweep("big.lua", reps=40, traj="false")

@@ -16,6 +16,7 @@
 
 #include "cs_h5.h"
 #include "cs_rng.h"
+#include "sensitivity.h"
 
 #define CS_SWEEP_DESIGN_PURPOSE 0x53574550u /* "SWEP": the design stream */
 #define CS_SWEEP_MAX_RUNS ((uint64_t)1 << 40)
@@ -52,6 +53,7 @@ static void give_back_spec(cs_sweep *sw) {
   cs_sweep_spec sp = {
     .src = sw->src, .src_len = sw->src_len, .scenario_path = sw->scenario_path,
     .seed = sw->seed, .replicates = sw->replicates, .samples = sw->samples,
+    .design_kind = sw->design_kind, .levels = sw->levels, .bootstrap = sw->bootstrap,
     .params = sw->params, .n_params = sw->n_params,
     .metrics = sw->metrics, .n_metrics = sw->n_metrics,
     .lua_names = sw->lua_names, .n_lua = sw->n_lua, .lua_first = sw->lua_first,
@@ -99,11 +101,21 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, cs_world *w) {
       if (grid > CS_SWEEP_MAX_RUNS) return cs_err(ctx, CS_EINVAL, "%s: the grid is too large", sw->path);
     } else n_rand++;
   }
-  if (n_rand && !sw->samples)
+  int sens = sw->design_kind != CS_SWD_CROSSED;
+  if (sens) { /* the script layer refused grids and lhs */
+    const char *name = sw->design_kind == CS_SWD_SOBOL ? "sobol" : "morris";
+    int rc;
+    if (!sw->samples)
+      return cs_err(ctx, CS_EINVAL, "%s: design = \"%s\" needs samples = %s", sw->path, name,
+                    sw->design_kind == CS_SWD_SOBOL ? "N (base rows; N (d + 2) points)"
+                                                    : "r (trajectories; r (d + 1) points)");
+    if ((rc = cs_sens_check(ctx, sw->path, sw->design_kind, sw->samples, sw->n_params, sw->levels)) != CS_OK)
+      return rc;
+  } else if (n_rand && !sw->samples)
     return cs_err(ctx, CS_EINVAL, "%s: random parameters (uniform, loguniform, lhs) need samples = N", sw->path);
-  if (!n_rand && sw->samples)
+  if (!sens && !n_rand && sw->samples)
     return cs_err(ctx, CS_EINVAL, "%s: samples = N is for random parameters; none is declared", sw->path);
-  rnd = n_rand ? sw->samples : 1;
+  rnd = sens ? cs_sens_n_points(sw->design_kind, sw->samples, sw->n_params) : n_rand ? sw->samples : 1;
   if (rnd > CS_SWEEP_MAX_RUNS / grid || grid * rnd > CS_SWEEP_MAX_RUNS / sw->replicates)
     return cs_err(ctx, CS_EINVAL, "%s: too many runs", sw->path);
   size_t np = (size_t)(sw->n_params ? sw->n_params : 1);
@@ -147,9 +159,19 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, cs_world *w) {
     free(whole);
     return cs_err(ctx, CS_ENOMEM, "out of memory for the design");
   }
-  /* Random rows: one stream, drawn parameter by parameter, row by row. */
+  /* Sobol or Morris: the design in the unit cube (sensitivity.c), mapped
+  ** below as a random draw u would be. Else random rows: one stream, drawn
+  ** parameter by parameter, row by row. */
   cs_pcg32 r;
   cs_stream_init(&r, sw->seed, 0, CS_ENT_NONE, 0, CS_SWEEP_DESIGN_PURPOSE);
+  int rc_unit = sens ? cs_sens_design(ctx, sw->design_kind, sw->samples, sw->n_params, sw->levels, sw->seed, rtab)
+                     : CS_OK;
+  if (rc_unit != CS_OK) {
+    free(rtab);
+    free(perm);
+    free(whole);
+    return rc_unit;
+  }
   for (int i = 0; i < sw->n_params; i++) {
     const cs_sweep_param *p = &sw->params[i];
     if (p->kind == CS_SWP_GRID) continue;
@@ -163,11 +185,12 @@ static int make_design(cs_ctx *ctx, cs_sweep *sw, cs_world *w) {
     }
     double hi = whole[i] ? p->hi + 1 : p->hi; /* whole numbers: [lo, hi + 1), floored */
     for (uint64_t j = 0; j < rnd; j++) {
-      double u = cs_rng_uniform(&r), v;
+      double u = sens ? rtab[j * np + (size_t)i] : cs_rng_uniform(&r), v;
       if (p->kind == CS_SWP_UNIFORM) v = p->lo + (hi - p->lo) * u;
       else if (p->kind == CS_SWP_LOGUNIFORM) v = exp(log(p->lo) + (log(hi) - log(p->lo)) * u);
       else v = p->lo + (hi - p->lo) * ((perm[j] + u) / (double)rnd);
-      if (whole[i]) v = fmin(floor(v), p->hi); /* fmin: a product that rounds up to hi + 1 */
+      if (whole[i]) v = fmin(floor(v), p->hi); /* fmin: u = 1 (Morris), or a product rounding up to hi + 1 */
+      else if (sens) v = fmax(p->lo, fmin(v, p->hi)); /* Morris's u = 0 and 1 are the ends, exp(log(hi)) too */
       rtab[j * np + (size_t)i] = v;
     }
   }
@@ -353,6 +376,9 @@ static void take_spec(cs_sweep *sw, cs_sweep_spec *sp) {
   sw->seed = sp->seed;
   sw->replicates = sp->replicates;
   sw->samples = sp->samples;
+  sw->design_kind = sp->design_kind;
+  sw->levels = sp->levels;
+  sw->bootstrap = sp->bootstrap;
   sw->params = sp->params;
   sw->n_params = sp->n_params;
   sw->metrics = sp->metrics;

@@ -17,7 +17,11 @@
 **   grid parameters form a Cartesian product (first parameter slowest), and
 **   random parameters (uniform, loguniform, lhs) fill `samples` rows drawn
 **   from one PCG stream seeded from the sweep's seed, crossed with the grid
-**   (grid outer). Integer parameters are rounded to the nearest integer.
+**   (grid outer). Integer and boolean parameters draw whole numbers (a draw
+**   on [lo, hi + 1), rounded down).
+**   design = "sobol" or "morris": the points are those of the sensitivity
+**   design in the unit cube (sensitivity.h), mapped onto each parameter's
+**   range as a random draw would be (uniform, log-uniform, whole numbers).
 ** - A run's result is a fixed-size record of doubles: n_metrics outcomes,
 **   then n_traj * n_samples * n_nodes trajectory values (row-major). */
 #ifndef CS_BATCH_SWEEP_H
@@ -37,6 +41,8 @@ typedef struct cs_sweep {
   char *scenario_src; size_t scenario_len;
   char scenario_sha[65];
   uint64_t seed, replicates, samples;
+  int design_kind;            /* CS_SWD_ */
+  uint64_t levels, bootstrap; /* morris levels; sobol and morris bootstrap resamples */
   uint64_t n_points, n_runs;
   cs_sweep_param *params; int n_params;
   double *design;             /* [n_points][n_params] */

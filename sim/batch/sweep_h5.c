@@ -10,7 +10,10 @@
 ** - Written to "<path>.tmp.<pid>" and renamed into place after fsync; any
 **   failure unlinks the temporary file and leaves an earlier file alone.
 ** - Rows are written one run at a time, so memory does not grow with the
-**   trajectories. */
+**   trajectories. A whole file (shard 0 of 1) of a sobol or morris design
+**   also keeps the outcomes (n_runs x n_metrics doubles) for the group
+**   /sensitivity, computed and written after the rows (sensitivity_h5.c);
+**   shards have no such group, and merge, writing (0, 1), adds it. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "sensitivity.h"
 #include "sweep.h"
 #include "h5util.h"
 
@@ -161,6 +165,8 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
                       void *ud) {
   int rc = CS_OK;
   hid_t sc[S_COUNT], d_out = H5I_INVALID_HID, *d_tr = NULL, tmp = H5I_INVALID_HID;
+  double *ys = NULL; /* [nl][nm] outcomes for the sensitivity analysis */
+  cs_sens *sens = NULL;
   uint64_t nl = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
   size_t np = (size_t)sw->n_params, nm = (size_t)sw->n_metrics, T = (size_t)sw->n_samples,
          N = (size_t)sw->n_nodes;
@@ -316,14 +322,29 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     }
   }
 
-  /* rows, in run order */
+  /* rows, in run order; a whole sobol or morris sweep keeps the outcomes
+  ** for its group /sensitivity (shards have none: merge writes it) */
+  if (count == 1 && sw->design_kind != CS_SWD_CROSSED &&
+      !(ys = malloc((size_t)(nl ? nl : 1) * (nm ? nm : 1) * sizeof *ys))) {
+    rc = cs_err(w->ctx, CS_ENOMEM, "out of memory for the sensitivity analysis");
+    goto done;
+  }
   for (uint64_t j = 0; j < nl; j++) {
     if ((rc = row(ud, index + j * count, rec)) != CS_OK) goto done;
+    if (ys) memcpy(ys + j * nm, rec, nm * sizeof *ys);
     if ((rc = ds_row(w, d_out, "outcomes", 2, j, d2, rec))) goto done;
     for (int t = 0; t < sw->n_traj; t++)
       if ((rc = ds_row(w, d_tr[t], sw->traj[t], 3, j, d3, rec + nm + (size_t)t * T * N))) goto done;
   }
+  if (ys) {
+    if ((rc = cs_sens_analyse(w->ctx, sw->design_kind, sw->samples, sw->n_params, sw->levels, sw->seed,
+                              sw->bootstrap, ys, sw->replicates, sw->n_metrics, &sens)) != CS_OK ||
+        (rc = cs_sens_h5_write(w->ctx, w->path, f, sens, sw->seed, sw->replicates)) != CS_OK)
+      goto done;
+  }
 done:
+  cs_sens_free(sens);
+  free(ys);
   for (int t = 0; d_tr && t < sw->n_traj; t++) rc = close_ds(w, &d_tr[t], "trajectory", rc);
   rc = close_ds(w, &d_out, "outcomes", rc);
   rc = close_ds(w, &tmp, "dataset", rc);

@@ -14,6 +14,9 @@ enum {
 };
 
 #include <stdint.h>
+#include <stdio.h>
+
+struct cs_sens_file;
 
 int cli_run(int argc, char **argv);
 int cli_validate(int argc, char **argv);
@@ -22,6 +25,10 @@ int cli_sweep(int argc, char **argv);
 int cli_merge(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_params(int argc, char **argv);
+int cli_sensitivity(int argc, char **argv);
+/* The table of a sensitivity analysis (cli_sensitivity.c): every metric, or
+** the n_only named in only. */
+void cli_sensitivity_print(FILE *out, const struct cs_sens_file *sf, const char *const *only, int n_only);
 /* A decimal integer in [0, 2^64) with nothing after it: 0, else -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Whether this build has MPI (for --version and sweep --help). */

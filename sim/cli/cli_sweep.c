@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sensitivity.h"
 #include "sweep_journal.h"
 #include "sweep_mpi.h"
 #include "pool.h"
@@ -48,6 +49,14 @@ static const char *SWEEP_USAGE =
     "file (layout: output/README.md, \"The sweep file\"). The file is the same\n"
     "whatever -j, and a sweep killed and started again with the same command\n"
     "completes only the missing runs (journal: OUT.h5.journal).\n"
+    "\n"
+    "A sweep file with design = \"sobol\" or \"morris\" is a global sensitivity\n"
+    "analysis: the file also gets the group /sensitivity (Sobol' indices S1 and ST,\n"
+    "or Morris mu*, mu and sigma, with 95% bootstrap intervals) and the table of\n"
+    "indices is printed at the end (not with --quiet; for shards: after merge, by\n"
+    "conflictsim sensitivity OUT.h5). Runs: samples x (parameters + 2) for sobol,\n"
+    "samples x (parameters + 1) for morris, times replicates (scenarios/README.md,\n"
+    "\"Sensitivity analysis\").\n"
     "\n"
     "options:\n"
     "  -o, --output FILE   the sweep file (required); '{shard}' in it is replaced by\n"
@@ -72,7 +81,9 @@ static const char *MERGE_USAGE =
     "Join the shards of one sweep into the file an unsharded sweep writes (the\n"
     "same bytes). Refuses files that are not sweep files, shards of another sweep\n"
     "file, and incomplete or duplicated sets of shards. The sweep's scenario must be\n"
-    "at the path recorded in the shards (relative to the current directory).\n";
+    "at the path recorded in the shards (relative to the current directory).\n"
+    "Shards of a sobol or morris design have no group /sensitivity; the merged file\n"
+    "has it (conflictsim sensitivity OUT.h5 prints it).\n";
 
 /* ---- the runs, through the worker pool (pool.c) ---- */
 
@@ -331,6 +342,18 @@ int cli_sweep(int argc, char **argv) {
   if (unlink(j.path) != 0) fprintf(stderr, "conflictsim sweep: cannot remove %s: %s\n", j.path, strerror(errno));
   if (!quiet) printf("wrote %s (%llu runs)\n", out, (unsigned long long)j.n_local);
   status = EXIT_OK;
+  if (!quiet && count == 1 && sw->design_kind != CS_SWD_CROSSED) { /* the table, from the file just written */
+    cs_sens_file *sf = NULL;
+    if ((rc = cs_sens_h5_read(&ctx, out, -1, &sf)) != CS_OK) {
+      fprintf(stderr, "conflictsim sweep: wrote %s, but cannot print its sensitivity indices: %s\n", out,
+              cs_errmsg(&ctx));
+      status = cli_exit_code(rc);
+    } else {
+      putchar('\n');
+      cli_sensitivity_print(stdout, sf, NULL, 0);
+    }
+    cs_sens_file_free(sf);
+  }
 done:
   cs_journal_close(&j);
   cs_sweep_free(sw);

@@ -56,6 +56,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "calibrate") == 0) return cli_calibrate(argc - 1, argv + 1);
   if (strcmp(cmd, "sweep") == 0) return cli_sweep(argc - 1, argv + 1);
   if (strcmp(cmd, "merge") == 0) return cli_merge(argc - 1, argv + 1);
+  if (strcmp(cmd, "sensitivity") == 0) return cli_sensitivity(argc - 1, argv + 1);
   if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);
   if (strcmp(cmd, "params") == 0) return cli_params(argc - 1, argv + 1);
   fprintf(stderr, "conflictsim: unknown command '%s'\n\n%s", cmd, USAGE);

@@ -34,6 +34,7 @@
 #define KIND_NAME_(kind, name) name,
 #define MET_NAME_(kind, name, units, doc) name,
 static const char *const KIND_NAME[CS_SWP_KINDS] = {CS_SWEEP_KIND_LIST(KIND_NAME_)};
+static const char *const DESIGN_NAME[CS_SWD_KINDS] = {CS_SWEEP_DESIGN_LIST(KIND_NAME_)};
 static const char *const MET_NAME[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_NAME_)};
 #undef KIND_NAME_
 #undef MET_NAME_
@@ -83,6 +84,45 @@ static uint64_t count_field(lua_State *L, int t, const char *k, uint64_t def, ui
   }
   lua_pop(L, 1);
   return v;
+}
+
+#define MAX_LEVELS 1000       /* Morris grid levels */
+#define MAX_BOOTSTRAP 1000000 /* bootstrap resamples */
+
+/* design = "crossed" | "sobol" | "morris", then the fields that go with it:
+** levels (morris) and bootstrap (sobol, morris). A field given with a design
+** that has no use for it is an error, not silently ignored. */
+static void read_design(lua_State *L, int t, cs_sweep_spec *sw) {
+  int ty = rawfield(L, t, "design");
+  sw->design_kind = CS_SWD_CROSSED;
+  if (ty != LUA_TNIL) {
+    int found = -1;
+    if (ty == LUA_TSTRING)
+      for (int k = 0; k < CS_SWD_KINDS; k++)
+        if (!strcmp(lua_tostring(L, -1), DESIGN_NAME[k])) found = k;
+    if (found < 0)
+      luaL_error(L, "sweep: design must be \"crossed\" (the default), \"sobol\" or \"morris\"%s%s%s",
+                 ty == LUA_TSTRING ? ", got '" : "", ty == LUA_TSTRING ? lua_tostring(L, -1) : "",
+                 ty == LUA_TSTRING ? "'" : "");
+    sw->design_kind = found;
+  }
+  lua_pop(L, 1);
+  int has_levels = rawfield(L, t, "levels") != LUA_TNIL, has_boot = rawfield(L, t, "bootstrap") != LUA_TNIL;
+  lua_pop(L, 2);
+  if (has_levels && sw->design_kind != CS_SWD_MORRIS)
+    luaL_error(L, "sweep: levels is for design = \"morris\" (the number of grid levels p)");
+  if (has_boot && sw->design_kind == CS_SWD_CROSSED)
+    luaL_error(L, "sweep: bootstrap is for design = \"sobol\" or \"morris\" (resamples for the intervals)");
+  if (sw->design_kind == CS_SWD_MORRIS) {
+    sw->levels = count_field(L, t, "levels", 4, 2);
+    if (sw->levels % 2 || sw->levels > MAX_LEVELS)
+      luaL_error(L, "sweep: levels must be an even integer from 2 to %d (Morris: p levels, steps of p / (2 (p - 1)))",
+                 MAX_LEVELS);
+  }
+  if (sw->design_kind != CS_SWD_CROSSED) {
+    sw->bootstrap = count_field(L, t, "bootstrap", 1000, 0);
+    if (sw->bootstrap > MAX_BOOTSTRAP) luaL_error(L, "sweep: bootstrap must be at most %d", MAX_BOOTSTRAP);
+  }
 }
 
 static void read_range(lua_State *L, int t, cs_sweep_param *p) {
@@ -304,8 +344,9 @@ static int t_setup(lua_State *L) {
 
 /* Read the sweep table: [ud, returned value]. */
 static int t_read(lua_State *L) {
-  static const char *const known[] = {"scenario", "seed", "replicates", "samples", "parameters", "metrics",
-                                      "keep_trajectories", "set", NULL};
+  static const char *const known[] = {"scenario", "seed",    "replicates", "samples",           "parameters",
+                                      "metrics",  "design",  "levels",     "bootstrap",         "keep_trajectories",
+                                      "set",      NULL};
   const sweep_reader *rd = lua_touserdata(L, 1);
   cs_sweep_spec *sw = rd->sw;
   if (lua_isnil(L, 2)) {
@@ -320,7 +361,7 @@ static int t_read(lua_State *L) {
       for (int i = 0; known[i]; i++) ok |= !strcmp(lua_tostring(L, -2), known[i]);
     if (!ok)
       luaL_error(L, "sweep: unknown field '%s' (known: scenario, seed, replicates, samples, parameters, "
-                    "metrics, keep_trajectories, set)",
+                    "metrics, design, levels, bootstrap, keep_trajectories, set)",
                  lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
     lua_pop(L, 1);
   }
@@ -338,11 +379,19 @@ static int t_read(lua_State *L) {
   sw->seed = count_field(L, 2, "seed", 1, 0);
   sw->replicates = count_field(L, 2, "replicates", 1, 1);
   sw->samples = count_field(L, 2, "samples", 0, 1);
+  read_design(L, 2, sw);
   if (rawfield(L, 2, "parameters") != LUA_TNIL) {
     if (!lua_istable(L, -1)) luaL_error(L, "sweep: parameters must be a list of tables");
     read_params(L, sw, lua_gettop(L));
   }
   lua_pop(L, 1);
+  for (int i = 0; i < sw->n_params && sw->design_kind != CS_SWD_CROSSED; i++) {
+    const cs_sweep_param *p = &sw->params[i];
+    if (p->kind == CS_SWP_GRID || p->kind == CS_SWP_LHS)
+      luaL_error(L, "sweep: parameter '%s': design = \"%s\" varies every parameter over a range: give "
+                    "uniform = {low, high} or loguniform = {low, high}, not %s%s", p->name, DESIGN_NAME[sw->design_kind],
+                 KIND_NAME[p->kind], p->kind == CS_SWP_GRID ? " (fix it with set = { ... } instead)" : "");
+  }
   if (rawfield(L, 2, "metrics") != LUA_TNIL) {
     if (!lua_istable(L, -1))
       luaL_error(L, "sweep: metrics must be a table: names of built-in metrics, then NAME = function(sim) ... end");
