@@ -110,10 +110,12 @@ def plot_predictive(path, out):
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
     for k, r in enumerate(rows):
         obs = num(r, "observed")
-        med = num(r, "median", "predictive_median")
-        low = num(r, "p05", "low", "predictive_low")
-        high = num(r, "p95", "high", "predictive_high")
-        sd = num(r, "sd", "observation_sd")
+        med = num(r, "predictive_median", "simulated")
+        low = num(r, "predictive_low", "q05")
+        high = num(r, "predictive_high", "q95")
+        sd = num(r, "sd")
+        if not all(map(math.isfinite, (obs, med, low, high))):
+            continue
         held = r.get("holdout", "0") in ("1", "true", "yes")
         scale = abs(obs) if obs else 1.0
         y = len(rows) - k

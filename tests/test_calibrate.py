@@ -288,10 +288,40 @@ def test_posterior_readers(tmp):
     bad = run(["compare", "--baseline", PATROL, "--variant", "patrol_rate=0.05", "--replicates", "4",
                "--posterior", PATROL, "-o", pre + "x", "--quiet"])
     check(bad.returncode != 0 and "posterior" in bad.stderr, "compare --posterior refuses a file that is not one")
+    # validate --posterior: the predictive interval per target, in-sample and held out
+    held = """  { name = "later", holdout = true, source = "the future",
+    statistic = count{ log = "true", kinds = { "arrest" }, from = "2024-03-01", to = "2024-04-10" },
+    observed = 16, sd = 1 },
+"""
+    t = write(os.path.join(tmp, "vtargets.lua"), TARGETS % (40, held))
+    csvs = []
+    for j in ("1", "2"):
+        out = os.path.join(tmp, f"val{j}.csv")
+        p = run(["validate", PATROL, "--targets", t, "--posterior", cal, "--replicates", "30", "-o", out,
+                 "--quiet", "-j", j])
+        check(p.returncode in (0, 7) and os.path.exists(out),
+              f"validate --posterior runs (-j {j})" + ("" if p.returncode in (0, 7) else ": " + p.stderr[-300:]))
+        csvs.append(out)
+    if all(map(os.path.exists, csvs)):
+        check(sha(csvs[0]) == sha(csvs[1]), "validate --posterior's table is the same for -j 1 and -j 2")
+        import csv as csvmod
+        with open(csvs[0]) as fh:
+            rows = {r["target"]: r for r in csvmod.DictReader(fh)}
+        r = rows.get("arrests", {})
+        lo, hi = float(r.get("predictive_low", "nan")), float(r.get("predictive_high", "nan"))
+        check(lo < 40 < hi and r.get("covered") == "yes",
+              f"the posterior predictive 90% interval of the calibrated target covers its observation [{lo}, {hi}]")
+        check(rows.get("later", {}).get("holdout") == "1" and rows["later"].get("covered") in ("yes", "no"),
+              "validate --posterior reports the held-out target in its own rows, with its coverage")
+        # the predictive interval is at least as wide as the runs' own (it adds the observation error)
+        check(lo <= float(r["q05"]) + 1e-9 or hi >= float(r["q95"]) - 1e-9,
+              "the predictive interval includes the observation error on top of the runs' spread")
     fig = os.path.join(tmp, "fig")
-    p = subprocess.run(["/usr/bin/python3", PLOT, cal, "-o", fig], capture_output=True, text=True)
-    ok = p.returncode == 0 and os.path.getsize(fig + "_posterior.png") > 1000
-    check(ok, "plot_calibration.py draws the posterior: " + p.stderr.strip()[-300:])
+    p = subprocess.run(["/usr/bin/python3", PLOT, cal, "-o", fig, "--predictive", csvs[0]], capture_output=True,
+                       text=True)
+    ok = p.returncode == 0 and all(os.path.getsize(fig + s) > 1000 for s in ("_posterior.png", "_predictive.png")) \
+        if p.returncode == 0 else False
+    check(ok, "plot_calibration.py draws the posterior and the predictive intervals: " + p.stderr.strip()[-300:])
 
 
 def main():

@@ -28,6 +28,7 @@
 #include "cs_script.h"
 #include "outfile.h"
 #include "pool.h"
+#include "posterior.h"
 #include "progress.h"
 #include "stats.h"
 #include "targets.h"
@@ -44,6 +45,11 @@ static const char *USAGE =
     "  --targets FILE     the targets file (default, beside the scenario NAME.lua:\n"
     "                     NAME_targets.lua, else targets.lua; the language:\n"
     "                     scenarios/README.md, \"Targets files\")\n"
+    "  --posterior FILE   run replicate r under draw r from the posterior of a\n"
+    "                     calibration file (conflictsim calibrate), and report each\n"
+    "                     target's posterior predictive median and 90% interval\n"
+    "                     (the runs plus the target's observation error) and whether\n"
+    "                     it covers the observation; --set values win over the draw\n"
     "  --replicates N     number of replicates (default 20)\n"
     "  --seed N           master seed (default 1)\n"
     "  --set NAME=VALUE   override a parameter (repeatable)\n"
@@ -62,6 +68,7 @@ enum { EXIT_TARGET_FAILED = 7 };
 
 typedef struct replicates {
   const cs_targets *t;
+  const cs_posterior *post; /* NULL: the scenario's parameters */
   const cs_override *sets;
   size_t n_sets;
   uint64_t seed;
@@ -74,7 +81,43 @@ typedef struct replicates {
 /* Replicate r: the targets' statistics of one run into rec[n]. */
 static int replicate_run(cs_ctx *ctx, void *ud, uint64_t r, void *out) {
   const replicates *rp = ud;
-  return cs_targets_run(ctx, rp->t, rp->sets, rp->n_sets, rp->seed, r, out);
+  if (!rp->post) return cs_targets_run(ctx, rp->t, rp->sets, rp->n_sets, rp->seed, r, out);
+  /* posterior draw r first, then --set (a later value wins) */
+  cs_override *ov = calloc((size_t)rp->post->n_params + rp->n_sets + 1, sizeof *ov);
+  if (!ov) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  size_t n = (size_t)cs_posterior_overrides(rp->post, (int)r, NULL, 0, ov);
+  for (size_t i = 0; i < rp->n_sets; i++) ov[n++] = rp->sets[i];
+  int rc = cs_targets_run(ctx, rp->t, ov, n, rp->seed, r, out);
+  free(ov);
+  return rc;
+}
+
+/* The posterior predictive of target i: each run's statistic plus
+** PRED_DRAWS draws of the target's error, N(0, sd^2 + discrepancy^2), from
+** the PCG stream (seed, target i, purpose PRED), so the interval does not
+** depend on -j. q05, q50, q95 into out[3]; NaN if no run computed it. */
+#define PRED_DRAWS 50
+static void predictive(const cs_target_info *in, const double *vals, int n_targets, int i, uint64_t reps,
+                       uint64_t seed, double *x, double out[3]) {
+  int m = 0;
+  cs_pcg32 g;
+  cs_stream_init(&g, seed, (uint64_t)i, CS_ENT_NONE, 0, 0x50524544u /* "PRED" */);
+  double sd = sqrt(in->sd * in->sd + in->discrepancy * in->discrepancy);
+  for (uint64_t r = 0; r < reps; r++) {
+    double y = vals[r * (uint64_t)n_targets + (uint64_t)i];
+    for (int k = 0; k < PRED_DRAWS; k++) {
+      double e = sd * cs_rng_normal(&g);
+      if (!isnan(y)) x[m++] = y + e;
+    }
+  }
+  if (m == 0) {
+    out[0] = out[1] = out[2] = NAN;
+    return;
+  }
+  qsort(x, (size_t)m, sizeof *x, cs_stats_cmp_double);
+  out[0] = cs_stats_quantile(x, m, 0.05);
+  out[1] = cs_stats_quantile(x, m, 0.5);
+  out[2] = cs_stats_quantile(x, m, 0.95);
 }
 
 /* In the parent: keep replicate r's record; the progress line. */
@@ -154,7 +197,8 @@ static int default_targets(const char *scenario, char *buf, size_t cap) {
 }
 
 int cli_validate(int argc, char **argv) {
-  const char *scenario = NULL, *out = NULL, *tfile = NULL;
+  const char *scenario = NULL, *out = NULL, *tfile = NULL, *post_path = NULL;
+  cs_posterior *post = NULL;
   long nc = sysconf(_SC_NPROCESSORS_ONLN);
   uint64_t seed = 1, reps = 20, jobs = nc > 0 ? (uint64_t)nc : 1;
   int quiet = 0, status = EXIT_USAGE;
@@ -175,7 +219,7 @@ int cli_validate(int argc, char **argv) {
       goto done;
     } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
     else if ((!strcmp(a, "--replicates") || !strcmp(a, "--seed") || !strcmp(a, "-o") || !strcmp(a, "--set") ||
-              !strcmp(a, "-j") || !strcmp(a, "--jobs") || !strcmp(a, "--targets")) &&
+              !strcmp(a, "-j") || !strcmp(a, "--jobs") || !strcmp(a, "--targets") || !strcmp(a, "--posterior")) &&
              !val) {
       fprintf(stderr, "conflictsim validate: option %s needs a value\n", a);
       goto done;
@@ -196,6 +240,7 @@ int cli_validate(int argc, char **argv) {
       }
     } else if (!strcmp(a, "-o")) out = argv[++i];
     else if (!strcmp(a, "--targets")) tfile = argv[++i];
+    else if (!strcmp(a, "--posterior")) post_path = argv[++i];
     else if (!strcmp(a, "--set")) {
       const char *eq = strchr(val, '=');
       if (!eq || eq == val) {
@@ -255,12 +300,18 @@ int cli_validate(int argc, char **argv) {
     status = EXIT_IO;
     goto done;
   }
+  if (post_path && ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
+                    (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK)) {
+    fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
+    status = rc == CS_EINVAL ? EXIT_SCENARIO : cli_exit_code(rc);
+    goto done;
+  }
   int n = cs_targets_count(t);
-  if (!(vals = calloc(reps * (uint64_t)n, sizeof *vals)) || !(x = calloc(reps, sizeof *x))) {
+  if (!(vals = calloc(reps * (uint64_t)n, sizeof *vals)) || !(x = calloc(reps * PRED_DRAWS, sizeof *x))) {
     status = EXIT_NOMEM;
     goto done;
   }
-  replicates rp = {t, sets, n_sets, seed, n, vals, 0, {0}};
+  replicates rp = {t, post, sets, n_sets, seed, n, vals, 0, {0}};
   cs_progress_start(&rp.line, quiet, "replicates", 0, "runs/s", 0, (double)reps);
   cs_pool pool = {.n_jobs = reps, .rec_bytes = (size_t)n * sizeof *vals, .workers = jobs > 1 ? (int)jobs : 0,
                   .run = replicate_run, .done = replicate_done, .ud = &rp};
@@ -290,14 +341,18 @@ int cli_validate(int argc, char **argv) {
   }
   printf("targets: %s (%d in-sample, %d held out; SHA-256 %.12s...), %llu replicates\n", tfile, n - n_hold, n_hold,
          cs_targets_sha(t), (unsigned long long)reps);
+  if (post)
+    printf("parameters: replicate r under draw r of the posterior in %s (%d particles; SHA-256 %.12s...)\n",
+           post->path, post->n_particles, post->sha);
   fprintf(f, "target,holdout,observed,summary,simulated,q05,q95,tolerance_low,tolerance_high,sd,result,runs,"
-             "source,statistic\n");
+             "source,statistic,predictive_low,predictive_median,predictive_high,covered\n");
+  int covered[2] = {0, 0}, computed[2] = {0, 0};
   for (int block = 0; block < 2; block++) {
     if (block == 1 && n_hold == 0) break;
     if (block == 0) printf("\nIn-sample targets (they decide the exit status):\n");
     else printf("\nHeld-out targets (a forecast: reported, never fitted; not in the exit status):\n");
-    printf("%-*s %12s %-6s %12s %25s %25s %9s %s\n", width, "target", "observed", "", "simulated", "90% interval",
-           "tolerance", "runs", "result");
+    printf("%-*s %12s %-6s %12s %25s %25s %9s %s%s\n", width, "target", "observed", "", "simulated", "90% interval",
+           "tolerance", "runs", "result", post ? "   predictive 90% (covers?)" : "");
     for (int i = 0; i < n; i++) {
       const cs_target_info *in = cs_targets_info(t, i);
       if (in->holdout != block) continue;
@@ -314,14 +369,27 @@ int cli_validate(int argc, char **argv) {
       else snprintf(tol, sizeof tol, "[%s, %s]", fmt_num(in->lo, a, sizeof a), fmt_num(in->hi, b, sizeof b));
       snprintf(runs, sizeof runs, "%d/%llu", sm.n, (unsigned long long)reps);
       const char *kind = in->summary == CS_TARGET_MEAN ? "mean" : "median";
-      printf("%-*s %12s %-6s %12s %25s %25s %9s %s\n", width, in->name, fmt_num(in->observed, ob, sizeof ob), kind,
-             fmt_num(sm.value, md, sizeof md), iv, tol, runs, sm.result);
+      double pq[3] = {NAN, NAN, NAN};
+      const char *cov = "";
+      char pv[96] = "";
+      if (post) {
+        predictive(in, vals, n, i, reps, seed, x, pq);
+        if (!isnan(pq[1])) {
+          int c = in->observed >= pq[0] && in->observed <= pq[2];
+          cov = c ? "yes" : "no";
+          covered[block] += c;
+          computed[block]++;
+          snprintf(pv, sizeof pv, "   [%s, %s] %s", fmt_num(pq[0], a, sizeof a), fmt_num(pq[2], b, sizeof b), cov);
+        }
+      }
+      printf("%-*s %12s %-6s %12s %25s %25s %9s %s%s\n", width, in->name, fmt_num(in->observed, ob, sizeof ob), kind,
+             fmt_num(sm.value, md, sizeof md), iv, tol, runs, sm.result, pv);
       fprintf(f, "%s,%d,%.10g,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%s,%d,", in->name, in->holdout, in->observed,
               kind, sm.value, sm.q05, sm.q95, in->lo, in->hi, in->sd, sm.result, sm.n);
       csv_str(f, in->source);
       fputc(',', f);
       csv_str(f, in->doc);
-      fputc('\n', f);
+      fprintf(f, ",%.10g,%.10g,%.10g,%s\n", pq[0], pq[1], pq[2], cov);
     }
   }
   printf("\nWhat each target is (the statistic of one run; its source):\n");
@@ -335,6 +403,12 @@ int cli_validate(int argc, char **argv) {
   printf("\n%d of %d in-sample targets failed", failed, n - n_hold);
   if (n_hold) printf("; %d of %d held-out targets fell outside their tolerance", failed_hold, n_hold);
   printf(".\n");
+  if (post) {
+    printf("posterior predictive 90%% intervals cover %d of %d computed in-sample observations", covered[0],
+           computed[0]);
+    if (n_hold) printf(" and %d of %d held-out ones", covered[1], computed[1]);
+    printf(" (about 90%% is what a calibrated model gives).\n");
+  }
   cs_ctx fctx = {{0}};
   int frc = (ferror(f) | (fclose(f) != 0)) ? cs_err(&fctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
   f = NULL;
@@ -351,6 +425,7 @@ done:
   if (f) fclose(f);
   if (tmp[0]) remove(tmp);
   cs_targets_free(t);
+  cs_posterior_free(post);
   free(x);
   free(vals);
   for (size_t i = 0; bufs && i < n_sets; i++) free(bufs[i]);
