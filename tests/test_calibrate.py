@@ -263,8 +263,10 @@ def test_bad_input(tmp):
 """)
     refused(run(["calibrate", PATROL, "--targets", t, "--priors", p, "-o", out, "--quiet"]),
             "a target naming a node the scenario lacks", "nonode.lua", "fled_nowhere", "atlantis")
-    refused(calibrate(tmp, out, y=100000, args=["--waves", "1", "--points", "8", "--replicates", "2"]),
-            "an empty non-implausible region", "implausib")
+    p = calibrate(tmp, out, y=100000, args=["--waves", "1", "--points", "8", "--replicates", "2"])
+    refused(p, "an empty non-implausible region", "implausib")
+    check("never met by a point of wave 1: arrests" in p.stdout and "nothing written" in p.stdout,
+          "an empty non-implausible region still reports which targets no point met")
 
 
 def test_posterior_readers(tmp):

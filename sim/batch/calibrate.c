@@ -320,7 +320,11 @@ setup:
   for (;;) {
     cs_calib_batch b;
     int waves0 = cs_calib_n_waves(res->cb), pops0 = cs_calib_n_pops(res->cb);
-    if ((rc = cs_calib_next(ctx, res->cb, &b)) != CS_OK) break;
+    if ((rc = cs_calib_next(ctx, res->cb, &b)) != CS_OK) {
+      int w = cs_calib_n_waves(res->cb);
+      res->no_nroy = w > 0 && cs_calib_n_pops(res->cb) == 0 && cs_calib_wave_get(res->cb, w - 1)->nroy_share == 0;
+      break;
+    }
     if (b.stage == CS_CALIB_DONE) break;
     if ((size_t)b.n_runs * (size_t)nt > cap) {
       cap = (size_t)b.n_runs * (size_t)nt;
@@ -351,6 +355,6 @@ done:
   sets_free(&ps);
   free(dig.p);
   free(out);
-  if (rc != CS_OK) cs_calibrate_result_free(res);
+  if (rc != CS_OK && !res->no_nroy) cs_calibrate_result_free(res);
   return rc;
 }

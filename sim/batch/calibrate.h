@@ -71,11 +71,15 @@ typedef struct cs_calibrate_result {
   uint64_t runs;              /* runs done by this calibration, resumed ones included */
   uint64_t runs_resumed;      /* of them, read back from the journal */
   double seconds;             /* wall time of this invocation */
+  int no_nroy;                /* 1: stopped because a wave had no non-implausible point */
 } cs_calibrate_result;
 
 /* Calibrate and write opts->out. On CS_OK the caller owns res (free it with
 ** cs_calibrate_result_free); on an error res is freed already and the
-** message is in ctx. CS_ESTOP: interrupted, the journal kept for a resume. */
+** message is in ctx, except when a wave had no non-implausible point
+** (CS_EINVAL with res->no_nroy set): res then holds the waves done, for the
+** caller to say which targets could not be met, and nothing is written.
+** CS_ESTOP: interrupted, the journal kept for a resume. */
 int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *opts, cs_calibrate_result *res);
 void cs_calibrate_result_free(cs_calibrate_result *res);
 

@@ -93,7 +93,7 @@ static double wquantile(const double *x, const double *w, int n, double q, int *
   return n ? x[idx[n - 1]] : NAN;
 }
 
-static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res) {
+static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, int written) {
   const cs_calib *cb = res->cb;
   int P = o->n_params, T = cs_targets_count(res->targets), W = cs_calib_n_waves(cb), K = cs_calib_n_pops(cb);
   printf("calibration of %s: %d parameters, %d in-sample targets, %llu runs (%llu from the journal)\n",
@@ -107,11 +107,17 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res) {
              w->nroy_fraction);
     }
     const cs_calib_wave *w1 = cs_calib_wave_get(cb, 0);
-    printf("\n  wave 1: share of points that meet each target on its own (I <= %.3g)\n", o->cfg.cutoff);
+    printf("\n  wave 1: share of points that meet each target on its own (I <= %.3g), and the smallest I\n",
+           o->cfg.cutoff);
     int *met = calloc((size_t)T + 1, sizeof *met);
     for (int i = 0; met && i < T; i++) {
-      for (int p = 0; p < w1->points; p++) met[i] += w1->imp[(size_t)p * (size_t)T + (size_t)i] <= o->cfg.cutoff;
-      printf("  %6.1f%%  %s\n", 100.0 * met[i] / w1->points, cs_targets_info(res->targets, i)->name);
+      double lo = INFINITY;
+      for (int p = 0; p < w1->points; p++) {
+        double I = w1->imp[(size_t)p * (size_t)T + (size_t)i];
+        met[i] += I <= o->cfg.cutoff;
+        if (I < lo) lo = I;
+      }
+      printf("  %6.1f%%  %8.3g  %s\n", 100.0 * met[i] / w1->points, lo, cs_targets_info(res->targets, i)->name);
     }
     int pairs = 0;
     for (int i = 0; met && i < T; i++)
@@ -153,7 +159,8 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res) {
     free(x);
     free(idx);
   }
-  printf("\nwritten: %s\n", o->out);
+  if (written) printf("\nwritten: %s\n", o->out);
+  else printf("\nnothing written (no point of wave %d is non-implausible)\n", W);
 }
 
 /* The default KIND file (targets, priors) beside the scenario NAME.lua:
@@ -357,13 +364,14 @@ int cli_calibrate(int argc, char **argv) {
   o.workers = (int)jobs;
   o.quiet = quiet;
   if ((rc = cs_calibrate(&ctx, &o, &res)) != CS_OK) {
+    if (mpi_rank == 0 && res.no_nroy) report(&o, &res, 0);
     if (mpi_rank == 0) fprintf(stderr, "conflictsim calibrate: %s\n", cs_errmsg(&ctx));
     if (rc == CS_ESTOP)
       fprintf(stderr, "conflictsim calibrate: the runs done are in %s.journal; the same command resumes\n", out);
     status = cli_exit_code(rc);
     goto done;
   }
-  if (mpi_rank == 0) report(&o, &res);
+  if (mpi_rank == 0) report(&o, &res, 1);
   status = EXIT_OK;
 done:
 #ifdef CS_HAVE_MPI
