@@ -18,6 +18,7 @@ writes
 import argparse
 import csv
 import math
+import os
 import sys
 
 import h5py
@@ -62,8 +63,8 @@ def plot_posterior(f, out):
             if j == 0 and i > 0:
                 ax.set_ylabel(names[i])
     ess = 1.0 / float(np.sum(w * w))
-    fig.suptitle(f"posterior of {f.attrs['scenario']}: {len(w)} particles, ESS {ess:.0f}, "
-                 f"epsilon {f['posterior'].attrs['epsilon']:.3g}")
+    fig.suptitle(f"posterior of {os.path.basename(str(f.attrs['scenario']))}\n{len(w)} particles, ESS {ess:.0f}, "
+                 f"epsilon {f['posterior'].attrs['epsilon']:.3g}", fontsize=9)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)

@@ -1,4 +1,10 @@
 #!/usr/bin/env bash
+# SUPERSEDED by `conflictsim calibrate` (README.md, "Calibrating against what was
+# observed"; the priors: capital_priors.lua). Kept as the record of how the current
+# defaults were found: one or two parameters at a time, scored on the same targets it
+# was then validated on, which cannot find a joint fit (every change that helped one
+# target broke another). Do not use it to set new values.
+#
 # calibrate.sh: the documented search behind the model{} block and the [P]
 # scenario priors of the Haiti scenarios. Grids over model parameters tagged
 # [P] (priors; sim/README.md, Parameters), each point scored by `conflictsim validate` on the
