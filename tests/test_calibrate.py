@@ -185,6 +185,10 @@ def test_mpi(tmp):
         return
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
+    # the sanitizer build: Open MPI leaves blocks behind at MPI_Finalize by design
+    # and LeakSanitizer cannot walk its frames (test_sweep_mpi.py checks leaks under
+    # MPI once, with suppressions); the address and UB checks stay on
+    env["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "detect_leaks=0"]))
     args = ["--waves", "2", "--points", "24", "--replicates", "3", "--max-replicates", "6",
             "--particles", "60", "--batch", "30", "--max-populations", "4"]
     ref = os.path.join(tmp, "j1.h5")
