@@ -177,13 +177,16 @@ static int run_batch(cs_ctx *ctx, batch_jobs *s, cs_calibrate_result *res, doubl
     if (!cs_journal_has(s->j, s->base + (uint64_t)r)) todo[n_todo++] = s->base + (uint64_t)r;
   res->runs += (uint64_t)b->n_runs;
   res->runs_resumed += (uint64_t)b->n_runs - n_todo;
-  if (rc == CS_OK && (n_todo || ex)) {
+  /* under MPI the workers wait for the end of every batch, so the leader
+  ** always goes through ex->run (with nothing to hand out after a failure) */
+  if ((rc == CS_OK && n_todo) || ex) {
     char what[64];
     snprintf(what, sizeof what, "%s %d: runs", stage_name(b), b->index);
     s->done = (uint64_t)b->n_runs - n_todo;
     cs_progress_start(&s->line, s->o->quiet, what, 0, "runs/s", (double)s->done, (double)b->n_runs);
-    if (ex) rc = ex->run(ctx, ex->ud, todo, n_todo, 8 * (size_t)nt, batch_job, batch_done, s);
-    else rc = pool_exec(ctx, &failed, todo, n_todo, 8 * (size_t)nt, batch_job, batch_done, s);
+    int rrc = ex ? ex->run(ctx, ex->ud, todo, rc == CS_OK ? n_todo : 0, 8 * (size_t)nt, batch_job, batch_done, s)
+                 : pool_exec(ctx, &failed, todo, n_todo, 8 * (size_t)nt, batch_job, batch_done, s);
+    if (rc == CS_OK) rc = rrc;
     cs_progress_end(&s->line);
     if (rc != CS_OK && failed != UINT64_MAX && rc != CS_ESTOP) {
       char msg[sizeof ctx->msg];
