@@ -605,6 +605,16 @@ static void warn_noop(void *ud, const char *msg, int tocont) {
   (void)ud, (void)msg, (void)tocont;
 }
 
+int cs_script_source_or_file(cs_ctx *ctx, const char *path, const char *what, const char *src, size_t src_len,
+                             char **out, size_t *out_len) {
+  if (!src) return cs_script_read_source(ctx, path, what, out, out_len);
+  if (!(*out = malloc(src_len + 1))) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  memcpy(*out, src, src_len);
+  (*out)[src_len] = '\0';
+  *out_len = src_len;
+  return CS_OK;
+}
+
 int cs_script_read_source(cs_ctx *ctx, const char *path, const char *what, char **out, size_t *out_len) {
   /* O_NONBLOCK: opening a FIFO must not wait for a writer before fstat refuses it */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);

@@ -179,6 +179,11 @@ void cs_script_check_live(lua_State *L, const char *fn);
 ** (directories, devices, FIFOs) and files larger than CS_SCRIPT_MAX_SOURCE. */
 #define CS_SCRIPT_MAX_SOURCE (64 << 20)
 int cs_script_read_source(cs_ctx *ctx, const char *path, const char *what, char **out, size_t *out_len);
+/* The text of a sweep, targets or priors file: a NUL-terminated copy of
+** src[src_len] when src is not NULL (a file stored in a shard, a test),
+** else the file at path read as cs_script_read_source does. */
+int cs_script_source_or_file(cs_ctx *ctx, const char *path, const char *what, const char *src, size_t src_len,
+                             char **out, size_t *out_len);
 /* The same from fd, open for reading (O_NONBLOCK allowed: cleared once the
 ** file is known to be regular); path names it in messages. Closes fd in
 ** every case. */

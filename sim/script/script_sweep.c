@@ -454,12 +454,8 @@ int cs_script_sweep_read(cs_ctx *ctx, const char *path, const char *src, size_t 
   sweep_reader rd = {path, &sw};
   int rc;
   memset(&sw, 0, sizeof sw);
-  if (src) {
-    if (!(sw.src = malloc(src_len + 1))) return cs_err(ctx, CS_ENOMEM, "out of memory");
-    memcpy(sw.src, src, src_len);
-    sw.src[src_len] = '\0';
-    sw.src_len = src_len;
-  } else if ((rc = cs_script_read_source(ctx, path, "sweep file", &sw.src, &sw.src_len)) != CS_OK) return rc;
+  if ((rc = cs_script_source_or_file(ctx, path, "sweep file", src, src_len, &sw.src, &sw.src_len)) != CS_OK)
+    return rc;
   cs_script_limits lim;
   cs_script_limits_default(&lim);
   if ((rc = cs_script_eval(ctx, path, sw.src, sw.src_len, &lim, t_setup, t_read, &rd)) != CS_OK) {

@@ -741,12 +741,8 @@ int cs_script_targets_read(cs_ctx *ctx, const char *path, const char *src, size_
   targets_reader tr = {path, &sp, include_holdout};
   int rc;
   memset(&sp, 0, sizeof sp);
-  if (src) {
-    if (!(sp.src = malloc(src_len + 1))) return cs_err(ctx, CS_ENOMEM, "out of memory");
-    memcpy(sp.src, src, src_len);
-    sp.src[src_len] = '\0';
-    sp.src_len = src_len;
-  } else if ((rc = cs_script_read_source(ctx, path, "targets file", &sp.src, &sp.src_len)) != CS_OK) return rc;
+  if ((rc = cs_script_source_or_file(ctx, path, "targets file", src, src_len, &sp.src, &sp.src_len)) != CS_OK)
+    return rc;
   cs_script_limits lim;
   cs_script_limits_default(&lim);
   if ((rc = cs_script_eval(ctx, path, sp.src, sp.src_len, &lim, t_setup, t_read, &tr)) != CS_OK) {
