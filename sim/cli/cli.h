@@ -17,6 +17,7 @@ enum {
 #include <stdio.h>
 
 struct cs_sens_file;
+struct cs_override;
 
 int cli_run(int argc, char **argv);
 int cli_validate(int argc, char **argv);
@@ -31,6 +32,11 @@ int cli_sensitivity(int argc, char **argv);
 void cli_sensitivity_print(FILE *out, const struct cs_sens_file *sf, const char *const *only, int n_only);
 /* A decimal integer in [0, 2^64) with nothing after it: 0, else -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* One --set NAME=VALUE into *out: out->name is a copy the caller frees,
+** out->value points into val. EXIT_OK; EXIT_USAGE, after "conflictsim CMD:
+** --set takes NAME=VALUE, got 'VAL'" on stderr, when val has no '=' or no
+** name; EXIT_NOMEM. */
+int cli_parse_set(const char *cmd, const char *val, struct cs_override *out);
 /* Whether this build has MPI (for --version and sweep --help). */
 const char *cli_mpi_info(void);
 /* Processes started by an MPI launcher, from its environment: 0 when not

@@ -72,15 +72,14 @@ int cli_params(int argc, char **argv) {
     } else if (!strcmp(a, "--changed")) {
       changed = 1;
     } else if (!strcmp(a, "--set") && i + 1 < argc) {
-      const char *kv = argv[++i], *eq = strchr(kv, '=');
-      if (!eq || eq == kv) {
-        fprintf(stderr, "conflictsim params: --set takes NAME=VALUE, got '%s'\n", kv);
+      int e = cli_parse_set("params", argv[++i], &sets[n_sets]);
+      if (e == EXIT_USAGE) {
+        for (size_t k = 0; k < n_sets; k++) free((char *)sets[k].name);
         free(sets);
         return EXIT_USAGE;
       }
-      sets[n_sets].name = strndup(kv, (size_t)(eq - kv));
-      sets[n_sets].value = eq + 1;
-      if (!sets[n_sets++].name) rc = EXIT_NOMEM;
+      if (e == EXIT_NOMEM) rc = EXIT_NOMEM;
+      else n_sets++;
     } else if (a[0] == '-' || scenario) {
       fprintf(stderr, "conflictsim params: unexpected argument '%s'\n\n%s", a, HELP);
       rc = EXIT_USAGE;

@@ -54,6 +54,19 @@ int cli_parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
+int cli_parse_set(const char *cmd, const char *val, cs_override *out) {
+  const char *eq = val ? strchr(val, '=') : NULL;
+  if (!eq || eq == val) {
+    fprintf(stderr, "conflictsim %s: --set takes NAME=VALUE, got '%s'\n", cmd, val ? val : "");
+    return EXIT_USAGE;
+  }
+  char *name = strndup(val, (size_t)(eq - val));
+  if (!name) return EXIT_NOMEM;
+  out->name = name;
+  out->value = eq + 1;
+  return EXIT_OK;
+}
+
 /* A sink that forwards to the HDF5 sink and draws the progress line: the
 ** simulated day, days per second, the time left (progress.h). */
 typedef struct progress {
@@ -183,21 +196,12 @@ int cli_run(int argc, char **argv) {
       }
     } else if (strcmp(a, "--set") == 0) {
       NEED_VALUE();
-      const char *eq = strchr(val, '=');
-      if (!eq || eq == val) {
-        fprintf(stderr, "conflictsim run: --set takes NAME=VALUE, got '%s'\n", val);
+      int e = cli_parse_set("run", val, &sets[n_sets]);
+      if (e != EXIT_OK) {
+        status = e;
         goto done;
       }
-      char *name = malloc((size_t)(eq - val) + 1);
-      if (!name) {
-        status = EXIT_NOMEM;
-        goto done;
-      }
-      memcpy(name, val, (size_t)(eq - val));
-      name[eq - val] = '\0';
-      set_bufs[n_sets] = name;
-      sets[n_sets].name = name;
-      sets[n_sets].value = eq + 1;
+      set_bufs[n_sets] = (char *)sets[n_sets].name;
       n_sets++;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       quiet = 1;

@@ -242,14 +242,13 @@ int cli_validate(int argc, char **argv) {
     else if (!strcmp(a, "--targets")) tfile = argv[++i];
     else if (!strcmp(a, "--posterior")) post_path = argv[++i];
     else if (!strcmp(a, "--set")) {
-      const char *eq = strchr(val, '=');
-      if (!eq || eq == val) {
-        fprintf(stderr, "conflictsim validate: --set takes NAME=VALUE, got '%s'\n", val);
+      int e = cli_parse_set("validate", val, &sets[n_sets]);
+      if (e != EXIT_OK) {
+        status = e;
         goto done;
       }
-      if (!(bufs[n_sets] = strndup(val, (size_t)(eq - val)))) goto done;
-      sets[n_sets].name = bufs[n_sets];
-      sets[n_sets++].value = eq + 1;
+      bufs[n_sets] = (char *)sets[n_sets].name;
+      n_sets++;
       i++;
     } else if (a[0] == '-') {
       fprintf(stderr, "conflictsim validate: unknown option '%s'\n", a);
