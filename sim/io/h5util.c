@@ -45,7 +45,7 @@ int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, 
   if ((space = H5Screate_simple(rank, dims, maxdims)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
       H5Pset_obj_track_times(dcpl, 0) < 0)
     rc = cs_h5u_fail(ctx, label, path, "create dataset", name);
-  else if (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0))
+  else if (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0))
     rc = cs_h5u_fail(ctx, label, path, "set chunking and compression of", name);
   else if ((ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
     rc = cs_h5u_fail(ctx, label, path, "create dataset", name);
