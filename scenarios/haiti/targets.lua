@@ -115,7 +115,7 @@ add { name = "gang_share_2024_10_29",
       observed = 0.85, sd = 0.025 }
 -- The same "80%" was reported from May 2023 (rows 2023-05-18, 2023-06-30) to Oct 2024, while
 -- the controllers of 1 Sep 2023 (data/control_sep_2023.csv) put 0.44 of the 2015 population in
--- gang-held nodes (0.61 with CONTESTED ones): the reported share is probably not a population
+-- gang-held nodes (0.55 with CONTESTED ones): the reported share is probably not a population
 -- share (data/README.md, "The start, 1 Sep 2023"). Until that is settled these two targets test
 -- the population reading; their error does not cover the doubt about the basis.
 
