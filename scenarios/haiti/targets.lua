@@ -12,14 +12,20 @@
 --   IOM counts people: its counts are compared with flows of people (fled{}) or stocks of
 --   people (value{}) over the same window and area.
 -- - A model input is never a target: control in Sep 2023 (the scenario starts from the
---   Oct 2024 controllers), the MSS's strength (the timeline), the site capacity (88,743,
---   from the idp_metro_sites row) and the police's size are the scenario's inputs.
+--   Oct 2024 controllers; version 2 starts from data/control_sep_2023.csv), the people
+--   displaced at the start (version 2: data/displaced_sep_2023.csv), the MSS's strength (the
+--   timeline), the site capacity (88,743, from the idp_metro_sites row) and the police's size
+--   are the scenario's inputs.
+-- - In sample: Sep 2023 - Dec 2024 (the run starts on 1 Sep 2023; every window below ends by
+--   1 Jan 2025 and every date is in 2024 or late 2023).
 -- - The rows dated 2025 are held out (holdout = true): `validate` reports them in a block
 --   of their own, as a forecast; a calibration never reads them.
 --
 -- Errors: a count IOM or BINUH reports is given a relative tolerance (rel = R: observed
 -- +- R x observed, sd = R x observed / 2); an IOM flash count of people displaced, a
--- factor (observed / 1.5 to observed x 1.5); a share, +-0.05 (sd = 0.025).
+-- factor (observed / 1.5 to observed x 1.5), or 3 where the count is of one attack placed
+-- on one representative node; a share, +-0.05 (sd = 0.025); an order of magnitude, a
+-- factor of 3.
 
 -- Reported killings in the metro: BINUH's national count x the metro's share of
 -- casualties, 0.8 ("80% of casualties in Port-au-Prince area", BINUH Q1 2024, the
@@ -50,6 +56,17 @@ add { name = "inter_gang_clashes_mar_aug_2024",
                 from = "2023-09-01", to = "2024-03-01" }),
       observed = 0.22, interval = { 0.12, 0.32 } }
 
+-- The event kinds whose deaths BINUH counts as people killed. BINUH's counts include people
+-- killed by self-defence groups and lynch mobs (141 in Q1 2024, 268 in Q4 2024: notes of the
+-- killed_quarter_national rows); add the lynching kind here when the model has it (version 2,
+-- self-defence brigades), so those deaths are counted as BINUH counts them.
+local KILL_KINDS = { "engagement" }
+
+-- Killings the model has no mechanism for, subtracted from BINUH's metro count: the Wharf
+-- Jeremie massacre of early Dec 2024, at least 207 elderly residents killed by the gang that
+-- ruled them (killed_event 2024-12-07, OHCHR [S]): no engagement, no attack on a node.
+local NOT_MODELLED = { ["2024q4"] = 207 }
+
 -- BINUH's quarterly counts of people killed (killed_quarter_national), as reported deaths
 -- in the observed log. Q3 2023 (1,239) is an HNP homicide count, another series, and its
 -- quarter starts before the run: left out.
@@ -60,12 +77,28 @@ for _, q in ipairs {
   { "2024q3", "2024-07-01", "2024-10-01", 1223, "2024-09-30", "BINUH via Le Nouvelliste, Oct 2024" },
   { "2024q4", "2024-10-01", "2025-01-01", 1732, "2024-12-31", "BINUH communique 4 Feb 2025 via Le Nouvelliste" },
 } do
+  local minus = NOT_MODELLED[q[1]] or 0
   add { name = "killed_metro_" .. q[1],
-        source = string.format("observed.csv killed_quarter_national %s: %d nationally, %s; x %.1f for the metro",
-                               q[5], q[4], q[6], METRO_SHARE),
-        statistic = count { log = "observed", kinds = { "engagement" }, sum = "deaths", from = q[2], to = q[3] },
-        observed = q[4] * METRO_SHARE, rel = 0.25 }
+        source = string.format("observed.csv killed_quarter_national %s: %d nationally, %s; x %.1f for the metro%s",
+                               q[5], q[4], q[6], METRO_SHARE,
+                               minus > 0 and string.format(", minus %d killed in the Wharf Jeremie massacre (killed_event 2024-12-07, OHCHR)", minus) or ""),
+        statistic = count { log = "observed", kinds = KILL_KINDS, sum = "deaths", from = q[2], to = q[3] },
+        observed = q[4] * METRO_SHARE - minus, rel = 0.25 }
 end
+
+-- People killed by self-defence groups and lynch mobs, 2024: 315 lynchings nationally
+-- (lynchings_year_national 2024-12-31, OHCHR [S]; BINUH's quarters give 141 killed by
+-- self-defence groups in Q1 2024 and 268 in Q4 2024), x the metro share; an order of magnitude
+-- (a factor of 3), as the definitions differ (lynchings vs all killings by self-defence
+-- groups). Q2 2023 (238 lynched) is before the run. The model has no lynching event kind yet
+-- (it comes with the self-defence brigades of version 2): a count of a kind the scenario does
+-- not have is an error when the file loads, so the target waits, commented out, for that kind;
+-- check its name in output/README.md ("The event log") before switching it on.
+-- add { name = "lynched_metro_2024",
+--       source = "observed.csv lynchings_year_national 2024-12-31: 315 nationally, OHCHR figures 7 Jan 2025; x 0.8 for the metro",
+--       statistic = count { log = "observed", kinds = { "lynching" }, sum = "deaths",
+--                           from = "2024-01-01", to = "2025-01-01" },
+--       observed = 315 * METRO_SHARE, interval = factor(315 * METRO_SHARE, 3) }
 
 -- ---- control ------------------------------------------------------------------------------
 -- "Gangs control 80% (85%) of Port-au-Prince": the basis, area or population, is not
@@ -80,15 +113,40 @@ add { name = "gang_share_2024_10_29",
       source = "observed.csv gang_control_share_capital 2024-10-29: 85%, BINUH Q3 2024 report via AP",
       statistic = gang_share { by = "population", date = "2024-10-29" },
       observed = 0.85, sd = 0.025 }
+-- The same "80%" was reported from May 2023 (rows 2023-05-18, 2023-06-30) to Oct 2024, while
+-- the controllers of 1 Sep 2023 (data/control_sep_2023.csv) put 0.44 of the 2015 population in
+-- gang-held nodes (0.55 with CONTESTED ones): the reported share is probably not a population
+-- share (data/README.md, "The start, 1 Sep 2023"). Until that is settled these two targets test
+-- the population reading; their error does not cover the doubt about the basis.
+
+-- Gang control does not fall after the MSS arrives (25 Jun 2024): the reported share was 80% before
+-- (2023) and after (AP, 21 Oct 2024), and 85% on 29 Oct 2024, "up from 80%" (BINUH). A run
+-- counts 1 when its population share on 15 Dec 2024 is not below its share on 25 Jun 2024 by
+-- more than 0.025 (the sd of the share targets above); the target is the fraction of runs
+-- (summary = mean), at least 0.7.
+add { name = "gang_share_not_falling_after_mss",
+      source = "observed.csv gang_control_share_capital 2024-10-29: 85%, up from 80% (BINUH Q3 2024 via AP); "
+               .. "gang_control_share_capital 2024-10-21 and 2023-05-18: 80%",
+      statistic = fn(function(run)
+        local before = run:value("city_gang_share_population", "2024-06-25")
+        local after = run:value("city_gang_share_population", "2024-12-15")
+        if before == nil or after == nil then return nil end
+        return (after >= before - 0.025) and 1 or 0
+      end),
+      summary = "mean", observed = 1, interval = { 0.7, 1 } }
 
 -- ---- people displaced (IOM) ---------------------------------------------------------------
 
--- The stock displaced since 1 Sep 2023 at IOM's rounds (idp_national rows), against
--- city_displaced (hosted in the city, on the road and in the provinces). +-30% each.
+-- The rise of the stock of displaced people since 1 Sep 2023 at IOM's rounds (idp_national
+-- rows, minus IOM's level on 1 Sep 2023), against the rise of city_displaced (hosted in the
+-- city, on the road and in the provinces) since the start: `since` makes the statistic a
+-- change, so it stays like with like when the scenario starts with the people displaced
+-- before Sep 2023 (version 2, data/displaced_sep_2023.csv; returns of those people lower
+-- both). +-30% each.
 add { name = "displaced_since_sep_2023",
       source = "observed.csv idp_national 2023-12-31, 2024-03-01, 2024-06-30, 2024-09-04, 2024-12-31 "
                .. "(IOM DTM rounds 6-9 and IOM releases) minus the 1 Sep 2023 level, 239,375",
-      statistic = value { var = "city_displaced",
+      statistic = value { var = "city_displaced", since = "2023-09-01",
                           dates = { "2023-12-31", "2024-03-01", "2024-06-30", "2024-09-04", "2024-12-31" } },
       observed = { 315000 - IDP_SEP_2023, 362551 - IDP_SEP_2023, 578074 - IDP_SEP_2023,
                    700000 - IDP_SEP_2023, 1041000 - IDP_SEP_2023 },
@@ -129,6 +187,31 @@ add { name = "fled_capital_dec_8_9_2024",
       statistic = fled { from = "2024-12-08", to = "2024-12-10" },
       observed = 4500, interval = factor(4500, 1.5) }
 
+-- Per-attack displacement of the other dated events in the capital's nodes (displaced_event
+-- rows, IOM [S]): the people who fled the row's node in the row's window. IOM counted the people
+-- one attack displaced from a place; the model's flights from that node in that window are the
+-- same flow, and with flight from exposure (version 2) they depend on whether violence reached
+-- the node then, which is part of what is tested. A factor of 3: the count is of one attack, put
+-- on one representative node (the row's `area`; for Carrefour the commune's main node), whose
+-- residents are the 2015 allocation.
+for _, e in ipairs {
+  { "carrefour_feb_5_11_2024", "carrefour_centre", "2024-02-05", "2024-02-12", 1819, "2024-02-11",
+    "gang attacks in Carrefour, IOM via haiti24" },
+  { "cite_soleil_feb_5_11_2024", "cite_soleil", "2024-02-05", "2024-02-12", 867, "2024-02-11",
+    "attacks on the Cite Soleil/Tabarre border quarters, IOM via haiti24" },
+  { "lower_delmas_jun_13_15_2024", "delmas_2", "2024-06-13", "2024-06-16", 767, "2024-06-15",
+    "armed clashes in lower Delmas, IOM DTM Suivi des urgences 43" },
+  { "saint_martin_sep_10_11_2024", "saint_martin", "2024-09-10", "2024-09-12", 266, "2024-09-11",
+    "clashes in 2e Cite Saint-Martin, IOM via Vant Bef Info" },
+} do
+  add { name = "fled_" .. e[1],
+        source = string.format("observed.csv displaced_event %s (%s): %d, %s", e[6], e[2], e[5], e[7]),
+        statistic = fled { nodes = { e[2] }, from = e[3], to = e[4] },
+        observed = e[5], interval = factor(e[5], 3) }
+end
+-- The pattern "the median displacement of a major attack is 2,000-15,000" cannot be written
+-- in this language (no statistic over single events); the dated events above stand for it.
+
 -- ---- held out: the rows dated 2025 --------------------------------------------------------
 
 add { name = "gang_share_2025_01_14", holdout = true,
@@ -150,17 +233,20 @@ targets(T)
 --   control 0.9 (Jul 2025), the GSF;
 -- - model inputs: the MSS's strength (mss_personnel*), HNP officers, the site capacity
 --   (idp_metro_sites), population;
--- - not in the model: injured, kidnapped, victims (killed + injured + kidnapped), lynchings
---   and self-defence killings, drone strikes, police stations attacked, the Wharf Jeremie
---   massacre (killed_event: a gang killing residents it already rules is no engagement);
+-- - not in the model: injured, kidnapped, victims (killed + injured + kidnapped), drone
+--   strikes, police stations attacked, the Wharf Jeremie massacre (killed_event: a gang
+--   killing residents it already rules is no engagement; subtracted from Q4 2024 above);
+--   lynchings and self-defence killings until the lynching kind exists (target written above,
+--   commented out; lynched_quarter_national 2023-06-30 is before the run);
 -- - not like with like: idp_metro and idp_share_* (stocks and shares of everyone displaced
 --   in the metro or nationally, including people displaced before Sep 2023 or from the
---   provinces), idp_metro_change_yoy (a change in the same stock), returnees (since when is
---   not stated), killed_year_national 2024 (the sum of the quarters above);
+--   provinces; the metro rows of 2024 are also DERIVED from rounded shares, and the Jun 2024
+--   one was used to place the people displaced at the start, an input), idp_metro_change_yoy
+--   (a change in the same stock), returnees (since when is not stated), killed_year_national
+--   2024 (the sum of the quarters above);
 -- - outside the scenario's nodes: the Gressier, Arcahaie, Kenscoff and Mirebalais events;
--- - per-attack displacement at one node on one date (Carrefour and Cite Soleil, Feb 2024;
---   lower Delmas, Jun 2024; Boston and Saint-Martin, Sep 2024; Delmas 24, Oct 2024): the
---   model's attacks on those nodes are not forced on those dates, so a run's flight from a
---   node in such a window says whether an attack fell there, not how many one displaces;
---   the Delmas 24 count may also overlap the Solino count, and the Boston one names where
---   people went, not where they fled.
+-- - per-attack displacement at Boston (Sep 2024: the count names where people went, not
+--   where they fled) and Delmas 24 (Oct 2024: window not stated, and it may overlap the Solino
+--   count); the other dated events are targets above;
+-- - control in 2023 (gang_control_share_* 2023-01-21, 2023-05-18, 2023-06-30): the start's
+--   controllers are an input.
