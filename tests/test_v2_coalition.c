@@ -19,7 +19,8 @@
 **    after the first update that sees it (hysteresis: it does not re-form).
 ** 5. coalition_model = "cohesion" is version 1: the same events as the
 **    default; the model cannot change during a run; a script cannot set a
-**    bargain's cohesion.
+**    bargain's cohesion, can form it, and a new bargain_partner_weight
+**    reaches a formed pact at once.
 ** Statistical checks use |z| < 4 (false failure ~6e-5 each). */
 #include <math.h>
 #include <stdio.h>
@@ -372,6 +373,13 @@ static int v1_timer(void *ud, cs_world *w, int id) {
   if (id == 1) g_refused += cs_world_param_set_str(w, "coalition_model", "bargain") != CS_OK;
   if (id == 2) g_refused += cs_world_coalition_set(w, 0, 0.3, -1) != CS_OK;
   if (id == 2) CHECK(cs_world_coalition_set(w, 0, NAN, 1) == CS_OK);
+  if (id == 3) { /* a new partner weight reaches a formed pact at once */
+    CHECK(cs_world_param_set(w, "bargain_partner_weight", 0.4) == CS_OK);
+    double chi = -1;
+    cs_world_coalition_state(w, 0, NULL, &chi, NULL);
+    CHECK(chi == 1 - 0.4);
+    CHECK(cs_world_param_set(w, "bargain_partner_weight", 0.25) == CS_OK);
+  }
   return CS_OK;
 }
 
@@ -437,6 +445,7 @@ static void test_v1(void) {
   cs_world_param_set(w, "bargain_partner_weight", 0.25);
   cs_world_timer(w, 1.5, 1);
   cs_world_timer(w, 2.5, 2);
+  cs_world_timer(w, 3.5, 3);
   cs_hooks h = {NULL, v1_timer, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
