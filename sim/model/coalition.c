@@ -22,7 +22,13 @@
 ** A coalition is formed at the start if its declared cohesion is at least
 ** chi_form; it forms when cohesion rises through chi_form and splits after
 ** tau_split days below chi_split. While it is not formed its members treat
-** each other as rivals and cohesion does not raise attacks on the state. */
+** each other as rivals and cohesion does not raise attacks on the state.
+**
+** This is coalition_model = "cohesion" (the default). With "bargain",
+** formation, split and cohesion are bargain.c's instead: this file keeps the
+** update schedule, the threat E, the incident list (recorded only while a
+** bargain is formed) and the script's cs_world_coalition_set, and hands the
+** rest over. */
 #include "model_int.h"
 
 #include <math.h>
@@ -43,12 +49,21 @@ int cs_coalition_partners(const cs_world *w, int g, int h) {
   return c >= 0 && w->coal[c].active && w->gangs[h].coalition == c;
 }
 
-double cs_coalition_threat(const cs_world *w, int c) {
-  double E = w->announced * PV(w, P_W_ANN), own = 0;
+double cs_coalition_external(const cs_world *w) {
+  double E = w->announced * PV(w, P_W_ANN);
   for (int u = 0; u < w->n_units; u++)
     if (w->units[u].loc >= 0) E += (double)w->units[u].officers * w->units[u].lethality;
-  for (int g = 0; g < w->n_gangs; g++)
-    if (w->gangs[g].coalition == c) own += (double)w->gangs[g].members * w->gangs[g].q;
+  return E;
+}
+
+/* In the bargain model the partners' strength counts freed prisoners at a
+** discount (bargain.c). */
+double cs_coalition_threat(const cs_world *w, int c) {
+  double E = cs_coalition_external(w), own = 0;
+  if (cs_bargain_on(w)) own = cs_bargain_strength(w, c);
+  else
+    for (int g = 0; g < w->n_gangs; g++)
+      if (w->gangs[g].coalition == c) own += (double)w->gangs[g].members * w->gangs[g].q;
   return E + own > 0 ? E / (E + own) : 0.0;
 }
 
@@ -56,6 +71,7 @@ void cs_coalition_incident(cs_world *w, int g, int h) {
   int c = w->gangs[g].coalition;
   if (c < 0 || w->gangs[h].coalition != c) return;
   cs_coalition_s *k = &w->coal[c];
+  if (!k->active && cs_bargain_on(w)) return; /* a bargain erodes only after it is struck */
   int cap = k->cap_inc;
   if (cs__grow((void **)&k->incidents, &cap, k->n_inc + 1, sizeof(double)) != CS_OK) return; /* drop: R undercounts */
   k->cap_inc = cap;
@@ -63,7 +79,8 @@ void cs_coalition_incident(cs_world *w, int g, int h) {
 }
 
 /* Incidents per day over the window ending now; drops older ones. */
-static double incident_rate(cs_world *w, cs_coalition_s *k) {
+double cs_coalition_incident_rate(cs_world *w, int c) {
+  cs_coalition_s *k = &w->coal[c];
   double t = cs__now(w), win = PV(w, P_INCIDENT_WINDOW);
   int drop = 0;
   while (drop < k->n_inc && k->incidents[drop] < t - win) drop++;
@@ -72,7 +89,7 @@ static double incident_rate(cs_world *w, cs_coalition_s *k) {
   return k->n_inc / win;
 }
 
-static int emit_change(cs_world *w, int c, int kind) {
+int cs_coalition_log(cs_world *w, int c, int kind) {
   int first = -1;
   for (int g = 0; g < w->n_gangs && first < 0; g++)
     if (w->gangs[g].coalition == c) first = g;
@@ -93,19 +110,19 @@ static int step(cs_world *w, int c) {
   if (k->chi > 1) k->chi = 1;
   k->t_last = t;
   k->theta = cs_coalition_threat(w, c);
-  k->rate = incident_rate(w, k);
+  k->rate = cs_coalition_incident_rate(w, c);
   int rc = CS_OK;
   if (!k->active && k->chi >= PV(w, P_CHI_FORM)) {
     k->active = 1;
     k->below_since = NAN;
-    rc = emit_change(w, c, CS_EK_COALITION_FORMED);
+    rc = cs_coalition_log(w, c, CS_EK_COALITION_FORMED);
   } else if (k->active) {
     if (k->chi >= PV(w, P_CHI_SPLIT)) k->below_since = NAN;
     else if (isnan(k->below_since)) k->below_since = t;
     else if (t - k->below_since >= PV(w, P_TAU_SPLIT)) {
       k->active = 0;
       k->below_since = NAN;
-      rc = emit_change(w, c, CS_EK_COALITION_SPLIT);
+      rc = cs_coalition_log(w, c, CS_EK_COALITION_SPLIT);
     }
   }
   if (rc != CS_OK) return rc;
@@ -114,8 +131,9 @@ static int step(cs_world *w, int c) {
 
 int cs_coalition_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
+  int bargain = cs_bargain_on(w);
   for (int c = 0; c < w->n_coal; c++) {
-    int rc = step(w, c);
+    int rc = bargain ? cs_bargain_step(w, c) : step(w, c);
     if (rc != CS_OK) return rc;
   }
   /* The next update at the next multiple of cohesion_dt (before samples at
@@ -127,16 +145,18 @@ int cs_coalition_on_event(cs_engine *e, const cs_event *ev, void *ud) {
 }
 
 int cs_coalition_start(cs_world *w) {
-  for (int c = 0; c < w->n_coal; c++) {
-    cs_coalition_s *k = &w->coal[c];
-    k->chi = k->chi_decl;
-    k->active = k->chi >= PV(w, P_CHI_FORM);
-    k->below_since = NAN;
-    k->n_inc = 0;
-    k->t_last = 0;
-    k->theta = cs_coalition_threat(w, c);
-    k->rate = 0;
-  }
+  if (cs_bargain_on(w)) cs_bargain_start(w);
+  else
+    for (int c = 0; c < w->n_coal; c++) {
+      cs_coalition_s *k = &w->coal[c];
+      k->chi = k->chi_decl;
+      k->active = k->chi >= PV(w, P_CHI_FORM);
+      k->below_since = NAN;
+      k->n_inc = 0;
+      k->t_last = 0;
+      k->theta = cs_coalition_threat(w, c);
+      k->rate = 0;
+    }
   if (w->n_coal == 0) return CS_OK;
   cs_event ev = {.kind = EV_COHESION};
   int rc = cs_engine_schedule(w->eng, 0.0, PRIO_PROCESS, &ev, NULL);
@@ -170,6 +190,7 @@ int cs_world_coalition_set(cs_world *w, int c, double cohesion, int formed) {
   if (!isnan(cohesion) && !(cohesion >= 0 && cohesion <= 1))
     return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': cohesion must be in [0, 1], got %g", k->id, cohesion);
   if (formed < -1 || formed > 1) return cs_err(&w->ctx, CS_EINVAL, "coalition '%s': formed must be -1, 0 or 1", k->id);
+  if (cs_bargain_on(w)) return cs_bargain_set(w, c, cohesion, formed);
   double chi_form = PV(w, P_CHI_FORM);
   int active = formed >= 0 ? formed : k->active;
   double chi_after = isnan(cohesion) ? NAN : cohesion;
@@ -191,7 +212,7 @@ int cs_world_coalition_set(cs_world *w, int c, double cohesion, int formed) {
     k->below_since = NAN;
   }
   int rc = cs_notify_cohesion(w, c);
-  if (rc == CS_OK && !isnan(cohesion)) rc = emit_change(w, c, CS_EK_COHESION_SET);
-  if (rc == CS_OK && active != was) rc = emit_change(w, c, active ? CS_EK_COALITION_FORMED : CS_EK_COALITION_SPLIT);
+  if (rc == CS_OK && !isnan(cohesion)) rc = cs_coalition_log(w, c, CS_EK_COHESION_SET);
+  if (rc == CS_OK && active != was) rc = cs_coalition_log(w, c, active ? CS_EK_COALITION_FORMED : CS_EK_COALITION_SPLIT);
   return rc;
 }

@@ -34,7 +34,7 @@
 **   gangs[].members    engagement (deaths), arrest (jailed, released),
 **                      recruit (+1), security (prison break)
 **   gangs[].jailed, jailed_timed, skip_release   arrest, security (prison
-**                      break)
+**                      break); gangs[].freed   security (prison break)
 **   units[].officers, loc, next, unit_head[], off_n[], off_s[]  security
 **                      (casualties, moves, desertion); engagement calls
 **                      cs_security_casualties
@@ -42,7 +42,8 @@
 **   announced          coalition (cs_world_announce: +), security (an
 **                      announced force arrives: -)
 **   coal[].chi, active coalition only (its cohesion update, and a script's
-**                      cs_world_coalition_set)
+**                      cs_world_coalition_set), or bargain (coalition_model
+**                      "bargain": formation, split, the formation clock)
 **   media[], media_cur[], media_t[]   observe (threats; a script's
 **                      cs_world_set_media)
 **   intensity[], intensity_t[], conflict_until[]   cs__intensity_add
@@ -75,6 +76,9 @@ enum {
   /* coalitions */
   P_CHI0, P_CHIMAX, P_THETA_C, P_S_CHI, P_B_CHI, P_C_CHI, P_W_ANN,
   P_CHI_FORM, P_CHI_SPLIT, P_TAU_SPLIT, P_COH_DT, P_INCIDENT_WINDOW,
+  /* coalitions as a bargain (bargain.c) */
+  P_COALITION_MODEL, P_BARGAIN_RATIO, P_BARGAIN_RATE, P_BARGAIN_SPLIT, P_BARGAIN_SPLIT_N,
+  P_BARGAIN_PARTNER, P_BARGAIN_FREED,
   /* flight, destinations, returns */
   P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT, P_I_SAFE, P_R0,
   P_WALK, P_S_W, P_S_D, P_P_D, P_SCORE_SAFE, P_SCORE_CONFLICT,
@@ -110,14 +114,14 @@ int cs_params_init(cs_world *w);
 enum {
   PU_ATTACK = 1, PU_FLIGHT = 2, PU_DEST = 3, PU_ENGAGE = 4, PU_UNIT = 5, PU_RETALIATE = 6,
   PU_PATROL = 7, PU_DESERT = 8, PU_RECRUIT = 9, PU_MOVE = 10, PU_RETURN = 11, PU_OBSERVE = 12,
-  PU_RESPONSE = 13, PU_HOST = 14
+  PU_RESPONSE = 13, PU_HOST = 14, PU_BARGAIN = 17
 };
 
 /* Event kinds on the engine, and their priority classes among equal times. */
 enum {
   EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
   EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
-  EV_RETURN, EV_DISPATCH, EV_KINDS
+  EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_KINDS
 };
 enum { PRIO_ARRIVAL = 0, PRIO_PROCESS = 1, PRIO_SCRIPT = 2, PRIO_SAMPLE = 3 };
 
@@ -154,6 +158,7 @@ typedef struct cs_gang_s {
   int64_t members, jailed, dead, recruits, members0, jailed0;
   int64_t jailed_timed;  /* jailed with a release date (arrested during the run) */
   int64_t skip_release;  /* releases to ignore: those members left in a prison break */
+  int64_t freed;         /* members freed in prison breaks (security); bargain.c counts them at a discount */
   double q, a;
   int base, coalition, held;
   double *dist; /* [n_nodes] road distance from the base, km */
@@ -168,6 +173,12 @@ typedef struct cs_coalition_s {
   double t_last;        /* time of the last update */
   double *incidents;    /* times of intra-coalition attacks, oldest first */
   int n_inc, cap_inc;
+  /* bargain.c (coalition_model = "bargain"): the formation clock, a unit-rate
+  ** clock run at the hazard taken at the last update (as cs_clock) */
+  double form_T, form_P; /* integrated hazard so far, Exp(1) threshold of the next formation */
+  double form_h, form_t; /* hazard since form_t */
+  cs_handle form_ev;     /* pending EV_COALITION_FORM, 0 if none */
+  cs_pcg32 rng;          /* (coalition, PU_BARGAIN) */
 } cs_coalition_s;
 
 typedef struct cs_engagement cs_engagement;
@@ -518,6 +529,31 @@ void cs_coalition_incident(cs_world *w, int g, int h);
 double cs_coalition_threat(const cs_world *w, int c);
 /* Target cohesion chi*(Theta). */
 double cs_coalition_target(const cs_world *w, double theta);
+/* The external threat E: security strength on the map plus w_ann times the
+** announced strength. */
+double cs_coalition_external(const cs_world *w);
+/* Incidents per day in c over the last incident_window days (older ones
+** dropped from its list; k->n_inc is then their number). */
+double cs_coalition_incident_rate(cs_world *w, int c);
+/* Log a coalition_formed, coalition_split or cohesion_set row for c. */
+int cs_coalition_log(cs_world *w, int c, int kind);
+
+/* ---- bargain.c: coalitions as a bargain (coalition_model = "bargain") ---- */
+int cs_bargain_on(const cs_world *w); /* coalition_model is "bargain" */
+void cs_bargain_start(cs_world *w);   /* streams, formation clocks, initial state */
+/* The partners' strength S (freed members at bargain_freed_weight), the
+** threat ratio rho = E / S, and the formation hazard h(rho). */
+double cs_bargain_strength(const cs_world *w, int c);
+double cs_bargain_ratio(const cs_world *w, int c);
+double cs_bargain_hazard(const cs_world *w, double rho);
+/* The update of coalition c every cohesion_dt days: threat, split rules,
+** formation clock re-rated. */
+int cs_bargain_step(cs_world *w, int c);
+int cs_bargain_on_form(cs_engine *e, const cs_event *ev, void *ud);
+/* cs_world_coalition_set in bargain mode: form or split; cohesion refused. */
+int cs_bargain_set(cs_world *w, int c, double cohesion, int formed);
+/* A model parameter changed: formed coalitions take the new partner weight. */
+void cs_bargain_param(cs_world *w, int param);
 
 /* ---- retaliate.c ---- */
 void cs_retaliate_free(cs_world *w);

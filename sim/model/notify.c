@@ -37,13 +37,20 @@
 **     by a script (coalition.c,           and with whether c is formed)
 **     cs_world_coalition_set)
 **     cs_notify_cohesion
+**   a bargain formed (its formation     attack: all pairs of c's members
+**     event) or split (at an update),     (chi = 1 - bargain_partner_weight
+**     or a script's set (bargain.c)       or 0: partner and state weights)
+**     cs_notify_cohesion
 **   road a-b closed or opened (ends    attack: every gang at a, then every
 **     in road declaration order)          gang at b (the frontier moved at
 **     cs_notify_road                      both ends; roads.c has already
 **                                         rebuilt the adjacency, own_cnt,
 **                                         gang distances and destinations)
-**   a model parameter changed           everything: conflict thresholds,
-**     cs_notify_param                     flight distances, attack, flight,
+**   a model parameter changed           the chi of formed bargains, if
+**     cs_notify_param                     bargain_partner_weight changed
+**                                         (cs_bargain_param, bargain.c);
+**                                       then everything: conflict thresholds,
+**                                         flight distances, attack, flight,
 **                                         recruitment, patrols (restarted if
 **                                         stopped; redrawn if patrol_rate
 **                                         changed), desertion, moves,
@@ -59,6 +66,10 @@
 **   its last draw;
 ** - fighting strengths changed: they move the attack's acceptance p^eta,
 **   which thinning reads at each firing, not the attack bound.
+** - a bargain's formation clock (bargain.c) runs at the hazard taken at
+**   the last coalition update and is re-rated only at updates (every
+**   cohesion_dt days), by design, as v1 cohesion: officers, members, freed
+**   prisoners and announcements that move the threat ratio need no call.
 ** - media reach of j set by a script (cs_world_set_media): no clock reads
 **   it; the observation model reads it at each logged event.
 ** - road distances changed (a road closed or opened): they move a gang's
@@ -147,6 +158,7 @@ int cs_notify_road(cs_world *w, int a, int b) {
 }
 
 int cs_notify_param(cs_world *w, int param, double old) {
+  cs_bargain_param(w, param); /* before the attack clocks read chi */
   cs__conflict_refresh(w);
   int rc = cs_flight_cache_distances(w);
   if (rc == CS_OK) rc = cs_attack_update_all(w);

@@ -29,6 +29,7 @@ typedef struct pdef {
 #define STR CS_PT_STRING
 
 static const char *const MODES[] = {"fast", "square", "linear", NULL};
+static const char *const COALITION_MODELS[] = {"cohesion", "bargain", NULL};
 
 static const pdef DEFS[P_MODEL_COUNT] = {
   {P_LAMBDA0, "lambda0", NUM, 0.15, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P; default from the Haiti calibration, calibrate.sh stage 6; was 0.01]", 0},
@@ -67,9 +68,16 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_W_ANN, "w_ann", NUM, 0.5, 0, BIG, "", "weight of announced but undeployed forces in the threat [P]", 0},
   {P_CHI_FORM, "chi_form", NUM, 0.5, 0, 1, "", "a coalition forms when cohesion rises through this [P]", 0},
   {P_CHI_SPLIT, "chi_split", NUM, 0.15, 0, 1, "", "a coalition splits after tau_split days below this [P]", 0},
-  {P_TAU_SPLIT, "tau_split", NUM, 30, 0, BIG, "day", "days below chi_split before a coalition splits [P]", 0},
+  {P_TAU_SPLIT, "tau_split", NUM, 30, 0, BIG, "day", "days below chi_split (bargain: with the threat ratio below bargain_split times bargain_ratio) before a coalition splits [P]", 0},
   {P_COH_DT, "cohesion_dt", NUM, 1, 1e-3, BIG, "day", "interval at which cohesion and its effect on attack weights are updated", 0},
   {P_INCIDENT_WINDOW, "incident_window", NUM, 30, 1e-6, BIG, "day", "window over which intra-coalition incidents per day are counted", 0},
+  {P_COALITION_MODEL, "coalition_model", STR, 0, 0, 0, "", "how coalitions form and split: cohesion (an ODE driven by threat) or bargain (a discrete pact struck against the threat: Walt 1987, Christia 2012)", "cohesion"},
+  {P_BARGAIN_RATIO, "bargain_ratio", NUM, 1, 0, BIG, "", "bargain: threat ratio E / S (security strength over the partners' strength) above which partners strike a pact [P] (symbol rho_form)", 0},
+  {P_BARGAIN_RATE, "bargain_rate", NUM, 1.0 / 30, 0, BIG, "1/day", "bargain: formation hazard kappa (1 - rho_form / rho) tends to this as the threat ratio grows; 1 / it is the shortest mean time to strike the pact [P] (symbol kappa)", 0},
+  {P_BARGAIN_SPLIT, "bargain_split", NUM, 0.5, 0, 1, "", "bargain: a formed coalition splits after tau_split days with the threat ratio below this share of bargain_ratio (hysteresis) [P] (symbol s)", 0},
+  {P_BARGAIN_SPLIT_N, "bargain_split_incidents", INT, 5, 1, 1000000, "", "bargain: a formed coalition splits when attacks between partners since it formed reach this many within incident_window days [P] (symbol n_split)", 0},
+  {P_BARGAIN_PARTNER, "bargain_partner_weight", NUM, 0.05, 0, 1, "", "bargain: partners' attack weight against each other once formed, as a share of wR (cohesion chi = 1 - this) [P] (symbol epsilon)", 0},
+  {P_BARGAIN_FREED, "bargain_freed_weight", NUM, 0.5, 0, 1, "", "bargain: a member freed in a prison break counts this much of a member in the partners' strength (unarmed, out of practice) [U] (symbol w_f)", 0},
   {P_H0, "h0", NUM, 3e-4, 0, BIG, "1/day", "baseline flight hazard per resident", 0},
   {P_H1, "h1", NUM, 0.15, 0, BIG, "1/day", "flight hazard at saturating violence (~45% gone in 4 days)", 0},
   {P_HT, "h_T", NUM, 0.1, 0, BIG, "1/day", "extra flight hazard for tau_T days after a takeover", 0},
@@ -143,7 +151,7 @@ int cs_params_init(cs_world *w) {
     p->num = d->def;
     p->min = d->min;
     p->max = d->max;
-    p->choices = d->type == STR ? MODES : NULL;
+    p->choices = d->type != STR ? NULL : d->index == P_COALITION_MODEL ? COALITION_MODELS : MODES;
     p->is_model = 1;
     w->n_params++;
   }
@@ -311,6 +319,8 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
+  if (i == P_COALITION_MODEL && w->running)
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
   if (w->params[i].choices) {
     int ok = 0;
     char list[256] = "";

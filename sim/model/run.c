@@ -71,6 +71,7 @@ static int start(cs_world *w) {
     {EV_RELEASE, cs_arrest_on_release},    {EV_DESERT, cs_security_on_desert},
     {EV_RECRUIT, cs_recruit_on_event},     {EV_DISPATCH, cs_response_on_dispatch},
     {EV_MOVE_ON, cs_displaced_on_move},    {EV_RETURN, cs_displaced_on_return},
+    {EV_COALITION_FORM, cs_bargain_on_form},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;

@@ -348,6 +348,7 @@ static void free_jailed(cs_gang_s *gg, int64_t k) {
   int64_t untimed = gg->jailed - gg->jailed_timed, a = k < untimed ? k : untimed;
   gg->jailed -= k;
   gg->members += k;
+  gg->freed += k;
   gg->jailed_timed -= k - a;
   gg->skip_release += k - a;
 }
