@@ -56,7 +56,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_VIG_SHARE, "vigilante_share", NUM, 0.001, 0, 1, "", "residents of a STATE or CONTESTED node who fight as vigilantes [P]", 0},
   {P_BRIGADE_MODEL, "brigade_model", STR, 0, 0, 0, "", "defenders of STATE and CONTESTED nodes: fixed (vigilante_share of residents, version 1) or grown (self-defence brigades that grow with attacks, decay, and lynch: brigade.c)", "fixed"},
   {P_BRIGADE_SHARE, "brigade_share", NUM, 0.01, 0, 1, "", "largest share of a node's residents in its self-defence brigade (grown) [P]", 0},
-  {P_BRIGADE_M0, "brigade_m0", NUM, 0, 0, 1, "", "mobilisation of every brigade at the start, as a share of brigade_share * residents (grown) [P]", 0},
+  {P_BRIGADE_M0, "brigade_m0", NUM, 0.1, 0, 1, "", "mobilisation of every brigade at the start, as a share of brigade_share * residents (grown) [P: 0.1 starts a brigade at version 1's vigilante_share of residents]", 0},
   {P_BRIGADE_GROWTH, "brigade_growth", NUM, 0.3, 0, 1, "", "share of the gap to full mobilisation closed by a gang attack on the node (grown) [P]", 0},
   {P_BRIGADE_GRIEVANCE, "brigade_grievance", NUM, 0.05, 0, 1, "", "share of the gap to full mobilisation closed by a gang attack on a neighbouring node (grown) [P]", 0},
   {P_BRIGADE_TAU, "brigade_tau", NUM, 90, 1e-6, BIG, "day", "decay time of a brigade's mobilisation without attacks (grown) [P: Bwa Kale lynchings fell within months of their Apr-Jun 2023 peak, BINUH]", 0},
