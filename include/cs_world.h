@@ -223,6 +223,9 @@ enum cs_event_kind {
   CS_EK_ROAD_CLOSED,  /* cs_world_road_close closed the road from node to target (a node
                          index; the ends in road declaration order) */
   CS_EK_ROAD_OPENED,  /* cs_world_road_open opened it again (node, target as above) */
+  CS_EK_LYNCHING,     /* a self-defence brigade at node killed one person (deaths = 1):
+                         target = the party code of the gang of the member killed, or -1
+                         for a resident taken for a gang member (brigade_model "grown") */
   CS_EK_COUNT
 };
 const char *cs_event_kind_name(int kind);

@@ -5,7 +5,8 @@
 ** j) / ell) fighters of lethality q_g (Sa = q_g A0). The defenders are the
 ** officers of the units at j, the holding gang's committed fighters by the
 ** same reach rule, and, at a STATE or CONTESTED node, vigilantes
-** (vigilante_share of the residents, lethality_vigilante); the node's
+** (vigilante_share of the residents, or the self-defence brigade of
+** brigade.c; lethality_vigilante); the node's
 ** fortification F multiplies their lethality: Sd = F * (sum of headcount *
 ** lethality), aD = Sd / D0. In a police operation (attacker CS_PARTY_STATE)
 ** the officers at j attack the holding gang's fighters.
@@ -60,7 +61,7 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
     gn = phi * (double)o->members * exp(-o->dist[j] / ell);
     gs = gn * o->q;
   } else {
-    vn = PV(w, P_VIG_SHARE) * (double)w->residents[j];
+    vn = cs_brigade_defenders(w, j, cs__now(w)); /* v1 vigilantes, or the grown brigade */
     vs = vn * PV(w, P_LETH_VIG);
   }
   double beta = PV(w, P_BETA), beta_p = PV(w, P_BETA_POLICE);

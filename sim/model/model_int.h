@@ -22,17 +22,20 @@
 ** is written by world.c's interventions, the script's calls, or by one file
 ** alone, named beside the field):
 **   residents[]        flight (leave), displaced (return), engagement
-**                      (civilian deaths), recruit (joined a gang)
+**                      (civilian deaths), recruit (joined a gang), brigade
+**                      (a resident lynched)
 **   origin_disp[]      flight (+), displaced (- on return)
 **   in_transit         flight (+ people leave), displaced (+ moves on),
 **                      flight's arrival (-)
 **   flee_owner[]       flight (owner at flight); read by displaced (returns)
 **   hosted[], hosted_site[], settled[]   displaced only
-**   civ_dead[], deaths[], civ_dead_total engagement only
+**   civ_dead[], deaths[], civ_dead_total engagement only (civ_dead[],
+**                      civ_dead_total: also brigade, a resident lynched)
 **   owner[], t_takeover[], own_cnt[], gangs[].held   takeover (own_cnt:
 **                      also roads, below)
 **   gangs[].members    engagement (deaths), arrest (jailed, released),
-**                      recruit (+1), security (prison break)
+**                      recruit (+1), security (prison break), brigade
+**                      (lynched; also gangs[].dead)
 **   gangs[].jailed, jailed_timed, skip_release   arrest, security (prison
 **                      break); gangs[].freed   security (prison break)
 **   units[].officers, loc, next, unit_head[], off_n[], off_s[]  security
@@ -69,6 +72,9 @@ enum {
   /* attacks and engagements */
   P_LAMBDA0, P_GAMMA, P_ETA, P_PHI, P_ELL, P_M, P_F_URBAN,
   P_LETH_GANG, P_LETH_POLICE, P_LETH_ARMY, P_LETH_INTL, P_LETH_VIG, P_VIG_SHARE,
+  /* self-defence brigades (brigade.c) */
+  P_BRIGADE_MODEL, P_BRIGADE_SHARE, P_BRIGADE_M0, P_BRIGADE_GROWTH, P_BRIGADE_GRIEVANCE, P_BRIGADE_TAU,
+  P_LYNCH_RATE, P_LYNCH_MISID,
   P_BETA, P_BETA_POLICE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_ZETA,
   /* retaliation */
@@ -114,14 +120,14 @@ int cs_params_init(cs_world *w);
 enum {
   PU_ATTACK = 1, PU_FLIGHT = 2, PU_DEST = 3, PU_ENGAGE = 4, PU_UNIT = 5, PU_RETALIATE = 6,
   PU_PATROL = 7, PU_DESERT = 8, PU_RECRUIT = 9, PU_MOVE = 10, PU_RETURN = 11, PU_OBSERVE = 12,
-  PU_RESPONSE = 13, PU_HOST = 14, PU_BARGAIN = 17
+  PU_RESPONSE = 13, PU_HOST = 14, PU_BRIGADE = 16, PU_BARGAIN = 17
 };
 
 /* Event kinds on the engine, and their priority classes among equal times. */
 enum {
   EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
   EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
-  EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_KINDS
+  EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_LYNCH, EV_KINDS
 };
 enum { PRIO_ARRIVAL = 0, PRIO_PROCESS = 1, PRIO_SCRIPT = 2, PRIO_SAMPLE = 3 };
 
@@ -270,6 +276,7 @@ struct cs_world {
   cs_handle *recruit_h;    /* [n] pending recruitment candidate */
   double *recruit_bound;   /* [n] its thinning bound */
   cs_engagement *pending;  /* [n] that engagement's drawn result */
+  struct cs_brigade *brig; /* self-defence brigades' run state (brigade.c), NULL if not started */
   int *unit_head;      /* [n] first unit at each node, -1 if none */
   int64_t *off_n;      /* [n] officers at each node */
   double *off_s;       /* [n] sum of officers * lethality at each node */
@@ -590,6 +597,27 @@ double cs_observe_media(const cs_world *w, int j, double t);
 void cs_observe_threat(cs_world *w, int j);
 /* Decide whether e is reported, when, and with what deaths (fills e). */
 void cs_observe(cs_world *w, cs_event_rec *e);
+
+/* ---- brigade.c: self-defence brigades and lynchings ---- */
+int cs_brigade_alloc(cs_world *w);
+void cs_brigade_free(cs_world *w);
+int cs_brigade_start(cs_world *w);
+int cs_brigade_grown(const cs_world *w); /* brigade_model is "grown" */
+/* Defenders of node j (not gang-held) at t: vigilante_share * residents
+** ("fixed"), or the brigade m_j(t) * brigade_share * residents ("grown"). */
+double cs_brigade_defenders(const cs_world *w, int j, double t);
+double cs_brigade_mobilisation(const cs_world *w, int j, double t); /* m_j(t) */
+double cs_brigade_lynch_rate(const cs_world *w, int j, double t);  /* true rate at j */
+/* Called by notify.c: an engagement at j is over (from, to, attacker gang
+** ag or -1), the owner of j changed outside one, and j's clock alone. */
+int cs_brigade_engagement(cs_world *w, int j, int from, int to, int ag);
+int cs_brigade_owner(cs_world *w, int j, int from, int to);
+int cs_brigade_update_node(cs_world *w, int j);
+/* A parameter changed (old value; NAN for a string): the model switched on
+** or off, brigade_tau retimed, every clock redrawn. */
+int cs_brigade_param(cs_world *w, int param, double old);
+int cs_brigade_on_event(cs_engine *e, const cs_event *ev, void *ud);
+int cs_brigade_check(const cs_world *w, char *msg, size_t cap);
 
 /* ---- sample.c ---- */
 void cs_sample_free(cs_world *w);

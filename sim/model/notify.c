@@ -16,6 +16,9 @@
 **     cs_notify_owner                     (frontier and targets moved)
 **                                       flight at j (the takeover pulse)
 **                                       recruitment at j (gang-held or not)
+**                                       lynching at j, then at j's
+**                                         neighbours (brigade disbanded or
+**                                         restarted; gangs next door moved)
 **   engagement at j over, the node      attack: as for an owner change, if
 **     passed from -> to (from == to if    the node changed hands; all of
 **     it held), attacker ag, holder og    ag's / og's pairs if that gang's
@@ -24,10 +27,17 @@
 **                                         the takeover pulse), once
 **                                       recruitment at j (owner may differ)
 **                                       moves out of j (now in conflict)
+**                                       brigades: grown at j and at its
+**                                         neighbours if a gang attacked a
+**                                         node it did not hold, disbanded
+**                                         at j if a gang took it; then the
+**                                         lynching clocks at j and at its
+**                                         neighbours (if anything moved)
 **   gang g's members reached or left    attack: all of g's pairs (a gang
 **     zero  cs_notify_members             without members has rate 0)
-**   residents of j rose (returns)       flight at j, recruitment at j (both
-**     cs_notify_residents_rose            bounds grow with residents)
+**   residents of j rose (returns)       flight at j, recruitment at j,
+**     cs_notify_residents_rose            lynching at j (all three bounds
+**                                         grow with residents)
 **   displaced hosted at k rose          destination factors of k, moves
 **     cs_notify_hosted_rose               out of k (more people to move)
 **   room at k changed: hosted fell, or  destination factors of k (read at
@@ -45,7 +55,9 @@
 **     in road declaration order)          gang at b (the frontier moved at
 **     cs_notify_road                      both ends; roads.c has already
 **                                         rebuilt the adjacency, own_cnt,
-**                                         gang distances and destinations)
+**                                         gang distances and destinations);
+**                                       lynching at a, then at b (their
+**                                         neighbours changed)
 **   a model parameter changed           the chi of formed bargains, if
 **     cs_notify_param                     bargain_partner_weight changed
 **                                         (cs_bargain_param, bargain.c);
@@ -56,7 +68,13 @@
 **                                         changed), desertion, moves,
 **                                         returns; retaliation if tau_r
 **                                         changed (each urge decays under
-**                                         the old tau_r up to now)
+**                                         the old tau_r up to now);
+**                                         brigades (switched on: every one
+**                                         at brigade_m0; brigade_tau: each
+**                                         decays under the old value up to
+**                                         now) and every lynching clock.
+**                                         A string parameter notifies only
+**                                         for brigade_model (params.c)
 **
 ** What needs no redraw, and why (the bound still holds):
 ** - residents of j fell (flight, recruitment, casualties): the flight and
@@ -65,7 +83,12 @@
 ** - officers fell (casualties, desertion): desertion's bound is the count at
 **   its last draw;
 ** - fighting strengths changed: they move the attack's acceptance p^eta,
-**   which thinning reads at each firing, not the attack bound.
+**   which thinning reads at each firing, not the attack bound (a brigade's
+**   size too: it is a defence, read when an attack fires).
+** - a brigade's mobilisation decays, residents fell, a gang's members
+**   reached or left zero: the lynching bound is at the mobilisation and
+**   residents of its last draw and counts every gang-held neighbour, with
+**   members or without.
 ** - a bargain's formation clock (bargain.c) runs at the hazard taken at
 **   the last coalition update and is re-rated only at updates (every
 **   cohesion_dt days), by design, as v1 cohesion: officers, members, freed
@@ -116,6 +139,7 @@ int cs_notify_owner(cs_world *w, int j, int from, int to) {
   int rc = owner_attack(w, j, from, to);
   if (rc == CS_OK) rc = cs_flight_update_node(w, j);
   if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
+  if (rc == CS_OK) rc = cs_brigade_owner(w, j, from, to);
   return rc;
 }
 
@@ -128,12 +152,14 @@ int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int 
   if (rc == CS_OK) rc = cs_flight_update_node(w, j);
   if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
   if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
+  if (rc == CS_OK) rc = cs_brigade_engagement(w, j, from, to, ag);
   return rc;
 }
 
 int cs_notify_residents_rose(cs_world *w, int j) {
   int rc = cs_flight_update_node(w, j);
-  return rc == CS_OK ? cs_recruit_update_node(w, j) : rc;
+  if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
+  return rc == CS_OK ? cs_brigade_update_node(w, j) : rc;
 }
 
 void cs_notify_room(cs_world *w, int k) { cs_flight_refresh(w, k); }
@@ -154,7 +180,9 @@ int cs_notify_cohesion(cs_world *w, int c) {
 
 int cs_notify_road(cs_world *w, int a, int b) {
   int rc = cs_attack_update_node(w, a);
-  return rc == CS_OK ? cs_attack_update_node(w, b) : rc;
+  if (rc == CS_OK) rc = cs_attack_update_node(w, b);
+  if (rc == CS_OK) rc = cs_brigade_update_node(w, a);
+  return rc == CS_OK ? cs_brigade_update_node(w, b) : rc;
 }
 
 int cs_notify_param(cs_world *w, int param, double old) {
@@ -170,5 +198,6 @@ int cs_notify_param(cs_world *w, int param, double old) {
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
   if (rc == CS_OK && param == P_TAU_R) rc = cs_retaliate_retime(w, old);
+  if (rc == CS_OK) rc = cs_brigade_param(w, param, old);
   return rc;
 }

@@ -30,6 +30,17 @@ typedef struct pdef {
 
 static const char *const MODES[] = {"fast", "square", "linear", NULL};
 static const char *const COALITION_MODELS[] = {"cohesion", "bargain", NULL};
+static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
+/* String parameters whose values are not the engagement modes. */
+static const struct { int index; const char *const *choices; } CHOICES[] = {
+  {P_COALITION_MODEL, COALITION_MODELS},
+  {P_BRIGADE_MODEL, BRIGADE_MODELS},
+};
+static const char *const *choices_of(int index) {
+  for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
+    if (CHOICES[i].index == index) return CHOICES[i].choices;
+  return MODES;
+}
 
 static const pdef DEFS[P_MODEL_COUNT] = {
   {P_LAMBDA0, "lambda0", NUM, 0.15, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P; default from the Haiti calibration, calibrate.sh stage 6; was 0.01]", 0},
@@ -45,6 +56,14 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_LETH_INTL, "lethality_international", NUM, 0.07, 0, BIG, "1/(officer day)", "international force lethality [P]", 0},
   {P_LETH_VIG, "lethality_vigilante", NUM, 0.02, 0, BIG, "1/(fighter day)", "vigilante lethality [P]", 0},
   {P_VIG_SHARE, "vigilante_share", NUM, 0.001, 0, 1, "", "residents of a STATE or CONTESTED node who fight as vigilantes [P]", 0},
+  {P_BRIGADE_MODEL, "brigade_model", STR, 0, 0, 0, "", "defenders of STATE and CONTESTED nodes: fixed (vigilante_share of residents, version 1) or grown (self-defence brigades that grow with attacks, decay, and lynch: brigade.c)", "fixed"},
+  {P_BRIGADE_SHARE, "brigade_share", NUM, 0.01, 0, 1, "", "largest share of a node's residents in its self-defence brigade (grown) [P]", 0},
+  {P_BRIGADE_M0, "brigade_m0", NUM, 0.1, 0, 1, "", "mobilisation of every brigade at the start, as a share of brigade_share * residents (grown) [P: 0.1 starts a brigade at version 1's vigilante_share of residents]", 0},
+  {P_BRIGADE_GROWTH, "brigade_growth", NUM, 0.3, 0, 1, "", "share of the gap to full mobilisation closed by a gang attack on the node (grown) [P]", 0},
+  {P_BRIGADE_GRIEVANCE, "brigade_grievance", NUM, 0.05, 0, 1, "", "share of the gap to full mobilisation closed by a gang attack on a neighbouring node (grown) [P]", 0},
+  {P_BRIGADE_TAU, "brigade_tau", NUM, 90, 1e-6, BIG, "day", "decay time of a brigade's mobilisation without attacks (grown) [P: Bwa Kale lynchings fell within months of their Apr-Jun 2023 peak, BINUH]", 0},
+  {P_LYNCH_RATE, "lynch_rate", NUM, 0.002, 0, BIG, "1/(member day)", "lynchings per brigade member per day with every neighbour gang-held (grown) [P: order of BINUH's 238 lynched in Q2 2023 and OHCHR's 315 in 2024, nationally]", 0},
+  {P_LYNCH_MISID, "lynch_misid", NUM, 0.2, 0, 1, "", "chance a lynching kills a resident taken for a gang member, not a member (grown) [U: BINUH counts victims accused of common crimes too]", 0},
   {P_BETA, "beta", NUM, 0.15, 1e-6, 1, "", "breakpoint: share of initial strength lost before a side breaks [P]", 0},
   {P_BETA_POLICE, "beta_police", NUM, 0.005, 1e-6, 1, "",
    "breakpoint of security forces (police, army, international): they withdraw after losing this share "
@@ -151,7 +170,7 @@ int cs_params_init(cs_world *w) {
     p->num = d->def;
     p->min = d->min;
     p->max = d->max;
-    p->choices = d->type != STR ? NULL : d->index == P_COALITION_MODEL ? COALITION_MODELS : MODES;
+    p->choices = d->type == STR ? choices_of(d->index) : NULL;
     p->is_model = 1;
     w->n_params++;
   }
@@ -334,6 +353,9 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (!d) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   free(w->params[i].str);
   w->params[i].str = d;
+  /* the engagement modes are read at each engagement; the brigade model
+  ** also decides whether lynching clocks run */
+  if (w->running && i == P_BRIGADE_MODEL) return cs_notify_param(w, i, NAN);
   return CS_OK;
 }
 

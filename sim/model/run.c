@@ -43,10 +43,12 @@ static int alloc_run_state(cs_world *w) {
   if (rc == CS_OK) rc = cs_flight_alloc(w);
   if (rc == CS_OK) rc = cs_recruit_alloc(w);
   if (rc == CS_OK) rc = cs_response_alloc(w);
+  if (rc == CS_OK) rc = cs_brigade_alloc(w);
   return rc;
 }
 
 void cs__run_free(cs_world *w) {
+  cs_brigade_free(w);
   cs_sample_free(w);
   cs_retaliate_free(w);
   cs_observe_free(w);
@@ -72,6 +74,7 @@ static int start(cs_world *w) {
     {EV_RECRUIT, cs_recruit_on_event},     {EV_DISPATCH, cs_response_on_dispatch},
     {EV_MOVE_ON, cs_displaced_on_move},    {EV_RETURN, cs_displaced_on_return},
     {EV_COALITION_FORM, cs_bargain_on_form},
+    {EV_LYNCH, cs_brigade_on_event},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -93,7 +96,8 @@ static int start(cs_world *w) {
   if ((rc = cs_attack_start(w)) != CS_OK) return rc;
   if ((rc = cs_recruit_start(w)) != CS_OK) return rc;
   cs_response_start(w);
-  return cs_flight_start(w);
+  if ((rc = cs_flight_start(w)) != CS_OK) return rc;
+  return cs_brigade_start(w); /* "fixed" (version 1): schedules nothing */
 }
 
 int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *sink) {
