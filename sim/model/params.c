@@ -29,6 +29,7 @@ typedef struct pdef {
 #define STR CS_PT_STRING
 
 static const char *const MODES[] = {"fast", "square", "linear", NULL};
+static const char *const RETURN_RULES[] = {"v1", "stable", NULL};
 
 static const pdef DEFS[P_MODEL_COUNT] = {
   {P_LAMBDA0, "lambda0", NUM, 0.15, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P; default from the Haiti calibration, calibrate.sh stage 6; was 0.01]", 0},
@@ -79,6 +80,11 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_I_CONFLICT, "I_conflict", NUM, 1, 0, BIG, "", "intensity at or above which a place counts as in conflict [P]", 0},
   {P_I_SAFE, "I_safe", NUM, 2, 1e-9, BIG, "", "intensity scale of the return rate [P]", 0},
   {P_R0, "r0", NUM, 0.005, 0, BIG, "1/day", "return rate of displaced people to a safe origin (IOM DTM)", 0},
+  {P_RETURN_RULE, "return_rule", STR, 0, 0, 0, "",
+   "which displaced go home: v1 (while the origin is held by the STATE or by its owner when people last fled it) "
+   "or stable (only a cohort whose controller at flight has held the origin for tau_stable days) [U]", "v1"},
+  {P_TAU_STABLE, "tau_stable", NUM, 30, 0, BIG, "day",
+   "return_rule stable: days an origin must have been held by a cohort's controller at flight before it returns [P]", 0},
   {P_WALK, "walk_speed", NUM, 35, 1e-6, BIG, "km/day", "walking speed of people fleeing (Flee)", 0},
   {P_S_W, "s_w", NUM, 0, 0, BIG, "", "Flee destination weight softening of the score", 0},
   {P_S_D, "s_d", NUM, 1, 0, BIG, "km", "Flee distance softening, scaled to a city", 0},
@@ -143,7 +149,7 @@ int cs_params_init(cs_world *w) {
     p->num = d->def;
     p->min = d->min;
     p->max = d->max;
-    p->choices = d->type == STR ? MODES : NULL;
+    p->choices = d->type != STR ? NULL : d->index == P_RETURN_RULE ? RETURN_RULES : MODES;
     p->is_model = 1;
     w->n_params++;
   }
@@ -311,6 +317,8 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
+  if (w->running && i == P_RETURN_RULE) /* the ledger's cohorts are keyed by it (cohorts.c) */
+    return cs_err(&w->ctx, CS_EINVAL, "parameter 'return_rule' cannot change during a run");
   if (w->params[i].choices) {
     int ok = 0;
     char list[256] = "";
