@@ -41,10 +41,10 @@ int cs_script_l_displaced(lua_State *L) {
   const char *ctrl = cs_script_opt_str(&c, "controller", NULL, 1);
   if (strcmp(at, origin) == 0) return luaL_error(L, "%s: field 'at' must name another node than the origin", c.what);
   if (sites > n)
-    return luaL_error(L, "%s: field 'sites' must be at most n = %lld, got %lld", c.what, (long long)n, (long long)sites);
+    return luaL_error(L, "%s: field 'sites' must be at most n = %I, got %I", c.what, (lua_Integer)n, (lua_Integer)sites);
   if (sites > 0 && strcmp(at, PROVINCES) == 0)
-    return luaL_error(L, "%s: field 'sites' must be 0 in the provinces (no sites there), got %lld", c.what,
-                      (long long)sites);
+    return luaL_error(L, "%s: field 'sites' must be 0 in the provinces (no sites there), got %I", c.what,
+                      (lua_Integer)sites);
   if (s->n_disps >= s->cap_disps) {
     if (s->cap_disps > (1 << 24)) return luaL_error(L, "too many displaced{} declarations");
     int nc = s->cap_disps ? 2 * s->cap_disps : 16;
