@@ -16,7 +16,8 @@
 **
 ** People are integer counts (int64_t) so that conservation holds exactly:
 ** at every moment, for the city, residents + displaced (hosted, in transit,
-** in the provinces) + dead + recruited into gangs = initial population; for
+** in the provinces) + dead + recruited into gangs = initial population (the
+** residents declared plus the people declared displaced at t = 0); for
 ** gangs, members + jailed + dead = initial members + initial jailed +
 ** recruits; for officers, active + dead + deserted = initial + arrived. */
 #ifndef CS_WORLD_H
