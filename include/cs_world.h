@@ -16,7 +16,8 @@
 **
 ** People are integer counts (int64_t) so that conservation holds exactly:
 ** at every moment, for the city, residents + displaced (hosted, in transit,
-** in the provinces) + dead + recruited into gangs = initial population; for
+** in the provinces) + dead + recruited into gangs = initial population (the
+** residents declared plus the people declared displaced at t = 0); for
 ** gangs, members + jailed + dead = initial members + initial jailed +
 ** recruits; for officers, active + dead + deserted = initial + arrived. */
 #ifndef CS_WORLD_H
@@ -79,6 +80,22 @@ typedef struct cs_unit_decl {
   int at;             /* node index, or CS_NODE_NONE for protection duty */
 } cs_unit_decl;
 
+/* People already displaced at t = 0 (cohorts.c): n people from node origin,
+** staying at node `at` or in the provinces (CS_AT_PROVINCES), who fled when
+** `controller` held origin. They are not residents: a node's declared
+** residents are the people at home at t = 0, so residents0 of the origin
+** EXCLUDES them, and they are added to the initial population (pop0) on
+** their own. Several declarations of one (origin, at, controller) add up. */
+#define CS_AT_PROVINCES (-1)
+typedef struct cs_displaced_decl {
+  int origin;        /* node index */
+  int at;            /* node index other than origin, or CS_AT_PROVINCES */
+  int controller;    /* party code: STATE, CONTESTED or a gang (checked at finalize) */
+  int64_t n;         /* people, >= 0 */
+  int64_t sites;     /* of them in displacement sites at `at`, 0..n (0 in the
+                        provinces); the rest stay with host families */
+} cs_displaced_decl;
+
 /* Create an empty world with every model parameter at its default. */
 int cs_world_new(cs_ctx *ctx, cs_world **out);
 void cs_world_free(cs_world *w);
@@ -103,6 +120,13 @@ int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx);
 int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_gangs,
                            double cohesion, int *idx);
 int cs_world_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
+/* Declare people displaced at t = 0 (see cs_displaced_decl). Checked here:
+** nodes declared, origin != at, n >= 0, 0 <= sites <= n, no sites in the
+** provinces, the total population within bounds; at finalize: a gang
+** controller exists, and the sites declared at each node fit its site
+** capacity. Under return_rule v1 the controller is the origin's owner "when
+** people last fled it" (the last declaration from that origin wins). */
+int cs_world_add_displaced(cs_world *w, const cs_displaced_decl *d);
 /* Check the whole declaration (at least one node, a connected road graph,
 ** gang bases, names) and precompute distances. After it, the world can run.
 ** With a memory limit set, a world whose tables (per neighbourhood, per
@@ -216,7 +240,9 @@ enum cs_event_kind {
   CS_EK_DESERTION,    /* an officer of unit actor deserted (displaced = 1) */
   CS_EK_RECRUITMENT,  /* gang actor recruited a resident of node (displaced = 1) */
   CS_EK_RELOCATION,   /* displaced people hosted at node moved on to node target (-1 PROVINCES) */
-  CS_EK_RETURN,       /* displaced people went home to node (displaced = group size) */
+  CS_EK_RETURN,       /* displaced people went home to node (displaced = group size;
+                         actor = the cohort's controller at flight under
+                         return_rule stable, -1 under v1) */
   CS_EK_COHESION_SET, /* cs_world_coalition_set changed a coalition's cohesion (actor = its
                          first member gang; the value is in the samples) */
   CS_EK_MEDIA_SET,    /* cs_world_set_media changed node's media reach */
@@ -371,6 +397,11 @@ int cs_world_node_owner(const cs_world *w, int i);          /* party code */
 int64_t cs_world_node_residents(const cs_world *w, int i);
 int64_t cs_world_node_displaced_hosted(const cs_world *w, int i);  /* displaced now at i */
 int64_t cs_world_node_displaced_origin(const cs_world *w, int i);  /* displaced from i, anywhere */
+/* People displaced from origin who fled `controller` and have settled
+** somewhere (sites, host families, the provinces; not those on the road).
+** Cohorts are told apart only under return_rule stable; under v1 every
+** controller gives all of origin's settled displaced. 0 before the run. */
+int64_t cs_world_displaced_cohort(const cs_world *w, int origin, int controller);
 int64_t cs_world_node_officers(const cs_world *w, int i);
 int64_t cs_world_gang_members(const cs_world *w, int g);
 int cs_world_gang_nodes(const cs_world *w, int g);

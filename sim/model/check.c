@@ -3,7 +3,10 @@
 ** Two kinds of check, after ROSS's reverse-event checks (core/check-revent):
 ** - cs__check_world: the invariants of the world between events (the list
 **   in model_int.h's opening comment): people, gang members and officers
-**   are conserved exactly; every unit is somewhere (a node, the road, or
+**   are conserved exactly (pop0: the residents declared plus the people
+**   declared displaced at t = 0, cohorts.c); the displacement ledger's
+**   entries add up to hosted, hosted_site, provinces and settled, and to
+**   no more than origin_disp (cs_displaced_check); every unit is somewhere (a node, the road, or
 **   protection duty) and in the list of the node it stands at, with the
 **   node's officer sums matching its list; the frontier counts own_cnt and
 **   the gangs' held counts match the owners; a self-defence brigade's
@@ -108,7 +111,9 @@ static int check_units(const cs_world *w, char *msg, size_t cap) {
 }
 
 int cs__check_world(const cs_world *w, char *msg, size_t cap) {
-  if (check_people(w, msg, cap) || check_gangs(w, msg, cap) || check_units(w, msg, cap)) return -1;
+  if (check_people(w, msg, cap) || cs_displaced_check(w, msg, cap) || check_gangs(w, msg, cap) ||
+      check_units(w, msg, cap))
+    return -1;
   if (cs_brigade_check(w, msg, cap)) return -1; /* mobilisation in [0, 1], 0 at gang-held nodes */
   return 0;
 }

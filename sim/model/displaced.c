@@ -2,10 +2,13 @@
 ** how they move on and return (sim/README.md, displaced.c: destination choice with
 ** sites and host families, secondary moves, returns).
 **
-** The ledger holds one entry per (origin, location) pair that has ever held
-** people, with the counts in sites and with host families; entries are
+** The ledger holds one entry per (origin, cohort, location) that has ever
+** held people, with the counts in sites and with host families; entries are
 ** listed by location and by origin (in order of creation, so every walk is
-** deterministic). Location n is the PROVINCES sink, outside the city.
+** deterministic). Location n is the PROVINCES sink, outside the city. The
+** cohort is the controller of the origin when the people fled, as
+** cohorts.c keys it (return_rule v1: one cohort per origin); it travels
+** with every group that moves on.
 ** Invariants: hosted[k] = sum over k's entries of site + host;
 ** hosted_site[k] = sum of site; provinces = sum over location n;
 ** settled[j] = sum over j's entries; origin_disp[j] = settled[j] + people
@@ -30,21 +33,25 @@
 ** arrive or the place's conflict status jumps (stream (node, PU_MOVE)).
 **
 ** Returns: displaced people who have settled somewhere go home at
-** r0 exp(-I_origin / I_safe) per day
-** while their origin is held by the STATE or by the owner it had when people
-** last fled it; in groups of up to move_group, from a location drawn in
-** proportion to how many of them are there. A return is immediate. Thinning
-** per origin against r0 * (its initial residents) / move_group, a bound
+** r0 exp(-I_origin / I_safe) per day while cohorts.c lets their cohort
+** return (v1: the origin is held by the STATE or by the owner it had when
+** people last fled it; stable: it has been held for tau_stable days by the
+** controller the cohort fled); in groups of up to move_group, from a
+** location drawn in proportion to how many of that cohort are there. A
+** return is immediate. Thinning per origin against r0 * (its initial
+** residents + the people declared displaced from it) / move_group, a bound
 ** no count of its displaced can pass (stream (node, PU_RETURN)). */
 #include "model_int.h"
 
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-/* The ledger: per location a contiguous array of (origin, site, host) in
-** order of creation; per origin an array of (location, index) refs; a hash
-** from (origin, location) to the index. Entries are never removed.
+/* The ledger: per location a contiguous array of (origin, cohort, site,
+** host) in order of creation; per origin an array of (location, index) refs; a hash
+** from (origin, cohort, location) to the index. Entries are never removed.
 **
 ** Each location also keeps the site and host sums of every block of LBLOCK
 ** consecutive entries, so that choosing an origin in proportion to counts
@@ -53,7 +60,7 @@
 ** additions; see take_group for why the choice is the same as the walk's. */
 #define LBLOCK 16
 typedef struct lentry {
-  int origin;
+  int origin, ctrl; /* ctrl: the cohort key (cohorts.c) */
   int64_t site, host;
 } lentry;
 typedef struct lsum {
@@ -73,14 +80,14 @@ typedef struct ovec {
   int n, cap;
 } ovec;
 typedef struct hslot {
-  int origin, loc, idx; /* origin -1: empty */
+  int origin, ctrl, loc, idx; /* origin -1: empty */
 } hslot;
 
 #define LOC(w, l) (((lvec *)(w)->dloc)[l])
 #define ORIG(w, j) (((ovec *)(w)->dorig)[j])
 
-static size_t slot_of(const cs_world *w, int origin, int loc) {
-  uint64_t key = (uint64_t)origin * (uint64_t)(w->n + 1) + (uint64_t)loc;
+static size_t slot_of(const cs_world *w, int origin, int ctrl, int loc) {
+  uint64_t key = ((uint64_t)(ctrl + 1) * (uint64_t)w->n + (uint64_t)origin) * (uint64_t)(w->n + 1) + (uint64_t)loc;
   key ^= key >> 33;
   key *= 0xff51afd7ed558ccdULL;
   key ^= key >> 33;
@@ -96,7 +103,7 @@ static int rehash(cs_world *w, size_t cap) {
   w->dled_hcap = cap;
   for (size_t h = 0; h < ocap; h++)
     if (old[h].origin >= 0) {
-      size_t k = slot_of(w, old[h].origin, old[h].loc);
+      size_t k = slot_of(w, old[h].origin, old[h].ctrl, old[h].loc);
       while (t[k].origin >= 0) k = (k + 1) & (cap - 1);
       t[k] = old[h];
     }
@@ -116,18 +123,19 @@ static inline void ledger_add(lvec *lv, int i, int from_site, int64_t d) {
   }
 }
 
-/* Index of (origin, loc) in loc's array, created if need be; -1 if out of memory. */
-static int get_entry(cs_world *w, int origin, int loc) {
+/* Index of (origin, ctrl, loc) in loc's array, created if need be; -1 if
+** out of memory. ctrl is the cohort key (cs_cohorts_key). */
+static int get_entry(cs_world *w, int origin, int ctrl, int loc) {
   hslot *t = w->dled_hash;
   size_t h = 0;
   if (t) {
-    for (h = slot_of(w, origin, loc); t[h].origin >= 0; h = (h + 1) & (w->dled_hcap - 1))
-      if (t[h].origin == origin && t[h].loc == loc) return t[h].idx;
+    for (h = slot_of(w, origin, ctrl, loc); t[h].origin >= 0; h = (h + 1) & (w->dled_hcap - 1))
+      if (t[h].origin == origin && t[h].ctrl == ctrl && t[h].loc == loc) return t[h].idx;
   }
   if ((size_t)(w->dled_n + 1) * 10 > w->dled_hcap * 7) {
     if (rehash(w, w->dled_hcap ? 2 * w->dled_hcap : 64) != CS_OK) return -1;
     t = w->dled_hash;
-    for (h = slot_of(w, origin, loc); t[h].origin >= 0; h = (h + 1) & (w->dled_hcap - 1)) {}
+    for (h = slot_of(w, origin, ctrl, loc); t[h].origin >= 0; h = (h + 1) & (w->dled_hcap - 1)) {}
   }
   lvec *lv = &LOC(w, loc);
   ovec *ov = &ORIG(w, origin);
@@ -136,9 +144,9 @@ static int get_entry(cs_world *w, int origin, int loc) {
       cs__grow((void **)&ov->r, &ov->cap, ov->n + 1, sizeof *ov->r) != CS_OK)
     return -1;
   int idx = lv->n++;
-  lv->e[idx] = (lentry){origin, 0, 0};
+  lv->e[idx] = (lentry){origin, ctrl, 0, 0};
   ov->r[ov->n++] = (oref){loc, idx};
-  t[h] = (hslot){origin, loc, idx};
+  t[h] = (hslot){origin, ctrl, loc, idx};
   w->dled_n++;
   return idx;
 }
@@ -169,16 +177,18 @@ static int update_moves_at(cs_world *w, int k, double t) {
 int cs_displaced_update_moves(cs_world *w, int k) { return update_moves_at(w, k, cs__now(w)); }
 
 int cs_displaced_update_returns(cs_world *w, int j) {
-  /* Bound: j's initial residents, which no count of people displaced from j
-  ** can exceed (residents + displaced + dead + recruited = initial). It
-  ** changes only with parameters, so flights and arrivals never redraw it. */
-  double b = PV(w, P_R0) * (double)w->residents0[j] / PV(w, P_MOVE_GROUP);
+  /* Bound: j's initial residents and the people declared displaced from j,
+  ** which no count of people displaced from j can exceed (residents +
+  ** displaced + dead + recruited = initial). It changes only with
+  ** parameters, so flights, arrivals, owner changes and the end of a
+  ** stability wait (cohorts.c) never redraw it. */
+  double b = PV(w, P_R0) * (double)(w->residents0[j] + w->disp0_from[j]) / PV(w, P_MOVE_GROUP);
   return schedule(w, cs__now(w), &w->return_h[j], &w->return_bound[j], b, &w->return_rng[j], EV_RETURN, j);
 }
 
-int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n) {
+int cs_displaced_settle(cs_world *w, int origin, int ctrl, int k, int64_t n) {
   int loc = k >= 0 ? k : w->n;
-  int i = get_entry(w, origin, loc);
+  int i = get_entry(w, origin, cs_cohorts_key(w, ctrl), loc);
   if (i < 0) return cs_err(&w->ctx, CS_ENOMEM, "out of memory recording displaced people");
   lvec *lv = &LOC(w, loc);
   w->settled[origin] += n;
@@ -270,12 +280,12 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
     int64_t size;
     int i = take_group(w, k, from_site, &w->move_rng[k], &size);
     if (i >= 0 && size > 0) {
-      int origin = LOC(w, k).e[i].origin;
+      int origin = LOC(w, k).e[i].origin, ctrl = LOC(w, k).e[i].ctrl;
       double km;
       int dest = cs_flight_choose(w, k, origin, &w->move_rng[k], &km);
       remove_people(w, k, i, from_site, size);
       w->in_transit += size;
-      cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = origin, .b = dest, .c = (int32_t)size};
+      cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = origin, .b = dest, .c = (int32_t)size, .x = ctrl};
       if ((rc = cs_engine_schedule(eng, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL)) != CS_OK)
         return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(eng)));
       if ((rc = cs__log(w, t, CS_EK_RELOCATION, k, CS_PARTY_NONE, dest, 0, size)) != CS_OK) return rc;
@@ -284,30 +294,52 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
   return update_moves_at(w, k, t);
 }
 
+/* People of origin j's cohort `key` settled anywhere (key: a controller, or
+** CS_COHORT_ALL for all of them). */
+static int64_t cohort_settled(const cs_world *w, int j, int key) {
+  if (key == CS_COHORT_ALL) return w->settled[j];
+  if (key == CS_COHORT_NOBODY) return 0;
+  const ovec *ov = &ORIG(w, j);
+  int64_t n = 0;
+  for (int q = 0; q < ov->n; q++) {
+    const lentry *e = &LOC(w, ov->r[q].loc).e[ov->r[q].idx];
+    if (e->ctrl == key) n += e->site + e->host;
+  }
+  return n;
+}
+
+int64_t cs_world_displaced_cohort(const cs_world *w, int origin, int controller) {
+  if (!w->dorig || origin < 0 || origin >= w->n) return 0;
+  return cohort_settled(w, origin, cs_cohorts_key(w, controller));
+}
+
 int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   int j = ev->a, rc;
   double t = cs_engine_now(eng);
   w->return_h[j] = 0;
-  int safe = w->owner[j] == CS_PARTY_STATE || w->owner[j] == w->flee_owner[j];
-  double accept = safe ? exp(-cs__intensity(w, j, t) / PV(w, P_I_SAFE)) : 0;
-  double full = PV(w, P_R0) * (double)w->settled[j] / PV(w, P_MOVE_GROUP);
+  int key = cs_cohorts_returning(w, j, t); /* whose people may go home now */
+  int64_t have_j = cohort_settled(w, j, key);
+  double accept = key != CS_COHORT_NOBODY ? exp(-cs__intensity(w, j, t) / PV(w, P_I_SAFE)) : 0;
+  double full = PV(w, P_R0) * (double)have_j / PV(w, P_MOVE_GROUP);
   CS_CHECK_BOUND(w, "returns", j, -1, full * accept, w->return_bound[j]);
   double u = cs_rng_uniform(&w->return_rng[j]) * w->return_bound[j];
-  if (u < full * accept && w->settled[j] > 0) {
+  if (u < full * accept && have_j > 0) {
     const ovec *ov = &ORIG(w, j);
-    double v = cs_rng_uniform(&w->return_rng[j]) * (double)w->settled[j];
+    double v = cs_rng_uniform(&w->return_rng[j]) * (double)have_j;
     int pick = -1, from_site = 0, loc = -1;
     for (int q = 0; q < ov->n && pick < 0; q++) {
       const lentry *e = &LOC(w, ov->r[q].loc).e[ov->r[q].idx];
+      if (key != CS_COHORT_ALL && e->ctrl != key) continue;
       if (e->site > 0 && (v -= (double)e->site) < 0) pick = ov->r[q].idx, loc = ov->r[q].loc, from_site = 1;
       else if (e->host > 0 && (v -= (double)e->host) < 0) pick = ov->r[q].idx, loc = ov->r[q].loc, from_site = 0;
     }
     for (int q = ov->n - 1; q >= 0 && pick < 0; q--) { /* rounding left v >= 0: the last with people */
       const lentry *e = &LOC(w, ov->r[q].loc).e[ov->r[q].idx];
+      if (key != CS_COHORT_ALL && e->ctrl != key) continue;
       if (e->site + e->host > 0) pick = ov->r[q].idx, loc = ov->r[q].loc, from_site = e->site > 0;
     }
-    assert(pick >= 0 && "settled[j] > 0: some entry of origin j holds people");
+    assert(pick >= 0 && "have_j > 0: some entry of the cohort holds people");
     const lentry *e = &LOC(w, loc).e[pick];
     int64_t have = from_site ? e->site : e->host, g = (int64_t)PV(w, P_MOVE_GROUP);
     int64_t size = have < g ? have : g;
@@ -317,9 +349,71 @@ int cs_displaced_on_return(cs_engine *eng, const cs_event *ev, void *ud) {
     w->returned += size;
     if ((rc = cs_notify_residents_rose(w, j)) != CS_OK) return rc;
     /* fewer people at loc: its move bound still holds */
-    if ((rc = cs__log(w, t, CS_EK_RETURN, j, CS_PARTY_NONE, loc < w->n ? loc : -1, 0, size)) != CS_OK) return rc;
+    if ((rc = cs__log(w, t, CS_EK_RETURN, j, key == CS_COHORT_ALL ? CS_PARTY_NONE : key, loc < w->n ? loc : -1, 0,
+                      size)) != CS_OK)
+      return rc;
   }
   return cs_displaced_update_returns(w, j);
+}
+
+int cs_displaced_place(cs_world *w, int origin, int ctrl, int k, int64_t sites, int64_t host) {
+  int loc = k >= 0 ? k : w->n;
+  int i = get_entry(w, origin, cs_cohorts_key(w, ctrl), loc);
+  if (i < 0) return cs_err(&w->ctx, CS_ENOMEM, "out of memory recording displaced people");
+  lvec *lv = &LOC(w, loc);
+  ledger_add(lv, i, 1, sites);
+  ledger_add(lv, i, 0, host);
+  w->settled[origin] += sites + host;
+  w->origin_disp[origin] += sites + host;
+  if (k < 0) w->provinces += sites + host;
+  else {
+    w->hosted[k] += sites + host;
+    w->hosted_site[k] += sites;
+  }
+  return CS_OK;
+}
+
+static int bad(char *msg, size_t cap, const char *fmt, ...) {
+  if (msg && cap) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+int cs_displaced_check(const cs_world *w, char *msg, size_t cap) {
+  if (!w->dloc) return 0; /* before the run: no ledger */
+  int64_t in_prov = 0;
+  for (int l = 0; l <= w->n; l++) {
+    const lvec *lv = &LOC(w, l);
+    int64_t site = 0, host = 0;
+    for (int i = 0; i < lv->n; i++) {
+      if (lv->e[i].site < 0 || lv->e[i].host < 0)
+        return bad(msg, cap, "ledger: a negative count at location %d", l);
+      site += lv->e[i].site;
+      host += lv->e[i].host;
+    }
+    if (l == w->n) in_prov = site + host;
+    else if (site + host != w->hosted[l] || site != w->hosted_site[l])
+      return bad(msg, cap, "ledger: node %s holds %lld (%lld in sites), hosted says %lld (%lld)", w->node_id[l],
+                      (long long)(site + host), (long long)site, (long long)w->hosted[l], (long long)w->hosted_site[l]);
+  }
+  if (in_prov != w->provinces)
+    return bad(msg, cap, "ledger: %lld in the provinces, counted %lld", (long long)in_prov, (long long)w->provinces);
+  for (int j = 0; j < w->n; j++) {
+    int64_t n = 0;
+    const ovec *ov = &ORIG(w, j);
+    for (int q = 0; q < ov->n; q++) {
+      const lentry *e = &LOC(w, ov->r[q].loc).e[ov->r[q].idx];
+      n += e->site + e->host;
+    }
+    if (n != w->settled[j] || w->origin_disp[j] < n)
+      return bad(msg, cap, "ledger: %lld settled from %s, counted %lld (displaced from it %lld)", (long long)n,
+                      w->node_id[j], (long long)w->settled[j], (long long)w->origin_disp[j]);
+  }
+  return 0;
 }
 
 int cs_displaced_start(cs_world *w) {
@@ -346,6 +440,8 @@ int cs_displaced_start(cs_world *w) {
     cs_stream_init(&w->return_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_RETURN);
     cs_stream_init(&w->host_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_HOST);
   }
+  int rc0 = cs_cohorts_start(w); /* the people displaced at t = 0 */
+  if (rc0 != CS_OK) return rc0;
   for (int j = 0; j < w->n; j++) {
     int rc = cs_displaced_update_returns(w, j);
     if (rc != CS_OK) return rc;

@@ -284,7 +284,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   w->residents[j] -= size;
   w->origin_disp[j] += size;
   w->in_transit += size;
-  cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = k, .c = (int32_t)size};
+  cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = k, .c = (int32_t)size, .x = w->owner[j]}; /* x: controller */
   int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
   if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
   if ((rc = redraw(w, j, t, rate_with(w, j, h))) != CS_OK) return rc;
@@ -295,7 +295,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
 int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   w->in_transit -= ev->c;
-  return cs_displaced_settle(w, ev->a, ev->b, ev->c);
+  return cs_displaced_settle(w, ev->a, (int)ev->x, ev->b, ev->c);
 }
 
 int cs_world_set_capacity(cs_world *w, int node, int64_t cap) {

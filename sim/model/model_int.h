@@ -10,7 +10,8 @@
 ** - every attack clock's rate equals cs_attack_bound(g, j) for the current
 **   state (processes call the update functions after every change they make).
 ** - people: sum(residents) + sum(hosted) + in_transit + provinces +
-**   civ_dead_total + recruited == pop0 (exact, integers).
+**   civ_dead_total + recruited == pop0 (exact, integers); pop0 = declared
+**   residents + people declared displaced at t = 0 (cohorts.c).
 ** - gang g: members + jailed + dead == members0 + jailed0 + recruits.
 ** - officers: sum(unit officers) + officers_dead + officers_deserted ==
 **   officers0 + officers_added.
@@ -27,7 +28,9 @@
 **   origin_disp[]      flight (+), displaced (- on return)
 **   in_transit         flight (+ people leave), displaced (+ moves on),
 **                      flight's arrival (-)
-**   flee_owner[]       flight (owner at flight); read by displaced (returns)
+**   flee_owner[]       flight (owner at flight); read by displaced (returns,
+**                      return_rule v1); cohorts (declared displaced, at start)
+**   disp0[], disp0_from[]  cohorts.c only (declarations, finalize)
 **   hosted[], hosted_site[], settled[]   displaced only
 **   civ_dead[], deaths[], civ_dead_total engagement only (civ_dead[],
 **                      civ_dead_total: also brigade, a resident lynched)
@@ -87,6 +90,7 @@ enum {
   P_BARGAIN_PARTNER, P_BARGAIN_FREED,
   /* flight, destinations, returns */
   P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT, P_I_SAFE, P_R0,
+  P_RETURN_RULE, P_TAU_STABLE, /* cohorts.c: which displaced cohorts may go home */
   P_WALK, P_S_W, P_S_D, P_P_D, P_SCORE_SAFE, P_SCORE_CONFLICT,
   P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_HOST_SHARE, P_SITE_RADIUS,
   P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE, P_MOVE_GROUP,
@@ -267,6 +271,11 @@ struct cs_world {
   double *move_bound, *return_bound;
   cs_pcg32 *move_rng, *return_rng, *host_rng;
   int64_t returned;        /* people who went home */
+  /* displaced cohorts (cohorts.c): people declared displaced at t = 0 */
+  cs_displaced_decl *disp0;  /* in declaration order */
+  int n_disp0, cap_disp0;
+  int64_t *disp0_from;     /* [n] people declared displaced from each origin (finalize) */
+  int ret_stable;          /* return_rule is "stable" (fixed at run start) */
   double *media_cur, *media_t; /* [n] media reach after the last threat, and when */
   cs_pcg32 *observe_rng;       /* [n] */
   double *observe_memo;        /* [3n] per node the last (base, witnesses, pow) of cs_observe */
@@ -486,12 +495,36 @@ double cs_flight_dest_weight(const cs_world *w, int k, double km, double t);
 /* ---- displaced.c ---- */
 int cs_displaced_start(cs_world *w);
 void cs_displaced_free(cs_world *w);
-/* n people from origin arrive at k (-1 = PROVINCES) and settle there. */
-int cs_displaced_settle(cs_world *w, int origin, int k, int64_t n);
+/* n people from origin, who fled controller ctrl (a party code), arrive at k
+** (-1 = PROVINCES) and settle there. */
+int cs_displaced_settle(cs_world *w, int origin, int ctrl, int k, int64_t n);
+/* Put people declared displaced into the ledger at run start: sites in
+** sites and host with host families at k (-1 = PROVINCES: host only). No
+** draw, no redraw (the caller starts the moves). */
+int cs_displaced_place(cs_world *w, int origin, int ctrl, int k, int64_t sites, int64_t host);
+/* The ledger agrees with hosted, hosted_site, provinces, settled and
+** origin_disp: 0, or -1 with a message (check.c). */
+int cs_displaced_check(const cs_world *w, char *msg, size_t cap);
 int cs_displaced_update_moves(cs_world *w, int k);
 int cs_displaced_update_returns(cs_world *w, int j);
 int cs_displaced_on_move(cs_engine *e, const cs_event *ev, void *ud);
 int cs_displaced_on_return(cs_engine *e, const cs_event *ev, void *ud);
+
+/* ---- cohorts.c: people displaced at t = 0, and which cohorts may return ---- */
+int cs_cohorts_finalize(cs_world *w); /* check the declarations, count disp0_from */
+void cs_cohorts_free(cs_world *w);
+/* Run start (from cs_displaced_start): fix the rule, place the declared
+** displaced in the ledger, start the moves where they stay. */
+int cs_cohorts_start(cs_world *w);
+/* The ledger's key for people who fled controller ctrl: ctrl under
+** return_rule stable, CS_COHORT_ALL under v1 (one cohort per origin). */
+#define CS_COHORT_ALL CS_PARTY_NONE
+#define CS_COHORT_NOBODY (-2)
+static inline int cs_cohorts_key(const cs_world *w, int ctrl) { return w->ret_stable ? ctrl : CS_COHORT_ALL; }
+/* Whose displaced from origin j may go home at t: CS_COHORT_ALL (v1, j
+** safe by owner), a controller (stable: j held by it for tau_stable days),
+** or CS_COHORT_NOBODY. The intensity factor is the caller's. */
+int cs_cohorts_returning(const cs_world *w, int j, double t);
 
 /* ---- security.c ---- */
 void cs_security_free(cs_world *w); /* units-by-node lists, officer sums */

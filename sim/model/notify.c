@@ -93,6 +93,15 @@
 **   the last coalition update and is re-rated only at updates (every
 **   cohesion_dt days), by design, as v1 cohesion: officers, members, freed
 **   prisoners and announcements that move the threat ratio need no call.
+** - anything a return's rate reads (owner of j, t_takeover of j, the end
+**   of a stability wait at t_takeover + tau_stable under return_rule
+**   stable, the ledger's counts of j's cohorts; cohorts.c): returns are
+**   thinned against r0 (residents0_j + people declared displaced from j) /
+**   move_group, a bound that depends on no state, so an upward jump of the
+**   rate is never missed and needs neither a redraw nor a wake-up event.
+** - people declared displaced placed at run start (cohorts.c): the moves
+**   where they stay are started there, by displaced.c's own start, before
+**   flight's start computes the destination factors.
 ** - media reach of j set by a script (cs_world_set_media): no clock reads
 **   it; the observation model reads it at each logged event.
 ** - road distances changed (a road closed or opened): they move a gang's

@@ -30,11 +30,13 @@ typedef struct pdef {
 
 static const char *const MODES[] = {"fast", "square", "linear", NULL};
 static const char *const COALITION_MODELS[] = {"cohesion", "bargain", NULL};
+static const char *const RETURN_RULES[] = {"v1", "stable", NULL};
 static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
   {P_BRIGADE_MODEL, BRIGADE_MODELS},
+  {P_RETURN_RULE, RETURN_RULES},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -106,6 +108,11 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_I_CONFLICT, "I_conflict", NUM, 1, 0, BIG, "", "intensity at or above which a place counts as in conflict [P]", 0},
   {P_I_SAFE, "I_safe", NUM, 2, 1e-9, BIG, "", "intensity scale of the return rate [P]", 0},
   {P_R0, "r0", NUM, 0.005, 0, BIG, "1/day", "return rate of displaced people to a safe origin (IOM DTM)", 0},
+  {P_RETURN_RULE, "return_rule", STR, 0, 0, 0, "",
+   "which displaced go home: v1 (while the origin is held by the STATE or by its owner when people last fled it) "
+   "or stable (only a cohort whose controller at flight has held the origin for tau_stable days) [U]", "v1"},
+  {P_TAU_STABLE, "tau_stable", NUM, 30, 0, BIG, "day",
+   "return_rule stable: days an origin must have been held by a cohort's controller at flight before it returns [P]", 0},
   {P_WALK, "walk_speed", NUM, 35, 1e-6, BIG, "km/day", "walking speed of people fleeing (Flee)", 0},
   {P_S_W, "s_w", NUM, 0, 0, BIG, "", "Flee destination weight softening of the score", 0},
   {P_S_D, "s_d", NUM, 1, 0, BIG, "km", "Flee distance softening, scaled to a city", 0},
@@ -340,6 +347,8 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
                   TYPE_NAMES[w->params[i].type]);
   if (i == P_COALITION_MODEL && w->running)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
+  if (w->running && i == P_RETURN_RULE) /* the ledger's cohorts are keyed by it (cohorts.c) */
+    return cs_err(&w->ctx, CS_EINVAL, "parameter 'return_rule' cannot change during a run");
   if (w->params[i].choices) {
     int ok = 0;
     char list[256] = "";

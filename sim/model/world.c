@@ -115,6 +115,7 @@ void cs_world_free(cs_world *w) {
   free(w->dj_touched);
   free(w->dj_heap);
   cs__run_free(w); /* every process's run state, and the engine */
+  cs_cohorts_free(w);
   for (int g = 0; g < w->n_gangs; g++) {
     free(w->gangs[g].id);
     free(w->gangs[g].name);
@@ -425,6 +426,7 @@ int cs_world_finalize(cs_world *w) {
   if (!w->own_cnt) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
   for (int j = 0; j < w->n; j++) cs_takeover_count(w, j, w->owner[j], +1);
   if ((rc = cs_flight_build(w)) != CS_OK) return rc;
+  if ((rc = cs_cohorts_finalize(w)) != CS_OK) return rc; /* people displaced at t = 0 */
   w->n_samples = samples_for(w);
   /* every sample writes one row of every trajectory: keep the file within reach */
   int nv;

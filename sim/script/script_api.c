@@ -581,6 +581,7 @@ void cs_script_api_open(lua_State *L) {
       {"node", l_node},         {"road", l_road},   {"gang", l_gang},
       {"coalition", l_coalition}, {"unit", l_unit}, {"at", l_at},
       {"every", l_every},       {"on", l_on},       {"when", l_when},
+      {"displaced", cs_script_l_displaced},
       {NULL, NULL},
   };
   static const char *const regs[] = {REG_IDS_NODE, REG_IDS_GANG, REG_IDS_UNIT, REG_IDS_COAL,
@@ -719,6 +720,7 @@ void cs_script_api_finish(lua_State *L) {
     int idx;
     if (cs_world_add_unit(w, &r->d, &idx) != CS_OK) WFAIL(r->where, what);
   }
+  cs_script_displaced_finish(L);
   if (cs_world_finalize(w) != CS_OK) luaL_error(L, "%s", cs_errmsg(cs_world_ctx(w)));
   for (int i = 0; i < s->n_timers; i++)
     if (cs_world_timer(w, s->timers[i].t0, i) != CS_OK) luaL_error(L, "timer: %s", cs_errmsg(cs_world_ctx(w)));
@@ -766,6 +768,7 @@ void cs_script_api_free(cs_script *s) {
   cs_script_dealloc(s, s->coals, (size_t)s->cap_coals * sizeof *s->coals);
   cs_script_dealloc(s, s->units, (size_t)s->cap_units * sizeof *s->units);
   cs_script_dealloc(s, s->timers, (size_t)s->cap_timers * sizeof *s->timers);
+  cs_script_displaced_free(s);
   cs_script_freestr(s, s->start);
   free(s->pending);
   s->nodes = NULL, s->roads = NULL, s->gangs = NULL, s->coals = NULL, s->units = NULL;

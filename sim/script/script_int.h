@@ -58,6 +58,11 @@ typedef struct sdecl_unit {
   char *at, *where; /* at NULL: off the map */
 } sdecl_unit;
 
+typedef struct sdecl_disp {   /* displaced{} (script_displaced.c) */
+  char *origin, *at, *controller, *where; /* as written */
+  int64_t n, sites;
+} sdecl_disp;
+
 /* A file the scenario read besides itself (script_files.c): a module or a
 ** data file, for the run file's provenance. */
 typedef struct sfile {
@@ -114,6 +119,7 @@ struct cs_script {
   sdecl_gang *gangs; int n_gangs, cap_gangs;
   sdecl_coal *coals; int n_coals, cap_coals;
   sdecl_unit *units; int n_units, cap_units;
+  sdecl_disp *disps; int n_disps, cap_disps; /* script_displaced.c */
   /* timers: id i is timers[i]; its function is registry timer table [i + 1] */
   stimer *timers; int n_timers, cap_timers;
   int n_on[CS_EK_COUNT];  /* handlers per event kind */
@@ -225,7 +231,7 @@ int cs_script_eval(cs_ctx *ctx, const char *path, const char *src, size_t len,
 /* ---- script_api.c ---- */
 
 /* Install the scenario globals (scenario, param, P, model, node, road, gang,
-** coalition, unit, at, every, on, when) and the sim metatable. Raises. */
+** coalition, unit, displaced, at, every, on, when) and the sim metatable. Raises. */
 void cs_script_api_open(lua_State *L);
 /* Apply the model-parameter --set overrides (before the body). Raises. */
 void cs_script_api_presets(lua_State *L);
@@ -236,6 +242,11 @@ void cs_script_api_finish(lua_State *L);
 void cs_script_api_free(cs_script *s);
 /* The hooks to install on the world (ud = s). */
 void cs_script_hooks(cs_script *s, cs_hooks *out);
+
+/* ---- script_displaced.c: displaced{} ---- */
+int cs_script_l_displaced(lua_State *L);        /* the global displaced{} */
+void cs_script_displaced_finish(lua_State *L);  /* into the world, before finalize. Raises. */
+void cs_script_displaced_free(cs_script *s);
 
 /* ---- script_files.c: modules and data files ---- */
 
