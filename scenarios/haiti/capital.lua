@@ -19,6 +19,7 @@ param("mss_shift_days", 0, "days added to every MSS arrival date (negative = ear
 param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 [S] (observed.csv: >4,600, BINUH Q1 2024)
 param("prison_gang_share", 1.0, "share of the inmates freed in Mar 2024 who join a gang")  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)
 param("cohesion0", 0.2, "cohesion of Viv Ansanm at the start")  -- [P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, BINUH Q1 2024 [S]); below chi_form 0.5, so it starts unformed
+param("v2", false, "version 2 of the model: the start of 1 Sep 2023 and the version-2 mechanisms")
 city.params()   -- site_capacity_scale, scaled_site, solino_area_owner, assault_days, verbose
 
 -- Calibrated priors (calibrate.sh searched these [P] values with `conflictsim validate`;
@@ -36,7 +37,20 @@ model {
 -- members among the ~4,700 freed in the prison breaks of 2-3 Mar 2024 ([S]; BINUH Q1 2024:
 -- >4,600): prison_gang_share of them [P], split over the gangs in proportion to members [P].
 -- The other inmates are not modelled (they do not join a gang).
-city.declare { jailed = 4700 }
+-- Version 2 (--set v2=true; scenarios/haiti/README.md, "Version 2"): the controllers of
+-- 1 Sep 2023 and the people displaced before it (data/control_sep_2023.csv,
+-- data/displaced_sep_2023.csv), and the mechanisms of version 2 switched on. Their
+-- parameters keep the model's defaults (priors, not yet calibrated).
+if P.v2 then
+  model {
+    coalition_model = "bargain",   -- a pact struck under threat (sim/README.md, bargain.c)
+    brigade_model = "grown",       -- self-defence brigades (brigade.c)
+    return_rule = "stable",        -- returns only to safe origins held by the same controller (cohorts.c)
+  }
+  city.declare { jailed = 4700, start = "2023-09" }
+else
+  city.declare { jailed = 4700 }
+end
 
 -- ======================= TIMELINE (sources: README.md) ====================
 local MSS = 0  -- international units added so far

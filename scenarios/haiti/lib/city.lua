@@ -3,13 +3,17 @@
 --   local city = require "lib.city"
 --   city.params()                  -- the city's own scenario parameters (after the scenario's)
 --   city.declare { jailed = 4700 } -- nodes, roads, gangs, coalition, security forces
+--   city.declare { jailed = 4700, start = "2023-09" }  -- version 2: the controllers of
+--                                  -- 1 Sep 2023 and the people displaced before it
 --   city.reporting(30)             -- the log lines (every 30 days, and key takeovers)
 --
 -- plus the helpers the timelines use: city.day(start), city.nearest_state,
 -- city.coalition_attack, city.raid, city.elite_recall, city.COALITION, city.BASE.
 --
 -- Read from data/ (scenarios/haiti/data/README.md): neighbourhoods.csv (the nodes) and
--- gangs.csv (the gangs, sizes and bases, each row with its source). Everything else below
+-- gangs.csv (the gangs, sizes and bases, each row with its source); with start =
+-- "2023-09" also control_sep_2023.csv (controllers on 1 Sep 2023) and
+-- displaced_sep_2023.csv (the people displaced before it, by origin). Everything else below
 -- is a rule written here, with its origin.
 --
 -- Tags: [S] sourced, [U] uncertain or second-hand, [P] a prior to calibrate; sources and
@@ -239,6 +243,93 @@ local POLICE = {
 -- "several hundred" recalled on 21 Oct 2024 (press reports, AP [S]).
 local ELITE = 600
 
+-- ---- the start of version 2: 1 Sep 2023 (data/README.md, "The start, 1 Sep 2023") -------
+-- Controllers: control_sep_2023.csv, one row per node (STATE, CONTESTED or a gang id of
+-- gangs.csv). People displaced before the start: displaced_sep_2023.csv, an allocation of
+-- IOM's stocks to origin nodes and to sites, host families and the provinces. Rows whose
+-- origin is not one of this city's nodes (outside the metro, Cabaret) are left out: they
+-- are not the capital's people. The 2015 populations of the CSV are pre-crisis baselines,
+-- so an origin's residents at the start are its population less the people displaced
+-- from it (the model counts declared displaced people apart from residents).
+local IS_NODE = {}
+for _, id in ipairs(NODES) do IS_NODE[id] = true end
+local IS_GANG = {}
+for _, g in ipairs(GANGS) do IS_GANG[g.id] = true end
+local function start_sep_2023()
+  local sep = { owner = {}, gone = {}, rows = {} }
+  for _, r in ipairs(csv("data/control_sep_2023.csv")) do
+    local c = r.controller_sep_2023
+    if IS_NODE[r.id] then
+      if c ~= "STATE" and c ~= "CONTESTED" and not IS_GANG[c] then
+        error("data/control_sep_2023.csv: node " .. r.id .. ": controller '" .. c .. "' is not STATE, CONTESTED or a gang of gangs.csv")
+      end
+      sep.owner[r.id] = c
+    end
+  end
+  for _, id in ipairs(NODES) do
+    if not sep.owner[id] then error("data/control_sep_2023.csv: no row for node " .. id) end
+  end
+  for _, r in ipairs(csv("data/displaced_sep_2023.csv")) do
+    if IS_NODE[r.origin] then
+      local n = math.tointeger(r.persons)
+      if not n or n < 0 then error("data/displaced_sep_2023.csv: origin " .. r.origin .. ": persons must be a whole number >= 0") end
+      sep.gone[r.origin] = (sep.gone[r.origin] or 0) + n
+      sep.rows[#sep.rows + 1] = { origin = r.origin, location = r.location, n = n,
+                                  controller = r.origin_controller_sep_2023 }
+    end
+  end
+  return sep
+end
+-- Where they stay [P, a rule of this file]: people in sites are split over the sites in
+-- proportion to their capacity (largest remainders, in SITES order); people with host
+-- families stay at the state-held node nearest their origin (straight line; ties by id);
+-- the rest are in the provinces.
+local function declare_displaced(sep, owner)
+  local function nearest_state_node(from)
+    local best, bd
+    for _, j in ipairs(NODES) do
+      if owner[j] == "STATE" and j ~= from then
+        local d = dist(from, j)
+        if not best or d < bd or (d == bd and j < best) then best, bd = j, d end
+      end
+    end
+    return best
+  end
+  local cap = 0
+  for _, s in ipairs(SITES) do cap = cap + SITE_BASE[s] end
+  for _, r in ipairs(sep.rows) do
+    if r.n > 0 then
+      if r.location == "provinces" then
+        displaced { origin = r.origin, at = "provinces", n = r.n, controller = r.controller }
+      elseif r.location == "host" then
+        displaced { origin = r.origin, at = nearest_state_node(r.origin), n = r.n, controller = r.controller }
+      elseif r.location == "site" then
+        local share, left, order = {}, r.n, {}
+        for i, s in ipairs(SITES) do
+          share[i] = r.n * SITE_BASE[s] // cap
+          left = left - share[i]
+          order[i] = i
+        end
+        table.sort(order, function(a, b)
+          local ra, rb = r.n * SITE_BASE[SITES[a]] % cap, r.n * SITE_BASE[SITES[b]] % cap
+          if ra ~= rb then return ra > rb end
+          return a < b
+        end)
+        for k = 1, left do share[order[k]] = share[order[k]] + 1 end
+        for i, s in ipairs(SITES) do
+          if share[i] > 0 and s ~= r.origin then
+            displaced { origin = r.origin, at = s, n = share[i], sites = share[i], controller = r.controller }
+          elseif share[i] > 0 then   -- a site's own people: with host families next door
+            displaced { origin = r.origin, at = nearest_state_node(r.origin), n = share[i], controller = r.controller }
+          end
+        end
+      else
+        error("data/displaced_sep_2023.csv: origin " .. r.origin .. ": location '" .. r.location .. "' is not site, host or provinces")
+      end
+    end
+  end
+end
+
 -- ---- declarations ---------------------------------------------------------------------
 
 -- The scenario parameters of the city, declared after the scenario's own.
@@ -262,15 +353,18 @@ function M.declare(opts)
     local scale = (P.scaled_site == "all" or P.scaled_site == id) and P.site_capacity_scale or 1.0
     return math.floor(SITE_BASE[id] * scale + 0.5)
   end
+  local v2 = opts.start ~= nil
+  if v2 and opts.start ~= "2023-09" then error("city.declare: start must be \"2023-09\" or absent") end
+  local sep = v2 and start_sep_2023() or nil
   local owner = {}
   for _, r in ipairs(ROWS) do
-    local o = owner_oct_2024(r)
+    local o = v2 and sep.owner[r.id] or owner_oct_2024(r)
     owner[r.id] = o
     local held = o ~= "STATE" and o ~= "CONTESTED"
     node {
       id = r.id, name = r.name, commune = r.commune, x = POS[r.id][1], y = POS[r.id][2],
-      residents = r.population_estimate, value = value_of(r),
-      owner = SOLINO_AREA[r.id] and P.solino_area_owner or o,
+      residents = r.population_estimate - (v2 and sep.gone[r.id] or 0), value = value_of(r),
+      owner = (SOLINO_AREA[r.id] and not v2) and P.solino_area_owner or o,
       media = 0.5,   -- reach of reporting [P, no source; calibrate]
       fortification = (IS_BASE[r.id] and held) and STRONGHOLD_F or nil,
       site_capacity = SITE_BASE[r.id] and site(r.id) or nil,
@@ -302,6 +396,7 @@ function M.declare(opts)
     unit { id = u[1], kind = "police", officers = 500, posture = u[3], at = u[2] }
   end
   unit { id = "elite", kind = "protection", officers = ELITE }
+  if v2 then declare_displaced(sep, owner) end
 end
 
 -- ---- helpers for the timelines ----------------------------------------------------------
