@@ -6,7 +6,8 @@
 **   are conserved exactly; every unit is somewhere (a node, the road, or
 **   protection duty) and in the list of the node it stands at, with the
 **   node's officer sums matching its list; the frontier counts own_cnt and
-**   the gangs' held counts match the owners. Tests call it directly; a
+**   the gangs' held counts match the owners; the police teams of dispatch.c
+**   hold no more officers than they took. Tests call it directly; a
 **   CS_DEBUG build (cmake -DCS_DEBUG=ON) calls it at every sample.
 ** - cs__check_bound_fail: a thinned process fired with a true rate above
 **   the bound its candidate was drawn from, so events were lost (the CS_DEBUG
@@ -106,7 +107,9 @@ static int check_units(const cs_world *w, char *msg, size_t cap) {
 }
 
 int cs__check_world(const cs_world *w, char *msg, size_t cap) {
-  if (check_people(w, msg, cap) || check_gangs(w, msg, cap) || check_units(w, msg, cap)) return -1;
+  if (check_people(w, msg, cap) || check_gangs(w, msg, cap) || check_units(w, msg, cap) ||
+      cs_dispatch_check(w, msg, cap))
+    return -1;
   return 0;
 }
 

@@ -42,6 +42,15 @@
 **     cs_notify_road                      both ends; roads.c has already
 **                                         rebuilt the adjacency, own_cnt,
 **                                         gang distances and destinations)
+**   officers of unit u rose (a police    desertion of u (its bound is the
+**     team formed, or its officers        officers at its last draw)
+**     went back to their units;
+**     dispatch.c)
+**     cs_notify_officers_rose
+**   reserve officers may have risen (a  the dispatch queue: waiting calls the
+**     unit arrived at a node, a force     pool can now take are served
+**     was added; security.c)              (dispatch.c; no clock, a no-op
+**     cs_notify_reserve                   with no call waiting)
 **   a model parameter changed           everything: conflict thresholds,
 **     cs_notify_param                     flight distances, attack, flight,
 **                                         recruitment, patrols (restarted if
@@ -49,7 +58,9 @@
 **                                         changed), desertion, moves,
 **                                         returns; retaliation if tau_r
 **                                         changed (each urge decays under
-**                                         the old tau_r up to now)
+**                                         the old tau_r up to now); the
+**                                         dispatch queue (team_size may
+**                                         have fallen)
 **
 ** What needs no redraw, and why (the bound still holds):
 ** - residents of j fell (flight, recruitment, casualties): the flight and
@@ -146,6 +157,10 @@ int cs_notify_road(cs_world *w, int a, int b) {
   return rc == CS_OK ? cs_attack_update_node(w, b) : rc;
 }
 
+int cs_notify_officers_rose(cs_world *w, int u) { return cs_security_desertion_redraw(w, u); }
+
+int cs_notify_reserve(cs_world *w) { return cs_dispatch_serve(w); }
+
 int cs_notify_param(cs_world *w, int param, double old) {
   cs__conflict_refresh(w);
   int rc = cs_flight_cache_distances(w);
@@ -158,5 +173,6 @@ int cs_notify_param(cs_world *w, int param, double old) {
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
   if (rc == CS_OK && param == P_TAU_R) rc = cs_retaliate_retime(w, old);
+  if (rc == CS_OK) rc = cs_dispatch_serve(w);
   return rc;
 }
