@@ -11,15 +11,17 @@
 **   three at the same node give, with the same seed, identical samples and
 **   identical event rows (all but unit moves, whose number is per unit) and
 **   identical queue statistics.
-** - Conservation: officers (units, teams, dead, deserted) and the teams'
-**   own invariants, exactly at every sample of a fighting city in every
-**   engagement mode (cs__check_world, which calls cs_dispatch_check).
+** - Conservation: officers in units + officers in teams + dead + deserted =
+**   declared + added, and the teams' own invariants, exactly at every sample
+**   of a fighting city in every engagement mode (also cs__check_world, which
+**   calls cs_dispatch_check).
 ** - response_model = "unit" is v1: the same history as the default, and no
 **   call reaches the queue.
 ** The statistical checks are |z| < 4 over independent replicates (SE from
 ** their spread): a false failure about once in 16,000 per check. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "cs_world.h"
@@ -234,6 +236,15 @@ static int city_sample(void *ud, const cs_sample *s) {
   cs_dispatch_stats st;
   cs_world_dispatch_stats(c->w, &st);
   c->busy_seen |= st.officers_busy > 0;
+  /* officers in units (teams aside) + in teams + dead + deserted = declared + added */
+  const cs_world *w = c->w;
+  int64_t in_units = 0;
+  for (int u = 0; u < cs_world_n_units(w); u++)
+    if (strncmp(cs_world_unit_id(w, u), "dispatch.team", 13) != 0) in_units += cs_world_unit_officers(w, u);
+  if (in_units + st.officers_busy + w->officers_dead + w->officers_deserted != w->officers0 + w->officers_added) {
+    c->bad++;
+    fprintf(stderr, "t = %g: officers not conserved through the teams\n", s->t);
+  }
   return CS_OK;
 }
 static int city_event(void *ud, const cs_event_rec *e) {
