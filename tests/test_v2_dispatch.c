@@ -6,6 +6,8 @@
 **   dropped equals B(c, lambda/mu) (Erlang's loss formula).
 ** - Erlang C: the same with unbounded patience: the mean wait equals
 **   C(c, a) / (c mu - lambda) and the share of calls that wait equals C(c, a).
+** - Erlang A (Palm): with exponential patience (mean 1/theta) the share of
+**   calls dropped equals theta E[queue] / lambda of the birth-death chain.
 ** - Priority: waiting calls are served by node value, then call time.
 ** - The split into units does not matter: the same officers as one unit or
 **   three at the same node give, with the same seed, identical samples and
@@ -163,6 +165,34 @@ static void test_erlang_c(void) {
           c, lambda / mu, pc, wq, zmean(&waited), zse(&waited), z2, zmean(&wait), zse(&wait), z1);
   CHECK(fabs(z1) < 4);
   CHECK(fabs(z2) < 4);
+}
+
+/* Palm's M/M/c+M (Erlang A): the birth-death chain with births lambda and
+** deaths min(n, c) mu + max(n - c, 0) theta, truncated where its terms
+** vanish; the share of calls that abandon is theta E[(N - c)+] / lambda. */
+static double erlang_a_abandon(int c, double lambda, double mu, double theta) {
+  double p = 1, sum = 1, queue = 0;
+  for (int n = 1; n < 100000 && p > 1e-300; n++) {
+    p *= lambda / ((n < c ? n : c) * mu + (n > c ? n - c : 0) * theta);
+    sum += p;
+    if (n > c) queue += (n - c) * p;
+  }
+  return theta * (queue / sum) / lambda;
+}
+
+static void test_erlang_a(void) {
+  const int c = 4, reps = 100;
+  const double lambda = 3, mu = 1, T = 400, patience = 0.5;
+  zstat lost = {0};
+  for (int rep = 0; rep < reps; rep++) {
+    cs_dispatch_stats st;
+    queue_run((uint64_t)rep, c, 10, lambda, mu, patience, T, &st);
+    zadd(&lost, (double)st.dropped / (double)st.calls);
+  }
+  double pa = erlang_a_abandon(c, lambda, mu, 1 / patience), z = (zmean(&lost) - pa) / zse(&lost);
+  fprintf(stderr, "Erlang A(4, 3, theta 2): abandon %.4f; dropped %.4f +- %.4f (z = %.2f)\n", pa, zmean(&lost),
+          zse(&lost), z);
+  CHECK(fabs(z) < 4);
 }
 
 /* ---- priority: one team; three calls at t = 1 for nodes of value 0.3, 0.2,
@@ -407,6 +437,7 @@ static void test_unit_is_v1(void) {
 int main(void) {
   test_erlang_b();
   test_erlang_c();
+  test_erlang_a();
   test_priority();
   test_split_does_not_matter();
   test_conservation();
