@@ -501,7 +501,8 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
 ** patrols (run start). */
 int cs_security_start(cs_world *w);
 /* Put unit u on the road to `to` (km away); flag travels with the arrival:
-** 1 the end of a recall, 2 a police response. */
+** 1 the end of a recall, 2 a police response, 3 a police team of
+** dispatch.c (as 2, but it stays on its call: responding). */
 int cs_security_travel(cs_world *w, int u, int to, double km, int flag);
 int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud);
 /* Redraw every unit's desertion clock (after a parameter change). */

@@ -6,7 +6,8 @@
 ** (CS_NODE_NONE; also a police team of dispatch.c mobilising or idle), or on
 ** the road (LOC_TRANSIT, arriving at dest). Officers
 ** are conserved: sum of unit officers + officers_dead == officers0 +
-** officers_added. Each unit draws from its own stream (unit, PU_UNIT). */
+** officers_added (cs_security_transfer moves them between units, for the
+** police teams of dispatch.c). Each unit draws from its own stream (unit, PU_UNIT). */
 #include "model_int.h"
 
 #include <assert.h>
