@@ -162,7 +162,7 @@ static int assign(cs_world *w, const call_s *c) {
   if (rc != CS_OK) return rc;
   if (g.oom) return cs_err(&w->ctx, CS_ENOMEM, "out of memory forming a police team");
   if (g.got < size) return 0;
-  int t;
+  int t = -1;
   if ((rc = idle_team(w, &t)) != CS_OK) return rc;
   team_s *tm = &d->teams[t];
   if (cs__grow((void **)&tm->from, &tm->cap_from, d->n_scratch, sizeof *tm->from))
