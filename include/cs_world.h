@@ -252,6 +252,8 @@ enum cs_event_kind {
   CS_EK_LYNCHING,     /* a self-defence brigade at node killed one person (deaths = 1):
                          target = the party code of the gang of the member killed, or -1
                          for a resident taken for a gang member (brigade_model "grown") */
+  CS_EK_CALL_DROPPED, /* a police call for node waited past its patience and was dropped
+                         (response_model "pool", dispatch.c) */
   CS_EK_COUNT
 };
 const char *cs_event_kind_name(int kind);
@@ -360,6 +362,19 @@ int cs_world_set_capacity(cs_world *w, int node, int64_t cap);
 int cs_world_announce(cs_world *w, int64_t officers, double lethality);
 /* Make gang g attack node now (the attack resolves like a spontaneous one). */
 int cs_world_force_attack(cs_world *w, int g, int node);
+/* Call the police to node now, as a lost STATE node or an attack on a node
+** with V >= V_c does (response.c: the recall rule, then a v1 response or,
+** with response_model "pool", a call to the dispatch queue of dispatch.c). */
+int cs_world_police_call(cs_world *w, int node);
+/* The dispatch queue so far (response_model "pool"; all 0 otherwise). */
+typedef struct cs_dispatch_stats {
+  int64_t calls, served, dropped; /* calls made, served by a team, dropped (patience ran out) */
+  int64_t waited;                 /* served calls that waited (wait > 0) */
+  double wait_sum;                /* days waited, summed over served calls */
+  int64_t freed;                  /* teams whose officers went back to their units */
+  int64_t waiting, teams_busy, officers_busy; /* now: calls queued, teams out, officers in them */
+} cs_dispatch_stats;
+void cs_world_dispatch_stats(const cs_world *w, cs_dispatch_stats *out);
 /* Change coalition c now (coalition.c). cohesion: a value in [0, 1], or NAN
 ** to keep it; formed: 1 form, 0 dissolve, -1 leave as it is. Cohesion is
 ** first advanced to now under the threat and incident rate of its last

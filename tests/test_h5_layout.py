@@ -42,7 +42,7 @@ EVENT_COLUMNS = {  # name -> (dtype, units or None)
 EVENT_KINDS = ["engagement", "takeover", "flight", "move", "recall", "force", "prison_break",
                "coalition_formed", "coalition_split", "arrest", "release", "desertion",
                "recruitment", "relocation", "return", "cohesion_set", "media_set",
-               "road_closed", "road_opened", "lynching"]
+               "road_closed", "road_opened", "lynching", "call_dropped"]
 COORDS = {"time", "node", "gang", "party", "node_name", "node_commune", "gang_name"}
 PROVENANCE_STR = ["Conventions", "conflictsim_version", "scenario_name", "scenario_path",
                   "scenario_source", "scenario_sha256"]

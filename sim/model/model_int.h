@@ -44,7 +44,9 @@
 **   units[].officers, loc, next, unit_head[], off_n[], off_s[]  security
 **                      (casualties, moves, desertion); engagement calls
 **                      cs_security_casualties
-**   units[].posture, responding   security, response (dispatch)
+**   units[].posture, responding   security, response (dispatch), dispatch
+**                      (its teams); units[].officers also dispatch, through
+**                      cs_security_transfer (officers into and out of teams)
 **   announced          coalition (cs_world_announce: +), security (an
 **                      announced force arrives: -)
 **   coal[].chi, active coalition only (its cohesion update, and a script's
@@ -96,7 +98,9 @@ enum {
   P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE, P_MOVE_GROUP,
   /* security forces */
   P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
-  P_V_C, P_RESPONSE_SCALE, P_PATROL_RATE, P_K_ARREST, P_J_MAX, P_DELTA0,
+  P_V_C, P_RESPONSE_SCALE,
+  P_RESPONSE_MODEL, P_TEAM_SIZE, P_SERVICE_MEAN, P_PATIENCE_MEAN, /* v2 dispatch queue (dispatch.c) */
+  P_PATROL_RATE, P_K_ARREST, P_J_MAX, P_DELTA0,
   /* recruitment */
   P_LEGIT, P_HARDSHIP, P_T_ACT, P_YOUTH, P_RECRUIT_RATE,
   /* media and reporting */
@@ -124,14 +128,15 @@ int cs_params_init(cs_world *w);
 enum {
   PU_ATTACK = 1, PU_FLIGHT = 2, PU_DEST = 3, PU_ENGAGE = 4, PU_UNIT = 5, PU_RETALIATE = 6,
   PU_PATROL = 7, PU_DESERT = 8, PU_RECRUIT = 9, PU_MOVE = 10, PU_RETURN = 11, PU_OBSERVE = 12,
-  PU_RESPONSE = 13, PU_HOST = 14, PU_BRIGADE = 16, PU_BARGAIN = 17
+  PU_RESPONSE = 13, PU_HOST = 14, PU_DISPATCH = 15, PU_BRIGADE = 16, PU_BARGAIN = 17
 };
 
 /* Event kinds on the engine, and their priority classes among equal times. */
 enum {
   EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
   EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
-  EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_LYNCH, EV_KINDS
+  EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_LYNCH, EV_TEAM_DEPART, EV_TEAM_FREE,
+  EV_CALL_LAPSE, EV_KINDS
 };
 enum { PRIO_ARRIVAL = 0, PRIO_PROCESS = 1, PRIO_SCRIPT = 2, PRIO_SAMPLE = 3 };
 
@@ -192,6 +197,7 @@ typedef struct cs_coalition_s {
 } cs_coalition_s;
 
 typedef struct cs_engagement cs_engagement;
+typedef struct cs_dispatch cs_dispatch; /* the police dispatch queue (dispatch.c) */
 
 struct cs_world {
   cs_ctx ctx;
@@ -282,6 +288,7 @@ struct cs_world {
   cs_pcg32 observe_city_rng;
   double *engaged_until;   /* [n] end of the engagement under way, -inf if none */
   cs_pcg32 *recruit_rng, *response_rng; /* [n] */
+  cs_dispatch *dispatch;   /* calls, teams and streams of the dispatch queue (dispatch.c) */
   cs_handle *recruit_h;    /* [n] pending recruitment candidate */
   double *recruit_bound;   /* [n] its thinning bound */
   cs_engagement *pending;  /* [n] that engagement's drawn result */
@@ -391,6 +398,8 @@ void cs_notify_room(cs_world *w, int k);      /* hosted fell or capacity set at 
 int cs_notify_cohesion(cs_world *w, int c);
 int cs_notify_param(cs_world *w, int param, double old); /* after params[param] changed from old */
 int cs_notify_road(cs_world *w, int a, int b); /* road a-b closed or opened (ends in declaration order) */
+int cs_notify_officers_rose(cs_world *w, int u); /* unit u gained officers (a police team formed or went back) */
+int cs_notify_reserve(cs_world *w);            /* reserve officers may have risen (a unit arrived, a force) */
 /* The one way to redraw a thinned clock: cancel the pending candidate *h,
 ** store b in *bound (if not NULL) and, if b > floor, schedule the next
 ** candidate ev at now + Exp(b) drawn from r, its handle in *h. */
@@ -544,11 +553,19 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
 ** patrols (run start). */
 int cs_security_start(cs_world *w);
 /* Put unit u on the road to `to` (km away); flag travels with the arrival:
-** 1 the end of a recall, 2 a police response. */
+** 1 the end of a recall, 2 a police response, 3 a police team of
+** dispatch.c (as 2, but it stays on its call: responding). */
 int cs_security_travel(cs_world *w, int u, int to, double km, int flag);
 int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud);
 /* Redraw every unit's desertion clock (after a parameter change). */
 int cs_security_reschedule(cs_world *w);
+/* Redraw unit u's desertion clock (after its officers rose; via notify.c). */
+int cs_security_desertion_redraw(cs_world *w, int u);
+/* Move n officers (<= from's) from unit `from` to unit `to`, keeping the
+** node sums; the caller notifies (cs_notify_officers_rose for `to`). */
+void cs_security_transfer(cs_world *w, int from, int to, int64_t n);
+/* Take unit u (not on the road) off the map: loc CS_NODE_NONE. */
+void cs_security_park(cs_world *w, int u);
 
 /* ---- arrest.c ---- */
 int cs_arrest_start_unit(cs_world *w, int u);  /* start its patrol clock if stopped */
@@ -613,6 +630,21 @@ void cs_response_free(cs_world *w);
 int cs_response_call(cs_world *w, int j);
 int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud);
 void cs_response_start(cs_world *w); /* streams */
+
+/* ---- dispatch.c: the v2 police response, a queue served by teams from a
+** pool of reserve officers (response_model = "pool") ---- */
+int cs_dispatch_on(const cs_world *w);      /* response_model is "pool" */
+int cs_dispatch_start(cs_world *w);         /* streams (node, PU_DISPATCH), empty queue */
+void cs_dispatch_free(cs_world *w);
+/* A call for node j (from cs_response_call): queued, served by priority. */
+int cs_dispatch_call(cs_world *w, int j);
+/* Serve the waiting calls the pool can serve now (a no-op with none). */
+int cs_dispatch_serve(cs_world *w);
+int cs_dispatch_on_depart(cs_engine *e, const cs_event *ev, void *ud);
+int cs_dispatch_on_free(cs_engine *e, const cs_event *ev, void *ud);
+int cs_dispatch_on_lapse(cs_engine *e, const cs_event *ev, void *ud);
+/* The teams' invariants: 0, or -1 with a message (check.c). */
+int cs_dispatch_check(const cs_world *w, char *msg, size_t cap);
 
 /* ---- recruit.c ---- */
 int cs_recruit_alloc(cs_world *w);

@@ -58,6 +58,15 @@
 **                                         gang distances and destinations);
 **                                       lynching at a, then at b (their
 **                                         neighbours changed)
+**   officers of unit u rose (a police    desertion of u (its bound is the
+**     team formed, or its officers        officers at its last draw)
+**     went back to their units;
+**     dispatch.c)
+**     cs_notify_officers_rose
+**   reserve officers may have risen (a  the dispatch queue: waiting calls the
+**     unit arrived at a node, a force     pool can now take are served
+**     was added; security.c)              (dispatch.c; no clock, a no-op
+**     cs_notify_reserve                   with no call waiting)
 **   a model parameter changed           the chi of formed bargains, if
 **     cs_notify_param                     bargain_partner_weight changed
 **                                         (cs_bargain_param, bargain.c);
@@ -74,7 +83,9 @@
 **                                         decays under the old value up to
 **                                         now) and every lynching clock.
 **                                         A string parameter notifies only
-**                                         for brigade_model (params.c)
+**                                         for brigade_model (params.c);
+**                                         the dispatch queue (team_size may
+**                                         have fallen)
 **
 ** What needs no redraw, and why (the bound still holds):
 ** - residents of j fell (flight, recruitment, casualties): the flight and
@@ -194,6 +205,10 @@ int cs_notify_road(cs_world *w, int a, int b) {
   return rc == CS_OK ? cs_brigade_update_node(w, b) : rc;
 }
 
+int cs_notify_officers_rose(cs_world *w, int u) { return cs_security_desertion_redraw(w, u); }
+
+int cs_notify_reserve(cs_world *w) { return cs_dispatch_serve(w); }
+
 int cs_notify_param(cs_world *w, int param, double old) {
   cs_bargain_param(w, param); /* before the attack clocks read chi */
   cs__conflict_refresh(w);
@@ -208,5 +223,6 @@ int cs_notify_param(cs_world *w, int param, double old) {
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
   if (rc == CS_OK && param == P_TAU_R) rc = cs_retaliate_retime(w, old);
   if (rc == CS_OK) rc = cs_brigade_param(w, param, old);
+  if (rc == CS_OK) rc = cs_dispatch_serve(w);
   return rc;
 }

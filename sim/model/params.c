@@ -31,12 +31,14 @@ typedef struct pdef {
 static const char *const MODES[] = {"fast", "square", "linear", NULL};
 static const char *const COALITION_MODELS[] = {"cohesion", "bargain", NULL};
 static const char *const RETURN_RULES[] = {"v1", "stable", NULL};
+static const char *const RESPONSE_MODELS[] = {"unit", "pool", NULL};
 static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
   {P_BRIGADE_MODEL, BRIGADE_MODELS},
   {P_RETURN_RULE, RETURN_RULES},
+  {P_RESPONSE_MODEL, RESPONSE_MODELS},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -136,6 +138,14 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_RECALL_RULE_N, "recall_rule_officers", INT, 300, 0, BIG, "persons", "officers the recall rule takes off protection duty (\"several hundred\") [S]", 0},
   {P_V_C, "V_c", NUM, 0.6, 0, 1, "", "an attack on a node of at least this value calls a police response [P]", 0},
   {P_RESPONSE_SCALE, "response_scale", NUM, 0.5, 0, BIG, "day", "scale of the Gamma(2, scale) dispatch delay of a police response", 0},
+  {P_RESPONSE_MODEL, "response_model", STR, 0, 0, 0, "",
+   "police response: unit (v1: the nearest free reserve unit per call) or pool (v2: a dispatch queue served by teams "
+   "of team_size reserve officers; Larson 1974, Green and Kolesar 1984)", "unit"},
+  {P_TEAM_SIZE, "team_size", INT, 20, 1, 1e6, "persons", "officers in one police team sent to a call (response_model pool) [P]", 0},
+  {P_SERVICE_MEAN, "service_mean", NUM, 2, 0, BIG, "day",
+   "mean time a team stays on its call after it arrives, exponential, before its officers go back (response_model pool) [P]", 0},
+  {P_PATIENCE_MEAN, "patience_mean", NUM, 1, 0, BIG, "day",
+   "mean time a call waits for a team, exponential, before it is dropped; 0 drops at once (response_model pool) [P]", 0},
   {P_PATROL_RATE, "patrol_rate", NUM, 0.5, 0, BIG, "1/day", "patrols per day of a unit with posture patrol [P]", 0},
   {P_K_ARREST, "k_arrest", NUM, 2.3, 0, BIG, "", "Epstein arrest constant: P(arrest) = 1 - exp(-k officers / members present) (symbol k; Epstein 2002)", 0},
   {P_J_MAX, "J_max", NUM, 365, 0, BIG, "day", "jail terms are U(0, J_max) days [P]", 0},

@@ -11,6 +11,10 @@
 ** posture garrison; if a gang holds the node by then, it attacks (a police
 ** operation, resolved by engagement_police) and retakes the node if it wins.
 **
+** With response_model = "pool" the call goes to the dispatch queue of
+** dispatch.c instead (after the recall rule); "unit" (the default) is the
+** rule above.
+**
 ** The recall rule (recall_rule = true): the first time a node of value >= 0.6
 ** is attacked while gangs hold at least theta_recall of the nodes, up to
 ** recall_rule_officers officers of the first protection unit on duty are
@@ -71,6 +75,7 @@ static int recall_rule(cs_world *w, int j) {
 int cs_response_call(cs_world *w, int j) {
   int rc = recall_rule(w, j);
   if (rc != CS_OK) return rc;
+  if (cs_dispatch_on(w)) return cs_dispatch_call(w, j); /* v2: the dispatch queue */
   reserve r = {w, j, -1, 0};
   if ((rc = cs__graph_visit(w, j, INFINITY, find_reserve, &r)) != CS_OK || r.unit < 0) return rc;
   w->units[r.unit].responding = 1;

@@ -49,6 +49,7 @@ static int alloc_run_state(cs_world *w) {
 
 void cs__run_free(cs_world *w) {
   cs_brigade_free(w);
+  cs_dispatch_free(w);
   cs_sample_free(w);
   cs_retaliate_free(w);
   cs_observe_free(w);
@@ -75,6 +76,8 @@ static int start(cs_world *w) {
     {EV_MOVE_ON, cs_displaced_on_move},    {EV_RETURN, cs_displaced_on_return},
     {EV_COALITION_FORM, cs_bargain_on_form},
     {EV_LYNCH, cs_brigade_on_event},
+    {EV_TEAM_DEPART, cs_dispatch_on_depart}, {EV_TEAM_FREE, cs_dispatch_on_free},
+    {EV_CALL_LAPSE, cs_dispatch_on_lapse},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -96,6 +99,7 @@ static int start(cs_world *w) {
   if ((rc = cs_attack_start(w)) != CS_OK) return rc;
   if ((rc = cs_recruit_start(w)) != CS_OK) return rc;
   cs_response_start(w);
+  if ((rc = cs_dispatch_start(w)) != CS_OK) return rc;
   if ((rc = cs_flight_start(w)) != CS_OK) return rc;
   return cs_brigade_start(w); /* "fixed" (version 1): schedules nothing */
 }

@@ -3,9 +3,11 @@
 ** elite protection pool, arriving forces, and the prison break.
 **
 ** A unit is at a node (loc >= 0), on protection duty off the map
-** (CS_NODE_NONE), or on the road (LOC_TRANSIT, arriving at dest). Officers
+** (CS_NODE_NONE; also a police team of dispatch.c mobilising or idle), or on
+** the road (LOC_TRANSIT, arriving at dest). Officers
 ** are conserved: sum of unit officers + officers_dead == officers0 +
-** officers_added. Each unit draws from its own stream (unit, PU_UNIT). */
+** officers_added (cs_security_transfer moves them between units, for the
+** police teams of dispatch.c). Each unit draws from its own stream (unit, PU_UNIT). */
 #include "model_int.h"
 
 #include <assert.h>
@@ -89,6 +91,22 @@ int cs_security_on_desert(cs_engine *e, const cs_event *ev, void *ud) {
     if (rc != CS_OK) return rc;
   }
   return schedule_desertion(w, u);
+}
+
+int cs_security_desertion_redraw(cs_world *w, int u) { return schedule_desertion(w, u); }
+
+void cs_security_transfer(cs_world *w, int from, int to, int64_t n) {
+  assert(n >= 0 && n <= w->units[from].officers);
+  w->units[from].officers -= n;
+  w->units[to].officers += n;
+  if (w->units[from].loc >= 0) recount(w, w->units[from].loc);
+  if (w->units[to].loc >= 0) recount(w, w->units[to].loc);
+}
+
+void cs_security_park(cs_world *w, int u) {
+  assert(w->units[u].loc != LOC_TRANSIT);
+  detach(w, u);
+  w->units[u].loc = CS_NODE_NONE;
 }
 
 int cs_security_reschedule(cs_world *w) {
@@ -248,17 +266,18 @@ int cs_security_on_arrive(cs_engine *e, const cs_event *ev, void *ud) {
   cs_unit_s *un = &w->units[ev->a];
   attach(w, ev->a, ev->b);
   un->dest = -1;
-  if (ev->c == 0) return CS_OK;
-  if (ev->c == 2) { /* a police response arrives: retake the node if a gang holds it */
-    un->responding = 0;
+  if (ev->c == 0) return cs_notify_reserve(w);
+  if (ev->c == 2 || ev->c == 3) { /* a police response arrives: retake the node if a gang holds it */
+    un->responding = ev->c == 3; /* a dispatched team stays on its call (dispatch.c) */
     un->posture = CS_POSTURE_GARRISON;
-    return CS_PARTY_IS_GANG(w->owner[ev->b]) ? cs_engagement_begin(w, CS_PARTY_STATE, ev->b) : CS_OK;
+    int rc = CS_PARTY_IS_GANG(w->owner[ev->b]) ? cs_engagement_begin(w, CS_PARTY_STATE, ev->b) : CS_OK;
+    return rc == CS_OK ? cs_notify_reserve(w) : rc;
   }
   /* c == 1: the end of a recall, reported as a force arriving; at a node a
   ** gang took meanwhile, the new unit then falls back like any unit there. */
   int rc = cs__log(w, cs_engine_now(e), CS_EK_FORCE, ev->b, ev->a, CS_PARTY_NONE, 0, un->officers);
   if (rc == CS_OK && CS_PARTY_IS_GANG(w->owner[ev->b])) rc = cs_security_fall_back(w, ev->b);
-  return rc;
+  return rc == CS_OK ? cs_notify_reserve(w) : rc;
 }
 
 #define RUN_CHECK(w, what)                                                                 \
@@ -340,7 +359,8 @@ int cs_world_add_force(cs_world *w, const cs_unit_decl *d, int *idx) {
     w->announced = w->announced > s ? w->announced - s : 0.0;
   }
   if (idx) *idx = i;
-  return cs__log(w, cs__now(w), CS_EK_FORCE, d->at, i, CS_PARTY_NONE, 0, d->officers);
+  rc = cs__log(w, cs__now(w), CS_EK_FORCE, d->at, i, CS_PARTY_NONE, 0, d->officers);
+  return rc == CS_OK ? cs_notify_reserve(w) : rc;
 }
 
 /* Free k jailed members of gg: those without a release date first. */

@@ -46,7 +46,8 @@ static const char *EVENT_KINDS[CS_EK_COUNT] = {"engagement", "takeover", "flight
                                                "coalition_formed", "coalition_split", "arrest",
                                                "release", "desertion", "recruitment", "relocation",
                                                "return", "cohesion_set", "media_set",
-                                               "road_closed", "road_opened", "lynching"};
+                                               "road_closed", "road_opened", "lynching",
+                                               "call_dropped"};
 
 static int find_name(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)
