@@ -46,6 +46,7 @@ if P.v2 then
     coalition_model = "bargain",   -- a pact struck under threat (sim/README.md, bargain.c)
     brigade_model = "grown",       -- self-defence brigades (brigade.c)
     return_rule = "stable",        -- returns only to safe origins held by the same controller (cohorts.c)
+    response_model = "pool",       -- police response from a limited pool of officers, a queue (dispatch.c)
   }
   city.declare { jailed = 4700, start = "2023-09" }
 else
