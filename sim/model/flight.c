@@ -161,8 +161,20 @@ static double rate_with(const cs_world *w, int j, double h) {
   return (double)w->residents[j] * h / group_size(w, j);
 }
 
+/* Version 2 (exposure.c): the groups per day of each kind of flight at j. */
+static double exposure_rate(const cs_world *w, int j, double t, double *base, double *mover) {
+  double b, m, s;
+  cs_exposure_rates(w, j, t, &b, &m, &s);
+  double g = group_size(w, j);
+  *base = b / g;
+  *mover = m / g;
+  return (b + m + s) / g;
+}
+
 static double flight_rate(const cs_world *w, int j, double t) {
-  return w->residents[j] <= 0 ? 0 : rate_with(w, j, cs_flight_hazard(w, j, t));
+  double b, m;
+  if (w->residents[j] <= 0) return 0;
+  return w->xp_on ? exposure_rate(w, j, t, &b, &m) : rate_with(w, j, cs_flight_hazard(w, j, t));
 }
 
 /* Redraw j's next flight candidate now against bound b. */
@@ -265,11 +277,43 @@ int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
   return -1;
 }
 
+/* A group leaves j now: its destination, the counts, its arrival. */
+static int leave(cs_engine *e, cs_world *w, int j, double t, int64_t *size, int *k) {
+  double km;
+  *size = (int64_t)group_size(w, j);
+  *k = cs_flight_choose(w, j, -1, &w->dest_rng[j], &km);
+  w->flee_owner[j] = w->owner[j];
+  w->residents[j] -= *size;
+  w->origin_disp[j] += *size;
+  w->in_transit += *size;
+  cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = *k, .c = (int32_t)*size};
+  int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
+}
+
+/* Version 2: the acceptance uniform also says which kind of flight it is
+** (baseline, exposed mover, exposed stayer), and the exposed stocks lose
+** its people (exposure.c). */
+static int on_event_exposure(cs_engine *e, cs_world *w, int j, double t) {
+  double base = 0, mover = 0, r = 0;
+  if (w->residents[j] > 0) r = exposure_rate(w, j, t, &base, &mover);
+  CS_CHECK_BOUND(w, "flight", j, -1, r, w->flight_bound[j]);
+  double u = cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j];
+  if (u >= r) return redraw(w, j, t, r); /* thinned out */
+  int kind = u < base ? CS_XP_BASE : u < base + mover ? CS_XP_MOVER : CS_XP_STAYER;
+  cs_exposure_flight(w, j, kind, (int64_t)group_size(w, j));
+  int64_t size;
+  int k, rc = leave(e, w, j, t, &size, &k);
+  if (rc == CS_OK) rc = redraw(w, j, t, flight_rate(w, j, t));
+  return rc == CS_OK ? cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size) : rc;
+}
+
 int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   int j = ev->a;
   double t = cs_engine_now(e);
   w->flight_h[j] = 0;
+  if (w->xp_on) return on_event_exposure(e, w, j, t);
   /* The hazard does not depend on the residents: the redraw below uses the
   ** same value, as it would if it computed it again at the same time. */
   double h = w->residents[j] > 0 ? cs_flight_hazard(w, j, t) : 0;
@@ -277,16 +321,9 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   CS_CHECK_BOUND(w, "flight", j, -1, r, w->flight_bound[j]);
   if (cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j] >= r) /* thinned out */
     return redraw(w, j, t, r);
-  int64_t size = (int64_t)group_size(w, j);
-  double km;
-  int k = cs_flight_choose(w, j, -1, &w->dest_rng[j], &km);
-  w->flee_owner[j] = w->owner[j];
-  w->residents[j] -= size;
-  w->origin_disp[j] += size;
-  w->in_transit += size;
-  cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = k, .c = (int32_t)size};
-  int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
-  if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
+  int64_t size;
+  int k, rc = leave(e, w, j, t, &size, &k);
+  if (rc != CS_OK) return rc;
   if ((rc = redraw(w, j, t, rate_with(w, j, h))) != CS_OK) return rc;
   /* fewer residents: the recruitment bound still holds, no redraw needed */
   return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);

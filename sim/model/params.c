@@ -29,6 +29,7 @@ typedef struct pdef {
 #define STR CS_PT_STRING
 
 static const char *const MODES[] = {"fast", "square", "linear", NULL};
+static const char *const FLIGHT_MODELS[] = {"intensity", "exposure", NULL};
 
 static const pdef DEFS[P_MODEL_COUNT] = {
   {P_LAMBDA0, "lambda0", NUM, 0.15, 0, BIG, "1/day", "base attack rate per (gang, frontier node) [P; default from the Haiti calibration, calibrate.sh stage 6; was 0.01]", 0},
@@ -94,6 +95,16 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_MOVE_DEFAULT, "move_default", NUM, 0.3, 0, BIG, "1/day", "Flee move chance of displaced people with hosts elsewhere", 0},
   {P_MOVE_SITE, "move_site", NUM, 0.1, 0, BIG, "1/day", "Flee move chance of displaced people in a site", 0},
   {P_MOVE_GROUP, "move_group", INT, 100, 1, 1000000, "persons", "people moving together in one secondary move or return: a numerical granularity (expected flows do not depend on it; smaller is finer and slower)", 0},
+  {P_FLIGHT_MODEL, "flight_model", STR, 0, 0, 0, "", "flight hazard: intensity (version 1: every resident, from intensity and takeovers) or exposure (version 2: residents exposed to deaths nearby, with stayers)", "intensity"},
+  {P_H_EXPOSED, "h_exposed", NUM, 0.2, 0, BIG, "1/day", "flight_model exposure: extra flight hazard of an exposed resident at saturating felt violence [P: ~half of the exposed gone in 4 days]", 0},
+  {P_D_REF, "D_ref", NUM, 0.25, 1e-9, BIG, "per 1000", "flight_model exposure: felt-violence scale of the hazard, deaths per 1,000 residents [P]", 0},
+  {P_TAU_D, "tau_D", NUM, 7, 1e-6, BIG, "day", "flight_model exposure: decay time of felt violence [P]", 0},
+  {P_WALK_KM, "walk_km", NUM, 1, 1e-6, BIG, "km", "flight_model exposure: scale of the walking-distance kernel exp(-d / walk_km), cut at 3 walk_km [P]", 0},
+  {P_EXPOSE_ATTACK, "expose_attack", NUM, 0.05, 0, 1, "", "flight_model exposure: share of the unexposed residents an engagement exposes when the node holds [P]", 0},
+  {P_EXPOSE_TAKEOVER, "expose_takeover", NUM, 0.25, 0, 1, "", "flight_model exposure: share of the unexposed residents an engagement exposes when the node changes hands [P]", 0},
+  {P_TAU_X, "tau_X", NUM, 14, 1e-6, BIG, "day", "flight_model exposure: time constant of the exposed returning to unexposed [P]", 0},
+  {P_STAYER_SHARE, "stayer_share", NUM, 0.3, 0, 1, "", "flight_model exposure: share of the exposed who are stayers (elderly, guarding property, cannot pay to move) [P]", 0},
+  {P_STAYER_FACTOR, "stayer_factor", NUM, 0.1, 0, 1, "", "flight_model exposure: stayers' extra hazard as a multiple of the exposed's [P]", 0},
   {P_UNIT_SPEED, "unit_speed", NUM, 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]", 0},
   {P_RECALL_MIN, "recall_delay_min", NUM, 1, 0, BIG, "day", "administrative delay of a recall, lower bound", 0},
   {P_RECALL_MAX, "recall_delay_max", NUM, 3, 0, BIG, "day", "administrative delay of a recall, upper bound", 0},
@@ -143,7 +154,7 @@ int cs_params_init(cs_world *w) {
     p->num = d->def;
     p->min = d->min;
     p->max = d->max;
-    p->choices = d->type == STR ? MODES : NULL;
+    p->choices = d->type != STR ? NULL : d->index == P_FLIGHT_MODEL ? FLIGHT_MODELS : MODES;
     p->is_model = 1;
     w->n_params++;
   }
