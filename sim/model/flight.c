@@ -10,6 +10,10 @@
 ** against the rate at the last change, with a fresh bound after any change
 ** at j (the node's own stream (node, PU_FLIGHT) draws candidates and
 ** acceptances).
+** Version 2 (flight_model = "exposure", read at run start): the rate is
+** exposure.c's S_j / g, from felt violence and the exposed residents, and
+** the acceptance uniform also says which kind of flight fired (baseline,
+** exposed mover, exposed stayer); destinations are the same.
 **
 ** Destination (Flee, Suleimenova et al. 2017, distances scaled to a city):
 ** candidates are the nodes within two road hops (distance along the shorter

@@ -27,6 +27,9 @@
 **   in_transit         flight (+ people leave), displaced (+ moves on),
 **                      flight's arrival (-)
 **   flee_owner[]       flight (owner at flight); read by displaced (returns)
+**   xp_D[], xp_X[], xp_Y[], xp_t[], xp_hit[]   exposure (called by
+**                      engagement: an engagement's exposure; by flight: the
+**                      exposed who left)
 **   hosted[], hosted_site[], settled[]   displaced only
 **   civ_dead[], deaths[], civ_dead_total engagement only
 **   owner[], t_takeover[], own_cnt[], gangs[].held   takeover (own_cnt:
