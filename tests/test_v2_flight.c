@@ -36,6 +36,8 @@
 ** 3. Conservation: a grid city at war in exposure mode (rival gangs, police,
 **    patrols, recruitment, moves and returns), 6 seeds: cs__check_world at
 **    every sample, and 0 <= X, 0 <= Y, X + Y <= residents at every node.
+** 4. The provinces' daily seats (provinces_seats): departures to PROVINCES
+**    per day never exceed them and equal them when demand is above.
 ** Each z-check fails by chance with probability 6e-5; 24 of them. */
 #include <math.h>
 #include <stdio.h>
@@ -391,6 +393,64 @@ static void test_city_conservation(void) {
   CHECK(exposed_somewhere);
 }
 
+
+/* ---- the provinces' daily seats (provinces_seats) ----
+** Origin O (200,000 residents, h0 = 0.1: 20,000 want to leave a day) next to
+** E (no residents, no site: no room) and, in the second case, B (a huge
+** site, whose displaced move on at move_site). PROVINCES at 0 km is the
+** most attractive destination. Departures to PROVINCES (flights and moves)
+** per day must never exceed the seats, and must equal them on every whole
+** day, demand being far above (groups of 5, seats a multiple of 5). */
+#define SEAT_DAYS 10
+static int64_t seat_used[SEAT_DAYS + 1];
+static int64_t seat_other; /* people who went elsewhere in the city */
+static int64_t seat_moved; /* of those to PROVINCES, by secondary moves */
+static int seat_event(void *ud, const cs_event_rec *e) {
+  if (e->kind != CS_EK_FLIGHT && e->kind != CS_EK_RELOCATION) return CS_OK;
+  if (e->target != -1) seat_other += e->displaced;
+  else {
+    seat_used[(int)floor(e->t)] += e->displaced;
+    if (e->kind == CS_EK_RELOCATION) seat_moved += e->displaced;
+  }
+  return CS_OK;
+}
+
+static void test_provinces_seats(int with_site, int64_t seats) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  cs_node_decl o = node_decl("O", 200000, 0.5, CS_PARTY_STATE), e = node_decl("E", 0, 0.5, CS_PARTY_STATE);
+  cs_node_decl b = node_decl("B", 0, 0.5, CS_PARTY_STATE);
+  b.site_capacity = 1000000000;
+  cs_world_add_node(w, &o, NULL);
+  cs_world_add_node(w, &e, NULL);
+  cs_world_add_road(w, 0, 1, 1.0);
+  if (with_site) {
+    cs_world_add_node(w, &b, NULL);
+    cs_world_add_road(w, 0, 2, 3.0);
+  }
+  cs_world_set_horizon(w, SEAT_DAYS, 1);
+  quiet(w);
+  CHECK(cs_world_param_set(w, "h0", 0.1) == CS_OK);
+  CHECK(cs_world_param_set(w, "provinces_km", 0) == CS_OK);
+  CHECK(cs_world_param_set(w, "provinces_seats", (double)seats) == CS_OK);
+  if (with_site) CHECK(cs_world_param_set(w, "move_site", 0.5) == CS_OK);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  memset(seat_used, 0, sizeof seat_used);
+  seat_other = seat_moved = 0;
+  rec_sink r;
+  cs_sink s = rec_sink_of(&r);
+  s.event = seat_event;
+  char msg[256];
+  CHECK(cs_world_run(w, 3, 0, &s) == CS_OK);
+  CHECK(cs__check_world(w, msg, sizeof msg) == 0);
+  for (int d = 0; d <= SEAT_DAYS; d++) CHECK(seat_used[d] <= seats);   /* the invariant */
+  for (int d = 0; d < SEAT_DAYS; d++) CHECK(seat_used[d] == seats);    /* demand exceeds the seats */
+  CHECK(with_site ? seat_other > 0 : seat_other == 0); /* the others go to B, or stay */
+  CHECK(with_site ? seat_moved > 0 : seat_moved == 0); /* moves take seats too */
+  cs_world_free(w);
+}
+
 int main(void) {
   static const setting S[] = {
     /* A falls; hX saturates whenever anyone died; stayers */
@@ -405,5 +465,7 @@ int main(void) {
   for (size_t i = 0; i < sizeof S / sizeof S[0]; i++) test_one_attack(&S[i], 21 + i, 150);
   test_intensity_is_v1(&S[0]);
   test_city_conservation();
+  test_provinces_seats(0, 200);
+  test_provinces_seats(1, 1500);
   return check_report();
 }

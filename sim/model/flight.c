@@ -194,6 +194,8 @@ int cs_flight_update_node(cs_world *w, int j) {
 }
 
 int cs_flight_start(cs_world *w) {
+  w->prov_day = -1;
+  w->prov_used = 0;
   int rc0 = cs_flight_cache_distances(w);
   if (rc0 != CS_OK) return rc0;
   for (int j = 0; j < w->n; j++) {
@@ -252,8 +254,24 @@ int cs_flight_cache_distances(cs_world *w) {
 }
 
 int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
+  return cs_flight_choose_group(w, j, exclude, 0, r, km);
+}
+
+/* Seats to the provinces: may a group of n go today? (Rolls the day over.) */
+static int provinces_open(cs_world *w, int64_t n, double t) {
+  double seats = PV(w, P_PROVINCES_SEATS), day = floor(t);
+  if (seats <= 0 || n <= 0) return 1;
+  if (day != w->prov_day) {
+    w->prov_day = day;
+    w->prov_used = 0;
+  }
+  return (double)(w->prov_used + n) <= seats;
+}
+
+int cs_flight_choose_group(cs_world *w, int j, int exclude, int64_t n, cs_pcg32 *r, double *km) {
   double t = cs__now(w);
-  double total = dest_factor(w, -1, t) * w->prov_dw;
+  int prov = provinces_open(w, n, t);
+  double total = prov ? dest_factor(w, -1, t) * w->prov_dw : 0;
   int c0 = w->cand_start[j], c1 = w->cand_start[j + 1];
   /* Local restrict pointers: the weights stored in the first loop alias
   ** nothing it reads, and the compiler may keep every base in a register. */
@@ -269,23 +287,35 @@ int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
     total += x;
   }
   double u = cs_rng_uniform(r) * total;
+  int last = -1;
   for (int c = c0; c < c1; c++) {
     if (wt[c] <= 0) continue;
+    last = c;
     u -= wt[c];
     if (u < 0) {
       *km = w->cand_km[c];
       return node[c];
     }
   }
+  if (!prov) { /* no seats today: never PROVINCES, even by rounding */
+    if (last < 0) return CS_DEST_NONE;
+    *km = w->cand_km[last];
+    return node[last];
+  }
+  if (PV(w, P_PROVINCES_SEATS) > 0) w->prov_used += n;
   *km = PV(w, P_PROVINCES_KM);
   return -1;
 }
 
-/* A group leaves j now: its destination, the counts, its arrival. */
-static int leave(cs_engine *e, cs_world *w, int j, double t, int64_t *size, int *k) {
+/* A group leaves j now: its destination, the counts, its arrival; with
+** kind >= 0 (version 2) the exposed stocks lose its people. *k is
+** CS_DEST_NONE if no destination has room: then nothing changes. */
+static int leave(cs_engine *e, cs_world *w, int j, double t, int kind, int64_t *size, int *k) {
   double km;
   *size = (int64_t)group_size(w, j);
-  *k = cs_flight_choose(w, j, -1, &w->dest_rng[j], &km);
+  *k = cs_flight_choose_group(w, j, -1, *size, &w->dest_rng[j], &km);
+  if (*k == CS_DEST_NONE) return CS_OK; /* nowhere with room: the group stays */
+  if (kind >= 0) cs_exposure_flight(w, j, kind, *size);
   w->flee_owner[j] = w->owner[j];
   w->residents[j] -= *size;
   w->origin_disp[j] += *size;
@@ -305,11 +335,11 @@ static int on_event_exposure(cs_engine *e, cs_world *w, int j, double t) {
   double u = cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j];
   if (u >= r) return redraw(w, j, t, r); /* thinned out */
   int kind = u < base ? CS_XP_BASE : u < base + mover ? CS_XP_MOVER : CS_XP_STAYER;
-  cs_exposure_flight(w, j, kind, (int64_t)group_size(w, j));
   int64_t size;
-  int k, rc = leave(e, w, j, t, &size, &k);
+  int k, rc = leave(e, w, j, t, kind, &size, &k);
   if (rc == CS_OK) rc = redraw(w, j, t, flight_rate(w, j, t));
-  return rc == CS_OK ? cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size) : rc;
+  if (rc != CS_OK || k == CS_DEST_NONE) return rc;
+  return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }
 
 int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
@@ -326,9 +356,10 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   if (cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j] >= r) /* thinned out */
     return redraw(w, j, t, r);
   int64_t size;
-  int k, rc = leave(e, w, j, t, &size, &k);
+  int k, rc = leave(e, w, j, t, -1, &size, &k);
   if (rc != CS_OK) return rc;
   if ((rc = redraw(w, j, t, rate_with(w, j, h))) != CS_OK) return rc;
+  if (k == CS_DEST_NONE) return CS_OK;
   /* fewer residents: the recruitment bound still holds, no redraw needed */
   return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }

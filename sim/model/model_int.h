@@ -86,6 +86,7 @@ enum {
   /* flight version 2: exposure to nearby violence, stayers (exposure.c) */
   P_FLIGHT_MODEL, P_H_EXPOSED, P_D_REF, P_TAU_D, P_WALK_KM, P_EXPOSE_ATTACK, P_EXPOSE_TAKEOVER,
   P_TAU_X, P_STAYER_SHARE, P_STAYER_FACTOR,
+  P_PROVINCES_SEATS, /* the provinces' daily seats (flight.c) */
   /* security forces */
   P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
   P_V_C, P_RESPONSE_SCALE, P_PATROL_RATE, P_K_ARREST, P_J_MAX, P_DELTA0,
@@ -250,6 +251,8 @@ struct cs_world {
   double *xp_t;        /* [n] when D, X, Y were last brought up to date */
   int *xp_hit, xp_n_hit; /* [n] nodes the last engagement reached, in visit order */
   double *xp_hit_km;   /* [n] their road distances */
+  double prov_day;     /* day (floor of t) the seats below count, -1 before any */
+  int64_t prov_used;   /* people who left for PROVINCES that day (provinces_seats > 0) */
   /* displaced people (displaced.c) */
   void *dloc;              /* [n + 1] per location (n = PROVINCES): its entries */
   void *dorig;             /* [n] per origin: refs to its entries */
@@ -469,6 +472,12 @@ int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
 /* Draw a destination for people leaving j (never `exclude`): a node index
 ** or -1 (PROVINCES); *km receives the distance. */
 int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km);
+/* The same for a group of n people, respecting the provinces' daily seats
+** (provinces_seats > 0: PROVINCES only if n seats are left today, and then
+** they are taken). Returns CS_DEST_NONE if no destination has room (the
+** group stays). With n = 0 or provinces_seats = 0, cs_flight_choose. */
+#define CS_DEST_NONE (-2)
+int cs_flight_choose_group(cs_world *w, int j, int exclude, int64_t n, cs_pcg32 *r, double *km);
 /* Refresh node k's cached destination factors (after its occupancy or
 ** capacity changed). */
 void cs_flight_refresh(cs_world *w, int k);

@@ -88,6 +88,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_SCORE_CONFLICT, "score_conflict", NUM, 0.25, 0, BIG, "", "Flee location score of a destination in conflict", 0},
   {P_HOUSEHOLD, "household", INT, 5, 1, 1000, "persons", "people moving together in one flight, move or return [P]", 0},
   {P_PROVINCES_KM, "provinces_km", NUM, 5, 0, BIG, "km", "distance from any node to the PROVINCES sink [P; default from the Haiti calibration, calibrate.sh stage 3; was 20]", 0},
+  {P_PROVINCES_SEATS, "provinces_seats", INT, 0, 0, BIG, "persons/day", "people who can leave for the PROVINCES per day (bus seats; 0: unlimited, version 1); provinces_km is then the travel cost, as a distance [P: to calibrate on the bus-station outflows counted by IOM DTM]", 0},
   {P_HOST_RATIO, "host_ratio", NUM, 0.5, 0, BIG, "", "displaced a node's host families can take, per initial resident [P]", 0},
   {P_HOST_SHARE, "host_share", NUM, 0.39, 0, 1, "", "share of displaced arriving in a city node who stay with host families (IOM DTM Jun 2024)", 0},
   {P_SITE_RADIUS, "site_radius_km", NUM, 15, 0, BIG, "km", "sites farther than this by road are not considered as destinations [P]", 0},
