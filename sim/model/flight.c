@@ -30,6 +30,10 @@
 ** I_conflict, else score_safe; PROVINCES is safe and never full. Capacity of k
 ** = site capacity + host_ratio * initial residents; the factor is 1 until 90%
 ** full, then falls linearly to 0 at full. The draw uses (node, PU_DEST).
+** With provinces_seats > 0 at most that many people leave for PROVINCES per
+** day (days [d, d + 1), flights and moves together): a group of n may pick
+** PROVINCES only if n seats are left, and a group with no destination with
+** room stays (CS_DEST_NONE).
 ** The group travels distance / walk_speed days, counted in transit, and then
 ** settles at the destination (displaced.c: a site or a host family) or in
 ** the PROVINCES sink. */

@@ -27,6 +27,7 @@
 **   in_transit         flight (+ people leave), displaced (+ moves on),
 **                      flight's arrival (-)
 **   flee_owner[]       flight (owner at flight); read by displaced (returns)
+**   prov_day, prov_used  flight (seats to the provinces, at each choice)
 **   xp_D[], xp_X[], xp_Y[], xp_t[], xp_hit[]   exposure (called by
 **                      engagement: an engagement's exposure; by flight: the
 **                      exposed who left)
