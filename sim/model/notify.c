@@ -64,6 +64,8 @@
 **   its last draw;
 ** - fighting strengths changed: they move the attack's acceptance p^eta,
 **   which thinning reads at each firing, not the attack bound.
+** - seats to the provinces taken or a new day begun (flight.c,
+**   provinces_seats): read at each destination choice; no clock.
 ** - media reach of j set by a script (cs_world_set_media): no clock reads
 **   it; the observation model reads it at each logged event.
 ** - road distances changed (a road closed or opened): they move a gang's
