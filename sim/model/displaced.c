@@ -282,7 +282,8 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
     if (i >= 0 && size > 0) {
       int origin = LOC(w, k).e[i].origin, ctrl = LOC(w, k).e[i].ctrl;
       double km;
-      int dest = cs_flight_choose(w, k, origin, &w->move_rng[k], &km);
+      int dest = cs_flight_choose_group(w, k, origin, size, &w->move_rng[k], &km);
+      if (dest == CS_DEST_NONE) return update_moves_at(w, k, t); /* nowhere with room: they stay */
       remove_people(w, k, i, from_site, size);
       w->in_transit += size;
       cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = origin, .b = dest, .c = (int32_t)size, .x = ctrl};

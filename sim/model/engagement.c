@@ -214,6 +214,7 @@ static int aftermath(cs_world *w, const cs_engagement *en, int from, int ag, int
   cs_observe_threat(w, j);
   if (ag >= 0 && og >= 0) cs_coalition_incident(w, ag, og);
   if (won && (rc = cs_takeover(w, j, att)) != CS_OK) return rc;
+  if ((rc = cs_exposure_engagement(w, j, *dead, won)) != CS_OK) return rc;
   if (att == CS_PARTY_STATE && en->outcome < 0 && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
   if ((rc = cs_notify_engagement_over(w, j, from, w->owner[j], ag, og)) != CS_OK) return rc;
   if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;

@@ -10,6 +10,10 @@
 ** against the rate at the last change, with a fresh bound after any change
 ** at j (the node's own stream (node, PU_FLIGHT) draws candidates and
 ** acceptances).
+** Version 2 (flight_model = "exposure", read at run start): the rate is
+** exposure.c's S_j / g, from felt violence and the exposed residents, and
+** the acceptance uniform also says which kind of flight fired (baseline,
+** exposed mover, exposed stayer); destinations are the same.
 **
 ** Destination (Flee, Suleimenova et al. 2017, distances scaled to a city):
 ** candidates are the nodes within two road hops (distance along the shorter
@@ -26,6 +30,10 @@
 ** I_conflict, else score_safe; PROVINCES is safe and never full. Capacity of k
 ** = site capacity + host_ratio * initial residents; the factor is 1 until 90%
 ** full, then falls linearly to 0 at full. The draw uses (node, PU_DEST).
+** With provinces_seats > 0 at most that many people leave for PROVINCES per
+** day (days [d, d + 1), flights and moves together): a group of n may pick
+** PROVINCES only if n seats are left, and a group with no destination with
+** room stays (CS_DEST_NONE).
 ** The group travels distance / walk_speed days, counted in transit, and then
 ** settles at the destination (displaced.c: a site or a host family) or in
 ** the PROVINCES sink. */
@@ -161,8 +169,20 @@ static double rate_with(const cs_world *w, int j, double h) {
   return (double)w->residents[j] * h / group_size(w, j);
 }
 
+/* Version 2 (exposure.c): the groups per day of each kind of flight at j. */
+static double exposure_rate(const cs_world *w, int j, double t, double *base, double *mover) {
+  double b, m, s;
+  cs_exposure_rates(w, j, t, &b, &m, &s);
+  double g = group_size(w, j);
+  *base = b / g;
+  *mover = m / g;
+  return (b + m + s) / g;
+}
+
 static double flight_rate(const cs_world *w, int j, double t) {
-  return w->residents[j] <= 0 ? 0 : rate_with(w, j, cs_flight_hazard(w, j, t));
+  double b, m;
+  if (w->residents[j] <= 0) return 0;
+  return w->xp_on ? exposure_rate(w, j, t, &b, &m) : rate_with(w, j, cs_flight_hazard(w, j, t));
 }
 
 /* Redraw j's next flight candidate now against bound b. */
@@ -178,6 +198,8 @@ int cs_flight_update_node(cs_world *w, int j) {
 }
 
 int cs_flight_start(cs_world *w) {
+  w->prov_day = -1;
+  w->prov_used = 0;
   int rc0 = cs_flight_cache_distances(w);
   if (rc0 != CS_OK) return rc0;
   for (int j = 0; j < w->n; j++) {
@@ -236,8 +258,24 @@ int cs_flight_cache_distances(cs_world *w) {
 }
 
 int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
+  return cs_flight_choose_group(w, j, exclude, 0, r, km);
+}
+
+/* Seats to the provinces: may a group of n go today? (Rolls the day over.) */
+static int provinces_open(cs_world *w, int64_t n, double t) {
+  double seats = PV(w, P_PROVINCES_SEATS), day = floor(t);
+  if (seats <= 0 || n <= 0) return 1;
+  if (day != w->prov_day) {
+    w->prov_day = day;
+    w->prov_used = 0;
+  }
+  return (double)(w->prov_used + n) <= seats;
+}
+
+int cs_flight_choose_group(cs_world *w, int j, int exclude, int64_t n, cs_pcg32 *r, double *km) {
   double t = cs__now(w);
-  double total = dest_factor(w, -1, t) * w->prov_dw;
+  int prov = provinces_open(w, n, t);
+  double total = prov ? dest_factor(w, -1, t) * w->prov_dw : 0;
   int c0 = w->cand_start[j], c1 = w->cand_start[j + 1];
   /* Local restrict pointers: the weights stored in the first loop alias
   ** nothing it reads, and the compiler may keep every base in a register. */
@@ -253,16 +291,59 @@ int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km) {
     total += x;
   }
   double u = cs_rng_uniform(r) * total;
+  int last = -1;
   for (int c = c0; c < c1; c++) {
     if (wt[c] <= 0) continue;
+    last = c;
     u -= wt[c];
     if (u < 0) {
       *km = w->cand_km[c];
       return node[c];
     }
   }
+  if (!prov) { /* no seats today: never PROVINCES, even by rounding */
+    if (last < 0) return CS_DEST_NONE;
+    *km = w->cand_km[last];
+    return node[last];
+  }
+  if (PV(w, P_PROVINCES_SEATS) > 0) w->prov_used += n;
   *km = PV(w, P_PROVINCES_KM);
   return -1;
+}
+
+/* A group leaves j now: its destination, the counts, its arrival; with
+** kind >= 0 (version 2) the exposed stocks lose its people. *k is
+** CS_DEST_NONE if no destination has room: then nothing changes. */
+static int leave(cs_engine *e, cs_world *w, int j, double t, int kind, int64_t *size, int *k) {
+  double km;
+  *size = (int64_t)group_size(w, j);
+  *k = cs_flight_choose_group(w, j, -1, *size, &w->dest_rng[j], &km);
+  if (*k == CS_DEST_NONE) return CS_OK; /* nowhere with room: the group stays */
+  if (kind >= 0) cs_exposure_flight(w, j, kind, *size);
+  w->flee_owner[j] = w->owner[j];
+  w->residents[j] -= *size;
+  w->origin_disp[j] += *size;
+  w->in_transit += *size;
+  cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = *k, .c = (int32_t)*size, .x = w->owner[j]}; /* x: controller */
+  int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
+}
+
+/* Version 2: the acceptance uniform also says which kind of flight it is
+** (baseline, exposed mover, exposed stayer), and the exposed stocks lose
+** its people (exposure.c). */
+static int on_event_exposure(cs_engine *e, cs_world *w, int j, double t) {
+  double base = 0, mover = 0, r = 0;
+  if (w->residents[j] > 0) r = exposure_rate(w, j, t, &base, &mover);
+  CS_CHECK_BOUND(w, "flight", j, -1, r, w->flight_bound[j]);
+  double u = cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j];
+  if (u >= r) return redraw(w, j, t, r); /* thinned out */
+  int kind = u < base ? CS_XP_BASE : u < base + mover ? CS_XP_MOVER : CS_XP_STAYER;
+  int64_t size;
+  int k, rc = leave(e, w, j, t, kind, &size, &k);
+  if (rc == CS_OK) rc = redraw(w, j, t, flight_rate(w, j, t));
+  if (rc != CS_OK || k == CS_DEST_NONE) return rc;
+  return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }
 
 int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
@@ -270,6 +351,7 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   int j = ev->a;
   double t = cs_engine_now(e);
   w->flight_h[j] = 0;
+  if (w->xp_on) return on_event_exposure(e, w, j, t);
   /* The hazard does not depend on the residents: the redraw below uses the
   ** same value, as it would if it computed it again at the same time. */
   double h = w->residents[j] > 0 ? cs_flight_hazard(w, j, t) : 0;
@@ -277,17 +359,11 @@ int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   CS_CHECK_BOUND(w, "flight", j, -1, r, w->flight_bound[j]);
   if (cs_rng_uniform(&w->flight_rng[j]) * w->flight_bound[j] >= r) /* thinned out */
     return redraw(w, j, t, r);
-  int64_t size = (int64_t)group_size(w, j);
-  double km;
-  int k = cs_flight_choose(w, j, -1, &w->dest_rng[j], &km);
-  w->flee_owner[j] = w->owner[j];
-  w->residents[j] -= size;
-  w->origin_disp[j] += size;
-  w->in_transit += size;
-  cs_event arr = {.kind = EV_PEOPLE_ARRIVE, .a = j, .b = k, .c = (int32_t)size, .x = w->owner[j]}; /* x: controller */
-  int rc = cs_engine_schedule(e, t + km / PV(w, P_WALK), PRIO_ARRIVAL, &arr, NULL);
-  if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));
+  int64_t size;
+  int k, rc = leave(e, w, j, t, -1, &size, &k);
+  if (rc != CS_OK) return rc;
   if ((rc = redraw(w, j, t, rate_with(w, j, h))) != CS_OK) return rc;
+  if (k == CS_DEST_NONE) return CS_OK;
   /* fewer residents: the recruitment bound still holds, no redraw needed */
   return cs__log(w, t, CS_EK_FLIGHT, j, CS_PARTY_NONE, k, 0, size);
 }

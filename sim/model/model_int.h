@@ -31,6 +31,10 @@
 **   flee_owner[]       flight (owner at flight); read by displaced (returns,
 **                      return_rule v1); cohorts (declared displaced, at start)
 **   disp0[], disp0_from[]  cohorts.c only (declarations, finalize)
+**   prov_day, prov_used  flight (seats to the provinces, at each choice)
+**   xp_D[], xp_X[], xp_Y[], xp_t[], xp_hit[]   exposure (called by
+**                      engagement: an engagement's exposure; by flight: the
+**                      exposed who left)
 **   hosted[], hosted_site[], settled[]   displaced only
 **   civ_dead[], deaths[], civ_dead_total engagement only (civ_dead[],
 **                      civ_dead_total: also brigade, a resident lynched)
@@ -96,6 +100,10 @@ enum {
   P_WALK, P_S_W, P_S_D, P_P_D, P_SCORE_SAFE, P_SCORE_CONFLICT,
   P_HOUSEHOLD, P_PROVINCES_KM, P_HOST_RATIO, P_HOST_SHARE, P_SITE_RADIUS,
   P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE, P_MOVE_GROUP,
+  /* flight version 2: exposure to nearby violence, stayers (exposure.c) */
+  P_FLIGHT_MODEL, P_H_EXPOSED, P_D_REF, P_TAU_D, P_WALK_KM, P_EXPOSE_ATTACK, P_EXPOSE_TAKEOVER,
+  P_TAU_X, P_STAYER_SHARE, P_STAYER_FACTOR,
+  P_PROVINCES_SEATS, /* the provinces' daily seats (flight.c) */
   /* security forces */
   P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
   P_V_C, P_RESPONSE_SCALE,
@@ -264,6 +272,15 @@ struct cs_world {
   cs_pcg32 *flight_rng, *dest_rng, *engage_rng; /* [n] */
   cs_handle *flight_h; /* [n] pending flight candidate */
   double *flight_bound;/* [n] the thinning bound it was drawn with */
+  /* flight version 2 (exposure.c): per node, values at xp_t, decaying */
+  int xp_on;           /* flight_model is "exposure" (read at run start) */
+  double *xp_D;        /* [n] felt violence, deaths per 1,000 residents */
+  double *xp_X, *xp_Y; /* [n] exposed movers, exposed stayers (people) */
+  double *xp_t;        /* [n] when D, X, Y were last brought up to date */
+  int *xp_hit, xp_n_hit; /* [n] nodes the last engagement reached, in visit order */
+  double *xp_hit_km;   /* [n] their road distances */
+  double prov_day;     /* day (floor of t) the seats below count, -1 before any */
+  int64_t prov_used;   /* people who left for PROVINCES that day (provinces_seats > 0) */
   /* displaced people (displaced.c) */
   void *dloc;              /* [n + 1] per location (n = PROVINCES): its entries */
   void *dorig;             /* [n] per origin: refs to its entries */
@@ -492,6 +509,12 @@ int cs_flight_on_arrive(cs_engine *e, const cs_event *ev, void *ud);
 /* Draw a destination for people leaving j (never `exclude`): a node index
 ** or -1 (PROVINCES); *km receives the distance. */
 int cs_flight_choose(cs_world *w, int j, int exclude, cs_pcg32 *r, double *km);
+/* The same for a group of n people, respecting the provinces' daily seats
+** (provinces_seats > 0: PROVINCES only if n seats are left today, and then
+** they are taken). Returns CS_DEST_NONE if no destination has room (the
+** group stays). With n = 0 or provinces_seats = 0, cs_flight_choose. */
+#define CS_DEST_NONE (-2)
+int cs_flight_choose_group(cs_world *w, int j, int exclude, int64_t n, cs_pcg32 *r, double *km);
 /* Refresh node k's cached destination factors (after its occupancy or
 ** capacity changed). */
 void cs_flight_refresh(cs_world *w, int k);
@@ -500,6 +523,25 @@ void cs_flight_refresh(cs_world *w, int k);
 int cs_flight_cache_distances(cs_world *w);
 /* Weight of destination k (-1 = PROVINCES) at distance km from now. */
 double cs_flight_dest_weight(const cs_world *w, int k, double km, double t);
+
+/* ---- exposure.c: flight version 2 (flight_model = "exposure") ---- */
+enum { CS_XP_BASE, CS_XP_MOVER, CS_XP_STAYER }; /* kinds of flight */
+int cs_exposure_alloc(cs_world *w); /* run state (also reads flight_model) */
+void cs_exposure_free(cs_world *w);
+/* j's felt violence D and exposed movers X and stayers Y at t (>= its last
+** change), X + Y capped by the residents. */
+void cs_exposure_state(const cs_world *w, int j, double t, double *D, double *X, double *Y);
+/* The extra hazard of an exposed mover at felt violence D. */
+double cs_exposure_extra(const cs_world *w, double D);
+/* j's flight rate in people per day at t, by kind: h0 R, hX X, stayer_factor hX Y. */
+void cs_exposure_rates(const cs_world *w, int j, double t, double *base, double *mover, double *stayer);
+/* A flight of `kind` takes size people from j now (before residents fall). */
+void cs_exposure_flight(cs_world *w, int j, int kind, int64_t size);
+/* An engagement at k with `dead` deaths ended now; took: it changed hands.
+** Raises D and the exposed at k and the nodes within walking distance. */
+int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took);
+/* The nodes the last engagement reached (k first, then by road distance). */
+int cs_exposure_reached(const cs_world *w, const int **nodes);
 
 /* ---- displaced.c ---- */
 int cs_displaced_start(cs_world *w);

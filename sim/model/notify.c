@@ -25,6 +25,11 @@
 **     cs_notify_engagement_over           members reached zero
 **                                       flight at j (intensity rose, and
 **                                         the takeover pulse), once
+**                                       flight at the other nodes the
+**                                         engagement's exposure reached
+**                                         (flight_model "exposure": their
+**                                         felt violence and exposed rose;
+**                                         exposure.c, in its visit order)
 **                                       recruitment at j (owner may differ)
 **                                       moves out of j (now in conflict)
 **                                       brigades: grown at j and at its
@@ -113,6 +118,8 @@
 ** - people declared displaced placed at run start (cohorts.c): the moves
 **   where they stay are started there, by displaced.c's own start, before
 **   flight's start computes the destination factors.
+** - seats to the provinces taken or a new day begun (flight.c,
+**   provinces_seats): read at each destination choice; no clock.
 ** - media reach of j set by a script (cs_world_set_media): no clock reads
 **   it; the observation model reads it at each logged event.
 ** - road distances changed (a road closed or opened): they move a gang's
@@ -170,6 +177,10 @@ int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int 
   if (rc == CS_OK && ag >= 0 && w->gangs[ag].members == 0) rc = cs_notify_members(w, ag);
   if (rc == CS_OK && og >= 0 && w->gangs[og].members == 0) rc = cs_notify_members(w, og);
   if (rc == CS_OK) rc = cs_flight_update_node(w, j);
+  const int *hit;
+  int n_hit = cs_exposure_reached(w, &hit); /* 0 with flight_model "intensity" */
+  for (int i = 0; rc == CS_OK && i < n_hit; i++)
+    if (hit[i] != j) rc = cs_flight_update_node(w, hit[i]);
   if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
   if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
   if (rc == CS_OK) rc = cs_brigade_engagement(w, j, from, to, ag);

@@ -33,12 +33,14 @@ static const char *const COALITION_MODELS[] = {"cohesion", "bargain", NULL};
 static const char *const RETURN_RULES[] = {"v1", "stable", NULL};
 static const char *const RESPONSE_MODELS[] = {"unit", "pool", NULL};
 static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
+static const char *const FLIGHT_MODELS[] = {"intensity", "exposure", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
   {P_BRIGADE_MODEL, BRIGADE_MODELS},
   {P_RETURN_RULE, RETURN_RULES},
   {P_RESPONSE_MODEL, RESPONSE_MODELS},
+  {P_FLIGHT_MODEL, FLIGHT_MODELS},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -123,6 +125,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_SCORE_CONFLICT, "score_conflict", NUM, 0.25, 0, BIG, "", "Flee location score of a destination in conflict", 0},
   {P_HOUSEHOLD, "household", INT, 5, 1, 1000, "persons", "people moving together in one flight, move or return [P]", 0},
   {P_PROVINCES_KM, "provinces_km", NUM, 5, 0, BIG, "km", "distance from any node to the PROVINCES sink [P; default from the Haiti calibration, calibrate.sh stage 3; was 20]", 0},
+  {P_PROVINCES_SEATS, "provinces_seats", INT, 0, 0, BIG, "persons/day", "people who can leave for the PROVINCES per day (bus seats; 0: unlimited, version 1); provinces_km is then the travel cost, as a distance [P: to calibrate on the bus-station outflows counted by IOM DTM]", 0},
   {P_HOST_RATIO, "host_ratio", NUM, 0.5, 0, BIG, "", "displaced a node's host families can take, per initial resident [P]", 0},
   {P_HOST_SHARE, "host_share", NUM, 0.39, 0, 1, "", "share of displaced arriving in a city node who stay with host families (IOM DTM Jun 2024)", 0},
   {P_SITE_RADIUS, "site_radius_km", NUM, 15, 0, BIG, "km", "sites farther than this by road are not considered as destinations [P]", 0},
@@ -130,6 +133,16 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_MOVE_DEFAULT, "move_default", NUM, 0.3, 0, BIG, "1/day", "Flee move chance of displaced people with hosts elsewhere", 0},
   {P_MOVE_SITE, "move_site", NUM, 0.1, 0, BIG, "1/day", "Flee move chance of displaced people in a site", 0},
   {P_MOVE_GROUP, "move_group", INT, 100, 1, 1000000, "persons", "people moving together in one secondary move or return: a numerical granularity (expected flows do not depend on it; smaller is finer and slower)", 0},
+  {P_FLIGHT_MODEL, "flight_model", STR, 0, 0, 0, "", "flight hazard: intensity (version 1: every resident, from intensity and takeovers) or exposure (version 2: residents exposed to deaths nearby, with stayers)", "intensity"},
+  {P_H_EXPOSED, "h_exposed", NUM, 0.2, 0, BIG, "1/day", "flight_model exposure: extra flight hazard of an exposed resident at saturating felt violence [P: ~half of the exposed gone in 4 days]", 0},
+  {P_D_REF, "D_ref", NUM, 0.25, 1e-9, BIG, "per 1000", "flight_model exposure: felt-violence scale of the hazard, deaths per 1,000 residents [P]", 0},
+  {P_TAU_D, "tau_D", NUM, 7, 1e-6, BIG, "day", "flight_model exposure: decay time of felt violence [P]", 0},
+  {P_WALK_KM, "walk_km", NUM, 1, 1e-6, BIG, "km", "flight_model exposure: scale of the walking-distance kernel exp(-d / walk_km), cut at 3 walk_km [P]", 0},
+  {P_EXPOSE_ATTACK, "expose_attack", NUM, 0.05, 0, 1, "", "flight_model exposure: share of the unexposed residents an engagement exposes when the node holds [P]", 0},
+  {P_EXPOSE_TAKEOVER, "expose_takeover", NUM, 0.25, 0, 1, "", "flight_model exposure: share of the unexposed residents an engagement exposes when the node changes hands [P]", 0},
+  {P_TAU_X, "tau_X", NUM, 14, 1e-6, BIG, "day", "flight_model exposure: time constant of the exposed returning to unexposed [P]", 0},
+  {P_STAYER_SHARE, "stayer_share", NUM, 0.3, 0, 1, "", "flight_model exposure: share of the exposed who are stayers (elderly, guarding property, cannot pay to move) [P]", 0},
+  {P_STAYER_FACTOR, "stayer_factor", NUM, 0.1, 0, 1, "", "flight_model exposure: stayers' extra hazard as a multiple of the exposed's [P]", 0},
   {P_UNIT_SPEED, "unit_speed", NUM, 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]", 0},
   {P_RECALL_MIN, "recall_delay_min", NUM, 1, 0, BIG, "day", "administrative delay of a recall, lower bound", 0},
   {P_RECALL_MAX, "recall_delay_max", NUM, 3, 0, BIG, "day", "administrative delay of a recall, upper bound", 0},

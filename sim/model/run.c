@@ -41,6 +41,7 @@ static int alloc_run_state(cs_world *w) {
   int rc = cs_engagement_alloc(w);
   if (rc == CS_OK) rc = cs_attack_alloc(w);
   if (rc == CS_OK) rc = cs_flight_alloc(w);
+  if (rc == CS_OK) rc = cs_exposure_alloc(w);
   if (rc == CS_OK) rc = cs_recruit_alloc(w);
   if (rc == CS_OK) rc = cs_response_alloc(w);
   if (rc == CS_OK) rc = cs_brigade_alloc(w);
@@ -57,6 +58,7 @@ void cs__run_free(cs_world *w) {
   cs_security_free(w);
   cs_response_free(w);
   cs_recruit_free(w);
+  cs_exposure_free(w);
   cs_flight_free(w);
   cs_attack_free(w);
   cs_engagement_free(w);

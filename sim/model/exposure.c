@@ -1,0 +1,164 @@
+/* exposure.c: who is exposed to violence, and how much violence they feel,
+** for flight version 2 (flight_model = "exposure"; sim/README.md, flight.c
+** and exposure.c). Threats to personal integrity drive flight (Davenport,
+** Moore and Poe 2003); violence experienced or witnessed does, while the
+** costs of leaving keep many at home (Adhikari 2013).
+**
+** State per node j, as values at the time xp_t[j], decaying between changes:
+**   D_j  felt violence: deaths per 1,000 residents within walking distance,
+**        D_j(t) = D_j(t0) exp(-(t - t0) / tau_D);
+**   X_j  exposed residents who may leave (movers), and
+**   Y_j  exposed stayers (the elderly, those guarding property, those who
+**        cannot pay to move), both X(t) = X(t0) exp(-(t - t0) / tau_X):
+**        the exposed return to unexposed with time constant tau_X.
+** Always 0 <= X_j, 0 <= Y_j and X_j + Y_j <= residents_j: a read scales
+** both down when residents fell below them (civilian deaths, recruits:
+** taken from the unexposed first, then in proportion).
+**
+** An engagement at k with `dead` deaths ends: for every node j within
+** WALK_CUT walk_km of k by open road (distance d, kernel K = exp(-d /
+** walk_km); k itself at d = 0, K = 1), with residents R_j > 0 and U_j =
+** R_j - X_j - Y_j unexposed,
+**   D_j += 1000 dead K / R_j
+**   new = e K U_j,  e = expose_takeover if k changed hands, else expose_attack
+**   X_j += (1 - stayer_share) new,  Y_j += stayer_share new.
+** The nodes reached are kept (cs_exposure_reached) for notify.c, which
+** redraws their flight clocks.
+**
+** Flight hazard per resident: h0 for everyone; an exposed mover adds
+** hX(D) = h_exposed (1 - exp(-D / D_ref)), an exposed stayer stayer_factor
+** hX(D). The flight rate of j, in people per day,
+**   S_j(t) = h0 R_j + hX(D_j(t)) (X_j(t) + stayer_factor Y_j(t)),
+** only falls between changes (D, X and Y decay; R does not move), so
+** thinning against its value at the last change is exact. A flight is one of
+** three kinds, by where the acceptance uniform fell in [0, S): baseline (h0
+** R), mover, stayer; a baseline flight takes its people from X, Y and the
+** unexposed in proportion, the others from X (resp. Y) first.
+**
+** Nothing here draws a random number. With flight_model = "intensity" (the
+** default) nothing here is called but the allocation and the free, and the
+** run is version 1's, bit for bit. */
+#include "model_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The kernel is cut at this many walk_km (K = e^-3 = 0.05 there). */
+#define WALK_CUT 3.0
+
+int cs_exposure_alloc(cs_world *w) {
+  size_t n = (size_t)w->n + 1;
+  w->xp_D = calloc(n, sizeof *w->xp_D);
+  w->xp_X = calloc(n, sizeof *w->xp_X);
+  w->xp_Y = calloc(n, sizeof *w->xp_Y);
+  w->xp_t = calloc(n, sizeof *w->xp_t);
+  w->xp_hit = calloc(n, sizeof *w->xp_hit);
+  w->xp_hit_km = calloc(n, sizeof *w->xp_hit_km);
+  w->xp_n_hit = 0;
+  w->xp_on = strcmp(w->params[P_FLIGHT_MODEL].str, "exposure") == 0;
+  if (!w->xp_D || !w->xp_X || !w->xp_Y || !w->xp_t || !w->xp_hit || !w->xp_hit_km)
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  return CS_OK;
+}
+
+void cs_exposure_free(cs_world *w) {
+  free(w->xp_D);
+  free(w->xp_X);
+  free(w->xp_Y);
+  free(w->xp_t);
+  free(w->xp_hit);
+  free(w->xp_hit_km);
+  w->xp_D = w->xp_X = w->xp_Y = w->xp_t = w->xp_hit_km = NULL;
+  w->xp_hit = NULL;
+  w->xp_n_hit = 0;
+}
+
+void cs_exposure_state(const cs_world *w, int j, double t, double *D, double *X, double *Y) {
+  double dt = t - w->xp_t[j];
+  double d = w->xp_D[j], x = w->xp_X[j], y = w->xp_Y[j];
+  if (d != 0) d *= exp(-dt / PV(w, P_TAU_D));
+  if (x != 0 || y != 0) {
+    double f = exp(-dt / PV(w, P_TAU_X));
+    x *= f;
+    y *= f;
+    double r = (double)w->residents[j];
+    if (x + y > r) { /* residents fell under the exposed: scale both down */
+      double s = r > 0 ? r / (x + y) : 0;
+      x *= s;
+      y *= s;
+    }
+  }
+  *D = d;
+  *X = x;
+  *Y = y;
+}
+
+/* Store j's state brought up to t. */
+static void settle(cs_world *w, int j, double t, double D, double X, double Y) {
+  w->xp_D[j] = D;
+  w->xp_X[j] = X;
+  w->xp_Y[j] = Y;
+  w->xp_t[j] = t;
+}
+
+double cs_exposure_extra(const cs_world *w, double D) {
+  return PV(w, P_H_EXPOSED) * (1 - exp(-D / PV(w, P_D_REF)));
+}
+
+void cs_exposure_rates(const cs_world *w, int j, double t, double *base, double *mover, double *stayer) {
+  double D, X, Y;
+  cs_exposure_state(w, j, t, &D, &X, &Y);
+  double hx = cs_exposure_extra(w, D);
+  *base = PV(w, P_H0) * (double)w->residents[j];
+  *mover = hx * X;
+  *stayer = PV(w, P_STAYER_FACTOR) * hx * Y;
+}
+
+void cs_exposure_flight(cs_world *w, int j, int kind, int64_t size) {
+  double t = cs__now(w), D, X, Y, r = (double)w->residents[j];
+  cs_exposure_state(w, j, t, &D, &X, &Y);
+  if (kind == CS_XP_BASE) {
+    if (r > 0) {
+      X -= X * (double)size / r;
+      Y -= Y * (double)size / r;
+    }
+  } else if (kind == CS_XP_MOVER) {
+    X = (double)size < X ? X - (double)size : 0;
+  } else {
+    Y = (double)size < Y ? Y - (double)size : 0;
+  }
+  if (X < 0) X = 0;
+  if (Y < 0) Y = 0;
+  settle(w, j, t, D, X, Y);
+}
+
+static int collect(void *ud, int j, double km) {
+  cs_world *w = ud;
+  w->xp_hit[w->xp_n_hit] = j;
+  w->xp_hit_km[w->xp_n_hit++] = km;
+  return 0;
+}
+
+int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took) {
+  w->xp_n_hit = 0;
+  if (!w->xp_on) return CS_OK;
+  double ell = PV(w, P_WALK_KM), t = cs__now(w);
+  int rc = cs__graph_visit(w, k, WALK_CUT * ell, collect, w);
+  if (rc != CS_OK) return rc;
+  double e = PV(w, took ? P_EXPOSE_TAKEOVER : P_EXPOSE_ATTACK), s = PV(w, P_STAYER_SHARE);
+  for (int i = 0; i < w->xp_n_hit; i++) {
+    int j = w->xp_hit[i];
+    double r = (double)w->residents[j], K = exp(-w->xp_hit_km[i] / ell), D, X, Y;
+    if (r <= 0) continue;
+    cs_exposure_state(w, j, t, &D, &X, &Y);
+    double u = r - X - Y, fresh = e * K * (u > 0 ? u : 0);
+    settle(w, j, t, D + 1000.0 * (double)dead * K / r, X + (1 - s) * fresh, Y + s * fresh);
+  }
+  return CS_OK;
+}
+
+int cs_exposure_reached(const cs_world *w, const int **nodes) {
+  *nodes = w->xp_hit;
+  return w->xp_n_hit;
+}
