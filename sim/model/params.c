@@ -188,7 +188,7 @@ int cs_params_init(cs_world *w) {
     p->doc = cs__strdup(d->doc);
     p->str = d->type == STR ? cs__strdup(d->sdef) : NULL;
     if (!p->name || !p->doc || (d->type == STR && !p->str)) {
-      /* this entry is not counted in n_params: cs_world_free will not see it */
+      /* cs_world_free frees every model slot, this one too: clear it here */
       free(p->name);
       free(p->doc);
       free(p->str);

@@ -84,7 +84,10 @@ int cs_world_new(cs_ctx *ctx, cs_world **out) {
 
 void cs_world_free(cs_world *w) {
   if (!w) return;
-  for (int i = 0; i < w->n_params; i++) {
+  /* The model's slots are filled in the order of params.c's table, not of
+  ** their indexes: after a failure part-way, any of them may hold strings. */
+  int n_slots = w->n_params > P_MODEL_COUNT ? w->n_params : P_MODEL_COUNT;
+  for (int i = 0; w->params && i < n_slots; i++) {
     free(w->params[i].name);
     free(w->params[i].doc);
     free(w->params[i].str);
