@@ -8,7 +8,9 @@
 **   node's officer sums matching its list; the frontier counts own_cnt and
 **   the gangs' held counts match the owners; a self-defence brigade's
 **   mobilisation is in [0, 1], and 0 at gang-held nodes (brigade.c, when
-**   brigade_model is "grown"). Tests call it directly; a
+**   brigade_model is "grown"); a node's control shares are in (0, 1], sum
+**   to 1 and give its owner by the majority rule (control.c, when
+**   control_model is "shares"). Tests call it directly; a
 **   CS_DEBUG build (cmake -DCS_DEBUG=ON) calls it at every sample.
 ** - cs__check_bound_fail: a thinned process fired with a true rate above
 **   the bound its candidate was drawn from, so events were lost (the CS_DEBUG
@@ -110,6 +112,7 @@ static int check_units(const cs_world *w, char *msg, size_t cap) {
 int cs__check_world(const cs_world *w, char *msg, size_t cap) {
   if (check_people(w, msg, cap) || check_gangs(w, msg, cap) || check_units(w, msg, cap)) return -1;
   if (cs_brigade_check(w, msg, cap)) return -1; /* mobilisation in [0, 1], 0 at gang-held nodes */
+  if (cs_control_check(w, msg, cap)) return -1;  /* shares in [0, 1] summing to 1; owner by majority */
   return 0;
 }
 
