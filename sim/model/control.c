@@ -6,7 +6,7 @@
 ** holds no state, draws nothing, and cs_control_settle only says who the
 ** winner is.
 **
-** With "shares", after Kalyvas (2006, ch. 8: zones of full, dominant and
+** With "shares", after Kalyvas (2006: zones of full, dominant and
 ** fragmented control), each node j keeps the share s_jP in [0, 1] of every
 ** party P that holds part of it, summing to 1. The parties are the STATE,
 ** the gangs, and "nobody" (the part no armed actor holds, the party code

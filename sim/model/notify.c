@@ -93,6 +93,9 @@
 **   the last coalition update and is re-rated only at updates (every
 **   cohesion_dt days), by design, as v1 cohesion: officers, members, freed
 **   prisoners and announcements that move the threat ratio need no call.
+** - control shares moved in an engagement without a change of owner
+**   (control.c, control_model "shares"): no rate reads a share, only the
+**   derived owner, whose changes come through cs_notify_engagement_over.
 ** - media reach of j set by a script (cs_world_set_media): no clock reads
 **   it; the observation model reads it at each logged event.
 ** - road distances changed (a road closed or opened): they move a gang's
