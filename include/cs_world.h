@@ -409,6 +409,11 @@ int cs_world_road_open(cs_world *w, int a, int b);
 
 /* ---- state queries ---- */
 int cs_world_node_owner(const cs_world *w, int i);          /* party code */
+/* Share of node i that party controls, in [0, 1] (control.c): with
+** control_model "whole" 1 for the owner and 0 for any other party; with
+** "shares" the party's control share (CS_PARTY_CONTESTED: the share no armed
+** party holds). NAN for an unknown node. */
+double cs_world_node_share(const cs_world *w, int i, int party);
 int64_t cs_world_node_residents(const cs_world *w, int i);
 int64_t cs_world_node_displaced_hosted(const cs_world *w, int i);  /* displaced now at i */
 int64_t cs_world_node_displaced_origin(const cs_world *w, int i);  /* displaced from i, anywhere */

@@ -12,7 +12,9 @@
 **   the gangs' held counts match the owners; a self-defence brigade's
 **   mobilisation is in [0, 1], and 0 at gang-held nodes (brigade.c, when
 **   brigade_model is "grown"); the police teams of dispatch.c hold no more
-**   officers than they took. Tests call it directly; a
+**   officers than they took; a node's control shares are in (0, 1], sum
+**   to 1 and give its owner by the majority rule (control.c, when
+**   control_model is "shares"). Tests call it directly; a
 **   CS_DEBUG build (cmake -DCS_DEBUG=ON) calls it at every sample.
 ** - cs__check_bound_fail: a thinned process fired with a true rate above
 **   the bound its candidate was drawn from, so events were lost (the CS_DEBUG
@@ -116,6 +118,7 @@ int cs__check_world(const cs_world *w, char *msg, size_t cap) {
       check_units(w, msg, cap) || cs_dispatch_check(w, msg, cap))
     return -1;
   if (cs_brigade_check(w, msg, cap)) return -1; /* mobilisation in [0, 1], 0 at gang-held nodes */
+  if (cs_control_check(w, msg, cap)) return -1;  /* shares in [0, 1] summing to 1; owner by majority */
   return 0;
 }
 

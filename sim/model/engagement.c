@@ -36,7 +36,9 @@
 ** While a timed engagement is under way at a node, no other starts there.
 **
 ** Aftermath (cs_engagement_finish): the attacker takes the node if it won
-** (a police win returns it to the STATE); a beaten police force falls back;
+** (a police win returns it to the STATE; with control_model "shares" the
+** winner takes part of the loser's share and the node changes hands only if
+** its majority holder changes: control.c); a beaten police force falls back;
 ** intra-coalition incidents and retaliation urges are recorded; the node's
 ** violence intensity rises by deaths + 1; a police response is called when a
 ** STATE node is lost or a node of value >= V_c is attacked; the log gets an
@@ -206,19 +208,20 @@ static int64_t apply_losses(cs_world *w, const cs_engagement *en) {
 /* Everything an engagement changes, in this order; returns its deaths in
 ** *dead. Rows logged meanwhile (units falling back, a recall) are held by
 ** the caller and come after the engagement's own. */
-static int aftermath(cs_world *w, const cs_engagement *en, int from, int ag, int og, int won, int64_t *dead) {
+static int aftermath(cs_world *w, const cs_engagement *en, int from, int ag, int og, int *to, int64_t *dead) {
   int j = en->node, att = en->attacker, rc;
   double t = cs__now(w);
   *dead = apply_losses(w, en);
   cs__intensity_add(w, j, t, (double)*dead + 1.0);
   cs_observe_threat(w, j);
   if (ag >= 0 && og >= 0) cs_coalition_incident(w, ag, og);
-  if (won && (rc = cs_takeover(w, j, att)) != CS_OK) return rc;
-  if ((rc = cs_exposure_engagement(w, j, *dead, won)) != CS_OK) return rc;
+  if ((rc = cs_control_settle(w, en, from, to)) != CS_OK) return rc; /* version 1: a win hands over j */
+  if (*to != from && (rc = cs_takeover(w, j, *to)) != CS_OK) return rc;
+  if ((rc = cs_exposure_engagement(w, j, *dead, *to != from)) != CS_OK) return rc;
   if (att == CS_PARTY_STATE && en->outcome < 0 && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
   if ((rc = cs_notify_engagement_over(w, j, from, w->owner[j], ag, og)) != CS_OK) return rc;
   if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;
-  if (ag >= 0 && ((won && from == CS_PARTY_STATE) || w->value[j] >= PV(w, P_V_C)))
+  if (ag >= 0 && ((*to != from && from == CS_PARTY_STATE) || w->value[j] >= PV(w, P_V_C)))
     if ((rc = cs_response_call(w, j)) != CS_OK) return rc;
   return CS_OK;
 }
@@ -230,18 +233,18 @@ int cs_engagement_finish(cs_world *w, const cs_engagement *en) {
   double t = cs__now(w);
   int ag = CS_PARTY_IS_GANG(att) ? CS_PARTY_GANG_INDEX(att) : -1;
   int og = CS_PARTY_IS_GANG(from) ? CS_PARTY_GANG_INDEX(from) : -1;
-  int won = en->outcome > 0 && att != from;
+  int to = from;
   int64_t dead = 0;
   cs__log_hold(w);
-  int rc = aftermath(w, en, from, ag, og, won, &dead);
+  int rc = aftermath(w, en, from, ag, og, &to, &dead);
   cs_event_rec rows[2] = {{t, CS_EK_ENGAGEMENT, j, att, from, dead, 0, 0, NAN, -1},
-                          {t, CS_EK_TAKEOVER, j, att, from, 0, 0, 0, NAN, -1}};
+                          {t, CS_EK_TAKEOVER, j, to, from, 0, 0, 0, NAN, -1}};
   if (rc != CS_OK) {
     w->held_on = 0; /* the run ends with rc: the held rows are dropped */
     w->n_held = 0;
     return rc;
   }
-  return cs__log_release(w, rows, won ? 2 : 1);
+  return cs__log_release(w, rows, to != from ? 2 : 1);
 }
 
 int cs_engagement_begin(cs_world *w, int attacker, int j) {

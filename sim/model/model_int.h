@@ -39,7 +39,8 @@
 **   civ_dead[], deaths[], civ_dead_total engagement only (civ_dead[],
 **                      civ_dead_total: also brigade, a resident lynched)
 **   owner[], t_takeover[], own_cnt[], gangs[].held   takeover (own_cnt:
-**                      also roads, below)
+**                      also roads, below); the control shares behind
+**                      owner[] (control_model "shares") control only
 **   gangs[].members    engagement (deaths), arrest (jailed, released),
 **                      recruit (+1), security (prison break), brigade
 **                      (lynched; also gangs[].dead)
@@ -86,6 +87,8 @@ enum {
   P_LYNCH_RATE, P_LYNCH_MISID,
   P_BETA, P_BETA_POLICE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_ZETA,
+  /* partial control (control.c) */
+  P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY,
   /* retaliation */
   P_N_RET, P_TAU_R,
   /* coalitions */
@@ -310,6 +313,7 @@ struct cs_world {
   double *recruit_bound;   /* [n] its thinning bound */
   cs_engagement *pending;  /* [n] that engagement's drawn result */
   struct cs_brigade *brig; /* self-defence brigades' run state (brigade.c), NULL if not started */
+  struct cs_control *ctl;  /* control shares (control.c), NULL unless control_model is "shares" */
   int *unit_head;      /* [n] first unit at each node, -1 if none */
   int64_t *off_n;      /* [n] officers at each node */
   double *off_s;       /* [n] sum of officers * lethality at each node */
@@ -493,6 +497,23 @@ int cs_engagement_on_end(cs_engine *e, const cs_event *ev, void *ud);
 int cs_takeover(cs_world *w, int j, int to);
 /* Set owner at declaration/finalize time (no rate updates). */
 void cs_takeover_count(cs_world *w, int j, int party, int delta);
+
+/* ---- control.c: partial control (control_model = "shares") ---- */
+int cs_control_shares(const cs_world *w); /* control_model is "shares" */
+int cs_control_alloc(cs_world *w);        /* "shares": every node held whole by its owner */
+void cs_control_free(cs_world *w);
+/* Share of node j held by party (CS_PARTY_CONTESTED: held by nobody); the
+** largest share held by any party (gangs_only 0) or by a gang (1). With
+** "whole": 1 for the owner, else 0. NAN for an unknown node. */
+double cs_control_share(const cs_world *w, int j, int party);
+double cs_control_top(const cs_world *w, int j, int gangs_only);
+/* The margin of victory mu in [0, 1] of a decided engagement. */
+double cs_control_margin(const cs_engagement *en);
+/* After engagement en at its node, held by `from` at its start: move the
+** winner's share ("shares") and put the owner it leaves in *to (== from if
+** none changes). The caller runs the takeover. CS_ENOMEM possible. */
+int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to);
+int cs_control_check(const cs_world *w, char *msg, size_t cap);
 
 /* ---- flight.c ---- */
 int cs_flight_alloc(cs_world *w);                 /* run state: streams, pending candidates */

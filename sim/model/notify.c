@@ -120,6 +120,9 @@
 **   flight's start computes the destination factors.
 ** - seats to the provinces taken or a new day begun (flight.c,
 **   provinces_seats): read at each destination choice; no clock.
+** - control shares moved in an engagement without a change of owner
+**   (control.c, control_model "shares"): no rate reads a share, only the
+**   derived owner, whose changes come through cs_notify_engagement_over.
 ** - media reach of j set by a script (cs_world_set_media): no clock reads
 **   it; the observation model reads it at each logged event.
 ** - road distances changed (a road closed or opened): they move a gang's

@@ -34,6 +34,7 @@ static const char *const RETURN_RULES[] = {"v1", "stable", NULL};
 static const char *const RESPONSE_MODELS[] = {"unit", "pool", NULL};
 static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
 static const char *const FLIGHT_MODELS[] = {"intensity", "exposure", NULL};
+static const char *const CONTROL_MODELS[] = {"whole", "shares", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
@@ -41,6 +42,7 @@ static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_RETURN_RULE, RETURN_RULES},
   {P_RESPONSE_MODEL, RESPONSE_MODELS},
   {P_FLIGHT_MODEL, FLIGHT_MODELS},
+  {P_CONTROL_MODEL, CONTROL_MODELS},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -82,6 +84,9 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_WS, "wS", NUM, 1.0, 0, BIG, "", "attack weight against STATE or unaligned nodes [P]", 0},
   {P_WR, "wR", NUM, 0.5, 0, BIG, "", "attack weight against a rival gang [P]", 0},
   {P_ZETA, "zeta", NUM, 1.0, 0, BIG, "", "how much coalition cohesion raises attacks on the state [P]", 0},
+  {P_CONTROL_MODEL, "control_model", STR, 0, 0, 0, "", "control of a node: whole (one owner; a won engagement hands over the node, version 1) or shares (a share per party; a win moves part of the loser's share, the owner is the majority holder: control.c)", "whole"},
+  {P_CONTROL_STEP, "control_step", NUM, 0.5, 0, 1, "", "share of the loser's hold on a node that a win without losses moves to the winner (shares) [P: two decisive wins take a node from full to dominant control, Kalyvas 2006]", 0},
+  {P_CONTROL_MAJORITY, "control_majority", NUM, 0.5, 0.5, 0.99, "", "share of a node above which a party holds it; below it for every party the node is CONTESTED (shares) [P: a simple majority; Kalyvas 2006's dominant control starts above parity]", 0},
   {P_N_RET, "n_retaliation", NUM, 0.3, 0, 0.999, "", "retaliation branching ratio (expected retaliations per attack suffered) [P] (symbol n)", 0},
   {P_TAU_R, "tau_r", NUM, 7, 1e-6, BIG, "day", "decay time of the urge to retaliate [P]", 0},
   {P_CHI0, "chi0", NUM, 0.1, 0, 1, "", "cohesion a coalition tends to without threat [P]", 0},
@@ -356,6 +361,8 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
     return cs_err(&w->ctx, CS_EINVAL, "recall_delay_min must not exceed recall_delay_max");
   if (i == P_RECALL_MAX && v < PV(w, P_RECALL_MIN))
     return cs_err(&w->ctx, CS_EINVAL, "recall_delay_max must not be below recall_delay_min");
+  if (i == P_CONTROL_MAJORITY && w->running) /* it would redefine every owner at once */
+    return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
   double old = p->num;
   p->num = v;
   if (w->running && p->is_model) return cs_notify_param(w, i, old);
@@ -368,7 +375,7 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
-  if (i == P_COALITION_MODEL && w->running)
+  if ((i == P_COALITION_MODEL || i == P_CONTROL_MODEL) && w->running)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
   if (w->running && i == P_RETURN_RULE) /* the ledger's cohorts are keyed by it (cohorts.c) */
     return cs_err(&w->ctx, CS_EINVAL, "parameter 'return_rule' cannot change during a run");

@@ -45,10 +45,12 @@ static int alloc_run_state(cs_world *w) {
   if (rc == CS_OK) rc = cs_recruit_alloc(w);
   if (rc == CS_OK) rc = cs_response_alloc(w);
   if (rc == CS_OK) rc = cs_brigade_alloc(w);
+  if (rc == CS_OK) rc = cs_control_alloc(w); /* "whole" (version 1): nothing */
   return rc;
 }
 
 void cs__run_free(cs_world *w) {
+  cs_control_free(w);
   cs_brigade_free(w);
   cs_dispatch_free(w);
   cs_sample_free(w);

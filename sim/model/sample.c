@@ -10,7 +10,7 @@
 enum {
   V_CITY_RESIDENTS, V_CITY_DISPLACED, V_CITY_HOSTED, V_CITY_SITES, V_CITY_RETURNED, V_CITY_TRANSIT, V_CITY_PROVINCES,
   V_CITY_CIV_DEAD, V_CITY_SHARE_NODES, V_CITY_SHARE_POP, V_CITY_OFFICERS, V_CITY_PROTECTION, V_CITY_OFF_DEAD, V_CITY_OFF_DESERTED, V_CITY_MEMBERS, V_CITY_RECRUITED,
-  V_OWNER, V_RESIDENTS, V_HOSTED, V_SITE, V_ORIGIN, V_DEATHS, V_CIV_DEAD, V_OFFICERS, V_PRESENT, V_INTENSITY, V_MEDIA, V_BRIGADE,
+  V_OWNER, V_RESIDENTS, V_HOSTED, V_SITE, V_ORIGIN, V_DEATHS, V_CIV_DEAD, V_OFFICERS, V_PRESENT, V_INTENSITY, V_MEDIA, V_BRIGADE, V_STATE_SHARE, V_GANG_SHARE,
   V_G_MEMBERS, V_G_NODES, V_G_JAILED, V_G_DEAD, V_G_RECRUITS, V_G_CHI, V_G_THETA, V_G_ACTIVE,
   V_COUNT
 };
@@ -44,6 +44,8 @@ static const cs_var VARS[V_COUNT] = {
   {"intensity", "1", "violence intensity I (decaying sum of deaths + 1 per event, time constant tau_I)", CS_DIM_NODE, 0},
   {"media_reach", "1", "media reach r: the chance a witness's report gets out (drops when journalists are threatened)", CS_DIM_NODE, 0},
   {"brigade", "persons", "residents who defend the neighbourhood (0 where a gang holds it): vigilante_share of residents, or the self-defence brigade when brigade_model is grown", CS_DIM_NODE, 0},
+  {"state_share", "1", "share of the neighbourhood the state controls: 1 or 0 (the owner) with control_model whole, its control share with shares", CS_DIM_NODE, 0},
+  {"gang_share", "1", "largest share of the neighbourhood one gang controls: 1 or 0 (the owner) with control_model whole, the largest gang's control share with shares", CS_DIM_NODE, 0},
   {"gang_members", "persons", "active members of the gang", CS_DIM_GANG, 1},
   {"gang_nodes", "nodes", "neighbourhoods the gang holds", CS_DIM_GANG, 1},
   {"gang_jailed", "persons", "members of the gang in prison", CS_DIM_GANG, 1},
@@ -99,6 +101,8 @@ int cs_sample_on_event(cs_engine *e, const cs_event *ev, void *ud) {
     D[V_INTENSITY][j] = cs__intensity(w, j, t);
     D[V_MEDIA][j] = cs_observe_media(w, j, t);
     D[V_BRIGADE][j] = CS_PARTY_IS_GANG(o) ? 0 : cs_brigade_defenders(w, j, t);
+    D[V_STATE_SHARE][j] = cs_control_share(w, j, CS_PARTY_STATE);
+    D[V_GANG_SHARE][j] = cs_control_top(w, j, 1);
     res += w->residents[j];
     hosted += w->hosted[j];
   }

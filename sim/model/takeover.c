@@ -2,7 +2,8 @@
 ** the gangs' held counts right, records the time (which starts the flight
 ** pulse, h_T for tau_T days), and sends the units at the node back to the
 ** nearest STATE node when a gang takes it (when the state takes it, its
-** units are the winners and stay). The rates the change touches are
+** units are the winners and stay; with control_model "shares" a node may
+** also become CONTESTED, and its units stay). The rates the change touches are
 ** redrawn by the caller through notify.c. */
 #include "model_int.h"
 
@@ -21,6 +22,7 @@ int cs_takeover(cs_world *w, int j, int to) {
   w->owner[j] = to;
   cs_takeover_count(w, j, to, +1);
   w->t_takeover[j] = cs__now(w);
-  if (to != CS_PARTY_STATE && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
+  /* a node left CONTESTED (control_model "shares") keeps its units */
+  if (CS_PARTY_IS_GANG(to) && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
   return CS_OK;
 }

@@ -585,6 +585,7 @@ void cs_world_set_hooks(cs_world *w, const cs_hooks *h) {
 }
 
 int cs_world_node_owner(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->owner[i] : CS_PARTY_NONE; }
+double cs_world_node_share(const cs_world *w, int i, int party) { return cs_control_share(w, i, party); }
 int64_t cs_world_node_residents(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->residents[i] : 0; }
 int64_t cs_world_node_displaced_hosted(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->hosted[i] : 0; }
 int64_t cs_world_node_displaced_origin(const cs_world *w, int i) { return i >= 0 && i < w->n ? w->origin_disp[i] : 0; }
