@@ -130,14 +130,9 @@ int cs_brigade_engagement(cs_world *w, int j, int from, int to, int ag) {
     if (holds_brigade(w, j)) jump(w, j, PV(w, P_BRIGADE_GROWTH));
   }
   if (CS_PARTY_IS_GANG(to) && !CS_PARTY_IS_GANG(from)) set_m(w, j, 0); /* disbanded */
-  if (!attacked && from == to) return CS_OK;
-  return update_around(w, j);
-}
-
-int cs_brigade_owner(cs_world *w, int j, int from, int to) {
-  struct cs_brigade *b = w->brig;
-  if (!b || !b->on) return CS_OK;
-  if (CS_PARTY_IS_GANG(to) != CS_PARTY_IS_GANG(from)) set_m(w, j, 0); /* disbanded, or starts from 0 */
+  /* A change between two gangs moves no lynching rate: j holds no brigade
+  ** before or after, and its neighbours count the same gang-held nodes. */
+  if (!attacked && CS_PARTY_IS_GANG(from) == CS_PARTY_IS_GANG(to)) return CS_OK;
   return update_around(w, j);
 }
 

@@ -408,7 +408,6 @@ void cs__run_free(cs_world *w);
 /* ---- notify.c: one owner for rate redraws (its opening comment is the
 ** table "this change -> these clocks"). Processes call these after changing
 ** shared state; none reaches into another process's clock. ---- */
-int cs_notify_owner(cs_world *w, int j, int from, int to);
 /* from, to: parties holding j before and after; ag, og: gang indices of the
 ** attacker and the holder before, or -1. */
 int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int og);
@@ -492,8 +491,8 @@ int cs_engagement_on_end(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- takeover.c ---- */
 /* Node j passes to party `to`; keeps own_cnt and held counts right and
-** sends the units there back if a gang took it. The caller notifies
-** (cs_notify_owner, or within cs_notify_engagement_over). */
+** sends the units there back if a gang took it. The caller, the
+** engagement's aftermath, notifies (cs_notify_engagement_over). */
 int cs_takeover(cs_world *w, int j, int to);
 /* Set owner at declaration/finalize time (no rate updates). */
 void cs_takeover_count(cs_world *w, int j, int party, int delta);
@@ -737,9 +736,8 @@ double cs_brigade_defenders(const cs_world *w, int j, double t);
 double cs_brigade_mobilisation(const cs_world *w, int j, double t); /* m_j(t) */
 double cs_brigade_lynch_rate(const cs_world *w, int j, double t);  /* true rate at j */
 /* Called by notify.c: an engagement at j is over (from, to, attacker gang
-** ag or -1), the owner of j changed outside one, and j's clock alone. */
+** ag or -1); j's clock alone. */
 int cs_brigade_engagement(cs_world *w, int j, int from, int to, int ag);
-int cs_brigade_owner(cs_world *w, int j, int from, int to);
 int cs_brigade_update_node(cs_world *w, int j);
 /* A parameter changed (old value; NAN for a string): the model switched on
 ** or off, brigade_tau retimed, every clock redrawn. */

@@ -11,18 +11,14 @@
 **
 **   this change                         -> these clocks, in this order
 **   ----------------------------------  ------------------------------------
-**   owner of node j changed (from, to)  attack: every gang at j; from's and
-**     outside an engagement               to's pairs at j's neighbours
-**     cs_notify_owner                     (frontier and targets moved)
-**                                       flight at j (the takeover pulse)
-**                                       recruitment at j (gang-held or not)
-**                                       lynching at j, then at j's
-**                                         neighbours (brigade disbanded or
-**                                         restarted; gangs next door moved)
-**   engagement at j over, the node      attack: as for an owner change, if
-**     passed from -> to (from == to if    the node changed hands; all of
-**     it held), attacker ag, holder og    ag's / og's pairs if that gang's
-**     cs_notify_engagement_over           members reached zero
+**   (A node changes hands during a run only in an engagement, the one
+**   caller of cs_takeover; owners declared before the run need no redraw.)
+**   engagement at j over, the node      attack: if the node changed hands,
+**     passed from -> to (from == to if    every gang at j and from's and to's
+**     it held), attacker ag, holder og    pairs at j's neighbours (frontier
+**     cs_notify_engagement_over           and targets moved); all of ag's /
+**                                         og's pairs if that gang's members
+**                                         reached zero
 **                                       flight at j (intensity rose, and
 **                                         the takeover pulse), once
 **                                       flight at the other nodes the
@@ -34,7 +30,7 @@
 **                                       moves out of j (now in conflict)
 **                                       brigades: grown at j and at its
 **                                         neighbours if a gang attacked a
-**                                         node it did not hold, disbanded
+**                                         node no gang held, disbanded
 **                                         at j if a gang took it; then the
 **                                         lynching clocks at j and at its
 **                                         neighbours (if anything moved)
@@ -108,7 +104,9 @@
 ** - a bargain's formation clock (bargain.c) runs at the hazard taken at
 **   the last coalition update and is re-rated only at updates (every
 **   cohesion_dt days), by design, as v1 cohesion: officers, members, freed
-**   prisoners and announcements that move the threat ratio need no call.
+**   prisoners and announcements that move the threat ratio need no call,
+**   and a script's change of bargain_rate or bargain_ratio also takes
+**   effect at the next update (at most cohesion_dt days later), not at once.
 ** - anything a return's rate reads (owner of j, t_takeover of j, the end
 **   of a stability wait at t_takeover + tau_stable under return_rule
 **   stable, the ledger's counts of j's cohorts; cohorts.c): returns are
@@ -162,14 +160,6 @@ static int owner_attack(cs_world *w, int j, int from, int to) {
     if (CS_PARTY_IS_GANG(from)) rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(from), nb);
     if (rc == CS_OK && CS_PARTY_IS_GANG(to)) rc = cs_attack_update_pair(w, CS_PARTY_GANG_INDEX(to), nb);
   }
-  return rc;
-}
-
-int cs_notify_owner(cs_world *w, int j, int from, int to) {
-  int rc = owner_attack(w, j, from, to);
-  if (rc == CS_OK) rc = cs_flight_update_node(w, j);
-  if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
-  if (rc == CS_OK) rc = cs_brigade_owner(w, j, from, to);
   return rc;
 }
 
