@@ -47,6 +47,8 @@ if P.v2 then
     brigade_model = "grown",       -- self-defence brigades (brigade.c)
     return_rule = "stable",        -- returns only to safe origins held by the same controller (cohorts.c)
     response_model = "pool",       -- police response from a limited pool of officers, a queue (dispatch.c)
+    flight_model = "exposure",     -- flight of the residents the fighting reached, with stayers (exposure.c)
+    control_model = "shares",      -- partial control, moved by engagements (control.c)
   }
   city.declare { jailed = 4700, start = "2023-09" }
 else

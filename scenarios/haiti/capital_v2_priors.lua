@@ -1,0 +1,27 @@
+-- capital_v2_priors.lua: the parameters calibrated for version 2 of the model
+-- (`capital.lua --set v2=true`), with their prior ranges:
+--
+--   conflictsim calibrate scenarios/haiti/capital.lua --set v2=true \
+--     --priors scenarios/haiti/capital_v2_priors.lua
+--
+-- Two of version 1's five (the attack rate and the police breakpoint) and, for each
+-- version-2 mechanism, the parameters its defaults are least sure of (every one is
+-- tagged [P] in `conflictsim params`). The ranges span what the sources leave open
+-- (sim/README.md, section 7 and the parameter table); log-uniform for rates and scales
+-- that span an order of magnitude or more. Every other parameter keeps the value
+-- capital.lua gives it, or the model's default.
+priors {
+  lambda0        = loguniform(0.01, 0.3),    -- base attack rate per (gang, frontier node), 1/day
+  beta_police    = loguniform(0.001, 0.15),  -- breakpoint of security forces
+  brigade_share  = loguniform(0.002, 0.05),  -- largest share of residents in a brigade
+  brigade_growth = uniform(0.05, 0.8),       -- gap to full mobilisation closed by an attack
+  h_exposed      = loguniform(0.02, 0.5),    -- flight hazard of the exposed at saturation, 1/day
+  D_ref          = loguniform(0.05, 2),      -- felt-violence scale, deaths per 1,000 residents
+  stayer_share   = uniform(0.1, 0.7),        -- share of the exposed who stay
+  expose_attack  = loguniform(0.002, 0.1),   -- share of the unexposed an attack nearby exposes
+  expose_takeover = uniform(0.05, 0.5),      -- the same for a change of hands
+  h0             = loguniform(3e-5, 1e-3),   -- baseline flight hazard per resident, 1/day
+  control_step   = uniform(0.1, 0.9),        -- share of the loser's hold an engagement can move
+  bargain_rate   = loguniform(0.005, 0.2),   -- pact formation rate at high threat, 1/day
+  bargain_ratio  = loguniform(0.3, 3),       -- threat ratio above which a pact can form
+}
