@@ -5,6 +5,15 @@
 **    time to formation is Exp(h), h = kappa (1 - rho_form / rho): mean within
 **    4 SE of 1/h and Kolmogorov-Smirnov distance below its 0.1% critical
 **    value, at two threat ratios; never before t0; never below rho_form.
+**    Piecewise: a threat stepping twice (rho 2, then 4), each step first seen
+**    at the next update (t0, then t1), gives the hazard h1 on [t0, t1) and h2
+**    after; the formation time's law is then exactly piecewise exponential,
+**    F(t) = 1 - exp(-h1 (t - t0)) before t1 and 1 - exp(-h1 (t1 - t0) -
+**    h2 (t - t1)) after. At cohesion_dt 1 and 2.5, 1000 runs each: the
+**    share formed before t1 within 4 binomial SE of F(t1); the mean wait
+**    after t1 of those not yet formed within 4 SE of 1/h2 (an integrated
+**    hazard carried across the re-rating, not restarted); Kolmogorov-Smirnov
+**    distance to F below its 0.1% critical value; none before t0.
 ** 2. Truce: after formation the partners' attack rate on each other is
 **    bargain_partner_weight times the rate before (rates from counts over
 **    replicates, 4 SE by the delta method); a gang outside the coalition
@@ -21,7 +30,8 @@
 **    default; the model cannot change during a run; a script cannot set a
 **    bargain's cohesion, can form it, and a new bargain_partner_weight
 **    reaches a formed pact at once.
-** Statistical checks use |z| < 4 (false failure ~6e-5 each). */
+** Statistical checks use |z| < 4 (false failure ~6e-5 each); the
+** Kolmogorov-Smirnov checks use the 0.1% critical value (1e-3 each). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,15 +90,18 @@ static int obs_event(void *ud, const cs_event_rec *e) {
 /* ---- 1. formation: waiting time Exp(h) after a threat step ----
 ** Two gangs of 1000 members, q = 0.05: S = 100. No attacks (lambda0 = 0), so
 ** S stays 100. At t = 10.5 a force of strength E = rho S is announced
-** (w_ann = 1); the first update to see it is at t0 = 11. */
-static double g_announce; /* strength to announce at the timer */
+** (w_ann = 1); the first update to see it is at t0 = 11. With a second
+** ratio rho2 > 0, a second announcement at 13.5 raises E to rho2 S. */
+static double g_announce[2]; /* strength to announce at timers 1 and 2 */
 static int announce_timer(void *ud, cs_world *w, int id) {
   (void)ud;
-  (void)id;
-  return cs_world_announce(w, (int64_t)llround(g_announce / 0.05), 0.05);
+  return cs_world_announce(w, (int64_t)llround(g_announce[id - 1] / 0.05), 0.05);
 }
 
-static double formation_time(double rho, double kappa, double horizon, uint64_t rep) {
+/* The first formation time (-1 if none) with the threat at rho from 10.5
+** and, if rho2 > 0, at rho2 from 13.5; coalition updates every dt days. */
+static double formation_run(double rho, double rho2, double dt, double kappa, double horizon, uint64_t seed,
+                            uint64_t rep) {
   cs_world *w = new_world();
   cs_node_decl a = node_decl("a", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE);
   cs_world_add_node(w, &a, NULL);
@@ -106,19 +119,29 @@ static double formation_time(double rho, double kappa, double horizon, uint64_t 
   CHECK(cs_world_param_set_str(w, "coalition_model", "bargain") == CS_OK);
   cs_world_param_set(w, "bargain_ratio", 1);
   cs_world_param_set(w, "bargain_rate", kappa);
+  cs_world_param_set(w, "cohesion_dt", dt);
   cs_world_timer(w, 10.5, 1);
-  g_announce = rho * 100.0;
+  g_announce[0] = rho * 100.0;
+  if (rho2 > 0) {
+    cs_world_timer(w, 13.5, 2);
+    g_announce[1] = (rho2 - rho) * 100.0; /* announcements add up */
+  }
   cs_hooks h = {NULL, announce_timer, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
   obs o = {0};
   g_obs = &o;
   cs_sink s = {NULL, NULL, NULL, obs_event, NULL};
-  CHECK(cs_world_run(w, 40 + (uint64_t)rho, rep, &s) == CS_OK); /* independent draws per case */
-  if (rep == 0) CHECK_NEAR(cs_bargain_ratio(w, 0), rho, 1e-12 * rho);
+  CHECK(cs_world_run(w, seed, rep, &s) == CS_OK);
+  double rho_end = rho2 > 0 ? rho2 : rho;
+  if (rep == 0) CHECK_NEAR(cs_bargain_ratio(w, 0), rho_end, 1e-12 * rho_end);
   cs_world_free(w);
   free(o.pt);
   return o.n_formed ? o.formed[0] : -1;
+}
+
+static double formation_time(double rho, double kappa, double horizon, uint64_t rep) {
+  return formation_run(rho, 0, 1, kappa, horizon, 40 + (uint64_t)rho, rep); /* independent draws per case */
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -152,6 +175,50 @@ static void test_formation_time(double rho) {
   }
   CHECK(D < 1.949 / sqrt(N));
   free(wait);
+}
+
+/* Piecewise: rho = 2 from the update t0 that first sees the step at 10.5
+** (h1 = kappa / 2), rho = 4 from the update t1 that first sees the step at
+** 13.5 (h2 = 3 kappa / 4). The hazard is read only at updates, so t0 and t1
+** are the next multiples of dt, not the announcements' times: at dt = 2.5,
+** 12.5 and 15. A clock that re-rated at an announcement forms before t0
+** (at dt = 2.5, in 18% of runs); one that restarted its integrated hazard
+** at t1 waits (1 + h1 (t1 - t0)) / h2 on average after t1, not 1 / h2; one
+** that ran the new hazard over the update interval just ended misses F (KS
+** at dt = 2.5). */
+static void test_formation_piecewise(double dt) {
+  const int N = 1000;
+  const double kappa = 0.2, h1 = kappa * (1 - 1 / 2.0), h2 = kappa * (1 - 1 / 4.0);
+  const double t0 = ceil(10.5 / dt) * dt, t1 = ceil(13.5 / dt) * dt, H1 = h1 * (t1 - t0);
+  double *tf = malloc(N * sizeof *tf), sum_after = 0;
+  int early = 0, never = 0, before = 0, after = 0;
+  for (int r = 0; r < N; r++) {
+    tf[r] = formation_run(2.0, 4.0, dt, kappa, 300, 50 + (uint64_t)(10 * dt), (uint64_t)r);
+    if (tf[r] < 0) never++;
+    else if (tf[r] < t0) early++;
+    else if (tf[r] < t1) before++;
+    else {
+      after++;
+      sum_after += tf[r] - t1;
+    }
+  }
+  CHECK(early == 0 && never == 0); /* P(none by 300) = exp(-H1 - h2 (300 - t1)) < 1e-18 */
+  double p = 1 - exp(-H1);
+  CHECK_NEAR(before, N * p, 4 * sqrt(N * p * (1 - p)));
+  /* given T >= t1, T - t1 ~ Exp(h2): memoryless once the hazard is h2 */
+  CHECK(after > 0);
+  CHECK_NEAR(sum_after / after, 1 / h2, 4 * (1 / h2) / sqrt(after));
+  /* Kolmogorov-Smirnov against the piecewise-exponential F (continuous) */
+  qsort(tf, N, sizeof *tf, cmp_double);
+  double D = 0;
+  for (int i = 0; i < N; i++) {
+    double t = tf[i], H = t < t0 ? 0 : t < t1 ? h1 * (t - t0) : H1 + h2 * (t - t1), F = 1 - exp(-H);
+    double d1 = fabs((i + 1.0) / N - F), d2 = fabs(F - (double)i / N);
+    if (d1 > D) D = d1;
+    if (d2 > D) D = d2;
+  }
+  CHECK(D < 1.949 / sqrt(N));
+  free(tf);
 }
 
 /* Below the threshold the hazard is 0: it never forms. */
@@ -203,7 +270,7 @@ static void fight_run(obs *o, int n_gangs, double eps, int split_n, uint64_t rep
   cs_world_param_set(w, "bargain_split_incidents", split_n);
   cs_world_param_set(w, "bargain_split", 0); /* no split by threat */
   cs_world_timer(w, 50.5, 1);
-  g_announce = 4 * 100.0; /* rho = 4 */
+  g_announce[0] = 4 * 100.0; /* rho = 4 */
   cs_hooks h = {NULL, announce_timer, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
@@ -467,6 +534,8 @@ static void test_v1(void) {
 int main(void) {
   test_formation_time(2.0); /* h = kappa / 2 */
   test_formation_time(4.0); /* h = 3 kappa / 4 */
+  test_formation_piecewise(1.0); /* t0 = 11, t1 = 14 */
+  test_formation_piecewise(2.5); /* t0 = 12.5, t1 = 15 */
   test_no_formation_below();
   test_truce_and_outsider();
   test_erosion_after_formation_only();
