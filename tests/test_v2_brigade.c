@@ -12,6 +12,19 @@
 **   mean within 4 SE, dispersion within 4 sd of its chi-square; the victims
 **   split binomially (misidentified residents with lynch_misid, the gangs
 **   next door equally);
+** - a gang-held neighbour whose gang has no members: it counts in the
+**   thinning bound but not in the rate (x_j counts gangs with members), so
+**   with one such neighbour declared empty the count's mean is within 4 SE
+**   of the integrated rate at x = 1/3, not 2/3, and no lynching picks that
+**   gang; with a gang of 10 that lynchings exhaust mid-run (x 2/3, then
+**   1/3), and with an empty gang given members back by a prison break at
+**   day 30 (x 1/3, then 2/3, with no redraw of the lynching clock), the
+**   count minus each run's compensator sums to 0 within 4 SE over 400 runs,
+**   and no lynching picks a gang while it is empty (its members never go
+**   below 0). The bound must count the empty gang's node for the revival
+**   to stay under it: the debug build checks the bound at every candidate
+**   (CS_CHECK_BOUND, brigade.c) and aborts if it does not (a plain build
+**   cannot tell: a bound without G2 undercounts here by under 2 SE);
 ** - conservation: people, gang members and officers (cs__check_world,
 **   which also checks every mobilisation is in [0, 1] and 0 where a gang
 **   holds the node) at every day of a busy town with brigades, and the
@@ -20,7 +33,10 @@
 **   change nothing (same event and sample hash), no lynching is logged and
 **   the defenders are vigilante_share * residents.
 ** Each statistical check has a false-failure probability below 1e-4 (|z| <
-** 4); seeds are fixed. */
+** 4; the compensator checks by the martingale central limit theorem);
+** the checks that the mid-run cases happened at all (most runs empty the
+** gang of 10, some of the freed members are lynched) below 1e-90; seeds are
+** fixed. */
 #include <math.h>
 #include <stdio.h>
 
@@ -142,10 +158,16 @@ static void test_growth_decay(void) {
 }
 
 /* ---- lynchings: Poisson with the integrated rate ----
-** S (STATE, R residents) has neighbours G1 and G2 (one gang each, members
-** enough never to run out) and N (STATE, with no gang next door: rate 0).
-** x_S = 2/3. No attacks: the brigade decays from m0 = 1 with tau. */
-typedef struct { int total, civ, gang[2], other; } lynch_obs;
+** S (STATE, R residents) has neighbours G1 and G2 (one gang each) and N
+** (STATE, with no gang next door: rate 0). Gang a at G1 has members enough
+** never to run out; gang b at G2 has b_members: as many (x_S = 2/3), none
+** (x_S = 1/3 though G2 is gang-held), or a few that lynchings may exhaust;
+** or none and b_jailed, all freed at LY_BREAK.
+** No attacks: the brigade decays from m0 = 1 with tau. */
+typedef struct {
+  int total, civ, gang[2], other;
+  double t_out; /* when gang b's last member was lynched, -1 if never */
+} lynch_obs;
 static lynch_obs *g_ly;
 static int lynch_event(void *ud, cs_world *w, const cs_event_rec *e) {
   if (e->kind != CS_EK_LYNCHING) return CS_OK;
@@ -155,13 +177,25 @@ static int lynch_event(void *ud, cs_world *w, const cs_event_rec *e) {
   else if (e->target == CS_PARTY_GANG(0)) g_ly->gang[0]++;
   else if (e->target == CS_PARTY_GANG(1)) g_ly->gang[1]++;
   else g_ly->other++;
+  if (e->target == CS_PARTY_GANG(1)) {
+    int64_t left = cs_world_gang_members(w, 1); /* after the lynching: -1 if it picked an empty gang */
+    if (left < 0) g_ly->other++;
+    if (left == 0) g_ly->t_out = e->t;
+  }
   return CS_OK;
 }
 
 static const int64_t LY_R = 100000;
-static const double LY_SHARE = 0.01, LY_KAPPA = 0.001, LY_TAU = 50, LY_T = 100;
+static const double LY_SHARE = 0.01, LY_KAPPA = 0.001, LY_TAU = 50, LY_T = 100, LY_BREAK = 30;
 
-static int lynch_run(uint64_t rep, double misid, lynch_obs *o, int *bad) {
+static int ly_break_timer(void *ud, cs_world *w, int id) { /* every jailed member freed: gang b's */
+  (void)ud;
+  (void)id;
+  return cs_world_prison_break(w, 1000000, NULL);
+}
+
+/* b_jailed > 0: gang b's jailed are freed at LY_BREAK. */
+static int lynch_run(uint64_t rep, double misid, int64_t b_members, int64_t b_jailed, lynch_obs *o, int *bad) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   int rc = cs_world_new(&ctx, &w);
@@ -175,7 +209,7 @@ static int lynch_run(uint64_t rep, double misid, lynch_obs *o, int *bad) {
   cs_world_add_node(w, &g2, NULL);
   cs_world_add_node(w, &n, NULL);
   cs_gang_decl ga = {"a", NULL, 100000, 0, -1, -1, 1};
-  cs_gang_decl gb = {"b", NULL, 100000, 0, -1, -1, 2};
+  cs_gang_decl gb = {"b", NULL, b_members, b_jailed, -1, -1, 2};
   cs_world_add_gang(w, &ga, NULL);
   cs_world_add_gang(w, &gb, NULL);
   cs_world_set_owner(w, 1, CS_PARTY_GANG(0));
@@ -197,8 +231,10 @@ static int lynch_run(uint64_t rep, double misid, lynch_obs *o, int *bad) {
     return rc;
   }
   g_ly = o;
-  cs_hooks h = {NULL, NULL, lynch_event};
+  o->t_out = -1;
+  cs_hooks h = {NULL, ly_break_timer, lynch_event};
   cs_world_set_hooks(w, &h);
+  if (b_jailed > 0) cs_world_timer(w, LY_BREAK, 1);
   rec_sink r;
   cs_sink sk = rec_sink_of(&r);
   rc = cs_world_run(w, 11, rep, &sk);
@@ -208,8 +244,12 @@ static int lynch_run(uint64_t rep, double misid, lynch_obs *o, int *bad) {
     fprintf(stderr, "lynch run %llu: %s\n", (unsigned long long)rep, msg);
   }
   /* the true rate at the end, no attack having moved the brigade:
-  ** kappa * share * residents * m0 exp(-T / tau) * x (x = 2/3) */
-  double want = LY_KAPPA * LY_SHARE * (double)w->residents[0] * exp(-LY_T / LY_TAU) * (2.0 / 3.0);
+  ** kappa * share * residents * m0 exp(-T / tau) * x, x = 2/3, or 1/3 if
+  ** gang b has no members left (G2 still gang-held) */
+  double x_end = (w->gangs[1].members > 0 ? 2.0 : 1.0) / 3.0;
+  if (b_jailed > 0 && w->gangs[1].jailed != 0) (*bad)++; /* the break freed them all */
+  if (w->gangs[1].members < 0 || cs_world_node_owner(w, 2) != CS_PARTY_GANG(1)) (*bad)++;
+  double want = LY_KAPPA * LY_SHARE * (double)w->residents[0] * exp(-LY_T / LY_TAU) * x_end;
   if (!(fabs(cs_brigade_lynch_rate(w, 0, LY_T) - want) <= 1e-12 * want)) (*bad)++;
   if (cs_brigade_lynch_rate(w, 3, LY_T) != 0) (*bad)++; /* N: no gang next door */
   /* every death is accounted for: residents lynched, members lynched */
@@ -227,7 +267,7 @@ static void test_lynching_poisson(void) {
   int bad = 0, other = 0;
   for (int rep = 0; rep < R; rep++) {
     lynch_obs o = {0};
-    CHECK(lynch_run((uint64_t)rep, 0.0, &o, &bad) == CS_OK);
+    CHECK(lynch_run((uint64_t)rep, 0.0, 100000, 0, &o, &bad) == CS_OK);
     sum += o.total;
     sum2 += (double)o.total * o.total;
     other += o.other + o.civ;
@@ -244,7 +284,7 @@ static void test_lynching_poisson(void) {
   lynch_obs all = {0};
   for (int rep = 0; rep < 100; rep++) {
     lynch_obs o = {0};
-    CHECK(lynch_run(1000 + (uint64_t)rep, p, &o, &bad) == CS_OK);
+    CHECK(lynch_run(1000 + (uint64_t)rep, p, 100000, 0, &o, &bad) == CS_OK);
     all.total += o.total;
     all.civ += o.civ;
     all.gang[0] += o.gang[0];
@@ -257,6 +297,80 @@ static void test_lynching_poisson(void) {
   CHECK_NEAR(all.civ, p * all.total, 4 * sqrt(all.total * p * (1 - p)));
   CHECK_NEAR(all.gang[0], 0.5 * ng, 4 * sqrt(ng * 0.25));
   CHECK(bad == 0);
+}
+
+/* A gang-held neighbour whose gang has no members: G2 is held by gang b
+** throughout, but lynchings count it (x_S) and pick from it only while b has
+** members. The thinning bound at S counts G2 all the same: while b is empty
+** the candidates come at the rate for x = 2/3 and half must be refused.
+**
+** Lambda(T), the integrated rate of a run whose x_S steps from x0 to x1 at
+** ts: N(T) - Lambda(T) is a martingale, so over runs the sum of the counts
+** minus the sum of the Lambda is 0 within 4 sqrt(sum of Lambda). */
+static double ly_compensator(double x0, double ts, double x1) {
+  double c = LY_KAPPA * LY_SHARE * (double)LY_R * 1.0 * LY_TAU; /* m0 = 1; e^(-t/tau) integrates to tau */
+  double es = exp(-ts / LY_TAU), eT = exp(-LY_T / LY_TAU);
+  return c * (x0 * (1 - es) + x1 * (es - eT));
+}
+
+static void test_lynching_memberless(void) {
+  const int R = 400;
+  /* b declared with no members: x = 1/3 from the start, Poisson */
+  const double lam = ly_compensator(1.0 / 3.0, LY_T, 0);
+  double sum = 0, sum2 = 0;
+  int bad = 0, other = 0, picked_b = 0;
+  for (int rep = 0; rep < R; rep++) {
+    lynch_obs o = {0};
+    CHECK(lynch_run(2000 + (uint64_t)rep, 0.0, 0, 0, &o, &bad) == CS_OK);
+    sum += o.total;
+    sum2 += (double)o.total * o.total;
+    other += o.other + o.civ;
+    picked_b += o.gang[1];
+  }
+  double mean = sum / R, var = (sum2 - R * mean * mean) / (R - 1);
+  fprintf(stderr, "memberless gang next door: mean %.3f var %.3f, integrated rate %.3f\n", mean, var, lam);
+  CHECK_NEAR(mean, lam, 4 * sqrt(lam / R));
+  CHECK_NEAR((R - 1) * var / lam, R - 1, 4 * sqrt(2.0 * (R - 1)));
+  CHECK(picked_b == 0 && other == 0 && bad == 0);
+
+  /* b with 10 members, lynched out in most runs (its victims are Poisson
+  ** with mean 14.4 until then): x 2/3 until the run's tenth, 1/3 after */
+  double sum_n = 0, sum_lam = 0;
+  int emptied = 0;
+  bad = other = 0;
+  for (int rep = 0; rep < R; rep++) {
+    lynch_obs o = {0};
+    CHECK(lynch_run(3000 + (uint64_t)rep, 0.0, 10, 0, &o, &bad) == CS_OK);
+    sum_n += o.total;
+    sum_lam += ly_compensator(2.0 / 3.0, o.t_out >= 0 ? o.t_out : LY_T, 1.0 / 3.0);
+    emptied += o.t_out >= 0;
+    other += o.other + o.civ;
+    if (o.t_out >= 0 ? o.gang[1] != 10 : o.gang[1] >= 10) bad++; /* emptied exactly at its tenth */
+  }
+  fprintf(stderr, "gang of 10 next door, emptied in %d of %d runs: %.0f lynchings, compensator %.1f\n", emptied, R,
+          sum_n, sum_lam);
+  CHECK(emptied > R / 2); /* a run does not empty it w.p. P(Poisson(14.4) < 10) = 0.09 */
+  CHECK_NEAR(sum_n, sum_lam, 4 * sqrt(sum_lam));
+  CHECK(other == 0 && bad == 0);
+
+  /* b empty with 1000 jailed, all freed at LY_BREAK: x 1/3, then 2/3. The
+  ** break redraws no lynching clock (notify.c): only a bound that already
+  ** counted G2 covers the rate after it. */
+  sum_n = sum_lam = 0;
+  bad = other = picked_b = 0;
+  for (int rep = 0; rep < R; rep++) {
+    lynch_obs o = {0};
+    CHECK(lynch_run(4000 + (uint64_t)rep, 0.0, 0, 1000, &o, &bad) == CS_OK);
+    sum_n += o.total;
+    sum_lam += ly_compensator(1.0 / 3.0, LY_BREAK, 2.0 / 3.0);
+    other += o.other + o.civ;
+    picked_b += o.gang[1];
+  }
+  fprintf(stderr, "empty gang next door freed at day %g: %d of its members lynched, %.0f lynchings, compensator %.1f\n",
+          LY_BREAK, picked_b, sum_n, sum_lam);
+  CHECK(picked_b > 0); /* Poisson, mean 400 * 6.9 */
+  CHECK_NEAR(sum_n, sum_lam, 4 * sqrt(sum_lam));
+  CHECK(other == 0 && bad == 0);
 }
 
 /* ---- a busy town: conservation at every day, and the model off ----
@@ -386,6 +500,7 @@ static void test_town(void) {
 int main(void) {
   test_growth_decay();
   test_lynching_poisson();
+  test_lynching_memberless();
   test_town();
   return check_report();
 }
