@@ -21,6 +21,7 @@ priors {
   expose_attack  = loguniform(0.002, 0.1),   -- share of the unexposed an attack nearby exposes
   expose_takeover = uniform(0.05, 0.5),      -- the same for a change of hands
   h0             = loguniform(3e-5, 1e-3),   -- baseline flight hazard per resident, 1/day
+  r0             = loguniform(3e-4, 1e-2),   -- return rate of displaced people to a safe origin, 1/day
   control_step   = uniform(0.1, 0.9),        -- share of the loser's hold an engagement can move
   bargain_rate   = loguniform(0.005, 0.2),   -- pact formation rate at high threat, 1/day
   bargain_ratio  = loguniform(0.3, 3),       -- threat ratio above which a pact can form

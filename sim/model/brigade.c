@@ -130,8 +130,11 @@ int cs_brigade_engagement(cs_world *w, int j, int from, int to, int ag) {
     if (holds_brigade(w, j)) jump(w, j, PV(w, P_BRIGADE_GROWTH));
   }
   if (CS_PARTY_IS_GANG(to) && !CS_PARTY_IS_GANG(from)) set_m(w, j, 0); /* disbanded */
-  /* A change between two gangs moves no lynching rate: j holds no brigade
-  ** before or after, and its neighbours count the same gang-held nodes. */
+  /* A change between two gangs moves no lynching bound: j holds no brigade
+  ** before or after, and the neighbours' bounds count every gang-held node,
+  ** with members or without. A neighbour's true rate may rise (an empty
+  ** gang replaced by one with members) but stays under its bound, and
+  ** thinning reads it when a candidate fires. */
   if (!attacked && CS_PARTY_IS_GANG(from) == CS_PARTY_IS_GANG(to)) return CS_OK;
   return update_around(w, j);
 }
