@@ -14,6 +14,14 @@ metro area) and idp_national (all IDPs in Haiti, an upper reference: it counts
 people displaced outside the capital too). Rows dated 2025 are held out
 (scenarios/haiti/data/README.md): they are drawn as open grey markers, for
 comparison only; never fit them.
+
+--since-start (for runs that start with the people displaced before them,
+capital.lua --set v2=true): like with like, the rise since the start. Simulated:
+city_displaced minus its value at the start; observed: idp_national minus its
+level at the start, interpolated linearly between the rows around it (as
+targets.lua does). It prints the average relative difference of the median
+from the observed rise over the in-sample IOM rounds (Dec 2023 - Dec 2024) and
+of each run, and draws the held-out 2025 rounds apart.
 """
 import argparse
 import csv
@@ -37,7 +45,11 @@ def main():
     ap.add_argument("--observed", default=os.path.join(HERE, "data", "observed.csv"),
                     help="observed.csv of the Haiti data (default: scenarios/haiti/data/observed.csv)")
     ap.add_argument("-o", "--output", default="capital_displacement.png")
+    ap.add_argument("--since-start", action="store_true",
+                    help="plot the rise since the start against IOM's national rise (version 2)")
     a = ap.parse_args()
+    if a.since_start:
+        return since_start(a)
 
     series = {"city_displaced_hosted": [], "city_displaced": []}
     start = None
@@ -88,6 +100,67 @@ def main():
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(a.output, dpi=110)
+    print("wrote", a.output)
+
+
+def level_at(rows, day):
+    """The observed level at day, linear between the rows around it."""
+    rows = sorted(rows)
+    for (d0, v0), (d1, v1) in zip(rows, rows[1:]):
+        if d0 <= day <= d1:
+            return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
+    raise SystemExit("plot_displacement.py: no idp_national rows around the start %s" % day)
+
+
+def since_start(a):
+    runs, start, t = [], None, None
+    for path in a.runs:
+        with h5py.File(path) as f:
+            s = f.attrs["start_date"]
+            start = s.decode() if isinstance(s, bytes) else str(s)
+            t = f["time"][...]
+            y = f["city_displaced"][...].astype(float)
+            runs.append(y - y[0])
+    day0 = dt.date.fromisoformat(start)
+    dates = [day0 + dt.timedelta(days=float(x)) for x in t]
+    rows = []
+    with open(a.observed) as fh:
+        for row in csv.DictReader(fh):
+            if row["quantity"] == "idp_national":
+                rows.append((dt.date.fromisoformat(row["date"]), float(row["value"])))
+    base = level_at(rows, day0)
+    y = np.array(runs)
+    med = np.median(y, axis=0)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    ax.fill_between(dates, np.percentile(y, 5, axis=0), np.percentile(y, 95, axis=0), color="tab:orange", alpha=0.2)
+    ax.plot(dates, med, color="tab:orange",
+            label="simulated: people displaced from the capital since the start (median, 90% band)")
+    ins = [(d, v - base) for d, v in sorted(rows) if day0 < d < HELD_OUT_FROM]
+    out = [(d, v - base) for d, v in sorted(rows) if HELD_OUT_FROM <= d <= dates[-1]]
+    rel, per_run = [], []
+    for d, v in ins:
+        i = int(np.searchsorted(t, (d - day0).days))
+        if i < len(t):
+            rel.append(abs(med[i] - v) / v)
+            per_run.append(np.abs(y[:, i] - v) / v)
+    ard = float(np.mean(rel)) if rel else float("nan")
+    if ins:
+        ax.plot(*zip(*ins), "s", color="black", mfc="white",
+                label="observed: IDPs in Haiti (IOM) minus the start's level, in sample")
+    if out:
+        ax.plot(*zip(*out), "s", color="grey", mfc="white", label="observed: the same, held out (2025)")
+    ax.set_ylabel("people")
+    ax.set_title("Port-au-Prince, %d runs: rise since %s; average relative difference %.2f (in sample)"
+                 % (len(a.runs), start, ard), fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(a.output, dpi=110)
+    runs_ard = np.mean(per_run, axis=0) if per_run else np.array([np.nan])
+    print("average relative difference over %d in-sample IOM rounds: median run %.3f; runs: median %.3f, "
+          "5%%-95%% %.3f-%.3f" % (len(rel), ard, np.median(runs_ard), np.percentile(runs_ard, 5),
+                                  np.percentile(runs_ard, 95)))
     print("wrote", a.output)
 
 
