@@ -35,11 +35,13 @@
 **    Population t: tolerance eps_t = the alpha-quantile of population
 **    t-1's distances (but never below eps_final; with tied distances that
 **    would not fall below eps_{t-1}, the largest distance below eps_{t-1});
-**    proposals: a particle drawn by weight, moved by a Gaussian kernel with
-**    twice the weighted covariance of population t-1 (Beaumont et al.
-**    2009), redrawn if outside the truncated prior
-**    (bounded number of tries); accepted when distance <= eps_t; weight
-**    prior(theta) / sum_j w_j K(theta | theta_j), normalised. Proposals are
+**    proposals: a particle drawn by weight, each coordinate moved by a
+**    normal with twice the weighted variance of population t-1 in that
+**    coordinate (Beaumont et al. 2009), truncated to the truncated prior
+**    (each coordinate redrawn until inside, a bounded number of tries);
+**    accepted when distance <= eps_t; weight prior(theta) / sum_j w_j
+**    K(theta | theta_j), K the truncated kernel (its mass in the box
+**    divides it), normalised. Proposals are
 **    simulated in batches of batch_size; the accepted proposals are taken in
 **    proposal order until n_particles, so the population does not depend on
 **    how many runs were in flight. ABC stops after a population whose eps
