@@ -297,6 +297,24 @@ def test_posterior_readers(tmp):
                   "--posterior", cal, "-o", pre + "1", "--quiet", "-j", "1"])
         check(p2.returncode == 0 and sha(pre + ".h5") == sha(pre + "1.h5"),
               "compare --posterior gives the same bytes for -j 1 and -j 2")
+        # run --posterior --draws 6 --replicate r: the parameters of compare's replicate r
+        with h5py.File(cal) as f:
+            names = [n.decode() if isinstance(n, bytes) else str(n) for n in f["parameter"][:]]
+            theta = f["posterior/theta"][:]
+        for r in (0, 5):
+            rf = os.path.join(tmp, f"post-r{r}.h5")
+            p3 = run(["run", PATROL, "--posterior", cal, "--draws", "6", "--replicate", str(r), "-o", rf, "--quiet"])
+            same = False
+            if p3.returncode == 0:
+                with h5py.File(rf) as f:
+                    got = [float(f["parameters"].attrs[n]) for n in names]
+                same = got == [float(v) for v in theta[part[r]]]
+            check(same, f"run --posterior --draws 6 --replicate {r} uses the parameters of compare's replicate {r} "
+                  f"(particle {part[r]}): " + p3.stderr.strip()[-300:])
+        p3 = run(["run", PATROL, "--posterior", cal, "--draws", "6", "--replicate", "6", "-o",
+                  os.path.join(tmp, "post-bad.h5"), "--quiet"])
+        check(p3.returncode == 2 and "--draws" in p3.stderr and not os.path.exists(os.path.join(tmp, "post-bad.h5")),
+              "run --posterior refuses a replicate beyond --draws, naming it, and writes nothing")
     bad = run(["compare", "--baseline", PATROL, "--variant", "patrol_rate=0.05", "--replicates", "4",
                "--posterior", PATROL, "-o", pre + "x", "--quiet"])
     check(bad.returncode != 0 and "posterior" in bad.stderr, "compare --posterior refuses a file that is not one")

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cs_h5.h"
 #include "cs_script.h"
+#include "posterior.h"
 #include "progress.h"
 
 static const char *RUN_USAGE =
@@ -25,6 +26,12 @@ static const char *RUN_USAGE =
     "  --seed N               master seed, an integer in [0, 2^64) (default 1)\n"
     "  --replicate R          replicate number (default 0); streams derive from (seed, replicate)\n"
     "  --set NAME=VALUE       override a parameter (repeatable); unknown names are an error\n"
+    "  --posterior FILE       run under draw R (the --replicate) of the posterior of a\n"
+    "                         calibration file: the same parameters as replicate R of\n"
+    "                         `validate --posterior FILE --replicates N` and `compare\n"
+    "                         --posterior` with the same --seed; --set wins over the draw\n"
+    "  --draws N              the N of those draws (default 20, validate's default;\n"
+    "                         the replicate must be below it)\n"
     "  --quiet                no progress line, no summary, no script log\n"
     "  --mem-limit MB         cap on the scenario's Lua heap (default 256)\n"
     "  --load-budget N        instruction budget for loading the script (default 100000000)\n"
@@ -157,6 +164,10 @@ int cli_run(int argc, char **argv) {
   cs_script *script = NULL;
   cs_h5_sink *h5 = NULL;
   cs_prov_file *pfiles = NULL;
+  cs_posterior *post = NULL;
+  cs_override *all = NULL; /* the posterior draw's values, then --set */
+  const char *post_path = NULL;
+  uint64_t draws = 20;
   char outbuf[512];
   if (!sets || !set_bufs) {
     fputs("conflictsim: out of memory\n", stderr);
@@ -203,6 +214,15 @@ int cli_run(int argc, char **argv) {
       }
       set_bufs[n_sets] = (char *)sets[n_sets].name;
       n_sets++;
+    } else if (strcmp(a, "--posterior") == 0) {
+      NEED_VALUE();
+      post_path = val;
+    } else if (strcmp(a, "--draws") == 0) {
+      NEED_VALUE();
+      if (cli_parse_u64(val, &draws) || draws == 0 || draws > (1u << 24)) {
+        fprintf(stderr, "conflictsim run: --draws must be an integer in [1, 16777216], got '%s'\n", val);
+        goto done;
+      }
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       quiet = 1;
     } else if (strcmp(a, "--mem-limit") == 0 || strcmp(a, "--load-budget") == 0 ||
@@ -248,7 +268,31 @@ int cli_run(int argc, char **argv) {
   }
 
   cs_ctx ctx = {{0}};
-  int rc = cs_script_load(&ctx, scenario, &lim, sets, n_sets, seed, replicate, quiet, &world, &script);
+  int rc;
+  const cs_override *ov = sets;
+  size_t n_ov = n_sets;
+  if (post_path) {
+    if (replicate >= draws) {
+      fprintf(stderr, "conflictsim run: --replicate %llu with --posterior needs --draws above it (got %llu)\n",
+              (unsigned long long)replicate, (unsigned long long)draws);
+      goto done;
+    }
+    if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
+        (rc = cs_posterior_draw(&ctx, post, (int)draws, seed)) != CS_OK) {
+      fprintf(stderr, "conflictsim run: %s\n", cs_errmsg(&ctx));
+      status = rc == CS_EINVAL ? EXIT_SCENARIO : cli_exit_code(rc);
+      goto done;
+    }
+    if (!(all = calloc((size_t)post->n_params + n_sets + 1, sizeof *all))) {
+      fputs("conflictsim run: out of memory\n", stderr);
+      status = EXIT_NOMEM;
+      goto done;
+    }
+    n_ov = (size_t)cs_posterior_overrides(post, (int)replicate, NULL, 0, all);
+    for (size_t i = 0; i < n_sets; i++) all[n_ov++] = sets[i]; /* a later value wins */
+    ov = all;
+  }
+  rc = cs_script_load(&ctx, scenario, &lim, ov, n_ov, seed, replicate, quiet, &world, &script);
   if (rc != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(&ctx));
     /* an unreadable scenario is a scenario error, not an output error */
@@ -316,6 +360,9 @@ int cli_run(int argc, char **argv) {
       gang_nodes += CS_PARTY_IS_GANG(cs_world_node_owner(world, j));
     }
     printf("wrote %s\n", output);
+    if (post)
+      printf("  parameters: draw %llu of %llu from the posterior in %s (SHA-256 %.12s...), then --set\n",
+             (unsigned long long)replicate, (unsigned long long)draws, post_path, post->sha);
     printf("  scenario %s: %.1f days, seed %llu, replicate %llu, %llu events processed by the engine\n", cs_world_name(world),
            cs_world_days(world), (unsigned long long)seed, (unsigned long long)replicate,
            (unsigned long long)cs_world_events_processed(world));
@@ -328,6 +375,8 @@ int cli_run(int argc, char **argv) {
 done:
   cs_h5_sink_free(h5);
   free(pfiles);
+  free(all);
+  cs_posterior_free(post);
   cs_script_free(script);
   cs_world_free(world);
   for (size_t i = 0; set_bufs && i < n_sets; i++) free(set_bufs[i]);
