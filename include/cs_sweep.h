@@ -51,7 +51,10 @@
   X(CS_SWD_MORRIS, "morris")
 
 /* Built-in metrics: X(KIND, name in the sweep file and the output, units,
-** one-line description). fall_time is written "fall_time:<node>". */
+** one-line description). The kinds from CS_MET_NODE_FIRST on are about one
+** node: written "NAME:<node>" in a sweep file and named "NAME_<node>" in the
+** output ("fall_time:centre", "fall_time_centre"); the default metrics are
+** the kinds before it. */
 #define CS_SWEEP_METRIC_LIST(X)                                                                     \
   X(CS_MET_DISPLACED_FINAL, "displaced_final", "persons",                                           \
     "displaced people (city_displaced) at the last sample")                                         \
@@ -78,12 +81,15 @@
   X(CS_MET_CLASHES_ALL, "clashes_all", "events",                                                    \
     "all engagements")                                                                              \
   X(CS_MET_FALL_TIME, "fall_time", "days",                                                          \
-    "time of the first takeover of the node by a gang; NaN if it did not fall")
+    "time of the first takeover of the node by a gang; NaN if it did not fall")                    \
+  X(CS_MET_FLED, "fled", "people",                                                                  \
+    "people who fled the node over the run: the group sizes of its flight events, summed")
 
 #define CS_SWEEP_ENUM_(kind, ...) kind,
 enum { CS_SWEEP_KIND_LIST(CS_SWEEP_ENUM_) CS_SWP_KINDS };
 enum { CS_SWEEP_DESIGN_LIST(CS_SWEEP_ENUM_) CS_SWD_KINDS };
-enum { CS_SWEEP_METRIC_LIST(CS_SWEEP_ENUM_) CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS };
+enum { CS_SWEEP_METRIC_LIST(CS_SWEEP_ENUM_) CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS,
+       CS_MET_NODE_FIRST = CS_MET_FALL_TIME };
 #undef CS_SWEEP_ENUM_
 
 typedef struct cs_sweep_param {
@@ -97,7 +103,7 @@ typedef struct cs_sweep_param {
 typedef struct cs_sweep_metric {
   int kind;         /* CS_MET_, or CS_MET_LUA: a function in the sweep file */
   char *name;       /* output name, e.g. "displaced_final", "fall_time_centre" */
-  char *node;       /* CS_MET_FALL_TIME: node id */
+  char *node;       /* kinds >= CS_MET_NODE_FIRST: node id */
   int node_idx;     /* resolved on the probe world (batch); 0 in a spec */
   char *units;      /* CS_MET_LUA: as declared ("" if not) */
   char *doc;        /* CS_MET_LUA: "Lua function NAME of the final state, defined in FILE" */

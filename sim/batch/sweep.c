@@ -323,9 +323,11 @@ static int probe(cs_ctx *ctx, cs_sweep *sw) {
     }
   for (int m = 0; m < sw->n_metrics; m++) {
     cs_sweep_metric *me = &sw->metrics[m];
-    if (me->kind == CS_MET_FALL_TIME && (me->node_idx = cs_world_find_node(w, me->node)) < 0) {
-      rc = cs_err(ctx, CS_EINVAL, "%s: metric %s: %s has no node '%s'", sw->path, me->name, sw->scenario_path,
-                  me->node);
+    if (me->kind >= CS_MET_NODE_FIRST && me->kind != CS_MET_LUA &&
+        (me->node_idx = cs_world_find_node(w, me->node)) < 0) {
+      const char *near = cs_nearest_name(me->node, (const char *const *)sw->node_ids, sw->n_nodes);
+      rc = cs_err(ctx, CS_EINVAL, "%s: metric %s: %s has no node '%s'%s%s%s", sw->path, me->name, sw->scenario_path,
+                  me->node, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
       goto done;
     }
   }
@@ -500,6 +502,12 @@ static int ms_event(void *ud, const cs_event_rec *e) {
       if (e->kind == CS_EK_TAKEOVER && e->node == sw->metrics[k].node_idx && CS_PARTY_IS_GANG(e->actor) &&
           isnan(m->rec[k]))
         m->rec[k] = e->t;
+      break;
+    case CS_MET_FLED:
+      /* The model keeps no cumulative count of departures per node (its
+      ** origin_disp is a stock that returns lower), so the metric sums the
+      ** flight events, as a targets file's fled{} does (targets.c). */
+      if (e->kind == CS_EK_FLIGHT && e->node == sw->metrics[k].node_idx) m->rec[k] += (double)e->displaced;
       break;
     default: break;
     }
