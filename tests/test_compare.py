@@ -11,7 +11,11 @@
     errors;
 (c) pairing reduces the variance of the difference on the Solino recall
     comparison (measured variance reduction > 1 for the displaced metrics);
-(d) the figures render (non-empty PNG and SVG).
+(d) the figures render (non-empty PNG and SVG);
+(e) --metric: exactly the metrics asked for, in that order, in every report;
+    the default is the documented list; an unknown name exits 2 naming it and
+    the valid names; fled:<node> of every run equals the people who fled the
+    node in `conflictsim run`'s event log for the same seed and replicate.
 """
 import csv
 import json
@@ -166,6 +170,80 @@ def test_file_variant_overrides(tmp):
           "file variant without the baseline's overrides: compare says so")
 
 
+# the sweep's default metrics (output/README.md, "Metrics": every built-in but those of one node)
+DEFAULT_METRICS = ["displaced_final", "displaced_integral", "civilian_deaths_final", "engagement_deaths",
+                   "gang_share_population_final", "gang_share_population_integral", "gang_share_nodes_final",
+                   "gang_share_nodes_integral", "nodes_lost", "clashes_gang_gang", "clashes_gang_state",
+                   "clashes_all"]
+
+
+def names_of(ds):
+    return [x.decode() if isinstance(x, bytes) else x for x in ds[:]]
+
+
+def fled_in_run(path, node):
+    """People who fled `node` in a run file: the flight rows of the event log (output/README.md)."""
+    with h5py.File(path, "r") as g:
+        kinds = g["events/kind"].attrs["flag_meanings"]
+        kinds = (kinds.decode() if isinstance(kinds, bytes) else kinds).split()
+        j = names_of(g["node"]).index(node)
+        ev = g["events"]
+        rows = (ev["kind"][:] == kinds.index("flight")) & (ev["node"][:] == j)
+        return float(ev["displaced"][:][rows].sum())
+
+
+def test_metric_option(tmp):
+    with h5py.File(f"{tmp}/zero1.h5", "r") as f:
+        check(names_of(f["metric"]) == DEFAULT_METRICS, "no --metric: the documented default metrics, in order")
+
+    want = ["fled_market", "displaced_final", "fall_time_centre"]
+    reps = 4
+    p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", "fled:market",
+             "--metric", "displaced_final", "--metric", "fall_time:centre", "--replicates", str(reps),
+             "-j", "2", "-o", f"{tmp}/met"])
+    check(p.returncode == 0, "compare --metric exits 0")
+    rows = list(csv.DictReader(open(f"{tmp}/met.csv")))
+    check([r["metric"] for r in rows] == want, f"csv: exactly the metrics asked for, in order: {[r['metric'] for r in rows]}")
+    js = json.load(open(f"{tmp}/met.json"))
+    check([r["metric"] for r in js["results"]] == want, "json: exactly the metrics asked for")
+    check(next(r["units"] for r in rows if r["metric"] == "fled_market") == "people", "fled's units are people")
+    with h5py.File(f"{tmp}/met.h5", "r") as f:
+        check(names_of(f["metric"]) == want, "h5: the metric axis is exactly the metrics asked for")
+        check(f["values"].shape == (2, reps, 3) and f["p_better"].shape == (1, 3), "h5: values and table sized by them")
+        table = [ln.split()[0] for ln in p.stdout.splitlines() if ln.startswith("  ") and not ln.startswith("  metric")]
+        check(table == want, f"terminal table: the metrics asked for: {table}")
+        # fled:market equals what `run` logs, for every arm and replicate
+        vals = f["values"][:]
+        sets = {0: [], 1: ["--set", "recall_day=10"]}
+        same, nonzero = True, 0
+        for a in (0, 1):
+            for r in range(reps):
+                out = f"{tmp}/met_run_{a}_{r}.h5"
+                q = subprocess.run([EXE, "run", TINY, "--seed", "1", "--replicate", str(r), "--quiet", "-o", out]
+                                   + sets[a])
+                same = same and q.returncode == 0 and vals[a, r, 0] == fled_in_run(out, "market")
+                nonzero += vals[a, r, 0] > 0
+        check(same, "fled:market of every run equals the flight rows of `run`'s event log at market")
+        check(nonzero > 0, "fled:market is not 0 in every run (the comparison is not 0 = 0)")
+
+    # misspelt or unknown names: a usage error naming the name and the valid ones, nothing written
+    for bad in ("displaced_fnal", "fled", "no_such_metric"):
+        p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", bad,
+                 "-o", f"{tmp}/badm", "--quiet"])
+        check(p.returncode == 2 and f"'{bad}'" in p.stderr and "fled:<node>" in p.stderr
+              and "displaced_final" in p.stderr and not os.path.exists(f"{tmp}/badm.csv"),
+              f"--metric {bad}: exit 2 (got {p.returncode}), the name and the valid names in the message")
+    p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", "fled:nowhere",
+             "-o", f"{tmp}/badn", "--quiet"])
+    check(p.returncode == 3 and "no node 'nowhere'" in p.stderr and not os.path.exists(f"{tmp}/badn.csv"),
+          f"--metric fled:nowhere: a scenario error naming the node (exit {p.returncode})")
+    p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", "clashes_all",
+             "--metric", "clashes_all", "-o", f"{tmp}/badd", "--quiet"])
+    check(p.returncode == 2 and "twice" in p.stderr, "--metric given twice: exit 2")
+    p = run(["compare", "--help"])
+    check(p.returncode == 0 and "--metric NAME" in p.stdout and "fled:<node>" in p.stdout, "--help describes --metric")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_zero_effect(tmp)
@@ -173,6 +251,7 @@ def main():
         h5 = test_pairing_solino(tmp)
         test_figures(tmp, h5)
         test_file_variant_overrides(tmp)
+        test_metric_option(tmp)
         bad = run(["compare", "--baseline", TINY, "--variant", "no_such_param=1", "-o", f"{tmp}/bad", "--quiet"])
         check(bad.returncode == 3 and not os.path.exists(f"{tmp}/bad.csv"),
               f"an unknown parameter in a variant is a scenario error (exit {bad.returncode}), nothing written")

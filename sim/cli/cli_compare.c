@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "compare_report.h"
 #include "cs_rng.h"
+#include "cs_sweep.h"
 #include "progress.h"
 #include "stats.h"
 
@@ -49,6 +50,11 @@ static const char *USAGE =
     "                        the effect's interval then includes parameter\n"
     "                        uncertainty, not only the noise of the runs; an arm's\n"
     "                        own overrides win over the draw\n"
+    "  --metric NAME         an outcome metric to compute and report (repeatable; in\n"
+    "                        the order given): a built-in metric of a sweep\n"
+    "                        (displaced_final, civilian_deaths_final, clashes_all, ...;\n"
+    "                        output/README.md, \"Metrics\"), fall_time:<node> or\n"
+    "                        fled:<node>. Default: every built-in but those of one node\n"
     "  --bootstrap B         bootstrap resamples (default 10000)\n"
     "  -j, --jobs N          worker processes (default: the number of cores)\n"
     "  -o, --output PREFIX   report prefix (required)\n"
@@ -87,6 +93,43 @@ static int selftest_bootstrap(int datasets, int n, int B) {
   free(d);
   free(work);
   return EXIT_OK;
+}
+
+/* ---- --metric ---- */
+
+#define MET_NAME_(kind, name, ...) name,
+static const char *const MET_NAME[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_NAME_)};
+#undef MET_NAME_
+
+/* Is s a metric name a sweep file's `metrics` list accepts (a built-in,
+** NAME or NAME:<node>)? Checked here, before any scenario is loaded, so a
+** misspelt name is a usage error (exit 2) naming the valid ones; whether the
+** node exists is the scenario's to say (the arm's sweep load, exit 3). */
+static int check_metric(const char *s) {
+  const char *colon = strchr(s, ':');
+  size_t head = colon ? (size_t)(colon - s) : strlen(s);
+  for (int k = 0; k < CS_MET_KINDS; k++)
+    if (strlen(MET_NAME[k]) == head && !strncmp(s, MET_NAME[k], head) &&
+        (k >= CS_MET_NODE_FIRST ? colon && colon[1] : !colon))
+      return 0;
+  /* the nearest name: a node metric is matched on the part before ':' */
+  const char *near = NULL;
+  char guess[128] = "";
+  if (head < 64) {
+    char h[64];
+    memcpy(h, s, head);
+    h[head] = '\0';
+    near = cs_nearest_name(h, MET_NAME, CS_MET_KINDS);
+  }
+  for (int k = 0; near && k < CS_MET_KINDS; k++)
+    if (!strcmp(near, MET_NAME[k]))
+      snprintf(guess, sizeof guess, "%s%s", near, k >= CS_MET_NODE_FIRST ? (colon && colon[1] ? colon : ":<node>") : "");
+  fprintf(stderr, "conflictsim compare: --metric: unknown metric '%s'%s%s%s; the metrics are:", s,
+          guess[0] ? " (did you mean '" : "", guess, guess[0] ? "'?)" : "");
+  for (int k = 0; k < CS_MET_KINDS; k++)
+    fprintf(stderr, "%s %s%s", k ? "," : "", MET_NAME[k], k >= CS_MET_NODE_FIRST ? ":<node>" : "");
+  fputc('\n', stderr);
+  return -1;
 }
 
 /* ---- the terminal table ---- */
@@ -132,12 +175,13 @@ int cli_compare(int argc, char **argv) {
   cs_posterior *post = NULL;
   cs_cmp_arm *arms = calloc((size_t)argc + 2, sizeof *arms);
   const char **vspecs = calloc((size_t)argc + 1, sizeof *vspecs);
+  const char **mets = calloc((size_t)argc + 1, sizeof *mets); /* --metric, in order */
   cs_cmp_stat *st = NULL;
   double *slots = NULL; /* the runs' slots (cs_cmp_run_all) */
   char *path = NULL;
   cs_ctx ctx = {{0}};
-  int rc, n_v = 0;
-  if (!arms || !vspecs) {
+  int rc, n_v = 0, n_met = 0;
+  if (!arms || !vspecs || !mets) {
     status = EXIT_NOMEM;
     goto done;
   }
@@ -216,6 +260,14 @@ int cli_compare(int argc, char **argv) {
       prefix = val;
     } else if (!strcmp(a, "--posterior")) {
       post_path = val;
+    } else if (!strcmp(a, "--metric")) {
+      if (check_metric(val)) goto done;
+      for (int k = 0; k < n_met; k++)
+        if (!strcmp(mets[k], val)) {
+          fprintf(stderr, "conflictsim compare: --metric %s given twice\n", val);
+          goto done;
+        }
+      mets[n_met++] = val;
     } else {
       fprintf(stderr, "conflictsim compare: unknown option '%s' (see conflictsim compare --help)\n", a);
       goto done;
@@ -254,7 +306,7 @@ int cli_compare(int argc, char **argv) {
   }
   for (int a = 0; a < n_arms; a++) {
     if (!(arms[a].sets_text = cs_cmp_arm_join_sets(&arms[a]))) goto nomem;
-    if ((rc = cs_cmp_arm_load(&ctx, &arms[a], a, seed, reps, a ? &arms[0] : NULL)) != CS_OK) {
+    if ((rc = cs_cmp_arm_load(&ctx, &arms[a], a, seed, reps, a ? &arms[0] : NULL, mets, n_met)) != CS_OK) {
       fprintf(stderr, "conflictsim compare: %s: %s\n", arms[a].name, cs_errmsg(&ctx));
       status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;
@@ -319,6 +371,7 @@ done:
   for (int a = 0; arms && a <= n_arms && a < argc + 2; a++) cs_cmp_arm_clear(&arms[a]);
   free(arms);
   free(vspecs);
+  free(mets);
   free(st);
   free(path);
   return status;
