@@ -22,10 +22,12 @@
 #define CS_SWEEP_MAX_RUNS ((uint64_t)1 << 40)
 #define CS_SWEEP_MAX_DESIGN ((uint64_t)1 << 24) /* design values (points x parameters), 128 MiB */
 
-/* Units and descriptions of the built-in metrics, by CS_MET_ kind. */
-#define MET_ROW_(kind, name, units, doc) {units, doc},
+/* Units, better direction and descriptions of the built-in metrics, by
+** CS_MET_ kind. */
+#define MET_ROW_(kind, name, units, better, doc) {units, doc, better},
 static const struct {
   const char *units, *doc;
+  int better;
 } MET[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_ROW_)};
 #undef MET_ROW_
 
@@ -41,6 +43,21 @@ const char *cs_sweep_metric_units(const cs_sweep *sw, int m) {
 }
 const char *cs_sweep_metric_doc(const cs_sweep *sw, int m) {
   return sw->metrics[m].kind == CS_MET_LUA ? sw->metrics[m].doc : MET[sw->metrics[m].kind].doc;
+}
+
+/* A Lua metric says nothing of its direction: lower, as for the built-in
+** counts, until a sweep file can declare one. */
+int cs_sweep_metric_better(const cs_sweep *sw, int m) {
+  return sw->metrics[m].kind == CS_MET_LUA ? CS_BETTER_LOWER : MET[sw->metrics[m].kind].better;
+}
+const char *cs_sweep_better_name(int better) { return better == CS_BETTER_HIGHER ? "higher" : "lower"; }
+
+/* fall_time's NaN is a node still standing at the end of the run: all that
+** is known is that it fell after the horizon, so a comparison may count it
+** as falling at the horizon (right-censored). Any other NaN is a value that
+** does not exist and stays NaN. */
+double cs_sweep_metric_nan_as(const cs_sweep *sw, int m) {
+  return sw->metrics[m].kind == CS_MET_FALL_TIME ? sw->days : NAN;
 }
 
 size_t cs_sweep_record_len(const cs_sweep *sw) {

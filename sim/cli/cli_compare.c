@@ -28,10 +28,12 @@ static const char *USAGE =
     "(replicate r of every arm uses the streams of (seed, r): common random\n"
     "numbers) and report, per outcome metric, the baseline and variant means,\n"
     "the paired mean difference with a 95% BCa bootstrap interval, the share of\n"
-    "replicates where the variant is better (lower), and the variance reduction\n"
-    "pairing gave. Writes PREFIX.csv, PREFIX.json and PREFIX.h5 (per-replicate\n"
-    "values, differences and city trajectories; output/README.md, \"The compare\n"
-    "report\"); output/plot_compare.py PREFIX.h5 draws the figures.\n"
+    "replicates where the variant is better (lower, or for fall_time:<node> higher:\n"
+    "a node that falls later; one that did not fall counts as falling on the last\n"
+    "day), and the variance reduction pairing gave. Writes PREFIX.csv,\n"
+    "PREFIX.json and PREFIX.h5 (per-replicate values, differences and city\n"
+    "trajectories; output/README.md, \"The compare report\");\n"
+    "output/plot_compare.py PREFIX.h5 draws the figures.\n"
     "\n"
     "options:\n"
     "  --baseline FILE       the baseline scenario (required)\n"
@@ -137,28 +139,44 @@ static int check_metric(const char *s) {
 static void print_table(const cs_cmp_report *R) {
   const cs_sweep *sw = R->arms[0].sw;
   printf("compare: %llu paired replicates (seed %llu); 95%% BCa bootstrap intervals (%d resamples);\n"
-         "better = lower; variance reduction = Var(unpaired diff) / Var(paired diff), unpaired = variant\n"
+         "difference = variant - baseline; better = which way the metric improves (lower, or higher for\n"
+         "fall_time); variance reduction = Var(unpaired diff) / Var(paired diff), unpaired = variant\n"
          "replicate (r+1) mod N against baseline r\n",
          (unsigned long long)R->reps, (unsigned long long)R->seed, R->B);
+  int censored = 0;
   for (int v = 1; v < R->n_arms; v++) {
     printf("\nvariant %s (%s%s%s) vs baseline\n", R->arms[v].name, R->arms[v].scenario,
            R->arms[v].sets_text[0] ? " " : "", R->arms[v].sets_text);
-    printf("  %-32s %13s %13s %13s %29s %9s %8s %9s\n", "metric", "baseline", "variant", "difference",
+    printf("  %-32s %6s %13s %13s %13s %29s %9s %8s %9s\n", "metric", "better", "baseline", "variant", "difference",
            "95% CI", "P(better)", "P(worse)", "var.red.");
     for (int m = 0; m < R->n_metrics; m++) {
       const cs_cmp_stat *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
       char ci[64];
       snprintf(ci, sizeof ci, "[%.6g, %.6g]", s->lo, s->hi);
-      printf("  %-32s %13.6g %13.6g %13.6g %29s %9.2f %8.2f %9.3g\n", sw->metrics[m].name, s->base_mean,
-             s->var_mean, s->diff, ci, s->p_better, s->p_worse, s->vr);
+      printf("  %-32s %6s %13.6g %13.6g %13.6g %29s %9.2f %8.2f %9.3g\n", sw->metrics[m].name,
+             cs_sweep_better_name(cs_sweep_metric_better(sw, m)), s->base_mean, s->var_mean, s->diff, ci,
+             s->p_better, s->p_worse, s->vr);
+    }
+    for (int m = 0; m < R->n_metrics; m++) {
+      const cs_cmp_stat *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
+      if (s->base_nan || s->var_nan) {
+        printf("  %s: no fall by day %g in %llu of %llu baseline runs and %llu of %llu variant runs (counted as "
+               "day %g)\n", sw->metrics[m].name, sw->days, (unsigned long long)s->base_nan,
+               (unsigned long long)R->reps, (unsigned long long)s->var_nan, (unsigned long long)R->reps, sw->days);
+        censored = 1;
+      }
     }
   }
   /* what the intervals can and cannot say */
   int n_iv = (R->n_arms - 1) * R->n_metrics;
-  printf("\nP(better) and P(worse) count replicates whose paired difference is < 0 and > 0; the rest are\n"
-         "ties. Each interval covers its own mean difference with 95%% probability: of the %d here,\n"
-         "about %.1f may exclude the true value by chance alone.\n",
+  printf("\nP(better) and P(worse) count replicates whose paired difference is in the metric's better and\n"
+         "worse direction; the rest are ties. Each interval covers its own mean difference with 95%%\n"
+         "probability: of the %d here, about %.1f may exclude the true value by chance alone.\n",
          n_iv, 0.05 * n_iv);
+  if (censored)
+    printf("A node that did not fall is counted as falling at the horizon (its time is only known to be\n"
+           "later): held in one arm and fallen in the other is a difference in the right direction, held\n"
+           "in both a tie, and the means are of min(fall time, horizon).\n");
   if (R->reps < 20)
     printf("warning: %llu replicates: bootstrap intervals from fewer than 20 paired runs are unreliable\n"
            "(they undercover); use --replicates 20 or more for conclusions.\n",

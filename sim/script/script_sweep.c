@@ -32,7 +32,7 @@
 #include "script_int.h"
 
 #define KIND_NAME_(kind, name) name,
-#define MET_NAME_(kind, name, units, doc) name,
+#define MET_NAME_(kind, name, ...) name,
 static const char *const KIND_NAME[CS_SWP_KINDS] = {CS_SWEEP_KIND_LIST(KIND_NAME_)};
 static const char *const DESIGN_NAME[CS_SWD_KINDS] = {CS_SWEEP_DESIGN_LIST(KIND_NAME_)};
 static const char *const MET_NAME[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_NAME_)};
