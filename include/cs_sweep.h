@@ -50,40 +50,53 @@
   X(CS_SWD_SOBOL, "sobol")                                                                          \
   X(CS_SWD_MORRIS, "morris")
 
+/* Which way a metric is better, when runs are compared (`conflictsim
+** compare`): the sign of a change that is an improvement. */
+enum { CS_BETTER_LOWER = -1, CS_BETTER_HIGHER = 1 };
+
 /* Built-in metrics: X(KIND, name in the sweep file and the output, units,
-** one-line description). fall_time is written "fall_time:<node>". */
+** better, one-line description). Better is lower for every count, share and
+** integral (fewer displaced, dead, fled, nodes lost, clashes; less gang
+** control) and higher for fall_time: a node that falls later held out
+** longer. The kinds from CS_MET_NODE_FIRST on are about one node: written
+** "NAME:<node>" in a sweep file and named "NAME_<node>" in the output
+** ("fall_time:centre", "fall_time_centre"); the default metrics are the
+** kinds before it. */
 #define CS_SWEEP_METRIC_LIST(X)                                                                     \
-  X(CS_MET_DISPLACED_FINAL, "displaced_final", "persons",                                           \
+  X(CS_MET_DISPLACED_FINAL, "displaced_final", "persons", CS_BETTER_LOWER,                          \
     "displaced people (city_displaced) at the last sample")                                         \
-  X(CS_MET_DISPLACED_INTEGRAL, "displaced_integral", "person-days",                                 \
+  X(CS_MET_DISPLACED_INTEGRAL, "displaced_integral", "person-days", CS_BETTER_LOWER,                \
     "time integral of city_displaced over the run (trapezoid rule on the samples)")                 \
-  X(CS_MET_CIV_DEATHS_FINAL, "civilian_deaths_final", "persons",                                    \
+  X(CS_MET_CIV_DEATHS_FINAL, "civilian_deaths_final", "persons", CS_BETTER_LOWER,                   \
     "civilians killed during the run (city_civilian_deaths at the last sample)")                    \
-  X(CS_MET_ENGAGEMENT_DEATHS, "engagement_deaths", "persons",                                       \
+  X(CS_MET_ENGAGEMENT_DEATHS, "engagement_deaths", "persons", CS_BETTER_LOWER,                      \
     "all deaths in engagements (combatants and civilians), from the event stream")                  \
-  X(CS_MET_SHARE_POP_FINAL, "gang_share_population_final", "1",                                     \
+  X(CS_MET_SHARE_POP_FINAL, "gang_share_population_final", "1", CS_BETTER_LOWER,                    \
     "city_gang_share_population at the last sample")                                                \
-  X(CS_MET_SHARE_POP_INTEGRAL, "gang_share_population_integral", "days",                            \
+  X(CS_MET_SHARE_POP_INTEGRAL, "gang_share_population_integral", "days", CS_BETTER_LOWER,           \
     "time integral of city_gang_share_population (trapezoid rule)")                                 \
-  X(CS_MET_SHARE_NODES_FINAL, "gang_share_nodes_final", "1",                                        \
+  X(CS_MET_SHARE_NODES_FINAL, "gang_share_nodes_final", "1", CS_BETTER_LOWER,                       \
     "city_gang_share_nodes at the last sample")                                                     \
-  X(CS_MET_SHARE_NODES_INTEGRAL, "gang_share_nodes_integral", "days",                               \
+  X(CS_MET_SHARE_NODES_INTEGRAL, "gang_share_nodes_integral", "days", CS_BETTER_LOWER,              \
     "time integral of city_gang_share_nodes (trapezoid rule)")                                      \
-  X(CS_MET_NODES_LOST, "nodes_lost", "nodes",                                                       \
+  X(CS_MET_NODES_LOST, "nodes_lost", "nodes", CS_BETTER_LOWER,                                      \
     "neighbourhoods held by the STATE at the first sample minus at the last")                       \
-  X(CS_MET_CLASHES_GANG_GANG, "clashes_gang_gang", "events",                                        \
+  X(CS_MET_CLASHES_GANG_GANG, "clashes_gang_gang", "events", CS_BETTER_LOWER,                       \
     "engagements in which a gang attacked a node held by another gang")                             \
-  X(CS_MET_CLASHES_GANG_STATE, "clashes_gang_state", "events",                                      \
+  X(CS_MET_CLASHES_GANG_STATE, "clashes_gang_state", "events", CS_BETTER_LOWER,                     \
     "engagements in which a gang attacked a node held by the STATE")                                \
-  X(CS_MET_CLASHES_ALL, "clashes_all", "events",                                                    \
+  X(CS_MET_CLASHES_ALL, "clashes_all", "events", CS_BETTER_LOWER,                                   \
     "all engagements")                                                                              \
-  X(CS_MET_FALL_TIME, "fall_time", "days",                                                          \
-    "time of the first takeover of the node by a gang; NaN if it did not fall")
+  X(CS_MET_FALL_TIME, "fall_time", "days", CS_BETTER_HIGHER,                                        \
+    "time of the first takeover of the node by a gang; NaN if it did not fall")                    \
+  X(CS_MET_FLED, "fled", "people", CS_BETTER_LOWER,                                                 \
+    "people who fled the node over the run: the group sizes of its flight events, summed")
 
 #define CS_SWEEP_ENUM_(kind, ...) kind,
 enum { CS_SWEEP_KIND_LIST(CS_SWEEP_ENUM_) CS_SWP_KINDS };
 enum { CS_SWEEP_DESIGN_LIST(CS_SWEEP_ENUM_) CS_SWD_KINDS };
-enum { CS_SWEEP_METRIC_LIST(CS_SWEEP_ENUM_) CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS };
+enum { CS_SWEEP_METRIC_LIST(CS_SWEEP_ENUM_) CS_MET_KINDS, CS_MET_LUA = CS_MET_KINDS,
+       CS_MET_NODE_FIRST = CS_MET_FALL_TIME };
 #undef CS_SWEEP_ENUM_
 
 typedef struct cs_sweep_param {
@@ -97,7 +110,7 @@ typedef struct cs_sweep_param {
 typedef struct cs_sweep_metric {
   int kind;         /* CS_MET_, or CS_MET_LUA: a function in the sweep file */
   char *name;       /* output name, e.g. "displaced_final", "fall_time_centre" */
-  char *node;       /* CS_MET_FALL_TIME: node id */
+  char *node;       /* kinds >= CS_MET_NODE_FIRST: node id */
   int node_idx;     /* resolved on the probe world (batch); 0 in a spec */
   char *units;      /* CS_MET_LUA: as declared ("" if not) */
   char *doc;        /* CS_MET_LUA: "Lua function NAME of the final state, defined in FILE" */

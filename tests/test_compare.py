@@ -11,7 +11,16 @@
     errors;
 (c) pairing reduces the variance of the difference on the Solino recall
     comparison (measured variance reduction > 1 for the displaced metrics);
-(d) the figures render (non-empty PNG and SVG).
+(d) the figures render (non-empty PNG and SVG);
+(e) --metric: exactly the metrics asked for, in that order, in every report;
+    the default is the documented list; an unknown name exits 2 naming it and
+    the valid names; fled:<node> of every run equals the people who fled the
+    node in `conflictsim run`'s event log for the same seed and replicate;
+(f) the better direction is the metric's: higher for fall_time (a later fall),
+    lower for the rest, in every report; a node that did not fall counts as
+    falling at the horizon. Known answer: with no attacks (lambda0 = 0) no node
+    can fall, so the variant is better in exactly the replicates where the
+    baseline's node fell, and never worse.
 """
 import csv
 import json
@@ -166,6 +175,141 @@ def test_file_variant_overrides(tmp):
           "file variant without the baseline's overrides: compare says so")
 
 
+# the sweep's default metrics (output/README.md, "Metrics": every built-in but those of one node)
+DEFAULT_METRICS = ["displaced_final", "displaced_integral", "civilian_deaths_final", "engagement_deaths",
+                   "gang_share_population_final", "gang_share_population_integral", "gang_share_nodes_final",
+                   "gang_share_nodes_integral", "nodes_lost", "clashes_gang_gang", "clashes_gang_state",
+                   "clashes_all"]
+
+
+def names_of(ds):
+    return [x.decode() if isinstance(x, bytes) else x for x in ds[:]]
+
+
+def table_rows(stdout):
+    """The rows of the terminal table: the lines under a `metric` header, up to its notes."""
+    rows, inside = [], False
+    for ln in stdout.splitlines():
+        if ln.startswith("  metric"):
+            inside = True
+        elif inside and ln.startswith("  ") and not ln.split()[0].endswith(":"):
+            rows.append(ln.split())
+        else:
+            inside = False
+    return rows
+
+
+def fled_in_run(path, node):
+    """People who fled `node` in a run file: the flight rows of the event log (output/README.md)."""
+    with h5py.File(path, "r") as g:
+        kinds = g["events/kind"].attrs["flag_meanings"]
+        kinds = (kinds.decode() if isinstance(kinds, bytes) else kinds).split()
+        j = names_of(g["node"]).index(node)
+        ev = g["events"]
+        rows = (ev["kind"][:] == kinds.index("flight")) & (ev["node"][:] == j)
+        return float(ev["displaced"][:][rows].sum())
+
+
+def test_metric_option(tmp):
+    with h5py.File(f"{tmp}/zero1.h5", "r") as f:
+        check(names_of(f["metric"]) == DEFAULT_METRICS, "no --metric: the documented default metrics, in order")
+
+    want = ["fled_market", "displaced_final", "fall_time_centre"]
+    reps = 4
+    p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", "fled:market",
+             "--metric", "displaced_final", "--metric", "fall_time:centre", "--replicates", str(reps),
+             "-j", "2", "-o", f"{tmp}/met"])
+    check(p.returncode == 0, "compare --metric exits 0")
+    rows = list(csv.DictReader(open(f"{tmp}/met.csv")))
+    check([r["metric"] for r in rows] == want, f"csv: exactly the metrics asked for, in order: {[r['metric'] for r in rows]}")
+    js = json.load(open(f"{tmp}/met.json"))
+    check([r["metric"] for r in js["results"]] == want, "json: exactly the metrics asked for")
+    check(next(r["units"] for r in rows if r["metric"] == "fled_market") == "people", "fled's units are people")
+    with h5py.File(f"{tmp}/met.h5", "r") as f:
+        check(names_of(f["metric"]) == want, "h5: the metric axis is exactly the metrics asked for")
+        check(f["values"].shape == (2, reps, 3) and f["p_better"].shape == (1, 3), "h5: values and table sized by them")
+        table = [row[0] for row in table_rows(p.stdout)]
+        check(table == want, f"terminal table: the metrics asked for: {table}")
+        # fled:market equals what `run` logs, for every arm and replicate
+        vals = f["values"][:]
+        sets = {0: [], 1: ["--set", "recall_day=10"]}
+        same, nonzero = True, 0
+        for a in (0, 1):
+            for r in range(reps):
+                out = f"{tmp}/met_run_{a}_{r}.h5"
+                q = subprocess.run([EXE, "run", TINY, "--seed", "1", "--replicate", str(r), "--quiet", "-o", out]
+                                   + sets[a])
+                same = same and q.returncode == 0 and vals[a, r, 0] == fled_in_run(out, "market")
+                nonzero += vals[a, r, 0] > 0
+        check(same, "fled:market of every run equals the flight rows of `run`'s event log at market")
+        check(nonzero > 0, "fled:market is not 0 in every run (the comparison is not 0 = 0)")
+
+    # misspelt or unknown names: a usage error naming the name and the valid ones, nothing written
+    for bad in ("displaced_fnal", "fled", "no_such_metric"):
+        p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", bad,
+                 "-o", f"{tmp}/badm", "--quiet"])
+        check(p.returncode == 2 and f"'{bad}'" in p.stderr and "fled:<node>" in p.stderr
+              and "displaced_final" in p.stderr and not os.path.exists(f"{tmp}/badm.csv"),
+              f"--metric {bad}: exit 2 (got {p.returncode}), the name and the valid names in the message")
+    p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", "fled:nowhere",
+             "-o", f"{tmp}/badn", "--quiet"])
+    check(p.returncode == 3 and "no node 'nowhere'" in p.stderr and not os.path.exists(f"{tmp}/badn.csv"),
+          f"--metric fled:nowhere: a scenario error naming the node (exit {p.returncode})")
+    p = run(["compare", "--baseline", TINY, "--variant", "late:recall_day=10", "--metric", "clashes_all",
+             "--metric", "clashes_all", "-o", f"{tmp}/badd", "--quiet"])
+    check(p.returncode == 2 and "twice" in p.stderr, "--metric given twice: exit 2")
+    p = run(["compare", "--help"])
+    check(p.returncode == 0 and "--metric NAME" in p.stdout and "fled:<node>" in p.stdout, "--help describes --metric")
+
+
+def test_better_direction(tmp):
+    reps = 8
+    p = run(["compare", "--baseline", TINY, "--variant", "calm:lambda0=0", "--metric", "fall_time:market",
+             "--metric", "displaced_final", "--metric", "clashes_all", "--metric", "fled:market",
+             "--replicates", str(reps), "-j", "2", "-o", f"{tmp}/dir"])
+    check(p.returncode == 0, "compare with fall_time exits 0")
+    want = {"fall_time_market": "higher", "displaced_final": "lower", "clashes_all": "lower", "fled_market": "lower"}
+    rows = list(csv.DictReader(open(f"{tmp}/dir.csv")))
+    check({r["metric"]: r["better"] for r in rows} == want, "csv: better is higher for fall_time, lower for the rest")
+    js = json.load(open(f"{tmp}/dir.json"))
+    check({r["metric"]: r["better"] for r in js["results"]} == want, "json: better per metric")
+    check("better" not in js or js["better"] != "lower", "json: no global claim that lower is better")
+    table = {row[0]: row[1] for row in table_rows(p.stdout)}
+    check(table == want, "terminal table: the better column")
+    check("fall_time_market: no fall by day" in p.stdout, "terminal: the runs without a fall are counted")
+    with h5py.File(f"{tmp}/dir.h5", "r") as f:
+        names = names_of(f["metric"])
+        check(dict(zip(names, names_of(f["metric_better"]))) == want, "h5: metric_better per metric")
+        check("better" not in f.attrs, "h5: no global better attribute")
+        days = float(f.attrs["days"])
+        vals = f["values"][:]
+        i, c = names.index("fall_time_market"), names.index("clashes_all")
+        # the premise: the variant never attacks, so its node never falls (NaN in values); the baseline's does
+        check(np.all(vals[1, :, c] == 0) and np.all(np.isnan(vals[1, :, i])), "lambda0 = 0: no clash, no fall")
+        fell = ~np.isnan(vals[0, :, i])
+        check(fell.any() and np.all(vals[0, fell, i] < days), "the baseline's market falls in some replicate")
+        # known answer: better exactly where the baseline fell, never worse
+        check(f["p_better"][0, i] == fell.mean() and f["p_worse"][0, i] == 0,
+              f"fall_time: P(better) {f['p_better'][0, i]} = share of baseline falls {fell.mean()}, P(worse) 0")
+        # for a lower-better metric the same pairs count the other way: fewer clashes is better
+        d = vals[1, :, c] - vals[0, :, c]
+        check(f["p_better"][0, c] == (d < 0).mean() and f["p_worse"][0, c] == (d > 0).mean(),
+              "clashes_all: P(better) counts d < 0")
+        # censoring: the statistics read NaN as the horizon; values keep the NaN
+        cens = np.where(np.isnan(vals[:, :, i]), days, vals[:, :, i])
+        dc = cens[1] - cens[0]
+        check(np.array_equal(f["difference"][0, :, i], dc), "difference of fall_time counts no fall as the horizon")
+        check(np.isclose(f["baseline_mean"][0, i], cens[0].mean(), rtol=1e-12, atol=0) and
+              np.isclose(f["variant_mean"][0, i], days, rtol=1e-12, atol=0),
+              "fall_time means are of min(fall time, horizon)")
+        check(np.isfinite(f["ci_low"][0, i]) and f["ci_low"][0, i] <= dc.mean() <= f["ci_high"][0, i],
+              "fall_time: a finite interval around the mean difference")
+        check(list(f["censored"][:, i]) == [int((~fell).sum()), reps], "censored counts the runs without a fall")
+        r = next(x for x in rows if x["metric"] == "fall_time_market")
+        check(int(r["baseline_censored"]) == int((~fell).sum()) and int(r["variant_censored"]) == reps,
+              "csv: censored counts")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_zero_effect(tmp)
@@ -173,6 +317,8 @@ def main():
         h5 = test_pairing_solino(tmp)
         test_figures(tmp, h5)
         test_file_variant_overrides(tmp)
+        test_metric_option(tmp)
+        test_better_direction(tmp)
         bad = run(["compare", "--baseline", TINY, "--variant", "no_such_param=1", "-o", f"{tmp}/bad", "--quiet"])
         check(bad.returncode == 3 and not os.path.exists(f"{tmp}/bad.csv"),
               f"an unknown parameter in a variant is a scenario error (exit {bad.returncode}), nothing written")

@@ -514,7 +514,7 @@ static void test_sweep_read(void) {
       "  scenario = 'tiny.lua', replicates = 3,\n"                   /* 2 */
       "  parameters = { { 'a', grid = {1, 2} }, { name = 'b', uniform = {0, 1} } },\n" /* 3 */
       "  samples = 4,\n"                                             /* 4 */
-      "  metrics = { 'clashes_all', 'fall_time:n1', zeta = function(sim) return 1 end,\n" /* 5 */
+      "  metrics = { 'clashes_all', 'fall_time:n1', 'fled:n2', zeta = function(sim) return 1 end,\n" /* 5 */
       "              alpha = { function(sim) return 2 end, units = 'u' } },\n"           /* 6 */
       "  set = { z = true, m = 2.5, k = 'x' },\n"                    /* 7 */
       "}\n";
@@ -530,10 +530,11 @@ static void test_sweep_read(void) {
   CHECK(sp.seed == 1 && sp.replicates == 3 && sp.samples == 4);
   CHECK(sp.n_params == 2 && !strcmp(sp.params[0].name, "a") && sp.params[0].kind == CS_SWP_GRID &&
         sp.params[0].n_values == 2 && sp.params[1].kind == CS_SWP_UNIFORM && sp.params[1].hi == 1);
-  CHECK(sp.n_metrics == 4 && sp.metrics[0].kind == CS_MET_CLASHES_ALL && sp.metrics[1].kind == CS_MET_FALL_TIME &&
+  CHECK(sp.n_metrics == 5 && sp.metrics[0].kind == CS_MET_CLASHES_ALL && sp.metrics[1].kind == CS_MET_FALL_TIME &&
         !strcmp(sp.metrics[1].name, "fall_time_n1") && !strcmp(sp.metrics[1].node, "n1"));
-  CHECK(sp.n_lua == 2 && sp.lua_first == 2 && sp.lua_names[0] == sp.metrics[2].name &&
-        !strcmp(sp.lua_names[0], "alpha") && !strcmp(sp.lua_names[1], "zeta") && !strcmp(sp.metrics[2].units, "u"));
+  CHECK(sp.metrics[2].kind == CS_MET_FLED && !strcmp(sp.metrics[2].name, "fled_n2") && !strcmp(sp.metrics[2].node, "n2"));
+  CHECK(sp.n_lua == 2 && sp.lua_first == 3 && sp.lua_names[0] == sp.metrics[3].name &&
+        !strcmp(sp.lua_names[0], "alpha") && !strcmp(sp.lua_names[1], "zeta") && !strcmp(sp.metrics[3].units, "u"));
   CHECK(sp.n_sets == 3 && !strcmp(sp.sets[0].name, "k") && !strcmp(sp.sets[1].value, "2.5") &&
         !strcmp(sp.sets[2].value, "true"));
   cs_script_sweep_clear(&sp);
@@ -542,6 +543,14 @@ static void test_sweep_read(void) {
   static const char *bad = "return { scenario = 'x.lua',\n  replicates = 0 }\n";
   CHECK(cs_script_sweep_read(&ctx, "dir/bad.lua", bad, strlen(bad), &sp) == CS_ESCRIPT);
   CHECK(strstr(cs_errmsg(&ctx), "bad.lua:") && strstr(cs_errmsg(&ctx), "sweep: replicates must be an integer >= 1"));
+  CHECK(sp.src == NULL && sp.metrics == NULL);
+  /* a node metric needs its node; a Lua metric may not take a node metric's output name */
+  static const char *no_node = "return { scenario = 'x.lua', metrics = { 'fled' } }\n";
+  CHECK(cs_script_sweep_read(&ctx, "dir/bad.lua", no_node, strlen(no_node), &sp) == CS_ESCRIPT);
+  CHECK(strstr(cs_errmsg(&ctx), "unknown metric 'fled'") && strstr(cs_errmsg(&ctx), "fled:<node>"));
+  static const char *taken = "return { scenario = 'x.lua', metrics = { fled_n1 = function(sim) return 1 end } }\n";
+  CHECK(cs_script_sweep_read(&ctx, "dir/bad.lua", taken, strlen(taken), &sp) == CS_ESCRIPT);
+  CHECK(strstr(cs_errmsg(&ctx), "metric 'fled_n1': the name of a built-in metric"));
   CHECK(sp.src == NULL && sp.metrics == NULL);
 }
 

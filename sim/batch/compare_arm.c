@@ -78,7 +78,8 @@ static int lua_quote(FILE *f, const char *s) {
   return fputc('"', f) == EOF ? -1 : 0;
 }
 
-int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t reps, const cs_cmp_arm *base) {
+int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t reps, const cs_cmp_arm *base,
+                    const char *const *metrics, int n_metrics) {
   char *src = NULL, path[64];
   size_t len = 0;
   cs_world *w = NULL;
@@ -98,7 +99,17 @@ int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t
     lua_quote(f, a->sets[i].value);
     fputc(',', f);
   }
-  fputs(" } }\n", f);
+  fputs(" }", f);
+  if (n_metrics > 0) { /* none: the sweep's default list */
+    fputs(",\n  metrics = {", f);
+    for (int i = 0; i < n_metrics; i++) {
+      fputc(' ', f);
+      lua_quote(f, metrics[i]);
+      fputc(',', f);
+    }
+    fputs(" }", f);
+  }
+  fputs(" }\n", f);
   if (fclose(f) != 0 || !src) {
     free(src);
     return cs_err(ctx, CS_ENOMEM, "out of memory");

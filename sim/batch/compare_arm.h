@@ -18,7 +18,8 @@
 **   over all initial residents, summed in node order as
 **   cs_world_gang_share does.
 ** - Every arm has the baseline's time axis (cs_cmp_arm_load refuses
-**   another) and, being a sweep of the same metric list, its metrics. */
+**   another) and, being a sweep of the same metric list (--metric, or the
+**   sweep's default), its metrics. */
 #ifndef CS_COMPARE_ARM_H
 #define CS_COMPARE_ARM_H
 
@@ -64,9 +65,13 @@ char *cs_cmp_arm_join_sets(const cs_cmp_arm *a);
 
 /* Build arm a's one-point sweep (reps replicates from seed; idx names the
 ** sweep text "compare-arm-<idx>") and its initial residents; with base, check
-** the time axis against the baseline's (CS_EINVAL). On any result a keeps
-** what was built (cs_cmp_arm_clear). */
-int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t reps, const cs_cmp_arm *base);
+** the time axis against the baseline's (CS_EINVAL). The sweep records the
+** n_metrics metrics named (as a sweep file's `metrics` list names them, in
+** that order), or with n_metrics 0 the sweep's default ones; every arm must
+** be given the same list. On any result a keeps what was built
+** (cs_cmp_arm_clear). */
+int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t reps, const cs_cmp_arm *base,
+                    const char *const *metrics, int n_metrics);
 
 /* Doubles in one run's slot (arms[0] loaded). */
 size_t cs_cmp_slot_len(const cs_cmp_arm *arms);

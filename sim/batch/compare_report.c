@@ -43,6 +43,15 @@ static const char *CI_METHOD = "BCa bootstrap (bias-corrected and accelerated), 
 static const char *VR_METHOD =
     "Var(variant[(r+1) mod N] - baseline[r]) / Var(variant[r] - baseline[r]): the same runs re-paired "
     "with a cyclic shift, no extra seeds";
+static const char *P_BETTER =
+    "share of replicates r with variant[r] - baseline[r] in the metric's better direction: < 0 where better "
+    "is lower, > 0 where it is higher";
+static const char *P_WORSE = "share of replicates r with variant[r] - baseline[r] in the other direction (the rest "
+                             "are ties)";
+static const char *CENSORING =
+    "fall_time of a node that did not fall (NaN in values) counts as falling at the horizon (days): a node "
+    "that held in one arm and fell in the other is a difference in the right direction, one that held in both "
+    "is a tie, and its means are restricted means of min(fall time, days); *_censored counts those runs";
 
 int cs_cmp_write_csv(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   char tmp[4200];
@@ -51,13 +60,15 @@ int cs_cmp_write_csv(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   if (!f) return cs_err(ctx, CS_EIO, "cannot write '%s': %s", tmp, strerror(errno));
   const cs_sweep *sw = R->arms[0].sw;
   fprintf(f, "variant,metric,units,better,baseline_mean,variant_mean,mean_difference,ci_low,ci_high,ci_method,"
-             "p_better,p_worse,variance_reduction,replicates\n");
+             "p_better,p_worse,variance_reduction,replicates,baseline_censored,variant_censored\n");
   for (int v = 1; v < R->n_arms; v++)
     for (int m = 0; m < R->n_metrics; m++) {
       const cs_cmp_stat *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
-      fprintf(f, "\"%s\",%s,%s,lower,%.10g,%.10g,%.10g,%.10g,%.10g,BCa95,%.6g,%.6g,%.6g,%llu\n", R->arms[v].name,
-              sw->metrics[m].name, cs_sweep_metric_units(sw, m), s->base_mean, s->var_mean, s->diff, s->lo, s->hi,
-              s->p_better, s->p_worse, s->vr, (unsigned long long)R->reps);
+      fprintf(f, "\"%s\",%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,BCa95,%.6g,%.6g,%.6g,%llu,%llu,%llu\n",
+              R->arms[v].name, sw->metrics[m].name, cs_sweep_metric_units(sw, m),
+              cs_sweep_better_name(cs_sweep_metric_better(sw, m)), s->base_mean, s->var_mean, s->diff, s->lo, s->hi,
+              s->p_better, s->p_worse, s->vr, (unsigned long long)R->reps, (unsigned long long)s->base_nan,
+              (unsigned long long)s->var_nan);
     }
   int rc = (ferror(f) | (fclose(f) != 0)) ? cs_err(ctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
   return cs_outfile_commit(ctx, "compare report", tmp, path, rc);
@@ -79,11 +90,14 @@ int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   fprintf(f, ",\n  \"posterior_sha256\": ");
   json_str(f, R->post ? R->post->sha : "");
   fprintf(f, ",\n  \"ci_level\": %.2f,\n  \"bootstrap_resamples\": %d,\n  \"bootstrap_stream\": "
-             "\"PCG32 stream (seed, variant, metric) of purpose BOOT\",\n  \"better\": \"lower\",\n"
-             "  \"p_better\": \"share of replicates r with variant[r] - baseline[r] < 0\",\n"
-             "  \"p_worse\": \"share of replicates r with variant[r] - baseline[r] > 0 (the rest are ties)\",\n"
-             "  \"variance_reduction_method\": ",
+             "\"PCG32 stream (seed, variant, metric) of purpose BOOT\",\n  \"p_better\": ",
           CS_CMP_CI_LEVEL, R->B);
+  json_str(f, P_BETTER);
+  fputs(",\n  \"p_worse\": ", f);
+  json_str(f, P_WORSE);
+  fputs(",\n  \"censoring\": ", f);
+  json_str(f, CENSORING);
+  fputs(",\n  \"variance_reduction_method\": ", f);
   json_str(f, VR_METHOD);
   fputs(",\n  \"arms\": [", f);
   for (int a = 0; a < R->n_arms; a++) {
@@ -107,6 +121,8 @@ int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
       json_str(f, sw->metrics[m].name);
       fputs(", \"units\": ", f);
       json_str(f, cs_sweep_metric_units(sw, m));
+      fputs(", \"better\": ", f);
+      json_str(f, cs_sweep_better_name(cs_sweep_metric_better(sw, m)));
       const double x[] = {s->base_mean, s->var_mean, s->diff, s->lo, s->hi, s->p_better, s->p_worse, s->vr};
       const char *k[] = {"baseline_mean", "variant_mean", "mean_difference", "ci_low", "ci_high", "p_better",
                          "p_worse", "variance_reduction"};
@@ -114,7 +130,8 @@ int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
         fprintf(f, ", \"%s\": ", k[i]);
         json_num(f, x[i]);
       }
-      fputc('}', f);
+      fprintf(f, ", \"baseline_censored\": %llu, \"variant_censored\": %llu}", (unsigned long long)s->base_nan,
+              (unsigned long long)s->var_nan);
     }
   fputs("\n  ]\n}\n", f);
   int rc = (ferror(f) | (fclose(f) != 0)) ? cs_err(ctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
@@ -164,7 +181,7 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   size_t big = A * N * (M > T ? M : T);
   double *buf = malloc((big + A + 1) * sizeof *buf);
   const char **s = calloc(A + M + 1, sizeof *s);
-  uint64_t *u = malloc((N + 1) * sizeof *u);
+  uint64_t *u = malloc((N + A * M + 1) * sizeof *u);
   if (!buf || !s || !u) {
     rc = cs_err(ctx, CS_ENOMEM, "out of memory");
     goto done;
@@ -179,7 +196,7 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   H5TRY(f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl), "create the temporary file");
   {
     const char *kind = "conflictsim compare", *ver = cs_version(), *ci = CI_METHOD, *vr = VR_METHOD,
-               *bet = "lower";
+               *pb = P_BETTER, *pw = P_WORSE, *cens = CENSORING;
     double lvl = CS_CMP_CI_LEVEL, days = sw->days, every = sw->sample_every;
     uint64_t seed = R->seed, reps = R->reps, B = (uint64_t)R->B;
     if ((rc = h5_attr(ctx, path, f, "file_kind", str, str, &kind)) ||
@@ -189,7 +206,9 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
         (rc = h5_attr(ctx, path, f, "bootstrap_resamples", H5T_STD_U64LE, H5T_NATIVE_UINT64, &B)) ||
         (rc = h5_attr(ctx, path, f, "ci_method", str, str, &ci)) ||
         (rc = h5_attr(ctx, path, f, "ci_level", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &lvl)) ||
-        (rc = h5_attr(ctx, path, f, "better", str, str, &bet)) ||
+        (rc = h5_attr(ctx, path, f, "p_better", str, str, &pb)) ||
+        (rc = h5_attr(ctx, path, f, "p_worse", str, str, &pw)) ||
+        (rc = h5_attr(ctx, path, f, "censoring", str, str, &cens)) ||
         (rc = h5_attr(ctx, path, f, "variance_reduction_method", str, str, &vr)) ||
         (rc = h5_attr(ctx, path, f, "days", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &days)) ||
         (rc = h5_attr(ctx, path, f, "sample_every", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &every)))
@@ -222,6 +241,10 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
     goto done;
   for (size_t m = 0; m < M; m++) s[m] = cs_sweep_metric_units(sw, (int)m);
   if ((rc = h5_ds(ctx, path, f, str, "metric_units", str, str, 1, d1, s, NULL, "units of the metric"))) goto done;
+  for (size_t m = 0; m < M; m++) s[m] = cs_sweep_better_name(cs_sweep_metric_better(sw, (int)m));
+  if ((rc = h5_ds(ctx, path, f, str, "metric_better", str, str, 1, d1, s, NULL,
+                  "which way the metric is better: lower or higher (p_better counts differences that way)")))
+    goto done;
   d1[0] = N;
   for (size_t r = 0; r < N; r++) u[r] = r;
   if ((rc = h5_ds(ctx, path, f, str, "replicate", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
@@ -249,13 +272,30 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   if ((rc = h5_ds(ctx, path, f, str, "values", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, buf, NULL,
                   "outcome metric of each run (arm, replicate, metric)")))
     goto done;
+  d2[0] = A, d2[1] = M;
+  for (size_t a = 0; a < A; a++)
+    for (size_t m = 0; m < M; m++) {
+      uint64_t n = 0;
+      for (size_t r = 0; r < N; r++) {
+        int rep;
+        cs_cmp_value(R, (int)a, r, (int)m, &rep);
+        n += (uint64_t)rep;
+      }
+      u[N + a * M + m] = n;
+    }
+  if ((rc = h5_ds(ctx, path, f, str, "censored", H5T_STD_U64LE, H5T_NATIVE_UINT64, 2, d2, u + N, NULL,
+                  "runs whose NaN the statistics count at the horizon (fall_time: the node did not fall); "
+                  "see the attribute censoring")))
+    goto done;
+  /* the differences the statistics use (cs_cmp_value), not of the NaN in values */
   d3[0] = V;
   for (size_t v = 0; v < V; v++)
     for (size_t r = 0; r < N; r++)
       for (size_t m = 0; m < M; m++)
-        buf[(v * N + r) * M + m] = R->val[((v + 1) * N + r) * L + m] - R->val[r * L + m];
+        buf[(v * N + r) * M + m] = cs_cmp_value(R, (int)v + 1, r, (int)m, NULL) - cs_cmp_value(R, 0, r, (int)m, NULL);
   if ((rc = h5_ds(ctx, path, f, str, "difference", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, buf, NULL,
-                  "paired difference variant - baseline per replicate (variant = arm - 1, replicate, metric)")))
+                  "paired difference variant - baseline per replicate (variant = arm - 1, replicate, metric), "
+                  "a NaN that stands for the horizon replaced by it (attribute censoring)")))
     goto done;
   /* the summary (variant, metric) */
   d2[0] = V, d2[1] = M;
@@ -285,12 +325,14 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   {
     static const char *const ARM[] = {"arm"}, *const METRIC[] = {"metric"}, *const VALUES[] = {"arm", "replicate", "metric"},
                              *const DIFF[] = {"variant", "replicate", "metric"}, *const SUMMARY[] = {"variant", "metric"},
-                             *const TRAJ[] = {"arm", "time", "replicate"};
+                             *const TRAJ[] = {"arm", "time", "replicate"}, *const CENSORED[] = {"arm", "metric"};
     static const char *const SELF[] = {"arm", "variant", "metric", "replicate", "time"};
     for (int k = 0; k < 5 && rc == CS_OK; k++) rc = cs_h5u_dims(ctx, "compare file", path, f, SELF[k], 1, &SELF[k]);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "arm_scenario", 1, ARM);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "arm_sets", 1, ARM);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "metric_units", 1, METRIC);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "metric_better", 1, METRIC);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "censored", 2, CENSORED);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "values", 3, VALUES);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "difference", 3, DIFF);
     for (int k = 0; k < 8 && rc == CS_OK; k++) rc = cs_h5u_dims(ctx, "compare file", path, f, SN[k], 2, SUMMARY);

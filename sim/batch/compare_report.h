@@ -7,14 +7,22 @@
 **   v and metric m draws from the PCG stream (seed, v, m) of purpose
 **   CS_CMP_BOOT_PURPOSE.
 ** - Statistics, per variant v and metric m, over replicates r = 0..N-1 with
-**   d_r = variant_r - baseline_r: the mean of d, a 95% BCa bootstrap interval
-**   (bias-corrected and accelerated, Efron 1987; acceleration from the
-**   jackknife), p_better = share of r with d_r strictly in the better
-**   direction (lower is better for every metric here), p_worse the same in
-**   the worse direction (the rest are ties), and the variance reduction
-**   Var(variant_{(r+1) mod N} - baseline_r) / Var(d_r): the independent
-**   comparison re-pairs the same runs with a cyclic shift, so no extra
-**   seeds are run.
+**   d_r = variant_r - baseline_r (always in that order, whichever way the
+**   metric is better): the means, the mean of d, a 95% BCa bootstrap
+**   interval (bias-corrected and accelerated, Efron 1987; acceleration from
+**   the jackknife), p_better = share of r with d_r strictly in the metric's
+**   better direction (cs_sweep_metric_better: d_r < 0 for lower, > 0 for
+**   higher), p_worse the same in the worse direction (the rest are ties),
+**   and the variance reduction Var(variant_{(r+1) mod N} - baseline_r) /
+**   Var(d_r): the independent comparison re-pairs the same runs with a
+**   cyclic shift, so no extra seeds are run.
+** - Every statistic reads the runs' values through cs_cmp_value: a NaN that
+**   stands for a value (fall_time of a node that did not fall: the horizon,
+**   cs_sweep_metric_nan_as) is replaced by it, so a node that held in one arm
+**   and fell in the other is a difference in the right direction, and one
+**   that held in both is a tie; the means of fall_time are then restricted
+**   means, of min(fall time, horizon). The HDF5 file's `values` keep the
+**   NaN; its `difference` is of the replaced values, as the statistics are.
 ** - Each file is written to "<file>.tmp.<pid>" and renamed into place
 **   (outfile.h); on failure nothing is left at the final path but an
 **   earlier file. */
@@ -28,6 +36,7 @@
 
 typedef struct cs_cmp_stat {
   double base_mean, var_mean, diff, lo, hi, p_better, p_worse, vr;
+  uint64_t base_nan, var_nan; /* runs whose NaN was replaced (cs_cmp_value) in the baseline, the variant */
 } cs_cmp_stat;
 
 typedef struct cs_cmp_report {
@@ -39,6 +48,11 @@ typedef struct cs_cmp_report {
   cs_cmp_stat *st;           /* [variant][metric], (n_arms - 1) * n_metrics, filled by cs_cmp_compute */
   const cs_posterior *post;  /* replicate r ran under posterior draw r (NULL: the scenario's parameters) */
 } cs_cmp_report;
+
+/* The value of metric m in replicate r of arm a as the statistics use it:
+** the run's, or for a NaN the value it stands for (cs_sweep_metric_nan_as;
+** NaN if none). *replaced (may be NULL) is set to whether it was. */
+double cs_cmp_value(const cs_cmp_report *R, int a, uint64_t r, int m, int *replaced);
 
 /* Fill R->st from R->val (compare_stats.c). CS_OK or CS_ENOMEM. */
 int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R);

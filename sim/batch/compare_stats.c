@@ -15,8 +15,15 @@
 #include "cs_rng.h"
 #include "stats.h"
 
+double cs_cmp_value(const cs_cmp_report *R, int a, uint64_t r, int m, int *replaced) {
+  double x = R->val[((size_t)a * (size_t)R->reps + (size_t)r) * R->L + (size_t)m];
+  int rep = isnan(x) && !isnan(cs_sweep_metric_nan_as(R->arms[0].sw, m));
+  if (replaced) *replaced = rep;
+  return rep ? cs_sweep_metric_nan_as(R->arms[0].sw, m) : x;
+}
+
 int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R) {
-  size_t N = (size_t)R->reps, M = (size_t)R->n_metrics, L = R->L;
+  size_t N = (size_t)R->reps, M = (size_t)R->n_metrics;
   double *b = malloc(N * sizeof *b), *v = malloc(N * sizeof *v), *d = malloc(N * sizeof *d),
          *ind = malloc(N * sizeof *ind), *work = malloc((size_t)R->B * sizeof *work);
   int rc = CS_OK;
@@ -27,16 +34,19 @@ int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R) {
   for (int a = 1; a < R->n_arms; a++)
     for (size_t m = 0; m < M; m++) {
       cs_cmp_stat *s = &R->st[(size_t)(a - 1) * M + m];
-      int better = 0, worse = 0;
+      int better = 0, worse = 0, sign = cs_sweep_metric_better(R->arms[0].sw, (int)m), rb, rv;
+      s->base_nan = s->var_nan = 0;
       for (size_t r = 0; r < N; r++) {
-        b[r] = R->val[r * L + m];
-        v[r] = R->val[((size_t)a * N + r) * L + m];
+        b[r] = cs_cmp_value(R, 0, r, (int)m, &rb);
+        v[r] = cs_cmp_value(R, a, r, (int)m, &rv);
+        s->base_nan += (uint64_t)rb;
+        s->var_nan += (uint64_t)rv;
       }
       for (size_t r = 0; r < N; r++) {
         d[r] = v[r] - b[r];
         ind[r] = v[(r + 1) % N] - b[r];
-        better += d[r] < 0;
-        worse += d[r] > 0;
+        better += sign * d[r] > 0; /* a NaN is neither */
+        worse += sign * d[r] < 0;
       }
       s->base_mean = cs_stats_mean(b, (int)N);
       s->var_mean = cs_stats_mean(v, (int)N);

@@ -73,13 +73,15 @@ double cs_stats_variance(const double *x, int n) {
 }
 
 /* The BCa bootstrap interval at `level` for the mean of d[0..n-1], from B
-** resamples drawn from r; work holds B doubles. n < 2: NaN. All resampled
-** means equal (e.g. every d equal): the degenerate interval [mean, mean]. */
+** resamples drawn from r; work holds B doubles. n < 2, or a d that is NaN
+** or infinite: NaN (the resampled means could not be ordered). All
+** resampled means equal (e.g. every d equal): the degenerate interval
+** [mean, mean]. */
 void cs_stats_bca_mean(const double *d, int n, int B, double level, cs_pcg32 *r, double *work, double *lo,
                      double *hi) {
   double theta = cs_stats_mean(d, n);
   *lo = *hi = NAN;
-  if (n < 2 || B < 2) return;
+  if (n < 2 || B < 2 || !isfinite(theta)) return;
   for (int b = 0; b < B; b++) {
     double s = 0;
     for (int i = 0; i < n; i++) s += d[cs_pcg32_bounded(r, (uint32_t)n)];

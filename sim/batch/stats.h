@@ -16,8 +16,9 @@ double cs_stats_mean(const double *x, int n);
 /* Sample variance (n - 1 denominator); NaN for n < 2. */
 double cs_stats_variance(const double *x, int n);
 /* BCa bootstrap interval at `level` for the mean of d[0..n-1] from B
-** resamples drawn from r; work holds B doubles. n < 2 or B < 2: NaN. All
-** resampled means equal: the degenerate interval [mean, mean]. */
+** resamples drawn from r; work holds B doubles. n < 2, B < 2, or a d that
+** is NaN or infinite: NaN. All resampled means equal: the degenerate
+** interval [mean, mean]. */
 void cs_stats_bca_mean(const double *d, int n, int B, double level, cs_pcg32 *r, double *work, double *lo,
                        double *hi);
 

@@ -22,10 +22,12 @@
 #define CS_SWEEP_MAX_RUNS ((uint64_t)1 << 40)
 #define CS_SWEEP_MAX_DESIGN ((uint64_t)1 << 24) /* design values (points x parameters), 128 MiB */
 
-/* Units and descriptions of the built-in metrics, by CS_MET_ kind. */
-#define MET_ROW_(kind, name, units, doc) {units, doc},
+/* Units, better direction and descriptions of the built-in metrics, by
+** CS_MET_ kind. */
+#define MET_ROW_(kind, name, units, better, doc) {units, doc, better},
 static const struct {
   const char *units, *doc;
+  int better;
 } MET[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_ROW_)};
 #undef MET_ROW_
 
@@ -41,6 +43,21 @@ const char *cs_sweep_metric_units(const cs_sweep *sw, int m) {
 }
 const char *cs_sweep_metric_doc(const cs_sweep *sw, int m) {
   return sw->metrics[m].kind == CS_MET_LUA ? sw->metrics[m].doc : MET[sw->metrics[m].kind].doc;
+}
+
+/* A Lua metric says nothing of its direction: lower, as for the built-in
+** counts, until a sweep file can declare one. */
+int cs_sweep_metric_better(const cs_sweep *sw, int m) {
+  return sw->metrics[m].kind == CS_MET_LUA ? CS_BETTER_LOWER : MET[sw->metrics[m].kind].better;
+}
+const char *cs_sweep_better_name(int better) { return better == CS_BETTER_HIGHER ? "higher" : "lower"; }
+
+/* fall_time's NaN is a node still standing at the end of the run: all that
+** is known is that it fell after the horizon, so a comparison may count it
+** as falling at the horizon (right-censored). Any other NaN is a value that
+** does not exist and stays NaN. */
+double cs_sweep_metric_nan_as(const cs_sweep *sw, int m) {
+  return sw->metrics[m].kind == CS_MET_FALL_TIME ? sw->days : NAN;
 }
 
 size_t cs_sweep_record_len(const cs_sweep *sw) {
@@ -323,9 +340,11 @@ static int probe(cs_ctx *ctx, cs_sweep *sw) {
     }
   for (int m = 0; m < sw->n_metrics; m++) {
     cs_sweep_metric *me = &sw->metrics[m];
-    if (me->kind == CS_MET_FALL_TIME && (me->node_idx = cs_world_find_node(w, me->node)) < 0) {
-      rc = cs_err(ctx, CS_EINVAL, "%s: metric %s: %s has no node '%s'", sw->path, me->name, sw->scenario_path,
-                  me->node);
+    if (me->kind >= CS_MET_NODE_FIRST && me->kind != CS_MET_LUA &&
+        (me->node_idx = cs_world_find_node(w, me->node)) < 0) {
+      const char *near = cs_nearest_name(me->node, (const char *const *)sw->node_ids, sw->n_nodes);
+      rc = cs_err(ctx, CS_EINVAL, "%s: metric %s: %s has no node '%s'%s%s%s", sw->path, me->name, sw->scenario_path,
+                  me->node, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
       goto done;
     }
   }
@@ -500,6 +519,12 @@ static int ms_event(void *ud, const cs_event_rec *e) {
       if (e->kind == CS_EK_TAKEOVER && e->node == sw->metrics[k].node_idx && CS_PARTY_IS_GANG(e->actor) &&
           isnan(m->rec[k]))
         m->rec[k] = e->t;
+      break;
+    case CS_MET_FLED:
+      /* The model keeps no cumulative count of departures per node (its
+      ** origin_disp is a stock that returns lower), so the metric sums the
+      ** flight events, as a targets file's fled{} does (targets.c). */
+      if (e->kind == CS_EK_FLIGHT && e->node == sw->metrics[k].node_idx) m->rec[k] += (double)e->displaced;
       break;
     default: break;
     }

@@ -78,6 +78,16 @@ size_t cs_sweep_record_len(const cs_sweep *sw);
 /* Units and a one-line description of metric m. */
 const char *cs_sweep_metric_units(const cs_sweep *sw, int m);
 const char *cs_sweep_metric_doc(const cs_sweep *sw, int m);
+/* Which way metric m is better when runs are compared: CS_BETTER_LOWER or
+** CS_BETTER_HIGHER (cs_sweep.h); lower for a Lua metric. Its name, "lower"
+** or "higher", as the reports write it. */
+int cs_sweep_metric_better(const cs_sweep *sw, int m);
+const char *cs_sweep_better_name(int better);
+/* The value a NaN of metric m stands for when runs are compared: the
+** horizon (sw->days) for fall_time, whose NaN is a node that had not fallen
+** by then (so the comparison is of fall times censored at the horizon);
+** NaN for every other metric. */
+double cs_sweep_metric_nan_as(const cs_sweep *sw, int m);
 const char *cs_sweep_kind_name(int kind);
 
 /* Run k in-process (quiet): load the scenario with the fixed overrides and

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "compare_report.h"
 #include "cs_rng.h"
+#include "cs_sweep.h"
 #include "progress.h"
 #include "stats.h"
 
@@ -27,10 +28,12 @@ static const char *USAGE =
     "(replicate r of every arm uses the streams of (seed, r): common random\n"
     "numbers) and report, per outcome metric, the baseline and variant means,\n"
     "the paired mean difference with a 95% BCa bootstrap interval, the share of\n"
-    "replicates where the variant is better (lower), and the variance reduction\n"
-    "pairing gave. Writes PREFIX.csv, PREFIX.json and PREFIX.h5 (per-replicate\n"
-    "values, differences and city trajectories; output/README.md, \"The compare\n"
-    "report\"); output/plot_compare.py PREFIX.h5 draws the figures.\n"
+    "replicates where the variant is better (lower, or for fall_time:<node> higher:\n"
+    "a node that falls later; one that did not fall counts as falling on the last\n"
+    "day), and the variance reduction pairing gave. Writes PREFIX.csv,\n"
+    "PREFIX.json and PREFIX.h5 (per-replicate values, differences and city\n"
+    "trajectories; output/README.md, \"The compare report\");\n"
+    "output/plot_compare.py PREFIX.h5 draws the figures.\n"
     "\n"
     "options:\n"
     "  --baseline FILE       the baseline scenario (required)\n"
@@ -49,6 +52,11 @@ static const char *USAGE =
     "                        the effect's interval then includes parameter\n"
     "                        uncertainty, not only the noise of the runs; an arm's\n"
     "                        own overrides win over the draw\n"
+    "  --metric NAME         an outcome metric to compute and report (repeatable; in\n"
+    "                        the order given): a built-in metric of a sweep\n"
+    "                        (displaced_final, civilian_deaths_final, clashes_all, ...;\n"
+    "                        output/README.md, \"Metrics\"), fall_time:<node> or\n"
+    "                        fled:<node>. Default: every built-in but those of one node\n"
     "  --bootstrap B         bootstrap resamples (default 10000)\n"
     "  -j, --jobs N          worker processes (default: the number of cores)\n"
     "  -o, --output PREFIX   report prefix (required)\n"
@@ -89,33 +97,86 @@ static int selftest_bootstrap(int datasets, int n, int B) {
   return EXIT_OK;
 }
 
+/* ---- --metric ---- */
+
+#define MET_NAME_(kind, name, ...) name,
+static const char *const MET_NAME[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_NAME_)};
+#undef MET_NAME_
+
+/* Is s a metric name a sweep file's `metrics` list accepts (a built-in,
+** NAME or NAME:<node>)? Checked here, before any scenario is loaded, so a
+** misspelt name is a usage error (exit 2) naming the valid ones; whether the
+** node exists is the scenario's to say (the arm's sweep load, exit 3). */
+static int check_metric(const char *s) {
+  const char *colon = strchr(s, ':');
+  size_t head = colon ? (size_t)(colon - s) : strlen(s);
+  for (int k = 0; k < CS_MET_KINDS; k++)
+    if (strlen(MET_NAME[k]) == head && !strncmp(s, MET_NAME[k], head) &&
+        (k >= CS_MET_NODE_FIRST ? colon && colon[1] : !colon))
+      return 0;
+  /* the nearest name: a node metric is matched on the part before ':' */
+  const char *near = NULL;
+  char guess[128] = "";
+  if (head < 64) {
+    char h[64];
+    memcpy(h, s, head);
+    h[head] = '\0';
+    near = cs_nearest_name(h, MET_NAME, CS_MET_KINDS);
+  }
+  for (int k = 0; near && k < CS_MET_KINDS; k++)
+    if (!strcmp(near, MET_NAME[k]))
+      snprintf(guess, sizeof guess, "%s%s", near, k >= CS_MET_NODE_FIRST ? (colon && colon[1] ? colon : ":<node>") : "");
+  fprintf(stderr, "conflictsim compare: --metric: unknown metric '%s'%s%s%s; the metrics are:", s,
+          guess[0] ? " (did you mean '" : "", guess, guess[0] ? "'?)" : "");
+  for (int k = 0; k < CS_MET_KINDS; k++)
+    fprintf(stderr, "%s %s%s", k ? "," : "", MET_NAME[k], k >= CS_MET_NODE_FIRST ? ":<node>" : "");
+  fputc('\n', stderr);
+  return -1;
+}
+
 /* ---- the terminal table ---- */
 
 static void print_table(const cs_cmp_report *R) {
   const cs_sweep *sw = R->arms[0].sw;
   printf("compare: %llu paired replicates (seed %llu); 95%% BCa bootstrap intervals (%d resamples);\n"
-         "better = lower; variance reduction = Var(unpaired diff) / Var(paired diff), unpaired = variant\n"
+         "difference = variant - baseline; better = which way the metric improves (lower, or higher for\n"
+         "fall_time); variance reduction = Var(unpaired diff) / Var(paired diff), unpaired = variant\n"
          "replicate (r+1) mod N against baseline r\n",
          (unsigned long long)R->reps, (unsigned long long)R->seed, R->B);
+  int censored = 0;
   for (int v = 1; v < R->n_arms; v++) {
     printf("\nvariant %s (%s%s%s) vs baseline\n", R->arms[v].name, R->arms[v].scenario,
            R->arms[v].sets_text[0] ? " " : "", R->arms[v].sets_text);
-    printf("  %-32s %13s %13s %13s %29s %9s %8s %9s\n", "metric", "baseline", "variant", "difference",
+    printf("  %-32s %6s %13s %13s %13s %29s %9s %8s %9s\n", "metric", "better", "baseline", "variant", "difference",
            "95% CI", "P(better)", "P(worse)", "var.red.");
     for (int m = 0; m < R->n_metrics; m++) {
       const cs_cmp_stat *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
       char ci[64];
       snprintf(ci, sizeof ci, "[%.6g, %.6g]", s->lo, s->hi);
-      printf("  %-32s %13.6g %13.6g %13.6g %29s %9.2f %8.2f %9.3g\n", sw->metrics[m].name, s->base_mean,
-             s->var_mean, s->diff, ci, s->p_better, s->p_worse, s->vr);
+      printf("  %-32s %6s %13.6g %13.6g %13.6g %29s %9.2f %8.2f %9.3g\n", sw->metrics[m].name,
+             cs_sweep_better_name(cs_sweep_metric_better(sw, m)), s->base_mean, s->var_mean, s->diff, ci,
+             s->p_better, s->p_worse, s->vr);
+    }
+    for (int m = 0; m < R->n_metrics; m++) {
+      const cs_cmp_stat *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
+      if (s->base_nan || s->var_nan) {
+        printf("  %s: no fall by day %g in %llu of %llu baseline runs and %llu of %llu variant runs (counted as "
+               "day %g)\n", sw->metrics[m].name, sw->days, (unsigned long long)s->base_nan,
+               (unsigned long long)R->reps, (unsigned long long)s->var_nan, (unsigned long long)R->reps, sw->days);
+        censored = 1;
+      }
     }
   }
   /* what the intervals can and cannot say */
   int n_iv = (R->n_arms - 1) * R->n_metrics;
-  printf("\nP(better) and P(worse) count replicates whose paired difference is < 0 and > 0; the rest are\n"
-         "ties. Each interval covers its own mean difference with 95%% probability: of the %d here,\n"
-         "about %.1f may exclude the true value by chance alone.\n",
+  printf("\nP(better) and P(worse) count replicates whose paired difference is in the metric's better and\n"
+         "worse direction; the rest are ties. Each interval covers its own mean difference with 95%%\n"
+         "probability: of the %d here, about %.1f may exclude the true value by chance alone.\n",
          n_iv, 0.05 * n_iv);
+  if (censored)
+    printf("A node that did not fall is counted as falling at the horizon (its time is only known to be\n"
+           "later): held in one arm and fallen in the other is a difference in the right direction, held\n"
+           "in both a tie, and the means are of min(fall time, horizon).\n");
   if (R->reps < 20)
     printf("warning: %llu replicates: bootstrap intervals from fewer than 20 paired runs are unreliable\n"
            "(they undercover); use --replicates 20 or more for conclusions.\n",
@@ -132,12 +193,13 @@ int cli_compare(int argc, char **argv) {
   cs_posterior *post = NULL;
   cs_cmp_arm *arms = calloc((size_t)argc + 2, sizeof *arms);
   const char **vspecs = calloc((size_t)argc + 1, sizeof *vspecs);
+  const char **mets = calloc((size_t)argc + 1, sizeof *mets); /* --metric, in order */
   cs_cmp_stat *st = NULL;
   double *slots = NULL; /* the runs' slots (cs_cmp_run_all) */
   char *path = NULL;
   cs_ctx ctx = {{0}};
-  int rc, n_v = 0;
-  if (!arms || !vspecs) {
+  int rc, n_v = 0, n_met = 0;
+  if (!arms || !vspecs || !mets) {
     status = EXIT_NOMEM;
     goto done;
   }
@@ -216,6 +278,14 @@ int cli_compare(int argc, char **argv) {
       prefix = val;
     } else if (!strcmp(a, "--posterior")) {
       post_path = val;
+    } else if (!strcmp(a, "--metric")) {
+      if (check_metric(val)) goto done;
+      for (int k = 0; k < n_met; k++)
+        if (!strcmp(mets[k], val)) {
+          fprintf(stderr, "conflictsim compare: --metric %s given twice\n", val);
+          goto done;
+        }
+      mets[n_met++] = val;
     } else {
       fprintf(stderr, "conflictsim compare: unknown option '%s' (see conflictsim compare --help)\n", a);
       goto done;
@@ -254,7 +324,7 @@ int cli_compare(int argc, char **argv) {
   }
   for (int a = 0; a < n_arms; a++) {
     if (!(arms[a].sets_text = cs_cmp_arm_join_sets(&arms[a]))) goto nomem;
-    if ((rc = cs_cmp_arm_load(&ctx, &arms[a], a, seed, reps, a ? &arms[0] : NULL)) != CS_OK) {
+    if ((rc = cs_cmp_arm_load(&ctx, &arms[a], a, seed, reps, a ? &arms[0] : NULL, mets, n_met)) != CS_OK) {
       fprintf(stderr, "conflictsim compare: %s: %s\n", arms[a].name, cs_errmsg(&ctx));
       status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;
@@ -319,6 +389,7 @@ done:
   for (int a = 0; arms && a <= n_arms && a < argc + 2; a++) cs_cmp_arm_clear(&arms[a]);
   free(arms);
   free(vspecs);
+  free(mets);
   free(st);
   free(path);
   return status;

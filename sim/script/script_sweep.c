@@ -32,7 +32,7 @@
 #include "script_int.h"
 
 #define KIND_NAME_(kind, name) name,
-#define MET_NAME_(kind, name, units, doc) name,
+#define MET_NAME_(kind, name, ...) name,
 static const char *const KIND_NAME[CS_SWP_KINDS] = {CS_SWEEP_KIND_LIST(KIND_NAME_)};
 static const char *const DESIGN_NAME[CS_SWD_KINDS] = {CS_SWEEP_DESIGN_LIST(KIND_NAME_)};
 static const char *const MET_NAME[CS_MET_KINDS] = {CS_SWEEP_METRIC_LIST(MET_NAME_)};
@@ -212,9 +212,12 @@ static int read_lua_metric_names(lua_State *L, int t, cs_sweep_spec *sw) {
         ok = *c == '_' || (*c >= '0' && *c <= '9') || ((*c | 32) >= 'a' && (*c | 32) <= 'z');
       if (!ok || strlen(nm) > 200)
         luaL_error(L, "sweep: metric name '%s' must be an identifier (letters, digits, _)", nm);
-      for (int b = 0; b < CS_MET_KINDS; b++)
-        if (!strcmp(nm, MET_NAME[b]) || !strncmp(nm, "fall_time", 9))
+      /* a node metric's output names, NAME_<node>, are the built-in's too */
+      for (int b = 0; b < CS_MET_KINDS; b++) {
+        size_t bl = strlen(MET_NAME[b]);
+        if (!strcmp(nm, MET_NAME[b]) || (b >= CS_MET_NODE_FIRST && !strncmp(nm, MET_NAME[b], bl) && nm[bl] == '_'))
           luaL_error(L, "sweep: metric '%s': the name of a built-in metric; call yours something else", nm);
+      }
       int fn = lua_type(L, -1) == LUA_TFUNCTION;
       if (!fn && lua_istable(L, -1)) {
         fn = lua_rawgeti(L, -1, 1) == LUA_TFUNCTION;
@@ -237,7 +240,7 @@ static void read_metrics(lua_State *L, cs_sweep_spec *sw, const char *path, int 
   lua_Integer n = t ? rawlen(L, t) : 0;
   int n_lua = t ? read_lua_metric_names(L, t, sw) : 0;
   char **lua_names = sw->lua_names; /* keys of t for now; repointed below */
-  if (!t) n = CS_MET_FALL_TIME; /* default: every built-in but fall_time */
+  if (!t) n = CS_MET_NODE_FIRST; /* default: every built-in but those of one node */
   sw->metrics = c_calloc(L, (size_t)n + (size_t)n_lua, sizeof *sw->metrics);
   for (lua_Integer i = 1; i <= n + n_lua; i++) {
     cs_sweep_metric *m = &sw->metrics[sw->n_metrics];
@@ -264,22 +267,23 @@ static void read_metrics(lua_State *L, cs_sweep_spec *sw, const char *path, int 
     } else {
       if (lua_rawgeti(L, t, i) != LUA_TSTRING) luaL_error(L, "sweep: metrics[%d] must be a string", (int)i);
       const char *s = lua_tostring(L, -1);
+      const char *colon = strchr(s, ':');
+      size_t head = colon ? (size_t)(colon - s) : strlen(s);
       m->kind = -1;
-      if (!strncmp(s, "fall_time:", 10) && s[10]) {
-        m->kind = CS_MET_FALL_TIME;
-        m->node = c_strdup(L, s + 10);
-        snprintf(name, sizeof name, "fall_time_%s", s + 10);
-      } else {
-        for (int k = 0; k < CS_MET_FALL_TIME; k++)
-          if (!strcmp(s, MET_NAME[k])) m->kind = k;
-        snprintf(name, sizeof name, "%s", s);
-      }
+      for (int k = 0; k < CS_MET_KINDS; k++)
+        if (strlen(MET_NAME[k]) == head && !strncmp(s, MET_NAME[k], head) &&
+            (k >= CS_MET_NODE_FIRST ? colon && colon[1] : !colon))
+          m->kind = k;
+      if (m->kind >= CS_MET_NODE_FIRST) {
+        m->node = c_strdup(L, colon + 1);
+        snprintf(name, sizeof name, "%s_%s", MET_NAME[m->kind], colon + 1);
+      } else snprintf(name, sizeof name, "%s", s);
       if (m->kind < 0)
         luaL_error(L, "sweep: unknown metric '%s' (known: displaced_final, displaced_integral, "
                       "civilian_deaths_final, engagement_deaths, gang_share_population_final, "
                       "gang_share_population_integral, gang_share_nodes_final, gang_share_nodes_integral, "
-                      "nodes_lost, clashes_gang_gang, clashes_gang_state, clashes_all, fall_time:<node>; "
-                      "or your own: NAME = function(sim) ... end)", s);
+                      "nodes_lost, clashes_gang_gang, clashes_gang_state, clashes_all, fall_time:<node>, "
+                      "fled:<node>; or your own: NAME = function(sim) ... end)", s);
       lua_pop(L, 1);
     }
     m->name = c_strdup(L, name);

@@ -46,9 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (cs_cmp_arm_add_set(&a[0], p, len) != 0) ok = 0;
     p += len + (c ? 1 : 0);
   }
-  if (ok && cs_cmp_arm_load(&ctx, &a[0], 0, 1, 2, NULL) == CS_OK && *spec && cs_cmp_parse_variant(spec, &a[0], 1, &a[1]) == 0 &&
+  if (ok && cs_cmp_arm_load(&ctx, &a[0], 0, 1, 2, NULL, NULL, 0) == CS_OK && *spec && cs_cmp_parse_variant(spec, &a[0], 1, &a[1]) == 0 &&
       !strcmp(a[1].scenario, a[0].scenario)) {
-    if (cs_cmp_arm_load(&ctx, &a[1], 1, 1, 2, &a[0]) == CS_OK) {
+    if (cs_cmp_arm_load(&ctx, &a[1], 1, 1, 2, &a[0], NULL, 0) == CS_OK) {
       /* the sweep saw exactly the arm's overrides */
       if (a[1].sw->n_sets != a[1].n_sets) abort();
       for (int i = 0; i < a[1].n_sets; i++) {
