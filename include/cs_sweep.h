@@ -89,7 +89,7 @@ enum { CS_BETTER_LOWER = -1, CS_BETTER_HIGHER = 1 };
     "all engagements")                                                                              \
   X(CS_MET_FALL_TIME, "fall_time", "days", CS_BETTER_HIGHER,                                        \
     "time of the first takeover of the node by a gang; NaN if it did not fall")                    \
-  X(CS_MET_FLED, "fled", "people", CS_BETTER_LOWER,                                                 \
+  X(CS_MET_FLED, "fled", "persons", CS_BETTER_LOWER,                                                 \
     "people who fled the node over the run: the group sizes of its flight events, summed")
 
 #define CS_SWEEP_ENUM_(kind, ...) kind,

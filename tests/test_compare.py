@@ -224,7 +224,7 @@ def test_metric_option(tmp):
     check([r["metric"] for r in rows] == want, f"csv: exactly the metrics asked for, in order: {[r['metric'] for r in rows]}")
     js = json.load(open(f"{tmp}/met.json"))
     check([r["metric"] for r in js["results"]] == want, "json: exactly the metrics asked for")
-    check(next(r["units"] for r in rows if r["metric"] == "fled_market") == "people", "fled's units are people")
+    check(next(r["units"] for r in rows if r["metric"] == "fled_market") == "persons", "fled's units are persons, as every other count of people")
     with h5py.File(f"{tmp}/met.h5", "r") as f:
         check(names_of(f["metric"]) == want, "h5: the metric axis is exactly the metrics asked for")
         check(f["values"].shape == (2, reps, 3) and f["p_better"].shape == (1, 3), "h5: values and table sized by them")
