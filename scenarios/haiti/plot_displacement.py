@@ -30,6 +30,7 @@ import os
 
 import h5py
 import matplotlib
+import matplotlib.ticker
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HELD_OUT_FROM = dt.date(2025, 1, 1)  # rows from here on are held out: never fit them
@@ -94,6 +95,7 @@ def main():
                 else:
                     ax.plot(dd, vv, m, color="black", mfc="white" if k == "idp_national" else "black", label=label)
     ax.set_ylabel("people")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title("Port-au-Prince, %d replicates of scenarios/haiti/capital.lua" % len(a.runs))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
@@ -150,6 +152,7 @@ def since_start(a):
     if out:
         ax.plot(*zip(*out), "s", color="grey", mfc="white", label="observed: the same, held out (2025)")
     ax.set_ylabel("people")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title("Port-au-Prince, %d runs: rise since %s; average relative difference %.2f (in sample)"
                  % (len(a.runs), start, ard), fontsize=10)
     ax.grid(alpha=0.3)

@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""The elite recall's effect, from a compare report (v2_results.sh writes it):
+the whole table of mean differences against no recall with their 95% intervals, and
+the same effect split by whether Solino still held when the assault began, which is
+where the mechanism says a recall can act.
+
+  /usr/bin/python3 scenarios/haiti/recall_table.py RECALL.h5 [--attack-day 412]
+
+The split is by the baseline's fall_time_solino (a run where Solino fell before the
+attack's day cannot be defended there; the recall then goes to the state-held node
+nearest it). Within each group: the mean paired difference and a 95% interval from
+the normal approximation (mean +- 1.96 sd / sqrt(n)); the runs are paired (same
+streams, same posterior draw), so the difference is the recall's alone.
+"""
+import argparse
+
+import h5py
+import numpy as np
+
+
+def text(a):
+    return [x.decode() if isinstance(x, bytes) else str(x) for x in a]
+
+
+def num(x):
+    """+1,234 for large values, +0.17 for small ones."""
+    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.2f}"
+
+
+def ci(d):
+    d = np.asarray(d, float)
+    if len(d) < 2:
+        return f"{d.mean() if len(d) else float('nan'):+,.0f} (n = {len(d)})"
+    h = 1.96 * d.std(ddof=1) / np.sqrt(len(d))
+    return f"{num(d.mean())} [{num(d.mean() - h)}, {num(d.mean() + h)}]"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("report")
+    ap.add_argument("--attack-day", type=float, default=412, help="the assault's day (default 412, 17 Oct 2024)")
+    a = ap.parse_args()
+    with h5py.File(a.report) as f:
+        metric, arms = text(f["metric"][:]), text(f["arm"][:])
+        v, lo, hi, md = f["values"][:], f["ci_low"][:], f["ci_high"][:], f["mean_difference"][:]
+    ft = v[0, :, metric.index("fall_time_solino")]
+    held = np.isnan(ft) | (ft >= a.attack_day)
+    n = len(ft)
+    print(f"Solino still held on the assault's day in {held.sum()} of {n} baseline runs (posterior draws)\n")
+    print("mean difference recall - no recall [95% BCa interval], all runs")
+    print(f"{'variant':<14}" + "".join(f"{m:>30}" for m in metric))
+    for k, arm in enumerate(arms[1:]):
+        print(f"{arm:<14}" + "".join(f"{num(md[k, j])} [{num(lo[k, j])}, {num(hi[k, j])}]".rjust(30)
+                                     for j in range(len(metric))))
+    fs = metric.index("fled_solino")
+    print(f"\npeople who fled Solino, recall - no recall [95%], split by whether Solino held on day {a.attack_day:g}")
+    print(f"{'variant':<14}{'Solino held (' + str(held.sum()) + ' runs)':>34}{'already fallen (' + str((~held).sum()) + ' runs)':>34}"
+          f"{'fall delayed (held runs)':>26}")
+    fi = metric.index("fall_time_solino")
+    for k, arm in enumerate(arms[1:], start=1):
+        d = v[k, :, fs] - v[0, :, fs]
+        fb = np.where(np.isnan(v[0, :, fi]), np.inf, v[0, :, fi])
+        fv = np.where(np.isnan(v[k, :, fi]), np.inf, v[k, :, fi])
+        delayed = int(np.sum(held & (fv > fb)))
+        print(f"{arm:<14}{ci(d[held]):>34}{ci(d[~held]):>34}{delayed:>20} of {held.sum()}")
+
+
+if __name__ == "__main__":
+    main()
