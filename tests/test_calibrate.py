@@ -315,6 +315,14 @@ def test_posterior_readers(tmp):
                   os.path.join(tmp, "post-bad.h5"), "--quiet"])
         check(p3.returncode == 2 and "--draws" in p3.stderr and not os.path.exists(os.path.join(tmp, "post-bad.h5")),
               "run --posterior refuses a replicate beyond --draws, naming it, and writes nothing")
+        p3 = run(["run", PATROL, "--draws", "6", "-o", os.path.join(tmp, "post-bad.h5"), "--quiet"])
+        check(p3.returncode == 2 and "--posterior" in p3.stderr, "run --draws without --posterior is a usage error")
+        gone = os.path.join(tmp, "no-such-cal.h5")
+        for cmd in (["run", PATROL, "-o", os.path.join(tmp, "post-bad.h5")],
+                    ["validate", PATROL, "--replicates", "2", "-o", os.path.join(tmp, "post-bad.csv")]):
+            p3 = run(cmd + ["--posterior", gone, "--quiet"])
+            check(p3.returncode == 3 and "no-such-cal.h5" in p3.stderr,
+                  f"{cmd[0]} --posterior with a missing file: exit 3 (bad input), naming it (got {p3.returncode})")
     bad = run(["compare", "--baseline", PATROL, "--variant", "patrol_rate=0.05", "--replicates", "4",
                "--posterior", PATROL, "-o", pre + "x", "--quiet"])
     check(bad.returncode != 0 and "posterior" in bad.stderr, "compare --posterior refuses a file that is not one")

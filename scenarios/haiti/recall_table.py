@@ -6,9 +6,11 @@ where the mechanism says a recall can act.
 
   /usr/bin/python3 scenarios/haiti/recall_table.py RECALL.h5 [--attack-day 412]
 
-The split is by the baseline's fall_time_solino (a run where Solino fell before the
-attack's day cannot be defended there; the recall then goes to the state-held node
-nearest it). Within each group: the mean paired difference and a 95% interval from
+The split is by the baseline's fall_time_solino, the first time a gang took Solino:
+"not yet fallen" on the attack's day, or fallen before it (with partial control a gang
+can lose the node again, so a few of the latter may hold it again by then; the
+compare report keeps no owner series to tell). Where Solino has fallen, the recall
+goes to the state-held node nearest it. Within each group: the mean paired difference and a 95% interval from
 the normal approximation (mean +- 1.96 sd / sqrt(n)); the runs are paired (same
 streams, same posterior draw), so the difference is the recall's alone.
 """
@@ -46,16 +48,17 @@ def main():
     ft = v[0, :, metric.index("fall_time_solino")]
     held = np.isnan(ft) | (ft >= a.attack_day)
     n = len(ft)
-    print(f"Solino still held on the assault's day in {held.sum()} of {n} baseline runs (posterior draws)\n")
+    print(f"Solino not yet taken by a gang on the assault's day in {held.sum()} of {n} baseline runs "
+          "(posterior draws)\n")
     print("mean difference recall - no recall [95% BCa interval], all runs")
     print(f"{'variant':<14}" + "".join(f"{m:>30}" for m in metric))
     for k, arm in enumerate(arms[1:]):
         print(f"{arm:<14}" + "".join(f"{num(md[k, j])} [{num(lo[k, j])}, {num(hi[k, j])}]".rjust(30)
                                      for j in range(len(metric))))
     fs = metric.index("fled_solino")
-    print(f"\npeople who fled Solino, recall - no recall [95%], split by whether Solino held on day {a.attack_day:g}")
-    print(f"{'variant':<14}{'Solino held (' + str(held.sum()) + ' runs)':>34}{'already fallen (' + str((~held).sum()) + ' runs)':>34}"
-          f"{'fall delayed (held runs)':>26}")
+    print(f"\npeople who fled Solino, recall - no recall [95%], split by whether Solino had fallen by day {a.attack_day:g}")
+    print(f"{'variant':<14}{'not yet fallen (' + str(held.sum()) + ' runs)':>34}{'already fallen (' + str((~held).sum()) + ' runs)':>34}"
+          f"{'fall delayed (of those)':>26}")
     fi = metric.index("fall_time_solino")
     for k, arm in enumerate(arms[1:], start=1):
         d = v[k, :, fs] - v[0, :, fs]

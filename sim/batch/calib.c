@@ -620,7 +620,7 @@ static pop_rec *pop_alloc(int n, int d, int nt) {
 static double normal_mass(double a, double b) {
   if (a > 0) return 0.5 * (erfc(a / SQRT2) - erfc(b / SQRT2));
   if (b < 0) return 0.5 * (erfc(-b / SQRT2) - erfc(-a / SQRT2));
-  return 1 - 0.5 * (erfc(-a / SQRT2) + erfc(b / SQRT2));
+  return 0.5 * (erf(b / SQRT2) - erf(a / SQRT2)); /* opposite signs: no cancellation */
 }
 
 /* The kernel for the population after `prev`: sd = sqrt(2 x the weighted
@@ -695,7 +695,7 @@ static int build_abc(cs_ctx *ctx, cs_calib *cb) {
       char msg[CS_ERRMSG_MAX];
       snprintf(msg, sizeof msg,
                "calibration: ABC population %d: %d draws in a row of one coordinate fell outside the "
-               "prior box (the kernel is far wider than the box)",
+               "sampled box (the last wave's non-implausible box, or the prior's; the kernel is far wider than it)",
                t, MAX_TRIES);
       return fail(ctx, cb, CS_EINVAL, msg);
     }

@@ -334,7 +334,7 @@ int cli_compare(int argc, char **argv) {
     if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
         (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK) {
       fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
-      status = rc == CS_EINVAL ? EXIT_SCENARIO : cli_exit_code(rc);
+      status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;
     }
   }

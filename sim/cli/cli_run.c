@@ -168,6 +168,7 @@ int cli_run(int argc, char **argv) {
   cs_override *all = NULL; /* the posterior draw's values, then --set */
   const char *post_path = NULL;
   uint64_t draws = 20;
+  int draws_given = 0;
   char outbuf[512];
   if (!sets || !set_bufs) {
     fputs("conflictsim: out of memory\n", stderr);
@@ -219,8 +220,10 @@ int cli_run(int argc, char **argv) {
       post_path = val;
     } else if (strcmp(a, "--draws") == 0) {
       NEED_VALUE();
-      if (cli_parse_u64(val, &draws) || draws == 0 || draws > (1u << 24)) {
-        fprintf(stderr, "conflictsim run: --draws must be an integer in [1, 16777216], got '%s'\n", val);
+      draws_given = 1;
+      if (cli_parse_u64(val, &draws) || draws == 0 || draws > 1000000) {
+        fprintf(stderr, "conflictsim run: --draws must be an integer in [1, 1000000] (validate's and compare's "
+                        "largest --replicates), got '%s'\n", val);
         goto done;
       }
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -252,6 +255,15 @@ int cli_run(int argc, char **argv) {
       goto done;
     }
   }
+  if (draws_given && !post_path) {
+    fputs("conflictsim run: --draws needs --posterior\n", stderr);
+    goto done;
+  }
+  if (post_path && replicate >= draws) {
+    fprintf(stderr, "conflictsim run: --replicate %llu with --posterior needs --draws above it (got %llu)\n",
+            (unsigned long long)replicate, (unsigned long long)draws);
+    goto done;
+  }
   if (!scenario) {
     fputs("conflictsim run: no scenario given\n\n", stderr);
     fputs(RUN_USAGE, stderr);
@@ -272,15 +284,10 @@ int cli_run(int argc, char **argv) {
   const cs_override *ov = sets;
   size_t n_ov = n_sets;
   if (post_path) {
-    if (replicate >= draws) {
-      fprintf(stderr, "conflictsim run: --replicate %llu with --posterior needs --draws above it (got %llu)\n",
-              (unsigned long long)replicate, (unsigned long long)draws);
-      goto done;
-    }
     if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
         (rc = cs_posterior_draw(&ctx, post, (int)draws, seed)) != CS_OK) {
       fprintf(stderr, "conflictsim run: %s\n", cs_errmsg(&ctx));
-      status = rc == CS_EINVAL ? EXIT_SCENARIO : cli_exit_code(rc);
+      status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc); /* an unreadable posterior is bad input */
       goto done;
     }
     if (!(all = calloc((size_t)post->n_params + n_sets + 1, sizeof *all))) {
