@@ -32,6 +32,18 @@ model {
                        -- officers killed fall from ~2,000 to ~300 a year (HNP: 48 killed in 2023, observed.csv [S]; 0.002: ~130 a year, but 2024 deaths drop below 4,000)
 }
 
+-- Version 2 (--set v2=true; README.md, "Version 2"): the mechanisms of version 2 switched on,
+-- as in capital.lua --set v2=true; the start stays the Oct 2024 state above (nobody displaced
+-- at the start, no brigade grown yet). For the calibrated parameters, run it under the
+-- posterior of capital.lua's calibration: --posterior CAL.h5 (validate, compare, run).
+param("v2", false, "version 2 of the model's mechanisms")
+if P.v2 then
+  model {
+    coalition_model = "bargain", brigade_model = "grown", return_rule = "stable",
+    response_model = "pool", flight_model = "exposure", control_model = "shares",
+  }
+end
+
 city.declare()   -- jailed: 0 (Oct 2024: after the prison breaks of Mar 2024)
 
 -- ======================= TIMELINE =======================
