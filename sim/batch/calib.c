@@ -626,7 +626,7 @@ static double normal_mass(double a, double b) {
 /* The kernel for the population after `prev`: sd = sqrt(2 x the weighted
 ** variance (unit space) plus the ridge) per dimension; lz = each
 ** particle's log truncation mass in the box; cum = cumulative weights. */
-static int prepare_kernel(cs_calib *cb, const pop_rec *prev) {
+static void prepare_kernel(cs_calib *cb, const pop_rec *prev) {
   int d = cb->d, n = prev->pub.particles;
   double mean_var = 0;
   for (int k = 0; k < d; k++) {
@@ -648,7 +648,6 @@ static int prepare_kernel(cs_calib *cb, const pop_rec *prev) {
     cb->lz[j] = lz;
     cb->cum[j] = (s += prev->weight[j]);
   }
-  return CS_OK;
 }
 
 /* Index of the particle whose cumulative weight first exceeds x. */
@@ -779,7 +778,6 @@ static int finish_pop(cs_ctx *ctx, cs_calib *cb) {
   cb->proposed = 0;
   int any_finite = 0;
   for (int a = 0; a < n; a++) any_finite |= isfinite(p->dist[a]) != 0;
-  int rc = CS_OK;
   if (t == 0 && !any_finite) {
     snprintf(cb->fail, sizeof cb->fail,
              "calibration: ABC population 0 has no finite distance: none of its %d runs computed every target", n);
@@ -792,12 +790,11 @@ static int finish_pop(cs_ctx *ctx, cs_calib *cb) {
     cb->stop = "max_populations";
   } else {
     cb->eps = next_eps(cb, p, work);
-    rc = prepare_kernel(cb, p);
-    if (rc != CS_OK) rc = oom(ctx, cb);
+    prepare_kernel(cb, p); /* allocates nothing: it cannot fail */
   }
   if (*cb->stop) cb->phase = PH_DONE;
   free(work);
-  return rc;
+  return CS_OK;
 }
 
 static int feed_abc(cs_ctx *ctx, cs_calib *cb, const double *out) {
