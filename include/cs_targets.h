@@ -83,6 +83,7 @@ typedef struct cs_stat_spec {
   char *since;                /* NULL, or: the change from this date to date */
   /* gang_share */
   int by_nodes;               /* 0: share of the initial population, 1: share of nodes */
+  int contested;              /* 1: CONTESTED nodes count as held (outside the state's control) */
   /* fled */
   int to_provinces;           /* 1: only people going to the provinces (flights and relocations) */
   /* fn */

@@ -307,6 +307,47 @@ class KnownAnswers(Base):
         self.assertEqual(self.rows["fled_b"]["holdout"], "0")
 
 
+class ContestedShare(Base):
+    """gang_share { contested = true } counts CONTESTED nodes as held: a known answer from the
+    declared owners of a town where nobody can attack (no gang is next to a node it can take)."""
+
+    TOWN = textwrap.dedent("""\
+        scenario { name = "frozen", start = "2025-01-01", days = 20 }
+        model { lambda0 = 0 }
+        node { id = "g", residents = 1000, owner = "west" }
+        node { id = "c", residents = 3000, owner = "CONTESTED" }
+        node { id = "s", residents = 6000 }
+        node { id = "t", residents = 10000 }
+        road("g", "c", 1)
+        road("c", "s", 1)
+        road("s", "t", 1)
+        gang { id = "west", members = 50, base = "g" }
+        """)
+    TARGETS = textwrap.dedent("""\
+        local any = { -1e300, 1e300 }
+        targets {
+          { name = "pop", statistic = gang_share { date = "2025-01-10" }, observed = 0, interval = any },
+          { name = "pop_c", statistic = gang_share { contested = true, date = "2025-01-10" }, observed = 0, interval = any },
+          { name = "nodes_c", statistic = gang_share { by = "nodes", contested = true, date = "2025-01-10" },
+            observed = 0, interval = any },
+          { name = "pop_c_cs", statistic = gang_share { contested = true, nodes = { "c", "s" }, date = "2025-01-10" },
+            observed = 0, interval = any },
+        }
+        """)
+
+    def test_contested_counts_as_held(self):
+        town, tf = self.write("frozen.lua", self.TOWN), self.write("t.lua", self.TARGETS)
+        out = self.path("v.csv")
+        r = run("validate", town, "--targets", tf, "--replicates", "1", "--seed", "3", "-o", out, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        rows = read_csv(out)
+        self.assertAlmostEqual(float(rows["pop"]["simulated"]), 1000 / 20000, places=9)
+        self.assertAlmostEqual(float(rows["pop_c"]["simulated"]), 4000 / 20000, places=9)
+        self.assertAlmostEqual(float(rows["nodes_c"]["simulated"]), 2 / 4, places=9)
+        self.assertAlmostEqual(float(rows["pop_c_cs"]["simulated"]), 3000 / 9000, places=9)
+        self.assertIn("pop_c: share of the initial population held by gangs or contested on 2025-01-10", r.stdout)
+
+
 class Errors(Base):
     def validate(self, targets, *args, scenario=None):
         tf = self.write("targets.lua", targets)
@@ -367,6 +408,10 @@ class Errors(Base):
     def test_missing_error(self):
         self.assert_error('targets { { name = "x", statistic = gang_share { date = "2025-02-01" }, observed = 1 } }',
                           "FILE: target 'x': give exactly one of sd = S, interval = {LO, HI} or rel = R")
+
+    def test_contested_must_be_boolean(self):
+        self.assert_error('targets { { name = "x", statistic = gang_share { contested = 1, date = "2025-02-01" },'
+                          ' observed = 0.5, sd = 0.1 } }', "field 'contested' must be true or false")
 
     def test_not_a_statistic(self):
         self.assert_error('targets { { name = "x", statistic = { kind = "count" }, observed = 1, sd = 1 } }',

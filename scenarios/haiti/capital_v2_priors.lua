@@ -4,15 +4,20 @@
 --   conflictsim calibrate scenarios/haiti/capital.lua --set v2=true \
 --     --priors scenarios/haiti/capital_v2_priors.lua
 --
--- Two of version 1's five (the attack rate and the police breakpoint) and, for each
+-- Three of version 1's (the attack rate and the two breakpoints) and, for each
 -- version-2 mechanism, the parameters its defaults are least sure of (every one is
 -- tagged [P] in `conflictsim params`). The ranges span what the sources leave open
 -- (sim/README.md, section 7 and the parameter table); log-uniform for rates and scales
--- that span an order of magnitude or more. Every other parameter keeps the value
--- capital.lua gives it, or the model's default.
+-- that span an order of magnitude or more. beta (added on 5 Dec 2026, for the second
+-- calibration): at its default 0.15 an engagement killed 29 people on average under the
+-- first posterior, so the quarterly killings allowed few engagements and the inter-gang
+-- clash counts behind the ratio target were a handful per half-year; the range lets the
+-- calibration choose fewer deaths per engagement and more engagements (0.15 stays inside).
+-- Every other parameter keeps the value capital.lua gives it, or the model's default.
 priors {
   lambda0        = loguniform(0.01, 0.3),    -- base attack rate per (gang, frontier node), 1/day
   beta_police    = loguniform(0.001, 0.15),  -- breakpoint of security forces
+  beta           = loguniform(0.01, 0.15),   -- breakpoint of gangs and brigades: sets the deaths of an engagement
   brigade_share  = loguniform(0.002, 0.05),  -- largest share of residents in a brigade
   brigade_growth = uniform(0.05, 0.8),       -- gap to full mobilisation closed by an attack
   h_exposed      = loguniform(0.02, 0.5),    -- flight hazard of the exposed at saturation, 1/day

@@ -25,7 +25,7 @@ N=100 # posterior draws = replicates of validate and compare
 mkdir -p "$OUT" "$(dirname "$CAL")"
 
 if [ ! -f "$CAL" ]; then
-  echo "== calibrate (14 parameters, 26 in-sample targets) -> $CAL"
+  echo "== calibrate (15 parameters, 26 in-sample targets) -> $CAL"
   "$BIN" calibrate "$SCEN" --set v2=true --priors scenarios/haiti/capital_v2_priors.lua \
     --imp-rank 2 --waves 3 --points 640 --replicates 3 --max-replicates 6 \
     --particles 200 --min-accept 0.03 --max-populations 8 --seed 1 -o "$CAL" | tee "$OUT/calibrate.txt"

@@ -338,8 +338,8 @@ static void describe(const cs_targets *t, int si, char *buf, size_t cap) {
              s->n_nodes ? (s->to_provinces ? " from " : " ") : "", nodes, s->from, s->to);
     break;
   case CS_STAT_GANG_SHARE:
-    snprintf(buf, cap, "share of the %s%s%s held by gangs on %s", s->by_nodes ? "nodes" : "initial population",
-             s->n_nodes ? " of " : "", nodes, s->date);
+    snprintf(buf, cap, "share of the %s%s%s %s on %s", s->by_nodes ? "nodes" : "initial population",
+             s->n_nodes ? " of " : "", nodes, s->contested ? "held by gangs or contested" : "held by gangs", s->date);
     break;
   case CS_STAT_FN: snprintf(buf, cap, "Lua function at %s", s->where); break;
   default: snprintf(buf, cap, "?"); break;
@@ -492,15 +492,15 @@ static int ts_sample(void *ud, const cs_sample *s) {
       int n_all = var->dim == CS_DIM_NODE ? t->n_nodes : var->dim == CS_DIM_GANG ? t->n_gangs : 1;
       v = var_sum(s, k->vidx[i], r->idx, r->idx ? r->n_idx : n_all);
     } else if (st->kind == CS_STAT_GANG_SHARE) {
-      if (!r->nodes) v = ((const double *)s->data[st->by_nodes ? k->v_node_share : k->v_pop_share])[0];
+      if (!r->nodes && !st->contested) v = ((const double *)s->data[st->by_nodes ? k->v_node_share : k->v_pop_share])[0];
       else {
         const int64_t *own = s->data[k->v_owner];
         double held = 0, all = 0;
         for (int j = 0; j < t->n_nodes; j++) {
-          if (!r->nodes[j]) continue;
+          if (r->nodes && !r->nodes[j]) continue;
           double wt = st->by_nodes ? 1.0 : k->pop0[j];
           all += wt;
-          if (CS_PARTY_IS_GANG(own[j])) held += wt;
+          if (CS_PARTY_IS_GANG(own[j]) || (st->contested && own[j] == CS_PARTY_CONTESTED)) held += wt;
         }
         v = all > 0 ? held / all : NAN; /* a share of nobody */
       }

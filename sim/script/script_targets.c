@@ -425,16 +425,21 @@ static int read_stat(reader *r, int obj, int depth, const char *field, lua_Integ
   case CS_STAT_VALUE:
   case CS_STAT_GANG_SHARE: {
     static const char *const FV[] = {"var", "date", "dates", "since", "nodes", "gangs", NULL};
-    static const char *const FG[] = {"by", "date", "dates", "nodes", NULL};
+    static const char *const FG[] = {"by", "contested", "date", "dates", "nodes", NULL};
     static const char *const BY[] = {"population", "nodes", NULL};
     check_fields(L, a, loc, what, kind == CS_STAT_VALUE ? FV : FG);
     if (kind == CS_STAT_VALUE) {
       s->var = c_strdup(L, str_field(L, a, "var", NULL, NULL, "a variable's name", loc, what));
       s->since = date_field(L, a, "since", 0, loc, what);
       strlist_field(L, a, "gangs", 0, &s->gangs, &s->n_gangs, loc, what);
-    } else
+    } else {
       s->by_nodes = !strcmp(str_field(L, a, "by", "population", BY, "\"population\" or \"nodes\"", loc, what),
                             "nodes");
+      int ty = rawfield(L, a, "contested");
+      if (ty == LUA_TBOOLEAN) s->contested = lua_toboolean(L, -1);
+      else if (ty != LUA_TNIL) luaL_error(L, "%s%s: field 'contested' must be true or false", loc, what);
+      lua_pop(L, 1);
+    }
     strlist_field(L, a, "nodes", 0, &s->nodes, &s->n_nodes, loc, what);
     int one = rawfield(L, a, "date") != LUA_TNIL, many = rawfield(L, a, "dates") != LUA_TNIL;
     if (one == many) luaL_error(L, "%s%s: give date = \"YYYY-MM-DD\" or dates = {...}, one of the two", loc, what);
@@ -470,6 +475,7 @@ static int copy_stat(reader *r, int src, const char *date) {
   const cs_stat_spec *s = &r->sp->stats[src];
   d->kind = s->kind;
   d->by_nodes = s->by_nodes;
+  d->contested = s->contested;
   d->where = c_strdup(L, s->where);
   d->date = c_strdup(L, date);
   if (s->var) d->var = c_strdup(L, s->var);

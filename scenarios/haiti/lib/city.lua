@@ -126,7 +126,7 @@ local function density_class(r)    -- the CSV's allocation weight class
   return "mixed"
 end
 local function starts(s, prefix) return s:sub(1, #prefix) == prefix end
-local function value_of(r)
+local function value_of(r, v2)
   local note, id = r.strategic_note, r.id
   if starts(note, "airport") or note == "port" or starts(note, "fuel terminal") then
     return 1.0                                   -- airport, port, fuel terminal: 1.0 [P]
@@ -135,8 +135,10 @@ local function value_of(r)
   elseif id == "martissant" or id == "croix_des_bouquets_centre"
       or note:find("chokepoint", 1, true) then
     return 0.8                                   -- road chokepoint: 0.8 [P]
-  elseif id == "solino" then
-    return 0.6                                   -- Solino: 0.6 [P]
+  elseif id == "solino" and not v2 then
+    return 0.6                                   -- Solino: 0.6 [P]; version 2 (the start of Sep 2023): its
+                                                 -- density class, like its neighbours (the CSV gives it no
+                                                 -- strategic note; 0.6 singled out the place the case is about)
   elseif starts(note, "hospital") then
     return 0.6                                   -- hospital: 0.6 [P]
   elseif starts(note, "US Embassy") or starts(note, "police academy")
@@ -363,7 +365,7 @@ function M.declare(opts)
     local held = o ~= "STATE" and o ~= "CONTESTED"
     node {
       id = r.id, name = r.name, commune = r.commune, x = POS[r.id][1], y = POS[r.id][2],
-      residents = r.population_estimate - (v2 and sep.gone[r.id] or 0), value = value_of(r),
+      residents = r.population_estimate - (v2 and sep.gone[r.id] or 0), value = value_of(r, v2),
       owner = (SOLINO_AREA[r.id] and not v2) and P.solino_area_owner or o,
       media = 0.5,   -- reach of reporting [P, no source; calibrate]
       fortification = (IS_BASE[r.id] and held) and STRONGHOLD_F or nil,
