@@ -657,8 +657,8 @@ static void test_bad_config(void) {
     case 11: c.replicates = 1, want = "replicates must be >= 2"; break;
     case 12: c.max_replicates = 2, want = "max_replicates"; break;
     case 13: c.cutoff = 0, want = "cutoff"; break;
-    case 14: c.imp_rank = 3, want = "imp_rank"; break;
-    case 15: c.imp_rank = 2, c.n_targets = 1, want = "imp_rank must be <= the number of targets"; break;
+    case 14: c.imp_rank = 6, want = "imp_rank"; break;
+    case 15: c.imp_rank = 3, c.n_targets = 2, want = "imp_rank must be <= the number of targets"; break;
     case 16: c.margin = -0.1, want = "margin"; break;
     case 17: c.particles = 1, want = "particles"; break;
     case 18: c.batch_size = 0, want = "batch_size"; break;
@@ -731,6 +731,7 @@ int main(void) {
   test_lhs();
   test_implausibility(1);
   test_implausibility(2);
+  test_implausibility(3);
   test_history_matching();
   test_empty_nroy();
   test_abc_posterior(0);

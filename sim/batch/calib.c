@@ -186,7 +186,7 @@ static int check_waves(cs_ctx *ctx, const cs_calib_config *c) {
     return BAD("points x max_replicates x targets must be <= 1e8 (got %d x %d x %d)", c->points,
                c->max_replicates, c->n_targets);
   if (!(c->cutoff > 0) || !isfinite(c->cutoff)) return BAD("cutoff must be > 0 (got %g)", c->cutoff);
-  if (c->imp_rank != 1 && c->imp_rank != 2) return BAD("imp_rank must be 1 or 2 (got %d)", c->imp_rank);
+  if (c->imp_rank < 1 || c->imp_rank > 5) return BAD("imp_rank must be 1 to 5 (got %d)", c->imp_rank);
   if (c->imp_rank > c->n_targets)
     return BAD("imp_rank must be <= the number of targets (got %d > %d)", c->imp_rank, c->n_targets);
   if (!(c->margin >= 0) || !isfinite(c->margin)) return BAD("margin must be >= 0 (got %g)", c->margin);
@@ -459,14 +459,18 @@ static void wave_implausibility(const cs_calib *cb, wave_rec *w, double *work) {
                        : fabs(t->observed - w->pub.mean[pi]) / sqrt(t->var_obs + t->var_disc + v * (1.0 + 1.0 / n));
     }
   }
+  int k = cb->c.imp_rank;
   for (int p = 0; p < P; p++) {
-    double a = -INFINITY, b = -INFINITY; /* largest, second largest */
+    /* The k-th largest: the I_i with fewer than k values above it and at least k at or
+    ** above it (ties share a rank). O(nt^2), no allocation: nt is a few dozen. */
+    const double *row = imp + (size_t)p * nt;
+    double kth = -INFINITY;
     for (int i = 0; i < nt; i++) {
-      double x = imp[(size_t)p * nt + i];
-      if (x > a) b = a, a = x;
-      else if (x > b) b = x;
+      int above = 0, at_or_above = 0;
+      for (int q = 0; q < nt; q++) above += row[q] > row[i], at_or_above += row[q] >= row[i];
+      if (above < k && at_or_above >= k) { kth = row[i]; break; }
     }
-    imp_max[p] = cb->c.imp_rank == 1 ? a : b;
+    imp_max[p] = kth;
     w->nroy[p] = imp_max[p] <= cb->c.cutoff;
   }
 }

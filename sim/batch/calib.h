@@ -93,7 +93,7 @@ typedef struct cs_calib_config {
   int replicates;        /* replicates per point in wave 1, >= 2 */
   int max_replicates;    /* cap when raising them after wave 1 (>= replicates) */
   double cutoff;         /* implausibility cut-off, default 3 */
-  int imp_rank;          /* 1: the largest I_i decides; 2: the second largest (default 1) */
+  int imp_rank;          /* 1: the largest I_i decides; k (<= 5): the k-th largest (default 1) */
   double margin;         /* widening of the NROY box, a fraction of its width per side (default 0.1) */
   /* ABC-SMC */
   int particles;         /* population size (0: no ABC) */

@@ -51,7 +51,7 @@ static const char *USAGE =
     "  --replicates N      replicates per point in wave 1 (default 4)\n"
     "  --max-replicates N  cap when raising them after wave 1 (default 16)\n"
     "  --cutoff X          implausibility cut-off (default 3)\n"
-    "  --imp-rank K        1: the largest implausibility decides; 2: the second (default 1)\n"
+    "  --imp-rank K        1: the largest implausibility decides; K: the K-th largest, up to 5 (default 1)\n"
     "ABC-SMC:\n"
     "  --particles N       population size (default 200; 0: no ABC)\n"
     "  --batch N           proposals simulated per batch (default 64)\n"
@@ -218,7 +218,7 @@ int cli_calibrate(int argc, char **argv) {
                     {"--points", &o.cfg.points, 2, 1000000},
                     {"--replicates", &o.cfg.replicates, 2, 100000},
                     {"--max-replicates", &o.cfg.max_replicates, 2, 100000},
-                    {"--imp-rank", &o.cfg.imp_rank, 1, 2},
+                    {"--imp-rank", &o.cfg.imp_rank, 1, 5},
                     {"--particles", &o.cfg.particles, 0, 1000000},
                     {"--batch", &o.cfg.batch_size, 1, 1000000},
                     {"--max-populations", &o.cfg.max_populations, 1, 1000}};
