@@ -19,7 +19,8 @@ scenarios, sweeps, a compare report and a calibration made here):
   `replicate` coordinate, with the right replicate numbers and seeds;
 - party: a sweep file's `party` coordinate decodes traj_owner to the same
   owners as the run files of the same runs;
-- netCDF: `ncdump -h` (Debian's netcdf-bin) reads every kind of file;
+- netCDF: `ncdump -h` (Debian's netcdf-bin) reads every kind of file, and
+  `ncdump -t` prints the run file's time axis as the same dates;
 - groups: every group of every kind of file opens in xarray on named
   dimensions (xr.open_datatree where xarray has it; Debian 12's xarray
   2023.01 does not, so each group with open_dataset(group=...)).
@@ -282,10 +283,10 @@ class CF(unittest.TestCase):
             want = []
             if kind.startswith("run"):
                 want = ["group: events {", "group: network {", "uint64 replicate ;", "uint64 seed ;",
-                        'string time:units = "days since ', "\t\tobserved_deaths:_FillValue = -1LL ;"]
+                        '\t\ttime:units = "days since ', "\t\tobserved_deaths:_FillValue = -1LL ;"]
                 want += ["\t\t%s:_FillValue = -1 ;" % c for c in ("node", "actor", "target")]
             elif kind == "sweep":
-                want = ["string party(party) ;", 'string time:units = "days since ', "group: sensitivity {"]
+                want = ["string party(party) ;", '\t\ttime:units = "days since ', "group: sensitivity {"]
             for w in want:  # (assertIn would print the whole header)
                 self.assertTrue(w in r.stdout, "%s: ncdump -h shows no %r" % (kind, w))
         # ncdump reads the data too, and prints the masked -1 as its fill mark "_"
@@ -296,6 +297,14 @@ class CF(unittest.TestCase):
         with h5py.File(self.run_file) as f:
             od = f["events/observed_deaths"][...]
         self.assertEqual([v.strip() == "_" for v in data], list(od == -1))
+        # and, with -t, the time axis as dates (it needs the units as text, NC_CHAR)
+        r = subprocess.run([ncdump, "-t", "-v", "time", self.run_file], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        data = r.stdout.split("\n time =", 1)[1].split(";", 1)[0].replace("\n", " ").split(",")
+        with h5py.File(self.run_file) as f:
+            days = f["time"][...]
+        self.assertEqual([v.strip().strip('"') for v in data],
+                         [str(np.datetime64("2025-01-01") + int(d)) for d in days])
 
     def test_every_group_opens_in_xarray(self):
         seen = set()

@@ -103,11 +103,25 @@ int cs_h5u_dims(cs_ctx *ctx, const char *label, const char *path, hid_t loc, con
   return rc;
 }
 
+/* A scalar attribute holding text as a fixed-length ASCII string (netCDF's
+** NC_CHAR, not the NC_STRING of a variable-length string). */
+static int attr_char(cs_ctx *ctx, const char *label, const char *path, hid_t obj, const char *name,
+                     const char *text) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  int rc;
+  if (t < 0 || H5Tset_size(t, strlen(text)) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
+      H5Tset_cset(t, H5T_CSET_ASCII) < 0)
+    rc = cs_h5u_fail(ctx, label, path, "make the type of attribute", name);
+  else
+    rc = cs_h5u_attr(ctx, label, path, obj, name, t, t, 0, text);
+  if (t >= 0) H5Tclose(t);
+  return rc;
+}
+
 int cs_h5u_time_attrs(cs_ctx *ctx, const char *label, const char *path, hid_t obj, hid_t str_type,
                       const char *start) {
   char units[48] = "days";
-  const char *u = units, *cal = "proleptic_gregorian",
-             *doc = "time since the start of the run (day 0 is the scenario's start date, if it has one)";
+  const char *doc = "time since the start of the run (day 0 is the scenario's start date, if it has one)";
   int rc;
   if (start && start[0]) {
     int y, m, d, n = 0;
@@ -115,9 +129,8 @@ int cs_h5u_time_attrs(cs_ctx *ctx, const char *label, const char *path, hid_t ob
       return cs_err(ctx, CS_EINVAL, "%s '%s': start date '%s' is not YYYY-MM-DD", label, path, start);
     snprintf(units, sizeof units, "days since %s 00:00:00", start);
   }
-  if ((rc = cs_h5u_attr(ctx, label, path, obj, "units", str_type, str_type, 0, &u))) return rc;
-  if (start && start[0] && (rc = cs_h5u_attr(ctx, label, path, obj, "calendar", str_type, str_type, 0, &cal)))
-    return rc;
+  if ((rc = attr_char(ctx, label, path, obj, "units", units))) return rc;
+  if (start && start[0] && (rc = attr_char(ctx, label, path, obj, "calendar", "proleptic_gregorian"))) return rc;
   return cs_h5u_attr(ctx, label, path, obj, "long_name", str_type, str_type, 0, &doc);
 }
 

@@ -45,7 +45,9 @@ int cs_h5u_dims(cs_ctx *ctx, const char *label, const char *path, hid_t loc, con
 ** start date "YYYY-MM-DD", units = "days since YYYY-MM-DD 00:00:00" and
 ** calendar = "proleptic_gregorian" (the model's calendar: cs_world_day_of),
 ** so CF readers decode dates; without one (start NULL or ""), units = "days".
-** Then long_name. str_type: a string type for the attributes. A start that
+** units and calendar are fixed-length ASCII (netCDF's NC_CHAR), which
+** netCDF's date tools require (`ncdump -t`); then long_name, of str_type
+** (variable-length, as every other string attribute). A start that
 ** is not YYYY-MM-DD is CS_EINVAL; other errors as cs_h5u_fail. */
 int cs_h5u_time_attrs(cs_ctx *ctx, const char *label, const char *path, hid_t obj, hid_t str_type,
                       const char *start);
