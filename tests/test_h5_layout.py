@@ -43,7 +43,9 @@ EVENT_KINDS = ["engagement", "takeover", "flight", "move", "recall", "force", "p
                "coalition_formed", "coalition_split", "arrest", "release", "desertion",
                "recruitment", "relocation", "return", "cohesion_set", "media_set",
                "road_closed", "road_opened", "lynching", "call_dropped"]
-COORDS = {"time", "node", "gang", "party", "node_name", "node_commune", "gang_name"}
+COORDS = {"time", "node", "gang", "party", "node_name", "node_commune", "gang_name", "seed", "replicate"}
+# event columns where -1 means none (or not reported): marked missing
+EVENT_FILL = {"node", "actor", "target", "observed_deaths"}
 PROVENANCE_STR = ["Conventions", "conflictsim_version", "scenario_name", "scenario_path",
                   "scenario_source", "scenario_sha256"]
 
@@ -139,8 +141,19 @@ class H5Layout(unittest.TestCase):
     def test_time(self):
         t = self.assert_scale("time", self.n_samples)
         self.assertEqual(t.dtype, np.float64)
-        self.assertEqual(attr_str(t.attrs["units"]), "days")
+        start = attr_str(self.f.attrs["start_date"])
+        self.assertTrue(start, "tiny.lua declares a start date")
+        self.assertEqual(attr_str(t.attrs["units"]), "days since %s 00:00:00" % start)
+        self.assertEqual(attr_str(t.attrs["calendar"]), "proleptic_gregorian")
         np.testing.assert_allclose(t[:], np.arange(self.n_samples) * self.every, rtol=0, atol=1e-9)
+
+    def test_seed_replicate(self):
+        for name, value in (("seed", 1), ("replicate", 0)):
+            ds = self.f[name]
+            self.assertEqual(ds.shape, (), name + " is a scalar")
+            self.assertEqual(ds.dtype, np.uint64, name)
+            self.assertEqual(int(ds[()]), value, name)
+            self.assertIn("long_name", ds.attrs, name)
 
     def test_node_gang_party(self):
         self.assertGreaterEqual(self.n_nodes, 1)
@@ -187,10 +200,8 @@ class H5Layout(unittest.TestCase):
             self.assertTrue(attr_str(ds.attrs["long_name"]), name)
             if "units" in ds.attrs:
                 self.assertTrue(attr_str(ds.attrs["units"]), name)
-            if dims[-1] == "node":
-                self.assertEqual(attr_str(ds.attrs["coordinates"]), "node_name node_commune", name)
-            if dims[-1] == "gang":
-                self.assertEqual(attr_str(ds.attrs["coordinates"]), "gang_name", name)
+            aux = {"node": "node_name node_commune ", "gang": "gang_name ", "time": ""}[dims[-1]]
+            self.assertEqual(attr_str(ds.attrs["coordinates"]), aux + "seed replicate", name)
             if attr_str(ds.attrs.get("units")) == "party":
                 self.assertEqual(ds.dtype, np.int64, name)
                 v = ds[:]
@@ -218,6 +229,12 @@ class H5Layout(unittest.TestCase):
                 self.assertEqual(attr_str(ds.attrs["units"]), units, name)
             if name != "event":
                 self.assertEqual(dim_names(ds), ["event"], name)
+            for fill in ("_FillValue", "missing_value"):
+                if name in EVENT_FILL:
+                    self.assertEqual(ds.attrs[fill], -1, name)
+                    self.assertEqual(ds.attrs[fill].dtype, ds.dtype, name + " " + fill + " has its type")
+                else:
+                    self.assertNotIn(fill, ds.attrs, name)
         np.testing.assert_array_equal(g["event"][:], np.arange(n))
         if n == 0:
             sys.stderr.write("warning: tiny.lua logged no events; event values unchecked\n")
@@ -284,20 +301,21 @@ class H5Layout(unittest.TestCase):
     # ---- other readers ----
 
     def test_xarray_root(self):
-        with xr.open_dataset(self.path, engine="h5netcdf", decode_timedelta=False) as ds:
+        with xr.open_dataset(self.path, engine="h5netcdf", decode_times=False) as ds:
             for d in ("time", "node", "gang", "party"):
                 self.assertIn(d, ds.dims)
             self.assertEqual(ds.sizes["time"], self.n_samples)
             self.assertEqual(ds.sizes["node"], self.n_nodes)
             for c in COORDS:
                 self.assertIn(c, ds.coords, c)
-            self.assertEqual(ds["time"].dtype, np.float64)
+            self.assertEqual(ds["time"].dtype, np.float64)  # days, undecoded
             self.assertEqual(list(ds["party"].values[:2]), ["STATE", "CONTESTED"])
             for name in self.variables():
                 self.assertIn(name, ds.data_vars)
                 self.assertEqual(ds[name].dims[0], "time")
         with xr.open_dataset(self.path, engine="h5netcdf") as ds:
-            self.assertIn("time", ds.dims)  # default decoding works too
+            self.assertIn("time", ds.dims)  # default decoding works too: dates
+            self.assertEqual(ds["time"].dtype.kind, "M")
 
     def test_xarray_events(self):
         with xr.open_dataset(self.path, engine="h5netcdf", group="events",
@@ -377,6 +395,13 @@ class H5Layout(unittest.TestCase):
         self.assertTrue(np.all((a >= 0) & (a < self.n_nodes) & (b >= 0) & (b < self.n_nodes) & (a != b)))
         self.assertTrue(np.all(km > 0))
         self.assertEqual(attr_str(g["road_km"].attrs["units"]), "km")
+        # named dimensions: the root's node, and the group's own road scale
+        self.assertEqual(dim_names(g["node_x"]), ["node"])
+        self.assertEqual(dim_names(g["node_y"]), ["node"])
+        self.assertEqual(attr_str(g["road"].attrs.get("CLASS")), "DIMENSION_SCALE")
+        np.testing.assert_array_equal(g["road"][...], np.arange(len(a)))
+        for name in ("road_a", "road_b", "road_km"):
+            self.assertEqual(dim_names(g[name]), ["road"], name)
         out = os.path.join(self.tmp, "map")
         r = subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "output", "plot_map.py"), self.path,
                             "--days", "0,15,30", "-o", out], capture_output=True, text=True, timeout=120)

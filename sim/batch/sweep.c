@@ -86,6 +86,8 @@ void cs_sweep_free(cs_sweep *sw) {
   free(sw->traj_var);
   for (int i = 0; sw->node_ids && i < sw->n_nodes; i++) free(sw->node_ids[i]);
   free(sw->node_ids);
+  for (int i = 0; sw->party_names && i < sw->n_parties; i++) free(sw->party_names[i]);
+  free(sw->party_names);
   free(sw->scenario_name);
   for (int i = 0; i < sw->n_files; i++) {
     free((char *)sw->files[i].path);
@@ -301,6 +303,22 @@ static int copy_files(cs_ctx *ctx, cs_sweep *sw, const cs_script *sc) {
   return sw->files_sha[0] ? CS_OK : cs_err(ctx, CS_EIO, "SHA-256 failed");
 }
 
+/* The trajectories' time axis is dated from the probe's start date and their
+** owners are decoded by the probe's parties (the file's `time` units and
+** `party` coordinate): a design point must not change either. */
+static int same_axes(cs_ctx *ctx, const cs_sweep *sw, const cs_world *w, uint64_t pt) {
+  if (strcmp(cs_world_start(w), sw->start_date) != 0)
+    return cs_err(ctx, CS_EINVAL, "%s: design point %llu changes the scenario's start date ('%s', not '%s' as at "
+                  "point 0), which dates the trajectories' time axis", sw->path, (unsigned long long)pt,
+                  cs_world_start(w), sw->start_date);
+  int same = cs_world_n_gangs(w) + 2 == sw->n_parties;
+  for (int p = 0; same && p < sw->n_parties; p++) same = !strcmp(cs_world_party_name(w, p), sw->party_names[p]);
+  if (!same)
+    return cs_err(ctx, CS_EINVAL, "%s: design point %llu changes the scenario's gangs, which the party coordinate "
+                  "of the trajectories (owner codes) names as at point 0", sw->path, (unsigned long long)pt);
+  return CS_OK;
+}
+
 static int probe(cs_ctx *ctx, cs_sweep *sw) {
   cs_world *w = NULL;
   cs_script *sc = NULL;
@@ -335,6 +353,16 @@ static int probe(cs_ctx *ctx, cs_sweep *sw) {
   }
   for (int i = 0; i < sw->n_nodes; i++)
     if (!(sw->node_ids[i] = strdup(cs_world_node_id(w, i)))) {
+      rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+      goto done;
+    }
+  snprintf(sw->start_date, sizeof sw->start_date, "%s", cs_world_start(w));
+  if (!(sw->party_names = calloc((size_t)cs_world_n_gangs(w) + 2, sizeof *sw->party_names))) {
+    rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (; sw->n_parties < cs_world_n_gangs(w) + 2; sw->n_parties++)
+    if (!(sw->party_names[sw->n_parties] = strdup(cs_world_party_name(w, sw->n_parties)))) {
       rc = cs_err(ctx, CS_ENOMEM, "out of memory");
       goto done;
     }
@@ -558,6 +586,7 @@ int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_overr
                 (unsigned long long)pt);
     goto done;
   }
+  if (sw->n_traj && (rc = same_axes(ctx, sw, w, pt)) != CS_OK) goto done;
   cs_sink sink = {&m, ms_begin, ms_sample, ms_event, ms_end};
   rc = cs_world_run(w, sw->seed, rep, &sink);
   if (rc != CS_OK) cs_err(ctx, rc, "run %llu: %s", (unsigned long long)k, cs_errmsg(cs_world_ctx(w)));

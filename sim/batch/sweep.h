@@ -58,6 +58,9 @@ typedef struct cs_sweep {
   double days, sample_every;
   char **node_ids;
   char *scenario_name;
+  char start_date[11];        /* the scenario's start, "YYYY-MM-DD", or "" */
+  char **party_names;         /* [n_parties]: STATE, CONTESTED, then the gang ids */
+  int n_parties;
   /* the modules and data files the probe load read, in order (owned copies) */
   cs_prov_file *files; int n_files;
   /* SHA-256 of "scenario SHA\n" then "kind path sha256\n" per file, "" if

@@ -297,8 +297,8 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     for (size_t i = 0; i < T; i++) dd[i] = cs_sample_time((long)i, sw->sample_every, sw->days);
     d1 = T;
     sc[S_TIME] = f;
-    if ((rc = ds(w, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &d1, NULL, dd, "days",
-                 "time since the start of the run", &sc[S_TIME])))
+    if ((rc = ds(w, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &d1, NULL, dd, NULL, NULL, &sc[S_TIME])) ||
+        (rc = cs_h5u_time_attrs(w->ctx, "sweep file", w->path, sc[S_TIME], w->str, sw->start_date)))
       goto done;
     TRY(H5DSset_scale(sc[S_TIME], "time"), "make a dimension scale of", "time");
     d1 = N;
@@ -306,6 +306,14 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     sc[S_NODE] = f;
     if ((rc = ds(w, "node", w->str, w->str, 1, &d1, NULL, str, NULL, "neighbourhood id", &sc[S_NODE]))) goto done;
     TRY(H5DSset_scale(sc[S_NODE], "node"), "make a dimension scale of", "node");
+    /* owner codes (traj_owner) index this coordinate, as in a run file */
+    d1 = (hsize_t)sw->n_parties;
+    tmp = f;
+    if ((rc = ds(w, "party", w->str, w->str, 1, &d1, NULL, (const void *)sw->party_names, NULL,
+                 "party: a party code p indexes this coordinate (0 STATE, 1 CONTESTED, 2 + g gang g)", &tmp)))
+      goto done;
+    TRY(H5DSset_scale(tmp, "party"), "make a dimension scale of", "party");
+    if ((rc = close_ds(w, &tmp, "party", rc))) goto done;
     int nv;
     const cs_var *vars = cs_world_vars(&nv);
     for (int t = 0; t < sw->n_traj; t++) {

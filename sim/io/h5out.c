@@ -228,6 +228,19 @@ done:
   return rc;
 }
 
+/* A scalar uint64 dataset at the root with a long_name: the run's seed and
+** replicate, scalar coordinates of every sampled variable (their
+** `coordinates` attribute names them), so that runs stack along them. */
+static int scalar_u64(cs_h5_sink *s, const char *name, uint64_t v, const char *long_name) {
+  hid_t ds = H5I_INVALID_HID;
+  int rc = cs_h5o_dataset(s, s->file, name, H5T_STD_U64LE, 0, NULL, NULL, NULL, &ds);
+  if (rc == CS_OK && H5Dwrite(ds, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
+    rc = cs_h5o_fail(s, "write", name);
+  if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, ds, NULL, long_name);
+  if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", name);
+  return rc;
+}
+
 static int coords_write(cs_h5_sink *s, const cs_world *w) {
   int rc = CS_OK, n_parties = 2 + s->n_gangs;
   size_t n_max = (size_t)(s->n_nodes > n_parties ? s->n_nodes : n_parties);
@@ -244,8 +257,13 @@ static int coords_write(cs_h5_sink *s, const cs_world *w) {
   if ((rc = cs_h5o_dataset(s, s->file, "time", H5T_IEEE_F64LE, 1, &nt, NULL, NULL, &s->coord[CO_TIME])))
     goto done;
   if ((rc = cs_h5o_write_at(s, s->coord[CO_TIME], "time", 1, 0, nt, H5T_NATIVE_DOUBLE, tv))) goto done;
-  if ((rc = cs_h5o_attrs_doc(s, s->coord[CO_TIME], "days", "time since the start of the run"))) goto done;
+  if ((rc = cs_h5u_time_attrs(s->ctx, "HDF5 output", s->path, s->coord[CO_TIME], s->str_type, cs_world_start(w))))
+    goto done;
   if ((rc = cs_h5o_scale_set(s, s->coord[CO_TIME], "time"))) goto done;
+  if ((rc = scalar_u64(s, "seed", s->seed, "master seed of the run (--seed)")) ||
+      (rc = scalar_u64(s, "replicate", s->replicate,
+                       "replicate of the run (--replicate): its random streams derive from (seed, replicate)")))
+    goto done;
 
   for (int i = 0; i < s->n_nodes; i++) str[i] = cs_world_node_id(w, i);
   if ((rc = cs_h5o_strings(s, s->file, "node", (size_t)s->n_nodes, str, "neighbourhood id",
@@ -309,9 +327,11 @@ static int vars_create(cs_h5_sink *s) {
     rc = cs_h5o_dataset(s, s->file, var->name, var->is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, rank, dims,
                 NULL, ncol ? chunk : NULL, &s->var_ds[v]);
     if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->var_ds[v], var->units, var->doc ? var->doc : "");
-    if (rc == CS_OK && var->dim != CS_DIM_CITY)
+    if (rc == CS_OK)
       rc = cs_h5o_attr_str(s, s->var_ds[v], "coordinates",
-                    var->dim == CS_DIM_NODE ? "node_name node_commune" : "gang_name");
+                           var->dim == CS_DIM_NODE   ? "node_name node_commune seed replicate"
+                           : var->dim == CS_DIM_GANG ? "gang_name seed replicate"
+                                                     : "seed replicate");
     if (rc == CS_OK) rc = cs_h5o_scale_attach(s, s->var_ds[v], s->coord[CO_TIME], 0, var->name);
     if (rc == CS_OK && rank == 2)
       rc = cs_h5o_scale_attach(s, s->var_ds[v], s->coord[var->dim == CS_DIM_NODE ? CO_NODE : CO_GANG], 1,
@@ -357,6 +377,15 @@ static int events_create(cs_h5_sink *s) {
   for (int c = 0; c < EC_COUNT && rc == CS_OK; c++) {
     rc = cs_h5o_dataset(s, g, ev_col_name[c], ftype[c], 1, &zero, &unlim, &chunk, &s->ev_ds[c]);
     if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->ev_ds[c], units[c], docs[c]);
+    if (rc == CS_OK && (c == EC_NODE || c == EC_ACTOR || c == EC_TARGET || c == EC_OBS_DEATHS)) {
+      /* -1 means none (or not reported): mark it missing, in the column's own type */
+      int32_t none32 = -1;
+      int64_t none64 = -1;
+      rc = c == EC_OBS_DEATHS ? cs_h5u_fill(s->ctx, "HDF5 output", s->path, s->ev_ds[c], ftype[c],
+                                            H5T_NATIVE_INT64, &none64)
+                              : cs_h5u_fill(s->ctx, "HDF5 output", s->path, s->ev_ds[c], ftype[c],
+                                            H5T_NATIVE_INT32, &none32);
+    }
     if (rc == CS_OK && c == EC_INDEX) rc = cs_h5o_scale_set(s, s->ev_ds[c], "event");
     if (rc == CS_OK && c != EC_INDEX)
       rc = cs_h5o_scale_attach(s, s->ev_ds[c], s->ev_ds[EC_INDEX], 0, ev_col_name[c]);

@@ -105,56 +105,72 @@ int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w) {
   return s->n_files ? files_write(s) : CS_OK;
 }
 
-/* A whole 1-D dataset of n values, with units and long_name. */
+/* A whole 1-D dataset of n values, with units and long_name, labelled by
+** the dimension scale `scale`; scale_out: make it a scale of that name
+** instead, left open in *scale_out (the caller closes it). */
 static int vec_write(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t n,
-                     const void *buf, const char *units, const char *doc) {
+                     const void *buf, const char *units, const char *doc, hid_t scale, hid_t *scale_out) {
   hid_t ds = H5I_INVALID_HID;
   hsize_t dim = n;
   int rc = cs_h5o_dataset(s, loc, name, ftype, 1, &dim, NULL, NULL, &ds);
   if (rc == CS_OK) rc = cs_h5o_write_at(s, ds, name, 1, 0, n, mtype, buf);
   if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, ds, units, doc);
+  if (rc == CS_OK) rc = scale_out ? cs_h5o_scale_set(s, ds, name) : cs_h5o_scale_attach(s, ds, scale, 0, name);
+  if (rc == CS_OK && scale_out) {
+    *scale_out = ds;
+    return CS_OK;
+  }
   if (ds >= 0 && H5Dclose(ds) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", name);
   return rc;
 }
 
 /* Group `network`: where the nodes are and the roads between them, for maps
-** (node_x, node_y in the root's node order; road_a, road_b, road_km over the
-** roads in declaration order, ends as node indices). */
+** (node_x, node_y over the root's dimension `node`; road_a, road_b, road_km
+** over the dimension `road`, the roads in declaration order, whose scale
+** network/road holds 0..n_roads-1; ends as node indices). Every dataset is on
+** named dimensions, so xarray opens the group. */
 int cs_h5o_network_write(cs_h5_sink *s, const cs_world *w) {
   int n = cs_world_n_nodes(w), nr = cs_world_n_roads(w), rc = CS_OK;
   size_t m = (size_t)(n > nr ? n : nr) + 1;
   double *x = malloc(m * sizeof *x), *y = malloc(m * sizeof *y);
   int32_t *ra = malloc(m * sizeof *ra), *rb = malloc(m * sizeof *rb);
-  hid_t g = H5I_INVALID_HID;
-  if (!x || !y || !ra || !rb) {
+  int64_t *idx = malloc(m * sizeof *idx);
+  hid_t g = H5I_INVALID_HID, road = H5I_INVALID_HID, node = s->coord[CO_NODE];
+  if (!x || !y || !ra || !rb || !idx) {
     rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
     goto done;
   }
   if ((rc = cs_h5o_group_new(s, s->file, "network", &g))) goto done;
   for (int i = 0; i < n; i++) cs_world_node_xy(w, i, &x[i], &y[i]);
   if ((rc = vec_write(s, g, "node_x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, x, "km",
-                      "node position on the scenario's plane, east")) ||
+                      "node position on the scenario's plane, east", node, NULL)) ||
       (rc = vec_write(s, g, "node_y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, y, "km",
-                      "node position on the scenario's plane, north")))
+                      "node position on the scenario's plane, north", node, NULL)))
     goto done;
   for (int r = 0; r < nr; r++) {
     int a, b;
     cs_world_road(w, r, &a, &b, &x[r]);
     ra[r] = a;
     rb[r] = b;
+    idx[r] = r;
   }
-  if ((rc = vec_write(s, g, "road_a", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, ra, NULL,
-                      "one end of the road: a node index")) ||
+  if ((rc = vec_write(s, g, "road", H5T_STD_I64LE, H5T_NATIVE_INT64, (size_t)nr, idx, NULL,
+                      "road number, in declaration order", H5I_INVALID_HID, &road)) ||
+      (rc = vec_write(s, g, "road_a", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, ra, NULL,
+                      "one end of the road: a node index", road, NULL)) ||
       (rc = vec_write(s, g, "road_b", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, rb, NULL,
-                      "the other end of the road: a node index")) ||
-      (rc = vec_write(s, g, "road_km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)nr, x, "km", "road length")))
+                      "the other end of the road: a node index", road, NULL)) ||
+      (rc = vec_write(s, g, "road_km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)nr, x, "km", "road length",
+                      road, NULL)))
     goto done;
 done:
+  if (road >= 0 && H5Dclose(road) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", "road");
   if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close group", "network");
   free(x);
   free(y);
   free(ra);
   free(rb);
+  free(idx);
   return rc;
 }
 

@@ -42,7 +42,8 @@ int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, 
                    int rank, const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out) {
   hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
   int rc = CS_OK;
-  if ((space = H5Screate_simple(rank, dims, maxdims)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
+  if ((space = rank ? H5Screate_simple(rank, dims, maxdims) : H5Screate(H5S_SCALAR)) < 0 ||
+      (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
       H5Pset_obj_track_times(dcpl, 0) < 0)
     rc = cs_h5u_fail(ctx, label, path, "create dataset", name);
   else if (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0))
@@ -100,4 +101,41 @@ int cs_h5u_dims(cs_ctx *ctx, const char *label, const char *path, hid_t loc, con
   }
   if (H5Dclose(d) < 0 && rc == CS_OK) rc = cs_h5u_fail(ctx, label, path, "close", name);
   return rc;
+}
+
+/* A scalar attribute holding text as a fixed-length ASCII string (netCDF's
+** NC_CHAR, not the NC_STRING of a variable-length string). */
+static int attr_char(cs_ctx *ctx, const char *label, const char *path, hid_t obj, const char *name,
+                     const char *text) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  int rc;
+  if (t < 0 || H5Tset_size(t, strlen(text)) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
+      H5Tset_cset(t, H5T_CSET_ASCII) < 0)
+    rc = cs_h5u_fail(ctx, label, path, "make the type of attribute", name);
+  else
+    rc = cs_h5u_attr(ctx, label, path, obj, name, t, t, 0, text);
+  if (t >= 0) H5Tclose(t);
+  return rc;
+}
+
+int cs_h5u_time_attrs(cs_ctx *ctx, const char *label, const char *path, hid_t obj, hid_t str_type,
+                      const char *start) {
+  char units[48] = "days";
+  const char *doc = "time since the start of the run (day 0 is the scenario's start date, if it has one)";
+  int rc;
+  if (start && start[0]) {
+    int y, m, d, n = 0;
+    if (strlen(start) != 10 || sscanf(start, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+      return cs_err(ctx, CS_EINVAL, "%s '%s': start date '%s' is not YYYY-MM-DD", label, path, start);
+    snprintf(units, sizeof units, "days since %s 00:00:00", start);
+  }
+  if ((rc = attr_char(ctx, label, path, obj, "units", units))) return rc;
+  if (start && start[0] && (rc = attr_char(ctx, label, path, obj, "calendar", "proleptic_gregorian"))) return rc;
+  return cs_h5u_attr(ctx, label, path, obj, "long_name", str_type, str_type, 0, &doc);
+}
+
+int cs_h5u_fill(cs_ctx *ctx, const char *label, const char *path, hid_t ds, hid_t ftype, hid_t mtype,
+                const void *v) {
+  int rc = cs_h5u_attr(ctx, label, path, ds, "_FillValue", ftype, mtype, 0, v);
+  return rc ? rc : cs_h5u_attr(ctx, label, path, ds, "missing_value", ftype, mtype, 0, v);
 }

@@ -19,7 +19,8 @@ int cs_h5u_fail(cs_ctx *ctx, const char *label, const char *path, const char *wh
 int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, const char *name, hid_t ftype,
                 hid_t mtype, size_t n, const void *buf);
 
-/* Create dataset `name` in loc: shape dims (maxdims NULL: fixed size),
+/* Create dataset `name` in loc: shape dims (rank 0: a scalar, dims unread;
+** maxdims NULL: fixed size),
 ** object time stamps off (so equal inputs give byte-identical files), and,
 ** when chunk is not NULL, chunked with shuffle and deflate level 4. The
 ** caller owns *out (H5Dclose). Errors as cs_h5u_fail. */
@@ -39,6 +40,24 @@ int cs_h5u_write_block(cs_ctx *ctx, const char *label, const char *path, hid_t d
 ** Errors as cs_h5u_fail. */
 int cs_h5u_dims(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, int rank,
                 const char *const *dims);
+
+/* The CF attributes of a time axis in days, on obj (the dataset): with a
+** start date "YYYY-MM-DD", units = "days since YYYY-MM-DD 00:00:00" and
+** calendar = "proleptic_gregorian" (the model's calendar: cs_world_day_of),
+** so CF readers decode dates; without one (start NULL or ""), units = "days".
+** units and calendar are fixed-length ASCII (netCDF's NC_CHAR), which
+** netCDF's date tools require (`ncdump -t`); then long_name, of str_type
+** (variable-length, as every other string attribute). A start that
+** is not YYYY-MM-DD is CS_EINVAL; other errors as cs_h5u_fail. */
+int cs_h5u_time_attrs(cs_ctx *ctx, const char *label, const char *path, hid_t obj, hid_t str_type,
+                      const char *start);
+
+/* Mark the sentinel *v of dataset ds as missing: the attributes _FillValue
+** and missing_value, both of ds's own type ftype (netCDF readers refuse
+** another type), from *v of memory type mtype. xarray, netCDF-C and R's
+** ncdf4 then read the sentinel as missing. Errors as cs_h5u_fail. */
+int cs_h5u_fill(cs_ctx *ctx, const char *label, const char *path, hid_t ds, hid_t ftype, hid_t mtype,
+                const void *v);
 
 /* open(p, flags), fsync, close; CS_EIO with the reason on failure. */
 int cs_h5u_fsync_path(cs_ctx *ctx, const char *label, const char *path, const char *p, int flags);
