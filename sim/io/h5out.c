@@ -378,13 +378,10 @@ static int events_create(cs_h5_sink *s) {
     rc = cs_h5o_dataset(s, g, ev_col_name[c], ftype[c], 1, &zero, &unlim, &chunk, &s->ev_ds[c]);
     if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->ev_ds[c], units[c], docs[c]);
     if (rc == CS_OK && (c == EC_NODE || c == EC_ACTOR || c == EC_TARGET || c == EC_OBS_DEATHS)) {
-      /* -1 means none (or not reported): mark it missing, in the column's own type */
-      int32_t none32 = -1;
-      int64_t none64 = -1;
-      rc = c == EC_OBS_DEATHS ? cs_h5u_fill(s->ctx, "HDF5 output", s->path, s->ev_ds[c], ftype[c],
-                                            H5T_NATIVE_INT64, &none64)
-                              : cs_h5u_fill(s->ctx, "HDF5 output", s->path, s->ev_ds[c], ftype[c],
-                                            H5T_NATIVE_INT32, &none32);
+      /* -1 means none (or not reported): mark it missing, stored in the column's own
+      ** type (HDF5 converts the native -1 exactly) */
+      int64_t none = -1;
+      rc = cs_h5u_fill(s->ctx, "HDF5 output", s->path, s->ev_ds[c], ftype[c], H5T_NATIVE_INT64, &none);
     }
     if (rc == CS_OK && c == EC_INDEX) rc = cs_h5o_scale_set(s, s->ev_ds[c], "event");
     if (rc == CS_OK && c != EC_INDEX)
