@@ -13,6 +13,9 @@
 -- first posterior, so the quarterly killings allowed few engagements and the inter-gang
 -- clash counts behind the ratio target were a handful per half-year; the range lets the
 -- calibration choose fewer deaths per engagement and more engagements (0.15 stays inside).
+-- joint_share (added on 6 Dec 2026 with joint.c): the sources say the coalition attacked
+-- together from 29 Feb 2024 but not with how much of each federation; 0 (no joint
+-- attacks) to 1 (each partner adds all it would commit to its own attack there).
 -- Every other parameter keeps the value capital.lua gives it, or the model's default.
 priors {
   lambda0        = loguniform(0.01, 0.3),    -- base attack rate per (gang, frontier node), 1/day
@@ -30,4 +33,5 @@ priors {
   control_step   = uniform(0.1, 0.9),        -- share of the loser's hold an engagement can move
   bargain_rate   = loguniform(0.005, 0.2),   -- pact formation rate at high threat, 1/day
   bargain_ratio  = loguniform(0.3, 3),       -- threat ratio above which a pact can form
+  joint_share    = uniform(0, 1),            -- share of their own commitment partners add to a joint attack
 }

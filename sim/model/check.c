@@ -14,7 +14,9 @@
 **   brigade_model is "grown"); the police teams of dispatch.c hold no more
 **   officers than they took; a node's control shares are in (0, 1], sum
 **   to 1 and give its owner by the majority rule (control.c, when
-**   control_model is "shares"). Tests call it directly; a
+**   control_model is "shares"); each gang's reach distances are the
+**   shortest road distances from its base, or from the nodes it holds
+**   (reach.c). Tests call it directly; a
 **   CS_DEBUG build (cmake -DCS_DEBUG=ON) calls it at every sample.
 ** - cs__check_bound_fail: a thinned process fired with a true rate above
 **   the bound its candidate was drawn from, so events were lost (the CS_DEBUG
@@ -119,6 +121,7 @@ int cs__check_world(const cs_world *w, char *msg, size_t cap) {
     return -1;
   if (cs_brigade_check(w, msg, cap)) return -1; /* mobilisation in [0, 1], 0 at gang-held nodes */
   if (cs_control_check(w, msg, cap)) return -1;  /* shares in [0, 1] summing to 1; owner by majority */
+  if (w->running && cs_reach_check(w, msg, cap)) return -1; /* gangs' reach: shortest distances from their sources */
   return 0;
 }
 

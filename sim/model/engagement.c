@@ -1,8 +1,10 @@
 /* engagement.c: an engagement at a node, from the forces that meet to its
 ** aftermath (sim/README.md, engagement.c and lanchester.c).
 **
-** Forces. A gang g attacking node j commits A0 = phi * M_g * exp(-d(base_g,
-** j) / ell) fighters of lethality q_g (Sa = q_g A0). The defenders are the
+** Forces. A gang g attacking node j commits A0 = phi * M_g * exp(-d_g(j) /
+** ell) fighters of lethality q_g (Sa = q_g A0), d_g its reach (reach.c: from
+** its base, or from the nearest node it holds); in a joint offensive its
+** coalition partners add theirs (joint.c). The defenders are the
 ** officers of the units at j, the holding gang's committed fighters by the
 ** same reach rule, and, at a STATE or CONTESTED node, vigilantes
 ** (vigilante_share of the residents, or the self-defence brigade of
@@ -74,6 +76,7 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
     en->bD = beta;
     en->A0 = off_n;
     en->aA = off_n > 0 ? off_s / off_n : 0;
+    en->joint_n = 0;
     en->off_n = 0;
     en->vig_n = 0;
     en->gang_n = gn;
@@ -81,9 +84,13 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
     en->Sd = w->fort[j] * gs;
     en->mode = cs_params_mode(w, P_MODE_POLICE);
   } else {
-    const cs_gang_s *gg = &w->gangs[CS_PARTY_GANG_INDEX(attacker)];
-    en->A0 = phi * (double)gg->members * exp(-gg->dist[j] / ell);
-    en->aA = gg->q;
+    int g = CS_PARTY_GANG_INDEX(attacker);
+    const cs_gang_s *gg = &w->gangs[g];
+    double own = phi * (double)gg->members * exp(-gg->dist[j] / ell), jn, js;
+    cs_joint_forces(w, g, j, &jn, &js); /* partners' fighters in a joint offensive; 0 in version 1 */
+    en->joint_n = jn;
+    en->A0 = own + jn;
+    en->aA = en->A0 > 0 ? (own * gg->q + js) / en->A0 : gg->q;
     en->off_n = off_n;
     en->gang_n = gn;
     en->vig_n = vn;
@@ -186,7 +193,9 @@ static int64_t apply_losses(cs_world *w, const cs_engagement *en) {
     dead += off;
     if (CS_PARTY_IS_GANG(owner)) dead += gang_losses(w, CS_PARTY_GANG_INDEX(owner), en->def_deaths);
   } else {
-    dead += gang_losses(w, CS_PARTY_GANG_INDEX(en->attacker), en->att_deaths);
+    /* on the attacker, and on its partners in a joint offensive (joint.c) */
+    dead += cs_joint_losses(w, CS_PARTY_GANG_INDEX(en->attacker), j, en->att_deaths, en->A0 - en->joint_n, en->joint_n,
+                            gang_losses);
     if (en->D0 > 0 && en->def_deaths > 0) {
       /* by headcount: officers, then vigilantes, the rest on the holding gang */
       int64_t off = (int64_t)floor((double)en->def_deaths * en->off_n / en->D0 + 0.5);

@@ -46,7 +46,7 @@ static hitem hpop(hitem *h, size_t *n) {
 
 static int workspace(cs_world *w) {
   if (w->dj_dist) return CS_OK;
-  size_t cap = (size_t)w->n_roads * 2 + 2;
+  size_t cap = (size_t)w->n_roads * 2 + (size_t)w->n + 2; /* + n: cs__graph_lower's sources */
   w->dj_dist = malloc((size_t)w->n * sizeof *w->dj_dist);
   w->dj_touched = malloc((size_t)w->n * sizeof *w->dj_touched);
   w->dj_heap = malloc(cap * sizeof(hitem));
@@ -98,6 +98,31 @@ int cs__dijkstra(cs_world *w, int src, double *dist) {
   for (int j = 0; j < w->n; j++) dist[j] = INFINITY;
   all_ud u = {dist};
   return cs__graph_visit(w, src, INFINITY, record, &u);
+}
+
+int cs__graph_lower(cs_world *w, const int *src, int n_src, double *dist) {
+  int rc = workspace(w);
+  if (rc != CS_OK) return rc;
+  hitem *h = w->dj_heap;
+  size_t n = 0;
+  for (int i = 0; i < n_src; i++)
+    if (dist[src[i]] > 0) {
+      dist[src[i]] = 0;
+      hpush(h, &n, (hitem){0, src[i]});
+    }
+  while (n > 0) {
+    hitem top = hpop(h, &n);
+    if (top.d > dist[top.j]) continue; /* a stale entry */
+    for (int k = w->adj_start[top.j]; k < w->adj_start[top.j + 1]; k++) {
+      int v = w->adj_node[k];
+      double nd = top.d + w->adj_km[k];
+      if (nd < dist[v]) {
+        dist[v] = nd;
+        hpush(h, &n, (hitem){nd, v});
+      }
+    }
+  }
+  return CS_OK;
 }
 
 typedef struct route {

@@ -81,6 +81,7 @@
 enum {
   /* attacks and engagements */
   P_LAMBDA0, P_GAMMA, P_ETA, P_PHI, P_ELL, P_M, P_F_URBAN,
+  P_REACH, P_JOINT_SHARE, /* reach.c, joint.c */
   P_LETH_GANG, P_LETH_POLICE, P_LETH_ARMY, P_LETH_INTL, P_LETH_VIG, P_VIG_SHARE,
   /* self-defence brigades (brigade.c) */
   P_BRIGADE_MODEL, P_BRIGADE_SHARE, P_BRIGADE_M0, P_BRIGADE_GROWTH, P_BRIGADE_GRIEVANCE, P_BRIGADE_TAU,
@@ -187,7 +188,7 @@ typedef struct cs_gang_s {
   int64_t freed;         /* members freed in prison breaks (security); bargain.c counts them at a discount */
   double q, a;
   int base, coalition, held;
-  double *dist; /* [n_nodes] road distance from the base, km */
+  double *dist; /* [n_nodes] road distance of the gang's reach (reach.c), km */
 } cs_gang_s;
 
 typedef struct cs_coalition_s {
@@ -249,6 +250,7 @@ struct cs_world {
   double *dj_dist;
   int *dj_touched;
   void *dj_heap;
+  int *reach_src; /* [n] scratch: a gang's held nodes (reach.c) */
   /* flight destinations: CSR lists of (node, distance) per origin */
   int *cand_start, *cand_node;
   double *cand_km;
@@ -371,6 +373,10 @@ int cs__dijkstra(cs_world *w, int src, double *dist);
 ** max_km; stop early when visit returns non-zero. visit may be NULL. */
 typedef int (*cs_visit_fn)(void *ud, int node, double km);
 int cs__graph_visit(cs_world *w, int src, double max_km, cs_visit_fn visit, void *ud);
+/* Lower dist[] (distances from some set of sources, or all INFINITY) to
+** the distances from that set plus src[0..n_src): a Dijkstra that visits
+** only the nodes the new sources bring closer. */
+int cs__graph_lower(cs_world *w, const int *src, int n_src, double *dist);
 /* Shortest road distance from one node to another into *km. */
 int cs__road_km(cs_world *w, int from, int to, double *km);
 /* Current violence intensity at node j (decayed to now). */
@@ -463,12 +469,33 @@ int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud);
 /* Gang g attacks j now (spontaneous, retaliation or scripted). */
 int cs_attack_resolve(cs_world *w, int g, int j);
 
+/* ---- reach.c: a gang's reach, gangs[].dist (parameter reach) ---- */
+int cs_reach_territory(const cs_world *w); /* reach is "territory" */
+/* Recompute gang g's reach (all gangs) from its sources. */
+int cs_reach_recompute(cs_world *w, int g);
+int cs_reach_recompute_all(cs_world *w);
+/* Node j passed from party `from` to `to` (takeover.c). */
+int cs_reach_takeover(cs_world *w, int j, int from, int to);
+/* Invariant: every gang's dist is the shortest distance from its sources. */
+int cs_reach_check(const cs_world *w, char *msg, size_t cap);
+
+/* ---- joint.c: joint offensives of a formed coalition (joint_share) ---- */
+/* The fighters (*n) and strength (*s: fighters times lethality) gang g's
+** partners add to its attack at j. */
+void cs_joint_forces(const cs_world *w, int g, int j, double *n, double *s);
+/* Put an attack's `deaths` on g (own_n of the attackers) and on the
+** partners (joint_n) through lose(w, gang, deaths); returns the deaths
+** lose() applied. */
+int64_t cs_joint_losses(cs_world *w, int g, int j, int64_t deaths, double own_n, double joint_n,
+                        int64_t (*lose)(cs_world *, int, int64_t));
+
 /* ---- engagement.c ---- */
 struct cs_engagement {
   int attacker;               /* a gang's party code, or CS_PARTY_STATE (police operation) */
   int node, mode;             /* where, and CS_MODE_FAST / _SQUARE / _LINEAR */
   double A0, D0;              /* committed attackers, defenders (fighters) */
   double off_n, gang_n, vig_n;/* defenders by kind (headcounts) */
+  double joint_n;             /* attackers the gang's coalition partners added (joint.c) */
   double aA, aD;              /* per-fighter lethality (defender's includes F) */
   double bA, bD;              /* breakpoints: share of A0, D0 lost before a side breaks */
   double Sa, Sd, p;           /* strengths and the attacker's win probability */

@@ -35,6 +35,7 @@ static const char *const RESPONSE_MODELS[] = {"unit", "pool", NULL};
 static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
 static const char *const FLIGHT_MODELS[] = {"intensity", "exposure", NULL};
 static const char *const CONTROL_MODELS[] = {"whole", "shares", NULL};
+static const char *const REACHES[] = {"base", "territory", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
@@ -43,6 +44,7 @@ static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_RESPONSE_MODEL, RESPONSE_MODELS},
   {P_FLIGHT_MODEL, FLIGHT_MODELS},
   {P_CONTROL_MODEL, CONTROL_MODELS},
+  {P_REACH, REACHES},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -55,7 +57,9 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_GAMMA, "gamma", NUM, 1, 0, 10, "", "exponent on strategic value V in the attack rate [P]", 0},
   {P_ETA, "eta", NUM, 1, 0, 10, "", "exponent on win probability p in the attack rate [P]", 0},
   {P_PHI, "phi", NUM, 0.3, 0, 1, "", "share of a gang's members committed to an engagement [P]", 0},
-  {P_ELL, "ell", NUM, 2, 1e-6, BIG, "km", "decay length of a gang's reach from its base", 0},
+  {P_ELL, "ell", NUM, 2, 1e-6, BIG, "km", "decay length of a gang's reach from its base (reach base) or from the nearest node it holds (reach territory)", 0},
+  {P_REACH, "reach", STR, 0, 0, 0, "", "where a gang's fighters come from: base (its base node, version 1) or territory (the nearest node it holds or its base: fighters live across the neighbourhoods a gang holds; reach.c) [P]", "base"},
+  {P_JOINT_SHARE, "joint_share", NUM, 0, 0, 1, "", "joint offensives: share of what each partner of a formed coalition would commit at that distance that it adds, times cohesion, to a partner's attack on a node no partner holds (0: none, version 1; joint.c) [U: joint Viv Ansanm offensives from 29 Feb 2024]", 0},
   {P_M, "m", NUM, 1.5, 0.1, 10, "", "contest success exponent (1 Tullock, ~2 mimics the square law)", 0},
   {P_F_URBAN, "F_urban", NUM, 1.2, 1, 100, "", "default fortification of a node (strongholds 2.0) [P]", 0},
   {P_LETH_GANG, "lethality_gang", NUM, 0.05, 0, BIG, "1/(fighter day)", "default gang firepower q per member [P]", 0},
@@ -375,7 +379,7 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
-  if ((i == P_COALITION_MODEL || i == P_CONTROL_MODEL) && w->running)
+  if ((i == P_COALITION_MODEL || i == P_CONTROL_MODEL || i == P_REACH) && w->running)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
   if (w->running && i == P_RETURN_RULE) /* the ledger's cohorts are keyed by it (cohorts.c) */
     return cs_err(&w->ctx, CS_EINVAL, "parameter 'return_rule' cannot change during a run");

@@ -124,8 +124,7 @@ static int rederive(cs_world *w, int a, int b, int delta) {
   /* the frontier: g's count at b includes a iff g holds a and the road is open */
   if (CS_PARTY_IS_GANG(w->owner[a])) w->own_cnt[(size_t)CS_PARTY_GANG_INDEX(w->owner[a]) * w->n + b] += delta;
   if (CS_PARTY_IS_GANG(w->owner[b])) w->own_cnt[(size_t)CS_PARTY_GANG_INDEX(w->owner[b]) * w->n + a] += delta;
-  int rc = CS_OK;
-  for (int g = 0; rc == CS_OK && g < w->n_gangs; g++) rc = cs__dijkstra(w, w->gangs[g].base, w->gangs[g].dist);
+  int rc = cs_reach_recompute_all(w);
   if (rc == CS_OK) rc = cs_flight_rebuild(w);
   if (rc == CS_OK) rc = cs_notify_road(w, a, b);
   return rc;

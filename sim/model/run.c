@@ -89,6 +89,7 @@ static int start(cs_world *w) {
     if ((rc = cs_engine_on(w->eng, (uint32_t)H[i].kind, H[i].fn, w)) != CS_OK) return rc;
   if ((rc = alloc_run_state(w)) != CS_OK) return rc;
   cs_engagement_start(w);
+  if ((rc = cs_reach_recompute_all(w)) != CS_OK) return rc; /* reach "territory": from the owners at the start */
   cs__conflict_refresh(w); /* I_conflict may have been set after the nodes */
   if ((rc = cs_security_start(w)) != CS_OK) return rc;
   if ((rc = cs_displaced_start(w)) != CS_OK) return rc;

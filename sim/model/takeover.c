@@ -22,6 +22,7 @@ int cs_takeover(cs_world *w, int j, int to) {
   w->owner[j] = to;
   cs_takeover_count(w, j, to, +1);
   w->t_takeover[j] = cs__now(w);
+  if ((rc = cs_reach_takeover(w, j, from, to)) != CS_OK) return rc; /* reach "territory" */
   /* a node left CONTESTED (control_model "shares") keeps its units */
   if (CS_PARTY_IS_GANG(to) && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
   return CS_OK;

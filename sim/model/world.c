@@ -116,6 +116,7 @@ void cs_world_free(cs_world *w) {
   free(w->adj_node);
   free(w->adj_km);
   free(w->dj_dist);
+  free(w->reach_src);
   free(w->dj_touched);
   free(w->dj_heap);
   cs__run_free(w); /* every process's run state, and the engine */

@@ -1,0 +1,90 @@
+/* joint.c: joint offensives of a formed coalition (parameter joint_share;
+** sim/README.md, "reach.c and joint.c").
+**
+** Partners in a pact fight together: the Viv Ansanm coalition launched
+** joint attacks from 29 Feb 2024 (police stations, prisons, the airport),
+** where each federation had attacked alone before. When gang g, a member of
+** a formed coalition, attacks node j, every partner p of g (p != g, and
+** only if j is not held by a partner) adds
+**
+**   x_p = joint_share * chi * phi * M_p * exp(-d_p(j) / ell)
+**
+** fighters of lethality q_p to the attack: joint_share of what p would
+** commit to its own attack at j, times the coalition's cohesion chi
+** (cs_coalition_chi). d_p is p's reach (reach.c). With joint_share 0
+** (version 1) or no formed coalition nothing changes.
+**
+** The pooled fighters share the attack's fate: the attacker's losses fall
+** on g and its partners in proportion to the fighters each committed
+** (cs_joint_losses), the partners' total rounded to the nearest whole
+** number and split among them by largest remainder (ties to the lower gang
+** index), and the rest on g: the deaths are conserved exactly (as far as
+** each gang has members to lose) and no random number is drawn. In a timed
+** engagement the split uses the forces at its end. */
+#include "model_int.h"
+
+#include <math.h>
+
+/* Fighters partner p adds to g's attack at j (0 if it adds none). */
+static double added(const cs_world *w, int g, int p, int j, double k) {
+  if (p == g || !cs_coalition_partners(w, g, p)) return 0;
+  const cs_gang_s *pp = &w->gangs[p];
+  return pp->members > 0 ? k * (double)pp->members * exp(-pp->dist[j] / PV(w, P_ELL)) : 0;
+}
+
+/* joint_share * chi * phi, or 0 if g's attack at j gets no help. */
+static double factor(const cs_world *w, int g, int j) {
+  double js = PV(w, P_JOINT_SHARE), chi = cs_coalition_chi(w, g);
+  if (js <= 0 || chi <= 0) return 0;
+  int owner = w->owner[j];
+  if (CS_PARTY_IS_GANG(owner) && cs_coalition_partners(w, g, CS_PARTY_GANG_INDEX(owner))) return 0;
+  return js * chi * PV(w, P_PHI);
+}
+
+void cs_joint_forces(const cs_world *w, int g, int j, double *n, double *s) {
+  *n = *s = 0;
+  double k = factor(w, g, j);
+  if (k <= 0) return;
+  for (int p = 0; p < w->n_gangs; p++) {
+    double x = added(w, g, p, j, k);
+    *n += x;
+    *s += x * w->gangs[p].q;
+  }
+}
+
+int64_t cs_joint_losses(cs_world *w, int g, int j, int64_t deaths, double own_n, double joint_n,
+                        int64_t (*lose)(cs_world *, int, int64_t)) {
+  double total = own_n + joint_n, k = factor(w, g, j);
+  int64_t mine = deaths, dead = 0;
+  if (joint_n > 0 && total > 0 && k > 0 && deaths > 0) {
+    double x = 0;
+    for (int p = 0; p < w->n_gangs; p++) x += added(w, g, p, j, k);
+    int64_t theirs = (int64_t)floor((double)deaths * joint_n / total + 0.5);
+    if (x > 0 && theirs > 0) {
+      /* largest remainder: floors first, then one more to the largest
+      ** fractions (ties to the lower index) until theirs is spent */
+      int64_t given = 0;
+      for (int p = 0; p < w->n_gangs; p++) given += (int64_t)floor((double)theirs * added(w, g, p, j, k) / x);
+      int64_t left = theirs - given, assigned = 0;
+      for (int p = 0; p < w->n_gangs; p++) {
+        double share = (double)theirs * added(w, g, p, j, k) / x;
+        int64_t d = (int64_t)floor(share);
+        if (left > 0 && share > 0) {
+          /* is p among the `left` largest remainders? */
+          double r = share - (double)d;
+          int above = 0;
+          for (int o = 0; o < w->n_gangs; o++) {
+            double so = (double)theirs * added(w, g, o, j, k) / x, ro = so - floor(so);
+            above += so > 0 && (ro > r || (ro == r && o < p));
+          }
+          if (above < left) d++;
+        }
+        if (d > deaths - assigned) d = deaths - assigned; /* rounding can never hand out more than there is */
+        assigned += d;
+        dead += lose(w, p, d);
+      }
+      mine = deaths - assigned;
+    }
+  }
+  return dead + lose(w, g, mine);
+}

@@ -1,0 +1,101 @@
+/* reach.c: how far a gang's fighters are from a node (parameter reach;
+** sim/README.md, "reach.c and joint.c").
+**
+** A gang commits phi * M_g * exp(-d_g(j) / ell) fighters to a fight at node
+** j (engagement.c). d_g(j) is kept in gangs[g].dist:
+** - reach "base" (version 1): the road distance from g's base node. It
+**   changes only when a road closes or opens.
+** - reach "territory": the road distance from the nearest node g holds, its
+**   base included (a gang that has lost every node still fights from its
+**   base). Gangs live in the neighbourhoods they hold and fight from them;
+**   a gang's reach grows with its territory, as armed groups' does with
+**   the territory they control (Kalyvas 2006, ch. 5). It changes when g
+**   takes a node (a search from that node that visits only the nodes it
+**   brings closer), when g loses one (a search from all the nodes g still
+**   holds), and when a road closes or opens.
+** Invariant (cs_reach_check): dist equals a fresh Dijkstra from the sources
+** of the mode. Only engagement forces read dist, and they are computed at
+** the moment of a fight: no rate caches it, so a change redraws nothing. */
+#include "model_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cs_reach_territory(const cs_world *w) {
+  const char *s = w->params[P_REACH].str;
+  return s && strcmp(s, "territory") == 0;
+}
+
+/* The sources of g's reach into w->reach_src; returns how many. */
+static int sources(const cs_world *w, int g) {
+  int n = 0, base = w->gangs[g].base;
+  w->reach_src[n++] = base;
+  if (!cs_reach_territory(w)) return n;
+  for (int j = 0; j < w->n; j++)
+    if (j != base && w->owner[j] == CS_PARTY_GANG(g)) w->reach_src[n++] = j;
+  return n;
+}
+
+int cs_reach_recompute(cs_world *w, int g) {
+  if (!w->reach_src) {
+    w->reach_src = malloc((size_t)w->n * sizeof *w->reach_src);
+    if (!w->reach_src) return cs_err(&w->ctx, CS_ENOMEM, "out of memory computing a gang's reach");
+  }
+  double *d = w->gangs[g].dist;
+  for (int j = 0; j < w->n; j++) d[j] = INFINITY;
+  return cs__graph_lower(w, w->reach_src, sources(w, g), d);
+}
+
+int cs_reach_recompute_all(cs_world *w) {
+  int rc = CS_OK;
+  for (int g = 0; rc == CS_OK && g < w->n_gangs; g++) rc = cs_reach_recompute(w, g);
+  return rc;
+}
+
+int cs_reach_takeover(cs_world *w, int j, int from, int to) {
+  if (!cs_reach_territory(w) || from == to) return CS_OK;
+  int rc = CS_OK;
+  if (CS_PARTY_IS_GANG(to)) rc = cs__graph_lower(w, &j, 1, w->gangs[CS_PARTY_GANG_INDEX(to)].dist);
+  if (rc == CS_OK && CS_PARTY_IS_GANG(from)) {
+    int g = CS_PARTY_GANG_INDEX(from);
+    if (j != w->gangs[g].base) rc = cs_reach_recompute(w, g); /* the base always counts */
+  }
+  return rc;
+}
+
+/* dist is the table of shortest distances from the sources iff (roads are
+** longer than 0): every source is at 0; no road shortens it (d[v] <= d[u] +
+** km for every road u-v); every other reached node has a road on which it is
+** tight (d[v] = d[u] + km), so following tight roads reaches a source. */
+int cs_reach_check(const cs_world *w, char *msg, size_t cap) {
+  for (int g = 0; g < w->n_gangs; g++) {
+    const cs_gang_s *gg = &w->gangs[g];
+    const double *d = gg->dist;
+    int terr = cs_reach_territory(w);
+    for (int v = 0; v < w->n; v++) {
+      int src = v == gg->base || (terr && w->owner[v] == CS_PARTY_GANG(g));
+      if (src && d[v] != 0) {
+        snprintf(msg, cap, "gang %s: reach distance %g km at %s, one of its sources", gg->id, d[v], w->node_id[v]);
+        return -1;
+      }
+      int tight = src;
+      for (int k = w->adj_start[v]; k < w->adj_start[v + 1]; k++) {
+        double via = d[w->adj_node[k]] + w->adj_km[k];
+        if (d[v] > via + 1e-9 * (1 + via)) {
+          snprintf(msg, cap, "gang %s: reach distance %g km at %s, but %g km through %s", gg->id, d[v], w->node_id[v],
+                   via, w->node_id[w->adj_node[k]]);
+          return -1;
+        }
+        tight |= fabs(d[v] - via) <= 1e-9 * (1 + via);
+      }
+      if (!tight && isfinite(d[v])) {
+        snprintf(msg, cap, "gang %s: reach distance %g km at %s comes from no road or source", gg->id, d[v],
+                 w->node_id[v]);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
