@@ -7,11 +7,15 @@
 **    "territory" they are the distance to the nearest node it holds or its
 **    base, at the start of the run, after it takes a node, after it loses
 **    one, and after it loses its base's neighbour; the invariant check
-**    (cs_reach_check) passes, and fails on a distance made wrong.
+**    (cs_reach_check) passes, and fails on a distance made wrong. With
+**    "spread" the fighters at each node are phi (M / held) sum_k
+**    exp(-|x_j - x_k| / ell) over the held nodes through the same changes,
+**    and phi M exp(-d_base / ell) when the gang holds nothing.
 ** 2. Property: on random connected road graphs (40 nodes, 3 gangs), after
 **    each of 300 random changes of owner and 20 road closures and openings,
-**    every gang's distances equal the minimum over its sources of a
-**    separate single-source Dijkstra (to 1e-9 relative).
+**    every gang's distances ("territory") equal the minimum over its sources
+**    of a separate single-source Dijkstra, and its fighters ("spread") the
+**    sum over its held nodes by separate Dijkstras (to 1e-9 relative).
 ** 3. Known answers for the forces of an attack: own fighters phi M e^(-d/ell)
 **    plus, in a formed coalition, joint_share chi phi M_p e^(-d_p/ell) per
 **    partner at lethality q_p; none with joint_share 0, before the pact, or
@@ -19,9 +23,9 @@
 ** 4. Losses: an attack's deaths are conserved exactly between the attacker
 **    and its partners, each partner's part within 1 of its proportional
 **    share, the partners' total within 1/2 of deaths joint_n / A0.
-** 5. A whole run with both mechanisms (the town of test_model's kind, with
-**    fighting and takeovers): every model invariant, the reach check
-**    included, holds at every one of 200 checks. */
+** 5. A whole run with joint offensives, with "territory" and with "spread"
+**    (a 12-node ring town with a pact, fighting and takeovers): every model
+**    invariant, the reach check included, holds at every one of 200 checks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +75,39 @@ static void line_expect(cs_world *w, const int *src, int n, const char *what) {
   }
 }
 
+/* with reach "spread": the fighters at every node, phi (M / held) sum over
+** the held nodes of exp(-|x_j - x_k| / ell), or all at the base if none */
+static const double LPHI = 0.3, LELL = 2;
+static void spread_expect(cs_world *w, const int *held, int n, const char *what) {
+  const double M = 100;
+  g_line_checks++;
+  for (int j = 0; j < LN; j++) {
+    double want = 0;
+    if (n == 0) want = LPHI * M * exp(-fabs(LX[j] - LX[1]) / LELL);
+    for (int i = 0; i < n; i++) want += LPHI * (M / n) * exp(-fabs(LX[j] - LX[held[i]]) / LELL);
+    double got = cs_reach_fighters(w, 0, j);
+    if (!(fabs(got - want) <= 1e-12 * want)) {
+      fprintf(stderr, "line (spread), %s: node %d: %.17g fighters, expected %.17g\n", what, j, got, want);
+      g_line_bad++;
+    }
+  }
+}
+
+static int spread_timer(void *ud, cs_world *w, int id) {
+  static const int h0[] = {1, 3}, h1[] = {1, 3, 5}, h2[] = {1, 5}, h3[] = {5};
+  static const int *const H[] = {h0, h1, h2, h3};
+  static const int N[] = {2, 3, 2, 1};
+  static const int take[][2] = {{5, 1}, {3, 0}, {1, 0}, {5, 0}}; /* node, 1: the gang takes it, 0: the STATE */
+  if (id < 4) spread_expect(w, H[id], N[id], id == 0 ? "start" : "after a change");
+  if (id == 4) {
+    spread_expect(w, NULL, 0, "holds nothing");
+    return CS_OK;
+  }
+  return cs_takeover(w, take[id][0], take[id][1] ? CS_PARTY_GANG(0) : CS_PARTY_STATE);
+}
+
 static int line_timer(void *ud, cs_world *w, int id) {
+  if (strcmp(w->params[P_REACH].str, "spread") == 0) return spread_timer(ud, w, id);
   int terr = cs_reach_territory(w);
   if (id == 0) { /* the start: base 1, held 1 and 3 */
     int s[] = {1, 3};
@@ -120,12 +156,15 @@ static void test_line(const char *reach) {
   CHECK(cs_world_param_set_str(w, "reach", reach) == CS_OK);
   cs_world_set_horizon(w, 10, 10);
   CHECK(cs_world_finalize(w) == CS_OK);
+  cs_world_param_set(w, "phi", LPHI);
+  cs_world_param_set(w, "ell", LELL);
   cs_hooks h = {NULL, line_timer, NULL};
   cs_world_set_hooks(w, &h);
-  for (int i = 0; i < 4; i++) cs_world_timer(w, 1 + i, i);
+  int spread = strcmp(reach, "spread") == 0;
+  for (int i = 0; i < 4 + spread; i++) cs_world_timer(w, 1 + i, i);
   g_line_bad = g_line_checks = 0;
   CHECK(cs_world_run(w, 1, 0, NULL) == CS_OK);
-  CHECK(g_line_checks == 4);
+  CHECK(g_line_checks == 4 + spread);
   CHECK(g_line_bad == 0);
   /* the reach cannot change during a run (checked after: the run is over) */
   cs_world_free(w);
@@ -141,8 +180,31 @@ static double unif(void) {
 static int g_rand_bad, g_rand_checks;
 static int g_ra[3 * RN], g_rb[3 * RN], g_nr;
 
+static int g_spread;
 static void rand_compare(cs_world *w) {
   double *one = malloc(RN * sizeof *one);
+  if (g_spread) { /* fighters: phi (M / held) sum exp(-d / ell) over held nodes, by separate searches */
+    double phi = PV(w, P_PHI), ell = PV(w, P_ELL);
+    for (int g = 0; g < RG; g++) {
+      double want[RN] = {0};
+      int held = 0;
+      for (int k = 0; k < RN; k++) {
+        if (w->owner[k] != CS_PARTY_GANG(g)) continue;
+        held++;
+        CHECK(cs__dijkstra(w, k, one) == CS_OK);
+        for (int j = 0; j < RN; j++) want[j] += exp(-one[j] / ell);
+      }
+      if (held == 0) CHECK(cs__dijkstra(w, w->gangs[g].base, one) == CS_OK);
+      for (int j = 0; j < RN; j++) {
+        double M = (double)w->gangs[g].members;
+        double v = held ? phi * (M / held) * want[j] : phi * M * exp(-one[j] / ell);
+        if (!(fabs(cs_reach_fighters(w, g, j) - v) <= 1e-9 * v)) g_rand_bad++;
+      }
+    }
+    g_rand_checks++;
+    free(one);
+    return;
+  }
   for (int g = 0; g < RG; g++) {
     double want[RN];
     for (int j = 0; j < RN; j++) want[j] = INFINITY;
@@ -178,7 +240,9 @@ static int rand_timer(void *ud, cs_world *w, int id) {
   return rc;
 }
 
-static void test_random_graphs(void) {
+static void test_random_graphs(const char *reach) {
+  g_spread = strcmp(reach, "spread") == 0;
+  g_rand_bad = g_rand_checks = 0;
   for (int rep = 0; rep < 5; rep++) {
     g_lcg = 12345 + 977 * (uint64_t)rep;
     cs_world *w = new_world();
@@ -211,7 +275,7 @@ static void test_random_graphs(void) {
       cs_world_set_owner(w, 7 * g, CS_PARTY_GANG(g));
     }
     quiet_model(w);
-    cs_world_param_set_str(w, "reach", "territory");
+    cs_world_param_set_str(w, "reach", reach);
     cs_world_set_horizon(w, 400, 400);
     CHECK(cs_world_finalize(w) == CS_OK);
     cs_hooks h = {NULL, rand_timer, NULL};
@@ -220,7 +284,8 @@ static void test_random_graphs(void) {
     CHECK(cs_world_run(w, 1, 0, NULL) == CS_OK);
     cs_world_free(w);
   }
-  fprintf(stderr, "random graphs: %d comparisons with separate searches, %d wrong\n", g_rand_checks, g_rand_bad);
+  fprintf(stderr, "random graphs (%s): %d comparisons with separate searches, %d wrong\n", reach, g_rand_checks,
+          g_rand_bad);
   CHECK(g_rand_checks == 5 * 320);
   CHECK(g_rand_bad == 0);
 }
@@ -344,7 +409,7 @@ static int inv_timer(void *ud, cs_world *w, int id) {
   return CS_OK;
 }
 
-static void test_whole_run(void) {
+static void test_whole_run(const char *reach) {
   cs_world *w = new_world();
   enum { N = 12 };
   for (int j = 0; j < N; j++) {
@@ -371,7 +436,7 @@ static void test_whole_run(void) {
   cs_world_param_set_str(w, "coalition_model", "bargain");
   cs_world_param_set(w, "bargain_ratio", 0.01); /* the pact forms early */
   cs_world_param_set(w, "bargain_rate", 0.2);
-  cs_world_param_set_str(w, "reach", "territory");
+  cs_world_param_set_str(w, "reach", reach);
   cs_world_param_set(w, "joint_share", 0.7);
   cs_world_param_set(w, "lambda0", 3.0);
   cs_world_param_set(w, "beta", 0.2);
@@ -384,7 +449,7 @@ static void test_whole_run(void) {
   cs_sink sk = rec_sink_of(&r);
   g_inv_bad = g_inv_checks = 0;
   CHECK(cs_world_run(w, 3, 0, &sk) == CS_OK);
-  fprintf(stderr, "whole run: %d engagements, %d takeovers, %d checks, %d failed\n", r.n_events[CS_EK_ENGAGEMENT],
+  fprintf(stderr, "whole run (%s): %d engagements, %d takeovers, %d checks, %d failed\n", reach, r.n_events[CS_EK_ENGAGEMENT],
           r.n_events[CS_EK_TAKEOVER], g_inv_checks, g_inv_bad);
   CHECK(r.n_events[CS_EK_ENGAGEMENT] > 30 && r.n_events[CS_EK_TAKEOVER] > 5);
   CHECK(r.n_events[CS_EK_COALITION_FORMED] >= 1);
@@ -409,8 +474,11 @@ int main(void) {
   test_params();
   test_line("base");
   test_line("territory");
-  test_random_graphs();
+  test_line("spread");
+  test_random_graphs("territory");
+  test_random_graphs("spread");
   test_forces();
-  test_whole_run();
+  test_whole_run("territory");
+  test_whole_run("spread");
   return check_report();
 }

@@ -49,7 +49,7 @@ if P.v2 then
     response_model = "pool",       -- police response from a limited pool of officers, a queue (dispatch.c)
     flight_model = "exposure",     -- flight of the residents the fighting reached, with stayers (exposure.c)
     control_model = "shares",      -- partial control, moved by engagements (control.c)
-    reach = "territory",           -- gangs fight from the nodes they hold, not only their base (reach.c)
+    reach = "spread",              -- members live across the nodes a gang holds and fight from them (reach.c)
     joint_share = 0.5,             -- partners join each other's attacks once the pact is struck (joint.c) [U]
   }
   city.declare { jailed = 4700, start = "2023-09" }

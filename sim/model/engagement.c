@@ -56,13 +56,12 @@
 #include "lanchester.h"
 
 void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement *en) {
-  double phi = PV(w, P_PHI), ell = PV(w, P_ELL);
   int owner = w->owner[j];
   double off_n = (double)cs_security_officers_at(w, j), off_s = cs_security_strength_at(w, j);
   double gn = 0, gs = 0, vn = 0, vs = 0;
   if (CS_PARTY_IS_GANG(owner)) {
     const cs_gang_s *o = &w->gangs[CS_PARTY_GANG_INDEX(owner)];
-    gn = phi * (double)o->members * exp(-o->dist[j] / ell);
+    gn = cs_reach_fighters(w, CS_PARTY_GANG_INDEX(owner), j);
     gs = gn * o->q;
   } else {
     vn = cs_brigade_defenders(w, j, cs__now(w)); /* v1 vigilantes, or the grown brigade */
@@ -86,7 +85,7 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
   } else {
     int g = CS_PARTY_GANG_INDEX(attacker);
     const cs_gang_s *gg = &w->gangs[g];
-    double own = phi * (double)gg->members * exp(-gg->dist[j] / ell), jn, js;
+    double own = cs_reach_fighters(w, g, j), jn, js;
     cs_joint_forces(w, g, j, &jn, &js); /* partners' fighters in a joint offensive; 0 in version 1 */
     en->joint_n = jn;
     en->A0 = own + jn;

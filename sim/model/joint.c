@@ -7,11 +7,12 @@
 ** a formed coalition, attacks node j, every partner p of g (p != g, and
 ** only if j is not held by a partner) adds
 **
-**   x_p = joint_share * chi * phi * M_p * exp(-d_p(j) / ell)
+**   x_p = joint_share * chi * phi * R_p(j)
 **
 ** fighters of lethality q_p to the attack: joint_share of what p would
 ** commit to its own attack at j, times the coalition's cohesion chi
-** (cs_coalition_chi). d_p is p's reach (reach.c). With joint_share 0
+** (cs_coalition_chi). R_p(j) is p's members weighted by their distance to
+** j (reach.c: M_p exp(-d_p(j) / ell) with reach base or territory). With joint_share 0
 ** (version 1) or no formed coalition nothing changes.
 **
 ** The pooled fighters share the attack's fate: the attacker's losses fall
@@ -29,16 +30,16 @@
 static double added(const cs_world *w, int g, int p, int j, double k) {
   if (p == g || !cs_coalition_partners(w, g, p)) return 0;
   const cs_gang_s *pp = &w->gangs[p];
-  return pp->members > 0 ? k * (double)pp->members * exp(-pp->dist[j] / PV(w, P_ELL)) : 0;
+  return pp->members > 0 ? k * cs_reach_fighters(w, p, j) : 0;
 }
 
-/* joint_share * chi * phi, or 0 if g's attack at j gets no help. */
+/* joint_share * chi, or 0 if g's attack at j gets no help. */
 static double factor(const cs_world *w, int g, int j) {
   double js = PV(w, P_JOINT_SHARE), chi = cs_coalition_chi(w, g);
   if (js <= 0 || chi <= 0) return 0;
   int owner = w->owner[j];
   if (CS_PARTY_IS_GANG(owner) && cs_coalition_partners(w, g, CS_PARTY_GANG_INDEX(owner))) return 0;
-  return js * chi * PV(w, P_PHI);
+  return js * chi;
 }
 
 void cs_joint_forces(const cs_world *w, int g, int j, double *n, double *s) {

@@ -471,6 +471,9 @@ int cs_attack_resolve(cs_world *w, int g, int j);
 
 /* ---- reach.c: a gang's reach, gangs[].dist (parameter reach) ---- */
 int cs_reach_territory(const cs_world *w); /* reach is "territory" */
+/* The fighters gang g commits to a fight at j: phi times its members
+** weighted by their distance to j, exp(-d / ell). */
+double cs_reach_fighters(const cs_world *w, int g, int j);
 /* Recompute gang g's reach (all gangs) from its sources. */
 int cs_reach_recompute(cs_world *w, int g);
 int cs_reach_recompute_all(cs_world *w);

@@ -35,7 +35,7 @@ static const char *const RESPONSE_MODELS[] = {"unit", "pool", NULL};
 static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
 static const char *const FLIGHT_MODELS[] = {"intensity", "exposure", NULL};
 static const char *const CONTROL_MODELS[] = {"whole", "shares", NULL};
-static const char *const REACHES[] = {"base", "territory", NULL};
+static const char *const REACHES[] = {"base", "territory", "spread", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
@@ -58,7 +58,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_ETA, "eta", NUM, 1, 0, 10, "", "exponent on win probability p in the attack rate [P]", 0},
   {P_PHI, "phi", NUM, 0.3, 0, 1, "", "share of a gang's members committed to an engagement [P]", 0},
   {P_ELL, "ell", NUM, 2, 1e-6, BIG, "km", "decay length of a gang's reach from its base (reach base) or from the nearest node it holds (reach territory)", 0},
-  {P_REACH, "reach", STR, 0, 0, 0, "", "where a gang's fighters come from: base (its base node, version 1) or territory (the nearest node it holds or its base: fighters live across the neighbourhoods a gang holds; reach.c) [P]", "base"},
+  {P_REACH, "reach", STR, 0, 0, 0, "", "where a gang's fighters come from: base (its base node, version 1), territory (all from the nearest node it holds or its base) or spread (its members spread evenly over the nodes it holds, each by its own distance; reach.c) [P]", "base"},
   {P_JOINT_SHARE, "joint_share", NUM, 0, 0, 1, "", "joint offensives: share of what each partner of a formed coalition would commit at that distance that it adds, times cohesion, to a partner's attack on a node no partner holds (0: none, version 1; joint.c) [U: joint Viv Ansanm offensives from 29 Feb 2024]", 0},
   {P_M, "m", NUM, 1.5, 0.1, 10, "", "contest success exponent (1 Tullock, ~2 mimics the square law)", 0},
   {P_F_URBAN, "F_urban", NUM, 1.2, 1, 100, "", "default fortification of a node (strongholds 2.0) [P]", 0},

@@ -1,8 +1,17 @@
 /* reach.c: how far a gang's fighters are from a node (parameter reach;
 ** sim/README.md, "reach.c and joint.c").
 **
-** A gang commits phi * M_g * exp(-d_g(j) / ell) fighters to a fight at node
-** j (engagement.c). d_g(j) is kept in gangs[g].dist:
+** A gang commits phi * R_g(j) fighters to a fight at node j (engagement.c;
+** cs_reach_fighters), R_g(j) its members weighted by their distance to j:
+** - reach "base" and "territory": R_g(j) = M_g exp(-d_g(j) / ell), all
+**   members at one distance d_g(j), kept in gangs[g].dist (below).
+** - reach "spread": the members live spread evenly over the nodes g holds
+**   (M_g / held at each, the "members present" of query.c), each node adding
+**   its own by its distance: R_g(j) = (M_g / held) sum_k exp(-d(k, j) /
+**   ell) over the nodes k g holds; a gang that holds none is all at its
+**   base. Computed at the moment of the fight by a search from j bounded at
+**   30 ell. gangs[g].dist then holds the distances from the base.
+** d_g(j):
 ** - reach "base" (version 1): the road distance from g's base node. It
 **   changes only when a road closes or opens.
 ** - reach "territory": the road distance from the nearest node g holds, its
@@ -28,11 +37,42 @@ int cs_reach_territory(const cs_world *w) {
   return s && strcmp(s, "territory") == 0;
 }
 
+static int reach_spread(const cs_world *w) {
+  const char *s = w->params[P_REACH].str;
+  return s && strcmp(s, "spread") == 0;
+}
+
+typedef struct spread_ud {
+  const cs_world *w;
+  int party;
+  double inv_ell, sum;
+} spread_ud;
+
+static int add_held(void *ud, int k, double km) {
+  spread_ud *u = ud;
+  if (u->w->owner[k] == u->party) u->sum += exp(-km * u->inv_ell);
+  return 0;
+}
+
+double cs_reach_fighters(const cs_world *w, int g, int j) {
+  const cs_gang_s *gg = &w->gangs[g];
+  double phi = PV(w, P_PHI), M = (double)gg->members, ell = PV(w, P_ELL);
+  if (M <= 0) return 0;
+  if (!reach_spread(w) || gg->held == 0) return phi * M * exp(-gg->dist[j] / ell); /* version 1's order of operations */
+  /* members / held at each node g holds, each by its own distance to j;
+  ** nodes beyond 30 ell add less than e^-30 of their members and are not
+  ** visited. The visit writes only graph.c's workspace, which it resets
+  ** (as query.c's searches do), so the world's state is untouched. */
+  spread_ud u = {w, CS_PARTY_GANG(g), 1.0 / ell, 0.0};
+  if (cs__graph_visit((cs_world *)w, j, 30 * ell, add_held, &u) != CS_OK) return phi * M * exp(-gg->dist[j] / ell);
+  return phi * (M / gg->held) * u.sum;
+}
+
 /* The sources of g's reach into w->reach_src; returns how many. */
 static int sources(const cs_world *w, int g) {
   int n = 0, base = w->gangs[g].base;
   w->reach_src[n++] = base;
-  if (!cs_reach_territory(w)) return n;
+  if (!cs_reach_territory(w)) return n; /* base and spread: the base */
   for (int j = 0; j < w->n; j++)
     if (j != base && w->owner[j] == CS_PARTY_GANG(g)) w->reach_src[n++] = j;
   return n;
