@@ -1,10 +1,11 @@
 /* engagement.c: an engagement at a node, from the forces that meet to its
 ** aftermath (sim/README.md, engagement.c and lanchester.c).
 **
-** Forces. A gang g attacking node j commits A0 = phi * M_g * exp(-d_g(j) /
-** ell) fighters of lethality q_g (Sa = q_g A0), d_g its reach (reach.c: from
-** its base, or from the nearest node it holds); in a joint offensive its
-** coalition partners add theirs (joint.c). The defenders are the
+** Forces. A gang g attacking node j commits A0 = phi * R_g(j) fighters of
+** lethality q_g (Sa = q_g A0), R_g(j) its members weighted by their distance
+** to j, exp(-d / ell) (reach.c: all at its base, version 1; all at the
+** nearest node it holds; or spread over the nodes it holds); in a joint
+** offensive its coalition partners add theirs (joint.c). The defenders are the
 ** officers of the units at j, the holding gang's committed fighters by the
 ** same reach rule, and, at a STATE or CONTESTED node, vigilantes
 ** (vigilante_share of the residents, or the self-defence brigade of
