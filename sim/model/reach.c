@@ -18,7 +18,7 @@
 **   base included (a gang that has lost every node still fights from its
 **   base). Gangs live in the neighbourhoods they hold and fight from them;
 **   a gang's reach grows with its territory, as armed groups' does with
-**   the territory they control (Kalyvas 2006, ch. 5). It changes when g
+**   the territory they control (Kalyvas 2006). It changes when g
 **   takes a node (a search from that node that visits only the nodes it
 **   brings closer), when g loses one (a search from all the nodes g still
 **   holds), and when a road closes or opens.
