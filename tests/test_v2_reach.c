@@ -6,7 +6,8 @@
 **    "base" a gang's distances are |x_j - x_base| whatever it holds; with
 **    "territory" they are the distance to the nearest node it holds or its
 **    base, at the start of the run, after it takes a node, after it loses
-**    one, and after it loses its base's neighbour; the invariant check
+**    one, and after it loses its base node (still a source); the reach
+**    cannot change during the run; the invariant check
 **    (cs_reach_check) passes, and fails on a distance made wrong. With
 **    "spread" the fighters at each node are phi (M / held) sum_k
 **    exp(-|x_j - x_k| / ell) over the held nodes through the same changes,
@@ -20,9 +21,13 @@
 **    plus, in a formed coalition, joint_share chi phi M_p e^(-d_p/ell) per
 **    partner at lethality q_p; none with joint_share 0, before the pact, or
 **    against a partner's node; a rival's node and a CONTESTED one get them.
+**    Without partners the forces are version 1's exactly (A0 and lethality
+**    compared with ==).
 ** 4. Losses: an attack's deaths are conserved exactly between the attacker
-**    and its partners, each partner's part within 1 of its proportional
-**    share, the partners' total within 1/2 of deaths joint_n / A0.
+**    and its partners, the partners' total within 1/2 of deaths joint_n /
+**    A0; with three partners and losses that lower the members as they are
+**    applied (as in a run), each partner's part within 1 of its share of
+**    the fighters taken before any loss, and the total exactly rounded.
 ** 5. A whole run with joint offensives, with "territory" and with "spread"
 **    (a 12-node ring town with a pact, fighting and takeovers): every model
 **    invariant, the reach check included, holds at every one of 200 checks. */
@@ -127,6 +132,7 @@ static int line_timer(void *ud, cs_world *w, int id) {
   if (id == 3) {
     int s[] = {1, 5};
     line_expect(w, s, terr ? 2 : 1, "lost its base node");
+    if (cs_world_param_set_str(w, "reach", terr ? "base" : "territory") == CS_OK) g_line_bad++; /* not in a run */
     /* the check can fail: a distance made wrong is caught */
     char msg[256];
     double keep = w->gangs[0].dist[2];
@@ -166,7 +172,6 @@ static void test_line(const char *reach) {
   CHECK(cs_world_run(w, 1, 0, NULL) == CS_OK);
   CHECK(g_line_checks == 4 + spread);
   CHECK(g_line_bad == 0);
-  /* the reach cannot change during a run (checked after: the run is over) */
   cs_world_free(w);
 }
 
@@ -307,6 +312,10 @@ static void expect_forces(cs_world *w, int j, double d_a, double d_b, int joint,
   double own = own_of(MA, d_a), x = joint ? JS * (1 - EPS) * own_of(MB, d_b) : 0;
   double A0 = own + x, aA = (own * QA + x * QB) / A0;
   g_forces_checks++;
+  if (!joint && !(en.A0 == PHI * (double)MA * exp(-d_a / ELL) && en.aA == QA && en.joint_n == 0)) {
+    fprintf(stderr, "forces, %s: without partners not version 1's exactly\n", what);
+    g_forces_bad++;
+  }
   if (!(fabs(en.A0 - A0) <= 1e-12 * A0 && fabs(en.aA - aA) <= 1e-12 * aA && fabs(en.joint_n - x) <= 1e-12 * A0)) {
     fprintf(stderr, "forces, %s: A0 %.17g (expected %.17g), aA %.17g (%.17g), joint %.17g (%.17g)\n", what, en.A0, A0,
             en.aA, aA, en.joint_n, x);
@@ -398,6 +407,79 @@ static void test_forces(void) {
   cs_world_free(w);
 }
 
+/* ---- 4b. three partners, losses that lower the members ---- */
+static int64_t lose_members(cs_world *w, int g, int64_t n) {
+  if (n > w->gangs[g].members) n = w->gangs[g].members;
+  w->gangs[g].members -= n;
+  g_lost[g] += n;
+  return n;
+}
+static int g_three_bad, g_three_checks;
+static const double KM3[4] = {0.5, 1.5, 2.5, 4.0};
+static const int64_t M3[4] = {300, 500, 700, 1100};
+static int three_timer(void *ud, cs_world *w, int id) {
+  if (id == 0) return cs_world_coalition_set(w, 0, NAN, 1);
+  cs_engagement en;
+  cs_engagement_forces(w, CS_PARTY_GANG(0), 0, &en);
+  double chi = 1 - EPS, x[4], xs = 0;
+  for (int p = 1; p < 4; p++) xs += x[p] = JS * chi * PHI * (double)M3[p] * exp(-KM3[p] / ELL);
+  if (!(fabs(en.joint_n - xs) <= 1e-12 * xs)) g_three_bad++;
+  for (int64_t deaths = 1; deaths <= 400; deaths += 3) {
+    int64_t keep[4];
+    for (int p = 0; p < 4; p++) keep[p] = w->gangs[p].members;
+    memset(g_lost, 0, sizeof g_lost);
+    int64_t dead = cs_joint_losses(w, 0, 0, deaths, en.A0 - en.joint_n, en.joint_n, lose_members);
+    int64_t theirs = (int64_t)floor((double)deaths * en.joint_n / en.A0 + 0.5);
+    g_three_checks++;
+    if (dead != deaths || g_lost[1] + g_lost[2] + g_lost[3] != theirs) g_three_bad++;
+    for (int p = 1; p < 4; p++)
+      if (!(fabs((double)g_lost[p] - (double)theirs * x[p] / xs) < 1)) g_three_bad++;
+    for (int p = 0; p < 4; p++) w->gangs[p].members = keep[p]; /* the next case from the same forces */
+  }
+  return CS_OK;
+}
+
+static void test_three_partners(void) {
+  cs_world *w = new_world();
+  cs_node_decl t = node_decl("T", 1000, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &t, NULL);
+  for (int p = 0; p < 4; p++) {
+    char id[8];
+    snprintf(id, sizeof id, "b%d", p);
+    cs_node_decl d = node_decl(id, 1000, 0.5, CS_PARTY_STATE);
+    cs_world_add_node(w, &d, NULL);
+    cs_world_add_road(w, 0, 1 + p, KM3[p]);
+  }
+  int all[4];
+  for (int p = 0; p < 4; p++) {
+    char id[8];
+    snprintf(id, sizeof id, "g%d", p);
+    cs_gang_decl gd = {id, NULL, M3[p], 0, 0.05, 1, 1 + p};
+    cs_world_add_gang(w, &gd, NULL);
+    cs_world_set_owner(w, 1 + p, CS_PARTY_GANG(p));
+    all[p] = p;
+  }
+  cs_world_add_coalition(w, "c", all, 4, 0.0, NULL);
+  quiet_model(w);
+  cs_world_param_set_str(w, "coalition_model", "bargain");
+  cs_world_param_set(w, "bargain_ratio", 1e9);
+  cs_world_param_set(w, "bargain_partner_weight", EPS);
+  cs_world_param_set(w, "phi", PHI);
+  cs_world_param_set(w, "ell", ELL);
+  cs_world_param_set(w, "joint_share", JS);
+  cs_world_set_horizon(w, 5, 5);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  cs_hooks h = {NULL, three_timer, NULL};
+  cs_world_set_hooks(w, &h);
+  cs_world_timer(w, 1.5, 0);
+  cs_world_timer(w, 2.5, 1);
+  g_three_bad = g_three_checks = 0;
+  CHECK(cs_world_run(w, 1, 0, NULL) == CS_OK);
+  fprintf(stderr, "three partners: %d loss splits, %d wrong\n", g_three_checks, g_three_bad);
+  CHECK(g_three_checks == 134 && g_three_bad == 0);
+  cs_world_free(w);
+}
+
 /* ---- 5. a whole run ---- */
 static int g_inv_bad, g_inv_checks;
 static int inv_timer(void *ud, cs_world *w, int id) {
@@ -478,6 +560,7 @@ int main(void) {
   test_random_graphs("territory");
   test_random_graphs("spread");
   test_forces();
+  test_three_partners();
   test_whole_run("territory");
   test_whole_run("spread");
   return check_report();

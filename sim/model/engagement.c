@@ -90,7 +90,7 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
     cs_joint_forces(w, g, j, &jn, &js); /* partners' fighters in a joint offensive; 0 in version 1 */
     en->joint_n = jn;
     en->A0 = own + jn;
-    en->aA = en->A0 > 0 ? (own * gg->q + js) / en->A0 : gg->q;
+    en->aA = jn > 0 ? (own * gg->q + js) / en->A0 : gg->q; /* without partners exactly q, as in version 1 */
     en->off_n = off_n;
     en->gang_n = gn;
     en->vig_n = vn;
@@ -294,7 +294,9 @@ int cs_engagement_alloc(cs_world *w) {
   w->engage_rng = calloc(n + 1, sizeof *w->engage_rng);
   w->engaged_until = malloc((n + 1) * sizeof *w->engaged_until);
   w->pending = calloc(n + 1, sizeof *w->pending);
-  if (!w->engage_rng || !w->engaged_until || !w->pending)
+  w->joint_x = calloc((size_t)w->n_gangs + 1, sizeof *w->joint_x); /* joint.c's scratch */
+  w->joint_d = calloc((size_t)w->n_gangs + 1, sizeof *w->joint_d);
+  if (!w->engage_rng || !w->engaged_until || !w->pending || !w->joint_x || !w->joint_d)
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
   for (size_t j = 0; j < n; j++) w->engaged_until[j] = -INFINITY;
   return CS_OK;
@@ -309,6 +311,10 @@ void cs_engagement_free(cs_world *w) {
   free(w->engage_rng);
   free(w->engaged_until);
   free(w->pending);
+  free(w->joint_x);
+  free(w->joint_d);
+  w->joint_x = NULL;
+  w->joint_d = NULL;
   w->engage_rng = NULL;
   w->engaged_until = NULL;
   w->pending = NULL;

@@ -12,16 +12,21 @@
 ** fighters of lethality q_p to the attack: joint_share of what p would
 ** commit to its own attack at j, times the coalition's cohesion chi
 ** (cs_coalition_chi). R_p(j) is p's members weighted by their distance to
-** j (reach.c: M_p exp(-d_p(j) / ell) with reach base or territory). With joint_share 0
+** j (reach.c: all at one distance with reach base or territory, spread
+** over the nodes p holds with reach spread). With joint_share 0
 ** (version 1) or no formed coalition nothing changes.
 **
 ** The pooled fighters share the attack's fate: the attacker's losses fall
 ** on g and its partners in proportion to the fighters each committed
 ** (cs_joint_losses), the partners' total rounded to the nearest whole
 ** number and split among them by largest remainder (ties to the lower gang
-** index), and the rest on g: the deaths are conserved exactly (as far as
-** each gang has members to lose) and no random number is drawn. In a timed
-** engagement the split uses the forces at its end. */
+** index; each partner's fighters taken once, before any loss), and the
+** rest on g: the deaths are conserved exactly (as far as each gang has
+** members to lose) and no random number is drawn. In a timed (Lanchester)
+** engagement the partners' total share is the one at its start (joint_n)
+** and its split among them uses their forces at its end; if at its end the
+** pact is gone, joint_share is 0 or a partner holds j, all the losses fall
+** on g. */
 #include "model_int.h"
 
 #include <math.h>
@@ -58,32 +63,34 @@ int64_t cs_joint_losses(cs_world *w, int g, int j, int64_t deaths, double own_n,
   double total = own_n + joint_n, k = factor(w, g, j);
   int64_t mine = deaths, dead = 0;
   if (joint_n > 0 && total > 0 && k > 0 && deaths > 0) {
-    double x = 0;
-    for (int p = 0; p < w->n_gangs; p++) x += added(w, g, p, j, k);
-    int64_t theirs = (int64_t)floor((double)deaths * joint_n / total + 0.5);
+    /* every partner's fighters now, before any loss lowers them */
+    double x = 0, *xp = w->joint_x;
+    for (int p = 0; p < w->n_gangs; p++) x += xp[p] = added(w, g, p, j, k);
+    int64_t theirs = (int64_t)floor((double)deaths * joint_n / total + 0.5), assigned = 0;
+    if (theirs > deaths) theirs = deaths;
     if (x > 0 && theirs > 0) {
       /* largest remainder: floors first, then one more to the largest
       ** fractions (ties to the lower index) until theirs is spent */
-      int64_t given = 0;
-      for (int p = 0; p < w->n_gangs; p++) given += (int64_t)floor((double)theirs * added(w, g, p, j, k) / x);
-      int64_t left = theirs - given, assigned = 0;
-      for (int p = 0; p < w->n_gangs; p++) {
-        double share = (double)theirs * added(w, g, p, j, k) / x;
-        int64_t d = (int64_t)floor(share);
-        if (left > 0 && share > 0) {
-          /* is p among the `left` largest remainders? */
-          double r = share - (double)d;
-          int above = 0;
-          for (int o = 0; o < w->n_gangs; o++) {
-            double so = (double)theirs * added(w, g, o, j, k) / x, ro = so - floor(so);
-            above += so > 0 && (ro > r || (ro == r && o < p));
-          }
-          if (above < left) d++;
+      int64_t *d = w->joint_d, left = theirs;
+      for (int p = 0; p < w->n_gangs; p++) left -= d[p] = (int64_t)floor((double)theirs * xp[p] / x);
+      while (left > 0) {
+        int best = -1;
+        double rb = -1;
+        for (int p = 0; p < w->n_gangs; p++) {
+          if (xp[p] <= 0) continue;
+          double sp = (double)theirs * xp[p] / x, r = sp - (double)d[p];
+          if (r > rb) rb = r, best = p;
         }
-        if (d > deaths - assigned) d = deaths - assigned; /* rounding can never hand out more than there is */
-        assigned += d;
-        dead += lose(w, p, d);
+        if (best < 0) break;
+        d[best]++;
+        left--;
       }
+      for (int p = 0; p < w->n_gangs; p++) {
+        if (d[p] > deaths - assigned) d[p] = deaths - assigned; /* rounding never hands out more than there is */
+        assigned += d[p];
+      }
+      for (int p = 0; p < w->n_gangs; p++)
+        if (d[p] > 0) dead += lose(w, p, d[p]);
       mine = deaths - assigned;
     }
   }

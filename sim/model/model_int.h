@@ -251,6 +251,8 @@ struct cs_world {
   int *dj_touched;
   void *dj_heap;
   int *reach_src; /* [n] scratch: a gang's held nodes (reach.c) */
+  double *joint_x;  /* [n_gangs] scratch: partners' fighters in a joint attack (joint.c; engagement.c allocates) */
+  int64_t *joint_d; /* [n_gangs] scratch: their share of its losses */
   /* flight destinations: CSR lists of (node, distance) per origin */
   int *cand_start, *cand_node;
   double *cand_km;

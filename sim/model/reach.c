@@ -62,7 +62,10 @@ double cs_reach_fighters(const cs_world *w, int g, int j) {
   /* members / held at each node g holds, each by its own distance to j;
   ** nodes beyond 30 ell add less than e^-30 of their members and are not
   ** visited. The visit writes only graph.c's workspace, which it resets
-  ** (as query.c's searches do), so the world's state is untouched. */
+  ** (as query.c's searches do), so the world's state is untouched; the
+  ** workspace exists from the run's start (cs_reach_recompute_all), so the
+  ** visit cannot fail for want of memory and the fallback below is never
+  ** taken in a run. No graph visit's callback reaches this function. */
   spread_ud u = {w, CS_PARTY_GANG(g), 1.0 / ell, 0.0};
   if (cs__graph_visit((cs_world *)w, j, 30 * ell, add_held, &u) != CS_OK) return phi * M * exp(-gg->dist[j] / ell);
   return phi * (M / gg->held) * u.sum;
@@ -116,6 +119,10 @@ int cs_reach_check(const cs_world *w, char *msg, size_t cap) {
     int terr = cs_reach_territory(w);
     for (int v = 0; v < w->n; v++) {
       int src = v == gg->base || (terr && w->owner[v] == CS_PARTY_GANG(g));
+      if (!(d[v] >= 0)) { /* NaN or negative */
+        snprintf(msg, cap, "gang %s: reach distance %g km at %s", gg->id, d[v], w->node_id[v]);
+        return -1;
+      }
       if (src && d[v] != 0) {
         snprintf(msg, cap, "gang %s: reach distance %g km at %s, one of its sources", gg->id, d[v], w->node_id[v]);
         return -1;
@@ -123,7 +130,7 @@ int cs_reach_check(const cs_world *w, char *msg, size_t cap) {
       int tight = src;
       for (int k = w->adj_start[v]; k < w->adj_start[v + 1]; k++) {
         double via = d[w->adj_node[k]] + w->adj_km[k];
-        if (d[v] > via + 1e-9 * (1 + via)) {
+        if (!(d[v] <= via + 1e-9 * (1 + via))) {
           snprintf(msg, cap, "gang %s: reach distance %g km at %s, but %g km through %s", gg->id, d[v], w->node_id[v],
                    via, w->node_id[w->adj_node[k]]);
           return -1;
