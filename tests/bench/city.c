@@ -70,6 +70,10 @@ static int nop_event(void *ud, const cs_event_rec *e) {
   return CS_OK;
 }
 
+/* --set NAME=VALUE, applied after the benchmark's own settings */
+static const char *g_set[16];
+static int g_n_set;
+
 static cs_world *build(int k, int G) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
@@ -102,6 +106,23 @@ static cs_world *build(int k, int G) {
   }
   cs_world_set_horizon(w, 365, 1);
   cs_world_param_set(w, "lambda0", 0.05);
+  for (int i = 0; i < g_n_set; i++) {
+    char name[64];
+    const char *eq = strchr(g_set[i], '=');
+    size_t len = eq ? (size_t)(eq - g_set[i]) : 0;
+    if (!eq || len == 0 || len >= sizeof name) {
+      fprintf(stderr, "cs_bench_city: --set takes NAME=VALUE, got '%s'\n", g_set[i]);
+      cs_world_free(w);
+      return NULL;
+    }
+    memcpy(name, g_set[i], len);
+    name[len] = '\0';
+    if (cs_world_param_set_text(w, name, eq + 1) != CS_OK) {
+      fprintf(stderr, "cs_bench_city: --set %s: %s\n", g_set[i], cs_errmsg(cs_world_ctx(w)));
+      cs_world_free(w);
+      return NULL;
+    }
+  }
   if (cs_world_finalize(w) != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
     cs_world_free(w);
@@ -116,10 +137,12 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
     else if (strcmp(argv[i], "--max-k") == 0 && i + 1 < argc) max_k = atoi(argv[++i]);
     else if (strcmp(argv[i], "--hash") == 0) hashing = 1;
+    else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && g_n_set < 16) g_set[g_n_set++] = argv[++i];
     else {
       int help = strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
-      fprintf(help ? stdout : stderr, "usage: cs_bench_city [--reps R] [--max-k K] [--hash]\n"
-              "  cities of K x K neighbourhoods for K = 10, 32, 100 up to --max-k (default 100)\n");
+      fprintf(help ? stdout : stderr, "usage: cs_bench_city [--reps R] [--max-k K] [--hash] [--set NAME=VALUE ...]\n"
+              "  cities of K x K neighbourhoods for K = 10, 32, 100 up to --max-k (default 100);\n"
+              "  --set overrides a model parameter (up to 16), e.g. --set reach=spread\n");
       return help ? 0 : 2;
     }
   }
