@@ -53,14 +53,21 @@ if [ ! -f "$CAL" ]; then
   fi
 fi
 
+# validate_posterior SCENARIO NAME: validate SCENARIO under the posterior into $OUT/NAME.csv
+# and .txt; exit 7 (a target failed) is a result, any other failure stops the script.
+validate_posterior() {
+  local rc
+  set +e
+  "$BIN" validate "$1" --set v2=true --posterior "$CAL" --seed $SEED --replicates $N --quiet \
+    -o "$OUT/$2.csv" > "$OUT/$2.txt"
+  rc=$?
+  set -e
+  [ $rc -eq 0 ] || [ $rc -eq 7 ] || { cat "$OUT/$2.txt" >&2; exit $rc; }
+  grep -v '^  ' "$OUT/$2.txt"
+}
+
 echo "== validate under the posterior, seed $SEED, $N replicates -> $OUT/validate.csv"
-set +e
-"$BIN" validate "$SCEN" --set v2=true --posterior "$CAL" --seed $SEED --replicates $N --quiet \
-  -o "$OUT/validate.csv" > "$OUT/validate.txt"
-rc=$?
-set -e
-[ $rc -eq 0 ] || [ $rc -eq 7 ] || { cat "$OUT/validate.txt" >&2; exit $rc; }
-grep -v '^  ' "$OUT/validate.txt"
+validate_posterior "$SCEN" validate
 
 echo "== $N posterior predictive runs (the draws of validate) for the figure and the Solino raid"
 mkdir -p "$OUT/runs"
@@ -85,11 +92,5 @@ done
   --metric displaced_final --metric engagement_deaths -o "$OUT/recall"
 /usr/bin/python3 scenarios/haiti/recall_table.py "$OUT/recall.h5" | tee "$OUT/recall_table.txt"
 echo "== solino.lua (Solino held at its start, 10 Oct 2024) under the posterior -> $OUT/validate_solino.csv"
-set +e
-"$BIN" validate scenarios/haiti/solino.lua --set v2=true --posterior "$CAL" --seed $SEED --replicates $N --quiet \
-  -o "$OUT/validate_solino.csv" > "$OUT/validate_solino.txt"
-rc=$?
-set -e
-[ $rc -eq 0 ] || [ $rc -eq 7 ] || { cat "$OUT/validate_solino.txt" >&2; exit $rc; }
-grep -v '^  ' "$OUT/validate_solino.txt"
+validate_posterior scenarios/haiti/solino.lua validate_solino
 echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*), scenarios/haiti/capital_v2_displacement.png"
