@@ -19,9 +19,16 @@
 **   majority rule (cs__check_world, which runs cs_control_check), with
 **   people, members and officers conserved; at every sample the sampled
 **   owner, state_share and gang_share agree with the majority rule;
+** - consolidation, a known answer: the same series run again with
+**   consolidate_rate c > 0 (changed to another rate halfway, which brings
+**   every node to that time under the old rate), the test drifting its own
+**   shares by the closed form between engagements (the majority holder M
+**   gains, s_i <- s_i f, s_M <- 1 - (1 - s_M) f, f = exp(-c dt), nothing
+**   when no party holds the majority); the model's shares agree to 1e-12
+**   before and after every engagement and at half-day checks in between;
 ** - off is version 1: with control_model "whole" the control parameters
-**   change nothing (same event and sample hash) and the sampled shares are
-**   1 for the owner, 0 otherwise.
+**   (consolidate_rate included) change nothing (same event and sample hash)
+**   and the sampled shares are 1 for the owner, 0 otherwise.
 ** Statistical checks have a false-failure probability below 1e-4 (|z| < 4);
 ** seeds are fixed. */
 #include <math.h>
@@ -44,11 +51,52 @@ static void quiet_model(cs_world *w) {
 ** base). No other STATE node, so the police never fall back. */
 enum { XS, XG };
 static const double K_STEP = 0.9, THETA = 0.55;
-static struct { double s[4]; int bad, checks, decided, owner_changes, police_ops; } g_ex; /* s: STATE, nobody, gang 0, gang 1 */
+static struct {
+  double s[4];       /* the test's own shares: STATE, nobody, gang 0, gang 1 */
+  double c, c2, t;   /* consolidation rate, the rate from engagement 40 on, time of s */
+  int bad, checks, decided, owner_changes, police_ops, drifted;
+} g_ex;
+static const int PARTY[4] = {CS_PARTY_STATE, CS_PARTY_CONTESTED, CS_PARTY_GANG(0), CS_PARTY_GANG(1)};
 
 static int party_slot(int party) { return party == CS_PARTY_STATE ? 0 : party == CS_PARTY_CONTESTED ? 1 : 2 + CS_PARTY_GANG_INDEX(party); }
 
+/* Consolidation by the closed form, from g_ex.t to t, at rate g_ex.c. */
+static void ex_drift(double t) {
+  int m = -1;
+  for (int k = 0; k < 4; k++)
+    if (k != 1 && g_ex.s[k] > THETA) m = k;
+  if (m >= 0 && g_ex.c > 0 && t > g_ex.t) {
+    double f = exp(-g_ex.c * (t - g_ex.t));
+    for (int k = 0; k < 4; k++) g_ex.s[k] = k == m ? 1 - (1 - g_ex.s[k]) * f : g_ex.s[k] * f;
+    g_ex.drifted += g_ex.s[m] < 1;
+  }
+  g_ex.t = t;
+}
+
+/* The model's shares against the test's. */
+static void ex_compare(cs_world *w, int id, const char *when) {
+  for (int k = 0; k < 4; k++) {
+    g_ex.checks++;
+    double got = cs_world_node_share(w, XS, PARTY[k]);
+    if (!(fabs(got - g_ex.s[k]) <= 1e-12)) {
+      g_ex.bad++;
+      fprintf(stderr, "engagement %d (%s): share of party %d is %.17g, the rule gives %.17g\n", id, when, PARTY[k], got,
+              g_ex.s[k]);
+    }
+  }
+}
+
 static int ex_timer(void *ud, cs_world *w, int id) {
+  ex_drift(cs_world_now(w));
+  if (id >= 1000) { /* a check between engagements */
+    ex_compare(w, id - 1000, "between");
+    return CS_OK;
+  }
+  ex_compare(w, id, "before");
+  if (id == 40 && g_ex.c2 != g_ex.c) { /* a new rate: the drift so far is at the old one */
+    if (cs_world_param_set(w, "consolidate_rate", g_ex.c2) != CS_OK) g_ex.bad++;
+    g_ex.c = g_ex.c2;
+  }
   int owner = cs_world_node_owner(w, XS);
   /* the switch and the threshold cannot change during a run (they would redefine every owner) */
   if (id == 0 && (cs_world_param_set(w, "control_majority", 0.7) == CS_OK ||
@@ -76,17 +124,10 @@ static int ex_timer(void *ud, cs_world *w, int id) {
   g_ex.police_ops += att == CS_PARTY_STATE;
   int rc = att == CS_PARTY_STATE ? cs_engagement_begin(w, att, XS) : cs_world_force_attack(w, 0, XS);
   if (rc != CS_OK) return rc;
-  static const int PARTY[4] = {CS_PARTY_STATE, CS_PARTY_CONTESTED, CS_PARTY_GANG(0), CS_PARTY_GANG(1)};
+  ex_compare(w, id, "after");
   int want = CS_PARTY_CONTESTED;
-  for (int k = 0; k < 4; k++) {
-    g_ex.checks++;
-    double got = cs_world_node_share(w, XS, PARTY[k]);
-    if (!(fabs(got - g_ex.s[k]) <= 1e-12)) {
-      g_ex.bad++;
-      fprintf(stderr, "engagement %d: share of party %d is %.17g, the rule gives %.17g\n", id, PARTY[k], got, g_ex.s[k]);
-    }
+  for (int k = 0; k < 4; k++)
     if (k != 1 && g_ex.s[k] > THETA) want = PARTY[k];
-  }
   if (cs_world_node_owner(w, XS) != want) g_ex.bad++;
   g_ex.owner_changes += want != owner;
   char msg[256];
@@ -97,7 +138,7 @@ static int ex_timer(void *ud, cs_world *w, int id) {
   return CS_OK;
 }
 
-static void test_one_engagement(void) {
+static void test_one_engagement(double c, double c2) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   CHECK(cs_world_new(&ctx, &w) == CS_OK);
@@ -119,19 +160,28 @@ static void test_one_engagement(void) {
   CHECK(cs_world_param_set_str(w, "control_model", "shares") == CS_OK);
   cs_world_param_set(w, "control_step", K_STEP);
   cs_world_param_set(w, "control_majority", THETA);
+  CHECK(cs_world_param_set(w, "consolidate_rate", c) == CS_OK);
   CHECK(cs_world_finalize(w) == CS_OK);
   memset(&g_ex, 0, sizeof g_ex);
   g_ex.s[0] = 1;
+  g_ex.c = c;
+  g_ex.c2 = c2;
   cs_hooks h = {NULL, ex_timer, NULL};
   cs_world_set_hooks(w, &h);
-  for (int i = 0; i < 80; i++) cs_world_timer(w, 1 + i, i);
+  for (int i = 0; i < 80; i++) {
+    cs_world_timer(w, 1 + 2 * i, i);
+    cs_world_timer(w, 1.5 + 2 * i, 1000 + i);
+  }
   rec_sink r;
   cs_sink sk = rec_sink_of(&r);
   CHECK(cs_world_run(w, 5, 0, &sk) == CS_OK);
-  fprintf(stderr, "one engagement: %d share checks, %d moved shares, %d owner changes, %d police operations\n",
-          g_ex.checks, g_ex.decided, g_ex.owner_changes, g_ex.police_ops);
+  fprintf(stderr,
+          "one engagement, consolidate_rate %g then %g: %d share checks, %d moved shares, %d owner changes, %d police "
+          "operations, %d drifts\n",
+          c, c2, g_ex.checks, g_ex.decided, g_ex.owner_changes, g_ex.police_ops, g_ex.drifted);
   CHECK(g_ex.bad == 0);
   CHECK(g_ex.decided > 20 && g_ex.owner_changes > 2 && g_ex.police_ops > 0);
+  CHECK(c > 0 ? g_ex.drifted > 20 : g_ex.drifted == 0);
   CHECK(r.n_events[CS_EK_TAKEOVER] == g_ex.owner_changes);
   cs_world_free(w);
 }
@@ -302,6 +352,7 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
   if (tweak) { /* control parameters far from their defaults */
     cs_world_param_set(w, "control_step", 0.8);
     cs_world_param_set(w, "control_majority", 0.7);
+    cs_world_param_set(w, "consolidate_rate", 0.05);
     g_theta = 0.7;
   }
   if (cs_world_finalize(w) != CS_OK) {
@@ -360,12 +411,16 @@ static void test_params(void) {
   CHECK(cs_world_param_set_str(w, "control_model", "halves") != CS_OK);
   CHECK(cs_world_param_set(w, "control_majority", 0.4) != CS_OK);
   CHECK(cs_world_param_set(w, "control_step", 1.5) != CS_OK);
+  CHECK(cs_world_param_set(w, "consolidate_rate", -0.1) != CS_OK);
+  CHECK(cs_world_param_set_text(w, "consolidate_rate", "0.05") == CS_OK);
   cs_world_free(w);
 }
 
 int main(void) {
   test_params();
-  test_one_engagement();
+  test_one_engagement(0, 0);
+  test_one_engagement(0.05, 0.05);
+  test_one_engagement(0.02, 0.3);
   test_random_walk();
   test_town();
   return check_report();

@@ -37,7 +37,29 @@
 ** cap, so police wins would move nothing.) Since 0 <= control_step * mu <= 1,
 ** delta lies in [0, s_jL]: no share leaves [0, 1]. A loser left with
 ** exactly 0 is dropped from the list. A change of the derived owner is the takeover
-** (takeover.c, logged as today by engagement.c). */
+** (takeover.c, logged as today by engagement.c).
+**
+** Consolidation (consolidate_rate c >= 0; 0, the default, switches it off).
+** Kalyvas (2006, ch. 5 and 7) argues that control breeds collaboration: in a
+** zone of dominant control the dominant actor learns who sides with the
+** rival, and its hold spreads until control is full, while a fragmented zone
+** (no dominant actor) has no such pull. Here, while one party M holds the
+** majority of j (the derived owner, not CONTESTED), every other share of j,
+** nobody's included, decays toward 0 and M takes what they lose:
+**
+**   s_i(t) = s_i(t0) f,  s_M(t) = 1 - (1 - s_M(t0)) f,  f = exp(-c (t - t0)),
+**
+** t0 the node's last engagement (or the start). The shares keep summing to
+** 1, M only gains, so the derived owner never changes between engagements:
+** the drift needs no event and draws nothing. It is exact and lazy: the
+** stored shares are those of time t0 (per node), readers evaluate the drift
+** at the current time, and an engagement first brings the node to its time
+** (consolidate), then moves shares as above. A change of c during a run
+** first brings every node to the time of the change under the old rate. A
+** CONTESTED node does not drift. The effect is a restoring force: a foothold
+** won by a raid fades unless the raids come faster than 1 / c, so a
+** community that repels most attacks holds, while one that loses decisively
+** falls within days either way. */
 #include "model_int.h"
 
 #include <math.h>
@@ -53,6 +75,7 @@ typedef struct holding {
 struct cs_control {
   holding **list; /* [n] the holders of each node, in the order they first held it */
   int *len, *cap; /* [n] */
+  double *t;      /* [n] time of the stored shares (consolidation drifts them from there) */
 };
 
 int cs_control_shares(const cs_world *w) {
@@ -69,8 +92,9 @@ int cs_control_alloc(cs_world *w) {
     c->list = calloc(n + 1, sizeof *c->list);
     c->len = calloc(n + 1, sizeof *c->len);
     c->cap = calloc(n + 1, sizeof *c->cap);
+    c->t = calloc(n + 1, sizeof *c->t); /* 0: the run's start */
   }
-  if (!c || !c->list || !c->len || !c->cap) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  if (!c || !c->list || !c->len || !c->cap || !c->t) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
   for (size_t j = 0; j < n; j++) {
     if (!(c->list[j] = malloc(2 * sizeof *c->list[j]))) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
     c->cap[j] = 2;
@@ -89,6 +113,7 @@ void cs_control_free(cs_world *w) {
   free(c->list);
   free(c->len);
   free(c->cap);
+  free(c->t);
   free(c);
   w->ctl = NULL;
 }
@@ -99,31 +124,74 @@ static int find(const struct cs_control *c, int j, int party) {
   return -1;
 }
 
-double cs_control_share(const cs_world *w, int j, int party) {
-  if (j < 0 || j >= w->n) return NAN;
-  if (!w->ctl) return w->owner[j] == party ? 1.0 : 0.0;
-  int i = find(w->ctl, j, party);
-  return i < 0 ? 0.0 : w->ctl->list[j][i].share;
-}
-
-double cs_control_top(const cs_world *w, int j, int gangs_only) {
-  if (j < 0 || j >= w->n) return NAN;
-  if (!w->ctl) return CS_PARTY_IS_GANG(w->owner[j]) ? 1.0 : 0.0;
-  double top = 0;
-  for (int i = 0; i < w->ctl->len[j]; i++) {
-    const holding *h = &w->ctl->list[j][i];
-    if ((!gangs_only || CS_PARTY_IS_GANG(h->party)) && h->share > top) top = h->share;
-  }
-  return top;
-}
-
-/* The derived owner of j: the armed party above control_majority, else CONTESTED. */
+/* The derived owner of j from the stored shares: the armed party above
+** control_majority, else CONTESTED. Consolidation never changes it. */
 static int derived_owner(const cs_world *w, int j) {
   const struct cs_control *c = w->ctl;
   double theta = PV(w, P_CONTROL_MAJORITY);
   for (int i = 0; i < c->len[j]; i++)
     if (c->list[j][i].party != CS_PARTY_CONTESTED && c->list[j][i].share > theta) return c->list[j][i].party;
   return CS_PARTY_CONTESTED;
+}
+
+/* Consolidation's factor f for node j at time t, and its majority holder
+** (CONTESTED: no drift, f = 1). */
+static double drift(const cs_world *w, int j, double t, int *major) {
+  double c = PV(w, P_CONSOLIDATE_RATE);
+  *major = c > 0 ? derived_owner(w, j) : CS_PARTY_CONTESTED;
+  if (*major == CS_PARTY_CONTESTED || !(t > w->ctl->t[j])) return 1.0;
+  return exp(-c * (t - w->ctl->t[j]));
+}
+
+/* A stored share at drift factor f with majority holder `major`. */
+static double share_at(const holding *h, int major, double f) {
+  if (f == 1.0) return h->share;
+  return h->party == major ? 1.0 - (1.0 - h->share) * f : h->share * f;
+}
+
+/* Bring node j's stored shares to time t (consolidation), dropping a share
+** that reached 0 (underflow after a very long drift). */
+static void consolidate(cs_world *w, int j, double t) {
+  struct cs_control *c = w->ctl;
+  int major;
+  double f = drift(w, j, t, &major);
+  if (t > c->t[j]) c->t[j] = t;
+  if (f == 1.0) return;
+  int k = 0;
+  for (int i = 0; i < c->len[j]; i++) {
+    holding h = c->list[j][i];
+    h.share = share_at(&h, major, f);
+    if (h.share > 0) c->list[j][k++] = h;
+  }
+  c->len[j] = k;
+}
+
+void cs_control_consolidate_all(cs_world *w) {
+  if (!w->ctl) return;
+  double t = cs__now(w);
+  for (int j = 0; j < w->n; j++) consolidate(w, j, t);
+}
+
+double cs_control_share(const cs_world *w, int j, int party) {
+  if (j < 0 || j >= w->n) return NAN;
+  if (!w->ctl) return w->owner[j] == party ? 1.0 : 0.0;
+  int i = find(w->ctl, j, party), major;
+  if (i < 0) return 0.0;
+  double f = drift(w, j, cs__now(w), &major);
+  return share_at(&w->ctl->list[j][i], major, f);
+}
+
+double cs_control_top(const cs_world *w, int j, int gangs_only) {
+  if (j < 0 || j >= w->n) return NAN;
+  if (!w->ctl) return CS_PARTY_IS_GANG(w->owner[j]) ? 1.0 : 0.0;
+  int major;
+  double f = drift(w, j, cs__now(w), &major), top = 0;
+  for (int i = 0; i < w->ctl->len[j]; i++) {
+    const holding *h = &w->ctl->list[j][i];
+    double s = share_at(h, major, f);
+    if ((!gangs_only || CS_PARTY_IS_GANG(h->party)) && s > top) top = s;
+  }
+  return top;
 }
 
 /* The largest holder of j other than `att` (ties: the lower party code);
@@ -155,6 +223,7 @@ int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to) {
     return CS_OK;
   }
   *to = from;
+  consolidate(w, j, cs__now(w)); /* the drift since the node's last engagement */
   if (en->outcome == 0) return CS_OK;
   struct cs_control *c = w->ctl;
   int d = defender(w, j, att);

@@ -89,7 +89,7 @@ enum {
   P_BETA, P_BETA_POLICE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_ZETA,
   /* partial control (control.c) */
-  P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY,
+  P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE,
   /* retaliation */
   P_N_RET, P_TAU_R,
   /* coalitions */
@@ -538,6 +538,9 @@ void cs_control_free(cs_world *w);
 ** "whole": 1 for the owner, else 0. NAN for an unknown node. */
 double cs_control_share(const cs_world *w, int j, int party);
 double cs_control_top(const cs_world *w, int j, int gangs_only);
+/* Bring every node's stored shares to now under the current consolidate_rate
+** (before that rate changes during a run). */
+void cs_control_consolidate_all(cs_world *w);
 /* The margin of victory mu in [0, 1] of a decided engagement. */
 double cs_control_margin(const cs_engagement *en);
 /* After engagement en at its node, held by `from` at its start: move the

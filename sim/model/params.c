@@ -91,6 +91,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_CONTROL_MODEL, "control_model", STR, 0, 0, 0, "", "control of a node: whole (one owner; a won engagement hands over the node, version 1) or shares (a share per party; a win moves part of the loser's share, the owner is the majority holder: control.c)", "whole"},
   {P_CONTROL_STEP, "control_step", NUM, 0.5, 0, 1, "", "share of the loser's hold on a node that a win without losses moves to the winner (shares) [P: two decisive wins take a node from full to dominant control, Kalyvas 2006]", 0},
   {P_CONTROL_MAJORITY, "control_majority", NUM, 0.5, 0.5, 0.99, "", "share of a node above which a party holds it; below it for every party the node is CONTESTED (shares) [P: a simple majority; Kalyvas 2006's dominant control starts above parity]", 0},
+  {P_CONSOLIDATE_RATE, "consolidate_rate", NUM, 0, 0, BIG, "1/day", "consolidation: the rate at which the majority holder of a node takes over the other shares between engagements (shares; 0: none, version 1; control.c) [P: control breeds collaboration, Kalyvas 2006 ch. 5 and 7; no measured rate]", 0},
   {P_N_RET, "n_retaliation", NUM, 0.3, 0, 0.999, "", "retaliation branching ratio (expected retaliations per attack suffered) [P] (symbol n)", 0},
   {P_TAU_R, "tau_r", NUM, 7, 1e-6, BIG, "day", "decay time of the urge to retaliate [P]", 0},
   {P_CHI0, "chi0", NUM, 0.1, 0, 1, "", "cohesion a coalition tends to without threat [P]", 0},
@@ -367,6 +368,7 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
     return cs_err(&w->ctx, CS_EINVAL, "recall_delay_max must not be below recall_delay_min");
   if (i == P_CONTROL_MAJORITY && w->running) /* it would redefine every owner at once */
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
+  if (i == P_CONSOLIDATE_RATE && w->running) cs_control_consolidate_all(w); /* the drift so far, at the old rate */
   double old = p->num;
   p->num = v;
   if (w->running && p->is_model) return cs_notify_param(w, i, old);
