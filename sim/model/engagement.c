@@ -86,7 +86,12 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
   } else {
     int g = CS_PARTY_GANG_INDEX(attacker);
     const cs_gang_s *gg = &w->gangs[g];
-    double own = cs_reach_fighters(w, g, j), jn, js;
+    double own = cs_reach_fighters(w, g, j), jn, js, cn, cs;
+    cs_cover_forces(w, j, &cn, &cs); /* officers of nearby STATE nodes (cover.c); 0 in version 1 */
+    if (cn > 0) {
+      off_n += cn;
+      off_s += cs;
+    }
     cs_joint_forces(w, g, j, &jn, &js); /* partners' fighters in a joint offensive; 0 in version 1 */
     en->joint_n = jn;
     en->A0 = own + jn;
@@ -200,11 +205,9 @@ static int64_t apply_losses(cs_world *w, const cs_engagement *en) {
       /* by headcount: officers, then vigilantes, the rest on the holding gang */
       int64_t off = (int64_t)floor((double)en->def_deaths * en->off_n / en->D0 + 0.5);
       int64_t vig = (int64_t)floor((double)en->def_deaths * en->vig_n / en->D0 + 0.5);
-      int64_t have = cs_security_officers_at(w, j);
-      if (off > have) off = have;
       if (off > en->def_deaths) off = en->def_deaths;
+      off = cs_cover_losses(w, j, off); /* on the officers at j, and on those covering it (cover.c) */
       if (vig > en->def_deaths - off) vig = en->def_deaths - off;
-      cs_security_casualties(w, j, off);
       dead += off + civilian_losses(w, j, vig);
       if (CS_PARTY_IS_GANG(owner)) dead += gang_losses(w, CS_PARTY_GANG_INDEX(owner), en->def_deaths - off - vig);
     }
@@ -295,6 +298,7 @@ int cs_engagement_alloc(cs_world *w) {
   w->engaged_until = malloc((n + 1) * sizeof *w->engaged_until);
   w->pending = calloc(n + 1, sizeof *w->pending);
   w->joint_x = calloc((size_t)w->n_gangs + 1, sizeof *w->joint_x); /* joint.c's scratch */
+  if (cs_cover_alloc(w) != CS_OK) return CS_ENOMEM;                /* cover.c's scratch */
   w->joint_d = calloc((size_t)w->n_gangs + 1, sizeof *w->joint_d);
   if (!w->engage_rng || !w->engaged_until || !w->pending || !w->joint_x || !w->joint_d)
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
@@ -313,6 +317,7 @@ void cs_engagement_free(cs_world *w) {
   free(w->pending);
   free(w->joint_x);
   free(w->joint_d);
+  cs_cover_free(w);
   w->joint_x = NULL;
   w->joint_d = NULL;
   w->engage_rng = NULL;

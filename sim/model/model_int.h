@@ -81,7 +81,7 @@
 enum {
   /* attacks and engagements */
   P_LAMBDA0, P_GAMMA, P_ETA, P_PHI, P_ELL, P_M, P_F_URBAN,
-  P_REACH, P_JOINT_SHARE, /* reach.c, joint.c */
+  P_REACH, P_JOINT_SHARE, P_ELL_POLICE, /* reach.c, joint.c, cover.c */
   P_LETH_GANG, P_LETH_POLICE, P_LETH_ARMY, P_LETH_INTL, P_LETH_VIG, P_VIG_SHARE,
   /* self-defence brigades (brigade.c) */
   P_BRIGADE_MODEL, P_BRIGADE_SHARE, P_BRIGADE_M0, P_BRIGADE_GROWTH, P_BRIGADE_GRIEVANCE, P_BRIGADE_TAU,
@@ -252,6 +252,7 @@ struct cs_world {
   void *dj_heap;
   int *reach_src; /* [n] scratch: a gang's held nodes (reach.c) */
   double *joint_x;  /* [n_gangs] scratch: partners' fighters in a joint attack (joint.c; engagement.c allocates) */
+  struct cs_cover *cover; /* police cover's scratch (cover.c; engagement.c allocates) */
   int64_t *joint_d; /* [n_gangs] scratch: their share of its losses */
   /* flight destinations: CSR lists of (node, distance) per origin */
   int *cand_start, *cand_node;
@@ -493,6 +494,17 @@ void cs_joint_forces(const cs_world *w, int g, int j, double *n, double *s);
 ** lose() applied. */
 int64_t cs_joint_losses(cs_world *w, int g, int j, int64_t deaths, double own_n, double joint_n,
                         int64_t (*lose)(cs_world *, int, int64_t));
+
+/* ---- cover.c: police cover of nearby STATE nodes (ell_police) ---- */
+int cs_cover_on(const cs_world *w); /* ell_police > 0 */
+/* The officers (*n) and strength (*s) of the other STATE nodes that cover j
+** (0 unless j is STATE-held and ell_police > 0). */
+void cs_cover_forces(const cs_world *w, int j, double *n, double *s);
+/* Kill `off` officers defending j: at j and at the nodes covering it, by
+** largest remainder; returns how many died (at most the officers there). */
+int64_t cs_cover_losses(cs_world *w, int j, int64_t off);
+int cs_cover_alloc(cs_world *w);
+void cs_cover_free(cs_world *w);
 
 /* ---- engagement.c ---- */
 struct cs_engagement {

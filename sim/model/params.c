@@ -60,6 +60,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_ELL, "ell", NUM, 2, 1e-6, BIG, "km", "decay length of a gang's reach from its base (reach base) or from the nearest node it holds (reach territory)", 0},
   {P_REACH, "reach", STR, 0, 0, 0, "", "where a gang's fighters come from: base (its base node, version 1), territory (all from the nearest node it holds or its base) or spread (its members spread evenly over the nodes it holds, each by its own distance; reach.c) [P]", "base"},
   {P_JOINT_SHARE, "joint_share", NUM, 0, 0, 1, "", "joint offensives: share of what each partner of a formed coalition would commit at that distance that it adds, times cohesion, to a partner's attack on a node no partner holds (0: none, version 1; joint.c) [U: joint Viv Ansanm offensives from 29 Feb 2024]", 0},
+  {P_ELL_POLICE, "ell_police", NUM, 0, 0, BIG, "km", "police cover: decay length of the defence police posts give the STATE-held nodes around them; the officers at a STATE node add exp(-d/ell_police) of themselves to the defence of an attacked STATE node d km away by road (0: only the officers at the node defend, version 1; cover.c) [P: Boulding 1962's loss-of-strength gradient, as for the gangs' ell]", 0},
   {P_M, "m", NUM, 1.5, 0.1, 10, "", "contest success exponent (1 Tullock, ~2 mimics the square law)", 0},
   {P_F_URBAN, "F_urban", NUM, 1.2, 1, 100, "", "default fortification of a node (strongholds 2.0) [P]", 0},
   {P_LETH_GANG, "lethality_gang", NUM, 0.05, 0, BIG, "1/(fighter day)", "default gang firepower q per member [P]", 0},
