@@ -9,7 +9,13 @@
 **   the directory. Every other way out (an error anywhere, end with a failure
 **   status, free without end) unlinks tmp_path, so an earlier file at path
 **   survives untouched.
-** - Samples are written as they arrive, one hyperslab row per variable.
+** - Samples are buffered per variable until a chunk's rows are complete
+**   (or the last sample came), then written as one block: one H5Dwrite per
+**   chunk instead of one per sample. Row 0 is written alone, at once, so
+**   that every variable's chunk index is created at sample 0 in variable
+**   order; the chunks, their contents and the order HDF5 allocates file
+**   space in are then those of a row-by-row write, and the file's bytes do
+**   not depend on the buffering.
 **   Events are buffered EV_BLOCK at a time and appended to unlimited
 **   datasets, so memory stays bounded whatever the length of the log.
 ** - Determinism: no clock is read or stored (object time tracking is off on
@@ -54,6 +60,15 @@ struct ev_buf {
   uint8_t observed[EV_BLOCK];
   double report_time[EV_BLOCK];
   int64_t obs_deaths[EV_BLOCK];
+};
+
+/* The samples of one variable not yet written: rows [start, start + n) of
+** its dataset, each of ncol 8-byte values (int64 or double), at most
+** `rows` of them (the dataset's chunk length), all in one chunk. */
+struct var_buf {
+  unsigned char *data; /* rows * ncol * 8 bytes */
+  hsize_t rows, ncol;
+  hsize_t start, n;
 };
 
 /* ---- errors ---- */
@@ -308,6 +323,8 @@ static int vars_create(cs_h5_sink *s) {
   s->var_ds = malloc((size_t)(s->n_vars > 0 ? s->n_vars : 1) * sizeof *s->var_ds);
   if (!s->var_ds) return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
   for (int v = 0; v < s->n_vars; v++) s->var_ds[v] = H5I_INVALID_HID;
+  s->vbuf = calloc((size_t)(s->n_vars > 0 ? s->n_vars : 1), sizeof *s->vbuf);
+  if (!s->vbuf) return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
   for (int v = 0; v < s->n_vars && rc == CS_OK; v++) {
     const cs_var *var = &s->vars[v];
     int rank = var->dim == CS_DIM_CITY ? 1 : 2;
@@ -323,6 +340,10 @@ static int vars_create(cs_h5_sink *s) {
     if (rows > dims[0]) rows = dims[0];
     chunk[0] = rows;
     chunk[1] = ncol;
+    s->vbuf[v].rows = ncol ? rows : 1;
+    s->vbuf[v].ncol = ncol;
+    if (ncol && !(s->vbuf[v].data = malloc((size_t)(rows * ncol) * 8)))
+      return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
     /* A zero-length dimension (no gangs) cannot be chunked: leave it contiguous. */
     rc = cs_h5o_dataset(s, s->file, var->name, var->is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, rank, dims,
                 NULL, ncol ? chunk : NULL, &s->var_ds[v]);
@@ -420,6 +441,11 @@ static int close_all(cs_h5_sink *s, int rc) {
     free(s->var_ds);
     s->var_ds = NULL;
   }
+  if (s->vbuf) {
+    for (int v = 0; v < s->n_vars; v++) free(s->vbuf[v].data);
+    free(s->vbuf);
+    s->vbuf = NULL;
+  }
   for (int c = 0; c < EC_COUNT; c++) {
     if (s->ev_ds[c] >= 0 && H5Dclose(s->ev_ds[c]) < 0 && rc == CS_OK)
       rc = cs_h5o_fail(s, "close dataset events/", ev_col_name[c]);
@@ -486,6 +512,20 @@ static int sink_begin(void *ud, const cs_world *w) {
   return rc;
 }
 
+/* Write variable v's buffered rows as one block and empty its buffer. */
+static int var_flush(cs_h5_sink *s, int v) {
+  var_buf *b = &s->vbuf[v];
+  const cs_var *var = &s->vars[v];
+  int rank = var->dim == CS_DIM_CITY ? 1 : 2;
+  hsize_t off[2] = {b->start, 0}, cnt[2] = {b->n, b->ncol};
+  int rc = CS_OK;
+  if (b->n && b->ncol)
+    rc = cs_h5u_write_block(s->ctx, "HDF5 output", s->path, s->var_ds[v], var->name, rank, off, cnt,
+                            b->n * b->ncol, var->is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, b->data);
+  b->n = 0;
+  return rc;
+}
+
 static int sink_sample(void *ud, const cs_sample *smp) {
   cs_h5_sink *s = ud;
   int rc = CS_OK;
@@ -496,12 +536,19 @@ static int sink_sample(void *ud, const cs_sample *smp) {
     goto done;
   }
   for (int v = 0; v < s->n_vars && rc == CS_OK; v++) {
-    const cs_var *var = &s->vars[v];
-    hsize_t n = var->dim == CS_DIM_NODE ? (hsize_t)s->n_nodes
-                : var->dim == CS_DIM_GANG ? (hsize_t)s->n_gangs : 1;
-    rc = cs_h5o_write_at(s, s->var_ds[v], var->name, var->dim == CS_DIM_CITY ? 1 : 2,
-                     (hsize_t)smp->index, n, var->is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
-                     smp->data[v]);
+    var_buf *b = &s->vbuf[v];
+    hsize_t i = (hsize_t)smp->index;
+    if (!b->ncol) continue; /* no columns (no gangs): nothing to write */
+    /* Rows go out in chunk-aligned blocks; a row out of sequence first
+    ** writes what is buffered. */
+    if (b->n && i != b->start + b->n && (rc = var_flush(s, v)) != CS_OK) break;
+    if (!b->n) b->start = i;
+    memcpy(b->data + (size_t)(b->n * b->ncol) * 8, smp->data[v], (size_t)b->ncol * 8);
+    b->n++;
+    /* Row 0 goes out at once: the first write creates the dataset's chunk
+    ** index, and creating them in variable order at sample 0 keeps the
+    ** file's layout that of a row-by-row write. */
+    if (i == 0 || (i + 1) % b->rows == 0 || i + 1 == (hsize_t)s->n_samples) rc = var_flush(s, v);
   }
   if (rc == CS_OK) s->samples_written++;
 done:

@@ -32,6 +32,7 @@ enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_D
 enum { CO_TIME, CO_NODE, CO_GANG, CO_PARTY, CO_COUNT };
 
 typedef struct ev_buf ev_buf; /* h5out.c */
+typedef struct var_buf var_buf; /* h5out.c */
 
 struct cs_h5_sink {
   cs_ctx *ctx;           /* borrowed from cs_h5_sink_new */
@@ -51,6 +52,7 @@ struct cs_h5_sink {
   const cs_var *vars;    /* the model's static table */
   int n_vars;
   hid_t *var_ds;         /* [n_vars] */
+  var_buf *vbuf;         /* [n_vars]: sampled rows not yet written, one chunk's worth at most */
   int n_nodes, n_gangs, n_samples;
   int samples_written;
   hid_t ev_ds[EC_COUNT]; /* events/<column>; EC_INDEX is the `event` scale */

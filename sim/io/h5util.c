@@ -64,7 +64,11 @@ int cs_h5u_write_block(cs_ctx *ctx, const char *label, const char *path, hid_t d
   if (n == 0) return CS_OK;
   if ((fs = H5Dget_space(ds)) < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0)
     rc = cs_h5u_fail(ctx, label, path, "select in", name);
-  else if ((ms = H5Screate_simple(1, &n, NULL)) < 0 || H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+  /* The memory space has the block's own shape: with a 1-D memory space
+  ** against a 2-D selection HDF5 maps chunks element by element (most of a
+  ** sampled row's cost); with equal shapes it maps them in one pass. The
+  ** elements and their order are the same either way. */
+  else if ((ms = H5Screate_simple(rank, cnt, NULL)) < 0 || H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
     rc = cs_h5u_fail(ctx, label, path, "write", name);
   if (ms >= 0) H5Sclose(ms);
   if (fs >= 0) H5Sclose(fs);
