@@ -223,7 +223,11 @@ class H5Layout(unittest.TestCase):
             self.assertEqual(ds.dtype, np.dtype(dtype), name)
             self.assertEqual(ds.shape, (n,), name)
             self.assertEqual(ds.maxshape, (None,), name + " unlimited")
-            self.assertIsNotNone(ds.chunks, name)
+            self.assertEqual(ds.chunks, (4096,), name)
+            # HDF5's built-in filters only (output/README.md, "Format details"):
+            # deflate level 1, after shuffle except for the mostly -1 / NaN columns
+            self.assertEqual((ds.compression, ds.compression_opts), ("gzip", 1), name)
+            self.assertEqual(ds.shuffle, name not in ("actor", "report_time", "observed_deaths"), name)
             self.assertIn("long_name", ds.attrs, name)
             if units:
                 self.assertEqual(attr_str(ds.attrs["units"]), units, name)

@@ -9,6 +9,13 @@
 **   the directory. Every other way out (an error anywhere, end with a failure
 **   status, free without end) unlinks tmp_path, so an earlier file at path
 **   survives untouched.
+** - Events are buffered EV_BLOCK (one chunk) at a time. A full block goes
+**   to the chunk packer (h5pack.h: shuffle and deflate, on a worker thread
+**   when one can be started) while the next block fills; the block before
+**   it is then written as whole chunks (H5Dwrite_chunk) to the unlimited
+**   event datasets, in block order. The chunks are those HDF5's own
+**   pipeline would store (the datasets declare it, so readers decode them as
+**   usual), with the zlib strategy chosen per column (ev_cols).
 ** - Samples are buffered per variable until a chunk's rows are complete
 **   (or the last sample came), then written as one block: one H5Dwrite per
 **   chunk instead of one per sample. Row 0 is written alone, at once, so
@@ -16,8 +23,8 @@
 **   order; the chunks, their contents and the order HDF5 allocates file
 **   space in are then those of a row-by-row write, and the file's bytes do
 **   not depend on the buffering.
-**   Events are buffered EV_BLOCK at a time and appended to unlimited
-**   datasets, so memory stays bounded whatever the length of the log.
+**   Memory stays bounded whatever the length of the log: two blocks of
+**   events and their packed chunks.
 ** - Determinism: no clock is read or stored (object time tracking is off on
 **   the file, every group and every dataset), libver bounds are fixed at
 **   1.8, file types are explicit little-endian, and the HDF5 calls depend
@@ -365,6 +372,28 @@ static const char *const ev_col_name[EC_COUNT] = {"event",  "time",   "kind",   
                                                   "actor",  "target", "deaths",    "displaced",
                                                   "observed", "report_time", "observed_deaths"};
 
+/* How each column's chunks are packed: element size, shuffle, zlib
+** strategy. Not shuffled: the columns that are mostly -1 or NaN (actor,
+** report_time, observed_deaths), whose repeated multi-byte sentinels deflate
+** smaller and faster as they are. Run-length matches (RLE) suit shuffled
+** numbers, whose repeats are runs of one byte; Huffman codes alone the
+** one-byte codes; the default strategy the running index, whose repeats lie
+** 256 bytes apart, and report_time. tests/bench/README.md, "Version 2's
+** capital run", has the measurements. */
+static const cs_h5p_col ev_cols[EC_COUNT] = {
+    {8, 1, CS_H5P_DEFAULT}, /* event */
+    {8, 1, CS_H5P_RLE},     /* time */
+    {1, 1, CS_H5P_HUFFMAN}, /* kind */
+    {4, 1, CS_H5P_RLE},     /* node */
+    {4, 0, CS_H5P_RLE},     /* actor */
+    {4, 1, CS_H5P_RLE},     /* target */
+    {8, 1, CS_H5P_RLE},     /* deaths */
+    {8, 1, CS_H5P_RLE},     /* displaced */
+    {1, 1, CS_H5P_HUFFMAN}, /* observed */
+    {8, 0, CS_H5P_DEFAULT}, /* report_time */
+    {8, 0, CS_H5P_RLE},     /* observed_deaths */
+};
+
 static int events_create(cs_h5_sink *s) {
   static const char *const docs[EC_COUNT] = {
       "event number, in the order the model logged them",
@@ -392,11 +421,13 @@ static int events_create(cs_h5_sink *s) {
   size_t used = 0;
   int rc;
 
-  if (!(s->ev = malloc(sizeof *s->ev)))
+  if (!(s->ev = malloc(sizeof *s->ev)) || !(s->ev_spare = malloc(sizeof *s->ev_spare)))
     return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
+  if ((rc = cs_h5pack_new(s->ctx, ev_cols, EC_COUNT, EV_BLOCK, 1, &s->pack))) return rc;
   if ((rc = cs_h5o_group_new(s, s->file, "events", &g))) goto done;
   for (int c = 0; c < EC_COUNT && rc == CS_OK; c++) {
-    rc = cs_h5o_dataset(s, g, ev_col_name[c], ftype[c], 1, &zero, &unlim, &chunk, &s->ev_ds[c]);
+    rc = cs_h5u_dataset_shuffle(s->ctx, "HDF5 output", s->path, g, ev_col_name[c], ftype[c], 1, &zero, &unlim,
+                                &chunk, ev_cols[c].shuffle, &s->ev_ds[c]);
     if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->ev_ds[c], units[c], docs[c]);
     if (rc == CS_OK && (c == EC_NODE || c == EC_ACTOR || c == EC_TARGET || c == EC_OBS_DEATHS)) {
       /* -1 means none (or not reported): mark it missing, stored in the column's own
@@ -434,6 +465,8 @@ done:
 /* Close every open handle; the first failure is reported unless rc is
 ** already an error. Returns rc or that failure. */
 static int close_all(cs_h5_sink *s, int rc) {
+  cs_h5pack_free(s->pack); /* first: its worker may still be reading a block */
+  s->pack = NULL;
   if (s->var_ds) {
     for (int v = 0; v < s->n_vars; v++)
       if (s->var_ds[v] >= 0 && H5Dclose(s->var_ds[v]) < 0 && rc == CS_OK)
@@ -459,8 +492,9 @@ static int close_all(cs_h5_sink *s, int rc) {
   if (s->file >= 0 && H5Fclose(s->file) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close file", s->tmp_path);
   s->file = H5I_INVALID_HID;
   free(s->ev);
-  s->ev = NULL;
-  s->ev_n = 0;
+  free(s->ev_spare);
+  s->ev = s->ev_spare = NULL;
+  s->ev_n = s->flight_n = 0;
   return rc;
 }
 
@@ -496,7 +530,7 @@ static int sink_begin(void *ud, const cs_world *w) {
   s->n_samples = cs_world_n_samples(w);
   s->samples_written = 0;
   s->ev_total = 0;
-  s->ev_n = 0;
+  s->ev_n = s->flight_n = 0;
   s->vars = cs_world_vars(&s->n_vars);
   if (s->n_nodes < 0 || s->n_gangs < 0 || s->n_samples < 1 || s->n_vars < 0)
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': world not finalized", s->path);
@@ -556,27 +590,63 @@ done:
   return rc;
 }
 
-/* Append the buffered events to the events datasets. */
-static int events_flush(cs_h5_sink *s) {
-  const void *col[EC_COUNT] = {s->ev->index,    s->ev->t,           s->ev->kind,      s->ev->node,
-                               s->ev->actor,    s->ev->target,      s->ev->deaths,    s->ev->displaced,
-                               s->ev->observed, s->ev->report_time, s->ev->obs_deaths};
-  hid_t mtype[EC_COUNT] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8, H5T_NATIVE_INT32,
-                           H5T_NATIVE_INT32, H5T_NATIVE_INT32,  H5T_NATIVE_INT64, H5T_NATIVE_INT64,
-                           H5T_NATIVE_UINT8, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT64};
-  hsize_t size = (hsize_t)(s->ev_total + s->ev_n);
+/* The columns of a block, in EC_ order. */
+static void ev_columns(ev_buf *b, const void **col) {
+  const void *c[EC_COUNT] = {b->index,  b->t,      b->kind,        b->node,      b->actor,     b->target,
+                             b->deaths, b->displaced, b->observed, b->report_time, b->obs_deaths};
+  memcpy(col, c, sizeof c);
+}
+
+/* Write the block in flight, if any, as one whole chunk per column at rows
+** [ev_total - flight_n, ev_total). */
+static int events_drain(cs_h5_sink *s) {
+  const unsigned char *out[EC_COUNT];
+  size_t len[EC_COUNT];
+  hsize_t first = (hsize_t)(s->ev_total - s->flight_n), size = (hsize_t)s->ev_total;
   int rc = CS_OK;
-  if (s->ev_n == 0) return CS_OK;
+  if (s->flight_n == 0) return CS_OK;
+  s->flight_n = 0;
+  if ((rc = cs_h5pack_collect(s->pack, out, len)) != CS_OK) return rc;
   for (int c = 0; c < EC_COUNT; c++) {
     TRY(H5Dset_extent(s->ev_ds[c], &size), "extend dataset events/", ev_col_name[c]);
-    if ((rc = cs_h5o_write_at(s, s->ev_ds[c], ev_col_name[c], 1, (hsize_t)s->ev_total, (hsize_t)s->ev_n,
-                          mtype[c], col[c])))
-      goto done;
+    TRY(H5Dwrite_chunk(s->ev_ds[c], H5P_DEFAULT, 0, &first, len[c], out[c]), "write a chunk of events/",
+        ev_col_name[c]);
   }
-  s->ev_total += s->ev_n;
-  s->ev_n = 0;
 done:
   return rc;
+}
+
+/* Hand the buffered events (a full block, or the last one) to the packer,
+** after writing the block before them. The rows of a last block past ev_n
+** are zeros, as HDF5 fills the unwritten part of a chunk (the datasets'
+** fill value is the default, 0; _FillValue is an attribute only). */
+static int events_flush(cs_h5_sink *s) {
+  const void *col[EC_COUNT];
+  ev_buf *b = s->ev;
+  size_t n = s->ev_n, pad = EV_BLOCK - n;
+  int rc;
+  if ((rc = events_drain(s)) != CS_OK || n == 0) return rc;
+  if (pad) {
+    memset(b->index + n, 0, pad * sizeof *b->index);
+    memset(b->t + n, 0, pad * sizeof *b->t);
+    memset(b->kind + n, 0, pad * sizeof *b->kind);
+    memset(b->node + n, 0, pad * sizeof *b->node);
+    memset(b->actor + n, 0, pad * sizeof *b->actor);
+    memset(b->target + n, 0, pad * sizeof *b->target);
+    memset(b->deaths + n, 0, pad * sizeof *b->deaths);
+    memset(b->displaced + n, 0, pad * sizeof *b->displaced);
+    memset(b->observed + n, 0, pad * sizeof *b->observed);
+    memset(b->report_time + n, 0, pad * sizeof *b->report_time);
+    memset(b->obs_deaths + n, 0, pad * sizeof *b->obs_deaths);
+  }
+  ev_columns(b, col);
+  cs_h5pack_submit(s->pack, col);
+  s->flight_n = n;
+  s->ev_total += n;
+  s->ev = s->ev_spare; /* fill the other block meanwhile */
+  s->ev_spare = b;
+  s->ev_n = 0;
+  return CS_OK;
 }
 
 static int sink_event(void *ud, const cs_event_rec *e) {
@@ -620,7 +690,7 @@ static int sink_end(void *ud, int status) {
                 s->samples_written, s->n_samples);
     goto fail;
   }
-  if ((rc = events_flush(s)) != CS_OK) goto fail;
+  if ((rc = events_flush(s)) != CS_OK || (rc = events_drain(s)) != CS_OK) goto fail;
   if (H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0) {
     rc = cs_h5o_fail(s, "flush file", s->tmp_path);
     goto fail;

@@ -25,6 +25,7 @@
 #include <hdf5.h>
 
 #include "cs_h5.h"
+#include "h5pack.h"
 
 /* Columns of the events group, and the root coordinates. */
 enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_DISPLACED, EC_OBSERVED,
@@ -56,9 +57,12 @@ struct cs_h5_sink {
   int n_nodes, n_gangs, n_samples;
   int samples_written;
   hid_t ev_ds[EC_COUNT]; /* events/<column>; EC_INDEX is the `event` scale */
-  ev_buf *ev;            /* buffered events, ev_n of them */
+  ev_buf *ev;            /* the block being filled: ev_n events */
   size_t ev_n;
-  uint64_t ev_total;     /* events already in the file */
+  ev_buf *ev_spare;      /* the block in flight (being packed), then the next to fill */
+  size_t flight_n;       /* events in the block in flight, 0 if none */
+  uint64_t ev_total;     /* events handed to the packer (in the file, or in flight) */
+  cs_h5pack *pack;       /* packs the event columns' chunks (h5pack.h) */
   int failed;            /* first error code once the run failed, else 0 */
 };
 

@@ -40,13 +40,20 @@ int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, con
 
 int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, hid_t ftype,
                    int rank, const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out) {
+  return cs_h5u_dataset_shuffle(ctx, label, path, loc, name, ftype, rank, dims, maxdims, chunk, 1, out);
+}
+
+int cs_h5u_dataset_shuffle(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name,
+                           hid_t ftype, int rank, const hsize_t *dims, const hsize_t *maxdims,
+                           const hsize_t *chunk, int shuffle, hid_t *out) {
   hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
   int rc = CS_OK;
   if ((space = rank ? H5Screate_simple(rank, dims, maxdims) : H5Screate(H5S_SCALAR)) < 0 ||
       (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
       H5Pset_obj_track_times(dcpl, 0) < 0)
     rc = cs_h5u_fail(ctx, label, path, "create dataset", name);
-  else if (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0))
+  else if (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || (shuffle && H5Pset_shuffle(dcpl) < 0) ||
+                     H5Pset_deflate(dcpl, 1) < 0))
     rc = cs_h5u_fail(ctx, label, path, "set chunking and compression of", name);
   else if ((ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
     rc = cs_h5u_fail(ctx, label, path, "create dataset", name);
