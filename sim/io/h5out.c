@@ -658,6 +658,10 @@ static int sink_event(void *ud, const cs_event_rec *e) {
   if (e->kind < 0 || e->kind >= CS_EK_COUNT)
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': event of unknown kind %d at t=%g",
                               s->path, e->kind, e->t);
+  if (s->events_level == CS_H5_EVENTS_NONE ||
+      (s->events_level == CS_H5_EVENTS_CONFLICT &&
+       (e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN)))
+    return CS_OK; /* a row this level leaves out */
   b->index[i] = (int64_t)(s->ev_total + i);
   b->t[i] = e->t;
   b->kind[i] = (uint8_t)e->kind;
@@ -754,6 +758,25 @@ int cs_h5_sink_new(cs_ctx *ctx, const char *path, const cs_provenance *prov, cs_
   sink->event = sink_event;
   sink->end = sink_end;
   *out = s;
+  return CS_OK;
+}
+
+static const char *const events_names[CS_H5_EVENTS_COUNT] = {"all", "conflict", "none"};
+
+int cs_h5_events_level(const char *name) {
+  for (int l = 0; name && l < CS_H5_EVENTS_COUNT; l++)
+    if (strcmp(name, events_names[l]) == 0) return l;
+  return -1;
+}
+
+const char *cs_h5_events_name(int level) {
+  return level >= 0 && level < CS_H5_EVENTS_COUNT ? events_names[level] : NULL;
+}
+
+int cs_h5_sink_set_events(cs_h5_sink *s, int level) {
+  if (!cs_h5_events_name(level))
+    return cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': unknown events level %d", s->path, level);
+  s->events_level = level;
   return CS_OK;
 }
 

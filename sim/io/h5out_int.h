@@ -63,6 +63,7 @@ struct cs_h5_sink {
   size_t flight_n;       /* events in the block in flight, 0 if none */
   uint64_t ev_total;     /* events handed to the packer (in the file, or in flight) */
   cs_h5pack *pack;       /* packs the event columns' chunks (h5pack.h) */
+  int events_level;      /* CS_H5_EVENTS_*: which rows are written */
   int failed;            /* first error code once the run failed, else 0 */
 };
 
