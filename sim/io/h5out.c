@@ -9,22 +9,20 @@
 **   the directory. Every other way out (an error anywhere, end with a failure
 **   status, free without end) unlinks tmp_path, so an earlier file at path
 **   survives untouched.
-** - Events are buffered EV_BLOCK (one chunk) at a time. A full block goes
-**   to the chunk packer (h5pack.h: shuffle and deflate, on a worker thread
-**   when one can be started) while the next block fills; the block before
-**   it is then written as whole chunks (H5Dwrite_chunk) to the unlimited
-**   event datasets, in block order. The chunks are those HDF5's own
-**   pipeline would store (the datasets declare it, so readers decode them as
-**   usual), with the zlib strategy chosen per column (ev_cols).
-** - Samples are buffered per variable until a chunk's rows are complete
-**   (or the last sample came), then written as one block: one H5Dwrite per
-**   chunk instead of one per sample. Row 0 is written alone, at once, so
-**   that every variable's chunk index is created at sample 0 in variable
-**   order; the chunks, their contents and the order HDF5 allocates file
-**   space in are then those of a row-by-row write, and the file's bytes do
-**   not depend on the buffering.
-**   Memory stays bounded whatever the length of the log: two blocks of
-**   events and their packed chunks.
+** - Every chunk of the file's growing datasets is packed by the chunk
+**   packer (h5pack.h: shuffle and deflate, on a worker thread when one can
+**   be started) and written whole (H5Dwrite_chunk); the datasets declare the
+**   same filters, so readers decode them as usual. One job is in flight at a
+**   time (s->flight) and is written, in the order submitted, just before the
+**   next is submitted or at end: the file's bytes do not depend on the thread.
+** - Events are buffered EV_BLOCK (one chunk) at a time: a full block goes to
+**   the packer while the next fills (two blocks, ev and ev_spare), with the
+**   zlib strategy chosen per column (ev_cols). Memory stays bounded whatever
+**   the length of the log.
+** - Samples are buffered per variable for one chunk of rows; when a chunk is
+**   complete (or the last sample came), the completed chunks of all
+**   variables go to the packer as one job, with zlib's default strategy (the
+**   bytes HDF5's own filter would make). Samples must come in order.
 ** - Determinism: no clock is read or stored (object time tracking is off on
 **   the file, every group and every dataset), libver bounds are fixed at
 **   1.8, file types are explicit little-endian, and the HDF5 calls depend
@@ -69,14 +67,16 @@ struct ev_buf {
   int64_t obs_deaths[EV_BLOCK];
 };
 
-/* The samples of one variable not yet written: rows [start, start + n) of
-** its dataset, each of ncol 8-byte values (int64 or double), at most
-** `rows` of them (the dataset's chunk length), all in one chunk. */
+/* The current chunk of one variable: rows [start, start + n) of its
+** dataset, each of ncol 8-byte values (int64 or double), at most `rows` of
+** them (the dataset's chunk length). */
 struct var_buf {
   unsigned char *data; /* rows * ncol * 8 bytes */
   hsize_t rows, ncol;
   hsize_t start, n;
 };
+
+enum { FLIGHT_NONE, FLIGHT_EVENTS, FLIGHT_VARS };
 
 /* ---- errors ---- */
 
@@ -331,7 +331,13 @@ static int vars_create(cs_h5_sink *s) {
   if (!s->var_ds) return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
   for (int v = 0; v < s->n_vars; v++) s->var_ds[v] = H5I_INVALID_HID;
   s->vbuf = calloc((size_t)(s->n_vars > 0 ? s->n_vars : 1), sizeof *s->vbuf);
-  if (!s->vbuf) return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
+  s->n_items = s->n_vars > EC_COUNT ? s->n_vars : EC_COUNT;
+  s->flight_var = calloc((size_t)s->n_items, sizeof *s->flight_var);
+  s->items = calloc((size_t)s->n_items, sizeof *s->items);
+  s->packed = calloc((size_t)s->n_items, sizeof *s->packed);
+  s->packed_len = calloc((size_t)s->n_items, sizeof *s->packed_len);
+  if (!s->vbuf || !s->flight_var || !s->items || !s->packed || !s->packed_len)
+    return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
   for (int v = 0; v < s->n_vars && rc == CS_OK; v++) {
     const cs_var *var = &s->vars[v];
     int rank = var->dim == CS_DIM_CITY ? 1 : 2;
@@ -380,7 +386,10 @@ static const char *const ev_col_name[EC_COUNT] = {"event",  "time",   "kind",   
 ** one-byte codes; the default strategy the running index, whose repeats lie
 ** 256 bytes apart, and report_time. tests/bench/README.md, "Version 2's
 ** capital run", has the measurements. */
-static const cs_h5p_col ev_cols[EC_COUNT] = {
+static const struct {
+  size_t elem;
+  int shuffle, strategy;
+} ev_cols[EC_COUNT] = {
     {8, 1, CS_H5P_DEFAULT}, /* event */
     {8, 1, CS_H5P_RLE},     /* time */
     {1, 1, CS_H5P_HUFFMAN}, /* kind */
@@ -423,7 +432,6 @@ static int events_create(cs_h5_sink *s) {
 
   if (!(s->ev = malloc(sizeof *s->ev)) || !(s->ev_spare = malloc(sizeof *s->ev_spare)))
     return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
-  if ((rc = cs_h5pack_new(s->ctx, ev_cols, EC_COUNT, EV_BLOCK, 1, &s->pack))) return rc;
   if ((rc = cs_h5o_group_new(s, s->file, "events", &g))) goto done;
   for (int c = 0; c < EC_COUNT && rc == CS_OK; c++) {
     rc = cs_h5u_dataset_shuffle(s->ctx, "HDF5 output", s->path, g, ev_col_name[c], ftype[c], 1, &zero, &unlim,
@@ -479,6 +487,15 @@ static int close_all(cs_h5_sink *s, int rc) {
     free(s->vbuf);
     s->vbuf = NULL;
   }
+  free(s->flight_var);
+  free(s->items);
+  free(s->packed);
+  free(s->packed_len);
+  s->flight_var = NULL;
+  s->items = NULL;
+  s->packed = NULL;
+  s->packed_len = NULL;
+  s->flight = FLIGHT_NONE;
   for (int c = 0; c < EC_COUNT; c++) {
     if (s->ev_ds[c] >= 0 && H5Dclose(s->ev_ds[c]) < 0 && rc == CS_OK)
       rc = cs_h5o_fail(s, "close dataset events/", ev_col_name[c]);
@@ -519,6 +536,15 @@ static int not_open(cs_h5_sink *s) {
   return cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': no run in progress", s->path);
 }
 
+/* The packer, for jobs of every event column or every variable, each item
+** at most a chunk of events' widest column or a variable's chunk. */
+static int pack_create(cs_h5_sink *s) {
+  size_t max_bytes = EV_BLOCK * 8;
+  for (int v = 0; v < s->n_vars; v++)
+    if (s->vbuf[v].rows * s->vbuf[v].ncol * 8 > max_bytes) max_bytes = s->vbuf[v].rows * s->vbuf[v].ncol * 8;
+  return cs_h5pack_new(s->ctx, s->n_items, max_bytes, 1, &s->pack);
+}
+
 static int sink_begin(void *ud, const cs_world *w) {
   cs_h5_sink *s = ud;
   int rc;
@@ -531,14 +557,15 @@ static int sink_begin(void *ud, const cs_world *w) {
   s->samples_written = 0;
   s->ev_total = 0;
   s->ev_n = s->flight_n = 0;
+  s->flight = FLIGHT_NONE;
   s->vars = cs_world_vars(&s->n_vars);
   if (s->n_nodes < 0 || s->n_gangs < 0 || s->n_samples < 1 || s->n_vars < 0)
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': world not finalized", s->path);
   if ((rc = check_paths(s)) == CS_OK && (rc = file_create(s)) == CS_OK &&
       (rc = coords_write(s, w)) == CS_OK && (rc = cs_h5o_provenance_write(s, w)) == CS_OK &&
       (rc = cs_h5o_parameters_write(s, w)) == CS_OK && (rc = cs_h5o_network_write(s, w)) == CS_OK &&
-      (rc = vars_create(s)) == CS_OK)
-    rc = events_create(s);
+      (rc = vars_create(s)) == CS_OK && (rc = events_create(s)) == CS_OK)
+    rc = pack_create(s);
   if (rc != CS_OK) {
     discard(s);
     s->failed = rc;
@@ -546,86 +573,90 @@ static int sink_begin(void *ud, const cs_world *w) {
   return rc;
 }
 
-/* Write variable v's buffered rows as one block and empty its buffer. */
-static int var_flush(cs_h5_sink *s, int v) {
-  var_buf *b = &s->vbuf[v];
-  const cs_var *var = &s->vars[v];
-  int rank = var->dim == CS_DIM_CITY ? 1 : 2;
-  hsize_t off[2] = {b->start, 0}, cnt[2] = {b->n, b->ncol};
-  int rc = CS_OK;
-  if (b->n && b->ncol)
-    rc = cs_h5u_write_block(s->ctx, "HDF5 output", s->path, s->var_ds[v], var->name, rank, off, cnt,
-                            b->n * b->ncol, var->is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, b->data);
-  b->n = 0;
+/* Write the packer's job in flight, if any: every event column's chunk at
+** rows [ev_total - flight_n, ev_total), or the chunk of each variable of
+** the job. */
+static int drain(cs_h5_sink *s) {
+  const unsigned char **out = s->packed;
+  size_t *len = s->packed_len, n_items = s->flight_n;
+  int rc = CS_OK, kind = s->flight;
+  if (kind == FLIGHT_NONE) return CS_OK;
+  s->flight = FLIGHT_NONE;
+  if ((rc = cs_h5pack_collect(s->pack, out, len)) != CS_OK) goto done;
+  if (kind == FLIGHT_EVENTS) {
+    hsize_t first = (hsize_t)(s->ev_total - s->flight_n), size = (hsize_t)s->ev_total;
+    for (int c = 0; c < EC_COUNT; c++) {
+      TRY(H5Dset_extent(s->ev_ds[c], &size), "extend dataset events/", ev_col_name[c]);
+      TRY(H5Dwrite_chunk(s->ev_ds[c], H5P_DEFAULT, 0, &first, len[c], out[c]), "write a chunk of events/",
+          ev_col_name[c]);
+    }
+  } else {
+    for (size_t i = 0; i < n_items; i++) {
+      int v = s->flight_var[i];
+      hsize_t off[2] = {s->vbuf[v].start, 0};
+      TRY(H5Dwrite_chunk(s->var_ds[v], H5P_DEFAULT, 0, off, len[i], out[i]), "write a chunk of", s->vars[v].name);
+      s->vbuf[v].n = 0; /* the buffer is free again */
+    }
+  }
+done:
   return rc;
 }
 
 static int sink_sample(void *ud, const cs_sample *smp) {
   cs_h5_sink *s = ud;
-  int rc = CS_OK;
+  int rc = CS_OK, n_done = 0;
+  cs_h5p_item *items = s->items;
   if (s->file < 0) return not_open(s);
-  if (smp->index < 0 || smp->index >= s->n_samples || smp->n_vars != s->n_vars) {
-    rc = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': sample %d with %d variables (expected 0..%d, %d)",
-                s->path, smp->index, smp->n_vars, s->n_samples - 1, s->n_vars);
+  if (smp->index != s->samples_written || smp->index >= s->n_samples || smp->n_vars != s->n_vars) {
+    rc = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': sample %d with %d variables (expected %d, %d)", s->path,
+                smp->index, smp->n_vars, s->samples_written, s->n_vars);
     goto done;
   }
-  for (int v = 0; v < s->n_vars && rc == CS_OK; v++) {
+  /* a job of variables' chunks still in flight holds their buffers */
+  if (s->flight == FLIGHT_VARS && (rc = drain(s)) != CS_OK) goto done;
+  hsize_t i = (hsize_t)smp->index;
+  int last = smp->index + 1 == s->n_samples;
+  for (int v = 0; v < s->n_vars; v++) {
     var_buf *b = &s->vbuf[v];
-    hsize_t i = (hsize_t)smp->index;
     if (!b->ncol) continue; /* no columns (no gangs): nothing to write */
-    /* Rows go out in chunk-aligned blocks; a row out of sequence first
-    ** writes what is buffered. */
-    if (b->n && i != b->start + b->n && (rc = var_flush(s, v)) != CS_OK) break;
     if (!b->n) b->start = i;
     memcpy(b->data + (size_t)(b->n * b->ncol) * 8, smp->data[v], (size_t)b->ncol * 8);
     b->n++;
-    /* Row 0 goes out at once: the first write creates the dataset's chunk
-    ** index, and creating them in variable order at sample 0 keeps the
-    ** file's layout that of a row-by-row write. */
-    if (i == 0 || (i + 1) % b->rows == 0 || i + 1 == (hsize_t)s->n_samples) rc = var_flush(s, v);
+    if (b->n == b->rows || last) n_done++;
   }
-  if (rc == CS_OK) s->samples_written++;
+  if (n_done) { /* hand the completed chunks to the packer, after the job before them */
+    if ((rc = drain(s)) != CS_OK) goto done;
+    n_done = 0;
+    for (int v = 0; v < s->n_vars; v++) {
+      var_buf *b = &s->vbuf[v];
+      if (!b->ncol || (b->n != b->rows && !last)) continue;
+      /* a last chunk's rows past the run are zeros, as HDF5 fills them */
+      memset(b->data + (size_t)(b->n * b->ncol) * 8, 0, (size_t)((b->rows - b->n) * b->ncol) * 8);
+      items[n_done] = (cs_h5p_item){b->data, (size_t)(b->rows * b->ncol), 8, 1, CS_H5P_DEFAULT};
+      s->flight_var[n_done++] = v;
+    }
+    if ((rc = cs_h5pack_submit(s->pack, items, n_done)) != CS_OK) goto done;
+    s->flight = FLIGHT_VARS;
+    s->flight_n = (size_t)n_done;
+  }
+  s->samples_written++;
 done:
   if (rc != CS_OK) s->failed = rc;
   return rc;
 }
 
-/* The columns of a block, in EC_ order. */
-static void ev_columns(ev_buf *b, const void **col) {
-  const void *c[EC_COUNT] = {b->index,  b->t,      b->kind,        b->node,      b->actor,     b->target,
-                             b->deaths, b->displaced, b->observed, b->report_time, b->obs_deaths};
-  memcpy(col, c, sizeof c);
-}
-
-/* Write the block in flight, if any, as one whole chunk per column at rows
-** [ev_total - flight_n, ev_total). */
-static int events_drain(cs_h5_sink *s) {
-  const unsigned char *out[EC_COUNT];
-  size_t len[EC_COUNT];
-  hsize_t first = (hsize_t)(s->ev_total - s->flight_n), size = (hsize_t)s->ev_total;
-  int rc = CS_OK;
-  if (s->flight_n == 0) return CS_OK;
-  s->flight_n = 0;
-  if ((rc = cs_h5pack_collect(s->pack, out, len)) != CS_OK) return rc;
-  for (int c = 0; c < EC_COUNT; c++) {
-    TRY(H5Dset_extent(s->ev_ds[c], &size), "extend dataset events/", ev_col_name[c]);
-    TRY(H5Dwrite_chunk(s->ev_ds[c], H5P_DEFAULT, 0, &first, len[c], out[c]), "write a chunk of events/",
-        ev_col_name[c]);
-  }
-done:
-  return rc;
-}
-
 /* Hand the buffered events (a full block, or the last one) to the packer,
-** after writing the block before them. The rows of a last block past ev_n
+** after writing the job before them. The rows of a last block past ev_n
 ** are zeros, as HDF5 fills the unwritten part of a chunk (the datasets'
 ** fill value is the default, 0; _FillValue is an attribute only). */
 static int events_flush(cs_h5_sink *s) {
-  const void *col[EC_COUNT];
+  cs_h5p_item items[EC_COUNT];
   ev_buf *b = s->ev;
   size_t n = s->ev_n, pad = EV_BLOCK - n;
+  const void *col[EC_COUNT] = {b->index,  b->t,         b->kind,     b->node,        b->actor,     b->target,
+                               b->deaths, b->displaced, b->observed, b->report_time, b->obs_deaths};
   int rc;
-  if ((rc = events_drain(s)) != CS_OK || n == 0) return rc;
+  if ((rc = drain(s)) != CS_OK || n == 0) return rc;
   if (pad) {
     memset(b->index + n, 0, pad * sizeof *b->index);
     memset(b->t + n, 0, pad * sizeof *b->t);
@@ -639,9 +670,11 @@ static int events_flush(cs_h5_sink *s) {
     memset(b->report_time + n, 0, pad * sizeof *b->report_time);
     memset(b->obs_deaths + n, 0, pad * sizeof *b->obs_deaths);
   }
-  ev_columns(b, col);
-  cs_h5pack_submit(s->pack, col);
-  s->flight_n = n;
+  for (int c = 0; c < EC_COUNT; c++)
+    items[c] = (cs_h5p_item){col[c], EV_BLOCK, ev_cols[c].elem, ev_cols[c].shuffle, ev_cols[c].strategy};
+  if ((rc = cs_h5pack_submit(s->pack, items, EC_COUNT)) != CS_OK) return rc;
+  s->flight = FLIGHT_EVENTS;
+  s->flight_n = n; /* events (the job has EC_COUNT items) */
   s->ev_total += n;
   s->ev = s->ev_spare; /* fill the other block meanwhile */
   s->ev_spare = b;
@@ -694,7 +727,7 @@ static int sink_end(void *ud, int status) {
                 s->samples_written, s->n_samples);
     goto fail;
   }
-  if ((rc = events_flush(s)) != CS_OK || (rc = events_drain(s)) != CS_OK) goto fail;
+  if ((rc = events_flush(s)) != CS_OK || (rc = drain(s)) != CS_OK) goto fail;
   if (H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0) {
     rc = cs_h5o_fail(s, "flush file", s->tmp_path);
     goto fail;

@@ -53,16 +53,22 @@ struct cs_h5_sink {
   const cs_var *vars;    /* the model's static table */
   int n_vars;
   hid_t *var_ds;         /* [n_vars] */
-  var_buf *vbuf;         /* [n_vars]: sampled rows not yet written, one chunk's worth at most */
+  var_buf *vbuf;         /* [n_vars]: the rows of each variable's current chunk */
   int n_nodes, n_gangs, n_samples;
   int samples_written;
   hid_t ev_ds[EC_COUNT]; /* events/<column>; EC_INDEX is the `event` scale */
   ev_buf *ev;            /* the block being filled: ev_n events */
   size_t ev_n;
   ev_buf *ev_spare;      /* the block in flight (being packed), then the next to fill */
-  size_t flight_n;       /* events in the block in flight, 0 if none */
   uint64_t ev_total;     /* events handed to the packer (in the file, or in flight) */
-  cs_h5pack *pack;       /* packs the event columns' chunks (h5pack.h) */
+  cs_h5pack *pack;       /* packs every chunk of events and variables (h5pack.h) */
+  int flight;            /* the packer's job in flight: FLIGHT_NONE, _EVENTS or _VARS (h5out.c) */
+  size_t flight_n;       /* FLIGHT_EVENTS: its events; FLIGHT_VARS: its variables */
+  int *flight_var;       /* [n_items] FLIGHT_VARS: the variable of each item */
+  cs_h5p_item *items;    /* [n_items] scratch: a job's items */
+  const unsigned char **packed; /* [n_items] a collected job's chunks */
+  size_t *packed_len;    /* [n_items] their lengths */
+  int n_items;           /* the largest job: max(EC_COUNT, n_vars) */
   int events_level;      /* CS_H5_EVENTS_*: which rows are written */
   int failed;            /* first error code once the run failed, else 0 */
 };

@@ -1,8 +1,8 @@
 /* h5pack.c: whole chunks packed outside HDF5 (contract: h5pack.h).
 **
 ** Invariants:
-** - One block at most is in flight: state goes IDLE -> SUBMITTED (submit)
-**   -> DONE (the packing finished) -> IDLE (collect). The caller's columns
+** - One job at most is in flight: state goes IDLE -> SUBMITTED (submit)
+**   -> DONE (the packing finished) -> IDLE (collect). The caller's data
 **   are read, and out[] written, only between submit and collect.
 ** - The worker thread (if any) allocates nothing, reports nothing and calls
 **   no HDF5: it packs into buffers sized at creation (deflateBound) and
@@ -25,18 +25,18 @@
 enum { IDLE, SUBMITTED, DONE };
 
 struct cs_h5pack {
-  cs_ctx *ctx;                       /* borrowed: failures are reported here, by collect */
-  const cs_h5p_col *cols;            /* borrowed */
-  int n_cols;
-  size_t n_elems;
-  z_stream zs[CS_H5P_NSTRAT];        /* one stream per strategy used */
+  cs_ctx *ctx;                       /* borrowed: failures are reported here, in the caller's thread */
+  int max_items;
+  size_t max_bytes;
+  z_stream zs[CS_H5P_NSTRAT];        /* one stream per strategy */
   int zs_ready[CS_H5P_NSTRAT];
-  unsigned char *tmp;                /* one column's shuffled bytes */
-  unsigned char **out;               /* [n_cols] packed chunks */
-  size_t *len, *cap;                 /* [n_cols] their lengths and capacities */
-  const void **data;                 /* [n_cols] the block in flight */
+  unsigned char *tmp;                /* one item's shuffled bytes */
+  unsigned char **out;               /* [max_items] packed chunks, cap bytes each */
+  size_t *len, cap;
+  cs_h5p_item *items;                /* [max_items] the job in flight, n_items of them */
+  int n_items;
   int state;                         /* IDLE, SUBMITTED, DONE */
-  int bad_col;                       /* column zlib failed on, -1 if none */
+  int bad_item;                      /* item zlib failed on, -1 if none */
   int threaded, stop;
   pthread_t thread;
   pthread_mutex_t mu;
@@ -52,27 +52,26 @@ static void shuffle(unsigned char *restrict dst, const unsigned char *restrict s
   }
 }
 
-static void pack_block(cs_h5pack *p) {
-  p->bad_col = -1;
-  for (int c = 0; c < p->n_cols; c++) {
-    const cs_h5p_col *col = &p->cols[c];
-    size_t bytes = p->n_elems * col->elem;
-    const unsigned char *in = p->data[c];
-    if (col->shuffle && col->elem > 1) {
-      shuffle(p->tmp, in, p->n_elems, col->elem);
+static void pack_job(cs_h5pack *p) {
+  p->bad_item = -1;
+  for (int i = 0; i < p->n_items; i++) {
+    const cs_h5p_item *it = &p->items[i];
+    const unsigned char *in = it->data;
+    if (it->shuffle && it->elem > 1) {
+      shuffle(p->tmp, in, it->n, it->elem);
       in = p->tmp;
     }
-    z_stream *z = &p->zs[col->strategy];
+    z_stream *z = &p->zs[it->strategy];
     if (deflateReset(z) != Z_OK) goto fail;
     z->next_in = (unsigned char *)in; /* zlib's API is not const; it only reads */
-    z->avail_in = (uInt)bytes;
-    z->next_out = p->out[c];
-    z->avail_out = (uInt)p->cap[c];
+    z->avail_in = (uInt)(it->n * it->elem);
+    z->next_out = p->out[i];
+    z->avail_out = (uInt)p->cap;
     if (deflate(z, Z_FINISH) != Z_STREAM_END) goto fail;
-    p->len[c] = p->cap[c] - z->avail_out;
+    p->len[i] = p->cap - z->avail_out;
     continue;
   fail:
-    p->bad_col = c;
+    p->bad_item = i;
     return;
   }
 }
@@ -84,7 +83,7 @@ static void *worker(void *arg) {
     while (p->state != SUBMITTED && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
     if (p->state != SUBMITTED) break; /* stop, nothing in flight */
     pthread_mutex_unlock(&p->mu);
-    pack_block(p);
+    pack_job(p);
     pthread_mutex_lock(&p->mu);
     p->state = DONE;
     pthread_cond_broadcast(&p->cv);
@@ -95,34 +94,23 @@ static void *worker(void *arg) {
 
 static const int zstrategy[CS_H5P_NSTRAT] = {Z_DEFAULT_STRATEGY, Z_RLE, Z_HUFFMAN_ONLY};
 
-int cs_h5pack_new(cs_ctx *ctx, const cs_h5p_col *cols, int n_cols, size_t n_elems, int threaded, cs_h5pack **out) {
+int cs_h5pack_new(cs_ctx *ctx, int max_items, size_t max_bytes, int threaded, cs_h5pack **out) {
   cs_h5pack *p = calloc(1, sizeof *p);
-  size_t max_bytes = 0;
   if (!p) goto nomem;
   p->ctx = ctx;
-  p->cols = cols;
-  p->n_cols = n_cols;
-  p->n_elems = n_elems;
-  p->out = calloc((size_t)n_cols, sizeof *p->out);
-  p->len = calloc((size_t)n_cols, sizeof *p->len);
-  p->cap = calloc((size_t)n_cols, sizeof *p->cap);
-  p->data = calloc((size_t)n_cols, sizeof *p->data);
-  if (!p->out || !p->len || !p->cap || !p->data) goto nomem;
-  for (int c = 0; c < n_cols; c++) {
-    int st = cols[c].strategy;
-    if (st < 0 || st >= CS_H5P_NSTRAT) {
-      cs_h5pack_free(p);
-      return cs_err(ctx, CS_EINVAL, "chunk packer: column %d has unknown strategy %d", c, st);
-    }
-    if (!p->zs_ready[st]) {
-      if (deflateInit2(&p->zs[st], DEFLATE_LEVEL, Z_DEFLATED, 15, 8, zstrategy[st]) != Z_OK) goto nomem;
-      p->zs_ready[st] = 1;
-    }
-    size_t bytes = n_elems * cols[c].elem;
-    if (bytes > max_bytes) max_bytes = bytes;
-    p->cap[c] = deflateBound(&p->zs[st], (uLong)bytes);
-    if (!(p->out[c] = malloc(p->cap[c]))) goto nomem;
+  p->max_items = max_items > 0 ? max_items : 1;
+  p->max_bytes = max_bytes;
+  p->out = calloc((size_t)p->max_items, sizeof *p->out);
+  p->len = calloc((size_t)p->max_items, sizeof *p->len);
+  p->items = calloc((size_t)p->max_items, sizeof *p->items);
+  if (!p->out || !p->len || !p->items) goto nomem;
+  for (int st = 0; st < CS_H5P_NSTRAT; st++) {
+    if (deflateInit2(&p->zs[st], DEFLATE_LEVEL, Z_DEFLATED, 15, 8, zstrategy[st]) != Z_OK) goto nomem;
+    p->zs_ready[st] = 1;
   }
+  p->cap = deflateBound(&p->zs[CS_H5P_DEFAULT], (uLong)max_bytes); /* the bound of every strategy */
+  for (int i = 0; i < p->max_items; i++)
+    if (!(p->out[i] = malloc(p->cap))) goto nomem;
   if (!(p->tmp = malloc(max_bytes ? max_bytes : 1))) goto nomem;
   p->state = IDLE;
   if (threaded && pthread_mutex_init(&p->mu, NULL) == 0) {
@@ -143,17 +131,27 @@ nomem:
   return cs_err(ctx, CS_ENOMEM, "chunk packer: out of memory");
 }
 
-void cs_h5pack_submit(cs_h5pack *p, const void *const *data) {
-  for (int c = 0; c < p->n_cols; c++) p->data[c] = data[c];
+int cs_h5pack_submit(cs_h5pack *p, const cs_h5p_item *items, int n) {
+  if (p->state != IDLE) return cs_err(p->ctx, CS_EINVAL, "chunk packer: a job is already in flight");
+  if (n < 0 || n > p->max_items) return cs_err(p->ctx, CS_EINVAL, "chunk packer: %d items (at most %d)", n, p->max_items);
+  for (int i = 0; i < n; i++) {
+    if (items[i].strategy < 0 || items[i].strategy >= CS_H5P_NSTRAT)
+      return cs_err(p->ctx, CS_EINVAL, "chunk packer: item %d has unknown strategy %d", i, items[i].strategy);
+    if (items[i].elem == 0 || items[i].n > p->max_bytes / items[i].elem)
+      return cs_err(p->ctx, CS_EINVAL, "chunk packer: item %d is larger than %zu bytes", i, p->max_bytes);
+    p->items[i] = items[i];
+  }
+  p->n_items = n;
   if (!p->threaded) {
-    pack_block(p);
+    pack_job(p);
     p->state = DONE;
-    return;
+    return CS_OK;
   }
   pthread_mutex_lock(&p->mu);
   p->state = SUBMITTED;
   pthread_cond_broadcast(&p->cv);
   pthread_mutex_unlock(&p->mu);
+  return CS_OK;
 }
 
 int cs_h5pack_collect(cs_h5pack *p, const unsigned char **out, size_t *len) {
@@ -162,12 +160,12 @@ int cs_h5pack_collect(cs_h5pack *p, const unsigned char **out, size_t *len) {
     while (p->state == SUBMITTED) pthread_cond_wait(&p->cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
   }
-  if (p->state != DONE) return cs_err(p->ctx, CS_EINVAL, "chunk packer: no block in flight");
+  if (p->state != DONE) return cs_err(p->ctx, CS_EINVAL, "chunk packer: no job in flight");
   p->state = IDLE;
-  if (p->bad_col >= 0) return cs_err(p->ctx, CS_EINVAL, "chunk packer: zlib failed on column %d", p->bad_col);
-  for (int c = 0; c < p->n_cols; c++) {
-    out[c] = p->out[c];
-    len[c] = p->len[c];
+  if (p->bad_item >= 0) return cs_err(p->ctx, CS_EINVAL, "chunk packer: zlib failed on item %d", p->bad_item);
+  for (int i = 0; i < p->n_items; i++) {
+    out[i] = p->out[i];
+    len[i] = p->len[i];
   }
   return CS_OK;
 }
@@ -185,11 +183,10 @@ void cs_h5pack_free(cs_h5pack *p) {
   }
   for (int s = 0; s < CS_H5P_NSTRAT; s++)
     if (p->zs_ready[s]) deflateEnd(&p->zs[s]);
-  for (int c = 0; p->out && c < p->n_cols; c++) free(p->out[c]);
+  for (int i = 0; p->out && i < p->max_items; i++) free(p->out[i]);
   free(p->out);
   free(p->len);
-  free(p->cap);
-  free(p->data);
+  free(p->items);
   free(p->tmp);
   free(p);
 }
