@@ -44,6 +44,20 @@ int cs_h5_sink_new(cs_ctx *ctx, const char *path, const cs_provenance *prov,
                    cs_h5_sink **out, cs_sink *sink);
 void cs_h5_sink_free(cs_h5_sink *s);
 
+/* Which rows of the event log the file keeps (output/README.md, "How much
+** of the log: events_level"): every row (the default); all but the rows of
+** households (flight, relocation, return); none (the events group stays,
+** with no rows). The model runs the same whatever the level: only the
+** file's rows differ. */
+enum { CS_H5_EVENTS_ALL, CS_H5_EVENTS_CONFLICT, CS_H5_EVENTS_NONE, CS_H5_EVENTS_COUNT };
+/* The level called name ("all", "conflict", "none"), or -1. */
+int cs_h5_events_level(const char *name);
+/* The name of a level; NULL if there is none. */
+const char *cs_h5_events_name(int level);
+/* Keep the rows of level, from the next run on (call before it begins).
+** CS_EINVAL, reported into the sink's ctx, for an unknown level. */
+int cs_h5_sink_set_events(cs_h5_sink *s, int level);
+
 /* SHA-256 of data as 64 lowercase hex digits plus NUL into hex[65]. */
 void cs_sha256_hex(const void *data, size_t len, char hex[65]);
 

@@ -223,7 +223,11 @@ class H5Layout(unittest.TestCase):
             self.assertEqual(ds.dtype, np.dtype(dtype), name)
             self.assertEqual(ds.shape, (n,), name)
             self.assertEqual(ds.maxshape, (None,), name + " unlimited")
-            self.assertIsNotNone(ds.chunks, name)
+            self.assertEqual(ds.chunks, (4096,), name)
+            # HDF5's built-in filters only (output/README.md, "Format details"):
+            # deflate level 1, after shuffle except for the mostly -1 / NaN columns
+            self.assertEqual((ds.compression, ds.compression_opts), ("gzip", 1), name)
+            self.assertEqual(ds.shuffle, name not in ("actor", "report_time", "observed_deaths"), name)
             self.assertIn("long_name", ds.attrs, name)
             if units:
                 self.assertEqual(attr_str(ds.attrs["units"]), units, name)
@@ -445,6 +449,81 @@ class H5Layout(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(out, r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "no")))
+
+
+class EventsLevel(unittest.TestCase):
+    """`run --events LEVEL`: the file keeps all rows, all but the households'
+    rows, or none, and says which in `events_level`; the run is the same."""
+
+    HOUSEHOLD = ("flight", "relocation", "return")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="cs_h5_events.")
+        # solino.lua: engagements and takeovers as well as many households' rows
+        cls.scenario = os.path.join(SOURCE_DIR, "scenarios", "haiti", "solino.lua")
+        cls.f = {}
+        for level in ("all", "conflict", "none", None):
+            path = os.path.join(cls.tmp, f"{level}.h5")
+            r = run_conflictsim(cls.scenario, path, *(["--events", level] if level else []))
+            if r.returncode != 0:
+                raise RuntimeError(f"--events {level}: exit {r.returncode}: {r.stderr}")
+            cls.f[level] = h5py.File(path, "r")
+
+    @classmethod
+    def tearDownClass(cls):
+        for f in cls.f.values():
+            f.close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def columns(self, level):
+        g = self.f[level]["events"]
+        return {c: g[c][:] for c in EVENT_COLUMNS}
+
+    def test_attribute(self):
+        for level in ("all", "conflict", "none"):
+            self.assertEqual(attr_str(self.f[level].attrs["events_level"]), level)
+        self.assertEqual(attr_str(self.f[None].attrs["events_level"]), "all", "the default")
+
+    def test_default_is_all(self):
+        a, d = self.columns("all"), self.columns(None)
+        for c in EVENT_COLUMNS:
+            np.testing.assert_array_equal(a[c], d[c], c)
+
+    def test_conflict_is_all_without_households(self):
+        a, c = self.columns("all"), self.columns("conflict")
+        household = [EVENT_KINDS.index(k) for k in self.HOUSEHOLD]
+        keep = ~np.isin(a["kind"], household)
+        self.assertGreater(int((~keep).sum()), 0, "solino.lua logs households' rows")
+        self.assertGreater(int(keep.sum()), 0, "and others")
+        self.assertFalse(np.isin(c["kind"], household).any())
+        for name in EVENT_COLUMNS:
+            want = np.arange(int(keep.sum())) if name == "event" else a[name][keep]
+            np.testing.assert_array_equal(c[name], want, name)  # same rows, same order (NaN == NaN)
+        self.assertEqual(self.f["conflict"]["events/event"].attrs["CLASS"], b"DIMENSION_SCALE")
+
+    def test_none_has_no_rows(self):
+        g = self.f["none"]["events"]
+        self.assertEqual(set(g.keys()), set(EVENT_COLUMNS))
+        for name in EVENT_COLUMNS:
+            self.assertEqual(g[name].shape, (0,), name)
+
+    def test_same_run(self):
+        """every sampled trajectory is the same at every level"""
+        a = self.f["all"]
+        names = [n for n, ds in a.items() if isinstance(ds, h5py.Dataset)]
+        self.assertIn("residents", names)
+        for level in ("conflict", "none"):
+            for n in names:
+                np.testing.assert_array_equal(self.f[level][n][()], a[n][()], f"{level}: {n}")
+
+    def test_bad_level(self):
+        out = os.path.join(self.tmp, "bad.h5")
+        r = run_conflictsim(self.scenario, out, "--events", "households")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--events", r.stderr)
+        self.assertIn("households", r.stderr)
+        self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":

@@ -186,6 +186,22 @@ static int g_rand_bad, g_rand_checks;
 static int g_ra[3 * RN], g_rb[3 * RN], g_nr;
 
 static int g_spread;
+
+/* What a search from j gives, summed in visit order as reach.c's add_held
+** did before it kept the searches (w->reach_hits): the kept lists must give
+** the same value bit for bit, whatever roads and ell changed meanwhile. */
+typedef struct exact_ud {
+  const cs_world *w;
+  int party;
+  double inv_ell, sum;
+} exact_ud;
+static int exact_add(void *ud, int k, double km) {
+  exact_ud *u = ud;
+  if (u->w->owner[k] == u->party) u->sum += exp(-km * u->inv_ell);
+  return 0;
+}
+static int g_exact_bad;
+
 static void rand_compare(cs_world *w) {
   double *one = malloc(RN * sizeof *one);
   if (g_spread) { /* fighters: phi (M / held) sum exp(-d / ell) over held nodes, by separate searches */
@@ -204,6 +220,11 @@ static void rand_compare(cs_world *w) {
         double M = (double)w->gangs[g].members;
         double v = held ? phi * (M / held) * want[j] : phi * M * exp(-one[j] / ell);
         if (!(fabs(cs_reach_fighters(w, g, j) - v) <= 1e-9 * v)) g_rand_bad++;
+        if (held) {
+          exact_ud u = {w, CS_PARTY_GANG(g), 1.0 / ell, 0.0};
+          CHECK(cs__graph_visit(w, j, 30 * ell, exact_add, &u) == CS_OK);
+          if (cs_reach_fighters(w, g, j) != phi * (M / held) * u.sum) g_exact_bad++;
+        }
       }
     }
     g_rand_checks++;
@@ -232,7 +253,9 @@ static void rand_compare(cs_world *w) {
 
 static int rand_timer(void *ud, cs_world *w, int id) {
   int rc = CS_OK;
-  if (id < 300) {
+  if (g_spread && id % 100 == 50) { /* ell changes: the kept searches are stale */
+    rc = cs_world_param_set(w, "ell", 1.0 + id / 100);
+  } else if (id < 300) {
     int j = (int)(unif() * RN), r = (int)(unif() * (RG + 2));
     int to = r < RG ? CS_PARTY_GANG(r) : r == RG ? CS_PARTY_STATE : CS_PARTY_CONTESTED;
     rc = cs_takeover(w, j, to);
@@ -247,7 +270,7 @@ static int rand_timer(void *ud, cs_world *w, int id) {
 
 static void test_random_graphs(const char *reach) {
   g_spread = strcmp(reach, "spread") == 0;
-  g_rand_bad = g_rand_checks = 0;
+  g_rand_bad = g_rand_checks = g_exact_bad = 0;
   for (int rep = 0; rep < 5; rep++) {
     g_lcg = 12345 + 977 * (uint64_t)rep;
     cs_world *w = new_world();
@@ -293,6 +316,7 @@ static void test_random_graphs(const char *reach) {
           g_rand_bad);
   CHECK(g_rand_checks == 5 * 320);
   CHECK(g_rand_bad == 0);
+  CHECK(g_exact_bad == 0);
 }
 
 /* ---- 3-4. forces and losses ---- */

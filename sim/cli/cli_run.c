@@ -32,6 +32,10 @@ static const char *RUN_USAGE =
     "                         --posterior` with the same --seed; --set wins over the draw\n"
     "  --draws N              the N of those draws (default 20, validate's default;\n"
     "                         the replicate must be below it)\n"
+    "  --events LEVEL         rows of the event log the file keeps: all (default),\n"
+    "                         conflict (all but the households' flight, relocation\n"
+    "                         and return rows), none (no rows); the run itself is\n"
+    "                         the same (output/README.md, \"How much of the log\")\n"
     "  --quiet                no progress line, no summary, no script log\n"
     "  --mem-limit MB         cap on the scenario's Lua heap (default 256)\n"
     "  --load-budget N        instruction budget for loading the script (default 100000000)\n"
@@ -168,6 +172,7 @@ int cli_run(int argc, char **argv) {
   cs_override *all = NULL; /* the posterior draw's values, then --set */
   const char *post_path = NULL;
   uint64_t draws = 20;
+  int events_level = CS_H5_EVENTS_ALL;
   int draws_given = 0;
   char outbuf[512];
   if (!sets || !set_bufs) {
@@ -224,6 +229,12 @@ int cli_run(int argc, char **argv) {
       if (cli_parse_u64(val, &draws) || draws == 0 || draws > 1000000) {
         fprintf(stderr, "conflictsim run: --draws must be an integer in [1, 1000000] (validate's and compare's "
                         "largest --replicates), got '%s'\n", val);
+        goto done;
+      }
+    } else if (strcmp(a, "--events") == 0) {
+      NEED_VALUE();
+      if ((events_level = cs_h5_events_level(val)) < 0) {
+        fprintf(stderr, "conflictsim run: --events must be all, conflict or none, got '%s'\n", val);
         goto done;
       }
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -326,7 +337,8 @@ int cli_run(int argc, char **argv) {
     prov.n_files = (size_t)n_files;
   }
   cs_sink inner;
-  if ((rc = cs_h5_sink_new(cs_world_ctx(world), output, &prov, &h5, &inner)) != CS_OK) {
+  if ((rc = cs_h5_sink_new(cs_world_ctx(world), output, &prov, &h5, &inner)) != CS_OK ||
+      (rc = cs_h5_sink_set_events(h5, events_level)) != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(world)));
     status = cli_exit_code(rc);
     goto done;

@@ -9,9 +9,20 @@
 **   the directory. Every other way out (an error anywhere, end with a failure
 **   status, free without end) unlinks tmp_path, so an earlier file at path
 **   survives untouched.
-** - Samples are written as they arrive, one hyperslab row per variable.
-**   Events are buffered EV_BLOCK at a time and appended to unlimited
-**   datasets, so memory stays bounded whatever the length of the log.
+** - Every chunk of the file's growing datasets is packed by the chunk
+**   packer (h5pack.h: shuffle and deflate, on a worker thread when one can
+**   be started) and written whole (H5Dwrite_chunk); the datasets declare the
+**   same filters, so readers decode them as usual. One job is in flight at a
+**   time (s->flight) and is written, in the order submitted, just before the
+**   next is submitted or at end: the file's bytes do not depend on the thread.
+** - Events are buffered EV_BLOCK (one chunk) at a time: a full block goes to
+**   the packer while the next fills (two blocks, ev and ev_spare), with the
+**   zlib strategy chosen per column (ev_cols). Memory stays bounded whatever
+**   the length of the log.
+** - Samples are buffered per variable for one chunk of rows; when a chunk is
+**   complete (or the last sample came), the completed chunks of all
+**   variables go to the packer as one job, with zlib's default strategy (the
+**   bytes HDF5's own filter would make). Samples must come in order.
 ** - Determinism: no clock is read or stored (object time tracking is off on
 **   the file, every group and every dataset), libver bounds are fixed at
 **   1.8, file types are explicit little-endian, and the HDF5 calls depend
@@ -55,6 +66,17 @@ struct ev_buf {
   double report_time[EV_BLOCK];
   int64_t obs_deaths[EV_BLOCK];
 };
+
+/* The current chunk of one variable: rows [start, start + n) of its
+** dataset, each of ncol 8-byte values (int64 or double), at most `rows` of
+** them (the dataset's chunk length). */
+struct var_buf {
+  unsigned char *data; /* rows * ncol * 8 bytes */
+  hsize_t rows, ncol;
+  hsize_t start, n;
+};
+
+enum { FLIGHT_NONE, FLIGHT_EVENTS, FLIGHT_VARS };
 
 /* ---- errors ---- */
 
@@ -308,6 +330,14 @@ static int vars_create(cs_h5_sink *s) {
   s->var_ds = malloc((size_t)(s->n_vars > 0 ? s->n_vars : 1) * sizeof *s->var_ds);
   if (!s->var_ds) return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
   for (int v = 0; v < s->n_vars; v++) s->var_ds[v] = H5I_INVALID_HID;
+  s->vbuf = calloc((size_t)(s->n_vars > 0 ? s->n_vars : 1), sizeof *s->vbuf);
+  s->n_items = s->n_vars > EC_COUNT ? s->n_vars : EC_COUNT;
+  s->flight_var = calloc((size_t)s->n_items, sizeof *s->flight_var);
+  s->items = calloc((size_t)s->n_items, sizeof *s->items);
+  s->packed = calloc((size_t)s->n_items, sizeof *s->packed);
+  s->packed_len = calloc((size_t)s->n_items, sizeof *s->packed_len);
+  if (!s->vbuf || !s->flight_var || !s->items || !s->packed || !s->packed_len)
+    return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
   for (int v = 0; v < s->n_vars && rc == CS_OK; v++) {
     const cs_var *var = &s->vars[v];
     int rank = var->dim == CS_DIM_CITY ? 1 : 2;
@@ -323,6 +353,10 @@ static int vars_create(cs_h5_sink *s) {
     if (rows > dims[0]) rows = dims[0];
     chunk[0] = rows;
     chunk[1] = ncol;
+    s->vbuf[v].rows = ncol ? rows : 1;
+    s->vbuf[v].ncol = ncol;
+    if (ncol && !(s->vbuf[v].data = malloc((size_t)(rows * ncol) * 8)))
+      return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
     /* A zero-length dimension (no gangs) cannot be chunked: leave it contiguous. */
     rc = cs_h5o_dataset(s, s->file, var->name, var->is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, rank, dims,
                 NULL, ncol ? chunk : NULL, &s->var_ds[v]);
@@ -343,6 +377,31 @@ static int vars_create(cs_h5_sink *s) {
 static const char *const ev_col_name[EC_COUNT] = {"event",  "time",   "kind",      "node",
                                                   "actor",  "target", "deaths",    "displaced",
                                                   "observed", "report_time", "observed_deaths"};
+
+/* How each column's chunks are packed: element size, shuffle, zlib
+** strategy. Not shuffled: the columns that are mostly -1 or NaN (actor,
+** report_time, observed_deaths), whose repeated multi-byte sentinels deflate
+** smaller and faster as they are. Run-length matches (RLE) suit shuffled
+** numbers, whose repeats are runs of one byte; Huffman codes alone the
+** one-byte codes; the default strategy the running index, whose repeats lie
+** 256 bytes apart, and report_time. tests/bench/README.md, "Version 2's
+** capital run", has the measurements. */
+static const struct {
+  size_t elem;
+  int shuffle, strategy;
+} ev_cols[EC_COUNT] = {
+    {8, 1, CS_H5P_DEFAULT}, /* event */
+    {8, 1, CS_H5P_RLE},     /* time */
+    {1, 1, CS_H5P_HUFFMAN}, /* kind */
+    {4, 1, CS_H5P_RLE},     /* node */
+    {4, 0, CS_H5P_RLE},     /* actor */
+    {4, 1, CS_H5P_RLE},     /* target */
+    {8, 1, CS_H5P_RLE},     /* deaths */
+    {8, 1, CS_H5P_RLE},     /* displaced */
+    {1, 1, CS_H5P_HUFFMAN}, /* observed */
+    {8, 0, CS_H5P_DEFAULT}, /* report_time */
+    {8, 0, CS_H5P_RLE},     /* observed_deaths */
+};
 
 static int events_create(cs_h5_sink *s) {
   static const char *const docs[EC_COUNT] = {
@@ -371,11 +430,12 @@ static int events_create(cs_h5_sink *s) {
   size_t used = 0;
   int rc;
 
-  if (!(s->ev = malloc(sizeof *s->ev)))
+  if (!(s->ev = malloc(sizeof *s->ev)) || !(s->ev_spare = malloc(sizeof *s->ev_spare)))
     return cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
   if ((rc = cs_h5o_group_new(s, s->file, "events", &g))) goto done;
   for (int c = 0; c < EC_COUNT && rc == CS_OK; c++) {
-    rc = cs_h5o_dataset(s, g, ev_col_name[c], ftype[c], 1, &zero, &unlim, &chunk, &s->ev_ds[c]);
+    rc = cs_h5u_dataset_shuffle(s->ctx, "HDF5 output", s->path, g, ev_col_name[c], ftype[c], 1, &zero, &unlim,
+                                &chunk, ev_cols[c].shuffle, &s->ev_ds[c]);
     if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->ev_ds[c], units[c], docs[c]);
     if (rc == CS_OK && (c == EC_NODE || c == EC_ACTOR || c == EC_TARGET || c == EC_OBS_DEATHS)) {
       /* -1 means none (or not reported): mark it missing, stored in the column's own
@@ -413,6 +473,8 @@ done:
 /* Close every open handle; the first failure is reported unless rc is
 ** already an error. Returns rc or that failure. */
 static int close_all(cs_h5_sink *s, int rc) {
+  cs_h5pack_free(s->pack); /* first: its worker may still be reading a block */
+  s->pack = NULL;
   if (s->var_ds) {
     for (int v = 0; v < s->n_vars; v++)
       if (s->var_ds[v] >= 0 && H5Dclose(s->var_ds[v]) < 0 && rc == CS_OK)
@@ -420,6 +482,20 @@ static int close_all(cs_h5_sink *s, int rc) {
     free(s->var_ds);
     s->var_ds = NULL;
   }
+  if (s->vbuf) {
+    for (int v = 0; v < s->n_vars; v++) free(s->vbuf[v].data);
+    free(s->vbuf);
+    s->vbuf = NULL;
+  }
+  free(s->flight_var);
+  free(s->items);
+  free(s->packed);
+  free(s->packed_len);
+  s->flight_var = NULL;
+  s->items = NULL;
+  s->packed = NULL;
+  s->packed_len = NULL;
+  s->flight = FLIGHT_NONE;
   for (int c = 0; c < EC_COUNT; c++) {
     if (s->ev_ds[c] >= 0 && H5Dclose(s->ev_ds[c]) < 0 && rc == CS_OK)
       rc = cs_h5o_fail(s, "close dataset events/", ev_col_name[c]);
@@ -433,8 +509,9 @@ static int close_all(cs_h5_sink *s, int rc) {
   if (s->file >= 0 && H5Fclose(s->file) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close file", s->tmp_path);
   s->file = H5I_INVALID_HID;
   free(s->ev);
-  s->ev = NULL;
-  s->ev_n = 0;
+  free(s->ev_spare);
+  s->ev = s->ev_spare = NULL;
+  s->ev_n = s->flight_n = 0;
   return rc;
 }
 
@@ -459,6 +536,15 @@ static int not_open(cs_h5_sink *s) {
   return cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': no run in progress", s->path);
 }
 
+/* The packer, for jobs of every event column or every variable, each item
+** at most a chunk of events' widest column or a variable's chunk. */
+static int pack_create(cs_h5_sink *s) {
+  size_t max_bytes = EV_BLOCK * 8;
+  for (int v = 0; v < s->n_vars; v++)
+    if (s->vbuf[v].rows * s->vbuf[v].ncol * 8 > max_bytes) max_bytes = s->vbuf[v].rows * s->vbuf[v].ncol * 8;
+  return cs_h5pack_new(s->ctx, s->n_items, max_bytes, 1, &s->pack);
+}
+
 static int sink_begin(void *ud, const cs_world *w) {
   cs_h5_sink *s = ud;
   int rc;
@@ -470,15 +556,16 @@ static int sink_begin(void *ud, const cs_world *w) {
   s->n_samples = cs_world_n_samples(w);
   s->samples_written = 0;
   s->ev_total = 0;
-  s->ev_n = 0;
+  s->ev_n = s->flight_n = 0;
+  s->flight = FLIGHT_NONE;
   s->vars = cs_world_vars(&s->n_vars);
   if (s->n_nodes < 0 || s->n_gangs < 0 || s->n_samples < 1 || s->n_vars < 0)
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': world not finalized", s->path);
   if ((rc = check_paths(s)) == CS_OK && (rc = file_create(s)) == CS_OK &&
       (rc = coords_write(s, w)) == CS_OK && (rc = cs_h5o_provenance_write(s, w)) == CS_OK &&
       (rc = cs_h5o_parameters_write(s, w)) == CS_OK && (rc = cs_h5o_network_write(s, w)) == CS_OK &&
-      (rc = vars_create(s)) == CS_OK)
-    rc = events_create(s);
+      (rc = vars_create(s)) == CS_OK && (rc = events_create(s)) == CS_OK)
+    rc = pack_create(s);
   if (rc != CS_OK) {
     discard(s);
     s->failed = rc;
@@ -486,50 +573,113 @@ static int sink_begin(void *ud, const cs_world *w) {
   return rc;
 }
 
+/* Write the packer's job in flight, if any: every event column's chunk at
+** rows [ev_total - flight_n, ev_total), or the chunk of each variable of
+** the job. */
+static int drain(cs_h5_sink *s) {
+  const unsigned char **out = s->packed;
+  size_t *len = s->packed_len, n_items = s->flight_n;
+  int rc = CS_OK, kind = s->flight;
+  if (kind == FLIGHT_NONE) return CS_OK;
+  s->flight = FLIGHT_NONE;
+  if ((rc = cs_h5pack_collect(s->pack, out, len)) != CS_OK) goto done;
+  if (kind == FLIGHT_EVENTS) {
+    hsize_t first = (hsize_t)(s->ev_total - s->flight_n), size = (hsize_t)s->ev_total;
+    for (int c = 0; c < EC_COUNT; c++) {
+      TRY(H5Dset_extent(s->ev_ds[c], &size), "extend dataset events/", ev_col_name[c]);
+      TRY(H5Dwrite_chunk(s->ev_ds[c], H5P_DEFAULT, 0, &first, len[c], out[c]), "write a chunk of events/",
+          ev_col_name[c]);
+    }
+  } else {
+    for (size_t i = 0; i < n_items; i++) {
+      int v = s->flight_var[i];
+      hsize_t off[2] = {s->vbuf[v].start, 0};
+      TRY(H5Dwrite_chunk(s->var_ds[v], H5P_DEFAULT, 0, off, len[i], out[i]), "write a chunk of", s->vars[v].name);
+      s->vbuf[v].n = 0; /* the buffer is free again */
+    }
+  }
+done:
+  return rc;
+}
+
 static int sink_sample(void *ud, const cs_sample *smp) {
   cs_h5_sink *s = ud;
-  int rc = CS_OK;
+  int rc = CS_OK, n_done = 0;
+  cs_h5p_item *items = s->items;
   if (s->file < 0) return not_open(s);
-  if (smp->index < 0 || smp->index >= s->n_samples || smp->n_vars != s->n_vars) {
-    rc = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': sample %d with %d variables (expected 0..%d, %d)",
-                s->path, smp->index, smp->n_vars, s->n_samples - 1, s->n_vars);
+  if (smp->index != s->samples_written || smp->index >= s->n_samples || smp->n_vars != s->n_vars) {
+    rc = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': sample %d with %d variables (expected %d, %d)", s->path,
+                smp->index, smp->n_vars, s->samples_written, s->n_vars);
     goto done;
   }
-  for (int v = 0; v < s->n_vars && rc == CS_OK; v++) {
-    const cs_var *var = &s->vars[v];
-    hsize_t n = var->dim == CS_DIM_NODE ? (hsize_t)s->n_nodes
-                : var->dim == CS_DIM_GANG ? (hsize_t)s->n_gangs : 1;
-    rc = cs_h5o_write_at(s, s->var_ds[v], var->name, var->dim == CS_DIM_CITY ? 1 : 2,
-                     (hsize_t)smp->index, n, var->is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
-                     smp->data[v]);
+  /* a job of variables' chunks still in flight holds their buffers */
+  if (s->flight == FLIGHT_VARS && (rc = drain(s)) != CS_OK) goto done;
+  hsize_t i = (hsize_t)smp->index;
+  int last = smp->index + 1 == s->n_samples;
+  for (int v = 0; v < s->n_vars; v++) {
+    var_buf *b = &s->vbuf[v];
+    if (!b->ncol) continue; /* no columns (no gangs): nothing to write */
+    if (!b->n) b->start = i;
+    memcpy(b->data + (size_t)(b->n * b->ncol) * 8, smp->data[v], (size_t)b->ncol * 8);
+    b->n++;
+    if (b->n == b->rows || last) n_done++;
   }
-  if (rc == CS_OK) s->samples_written++;
+  if (n_done) { /* hand the completed chunks to the packer, after the job before them */
+    if ((rc = drain(s)) != CS_OK) goto done;
+    n_done = 0;
+    for (int v = 0; v < s->n_vars; v++) {
+      var_buf *b = &s->vbuf[v];
+      if (!b->ncol || (b->n != b->rows && !last)) continue;
+      /* a last chunk's rows past the run are zeros, as HDF5 fills them */
+      memset(b->data + (size_t)(b->n * b->ncol) * 8, 0, (size_t)((b->rows - b->n) * b->ncol) * 8);
+      items[n_done] = (cs_h5p_item){b->data, (size_t)(b->rows * b->ncol), 8, 1, CS_H5P_DEFAULT};
+      s->flight_var[n_done++] = v;
+    }
+    if ((rc = cs_h5pack_submit(s->pack, items, n_done)) != CS_OK) goto done;
+    s->flight = FLIGHT_VARS;
+    s->flight_n = (size_t)n_done;
+  }
+  s->samples_written++;
 done:
   if (rc != CS_OK) s->failed = rc;
   return rc;
 }
 
-/* Append the buffered events to the events datasets. */
+/* Hand the buffered events (a full block, or the last one) to the packer,
+** after writing the job before them. The rows of a last block past ev_n
+** are zeros, as HDF5 fills the unwritten part of a chunk (the datasets'
+** fill value is the default, 0; _FillValue is an attribute only). */
 static int events_flush(cs_h5_sink *s) {
-  const void *col[EC_COUNT] = {s->ev->index,    s->ev->t,           s->ev->kind,      s->ev->node,
-                               s->ev->actor,    s->ev->target,      s->ev->deaths,    s->ev->displaced,
-                               s->ev->observed, s->ev->report_time, s->ev->obs_deaths};
-  hid_t mtype[EC_COUNT] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8, H5T_NATIVE_INT32,
-                           H5T_NATIVE_INT32, H5T_NATIVE_INT32,  H5T_NATIVE_INT64, H5T_NATIVE_INT64,
-                           H5T_NATIVE_UINT8, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT64};
-  hsize_t size = (hsize_t)(s->ev_total + s->ev_n);
-  int rc = CS_OK;
-  if (s->ev_n == 0) return CS_OK;
-  for (int c = 0; c < EC_COUNT; c++) {
-    TRY(H5Dset_extent(s->ev_ds[c], &size), "extend dataset events/", ev_col_name[c]);
-    if ((rc = cs_h5o_write_at(s, s->ev_ds[c], ev_col_name[c], 1, (hsize_t)s->ev_total, (hsize_t)s->ev_n,
-                          mtype[c], col[c])))
-      goto done;
+  cs_h5p_item items[EC_COUNT];
+  ev_buf *b = s->ev;
+  size_t n = s->ev_n, pad = EV_BLOCK - n;
+  const void *col[EC_COUNT] = {b->index,  b->t,         b->kind,     b->node,        b->actor,     b->target,
+                               b->deaths, b->displaced, b->observed, b->report_time, b->obs_deaths};
+  int rc;
+  if ((rc = drain(s)) != CS_OK || n == 0) return rc;
+  if (pad) {
+    memset(b->index + n, 0, pad * sizeof *b->index);
+    memset(b->t + n, 0, pad * sizeof *b->t);
+    memset(b->kind + n, 0, pad * sizeof *b->kind);
+    memset(b->node + n, 0, pad * sizeof *b->node);
+    memset(b->actor + n, 0, pad * sizeof *b->actor);
+    memset(b->target + n, 0, pad * sizeof *b->target);
+    memset(b->deaths + n, 0, pad * sizeof *b->deaths);
+    memset(b->displaced + n, 0, pad * sizeof *b->displaced);
+    memset(b->observed + n, 0, pad * sizeof *b->observed);
+    memset(b->report_time + n, 0, pad * sizeof *b->report_time);
+    memset(b->obs_deaths + n, 0, pad * sizeof *b->obs_deaths);
   }
-  s->ev_total += s->ev_n;
+  for (int c = 0; c < EC_COUNT; c++)
+    items[c] = (cs_h5p_item){col[c], EV_BLOCK, ev_cols[c].elem, ev_cols[c].shuffle, ev_cols[c].strategy};
+  if ((rc = cs_h5pack_submit(s->pack, items, EC_COUNT)) != CS_OK) return rc;
+  s->flight = FLIGHT_EVENTS;
+  s->flight_n = n; /* events (the job has EC_COUNT items) */
+  s->ev_total += n;
+  s->ev = s->ev_spare; /* fill the other block meanwhile */
+  s->ev_spare = b;
   s->ev_n = 0;
-done:
-  return rc;
+  return CS_OK;
 }
 
 static int sink_event(void *ud, const cs_event_rec *e) {
@@ -541,6 +691,10 @@ static int sink_event(void *ud, const cs_event_rec *e) {
   if (e->kind < 0 || e->kind >= CS_EK_COUNT)
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': event of unknown kind %d at t=%g",
                               s->path, e->kind, e->t);
+  if (s->events_level == CS_H5_EVENTS_NONE ||
+      (s->events_level == CS_H5_EVENTS_CONFLICT &&
+       (e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION || e->kind == CS_EK_RETURN)))
+    return CS_OK; /* a row this level leaves out */
   b->index[i] = (int64_t)(s->ev_total + i);
   b->t[i] = e->t;
   b->kind[i] = (uint8_t)e->kind;
@@ -573,7 +727,7 @@ static int sink_end(void *ud, int status) {
                 s->samples_written, s->n_samples);
     goto fail;
   }
-  if ((rc = events_flush(s)) != CS_OK) goto fail;
+  if ((rc = events_flush(s)) != CS_OK || (rc = drain(s)) != CS_OK) goto fail;
   if (H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0) {
     rc = cs_h5o_fail(s, "flush file", s->tmp_path);
     goto fail;
@@ -637,6 +791,25 @@ int cs_h5_sink_new(cs_ctx *ctx, const char *path, const cs_provenance *prov, cs_
   sink->event = sink_event;
   sink->end = sink_end;
   *out = s;
+  return CS_OK;
+}
+
+static const char *const events_names[CS_H5_EVENTS_COUNT] = {"all", "conflict", "none"};
+
+int cs_h5_events_level(const char *name) {
+  for (int l = 0; name && l < CS_H5_EVENTS_COUNT; l++)
+    if (strcmp(name, events_names[l]) == 0) return l;
+  return -1;
+}
+
+const char *cs_h5_events_name(int level) {
+  return level >= 0 && level < CS_H5_EVENTS_COUNT ? events_names[level] : NULL;
+}
+
+int cs_h5_sink_set_events(cs_h5_sink *s, int level) {
+  if (!cs_h5_events_name(level))
+    return cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': unknown events level %d", s->path, level);
+  s->events_level = level;
   return CS_OK;
 }
 

@@ -25,6 +25,7 @@
 #include <hdf5.h>
 
 #include "cs_h5.h"
+#include "h5pack.h"
 
 /* Columns of the events group, and the root coordinates. */
 enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_DISPLACED, EC_OBSERVED,
@@ -32,6 +33,7 @@ enum { EC_INDEX, EC_TIME, EC_KIND, EC_NODE, EC_ACTOR, EC_TARGET, EC_DEATHS, EC_D
 enum { CO_TIME, CO_NODE, CO_GANG, CO_PARTY, CO_COUNT };
 
 typedef struct ev_buf ev_buf; /* h5out.c */
+typedef struct var_buf var_buf; /* h5out.c */
 
 struct cs_h5_sink {
   cs_ctx *ctx;           /* borrowed from cs_h5_sink_new */
@@ -51,12 +53,23 @@ struct cs_h5_sink {
   const cs_var *vars;    /* the model's static table */
   int n_vars;
   hid_t *var_ds;         /* [n_vars] */
+  var_buf *vbuf;         /* [n_vars]: the rows of each variable's current chunk */
   int n_nodes, n_gangs, n_samples;
   int samples_written;
   hid_t ev_ds[EC_COUNT]; /* events/<column>; EC_INDEX is the `event` scale */
-  ev_buf *ev;            /* buffered events, ev_n of them */
+  ev_buf *ev;            /* the block being filled: ev_n events */
   size_t ev_n;
-  uint64_t ev_total;     /* events already in the file */
+  ev_buf *ev_spare;      /* the block in flight (being packed), then the next to fill */
+  uint64_t ev_total;     /* events handed to the packer (in the file, or in flight) */
+  cs_h5pack *pack;       /* packs every chunk of events and variables (h5pack.h) */
+  int flight;            /* the packer's job in flight: FLIGHT_NONE, _EVENTS or _VARS (h5out.c) */
+  size_t flight_n;       /* FLIGHT_EVENTS: its events; FLIGHT_VARS: its variables */
+  int *flight_var;       /* [n_items] FLIGHT_VARS: the variable of each item */
+  cs_h5p_item *items;    /* [n_items] scratch: a job's items */
+  const unsigned char **packed; /* [n_items] a collected job's chunks */
+  size_t *packed_len;    /* [n_items] their lengths */
+  int n_items;           /* the largest job: max(EC_COUNT, n_vars) */
+  int events_level;      /* CS_H5_EVENTS_*: which rows are written */
   int failed;            /* first error code once the run failed, else 0 */
 };
 

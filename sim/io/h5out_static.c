@@ -101,6 +101,7 @@ int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w) {
   if ((rc = cs_h5o_attr_u64(s, s->file, "replicate", s->replicate))) return rc;
   if ((rc = cs_h5o_attr_f64(s, s->file, "days", cs_world_days(w)))) return rc;
   if ((rc = cs_h5o_attr_f64(s, s->file, "sample_every", cs_world_sample_every(w)))) return rc;
+  if ((rc = cs_h5o_attr_str(s, s->file, "events_level", cs_h5_events_name(s->events_level)))) return rc;
   if (s->command_line && (rc = cs_h5o_attr_str(s, s->file, "command_line", s->command_line))) return rc;
   return s->n_files ? files_write(s) : CS_OK;
 }

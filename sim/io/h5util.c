@@ -40,13 +40,20 @@ int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, con
 
 int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, hid_t ftype,
                    int rank, const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out) {
+  return cs_h5u_dataset_shuffle(ctx, label, path, loc, name, ftype, rank, dims, maxdims, chunk, 1, out);
+}
+
+int cs_h5u_dataset_shuffle(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name,
+                           hid_t ftype, int rank, const hsize_t *dims, const hsize_t *maxdims,
+                           const hsize_t *chunk, int shuffle, hid_t *out) {
   hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
   int rc = CS_OK;
   if ((space = rank ? H5Screate_simple(rank, dims, maxdims) : H5Screate(H5S_SCALAR)) < 0 ||
       (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
       H5Pset_obj_track_times(dcpl, 0) < 0)
     rc = cs_h5u_fail(ctx, label, path, "create dataset", name);
-  else if (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0))
+  else if (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || (shuffle && H5Pset_shuffle(dcpl) < 0) ||
+                     H5Pset_deflate(dcpl, 1) < 0))
     rc = cs_h5u_fail(ctx, label, path, "set chunking and compression of", name);
   else if ((ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
     rc = cs_h5u_fail(ctx, label, path, "create dataset", name);
@@ -64,7 +71,11 @@ int cs_h5u_write_block(cs_ctx *ctx, const char *label, const char *path, hid_t d
   if (n == 0) return CS_OK;
   if ((fs = H5Dget_space(ds)) < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0)
     rc = cs_h5u_fail(ctx, label, path, "select in", name);
-  else if ((ms = H5Screate_simple(1, &n, NULL)) < 0 || H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+  /* The memory space has the block's own shape: with a 1-D memory space
+  ** against a 2-D selection HDF5 maps chunks element by element (most of a
+  ** sampled row's cost); with equal shapes it maps them in one pass. The
+  ** elements and their order are the same either way. */
+  else if ((ms = H5Screate_simple(rank, cnt, NULL)) < 0 || H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
     rc = cs_h5u_fail(ctx, label, path, "write", name);
   if (ms >= 0) H5Sclose(ms);
   if (fs >= 0) H5Sclose(fs);

@@ -22,10 +22,18 @@ int cs_h5u_attr(cs_ctx *ctx, const char *label, const char *path, hid_t obj, con
 /* Create dataset `name` in loc: shape dims (rank 0: a scalar, dims unread;
 ** maxdims NULL: fixed size),
 ** object time stamps off (so equal inputs give byte-identical files), and,
-** when chunk is not NULL, chunked with shuffle and deflate level 4. The
+** when chunk is not NULL, chunked with shuffle and deflate level 1. The
 ** caller owns *out (H5Dclose). Errors as cs_h5u_fail. */
 int cs_h5u_dataset(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name, hid_t ftype,
                    int rank, const hsize_t *dims, const hsize_t *maxdims, const hsize_t *chunk, hid_t *out);
+/* The same, with the shuffle filter only if shuffle is non-zero (deflate
+** always, when chunked). Shuffling groups the bytes of equal rank: it helps
+** numbers whose high bytes repeat, and hurts columns that are mostly one
+** repeated multi-byte value (-1, NaN), whose unshuffled runs deflate both
+** smaller and faster. */
+int cs_h5u_dataset_shuffle(cs_ctx *ctx, const char *label, const char *path, hid_t loc, const char *name,
+                           hid_t ftype, int rank, const hsize_t *dims, const hsize_t *maxdims,
+                           const hsize_t *chunk, int shuffle, hid_t *out);
 
 /* Write n elements of buf (memory type mtype) into the block of ds that
 ** starts at off and has shape cnt (rank dimensions whose product is n).

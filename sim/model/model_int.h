@@ -251,6 +251,14 @@ struct cs_world {
   int *dj_touched;
   void *dj_heap;
   int *reach_src; /* [n] scratch: a gang's held nodes (reach.c) */
+  /* reach "spread" (reach.c): per node j, the nodes a search from j visits
+  ** within 30 ell, in visit order, each with exp(-km / ell); built at j's
+  ** first fight, all dropped when the roads are rebuilt or ell changes */
+  struct cs_reach_hit **reach_hits; /* [n]; NULL: not built */
+  int *reach_n;                     /* [n] entries of reach_hits[j] */
+  size_t reach_total;               /* entries allocated, at most REACH_CACHE_MAX (reach.c) */
+  double reach_ell;                 /* the ell they were built with */
+  unsigned roads_gen, reach_gen;    /* adjacency builds (roads.c); roads_gen when they were built */
   double *joint_x;  /* [n_gangs] scratch: partners' fighters in a joint attack (joint.c; engagement.c allocates) */
   struct cs_cover *cover; /* police cover's scratch (cover.c; engagement.c allocates) */
   int64_t *joint_d; /* [n_gangs] scratch: their share of its losses */
@@ -484,6 +492,8 @@ int cs_reach_recompute_all(cs_world *w);
 int cs_reach_takeover(cs_world *w, int j, int from, int to);
 /* Invariant: every gang's dist is the shortest distance from its sources. */
 int cs_reach_check(const cs_world *w, char *msg, size_t cap);
+/* Free the per-node lists of reach "spread" (world free). */
+void cs_reach_free(cs_world *w);
 
 /* ---- joint.c: joint offensives of a formed coalition (joint_share) ---- */
 /* The fighters (*n) and strength (*s: fighters times lethality) gang g's

@@ -9,8 +9,16 @@
 **   (M_g / held at each, the "members present" of query.c), each node adding
 **   its own by its distance: R_g(j) = (M_g / held) sum_k exp(-d(k, j) /
 **   ell) over the nodes k g holds; a gang that holds none is all at its
-**   base. Computed at the moment of the fight by a search from j bounded at
-**   30 ell. gangs[g].dist then holds the distances from the base.
+**   base. Computed at the moment of the fight from a search from j bounded
+**   at 30 ell. The search depends on the roads and ell alone, not on who
+**   holds what, so its result (the nodes visited, in visit order, each with
+**   exp(-d / ell)) is kept per j from j's first fight (w->reach_hits) and
+**   the sum is taken over it in the same order: the same value, bit for bit,
+**   without the search (a sixth of a calibrated capital v2 run's model
+**   instructions went to it). The lists are dropped when the roads are
+**   rebuilt (roads_gen) or ell changes; past REACH_CACHE_MAX entries, or
+**   without memory, a fight searches as before. gangs[g].dist then holds the
+**   distances from the base.
 ** d_g(j):
 ** - reach "base" (version 1): the road distance from g's base node. It
 **   changes only when a road closes or opens.
@@ -54,6 +62,68 @@ static int add_held(void *ud, int k, double km) {
   return 0;
 }
 
+/* One node of a search from j (w->reach_hits[j]). */
+struct cs_reach_hit {
+  int k;    /* the node visited */
+  double e; /* exp(-km / ell), km its distance from j */
+};
+
+#define REACH_CACHE_MAX ((size_t)1 << 20) /* entries kept (16 MB); beyond, fights search */
+
+void cs_reach_free(cs_world *w) {
+  for (int j = 0; w->reach_hits && j < w->n; j++) free(w->reach_hits[j]);
+  free(w->reach_hits);
+  free(w->reach_n);
+  w->reach_hits = NULL;
+  w->reach_n = NULL;
+  w->reach_total = 0;
+}
+
+typedef struct record_ud {
+  struct cs_reach_hit *h;
+  int n, cap;
+  double inv_ell;
+} record_ud;
+
+static int record_hit(void *ud, int k, double km) {
+  record_ud *r = ud;
+  if (r->n < r->cap) r->h[r->n] = (struct cs_reach_hit){k, exp(-km * r->inv_ell)}; /* as add_held computes it */
+  r->n++;
+  return 0;
+}
+
+/* The search from j as a list (the caller reads *n entries), built if need
+** be; NULL when it cannot be kept (no memory, the cache full): search. The
+** lists are a cache, so a const world's may change. */
+static const struct cs_reach_hit *hits_from(const cs_world *cw, int j, double ell, int *n) {
+  cs_world *w = (cs_world *)cw;
+  if (w->reach_hits && (w->reach_gen != w->roads_gen || w->reach_ell != ell)) cs_reach_free(w);
+  if (!w->reach_hits) {
+    w->reach_hits = calloc((size_t)w->n, sizeof *w->reach_hits);
+    w->reach_n = calloc((size_t)w->n, sizeof *w->reach_n);
+    if (!w->reach_hits || !w->reach_n) {
+      cs_reach_free(w);
+      return NULL;
+    }
+    w->reach_gen = w->roads_gen;
+    w->reach_ell = ell;
+  }
+  if (!w->reach_hits[j]) {
+    if (w->reach_total + (size_t)w->n > REACH_CACHE_MAX) return NULL;
+    record_ud r = {malloc((size_t)w->n * sizeof *r.h), 0, w->n, 1.0 / ell};
+    if (!r.h) return NULL;
+    if (cs__graph_visit(w, j, 30 * ell, record_hit, &r) != CS_OK || r.n > r.cap) { /* no node is visited twice */
+      free(r.h);
+      return NULL;
+    }
+    w->reach_hits[j] = r.h;
+    w->reach_n[j] = r.n;
+    w->reach_total += (size_t)w->n;
+  }
+  *n = w->reach_n[j];
+  return w->reach_hits[j];
+}
+
 double cs_reach_fighters(const cs_world *w, int g, int j) {
   const cs_gang_s *gg = &w->gangs[g];
   double phi = PV(w, P_PHI), M = (double)gg->members, ell = PV(w, P_ELL);
@@ -66,6 +136,15 @@ double cs_reach_fighters(const cs_world *w, int g, int j) {
   ** workspace exists from the run's start (cs_reach_recompute_all), so the
   ** visit cannot fail for want of memory and the fallback below is never
   ** taken in a run. No graph visit's callback reaches this function. */
+  int n;
+  const struct cs_reach_hit *h = hits_from(w, j, ell, &n);
+  if (h) { /* add_held's sum, in the search's order */
+    int party = CS_PARTY_GANG(g);
+    double sum = 0.0;
+    for (int i = 0; i < n; i++)
+      if (w->owner[h[i].k] == party) sum += h[i].e;
+    return phi * (M / gg->held) * sum;
+  }
   spread_ud u = {w, CS_PARTY_GANG(g), 1.0 / ell, 0.0};
   if (cs__graph_visit((cs_world *)w, j, 30 * ell, add_held, &u) != CS_OK) return phi * M * exp(-gg->dist[j] / ell);
   return phi * (M / gg->held) * u.sum;

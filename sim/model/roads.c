@@ -66,6 +66,7 @@ int cs__roads_build(cs_world *w) {
     }
   for (int j = w->n; j > 0; j--) w->adj_start[j] = w->adj_start[j - 1];
   w->adj_start[0] = 0;
+  w->roads_gen++; /* searches cached on the old graph are stale (reach.c) */
   return CS_OK;
 }
 

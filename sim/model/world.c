@@ -117,6 +117,7 @@ void cs_world_free(cs_world *w) {
   free(w->adj_km);
   free(w->dj_dist);
   free(w->reach_src);
+  cs_reach_free(w);
   free(w->dj_touched);
   free(w->dj_heap);
   cs__run_free(w); /* every process's run state, and the engine */
