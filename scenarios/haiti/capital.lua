@@ -51,6 +51,8 @@ if P.v2 then
     control_model = "shares",      -- partial control, moved by engagements (control.c)
     reach = "spread",              -- members live across the nodes a gang holds and fight from them (reach.c)
     joint_share = 0.5,             -- partners join each other's attacks once the pact is struck (joint.c) [U]
+    consolidate_rate = 0.02,       -- a node's majority holder takes over its other shares, ~50 days (control.c) [P]
+    ell_police = 1,                -- police posts cover the STATE-held nodes within about a km (cover.c) [P]
   }
   city.declare { jailed = 4700, start = "2023-09" }
 else

@@ -34,4 +34,6 @@ priors {
   bargain_rate   = loguniform(0.005, 0.2),   -- pact formation rate at high threat, 1/day
   bargain_ratio  = loguniform(0.3, 3),       -- threat ratio above which a pact can form
   joint_share    = uniform(0, 1),            -- share of their own commitment partners add to a joint attack
+  consolidate_rate = loguniform(0.002, 0.2), -- rate at which a node's majority holder takes over its other shares, 1/day
+  ell_police     = loguniform(0.2, 3),       -- decay length of police cover around a post, km
 }
