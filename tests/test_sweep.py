@@ -291,14 +291,25 @@ class SweepTest(SweepFixture):
             ("mine = function(sim)\n while true do end\n end", ["instruction budget"]),
             ('mine = function(sim) sim:attack("g", "centre") return 1 end', ["attack"]),
             ('mine = function(sim) return sim:residents("nowhere") end', ["nowhere"]),
-            # fine on the initial state, wrong on the final one: the run fails
-            ("mine = function(sim) if sim:time() > 0 then return nil end return 0 end", ["run ", "not a number"]),
+            # fine on the initial state, wrong on the final one: each run
+            # fails, is recorded as failed and the sweep completes (exit 8)
+            ("mine = function(sim) if sim:time() > 0 then return nil end return 0 end", ["run 0 ", "not a number"]),
         ]
         for i, (fn, expect) in enumerate(cases):
             name = "bad%d.lua" % i
             self.lua_sweep(name, '  metrics = { "displaced_final", %s },\n' % fn)
             r = run("sweep", self.p(name), "-o", self.p("bad.h5"), "--quiet", "-j", "2")
-            self.assertEqual(r.returncode, 3, r.stderr)
+            if i == len(cases) - 1:
+                self.assertEqual(r.returncode, 8, r.stderr)
+                self.assertIn("all 24 runs failed", r.stderr)
+                with h5py.File(self.p("bad.h5"), "r") as f:
+                    self.assertTrue(np.all(f["run_status"][:] == 1))
+                    self.assertTrue(np.all(np.isnan(f["outcomes"][:])))
+                    errs = [e.decode() for e in f["run_error"][:]]
+                self.assertTrue(all("metric 'mine'" in e and "not a number" in e for e in errs), errs[:2])
+                os.unlink(self.p("bad.h5"))
+            else:
+                self.assertEqual(r.returncode, 3, r.stderr)
             self.assertIn("%s: metric 'mine'" % self.p(name), r.stderr)
             for e in expect:
                 if e == "line":

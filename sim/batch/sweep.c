@@ -560,6 +560,8 @@ static int ms_event(void *ud, const cs_event_rec *e) {
   return CS_OK;
 }
 
+int cs_sweep_run_fault(int rc) { return rc == CS_ESCRIPT || rc == CS_EINVAL; }
+
 int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec) {
   return cs_sweep_run_pre(ctx, sw, k, NULL, 0, rec);
 }
