@@ -127,6 +127,22 @@ class SweepMpiTest(test_sweep.SweepFixture):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertTrue(filecmp.cmp(fork, self.p("s1-mpi.h5"), shallow=False), "shard 1/3 under MPI differs")
 
+    def test_mpirun_failed_runs_same_file_as_j1(self):
+        # runs that fail by their own fault are recorded the same way by the
+        # ranks (rank 0 computes some of them itself) as by forked workers
+        with open(self.p("tiny.lua"), "a") as f:
+            f.write(test_sweep.FAILING)
+        with open(self.p("fail.lua"), "w") as f:
+            f.write(test_sweep.FAIL_SWEEP % {"reps": 3, "grid": "{ 2, 5, 7 }"})
+        r = subprocess.run([BINARY, "sweep", self.p("fail.lua"), "-o", self.p("j1.h5"), "--quiet", "-j", "1"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        r = self.run_mpi(2, "sweep", self.p("fail.lua"), "-o", self.p("mpi.h5"), "--quiet")
+        self.assertEqual(r.returncode, 8, r.stdout + r.stderr)
+        self.assertIn("6 of 18 runs failed", r.stderr)
+        self.assertTrue(filecmp.cmp(self.p("j1.h5"), self.p("mpi.h5"), shallow=False), "mpirun -n 2 and -j 1 differ")
+        self.assertFalse(os.path.exists(self.p("mpi.h5.journal")))
+
     def test_mpirun_sobol_same_file_as_j1(self):
         """A sensitivity design: the group /sensitivity too is the same under MPI."""
         with open(self.p("sobol.lua"), "w") as f:
