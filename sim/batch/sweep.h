@@ -26,7 +26,8 @@
 **   then n_traj * n_samples * n_nodes trajectory values (row-major).
 ** - A run that fails by its own fault (cs_sweep_run_fault) is a row of NaN
 **   with its error message (run_status 1 and run_error in the file); the
-**   message is a function of (sweep text, k) as the record is. */
+**   message is a function of (sweep text, k) as the record is (Lua's
+**   printed addresses, "table: 0x...", are masked: cs_sweep_run). */
 #ifndef CS_BATCH_SWEEP_H
 #define CS_BATCH_SWEEP_H
 
@@ -98,7 +99,9 @@ const char *cs_sweep_kind_name(int kind);
 
 /* Run k in-process (quiet): load the scenario with the fixed overrides and
 ** design point k / replicates, run it with (seed, k % replicates), fill
-** rec[cs_sweep_record_len] with its outcomes and trajectories. */
+** rec[cs_sweep_record_len] with its outcomes and trajectories. On an error,
+** ": 0x" and 6 or more hex digits in the message read ": 0x?" (Lua prints
+** a table or function by its address, which differs between processes). */
 int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec);
 /* The same with the overrides pre[n_pre] applied first (the sweep's own
 ** `set` entries and design come after them): a posterior draw under an
