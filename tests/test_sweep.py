@@ -10,8 +10,12 @@ another sweep file and a file that is not a shard; an LHS design has exactly
 one point per stratum per parameter; xarray reads the file with named
 dimensions; metrics written as Lua functions of the final state agree with
 the trajectories in the same file, are the same for any split, and a broken
-one is reported with the sweep file, the metric and the line. Expectations follow from the documented rules (output/README.md,
-"The sweep file"), not from numbers copied from a run.
+one is reported with the sweep file, the metric and the line; a run that
+fails by its own fault is recorded (journal and file) while the others
+complete, with exit status 8, the same bytes for any split, and a resume
+does not run it again. Expectations follow from the documented rules
+(output/README.md, "The sweep file", "Failed runs"), not from numbers
+copied from a run.
 """
 
 import filecmp
@@ -474,6 +478,10 @@ class SweepFailuresTest(SweepFixture):
         ds.close()
 
     def test_fail_fast(self):
+        h = run("sweep", "--help")
+        self.assertEqual(h.returncode, 0)
+        self.assertIn("--fail-fast", h.stdout)
+        self.assertRegex(h.stdout, r"8 the file is\s+written but some runs failed")
         self.write_fail_sweep("fail.lua", "{ 2, 5, 7 }")
         ref, _ = self.failing_sweep("fail.lua", "ref.h5", "-j", "1")
         out = self.p("ff.h5")
