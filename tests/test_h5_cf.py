@@ -214,8 +214,9 @@ class CF(unittest.TestCase):
 
     def test_sweep_time_axis_and_party_checked_per_point(self):
         """A design point that moves the start date or changes the gangs would
-        misdate or misname a sweep's trajectories: it is an error naming the
-        point, and no file is written."""
+        misdate or misname a sweep's trajectories: its runs fail with an error
+        naming the point, recorded in the file (run_status, run_error, NaN
+        rows) while the other point completes; exit status 8."""
         self.write("dated.lua", 'local late = param("late", 0, "1: a year later", { min = 0, max = 1 })\n'
                                 'local gang2 = param("gang2", 0, "1: a second gang", { min = 0, max = 1 })\n'
                                 'scenario { name = "dated", start = late >= 1 and "2026-01-01" or "2025-01-01", days = 5 }\n'
@@ -226,9 +227,13 @@ class CF(unittest.TestCase):
             sw = self.write("bad_%s.lua" % name, 'sweep { scenario = "dated.lua", parameters = { { "%s", grid = '
                             '{ 0, 1 } } },\n  metrics = { "displaced_final" }, keep_trajectories = { "owner" } }\n'
                             % name)
-            r = self.conflictsim("sweep", sw, "-o", self.path("bad_%s.h5" % name), "-j", "1", expect=3)
+            r = self.conflictsim("sweep", sw, "-o", self.path("bad_%s.h5" % name), "-j", "1", expect=8)
             self.assertIn("design point 1 changes the scenario's " + what, r.stderr)
-            self.assertFalse(os.path.exists(self.path("bad_%s.h5" % name)))
+            with h5py.File(self.path("bad_%s.h5" % name), "r") as f:
+                self.assertEqual(f["run_status"][:].tolist(), [0, 1])
+                self.assertEqual(f["run_error"][0], b"")
+                self.assertIn("design point 1 changes the scenario's " + what, f["run_error"][1].decode())
+                self.assertTrue(np.isnan(f["traj_owner"][1]).all() and not np.isnan(f["traj_owner"][0]).any())
         # the sweep's dated axis
         sw = self.write("dated_sweep.lua", 'sweep { scenario = "dated.lua", parameters = { { "gang2", grid = { 0 } } },'
                         ' metrics = { "displaced_final" }, keep_trajectories = { "owner" } }\n')

@@ -31,7 +31,7 @@ import test_cli  # same folder; reads the same argv
 
 EXE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/conflictsim"
 SRC = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
-EXIT_SCENARIO, EXIT_IO = 3, 4
+EXIT_SCENARIO, EXIT_IO, EXIT_RUNS_FAILED = 3, 4, 8
 EARLIER = b"an earlier result"
 
 VALID = test_cli.VALID  # five lines: an appended line is line 6
@@ -353,9 +353,16 @@ class Hostile(unittest.TestCase):
             spec = ("return { scenario = 'stash.lua', replicates = 1, set = { verbose = false }, metrics = {\n"
                     "  m = function(sim) if SIM then %s end return 1 end } }\n" % call)
             sw = self.write("sw.lua", spec)
-            self.fails_cleanly(["sweep", sw, "-o", out, "--quiet", "-j", "1"], EXIT_SCENARIO,
-                               [name + ": the run has ended"], [out], kept=["out.h5.journal"])
-            os.unlink(out + ".journal")  # the failed sweep's finished runs, kept for a resume
+            # the run fails (its metric's error); the sweep records it in the
+            # file and exits 8, the world after the run untouched by the call
+            r = self.run_cs("sweep", sw, "-o", out, "--quiet", "-j", "1")
+            self.assertEqual(r.returncode, EXIT_RUNS_FAILED, r.stderr)
+            self.assertIn(name + ": the run has ended", r.stderr)
+            with h5py.File(out, "r") as f:
+                self.assertEqual(f["run_status"][:].tolist(), [1])
+                self.assertIn(name + ": the run has ended", f["run_error"][0].decode())
+            self.assertFalse(os.path.exists(out + ".journal"))
+            os.unlink(out)
 
     def test_sweep_specs(self):
         out = self.p("out.h5")

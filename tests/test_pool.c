@@ -6,7 +6,9 @@
 ** kills the workers of a sweep. The pool must report each as the header
 ** says: a worker error (CS_EIO, the run named, p.died), or an interruption
 ** (CS_ESTOP, "interrupted", no run blamed), and never trust a length it
-** read from a worker. */
+** read from a worker. Jobs that fail in run() (mode FAILS: jobs 1 and 3)
+** stop the pool at the earliest failure, unless failed_fn() keeps them:
+** then every other job is done, with any number of workers. */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <signal.h>
@@ -19,12 +21,14 @@
 #include "check.h"
 #include "pool.h"
 
-enum { PLAIN, HUGE_MSG, WRAP_MSG, INT_AFTER_HEADER, INT_ALONE, KILLED };
+enum { PLAIN, HUGE_MSG, WRAP_MSG, INT_AFTER_HEADER, INT_ALONE, KILLED, FAILS };
 
 typedef struct part {
   int mode;
   uint64_t bad_job; /* the job that misbehaves */
   int seen;         /* jobs done() saw */
+  int kept;         /* failures failed_fn() kept */
+  uint64_t decline; /* FAILS: the failed job failed_fn() declines (UINT64_MAX: none) */
 } part;
 
 /* The same layout as pool.c's header. */
@@ -47,6 +51,8 @@ static int result_fd(void) {
 static int run(cs_ctx *ctx, void *ud, uint64_t job, void *rec) {
   const part *pt = ud;
   memcpy(rec, &job, 8);
+  if (pt->mode == FAILS) return job == 1 || job == 3 ? cs_err(ctx, CS_ESCRIPT, "job %llu failed", (unsigned long long)job)
+                                                     : CS_OK;
   if (job != pt->bad_job || pt->mode == PLAIN) return CS_OK;
   int fd = result_fd();
   hdr h = {job, CS_EINVAL, 0};
@@ -84,13 +90,23 @@ static int done(cs_ctx *ctx, void *ud, uint64_t job, const void *rec) {
                                    (unsigned long long)v);
 }
 
+static int failed_fn(cs_ctx *ctx, void *ud, uint64_t job, int rc, const char *msg) {
+  part *pt = ud;
+  char want[64];
+  snprintf(want, sizeof want, "job %llu failed", (unsigned long long)job);
+  if (rc != CS_ESCRIPT || strcmp(msg, want) != 0) return cs_err(ctx, CS_EINVAL, "failure of job %llu garbled", (unsigned long long)job);
+  if (job == pt->decline) return 0;
+  pt->kept++;
+  return 1;
+}
+
 static volatile sig_atomic_t g_stop;
 static void on_int(int sig) { g_stop = sig; }
 
 /* Run 6 jobs on 2 workers with job 3 playing `mode`; the result code, the
 ** message in msg. */
 static int run_pool(int mode, cs_pool *p, part *pt, char *msg, size_t n) {
-  *pt = (part){mode, 3, 0};
+  *pt = (part){mode, 3, 0, 0, UINT64_MAX};
   *p = (cs_pool){.n_jobs = 6, .rec_bytes = 8, .workers = 2, .run = run, .done = done, .ud = pt, .stop = &g_stop};
   g_stop = 0;
   cs_ctx ctx = {{0}};
@@ -130,5 +146,27 @@ int main(void) {
   int rc = run_pool(KILLED, &p, &pt, msg, sizeof msg);
   CHECK(rc == CS_EIO && p.failed == 3 && p.died == 1 && strstr(msg, "died during run 3"));
   if (rc != CS_EIO) fprintf(stderr, "  rc %d: %s\n", rc, msg);
+
+  /* runs that fail: the earliest stops the pool, unless failed_fn keeps them */
+  for (int nw = 0; nw <= 3; nw++) {
+    for (int keep = 0; keep <= 2; keep++) { /* 0: no failed_fn; 1: keeps both; 2: declines job 3 */
+      cs_ctx ctx = {{0}};
+      pt = (part){FAILS, 3, 0, 0, keep == 2 ? 3 : UINT64_MAX};
+      p = (cs_pool){.n_jobs = 6, .rec_bytes = 8, .workers = nw, .run = run, .done = done, .ud = &pt,
+                    .failed_fn = keep ? failed_fn : NULL, .stop = &g_stop};
+      g_stop = 0;
+      rc = cs_pool_run(&ctx, &p);
+      if (keep == 1) CHECK(rc == CS_OK && pt.seen == 4 && pt.kept == 2 && p.failed == UINT64_MAX);
+      else {
+        uint64_t want = keep ? 3 : 1;
+        char w[64];
+        snprintf(w, sizeof w, "job %llu failed", (unsigned long long)want);
+        CHECK(rc == CS_ESCRIPT && p.failed == want && p.died == 0 && !strcmp(cs_errmsg(&ctx), w));
+        CHECK(pt.seen + pt.kept <= 5 && (keep == 0 || pt.kept == 1));
+      }
+      if (rc != (keep == 1 ? CS_OK : CS_ESCRIPT))
+        fprintf(stderr, "  workers %d keep %d: rc %d seen %d: %s\n", nw, keep, rc, pt.seen, cs_errmsg(&ctx));
+    }
+  }
   return check_report();
 }

@@ -10,8 +10,12 @@ another sweep file and a file that is not a shard; an LHS design has exactly
 one point per stratum per parameter; xarray reads the file with named
 dimensions; metrics written as Lua functions of the final state agree with
 the trajectories in the same file, are the same for any split, and a broken
-one is reported with the sweep file, the metric and the line. Expectations follow from the documented rules (output/README.md,
-"The sweep file"), not from numbers copied from a run.
+one is reported with the sweep file, the metric and the line; a run that
+fails by its own fault is recorded (journal and file) while the others
+complete, with exit status 8, the same bytes for any split, and a resume
+does not run it again. Expectations follow from the documented rules
+(output/README.md, "The sweep file", "Failed runs"), not from numbers
+copied from a run.
 """
 
 import filecmp
@@ -291,14 +295,25 @@ class SweepTest(SweepFixture):
             ("mine = function(sim)\n while true do end\n end", ["instruction budget"]),
             ('mine = function(sim) sim:attack("g", "centre") return 1 end', ["attack"]),
             ('mine = function(sim) return sim:residents("nowhere") end', ["nowhere"]),
-            # fine on the initial state, wrong on the final one: the run fails
-            ("mine = function(sim) if sim:time() > 0 then return nil end return 0 end", ["run ", "not a number"]),
+            # fine on the initial state, wrong on the final one: each run
+            # fails, is recorded as failed and the sweep completes (exit 8)
+            ("mine = function(sim) if sim:time() > 0 then return nil end return 0 end", ["run 0 ", "not a number"]),
         ]
         for i, (fn, expect) in enumerate(cases):
             name = "bad%d.lua" % i
             self.lua_sweep(name, '  metrics = { "displaced_final", %s },\n' % fn)
             r = run("sweep", self.p(name), "-o", self.p("bad.h5"), "--quiet", "-j", "2")
-            self.assertEqual(r.returncode, 3, r.stderr)
+            if i == len(cases) - 1:
+                self.assertEqual(r.returncode, 8, r.stderr)
+                self.assertIn("all 24 runs failed", r.stderr)
+                with h5py.File(self.p("bad.h5"), "r") as f:
+                    self.assertTrue(np.all(f["run_status"][:] == 1))
+                    self.assertTrue(np.all(np.isnan(f["outcomes"][:])))
+                    errs = [e.decode() for e in f["run_error"][:]]
+                self.assertTrue(all("metric 'mine'" in e and "not a number" in e for e in errs), errs[:2])
+                os.unlink(self.p("bad.h5"))
+            else:
+                self.assertEqual(r.returncode, 3, r.stderr)
             self.assertIn("%s: metric 'mine'" % self.p(name), r.stderr)
             for e in expect:
                 if e == "line":
@@ -330,6 +345,223 @@ class SweepTest(SweepFixture):
         self.assertEqual(r.returncode, 3)
         self.assertIn("io.lua:1:", r.stderr)
         self.assertFalse(os.path.exists(self.p("bad.h5")))
+
+
+# A scenario that fails for one value of a swept parameter: recall_day 5
+# raises an error at day 3 (so the failure is deterministic, the same for
+# every replicate), the other values never reach it. The message prints a
+# table, whose address differs between processes: the file must not.
+FAILING = """
+at(3, function(sim)
+  if P.recall_day == 5 then error("no recall on day " .. P.recall_day .. " (" .. tostring({}) .. ")") end
+end)
+"""
+
+FAIL_SWEEP = """
+sweep {
+  scenario = "tiny.lua",
+  seed = 11,
+  replicates = %(reps)d,
+  samples = 2,
+  parameters = {
+    { "recall_day", grid = %(grid)s },
+    { "lambda0", lhs = { 0.01, 0.05 } },
+  },
+  metrics = { "displaced_final", "civilian_deaths_final", "clashes_all", "fall_time:centre" },
+  keep_trajectories = { "residents", "owner" },
+  set = { verbose = false },
+}
+"""
+
+JOURNAL_HEADER = 168
+FNV_OFFSET, FNV_PRIME = 0xcbf29ce484222325, 0x100000001b3
+
+
+def fnv1a(data):
+    h = FNV_OFFSET
+    for b in data:
+        h = ((h ^ b) * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def journal_records(path, n_metrics):
+    """The records of a sweep journal without trajectories, as documented in
+    sim/batch/sweep_journal.h: (offset, run, failed, message) up to the first
+    torn or damaged one."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out, pos, rec = [], JOURNAL_HEADER, 16 + 8 * n_metrics
+    while pos + 8 <= len(data):
+        k = int.from_bytes(data[pos:pos + 8], "little")
+        failed = bool(k >> 63)
+        msg = None
+        n = rec
+        if failed:
+            ln = int.from_bytes(data[pos + 8:pos + 16], "little")
+            n = 24 + (ln + 7) // 8 * 8
+            msg = data[pos + 16:pos + 16 + ln]
+        if pos + n > len(data) or fnv1a(data[pos:pos + n - 8]) != int.from_bytes(data[pos + n - 8:pos + n], "little"):
+            break
+        out.append((pos, k & ~(1 << 63), failed, msg))
+        pos += n
+    return data[:8], out
+
+
+class SweepFailuresTest(SweepFixture):
+    """Runs that fail by their own fault are recorded (journal and file) and
+    the sweep completes the others (output/README.md, "Failed runs")."""
+
+    def setUp(self):
+        super().setUp()
+        with open(self.p("tiny.lua"), "a") as f:
+            f.write(FAILING)
+
+    def write_fail_sweep(self, name, grid, reps=3):
+        with open(self.p(name), "w") as f:
+            f.write(FAIL_SWEEP % {"reps": reps, "grid": grid})
+
+    def failing_sweep(self, name, out, *extra):
+        r = run("sweep", self.p(name), "-o", self.p(out), "--quiet", *extra)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        return self.p(out), r
+
+    def test_failed_point_recorded_and_others_complete(self):
+        self.write_fail_sweep("fail.lua", "{ 2, 5, 7 }")
+        self.write_fail_sweep("good.lua", "{ 2, 7 }")
+        a, r1 = self.failing_sweep("fail.lua", "j1.h5", "-j", "1")
+        b, r2 = self.failing_sweep("fail.lua", "j2.h5", "-j", "2")
+        self.assertTrue(filecmp.cmp(a, b, shallow=False), "-j 1 and -j 2 differ")
+        self.assertFalse(os.path.exists(a + ".journal"))
+        shards = []
+        for i in range(3):
+            r = run("sweep", self.p("fail.lua"), "-o", self.p("s%d.h5" % i), "--quiet", "--shard", "%d/3" % i)
+            self.assertEqual(r.returncode, 8, r.stderr)  # every shard holds runs of point 2 or 3
+            shards.append(self.p("s%d.h5" % i))
+        r = run("merge", *shards, "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertTrue(filecmp.cmp(a, self.p("merged.h5"), shallow=False), "merged shards differ")
+        good = self.sweep("good.lua", "good.h5", "-j", "2")
+        # the summary: how many, which points, the error
+        for r in (r1, r2):
+            self.assertIn("6 of 18 runs failed", r.stderr)
+            self.assertRegex(r.stderr, r"point 2 \(recall_day = 5, lambda0 = [0-9.]+\): all 3 replicates")
+            self.assertRegex(r.stderr, r"point 3 \(recall_day = 5, lambda0 = [0-9.]+\): all 3 replicates")
+            self.assertRegex(r.stderr, r"run 6 \(point 2, replicate 0\): \S*tiny\.lua:\d+: no recall on day 5")
+            self.assertNotIn("point 1 (", r.stderr)
+        with h5py.File(a, "r") as f, h5py.File(good, "r") as g:
+            d = f["design"][:]
+            failed = d[:, 0] == 5
+            self.assertEqual(int(failed.sum()), 6)
+            np.testing.assert_array_equal(f["run_status"][:], failed.astype(np.uint8))
+            self.assertEqual(list(f["run_status"].attrs["flag_meanings"].split()), ["completed", "failed"])
+            errs = [e.decode() for e in f["run_error"][:]]
+            for k, e in enumerate(errs):
+                if failed[k]:
+                    self.assertRegex(e, r"^run %d: .*tiny\.lua:\d+: no recall on day 5 \(table: 0x\?\)" % k)
+                else:
+                    self.assertEqual(e, "")
+            self.assertTrue(np.isnan(f["outcomes"][:][failed]).all())
+            self.assertTrue(np.isnan(f["traj_residents"][:][failed]).all())
+            self.assertFalse(np.isnan(f["traj_residents"][:][~failed]).any())
+            # the other runs are those of the sweep without the failing value
+            np.testing.assert_array_equal(d[~failed], g["design"][:])
+            np.testing.assert_array_equal(f["replicate"][:][~failed], g["replicate"][:])
+            np.testing.assert_array_equal(f["outcomes"][:][~failed], g["outcomes"][:])
+            for v in ("traj_residents", "traj_owner"):
+                np.testing.assert_array_equal(f[v][:][~failed], g[v][:])
+            self.assertTrue(np.all(g["run_status"][:] == 0))
+            self.assertEqual(set(g["run_error"][:].tolist()), {b""})
+        ds = xr.open_dataset(a, engine="h5netcdf")
+        self.assertEqual(ds.run_status.dims, ("run",))
+        self.assertEqual(ds.run_error.dims, ("run",))
+        self.assertEqual(int(ds.run_status.sum()), 6)
+        ds.close()
+
+    def test_fail_fast(self):
+        h = run("sweep", "--help")
+        self.assertEqual(h.returncode, 0)
+        self.assertIn("--fail-fast", h.stdout)
+        self.assertRegex(h.stdout, r"8 the file is\s+written but some runs failed")
+        self.write_fail_sweep("fail.lua", "{ 2, 5, 7 }")
+        ref, _ = self.failing_sweep("fail.lua", "ref.h5", "-j", "1")
+        out = self.p("ff.h5")
+        r = run("sweep", self.p("fail.lua"), "-o", out, "--quiet", "-j", "2", "--fail-fast")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("no recall on day 5", r.stderr)
+        self.assertIn("--fail-fast", r.stderr)
+        self.assertFalse(os.path.exists(out))
+        magic, recs = journal_records(out + ".journal", 4)
+        self.assertEqual(magic, b"CSSWJNL1")  # the failure was not journalled
+        self.assertFalse(any(f for _, _, f, _ in recs))
+        # without it, the same command completes from the journal
+        r = run("sweep", self.p("fail.lua"), "-o", out, "--quiet", "-j", "2")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False))
+
+    def test_resume_does_not_rerun_failed_runs(self):
+        # point 0 to 1 fail (recall_day 5 first), so the first records are failures
+        self.write_fail_sweep("big.lua", "{ 5, 2 }", reps=40)
+        with open(self.p("big.lua")) as f:
+            text = f.read().replace('keep_trajectories = { "residents", "owner" }', "keep_trajectories = false")
+        with open(self.p("big.lua"), "w") as f:
+            f.write(text)
+        ref, _ = self.failing_sweep("big.lua", "ref.h5", "-j", "1")
+        out = self.p("killed.h5")
+        journal = out + ".journal"
+        total, killed = 2 * 2 * 40, False
+        for _ in range(5):
+            proc = subprocess.Popen([BINARY, "sweep", self.p("big.lua"), "-o", out, "--quiet", "-j", "1"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 30
+            while time.time() < deadline and proc.poll() is None:
+                if os.path.exists(journal) and os.path.getsize(journal) >= JOURNAL_HEADER + 30 * 48:
+                    proc.send_signal(signal.SIGKILL)
+                    killed = True
+                    break
+                time.sleep(0.002)
+            proc.wait()
+            if killed and not os.path.exists(out) and len(journal_records(journal, 4)[1]) < total:
+                break
+            killed = False
+            for f in (out, journal):
+                if os.path.exists(f):
+                    os.unlink(f)
+        self.assertTrue(killed, "the sweep always finished before it could be killed")
+        magic, recs = journal_records(journal, 4)
+        fails = [(pos, k, m) for pos, k, f, m in recs if f]
+        self.assertEqual(magic, b"CSSWJNL2")
+        self.assertGreater(len(fails), 0)
+        for _, k, m in fails:
+            self.assertLess(k, 80)  # points 0 and 1
+            self.assertIn(b"no recall on day 5", m)
+        # --fail-fast on a journal that records failures stops at once
+        r = run("sweep", self.p("big.lua"), "-o", out, "--quiet", "--fail-fast")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("records %d failed runs" % len(fails), r.stderr)
+        self.assertEqual(journal_records(journal, 4)[1], recs)
+        # A copy whose first failure record says something else: if the
+        # resume ran that run again, the file would hold the real message.
+        pos, k, m = fails[0]
+        with open(journal, "rb") as f:
+            data = bytearray(f.read())
+        forged = m.replace(b"no recall", b"NO RECALL")
+        data[pos + 16:pos + 16 + len(m)] = forged
+        n = 24 + (len(m) + 7) // 8 * 8
+        data[pos + n - 8:pos + n] = fnv1a(bytes(data[pos:pos + n - 8])).to_bytes(8, "little")
+        with open(self.p("forged.h5.journal"), "wb") as f:
+            f.write(data)
+        # the resume: the failed runs count as done, and the file is the uninterrupted one
+        r = run("sweep", self.p("big.lua"), "-o", out, "-j", "2")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertRegex(r.stderr, r"(\d+) done \(%d failed\)" % len(fails))
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False), "resumed sweep differs")
+        self.assertFalse(os.path.exists(journal))
+        r = run("sweep", self.p("big.lua"), "-o", self.p("forged.h5"), "--quiet", "-j", "2")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        with h5py.File(self.p("forged.h5"), "r") as f, h5py.File(ref, "r") as g:
+            self.assertEqual(f["run_error"][k], forged)
+            self.assertNotEqual(g["run_error"][k], forged)
+            np.testing.assert_array_equal(f["run_status"][:], g["run_status"][:])
 
 
 if __name__ == "__main__":

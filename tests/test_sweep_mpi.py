@@ -10,8 +10,9 @@ time limit) keeps its completed runs in the journal, leaves no output file,
 and started again under mpirun gives the same file as an uninterrupted -j 1
 sweep (a sobol design's too, group /sensitivity included); a sweep file
 with an error fails on every rank with the message and
-a non-zero status, and a run that fails on any rank ends the whole job with
-its message.
+a non-zero status; runs that fail by their own fault on any rank are
+recorded (exit status 8, the same file as -j 1), and with --fail-fast the
+first ends the whole job with its message.
 
 Skipped, with a message, only when the binary was built without MPI
 (`conflictsim --version` says so); CI installs OpenMPI (.ci/deps), so there
@@ -127,6 +128,22 @@ class SweepMpiTest(test_sweep.SweepFixture):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertTrue(filecmp.cmp(fork, self.p("s1-mpi.h5"), shallow=False), "shard 1/3 under MPI differs")
 
+    def test_mpirun_failed_runs_same_file_as_j1(self):
+        # runs that fail by their own fault are recorded the same way by the
+        # ranks (rank 0 computes some of them itself) as by forked workers
+        with open(self.p("tiny.lua"), "a") as f:
+            f.write(test_sweep.FAILING)
+        with open(self.p("fail.lua"), "w") as f:
+            f.write(test_sweep.FAIL_SWEEP % {"reps": 3, "grid": "{ 2, 5, 7 }"})
+        r = subprocess.run([BINARY, "sweep", self.p("fail.lua"), "-o", self.p("j1.h5"), "--quiet", "-j", "1"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        r = self.run_mpi(2, "sweep", self.p("fail.lua"), "-o", self.p("mpi.h5"), "--quiet")
+        self.assertEqual(r.returncode, 8, r.stdout + r.stderr)
+        self.assertIn("6 of 18 runs failed", r.stderr)
+        self.assertTrue(filecmp.cmp(self.p("j1.h5"), self.p("mpi.h5"), shallow=False), "mpirun -n 2 and -j 1 differ")
+        self.assertFalse(os.path.exists(self.p("mpi.h5.journal")))
+
     def test_mpirun_sobol_same_file_as_j1(self):
         """A sensitivity design: the group /sensitivity too is the same under MPI."""
         with open(self.p("sobol.lua"), "w") as f:
@@ -192,7 +209,7 @@ class SweepMpiTest(test_sweep.SweepFixture):
         self.assertTrue(filecmp.cmp(ref, out, shallow=False), "the resumed MPI sweep differs from -j 1")
         self.assertFalse(os.path.exists(journal))
 
-    def test_failing_run_stops_the_job(self):
+    def test_failing_runs_recorded_or_fail_fast(self):
         # valid on the initial state (checked at load), wrong at the end of a run
         with open(self.p("sweep.lua")) as f:
             src = f.read()
@@ -201,11 +218,21 @@ class SweepMpiTest(test_sweep.SweepFixture):
         self.assertIn("mine =", src)
         with open(self.p("late.lua"), "w") as f:
             f.write(src)
-        r = self.run_mpi(2, "sweep", self.p("late.lua"), "-o", self.p("late.h5"), "--quiet", timeout=60)
-        self.assertNotEqual(r.returncode, 0)
+        # --fail-fast: the first failure stops the job, no file
+        r = self.run_mpi(2, "sweep", self.p("late.lua"), "-o", self.p("late.h5"), "--quiet", "--fail-fast",
+                         timeout=60)
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
         self.assertIn("metric 'mine'", r.stderr)
         self.assertIn("not a number", r.stderr)
+        self.assertIn("--fail-fast", r.stderr)
         self.assertFalse(os.path.exists(self.p("late.h5")))
+        # without it, every run is recorded as failed and the file written
+        r = self.run_mpi(2, "sweep", self.p("late.lua"), "-o", self.p("late.h5"), "--quiet", timeout=60)
+        self.assertEqual(r.returncode, 8, r.stdout + r.stderr)
+        self.assertIn("all 24 runs failed", r.stderr)  # 2 x 4 points x 3 replicates
+        self.assertIn("metric 'mine'", r.stderr)
+        self.assertTrue(os.path.exists(self.p("late.h5")))
+        self.assertFalse(os.path.exists(self.p("late.h5.journal")))
 
     def test_bad_sweep_fails_on_every_rank(self):
         with open(self.p("bad.lua"), "w") as f:

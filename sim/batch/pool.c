@@ -103,8 +103,12 @@ static int run_here(cs_ctx *ctx, cs_pool *p) {
     cs_ctx jctx = {{0}};
     uint64_t job = job_of(p, i);
     if ((rc = p->run(&jctx, p->ud, job, rec)) != CS_OK) {
-      p->failed = job;
-      cs_err(ctx, rc, "%s", cs_errmsg(&jctx));
+      int kept = p->failed_fn ? p->failed_fn(ctx, p->ud, job, rc, cs_errmsg(&jctx)) : 0;
+      if (kept == 1) rc = CS_OK;
+      else if (kept == 0) {
+        p->failed = job;
+        cs_err(ctx, rc, "%s", cs_errmsg(&jctx));
+      } else rc = kept;
     } else rc = p->done(ctx, p->ud, job, rec);
   }
   free(rec);
@@ -239,6 +243,18 @@ int cs_pool_run(cs_ctx *ctx, cs_pool *p) {
         if (read_all(w[i].res, msg, h.len) != (ssize_t)h.len) {
           rc = worker_lost(ctx, p, &w[i], i, job, "short error message");
           goto done;
+        }
+        int kept = p->failed_fn ? p->failed_fn(ctx, p->ud, job, (int)h.status, msg) : 0;
+        if (kept < 0) {
+          rc = kept;
+          goto done;
+        }
+        if (kept == 1) {
+          completed++;
+          if (next < p->n_jobs && fail_idx == UINT64_MAX && !(p->stop && *p->stop) &&
+              (rc = hand_out(ctx, p, &w[i], i, next++)) != CS_OK)
+            goto done;
+          continue;
         }
         if (w[i].idx < fail_idx) { /* keep the earliest failure in the list */
           fail_idx = w[i].idx;

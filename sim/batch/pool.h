@@ -20,6 +20,12 @@
 **   that succeeded), and the failure reported is the one earliest in the
 **   list. Since every job before it was handed out, it is the failure a
 **   single worker (or workers == 0) meets first.
+** - With a failed_fn() callback, a job whose run() fails is offered to it
+**   in the parent; if failed_fn() keeps it (records it as the job's
+**   result), the job counts as done and the pool goes on handing out jobs,
+**   so a kept failure changes nothing for the other jobs whatever the
+**   number of workers. A failure it declines is the pool's, as above (and
+**   it is still the earliest declined one: kept failures stop nothing).
 ** - A worker that dies, a short or malformed record (an error message
 **   longer than CS_POOL_MAX_MSG), a failure of pipe/fork/poll or of
 **   done(), and the stop flag end the pool at once: the busy workers are
@@ -47,6 +53,14 @@ typedef int (*cs_pool_run_fn)(cs_ctx *ctx, void *ud, uint64_t job, void *rec);
 ** the pool with that result. */
 typedef int (*cs_pool_done_fn)(cs_ctx *ctx, void *ud, uint64_t job, const void *rec);
 
+/* In the parent, for a job whose run() failed with rc and message msg
+** (borrowed for the call): 1 if it kept the failure as the job's result
+** (the job is done and the pool goes on), 0 if it declined (the failure is
+** the pool's: no further job is handed out and the earliest declined
+** failure is reported), or a CS_ error (message in ctx), which ends the
+** pool at once as done()'s does. */
+typedef int (*cs_pool_failed_fn)(cs_ctx *ctx, void *ud, uint64_t job, int rc, const char *msg);
+
 typedef struct cs_pool {
   const uint64_t *jobs;         /* job numbers in hand-out order; NULL: 0..n_jobs-1 */
   uint64_t n_jobs;
@@ -54,6 +68,7 @@ typedef struct cs_pool {
   int workers;                  /* forked workers (at most n_jobs are started); 0: in this process */
   cs_pool_run_fn run;
   cs_pool_done_fn done;
+  cs_pool_failed_fn failed_fn;  /* optional: failures of run() it keeps do not stop the pool */
   void (*child)(void *ud);      /* optional: in each worker right after the fork */
   void *ud;                     /* passed to run, done and child */
   volatile sig_atomic_t *stop;  /* optional: non-zero (a signal handler sets it) stops the pool */
@@ -62,7 +77,8 @@ typedef struct cs_pool {
   int died;                     /* 1: a worker died (or sent a short record) during job `failed` */
 } cs_pool;
 
-/* Run every job of p. CS_OK when done() has seen every job. Otherwise:
+/* Run every job of p. CS_OK when done() (or failed_fn(), keeping it) has seen
+** every job. Otherwise:
 ** the failed job's own code and message ("worker W died during run K",
 ** CS_EIO, when its worker died), done()'s result, CS_EIO for a failure of
 ** pipe, fork or poll, CS_ENOMEM, or CS_ESTOP ("interrupted") when *stop

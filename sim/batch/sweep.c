@@ -560,6 +560,30 @@ static int ms_event(void *ud, const cs_event_rec *e) {
   return CS_OK;
 }
 
+int cs_sweep_run_fault(int rc) { return rc == CS_ESCRIPT || rc == CS_EINVAL; }
+
+/* A run's error message goes into the file, which must not depend on the
+** process that ran it; Lua prints a table, function, userdata or thread as
+** "table: 0x55d2c0a3e8f0", an address that differs between processes. So
+** ": 0x" followed by 6 or more hex digits becomes ": 0x?" (a number written
+** so in a message is masked too). In place. */
+static void scrub_addresses(char *msg) {
+  char *o = msg;
+  for (const char *c = msg; *c;) {
+    if (c[0] == ':' && c[1] == ' ' && c[2] == '0' && c[3] == 'x') {
+      size_t n = strspn(c + 4, "0123456789abcdefABCDEF");
+      if (n >= 6) {
+        memcpy(o, ": 0x?", 5);
+        o += 5;
+        c += 4 + n;
+        continue;
+      }
+    }
+    *o++ = *c++;
+  }
+  *o = '\0';
+}
+
 int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec) {
   return cs_sweep_run_pre(ctx, sw, k, NULL, 0, rec);
 }
@@ -571,7 +595,10 @@ int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_overr
   uint64_t pt = k / sw->replicates, rep = k % sw->replicates;
   int rc;
   if (k >= sw->n_runs) return cs_err(ctx, CS_EINVAL, "run %llu is not in the sweep", (unsigned long long)k);
-  if ((rc = load_point(ctx, sw, pt, 1, rep, pre, n_pre, &w, &sc)) != CS_OK) return rc;
+  if ((rc = load_point(ctx, sw, pt, 1, rep, pre, n_pre, &w, &sc)) != CS_OK) {
+    scrub_addresses(ctx->msg);
+    return rc;
+  }
   msink m;
   memset(&m, 0, sizeof m);
   m.sw = sw;
@@ -599,5 +626,6 @@ int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_overr
 done:
   cs_script_free(sc);
   cs_world_free(w);
+  if (rc != CS_OK) scrub_addresses(ctx->msg);
   return rc;
 }

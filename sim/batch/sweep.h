@@ -23,7 +23,11 @@
 **   design in the unit cube (sensitivity.h), mapped onto each parameter's
 **   range as a random draw would be (uniform, log-uniform, whole numbers).
 ** - A run's result is a fixed-size record of doubles: n_metrics outcomes,
-**   then n_traj * n_samples * n_nodes trajectory values (row-major). */
+**   then n_traj * n_samples * n_nodes trajectory values (row-major).
+** - A run that fails by its own fault (cs_sweep_run_fault) is a row of NaN
+**   with its error message (run_status 1 and run_error in the file); the
+**   message is a function of (sweep text, k) as the record is (Lua's
+**   printed addresses, "table: 0x...", are masked: cs_sweep_run). */
 #ifndef CS_BATCH_SWEEP_H
 #define CS_BATCH_SWEEP_H
 
@@ -95,7 +99,9 @@ const char *cs_sweep_kind_name(int kind);
 
 /* Run k in-process (quiet): load the scenario with the fixed overrides and
 ** design point k / replicates, run it with (seed, k % replicates), fill
-** rec[cs_sweep_record_len] with its outcomes and trajectories. */
+** rec[cs_sweep_record_len] with its outcomes and trajectories. On an error,
+** ": 0x" and 6 or more hex digits in the message read ": 0x?" (Lua prints
+** a table or function by its address, which differs between processes). */
 int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec);
 /* The same with the overrides pre[n_pre] applied first (the sweep's own
 ** `set` entries and design come after them): a posterior draw under an
@@ -103,10 +109,21 @@ int cs_sweep_run(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, double *rec);
 int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_override *pre, size_t n_pre,
                      double *rec);
 
+/* 1 if a run that failed with rc failed by its own fault, as it would
+** again on every try and on any machine: an error of the scenario or of a
+** Lua metric for its parameters, an instruction budget or the Lua memory
+** limit (CS_ESCRIPT), a value refused or a design point that changes the
+** file's axes (CS_EINVAL). A sweep records such a failure and completes the
+** other runs. 0 for what is not the run's fault (CS_ENOMEM, CS_EIO: the
+** scenario could not be read, CS_ESTOP), which stops the sweep. */
+int cs_sweep_run_fault(int rc);
+
 /* ---- the sweep file (sweep_h5.c) ---- */
 
-/* Rows of the file come from here: the record of global run k. */
-typedef int (*cs_sweep_row_fn)(void *ud, uint64_t k, double *rec);
+/* Rows of the file come from here: the record of global run k, and in err
+** (CS_ERRMSG_MAX bytes) "" for a run that completed, or the error message
+** of a run that failed (its record then all NaN). */
+typedef int (*cs_sweep_row_fn)(void *ud, uint64_t k, double *rec, char *err);
 
 /* Write the sweep file for shard (index, count) (count 1: the whole sweep)
 ** to path through a temporary file renamed into place (fsync file and
@@ -123,7 +140,9 @@ void cs_sweep_shard_close(cs_sweep_shard *sh);
 const char *cs_sweep_shard_attr(const cs_sweep_shard *sh, const char *name);
 uint64_t cs_sweep_shard_index(const cs_sweep_shard *sh);
 uint64_t cs_sweep_shard_count(const cs_sweep_shard *sh);
-/* Read the record of global run k (it must be one of the shard's). */
-int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec);
+/* Read the record of global run k (it must be one of the shard's) and its
+** error message into err (CS_ERRMSG_MAX bytes; "" if the run completed, as
+** for every run of a shard written before failures were recorded). */
+int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec, char *err);
 
 #endif

@@ -164,7 +164,7 @@ enum { S_RUN, S_PARAM, S_METRIC, S_TIME, S_NODE, S_COUNT };
 static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64_t count, cs_sweep_row_fn row,
                       void *ud) {
   int rc = CS_OK;
-  hid_t sc[S_COUNT], d_out = H5I_INVALID_HID, *d_tr = NULL, tmp = H5I_INVALID_HID;
+  hid_t sc[S_COUNT], d_out = H5I_INVALID_HID, *d_tr = NULL, tmp = H5I_INVALID_HID, d_err = H5I_INVALID_HID;
   double *ys = NULL; /* [nl][nm] outcomes for the sensitivity analysis */
   cs_sens *sens = NULL;
   uint64_t nl = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
@@ -176,9 +176,11 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   double *dd = malloc((size_t)(nl ? nl : 1) * (np ? np : 1) * sizeof *dd + (T + 1) * sizeof *dd);
   const char **str = calloc(nmax + 1, sizeof *str);
   double *rec = malloc((cs_sweep_record_len(sw) + 1) * sizeof *rec);
+  uint8_t *status = calloc((size_t)(nl ? nl : 1), 1); /* run_status, written after the rows */
+  char *err = malloc(CS_ERRMSG_MAX);
   d_tr = calloc((size_t)sw->n_traj + 1, sizeof *d_tr);
   for (int i = 0; i < S_COUNT; i++) sc[i] = H5I_INVALID_HID;
-  if (!u || !dd || !str || !rec || !d_tr) {
+  if (!u || !dd || !str || !rec || !d_tr || !status || !err) {
     rc = cs_err(w->ctx, CS_ENOMEM, "out of memory");
     goto done;
   }
@@ -291,6 +293,15 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   TRY(H5DSattach_scale(d_out, sc[S_RUN], 0), "attach scale to", "outcomes");
   TRY(H5DSattach_scale(d_out, sc[S_METRIC], 1), "attach scale to", "outcomes");
 
+  /* the error of each run: "" if it completed; written row by row (an
+  ** empty string takes no space in the global heap) */
+  d1 = nl;
+  d_err = f;
+  if ((rc = ds(w, "run_error", w->str, w->str, 1, &d1, NULL, NULL, NULL,
+               "error message of a run that failed (run_status 1); empty if it completed", &d_err)))
+    goto done;
+  TRY(H5DSattach_scale(d_err, sc[S_RUN], 0), "attach scale to", "run_error");
+
   /* trajectories */
   hsize_t d3[3] = {nl, T, N}, ch[3] = {1, T, N};
   if (sw->n_traj) {
@@ -338,11 +349,28 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     goto done;
   }
   for (uint64_t j = 0; j < nl; j++) {
-    if ((rc = row(ud, index + j * count, rec)) != CS_OK) goto done;
+    err[0] = '\0';
+    if ((rc = row(ud, index + j * count, rec, err)) != CS_OK) goto done;
+    status[j] = err[0] != '\0';
     if (ys) memcpy(ys + j * nm, rec, nm * sizeof *ys);
     if ((rc = ds_row(w, d_out, "outcomes", 2, j, d2, rec))) goto done;
     for (int t = 0; t < sw->n_traj; t++)
       if ((rc = ds_row(w, d_tr[t], sw->traj[t], 3, j, d3, rec + nm + (size_t)t * T * N))) goto done;
+    const char *e = err;
+    hsize_t off1 = j, one = 1;
+    if ((rc = cs_h5u_write_block(w->ctx, "sweep file", w->path, d_err, "run_error", 1, &off1, &one, 1, w->str, &e)))
+      goto done;
+  }
+  {
+    static const uint8_t flags[2] = {0, 1};
+    d1 = nl;
+    tmp = f;
+    rc = ds(w, "run_status", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &d1, NULL, status, NULL,
+            "0: the run completed; 1: it failed (its outcomes and trajectories are NaN, run_error says why)", &tmp);
+    if (rc == CS_OK) rc = attr(w, tmp, "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, flags);
+    if (rc == CS_OK) rc = attr_s(w, tmp, "flag_meanings", "completed failed");
+    if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_RUN], 0), "attach scale to", "run_status");
+    if ((rc = close_ds(w, &tmp, "run_status", rc))) goto done;
   }
   if (ys) {
     if ((rc = cs_sens_analyse(w->ctx, sw->design_kind, sw->samples, sw->n_params, sw->levels, sw->seed,
@@ -355,9 +383,12 @@ done:
   free(ys);
   for (int t = 0; d_tr && t < sw->n_traj; t++) rc = close_ds(w, &d_tr[t], "trajectory", rc);
   rc = close_ds(w, &d_out, "outcomes", rc);
+  rc = close_ds(w, &d_err, "run_error", rc);
   rc = close_ds(w, &tmp, "dataset", rc);
   for (int i = 0; i < S_COUNT; i++) rc = close_ds(w, &sc[i], "coordinate", rc);
   free(d_tr);
+  free(status);
+  free(err);
   free(rec);
   free(str);
   free(dd);
@@ -556,11 +587,42 @@ static int read_row(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, int rank,
   return rc;
 }
 
-int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec) {
+/* Element j of the string dataset run_error into err (CS_ERRMSG_MAX
+** bytes); "" if the shard has no such dataset (written before failures
+** were recorded: all its runs completed). */
+static int read_error(cs_ctx *ctx, cs_sweep_shard *sh, hsize_t j, char *err) {
+  hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID, t = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+  hsize_t one = 1, dims[1] = {0};
+  char *v = NULL;
+  int rc = CS_OK;
+  err[0] = '\0';
+  htri_t has = H5Lexists(sh->f, "run_error", H5P_DEFAULT);
+  if (has == 0) return CS_OK;
+  if (has < 0 || (d = H5Dopen2(sh->f, "run_error", H5P_DEFAULT)) < 0 || (ft = H5Dget_type(d)) < 0 ||
+      H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) <= 0 || (t = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ||
+      (fs = H5Dget_space(d)) < 0 || H5Sget_simple_extent_ndims(fs) != 1 ||
+      H5Sget_simple_extent_dims(fs, dims, NULL) < 0 || dims[0] <= j ||
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &j, NULL, &one, NULL) < 0 ||
+      (ms = H5Screate_simple(1, &one, NULL)) < 0 || H5Dread(d, t, ms, fs, H5P_DEFAULT, &v) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    rc = cs_err(ctx, CS_EIO, "%s: cannot read row %llu of 'run_error' (or its shape does not match the sweep)",
+                sh->path, (unsigned long long)j);
+  } else if (v) snprintf(err, CS_ERRMSG_MAX, "%s", v);
+  if (v) H5free_memory(v);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  if (t >= 0) H5Tclose(t);
+  if (ft >= 0) H5Tclose(ft);
+  if (d >= 0) H5Dclose(d);
+  return rc;
+}
+
+int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec, char *err) {
   if (k % sh->count != sh->index) return cs_err(ctx, CS_EINVAL, "%s: run %llu is not in this shard", sh->path,
                                                 (unsigned long long)k);
   hsize_t j = (k - sh->index) / sh->count, tail[2] = {(hsize_t)sw->n_metrics, 0};
-  int rc = read_row(ctx, sh, "outcomes", 2, j, tail, rec);
+  int rc = read_error(ctx, sh, j, err);
+  if (rc == CS_OK) rc = read_row(ctx, sh, "outcomes", 2, j, tail, rec);
   size_t T = (size_t)sw->n_samples, N = (size_t)sw->n_nodes;
   tail[0] = T;
   tail[1] = N;

@@ -14,7 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JMAGIC "CSSWJNL1"
+#define JMAGIC "CSSWJNL1"  /* records of completed runs only */
+#define JMAGIC2 "CSSWJNL2" /* failure records may follow */
+#define JFAILED ((uint64_t)1 << 63)   /* in a record's run field: a failure record */
+#define OFF_FAILED ((uint64_t)1 << 62) /* in j->off[]: the record there is a failure record */
+#define FAIL_MAX (CS_ERRMSG_MAX - 1)   /* bytes of a failure's message */
+#define PAD8(n) (((n) + 7) & ~(size_t)7)
 
 typedef struct jhead {
   char magic[8];
@@ -88,8 +93,8 @@ int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char 
   j->n_local = index < n_runs ? (n_runs - index + count - 1) / count : 0;
   j->rec_len = rec_len;
   j->rec_bytes = 16 + 8 * j->rec_len;
-  size_t n = strlen(out) + 16;
-  if (!(j->path = malloc(n)) || !(j->buf = malloc(j->rec_bytes))) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  size_t n = strlen(out) + 16, cap = j->rec_bytes > 24 + PAD8(FAIL_MAX) ? j->rec_bytes : 24 + PAD8(FAIL_MAX);
+  if (!(j->path = malloc(n)) || !(j->buf = malloc(cap))) return cs_err(ctx, CS_ENOMEM, "out of memory");
   if (reserve(ctx, j, j->n_local ? j->n_local - 1 : 0) != CS_OK) return CS_ENOMEM;
   snprintf(j->path, n, "%s.journal", out);
   if ((j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
@@ -102,27 +107,40 @@ int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char 
       return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
     return CS_OK;
   }
-  if (pread(j->fd, &disk, sizeof disk, 0) != (ssize_t)sizeof disk || memcmp(&disk, &h, sizeof h) != 0)
+  int got = pread(j->fd, &disk, sizeof disk, 0) == (ssize_t)sizeof disk;
+  j->v2 = got && !memcmp(disk.magic, JMAGIC2, 8);
+  if (j->v2) memcpy(disk.magic, JMAGIC, 8);
+  if (!got || memcmp(&disk, &h, sizeof h) != 0)
     return cs_err(ctx, CS_EINVAL,
                   "journal '%s' belongs to other inputs (a different sweep, calibration, scenario or shard); "
                   "delete it to start over",
                   j->path);
   uint64_t pos = sizeof h;
-  while (pos + j->rec_bytes <= (uint64_t)st.st_size) {
-    if (pread(j->fd, j->buf, j->rec_bytes, (off_t)pos) != (ssize_t)j->rec_bytes) break;
-    uint64_t k, sum;
-    memcpy(&k, j->buf, 8);
-    memcpy(&sum, j->buf + j->rec_bytes - 8, 8);
-    if (sum != fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull) || (n_runs && k >= n_runs) ||
-        k % count != index || (!n_runs && k > (uint64_t)1 << 40))
+  while (pos + 8 <= (uint64_t)st.st_size) {
+    uint64_t k, sum, len = 0;
+    size_t nb = j->rec_bytes;
+    if (pread(j->fd, &k, 8, (off_t)pos) != 8) break;
+    int failed = (k & JFAILED) != 0;
+    if (failed) { /* {run | JFAILED, length, message padded, checksum} */
+      if (!j->v2 || pos + 16 > (uint64_t)st.st_size || pread(j->fd, &len, 8, (off_t)pos + 8) != 8 || len == 0 ||
+          len > FAIL_MAX)
+        break;
+      nb = 24 + PAD8((size_t)len);
+    }
+    if (pos + nb > (uint64_t)st.st_size || pread(j->fd, j->buf, nb, (off_t)pos) != (ssize_t)nb) break;
+    memcpy(&sum, j->buf + nb - 8, 8);
+    k &= ~JFAILED;
+    if (sum != fnv1a(j->buf, nb - 8, 0xcbf29ce484222325ull) || (n_runs && k >= n_runs) || k % count != index ||
+        (!n_runs && k > (uint64_t)1 << 40))
       break;
     uint64_t l = (k - index) / count;
     if (reserve(ctx, j, l) != CS_OK) return CS_ENOMEM;
     if (j->off[l] == UINT64_MAX) {
-      j->off[l] = pos;
+      j->off[l] = pos | (failed ? OFF_FAILED : 0);
       j->done++;
+      j->failed += failed;
     }
-    pos += j->rec_bytes;
+    pos += nb;
   }
   if ((uint64_t)st.st_size != pos && ftruncate(j->fd, (off_t)pos) != 0)
     return cs_err(ctx, CS_EIO, "journal '%s': cannot cut a torn record: %s", j->path, strerror(errno));
@@ -142,13 +160,17 @@ int cs_journal_has(const cs_journal *j, uint64_t k) {
   return k % j->count == j->index && l < j->cap && j->off[l] != UINT64_MAX;
 }
 
-int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec) {
+int cs_journal_failed(const cs_journal *j, uint64_t k) {
+  return cs_journal_has(j, k) && (j->off[(k - j->index) / j->count] & OFF_FAILED);
+}
+
+/* Append the nb bytes of j->buf (a record of run k whose checksum is still
+** to be filled in), then index it. */
+static int append(cs_ctx *ctx, cs_journal *j, uint64_t k, size_t nb, int failed) {
   off_t end = lseek(j->fd, 0, SEEK_END);
-  memcpy(j->buf, &k, 8);
-  memcpy(j->buf + 8, rec, 8 * j->rec_len);
-  uint64_t sum = fnv1a(j->buf, j->rec_bytes - 8, 0xcbf29ce484222325ull);
-  memcpy(j->buf + j->rec_bytes - 8, &sum, 8);
-  if (end < 0 || write_full(j->fd, j->buf, j->rec_bytes) != 0)
+  uint64_t sum = fnv1a(j->buf, nb - 8, 0xcbf29ce484222325ull);
+  memcpy(j->buf + nb - 8, &sum, 8);
+  if (end < 0 || write_full(j->fd, j->buf, nb) != 0)
     return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
   /* Group commit: once written, a record survives the death of this process
   ** (it is in the page cache); fdatasync only guards against a crash of the
@@ -163,19 +185,59 @@ int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec)
   uint64_t l = (k - j->index) / j->count;
   if (reserve(ctx, j, l) != CS_OK) return CS_ENOMEM;
   if (j->off[l] == UINT64_MAX) j->done++;
-  j->off[l] = (uint64_t)end;
+  else j->failed -= (j->off[l] & OFF_FAILED) != 0;
+  j->failed += failed;
+  j->off[l] = (uint64_t)end | (failed ? OFF_FAILED : 0);
   return CS_OK;
 }
 
+int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec) {
+  memcpy(j->buf, &k, 8);
+  memcpy(j->buf + 8, rec, 8 * j->rec_len);
+  return append(ctx, j, k, j->rec_bytes, 0);
+}
 
-int cs_journal_row(void *ud, uint64_t k, double *rec) {
-  cs_journal_rows *r = ud;
-  cs_journal *j = r->j;
-  uint64_t l = (k - j->index) / j->count;
-  if (l >= j->cap || j->off[l] == UINT64_MAX || pread(j->fd, j->buf, j->rec_bytes, (off_t)j->off[l]) != (ssize_t)j->rec_bytes)
-    return cs_err(r->ctx, CS_EIO, "journal '%s': run %llu missing", j->path, (unsigned long long)k);
-  memcpy(rec, j->buf + 8, 8 * j->rec_len);
+int cs_journal_append_failure(cs_ctx *ctx, cs_journal *j, uint64_t k, const char *msg) {
+  if (!j->v2) { /* the first failure record: the magic says they may follow */
+    if (pwrite(j->fd, JMAGIC2, 8, 0) != 8 || fdatasync(j->fd) != 0)
+      return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
+    j->v2 = 1;
+  }
+  if (!msg || !*msg) msg = "failed (no message)";
+  uint64_t kf = k | JFAILED, len = strnlen(msg, FAIL_MAX);
+  size_t nb = 24 + PAD8((size_t)len);
+  memset(j->buf, 0, nb);
+  memcpy(j->buf, &kf, 8);
+  memcpy(j->buf + 8, &len, 8);
+  memcpy(j->buf + 16, msg, (size_t)len);
+  return append(ctx, j, k, nb, 1);
+}
+
+int cs_journal_read(cs_ctx *ctx, cs_journal *j, uint64_t k, double *rec, char *err) {
+  uint64_t l = (k - j->index) / j->count, off, len;
+  if (k % j->count != j->index || l >= j->cap || j->off[l] == UINT64_MAX)
+    return cs_err(ctx, CS_EIO, "journal '%s': run %llu missing", j->path, (unsigned long long)k);
+  off = j->off[l] & ~OFF_FAILED;
+  if (!(j->off[l] & OFF_FAILED)) {
+    if (pread(j->fd, j->buf, j->rec_bytes, (off_t)off) != (ssize_t)j->rec_bytes)
+      return cs_err(ctx, CS_EIO, "journal '%s': run %llu missing", j->path, (unsigned long long)k);
+    memcpy(rec, j->buf + 8, 8 * j->rec_len);
+    if (err) err[0] = '\0';
+    return CS_OK;
+  }
+  if (pread(j->fd, &len, 8, (off_t)off + 8) != 8 || len == 0 || len > FAIL_MAX ||
+      pread(j->fd, j->buf, (size_t)len, (off_t)off + 16) != (ssize_t)len)
+    return cs_err(ctx, CS_EIO, "journal '%s': run %llu missing", j->path, (unsigned long long)k);
+  if (!err) return cs_err(ctx, CS_EINVAL, "run %llu failed: %.*s", (unsigned long long)k, (int)len, (char *)j->buf);
+  for (size_t i = 0; i < j->rec_len; i++) rec[i] = NAN;
+  memcpy(err, j->buf, (size_t)len);
+  err[len] = '\0';
   return CS_OK;
+}
+
+int cs_journal_row(void *ud, uint64_t k, double *rec, char *err) {
+  cs_journal_rows *r = ud;
+  return cs_journal_read(r->ctx, r->j, k, rec, err);
 }
 
 /* ---- shared by the drivers ---- */

@@ -12,6 +12,14 @@
 ** of runs, which a resume runs again. A torn record at the end (a kill
 ** during a write) fails its length or checksum and is cut off on the next
 ** open, with anything after it.
+** A run that failed by its own fault (an error of the scenario for its
+** parameters, a budget: cs_sweep_run_fault) is journalled too, as a
+** failure record {run | 2^63, message length, message padded with zeros to
+** 8 bytes, checksum}, so a resume does not run it again; its row in the
+** file is NaN with the message beside it. A journal is written with the
+** magic CSSWJNL1 until its first failure record, which turns it to
+** CSSWJNL2 first (a version that knows no failure records refuses it
+** rather than cutting it off as torn); both are read.
 ** The file is locked (flock) so two sweeps cannot write the same output.
 ** When every run of the shard is in it, the driver writes the HDF5 file
 ** from it in run order (cs_journal_row), so the file does not depend on
@@ -35,7 +43,9 @@ typedef struct cs_journal {
   uint64_t n_runs;  /* 0: a growing journal (calibration), records of any run number */
   uint64_t *off;    /* [cap]: file offset of the record, UINT64_MAX if not done */
   uint64_t cap;
-  uint64_t done;
+  uint64_t done;    /* runs with a record, failures included */
+  uint64_t failed;  /* runs with a failure record */
+  int v2;           /* the magic is CSSWJNL2: failure records may follow */
   double synced;    /* cs_sweep_now() of the last fdatasync */
   unsigned char *buf;
 } cs_journal;
@@ -53,10 +63,22 @@ int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *
 ** for them, and the journal grows). */
 int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char *sha, const char *scen_sha,
                         uint64_t index, uint64_t count, size_t rec_len, uint64_t n_runs);
-/* 1 if run k's record is in the journal. */
+/* 1 if run k's record (or failure record) is in the journal. */
 int cs_journal_has(const cs_journal *j, uint64_t k);
-/* Append the record of run k (durable on CS_OK). */
+/* 1 if run k's record is a failure record. */
+int cs_journal_failed(const cs_journal *j, uint64_t k);
+/* Append the record of run k (written, so it survives the death of this
+** process, on CS_OK; synced as the group commit above says). */
 int cs_journal_append(cs_ctx *ctx, cs_journal *j, uint64_t k, const double *rec);
+/* Append a failure record for run k with its message msg (truncated to
+** CS_ERRMSG_MAX - 1 bytes; an empty one is recorded as "failed (no
+** message)"); the same durability. */
+int cs_journal_append_failure(cs_ctx *ctx, cs_journal *j, uint64_t k, const char *msg);
+/* Read run k's record into rec[rec_len]. A failure record: with err (a
+** buffer of CS_ERRMSG_MAX bytes), rec is all NaN and err holds its message;
+** without, CS_EINVAL. A completed run sets err to "". CS_EIO if the run has
+** no record. */
+int cs_journal_read(cs_ctx *ctx, cs_journal *j, uint64_t k, double *rec, char *err);
 void cs_journal_close(cs_journal *j);
 
 /* A cs_sweep_row_fn reading the journal: ud is a cs_journal_rows. */
@@ -64,7 +86,7 @@ typedef struct cs_journal_rows {
   cs_journal *j;
   cs_ctx *ctx;
 } cs_journal_rows;
-int cs_journal_row(void *ud, uint64_t k, double *rec);
+int cs_journal_row(void *ud, uint64_t k, double *rec, char *err);
 
 /* SIGINT/SIGTERM set cs_sweep_stop (the signal number); SIGPIPE is ignored.
 ** The drivers poll the flag, stop handing out runs and keep the journal. */

@@ -96,7 +96,8 @@ typedef struct wq {
   int n;
 } wq;
 
-int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show, int *outstanding) {
+int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show, int keep_failures,
+                        int *outstanding) {
   int size = 1, rc = CS_OK;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   int nw = size - 1;
@@ -141,8 +142,19 @@ int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show
       memmove(q[w].run, q[w].run + 1, (size_t)--q[w].n * sizeof q[w].run[0]);
       any = 1;
       if (h.status != CS_OK) {
-        rc = cs_err(ctx, (int)h.status, "%.*s", (int)h.len, (const char *)buf + sizeof h);
-        goto done;
+        char msg[CS_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%.*s", (int)h.len, (const char *)buf + sizeof h);
+        if (!keep_failures || !cs_sweep_run_fault((int)h.status)) {
+          rc = cs_err(ctx, (int)h.status, "%s", msg);
+          goto done;
+        }
+        if ((rc = cs_journal_append_failure(ctx, j, h.run, msg)) != CS_OK) goto done;
+        got++;
+        if (next < n_todo) {
+          MPI_Send(&todo[next], 1, MPI_UINT64_T, w, TAG_RUN, MPI_COMM_WORLD);
+          q[w].run[q[w].n++] = todo[next++];
+        }
+        continue;
       }
       if (h.len != 8 * rl) {
         rc = cs_err(ctx, CS_EIO, "MPI rank %d: short result for run %llu", w, (unsigned long long)h.run);
@@ -164,10 +176,13 @@ int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show
       cs_ctx rctx = {{0}};
       uint64_t k = todo[next++];
       if ((rc = cs_sweep_run(&rctx, sw, k, rec)) != CS_OK) {
-        cs_err(ctx, rc, "%s", cs_errmsg(&rctx));
-        goto done;
-      }
-      if ((rc = cs_journal_append(ctx, j, k, rec)) != CS_OK) goto done;
+        if (!keep_failures || !cs_sweep_run_fault(rc)) {
+          cs_err(ctx, rc, "%s", cs_errmsg(&rctx));
+          goto done;
+        }
+        rc = cs_journal_append_failure(ctx, j, k, cs_errmsg(&rctx));
+      } else rc = cs_journal_append(ctx, j, k, rec);
+      if (rc != CS_OK) goto done;
       got++;
       any = 1;
     }
@@ -189,10 +204,14 @@ done:
       MPI_Recv(buf, n, MPI_BYTE, w, TAG_RES, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       memcpy(&h, buf, sizeof h);
       q[w].n--;
+      cs_ctx ignore = {{0}};
       if (h.status == CS_OK && h.len == 8 * rl) {
-        cs_ctx ignore = {{0}};
         memcpy(rec, buf + sizeof h, 8 * rl);
         cs_journal_append(&ignore, j, h.run, rec);
+      } else if (h.status != CS_OK && keep_failures && cs_sweep_run_fault((int)h.status)) {
+        char msg[CS_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%.*s", (int)h.len, (const char *)buf + sizeof h);
+        cs_journal_append_failure(&ignore, j, h.run, msg);
       }
     }
     *outstanding += q[w].n;

@@ -31,10 +31,13 @@ const char *cs_mpi_library(void);
 
 /* Rank 0: run the runs of the shard missing from the journal on the ranks
 ** with dynamic load balancing, appending each result to j as it arrives.
-** On an error or a signal it stops handing out runs; on an error it still
-** collects (and journals) the runs already handed out, so *outstanding is 0
-** unless it returns CS_ESTOP. Progress line on stderr when show. */
-int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show, int *outstanding);
+** With keep_failures, a run that fails by its own fault (cs_sweep_run_fault)
+** is journalled as a failure and the others go on. On any other error or a
+** signal it stops handing out runs; on an error it still collects (and
+** journals) the runs already handed out, so *outstanding is 0 unless it
+** returns CS_ESTOP. Progress line on stderr when show. */
+int cs_sweep_mpi_master(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int show, int keep_failures,
+                        int *outstanding);
 /* Ranks > 0: compute the runs rank 0 sends until it says stop. Returns
 ** CS_OK, or CS_ENOMEM; a failed run is reported to rank 0, not here. */
 int cs_sweep_mpi_worker(cs_ctx *ctx, const cs_sweep *sw);

@@ -10,7 +10,9 @@ enum {
   EXIT_SCENARIO = 3,  /* the scenario or a parameter is wrong (file:line: message) */
   EXIT_IO = 4,        /* output could not be written */
   EXIT_NOMEM = 5,     /* out of memory */
-  EXIT_STOPPED = 6    /* interrupted by SIGINT or SIGTERM; nothing was written */
+  EXIT_STOPPED = 6,   /* interrupted by SIGINT or SIGTERM; nothing was written */
+  /* 7 is validate's: a target failed (cli_validate.c) */
+  EXIT_RUNS_FAILED = 8 /* sweep, merge: the file is written, but some runs failed (their errors are in it) */
 };
 
 #include <stdint.h>

@@ -13,6 +13,15 @@
 ** sweep killed at any point and started again with the same command runs
 ** only the runs missing from the journal.
 **
+** A run that fails by its own fault (cs_sweep_run_fault: the scenario's
+** error for its parameters, a budget) is journalled with its message and
+** the sweep goes on; the file holds it as a row of NaN with run_status 1
+** and its run_error, a summary names the failed points, replicates and the
+** first errors, and the exit status is 8 (EXIT_RUNS_FAILED). Any other
+** error (memory, I/O, a worker that died, a signal) stops the sweep as
+** before, resumable. --fail-fast stops at the first failed run instead,
+** without journalling it (the behaviour before failures were recorded).
+**
 ** Under an MPI launcher (detected from the environment before MPI is
 ** touched) the same steps run with MPI ranks instead of forked workers
 ** (sweep_mpi.c, built only with MPI): rank 0 plays the parent, the other
@@ -66,8 +75,25 @@ static const char *SWEEP_USAGE =
     "                      (default: from\n"
     "                      SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and\n"
     "                      SLURM_ARRAY_TASK_COUNT when set, else 0/1)\n"
+    "  --fail-fast         stop at the first run that fails (exit status 3), keeping\n"
+    "                      the finished runs for a resume, instead of recording the\n"
+    "                      failure and completing the other runs\n"
     "  --quiet             no progress line\n"
     "  -h, --help          show this help\n"
+    "\n"
+    "A run that fails by its own fault (its scenario raises an error for its\n"
+    "parameters, a Lua metric fails, it exceeds an instruction budget or the Lua\n"
+    "memory limit) is recorded with its error in the journal, so a resume does not\n"
+    "run it again, and in the file (run_status 1, run_error; its outcomes and\n"
+    "trajectories NaN); the other runs complete, the failures are summarized on\n"
+    "stderr and the exit status is 8. Other errors (out of memory, the output or\n"
+    "the journal cannot be written, a worker that died, SIGINT/SIGTERM) stop the\n"
+    "sweep, keeping the finished runs for a resume with the same command.\n"
+    "\n"
+    "Exit status: 0 every run completed and the file is written; 8 the file is\n"
+    "written but some runs failed; 2 bad command line; 3 the sweep or scenario\n"
+    "has an error (or a run failed, with --fail-fast); 4 output error; 5 out of\n"
+    "memory; 6 interrupted (finished runs kept); 1 other errors.\n"
     "\n"
     "Under an MPI launcher (mpirun -n K, srun) the runs are spread over the K ranks\n"
     "with dynamic load balancing and -j is ignored: rank 0 keeps the journal, writes\n"
@@ -83,7 +109,10 @@ static const char *MERGE_USAGE =
     "file, and incomplete or duplicated sets of shards. The sweep's scenario must be\n"
     "at the path recorded in the shards (relative to the current directory).\n"
     "Shards of a sobol or morris design have no group /sensitivity; the merged file\n"
-    "has it (conflictsim sensitivity OUT.h5 prints it).\n";
+    "has it (conflictsim sensitivity OUT.h5 prints it).\n"
+    "\n"
+    "Runs that failed in the shards stay failed in the merged file (run_status,\n"
+    "run_error); merge then summarizes them on stderr and exits with status 8.\n";
 
 /* ---- the runs, through the worker pool (pool.c) ---- */
 
@@ -106,6 +135,18 @@ static int sweep_done(cs_ctx *ctx, void *ud, uint64_t k, const void *rec) {
   return rc;
 }
 
+/* In the parent: run k failed with rc and msg. Its own fault: journal the
+** failure (a resume does not run it again) and go on (1); else decline
+** (0): the pool stops as for any error. */
+static int sweep_failed(cs_ctx *ctx, void *ud, uint64_t k, int rc, const char *msg) {
+  sweep_jobs *s = ud;
+  if (!cs_sweep_run_fault(rc)) return 0;
+  int arc = cs_journal_append_failure(ctx, s->j, k, msg);
+  if (arc != CS_OK) return arc;
+  cs_progress_update(&s->line, (double)s->j->done);
+  return 1;
+}
+
 /* In each worker: the journal is the parent's alone. */
 static void sweep_child(void *ud) {
   const sweep_jobs *s = ud;
@@ -116,7 +157,7 @@ static void sweep_child(void *ud) {
 ** (even for nw 1: a signal then stops the sweep at once, not after the run
 ** in progress, and a run that crashes cannot take the journal's owner with
 ** it). */
-static int run_workers(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int nw, int show) {
+static int run_workers(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int nw, int show, int fail_fast) {
   uint64_t *todo = malloc((size_t)(j->n_local - j->done + 1) * 8), n_todo = 0;
   if (!todo) return cs_err(ctx, CS_ENOMEM, "out of memory");
   for (uint64_t l = 0; l < j->n_local; l++)
@@ -124,10 +165,133 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int nw, i
   sweep_jobs s = {sw, j, {0}};
   cs_progress_start(&s.line, !show, "runs", 0, "runs/s", (double)j->done, (double)j->n_local);
   cs_pool p = {.jobs = todo, .n_jobs = n_todo, .rec_bytes = 8 * cs_sweep_record_len(sw), .workers = nw,
-               .run = sweep_job, .done = sweep_done, .child = sweep_child, .ud = &s, .stop = &cs_sweep_stop};
+               .run = sweep_job, .done = sweep_done, .failed_fn = fail_fast ? NULL : sweep_failed,
+               .child = sweep_child, .ud = &s, .stop = &cs_sweep_stop};
   int rc = cs_pool_run(ctx, &p);
   cs_progress_end(&s.line);
   free(todo);
+  return rc;
+}
+
+/* ---- failed runs: collected while the file is written, then summarized ---- */
+
+#define FAIL_POINTS 10 /* design points listed by name */
+#define FAIL_REPS 8    /* replicates listed per point */
+#define FAIL_FIRST 3   /* error messages shown */
+
+/* Wraps the row function the file is written from, and notes each failed
+** run: how many, the first FAIL_POINTS points with failures and their
+** failed replicates, the first FAIL_FIRST distinct messages (compared
+** without their "run K: "), each with the first run that gave it. Memory does not grow
+** with the number of failures. */
+typedef struct fail_rows {
+  cs_sweep_row_fn row;
+  void *ud;
+  const cs_sweep *sw;
+  uint64_t n, runs;                 /* failed runs, runs seen */
+  uint64_t pt[FAIL_POINTS];         /* points listed */
+  uint64_t n_rep[FAIL_POINTS];      /* their failed replicates */
+  uint64_t rep[FAIL_POINTS][FAIL_REPS];
+  int n_pt;
+  uint64_t more_runs;               /* failed runs at points not listed */
+  int n_first;                      /* distinct messages kept */
+  uint64_t first_k[FAIL_FIRST];     /* the first run that gave each */
+  char first[FAIL_FIRST][CS_ERRMSG_MAX];
+} fail_rows;
+
+/* A run's message without the "run K: " that cs_sweep_run puts before
+** errors of the run itself (a load error has none). */
+static const char *strip_run(const char *msg, uint64_t k) {
+  char pre[40];
+  int n = snprintf(pre, sizeof pre, "run %llu: ", (unsigned long long)k);
+  return strncmp(msg, pre, (size_t)n) ? msg : msg + n;
+}
+
+static int fail_row(void *ud, uint64_t k, double *rec, char *err) {
+  fail_rows *f = ud;
+  int rc = f->row(f->ud, k, rec, err);
+  if (rc != CS_OK) return rc;
+  f->runs++;
+  if (!err[0]) return CS_OK;
+  uint64_t pt = k / f->sw->replicates, r = k % f->sw->replicates;
+  const char *msg = strip_run(err, k);
+  int seen = 0;
+  for (int i = 0; i < f->n_first && !seen; i++) seen = !strcmp(strip_run(f->first[i], f->first_k[i]), msg);
+  if (!seen && f->n_first < FAIL_FIRST) {
+    f->first_k[f->n_first] = k;
+    snprintf(f->first[f->n_first++], CS_ERRMSG_MAX, "%s", err);
+  }
+  f->n++;
+  int i = f->n_pt - 1; /* rows come in run order: a point's runs are together */
+  if (i < 0 || f->pt[i] != pt) {
+    if (f->n_pt == FAIL_POINTS) {
+      f->more_runs++;
+      return CS_OK;
+    }
+    i = f->n_pt++;
+    f->pt[i] = pt;
+    f->n_rep[i] = 0;
+  }
+  if (f->n_rep[i] < FAIL_REPS) f->rep[i][f->n_rep[i]] = r;
+  f->n_rep[i]++;
+  return CS_OK;
+}
+
+/* The summary on stderr: how many, which points (with their parameters) and
+** replicates, the first errors. */
+static void fail_report(const char *cmd, const fail_rows *f, const char *out) {
+  const cs_sweep *sw = f->sw;
+  char how[64];
+  if (f->n == f->runs) snprintf(how, sizeof how, "all %llu runs", (unsigned long long)f->n);
+  else snprintf(how, sizeof how, "%llu of %llu runs", (unsigned long long)f->n, (unsigned long long)f->runs);
+  fprintf(stderr, "conflictsim %s: %s failed; %s has them as rows of NaN, with run_status 1 and their error in "
+          "run_error\n", cmd, how, out);
+  for (int i = 0; i < f->n_pt && f->n < f->runs; i++) {
+    fprintf(stderr, "  point %llu", (unsigned long long)f->pt[i]);
+    for (int p = 0; p < sw->n_params && p < 6; p++)
+      fprintf(stderr, "%s%s = %.6g%s", p ? ", " : " (", sw->params[p].name,
+              sw->design[f->pt[i] * (uint64_t)sw->n_params + (uint64_t)p], p + 1 == sw->n_params ? ")" : "");
+    if (sw->n_params > 6) fputs(", ...)", stderr);
+    if (f->n_rep[i] == sw->replicates && sw->replicates > 1)
+      fprintf(stderr, ": all %llu replicates\n", (unsigned long long)sw->replicates);
+    else {
+      fprintf(stderr, ": replicate%s", f->n_rep[i] > 1 ? "s" : "");
+      for (uint64_t r = 0; r < f->n_rep[i] && r < FAIL_REPS; r++)
+        fprintf(stderr, "%s %llu", r ? "," : "", (unsigned long long)f->rep[i][r]);
+      if (f->n_rep[i] > FAIL_REPS)
+        fprintf(stderr, ", ... (%llu of %llu)", (unsigned long long)f->n_rep[i], (unsigned long long)sw->replicates);
+      fputc('\n', stderr);
+    }
+  }
+  if (f->more_runs && f->n < f->runs)
+    fprintf(stderr, "  and %llu failed runs at other points\n", (unsigned long long)f->more_runs);
+  fprintf(stderr, "  %s:\n", f->n_first > 1 ? "the first distinct errors" : "the first error");
+  for (int i = 0; i < f->n_first; i++) {
+    uint64_t k = f->first_k[i];
+    fprintf(stderr, "  run %llu (point %llu, replicate %llu): ", (unsigned long long)k,
+            (unsigned long long)(k / sw->replicates), (unsigned long long)(k % sw->replicates));
+    for (const char *c = strip_run(f->first[i], k); *c; c++) { /* a traceback's lines indented under it */
+      fputc(*c, stderr);
+      if (*c == '\n' && c[1]) fputs("    ", stderr);
+    }
+    fputc('\n', stderr);
+  }
+}
+
+/* The first failure record of the journal (for --fail-fast on a journal
+** that has some): its message into err, CS_OK. */
+static int first_failure(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, uint64_t *k, char *err) {
+  double *rec = malloc((cs_sweep_record_len(sw) + 1) * sizeof *rec);
+  int rc = CS_EINVAL;
+  if (!rec) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  for (uint64_t l = 0; l < j->n_local; l++) {
+    *k = j->index + l * j->count;
+    if (cs_journal_failed(j, *k)) {
+      rc = cs_journal_read(ctx, j, *k, rec, err);
+      break;
+    }
+  }
+  free(rec);
   return rc;
 }
 
@@ -174,7 +338,7 @@ static int parse_shard(const char *s, uint64_t *i, uint64_t *n) {
 int cli_sweep(int argc, char **argv) {
   const char *file = NULL, *out_arg = NULL, *shard = NULL;
   uint64_t jobs = 0, index = 0, count = 1;
-  int quiet = 0, status = EXIT_USAGE, rc;
+  int quiet = 0, fail_fast = 0, status = EXIT_USAGE, rc;
   int mpi_rank = 0, mpi_size = 0, mpi_abort = 0; /* mpi_size 0: not under MPI */
   int mpi_workers = 0;                            /* the other ranks wait for work */
   char *out = NULL;
@@ -208,6 +372,7 @@ int cli_sweep(int argc, char **argv) {
         goto done;
       }
     } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+    else if (!strcmp(a, "--fail-fast")) fail_fast = 1;
     else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "conflictsim sweep: unknown option '%s' (see conflictsim sweep --help)\n", a);
       goto done;
@@ -313,35 +478,60 @@ int cli_sweep(int argc, char **argv) {
             file, (unsigned long long)sw->n_runs, (unsigned long long)sw->n_points,
             (unsigned long long)sw->replicates, (unsigned long long)index, (unsigned long long)count,
             (unsigned long long)j.n_local, (unsigned long long)j.done);
+    if (j.failed) fprintf(stderr, " (%llu failed)", (unsigned long long)j.failed);
     if (mpi_size > 0) fprintf(stderr, ", %d MPI ranks", mpi_size);
     fputc('\n', stderr);
+  }
+  if (fail_fast && j.failed) { /* a run already failed: stop there, as a fresh --fail-fast sweep would */
+    char err[CS_ERRMSG_MAX];
+    uint64_t k = 0;
+    if ((rc = first_failure(&ctx, sw, &j, &k, err)) == CS_OK)
+      fprintf(stderr, "conflictsim sweep: %s\nconflictsim sweep: --fail-fast: the journal %s records %llu failed "
+              "run%s (above: run %llu, the first); without --fail-fast the sweep completes the other runs\n", err,
+              j.path, (unsigned long long)j.failed, j.failed > 1 ? "s" : "", (unsigned long long)k);
+    else fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+    status = rc == CS_OK ? EXIT_SCENARIO : cli_exit_code(rc);
+    goto done;
   }
   cs_sweep_signals_catch();
 #ifdef CS_HAVE_MPI
   if (mpi_size > 0) {
     int busy = 0;
     mpi_workers = 1;
-    rc = cs_sweep_mpi_master(&ctx, sw, &j, show, &busy);
+    rc = cs_sweep_mpi_master(&ctx, sw, &j, show, !fail_fast, &busy);
     mpi_abort = busy > 0 || rc == CS_ESTOP;
   } else
 #endif
-    rc = run_workers(&ctx, sw, &j, (int)jobs, show);
+    rc = run_workers(&ctx, sw, &j, (int)jobs, show, fail_fast);
   cs_sweep_signals_restore();
-  if (rc == CS_OK) {
-    cs_journal_rows r = {&j, &ctx};
-    rc = cs_sweep_h5_write(&ctx, sw, out, index, count, cs_journal_row, &r);
-  }
+  cs_journal_rows jr = {&j, &ctx};
+  fail_rows fr = {.row = cs_journal_row, .ud = &jr, .sw = sw};
+  int run_rc = rc;
+  if (rc == CS_OK) rc = cs_sweep_h5_write(&ctx, sw, out, index, count, fail_row, &fr);
   if (rc != CS_OK) {
     fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
-    if (rc == CS_ESTOP || j.done)
+    if (fail_fast && cs_sweep_run_fault(run_rc)) /* the runs gave these codes only for a run's own failure */
+      fprintf(stderr, "conflictsim sweep: --fail-fast: stopped at a failed run; %llu of %llu runs are kept in %s; "
+              "without --fail-fast the sweep records failed runs and completes the others\n",
+              (unsigned long long)j.done, (unsigned long long)j.n_local, j.path);
+    else if (rc == CS_ESTOP || j.done)
       fprintf(stderr, "conflictsim sweep: %llu of %llu runs are kept in %s; run the same command to resume\n",
               (unsigned long long)j.done, (unsigned long long)j.n_local, j.path);
     status = cli_exit_code(rc);
     goto done;
   }
   if (unlink(j.path) != 0) fprintf(stderr, "conflictsim sweep: cannot remove %s: %s\n", j.path, strerror(errno));
-  if (!quiet) printf("wrote %s (%llu runs)\n", out, (unsigned long long)j.n_local);
+  if (!quiet) {
+    printf("wrote %s (%llu runs", out, (unsigned long long)j.n_local);
+    if (fr.n) printf(", %llu failed", (unsigned long long)fr.n);
+    printf(")\n");
+  }
   status = EXIT_OK;
+  if (fr.n) {
+    fflush(stdout);
+    fail_report("sweep", &fr, out);
+    status = EXIT_RUNS_FAILED;
+  }
   if (!quiet && count == 1 && sw->design_kind != CS_SWD_CROSSED) { /* the table, from the file just written */
     cs_sens_file *sf = NULL;
     if ((rc = cs_sens_h5_read(&ctx, out, -1, &sf)) != CS_OK) {
@@ -375,9 +565,9 @@ typedef struct mrow {
   cs_ctx *ctx;
 } mrow;
 
-static int merge_row(void *ud, uint64_t k, double *rec) {
+static int merge_row(void *ud, uint64_t k, double *rec, char *err) {
   mrow *m = ud;
-  return cs_sweep_shard_row(m->ctx, m->sh[k % m->count], m->sw, k, rec);
+  return cs_sweep_shard_row(m->ctx, m->sh[k % m->count], m->sw, k, rec, err);
 }
 
 int cli_merge(int argc, char **argv) {
@@ -478,13 +668,21 @@ int cli_merge(int argc, char **argv) {
     goto done;
   }
   mrow m = {sh, count, sw, &ctx};
-  if ((rc = cs_sweep_h5_write(&ctx, sw, out, 0, 1, merge_row, &m)) != CS_OK) {
+  fail_rows fr = {.row = merge_row, .ud = &m, .sw = sw};
+  if ((rc = cs_sweep_h5_write(&ctx, sw, out, 0, 1, fail_row, &fr)) != CS_OK) {
     fprintf(stderr, "conflictsim merge: %s\n", cs_errmsg(&ctx));
     status = cli_exit_code(rc);
     goto done;
   }
-  printf("wrote %s (%llu runs from %d shards)\n", out, (unsigned long long)sw->n_runs, nf);
+  printf("wrote %s (%llu runs from %d shards", out, (unsigned long long)sw->n_runs, nf);
+  if (fr.n) printf(", %llu failed", (unsigned long long)fr.n);
+  printf(")\n");
   status = EXIT_OK;
+  if (fr.n) {
+    fflush(stdout);
+    fail_report("merge", &fr, out);
+    status = EXIT_RUNS_FAILED;
+  }
 done:
   for (int i = 0; sh && i < nf; i++) cs_sweep_shard_close(sh[i]);
   free(sh);

@@ -39,8 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (cs_sweep_load(&ctx, base, src, strlen(src), &sw) == CS_OK) {
       double *rec = calloc(cs_sweep_record_len(sw) + 1, sizeof *rec);
+      char err[CS_ERRMSG_MAX];
       uint64_t k = cs_sweep_shard_index(sh);
-      if (rec && k < sw->n_runs) (void)cs_sweep_shard_row(&ctx, sh, sw, k, rec);
+      if (rec && k < sw->n_runs) (void)cs_sweep_shard_row(&ctx, sh, sw, k, rec, err);
       free(rec);
       cs_sweep_free(sw);
     }
