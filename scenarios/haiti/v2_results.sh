@@ -4,7 +4,8 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (6 Dec 2026): calibration 3, with a gang's members spread over its territory
+# Status (6 Dec 2026, evening): calibration 4 (consolidation, police cover; scenarios/haiti/README.md);
+# before it, calibration 3, with a gang's members spread over its territory
 # (reach = "spread") and joint offensives (joint_share); its outputs are in
 # scenarios/haiti/results/. Calibration 2 (5 Dec, the same targets without those two
 # mechanisms) ruled out every point in wave 1; calibration 1's results come from this
@@ -78,7 +79,7 @@ for r in $(seq 0 $((N - 1))); do
 done
 wait
 /usr/bin/python3 scenarios/haiti/plot_displacement.py --since-start "$OUT"/runs/capital-v2-r*.h5 \
-  -o scenarios/haiti/capital_v2_displacement.png | tee "$OUT/displacement.txt"
+  -o scenarios/haiti/results/capital_v2_displacement.png | tee "$OUT/displacement.txt"
 /usr/bin/python3 scenarios/haiti/solino_raid.py "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/solino_raid.txt"
 
 echo "== the elite recall: none (baseline), 300 or 600 officers, on 17, 21 or 24 Oct 2024"
@@ -93,4 +94,4 @@ done
 /usr/bin/python3 scenarios/haiti/recall_table.py "$OUT/recall.h5" | tee "$OUT/recall_table.txt"
 echo "== solino.lua (Solino held at its start, 10 Oct 2024) under the posterior -> $OUT/validate_solino.csv"
 validate_posterior scenarios/haiti/solino.lua validate_solino
-echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*), scenarios/haiti/capital_v2_displacement.png"
+echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*), scenarios/haiti/results/capital_v2_displacement.png"
