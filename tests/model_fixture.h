@@ -74,4 +74,27 @@ static inline cs_node_decl node_decl(const char *id, int64_t residents, double v
   return d;
 }
 
+/* The 4x4 test town: nodes n0..n15 (residents 3000 + 500 (j % 5), value
+** 0.3 + 0.04 j), STATE-held but for `contested` (CONTESTED; -1: none),
+** roads along rows (km_x) and columns (km_y), gang g0 (900 members, 50
+** jailed) holding n0 and g1 (700) holding n15. */
+static inline void town_4x4(cs_world *w, double km_x, double km_y, int contested) {
+  char id[16];
+  for (int j = 0; j < 16; j++) {
+    snprintf(id, sizeof id, "n%d", j);
+    cs_node_decl d = node_decl(id, 3000 + 500 * (j % 5), 0.3 + 0.04 * j, j == contested ? CS_PARTY_CONTESTED : CS_PARTY_STATE);
+    cs_world_add_node(w, &d, NULL);
+  }
+  for (int j = 0; j < 16; j++) {
+    if (j % 4 < 3) cs_world_add_road(w, j, j + 1, km_x);
+    if (j / 4 < 3) cs_world_add_road(w, j, j + 4, km_y);
+  }
+  cs_gang_decl g0 = {"g0", NULL, 900, 50, -1, -1, 0};
+  cs_gang_decl g1 = {"g1", NULL, 700, 0, -1, -1, 15};
+  cs_world_add_gang(w, &g0, NULL);
+  cs_world_add_gang(w, &g1, NULL);
+  cs_world_set_owner(w, 0, CS_PARTY_GANG(0));
+  cs_world_set_owner(w, 15, CS_PARTY_GANG(1));
+}
+
 #endif

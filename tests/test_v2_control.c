@@ -320,22 +320,7 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   if (cs_world_new(&ctx, &w) != CS_OK) return 0;
-  char id[16];
-  for (int j = 0; j < 16; j++) {
-    snprintf(id, sizeof id, "n%d", j);
-    cs_node_decl d = node_decl(id, 3000 + 500 * (j % 5), 0.3 + 0.04 * j, j == 6 ? CS_PARTY_CONTESTED : CS_PARTY_STATE);
-    cs_world_add_node(w, &d, NULL);
-  }
-  for (int j = 0; j < 16; j++) {
-    if (j % 4 < 3) cs_world_add_road(w, j, j + 1, 1.0);
-    if (j / 4 < 3) cs_world_add_road(w, j, j + 4, 1.0);
-  }
-  cs_gang_decl g0 = {"g0", NULL, 900, 50, -1, -1, 0};
-  cs_gang_decl g1 = {"g1", NULL, 700, 0, -1, -1, 15};
-  cs_world_add_gang(w, &g0, NULL);
-  cs_world_add_gang(w, &g1, NULL);
-  cs_world_set_owner(w, 0, CS_PARTY_GANG(0));
-  cs_world_set_owner(w, 15, CS_PARTY_GANG(1));
+  town_4x4(w, 1.0, 1.0, 6);
   cs_unit_decl p = {"police", CS_UNIT_POLICE, 300, -1, CS_POSTURE_PATROL, 5};
   cs_unit_decl q = {"reserve", CS_UNIT_POLICE, 200, -1, CS_POSTURE_PATROL, 10};
   cs_world_add_unit(w, &p, NULL);

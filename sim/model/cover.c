@@ -48,7 +48,7 @@ struct cs_cover {
   int len;
 };
 
-int cs_cover_on(const cs_world *w) { return PV(w, P_ELL_POLICE) > 0; }
+static int cs_cover_on(const cs_world *w) { return PV(w, P_ELL_POLICE) > 0; }
 
 typedef struct cover_ud {
   const cs_world *w;

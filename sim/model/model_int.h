@@ -506,7 +506,6 @@ int64_t cs_joint_losses(cs_world *w, int g, int j, int64_t deaths, double own_n,
                         int64_t (*lose)(cs_world *, int, int64_t));
 
 /* ---- cover.c: police cover of nearby STATE nodes (ell_police) ---- */
-int cs_cover_on(const cs_world *w); /* ell_police > 0 */
 /* The officers (*n) and strength (*s) of the other STATE nodes that cover j
 ** (0 unless j is STATE-held and ell_police > 0). */
 void cs_cover_forces(const cs_world *w, int j, double *n, double *s);
