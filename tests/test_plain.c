@@ -26,6 +26,7 @@ static void test_numbers(void) {
   CHECK(is(42.04, 0, "42.0"));
   CHECK(is(3.2, 0, "3.20"));
   CHECK(is(0.01234, 0, "0.0123"));
+  CHECK(is(0.3, 1, "+0.300"));
   CHECK(is(0, 1, "0"));
   CHECK(is(-0.0, 0, "0"));
   CHECK(is(NAN, 0, "-"));

@@ -41,7 +41,7 @@ const char *cs_plain_num(double v, int sign, char *buf, size_t cap) {
   else if (a >= 99.95) grouped(a, body, sizeof body);
   else if (a >= 9.995) snprintf(body, sizeof body, "%.1f", a);
   else if (a >= 0.9995) snprintf(body, sizeof body, "%.2f", a);
-  else if (a > 0) snprintf(body, sizeof body, "%.3g", a);
+  else if (a > 0) snprintf(body, sizeof body, "%#.3g", a);
   else snprintf(body, sizeof body, "0");
   /* a value that rounds to zero carries no sign */
   int zero = strspn(body, "0.,") == strlen(body);
