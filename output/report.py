@@ -245,6 +245,7 @@ def calibrate_report(path, predictive):
     body = []
     with h5py.File(path, "r") as f:
         a = f.attrs
+        scenario = plain.text(a["scenario"])
         body.append(f"<p>Calibration of <span class=\"code\">{esc(plain.text(a['scenario']))}</span> against "
                     f"{f['target'].shape[0]} in-sample targets, {int(a['runs']):,} runs (seed "
                     f"{int(a['master_seed'])}). Held-out targets were never read.</p>")
@@ -294,7 +295,7 @@ def calibrate_report(path, predictive):
                 body.append("<h2>Figures</h2>")
             for name, cap in figs:
                 body.append(figure(svg_file(os.path.join(tmp, name + ".svg")), cap, name))
-    return page(f"Calibration: {os.path.basename(plain.text(a['scenario']))}", "\n".join(body))
+    return page(f"Calibration: {os.path.basename(scenario)}", "\n".join(body))
 
 
 def build(path, predictive=None):
