@@ -3,8 +3,8 @@
 The same forms as the terminal tables (sim/batch/plain.c; tests/test_report.py
 checks that both give the same text): 100 and over as whole numbers with
 thousands separators (12,345), 10 to 100 with one decimal, 1 to 10 with two,
-below 1 with three significant digits; NaN as "-". A share (display units "%")
-is shown times 100 with "%", a difference of shares in percentage points
+below 1 with three significant digits, a whole number always whole (40); NaN
+as "-". A share (display units "%") is shown times 100 with "%", a difference of shares in percentage points
 ("pp"). Labels and units are not here: they are read from the files
 (compare: metric_label, metric_display_units, the trajectories' label and
 display_units attributes), which take them from the one table in C.
@@ -26,7 +26,7 @@ def num(v, sign=False):
     a = abs(v)
     if a >= 1e15:
         body = "%.3g" % a
-    elif a >= 99.95:
+    elif a >= 99.95 or a == math.floor(a):
         body = "{:,.0f}".format(a)
     elif a >= 9.995:
         body = "%.1f" % a

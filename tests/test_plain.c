@@ -23,6 +23,8 @@ static void test_numbers(void) {
   CHECK(is(1168700, 1, "+1,168,700"));
   CHECK(is(999.6, 0, "1,000"));
   CHECK(is(100, 0, "100"));
+  CHECK(is(40, 0, "40"));
+  CHECK(is(-3, 1, "-3"));
   CHECK(is(42.04, 0, "42.0"));
   CHECK(is(3.2, 0, "3.20"));
   CHECK(is(0.01234, 0, "0.0123"));

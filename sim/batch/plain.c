@@ -38,7 +38,7 @@ const char *cs_plain_num(double v, int sign, char *buf, size_t cap) {
   double a = fabs(v);
   char body[64];
   if (a >= 1e15) snprintf(body, sizeof body, "%.3g", a);
-  else if (a >= 99.95) grouped(a, body, sizeof body);
+  else if (a >= 99.95 || a == floor(a)) grouped(a, body, sizeof body); /* a whole number stays whole */
   else if (a >= 9.995) snprintf(body, sizeof body, "%.1f", a);
   else if (a >= 0.9995) snprintf(body, sizeof body, "%.2f", a);
   else if (a > 0) snprintf(body, sizeof body, "%#.3g", a);

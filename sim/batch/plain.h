@@ -11,9 +11,10 @@
 **   buf and returns buf; nothing is allocated, nothing reads the locale.
 ** - Numbers: 100 and over as whole numbers with thousands separators
 **   (12,345; -1,168,700), 10 to 100 with one decimal, 1 to 10 with two,
-**   below 1 with three significant digits; NaN as "-", infinities as "inf"
-**   and "-inf". A share (units "1") is shown as a percentage of the same
-**   form (32.1%), and a difference of shares in percentage points (pp). */
+**   below 1 with three significant digits, a whole number always whole
+**   (40); NaN as "-", infinities as "inf" and "-inf". A share (units "1")
+**   is shown as a percentage of the same form (32.1%), and a difference of
+**   shares in percentage points (pp). */
 #ifndef CS_PLAIN_H
 #define CS_PLAIN_H
 
