@@ -55,42 +55,57 @@
 enum { CS_BETTER_LOWER = -1, CS_BETTER_HIGHER = 1 };
 
 /* Built-in metrics: X(KIND, name in the sweep file and the output, units,
-** better, one-line description). Better is lower for every count, share and
-** integral (fewer displaced, dead, fled, nodes lost, clashes; less gang
-** control) and higher for fall_time: a node that falls later held out
-** longer. The kinds from CS_MET_NODE_FIRST on are about one node: written
-** "NAME:<node>" in a sweep file and named "NAME_<node>" in the output
-** ("fall_time:centre", "fall_time_centre"); the default metrics are the
-** kinds before it. */
+** better, one-line description, plain label for the tables and figures
+** a reader sees, "%s" standing for a node metric's node: sim/batch/plain.c).
+** Better is lower for every count, share and integral (fewer displaced,
+** dead, fled, nodes lost, clashes; less gang control) and higher for
+** fall_time: a node that falls later held out longer. The kinds from
+** CS_MET_NODE_FIRST on are about one node: written "NAME:<node>" in a
+** sweep file and named "NAME_<node>" in the output ("fall_time:centre",
+** "fall_time_centre"); the default metrics are the kinds before it. */
 #define CS_SWEEP_METRIC_LIST(X)                                                                     \
   X(CS_MET_DISPLACED_FINAL, "displaced_final", "persons", CS_BETTER_LOWER,                          \
-    "displaced people (city_displaced) at the last sample")                                         \
+    "displaced people (city_displaced) at the last sample",                                         \
+    "Displaced people at the end")                                                                  \
   X(CS_MET_DISPLACED_INTEGRAL, "displaced_integral", "person-days", CS_BETTER_LOWER,                \
-    "time integral of city_displaced over the run (trapezoid rule on the samples)")                 \
+    "time integral of city_displaced over the run (trapezoid rule on the samples)",                 \
+    "Displacement over the whole run")                                                              \
   X(CS_MET_CIV_DEATHS_FINAL, "civilian_deaths_final", "persons", CS_BETTER_LOWER,                   \
-    "civilians killed during the run (city_civilian_deaths at the last sample)")                    \
+    "civilians killed during the run (city_civilian_deaths at the last sample)",                    \
+    "Civilians killed")                                                                             \
   X(CS_MET_ENGAGEMENT_DEATHS, "engagement_deaths", "persons", CS_BETTER_LOWER,                      \
-    "all deaths in engagements (combatants and civilians), from the event stream")                  \
+    "all deaths in engagements (combatants and civilians), from the event stream",                  \
+    "Deaths in clashes (fighters and civilians)")                                                   \
   X(CS_MET_SHARE_POP_FINAL, "gang_share_population_final", "1", CS_BETTER_LOWER,                    \
-    "city_gang_share_population at the last sample")                                                \
+    "city_gang_share_population at the last sample",                                                \
+    "Residents under gang control at the end")                                                      \
   X(CS_MET_SHARE_POP_INTEGRAL, "gang_share_population_integral", "days", CS_BETTER_LOWER,           \
-    "time integral of city_gang_share_population (trapezoid rule)")                                 \
+    "time integral of city_gang_share_population (trapezoid rule)",                                 \
+    "Time residents spent under gang control")                                                      \
   X(CS_MET_SHARE_NODES_FINAL, "gang_share_nodes_final", "1", CS_BETTER_LOWER,                       \
-    "city_gang_share_nodes at the last sample")                                                     \
+    "city_gang_share_nodes at the last sample",                                                     \
+    "Neighbourhoods held by gangs at the end")                                                      \
   X(CS_MET_SHARE_NODES_INTEGRAL, "gang_share_nodes_integral", "days", CS_BETTER_LOWER,              \
-    "time integral of city_gang_share_nodes (trapezoid rule)")                                      \
+    "time integral of city_gang_share_nodes (trapezoid rule)",                                      \
+    "Time neighbourhoods spent under gangs")                                                        \
   X(CS_MET_NODES_LOST, "nodes_lost", "nodes", CS_BETTER_LOWER,                                      \
-    "neighbourhoods held by the STATE at the first sample minus at the last")                       \
+    "neighbourhoods held by the STATE at the first sample minus at the last",                       \
+    "Neighbourhoods lost by the state")                                                             \
   X(CS_MET_CLASHES_GANG_GANG, "clashes_gang_gang", "events", CS_BETTER_LOWER,                       \
-    "engagements in which a gang attacked a node held by another gang")                             \
+    "engagements in which a gang attacked a node held by another gang",                             \
+    "Clashes between gangs")                                                                        \
   X(CS_MET_CLASHES_GANG_STATE, "clashes_gang_state", "events", CS_BETTER_LOWER,                     \
-    "engagements in which a gang attacked a node held by the STATE")                                \
+    "engagements in which a gang attacked a node held by the STATE",                                \
+    "Gang attacks on state-held areas")                                                             \
   X(CS_MET_CLASHES_ALL, "clashes_all", "events", CS_BETTER_LOWER,                                   \
-    "all engagements")                                                                              \
+    "all engagements",                                                                              \
+    "All clashes")                                                                                  \
   X(CS_MET_FALL_TIME, "fall_time", "days", CS_BETTER_HIGHER,                                        \
-    "time of the first takeover of the node by a gang; NaN if it did not fall")                    \
-  X(CS_MET_FLED, "fled", "persons", CS_BETTER_LOWER,                                                 \
-    "people who fled the node over the run: the group sizes of its flight events, summed")
+    "time of the first takeover of the node by a gang; NaN if it did not fall",                     \
+    "Day %s fell to a gang")                                                                        \
+  X(CS_MET_FLED, "fled", "persons", CS_BETTER_LOWER,                                                \
+    "people who fled the node over the run: the group sizes of its flight events, summed",          \
+    "People who fled %s")
 
 #define CS_SWEEP_ENUM_(kind, ...) kind,
 enum { CS_SWEEP_KIND_LIST(CS_SWEEP_ENUM_) CS_SWP_KINDS };

@@ -26,6 +26,7 @@ import csv
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -126,8 +127,9 @@ def test_pairing_solino(tmp):
     # estimates with 29 df each; a true ratio near 1 would exceed the bound
     # only by chance, and here it is measured at > 10.
     p = run(["compare", "--baseline", SOLINO, "--variant", "no_recall:recall_officers=0",
-             "--replicates", "30", "-o", f"{tmp}/sol", "--quiet"])
+             "--replicates", "30", "-o", f"{tmp}/sol"])
     check(p.returncode == 0, "Solino compare exits 0")
+    check_table(p.stdout, f"{tmp}/sol.h5", "Solino table")
     with h5py.File(f"{tmp}/sol.h5", "r") as f:
         names = [x.decode() if isinstance(x, bytes) else x for x in f["metric"][:]]
         vr = f["variance_reduction"][0]
@@ -186,17 +188,63 @@ def names_of(ds):
     return [x.decode() if isinstance(x, bytes) else x for x in ds[:]]
 
 
+TABLE_ROW = re.compile(r"\s*(?P<baseline>\S+)\s+(?P<variant>\S+)\s+(?P<difference>\S+(?: pp)?)\s+"
+                       r"(?P<interval>\[[^]]*\](?: pp)?)\s+(?P<p_better>\d+)%\s+(?P<p_worse>\d+)%\s+"
+                       r"(?P<p_tie>\d+)%\s+(?P<vr>\S+)\s+(?P<code>\S+)$")
+
+
 def table_rows(stdout):
-    """The rows of the terminal table: the lines under a `metric` header, up to its notes."""
-    rows, inside = [], False
+    """The rows of the terminal table, one dict per row: the label, unit and better-if columns cut at
+    the header's offsets, the numbers after them by TABLE_ROW."""
+    rows, cut = [], None
     for ln in stdout.splitlines():
-        if ln.startswith("  metric"):
-            inside = True
-        elif inside and ln.startswith("  ") and not ln.split()[0].endswith(":"):
-            rows.append(ln.split())
-        else:
-            inside = False
+        if ln.startswith("  outcome"):
+            cut = (ln.index("unit"), ln.index("better if"), ln.index("better if") + len("better if"))
+            continue
+        m = TABLE_ROW.match(ln[cut[2]:]) if cut and ln.startswith("  ") else None
+        if not m:
+            cut = None
+            continue
+        r = m.groupdict()
+        r.update(label=ln[2:cut[0]].strip(), unit=ln[cut[0]:cut[1]].strip(), better=ln[cut[1]:cut[2]].strip())
+        rows.append(r)
     return rows
+
+
+def shown(text):
+    """A number as the table shows it (12,345; -3.20; 32.1%; +1.5 pp), read back; the half unit of its
+    last shown digit, the rounding it may carry."""
+    t = text.replace(",", "").replace(" pp", "").rstrip("%")
+    if t in ("-", "inf", "-inf", "+inf"):
+        return float("nan") if t == "-" else float(t), 0.0
+    decimals = len(t.split(".")[1]) if "." in t else 0
+    return float(t), 0.5 * 10 ** -decimals
+
+
+def check_table(stdout, h5, what):
+    """The terminal table says what the HDF5 file says, in a reader's words: the file's plain label and
+    unit, numbers with thousands separators (no e-notation) that read back to the file's means within
+    their rounding, and P(better), P(worse), P(tie) that add up to 100 and match the file's shares."""
+    rows = table_rows(stdout)
+    with h5py.File(h5, "r") as f:
+        codes, labels = names_of(f["metric"]), names_of(f["metric_label"])
+        units = dict(zip(codes, names_of(f["metric_display_units"])))
+        check([r["code"] for r in rows] == codes, f"{what}: one table row per metric, in order")
+        check(all("_" not in lab and lab[:1].isupper() for lab in labels), f"{what}: labels are words, not codes")
+        for k, r in enumerate(rows):
+            c = r["code"]
+            check(r["label"] == labels[k] and r["unit"] == units[c], f"{what}: {c} shown as '{labels[k]}' ({units[c]})")
+            share = 100.0 if units[c] == "%" else 1.0
+            for col, ds in (("baseline", "baseline_mean"), ("variant", "variant_mean"), ("difference", "mean_difference")):
+                text, want = r[col], float(f[ds][0, k]) * share
+                got, half = shown(text)
+                ok = "e" not in text and (abs(want) < 1000 or "," in text) and abs(got - want) <= half * (1 + 1e-9)
+                check(ok, f"{what}: {c} {col} '{text}' reads back to the file's {want:.6g}")
+            pb, pw, pt = (int(r[x]) for x in ("p_better", "p_worse", "p_tie"))
+            fb, fw = float(f["p_better"][0, k]), float(f["p_worse"][0, k])
+            check(pb + pw + pt == 100, f"{what}: {c}: P(better) + P(worse) + P(tie) = {pb + pw + pt}%")
+            check(all(abs(x - 100 * y) < 1 for x, y in ((pb, fb), (pw, fw), (pt, 1 - fb - fw))),
+                  f"{what}: {c}: the shares are the file's ({fb:.3f}, {fw:.3f})")
 
 
 def fled_in_run(path, node):
@@ -220,6 +268,7 @@ def test_metric_option(tmp):
              "--metric", "displaced_final", "--metric", "fall_time:centre", "--replicates", str(reps),
              "-j", "2", "-o", f"{tmp}/met"])
     check(p.returncode == 0, "compare --metric exits 0")
+    check_table(p.stdout, f"{tmp}/met.h5", "table of fled, displaced, fall_time")
     rows = list(csv.DictReader(open(f"{tmp}/met.csv")))
     check([r["metric"] for r in rows] == want, f"csv: exactly the metrics asked for, in order: {[r['metric'] for r in rows]}")
     js = json.load(open(f"{tmp}/met.json"))
@@ -228,7 +277,7 @@ def test_metric_option(tmp):
     with h5py.File(f"{tmp}/met.h5", "r") as f:
         check(names_of(f["metric"]) == want, "h5: the metric axis is exactly the metrics asked for")
         check(f["values"].shape == (2, reps, 3) and f["p_better"].shape == (1, 3), "h5: values and table sized by them")
-        table = [row[0] for row in table_rows(p.stdout)]
+        table = [row["code"] for row in table_rows(p.stdout)]
         check(table == want, f"terminal table: the metrics asked for: {table}")
         # fled:market equals what `run` logs, for every arm and replicate
         vals = f["values"][:]
@@ -274,9 +323,11 @@ def test_better_direction(tmp):
     js = json.load(open(f"{tmp}/dir.json"))
     check({r["metric"]: r["better"] for r in js["results"]} == want, "json: better per metric")
     check("better" not in js or js["better"] != "lower", "json: no global claim that lower is better")
-    table = {row[0]: row[1] for row in table_rows(p.stdout)}
+    table = {row["code"]: row["better"] for row in table_rows(p.stdout)}
     check(table == want, "terminal table: the better column")
-    check("fall_time_market: no fall by day" in p.stdout, "terminal: the runs without a fall are counted")
+    check("Day market fell to a gang (fall_time_market): no fall by day" in p.stdout,
+          "terminal: the runs without a fall are counted")
+    check_table(p.stdout, f"{tmp}/dir.h5", "table of fall_time, displaced, clashes, fled")
     with h5py.File(f"{tmp}/dir.h5", "r") as f:
         names = names_of(f["metric"])
         check(dict(zip(names, names_of(f["metric_better"]))) == want, "h5: metric_better per metric")

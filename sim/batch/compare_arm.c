@@ -25,6 +25,8 @@
 const char *const cs_cmp_traj_names[CS_CMP_N_TRAJ] = {"city_displaced", "city_civilian_deaths",
                                                       "city_gang_share_population"};
 const char *const cs_cmp_traj_units[CS_CMP_N_TRAJ] = {"persons", "persons", "1"};
+const char *const cs_cmp_traj_labels[CS_CMP_N_TRAJ] = {"Displaced people", "Civilians killed (cumulative)",
+                                                       "Residents under gang control"};
 
 /* ---- arms ---- */
 

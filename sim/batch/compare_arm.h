@@ -32,6 +32,7 @@
 #define CS_CMP_N_TRAJ 3
 extern const char *const cs_cmp_traj_names[CS_CMP_N_TRAJ];
 extern const char *const cs_cmp_traj_units[CS_CMP_N_TRAJ];
+extern const char *const cs_cmp_traj_labels[CS_CMP_N_TRAJ]; /* plain labels for figures (plain.h) */
 
 typedef struct cs_cmp_set {
   char *name, *value;

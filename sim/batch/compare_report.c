@@ -22,6 +22,7 @@
 #include "compare_report.h"
 #include "h5util.h"
 #include "outfile.h"
+#include "plain.h"
 
 static void json_str(FILE *f, const char *s) {
   fputc('"', f);
@@ -181,8 +182,9 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   size_t big = A * N * (M > T ? M : T);
   double *buf = malloc((big + A + 1) * sizeof *buf);
   const char **s = calloc(A + M + 1, sizeof *s);
+  char *labels = calloc(M + 1, 160); /* metric_label's strings, 160 bytes each */
   uint64_t *u = malloc((N + A * M + 1) * sizeof *u);
-  if (!buf || !s || !u) {
+  if (!buf || !s || !u || !labels) {
     rc = cs_err(ctx, CS_ENOMEM, "out of memory");
     goto done;
   }
@@ -241,6 +243,14 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
     goto done;
   for (size_t m = 0; m < M; m++) s[m] = cs_sweep_metric_units(sw, (int)m);
   if ((rc = h5_ds(ctx, path, f, str, "metric_units", str, str, 1, d1, s, NULL, "units of the metric"))) goto done;
+  for (size_t m = 0; m < M; m++) s[m] = cs_plain_metric_label(sw, (int)m, labels + 160 * m, 160);
+  if ((rc = h5_ds(ctx, path, f, str, "metric_label", str, str, 1, d1, s, NULL,
+                  "plain label of the metric, for tables and figures (sim/batch/plain.h)")))
+    goto done;
+  for (size_t m = 0; m < M; m++) s[m] = cs_plain_unit(cs_sweep_metric_units(sw, (int)m));
+  if ((rc = h5_ds(ctx, path, f, str, "metric_display_units", str, str, 1, d1, s, NULL,
+                  "the unit a reader is shown: % for a share (units 1, shown times 100), people for persons")))
+    goto done;
   for (size_t m = 0; m < M; m++) s[m] = cs_sweep_better_name(cs_sweep_metric_better(sw, (int)m));
   if ((rc = h5_ds(ctx, path, f, str, "metric_better", str, str, 1, d1, s, NULL,
                   "which way the metric is better: lower or higher (p_better counts differences that way)")))
@@ -320,6 +330,13 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
     if ((rc = h5_ds(ctx, path, f, str, cs_cmp_traj_names[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, buf,
                     cs_cmp_traj_units[k], "city trajectory of each run (arm, time, replicate)")))
       goto done;
+    hid_t d = H5Dopen2(f, cs_cmp_traj_names[k], H5P_DEFAULT);
+    const char *lab = cs_cmp_traj_labels[k], *du = cs_plain_unit(cs_cmp_traj_units[k]);
+    H5TRY(d, "open a trajectory");
+    rc = h5_attr(ctx, path, d, "label", str, str, &lab);
+    if (rc == CS_OK) rc = h5_attr(ctx, path, d, "display_units", str, str, &du);
+    if (H5Dclose(d) < 0 && rc == CS_OK) rc = cs_err(ctx, CS_EIO, "compare file '%s': cannot close a trajectory", path);
+    if (rc) goto done;
   }
   /* named axes: every dataset's dimensions labelled by the coordinate datasets */
   {
@@ -332,6 +349,8 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "arm_sets", 1, ARM);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "metric_units", 1, METRIC);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "metric_better", 1, METRIC);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "metric_label", 1, METRIC);
+    if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "metric_display_units", 1, METRIC);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "censored", 2, CENSORED);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "values", 3, VALUES);
     if (rc == CS_OK) rc = cs_h5u_dims(ctx, "compare file", path, f, "difference", 3, DIFF);
@@ -345,6 +364,7 @@ done:
   if (str >= 0) H5Tclose(str);
   free(buf);
   free(s);
+  free(labels);
   free(u);
   if (f < 0 && rc != CS_OK) return rc; /* nothing was created */
   return cs_outfile_commit(ctx, "compare report", tmp, path, rc);

@@ -24,7 +24,7 @@
 
 /* Units, better direction and descriptions of the built-in metrics, by
 ** CS_MET_ kind. */
-#define MET_ROW_(kind, name, units, better, doc) {units, doc, better},
+#define MET_ROW_(kind, name, units, better, doc, ...) {units, doc, better},
 static const struct {
   const char *units, *doc;
   int better;

@@ -21,6 +21,7 @@
 #include "calib_mpi.h"
 #include "calibrate.h"
 #include "cli.h"
+#include "plain.h"
 #include "priors.h"
 #include "stats.h"
 #include "sweep_mpi.h"
@@ -103,8 +104,9 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
     printf("  %-5s %7s %10s %10s %14s\n", "wave", "points", "replicates", "NROY share", "NROY fraction");
     for (int k = 0; k < W; k++) {
       const cs_calib_wave *w = cs_calib_wave_get(cb, k);
-      printf("  %-5d %7d %10d %9.1f%% %14.4g\n", k + 1, w->points, w->replicates, 100 * w->nroy_share,
-             w->nroy_fraction);
+      char fr[64];
+      printf("  %-5d %7d %10d %9.1f%% %14s\n", k + 1, w->points, w->replicates, 100 * w->nroy_share,
+             cs_plain_num(w->nroy_fraction, 0, fr, sizeof fr));
     }
     const cs_calib_wave *w1 = cs_calib_wave_get(cb, 0);
     printf("\n  wave 1: share of points that meet each target on its own (I <= %.3g), and the smallest I\n",
@@ -142,8 +144,9 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
     printf("  %-10s %10s %10s %10s %8s\n", "population", "epsilon", "proposed", "acceptance", "ESS");
     for (int k = 0; k < K; k++) {
       const cs_calib_pop *p = cs_calib_pop_get(cb, k);
-      printf("  %-10d %10.4g %10llu %10.3f %8.1f\n", k, p->eps, (unsigned long long)p->proposed, p->acceptance,
-             p->ess);
+      char ep[64], es[64];
+      printf("  %-10d %10s %10llu %9.1f%% %8s\n", k, cs_plain_num(p->eps, 0, ep, sizeof ep),
+             (unsigned long long)p->proposed, 100 * p->acceptance, cs_plain_num(p->ess, 0, es, sizeof es));
     }
     const cs_calib_pop *p = cs_calib_pop_get(cb, K - 1);
     double *x = malloc(((size_t)p->particles + 1) * sizeof *x);
@@ -151,11 +154,15 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
     printf("\nposterior (weighted quantiles of the last population)\n");
     printf("  %-28s %12s %12s %12s %12s %12s\n", "parameter", "prior low", "5%", "median", "95%", "prior high");
     for (int q = 0; x && idx && q < P; q++) {
+      char c[5][64];
       for (int i = 0; i < p->particles; i++) x[i] = p->theta[(size_t)i * (size_t)P + (size_t)q];
-      printf("  %-28s %12.4g %12.4g %12.4g %12.4g %12.4g\n", o->priors[q].name, o->priors[q].lo,
-             wquantile(x, p->weight, p->particles, 0.05, idx), wquantile(x, p->weight, p->particles, 0.5, idx),
-             wquantile(x, p->weight, p->particles, 0.95, idx), o->priors[q].hi);
+      const double y[5] = {o->priors[q].lo, wquantile(x, p->weight, p->particles, 0.05, idx),
+                           wquantile(x, p->weight, p->particles, 0.5, idx),
+                           wquantile(x, p->weight, p->particles, 0.95, idx), o->priors[q].hi};
+      for (int k = 0; k < 5; k++) cs_plain_num(y[k], 0, c[k], sizeof c[k]);
+      printf("  %-28s %12s %12s %12s %12s %12s\n", o->priors[q].name, c[0], c[1], c[2], c[3], c[4]);
     }
+    printf("  (weighted quantiles; conflictsim params gives each parameter's unit and meaning)\n");
     free(x);
     free(idx);
   }

@@ -9,6 +9,7 @@
 ** what each statistic is). tests/test_compare.py checks the derived city
 ** trajectories against `conflictsim run`. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "compare_report.h"
 #include "cs_rng.h"
 #include "cs_sweep.h"
+#include "plain.h"
 #include "progress.h"
 #include "stats.h"
 
@@ -33,7 +35,8 @@ static const char *USAGE =
     "day), and the variance reduction pairing gave. Writes PREFIX.csv,\n"
     "PREFIX.json and PREFIX.h5 (per-replicate values, differences and city\n"
     "trajectories; output/README.md, \"The compare report\");\n"
-    "output/plot_compare.py PREFIX.h5 draws the figures.\n"
+    "output/plot_compare.py PREFIX.h5 draws the figures, output/report.py\n"
+    "PREFIX.h5 -o REPORT.html writes them and the table into one HTML page.\n"
     "\n"
     "options:\n"
     "  --baseline FILE       the baseline scenario (required)\n"
@@ -136,47 +139,72 @@ static int check_metric(const char *s) {
 
 /* ---- the terminal table ---- */
 
+/* The table is for a reader: plain labels and the reader's units (plain.h),
+** numbers with thousands separators, shares in %, differences signed,
+** P(better), P(worse) and P(tie) as whole percentages that add up to 100.
+** The metric's code (the CSV's and the HDF5 file's name for it) ends each
+** row. Column widths are fixed: the label column fits the longest label. */
 static void print_table(const cs_cmp_report *R) {
   const cs_sweep *sw = R->arms[0].sw;
-  printf("compare: %llu paired replicates (seed %llu); 95%% BCa bootstrap intervals (%d resamples);\n"
-         "difference = variant - baseline; better = which way the metric improves (lower, or higher for\n"
-         "fall_time); variance reduction = Var(unpaired diff) / Var(paired diff), unpaired = variant\n"
-         "replicate (r+1) mod N against baseline r\n",
+  int lw = 7;
+  char lab[160], b0[64], b1[64], b2[64], lo[64], hi[64], ci[140], vr[64];
+  for (int m = 0; m < R->n_metrics; m++) {
+    int w = (int)strlen(cs_plain_metric_label(sw, m, lab, sizeof lab));
+    if (w > lw) lw = w > 60 ? 60 : w;
+  }
+  printf("compare: %llu paired replicates (seed %llu): replicate r of every arm meets the same chance events,\n"
+         "so a difference between arms is the intervention's. baseline and variant: means over the replicates;\n"
+         "difference: variant - baseline, mean over the pairs, with its 95%% interval (BCa bootstrap, %d\n"
+         "resamples); better if: which way the outcome improves.\n",
          (unsigned long long)R->reps, (unsigned long long)R->seed, R->B);
-  int censored = 0;
+  int censored = 0, shares = 0;
   for (int v = 1; v < R->n_arms; v++) {
-    printf("\nvariant %s (%s%s%s) vs baseline\n", R->arms[v].name, R->arms[v].scenario,
+    printf("\nvariant %s (%s%s%s) against the baseline\n", R->arms[v].name, R->arms[v].scenario,
            R->arms[v].sets_text[0] ? " " : "", R->arms[v].sets_text);
-    printf("  %-32s %6s %13s %13s %13s %29s %9s %8s %9s\n", "metric", "better", "baseline", "variant", "difference",
-           "95% CI", "P(better)", "P(worse)", "var.red.");
+    printf("  %-*s %-14s %-9s %11s %11s %11s %-26s %9s %8s %6s %9s  %s\n", lw, "outcome", "unit", "better if",
+           "baseline", "variant", "difference", "95% interval", "P(better)", "P(worse)", "P(tie)", "var. red.",
+           "code");
     for (int m = 0; m < R->n_metrics; m++) {
       const cs_cmp_stat *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
-      char ci[64];
-      snprintf(ci, sizeof ci, "[%.6g, %.6g]", s->lo, s->hi);
-      printf("  %-32s %6s %13.6g %13.6g %13.6g %29s %9.2f %8.2f %9.3g\n", sw->metrics[m].name,
-             cs_sweep_better_name(cs_sweep_metric_better(sw, m)), s->base_mean, s->var_mean, s->diff, ci,
-             s->p_better, s->p_worse, s->vr);
+      const char *u = cs_sweep_metric_units(sw, m);
+      double p[3] = {s->p_better, s->p_worse, 1.0 - s->p_better - s->p_worse};
+      int pct[3];
+      cs_plain_percentages(p, 3, pct);
+      shares |= !strcmp(u, "1");
+      int share = !strcmp(u, "1") && isfinite(s->lo) && isfinite(s->hi);
+      snprintf(ci, sizeof ci, "[%s, %s]%s", cs_plain_num(share ? 100 * s->lo : s->lo, 1, lo, sizeof lo),
+               cs_plain_num(share ? 100 * s->hi : s->hi, 1, hi, sizeof hi), share ? " pp" : "");
+      printf("  %-*.*s %-14s %-9s %11s %11s %11s %-26s %8d%% %7d%% %5d%% %9s  %s\n", lw, lw,
+             cs_plain_metric_label(sw, m, lab, sizeof lab), cs_plain_unit(u),
+             cs_sweep_better_name(cs_sweep_metric_better(sw, m)), cs_plain_value(s->base_mean, u, 0, b0, sizeof b0),
+             cs_plain_value(s->var_mean, u, 0, b1, sizeof b1), cs_plain_value(s->diff, u, 1, b2, sizeof b2), ci,
+             pct[0], pct[1], pct[2], cs_plain_num(s->vr, 0, vr, sizeof vr), sw->metrics[m].name);
     }
     for (int m = 0; m < R->n_metrics; m++) {
       const cs_cmp_stat *s = &R->st[(size_t)(v - 1) * (size_t)R->n_metrics + (size_t)m];
       if (s->base_nan || s->var_nan) {
-        printf("  %s: no fall by day %g in %llu of %llu baseline runs and %llu of %llu variant runs (counted as "
-               "day %g)\n", sw->metrics[m].name, sw->days, (unsigned long long)s->base_nan,
+        printf("  %s (%s): no fall by day %g in %llu of %llu baseline runs and %llu of %llu variant runs "
+               "(counted as day %g)\n", cs_plain_metric_label(sw, m, lab, sizeof lab), sw->metrics[m].name,
+               sw->days, (unsigned long long)s->base_nan,
                (unsigned long long)R->reps, (unsigned long long)s->var_nan, (unsigned long long)R->reps, sw->days);
         censored = 1;
       }
     }
   }
-  /* what the intervals can and cannot say */
+  /* what the columns and the intervals can and cannot say */
   int n_iv = (R->n_arms - 1) * R->n_metrics;
-  printf("\nP(better) and P(worse) count replicates whose paired difference is in the metric's better and\n"
-         "worse direction; the rest are ties. Each interval covers its own mean difference with 95%%\n"
-         "probability: of the %d here, about %.1f may exclude the true value by chance alone.\n",
-         n_iv, 0.05 * n_iv);
+  printf("\nP(better), P(worse), P(tie): the share of replicates in which the variant did better, worse or\n"
+         "exactly the same as the baseline on that outcome. Ties are common where the intervention does not\n"
+         "reach an outcome: a low P(better) beside a high P(tie) is no effect, not a failure.\n"
+         "var. red.: how much pairing narrowed the interval: the variance of unpaired differences (variant\n"
+         "replicate r+1 against baseline r) over that of the paired ones.\n");
+  if (shares) printf("%%: share of the city; pp: percentage points (a difference of two shares).\n");
+  printf("Each interval covers its own mean difference with 95%% probability: of the %d here, about %.1f may\n"
+         "exclude the true value by chance alone.\n", n_iv, 0.05 * n_iv);
   if (censored)
-    printf("A node that did not fall is counted as falling at the horizon (its time is only known to be\n"
-           "later): held in one arm and fallen in the other is a difference in the right direction, held\n"
-           "in both a tie, and the means are of min(fall time, horizon).\n");
+    printf("A neighbourhood that did not fall is counted as falling on the last day (its time is only known\n"
+           "to be later): held in one arm and fallen in the other is a difference in the right direction, held\n"
+           "in both a tie, and the means are of min(day of the fall, last day).\n");
   if (R->reps < 20)
     printf("warning: %llu replicates: bootstrap intervals from fewer than 20 paired runs are unreliable\n"
            "(they undercover); use --replicates 20 or more for conclusions.\n",

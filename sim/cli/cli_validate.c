@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "cs_script.h"
 #include "outfile.h"
+#include "plain.h"
 #include "pool.h"
 #include "posterior.h"
 #include "progress.h"
@@ -129,23 +130,9 @@ static int replicate_done(cs_ctx *ctx, void *ud, uint64_t r, const void *rec) {
   return CS_OK;
 }
 
-/* A number for the printed table: counts of 1,000 or more as whole numbers with
-** thousands separators (12,345), the rest with 4 significant digits. */
-static const char *fmt_num(double v, char *buf, size_t cap) {
-  if (!isfinite(v) || fabs(v) < 1000 || fabs(v) >= 1e15) {
-    snprintf(buf, cap, "%.4g", v);
-    return buf;
-  }
-  char digits[32];
-  int len = snprintf(digits, sizeof digits, "%.0f", fabs(v)), o = 0;
-  if (v < 0 && o + 1 < (int)cap) buf[o++] = '-';
-  for (int i = 0; i < len && o + 2 < (int)cap; i++) {
-    buf[o++] = digits[i];
-    if ((len - 1 - i) % 3 == 0 && i < len - 1) buf[o++] = ',';
-  }
-  buf[o] = '\0';
-  return buf;
-}
+/* A number for the printed table, in the form every report uses (plain.h):
+** 12,345; 42.0; 3.20; 0.0123. */
+static const char *fmt_num(double v, char *buf, size_t cap) { return cs_plain_num(v, 0, buf, cap); }
 
 /* s as a CSV field: quoted, with quotes doubled. */
 static void csv_str(FILE *f, const char *s) {
