@@ -57,6 +57,8 @@ typedef struct cs_sweep {
   cs_sweep_set *sets; int n_sets;  /* fixed overrides for every run */
   char **traj; int n_traj;    /* node variables kept as trajectories */
   int *traj_var;              /* their indices in cs_world_vars */
+  int ensemble;               /* the group /ensemble (sweep_ens.c) */
+  double *quantiles; int n_quantiles;
   /* from the probe load of the scenario */
   int n_nodes, n_samples;
   double days, sample_every;

@@ -30,6 +30,7 @@
 
 #include "sensitivity.h"
 #include "sweep.h"
+#include "sweep_ens.h"
 #include "h5util.h"
 
 
@@ -166,6 +167,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   int rc = CS_OK;
   hid_t sc[S_COUNT], d_out = H5I_INVALID_HID, *d_tr = NULL, tmp = H5I_INVALID_HID, d_err = H5I_INVALID_HID;
   double *ys = NULL; /* [nl][nm] outcomes for the sensitivity analysis */
+  cs_ens *ens = NULL; /* the group /ensemble: whole files only (merge writes it) */
   cs_sens *sens = NULL;
   uint64_t nl = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
   size_t np = (size_t)sw->n_params, nm = (size_t)sw->n_metrics, T = (size_t)sw->n_samples,
@@ -341,6 +343,10 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     }
   }
 
+  if (count == 1 && sw->ensemble &&
+      (rc = cs_ens_begin(w->ctx, w->path, f, w->str, sw, sc[S_PARAM], sc[S_METRIC], sc[S_TIME], sc[S_NODE], &ens)))
+    goto done;
+
   /* rows, in run order; a whole sobol or morris sweep keeps the outcomes
   ** for its group /sensitivity (shards have none: merge writes it) */
   if (count == 1 && sw->design_kind != CS_SWD_CROSSED &&
@@ -352,6 +358,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     err[0] = '\0';
     if ((rc = row(ud, index + j * count, rec, err)) != CS_OK) goto done;
     status[j] = err[0] != '\0';
+    if (ens && (rc = cs_ens_add(ens, index + j * count, rec, status[j]))) goto done;
     if (ys) memcpy(ys + j * nm, rec, nm * sizeof *ys);
     if ((rc = ds_row(w, d_out, "outcomes", 2, j, d2, rec))) goto done;
     for (int t = 0; t < sw->n_traj; t++)
@@ -379,6 +386,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
       goto done;
   }
 done:
+  rc = cs_ens_end(ens, rc);
   cs_sens_free(sens);
   free(ys);
   for (int t = 0; d_tr && t < sw->n_traj; t++) rc = close_ds(w, &d_tr[t], "trajectory", rc);
