@@ -742,6 +742,119 @@ class SweepArrayTest(SweepFixture):
             self.assertEqual(covered, list(range(n)))
 
 
+class SweepEnsembleTest(SweepFixture):
+    """ensemble = ...: the group /ensemble holds, per design point, the mean,
+    variance and quantiles over the completed replicates; they must equal
+    numpy's over the stored rows, and the file must be the same bytes for
+    any split (output/README.md, "Ensemble statistics")."""
+
+    Q = [0.1, 0.5, 0.9]
+
+    def ens_sweep(self, name, reps=4, grid="{ 2, 5 }", extra=""):
+        text = SWEEP % {"reps": reps, "traj": '{ "residents", "owner" }'}
+        text = text.replace("grid = { 2, 5 }", "grid = %s" % grid)
+        text = text.replace("set = { verbose = false },",
+                            "set = { verbose = false },\n  ensemble = { quantiles = { 0.1, 0.5, 0.9 } },%s" % extra)
+        with open(self.p(name), "w") as f:
+            f.write(text)
+
+    def check_stats(self, path):
+        with h5py.File(path, "r") as f:
+            P, R = int(f.attrs["n_points"]), int(f.attrs["replicates"])
+            g = f["ensemble"]
+            ok = (f["run_status"][:] == 0).reshape(P, R)
+            np.testing.assert_array_equal(g["n"][:], ok.sum(axis=1))
+            np.testing.assert_array_equal(g["run"][:], np.arange(P * R).reshape(P, R))
+            np.testing.assert_array_equal(g["design"][:], f["design"][:][::R])
+            np.testing.assert_array_equal(g["quantile"][:], self.Q)
+            for var in ("outcomes", "traj_residents", "traj_owner"):
+                x = f[var][:]
+                x = x.reshape(P, R, *x.shape[1:])
+                for p in range(P):
+                    y = x[p][ok[p]]
+                    mean, q = g[var + "_mean"][p], g[var + "_quantile"][p]
+                    if len(y) == 0:
+                        self.assertTrue(np.isnan(mean).all() and np.isnan(q).all())
+                        continue
+                    # float tolerance: Welford's running updates against numpy's pairwise sums
+                    scale = np.nanmax(np.abs(y)) if np.isfinite(y).any() else 1.0
+                    np.testing.assert_allclose(mean, y.mean(axis=0), rtol=1e-12, atol=1e-12 * scale)
+                    if len(y) > 1:
+                        np.testing.assert_allclose(g[var + "_variance"][p], y.var(axis=0, ddof=1), rtol=1e-9,
+                                                   atol=1e-9 * scale * scale)
+                    else:
+                        self.assertTrue(np.isnan(g[var + "_variance"][p]).all())
+                    np.testing.assert_allclose(q, np.quantile(y, self.Q, axis=0), rtol=1e-12, atol=1e-12 * scale)
+                    # a NaN in any completed replicate (fall_time: did not fall) gives NaN, as numpy's
+                    np.testing.assert_array_equal(np.isnan(mean), np.isnan(y).any(axis=0))
+            return P, R
+
+    def test_stats_equal_numpy_and_same_for_any_split(self):
+        self.ens_sweep("ens.lua")
+        a = self.sweep("ens.lua", "j1.h5", "-j", "1")
+        b = self.sweep("ens.lua", "j2.h5", "-j", "2")
+        shards = [self.sweep("ens.lua", "s%d.h5" % i, "--shard", "%d/3" % i) for i in range(3)]
+        r = run("merge", *shards, "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(a, b, shallow=False), "-j 1 and -j 2 differ")
+        self.assertTrue(filecmp.cmp(a, self.p("merged.h5"), shallow=False), "merged shards differ")
+        with h5py.File(shards[0], "r") as f:
+            self.assertNotIn("ensemble", f)  # shards have none: merge writes it
+        P, R = self.check_stats(a)
+        self.assertEqual((P, R), (8, 4))
+        ds = xr.open_dataset(a, engine="h5netcdf", group="ensemble")
+        self.assertEqual(ds.traj_residents_mean.dims, ("point", "time", "node"))
+        self.assertEqual(ds.traj_residents_quantile.dims, ("point", "quantile", "time", "node"))
+        self.assertEqual(ds.outcomes_variance.dims, ("point", "metric"))
+        self.assertEqual(ds.run.dims, ("point", "replicate"))
+        ds.close()
+        # without `ensemble` the file has no group and is otherwise unchanged in layout
+        plain = self.sweep("sweep.lua", "plain.h5")
+        with h5py.File(plain, "r") as f:
+            self.assertNotIn("ensemble", f)
+
+    def test_failed_runs_left_out(self):
+        with open(self.p("tiny.lua"), "a") as f:
+            f.write(FAILING)
+        self.ens_sweep("ens.lua", reps=3, grid="{ 2, 5, 7 }")
+        r = run("sweep", self.p("ens.lua"), "-o", self.p("a.h5"), "--quiet", "-j", "2")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        P, R = self.check_stats(self.p("a.h5"))
+        with h5py.File(self.p("a.h5"), "r") as f:
+            n = f["ensemble/n"][:]
+            self.assertTrue((n == 0).any() and (n == R).any())
+
+    def test_expand_with_ensemble_equals_scratch(self):
+        self.ens_sweep("small.lua", reps=2)
+        self.ens_sweep("big.lua", reps=5, grid="{ 2, 5, 7 }")
+        ref = self.sweep("big.lua", "ref.h5", "-j", "2")
+        out = self.sweep("small.lua", "out.h5")
+        self.sweep("big.lua", "out.h5", "--expand", out, "-j", "2")
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False))
+        self.check_stats(out)
+
+    def test_bad_ensemble(self):
+        cases = [("ensemble = { quantiles = { 0.5, 0.1 } }", "increasing"),
+                 ("ensemble = { quantiles = { 1.5 } }", "in [0, 1]"),
+                 ("ensemble = { levels = 3 }", "quantiles"),
+                 ("ensemble = 3", "ensemble takes")]
+        for i, (field, expect) in enumerate(cases):
+            text = (SWEEP % {"reps": 2, "traj": "false"}).replace("set = { verbose = false },",
+                                                                   "set = { verbose = false },\n  %s," % field)
+            with open(self.p("bad%d.lua" % i), "w") as f:
+                f.write(text)
+            r = run("sweep", self.p("bad%d.lua" % i), "-o", self.p("bad.h5"), "--quiet")
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn(expect, r.stderr)
+        # exact quantiles keep a point's replicates in memory: too many are refused before any run
+        self.ens_sweep("huge.lua", reps=10 ** 7)
+        r = run("sweep", self.p("huge.lua"), "-o", self.p("bad.h5"), "--quiet")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("quantiles are exact", r.stderr)
+        self.assertFalse(os.path.exists(self.p("bad.h5")))
+        self.assertFalse(os.path.exists(self.p("bad.h5.journal")))
+
+
 if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv[1])
     SOURCE_DIR = os.path.abspath(sys.argv[2])
