@@ -151,6 +151,8 @@ typedef struct cs_sweep_spec {
   char **lua_names; int n_lua, lua_first;
   cs_sweep_set *sets; int n_sets;  /* fixed overrides for every run */
   char **traj; int n_traj;    /* node variables kept as trajectories */
+  int ensemble;               /* 1: the group /ensemble (statistics per design point) */
+  double *quantiles; int n_quantiles; /* its quantiles: increasing, in [0, 1] */
 } cs_sweep_spec;
 
 #endif

@@ -564,6 +564,297 @@ class SweepFailuresTest(SweepFixture):
             np.testing.assert_array_equal(f["run_status"][:], g["run_status"][:])
 
 
+class SweepExpandTest(SweepFixture):
+    """--expand: a finished sweep grown by replicates and design points gives
+    the file of the bigger sweep run from scratch, byte for byte; a sweep that
+    is not a bigger version of it is refused and the finished file is left
+    alone (output/README.md, "Growing a finished sweep")."""
+
+    def grow(self, name, reps, grid, seed=11, samples=4):
+        text = SWEEP % {"reps": reps, "traj": '{ "residents", "owner" }'}
+        text = text.replace("grid = { 2, 5 }", "grid = %s" % grid).replace("seed = 11", "seed = %d" % seed)
+        text = text.replace("samples = 4", "samples = %d" % samples)
+        with open(self.p(name), "w") as f:
+            f.write(text)
+
+    def test_expand_equals_scratch(self):
+        self.grow("small.lua", 2, "{ 2, 5 }")
+        self.grow("big.lua", 3, "{ 2, 5, 7 }")  # a third grid value and a third replicate
+        ref = self.sweep("big.lua", "ref.h5", "-j", "2")
+        small = self.sweep("small.lua", "small.h5", "-j", "2")
+        for jobs in ("1", "2"):
+            out = self.p("grown%s.h5" % jobs)
+            shutil.copy(small, out)
+            r = run("sweep", self.p("big.lua"), "-o", out, "--expand", out, "-j", jobs)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(small, "r") as f:
+                n_small = f.attrs["n_runs_total"]
+            self.assertIn("(%d kept from --expand now)" % n_small, r.stderr)
+            self.assertTrue(filecmp.cmp(ref, out, shallow=False), "expanded with -j %s differs from scratch" % jobs)
+            self.assertFalse(os.path.exists(out + ".journal"))
+        # shards of the bigger sweep, each keeping what falls to it, merged
+        shards = [self.sweep("big.lua", "s%d.h5" % i, "--shard", "%d/3" % i, "--expand", small) for i in range(3)]
+        r = run("merge", *shards, "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(ref, self.p("merged.h5"), shallow=False), "expanded shards differ")
+        # the smaller sweep's own shards as the source
+        olds = [self.sweep("small.lua", "o%d.h5" % i, "--shard", "%d/2" % i) for i in range(2)]
+        out = self.sweep("big.lua", "fromshards.h5", "--expand", olds[0], "--expand", olds[1])
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False), "expanded from shards differs")
+        # the kept runs are the smaller sweep's: same design values, replicate and outcomes
+        with h5py.File(small, "r") as f, h5py.File(ref, "r") as g:
+            d_new, rep_new = g["design"][:], g["replicate"][:]
+            for k in range(f.attrs["n_runs_total"]):
+                hit = np.where((d_new == f["design"][k]).all(axis=1) & (rep_new == f["replicate"][k]))[0]
+                self.assertEqual(len(hit), 1)
+                np.testing.assert_array_equal(g["outcomes"][hit[0]], f["outcomes"][k])
+
+    def test_expand_refused_leaves_the_file(self):
+        self.grow("small.lua", 2, "{ 2, 5 }")
+        small = self.sweep("small.lua", "small.h5")
+        with open(small, "rb") as f:
+            before = f.read()
+        cases = [
+            (dict(reps=3, grid="{ 2, 5, 7 }", seed=12), "seed 11, not 12"),
+            (dict(reps=1, grid="{ 2, 5 }"), "replicates"),
+            (dict(reps=2, grid="{ 2, 7 }"), "not a design point"),
+            (dict(reps=2, grid="{ 2, 5 }", samples=5), "not a design point"),  # more LHS rows: other values
+        ]
+        for kw, expect in cases:
+            self.grow("other.lua", **kw)
+            r = run("sweep", self.p("other.lua"), "-o", small, "--expand", small, "--quiet")
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("not a smaller version", r.stderr)
+            self.assertIn(expect, r.stderr)
+            with open(small, "rb") as f:
+                self.assertEqual(f.read(), before)
+            self.assertFalse(os.path.exists(small + ".journal"))
+        # other metrics or another `set`
+        text = SWEEP % {"reps": 3, "traj": '{ "residents", "owner" }'}
+        for old, new, expect in (('"nodes_lost",', "", "other metrics"),
+                                 ("verbose = false", "verbose = false, h1 = 0.2", "`set`")):
+            with open(self.p("other.lua"), "w") as f:
+                f.write(text.replace(old, new))
+            r = run("sweep", self.p("other.lua"), "-o", self.p("o.h5"), "--expand", small, "--quiet")
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(expect, r.stderr)
+            self.assertFalse(os.path.exists(self.p("o.h5")))
+        r = run("sweep", self.p("other.lua"), "-o", self.p("o.h5"), "--expand", self.p("tiny.lua"), "--quiet")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not an HDF5 file", r.stderr)
+
+    def test_expand_a_lua_metric_changed(self):
+        # the checks cannot read a Lua metric's code: the first kept run, run again, must match
+        metric = '  metrics = { "displaced_final", mine = function(sim) return %s end },\n'
+        for name, body, reps in (("small.lua", "sim:time()", 2), ("big.lua", "sim:time() + 1", 3)):
+            with open(self.p(name), "w") as f:
+                f.write(re.sub(r"  metrics = \{.*?\},\n", lambda m: metric % body,
+                               SWEEP % {"reps": reps, "traj": "false"}, count=1, flags=re.S))
+        small = self.sweep("small.lua", "small.h5")
+        r = run("sweep", self.p("big.lua"), "-o", small, "--expand", small, "--quiet")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("gave other values", r.stderr)
+
+    def test_expand_reruns_failed_runs(self):
+        with open(self.p("tiny.lua"), "a") as f:
+            f.write(FAILING)
+        for name, reps, grid in (("small.lua", 2, "{ 2, 5 }"), ("big.lua", 3, "{ 2, 5, 7 }")):
+            with open(self.p(name), "w") as f:
+                f.write(FAIL_SWEEP % {"reps": reps, "grid": grid})
+        r = run("sweep", self.p("small.lua"), "-o", self.p("small.h5"), "--quiet")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        r = run("sweep", self.p("big.lua"), "-o", self.p("ref.h5"), "--quiet")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        r = run("sweep", self.p("big.lua"), "-o", self.p("small.h5"), "--expand", self.p("small.h5"), "--quiet")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        # the failures' messages name their runs in the bigger sweep, as from scratch
+        self.assertTrue(filecmp.cmp(self.p("ref.h5"), self.p("small.h5"), shallow=False))
+
+
+class SweepArrayTest(SweepFixture):
+    """--shards N over a Slurm array of fewer tasks (MaxArraySize): task t of
+    A runs shards t, t + A, ...; the index arithmetic is checked with the
+    array's variables set by hand, without Slurm."""
+
+    def task(self, t, tasks, n, *extra):
+        env = dict(os.environ, SLURM_ARRAY_TASK_ID=str(t + 3), SLURM_ARRAY_TASK_MIN="3",
+                   SLURM_ARRAY_TASK_COUNT=str(tasks))
+        return subprocess.run([BINARY, "sweep", self.p("sweep.lua"), "-o", self.p("a-{shard}.h5"), "--shards", str(n),
+                               *extra], capture_output=True, text=True, timeout=120, env=env)
+
+    def test_shards_over_fewer_tasks(self):
+        ref = self.sweep("sweep.lua", "ref.h5", "-j", "2")
+        n, tasks = 5, 2
+        for t in range(tasks):
+            r = self.task(t, tasks, n)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            mine = sorted(int(m) for m in re.findall(r"shard (\d+)/%d" % n, r.stderr))
+            self.assertEqual(mine, list(range(t, n, tasks)))
+        files = [self.p("a-%d.h5" % i) for i in range(n)]
+        for i, f in enumerate(files):
+            with h5py.File(f, "r") as h:
+                self.assertEqual((h.attrs["shard_index"], h.attrs["shard_count"]), (i, n))
+        r = run("merge", *files, "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(ref, self.p("merged.h5"), shallow=False))
+        # a requeued task does not run its written shards again
+        mtimes = [os.stat(f).st_mtime_ns for f in files]
+        r = self.task(1, tasks, n)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.count("is already written"), 2)
+        self.assertEqual([os.stat(f).st_mtime_ns for f in files], mtimes)
+        # more tasks than shards: the extra task has nothing to do
+        r = self.task(3, 4, 3)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("has no shard", r.stderr)
+        # --shard and --shards do not mix; {shard} is required
+        r = run("sweep", self.p("sweep.lua"), "-o", self.p("x.h5"), "--shards", "3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("{shard}", r.stderr)
+        r = run("sweep", self.p("sweep.lua"), "-o", self.p("x{shard}.h5"), "--shards", "3", "--shard", "0/3")
+        self.assertEqual(r.returncode, 2)
+
+    def test_print_array(self):
+        bindir = self.p("bin")
+        os.mkdir(bindir)
+        with open(os.path.join(bindir, "scontrol"), "w") as f:
+            f.write("#!/bin/sh\necho 'MaxArraySize            = 7'\necho 'MaxJobCount             = 10000'\n")
+        os.chmod(os.path.join(bindir, "scontrol"), 0o755)
+        env = dict(os.environ, PATH=bindir + ":" + os.environ.get("PATH", ""))
+
+        def arr(n, *extra, env=None):
+            r = subprocess.run([BINARY, "sweep", "--shards", str(n), "--print-array", *extra], capture_output=True,
+                               text=True, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stdout.strip(), r.stderr
+
+        out, err = arr(20, env=env)
+        self.assertEqual(out, "0-6")  # MaxArraySize 7: indices 0 to 6
+        self.assertIn("scontrol", err)
+        self.assertEqual(arr(5, env=env)[0], "0-4")
+        self.assertEqual(arr(20, "--max-array-size", "3", env=env)[0], "0-2")
+        empty = self.p("empty")
+        os.mkdir(empty)
+        self.assertEqual(arr(5000, env=dict(os.environ, PATH=empty))[0], "0-1000")  # Slurm's default, 1001
+        # the tasks of that array cover every shard exactly once
+        for n, a in ((20, 7), (5, 5), (7, 3)):
+            covered = sorted(s for t in range(a) for s in range(t, n, a))
+            self.assertEqual(covered, list(range(n)))
+
+
+class SweepEnsembleTest(SweepFixture):
+    """ensemble = ...: the group /ensemble holds, per design point, the mean,
+    variance and quantiles over the completed replicates; they must equal
+    numpy's over the stored rows, and the file must be the same bytes for
+    any split (output/README.md, "Ensemble statistics")."""
+
+    Q = [0.1, 0.5, 0.9]
+
+    def ens_sweep(self, name, reps=4, grid="{ 2, 5 }", extra=""):
+        text = SWEEP % {"reps": reps, "traj": '{ "residents", "owner" }'}
+        text = text.replace("grid = { 2, 5 }", "grid = %s" % grid)
+        text = text.replace("set = { verbose = false },",
+                            "set = { verbose = false },\n  ensemble = { quantiles = { 0.1, 0.5, 0.9 } },%s" % extra)
+        with open(self.p(name), "w") as f:
+            f.write(text)
+
+    def check_stats(self, path):
+        with h5py.File(path, "r") as f:
+            P, R = int(f.attrs["n_points"]), int(f.attrs["replicates"])
+            g = f["ensemble"]
+            ok = (f["run_status"][:] == 0).reshape(P, R)
+            np.testing.assert_array_equal(g["n"][:], ok.sum(axis=1))
+            np.testing.assert_array_equal(g["run"][:], np.arange(P * R).reshape(P, R))
+            np.testing.assert_array_equal(g["design"][:], f["design"][:][::R])
+            np.testing.assert_array_equal(g["quantile"][:], self.Q)
+            for var in ("outcomes", "traj_residents", "traj_owner"):
+                x = f[var][:]
+                x = x.reshape(P, R, *x.shape[1:])
+                for p in range(P):
+                    y = x[p][ok[p]]
+                    mean, q = g[var + "_mean"][p], g[var + "_quantile"][p]
+                    if len(y) == 0:
+                        self.assertTrue(np.isnan(mean).all() and np.isnan(q).all())
+                        continue
+                    # float tolerance: Welford's running updates against numpy's pairwise sums
+                    scale = np.nanmax(np.abs(y)) if np.isfinite(y).any() else 1.0
+                    np.testing.assert_allclose(mean, y.mean(axis=0), rtol=1e-12, atol=1e-12 * scale)
+                    if len(y) > 1:
+                        np.testing.assert_allclose(g[var + "_variance"][p], y.var(axis=0, ddof=1), rtol=1e-9,
+                                                   atol=1e-9 * scale * scale)
+                    else:
+                        self.assertTrue(np.isnan(g[var + "_variance"][p]).all())
+                    np.testing.assert_allclose(q, np.quantile(y, self.Q, axis=0), rtol=1e-12, atol=1e-12 * scale)
+                    # a NaN in any completed replicate (fall_time: did not fall) gives NaN, as numpy's
+                    np.testing.assert_array_equal(np.isnan(mean), np.isnan(y).any(axis=0))
+            return P, R
+
+    def test_stats_equal_numpy_and_same_for_any_split(self):
+        self.ens_sweep("ens.lua")
+        a = self.sweep("ens.lua", "j1.h5", "-j", "1")
+        b = self.sweep("ens.lua", "j2.h5", "-j", "2")
+        shards = [self.sweep("ens.lua", "s%d.h5" % i, "--shard", "%d/3" % i) for i in range(3)]
+        r = run("merge", *shards, "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(a, b, shallow=False), "-j 1 and -j 2 differ")
+        self.assertTrue(filecmp.cmp(a, self.p("merged.h5"), shallow=False), "merged shards differ")
+        with h5py.File(shards[0], "r") as f:
+            self.assertNotIn("ensemble", f)  # shards have none: merge writes it
+        P, R = self.check_stats(a)
+        self.assertEqual((P, R), (8, 4))
+        ds = xr.open_dataset(a, engine="h5netcdf", group="ensemble")
+        self.assertEqual(ds.traj_residents_mean.dims, ("point", "time", "node"))
+        self.assertEqual(ds.traj_residents_quantile.dims, ("point", "quantile", "time", "node"))
+        self.assertEqual(ds.outcomes_variance.dims, ("point", "metric"))
+        self.assertEqual(ds.run.dims, ("point", "replicate"))
+        ds.close()
+        # without `ensemble` the file has no group and is otherwise unchanged in layout
+        plain = self.sweep("sweep.lua", "plain.h5")
+        with h5py.File(plain, "r") as f:
+            self.assertNotIn("ensemble", f)
+
+    def test_failed_runs_left_out(self):
+        with open(self.p("tiny.lua"), "a") as f:
+            f.write(FAILING)
+        self.ens_sweep("ens.lua", reps=3, grid="{ 2, 5, 7 }")
+        r = run("sweep", self.p("ens.lua"), "-o", self.p("a.h5"), "--quiet", "-j", "2")
+        self.assertEqual(r.returncode, 8, r.stderr)
+        P, R = self.check_stats(self.p("a.h5"))
+        with h5py.File(self.p("a.h5"), "r") as f:
+            n = f["ensemble/n"][:]
+            self.assertTrue((n == 0).any() and (n == R).any())
+
+    def test_expand_with_ensemble_equals_scratch(self):
+        self.ens_sweep("small.lua", reps=2)
+        self.ens_sweep("big.lua", reps=5, grid="{ 2, 5, 7 }")
+        ref = self.sweep("big.lua", "ref.h5", "-j", "2")
+        out = self.sweep("small.lua", "out.h5")
+        self.sweep("big.lua", "out.h5", "--expand", out, "-j", "2")
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False))
+        self.check_stats(out)
+
+    def test_bad_ensemble(self):
+        cases = [("ensemble = { quantiles = { 0.5, 0.1 } }", "increasing"),
+                 ("ensemble = { quantiles = { 1.5 } }", "in [0, 1]"),
+                 ("ensemble = { levels = 3 }", "quantiles"),
+                 ("ensemble = 3", "ensemble takes")]
+        for i, (field, expect) in enumerate(cases):
+            text = (SWEEP % {"reps": 2, "traj": "false"}).replace("set = { verbose = false },",
+                                                                   "set = { verbose = false },\n  %s," % field)
+            with open(self.p("bad%d.lua" % i), "w") as f:
+                f.write(text)
+            r = run("sweep", self.p("bad%d.lua" % i), "-o", self.p("bad.h5"), "--quiet")
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn(expect, r.stderr)
+        # exact quantiles keep a point's replicates in memory: too many are refused before any run
+        self.ens_sweep("huge.lua", reps=10 ** 7)
+        r = run("sweep", self.p("huge.lua"), "-o", self.p("bad.h5"), "--quiet")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("quantiles are exact", r.stderr)
+        self.assertFalse(os.path.exists(self.p("bad.h5")))
+        self.assertFalse(os.path.exists(self.p("bad.h5.journal")))
+
+
 if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv[1])
     SOURCE_DIR = os.path.abspath(sys.argv[2])

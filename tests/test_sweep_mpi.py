@@ -144,6 +144,25 @@ class SweepMpiTest(test_sweep.SweepFixture):
         self.assertTrue(filecmp.cmp(self.p("j1.h5"), self.p("mpi.h5"), shallow=False), "mpirun -n 2 and -j 1 differ")
         self.assertFalse(os.path.exists(self.p("mpi.h5.journal")))
 
+    def test_mpirun_expand_and_shards(self):
+        """--expand and --shards N (several shards in one job) under MPI give
+        the files -j 1 gives."""
+        with open(self.p("sweep.lua")) as f:
+            text = f.read()
+        with open(self.p("small.lua"), "w") as f:
+            f.write(text.replace("replicates = 3", "replicates = 2"))
+        ref = self.sweep("sweep.lua", "ref.h5", "-j", "1")
+        small = self.sweep("small.lua", "small.h5", "-j", "1")
+        r = self.run_mpi(2, "sweep", self.p("sweep.lua"), "-o", small, "--expand", small, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(filecmp.cmp(ref, small, shallow=False), "expanded under MPI differs from scratch")
+        r = self.run_mpi(2, "sweep", self.p("sweep.lua"), "-o", self.p("a-{shard}.h5"), "--shards", "3")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        files = [self.p("a-%d.h5" % i) for i in range(3)]
+        r = subprocess.run([BINARY, "merge", *files, "-o", self.p("merged.h5")], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(ref, self.p("merged.h5"), shallow=False), "--shards 3 under MPI differs")
+
     def test_mpirun_sobol_same_file_as_j1(self):
         """A sensitivity design: the group /sensitivity too is the same under MPI."""
         with open(self.p("sobol.lua"), "w") as f:

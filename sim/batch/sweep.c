@@ -17,6 +17,7 @@
 #include "cs_h5.h"
 #include "cs_rng.h"
 #include "sensitivity.h"
+#include "sweep_ens.h"
 
 #define CS_SWEEP_DESIGN_PURPOSE 0x53574550u /* "SWEP": the design stream */
 #define CS_SWEEP_MAX_RUNS ((uint64_t)1 << 40)
@@ -76,6 +77,7 @@ static void give_back_spec(cs_sweep *sw) {
     .lua_names = sw->lua_names, .n_lua = sw->n_lua, .lua_first = sw->lua_first,
     .sets = sw->sets, .n_sets = sw->n_sets,
     .traj = sw->traj, .n_traj = sw->n_traj,
+    .ensemble = sw->ensemble, .quantiles = sw->quantiles, .n_quantiles = sw->n_quantiles,
   };
   cs_script_sweep_clear(&sp);
 }
@@ -437,6 +439,9 @@ static void take_spec(cs_sweep *sw, cs_sweep_spec *sp) {
   sw->n_sets = sp->n_sets;
   sw->traj = sp->traj;
   sw->n_traj = sp->n_traj;
+  sw->ensemble = sp->ensemble;
+  sw->quantiles = sp->quantiles;
+  sw->n_quantiles = sp->n_quantiles;
   memset(sp, 0, sizeof *sp);
 }
 
@@ -451,7 +456,7 @@ int cs_sweep_load(cs_ctx *ctx, const char *path, const char *src, size_t src_len
   if ((rc = cs_script_sweep_read(ctx, path, src, src_len, &sp)) != CS_OK) goto fail;
   take_spec(sw, &sp);
   cs_sha256_hex(sw->src, sw->src_len, sw->sha);
-  if ((rc = probe(ctx, sw)) != CS_OK) goto fail;
+  if ((rc = probe(ctx, sw)) != CS_OK || (rc = cs_ens_check(ctx, sw)) != CS_OK) goto fail;
   *out = sw;
   return CS_OK;
 fail:

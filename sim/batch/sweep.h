@@ -57,6 +57,8 @@ typedef struct cs_sweep {
   cs_sweep_set *sets; int n_sets;  /* fixed overrides for every run */
   char **traj; int n_traj;    /* node variables kept as trajectories */
   int *traj_var;              /* their indices in cs_world_vars */
+  int ensemble;               /* the group /ensemble (sweep_ens.c) */
+  double *quantiles; int n_quantiles;
   /* from the probe load of the scenario */
   int n_nodes, n_samples;
   double days, sample_every;
@@ -144,5 +146,20 @@ uint64_t cs_sweep_shard_count(const cs_sweep_shard *sh);
 ** error message into err (CS_ERRMSG_MAX bytes; "" if the run completed, as
 ** for every run of a shard written before failures were recorded). */
 int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec, char *err);
+/* The same for row `row` of the file (its run number is run[row]). */
+int cs_sweep_shard_row_at(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t row, double *rec, char *err);
+/* The file's replicates per point, and its rows (runs it holds). */
+uint64_t cs_sweep_shard_replicates(const cs_sweep_shard *sh);
+uint64_t cs_sweep_shard_rows(const cs_sweep_shard *sh);
+/* Rows [off, off + n) of `run` into runs[n] and of `design` into
+** design[n][n_params]. */
+int cs_sweep_shard_design(cs_ctx *ctx, cs_sweep_shard *sh, uint64_t off, uint64_t n, int n_params, uint64_t *runs,
+                          double *design);
+/* CS_OK if the 1-d string dataset `name` holds exactly names[n] in order,
+** else CS_EINVAL saying where it differs. */
+int cs_sweep_shard_same_names(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, const char *const *names,
+                              uint64_t n);
+/* 1 if the file has the dataset `name`. */
+int cs_sweep_shard_has(cs_sweep_shard *sh, const char *name);
 
 #endif

@@ -30,6 +30,7 @@
 
 #include "sensitivity.h"
 #include "sweep.h"
+#include "sweep_ens.h"
 #include "h5util.h"
 
 
@@ -166,6 +167,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   int rc = CS_OK;
   hid_t sc[S_COUNT], d_out = H5I_INVALID_HID, *d_tr = NULL, tmp = H5I_INVALID_HID, d_err = H5I_INVALID_HID;
   double *ys = NULL; /* [nl][nm] outcomes for the sensitivity analysis */
+  cs_ens *ens = NULL; /* the group /ensemble: whole files only (merge writes it) */
   cs_sens *sens = NULL;
   uint64_t nl = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
   size_t np = (size_t)sw->n_params, nm = (size_t)sw->n_metrics, T = (size_t)sw->n_samples,
@@ -341,6 +343,10 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     }
   }
 
+  if (count == 1 && sw->ensemble &&
+      (rc = cs_ens_begin(w->ctx, w->path, f, w->str, sw, sc[S_PARAM], sc[S_METRIC], sc[S_TIME], sc[S_NODE], &ens)))
+    goto done;
+
   /* rows, in run order; a whole sobol or morris sweep keeps the outcomes
   ** for its group /sensitivity (shards have none: merge writes it) */
   if (count == 1 && sw->design_kind != CS_SWD_CROSSED &&
@@ -352,6 +358,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     err[0] = '\0';
     if ((rc = row(ud, index + j * count, rec, err)) != CS_OK) goto done;
     status[j] = err[0] != '\0';
+    if (ens && (rc = cs_ens_add(ens, index + j * count, rec, status[j]))) goto done;
     if (ys) memcpy(ys + j * nm, rec, nm * sizeof *ys);
     if ((rc = ds_row(w, d_out, "outcomes", 2, j, d2, rec))) goto done;
     for (int t = 0; t < sw->n_traj; t++)
@@ -379,6 +386,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
       goto done;
   }
 done:
+  rc = cs_ens_end(ens, rc);
   cs_sens_free(sens);
   free(ys);
   for (int t = 0; d_tr && t < sw->n_traj; t++) rc = close_ds(w, &d_tr[t], "trajectory", rc);
@@ -446,15 +454,15 @@ done:
 
 /* ---- reading shards ---- */
 
-#define N_SATTR 6 /* the first 5 are required; scenario_files_sha256 only if the scenario read files */
+#define N_SATTR 7 /* the first 5 are required; scenario_files_sha256 only if the scenario read files */
 static const char *const SATTR[N_SATTR] = {"file_kind", "sweep_sha256", "sweep_source", "sweep_path",
-                                           "scenario_sha256", "scenario_files_sha256"};
+                                           "scenario_sha256", "scenario_files_sha256", "conflictsim_version"};
 
 struct cs_sweep_shard {
   char *path;
   hid_t f;
   char *attr[N_SATTR];
-  uint64_t index, count, n_runs;
+  uint64_t index, count, n_runs, replicates;
 };
 
 void cs_sweep_shard_close(cs_sweep_shard *sh) {
@@ -547,6 +555,7 @@ static int shard_open(cs_ctx *ctx, const char *path, cs_sweep_shard **out) {
   if (!sh->attr[0] || strcmp(sh->attr[0], "conflictsim sweep") != 0 || !sh->attr[1] || !sh->attr[2] ||
       !sh->attr[3] || !sh->attr[4] || read_u64_attr(sh->f, "shard_index", &sh->index) ||
       read_u64_attr(sh->f, "shard_count", &sh->count) || read_u64_attr(sh->f, "n_runs_total", &sh->n_runs) ||
+      read_u64_attr(sh->f, "replicates", &sh->replicates) || sh->replicates == 0 ||
       sh->count == 0 || sh->index >= sh->count) {
     cs_sweep_shard_close(sh);
     H5Eclear2(H5E_DEFAULT);
@@ -564,6 +573,71 @@ const char *cs_sweep_shard_attr(const cs_sweep_shard *sh, const char *name) {
 }
 uint64_t cs_sweep_shard_index(const cs_sweep_shard *sh) { return sh->index; }
 uint64_t cs_sweep_shard_count(const cs_sweep_shard *sh) { return sh->count; }
+uint64_t cs_sweep_shard_replicates(const cs_sweep_shard *sh) { return sh->replicates; }
+uint64_t cs_sweep_shard_rows(const cs_sweep_shard *sh) {
+  return sh->index < sh->n_runs ? (sh->n_runs - sh->index + sh->count - 1) / sh->count : 0;
+}
+
+/* Rows [off, off + n) of a dataset of shape (rows, cols) (cols 0: 1-d) as
+** mem_type into buf; CS_EIO naming the dataset if its shape differs. */
+static int read_block(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, hid_t mem_type, hsize_t off, hsize_t n,
+                      hsize_t cols, void *buf) {
+  hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+  hsize_t o[2] = {off, 0}, c[2] = {n, cols}, dims[2] = {0, 0}, total = n * (cols ? cols : 1);
+  int rank = cols ? 2 : 1, rc = CS_OK;
+  if (total == 0) return CS_OK;
+  if ((d = H5Dopen2(sh->f, name, H5P_DEFAULT)) < 0 || (fs = H5Dget_space(d)) < 0 ||
+      H5Sget_simple_extent_ndims(fs) != rank || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 ||
+      dims[0] < off + n || (cols && dims[1] != cols) ||
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, o, NULL, c, NULL) < 0 ||
+      (ms = H5Screate_simple(1, &total, NULL)) < 0 || H5Dread(d, mem_type, ms, fs, H5P_DEFAULT, buf) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    rc = cs_err(ctx, CS_EIO, "%s: cannot read rows %llu to %llu of '%s' (or its shape does not match)", sh->path,
+                (unsigned long long)off, (unsigned long long)(off + n), name);
+  }
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  if (d >= 0) H5Dclose(d);
+  return rc;
+}
+
+int cs_sweep_shard_design(cs_ctx *ctx, cs_sweep_shard *sh, uint64_t off, uint64_t n, int n_params, uint64_t *runs,
+                          double *design) {
+  int rc = read_block(ctx, sh, "run", H5T_NATIVE_UINT64, off, n, 0, runs);
+  if (rc == CS_OK && n_params > 0) rc = read_block(ctx, sh, "design", H5T_NATIVE_DOUBLE, off, n, (hsize_t)n_params, design);
+  return rc;
+}
+
+int cs_sweep_shard_same_names(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, const char *const *names,
+                              uint64_t n) {
+  hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, t = H5I_INVALID_HID;
+  hsize_t dims[1] = {0};
+  char **v = calloc((size_t)n + 1, sizeof *v);
+  int rc = CS_OK;
+  if (!v) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  if ((d = H5Dopen2(sh->f, name, H5P_DEFAULT)) < 0 || (fs = H5Dget_space(d)) < 0 ||
+      H5Sget_simple_extent_ndims(fs) != 1 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 || dims[0] != n ||
+      (t = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ||
+      (n && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)) {
+    H5Eclear2(H5E_DEFAULT);
+    rc = cs_err(ctx, CS_EINVAL, "%s: its '%s' has %llu entries where the sweep has %llu", sh->path, name,
+                (unsigned long long)dims[0], (unsigned long long)n);
+    n = 0;
+  }
+  for (uint64_t i = 0; i < n; i++) {
+    if (rc == CS_OK && (!v[i] || strcmp(v[i], names[i])))
+      rc = cs_err(ctx, CS_EINVAL, "%s: its %s %llu is '%s' where the sweep has '%s'", sh->path, name,
+                  (unsigned long long)i, v[i] ? v[i] : "", names[i]);
+    if (v[i]) H5free_memory(v[i]);
+  }
+  free(v);
+  if (t >= 0) H5Tclose(t);
+  if (fs >= 0) H5Sclose(fs);
+  if (d >= 0) H5Dclose(d);
+  return rc;
+}
+
+int cs_sweep_shard_has(cs_sweep_shard *sh, const char *name) { return H5Lexists(sh->f, name, H5P_DEFAULT) > 0; }
 
 static int read_row(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, int rank, hsize_t row, const hsize_t *cnt_tail,
                     double *buf) {
@@ -620,7 +694,11 @@ static int read_error(cs_ctx *ctx, cs_sweep_shard *sh, hsize_t j, char *err) {
 int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t k, double *rec, char *err) {
   if (k % sh->count != sh->index) return cs_err(ctx, CS_EINVAL, "%s: run %llu is not in this shard", sh->path,
                                                 (unsigned long long)k);
-  hsize_t j = (k - sh->index) / sh->count, tail[2] = {(hsize_t)sw->n_metrics, 0};
+  return cs_sweep_shard_row_at(ctx, sh, sw, (k - sh->index) / sh->count, rec, err);
+}
+
+int cs_sweep_shard_row_at(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t row, double *rec, char *err) {
+  hsize_t j = row, tail[2] = {(hsize_t)sw->n_metrics, 0};
   int rc = read_error(ctx, sh, j, err);
   if (rc == CS_OK) rc = read_row(ctx, sh, "outcomes", 2, j, tail, rec);
   size_t T = (size_t)sw->n_samples, N = (size_t)sw->n_nodes;

@@ -32,7 +32,7 @@
 ** from the text stored in the shards (its scenario must be at the recorded
 ** path, with the recorded hash), and writes the file with shard (0, 1) from
 ** the shards' rows: the same bytes as an unsharded sweep. */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L /* popen */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -46,6 +46,7 @@
 
 #include "cli.h"
 #include "sensitivity.h"
+#include "sweep_expand.h"
 #include "sweep_journal.h"
 #include "sweep_mpi.h"
 #include "pool.h"
@@ -67,6 +68,12 @@ static const char *SWEEP_USAGE =
     "samples x (parameters + 1) for morris, times replicates (scenarios/README.md,\n"
     "\"Sensitivity analysis\").\n"
     "\n"
+    "ensemble = true (or { quantiles = { 0.05, 0.5, 0.95 } }) in the sweep file adds\n"
+    "the group /ensemble to whole and merged files: per design point, the mean,\n"
+    "variance and quantiles over its completed replicates of every outcome and\n"
+    "kept trajectory, over (point, ...) dimensions, with the (point, replicate)\n"
+    "view of the runs (output/README.md, \"Ensemble statistics\").\n"
+    "\n"
     "options:\n"
     "  -o, --output FILE   the sweep file (required); '{shard}' in it is replaced by\n"
     "                      the shard index\n"
@@ -75,6 +82,22 @@ static const char *SWEEP_USAGE =
     "                      (default: from\n"
     "                      SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and\n"
     "                      SLURM_ARRAY_TASK_COUNT when set, else 0/1)\n"
+    "  --shards N          split the sweep into N shards over the tasks of a Slurm\n"
+    "                      array (however many, e.g. fewer for MaxArraySize): task t\n"
+    "                      of A runs shards t, t + A, ... < N in turn, each to its\n"
+    "                      own file ('{shard}' in -o), skipping those already\n"
+    "                      written; without an array, one process runs them all\n"
+    "  --print-array       with --shards N: print the --array range to submit,\n"
+    "                      0-(A-1), A = min(N, MaxArraySize); MaxArraySize from\n"
+    "                      'scontrol show config', else --max-array-size M, else 1001\n"
+    "  --max-array-size M  Slurm's MaxArraySize for --print-array (overrides scontrol)\n"
+    "  --expand OLD.h5     keep the completed runs of the finished sweep file OLD.h5\n"
+    "                      (whole, merged or a shard; repeatable) whose sweep is this\n"
+    "                      one with fewer replicates or design points, and run the\n"
+    "                      rest: the file is the bigger sweep's from scratch, byte\n"
+    "                      for byte. -o may be OLD.h5 itself (replaced when done).\n"
+    "                      Anything else differing is refused (exit status 2),\n"
+    "                      leaving OLD.h5 as it was\n"
     "  --fail-fast         stop at the first run that fails (exit status 3), keeping\n"
     "                      the finished runs for a resume, instead of recording the\n"
     "                      failure and completing the other runs\n"
@@ -335,10 +358,59 @@ static int parse_shard(const char *s, uint64_t *i, uint64_t *n) {
   return 0;
 }
 
+/* ---- shards of a Slurm array (MaxArraySize) ---- */
+
+/* Slurm's MaxArraySize from `scontrol show config` ("MaxArraySize = 1001"),
+** or 0 if scontrol is not there or says nothing. */
+static uint64_t slurm_max_array_size(void) {
+  FILE *p = popen("scontrol show config 2>/dev/null", "r");
+  char line[512];
+  uint64_t v = 0;
+  if (!p) return 0;
+  while (fgets(line, sizeof line, p)) {
+    char *eq = strchr(line, '=');
+    if (strncmp(line, "MaxArraySize", 12) != 0 || !eq) continue;
+    char *e = eq + 1 + strspn(eq + 1, " \t");
+    e[strcspn(e, " \t\r\n")] = '\0';
+    if (cli_parse_u64(e, &v)) v = 0;
+  }
+  pclose(p);
+  return v;
+}
+
+/* 1 if path is already the complete shard (index, count) of sw: a sweep file
+** of the same sweep text and split, with no journal beside it (a journal
+** means the shard's file is being rewritten). */
+static int shard_written(const cs_sweep *sw, const char *path, uint64_t index, uint64_t count) {
+  char jpath[4096];
+  cs_ctx ctx = {{0}};
+  cs_sweep_shard *sh = NULL;
+  snprintf(jpath, sizeof jpath, "%s.journal", path);
+  if (access(path, R_OK) != 0 || access(jpath, F_OK) == 0) return 0;
+  if (cs_sweep_shard_open(&ctx, path, &sh) != CS_OK) return 0;
+  int done = !strcmp(cs_sweep_shard_attr(sh, "sweep_sha256"), sw->sha) && cs_sweep_shard_index(sh) == index &&
+             cs_sweep_shard_count(sh) == count;
+  cs_sweep_shard_close(sh);
+  return done;
+}
+
+/* out_arg with '{shard}' replaced by index, into a new string (NULL: out of memory). */
+static char *shard_path(const char *out_arg, uint64_t index) {
+  const char *p = strstr(out_arg, "{shard}");
+  size_t n = strlen(out_arg) + 32;
+  char *out = malloc(n);
+  if (!out) return NULL;
+  if (p) snprintf(out, n, "%.*s%llu%s", (int)(p - out_arg), out_arg, (unsigned long long)index, p + 7);
+  else snprintf(out, n, "%s", out_arg);
+  return out;
+}
+
+#define MAX_EXPAND 64
+
 int cli_sweep(int argc, char **argv) {
-  const char *file = NULL, *out_arg = NULL, *shard = NULL;
-  uint64_t jobs = 0, index = 0, count = 1;
-  int quiet = 0, fail_fast = 0, status = EXIT_USAGE, rc;
+  const char *file = NULL, *out_arg = NULL, *shard = NULL, *expand[MAX_EXPAND];
+  uint64_t jobs = 0, index = 0, count = 1, n_shards = 0, max_array = 0, task = 0, tasks = 1;
+  int quiet = 0, fail_fast = 0, status = EXIT_USAGE, rc = CS_OK, print_array = 0, n_expand = 0;
   int mpi_rank = 0, mpi_size = 0, mpi_abort = 0; /* mpi_size 0: not under MPI */
   int mpi_workers = 0;                            /* the other ranks wait for work */
   char *out = NULL;
@@ -349,7 +421,8 @@ int cli_sweep(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     int needs = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "-j") || !strcmp(a, "--jobs") ||
-                !strcmp(a, "--shard");
+                !strcmp(a, "--shard") || !strcmp(a, "--shards") || !strcmp(a, "--expand") ||
+                !strcmp(a, "--max-array-size");
     if (needs && !val) {
       fprintf(stderr, "conflictsim sweep: option %s needs a value\n", a);
       goto done;
@@ -371,7 +444,20 @@ int cli_sweep(int argc, char **argv) {
         fprintf(stderr, "conflictsim sweep: --shard takes I/N with 0 <= I < N, got '%s'\n", shard);
         goto done;
       }
-    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+    } else if (!strcmp(a, "--shards") || !strcmp(a, "--max-array-size")) {
+      uint64_t *v = a[2] == 's' ? &n_shards : &max_array;
+      if (cli_parse_u64(argv[++i], v) || *v == 0 || *v > ((uint64_t)1 << 32)) {
+        fprintf(stderr, "conflictsim sweep: %s takes an integer in [1, 2^32], got '%s'\n", a, argv[i]);
+        goto done;
+      }
+    } else if (!strcmp(a, "--expand")) {
+      if (n_expand == MAX_EXPAND) {
+        fprintf(stderr, "conflictsim sweep: at most %d --expand files\n", MAX_EXPAND);
+        goto done;
+      }
+      expand[n_expand++] = argv[++i];
+    } else if (!strcmp(a, "--print-array")) print_array = 1;
+    else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
     else if (!strcmp(a, "--fail-fast")) fail_fast = 1;
     else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "conflictsim sweep: unknown option '%s' (see conflictsim sweep --help)\n", a);
@@ -382,10 +468,32 @@ int cli_sweep(int argc, char **argv) {
       goto done;
     }
   }
+  if (print_array) { /* the --array range of an array of tasks for --shards N; nothing else is done */
+    if (!n_shards) {
+      fprintf(stderr, "conflictsim sweep: --print-array needs --shards N\n");
+      goto done;
+    }
+    const char *from = "--max-array-size";
+    if (!max_array && (max_array = slurm_max_array_size())) from = "scontrol show config";
+    if (!max_array) max_array = 1001, from = "Slurm's default (no scontrol; --max-array-size sets it)";
+    uint64_t a = n_shards < max_array ? n_shards : max_array;
+    printf("0-%llu\n", (unsigned long long)(a - 1));
+    if (!quiet)
+      fprintf(stderr, "conflictsim sweep: %llu shards over %llu array tasks (MaxArraySize %llu, from %s): task t "
+              "runs shards t, t + %llu, ...\n", (unsigned long long)n_shards, (unsigned long long)a,
+              (unsigned long long)max_array, from, (unsigned long long)a);
+    status = EXIT_OK;
+    goto done;
+  }
   if (!file || !out_arg) {
     fputs(!file ? "conflictsim sweep: no sweep file given\n\n" : "conflictsim sweep: -o OUT.h5 is required\n\n",
           stderr);
     fputs(SWEEP_USAGE, stderr);
+    goto done;
+  }
+  if (shard && n_shards) {
+    fprintf(stderr, "conflictsim sweep: --shard I/N and --shards N do not go together (--shards N splits the sweep "
+                    "over the tasks of an array, --shard runs one shard)\n");
     goto done;
   }
   if (!shard && getenv("SLURM_ARRAY_TASK_ID") && getenv("SLURM_ARRAY_TASK_COUNT")) {
@@ -396,22 +504,36 @@ int cli_sweep(int argc, char **argv) {
       fprintf(stderr, "conflictsim sweep: cannot read the shard from SLURM_ARRAY_TASK_ID/_MIN/_COUNT\n");
       goto done;
     }
-    index = id - mn, count = n;
-    if (count > 1 && !strstr(out_arg, "{shard}")) {
+    task = id - mn, tasks = n;
+    if (!n_shards) index = task, count = tasks;
+    if ((n_shards ? n_shards : count) > 1 && !strstr(out_arg, "{shard}")) {
       fprintf(stderr, "conflictsim sweep: in a Slurm job array, name the output with {shard}, "
                       "e.g. -o 'out-{shard}.h5'\n");
       goto done;
     }
   }
-  {
-    const char *p = strstr(out_arg, "{shard}");
-    size_t n = strlen(out_arg) + 32;
-    if (!(out = malloc(n))) {
-      status = EXIT_NOMEM;
+  if (n_shards) { /* this task's shards: task, task + tasks, ... < n_shards */
+    if (n_shards > 1 && !strstr(out_arg, "{shard}")) {
+      fprintf(stderr, "conflictsim sweep: --shards %llu writes one file per shard: name the output with {shard}, "
+              "e.g. -o 'out-{shard}.h5'\n", (unsigned long long)n_shards);
       goto done;
     }
-    if (p) snprintf(out, n, "%.*s%llu%s", (int)(p - out_arg), out_arg, (unsigned long long)index, p + 7);
-    else snprintf(out, n, "%s", out_arg);
+    count = n_shards;
+    index = task;
+    if (index >= n_shards) {
+      if (!quiet)
+        fprintf(stderr, "conflictsim sweep: array task %llu of %llu has no shard (the sweep has %llu shards)\n",
+                (unsigned long long)task, (unsigned long long)tasks, (unsigned long long)n_shards);
+      status = EXIT_OK;
+      goto done;
+    }
+  }
+  /* the shards of this task: index, index + step, ... < count (one, unless --shards N spreads N shards over
+  ** an array of fewer tasks: task t of A runs shards t, t + A, t + 2 A, ...) */
+  uint64_t step = n_shards ? tasks : count;
+  if (!(out = shard_path(out_arg, index))) {
+    status = EXIT_NOMEM;
+    goto done;
   }
   if (!jobs) {
     long nc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -455,7 +577,25 @@ int cli_sweep(int argc, char **argv) {
     status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
   }
-  if (mpi_rank == 0 && (rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
+  /* --expand: every file must be a smaller version of this sweep, checked
+  ** before the journal exists (a refused expand leaves nothing behind) */
+  for (int e = 0; mpi_rank == 0 && rc == CS_OK && e < n_expand; e++)
+    if ((rc = cs_sweep_expand(&ctx, sw, expand[e], NULL, NULL)) != CS_OK) {
+      fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+      status = rc == CS_EINVAL ? EXIT_USAGE : cli_exit_code(rc);
+    }
+  /* the shards already written by an earlier try of this task (--shards) are not run again */
+  while (mpi_rank == 0 && rc == CS_OK && n_shards > 1 && index < count && shard_written(sw, out, index, count)) {
+    if (!quiet) fprintf(stderr, "sweep %s: shard %llu/%llu: %s is already written\n", file,
+                        (unsigned long long)index, (unsigned long long)count, out);
+    free(out);
+    index += step;
+    if (!(out = shard_path(out_arg, index))) {
+      status = EXIT_NOMEM;
+      goto done;
+    }
+  }
+  if (mpi_rank == 0 && rc == CS_OK && index < count && (rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
     fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
     status = rc == CS_EINVAL ? EXIT_USAGE : cli_exit_code(rc);
   }
@@ -472,77 +612,109 @@ int cli_sweep(int argc, char **argv) {
   }
 #endif
   if (rc != CS_OK) goto done;
-  int show = !quiet && isatty(STDERR_FILENO);
-  if (!quiet) {
-    fprintf(stderr, "sweep %s: %llu runs (%llu points x %llu replicates), shard %llu/%llu: %llu runs, %llu done",
-            file, (unsigned long long)sw->n_runs, (unsigned long long)sw->n_points,
-            (unsigned long long)sw->replicates, (unsigned long long)index, (unsigned long long)count,
-            (unsigned long long)j.n_local, (unsigned long long)j.done);
-    if (j.failed) fprintf(stderr, " (%llu failed)", (unsigned long long)j.failed);
-    if (mpi_size > 0) fprintf(stderr, ", %d MPI ranks", mpi_size);
-    fputc('\n', stderr);
-  }
-  if (fail_fast && j.failed) { /* a run already failed: stop there, as a fresh --fail-fast sweep would */
-    char err[CS_ERRMSG_MAX];
-    uint64_t k = 0;
-    if ((rc = first_failure(&ctx, sw, &j, &k, err)) == CS_OK)
-      fprintf(stderr, "conflictsim sweep: %s\nconflictsim sweep: --fail-fast: the journal %s records %llu failed "
-              "run%s (above: run %llu, the first); without --fail-fast the sweep completes the other runs\n", err,
-              j.path, (unsigned long long)j.failed, j.failed > 1 ? "s" : "", (unsigned long long)k);
-    else fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
-    status = rc == CS_OK ? EXIT_SCENARIO : cli_exit_code(rc);
-    goto done;
-  }
-  cs_sweep_signals_catch();
-#ifdef CS_HAVE_MPI
-  if (mpi_size > 0) {
-    int busy = 0;
-    mpi_workers = 1;
-    rc = cs_sweep_mpi_master(&ctx, sw, &j, show, !fail_fast, &busy);
-    mpi_abort = busy > 0 || rc == CS_ESTOP;
-  } else
-#endif
-    rc = run_workers(&ctx, sw, &j, (int)jobs, show, fail_fast);
-  cs_sweep_signals_restore();
-  cs_journal_rows jr = {&j, &ctx};
-  fail_rows fr = {.row = cs_journal_row, .ud = &jr, .sw = sw};
-  int run_rc = rc;
-  if (rc == CS_OK) rc = cs_sweep_h5_write(&ctx, sw, out, index, count, fail_row, &fr);
-  if (rc != CS_OK) {
-    fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
-    if (fail_fast && cs_sweep_run_fault(run_rc)) /* the runs gave these codes only for a run's own failure */
-      fprintf(stderr, "conflictsim sweep: --fail-fast: stopped at a failed run; %llu of %llu runs are kept in %s; "
-              "without --fail-fast the sweep records failed runs and completes the others\n",
-              (unsigned long long)j.done, (unsigned long long)j.n_local, j.path);
-    else if (rc == CS_ESTOP || j.done)
-      fprintf(stderr, "conflictsim sweep: %llu of %llu runs are kept in %s; run the same command to resume\n",
-              (unsigned long long)j.done, (unsigned long long)j.n_local, j.path);
-    status = cli_exit_code(rc);
-    goto done;
-  }
-  if (unlink(j.path) != 0) fprintf(stderr, "conflictsim sweep: cannot remove %s: %s\n", j.path, strerror(errno));
-  if (!quiet) {
-    printf("wrote %s (%llu runs", out, (unsigned long long)j.n_local);
-    if (fr.n) printf(", %llu failed", (unsigned long long)fr.n);
-    printf(")\n");
-  }
   status = EXIT_OK;
-  if (fr.n) {
-    fflush(stdout);
-    fail_report("sweep", &fr, out);
-    status = EXIT_RUNS_FAILED;
-  }
-  if (!quiet && count == 1 && sw->design_kind != CS_SWD_CROSSED) { /* the table, from the file just written */
-    cs_sens_file *sf = NULL;
-    if ((rc = cs_sens_h5_read(&ctx, out, -1, &sf)) != CS_OK) {
-      fprintf(stderr, "conflictsim sweep: wrote %s, but cannot print its sensitivity indices: %s\n", out,
-              cs_errmsg(&ctx));
-      status = cli_exit_code(rc);
-    } else {
-      putchar('\n');
-      cli_sensitivity_print(stdout, sf, NULL, 0);
+  for (; index < count; index += step) {
+    if (j.fd < 0) { /* the next shard of this task */
+      free(out);
+      if (!(out = shard_path(out_arg, index))) {
+        status = EXIT_NOMEM;
+        goto done;
+      }
+      if (shard_written(sw, out, index, count)) {
+        if (!quiet) fprintf(stderr, "sweep %s: shard %llu/%llu: %s is already written\n", file,
+                            (unsigned long long)index, (unsigned long long)count, out);
+        continue;
+      }
+      if ((rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
+        fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+        status = rc == CS_EINVAL ? EXIT_USAGE : cli_exit_code(rc);
+        goto done;
+      }
     }
-    cs_sens_file_free(sf);
+    uint64_t kept = 0;
+    for (int e = 0; e < n_expand; e++) {
+      uint64_t n = 0;
+      if ((rc = cs_sweep_expand(&ctx, sw, expand[e], &j, &n)) != CS_OK) {
+        fprintf(stderr, "conflictsim sweep: %s\nconflictsim sweep: %llu runs are kept in %s; run the same command "
+                "to resume\n", cs_errmsg(&ctx), (unsigned long long)j.done, j.path);
+        status = cli_exit_code(rc);
+        goto done;
+      }
+      kept += n;
+    }
+    int show = !quiet && isatty(STDERR_FILENO);
+    if (!quiet) {
+      fprintf(stderr, "sweep %s: %llu runs (%llu points x %llu replicates), shard %llu/%llu: %llu runs, %llu done",
+              file, (unsigned long long)sw->n_runs, (unsigned long long)sw->n_points,
+              (unsigned long long)sw->replicates, (unsigned long long)index, (unsigned long long)count,
+              (unsigned long long)j.n_local, (unsigned long long)j.done);
+      if (j.failed) fprintf(stderr, " (%llu failed)", (unsigned long long)j.failed);
+      if (n_expand) fprintf(stderr, " (%llu kept from --expand now)", (unsigned long long)kept);
+      if (mpi_size > 0) fprintf(stderr, ", %d MPI ranks", mpi_size);
+      fputc('\n', stderr);
+    }
+    if (fail_fast && j.failed) { /* a run already failed: stop there, as a fresh --fail-fast sweep would */
+      char err[CS_ERRMSG_MAX];
+      uint64_t k = 0;
+      if ((rc = first_failure(&ctx, sw, &j, &k, err)) == CS_OK)
+        fprintf(stderr, "conflictsim sweep: %s\nconflictsim sweep: --fail-fast: the journal %s records %llu failed "
+                "run%s (above: run %llu, the first); without --fail-fast the sweep completes the other runs\n", err,
+                j.path, (unsigned long long)j.failed, j.failed > 1 ? "s" : "", (unsigned long long)k);
+      else fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+      status = rc == CS_OK ? EXIT_SCENARIO : cli_exit_code(rc);
+      goto done;
+    }
+    cs_sweep_signals_catch();
+#ifdef CS_HAVE_MPI
+    if (mpi_size > 0) {
+      int busy = 0;
+      mpi_workers = 1;
+      rc = cs_sweep_mpi_master(&ctx, sw, &j, show, !fail_fast, &busy);
+      mpi_abort = busy > 0 || rc == CS_ESTOP;
+    } else
+#endif
+      rc = run_workers(&ctx, sw, &j, (int)jobs, show, fail_fast);
+    cs_sweep_signals_restore();
+    cs_journal_rows jr = {&j, &ctx};
+    fail_rows fr = {.row = cs_journal_row, .ud = &jr, .sw = sw};
+    int run_rc = rc;
+    if (rc == CS_OK) rc = cs_sweep_h5_write(&ctx, sw, out, index, count, fail_row, &fr);
+    if (rc != CS_OK) {
+      fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
+      if (fail_fast && cs_sweep_run_fault(run_rc)) /* the runs gave these codes only for a run's own failure */
+        fprintf(stderr, "conflictsim sweep: --fail-fast: stopped at a failed run; %llu of %llu runs are kept in %s; "
+                "without --fail-fast the sweep records failed runs and completes the others\n",
+                (unsigned long long)j.done, (unsigned long long)j.n_local, j.path);
+      else if (rc == CS_ESTOP || j.done)
+        fprintf(stderr, "conflictsim sweep: %llu of %llu runs are kept in %s; run the same command to resume\n",
+                (unsigned long long)j.done, (unsigned long long)j.n_local, j.path);
+      status = cli_exit_code(rc);
+      goto done;
+    }
+    if (unlink(j.path) != 0) fprintf(stderr, "conflictsim sweep: cannot remove %s: %s\n", j.path, strerror(errno));
+    if (!quiet) {
+      printf("wrote %s (%llu runs", out, (unsigned long long)j.n_local);
+      if (fr.n) printf(", %llu failed", (unsigned long long)fr.n);
+      printf(")\n");
+    }
+    cs_journal_close(&j);
+    if (fr.n) {
+      fflush(stdout);
+      fail_report("sweep", &fr, out);
+      status = EXIT_RUNS_FAILED;
+    }
+    if (!quiet && count == 1 && sw->design_kind != CS_SWD_CROSSED) { /* the table, from the file just written */
+      cs_sens_file *sf = NULL;
+      if ((rc = cs_sens_h5_read(&ctx, out, -1, &sf)) != CS_OK) {
+        fprintf(stderr, "conflictsim sweep: wrote %s, but cannot print its sensitivity indices: %s\n", out,
+                cs_errmsg(&ctx));
+        status = cli_exit_code(rc);
+      } else {
+        putchar('\n');
+        cli_sensitivity_print(stdout, sf, NULL, 0);
+      }
+      cs_sens_file_free(sf);
+    }
   }
 done:
   cs_journal_close(&j);

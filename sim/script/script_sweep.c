@@ -333,6 +333,45 @@ static void read_sets(lua_State *L, cs_sweep_spec *sw, int t) {
   qsort(sw->sets, (size_t)sw->n_sets, sizeof *sw->sets, cmp_set);
 }
 
+#define MAX_QUANTILES 99
+
+/* ensemble = true (quantiles 0.05, 0.5, 0.95) or { quantiles = { q1, q2, ... } }
+** (increasing, in [0, 1]; an empty list: mean and variance only). */
+static void read_ensemble(lua_State *L, int t, cs_sweep_spec *sw) {
+  static const double def[3] = {0.05, 0.5, 0.95};
+  int ty = rawfield(L, t, "ensemble");
+  if (ty == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
+    sw->ensemble = 1;
+    sw->quantiles = c_calloc(L, 3, sizeof *sw->quantiles);
+    for (int i = 0; i < 3; i++) sw->quantiles[sw->n_quantiles++] = def[i];
+  } else if (ty == LUA_TTABLE) {
+    int e = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, e)) {
+      if (lua_type(L, -2) != LUA_TSTRING || strcmp(lua_tostring(L, -2), "quantiles") != 0)
+        luaL_error(L, "sweep: ensemble takes true or { quantiles = { q1, q2, ... } }");
+      lua_pop(L, 1);
+    }
+    sw->ensemble = 1;
+    if (rawfield(L, e, "quantiles") != LUA_TTABLE)
+      luaL_error(L, "sweep: ensemble = { quantiles = { q1, q2, ... } }: a list of probabilities");
+    lua_Integer n = rawlen(L, -1);
+    if (n > MAX_QUANTILES) luaL_error(L, "sweep: ensemble: at most %d quantiles", MAX_QUANTILES);
+    sw->quantiles = c_calloc(L, (size_t)n, sizeof *sw->quantiles);
+    for (lua_Integer i = 1; i <= n; i++) {
+      int isnum = lua_rawgeti(L, -1, i) == LUA_TNUMBER;
+      double q = lua_tonumber(L, -1);
+      if (!isnum || !(q >= 0 && q <= 1) || (i > 1 && !(q > sw->quantiles[i - 2])))
+        luaL_error(L, "sweep: ensemble: quantiles must be increasing numbers in [0, 1]");
+      sw->quantiles[sw->n_quantiles++] = q;
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  } else if (ty != LUA_TNIL && ty != LUA_TBOOLEAN)
+    luaL_error(L, "sweep: ensemble takes true or { quantiles = { q1, q2, ... } }");
+  lua_pop(L, 1);
+}
+
 static int l_sweep_decl(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
@@ -350,7 +389,7 @@ static int t_setup(lua_State *L) {
 static int t_read(lua_State *L) {
   static const char *const known[] = {"scenario", "seed",    "replicates", "samples",           "parameters",
                                       "metrics",  "design",  "levels",     "bootstrap",         "keep_trajectories",
-                                      "set",      NULL};
+                                      "set",      "ensemble", NULL};
   const sweep_reader *rd = lua_touserdata(L, 1);
   cs_sweep_spec *sw = rd->sw;
   if (lua_isnil(L, 2)) {
@@ -365,7 +404,7 @@ static int t_read(lua_State *L) {
       for (int i = 0; known[i]; i++) ok |= !strcmp(lua_tostring(L, -2), known[i]);
     if (!ok)
       luaL_error(L, "sweep: unknown field '%s' (known: scenario, seed, replicates, samples, parameters, "
-                    "metrics, design, levels, bootstrap, keep_trajectories, set)",
+                    "metrics, design, levels, bootstrap, keep_trajectories, set, ensemble)",
                  lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
     lua_pop(L, 1);
   }
@@ -423,6 +462,7 @@ static int t_read(lua_State *L) {
     read_sets(L, sw, lua_gettop(L));
   }
   lua_pop(L, 1);
+  read_ensemble(L, 2, sw);
   return 0;
 }
 
@@ -448,6 +488,7 @@ void cs_script_sweep_clear(cs_sweep_spec *sw) {
   free(sw->sets);
   for (int i = 0; i < sw->n_traj; i++) free(sw->traj[i]);
   free(sw->traj);
+  free(sw->quantiles);
   free(sw->scenario_path);
   free(sw->src);
   memset(sw, 0, sizeof *sw);
