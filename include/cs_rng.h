@@ -62,4 +62,11 @@ enum {
 void cs_stream_init(cs_pcg32 *r, uint64_t master_seed, uint64_t replicate,
                     uint32_t entity_kind, uint64_t entity_id, uint32_t purpose);
 
+/* The same stream re-keyed by a branch id ("many futures from one past",
+** sim/README.md): the five fields as above, then the branch absorbed with a
+** sixth constant. Every branch id, 0 included, gives a stream distinct from
+** cs_stream_init's for the same tuple and from every other branch's. */
+void cs_stream_init_branch(cs_pcg32 *r, uint64_t master_seed, uint64_t replicate, uint32_t entity_kind,
+                           uint64_t entity_id, uint32_t purpose, uint64_t branch);
+
 #endif

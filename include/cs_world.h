@@ -318,6 +318,10 @@ typedef struct cs_hooks {
   int (*timer)(void *ud, cs_world *w, int id);
   /* After every model event in the log (and after it changed the state). */
   int (*event)(void *ud, cs_world *w, const cs_event_rec *e);
+  /* The branch event re-keyed the model's streams (cs_world_set_branch):
+  ** re-key the hook owner's own streams (the script's math.random) from
+  ** (seed, replicate, branch). May be NULL. */
+  int (*branch)(void *ud, cs_world *w, uint64_t seed, uint64_t replicate, uint64_t branch);
 } cs_hooks;
 void cs_world_set_hooks(cs_world *w, const cs_hooks *h);
 /* Schedule timer id at absolute time t (days, >= now). Before the run
@@ -330,6 +334,19 @@ int cs_world_timer(cs_world *w, double t, int id);
 ** A world runs once. Returns CS_OK or the first error (from a hook, the sink,
 ** or CS_ESTOP after cs_world_stop). The sink's end is always called. */
 int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *sink);
+/* Many futures from one past (sim/README.md, "Branching"): at time `day`,
+** after every event at times <= day (the branch event's priority class is
+** the last), every stream of the model and of the hooks' owner is derived
+** anew from (seed, replicate, entity kind, entity id, purpose, branch) and
+** every pending exponential waiting time is redrawn (notify.c,
+** cs_notify_rekeyed). Runs with the same inputs and different branch ids
+** are therefore identical up to and including `day` and differ after it.
+** Call after the world is finalized and before cs_world_run. CS_EINVAL
+** unless 0 <= day < days (a branch at the horizon would have no future). */
+int cs_world_set_branch(cs_world *w, double day, uint64_t branch);
+/* 1 and the branch day and id if cs_world_set_branch was called, else 0
+** (day and branch, if not NULL, are written only then). */
+int cs_world_branch(const cs_world *w, double *day, uint64_t *branch);
 /* Ask a running world to stop after the current event (async-signal safe). */
 void cs_world_stop(cs_world *w);
 /* Whether cs_world_stop was called (safe from a signal handler's point of

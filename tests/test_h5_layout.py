@@ -98,12 +98,15 @@ class H5Layout(unittest.TestCase):
 
     def test_provenance_attributes(self):
         a = self.f.attrs
-        # exactly the attributes output/README.md documents (command_line is optional)
+        # exactly the attributes output/README.md documents (command_line is
+        # optional; branch_at and branch are only in a branched run, test_branch.py)
         with open(os.path.join(SOURCE_DIR, "output", "README.md")) as fh:
             doc = fh.read()
         table = doc.split("## Provenance: root attributes", 1)[1].split("\n\n", 2)[1]
         documented = set(re.findall(r"^\| `(\w+)`", table, re.M))
-        self.assertEqual(set(a.keys()) - {"command_line"}, documented - {"command_line"})
+        optional = {"command_line", "branch_at", "branch"}
+        self.assertTrue(optional <= documented)
+        self.assertEqual(set(a.keys()) - optional, documented - optional)
         for name in PROVENANCE_STR:
             self.assertIn(name, a)
             self.assertIsInstance(attr_str(a[name]), str, name)

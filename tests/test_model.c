@@ -88,7 +88,7 @@ static int poisson_run(uint64_t seed, double T, double l0, double l1, double acc
   }
   *rate0 = cs_attack_rate(w, 0, 1); /* bound * p^eta in the initial state */
   if (l1 != l0) {
-    cs_hooks h = {&l1, poisson_timer, NULL};
+    cs_hooks h = {&l1, poisson_timer, NULL, NULL};
     cs_world_set_hooks(w, &h);
     cs_world_timer(w, T / 2, 1);
   }
@@ -334,7 +334,7 @@ static uint64_t run_city(uint64_t seed, int *bad, int *takeovers, int *flights) 
   CHECK(cs_world_param_set_str(w, "engagement_rival", g_mode) == CS_OK);
   CHECK(cs_world_param_set_str(w, "engagement_police", g_mode) == CS_OK);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, city_timer, NULL};
+  cs_hooks h = {NULL, city_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 0, 1);
   cs_world_timer(w, 10, 2);
@@ -853,7 +853,7 @@ static int hawkes_switch_count(uint64_t seed, double n_ret, double T, double T0,
   cs_world_param_set(w, "tau_r", tau1);
   quiet_model(w);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, tau_timer, NULL};
+  cs_hooks h = {NULL, tau_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, T0, 1);
   rec_sink r;
@@ -909,7 +909,7 @@ static void test_patrol_rate_change(void) {
     cs_world_param_set(w, "k_arrest", 1e6);
     cs_world_param_set(w, "J_max", 1e6);
     CHECK(cs_world_finalize(w) == CS_OK);
-    cs_hooks h = {NULL, patrol_timer, NULL};
+    cs_hooks h = {NULL, patrol_timer, NULL, NULL};
     cs_world_set_hooks(w, &h);
     cs_world_timer(w, T0, 1);
     rec_sink r;
@@ -932,7 +932,7 @@ static void test_world_check(void) {
   CHECK(cs_world_finalize(w) == CS_OK);
   char msg[256] = "";
   CHECK(cs__check_world(w, msg, sizeof msg) == 0); /* before the run: no unit lists yet */
-  cs_hooks h = {NULL, city_timer, NULL};
+  cs_hooks h = {NULL, city_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 0, 1);
   cs_world_timer(w, 10, 2);

@@ -108,7 +108,7 @@ static void test_queries(void) {
   CHECK(cs_world_coalition_state(w, 0, NULL, &chi, &formed) == CS_OK && chi == 0.6 &&
         formed == (0.6 >= cs_world_param(w, "chi_form")));
   CHECK(cs_world_node_intensity(w, 0) == 0 && isnan(cs_world_node_intensity(w, 5)));
-  cs_hooks h = {NULL, query_timer, NULL};
+  cs_hooks h = {NULL, query_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 2.5, 1);
   rec_sink r;
@@ -141,7 +141,7 @@ static void test_intensity(void) {
   if (!w) return;
   CHECK(cs_world_param_set_str(w, "engagement_state", "fast") == CS_OK);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, intensity_timer, intensity_event};
+  cs_hooks h = {NULL, intensity_timer, intensity_event, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 1.0, 1);
   rec_sink r;
@@ -192,7 +192,7 @@ static void test_changes(void) {
   if (!w) return;
   cs_world_param_set(w, "lambda0", 0.5); /* live attack clocks whose bounds move */
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, change_timer, NULL};
+  cs_hooks h = {NULL, change_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 3.0, 1);
   rec_sink r;

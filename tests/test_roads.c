@@ -159,7 +159,7 @@ static void test_close(void) {
   CHECK(cs_world_finalize(w) == CS_OK);
   /* not before the run */
   CHECK(cs_world_road_close(w, C, D) == CS_EINVAL && strstr(cs_errmsg(cs_world_ctx(w)), "during the run"));
-  cs_hooks h = {NULL, close_timer, count_event};
+  cs_hooks h = {NULL, close_timer, count_event, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 2.5, 1);
   rec_sink r;
@@ -197,7 +197,7 @@ static uint64_t churn(uint64_t seed, int *n_events) {
   cs_world *w = five(-1, 0);
   cs_world_set_horizon(w, 60, 1);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, churn_timer, count_event};
+  cs_hooks h = {NULL, churn_timer, count_event, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 0.5, 0);
   rec_sink r;

@@ -138,7 +138,7 @@ static void test_growth_decay(void) {
   g_cf.t = 0;
   g_cf.tau = TAU1;
   g_cf.bad = g_cf.checks = 0;
-  cs_hooks h = {NULL, cf_timer, NULL};
+  cs_hooks h = {NULL, cf_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   for (int i = 0; i < N_STEPS; i++) cs_world_timer(w, STEPS[i].t, i);
   rec_sink r;
@@ -232,7 +232,7 @@ static int lynch_run(uint64_t rep, double misid, int64_t b_members, int64_t b_ja
   }
   g_ly = o;
   o->t_out = -1;
-  cs_hooks h = {NULL, ly_break_timer, lynch_event};
+  cs_hooks h = {NULL, ly_break_timer, lynch_event, NULL};
   cs_world_set_hooks(w, &h);
   if (b_jailed > 0) cs_world_timer(w, LY_BREAK, 1);
   rec_sink r;
@@ -434,7 +434,7 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *lynch
     cs_world_free(w);
     return 0;
   }
-  cs_hooks h = {NULL, town_timer, NULL};
+  cs_hooks h = {NULL, town_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   for (int d = 0; d <= 150; d++) cs_world_timer(w, d, d);
   if (g_switch_day > 0) cs_world_timer(w, g_switch_day, 1000);

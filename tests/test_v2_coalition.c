@@ -126,7 +126,7 @@ static double formation_run(double rho, double rho2, double dt, double kappa, do
     cs_world_timer(w, 13.5, 2);
     g_announce[1] = (rho2 - rho) * 100.0; /* announcements add up */
   }
-  cs_hooks h = {NULL, announce_timer, NULL};
+  cs_hooks h = {NULL, announce_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
   obs o = {0};
@@ -271,7 +271,7 @@ static void fight_run(obs *o, int n_gangs, double eps, int split_n, uint64_t rep
   cs_world_param_set(w, "bargain_split", 0); /* no split by threat */
   cs_world_timer(w, 50.5, 1);
   g_announce[0] = 4 * 100.0; /* rho = 4 */
-  cs_hooks h = {NULL, announce_timer, NULL};
+  cs_hooks h = {NULL, announce_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
   g_obs = o;
@@ -398,7 +398,7 @@ static obs prison_run(const char *model, double wf) {
   cs_world_param_set(w, "bargain_freed_weight", wf);
   cs_world_param_set(w, "tau_split", 10);
   cs_world_timer(w, 5.5, 1);
-  cs_hooks h = {NULL, pb_timer, NULL};
+  cs_hooks h = {NULL, pb_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
   obs o = {0};
@@ -513,7 +513,7 @@ static void test_v1(void) {
   cs_world_timer(w, 1.5, 1);
   cs_world_timer(w, 2.5, 2);
   cs_world_timer(w, 3.5, 3);
-  cs_hooks h = {NULL, v1_timer, NULL};
+  cs_hooks h = {NULL, v1_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
   obs o = {0};

@@ -374,7 +374,7 @@ static void closed_form(int taken, double tau) {
     cs_world_param_set_str(w, "return_rule", "stable");
     cs_world_param_set(w, "tau_stable", tau);
     if (taken) {
-      cs_hooks h = {NULL, take_at_5, NULL};
+      cs_hooks h = {NULL, take_at_5, NULL, NULL};
       cs_world_set_hooks(w, &h);
       cs_world_timer(w, 5, 0);
     }

@@ -166,7 +166,7 @@ static void test_one_engagement(double c, double c2) {
   g_ex.s[0] = 1;
   g_ex.c = c;
   g_ex.c2 = c2;
-  cs_hooks h = {NULL, ex_timer, NULL};
+  cs_hooks h = {NULL, ex_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   for (int i = 0; i < 80; i++) {
     cs_world_timer(w, 1 + 2 * i, i);
@@ -238,7 +238,7 @@ static int rw_run(uint64_t rep) {
   cs_world_param_set(w, "control_step", RW_K);
   cs_world_param_set(w, "control_majority", RW_THETA);
   if ((rc = cs_world_finalize(w)) == CS_OK) {
-    cs_hooks h = {NULL, rw_timer, NULL};
+    cs_hooks h = {NULL, rw_timer, NULL, NULL};
     cs_world_set_hooks(w, &h);
     for (int i = 0; i < RW_N; i++) cs_world_timer(w, 1 + i, i);
     cs_engagement en;
@@ -345,7 +345,7 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
     cs_world_free(w);
     return 0;
   }
-  cs_hooks h = {NULL, town_timer, town_event};
+  cs_hooks h = {NULL, town_timer, town_event, NULL};
   cs_world_set_hooks(w, &h);
   for (int d = 0; d <= 150; d++) cs_world_timer(w, d, d);
   rec_sink r;

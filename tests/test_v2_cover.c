@@ -211,7 +211,7 @@ static void test_random_graphs(void) {
     CHECK(cs_world_param_set(w, "ell_police", ELLP) == CS_OK);
     cs_world_set_horizon(w, 300, 300);
     CHECK(cs_world_finalize(w) == CS_OK);
-    cs_hooks h = {NULL, rand_timer, NULL};
+    cs_hooks h = {NULL, rand_timer, NULL, NULL};
     cs_world_set_hooks(w, &h);
     for (int i = 0; i < 200; i++) cs_world_timer(w, 1 + i, i);
     CHECK(cs_world_run(w, 1, 0, NULL) == CS_OK);
@@ -263,7 +263,7 @@ static void test_off(void) {
   quiet_model(w);
   cs_world_set_horizon(w, 5, 5);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, off_timer, NULL};
+  cs_hooks h = {NULL, off_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 1, 0);
   g_off_bad = 0;
@@ -304,7 +304,7 @@ static uint64_t run_town(uint64_t seed, double ell, int64_t *officers_dead) {
     cs_world_free(w);
     return 0;
   }
-  cs_hooks h = {NULL, NULL, town_event};
+  cs_hooks h = {NULL, NULL, town_event, NULL};
   cs_world_set_hooks(w, &h);
   rec_sink r;
   cs_sink s = rec_sink_of(&r);

@@ -90,7 +90,7 @@ static void queue_run(uint64_t rep, int c, int size, double lambda, double mu, d
   CHECK(cs_world_finalize(w) == CS_OK);
   qrun q = {lambda, 0.1 * T, {0}, {0}};
   cs_stream_init(&q.rng, 777, rep, CS_ENT_SCRIPT, 1, 0);
-  cs_hooks h = {&q, q_timer, NULL};
+  cs_hooks h = {&q, q_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, cs_rng_exp(&q.rng, lambda), 1);
   cs_world_timer(w, q.warm, 2);
@@ -229,7 +229,7 @@ static void test_priority(void) {
     CHECK(cs_world_param_set(w, "patience_mean", 1e12) == CS_OK);
     cs_world_set_horizon(w, 200, 200);
     CHECK(cs_world_finalize(w) == CS_OK);
-    cs_hooks h = {NULL, prio_timer, prio_event};
+    cs_hooks h = {NULL, prio_timer, prio_event, NULL};
     cs_world_set_hooks(w, &h);
     cs_world_timer(w, 1, 1);
     n_prio = 0;
@@ -376,7 +376,7 @@ static city run_city(int split, int full, const char *mode, const char *model, u
     CHECK(cs_world_param_set(w, "patience_mean", 0.5) == CS_OK);
   }
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, city_timer, NULL};
+  cs_hooks h = {NULL, city_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 0, 1);
   if (full) {

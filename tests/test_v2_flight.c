@@ -231,7 +231,7 @@ static void test_one_attack(const setting *st, uint64_t seed, int R) {
     if (!w) return;
     obs o = {0};
     o.st = st;
-    cs_hooks hk = {&o, on_timer, on_event};
+    cs_hooks hk = {&o, on_timer, on_event, NULL};
     cs_world_set_hooks(w, &hk);
     rec_sink r;
     cs_sink s = rec_sink_of(&r);
@@ -284,7 +284,7 @@ static uint64_t hash_of(const setting *st, const char *model, int set_odd, int *
   obs o = {0};
   o.st = st;
   o.intensity_mode = model == NULL || strcmp(model, "intensity") == 0;
-  cs_hooks hk = {&o, on_timer, on_event};
+  cs_hooks hk = {&o, on_timer, on_event, NULL};
   cs_world_set_hooks(w, &hk);
   rec_sink r;
   cs_sink s = rec_sink_of(&r);
@@ -375,7 +375,7 @@ static void test_city_conservation(void) {
     CHECK(cs_world_param_set(w, "expose_attack", 0.3) == CS_OK);
     CHECK(cs_world_param_set(w, "h_exposed", 0.5) == CS_OK);
     CHECK(cs_world_finalize(w) == CS_OK);
-    cs_hooks hk = {NULL, city_timer, NULL};
+    cs_hooks hk = {NULL, city_timer, NULL, NULL};
     cs_world_set_hooks(w, &hk);
     CHECK(cs_world_timer(w, 0, 1) == CS_OK);
     city_obs o = {w, 0, ""};

@@ -164,7 +164,7 @@ static void test_line(const char *reach) {
   CHECK(cs_world_finalize(w) == CS_OK);
   cs_world_param_set(w, "phi", LPHI);
   cs_world_param_set(w, "ell", LELL);
-  cs_hooks h = {NULL, line_timer, NULL};
+  cs_hooks h = {NULL, line_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   int spread = strcmp(reach, "spread") == 0;
   for (int i = 0; i < 4 + spread; i++) cs_world_timer(w, 1 + i, i);
@@ -306,7 +306,7 @@ static void test_random_graphs(const char *reach) {
     cs_world_param_set_str(w, "reach", reach);
     cs_world_set_horizon(w, 400, 400);
     CHECK(cs_world_finalize(w) == CS_OK);
-    cs_hooks h = {NULL, rand_timer, NULL};
+    cs_hooks h = {NULL, rand_timer, NULL, NULL};
     cs_world_set_hooks(w, &h);
     for (int i = 0; i < 320; i++) cs_world_timer(w, 1 + i, i);
     CHECK(cs_world_run(w, 1, 0, NULL) == CS_OK);
@@ -419,7 +419,7 @@ static void test_forces(void) {
   cs_world_param_set(w, "vigilante_share", 0);
   cs_world_set_horizon(w, 5, 5);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, forces_timer, NULL};
+  cs_hooks h = {NULL, forces_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 1.5, 0);
   cs_world_timer(w, 2.5, 1);
@@ -493,7 +493,7 @@ static void test_three_partners(void) {
   cs_world_param_set(w, "joint_share", JS);
   cs_world_set_horizon(w, 5, 5);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, three_timer, NULL};
+  cs_hooks h = {NULL, three_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   cs_world_timer(w, 1.5, 0);
   cs_world_timer(w, 2.5, 1);
@@ -548,7 +548,7 @@ static void test_whole_run(const char *reach) {
   cs_world_param_set(w, "beta", 0.2);
   cs_world_set_horizon(w, 200, 200);
   CHECK(cs_world_finalize(w) == CS_OK);
-  cs_hooks h = {NULL, inv_timer, NULL};
+  cs_hooks h = {NULL, inv_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   for (int i = 0; i < 200; i++) cs_world_timer(w, 0.5 + i, i);
   rec_sink r;

@@ -44,6 +44,23 @@ const char *cli_mpi_info(void);
 /* Processes started by an MPI launcher, from its environment: 0 when not
 ** started by one, -1 when it does not say how many (cli_sweep.c). */
 long cli_launcher_size(void);
+/* --branch-at DAY, --branches K and (run only) --branch B: many futures
+** from one past (sim/README.md, "Branching"; cli_run.c). */
+#define CLI_BRANCHES_MAX 10000
+typedef struct cli_branch {
+  int on;          /* --branch-at given */
+  double at;       /* its day, >= 0 (checked against the horizon by cs_world_set_branch) */
+  uint64_t k;      /* --branches (default 1) */
+  uint64_t first;  /* the first branch id: 0, or --branch B (then k = 1) */
+  int k_given, first_given;
+} cli_branch;
+/* If argv[*i] is one of the branch options (--branch only if allow_one),
+** read its value into *b, advance *i and return 1; return 0 if it is not
+** one; -1 after a message "conflictsim CMD: ..." on stderr for a bad value. */
+int cli_branch_option(const char *cmd, int argc, char **argv, int *i, int allow_one, cli_branch *b);
+/* After all options: --branches or --branch without --branch-at, or both
+** --branches and --branch, is an error (-1 after a message); else 0. */
+int cli_branch_check(const char *cmd, const cli_branch *b);
 /* Map a CS_ result code to an exit status. */
 int cli_exit_code(int rc);
 

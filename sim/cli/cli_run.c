@@ -2,6 +2,7 @@
 ** file, print where it went and a short summary. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,17 @@ static const char *RUN_USAGE =
     "                         conflict (all but the households' flight, relocation\n"
     "                         and return rows), none (no rows); the run itself is\n"
     "                         the same (output/README.md, \"How much of the log\")\n"
+    "  --branch-at DAY        many futures from one past: after every event at\n"
+    "                         t <= DAY (0 <= DAY < the scenario's days) every random\n"
+    "                         stream is re-keyed by a branch id and every pending\n"
+    "                         exponential waiting time redrawn (sim/README.md,\n"
+    "                         \"Branching\"); the runs are identical up to DAY\n"
+    "  --branches K           run branches 0 .. K-1 (1 <= K <= 10000, default 1), one\n"
+    "                         file each: FILE's .h5 becomes -b<k>.h5 (default name\n"
+    "                         output/<scenario>-s<seed>-r<replicate>-b<k>.h5); each\n"
+    "                         has a scalar coordinate `branch` and attributes branch_at\n"
+    "                         and branch (output/README.md, \"Branches\")\n"
+    "  --branch B             run branch B only, into FILE as given\n"
     "  --quiet                no progress line, no summary, no script log\n"
     "  --mem-limit MB         cap on the scenario's Lua heap (default 256)\n"
     "  --load-budget N        instruction budget for loading the script (default 100000000)\n"
@@ -62,6 +74,57 @@ int cli_parse_u64(const char *s, uint64_t *out) {
   unsigned long long v = strtoull(s, &end, 10);
   if (errno || *end) return -1;
   *out = (uint64_t)v;
+  return 0;
+}
+
+int cli_branch_option(const char *cmd, int argc, char **argv, int *i, int allow_one, cli_branch *b) {
+  const char *a = argv[*i];
+  int is_at = strcmp(a, "--branch-at") == 0, is_k = strcmp(a, "--branches") == 0;
+  int is_one = allow_one && strcmp(a, "--branch") == 0;
+  if (!is_at && !is_k && !is_one) return 0;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "conflictsim %s: option %s needs a value\n", cmd, a);
+    return -1;
+  }
+  const char *val = argv[++*i];
+  if (is_at) {
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(val, &end);
+    if (!*val || errno || *end || !(d >= 0) || !isfinite(d)) {
+      fprintf(stderr, "conflictsim %s: --branch-at must be a day >= 0 (before the scenario's end), got '%s'\n",
+              cmd, val);
+      return -1;
+    }
+    b->on = 1;
+    b->at = d;
+  } else if (is_k) {
+    if (cli_parse_u64(val, &b->k) || b->k < 1 || b->k > CLI_BRANCHES_MAX) {
+      fprintf(stderr, "conflictsim %s: --branches must be an integer in [1, %d], got '%s'\n", cmd,
+              CLI_BRANCHES_MAX, val);
+      return -1;
+    }
+    b->k_given = 1;
+  } else {
+    if (cli_parse_u64(val, &b->first) || b->first >= CLI_BRANCHES_MAX) {
+      fprintf(stderr, "conflictsim %s: --branch must be an integer in [0, %d), got '%s'\n", cmd, CLI_BRANCHES_MAX,
+              val);
+      return -1;
+    }
+    b->first_given = 1;
+  }
+  return 1;
+}
+
+int cli_branch_check(const char *cmd, const cli_branch *b) {
+  if ((b->k_given || b->first_given) && !b->on) {
+    fprintf(stderr, "conflictsim %s: %s needs --branch-at DAY\n", cmd, b->k_given ? "--branches" : "--branch");
+    return -1;
+  }
+  if (b->k_given && b->first_given) {
+    fprintf(stderr, "conflictsim %s: give --branches K (branches 0 .. K-1) or --branch B (one), not both\n", cmd);
+    return -1;
+  }
   return 0;
 }
 
@@ -154,6 +217,16 @@ static void default_output(const char *scenario, uint64_t seed, uint64_t rep, ch
            (unsigned long long)rep);
 }
 
+/* The file of branch b: path with its ".h5" (or its end) followed by
+** "-b<b>" when suffix is set, else path itself. */
+static const char *branch_name(const char *path, int suffix, uint64_t b, char *out, size_t cap) {
+  if (!suffix) return path;
+  size_t n = strlen(path);
+  if (n > 3 && strcmp(path + n - 3, ".h5") == 0) n -= 3;
+  snprintf(out, cap, "%.*s-b%llu.h5", (int)(n > 500 ? 500 : n), path, (unsigned long long)b);
+  return out;
+}
+
 int cli_run(int argc, char **argv) {
   const char *scenario = NULL, *output = NULL;
   uint64_t seed = 1, replicate = 0;
@@ -174,7 +247,8 @@ int cli_run(int argc, char **argv) {
   uint64_t draws = 20;
   int events_level = CS_H5_EVENTS_ALL;
   int draws_given = 0;
-  char outbuf[512];
+  char outbuf[512], branch_out[560];
+  cli_branch branch = {0, 0.0, 1, 0, 0, 0};
   if (!sets || !set_bufs) {
     fputs("conflictsim: out of memory\n", stderr);
     status = EXIT_NOMEM;
@@ -192,6 +266,9 @@ int cli_run(int argc, char **argv) {
     }                                                                             \
     i++;                                                                          \
   } while (0)
+    int br = cli_branch_option("run", argc, argv, &i, 1, &branch);
+    if (br < 0) goto done;
+    if (br) continue;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       fputs(RUN_USAGE, stdout);
       status = EXIT_OK;
@@ -266,6 +343,7 @@ int cli_run(int argc, char **argv) {
       goto done;
     }
   }
+  if (cli_branch_check("run", &branch)) goto done;
   if (draws_given && !post_path) {
     fputs("conflictsim run: --draws needs --posterior\n", stderr);
     goto done;
@@ -280,6 +358,7 @@ int cli_run(int argc, char **argv) {
     fputs(RUN_USAGE, stderr);
     goto done;
   }
+  const char *output_given = output;
   if (!output) {
     default_output(scenario, seed, replicate, outbuf, sizeof outbuf);
     output = outbuf;
@@ -310,85 +389,112 @@ int cli_run(int argc, char **argv) {
     for (size_t i = 0; i < n_sets; i++) all[n_ov++] = sets[i]; /* a later value wins */
     ov = all;
   }
-  rc = cs_script_load(&ctx, scenario, &lim, ov, n_ov, seed, replicate, quiet, &world, &script);
-  if (rc != CS_OK) {
-    fprintf(stderr, "%s\n", cs_errmsg(&ctx));
-    /* an unreadable scenario is a scenario error, not an output error */
-    status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
-    goto done;
-  }
-  size_t src_len = 0;
-  const char *src = cs_script_source(script, &src_len);
-  cs_provenance prov = {scenario, src, src_len, seed, replicate, NULL, NULL, 0};
-  int n_files = cs_script_n_files(script);
-  if (n_files > 0) { /* modules and data files: borrowed from the script, which outlives the sink */
-    if (!(pfiles = calloc((size_t)n_files, sizeof *pfiles))) {
-      fputs("conflictsim run: out of memory\n", stderr);
-      status = EXIT_NOMEM;
+  /* One run per branch: each builds its world from the scenario and runs it
+  ** from t = 0, so the past up to the branch day is recomputed (and
+  ** identical, by determinism) rather than copied. */
+  uint64_t n_runs = branch.on && !branch.first_given ? branch.k : 1;
+  for (uint64_t bi = 0; bi < n_runs; bi++) {
+    uint64_t bid = branch.first + bi;
+    rc = cs_script_load(&ctx, scenario, &lim, ov, n_ov, seed, replicate, quiet, &world, &script);
+    if (rc != CS_OK) {
+      fprintf(stderr, "%s\n", cs_errmsg(&ctx));
+      /* an unreadable scenario is a scenario error, not an output error */
+      status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;
     }
-    for (int i = 0; i < n_files; i++) {
-      cs_script_file f;
-      cs_script_file_get(script, i, &f);
-      pfiles[i] = (cs_prov_file){f.kind == CS_SCRIPT_FILE_MODULE ? "module" : "data", f.path, f.source, f.len,
-                                 f.sha256};
+    if (branch.on) {
+      if ((rc = cs_world_set_branch(world, branch.at, bid)) != CS_OK) {
+        fprintf(stderr, "conflictsim run: --branch-at: %s\n", cs_errmsg(cs_world_ctx(world)));
+        status = EXIT_USAGE;
+        goto done;
+      }
+      output = branch_name(output_given ? output_given : outbuf, !branch.first_given || !output_given, bid,
+                           branch_out, sizeof branch_out);
     }
-    prov.files = pfiles;
-    prov.n_files = (size_t)n_files;
-  }
-  cs_sink inner;
-  if ((rc = cs_h5_sink_new(cs_world_ctx(world), output, &prov, &h5, &inner)) != CS_OK ||
-      (rc = cs_h5_sink_set_events(h5, events_level)) != CS_OK) {
-    fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(world)));
-    status = cli_exit_code(rc);
-    goto done;
-  }
-  progress pr = {&inner, {0}, 0, 0, 0, 0};
-  cs_progress_start(&pr.line, quiet, "day", 1, "days/s", 0, cs_world_days(world));
-  cs_script_set_log(script, cs_progress_log, &pr.line); /* sim:log clears and redraws the line */
-  cs_sink sink = {&pr, pr_begin, pr_sample, pr_event, pr_end};
+    size_t src_len = 0;
+    const char *src = cs_script_source(script, &src_len);
+    cs_provenance prov = {scenario, src, src_len, seed, replicate, NULL, NULL, 0};
+    int n_files = cs_script_n_files(script);
+    if (n_files > 0) { /* modules and data files: borrowed from the script, which outlives the sink */
+      if (!(pfiles = calloc((size_t)n_files, sizeof *pfiles))) {
+        fputs("conflictsim run: out of memory\n", stderr);
+        status = EXIT_NOMEM;
+        goto done;
+      }
+      for (int i = 0; i < n_files; i++) {
+        cs_script_file f;
+        cs_script_file_get(script, i, &f);
+        pfiles[i] = (cs_prov_file){f.kind == CS_SCRIPT_FILE_MODULE ? "module" : "data", f.path, f.source, f.len,
+                                   f.sha256};
+      }
+      prov.files = pfiles;
+      prov.n_files = (size_t)n_files;
+    }
+    cs_sink inner;
+    if ((rc = cs_h5_sink_new(cs_world_ctx(world), output, &prov, &h5, &inner)) != CS_OK ||
+        (rc = cs_h5_sink_set_events(h5, events_level)) != CS_OK) {
+      fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(world)));
+      status = cli_exit_code(rc);
+      goto done;
+    }
+    progress pr = {&inner, {0}, 0, 0, 0, 0};
+    cs_progress_start(&pr.line, quiet, "day", 1, "days/s", 0, cs_world_days(world));
+    cs_script_set_log(script, cs_progress_log, &pr.line); /* sim:log clears and redraws the line */
+    cs_sink sink = {&pr, pr_begin, pr_sample, pr_event, pr_end};
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  g_running = world;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  rc = cs_world_run(world, seed, replicate, &sink);
-  g_running = NULL;
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  cs_progress_end(&pr.line); /* also when the run failed before the sink's end */
-  if (rc != CS_OK) {
-    fprintf(stderr, "conflictsim: %s\n", cs_errmsg(cs_world_ctx(world)));
-    if (rc == CS_ESTOP) fprintf(stderr, "conflictsim: nothing was written to %s\n", output);
-    status = cli_exit_code(rc);
-    goto done;
-  }
-  /* also with --quiet: a warning is about the result, not progress chatter */
-  warn_observed(&pr);
-  if (!quiet) {
-    int n = cs_world_n_nodes(world);
-    int64_t res = 0, hosted = 0, from = 0;
-    int gang_nodes = 0;
-    for (int j = 0; j < n; j++) {
-      res += cs_world_node_residents(world, j);
-      hosted += cs_world_node_displaced_hosted(world, j);
-      from += cs_world_node_displaced_origin(world, j);
-      gang_nodes += CS_PARTY_IS_GANG(cs_world_node_owner(world, j));
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_running = world;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    rc = cs_world_run(world, seed, replicate, &sink);
+    g_running = NULL;
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    cs_progress_end(&pr.line); /* also when the run failed before the sink's end */
+    if (rc != CS_OK) {
+      fprintf(stderr, "conflictsim: %s\n", cs_errmsg(cs_world_ctx(world)));
+      if (rc == CS_ESTOP) fprintf(stderr, "conflictsim: nothing was written to %s\n", output);
+      status = cli_exit_code(rc);
+      goto done;
     }
-    printf("wrote %s\n", output);
-    if (post)
-      printf("  parameters: draw %llu of %llu from the posterior in %s (SHA-256 %.12s...), then --set\n",
-             (unsigned long long)replicate, (unsigned long long)draws, post_path, post->sha);
-    printf("  scenario %s: %.1f days, seed %llu, replicate %llu, %llu events processed by the engine\n", cs_world_name(world),
-           cs_world_days(world), (unsigned long long)seed, (unsigned long long)replicate,
-           (unsigned long long)cs_world_events_processed(world));
-    printf("  gang-held: %d of %d neighbourhoods (%.0f%% of the population)\n", gang_nodes, n,
-           100 * cs_world_gang_share(world, 1));
-    printf("  residents at home %lld, displaced %lld (hosted in the city %lld)\n", (long long)res,
-           (long long)from, (long long)hosted);
+    /* also with --quiet: a warning is about the result, not progress chatter */
+    warn_observed(&pr);
+    if (!quiet) {
+      int n = cs_world_n_nodes(world);
+      int64_t res = 0, hosted = 0, from = 0;
+      int gang_nodes = 0;
+      for (int j = 0; j < n; j++) {
+        res += cs_world_node_residents(world, j);
+        hosted += cs_world_node_displaced_hosted(world, j);
+        from += cs_world_node_displaced_origin(world, j);
+        gang_nodes += CS_PARTY_IS_GANG(cs_world_node_owner(world, j));
+      }
+      printf("wrote %s\n", output);
+      if (post)
+        printf("  parameters: draw %llu of %llu from the posterior in %s (SHA-256 %.12s...), then --set\n",
+               (unsigned long long)replicate, (unsigned long long)draws, post_path, post->sha);
+      printf("  scenario %s: %.1f days, seed %llu, replicate %llu, %llu events processed by the engine\n", cs_world_name(world),
+             cs_world_days(world), (unsigned long long)seed, (unsigned long long)replicate,
+             (unsigned long long)cs_world_events_processed(world));
+      if (branch.on)
+        printf("  branch %llu: identical to every other branch up to day %g, re-keyed after it\n",
+               (unsigned long long)bid, branch.at);
+      printf("  gang-held: %d of %d neighbourhoods (%.0f%% of the population)\n", gang_nodes, n,
+             100 * cs_world_gang_share(world, 1));
+      printf("  residents at home %lld, displaced %lld (hosted in the city %lld)\n", (long long)res,
+             (long long)from, (long long)hosted);
+    }
+    cs_h5_sink_free(h5);
+    h5 = NULL;
+    free(pfiles);
+    pfiles = NULL;
+    cs_script_free(script);
+    script = NULL;
+    cs_world_free(world);
+    world = NULL;
   }
   status = EXIT_OK;
 done:

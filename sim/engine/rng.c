@@ -106,14 +106,28 @@ static uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-void cs_stream_init(cs_pcg32 *r, uint64_t master_seed, uint64_t replicate,
-                    uint32_t entity_kind, uint64_t entity_id, uint32_t purpose) {
-  /* Absorb each field through the mixer with a distinct constant per
-  ** position, so (a, b) and (b, a) give different streams. */
+/* Absorb each field through the mixer with a distinct constant per
+** position, so (a, b) and (b, a) give different streams. */
+static uint64_t absorb(uint64_t master_seed, uint64_t replicate, uint32_t entity_kind, uint64_t entity_id,
+                       uint32_t purpose) {
   uint64_t s = mix64(master_seed ^ 0x6a09e667f3bcc909ULL);
   s = mix64(s ^ mix64(replicate + 0xbb67ae8584caa73bULL));
   s = mix64(s ^ mix64((((uint64_t)entity_kind << 32) | purpose) + 0x3c6ef372fe94f82bULL));
-  s = mix64(s ^ mix64(entity_id + 0xa54ff53a5f1d36f1ULL));
+  return mix64(s ^ mix64(entity_id + 0xa54ff53a5f1d36f1ULL));
+}
+
+void cs_stream_init(cs_pcg32 *r, uint64_t master_seed, uint64_t replicate,
+                    uint32_t entity_kind, uint64_t entity_id, uint32_t purpose) {
+  uint64_t s = absorb(master_seed, replicate, entity_kind, entity_id, purpose);
+  uint64_t state = cs_splitmix64(&s);
+  uint64_t seq = cs_splitmix64(&s);
+  cs_pcg32_seed(r, state, seq);
+}
+
+void cs_stream_init_branch(cs_pcg32 *r, uint64_t master_seed, uint64_t replicate, uint32_t entity_kind,
+                           uint64_t entity_id, uint32_t purpose, uint64_t branch) {
+  uint64_t s = absorb(master_seed, replicate, entity_kind, entity_id, purpose);
+  s = mix64(s ^ mix64(branch + 0x510e527fade682d1ULL)); /* the sixth constant: SHA-256's H4 */
   uint64_t state = cs_splitmix64(&s);
   uint64_t seq = cs_splitmix64(&s);
   cs_pcg32_seed(r, state, seq);

@@ -286,6 +286,10 @@ static int coords_write(cs_h5_sink *s, const cs_world *w) {
       (rc = scalar_u64(s, "replicate", s->replicate,
                        "replicate of the run (--replicate): its random streams derive from (seed, replicate)")))
     goto done;
+  if (s->branched && (rc = scalar_u64(s, "branch", s->branch,
+                                      "branch of the run (--branch-at, --branches): after branch_at its random "
+                                      "streams derive from (seed, replicate, branch)")))
+    goto done;
 
   for (int i = 0; i < s->n_nodes; i++) str[i] = cs_world_node_id(w, i);
   if ((rc = cs_h5o_strings(s, s->file, "node", (size_t)s->n_nodes, str, "neighbourhood id",
@@ -363,9 +367,11 @@ static int vars_create(cs_h5_sink *s) {
     if (rc == CS_OK) rc = cs_h5o_attrs_doc(s, s->var_ds[v], var->units, var->doc ? var->doc : "");
     if (rc == CS_OK)
       rc = cs_h5o_attr_str(s, s->var_ds[v], "coordinates",
-                           var->dim == CS_DIM_NODE   ? "node_name node_commune seed replicate"
-                           : var->dim == CS_DIM_GANG ? "gang_name seed replicate"
-                                                     : "seed replicate");
+                           var->dim == CS_DIM_NODE   ? (s->branched ? "node_name node_commune seed replicate branch"
+                                                                    : "node_name node_commune seed replicate")
+                           : var->dim == CS_DIM_GANG ? (s->branched ? "gang_name seed replicate branch"
+                                                                    : "gang_name seed replicate")
+                                                     : (s->branched ? "seed replicate branch" : "seed replicate"));
     if (rc == CS_OK) rc = cs_h5o_scale_attach(s, s->var_ds[v], s->coord[CO_TIME], 0, var->name);
     if (rc == CS_OK && rank == 2)
       rc = cs_h5o_scale_attach(s, s->var_ds[v], s->coord[var->dim == CS_DIM_NODE ? CO_NODE : CO_GANG], 1,
@@ -559,6 +565,7 @@ static int sink_begin(void *ud, const cs_world *w) {
   s->ev_n = s->flight_n = 0;
   s->flight = FLIGHT_NONE;
   s->vars = cs_world_vars(&s->n_vars);
+  s->branched = cs_world_branch(w, &s->branch_at, &s->branch);
   if (s->n_nodes < 0 || s->n_gangs < 0 || s->n_samples < 1 || s->n_vars < 0)
     return s->failed = cs_err(s->ctx, CS_EINVAL, "HDF5 output '%s': world not finalized", s->path);
   if ((rc = check_paths(s)) == CS_OK && (rc = file_create(s)) == CS_OK &&

@@ -47,6 +47,9 @@ struct cs_h5_sink {
   const cs_prov_file *files; /* borrowed from the provenance given */
   size_t n_files;
   uint64_t seed, replicate;
+  int branched;          /* the run branches (cs_world_branch): a scalar `branch` too */
+  double branch_at;      /* its day and id, set at begin */
+  uint64_t branch;
   hid_t file;            /* open between begin and end */
   hid_t str_type;        /* variable-length UTF-8 string */
   hid_t coord[CO_COUNT]; /* root dimension scales, open while the file is */

@@ -99,6 +99,9 @@ int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w) {
   if ((rc = cs_h5o_attr_str(s, s->file, "scenario_sha256", sha))) return rc;
   if ((rc = cs_h5o_attr_u64(s, s->file, "master_seed", s->seed))) return rc;
   if ((rc = cs_h5o_attr_u64(s, s->file, "replicate", s->replicate))) return rc;
+  if (s->branched && ((rc = cs_h5o_attr_f64(s, s->file, "branch_at", s->branch_at)) ||
+                      (rc = cs_h5o_attr_u64(s, s->file, "branch", s->branch))))
+    return rc;
   if ((rc = cs_h5o_attr_f64(s, s->file, "days", cs_world_days(w)))) return rc;
   if ((rc = cs_h5o_attr_f64(s, s->file, "sample_every", cs_world_sample_every(w)))) return rc;
   if ((rc = cs_h5o_attr_str(s, s->file, "events_level", cs_h5_events_name(s->events_level)))) return rc;

@@ -109,13 +109,38 @@ int cs_attack_update_all(cs_world *w) {
   return CS_OK;
 }
 
+void cs_attack_streams(cs_world *w) {
+  size_t np = (size_t)w->n_gangs * w->n;
+  for (size_t k = 0; k < np; k++) cs__stream(w, &w->atk_rng[k], CS_ENT_PAIR, k, PU_ATTACK);
+}
+
 int cs_attack_start(cs_world *w) {
   size_t np = (size_t)w->n_gangs * w->n;
-  for (size_t k = 0; k < np; k++) {
-    cs_stream_init(&w->atk_rng[k], w->seed, w->replicate, CS_ENT_PAIR, k, PU_ATTACK);
+  cs_attack_streams(w);
+  for (size_t k = 0; k < np; k++)
     w->atk[k] = (cs_clock){.T = 0, .P = cs_rng_exp(&w->atk_rng[k], 1.0), .rate = 0, .t0 = 0, .h = 0};
-  }
   return cs_attack_update_all(w);
+}
+
+/* The remaining internal time P - T of a unit-rate clock is Exp(1) whatever
+** happened before (memorylessness): draw it anew from the pair's stream, in
+** pair order, and reschedule at the unchanged rate. */
+int cs_attack_redraw_all(cs_world *w) {
+  double t = cs__now(w);
+  for (int g = 0; g < w->n_gangs; g++)
+    for (int j = 0; j < w->n; j++) {
+      size_t k = (size_t)g * w->n + j;
+      cs_clock *c = &w->atk[k];
+      if (c->rate > 0) c->T += c->rate * (t - c->t0);
+      c->t0 = t;
+      c->P = c->T + cs_rng_exp(&w->atk_rng[k], 1.0);
+      if (c->h) cs_engine_cancel(w->eng, c->h);
+      c->h = 0;
+      cs_event ev = {.kind = EV_ATTACK, .a = g, .b = j};
+      int rc = clock_set(w, c, c->rate, &ev);
+      if (rc != CS_OK) return rc;
+    }
+  return CS_OK;
 }
 
 int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud) {

@@ -165,11 +165,36 @@ int cs_bargain_set(cs_world *w, int c, double cohesion, int formed) {
   return split_now(w, c, cs_bargain_hazard(w, cs_bargain_ratio(w, c)));
 }
 
-void cs_bargain_start(cs_world *w) {
-  double eps = PV(w, P_BARGAIN_PARTNER);
+void cs_bargain_streams(cs_world *w) {
+  for (int c = 0; c < w->n_coal; c++) cs__stream(w, &w->coal[c].rng, CS_ENT_COALITION, (uint64_t)c, PU_BARGAIN);
+}
+
+/* A pact not formed: the integrated hazard still to go before it forms is
+** Exp(1) whatever happened before (memorylessness), so it is drawn anew from
+** c's stream and the formation rescheduled at the unchanged hazard. A formed
+** pact has no pending draw (its next threshold is drawn when it splits). */
+int cs_bargain_redraw_all(cs_world *w) {
+  if (!cs_bargain_on(w)) return CS_OK;
+  double t = cs__now(w);
   for (int c = 0; c < w->n_coal; c++) {
     cs_coalition_s *k = &w->coal[c];
-    cs_stream_init(&k->rng, w->seed, w->replicate, CS_ENT_COALITION, (uint64_t)c, PU_BARGAIN);
+    if (k->active) continue;
+    if (k->form_h > 0) k->form_T += k->form_h * (t - k->form_t);
+    k->form_t = t;
+    k->form_P = k->form_T + cs_rng_exp(&k->rng, 1.0);
+    if (k->form_ev) cs_engine_cancel(w->eng, k->form_ev);
+    k->form_ev = 0;
+    int rc = form_rerate(w, c, k->form_h);
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+void cs_bargain_start(cs_world *w) {
+  double eps = PV(w, P_BARGAIN_PARTNER);
+  cs_bargain_streams(w);
+  for (int c = 0; c < w->n_coal; c++) {
+    cs_coalition_s *k = &w->coal[c];
     k->active = k->chi_decl >= PV(w, P_CHI_FORM);
     k->chi = k->active ? 1 - eps : 0;
     k->below_since = NAN;

@@ -230,10 +230,13 @@ int cs_brigade_alloc(cs_world *w) {
   return CS_OK;
 }
 
-int cs_brigade_start(cs_world *w) {
+void cs_brigade_streams(cs_world *w) {
   struct cs_brigade *b = w->brig;
-  for (int j = 0; j < w->n; j++)
-    cs_stream_init(&b->rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_BRIGADE);
+  for (int j = 0; b && j < w->n; j++) cs__stream(w, &b->rng[j], CS_ENT_NODE, (uint64_t)j, PU_BRIGADE);
+}
+
+int cs_brigade_start(cs_world *w) {
+  cs_brigade_streams(w);
   if (!cs_brigade_grown(w)) return CS_OK; /* version 1: nothing scheduled */
   begin(w);
   int rc = CS_OK;

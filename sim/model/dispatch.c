@@ -364,10 +364,14 @@ int cs_dispatch_start(cs_world *w) {
     free(d);
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
   }
-  for (int j = 0; j < w->n; j++)
-    cs_stream_init(&d->rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_DISPATCH);
   w->dispatch = d;
+  cs_dispatch_streams(w);
   return CS_OK;
+}
+
+void cs_dispatch_streams(cs_world *w) {
+  cs_dispatch *d = w->dispatch;
+  for (int j = 0; d && j < w->n; j++) cs__stream(w, &d->rng[j], CS_ENT_NODE, (uint64_t)j, PU_DISPATCH);
 }
 
 void cs_dispatch_free(cs_world *w) {

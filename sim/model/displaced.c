@@ -417,6 +417,14 @@ int cs_displaced_check(const cs_world *w, char *msg, size_t cap) {
   return 0;
 }
 
+void cs_displaced_streams(cs_world *w) {
+  for (int j = 0; j < w->n; j++) {
+    cs__stream(w, &w->move_rng[j], CS_ENT_NODE, (uint64_t)j, PU_MOVE);
+    cs__stream(w, &w->return_rng[j], CS_ENT_NODE, (uint64_t)j, PU_RETURN);
+    cs__stream(w, &w->host_rng[j], CS_ENT_NODE, (uint64_t)j, PU_HOST);
+  }
+}
+
 int cs_displaced_start(cs_world *w) {
   size_t n = (size_t)w->n;
   w->dloc = calloc(n + 1, sizeof(lvec));
@@ -435,12 +443,8 @@ int cs_displaced_start(cs_world *w) {
       !w->move_h || !w->return_h || !w->move_bound || !w->return_bound || !w->move_rng || !w->return_rng ||
       !w->host_rng)
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
-  for (size_t j = 0; j < n; j++) {
-    w->flee_owner[j] = w->owner[j];
-    cs_stream_init(&w->move_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_MOVE);
-    cs_stream_init(&w->return_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_RETURN);
-    cs_stream_init(&w->host_rng[j], w->seed, w->replicate, CS_ENT_NODE, j, PU_HOST);
-  }
+  for (size_t j = 0; j < n; j++) w->flee_owner[j] = w->owner[j];
+  cs_displaced_streams(w);
   int rc0 = cs_cohorts_start(w); /* the people displaced at t = 0 */
   if (rc0 != CS_OK) return rc0;
   for (int j = 0; j < w->n; j++) {

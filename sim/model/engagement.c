@@ -308,7 +308,7 @@ int cs_engagement_alloc(cs_world *w) {
 
 void cs_engagement_start(cs_world *w) {
   for (int j = 0; j < w->n; j++)
-    cs_stream_init(&w->engage_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
+    cs__stream(w, &w->engage_rng[j], CS_ENT_NODE, (uint64_t)j, PU_ENGAGE);
 }
 
 void cs_engagement_free(cs_world *w) {

@@ -197,14 +197,20 @@ int cs_flight_update_node(cs_world *w, int j) {
   return redraw(w, j, t, flight_rate(w, j, t));
 }
 
+void cs_flight_streams(cs_world *w) {
+  for (int j = 0; j < w->n; j++) {
+    cs__stream(w, &w->flight_rng[j], CS_ENT_NODE, (uint64_t)j, PU_FLIGHT);
+    cs__stream(w, &w->dest_rng[j], CS_ENT_NODE, (uint64_t)j, PU_DEST);
+  }
+}
+
 int cs_flight_start(cs_world *w) {
   w->prov_day = -1;
   w->prov_used = 0;
   int rc0 = cs_flight_cache_distances(w);
   if (rc0 != CS_OK) return rc0;
+  cs_flight_streams(w);
   for (int j = 0; j < w->n; j++) {
-    cs_stream_init(&w->flight_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_FLIGHT);
-    cs_stream_init(&w->dest_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_DEST);
     int rc = cs_flight_update_node(w, j);
     if (rc != CS_OK) return rc;
   }

@@ -148,9 +148,11 @@ enum {
   EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
   EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
   EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_LYNCH, EV_TEAM_DEPART, EV_TEAM_FREE,
-  EV_CALL_LAPSE, EV_KINDS
+  EV_CALL_LAPSE, EV_BRANCH, EV_KINDS
 };
-enum { PRIO_ARRIVAL = 0, PRIO_PROCESS = 1, PRIO_SCRIPT = 2, PRIO_SAMPLE = 3 };
+/* PRIO_BRANCH: the branch event (branch.c) runs after everything else at its
+** time, so the state it re-keys is the state after every event at t <= DAY. */
+enum { PRIO_ARRIVAL = 0, PRIO_PROCESS = 1, PRIO_SCRIPT = 2, PRIO_SAMPLE = 3, PRIO_BRANCH = 4 };
 
 #define LOC_TRANSIT (-2) /* a unit on the road */
 
@@ -282,6 +284,9 @@ struct cs_world {
   const cs_sink *sink;
   cs_hooks hooks;
   uint64_t seed, replicate;
+  double branch_at;    /* the branch day (cs_world_set_branch), or NAN: no branching */
+  uint64_t branch_id;  /* the branch's id, valid when branch_at is not NAN */
+  int branched;        /* 1 once the branch event ran: cs__stream keys by branch_id */
   int *own_cnt;        /* [n_gangs * n] */
   cs_clock *atk;       /* [n_gangs * n] attack clocks */
   cs_pcg32 *atk_rng;   /* [n_gangs * n] (pair, PU_ATTACK) */
@@ -418,6 +423,15 @@ int cs__log_release(cs_world *w, const cs_event_rec *first, int n_first);
 int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, int64_t deaths,
             int64_t displaced);
 double cs__now(const cs_world *w);
+
+/* ---- branch.c: stream keys and the branch event ---- */
+/* Derive *r for (entity kind, id, purpose) from (seed, replicate), and after
+** the branch event also from the branch id: every model stream comes from
+** here, so re-deriving after the branch re-keys all of them. */
+void cs__stream(const cs_world *w, cs_pcg32 *r, uint32_t kind, uint64_t id, uint32_t purpose);
+/* Schedule the branch event if one was asked for (run start). */
+int cs_branch_start(cs_world *w);
+int cs_branch_on_event(cs_engine *e, const cs_event *ev, void *ud);
 /* Free every process's run state and the engine (run.c; from cs_world_free). */
 void cs__run_free(cs_world *w);
 #define PV(w, i) ((w)->params[(i)].num)
@@ -436,7 +450,8 @@ int cs_notify_cohesion(cs_world *w, int c);
 int cs_notify_param(cs_world *w, int param, double old); /* after params[param] changed from old */
 int cs_notify_road(cs_world *w, int a, int b); /* road a-b closed or opened (ends in declaration order) */
 int cs_notify_officers_rose(cs_world *w, int u); /* unit u gained officers (a police team formed or went back) */
-int cs_notify_reserve(cs_world *w);            /* reserve officers may have risen (a unit arrived, a force) */
+int cs_notify_reserve(cs_world *w);
+int cs_notify_rekeyed(cs_world *w);            /* every stream was re-keyed (the branch event) */            /* reserve officers may have risen (a unit arrived, a force) */
 /* The one way to redraw a thinned clock: cancel the pending candidate *h,
 ** store b in *bound (if not NULL) and, if b > floor, schedule the next
 ** candidate ev at now + Exp(b) drawn from r, its handle in *h. */
@@ -465,6 +480,8 @@ void cs__check_bound_fail(const cs_world *w, const char *process, int a, int b, 
 int cs_attack_alloc(cs_world *w); /* run state: clocks and streams of every pair */
 void cs_attack_free(cs_world *w);
 int cs_attack_start(cs_world *w);
+void cs_attack_streams(cs_world *w);   /* (pair, PU_ATTACK) of every pair, from cs__stream */
+int cs_attack_redraw_all(cs_world *w); /* a new internal firing time P = T + Exp(1) for every pair */
 /* The true attack rate (bound times p^eta), and the thinning bound alone. */
 double cs_attack_rate(const cs_world *w, int g, int j);
 double cs_attack_bound(const cs_world *w, int g, int j);
@@ -578,6 +595,7 @@ int cs_flight_build(cs_world *w);                 /* candidate lists (finalize) 
 ** current graph and site capacities (after a road closed or opened). */
 int cs_flight_rebuild(cs_world *w);
 int cs_flight_start(cs_world *w);
+void cs_flight_streams(cs_world *w); /* (node, PU_FLIGHT), (node, PU_DEST) */
 int cs_flight_update_node(cs_world *w, int j);    /* after a change at j */
 double cs_flight_hazard(const cs_world *w, int j, double t);
 int cs_flight_on_event(cs_engine *e, const cs_event *ev, void *ud);
@@ -621,6 +639,7 @@ int cs_exposure_reached(const cs_world *w, const int **nodes);
 
 /* ---- displaced.c ---- */
 int cs_displaced_start(cs_world *w);
+void cs_displaced_streams(cs_world *w); /* (node, PU_MOVE), (node, PU_RETURN), (node, PU_HOST) */
 void cs_displaced_free(cs_world *w);
 /* n people from origin, who fled controller ctrl (a party code), arrive at k
 ** (-1 = PROVINCES) and settle there. */
@@ -670,6 +689,7 @@ int cs_security_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
 /* Build the units-by-node lists and officer sums, start desertion and
 ** patrols (run start). */
 int cs_security_start(cs_world *w);
+void cs_security_streams(cs_world *w); /* (unit, PU_UNIT / PU_PATROL / PU_DESERT) of every unit */
 /* Put unit u on the road to `to` (km away); flag travels with the arrival:
 ** 1 the end of a recall, 2 a police response, 3 a police team of
 ** dispatch.c (as 2, but it stays on its call: responding). */
@@ -716,6 +736,8 @@ int cs_coalition_log(cs_world *w, int c, int kind);
 /* ---- bargain.c: coalitions as a bargain (coalition_model = "bargain") ---- */
 int cs_bargain_on(const cs_world *w); /* coalition_model is "bargain" */
 void cs_bargain_start(cs_world *w);   /* streams, formation clocks, initial state */
+void cs_bargain_streams(cs_world *w);   /* (coalition, PU_BARGAIN) */
+int cs_bargain_redraw_all(cs_world *w); /* a new formation threshold for every pact not formed */
 /* The partners' strength S (freed members at bargain_freed_weight), the
 ** threat ratio rho = E / S, and the formation hazard h(rho). */
 double cs_bargain_strength(const cs_world *w, int c);
@@ -733,6 +755,8 @@ void cs_bargain_param(cs_world *w, int param);
 /* ---- retaliate.c ---- */
 void cs_retaliate_free(cs_world *w);
 int cs_retaliate_start(cs_world *w);
+void cs_retaliate_streams(cs_world *w);   /* (gang pair, PU_RETALIATE) */
+int cs_retaliate_redraw_all(cs_world *w); /* a new candidate for every urge not idle */
 /* Gang h attacked gang g: raise g's urge to retaliate against h. */
 int cs_retaliate_excite(cs_world *w, int g, int h);
 /* tau_r changed from tau_before: every urge decays under tau_before up to
@@ -753,6 +777,7 @@ void cs_response_start(cs_world *w); /* streams */
 ** pool of reserve officers (response_model = "pool") ---- */
 int cs_dispatch_on(const cs_world *w);      /* response_model is "pool" */
 int cs_dispatch_start(cs_world *w);         /* streams (node, PU_DISPATCH), empty queue */
+void cs_dispatch_streams(cs_world *w);      /* (node, PU_DISPATCH) */
 void cs_dispatch_free(cs_world *w);
 /* A call for node j (from cs_response_call): queued, served by priority. */
 int cs_dispatch_call(cs_world *w, int j);
@@ -768,6 +793,7 @@ int cs_dispatch_check(const cs_world *w, char *msg, size_t cap);
 int cs_recruit_alloc(cs_world *w);
 void cs_recruit_free(cs_world *w);
 int cs_recruit_start(cs_world *w);
+void cs_recruit_streams(cs_world *w); /* (node, PU_RECRUIT) */
 double cs_recruit_activation_share(const cs_world *w, double p_arrest);
 int cs_recruit_update_node(cs_world *w, int j);
 int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud);
@@ -775,6 +801,7 @@ int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud);
 /* ---- observe.c ---- */
 void cs_observe_free(cs_world *w);
 int cs_observe_start(cs_world *w);
+void cs_observe_streams(cs_world *w); /* (node, PU_OBSERVE), (none, PU_OBSERVE) */
 double cs_observe_media(const cs_world *w, int j, double t);
 /* An attack at j threatens journalists: media reach drops. */
 void cs_observe_threat(cs_world *w, int j);
@@ -785,6 +812,7 @@ void cs_observe(cs_world *w, cs_event_rec *e);
 int cs_brigade_alloc(cs_world *w);
 void cs_brigade_free(cs_world *w);
 int cs_brigade_start(cs_world *w);
+void cs_brigade_streams(cs_world *w); /* (node, PU_BRIGADE) */
 int cs_brigade_grown(const cs_world *w); /* brigade_model is "grown" */
 /* Defenders of node j (not gang-held) at t: vigilante_share * residents
 ** ("fixed"), or the brigade m_j(t) * brigade_share * residents ("grown"). */

@@ -68,6 +68,23 @@
 **     unit arrived at a node, a force     pool can now take are served
 **     was added; security.c)              (dispatch.c; no clock, a no-op
 **     cs_notify_reserve                   with no call waiting)
+**   every stream re-keyed (the branch   every clock that waits an exponential
+**     event, branch.c; no state           time, drawn anew from its process's
+**     changed)  cs_notify_rekeyed         new stream (memorylessness makes
+**                                         this exact), in this order: bargain
+**                                         formation thresholds of pacts not
+**                                         formed; retaliation candidates of
+**                                         urges not idle; every attack pair's
+**                                         internal firing time (pair order);
+**                                         recruitment, flight, moves, returns
+**                                         (node order each); patrols and
+**                                         desertion (unit order each);
+**                                         lynching (node order). Not redrawn:
+**                                         durations already drawn (travel,
+**                                         dispatch and recall delays, jail
+**                                         terms, engagement ends, a call's
+**                                         patience, a team's service): they
+**                                         are part of the state at the branch
 **   a model parameter changed           the chi of formed bargains, if
 **     cs_notify_param                     bargain_partner_weight changed
 **                                         (cs_bargain_param, bargain.c);
@@ -212,6 +229,20 @@ int cs_notify_road(cs_world *w, int a, int b) {
 int cs_notify_officers_rose(cs_world *w, int u) { return cs_security_desertion_redraw(w, u); }
 
 int cs_notify_reserve(cs_world *w) { return cs_dispatch_serve(w); }
+
+int cs_notify_rekeyed(cs_world *w) {
+  int rc = cs_bargain_redraw_all(w);
+  if (rc == CS_OK) rc = cs_retaliate_redraw_all(w);
+  if (rc == CS_OK) rc = cs_attack_redraw_all(w);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_moves(w, j);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_displaced_update_returns(w, j);
+  for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_redraw_unit(w, u);
+  if (rc == CS_OK) rc = cs_security_reschedule(w);
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_brigade_update_node(w, j);
+  return rc;
+}
 
 int cs_notify_param(cs_world *w, int param, double old) {
   cs_bargain_param(w, param); /* before the attack clocks read chi */

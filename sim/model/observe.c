@@ -78,10 +78,14 @@ int cs_observe_start(cs_world *w) {
     w->media_cur[j] = w->media[j];
     w->observe_memo[3 * j] = w->observe_memo[3 * j + 1] = NAN;
     w->observe_memo[3 * j + 2] = pow(NAN, NAN); /* a consistent entry */
-    cs_stream_init(&w->observe_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_OBSERVE);
   }
-  cs_stream_init(&w->observe_city_rng, w->seed, w->replicate, CS_ENT_NONE, 0, PU_OBSERVE);
+  cs_observe_streams(w);
   return CS_OK;
+}
+
+void cs_observe_streams(cs_world *w) {
+  for (int j = 0; j < w->n; j++) cs__stream(w, &w->observe_rng[j], CS_ENT_NODE, (uint64_t)j, PU_OBSERVE);
+  cs__stream(w, &w->observe_city_rng, CS_ENT_NONE, 0, PU_OBSERVE);
 }
 
 void cs_observe_free(cs_world *w) {

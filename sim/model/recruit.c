@@ -67,9 +67,12 @@ int cs_recruit_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   return cs_recruit_update_node(w, j);
 }
 
+void cs_recruit_streams(cs_world *w) {
+  for (int j = 0; j < w->n; j++) cs__stream(w, &w->recruit_rng[j], CS_ENT_NODE, (uint64_t)j, PU_RECRUIT);
+}
+
 int cs_recruit_start(cs_world *w) {
-  for (int j = 0; j < w->n; j++)
-    cs_stream_init(&w->recruit_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RECRUIT);
+  cs_recruit_streams(w);
   for (int j = 0; j < w->n; j++) {
     int rc = cs_recruit_update_node(w, j);
     if (rc != CS_OK) return rc;

@@ -106,7 +106,7 @@ int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud) {
 
 void cs_response_start(cs_world *w) {
   for (int j = 0; j < w->n; j++)
-    cs_stream_init(&w->response_rng[j], w->seed, w->replicate, CS_ENT_NODE, (uint64_t)j, PU_RESPONSE);
+    cs__stream(w, &w->response_rng[j], CS_ENT_NODE, (uint64_t)j, PU_RESPONSE);
 }
 
 int cs_response_alloc(cs_world *w) {

@@ -97,8 +97,23 @@ int cs_retaliate_start(cs_world *w) {
   w->ret_rng = calloc(np, sizeof *w->ret_rng);
   if (!w->ret_E || !w->ret_t || !w->ret_bound || !w->ret_h || !w->ret_rng)
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
-  for (size_t k = 0; k + 1 < np; k++)
-    cs_stream_init(&w->ret_rng[k], w->seed, w->replicate, CS_ENT_GANG, k, PU_RETALIATE);
+  cs_retaliate_streams(w);
+  return CS_OK;
+}
+
+void cs_retaliate_streams(cs_world *w) {
+  size_t np = (size_t)w->n_gangs * w->n_gangs;
+  for (size_t k = 0; k < np; k++) cs__stream(w, &w->ret_rng[k], CS_ENT_GANG, k, PU_RETALIATE);
+}
+
+int cs_retaliate_redraw_all(cs_world *w) {
+  for (int g = 0; g < w->n_gangs; g++)
+    for (int h = 0; h < w->n_gangs; h++) {
+      size_t k = (size_t)g * w->n_gangs + h;
+      if (w->ret_E[k] == 0 && w->ret_h[k] == 0) continue; /* idle stays idle */
+      int rc = reschedule(w, g, h);
+      if (rc != CS_OK) return rc;
+    }
   return CS_OK;
 }
 

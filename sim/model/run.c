@@ -81,7 +81,7 @@ static int start(cs_world *w) {
     {EV_COALITION_FORM, cs_bargain_on_form},
     {EV_LYNCH, cs_brigade_on_event},
     {EV_TEAM_DEPART, cs_dispatch_on_depart}, {EV_TEAM_FREE, cs_dispatch_on_free},
-    {EV_CALL_LAPSE, cs_dispatch_on_lapse},
+    {EV_CALL_LAPSE, cs_dispatch_on_lapse},   {EV_BRANCH, cs_branch_on_event},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -106,7 +106,8 @@ static int start(cs_world *w) {
   cs_response_start(w);
   if ((rc = cs_dispatch_start(w)) != CS_OK) return rc;
   if ((rc = cs_flight_start(w)) != CS_OK) return rc;
-  return cs_brigade_start(w); /* "fixed" (version 1): schedules nothing */
+  if ((rc = cs_brigade_start(w)) != CS_OK) return rc; /* "fixed" (version 1): schedules nothing */
+  return cs_branch_start(w); /* nothing without cs_world_set_branch */
 }
 
 int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *sink) {

@@ -118,11 +118,19 @@ int cs_security_reschedule(cs_world *w) {
 }
 
 /* Streams and processes of a unit (at run start, or when it appears). */
-static int start_unit(cs_world *w, int u) {
+static void unit_streams(cs_world *w, int u) {
   cs_unit_s *un = &w->units[u];
-  cs_stream_init(&un->rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_UNIT);
-  cs_stream_init(&un->patrol_rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_PATROL);
-  cs_stream_init(&un->desert_rng, w->seed, w->replicate, CS_ENT_UNIT, (uint64_t)u, PU_DESERT);
+  cs__stream(w, &un->rng, CS_ENT_UNIT, (uint64_t)u, PU_UNIT);
+  cs__stream(w, &un->patrol_rng, CS_ENT_UNIT, (uint64_t)u, PU_PATROL);
+  cs__stream(w, &un->desert_rng, CS_ENT_UNIT, (uint64_t)u, PU_DESERT);
+}
+
+void cs_security_streams(cs_world *w) {
+  for (int u = 0; u < w->n_units; u++) unit_streams(w, u);
+}
+
+static int start_unit(cs_world *w, int u) {
+  unit_streams(w, u);
   int rc = schedule_desertion(w, u);
   return rc != CS_OK ? rc : cs_arrest_start_unit(w, u);
 }

@@ -67,6 +67,7 @@ int cs_world_new(cs_ctx *ctx, cs_world **out) {
   cs_world *w = calloc(1, sizeof *w);
   if (!w) return cs_err(ctx, CS_ENOMEM, "out of memory creating the world");
   w->days = 30;
+  w->branch_at = NAN;
   w->sample_every = 1;
   w->name = cs__strdup("scenario");
   /* the id tables' hash key: random, since only lookup speed depends on it */

@@ -440,12 +440,22 @@ static int hook_event(void *ud, cs_world *w, const cs_event_rec *e) {
   return drain(s);
 }
 
+/* The world branched (cs_world_set_branch): math.random's stream is re-keyed
+** like the model's, from (seed, replicate, CS_ENT_SCRIPT, 0, 0, branch). */
+static int hook_branch(void *ud, cs_world *w, uint64_t seed, uint64_t replicate, uint64_t branch) {
+  (void)w;
+  cs_script *s = ud;
+  cs_stream_init_branch(&s->rng, seed, replicate, CS_ENT_SCRIPT, 0, 0, branch);
+  return CS_OK;
+}
+
 void cs_script_hooks(cs_script *s, cs_hooks *out) {
   s->counting_run = 1;
   s->run_used = 0;
   out->ud = s;
   out->timer = hook_timer;
   out->event = hook_event;
+  out->branch = hook_branch;
 }
 
 /* ---- sweep metrics: Lua functions of the final state ---- */
