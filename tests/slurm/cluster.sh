@@ -160,7 +160,7 @@ PartitionName=ci Nodes=$HOST Default=YES MaxTime=INFINITE State=UP OverSubscribe
 EOF
 export SLURM_CONF=$D/slurm.conf
 
-for i in $(seq 50); do
+for _ in $(seq 50); do
   [ -S "$D/munge.sock" ] && break
   kill -0 "$MUNGED_PID" 2>/dev/null || { echo "cluster.sh: munged exited" >&2; exit 1; }
   sleep 0.1
@@ -172,7 +172,7 @@ SLURMD_PID=$!
 
 # Up when the node is idle (slurmd registered with slurmctld).
 state=""
-for i in $(seq 300); do
+for _ in $(seq 300); do
   kill -0 "$CTLD_PID" 2>/dev/null || { echo "cluster.sh: slurmctld exited" >&2; cat "$D/slurmctld.out" >&2; exit 1; }
   kill -0 "$SLURMD_PID" 2>/dev/null || { echo "cluster.sh: slurmd exited" >&2; cat "$D/slurmd.out" >&2; exit 1; }
   state=$(sinfo -h -n "$HOST" -o %T 2>/dev/null || true)
