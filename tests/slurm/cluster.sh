@@ -51,10 +51,10 @@ show_logs() {
 
 # stop_pid PID NAME: SIGTERM, then SIGKILL after 10 s; waits for it to go.
 stop_pid() {
-  local pid=$1 i
+  local pid=$1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -68,12 +68,12 @@ stop_pid() {
 # Cancel what is left of the jobs (their slurmstepd end with them), then stop
 # the daemons in reverse order of their start.
 stop_all() {
-  local rc=$? i
+  local rc=$?
   trap - EXIT INT TERM HUP
   stop_pid "$CMD_PID" command
   if [ -n "$CTLD_PID" ] && kill -0 "$CTLD_PID" 2>/dev/null && [ -n "$SLURMD_PID" ]; then
     scancel --full --quiet --user=root 2>/dev/null || true
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
       [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break
       sleep 0.1
     done
