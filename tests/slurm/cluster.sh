@@ -16,7 +16,8 @@
 # The cluster: one node (this machine, all its CPUs, addressed as 127.0.0.1),
 # one partition, proctrack/linuxproc and task/none (no cgroups), no
 # accounting, jobs run as root (slurmd and slurmctld run as root, and
-# DisableRootJobs=NO). The ports are free ones chosen at start, so a Slurm
+# DisableRootJobs=NO), MaxArraySize=4 (array indices 0 to 3, so that a
+# test can split a sweep into more shards than an array may have). The ports are free ones chosen at start, so a Slurm
 # already running on the machine is left alone. Needs root.
 #
 # SLURM_TEST_KEEP=1 keeps the temporary directory (logs, slurm.conf) and
@@ -153,6 +154,7 @@ SelectTypeParameters=CR_CPU
 SlurmdParameters=config_overrides
 ReturnToService=2
 KillWait=5
+MaxArraySize=4
 MinJobAge=300
 InactiveLimit=0
 NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$NCPU State=UNKNOWN

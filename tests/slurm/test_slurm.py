@@ -13,6 +13,8 @@ output/README.md, "The sweep file"):
   sweep -o 'shard-{shard}.h5'`, the shard read from SLURM_ARRAY_TASK_*), and
   a merge job held by `--dependency=afterany:<array>`, which merge can only
   pass once every shard is there;
+- `--shards 6` over the array `--print-array` gives (4 tasks: cluster.sh
+  sets MaxArraySize=4, which it reads from `scontrol show config`), merged;
 - one job of 2 tasks running the sweep with `srun --mpi=pmix -n 2` and then
   with `mpirun -n 2`;
 - the MPI job cancelled with `scancel` mid-sweep (the ranks get SIGTERM from
@@ -144,6 +146,28 @@ class SlurmTest(test_sweep.SweepFixture):
         # three distinct shards (a task that took the whole sweep, or another's
         # shard, would make merge refuse), merged into the -j 1 file
         self.same(ref, "merged.h5", "the merged array")
+
+    def test_more_shards_than_maxarraysize(self):
+        # cluster.sh sets MaxArraySize=4: --print-array reads it from scontrol
+        # and gives 4 tasks for 6 shards; task t runs shards t and t + 4
+        ref = self.sweep("sweep.lua", "j1.h5", "-j", "1")
+        r = subprocess.run([BINARY, "sweep", "--shards", "6", "--print-array"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "0-3", r.stderr)
+        array = self.sbatch(self.script("many.sh",
+                                        "srun $CS sweep $D/sweep.lua --shards 6 -o 'many-{shard}.h5' -j 1 --quiet "
+                                        "2>many-$SLURM_ARRAY_TASK_ID.err\n"
+                                        "echo $? >many-$SLURM_ARRAY_TASK_ID.rc\n"),
+                            "--array=" + r.stdout.strip())
+        self.sbatch(self.script("merge.sh", "$CS merge many-*.h5 -o merged.h5 2>merge.err\necho $? >merge.rc\n"),
+                    "--dependency=afterany:%d" % array, wait=True)
+        for t in range(4):
+            self.assertEqual(self.status("many-%d" % t), 0, self.logs())
+        self.assertEqual(sorted(f for f in os.listdir(self.dir) if re.fullmatch(r"many-\d+\.h5", f)),
+                         ["many-%d.h5" % i for i in range(6)])
+        self.assertEqual(self.status("merge"), 0, self.logs())
+        self.same(ref, "merged.h5", "6 shards over an array of 4 tasks, merged")
 
     def test_srun_pmix_and_mpirun_in_sbatch(self):
         ref = self.sweep("sweep.lua", "j1.h5", "-j", "1")
