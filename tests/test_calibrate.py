@@ -273,6 +273,13 @@ def test_bad_input(tmp):
 """)
     refused(run(["calibrate", PATROL, "--targets", t, "--priors", p, "-o", out, "--quiet"]),
             "a target naming a node the scenario lacks", "nonode.lua", "fled_nowhere", "atlantis")
+    # one of two srun tasks without MPI (srun --mpi=none): every task would be
+    # rank 0; refused before anything is written, the journal included
+    env = dict(os.environ, SLURM_STEP_NUM_TASKS="2", SLURM_PROCID="1")
+    p = run(["calibrate", PATROL, "--targets", t, "--priors", p, "-o", out, "--quiet"], env=env)
+    check(p.returncode == 2, f"srun tasks without MPI: exit {p.returncode} (2 expected)")
+    check(not [n for n in os.listdir(tmp) if n.startswith("earlier.h5.")], "srun tasks without MPI: nothing written")
+    refused(p, "srun tasks without MPI", "task 1 of 2", "srun --mpi=pmix")
     p = calibrate(tmp, out, y=100000, args=["--waves", "1", "--points", "8", "--replicates", "2"])
     refused(p, "an empty non-implausible region", "implausib")
     check("never met by a point of wave 1: arrests" in p.stdout and "nothing written" in p.stdout,

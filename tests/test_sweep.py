@@ -13,9 +13,10 @@ the trajectories in the same file, are the same for any split, and a broken
 one is reported with the sweep file, the metric and the line; a run that
 fails by its own fault is recorded (journal and file) while the others
 complete, with exit status 8, the same bytes for any split, and a resume
-does not run it again. Expectations follow from the documented rules
-(output/README.md, "The sweep file", "Failed runs"), not from numbers
-copied from a run.
+does not run it again; started by srun as one of several tasks without MPI
+(every task would be rank 0) it refuses and writes nothing. Expectations
+follow from the documented rules (output/README.md, "The sweep file",
+"Failed runs"), not from numbers copied from a run.
 """
 
 import filecmp
@@ -327,6 +328,28 @@ class SweepTest(SweepFixture):
         r = run("sweep", self.p("badname.lua"), "-o", self.p("bad.h5"), "--quiet")
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assertIn("built-in", r.stderr)
+
+    def test_srun_tasks_without_mpi_refused(self):
+        # srun --mpi=none -n 2 (or MpiDefault=none) gives each task
+        # SLURM_STEP_NUM_TASKS and SLURM_PROCID but no PMI or PMIx: every task
+        # would be rank 0. tests/slurm/test_slurm.py does it under a real srun.
+        for task in ("0", "1"):
+            env = dict(os.environ, SLURM_STEP_NUM_TASKS="2", SLURM_PROCID=task, SLURM_NTASKS="2")
+            r = subprocess.run([BINARY, "sweep", self.p("sweep.lua"), "-o", self.p("two.h5")],
+                               capture_output=True, text=True, timeout=60, env=env)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("started by srun as task %s of 2" % task, r.stderr)
+            self.assertIn("srun --mpi=pmix", r.stderr)
+            self.assertEqual([f for f in os.listdir(self.dir) if f.startswith("two.h5")], [])
+        # a step of one task, and a batch script of 2 tasks (which runs once,
+        # and where mpirun's ranks are started: no SLURM_STEP_NUM_TASKS), run
+        ref = self.sweep("sweep.lua", "ref.h5", "-j", "1")
+        for name, extra in (("one.h5", {"SLURM_STEP_NUM_TASKS": "1", "SLURM_PROCID": "0"}),
+                            ("batch.h5", {"SLURM_NTASKS": "2", "SLURM_PROCID": "0"})):
+            r = subprocess.run([BINARY, "sweep", self.p("sweep.lua"), "-o", self.p(name), "-j", "1", "--quiet"],
+                               capture_output=True, text=True, timeout=60, env=dict(os.environ, **extra))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(filecmp.cmp(ref, self.p(name), shallow=False), name)
 
     def test_errors(self):
         with open(self.p("bad.lua"), "w") as f:

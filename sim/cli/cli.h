@@ -44,6 +44,13 @@ const char *cli_mpi_info(void);
 /* Processes started by an MPI launcher, from its environment: 0 when not
 ** started by one, -1 when it does not say how many (cli_sweep.c). */
 long cli_launcher_size(void);
+/* Under srun, one of several tasks of the job step alone in its MPI world
+** (mpi_size: MPI_COMM_WORLD's size, 0 when MPI was not started: srun
+** --mpi=none, or a plugin this MPI cannot use): every task would be rank 0
+** and write the same output and journal. Then says so on stderr as
+** "conflictsim CMD: ..." and returns 1 (the caller exits with EXIT_USAGE,
+** before writing anything); else 0 (cli_sweep.c). */
+int cli_refuse_lone_task(const char *cmd, int mpi_size);
 /* --branch-at DAY, --branches K and (run only) --branch B: many futures
 ** from one past (sim/README.md, "Branching"; cli_run.c). */
 #define CLI_BRANCHES_MAX 10000

@@ -353,6 +353,10 @@ int cli_calibrate(int argc, char **argv) {
 #endif
     }
   }
+  if (cli_refuse_lone_task("calibrate", mpi_size)) {
+    status = EXIT_USAGE;
+    goto done;
+  }
   if ((rc = cs_priors_load(&ctx, priors_path, scenario, &lim, sets, n_sets, &pr)) != CS_OK) {
     fprintf(stderr, "conflictsim calibrate: %s\n", cs_errmsg(&ctx));
     status = cli_exit_code(rc);

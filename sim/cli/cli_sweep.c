@@ -118,11 +118,13 @@ static const char *SWEEP_USAGE =
     "has an error (or a run failed, with --fail-fast); 4 output error; 5 out of\n"
     "memory; 6 interrupted (finished runs kept); 1 other errors.\n"
     "\n"
-    "Under an MPI launcher (mpirun -n K, srun) the runs are spread over the K ranks\n"
-    "with dynamic load balancing and -j is ignored: rank 0 keeps the journal, writes\n"
-    "the file (the same bytes as -j 1) and computes runs too. --shard combines with\n"
-    "it. As root, Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 and\n"
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1.\n";
+    "Under an MPI launcher (mpirun -n K, srun --mpi=pmix -n K) the runs are spread\n"
+    "over the K ranks with dynamic load balancing and -j is ignored: rank 0 keeps\n"
+    "the journal, writes the file (the same bytes as -j 1) and computes runs too.\n"
+    "--shard combines with it. As root, Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 and\n"
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1. Started by srun as one of several tasks\n"
+    "without MPI (srun --mpi=none, or a cluster whose MpiDefault is none), every\n"
+    "task would be rank 0: the sweep refuses to run (exit status 2).\n";
 
 static const char *MERGE_USAGE =
     "usage: conflictsim merge SHARD.h5... -o OUT.h5\n"
@@ -348,6 +350,31 @@ long cli_launcher_size(void) {
   return cli_parse_u64(r, &n) || n > 0 ? -1 : 1;
 }
 
+/* The tasks of the Slurm job step this process is one of: srun sets
+** SLURM_STEP_NUM_TASKS in every task it starts; a batch script, and the
+** ranks mpirun starts inside one, do not have it. 0 when not in a step. */
+static long slurm_step_tasks(void) {
+  uint64_t n;
+  const char *t = getenv("SLURM_STEP_NUM_TASKS");
+  return t && !cli_parse_u64(t, &n) && n > 0 && n <= 1000000000 ? (long)n : 0;
+}
+
+int cli_refuse_lone_task(const char *cmd, int mpi_size) {
+  long n = slurm_step_tasks();
+  if (n <= 1 || mpi_size > 1) return 0;
+  const char *id = getenv("SLURM_PROCID");
+  fprintf(stderr,
+          "conflictsim %s: started by srun as task %s of %ld, but %s, so all %ld tasks would be rank 0 and "
+          "write the same output; nothing was done. Start it with an MPI plugin: srun --mpi=pmix (srun --mpi=list "
+          "shows the cluster's; Slurm's MpiDefault may be none), or mpirun inside the allocation, or run one task "
+          "with -j N\n",
+          cmd, id ? id : "?", n,
+          mpi_size == 1 ? "MPI_Init gave it an MPI world of one process (the srun plugin and this MPI do not match)"
+                        : "srun set up no MPI for it (no PMI or PMIx in its environment: srun --mpi=none)",
+          n);
+  return 1;
+}
+
 static int parse_shard(const char *s, uint64_t *i, uint64_t *n) {
   const char *slash = strchr(s, '/');
   char a[32];
@@ -563,6 +590,10 @@ int cli_sweep(int argc, char **argv) {
       }
 #endif
     }
+  }
+  if (cli_refuse_lone_task("sweep", mpi_size)) {
+    status = EXIT_USAGE;
+    goto done;
   }
   rc = cs_sweep_load(&ctx, file, NULL, 0, &sw);
 #ifdef CS_HAVE_MPI
