@@ -338,8 +338,8 @@ int cs_world_run(cs_world *w, uint64_t seed, uint64_t replicate, const cs_sink *
 ** after every event at times <= day (the branch event's priority class is
 ** the last), every stream of the model and of the hooks' owner is derived
 ** anew from (seed, replicate, entity kind, entity id, purpose, branch) and
-** every pending exponential waiting time is redrawn (notify.c,
-** cs_notify_rekeyed). Runs with the same inputs and different branch ids
+** the pending clock of every point process is redrawn (notify.c,
+** cs_notify_rekeyed; waiting times drawn whole, such as travel, are kept). Runs with the same inputs and different branch ids
 ** are therefore identical up to and including `day` and differ after it.
 ** Call after the world is finalized and before cs_world_run. CS_EINVAL
 ** unless 0 <= day < days (a branch at the horizon would have no future). */

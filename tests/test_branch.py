@@ -149,7 +149,7 @@ class PastAndFuturesTest(Fixture):
             for j in range(i):
                 self.assertFalse(same(fut[i]["time"], fut[j]["time"]),
                                  "branches %d and %d have the same future" % (i, j))
-        # the pending clocks were redrawn: the first events after DAY are not
+        # the pending clocks were redrawn: the first three events after DAY are not
         # the ones every branch inherited from the past
         firsts = [tuple(f["time"][:3]) for f in fut]
         self.assertEqual(len(set(firsts)), self.K, firsts)
@@ -220,7 +220,8 @@ class BadInputTest(Fixture):
             (["--branch-at", "nan"], "--branch-at"),
             (["--branch-at", "x"], "--branch-at"),
             (["--branch-at", "5", "--branches", "0"], "--branches"),
-            (["--branch-at", "5", "--branches", "100001"], "--branches"),
+            (["--branch-at", "5", "--branches", "10001"], "--branches"),   # one past the limit
+            (["--branch-at", "5", "--branch", "10000"], "--branch"),       # branches 0 .. 9999
             (["--branch-at", "5", "--branches", "-3"], "--branches"),
             (["--branches", "3"], "needs --branch-at"),
             (["--branch", "1"], "needs --branch-at"),
@@ -232,6 +233,20 @@ class BadInputTest(Fixture):
             self.assertNotEqual(r.returncode, 0, args)
             self.assertIn(msg, r.stderr, args)
             self.assertEqual(glob.glob(self.p("bad*")), [], args)
+
+    def test_long_output_path(self):
+        # a branch file's name is the whole -o path plus -b<k>: never a shortened one
+        # (which could name another file); past what fits, refused before running
+        d = os.path.join(self.dir, "x" * 200, "y" * 200, "z" * 150)
+        os.makedirs(d)
+        out = os.path.join(d, "run.h5")
+        self.run_ok("-o", out, "--branch-at", "5", "--branches", "1")
+        self.assertEqual(os.listdir(d), ["run-b0.h5"])
+        too_long = os.path.join(d, "w" * 200, "v" * 200) * 10 + ".h5"
+        r = run("run", self.p("tiny.lua"), "--quiet", "-o", too_long, "--branch-at", "5", "--branches", "1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("too long", r.stderr)
+        self.assertEqual(sorted(os.listdir(d)), ["run-b0.h5"])
 
     def test_help(self):
         r = run("run", "--help")

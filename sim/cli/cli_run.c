@@ -218,13 +218,15 @@ static void default_output(const char *scenario, uint64_t seed, uint64_t rep, ch
 }
 
 /* The file of branch b: path with its ".h5" (or its end) followed by
-** "-b<b>" when suffix is set, else path itself. */
+** "-b<b>" when suffix is set, else path itself; NULL if that name does not
+** fit in out (never a shortened name: it could be another file). */
 static const char *branch_name(const char *path, int suffix, uint64_t b, char *out, size_t cap) {
   if (!suffix) return path;
   size_t n = strlen(path);
   if (n > 3 && strcmp(path + n - 3, ".h5") == 0) n -= 3;
-  snprintf(out, cap, "%.*s-b%llu.h5", (int)(n > 500 ? 500 : n), path, (unsigned long long)b);
-  return out;
+  if (n > 4096) return NULL;
+  int len = snprintf(out, cap, "%.*s-b%llu.h5", (int)n, path, (unsigned long long)b);
+  return len >= 0 && (size_t)len < cap ? out : NULL;
 }
 
 int cli_run(int argc, char **argv) {
@@ -247,7 +249,7 @@ int cli_run(int argc, char **argv) {
   uint64_t draws = 20;
   int events_level = CS_H5_EVENTS_ALL;
   int draws_given = 0;
-  char outbuf[512], branch_out[560];
+  char outbuf[512], branch_out[4128];
   cli_branch branch = {0, 0.0, 1, 0, 0, 0};
   if (!sets || !set_bufs) {
     fputs("conflictsim: out of memory\n", stderr);
@@ -410,6 +412,12 @@ int cli_run(int argc, char **argv) {
       }
       output = branch_name(output_given ? output_given : outbuf, !branch.first_given || !output_given, bid,
                            branch_out, sizeof branch_out);
+      if (!output) {
+        fprintf(stderr, "conflictsim run: -o: the path is too long to name the branch files (at most %d characters)\n",
+                (int)sizeof branch_out - 32);
+        status = EXIT_USAGE;
+        goto done;
+      }
     }
     size_t src_len = 0;
     const char *src = cs_script_source(script, &src_len);

@@ -13,7 +13,7 @@
 **      units created later get branch-keyed streams when they appear;
 **   3. asks the hooks' owner to re-key its own streams (the script's
 **      math.random, script_sim.c);
-**   4. redraws every pending exponential waiting time from the new streams
+**   4. redraws the pending clock of every point process from the new streams
 **      (cs_notify_rekeyed, notify.c: the one owner of redraws).
 ** Nothing in the state changes, so after the event the future depends only
 ** on (the state at D, b): two runs with the same inputs and the same b are
