@@ -164,6 +164,14 @@ def fnum(r, k):
         return math.nan
 
 
+def holdout(r, path):
+    """A row's holdout flag, 0 or 1; anything else is not validate's table."""
+    v = (r.get("holdout") or "0").strip()
+    if v not in ("0", "1"):
+        raise SystemExit(f"report.py: {path}: target {r.get('target', '?')!r}: holdout is {v!r}, not 0 or 1")
+    return int(v)
+
+
 def validate_report(path):
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -178,7 +186,7 @@ def validate_report(path):
     cls = ["code", "", "", "n", "n", "n", "n", "n", ""] + (["n", ""] if pred else [])
     for block, title in ((0, "In-sample targets (they decide the exit status)"),
                          (1, "Held-out targets (a forecast: reported, never fitted)")):
-        part = [r for r in rows if int(r.get("holdout", "0") or 0) == block]
+        part = [r for r in rows if holdout(r, path) == block]
         if not part:
             continue
         out = []
@@ -318,7 +326,15 @@ def main(argv):
     ap.add_argument("--predictive", help="with a calibration: the CSV of conflictsim validate --posterior")
     a = ap.parse_args(argv)
     out = a.output or os.path.splitext(a.file)[0] + ".html"
-    text = build(a.file, a.predictive)
+    for f in (a.file, a.predictive):
+        if f is not None and not os.path.isfile(f):
+            raise SystemExit(f"report.py: {f}: no such file")
+    try:
+        text = build(a.file, a.predictive)
+    except (OSError, UnicodeDecodeError, csv.Error, KeyError) as e:
+        # h5py's "file signature not found", an unreadable or binary CSV, a
+        # dataset the kind of file should have and does not
+        raise SystemExit(f"report.py: {a.file}: cannot read it as conflictsim output ({e})")
     tmp = f"{out}.tmp.{os.getpid()}"
     try:
         with open(tmp, "w", encoding="utf-8") as fh:

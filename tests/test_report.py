@@ -303,6 +303,41 @@ class Browser(Fixture):
         self.assertEqual(t.svgs, 2, "the posterior and the waves")
 
 
+class BadInput(unittest.TestCase):
+    """report.py on what is not conflictsim output: one line naming the file, exit 1,
+    no traceback, no report, and an earlier report of that name untouched."""
+
+    def test_refused(self):
+        tmp = tempfile.mkdtemp(prefix="cs_report_bad_")
+        try:
+            def put(name, data):
+                path = os.path.join(tmp, name)
+                with open(path, "wb") as fh:
+                    fh.write(data)
+                return path
+            cases = {
+                "not HDF5": put("text.h5", b"hello\n"),
+                "missing": os.path.join(tmp, "absent.h5"),
+                "bad holdout": put("v.csv", b"target,observed,holdout\na,1,nan\n"),
+                "binary CSV": put("r.csv", bytes(range(128, 256)) * 3),
+                "other CSV": put("o.csv", b"x,y\n1,2\n"),
+            }
+            out = os.path.join(tmp, "report.html")
+            with open(out, "w") as fh:
+                fh.write("earlier")
+            for what, src in cases.items():
+                p = subprocess.run([sys.executable, REPORT, src, "-o", out], capture_output=True, text=True)
+                self.assertEqual(p.returncode, 1, what)
+                self.assertNotIn("Traceback", p.stderr, what)
+                self.assertIn(os.path.basename(src), p.stderr, what)
+                with open(out) as fh:
+                    self.assertEqual(fh.read(), "earlier", what)
+                self.assertEqual(sorted(os.listdir(tmp)), sorted(set(
+                    [os.path.basename(c) for c in cases.values() if os.path.exists(c)] + ["report.html"])), what)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class Tables(html.parser.HTMLParser):
     """The tables of a page as lists of rows of cell text, the number of inline <svg> elements
     and the text inside them."""
