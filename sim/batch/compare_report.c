@@ -72,7 +72,7 @@ int cs_cmp_write_csv(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
       fprintf(f, "\"%s\",%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,BCa95,%.6g,%.6g,%.6g,%llu,%llu,%llu\n",
               R->arms[v].name, sw->metrics[m].name, cs_sweep_metric_units(sw, m),
               cs_sweep_better_name(cs_sweep_metric_better(sw, m)), s->base_mean, s->var_mean, s->diff, s->lo, s->hi,
-              s->p_better, s->p_worse, s->vr, (unsigned long long)(R->reps / R->branches),
+              s->p_better, s->p_worse, s->vr, (unsigned long long)(R->reps / cs_cmp_branches(R)),
               (unsigned long long)s->base_nan,
               (unsigned long long)s->var_nan);
     }
@@ -89,13 +89,13 @@ int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   fprintf(f, "{\n  \"file_kind\": \"conflictsim compare\",\n  \"conflictsim_version\": ");
   json_str(f, cs_version());
   fprintf(f, ",\n  \"master_seed\": %llu,\n  \"replicates\": %llu,\n  \"ci_method\": ",
-          (unsigned long long)R->seed, (unsigned long long)(R->reps / R->branches));
+          (unsigned long long)R->seed, (unsigned long long)(R->reps / cs_cmp_branches(R)));
   json_str(f, CI_METHOD);
   if (R->branched)
     fprintf(f, ",\n  \"branch_at\": %.17g,\n  \"branches\": %llu,\n  \"paired_runs\": %llu,\n  \"branch_pairing\": "
                "\"pair j = replicate j / branches, branch j %% branches: every arm's run (seed, replicate, branch); "
                "intervals resample replicates (cluster bootstrap over the branch-mean differences)\"",
-            R->branch_at, (unsigned long long)R->branches, (unsigned long long)R->reps);
+            R->branch_at, (unsigned long long)cs_cmp_branches(R), (unsigned long long)R->reps);
   fprintf(f, ",\n  \"posterior_file\": ");
   json_str(f, R->post ? R->post->path : "");
   fprintf(f, ",\n  \"posterior_sha256\": ");
@@ -210,7 +210,7 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
     const char *kind = "conflictsim compare", *ver = cs_version(), *ci = CI_METHOD, *vr = R->branched ? VR_METHOD_BRANCHES : VR_METHOD,
                *pb = P_BETTER, *pw = P_WORSE, *cens = CENSORING;
     double lvl = CS_CMP_CI_LEVEL, days = sw->days, every = sw->sample_every;
-    uint64_t seed = R->seed, reps = R->reps / R->branches, B = (uint64_t)R->B, K = R->branches;
+    uint64_t seed = R->seed, reps = R->reps / cs_cmp_branches(R), B = (uint64_t)R->B, K = cs_cmp_branches(R);
     double at = R->branch_at;
     if (R->branched && ((rc = h5_attr(ctx, path, f, "branch_at", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &at)) ||
                         (rc = h5_attr(ctx, path, f, "branches", H5T_STD_U64LE, H5T_NATIVE_UINT64, &K))))
@@ -279,12 +279,12 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
     goto done;
   if (R->branched) {
     static const char *const REP[1] = {"replicate"};
-    for (size_t r = 0; r < N; r++) u[r] = r / R->branches;
+    for (size_t r = 0; r < N; r++) u[r] = r / cs_cmp_branches(R);
     if ((rc = h5_ds(ctx, path, f, str, "pair_replicate", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
                     "replicate of paired run j (j / branches)")) ||
         (rc = cs_h5u_dims(ctx, "compare file", path, f, "pair_replicate", 1, REP)))
       goto done;
-    for (size_t r = 0; r < N; r++) u[r] = r % R->branches;
+    for (size_t r = 0; r < N; r++) u[r] = r % cs_cmp_branches(R);
     if ((rc = h5_ds(ctx, path, f, str, "pair_branch", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
                     "branch of paired run j (j % branches): the runs of one replicate share the past up to branch_at")) ||
         (rc = cs_h5u_dims(ctx, "compare file", path, f, "pair_branch", 1, REP)))
@@ -292,7 +292,7 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
     for (size_t r = 0; r < N; r++) u[r] = r;
   }
   if (R->post) {
-    for (size_t r = 0; r < N; r++) u[r] = (uint64_t)R->post->draw[r / R->branches]; /* a replicate's branches share it */
+    for (size_t r = 0; r < N; r++) u[r] = (uint64_t)R->post->draw[r / cs_cmp_branches(R)]; /* a replicate's branches share it */
     static const char *const REP[1] = {"replicate"};
     if ((rc = h5_ds(ctx, path, f, str, "posterior_particle", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
                     "particle of the posterior (posterior_file's /posterior) replicate r ran under, in every arm")) ||

@@ -59,6 +59,9 @@ typedef struct cs_cmp_report {
   const cs_posterior *post;  /* replicate r ran under posterior draw r (NULL: the scenario's parameters) */
 } cs_cmp_report;
 
+/* Branches per replicate: R->branches, 1 if it was left 0. */
+static inline uint64_t cs_cmp_branches(const cs_cmp_report *R) { return R->branches ? R->branches : 1; }
+
 /* The value of metric m in replicate r of arm a as the statistics use it:
 ** the run's, or for a NaN the value it stands for (cs_sweep_metric_nan_as;
 ** NaN if none). *replaced (may be NULL) is set to whether it was. */

@@ -23,7 +23,7 @@ double cs_cmp_value(const cs_cmp_report *R, int a, uint64_t r, int m, int *repla
 }
 
 int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R) {
-  size_t N = (size_t)R->reps, M = (size_t)R->n_metrics, K = R->branches ? (size_t)R->branches : 1, C = N / K;
+  size_t N = (size_t)R->reps, M = (size_t)R->n_metrics, K = (size_t)cs_cmp_branches(R), C = N / K;
   double *b = malloc(N * sizeof *b), *v = malloc(N * sizeof *v), *d = malloc(N * sizeof *d),
          *ind = malloc(N * sizeof *ind), *work = malloc((size_t)R->B * sizeof *work),
          *dc = malloc((C + 1) * sizeof *dc);

@@ -168,7 +168,7 @@ static void print_table(const cs_cmp_report *R) {
            "arms is the intervention's, on top of each branch. baseline and variant: means over the %llu runs;\n"
            "difference: variant - baseline, mean over the pairs, with its 95%% interval (BCa bootstrap over the\n"
            "replicates' branch-mean differences, %d resamples); better if: which way the outcome improves.\n",
-           (unsigned long long)(R->reps / R->branches), (unsigned long long)R->branches, R->branch_at,
+           (unsigned long long)(R->reps / cs_cmp_branches(R)), (unsigned long long)cs_cmp_branches(R), R->branch_at,
            (unsigned long long)R->seed, R->branch_at, (unsigned long long)R->reps, R->B);
   else
     printf("compare: %llu paired replicates (seed %llu): replicate r of every arm meets the same chance events,\n"
@@ -224,10 +224,10 @@ static void print_table(const cs_cmp_report *R) {
     printf("A neighbourhood that did not fall is counted as falling on the last day (its time is only known\n"
            "to be later): held in one arm and fallen in the other is a difference in the right direction, held\n"
            "in both a tie, and the means are of min(day of the fall, last day).\n");
-  if (R->reps / R->branches < 20)
+  if (R->reps / cs_cmp_branches(R) < 20)
     printf("warning: %llu replicates: bootstrap intervals from fewer than 20 %s are unreliable\n"
            "(they undercover); use --replicates 20 or more for conclusions.\n",
-           (unsigned long long)(R->reps / R->branches), R->branched ? "replicates (branches do not add to them)"
+           (unsigned long long)(R->reps / cs_cmp_branches(R)), R->branched ? "replicates (branches do not add to them)"
                                                                    : "paired runs");
 }
 
