@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""test_branch.py: many futures from one past (run --branch-at DAY --branches K).
+"""test_branch.py: many futures from one past (run, sweep and compare with
+--branch-at DAY --branches K).
 
 Usage: /usr/bin/python3 tests/test_branch.py <conflictsim-binary> <source-dir> [Class]
 
@@ -20,10 +21,23 @@ exponential waiting time. So:
 - a run without --branch-at has no `branch` coordinate (its bytes are
   checked by test_pinned.py);
 - bad values exit non-zero with a message, and write nothing.
+In a sweep (output/README.md, "Branches in a sweep"): run k is point
+k / (R K), replicate k / K % R, branch k % K; the file is the same bytes for
+-j 1, -j 2, merged shards and mpirun -n 2; run (point, r, k) equals `run
+--branch-at DAY --branch k --replicate r` of the point on every output the
+sweep keeps; the branches of one (point, replicate) share the past; the
+/ensemble statistics are over replicates x branches with a (point,
+replicate, branch) run view; the branch setting is part of the sweep's
+identity (a journal, merge or --expand with another is refused). In compare:
+replicate r branch k of every arm is one (seed, r, k), so an arm identical
+to the baseline differs by nothing in every pair and one acting after DAY
+agrees with it before DAY.
 Nothing here compares with a number copied from a run.
 """
 
+import filecmp
 import glob
+import json
 import os
 import re
 import shutil
@@ -34,6 +48,7 @@ import unittest
 
 import h5py
 import numpy as np
+import xarray as xr
 
 BINARY = None
 SOURCE_DIR = None
@@ -253,6 +268,295 @@ class BadInputTest(Fixture):
         self.assertEqual(r.returncode, 0)
         for opt in ("--branch-at", "--branches", "--branch B"):
             self.assertIn(opt, r.stdout)
+
+
+SWEEP = """
+sweep {
+  scenario = "tiny.lua",
+  seed = 11,
+  replicates = %(reps)d,
+  parameters = { { "recall_day", grid = { 2, 15 } } },
+  metrics = { "displaced_final", "civilian_deaths_final", "clashes_all" },
+  keep_trajectories = { "residents", "owner", "displaced_origin" },
+  set = { verbose = false },
+  ensemble = true,
+}
+"""
+
+
+class SweepFixture(Fixture):
+    R, K = 2, 3
+
+    def setUp(self):
+        super().setUp()
+        self.write_sweep("sweep.lua", self.R)
+
+    def write_sweep(self, name, reps, text=SWEEP):
+        with open(self.p(name), "w") as f:
+            f.write(text % {"reps": reps})
+
+    def sweep(self, out, *extra, name="sweep.lua", ok=True):
+        r = run("sweep", self.p(name), "-o", self.p(out), "--quiet", *extra)
+        if ok:
+            self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def branched(self, out, *extra, k=None, day=DAY, **kw):
+        return self.sweep(out, "--branch-at", str(day), "--branches", str(k or self.K), *extra, **kw)
+
+
+class SweepBranchTest(SweepFixture):
+    def test_same_file_for_any_split(self):
+        self.branched("j1.h5", "-j", "1")
+        self.branched("j2.h5", "-j", "2")
+        for i in range(3):
+            self.branched("s%d.h5" % i, "--shard", "%d/3" % i, "-j", "2")
+        r = run("merge", self.p("s2.h5"), self.p("s0.h5"), self.p("s1.h5"), "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for other in ("j2.h5", "merged.h5"):
+            self.assertTrue(filecmp.cmp(self.p("j1.h5"), self.p(other), shallow=False), other)
+        with h5py.File(self.p("j1.h5"), "r") as f, h5py.File(self.p("s1.h5"), "r") as s:
+            self.assertEqual(float(s.attrs["branch_at"]), DAY)
+            self.assertEqual(int(s.attrs["branches"]), self.K)
+            self.assertNotIn("ensemble", s)  # shards have none; merge wrote it
+            self.assertTrue(same(s["outcomes"][:], f["outcomes"][:][1::3]))
+
+    def test_same_file_under_mpirun(self):
+        v = run("--version")
+        mpirun = shutil.which("mpirun")
+        if "MPI: built in" not in v.stdout or not mpirun:
+            self.skipTest("no MPI build or no mpirun (test_sweep_mpi.py says which)")
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMPI_MCA_rmaps_base_oversubscribe="1")
+        self.branched("j1.h5", "-j", "1")
+        r = subprocess.run([mpirun, "-n", "2", BINARY, "sweep", self.p("sweep.lua"), "-o", self.p("mpi.h5"),
+                            "--quiet", "--branch-at", str(DAY), "--branches", str(self.K)],
+                           capture_output=True, text=True, timeout=300, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(self.p("j1.h5"), self.p("mpi.h5"), shallow=False), "mpirun -n 2 and -j 1 differ")
+
+    def test_coordinates(self):
+        self.branched("a.h5", "-j", "2")
+        R, K = self.R, self.K
+        with h5py.File(self.p("a.h5"), "r") as f:
+            n = int(f.attrs["n_runs_total"])
+            self.assertEqual(n, 2 * R * K)
+            k = np.arange(n)
+            self.assertTrue(same(f["run"][:], k.astype(np.uint64)))
+            self.assertTrue(same(f["point"][:], (k // (R * K)).astype(np.uint64)))
+            self.assertTrue(same(f["replicate"][:], (k // K % R).astype(np.uint64)))
+            self.assertTrue(same(f["branch"][:], (k % K).astype(np.uint64)))
+            self.assertEqual(int(f.attrs["replicates"]), R)
+            d = f["design"][:, 0]
+            self.assertTrue(same(d[: R * K], np.full(R * K, 2.0)))
+            self.assertTrue(same(d[R * K:], np.full(R * K, 15.0)))
+        ds = xr.open_dataset(self.p("a.h5"), engine="h5netcdf", phony_dims="access")
+        self.assertEqual(ds.branch.dims, ("run",))
+        ds.close()
+
+    def test_runs_equal_run_and_share_the_past(self):
+        self.branched("a.h5", "-j", "2")
+        with h5py.File(self.p("a.h5"), "r") as f:
+            pts, reps, brs = f["point"][:], f["replicate"][:], f["branch"][:]
+            design, out = f["design"][:], f["outcomes"][:]
+            traj = {v: f["traj_" + v][:] for v in ("residents", "owner", "displaced_origin")}
+            t = f["time"][:]
+        for i in range(len(pts)):
+            path = self.p("r%d.h5" % i)
+            r = run("run", self.p("tiny.lua"), "--quiet", "--seed", "11", "--replicate", str(reps[i]),
+                    "--set", "verbose=false", "--set", "recall_day=%.17g" % design[i, 0],
+                    "--branch-at", str(DAY), "--branch", str(brs[i]), "-o", path)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(path, "r") as g:
+                for v, a in traj.items():
+                    self.assertTrue(same(a[i], g[v][:].astype(np.float64)), "run %d: %s" % (i, v))
+                self.assertEqual(out[i, 0], float(g["city_displaced"][-1]), "run %d: displaced_final" % i)
+                self.assertEqual(out[i, 1], float(g["city_civilian_deaths"][-1]), "run %d" % i)
+        # the branches of one (point, replicate) share every row up to DAY, and differ after it somewhere
+        past, differ = t <= DAY, 0
+        for p in set(pts.tolist()):
+            for r in set(reps.tolist()):
+                idx = np.where((pts == p) & (reps == r))[0]
+                self.assertEqual(len(idx), self.K)
+                for v, a in traj.items():
+                    for j in idx[1:]:
+                        self.assertTrue(same(a[idx[0]][past], a[j][past]), "point %d replicate %d %s" % (p, r, v))
+                        differ += not same(a[idx[0]][~past], a[j][~past])
+        self.assertGreater(differ, 0, "no branch has a future of its own")
+
+    def test_ensemble_over_replicates_and_branches(self):
+        self.branched("a.h5", "-j", "2")
+        R, K = self.R, self.K
+        with h5py.File(self.p("a.h5"), "r") as f:
+            e = f["ensemble"]
+            self.assertEqual(int(e.attrs["branches"]), K)
+            self.assertEqual(e["run"].shape, (2, R, K))
+            self.assertTrue(same(e["run"][:], np.arange(2 * R * K, dtype=np.uint64).reshape(2, R, K)))
+            self.assertTrue(same(e["n"][:], np.full(2, R * K, dtype=np.uint64)))
+            out = f["outcomes"][:]
+            for p in range(2):
+                rows = out[e["run"][p].ravel()]
+                np.testing.assert_allclose(e["outcomes_mean"][p], rows.mean(axis=0), rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(e["outcomes_variance"][p], rows.var(axis=0, ddof=1), rtol=1e-9,
+                                           atol=1e-9)
+        ds = xr.open_dataset(self.p("a.h5"), group="ensemble", engine="h5netcdf", phony_dims="access")
+        self.assertEqual(ds.run.dims, ("point", "replicate", "branch"))
+        ds.close()
+
+    def test_unbranched_file_has_no_branch(self):
+        self.sweep("plain.h5", "-j", "2")
+        with h5py.File(self.p("plain.h5"), "r") as f:
+            self.assertNotIn("branch", f)
+            self.assertNotIn("branch_at", f.attrs)
+            self.assertEqual(f["ensemble"]["run"].ndim, 2)
+
+
+class SweepBranchIdentityTest(SweepFixture):
+    def test_resume_with_another_setting_refused(self):
+        # the file cannot be renamed onto a directory: the runs stay in the journal
+        os.mkdir(self.p("out.h5"))
+        r = self.branched("out.h5", "-j", "2", ok=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertTrue(os.path.exists(self.p("out.h5.journal")))
+        os.rmdir(self.p("out.h5"))
+        with open(self.p("out.h5.journal"), "rb") as f:
+            journal = f.read()
+        for args in (["--branch-at", "9", "--branches", str(self.K)], ["--branch-at", str(DAY), "--branches", "2"],
+                     []):
+            r = self.sweep("out.h5", "-j", "2", *args, ok=False)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn("--branch-at/--branches", r.stderr, args)
+            self.assertFalse(os.path.exists(self.p("out.h5")), args)
+            with open(self.p("out.h5.journal"), "rb") as f:
+                self.assertEqual(f.read(), journal, args)
+        self.branched("out.h5", "-j", "2")
+        self.branched("fresh.h5", "-j", "1")
+        self.assertTrue(filecmp.cmp(self.p("out.h5"), self.p("fresh.h5"), shallow=False))
+
+    def test_merge_refuses_mixed_settings(self):
+        self.branched("b0.h5", "--shard", "0/2")
+        self.branched("c1.h5", "--shard", "1/2", k=2)
+        self.sweep("u1.h5", "--shard", "1/2")
+        for other in ("c1.h5", "u1.h5"):
+            r = run("merge", self.p("b0.h5"), self.p(other), "-o", self.p("m.h5"))
+            self.assertNotEqual(r.returncode, 0, other)
+            self.assertIn("--branch-at/--branches must match", r.stderr, other)
+            self.assertFalse(os.path.exists(self.p("m.h5")), other)
+
+    def test_shards_of_another_setting_are_not_taken_as_written(self):
+        self.sweep("x-{shard}.h5", "--shards", "2")
+        self.branched("x-{shard}.h5", "--shards", "2")
+        with h5py.File(self.p("x-1.h5"), "r") as f:
+            self.assertEqual(int(f.attrs["branches"]), self.K)
+
+    def test_expand(self):
+        self.write_sweep("small.lua", 1)
+        self.branched("small.h5", k=2, name="small.lua")
+        self.branched("big.h5", "--expand", self.p("small.h5"), "-j", "2")
+        self.branched("scratch.h5", "-j", "1")
+        self.assertTrue(filecmp.cmp(self.p("big.h5"), self.p("scratch.h5"), shallow=False))
+        for args, what in ((["--branch-at", "9", "--branches", str(self.K)], "branch"),
+                           ([], "branch")):
+            with open(self.p("small.h5"), "rb") as f:
+                before = f.read()
+            r = self.sweep("e.h5", "--expand", self.p("small.h5"), *args, ok=False)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(what, r.stderr)
+            self.assertFalse(os.path.exists(self.p("e.h5")))
+            with open(self.p("small.h5"), "rb") as f:
+                self.assertEqual(f.read(), before)
+
+
+class SweepBranchBadInputTest(SweepFixture):
+    def test_refused(self):
+        with open(self.p("sobol.lua"), "w") as f:
+            f.write('sweep { scenario = "tiny.lua", seed = 1, replicates = 1, design = "sobol", samples = 4,\n'
+                    '  parameters = { { "recall_day", uniform = { 2, 15 } }, { "lambda0", uniform = { 0.01, 0.05 } } },\n'
+                    '  metrics = { "displaced_final" }, set = { verbose = false } }\n')
+        cases = [
+            ("sweep.lua", ["--branches", "3"], "needs --branch-at"),
+            ("sweep.lua", ["--branch-at", "20"], "branch day"),
+            ("sweep.lua", ["--branch-at", "-1"], "--branch-at"),
+            ("sweep.lua", ["--branch-at", "5", "--branches", "0"], "--branches"),
+            ("sweep.lua", ["--branch-at", "5", "--branch", "1"], "unknown option"),
+            ("sobol.lua", ["--branch-at", "5", "--branches", "2"], "sobol"),
+        ]
+        for name, args, msg in cases:
+            r = self.sweep("bad.h5", *args, name=name, ok=False)
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertIn(msg, r.stderr, args)
+            self.assertEqual(glob.glob(self.p("bad*")), [], args)
+
+    def test_help(self):
+        for cmd in ("sweep", "compare"):
+            r = run(cmd, "--help")
+            self.assertEqual(r.returncode, 0)
+            for opt in ("--branch-at", "--branches"):
+                self.assertIn(opt, r.stdout, cmd)
+
+
+class CompareBranchTest(Fixture):
+    R, K = 3, 2
+
+    def compare(self, prefix, *extra, ok=True):
+        r = run("compare", "--baseline", self.p("tiny.lua"), "--set-baseline", "verbose=false",
+                "--set-baseline", "recall_day=15", "--variant", "same:recall_day=15",
+                "--variant", "late:recall_day=12,recall_officers=200", "--replicates", str(self.R),
+                "--bootstrap", "200", "--seed", "5", "-o", self.p(prefix), *extra)
+        if ok:
+            self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def test_pairs(self):
+        br = ["--branch-at", str(DAY), "--branches", str(self.K)]
+        r = self.compare("c1", "-j", "1", *br)
+        self.assertIn("branches at day", r.stdout)
+        self.compare("c2", "-j", "2", *br)
+        for ext in (".h5", ".csv", ".json"):
+            self.assertTrue(filecmp.cmp(self.p("c1" + ext), self.p("c2" + ext), shallow=False), ext)
+        with open(self.p("c1.json")) as f:
+            js = json.load(f)
+        self.assertEqual(js["branches"], self.K)
+        self.assertEqual(js["branch_at"], DAY)
+        N = self.R * self.K
+        with h5py.File(self.p("c1.h5"), "r") as f:
+            self.assertEqual(int(f.attrs["branches"]), self.K)
+            self.assertTrue(same(f["pair_replicate"][:], (np.arange(N) // self.K).astype(np.uint64)))
+            self.assertTrue(same(f["pair_branch"][:], (np.arange(N) % self.K).astype(np.uint64)))
+            arms = [a.decode() if isinstance(a, bytes) else a for a in f["arm"][:]]
+            same_arm, late = arms.index("same"), arms.index("late")
+            t = f["time"][:]
+            city = {k: f[k][:] for k in ("city_displaced", "city_civilian_deaths", "city_gang_share_population")}
+            vals = f["values"][:]
+            diff = f["difference"][:]
+        # an arm identical to the baseline: nothing differs in any pair
+        self.assertTrue(np.all(diff[same_arm - 1] == 0))
+        for k, a in city.items():
+            self.assertTrue(same(a[0], a[same_arm]), k)
+        # an arm acting after DAY: every pair agrees up to DAY, and some pair differs after it
+        past, after = t <= DAY, 0
+        for k, a in city.items():
+            self.assertTrue(same(a[0][past], a[late][past]), k)
+            after += not same(a[0][~past], a[late][~past])
+        self.assertGreater(after, 0, "the late intervention changed nothing")
+        # pair j of the baseline is `run --replicate j / K --branch j % K` with the same seed
+        for j in range(N):
+            path = self.p("run%d.h5" % j)
+            rr = run("run", self.p("tiny.lua"), "--quiet", "--seed", "5", "--replicate", str(j // self.K),
+                     "--set", "verbose=false", "--set", "recall_day=15", "--branch-at", str(DAY),
+                     "--branch", str(j % self.K), "-o", path)
+            self.assertEqual(rr.returncode, 0, rr.stderr)
+            with h5py.File(path, "r") as g:
+                self.assertTrue(same(city["city_displaced"][0][:, j], g["city_displaced"][:].astype(np.float64)), j)
+                self.assertEqual(vals[0, j, 0], float(g["city_displaced"][-1]), j)
+
+    def test_refused(self):
+        for args, msg in ((["--branches", "2"], "needs --branch-at"), (["--branch-at", "20"], "branch day"),
+                          (["--branch-at", "5", "--branches", "0"], "--branches")):
+            r = self.compare("bad", *args, ok=False)
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertIn(msg, r.stderr, args)
+            self.assertEqual(glob.glob(self.p("bad*")), [], args)
 
 
 if __name__ == "__main__":

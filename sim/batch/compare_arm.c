@@ -12,7 +12,10 @@
 **   a Lua string literal (lua_quote), so an arm's sweep sees exactly the
 **   overrides the arm holds, whatever their bytes (fuzz_compare checks it).
 ** - Run (arm a, replicate r) is pool job a * reps + r, and its slot is a
-**   function of (arm, r) only, so the slots do not depend on -j. */
+**   function of (arm, r) only, so the slots do not depend on -j. With
+**   branches, reps counts the paired runs (replicates x branches) and r is
+**   the arm's sweep run: replicate r / K, branch r % K (cs_sweep_run_coords
+**   of a one-point sweep), the same (seed, replicate, branch) in every arm. */
 #define _GNU_SOURCE /* open_memstream, strndup */
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,7 +160,8 @@ int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, const cs_posterior *post, u
     ** overrides come after the draw's, so an intervention's value wins) */
     cs_override *ov = calloc((size_t)post->n_params + 1, sizeof *ov);
     if (!ov) return cs_err(ctx, CS_ENOMEM, "out of memory");
-    int n = cs_posterior_overrides(post, (int)r, NULL, 0, ov);
+    /* the draw of the run's replicate: its branches share the past, so the parameters too */
+    int n = cs_posterior_overrides(post, (int)(r / sw->branches), NULL, 0, ov);
     rc = cs_sweep_run_pre(ctx, sw, r, ov, (size_t)n, rec);
     free(ov);
   } else

@@ -77,9 +77,10 @@ int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t
 /* Doubles in one run's slot (arms[0] loaded). */
 size_t cs_cmp_slot_len(const cs_cmp_arm *arms);
 
-/* Run replicate r of arm a: rec is scratch for its sweep record
+/* Run r of arm a (replicate r, or with branches replicate r / K branch
+** r % K, as run r of the arm's sweep): rec is scratch for its sweep record
 ** (cs_sweep_record_len doubles), out receives its slot. With post (drawn
-** for at least r + 1 replicates), under posterior draw r: the same
+** for every replicate), under the posterior draw of its replicate: the same
 ** parameter set in every arm, so the pairs stay paired and the spread of
 ** the differences includes parameter uncertainty. */
 int cs_cmp_run_one(cs_ctx *ctx, const cs_cmp_arm *a, const cs_posterior *post, uint64_t r, double *rec,

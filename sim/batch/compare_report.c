@@ -44,6 +44,10 @@ static const char *CI_METHOD = "BCa bootstrap (bias-corrected and accelerated), 
 static const char *VR_METHOD =
     "Var(variant[(r+1) mod N] - baseline[r]) / Var(variant[r] - baseline[r]): the same runs re-paired "
     "with a cyclic shift, no extra seeds";
+static const char *VR_METHOD_BRANCHES =
+    "Var(variant[(j+K) mod N] - baseline[j]) / Var(variant[j] - baseline[j]), K = branches: the same runs "
+    "re-paired with the next replicate's run of the same branch (a replicate's branches share a past), no "
+    "extra seeds";
 static const char *P_BETTER =
     "share of replicates r with variant[r] - baseline[r] in the metric's better direction: < 0 where better "
     "is lower, > 0 where it is higher";
@@ -68,7 +72,8 @@ int cs_cmp_write_csv(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
       fprintf(f, "\"%s\",%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,BCa95,%.6g,%.6g,%.6g,%llu,%llu,%llu\n",
               R->arms[v].name, sw->metrics[m].name, cs_sweep_metric_units(sw, m),
               cs_sweep_better_name(cs_sweep_metric_better(sw, m)), s->base_mean, s->var_mean, s->diff, s->lo, s->hi,
-              s->p_better, s->p_worse, s->vr, (unsigned long long)R->reps, (unsigned long long)s->base_nan,
+              s->p_better, s->p_worse, s->vr, (unsigned long long)(R->reps / cs_cmp_branches(R)),
+              (unsigned long long)s->base_nan,
               (unsigned long long)s->var_nan);
     }
   int rc = (ferror(f) | (fclose(f) != 0)) ? cs_err(ctx, CS_EIO, "cannot write '%s'", tmp) : CS_OK;
@@ -84,8 +89,13 @@ int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   fprintf(f, "{\n  \"file_kind\": \"conflictsim compare\",\n  \"conflictsim_version\": ");
   json_str(f, cs_version());
   fprintf(f, ",\n  \"master_seed\": %llu,\n  \"replicates\": %llu,\n  \"ci_method\": ",
-          (unsigned long long)R->seed, (unsigned long long)R->reps);
+          (unsigned long long)R->seed, (unsigned long long)(R->reps / cs_cmp_branches(R)));
   json_str(f, CI_METHOD);
+  if (R->branched)
+    fprintf(f, ",\n  \"branch_at\": %.17g,\n  \"branches\": %llu,\n  \"paired_runs\": %llu,\n  \"branch_pairing\": "
+               "\"pair j = replicate j / branches, branch j %% branches: every arm's run (seed, replicate, branch); "
+               "intervals resample replicates (cluster bootstrap over the branch-mean differences)\"",
+            R->branch_at, (unsigned long long)cs_cmp_branches(R), (unsigned long long)R->reps);
   fprintf(f, ",\n  \"posterior_file\": ");
   json_str(f, R->post ? R->post->path : "");
   fprintf(f, ",\n  \"posterior_sha256\": ");
@@ -99,7 +109,7 @@ int cs_cmp_write_json(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   fputs(",\n  \"censoring\": ", f);
   json_str(f, CENSORING);
   fputs(",\n  \"variance_reduction_method\": ", f);
-  json_str(f, VR_METHOD);
+  json_str(f, R->branched ? VR_METHOD_BRANCHES : VR_METHOD);
   fputs(",\n  \"arms\": [", f);
   for (int a = 0; a < R->n_arms; a++) {
     fputs(a ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
@@ -197,10 +207,14 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   H5TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18), "create the file");
   H5TRY(f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl), "create the temporary file");
   {
-    const char *kind = "conflictsim compare", *ver = cs_version(), *ci = CI_METHOD, *vr = VR_METHOD,
+    const char *kind = "conflictsim compare", *ver = cs_version(), *ci = CI_METHOD, *vr = R->branched ? VR_METHOD_BRANCHES : VR_METHOD,
                *pb = P_BETTER, *pw = P_WORSE, *cens = CENSORING;
     double lvl = CS_CMP_CI_LEVEL, days = sw->days, every = sw->sample_every;
-    uint64_t seed = R->seed, reps = R->reps, B = (uint64_t)R->B;
+    uint64_t seed = R->seed, reps = R->reps / cs_cmp_branches(R), B = (uint64_t)R->B, K = cs_cmp_branches(R);
+    double at = R->branch_at;
+    if (R->branched && ((rc = h5_attr(ctx, path, f, "branch_at", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &at)) ||
+                        (rc = h5_attr(ctx, path, f, "branches", H5T_STD_U64LE, H5T_NATIVE_UINT64, &K))))
+      goto done;
     if ((rc = h5_attr(ctx, path, f, "file_kind", str, str, &kind)) ||
         (rc = h5_attr(ctx, path, f, "conflictsim_version", str, str, &ver)) ||
         (rc = h5_attr(ctx, path, f, "master_seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed)) ||
@@ -258,10 +272,27 @@ int cs_cmp_write_h5(cs_ctx *ctx, const cs_cmp_report *R, const char *path) {
   d1[0] = N;
   for (size_t r = 0; r < N; r++) u[r] = r;
   if ((rc = h5_ds(ctx, path, f, str, "replicate", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
-                  "replicate r: every arm uses the streams of (master_seed, r)")))
+                  R->branched ? "paired run j: replicate j / branches (pair_replicate), branch j % branches "
+                                "(pair_branch); every arm uses the streams of (master_seed, replicate) re-keyed by "
+                                "the branch at branch_at"
+                              : "replicate r: every arm uses the streams of (master_seed, r)")))
     goto done;
+  if (R->branched) {
+    static const char *const REP[1] = {"replicate"};
+    for (size_t r = 0; r < N; r++) u[r] = r / cs_cmp_branches(R);
+    if ((rc = h5_ds(ctx, path, f, str, "pair_replicate", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
+                    "replicate of paired run j (j / branches)")) ||
+        (rc = cs_h5u_dims(ctx, "compare file", path, f, "pair_replicate", 1, REP)))
+      goto done;
+    for (size_t r = 0; r < N; r++) u[r] = r % cs_cmp_branches(R);
+    if ((rc = h5_ds(ctx, path, f, str, "pair_branch", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
+                    "branch of paired run j (j % branches): the runs of one replicate share the past up to branch_at")) ||
+        (rc = cs_h5u_dims(ctx, "compare file", path, f, "pair_branch", 1, REP)))
+      goto done;
+    for (size_t r = 0; r < N; r++) u[r] = r;
+  }
   if (R->post) {
-    for (size_t r = 0; r < N; r++) u[r] = (uint64_t)R->post->draw[r];
+    for (size_t r = 0; r < N; r++) u[r] = (uint64_t)R->post->draw[r / cs_cmp_branches(R)]; /* a replicate's branches share it */
     static const char *const REP[1] = {"replicate"};
     if ((rc = h5_ds(ctx, path, f, str, "posterior_particle", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, d1, u, NULL,
                     "particle of the posterior (posterior_file's /posterior) replicate r ran under, in every arm")) ||

@@ -16,6 +16,13 @@
 **   and the variance reduction Var(variant_{(r+1) mod N} - baseline_r) /
 **   Var(d_r): the independent comparison re-pairs the same runs with a
 **   cyclic shift, so no extra seeds are run.
+** - With branches (--branch-at DAY --branches K) the N = R K paired runs are
+**   j = r K + k, replicate r branch k of every arm; the means, p_better and
+**   p_worse are over the N pairs, but the K branches of a replicate share
+**   their past, so they are not independent: the BCa interval resamples the
+**   R replicates (the mean of each one's K differences: a cluster
+**   bootstrap), and the unpaired comparison of the variance reduction
+**   shifts by K (replicate r + 1, same branch).
 ** - Every statistic reads the runs' values through cs_cmp_value: a NaN that
 **   stands for a value (fall_time of a node that did not fall: the horizon,
 **   cs_sweep_metric_nan_as) is replaced by it, so a node that held in one arm
@@ -42,12 +49,18 @@ typedef struct cs_cmp_stat {
 typedef struct cs_cmp_report {
   const cs_cmp_arm *arms;
   int n_arms, n_metrics, B;  /* B: bootstrap resamples */
-  uint64_t reps, seed;
+  uint64_t reps, seed;       /* reps: paired runs per arm, replicates x branches */
+  uint64_t branches;         /* K: branches per replicate (1 without --branch-at) */
+  int branched;              /* --branch-at given: pair j is replicate j / K, branch j % K */
+  double branch_at;
   const double *val;         /* the slots (cs_cmp_run_all), borrowed */
   size_t L;                  /* cs_cmp_slot_len */
   cs_cmp_stat *st;           /* [variant][metric], (n_arms - 1) * n_metrics, filled by cs_cmp_compute */
   const cs_posterior *post;  /* replicate r ran under posterior draw r (NULL: the scenario's parameters) */
 } cs_cmp_report;
+
+/* Branches per replicate: R->branches, 1 if it was left 0. */
+static inline uint64_t cs_cmp_branches(const cs_cmp_report *R) { return R->branches ? R->branches : 1; }
 
 /* The value of metric m in replicate r of arm a as the statistics use it:
 ** the run's, or for a NaN the value it stands for (cs_sweep_metric_nan_as;

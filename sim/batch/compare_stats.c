@@ -23,11 +23,12 @@ double cs_cmp_value(const cs_cmp_report *R, int a, uint64_t r, int m, int *repla
 }
 
 int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R) {
-  size_t N = (size_t)R->reps, M = (size_t)R->n_metrics;
+  size_t N = (size_t)R->reps, M = (size_t)R->n_metrics, K = (size_t)cs_cmp_branches(R), C = N / K;
   double *b = malloc(N * sizeof *b), *v = malloc(N * sizeof *v), *d = malloc(N * sizeof *d),
-         *ind = malloc(N * sizeof *ind), *work = malloc((size_t)R->B * sizeof *work);
+         *ind = malloc(N * sizeof *ind), *work = malloc((size_t)R->B * sizeof *work),
+         *dc = malloc((C + 1) * sizeof *dc);
   int rc = CS_OK;
-  if (!b || !v || !d || !ind || !work) {
+  if (!b || !v || !d || !ind || !work || !dc) {
     rc = cs_err(ctx, CS_ENOMEM, "out of memory");
     goto done;
   }
@@ -44,7 +45,7 @@ int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R) {
       }
       for (size_t r = 0; r < N; r++) {
         d[r] = v[r] - b[r];
-        ind[r] = v[(r + 1) % N] - b[r];
+        ind[r] = v[(r + K) % N] - b[r]; /* the next replicate (same branch) */
         better += sign * d[r] > 0; /* a NaN is neither */
         worse += sign * d[r] < 0;
       }
@@ -57,7 +58,15 @@ int cs_cmp_compute(cs_ctx *ctx, cs_cmp_report *R) {
       s->vr = vp > 0 ? vi / vp : (vi > 0 ? INFINITY : NAN);
       cs_pcg32 st;
       cs_stream_init(&st, R->seed, (uint64_t)a, CS_ENT_NONE, m, CS_CMP_BOOT_PURPOSE);
-      cs_stats_bca_mean(d, (int)N, R->B, CS_CMP_CI_LEVEL, &st, work, &s->lo, &s->hi);
+      if (K == 1) cs_stats_bca_mean(d, (int)N, R->B, CS_CMP_CI_LEVEL, &st, work, &s->lo, &s->hi);
+      else { /* branches of a replicate share a past: resample replicates (cluster means, branch order) */
+        for (size_t c = 0; c < C; c++) {
+          double sum = 0;
+          for (size_t k = 0; k < K; k++) sum += d[c * K + k];
+          dc[c] = sum / (double)K;
+        }
+        cs_stats_bca_mean(dc, (int)C, R->B, CS_CMP_CI_LEVEL, &st, work, &s->lo, &s->hi);
+      }
     }
 done:
   free(b);
@@ -65,5 +74,6 @@ done:
   free(d);
   free(ind);
   free(work);
+  free(dc);
   return rc;
 }

@@ -456,12 +456,60 @@ int cs_sweep_load(cs_ctx *ctx, const char *path, const char *src, size_t src_len
   if ((rc = cs_script_sweep_read(ctx, path, src, src_len, &sp)) != CS_OK) goto fail;
   take_spec(sw, &sp);
   cs_sha256_hex(sw->src, sw->src_len, sw->sha);
+  memcpy(sw->id_sha, sw->sha, sizeof sw->id_sha);
+  sw->branches = 1;
   if ((rc = probe(ctx, sw)) != CS_OK || (rc = cs_ens_check(ctx, sw)) != CS_OK) goto fail;
   *out = sw;
   return CS_OK;
 fail:
   cs_sweep_free(sw);
   return rc;
+}
+
+/* ---- branches ---- */
+
+uint64_t cs_sweep_per_point(const cs_sweep *sw) { return sw->replicates * sw->branches; }
+
+void cs_sweep_run_coords(const cs_sweep *sw, uint64_t k, uint64_t *pt, uint64_t *rep, uint64_t *branch) {
+  uint64_t per = cs_sweep_per_point(sw), slot = k % per;
+  if (pt) *pt = k / per;
+  if (rep) *rep = slot / sw->branches;
+  if (branch) *branch = slot % sw->branches;
+}
+
+const char *cs_sweep_branch_desc(int branched, double at, uint64_t k, char *buf, size_t cap) {
+  if (!branched) snprintf(buf, cap, "no branches");
+  else snprintf(buf, cap, "%llu branch%s at day %.17g", (unsigned long long)k, k == 1 ? "" : "es", at);
+  return buf;
+}
+
+int cs_sweep_set_branch(cs_ctx *ctx, cs_sweep *sw, double at, uint64_t k) {
+  if (sw->branched) return cs_err(ctx, CS_EINVAL, "%s: the sweep is branched already", sw->path);
+  if (!(at >= 0) || !(at < sw->days))
+    return cs_err(ctx, CS_EINVAL, "--branch-at %g: the branch day must be in [0, %g), the scenario's days (a branch "
+                  "at the horizon would have no future)", at, sw->days);
+  if (k < 1 || k > 10000) return cs_err(ctx, CS_EINVAL, "--branches %llu: must be in [1, 10000]", (unsigned long long)k);
+  if (sw->design_kind != CS_SWD_CROSSED)
+    return cs_err(ctx, CS_EINVAL, "%s: --branch-at with design = \"%s\" is not supported: the sensitivity analysis "
+                  "reads one run per replicate of each design point", sw->path,
+                  sw->design_kind == CS_SWD_SOBOL ? "sobol" : "morris");
+  if (sw->n_runs > CS_SWEEP_MAX_RUNS / k)
+    return cs_err(ctx, CS_EINVAL, "%s: %llu runs x %llu branches: too many runs", sw->path,
+                  (unsigned long long)sw->n_runs, (unsigned long long)k);
+  uint64_t k0 = sw->branches;
+  sw->branches = k;
+  int rc = cs_ens_check(ctx, sw);
+  if (rc != CS_OK) {
+    sw->branches = k0;
+    return rc;
+  }
+  char id[256];
+  int n = snprintf(id, sizeof id, "%s\nbranch_at %.17g\nbranches %llu\n", sw->sha, at, (unsigned long long)k);
+  cs_sha256_hex(id, (size_t)n, sw->id_sha);
+  sw->branched = 1;
+  sw->branch_at = at;
+  sw->n_runs *= k;
+  return CS_OK;
 }
 
 /* ---- one run: the metrics sink ---- */
@@ -597,9 +645,10 @@ int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_overr
                      double *rec) {
   cs_world *w = NULL;
   cs_script *sc = NULL;
-  uint64_t pt = k / sw->replicates, rep = k % sw->replicates;
+  uint64_t pt, rep, branch;
   int rc;
   if (k >= sw->n_runs) return cs_err(ctx, CS_EINVAL, "run %llu is not in the sweep", (unsigned long long)k);
+  cs_sweep_run_coords(sw, k, &pt, &rep, &branch);
   if ((rc = load_point(ctx, sw, pt, 1, rep, pre, n_pre, &w, &sc)) != CS_OK) {
     scrub_addresses(ctx->msg);
     return rc;
@@ -619,6 +668,10 @@ int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_overr
     goto done;
   }
   if (sw->n_traj && (rc = same_axes(ctx, sw, w, pt)) != CS_OK) goto done;
+  if (sw->branched && (rc = cs_world_set_branch(w, sw->branch_at, branch)) != CS_OK) {
+    cs_err(ctx, rc, "run %llu: --branch-at: %s", (unsigned long long)k, cs_errmsg(cs_world_ctx(w)));
+    goto done;
+  }
   cs_sink sink = {&m, ms_begin, ms_sample, ms_event, ms_end};
   rc = cs_world_run(w, sw->seed, rep, &sink);
   if (rc != CS_OK) cs_err(ctx, rc, "run %llu: %s", (unsigned long long)k, cs_errmsg(cs_world_ctx(w)));

@@ -9,10 +9,14 @@
 ** and adds the probe load of the scenario and the design.
 **
 ** Invariants:
-** - Run k of a sweep is a function of (sweep text, k) only: design point
-**   p = k / replicates, replicate r = k % replicates; the run uses the
-**   streams of (master seed, replicate r), so every design point sees the
-**   same random numbers in its replicate r (common random numbers).
+** - Run k of a sweep is a function of (sweep text, branch setting, k) only:
+**   design point p = k / (replicates x branches), replicate
+**   r = (k / branches) % replicates, branch b = k % branches (branches is 1
+**   without --branch-at); the run uses the streams of (master seed,
+**   replicate r), re-keyed by b at the branch day (cs_world_set_branch), so
+**   every design point sees the same random numbers in its replicate r and
+**   branch b (common random numbers), and the branches of one (p, r) share
+**   their past up to the branch day.
 ** - The design (all n_points x n_params values) is computed once at load:
 **   grid parameters form a Cartesian product (first parameter slowest), and
 **   random parameters (uniform, loguniform, lhs) fill `samples` rows drawn
@@ -73,6 +77,14 @@ typedef struct cs_sweep {
   ** no files; the sweep file's scenario_files_sha256, checked by merge and
   ** by the journal */
   char files_sha[65];
+  /* many futures from one past (cs_sweep_set_branch); branches 1 and
+  ** branched 0 until then */
+  int branched;               /* --branch-at given */
+  double branch_at;           /* the branch day */
+  uint64_t branches;          /* K: runs per (point, replicate) */
+  /* the sweep's identity for the journal and the shards: sha without
+  ** branches, else the SHA-256 of "sha\nbranch_at %.17g\nbranches K\n" */
+  char id_sha[65];
 } cs_sweep;
 
 /* Evaluate the sweep text src (named path; NULL src: read the file at path),
@@ -81,6 +93,22 @@ typedef struct cs_sweep {
 ** CS_OK the caller owns *out (cs_sweep_free). */
 int cs_sweep_load(cs_ctx *ctx, const char *path, const char *src, size_t src_len, cs_sweep **out);
 void cs_sweep_free(cs_sweep *sw);
+
+/* Branch every run of sw at day `at` into k futures (1 <= k <= 10000): run
+** k of the sweep is then (point, replicate, branch) as the invariants say,
+** n_runs grows k-fold and id_sha changes. CS_EINVAL (sw unchanged) if at is
+** not in [0, days), k is out of range, the design is sobol or morris (their
+** analysis reads one run per replicate), the sweep would be too large, or
+** ensemble quantiles would keep too much (cs_ens_check). Call once, right
+** after cs_sweep_load. */
+int cs_sweep_set_branch(cs_ctx *ctx, cs_sweep *sw, double at, uint64_t k);
+/* Runs per design point: replicates x branches. */
+uint64_t cs_sweep_per_point(const cs_sweep *sw);
+/* The point, replicate and branch of run k (any may be NULL). */
+void cs_sweep_run_coords(const cs_sweep *sw, uint64_t k, uint64_t *pt, uint64_t *rep, uint64_t *branch);
+/* The branch setting as a phrase for messages: "no branches" or "branches
+** at day D x K" into buf[cap]; returns buf. */
+const char *cs_sweep_branch_desc(int branched, double at, uint64_t k, char *buf, size_t cap);
 
 /* Doubles in one run's result record. */
 size_t cs_sweep_record_len(const cs_sweep *sw);
@@ -100,7 +128,8 @@ double cs_sweep_metric_nan_as(const cs_sweep *sw, int m);
 const char *cs_sweep_kind_name(int kind);
 
 /* Run k in-process (quiet): load the scenario with the fixed overrides and
-** design point k / replicates, run it with (seed, k % replicates), fill
+** the design point of k, run it with (seed, its replicate) and, branched,
+** its branch (cs_sweep_run_coords), fill
 ** rec[cs_sweep_record_len] with its outcomes and trajectories. On an error,
 ** ": 0x" and 6 or more hex digits in the message read ": 0x?" (Lua prints
 ** a table or function by its address, which differs between processes). */
@@ -150,6 +179,11 @@ int cs_sweep_shard_row(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint
 int cs_sweep_shard_row_at(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, uint64_t row, double *rec, char *err);
 /* The file's replicates per point, and its rows (runs it holds). */
 uint64_t cs_sweep_shard_replicates(const cs_sweep_shard *sh);
+/* The file's branch setting (attributes branch_at and branches; none:
+** *branched 0, *k 1). */
+void cs_sweep_shard_branch(const cs_sweep_shard *sh, int *branched, double *at, uint64_t *k);
+/* CS_OK if the file's branch setting is sw's, else CS_EINVAL saying both. */
+int cs_sweep_shard_same_branch(cs_ctx *ctx, const cs_sweep_shard *sh, const cs_sweep *sw);
 uint64_t cs_sweep_shard_rows(const cs_sweep_shard *sh);
 /* Rows [off, off + n) of `run` into runs[n] and of `design` into
 ** design[n][n_params]. */

@@ -37,11 +37,11 @@ struct cs_ens {
 int cs_ens_check(cs_ctx *ctx, const cs_sweep *sw) {
   if (!sw->ensemble || !sw->n_quantiles) return CS_OK;
   uint64_t L = cs_sweep_record_len(sw);
-  if (L && sw->replicates > CS_ENS_EXACT_MAX / 8 / L)
-    return cs_err(ctx, CS_EINVAL, "%s: ensemble quantiles are exact: they keep a design point's replicates in memory, "
-                  "%llu x %llu doubles, more than %llu MiB; keep fewer trajectories, fewer replicates, or "
-                  "ensemble = { quantiles = {} } (mean and variance only)", sw->path,
-                  (unsigned long long)sw->replicates, (unsigned long long)L,
+  if (L && cs_sweep_per_point(sw) > CS_ENS_EXACT_MAX / 8 / L)
+    return cs_err(ctx, CS_EINVAL, "%s: ensemble quantiles are exact: they keep a design point's runs (replicates x "
+                  "branches) in memory, %llu x %llu doubles, more than %llu MiB; keep fewer trajectories, fewer "
+                  "replicates or branches, or ensemble = { quantiles = {} } (mean and variance only)", sw->path,
+                  (unsigned long long)cs_sweep_per_point(sw), (unsigned long long)L,
                   (unsigned long long)(CS_ENS_EXACT_MAX >> 20));
   return CS_OK;
 }
@@ -82,8 +82,9 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
                  hid_t s_metric, hid_t s_time, hid_t s_node, cs_ens **out) {
   cs_ens *e = calloc(1, sizeof *e);
   hid_t gcpl = H5I_INVALID_HID, s_pt = H5I_INVALID_HID, s_rep = H5I_INVALID_HID, s_q = H5I_INVALID_HID,
-        tmp = H5I_INVALID_HID;
-  uint64_t P = sw->n_points, R = sw->replicates;
+        s_br = H5I_INVALID_HID, tmp = H5I_INVALID_HID;
+  /* R: a point's runs (its replicates, times its branches when branched) */
+  uint64_t P = sw->n_points, R = cs_sweep_per_point(sw), K = sw->branches;
   uint64_t *u = NULL;
   int rc = CS_OK, nd = (1 + sw->n_traj) * ST_COUNT;
   if (!e) return cs_err(ctx, CS_ENOMEM, "out of memory");
@@ -107,32 +108,46 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
     goto done;
   }
   {
-    const char *method = "per design point, over its completed replicates (run_status 0) in replicate order: "
-                         "mean and variance (n - 1) by Welford's updates; quantiles exact, linear interpolation "
-                         "between order statistics (Hyndman and Fan's type 7, numpy's default)";
-    uint64_t vals[2] = {R, P};
+    const char *method = sw->branched
+        ? "per design point, over all its completed runs (run_status 0), every replicate and every branch, in run "
+          "order (replicate, then branch): mean and variance (n - 1) by Welford's updates; quantiles exact, linear "
+          "interpolation between order statistics (Hyndman and Fan's type 7, numpy's default)"
+        : "per design point, over its completed replicates (run_status 0) in replicate order: "
+          "mean and variance (n - 1) by Welford's updates; quantiles exact, linear interpolation "
+          "between order statistics (Hyndman and Fan's type 7, numpy's default)";
+    uint64_t vals[3] = {sw->replicates, P, K};
     if ((rc = cs_h5u_attr(ctx, LABEL, path, e->g, "method", str, str, 0, &method)) ||
         (rc = cs_h5u_attr(ctx, LABEL, path, e->g, "replicates", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &vals[0])) ||
-        (rc = cs_h5u_attr(ctx, LABEL, path, e->g, "n_points", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &vals[1])))
+        (rc = cs_h5u_attr(ctx, LABEL, path, e->g, "n_points", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &vals[1])) ||
+        (sw->branched &&
+         (rc = cs_h5u_attr(ctx, LABEL, path, e->g, "branches", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &vals[2]))))
       goto done;
   }
   for (uint64_t i = 0; i < big; i++) u[i] = i;
   if ((rc = mkscale(e, str, "point", P, u, NULL, "design point (row of the design)", &s_pt)) ||
-      (rc = mkscale(e, str, "replicate", R, u, NULL, "replicate: the run's streams derive from (seed, replicate)",
-                    &s_rep)) ||
+      (rc = mkscale(e, str, "replicate", sw->replicates, u, NULL,
+                    "replicate: the run's streams derive from (seed, replicate)", &s_rep)) ||
+      (sw->branched && (rc = mkscale(e, str, "branch", K, u, NULL,
+                                     "branch: the run's streams are re-keyed by it at the branch day", &s_br))) ||
       (rc = mkscale(e, str, "quantile", e->Q, NULL, sw->quantiles, "probability of the quantile", &s_q)))
     goto done;
-  /* the (point, replicate) view of the flat run dimension, and the design by point */
+  /* the (point, replicate) view of the flat run dimension, (point,
+  ** replicate, branch) when branched, and the design by point */
   {
-    hsize_t d2[2] = {P, R};
-    hid_t sc2[2] = {s_pt, s_rep};
-    if ((rc = mkds(e, str, "run", H5T_STD_U64LE, 2, d2, 0, sc2, NULL,
-                   "run number k = point * replicates + replicate: the row of the root's run dimension", &tmp)))
+    hsize_t d3[3] = {P, sw->replicates, K};
+    hid_t sc3[3] = {s_pt, s_rep, s_br};
+    if ((rc = mkds(e, str, "run", H5T_STD_U64LE, sw->branched ? 3 : 2, d3, 0, sc3, NULL,
+                   sw->branched ? "run number k = (point * replicates + replicate) * branches + branch: the row of "
+                                  "the root's run dimension"
+                                : "run number k = point * replicates + replicate: the row of the root's run dimension",
+                   &tmp)))
       goto done;
     for (uint64_t p = 0; p < P; p++) {
       for (uint64_t r = 0; r < R; r++) u[r] = p * R + r;
-      hsize_t off[2] = {p, 0}, cnt[2] = {1, R};
-      if ((rc = cs_h5u_write_block(ctx, LABEL, path, tmp, "run", 2, off, cnt, R, H5T_NATIVE_UINT64, u))) goto done;
+      hsize_t off[3] = {p, 0, 0}, cnt[3] = {1, sw->replicates, K};
+      if ((rc = cs_h5u_write_block(ctx, LABEL, path, tmp, "run", sw->branched ? 3 : 2, off, cnt, R,
+                                   H5T_NATIVE_UINT64, u)))
+        goto done;
     }
     if (H5Dclose(tmp) < 0) {
       tmp = H5I_INVALID_HID;
@@ -155,8 +170,9 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
       goto done;
     }
     tmp = H5I_INVALID_HID;
-    if ((rc = mkds(e, str, "n", H5T_STD_U64LE, 1, d2, 0, sc2, NULL,
-                   "completed replicates of the point: the runs its statistics are over", &e->d_n)))
+    if ((rc = mkds(e, str, "n", H5T_STD_U64LE, 1, d3, 0, sc3, NULL,
+                   sw->branched ? "completed runs of the point (replicates x branches): the runs its statistics are over"
+                                : "completed replicates of the point: the runs its statistics are over", &e->d_n)))
       goto done;
   }
   int nv;
@@ -191,6 +207,7 @@ done:
   if (tmp >= 0) H5Dclose(tmp);
   if (s_q >= 0) H5Dclose(s_q);
   if (s_rep >= 0) H5Dclose(s_rep);
+  if (s_br >= 0) H5Dclose(s_br);
   if (s_pt >= 0) H5Dclose(s_pt);
   if (gcpl >= 0) H5Pclose(gcpl);
   if (rc != CS_OK) {
@@ -256,7 +273,7 @@ static int flush(cs_ens *e, uint64_t p) {
 }
 
 int cs_ens_add(cs_ens *e, uint64_t k, const double *rec, int failed) {
-  uint64_t R = e->sw->replicates, r = k % R;
+  uint64_t R = cs_sweep_per_point(e->sw), r = k % R;
   size_t L = e->L;
   if (r == 0) {
     e->n = 0;

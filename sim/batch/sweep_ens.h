@@ -6,6 +6,11 @@
 ** ("Ensemble statistics: group ensemble").
 **
 ** Invariants:
+** - With branches (cs_sweep_set_branch) a point's runs are its replicates x
+**   branches, k = (point * replicates + replicate) * branches + branch: the
+**   statistics are over all of them (branches fold into the replicates) and
+**   the run view is (point, replicate, branch); "replicates" below then
+**   means a point's runs.
 ** - Rows arrive in run order, k = point * replicates + replicate (the file
 **   is written from the journal in run order, whatever -j, the MPI ranks or
 **   the shards), so a point's replicates arrive together and in replicate

@@ -110,11 +110,24 @@ int cs_sweep_expand(cs_ctx *ctx, const cs_sweep *sw, const char *from, cs_journa
     goto done;
   }
   if ((rc = same_spec(ctx, sw, from, &o)) != CS_OK || (rc = same_inputs(ctx, sw, from, sh)) != CS_OK) goto done;
-  uint64_t R0 = cs_sweep_shard_replicates(sh);
+  uint64_t R0 = cs_sweep_shard_replicates(sh), K0;
   if (R0 != o.replicates || R0 > sw->replicates) { /* the attribute must say what the stored text says */
     rc = cs_err(ctx, CS_EINVAL, "--expand %s: its replicates attribute (%llu) does not match its sweep text", from,
                 (unsigned long long)R0);
     goto done;
+  }
+  { /* the same branch day (or none); branches may be added, as replicates may */
+    int br0;
+    double at0;
+    cs_sweep_shard_branch(sh, &br0, &at0, &K0);
+    if (br0 != sw->branched || (br0 && (at0 != sw->branch_at || K0 > sw->branches))) {
+      char what[CS_ERRMSG_MAX / 2], a[96], b[96];
+      snprintf(what, sizeof what, "it was run with %s, this sweep with %s (only branches may be added, at the "
+               "same --branch-at)", cs_sweep_branch_desc(br0, at0, K0, a, sizeof a),
+               cs_sweep_branch_desc(sw->branched, sw->branch_at, sw->branches, b, sizeof b));
+      rc = differs(ctx, from, sw, what);
+      goto done;
+    }
   }
   {
     const char *const *mn = NULL;
@@ -150,7 +163,7 @@ int cs_sweep_expand(cs_ctx *ctx, const cs_sweep *sw, const char *from, cs_journa
       if (p == UINT64_MAX) {
         char what[CS_ERRMSG_MAX / 2];
         size_t len = (size_t)snprintf(what, sizeof what, "its design point %llu (",
-                                      (unsigned long long)(k0 / R0));
+                                      (unsigned long long)(k0 / (R0 * K0)));
         for (size_t q = 0; q < np && len < sizeof what - 40; q++)
           len += (size_t)snprintf(what + len, sizeof what - len, "%s%s = %.17g", q ? ", " : "", sw->params[q].name,
                                   des[i * np + q]);
@@ -158,7 +171,8 @@ int cs_sweep_expand(cs_ctx *ctx, const cs_sweep *sw, const char *from, cs_journa
         rc = differs(ctx, from, sw, what);
         goto done;
       }
-      uint64_t k = p * sw->replicates + k0 % R0;
+      uint64_t slot0 = k0 % (R0 * K0); /* (replicate, branch) of the old run */
+      uint64_t k = (p * sw->replicates + slot0 / K0) * sw->branches + slot0 % K0;
       if (j && (k % j->count != j->index || cs_journal_has(j, k))) continue;
       if (!j && checked) continue; /* check pass: only the design, once the re-run is done */
       if ((rc = cs_sweep_shard_row_at(ctx, sh, sw, off + i, rec, err)) != CS_OK) goto done;

@@ -8,12 +8,14 @@
 **   same conflictsim version, master seed, `set` table, metrics (names, in
 **   order; a Lua metric's units), trajectories and swept parameters (names,
 **   in order);
-** - replicates(OLD) <= replicates(BIG);
+** - replicates(OLD) <= replicates(BIG); the same --branch-at (or none in
+**   both) and branches(OLD) <= branches(BIG);
 ** - every design point of OLD is a design point of BIG with bit-identical
 **   values (grid values added, or design points appended; a random design
 **   with more samples draws other values and is refused).
 ** Run k_old = p_old * R_old + r of OLD is then run p_new * R_new + r of BIG,
-** where p_new is the point of BIG with p_old's values: the same scenario,
+** where p_new is the point of BIG with p_old's values (branched: run
+** (p_old R_old + r) K_old + b is (p_new R_new + r) K_new + b): the same scenario,
 ** overrides and streams (seed, r), so the same record. Only completed runs
 ** are kept: a run that failed is run again (its message names its run and
 ** point numbers, which change). As a guard against what the checks cannot

@@ -200,6 +200,9 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
       (rc = attr_u(w, f, "shard_count", count)) || (rc = attr_d(w, f, "days", sw->days)) ||
       (rc = attr_d(w, f, "sample_every", sw->sample_every)))
     goto done;
+  /* a branched sweep only: an unbranched file keeps its bytes */
+  if (sw->branched && ((rc = attr_d(w, f, "branch_at", sw->branch_at)) || (rc = attr_u(w, f, "branches", sw->branches))))
+    goto done;
   if (sw->n_files && ((rc = attr_s(w, f, "scenario_files_sha256", sw->files_sha)) || (rc = files_write(w, f, sw))))
     goto done;
 
@@ -209,7 +212,10 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   d1 = nl;
   sc[S_RUN] = f;
   if ((rc = ds(w, "run", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &d1, NULL, u, NULL,
-               "run number k in the whole sweep (point = k / replicates, replicate = k % replicates)", &sc[S_RUN])))
+               sw->branched ? "run number k in the whole sweep (point = k / (replicates * branches), replicate = "
+                              "k / branches % replicates, branch = k % branches)"
+                            : "run number k in the whole sweep (point = k / replicates, replicate = k % replicates)",
+               &sc[S_RUN])))
     goto done;
   TRY(H5DSset_scale(sc[S_RUN], "run"), "make a dimension scale of", "run");
   d1 = np;
@@ -256,7 +262,7 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   /* design, point, replicate, seed */
   hsize_t d2[2] = {nl, np};
   for (uint64_t j = 0; j < nl; j++) {
-    uint64_t k = index + j * count, pt = k / sw->replicates;
+    uint64_t k = index + j * count, pt = k / cs_sweep_per_point(sw);
     for (size_t i = 0; i < np; i++) dd[j * np + i] = sw->design[pt * np + i];
   }
   tmp = f;
@@ -265,14 +271,18 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
   if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_RUN], 0), "attach scale to", "design");
   if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_PARAM], 1), "attach scale to", "design");
   if ((rc = close_ds(w, &tmp, "design", rc))) goto done;
-  static const char *const ucols[3] = {"point", "replicate", "seed"};
-  static const char *const udocs[3] = {"design point of the run (row of the design)",
+  static const char *const ucols[4] = {"point", "replicate", "seed", "branch"};
+  static const char *const udocs[4] = {"design point of the run (row of the design)",
                                        "replicate number: the run's streams derive from (seed, replicate)",
-                                       "master seed of the run (the sweep's seed)"};
-  for (int c = 0; c < 3; c++) {
+                                       "master seed of the run (the sweep's seed)",
+                                       "branch of the run: its streams are re-keyed by it after every event at "
+                                       "t <= branch_at; the runs of one point and replicate share the past up to "
+                                       "then"};
+  for (int c = 0; c < (sw->branched ? 4 : 3); c++) {
     for (uint64_t j = 0; j < nl; j++) {
-      uint64_t k = index + j * count;
-      u[j] = c == 0 ? k / sw->replicates : c == 1 ? k % sw->replicates : sw->seed;
+      uint64_t k = index + j * count, pt, rep, br;
+      cs_sweep_run_coords(sw, k, &pt, &rep, &br);
+      u[j] = c == 0 ? pt : c == 1 ? rep : c == 2 ? sw->seed : br;
     }
     tmp = f;
     d1 = nl;
@@ -463,6 +473,9 @@ struct cs_sweep_shard {
   hid_t f;
   char *attr[N_SATTR];
   uint64_t index, count, n_runs, replicates;
+  int branched;        /* attributes branch_at and branches present */
+  double branch_at;
+  uint64_t branches;   /* 1 when not branched */
 };
 
 void cs_sweep_shard_close(cs_sweep_shard *sh) {
@@ -492,6 +505,14 @@ static int read_u64_attr(hid_t f, const char *name, uint64_t *v) {
   hid_t a;
   if (H5Aexists(f, name) <= 0 || (a = H5Aopen(f, name, H5P_DEFAULT)) < 0) return -1;
   int r = H5Aread(a, H5T_NATIVE_UINT64, v) < 0 ? -1 : 0;
+  H5Aclose(a);
+  return r;
+}
+
+static int read_f64_attr(hid_t f, const char *name, double *v) {
+  hid_t a;
+  if (H5Aexists(f, name) <= 0 || (a = H5Aopen(f, name, H5P_DEFAULT)) < 0) return -1;
+  int r = H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0 ? -1 : 0;
   H5Aclose(a);
   return r;
 }
@@ -562,6 +583,17 @@ static int shard_open(cs_ctx *ctx, const char *path, cs_sweep_shard **out) {
     return cs_err(ctx, CS_EINVAL, "%s: not a conflictsim sweep file (no sweep provenance or shard attributes)",
                   path);
   }
+  sh->branches = 1;
+  int has_at = H5Aexists(sh->f, "branch_at") > 0, has_k = H5Aexists(sh->f, "branches") > 0;
+  if (has_at || has_k) {
+    if (!has_at || !has_k || read_f64_attr(sh->f, "branch_at", &sh->branch_at) ||
+        read_u64_attr(sh->f, "branches", &sh->branches) || sh->branches == 0 || !(sh->branch_at >= 0)) {
+      cs_sweep_shard_close(sh);
+      H5Eclear2(H5E_DEFAULT);
+      return cs_err(ctx, CS_EINVAL, "%s: its branch attributes (branch_at, branches) are incomplete or invalid", path);
+    }
+    sh->branched = 1;
+  }
   *out = sh;
   return CS_OK;
 }
@@ -574,6 +606,19 @@ const char *cs_sweep_shard_attr(const cs_sweep_shard *sh, const char *name) {
 uint64_t cs_sweep_shard_index(const cs_sweep_shard *sh) { return sh->index; }
 uint64_t cs_sweep_shard_count(const cs_sweep_shard *sh) { return sh->count; }
 uint64_t cs_sweep_shard_replicates(const cs_sweep_shard *sh) { return sh->replicates; }
+void cs_sweep_shard_branch(const cs_sweep_shard *sh, int *branched, double *at, uint64_t *k) {
+  *branched = sh->branched;
+  *at = sh->branch_at;
+  *k = sh->branches;
+}
+int cs_sweep_shard_same_branch(cs_ctx *ctx, const cs_sweep_shard *sh, const cs_sweep *sw) {
+  if (sh->branched == sw->branched && (!sh->branched || (sh->branch_at == sw->branch_at && sh->branches == sw->branches)))
+    return CS_OK;
+  char a[96], b[96];
+  return cs_err(ctx, CS_EINVAL, "%s was written with %s, this sweep has %s (--branch-at/--branches must match)",
+                sh->path, cs_sweep_branch_desc(sh->branched, sh->branch_at, sh->branches, a, sizeof a),
+                cs_sweep_branch_desc(sw->branched, sw->branch_at, sw->branches, b, sizeof b));
+}
 uint64_t cs_sweep_shard_rows(const cs_sweep_shard *sh) {
   return sh->index < sh->n_runs ? (sh->n_runs - sh->index + sh->count - 1) / sh->count : 0;
 }

@@ -112,8 +112,8 @@ int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char 
   if (j->v2) memcpy(disk.magic, JMAGIC, 8);
   if (!got || memcmp(&disk, &h, sizeof h) != 0)
     return cs_err(ctx, CS_EINVAL,
-                  "journal '%s' belongs to other inputs (a different sweep, calibration, scenario or shard); "
-                  "delete it to start over",
+                  "journal '%s' belongs to other inputs (a different sweep, calibration, scenario or shard, "
+                  "or another --branch-at/--branches); delete it to start over",
                   j->path);
   uint64_t pos = sizeof h;
   while (pos + 8 <= (uint64_t)st.st_size) {
@@ -151,7 +151,9 @@ int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *
                     uint64_t count) {
   /* with modules or data files, their digest stands for the scenario's: a
   ** journal from before a module changed is not resumed */
-  return cs_journal_open_raw(ctx, j, out, sw->sha, sw->n_files ? sw->files_sha : sw->scenario_sha, index, count,
+  /* id_sha: the sweep text and its branch setting (a journal of another
+  ** --branch-at or --branches is refused) */
+  return cs_journal_open_raw(ctx, j, out, sw->id_sha, sw->n_files ? sw->files_sha : sw->scenario_sha, index, count,
                              cs_sweep_record_len(sw), sw->n_runs);
 }
 

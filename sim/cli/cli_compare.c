@@ -50,6 +50,16 @@ static const char *USAGE =
     "  --replicates N        paired replicates, N >= 2 (default 20)\n"
     "  --seed S              master seed in [0, 2^63) (default 1; the arms' sweep text\n"
     "                        carries it as a Lua integer, which is signed)\n"
+    "  --branch-at DAY       many futures from one past: every run of every arm is\n"
+    "                        branched at DAY (0 <= DAY < the scenario's days), as\n"
+    "                        `run --branch-at` does (sim/README.md, \"Branching\")\n"
+    "  --branches K          K branches per replicate (1 <= K <= 10000, default 1):\n"
+    "                        replicate r branch k of every arm uses the same (seed,\n"
+    "                        r, k), so an intervention that starts at or after DAY\n"
+    "                        is paired on top of each branch's shared past. The\n"
+    "                        statistics are over the R x K pairs; the intervals\n"
+    "                        resample replicates (their branch-mean differences),\n"
+    "                        as the branches of a replicate share a past\n"
     "  --posterior FILE      run replicate r of every arm under draw r from the\n"
     "                        posterior of a calibration file (conflictsim calibrate):\n"
     "                        the effect's interval then includes parameter\n"
@@ -152,11 +162,20 @@ static void print_table(const cs_cmp_report *R) {
     int w = (int)strlen(cs_plain_metric_label(sw, m, lab, sizeof lab));
     if (w > lw) lw = w > 60 ? 60 : w;
   }
-  printf("compare: %llu paired replicates (seed %llu): replicate r of every arm meets the same chance events,\n"
-         "so a difference between arms is the intervention's. baseline and variant: means over the replicates;\n"
-         "difference: variant - baseline, mean over the pairs, with its 95%% interval (BCa bootstrap, %d\n"
-         "resamples); better if: which way the outcome improves.\n",
-         (unsigned long long)R->reps, (unsigned long long)R->seed, R->B);
+  if (R->branched)
+    printf("compare: %llu paired replicates x %llu branches at day %g (seed %llu): replicate r branch k of every\n"
+           "arm shares one past up to day %g and meets the same chance events after it, so a difference between\n"
+           "arms is the intervention's, on top of each branch. baseline and variant: means over the %llu runs;\n"
+           "difference: variant - baseline, mean over the pairs, with its 95%% interval (BCa bootstrap over the\n"
+           "replicates' branch-mean differences, %d resamples); better if: which way the outcome improves.\n",
+           (unsigned long long)(R->reps / cs_cmp_branches(R)), (unsigned long long)cs_cmp_branches(R), R->branch_at,
+           (unsigned long long)R->seed, R->branch_at, (unsigned long long)R->reps, R->B);
+  else
+    printf("compare: %llu paired replicates (seed %llu): replicate r of every arm meets the same chance events,\n"
+           "so a difference between arms is the intervention's. baseline and variant: means over the replicates;\n"
+           "difference: variant - baseline, mean over the pairs, with its 95%% interval (BCa bootstrap, %d\n"
+           "resamples); better if: which way the outcome improves.\n",
+           (unsigned long long)R->reps, (unsigned long long)R->seed, R->B);
   int censored = 0, shares = 0;
   for (int v = 1; v < R->n_arms; v++) {
     printf("\nvariant %s (%s%s%s) against the baseline\n", R->arms[v].name, R->arms[v].scenario,
@@ -205,10 +224,11 @@ static void print_table(const cs_cmp_report *R) {
     printf("A neighbourhood that did not fall is counted as falling on the last day (its time is only known\n"
            "to be later): held in one arm and fallen in the other is a difference in the right direction, held\n"
            "in both a tie, and the means are of min(day of the fall, last day).\n");
-  if (R->reps < 20)
-    printf("warning: %llu replicates: bootstrap intervals from fewer than 20 paired runs are unreliable\n"
+  if (R->reps / cs_cmp_branches(R) < 20)
+    printf("warning: %llu replicates: bootstrap intervals from fewer than 20 %s are unreliable\n"
            "(they undercover); use --replicates 20 or more for conclusions.\n",
-           (unsigned long long)R->reps);
+           (unsigned long long)(R->reps / cs_cmp_branches(R)), R->branched ? "replicates (branches do not add to them)"
+                                                                   : "paired runs");
 }
 
 /* ---- the command ---- */
@@ -227,6 +247,7 @@ int cli_compare(int argc, char **argv) {
   char *path = NULL;
   cs_ctx ctx = {{0}};
   int rc, n_v = 0, n_met = 0;
+  cli_branch branch = {0, 0.0, 1, 0, 0, 0};
   if (!arms || !vspecs || !mets) {
     status = EXIT_NOMEM;
     goto done;
@@ -252,7 +273,11 @@ int cli_compare(int argc, char **argv) {
     } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
       quiet = 1;
       continue;
-    } else if (a[0] != '-') {
+    }
+    int br = cli_branch_option("compare", argc, argv, &i, 0, &branch);
+    if (br < 0) goto done;
+    if (br > 0) continue;
+    if (a[0] != '-') {
       fprintf(stderr, "conflictsim compare: unexpected argument '%s' (the baseline is --baseline FILE)\n", a);
       goto done;
     }
@@ -324,6 +349,7 @@ int cli_compare(int argc, char **argv) {
             !arms[0].scenario ? "--baseline" : !n_v ? "at least one --variant" : "-o PREFIX", USAGE);
     goto done;
   }
+  if (cli_branch_check("compare", &branch)) goto done;
   if (jobs < 1) jobs = 1;
   if (!(arms[0].name = strdup("baseline"))) goto nomem;
   for (int v = 0; v < n_v; v++, n_arms++) {
@@ -357,7 +383,13 @@ int cli_compare(int argc, char **argv) {
       status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;
     }
+    if (branch.on && (rc = cs_sweep_set_branch(&ctx, arms[a].sw, branch.at, branch.k)) != CS_OK) {
+      fprintf(stderr, "conflictsim compare: %s: %s\n", arms[a].name, cs_errmsg(&ctx));
+      status = EXIT_USAGE;
+      goto done;
+    }
   }
+  uint64_t pairs = reps * branch.k; /* paired runs per arm: replicate r branch k is pair r K + k */
   if (post_path) {
     if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
         (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK) {
@@ -366,15 +398,15 @@ int cli_compare(int argc, char **argv) {
       goto done;
     }
   }
-  size_t bytes = (size_t)n_arms * reps * cs_cmp_slot_len(arms) * sizeof *slots;
+  size_t bytes = (size_t)n_arms * pairs * cs_cmp_slot_len(arms) * sizeof *slots;
   if (!(slots = malloc(bytes + 1))) {
     fprintf(stderr, "conflictsim compare: cannot allocate %zu bytes for the results\n", bytes);
     status = EXIT_NOMEM;
     goto done;
   }
   cs_progress line;
-  cs_progress_start(&line, quiet, "runs", 0, "runs/s", 0, (double)n_arms * (double)reps);
-  rc = cs_cmp_run_all(&ctx, arms, n_arms, post, reps, (int)jobs, slots, &line);
+  cs_progress_start(&line, quiet, "runs", 0, "runs/s", 0, (double)n_arms * (double)pairs);
+  rc = cs_cmp_run_all(&ctx, arms, n_arms, post, pairs, (int)jobs, slots, &line);
   cs_progress_end(&line);
   if (rc != CS_OK) {
     fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
@@ -382,7 +414,9 @@ int cli_compare(int argc, char **argv) {
     goto done;
   }
   if (!(st = calloc((size_t)(n_arms - 1) * (size_t)arms[0].sw->n_metrics + 1, sizeof *st))) goto nomem;
-  cs_cmp_report R = {arms, n_arms, arms[0].sw->n_metrics, B, reps, seed, slots, cs_cmp_slot_len(arms), st, post};
+  cs_cmp_report R = {.arms = arms, .n_arms = n_arms, .n_metrics = arms[0].sw->n_metrics, .B = B, .reps = pairs,
+                     .seed = seed, .branches = branch.k, .branched = branch.on, .branch_at = branch.at,
+                     .val = slots, .L = cs_cmp_slot_len(arms), .st = st, .post = post};
   if ((rc = cs_cmp_compute(&ctx, &R)) != CS_OK) {
     status = cli_exit_code(rc);
     goto done;

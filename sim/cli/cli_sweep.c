@@ -98,6 +98,17 @@ static const char *SWEEP_USAGE =
     "                      for byte. -o may be OLD.h5 itself (replaced when done).\n"
     "                      Anything else differing is refused (exit status 2),\n"
     "                      leaving OLD.h5 as it was\n"
+    "  --branch-at DAY     many futures from one past: every run is branched at DAY\n"
+    "                      (0 <= DAY < the scenario's days) as `run --branch-at`\n"
+    "                      does (sim/README.md, \"Branching\")\n"
+    "  --branches K        K branch runs per (point, replicate), 1 <= K <= 10000\n"
+    "                      (default 1): run k is point k / (R K), replicate\n"
+    "                      k / K % R, branch k % K; the file gets a `branch`\n"
+    "                      coordinate and attributes branch_at and branches, and\n"
+    "                      /ensemble's statistics are over replicates x branches\n"
+    "                      (output/README.md, \"Branches in a sweep\"). Part of the\n"
+    "                      sweep's identity: a resume, merge, shard or --expand\n"
+    "                      with another setting is refused. Not with sobol/morris\n"
     "  --fail-fast         stop at the first run that fails (exit status 3), keeping\n"
     "                      the finished runs for a resume, instead of recording the\n"
     "                      failure and completing the other runs\n"
@@ -238,7 +249,7 @@ static int fail_row(void *ud, uint64_t k, double *rec, char *err) {
   if (rc != CS_OK) return rc;
   f->runs++;
   if (!err[0]) return CS_OK;
-  uint64_t pt = k / f->sw->replicates, r = k % f->sw->replicates;
+  uint64_t pt = k / cs_sweep_per_point(f->sw), r = k % cs_sweep_per_point(f->sw); /* r: the run's slot */
   const char *msg = strip_run(err, k);
   int seen = 0;
   for (int i = 0; i < f->n_first && !seen; i++) seen = !strcmp(strip_run(f->first[i], f->first_k[i]), msg);
@@ -277,14 +288,20 @@ static void fail_report(const char *cmd, const fail_rows *f, const char *out) {
       fprintf(stderr, "%s%s = %.6g%s", p ? ", " : " (", sw->params[p].name,
               sw->design[f->pt[i] * (uint64_t)sw->n_params + (uint64_t)p], p + 1 == sw->n_params ? ")" : "");
     if (sw->n_params > 6) fputs(", ...)", stderr);
-    if (f->n_rep[i] == sw->replicates && sw->replicates > 1)
-      fprintf(stderr, ": all %llu replicates\n", (unsigned long long)sw->replicates);
+    uint64_t per = cs_sweep_per_point(sw);
+    if (f->n_rep[i] == per && per > 1)
+      fprintf(stderr, ": all %llu %s\n", (unsigned long long)per, sw->branched ? "runs (replicates x branches)" : "replicates");
     else {
       fprintf(stderr, ": replicate%s", f->n_rep[i] > 1 ? "s" : "");
-      for (uint64_t r = 0; r < f->n_rep[i] && r < FAIL_REPS; r++)
-        fprintf(stderr, "%s %llu", r ? "," : "", (unsigned long long)f->rep[i][r]);
+      for (uint64_t r = 0; r < f->n_rep[i] && r < FAIL_REPS; r++) {
+        uint64_t slot = f->rep[i][r];
+        if (sw->branched)
+          fprintf(stderr, "%s %llu (branch %llu)", r ? "," : "", (unsigned long long)(slot / sw->branches),
+                  (unsigned long long)(slot % sw->branches));
+        else fprintf(stderr, "%s %llu", r ? "," : "", (unsigned long long)slot);
+      }
       if (f->n_rep[i] > FAIL_REPS)
-        fprintf(stderr, ", ... (%llu of %llu)", (unsigned long long)f->n_rep[i], (unsigned long long)sw->replicates);
+        fprintf(stderr, ", ... (%llu of %llu)", (unsigned long long)f->n_rep[i], (unsigned long long)per);
       fputc('\n', stderr);
     }
   }
@@ -293,8 +310,12 @@ static void fail_report(const char *cmd, const fail_rows *f, const char *out) {
   fprintf(stderr, "  %s:\n", f->n_first > 1 ? "the first distinct errors" : "the first error");
   for (int i = 0; i < f->n_first; i++) {
     uint64_t k = f->first_k[i];
-    fprintf(stderr, "  run %llu (point %llu, replicate %llu): ", (unsigned long long)k,
-            (unsigned long long)(k / sw->replicates), (unsigned long long)(k % sw->replicates));
+    uint64_t pt, rp, br;
+    cs_sweep_run_coords(sw, k, &pt, &rp, &br);
+    fprintf(stderr, "  run %llu (point %llu, replicate %llu", (unsigned long long)k, (unsigned long long)pt,
+            (unsigned long long)rp);
+    if (sw->branched) fprintf(stderr, ", branch %llu", (unsigned long long)br);
+    fputs("): ", stderr);
     for (const char *c = strip_run(f->first[i], k); *c; c++) { /* a traceback's lines indented under it */
       fputc(*c, stderr);
       if (*c == '\n' && c[1]) fputs("    ", stderr);
@@ -416,7 +437,7 @@ static int shard_written(const cs_sweep *sw, const char *path, uint64_t index, u
   if (access(path, R_OK) != 0 || access(jpath, F_OK) == 0) return 0;
   if (cs_sweep_shard_open(&ctx, path, &sh) != CS_OK) return 0;
   int done = !strcmp(cs_sweep_shard_attr(sh, "sweep_sha256"), sw->sha) && cs_sweep_shard_index(sh) == index &&
-             cs_sweep_shard_count(sh) == count;
+             cs_sweep_shard_count(sh) == count && cs_sweep_shard_same_branch(&ctx, sh, sw) == CS_OK;
   cs_sweep_shard_close(sh);
   return done;
 }
@@ -443,10 +464,14 @@ int cli_sweep(int argc, char **argv) {
   char *out = NULL;
   cs_sweep *sw = NULL;
   cs_journal j;
+  cli_branch branch = {0, 0.0, 1, 0, 0, 0};
   memset(&j, 0, sizeof j);
   j.fd = -1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int br = cli_branch_option("sweep", argc, argv, &i, 0, &branch);
+    if (br < 0) goto done;
+    if (br > 0) continue;
     int needs = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "-j") || !strcmp(a, "--jobs") ||
                 !strcmp(a, "--shard") || !strcmp(a, "--shards") || !strcmp(a, "--expand") ||
                 !strcmp(a, "--max-array-size");
@@ -518,6 +543,7 @@ int cli_sweep(int argc, char **argv) {
     fputs(SWEEP_USAGE, stderr);
     goto done;
   }
+  if (cli_branch_check("sweep", &branch)) goto done;
   if (shard && n_shards) {
     fprintf(stderr, "conflictsim sweep: --shard I/N and --shards N do not go together (--shards N splits the sweep "
                     "over the tasks of an array, --shard runs one shard)\n");
@@ -596,6 +622,8 @@ int cli_sweep(int argc, char **argv) {
     goto done;
   }
   rc = cs_sweep_load(&ctx, file, NULL, 0, &sw);
+  int branch_bad = 0; /* the sweep loaded, but refuses --branch-at/--branches: a usage error */
+  if (rc == CS_OK && branch.on) branch_bad = (rc = cs_sweep_set_branch(&ctx, sw, branch.at, branch.k)) != CS_OK;
 #ifdef CS_HAVE_MPI
   if (mpi_size > 0 && !cs_mpi_all(rc == CS_OK) && rc == CS_OK) { /* failed on another rank, which says why */
     status = EXIT_SCENARIO;
@@ -604,8 +632,8 @@ int cli_sweep(int argc, char **argv) {
 #endif
   if (rc != CS_OK) {
     if (mpi_rank) fprintf(stderr, "conflictsim sweep (MPI rank %d): ", mpi_rank);
-    fprintf(stderr, "%s\n", cs_errmsg(&ctx));
-    status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
+    fprintf(stderr, "%s%s\n", branch_bad ? "conflictsim sweep: " : "", cs_errmsg(&ctx));
+    status = branch_bad ? EXIT_USAGE : rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
   }
   /* --expand: every file must be a smaller version of this sweep, checked
@@ -675,10 +703,12 @@ int cli_sweep(int argc, char **argv) {
     }
     int show = !quiet && isatty(STDERR_FILENO);
     if (!quiet) {
-      fprintf(stderr, "sweep %s: %llu runs (%llu points x %llu replicates), shard %llu/%llu: %llu runs, %llu done",
-              file, (unsigned long long)sw->n_runs, (unsigned long long)sw->n_points,
-              (unsigned long long)sw->replicates, (unsigned long long)index, (unsigned long long)count,
-              (unsigned long long)j.n_local, (unsigned long long)j.done);
+      fprintf(stderr, "sweep %s: %llu runs (%llu points x %llu replicates", file, (unsigned long long)sw->n_runs,
+              (unsigned long long)sw->n_points, (unsigned long long)sw->replicates);
+      if (sw->branched)
+        fprintf(stderr, " x %llu branches at day %g", (unsigned long long)sw->branches, sw->branch_at);
+      fprintf(stderr, "), shard %llu/%llu: %llu runs, %llu done", (unsigned long long)index,
+              (unsigned long long)count, (unsigned long long)j.n_local, (unsigned long long)j.done);
       if (j.failed) fprintf(stderr, " (%llu failed)", (unsigned long long)j.failed);
       if (n_expand) fprintf(stderr, " (%llu kept from --expand now)", (unsigned long long)kept);
       if (mpi_size > 0) fprintf(stderr, ", %d MPI ranks", mpi_size);
@@ -819,6 +849,20 @@ int cli_merge(int argc, char **argv) {
               cs_sweep_shard_attr(sh[0], "sweep_sha256"));
       goto done;
     }
+    if (i > 0) {
+      int b0, b1;
+      double a0, a1;
+      uint64_t k0, k1;
+      char d0[96], d1[96];
+      cs_sweep_shard_branch(sh[0], &b0, &a0, &k0);
+      cs_sweep_shard_branch(sh[i], &b1, &a1, &k1);
+      if (b0 != b1 || (b0 && (a0 != a1 || k0 != k1))) {
+        fprintf(stderr, "conflictsim merge: %s was run with %s but %s with %s (--branch-at/--branches must match)\n",
+                files[i], cs_sweep_branch_desc(b1, a1, k1, d1, sizeof d1), files[0],
+                cs_sweep_branch_desc(b0, a0, k0, d0, sizeof d0));
+        goto done;
+      }
+    }
     if (i > 0 && cs_sweep_shard_count(sh[i]) != cs_sweep_shard_count(sh[0])) {
       fprintf(stderr, "conflictsim merge: %s is shard %llu of %llu but %s is one of %llu\n", files[i],
               (unsigned long long)cs_sweep_shard_index(sh[i]), (unsigned long long)cs_sweep_shard_count(sh[i]),
@@ -857,6 +901,16 @@ int cli_merge(int argc, char **argv) {
             files[0], cs_errmsg(&ctx));
     status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
+  }
+  {
+    int b0;
+    double a0;
+    uint64_t k0;
+    cs_sweep_shard_branch(sh[0], &b0, &a0, &k0);
+    if (b0 && (rc = cs_sweep_set_branch(&ctx, sw, a0, k0)) != CS_OK) {
+      fprintf(stderr, "conflictsim merge: %s: %s\n", files[0], cs_errmsg(&ctx));
+      goto done;
+    }
   }
   if (strcmp(sw->scenario_sha, cs_sweep_shard_attr(sh[0], "scenario_sha256")) != 0) {
     fprintf(stderr, "conflictsim merge: the scenario %s has changed since the shards were written (SHA-256 differs)\n",
