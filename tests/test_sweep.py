@@ -759,10 +759,41 @@ class SweepArrayTest(SweepFixture):
         empty = self.p("empty")
         os.mkdir(empty)
         self.assertEqual(arr(5000, env=dict(os.environ, PATH=empty))[0], "0-1000")  # Slurm's default, 1001
-        # the tasks of that array cover every shard exactly once
-        for n, a in ((20, 7), (5, 5), (7, 3)):
-            covered = sorted(s for t in range(a) for s in range(t, n, a))
-            self.assertEqual(covered, list(range(n)))
+        # the tasks of such an array, as the binary assigns them, run every shard exactly once
+        n, a = 7, 3
+        runs = []
+        for t in range(a):
+            r = self.task(t, a, n)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            runs += [int(m) for m in re.findall(r"shard (\d+)/%d" % n, r.stderr)]
+        self.assertEqual(sorted(runs), list(range(n)))
+
+    def test_stale_shard(self):
+        """A shard written from another scenario text is not 'already written':
+        it is run again; and merge refuses shards whose scenario differs."""
+        n = 3
+        r = self.task(0, 1, n)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        shutil.copy(self.p("a-1.h5"), self.p("old-1.h5"))
+        with open(self.p("tiny.lua"), "a") as f:
+            f.write('\nparam("zz_unused", 1, "a change of the scenario text")\n')
+        os.remove(self.p("a-0.h5"))
+        r = self.task(0, 1, n)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("is already written", r.stderr)
+        def attr_str(v):
+            return v.decode() if isinstance(v, bytes) else str(v)
+        shas = set()
+        for i in range(n):
+            with h5py.File(self.p("a-%d.h5" % i), "r") as h:
+                shas.add(attr_str(h.attrs["scenario_sha256"]))
+        self.assertEqual(len(shas), 1)
+        with h5py.File(self.p("old-1.h5"), "r") as h:
+            self.assertNotIn(attr_str(h.attrs["scenario_sha256"]), shas)
+        r = run("merge", self.p("a-0.h5"), self.p("old-1.h5"), self.p("a-2.h5"), "-o", self.p("mixed.h5"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("different scenario", r.stderr)
+        self.assertFalse(os.path.exists(self.p("mixed.h5")))
 
 
 class SweepEnsembleTest(SweepFixture):

@@ -429,15 +429,38 @@ static uint64_t slurm_max_array_size(void) {
 /* 1 if path is already the complete shard (index, count) of sw: a sweep file
 ** of the same sweep text and split, with no journal beside it (a journal
 ** means the shard's file is being rewritten). */
+/* An attribute of a shard, "" if absent (scenario_files_sha256 is only there
+** when the scenario read files). */
+static const char *sattr(const cs_sweep_shard *sh, const char *name) {
+  const char *v = cs_sweep_shard_attr(sh, name);
+  return v ? v : "";
+}
+
+/* Whether the shard was written from the same scenario, modules and data
+** files, and by the same conflictsim version, as the reference: the key the
+** journal checks on a resume. */
+static int same_provenance(const cs_sweep_shard *sh, const char *scenario_sha, const char *files_sha,
+                           const char *version) {
+  return !strcmp(sattr(sh, "scenario_sha256"), scenario_sha) && !strcmp(sattr(sh, "scenario_files_sha256"), files_sha) &&
+         !strcmp(sattr(sh, "conflictsim_version"), version);
+}
+
+/* Shard (index, count) of this sweep is already complete at path: a file of
+** this sweep, index, count and branches, from the same scenario, files and
+** version (else it is run again and replaced), with no journal beside it. */
 static int shard_written(const cs_sweep *sw, const char *path, uint64_t index, uint64_t count) {
-  char jpath[4096];
   cs_ctx ctx = {{0}};
   cs_sweep_shard *sh = NULL;
-  snprintf(jpath, sizeof jpath, "%s.journal", path);
-  if (access(path, R_OK) != 0 || access(jpath, F_OK) == 0) return 0;
-  if (cs_sweep_shard_open(&ctx, path, &sh) != CS_OK) return 0;
+  size_t n = strlen(path) + sizeof ".journal";
+  char *jpath = malloc(n);
+  if (!jpath) return 0; /* run it: the run reports the lack of memory */
+  snprintf(jpath, n, "%s.journal", path);
+  int present = access(path, R_OK) == 0 && access(jpath, F_OK) != 0;
+  free(jpath);
+  if (!present || cs_sweep_shard_open(&ctx, path, &sh) != CS_OK) return 0;
   int done = !strcmp(cs_sweep_shard_attr(sh, "sweep_sha256"), sw->sha) && cs_sweep_shard_index(sh) == index &&
-             cs_sweep_shard_count(sh) == count && cs_sweep_shard_same_branch(&ctx, sh, sw) == CS_OK;
+             cs_sweep_shard_count(sh) == count && cs_sweep_shard_same_branch(&ctx, sh, sw) == CS_OK &&
+             same_provenance(sh, sw->scenario_sha, sw->files_sha, cs_version());
   cs_sweep_shard_close(sh);
   return done;
 }
@@ -862,6 +885,14 @@ int cli_merge(int argc, char **argv) {
                 cs_sweep_branch_desc(b0, a0, k0, d0, sizeof d0));
         goto done;
       }
+    }
+    if (i > 0 && !same_provenance(sh[i], sattr(sh[0], "scenario_sha256"), sattr(sh[0], "scenario_files_sha256"),
+                                  sattr(sh[0], "conflictsim_version"))) {
+      fprintf(stderr,
+              "conflictsim merge: %s and %s were written from different scenario files or conflictsim versions "
+              "(scenario_sha256, scenario_files_sha256 or conflictsim_version differ): run the stale shard again\n",
+              files[i], files[0]);
+      goto done;
     }
     if (i > 0 && cs_sweep_shard_count(sh[i]) != cs_sweep_shard_count(sh[0])) {
       fprintf(stderr, "conflictsim merge: %s is shard %llu of %llu but %s is one of %llu\n", files[i],
