@@ -821,7 +821,10 @@ class SweepEnsembleTest(SweepFixture):
             np.testing.assert_array_equal(g["run"][:], np.arange(P * R).reshape(P, R))
             np.testing.assert_array_equal(g["design"][:], f["design"][:][::R])
             np.testing.assert_array_equal(g["quantile"][:], self.Q)
-            for var in ("outcomes", "traj_residents", "traj_owner"):
+            # owner holds party codes: kept as a trajectory, no statistics of codes
+            self.assertIn("traj_owner", f)
+            self.assertFalse([k for k in g if k.startswith("traj_owner")])
+            for var in ("outcomes", "traj_residents"):
                 x = f[var][:]
                 x = x.reshape(P, R, *x.shape[1:])
                 for p in range(P):

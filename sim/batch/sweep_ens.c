@@ -36,14 +36,25 @@ struct cs_ens {
 
 int cs_ens_check(cs_ctx *ctx, const cs_sweep *sw) {
   if (!sw->ensemble || !sw->n_quantiles) return CS_OK;
-  uint64_t L = cs_sweep_record_len(sw);
-  if (L && cs_sweep_per_point(sw) > CS_ENS_EXACT_MAX / 8 / L)
+  /* doubles held for quantiles: a point's records (runs x L) and one
+  ** variable's quantile slab (Q x the larger of the metrics and samples x nodes) */
+  uint64_t L = cs_sweep_record_len(sw), R = cs_sweep_per_point(sw), Q = (uint64_t)sw->n_quantiles;
+  uint64_t TN = (uint64_t)sw->n_samples * (uint64_t)sw->n_nodes, slab = TN > (uint64_t)sw->n_metrics ? TN : (uint64_t)sw->n_metrics;
+  uint64_t cap = CS_ENS_EXACT_MAX / 8;
+  if ((L && R > cap / L) || (slab && Q > cap / slab) || R * L > cap - Q * slab)
     return cs_err(ctx, CS_EINVAL, "%s: ensemble quantiles are exact: they keep a design point's runs (replicates x "
-                  "branches) in memory, %llu x %llu doubles, more than %llu MiB; keep fewer trajectories, fewer "
-                  "replicates or branches, or ensemble = { quantiles = {} } (mean and variance only)", sw->path,
-                  (unsigned long long)cs_sweep_per_point(sw), (unsigned long long)L,
-                  (unsigned long long)(CS_ENS_EXACT_MAX >> 20));
+                  "branches) in memory, %llu x %llu doubles, and %llu quantiles of a whole trajectory, more than "
+                  "%llu MiB in all; keep fewer trajectories, quantiles, replicates or branches, or ensemble = { "
+                  "quantiles = {} } (mean and variance only)", sw->path, (unsigned long long)R,
+                  (unsigned long long)L, (unsigned long long)Q, (unsigned long long)(CS_ENS_EXACT_MAX >> 20));
   return CS_OK;
+}
+
+/* Trajectory v (1-based; 0 is the outcomes) holds codes, not quantities
+** (owner: a party index), so it has no mean, variance or quantiles. */
+static int categorical(const cs_sweep *sw, int v) {
+  int nv;
+  return v > 0 && !strcmp(cs_world_vars(&nv)[sw->traj_var[v - 1]].units, "party");
 }
 
 static int fail(cs_ens *e, const char *what, const char *name) {
@@ -92,7 +103,9 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
   e->L = cs_sweep_record_len(sw), e->T = (size_t)sw->n_samples, e->N = (size_t)sw->n_nodes;
   e->M = (size_t)sw->n_metrics, e->Q = (size_t)sw->n_quantiles;
   size_t slab = e->T * e->N > e->M ? e->T * e->N : e->M, big = P > R ? (size_t)P : (size_t)R;
-  if (!(e->d = malloc((size_t)nd * sizeof *e->d)) || !(e->mean = calloc(e->L + 1, sizeof *e->mean)) ||
+  if ((e->d = malloc((size_t)nd * sizeof *e->d)))
+    for (int i = 0; i < nd; i++) e->d[i] = H5I_INVALID_HID; /* before anything can fail: cs_ens_end closes them */
+  if (!e->d || !(e->mean = calloc(e->L + 1, sizeof *e->mean)) ||
       !(e->m2 = calloc(e->L + 1, sizeof *e->m2)) || !(e->col = calloc((size_t)R + 1, sizeof *e->col)) ||
       !(u = calloc(big + 1, sizeof *u)) ||
       (e->Q && (!(e->keep = calloc((size_t)R * e->L + 1, sizeof *e->keep)) ||
@@ -101,7 +114,6 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
     cs_ens_end(e, CS_OK);
     return cs_err(ctx, CS_ENOMEM, "out of memory for the ensemble statistics");
   }
-  for (int i = 0; i < nd; i++) e->d[i] = H5I_INVALID_HID;
   if ((gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
       (e->g = H5Gcreate2(f, "ensemble", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
     rc = fail(e, "create group", "ensemble");
@@ -182,6 +194,7 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
     const char *units = v ? vars[sw->traj_var[v - 1]].units : NULL;
     hsize_t dims[4] = {P, e->Q, e->T, e->N}, dm[3] = {P, e->T, e->N};
     hid_t sq[4] = {s_pt, s_q, s_time, s_node}, sm[3] = {s_pt, s_time, s_node};
+    if (categorical(sw, v)) continue;
     if (v) snprintf(base, sizeof base, "traj_%s", sw->traj[v - 1]);
     else snprintf(base, sizeof base, "outcomes");
     if (!v) dims[2] = e->M, dm[1] = e->M, sq[2] = s_metric, sm[1] = s_metric;
@@ -248,6 +261,7 @@ static int flush(cs_ens *e, uint64_t p) {
   for (int v = 0; v <= sw->n_traj; v++) {
     size_t first = v ? e->M + (size_t)(v - 1) * e->T * e->N : 0, len = v ? e->T * e->N : e->M;
     hsize_t off[4] = {p, 0, 0, 0}, cnt[4] = {1, v ? e->T : e->M, e->N, 0}, cq[4] = {1, e->Q, v ? e->T : e->M, e->N};
+    if (categorical(sw, v)) continue;
     int rank = v ? 3 : 2;
     const char *name = v ? sw->traj[v - 1] : "outcomes";
     if ((rc = cs_h5u_write_block(e->ctx, LABEL, e->path, e->d[v * ST_COUNT + ST_MEAN], name, rank, off, cnt, len,
