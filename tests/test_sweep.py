@@ -665,6 +665,23 @@ class SweepExpandTest(SweepFixture):
         r = run("sweep", self.p("other.lua"), "-o", self.p("o.h5"), "--expand", self.p("tiny.lua"), "--quiet")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not an HDF5 file", r.stderr)
+        # rows whose run numbers are not the file's layout (two rows swapped): a record
+        # would be kept as another run's, so refused, the file untouched
+        self.grow("big.lua", 3, "{ 2, 5, 7 }")
+        forged = self.p("forged.h5")
+        shutil.copy(small, forged)
+        with h5py.File(forged, "r+") as f:
+            runs = f["run"][:]
+            runs[[0, 1]] = runs[[1, 0]]
+            f["run"][:] = runs
+        with open(forged, "rb") as f:
+            before = f.read()
+        r = run("sweep", self.p("big.lua"), "-o", self.p("o.h5"), "--expand", forged, "--quiet")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("altered", r.stderr)
+        self.assertFalse(os.path.exists(self.p("o.h5")))
+        with open(forged, "rb") as f:
+            self.assertEqual(f.read(), before)
 
     def test_expand_a_lua_metric_changed(self):
         # the checks cannot read a Lua metric's code: the first kept run, run again, must match

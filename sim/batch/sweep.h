@@ -193,7 +193,5 @@ int cs_sweep_shard_design(cs_ctx *ctx, cs_sweep_shard *sh, uint64_t off, uint64_
 ** else CS_EINVAL saying where it differs. */
 int cs_sweep_shard_same_names(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, const char *const *names,
                               uint64_t n);
-/* 1 if the file has the dataset `name`. */
-int cs_sweep_shard_has(cs_sweep_shard *sh, const char *name);
 
 #endif

@@ -159,6 +159,15 @@ int cs_sweep_expand(cs_ctx *ctx, const cs_sweep *sw, const char *from, cs_journa
     uint64_t n = rows - off < EXP_BLOCK ? rows - off : EXP_BLOCK;
     if ((rc = cs_sweep_shard_design(ctx, sh, off, n, sw->n_params, runs, des)) != CS_OK) goto done;
     for (uint64_t i = 0; i < n; i++) {
+      /* a shard (index, count) holds runs index, index + count, ... in order
+      ** (a whole file: 0, 1, ...): anything else is not a file this tool wrote */
+      uint64_t want = cs_sweep_shard_index(sh) + (off + i) * cs_sweep_shard_count(sh);
+      if (runs[i] != want) {
+        rc = cs_err(ctx, CS_EINVAL, "%s: its row %llu holds run %llu where a sweep file has run %llu: the file has "
+                    "been altered", from, (unsigned long long)(off + i), (unsigned long long)runs[i],
+                    (unsigned long long)want);
+        goto done;
+      }
       uint64_t k0 = runs[i], p = find_point(keys, sw->n_points, des + i * np, (int)np);
       if (p == UINT64_MAX) {
         char what[CS_ERRMSG_MAX / 2];

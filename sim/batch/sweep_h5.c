@@ -682,8 +682,6 @@ int cs_sweep_shard_same_names(cs_ctx *ctx, cs_sweep_shard *sh, const char *name,
   return rc;
 }
 
-int cs_sweep_shard_has(cs_sweep_shard *sh, const char *name) { return H5Lexists(sh->f, name, H5P_DEFAULT) > 0; }
-
 static int read_row(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, int rank, hsize_t row, const hsize_t *cnt_tail,
                     double *buf) {
   hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
