@@ -60,6 +60,13 @@ double cs_stats_quantile(const double *x, int n, double q) {
   return i + 1 < n ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[n - 1];
 }
 
+double cs_stats_quantile_np(const double *x, uint64_t n, double q) {
+  double h = (double)(n - 1) * q, lo = floor(h), t = h - lo;
+  uint64_t i = (uint64_t)lo, j = i + 1 < n ? i + 1 : n - 1;
+  double a = x[i], b = x[j], d = b - a;
+  return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+}
+
 double cs_stats_mean(const double *x, int n) {
   double s = 0;
   for (int i = 0; i < n; i++) s += x[i];

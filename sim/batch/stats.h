@@ -12,6 +12,10 @@ double cs_stats_norm_inv(double p);
 int cs_stats_cmp_double(const void *a, const void *b);
 /* Quantile q of sorted x[0..n-1] (linear interpolation, type 7); NaN if n < 1. */
 double cs_stats_quantile(const double *x, int n, double q);
+/* The same quantile of sorted x[0..n-1] (n >= 1) in numpy's own arithmetic
+** (np.quantile's default, which interpolates from the upper point when the
+** fraction is >= 1/2), so that it equals numpy's bit for bit. */
+double cs_stats_quantile_np(const double *x, uint64_t n, double q);
 double cs_stats_mean(const double *x, int n);
 /* Sample variance (n - 1 denominator); NaN for n < 2. */
 double cs_stats_variance(const double *x, int n);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "stats.h"
 
 #define LABEL "sweep file"
 
@@ -231,20 +232,6 @@ done:
   return CS_OK;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Quantile q of the sorted x[n] (no NaN), as numpy's "linear" method
-** computes it (including its two forms of the interpolation). */
-static double quantile(const double *x, uint64_t n, double q) {
-  double h = (double)(n - 1) * q, lo = floor(h), t = h - lo;
-  uint64_t i = (uint64_t)lo, j = i + 1 < n ? i + 1 : n - 1;
-  double a = x[i], b = x[j], d = b - a;
-  return t >= 0.5 ? b - d * (1 - t) : a + d * t;
-}
-
 /* Write the statistics of point p from the accumulators. */
 static int flush(cs_ens *e, uint64_t p) {
   const cs_sweep *sw = e->sw;
@@ -276,8 +263,8 @@ static int flush(cs_ens *e, uint64_t p) {
         e->col[r] = e->keep[r * L + first + c];
         nan |= isnan(e->col[r]);
       }
-      if (!nan) qsort(e->col, (size_t)n, sizeof *e->col, cmp_double);
-      for (size_t q = 0; q < e->Q; q++) e->out[q * len + c] = nan ? NAN : quantile(e->col, n, sw->quantiles[q]);
+      if (!nan) qsort(e->col, (size_t)n, sizeof *e->col, cs_stats_cmp_double);
+      for (size_t q = 0; q < e->Q; q++) e->out[q * len + c] = nan ? NAN : cs_stats_quantile_np(e->col, n, sw->quantiles[q]);
     }
     if ((rc = cs_h5u_write_block(e->ctx, LABEL, e->path, e->d[v * ST_COUNT + ST_QUANT], name, rank + 1, off, cq,
                                  e->Q * len, H5T_NATIVE_DOUBLE, e->out)))
