@@ -49,6 +49,14 @@ HATCHES = ("", "//", "\\\\", "xx", "..", "++", "--")
 matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "conflictsim"})
 
 
+def runs_text(d, paired=False):
+    """'12 replicates', or with branches '12 replicates x 3 branches from day 30'."""
+    r = f"{d['n']} {'paired ' if paired else ''}replicates"
+    if d.get("branches", 1) > 1:
+        r += f" x {d['branches']} branches from day {plain.num(d['branch_at'])}"
+    return r
+
+
 def style(k):
     """Colour, line style, marker and hatch of arm k."""
     n = len(COLOURS)
@@ -91,6 +99,8 @@ def read(path):
             "arms": [plain.text(a) for a in f["arm"][:]],
             "t": f["time"][:],
             "n": int(f.attrs["replicates"]),
+            "branches": int(f.attrs.get("branches", 1)),
+            "branch_at": float(f.attrs.get("branch_at", float("nan"))),
             "codes": codes,
             "labels": [plain.text(x) for x in f["metric_label"][:]] if "metric_label" in f else codes,
             "units": ([plain.text(x) for x in f["metric_display_units"][:]] if "metric_display_units" in f
@@ -118,7 +128,7 @@ def trajectory_figure(d, m):
     for a, name in enumerate(arms):
         bands(top, t, s * y[a], a, name)
     top.set_ylabel(f"{label} ({unit})")
-    top.set_title(wrap(f"{label}: mean of {d['n']} replicates; shaded: middle 50%, thin lines: middle 90%"),
+    top.set_title(wrap(f"{label}: mean of {runs_text(d)}; shaded: middle 50%, thin lines: middle 90%"),
                   fontsize=10)
     top.legend(loc="best", fontsize=8)
     top.grid(alpha=0.3)
@@ -168,7 +178,7 @@ def effects_figure(d):
     ax.set_yticks([y for y, _ in ticks])
     ax.set_yticklabels([lab for _, lab in ticks], fontsize=8)
     ax.set_xlabel("mean difference, % of the baseline's mean (bar: 95% interval)")
-    ax.set_title(wrap(f"Effect on each outcome, {d['n']} paired replicates"), fontsize=10)
+    ax.set_title(wrap(f"Effect on each outcome, {runs_text(d, paired=True)}"), fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     if V > 1:
         ax.legend(loc="best", fontsize=8)

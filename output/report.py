@@ -103,8 +103,12 @@ def compare_report(path):
         cens = f["censored"][:]
         post = plain.text(f.attrs.get("posterior_file", ""))
     arms, n = d["arms"], d["n"]
-    body = [f"<p>{n} paired replicates (seed {seed}), {plain.num(days)} days: replicate r of every arm meets the "
-            "same chance events, so a difference between arms is the intervention's, not luck's.</p>",
+    branched = d.get("branches", 1) > 1
+    body = [f"<p>{plot_compare.runs_text(d, paired=True)} (seed {seed}), {plain.num(days)} days: replicate r "
+            + ("and branch k " if branched else "") + "of every arm meets the same chance events, so a difference "
+            "between arms is the intervention's, not luck's."
+            + (" The branches of a replicate share its past up to the branch day; the intervals resample whole "
+               "replicates." if branched else "") + "</p>",
             "<h2>Arms</h2>",
             table(["arm", "scenario", "changes"], [[a, s, t or "(none)"] for a, s, t in zip(arms, scen, sets)])]
     if post:

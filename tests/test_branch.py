@@ -518,6 +518,13 @@ class CompareBranchTest(Fixture):
             js = json.load(f)
         self.assertEqual(js["branches"], self.K)
         self.assertEqual(js["branch_at"], DAY)
+        # the HTML report says what the means are over: R replicates x K branches
+        rep = subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "output", "report.py"), self.p("c1.h5"),
+                              "-o", self.p("c1.html")], capture_output=True, text=True)
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+        with open(self.p("c1.html")) as f:
+            page = f.read()
+        self.assertIn("%d paired replicates x %d branches from day" % (self.R, self.K), page)
         N = self.R * self.K
         with h5py.File(self.p("c1.h5"), "r") as f:
             self.assertEqual(int(f.attrs["branches"]), self.K)
