@@ -50,6 +50,11 @@
   X(CS_SWD_SOBOL, "sobol")                                                                          \
   X(CS_SWD_MORRIS, "morris")
 
+/* Which rows of each run's event log a sweep file keeps (`events` in the
+** sweep file): none (the default: no group /events), or the rows a run file
+** keeps at `conflictsim run --events conflict` or `all`. */
+enum { CS_SWEV_NONE, CS_SWEV_CONFLICT, CS_SWEV_ALL };
+
 /* Which way a metric is better, when runs are compared (`conflictsim
 ** compare`): the sign of a change that is an improvement. */
 enum { CS_BETTER_LOWER = -1, CS_BETTER_HIGHER = 1 };
@@ -153,6 +158,7 @@ typedef struct cs_sweep_spec {
   char **traj; int n_traj;    /* node variables kept as trajectories */
   int ensemble;               /* 1: the group /ensemble (statistics per design point) */
   double *quantiles; int n_quantiles; /* its quantiles: increasing, in [0, 1] */
+  int events;                 /* CS_SWEV_: each run's event log in the group /events */
 } cs_sweep_spec;
 
 #endif

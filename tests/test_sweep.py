@@ -929,6 +929,182 @@ class SweepEnsembleTest(SweepFixture):
         self.assertFalse(os.path.exists(self.p("bad.h5.journal")))
 
 
+class SweepEventsTest(SweepFixture):
+    """events = "conflict" or "all": each run's event log in the group
+    /events, with a run column and event_offset/event_count per run
+    (output/README.md, "Each run's event log in a sweep"). The same bytes
+    for any split of the work, a run's rows are those of `conflictsim run`
+    with its seed, replicate and parameters at the same level, a sweep
+    without the field is unchanged, and a sweep killed and resumed (its
+    side files lost or torn too) gives the same file."""
+
+    def ev_sweep(self, name, level, reps=3, traj="false", extra=""):
+        self.write_sweep(name, reps=reps, traj=traj, extra="")
+        with open(self.p(name)) as f:
+            text = f.read()
+        text = text.replace("set = { verbose = false },", 'set = { verbose = false },\n  events = "%s",%s' % (level, extra))
+        with open(self.p(name), "w") as f:
+            f.write(text)
+
+    def check_layout(self, path, level):
+        with h5py.File(path, "r") as f:
+            ev = f["events"]
+            self.assertEqual(ev.attrs["events_level"], level)
+            off, cnt, run_ = f["event_offset"][:], f["event_count"][:], f["run"][:]
+            self.assertEqual(len(off), len(run_))
+            # runs in run order, back to back, every row labelled with its run
+            np.testing.assert_array_equal(off, np.concatenate([[0], np.cumsum(cnt)[:-1]]))
+            self.assertEqual(ev["run"].shape[0], cnt.sum())
+            np.testing.assert_array_equal(ev["run"][:], np.repeat(run_, cnt.astype(np.int64)))
+            # each run's events are numbered from 0 in time order
+            e, t = ev["event"][:], ev["time"][:]
+            for o, c in zip(off, cnt):
+                np.testing.assert_array_equal(e[o:o + c], np.arange(c))
+                self.assertTrue(np.all(np.diff(t[o:o + c]) >= 0))
+            names = ev["kind"].attrs["flag_meanings"].split()
+            kinds = {names[k] for k in np.unique(ev["kind"][:])}
+            households = {"flight", "relocation", "return"}
+            if level == "conflict":
+                self.assertFalse(kinds & households, kinds)
+            self.assertGreater(cnt.sum(), 0)
+            return kinds
+
+    def test_same_file_for_any_split(self):
+        self.ev_sweep("ev.lua", "conflict", traj='{ "owner" }')
+        a = self.sweep("ev.lua", "j1.h5", "-j", "1")
+        b = self.sweep("ev.lua", "j2.h5", "-j", "2")
+        shards = [self.sweep("ev.lua", "s{shard}.h5", "--shard", "%d/3" % i, "-j", "2") for i in range(3)]
+        shards = [self.p("s%d.h5" % i) for i in range(3)]
+        r = run("merge", shards[1], shards[2], shards[0], "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(a, b, shallow=False), "-j 1 and -j 2 differ")
+        self.assertTrue(filecmp.cmp(a, self.p("merged.h5"), shallow=False), "merged shards differ")
+        self.check_layout(a, "conflict")
+        for i, s in enumerate(shards):  # a shard holds its runs' rows
+            self.check_layout(s, "conflict")
+            with h5py.File(a, "r") as f, h5py.File(s, "r") as g:
+                np.testing.assert_array_equal(g["event_count"][:], f["event_count"][i::3])
+        for out in ("j1.h5", "j2.h5", "s{shard}.h5"):  # the side files are gone with the journal
+            self.assertFalse(os.path.exists(self.p(out + ".events")))
+        # "all" keeps the households' rows too, and more rows than "conflict"
+        self.ev_sweep("all.lua", "all")
+        c = self.sweep("all.lua", "all.h5", "-j", "2")
+        self.assertTrue(self.check_layout(c, "all") & {"flight", "relocation", "return"})
+        with h5py.File(a, "r") as f, h5py.File(c, "r") as g:
+            self.assertTrue(np.all(g["event_count"][:] >= f["event_count"][:]))
+            self.assertGreater(g["event_count"][:].sum(), f["event_count"][:].sum())
+            np.testing.assert_array_equal(g["outcomes"][:], f["outcomes"][:])  # the runs are the same
+
+    def test_rows_are_the_run_files(self):
+        for level in ("conflict", "all"):
+            self.ev_sweep("ev.lua", level, reps=2)
+            out = self.sweep("ev.lua", "ev-%s.h5" % level, "-j", "2")
+            with h5py.File(out, "r") as f:
+                names = [n.decode() if isinstance(n, bytes) else n for n in f["parameter"][:]]
+                n = int(f.attrs["n_runs_total"])
+                for k in (0, n // 2 + 1, n - 1):  # both replicates, other points
+                    sets = ["verbose=false"] + ["%s=%.17g" % (p, v) for p, v in zip(names, f["design"][k])]
+                    rf = self.p("run%d.h5" % k)
+                    args = ["run", self.p("tiny.lua"), "-o", rf, "--quiet", "--events", level,
+                            "--seed", str(f.attrs["master_seed"]), "--replicate", str(f["replicate"][k])]
+                    for s in sets:
+                        args += ["--set", s]
+                    r = run(*args)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    o, c = f["event_offset"][k], f["event_count"][k]
+                    with h5py.File(rf, "r") as g:
+                        cols = [x for x in g["events"] if isinstance(g["events"][x], h5py.Dataset)]
+                        self.assertEqual(set(cols) | {"run"}, set(f["events"]))
+                        self.assertEqual(g["events/event"].shape[0], c)
+                        for col in cols:
+                            want, got = g["events"][col][:], f["events"][col][o:o + c]
+                            self.assertEqual(want.dtype, got.dtype, col)
+                            np.testing.assert_array_equal(want, got, err_msg="run %d, column %s" % (k, col))
+
+    def test_default_unchanged(self):
+        # no `events` (or events = "none"): no group /events, nothing beside the journal
+        a = self.sweep("sweep.lua", "plain.h5", "-j", "2")
+        self.ev_sweep("none.lua", "none", traj='{ "residents", "owner" }')
+        b = self.sweep("none.lua", "none.h5", "-j", "2")
+        for out in (a, b):
+            with h5py.File(out, "r") as f:
+                self.assertNotIn("events", f)
+                self.assertNotIn("event_offset", f)
+                self.assertNotIn("event_count", f)
+            self.assertFalse(os.path.exists(out + ".events"))
+        with h5py.File(a, "r") as f, h5py.File(b, "r") as g:
+            self.assertEqual(sorted(f), sorted(g))
+        self.write_sweep("bad.lua", reps=1, traj="false", extra="")
+        with open(self.p("bad.lua")) as f:
+            text = f.read()
+        with open(self.p("bad.lua"), "w") as f:
+            f.write(text.replace("set = { verbose = false },", 'set = { verbose = false }, events = "some",'))
+        r = run("sweep", self.p("bad.lua"), "-o", self.p("bad.h5"), "--quiet")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("events must be", r.stderr)
+
+    def test_resume_after_kill(self):
+        self.ev_sweep("big.lua", "all", reps=20)
+        ref = self.sweep("big.lua", "ref.h5", "-j", "1")
+        out = self.p("killed.h5")
+        journal, side = out + ".journal", out + ".events"
+        cmd = [BINARY, "sweep", self.p("big.lua"), "-o", out, "--quiet", "-j", "2"]
+        total = 2 * 4 * 20
+        for _ in range(5):
+            killed = False
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 30
+            while time.time() < deadline and proc.poll() is None:
+                if os.path.exists(journal) and len(journal_records(journal, 9)[1]) >= 20:
+                    proc.send_signal(signal.SIGKILL)
+                    killed = True
+                    break
+                time.sleep(0.002)
+            proc.wait()
+            if killed and not os.path.exists(out) and len(journal_records(journal, 9)[1]) < total:
+                break
+            killed = False
+            for f in (out, journal):
+                if os.path.exists(f):
+                    os.unlink(f)
+        self.assertTrue(killed, "the sweep always finished before it could be killed")
+        done = sorted({k for _, k, _, _ in journal_records(journal, 9)[1]})
+        # what a crash of the machine could leave: a journalled run's side
+        # file lost, another's torn; both must be run again, not read
+        os.unlink(os.path.join(side, str(done[0])))
+        torn = os.path.join(side, str(done[1]))
+        with open(torn, "r+b") as f:
+            f.truncate(os.path.getsize(torn) - 5)
+        r = run("sweep", self.p("big.lua"), "-o", out, "-j", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.search(r"(\d+) done", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        self.assertLessEqual(int(m.group(1)), len(done) - 2)
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False), "resumed sweep differs")
+        self.assertFalse(os.path.exists(journal))
+        self.assertFalse(os.path.exists(side))
+
+    def test_expand_keeps_events(self):
+        self.ev_sweep("small.lua", "conflict", reps=2)
+        self.ev_sweep("big.lua", "conflict", reps=3)
+        ref = self.sweep("big.lua", "ref.h5", "-j", "2")
+        small = self.sweep("small.lua", "small.h5", "-j", "2")
+        out = self.p("grown.h5")
+        shutil.copy(small, out)
+        r = run("sweep", self.p("big.lua"), "-o", out, "--expand", out, "-j", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"\(\d+ kept from --expand now\)")
+        self.assertNotIn("(0 kept", r.stderr)
+        self.assertTrue(filecmp.cmp(ref, out, shallow=False), "expanded differs from scratch")
+        # a smaller sweep without events cannot give a bigger one with them its rows
+        self.write_sweep("plain.lua", reps=2, traj="false")
+        plain = self.sweep("plain.lua", "plain.h5")
+        r = run("sweep", self.p("big.lua"), "-o", self.p("x.h5"), "--expand", plain, "--quiet")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("events", r.stderr)
+        self.assertFalse(os.path.exists(self.p("x.h5")))
+
+
 if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv[1])
     SOURCE_DIR = os.path.abspath(sys.argv[2])

@@ -163,6 +163,26 @@ class SweepMpiTest(test_sweep.SweepFixture):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(filecmp.cmp(ref, self.p("merged.h5"), shallow=False), "--shards 3 under MPI differs")
 
+    def test_mpirun_events_same_file_as_j1(self):
+        """events = "all": the ranks write their runs' event rows beside the
+        journal; the file is -j 1's, and shards under --shards N too."""
+        with open(self.p("sweep.lua")) as f:
+            text = f.read()
+        with open(self.p("ev.lua"), "w") as f:
+            f.write(text.replace("set = { verbose = false },", 'set = { verbose = false }, events = "all",'))
+        ref = self.sweep("ev.lua", "j1.h5", "-j", "1")
+        r = self.run_mpi(2, "sweep", self.p("ev.lua"), "-o", self.p("mpi.h5"), "--quiet")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(filecmp.cmp(ref, self.p("mpi.h5"), shallow=False), "mpirun -n 2 and -j 1 differ")
+        self.assertFalse(os.path.exists(self.p("mpi.h5.events")))
+        r = self.run_mpi(2, "sweep", self.p("ev.lua"), "-o", self.p("e-{shard}.h5"), "--shards", "3", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        files = [self.p("e-%d.h5" % i) for i in range(3)]
+        r = subprocess.run([BINARY, "merge", *files, "-o", self.p("merged.h5")], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(filecmp.cmp(ref, self.p("merged.h5"), shallow=False), "--shards 3 under MPI differs")
+        self.assertFalse(os.path.exists(self.p("e-{shard}.h5.events")))
+
     def test_mpirun_sobol_same_file_as_j1(self):
         """A sensitivity design: the group /sensitivity too is the same under MPI."""
         with open(self.p("sobol.lua"), "w") as f:

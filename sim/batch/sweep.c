@@ -18,6 +18,7 @@
 #include "cs_rng.h"
 #include "sensitivity.h"
 #include "sweep_ens.h"
+#include "sweep_events.h"
 
 #define CS_SWEEP_DESIGN_PURPOSE 0x53574550u /* "SWEP": the design stream */
 #define CS_SWEEP_MAX_RUNS ((uint64_t)1 << 40)
@@ -78,6 +79,7 @@ static void give_back_spec(cs_sweep *sw) {
     .sets = sw->sets, .n_sets = sw->n_sets,
     .traj = sw->traj, .n_traj = sw->n_traj,
     .ensemble = sw->ensemble, .quantiles = sw->quantiles, .n_quantiles = sw->n_quantiles,
+    .events = sw->events,
   };
   cs_script_sweep_clear(&sp);
 }
@@ -85,6 +87,7 @@ static void give_back_spec(cs_sweep *sw) {
 void cs_sweep_free(cs_sweep *sw) {
   if (!sw) return;
   give_back_spec(sw);
+  free(sw->ev_dir);
   free(sw->traj_var);
   for (int i = 0; sw->node_ids && i < sw->n_nodes; i++) free(sw->node_ids[i]);
   free(sw->node_ids);
@@ -442,6 +445,7 @@ static void take_spec(cs_sweep *sw, cs_sweep_spec *sp) {
   sw->ensemble = sp->ensemble;
   sw->quantiles = sp->quantiles;
   sw->n_quantiles = sp->n_quantiles;
+  sw->events = sp->events;
   memset(sp, 0, sizeof *sp);
 }
 
@@ -523,6 +527,7 @@ typedef struct msink {
   double integ[3];
   int64_t state0, state_last;
   double eng_deaths, gg, gs, all;
+  cs_sweep_evw *evw;         /* the run's event rows (sw->ev_dir), or NULL */
 } msink;
 
 static int find_var(const cs_sample *s, const char *name) {
@@ -584,6 +589,21 @@ static int ms_sample(void *ud, const cs_sample *s) {
 static int ms_event(void *ud, const cs_event_rec *e) {
   msink *m = ud;
   const cs_sweep *sw = m->sw;
+  if (m->evw && cs_sweep_ev_keep(sw->events, e->kind)) {
+    cs_sweep_evrow r;
+    memset(&r, 0, sizeof r);
+    r.t = e->t;
+    r.kind = (uint8_t)e->kind;
+    r.node = e->node;
+    r.actor = e->actor;
+    r.target = e->target;
+    r.deaths = e->deaths;
+    r.displaced = e->displaced;
+    r.observed = (uint8_t)(e->observed != 0);
+    r.report_time = e->report_time;
+    r.obs_deaths = e->observed_deaths;
+    cs_sweep_evw_add(m->evw, &r);
+  }
   if (e->kind == CS_EK_ENGAGEMENT) {
     m->eng_deaths += (double)e->deaths;
     m->all++;
@@ -672,6 +692,11 @@ int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_overr
     cs_err(ctx, rc, "run %llu: --branch-at: %s", (unsigned long long)k, cs_errmsg(cs_world_ctx(w)));
     goto done;
   }
+  cs_sweep_evw evw = {.fd = -1};
+  if (sw->ev_dir && sw->events != CS_SWEV_NONE) {
+    if ((rc = cs_sweep_evw_begin(ctx, &evw, sw, k)) != CS_OK) goto done;
+    m.evw = &evw;
+  }
   cs_sink sink = {&m, ms_begin, ms_sample, ms_event, ms_end};
   rc = cs_world_run(w, sw->seed, rep, &sink);
   if (rc != CS_OK) cs_err(ctx, rc, "run %llu: %s", (unsigned long long)k, cs_errmsg(cs_world_ctx(w)));
@@ -680,6 +705,10 @@ int cs_sweep_run_pre(cs_ctx *ctx, const cs_sweep *sw, uint64_t k, const cs_overr
     rc = cs_script_metrics(&mctx, sc, sw->path, sw->src, sw->src_len, (const char *const *)sw->lua_names,
                            sw->n_lua, rec + sw->lua_first);
     if (rc != CS_OK) cs_err(ctx, rc, "run %llu: %s", (unsigned long long)k, cs_errmsg(&mctx));
+  }
+  if (m.evw) { /* in place before the record goes back: a run is done only with its events */
+    if (rc == CS_OK) rc = cs_sweep_evw_commit(ctx, m.evw);
+    else cs_sweep_evw_abort(m.evw);
   }
 done:
   cs_script_free(sc);

@@ -85,7 +85,25 @@ typedef struct cs_sweep {
   /* the sweep's identity for the journal and the shards: sha without
   ** branches, else the SHA-256 of "sha\nbranch_at %.17g\nbranches K\n" */
   char id_sha[65];
+  int events;                 /* CS_SWEV_: each run's event log kept in the group /events */
+  char *ev_dir;               /* set by the driver (cs_sweep_ev_prepare): cs_sweep_run writes
+                                 run k's event rows to ev_dir/K; NULL: it does not */
 } cs_sweep;
+
+/* One row of a run's event log, as the group /events holds it (the columns
+** of a run file's /events, output/README.md); 64 bytes, also the layout of
+** the side files (sweep_events.h). */
+typedef struct cs_sweep_evrow {
+  double t, report_time;
+  int64_t index, deaths, displaced, obs_deaths;
+  int32_t node, actor, target;
+  uint8_t kind, observed, pad[2];
+} cs_sweep_evrow;
+
+/* Event rows of global run k: with rows NULL, its number of rows into *n;
+** else rows [off, off + max) (fewer at its end) into rows, and how many
+** into *n. CS_OK or an error with its message in the source's context. */
+typedef int (*cs_sweep_ev_fn)(void *ud, uint64_t k, uint64_t off, size_t max, cs_sweep_evrow *rows, uint64_t *n);
 
 /* Evaluate the sweep text src (named path; NULL src: read the file at path),
 ** resolve and probe-load the scenario, check parameter names and every design
@@ -159,8 +177,11 @@ typedef int (*cs_sweep_row_fn)(void *ud, uint64_t k, double *rec, char *err);
 /* Write the sweep file for shard (index, count) (count 1: the whole sweep)
 ** to path through a temporary file renamed into place (fsync file and
 ** directory). Runs are k = index, index + count, ... < n_runs, in order. */
+/* With sw->events (not CS_SWEV_NONE), ev gives each completed run's event
+** rows (ev_ud its ud), streamed into the group /events in run order; a run
+** that failed has none. ev is not called otherwise (NULL allowed). */
 int cs_sweep_h5_write(cs_ctx *ctx, const cs_sweep *sw, const char *path, uint64_t index,
-                      uint64_t count, cs_sweep_row_fn row, void *ud);
+                      uint64_t count, cs_sweep_row_fn row, void *ud, cs_sweep_ev_fn ev, void *ev_ud);
 
 typedef struct cs_sweep_shard cs_sweep_shard;
 /* Open a shard (or a whole sweep file) for reading. Fails with a clear
@@ -189,6 +210,18 @@ uint64_t cs_sweep_shard_rows(const cs_sweep_shard *sh);
 ** design[n][n_params]. */
 int cs_sweep_shard_design(cs_ctx *ctx, cs_sweep_shard *sh, uint64_t off, uint64_t n, int n_params, uint64_t *runs,
                           double *design);
+/* A cs_sweep_ev_fn over the group /events of shards (ud: a cs_sweep_shard_ev): the
+** rows of its run k (event_offset, event_count). CS_EINVAL if the file has
+** no group /events. */
+typedef struct cs_sweep_shard_ev {
+  cs_ctx *ctx;
+  cs_sweep_shard **sh;  /* n_sh shards: run k is in sh[k % n_sh] (n_sh 1: sh[0]) */
+  uint64_t n_sh;
+} cs_sweep_shard_ev;
+int cs_sweep_shard_events(void *ud, uint64_t k, uint64_t off, size_t max, cs_sweep_evrow *rows, uint64_t *n);
+/* The shard's events level (attribute events of /events), CS_SWEV_NONE if
+** it has no group /events. */
+int cs_sweep_shard_events_level(const cs_sweep_shard *sh);
 /* CS_OK if the 1-d string dataset `name` holds exactly names[n] in order,
 ** else CS_EINVAL saying where it differs. */
 int cs_sweep_shard_same_names(cs_ctx *ctx, cs_sweep_shard *sh, const char *name, const char *const *names,

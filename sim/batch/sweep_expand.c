@@ -6,6 +6,7 @@
 ** the old file's runs and design a block of EXP_BLOCK rows at a time. */
 #define _POSIX_C_SOURCE 200809L
 #include "sweep_expand.h"
+#include "sweep_events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ static int same_spec(cs_ctx *ctx, const cs_sweep *sw, const char *from, const cs
   same = o->n_params == sw->n_params;
   for (int i = 0; same && i < o->n_params; i++) same = !strcmp(o->params[i].name, sw->params[i].name);
   if (!same) return differs(ctx, from, sw, "other swept parameters (the same names, in the same order, are needed)");
+  if (o->events != sw->events) return differs(ctx, from, sw, "another `events` (each run's event log)");
   if (o->replicates > sw->replicates) {
     snprintf(what, sizeof what, "%llu replicates, more than %llu", (unsigned long long)o->replicates,
              (unsigned long long)sw->replicates);
@@ -199,6 +201,10 @@ int cs_sweep_expand(cs_ctx *ctx, const cs_sweep *sw, const char *from, cs_journa
         }
         checked = 1;
         continue;
+      }
+      if (sw->events != CS_SWEV_NONE) { /* its events first: a run is done only with them */
+        cs_sweep_shard_ev se = {ctx, &sh, 1};
+        if ((rc = cs_sweep_ev_put(ctx, sw, k, cs_sweep_shard_events, &se, k0)) != CS_OK) goto done;
       }
       if ((rc = cs_journal_append(ctx, j, k, rec)) != CS_OK) goto done;
       if (kept) (*kept)++;

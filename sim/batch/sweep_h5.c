@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "sensitivity.h"
 #include "sweep.h"
 #include "sweep_ens.h"
+#include "sweep_events_h5.h"
 #include "h5util.h"
 
 
@@ -163,12 +165,14 @@ done:
 enum { S_RUN, S_PARAM, S_METRIC, S_TIME, S_NODE, S_COUNT };
 
 static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64_t count, cs_sweep_row_fn row,
-                      void *ud) {
+                      void *ud, cs_sweep_ev_fn ev, void *ev_ud) {
   int rc = CS_OK;
   hid_t sc[S_COUNT], d_out = H5I_INVALID_HID, *d_tr = NULL, tmp = H5I_INVALID_HID, d_err = H5I_INVALID_HID;
   double *ys = NULL; /* [nl][nm] outcomes for the sensitivity analysis */
   cs_ens *ens = NULL; /* the group /ensemble: whole files only (merge writes it) */
   cs_sens *sens = NULL;
+  cs_sweep_evh5 *evh = NULL; /* the group /events (sw->events) */
+  uint64_t *ev_first = NULL, *ev_n = NULL;
   uint64_t nl = index < sw->n_runs ? (sw->n_runs - index + count - 1) / count : 0;
   size_t np = (size_t)sw->n_params, nm = (size_t)sw->n_metrics, T = (size_t)sw->n_samples,
          N = (size_t)sw->n_nodes;
@@ -357,6 +361,14 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
       (rc = cs_ens_begin(w->ctx, w->path, f, w->str, sw, sc[S_PARAM], sc[S_METRIC], sc[S_TIME], sc[S_NODE], &ens)))
     goto done;
 
+  if (sw->events != CS_SWEV_NONE) {
+    if (!(ev_first = calloc((size_t)(nl ? nl : 1), 8)) || !(ev_n = calloc((size_t)(nl ? nl : 1), 8))) {
+      rc = cs_err(w->ctx, CS_ENOMEM, "out of memory");
+      goto done;
+    }
+    if ((rc = cs_sweep_evh5_begin(w->ctx, w->path, f, w->str, sw, &evh)) != CS_OK) goto done;
+  }
+
   /* rows, in run order; a whole sobol or morris sweep keeps the outcomes
   ** for its group /sensitivity (shards have none: merge writes it) */
   if (count == 1 && sw->design_kind != CS_SWD_CROSSED &&
@@ -369,6 +381,9 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     if ((rc = row(ud, index + j * count, rec, err)) != CS_OK) goto done;
     status[j] = err[0] != '\0';
     if (ens && (rc = cs_ens_add(ens, index + j * count, rec, status[j]))) goto done;
+    if (evh && !status[j] && (rc = cs_sweep_evh5_run(evh, index + j * count, ev, ev_ud, &ev_first[j], &ev_n[j])))
+      goto done;
+    if (evh && status[j]) ev_first[j] = j ? ev_first[j - 1] + ev_n[j - 1] : 0; /* a failed run has no rows */
     if (ys) memcpy(ys + j * nm, rec, nm * sizeof *ys);
     if ((rc = ds_row(w, d_out, "outcomes", 2, j, d2, rec))) goto done;
     for (int t = 0; t < sw->n_traj; t++)
@@ -389,6 +404,21 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
     if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_RUN], 0), "attach scale to", "run_status");
     if ((rc = close_ds(w, &tmp, "run_status", rc))) goto done;
   }
+  if (evh) {
+    rc = cs_sweep_evh5_end(evh, rc);
+    evh = NULL;
+    if (rc) goto done;
+    static const char *const names[2] = {"event_offset", "event_count"};
+    static const char *const docs[2] = {"first row of the run's events in the group /events",
+                                        "rows of the run's events in the group /events (0 for a failed run)"};
+    for (int c = 0; c < 2; c++) {
+      d1 = nl;
+      tmp = f;
+      rc = ds(w, names[c], H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &d1, NULL, c ? ev_n : ev_first, NULL, docs[c], &tmp);
+      if (rc == CS_OK) TRY(H5DSattach_scale(tmp, sc[S_RUN], 0), "attach scale to", names[c]);
+      if ((rc = close_ds(w, &tmp, names[c], rc))) goto done;
+    }
+  }
   if (ys) {
     if ((rc = cs_sens_analyse(w->ctx, sw->design_kind, sw->samples, sw->n_params, sw->levels, sw->seed,
                               sw->bootstrap, ys, sw->replicates, sw->n_metrics, &sens)) != CS_OK ||
@@ -396,6 +426,9 @@ static int write_file(wr *w, hid_t f, const cs_sweep *sw, uint64_t index, uint64
       goto done;
   }
 done:
+  rc = cs_sweep_evh5_end(evh, rc);
+  free(ev_first);
+  free(ev_n);
   rc = cs_ens_end(ens, rc);
   cs_sens_free(sens);
   free(ys);
@@ -415,7 +448,7 @@ done:
 }
 
 int cs_sweep_h5_write(cs_ctx *ctx, const cs_sweep *sw, const char *path, uint64_t index, uint64_t count,
-                      cs_sweep_row_fn row, void *ud) {
+                      cs_sweep_row_fn row, void *ud, cs_sweep_ev_fn ev, void *ev_ud) {
   wr wv = {ctx, path, H5I_INVALID_HID}, *w = &wv;
   hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID, f = H5I_INVALID_HID;
   size_t n = strlen(path) + 32;
@@ -441,7 +474,7 @@ int cs_sweep_h5_write(cs_ctx *ctx, const cs_sweep *sw, const char *path, uint64_
   unlink(tmp); /* ours: same pid, left by nothing else */
   TRY(f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl), "create temporary file", tmp);
   made = 1;
-  rc = write_file(w, f, sw, index, count, row, ud);
+  rc = write_file(w, f, sw, index, count, row, ud, ev, ev_ud);
   if (H5Fclose(f) < 0 && rc == CS_OK) rc = h5fail(ctx, path, "close file", tmp);
   f = H5I_INVALID_HID;
   if (rc == CS_OK) rc = fsync_path(ctx, tmp, O_RDONLY);
@@ -752,5 +785,70 @@ int cs_sweep_shard_row_at(cs_ctx *ctx, cs_sweep_shard *sh, const cs_sweep *sw, u
     snprintf(name, sizeof name, "traj_%s", sw->traj[t]);
     rc = read_row(ctx, sh, name, 3, j, tail, rec + sw->n_metrics + (size_t)t * T * N);
   }
+  return rc;
+}
+
+/* ---- a shard's group /events ---- */
+
+int cs_sweep_shard_events_level(const cs_sweep_shard *sh) {
+  hid_t g;
+  char *v;
+  int level = CS_SWEV_NONE;
+  if (H5Lexists(sh->f, "events", H5P_DEFAULT) <= 0 || (g = H5Gopen2(sh->f, "events", H5P_DEFAULT)) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return CS_SWEV_NONE;
+  }
+  if ((v = read_str_attr(g, "events_level"))) {
+    level = !strcmp(v, "all") ? CS_SWEV_ALL : !strcmp(v, "conflict") ? CS_SWEV_CONFLICT : CS_SWEV_NONE;
+    free(v);
+  }
+  H5Gclose(g);
+  return level;
+}
+
+int cs_sweep_shard_events(void *ud, uint64_t k, uint64_t off, size_t max, cs_sweep_evrow *rows, uint64_t *n) {
+  static const struct {
+    const char *name;
+    size_t off, size;
+    int is_float, is_signed;
+  } C[11] = {
+      {"events/event", offsetof(cs_sweep_evrow, index), 8, 0, 1},
+      {"events/time", offsetof(cs_sweep_evrow, t), 8, 1, 1},
+      {"events/kind", offsetof(cs_sweep_evrow, kind), 1, 0, 0},
+      {"events/node", offsetof(cs_sweep_evrow, node), 4, 0, 1},
+      {"events/actor", offsetof(cs_sweep_evrow, actor), 4, 0, 1},
+      {"events/target", offsetof(cs_sweep_evrow, target), 4, 0, 1},
+      {"events/deaths", offsetof(cs_sweep_evrow, deaths), 8, 0, 1},
+      {"events/displaced", offsetof(cs_sweep_evrow, displaced), 8, 0, 1},
+      {"events/observed", offsetof(cs_sweep_evrow, observed), 1, 0, 0},
+      {"events/report_time", offsetof(cs_sweep_evrow, report_time), 8, 1, 1},
+      {"events/observed_deaths", offsetof(cs_sweep_evrow, obs_deaths), 8, 0, 1},
+  };
+  cs_sweep_shard_ev *se = ud;
+  cs_sweep_shard *sh = se->sh[se->n_sh == 1 ? 0 : k % se->n_sh];
+  uint64_t row, first = 0, count = 0;
+  int rc;
+  if (k % sh->count != sh->index) return cs_err(se->ctx, CS_EINVAL, "%s: run %llu is not in this shard", sh->path,
+                                                (unsigned long long)k);
+  row = (k - sh->index) / sh->count;
+  if ((rc = read_block(se->ctx, sh, "event_offset", H5T_NATIVE_UINT64, row, 1, 0, &first)) != CS_OK ||
+      (rc = read_block(se->ctx, sh, "event_count", H5T_NATIVE_UINT64, row, 1, 0, &count)) != CS_OK)
+    return rc;
+  if (!rows) {
+    *n = count;
+    return CS_OK;
+  }
+  uint64_t m = off >= count ? 0 : count - off < max ? count - off : max;
+  unsigned char *col = malloc((size_t)(m ? m : 1) * 8);
+  if (!col) return cs_err(se->ctx, CS_ENOMEM, "out of memory");
+  if (m) memset(rows, 0, (size_t)m * sizeof *rows);
+  for (int c = 0; c < 11 && rc == CS_OK; c++) {
+    hid_t mt = C[c].is_float ? H5T_NATIVE_DOUBLE : C[c].size == 1 ? H5T_NATIVE_UINT8 : C[c].size == 4 ? H5T_NATIVE_INT32
+                                                                                                      : H5T_NATIVE_INT64;
+    if ((rc = read_block(se->ctx, sh, C[c].name, mt, first + off, m, 0, col)) != CS_OK) break;
+    for (uint64_t i = 0; i < m; i++) memcpy((unsigned char *)&rows[i] + C[c].off, col + i * C[c].size, C[c].size);
+  }
+  free(col);
+  if (rc == CS_OK) *n = m;
   return rc;
 }

@@ -162,6 +162,12 @@ int cs_journal_has(const cs_journal *j, uint64_t k) {
   return k % j->count == j->index && l < j->cap && j->off[l] != UINT64_MAX;
 }
 
+void cs_journal_forget(cs_journal *j, uint64_t k) {
+  if (!cs_journal_has(j, k) || cs_journal_failed(j, k)) return;
+  j->off[(k - j->index) / j->count] = UINT64_MAX;
+  j->done--;
+}
+
 int cs_journal_failed(const cs_journal *j, uint64_t k) {
   return cs_journal_has(j, k) && (j->off[(k - j->index) / j->count] & OFF_FAILED);
 }

@@ -65,6 +65,10 @@ int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char 
                         uint64_t index, uint64_t count, size_t rec_len, uint64_t n_runs);
 /* 1 if run k's record (or failure record) is in the journal. */
 int cs_journal_has(const cs_journal *j, uint64_t k);
+/* Count run k (completed, not failed) as not done: its record stays in the
+** file, and the next one appended for k replaces it (a sweep's events: its
+** side file is missing, so it runs again). */
+void cs_journal_forget(cs_journal *j, uint64_t k);
 /* 1 if run k's record is a failure record. */
 int cs_journal_failed(const cs_journal *j, uint64_t k);
 /* Append the record of run k (written, so it survives the death of this

@@ -46,6 +46,7 @@
 
 #include "cli.h"
 #include "sensitivity.h"
+#include "sweep_events.h"
 #include "sweep_expand.h"
 #include "sweep_journal.h"
 #include "sweep_mpi.h"
@@ -73,6 +74,13 @@ static const char *SWEEP_USAGE =
     "variance and quantiles over its completed replicates of every outcome and\n"
     "kept trajectory, over (point, ...) dimensions, with the (point, replicate)\n"
     "view of the runs (output/README.md, \"Ensemble statistics\").\n"
+    "\n"
+    "events = \"conflict\" or \"all\" in the sweep file keeps each run's event log\n"
+    "(the rows conflictsim run --events conflict|all keeps) in the group /events,\n"
+    "runs in run order, with a column run and event_offset/event_count per run\n"
+    "(output/README.md, \"Each run's event log in a sweep\"). While the sweep runs,\n"
+    "each run's rows wait in OUT.h5.events/ beside the journal (a run is done only\n"
+    "with both; under MPI the folder must be on a file system every rank sees).\n"
     "\n"
     "options:\n"
     "  -o, --output FILE   the sweep file (required); '{shard}' in it is replaced by\n"
@@ -478,6 +486,13 @@ static char *shard_path(const char *out_arg, uint64_t index) {
 
 #define MAX_EXPAND 64
 
+/* With the sweep's events on: its side directory (cs_sweep_ev_prepare);
+** with j, the runs of j whose events are missing are run again. */
+static int events_prepare(cs_ctx *ctx, cs_sweep *sw, cs_journal *j, const char *out_arg) {
+  uint64_t redo = 0;
+  return sw->events == CS_SWEV_NONE ? CS_OK : cs_sweep_ev_prepare(ctx, sw, j, out_arg, &redo);
+}
+
 int cli_sweep(int argc, char **argv) {
   const char *file = NULL, *out_arg = NULL, *shard = NULL, *expand[MAX_EXPAND];
   uint64_t jobs = 0, index = 0, count = 1, n_shards = 0, max_array = 0, task = 0, tasks = 1;
@@ -677,7 +692,8 @@ int cli_sweep(int argc, char **argv) {
       goto done;
     }
   }
-  if (mpi_rank == 0 && rc == CS_OK && index < count && (rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
+  if (mpi_rank == 0 && rc == CS_OK && index < count &&
+      ((rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK || (rc = events_prepare(&ctx, sw, &j, out_arg)))) {
     fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
     status = rc == CS_EINVAL ? EXIT_USAGE : cli_exit_code(rc);
   }
@@ -688,7 +704,9 @@ int cli_sweep(int argc, char **argv) {
   }
   if (mpi_rank > 0) {
     mpi_workers = 1;
-    rc = cs_sweep_mpi_worker(&ctx, sw);
+    rc = events_prepare(&ctx, sw, NULL, out_arg); /* where this rank writes its runs' events */
+    if (rc == CS_OK) rc = cs_sweep_mpi_worker(&ctx, sw);
+    else fprintf(stderr, "conflictsim sweep (MPI rank %d): %s\n", mpi_rank, cs_errmsg(&ctx));
     status = rc == CS_OK ? EXIT_OK : cli_exit_code(rc);
     goto done;
   }
@@ -707,7 +725,8 @@ int cli_sweep(int argc, char **argv) {
                             (unsigned long long)index, (unsigned long long)count, out);
         continue;
       }
-      if ((rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK) {
+      if ((rc = cs_journal_open(&ctx, &j, sw, out, index, count)) != CS_OK ||
+          (rc = events_prepare(&ctx, sw, &j, out_arg)) != CS_OK) {
         fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
         status = rc == CS_EINVAL ? EXIT_USAGE : cli_exit_code(rc);
         goto done;
@@ -762,7 +781,9 @@ int cli_sweep(int argc, char **argv) {
     cs_journal_rows jr = {&j, &ctx};
     fail_rows fr = {.row = cs_journal_row, .ud = &jr, .sw = sw};
     int run_rc = rc;
-    if (rc == CS_OK) rc = cs_sweep_h5_write(&ctx, sw, out, index, count, fail_row, &fr);
+    cs_sweep_evr evr = {&ctx, sw, sw->ev_dir, UINT64_MAX, 0, -1};
+    if (rc == CS_OK) rc = cs_sweep_h5_write(&ctx, sw, out, index, count, fail_row, &fr, cs_sweep_evr_rows, &evr);
+    cs_sweep_evr_close(&evr);
     if (rc != CS_OK) {
       fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
       if (fail_fast && cs_sweep_run_fault(run_rc)) /* the runs gave these codes only for a run's own failure */
@@ -776,6 +797,8 @@ int cli_sweep(int argc, char **argv) {
       goto done;
     }
     if (unlink(j.path) != 0) fprintf(stderr, "conflictsim sweep: cannot remove %s: %s\n", j.path, strerror(errno));
+    if (sw->ev_dir && cs_sweep_ev_remove(&ctx, sw->ev_dir, index, count) != CS_OK)
+      fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
     if (!quiet) {
       printf("wrote %s (%llu runs", out, (unsigned long long)j.n_local);
       if (fr.n) printf(", %llu failed", (unsigned long long)fr.n);
@@ -955,9 +978,18 @@ int cli_merge(int argc, char **argv) {
             sw->scenario_path);
     goto done;
   }
+  for (uint64_t i = 0; i < count; i++)
+    if (cs_sweep_shard_events_level(sh[i]) != sw->events) {
+      fprintf(stderr, "conflictsim merge: %s has %s the sweep's events = \"%s\" asks for (written by another "
+              "conflictsim version?): run that shard again\n", files[i],
+              cs_sweep_shard_events_level(sh[i]) == CS_SWEV_NONE ? "no group /events, which" : "another group /events than",
+              sw->events == CS_SWEV_ALL ? "all" : sw->events == CS_SWEV_CONFLICT ? "conflict" : "none");
+      goto done;
+    }
   mrow m = {sh, count, sw, &ctx};
   fail_rows fr = {.row = merge_row, .ud = &m, .sw = sw};
-  if ((rc = cs_sweep_h5_write(&ctx, sw, out, 0, 1, fail_row, &fr)) != CS_OK) {
+  cs_sweep_shard_ev se = {&ctx, sh, count};
+  if ((rc = cs_sweep_h5_write(&ctx, sw, out, 0, 1, fail_row, &fr, cs_sweep_shard_events, &se)) != CS_OK) {
     fprintf(stderr, "conflictsim merge: %s\n", cs_errmsg(&ctx));
     status = cli_exit_code(rc);
     goto done;

@@ -389,7 +389,7 @@ static int t_setup(lua_State *L) {
 static int t_read(lua_State *L) {
   static const char *const known[] = {"scenario", "seed",    "replicates", "samples",           "parameters",
                                       "metrics",  "design",  "levels",     "bootstrap",         "keep_trajectories",
-                                      "set",      "ensemble", NULL};
+                                      "set",      "ensemble", "events",     NULL};
   const sweep_reader *rd = lua_touserdata(L, 1);
   cs_sweep_spec *sw = rd->sw;
   if (lua_isnil(L, 2)) {
@@ -404,7 +404,7 @@ static int t_read(lua_State *L) {
       for (int i = 0; known[i]; i++) ok |= !strcmp(lua_tostring(L, -2), known[i]);
     if (!ok)
       luaL_error(L, "sweep: unknown field '%s' (known: scenario, seed, replicates, samples, parameters, "
-                    "metrics, design, levels, bootstrap, keep_trajectories, set, ensemble)",
+                    "metrics, design, levels, bootstrap, keep_trajectories, set, ensemble, events)",
                  lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
     lua_pop(L, 1);
   }
@@ -463,6 +463,16 @@ static int t_read(lua_State *L) {
   }
   lua_pop(L, 1);
   read_ensemble(L, 2, sw);
+  ty = rawfield(L, 2, "events");
+  if (ty != LUA_TNIL) {
+    const char *v = ty == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    if (!strcmp(v, "none")) sw->events = CS_SWEV_NONE;
+    else if (!strcmp(v, "conflict")) sw->events = CS_SWEV_CONFLICT;
+    else if (!strcmp(v, "all")) sw->events = CS_SWEV_ALL;
+    else luaL_error(L, "sweep: events must be \"none\", \"conflict\" or \"all\" (the rows of each run's event log "
+                       "the sweep file keeps, as conflictsim run --events)");
+  }
+  lua_pop(L, 1);
   return 0;
 }
 
