@@ -51,6 +51,13 @@ long cli_launcher_size(void);
 ** "conflictsim CMD: ..." and returns 1 (the caller exits with EXIT_USAGE,
 ** before writing anything); else 0 (cli_sweep.c). */
 int cli_refuse_lone_task(const char *cmd, int mpi_size);
+
+/* Whether a shard (or sweep file) was written from the scenario, modules and
+** data files of these SHA-256 digests (files_sha "" if none) by this
+** conflictsim version: the key a resume's journal checks (cli_merge.c). */
+struct cs_sweep_shard;
+int cli_shard_same_provenance(const struct cs_sweep_shard *sh, const char *scenario_sha, const char *files_sha,
+                              const char *version);
 /* --branch-at DAY, --branches K and (run only) --branch B: many futures
 ** from one past (sim/README.md, "Branching"; cli_run.c). */
 #define CLI_BRANCHES_MAX 10000

@@ -1,4 +1,5 @@
-/* cli_sweep.c: `conflictsim sweep` and `conflictsim merge`.
+/* cli_sweep.c: `conflictsim sweep` (merge: cli_merge.c; the failed-runs
+** summary both print: cli_failed.c).
 **
 ** sweep: the parent loads the sweep (sweep.c), opens the journal
 ** (sweep_journal.c) and runs the missing runs on N forked workers of the
@@ -25,13 +26,7 @@
 ** Under an MPI launcher (detected from the environment before MPI is
 ** touched) the same steps run with MPI ranks instead of forked workers
 ** (sweep_mpi.c, built only with MPI): rank 0 plays the parent, the other
-** ranks the workers. A build without MPI refuses to run as several ranks.
-**
-** merge: opens each shard, checks they come from the same sweep text (hash),
-** the same shard count, and cover every shard once, re-evaluates the sweep
-** from the text stored in the shards (its scenario must be at the recorded
-** path, with the recorded hash), and writes the file with shard (0, 1) from
-** the shards' rows: the same bytes as an unsharded sweep. */
+** ranks the workers. A build without MPI refuses to run as several ranks. */
 #define _POSIX_C_SOURCE 200809L /* popen */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +40,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_failed.h"
 #include "sensitivity.h"
 #include "sweep_events.h"
 #include "sweep_expand.h"
@@ -145,18 +141,6 @@ static const char *SWEEP_USAGE =
     "without MPI (srun --mpi=none, or a cluster whose MpiDefault is none), every\n"
     "task would be rank 0: the sweep refuses to run (exit status 2).\n";
 
-static const char *MERGE_USAGE =
-    "usage: conflictsim merge SHARD.h5... -o OUT.h5\n"
-    "\n"
-    "Join the shards of one sweep into the file an unsharded sweep writes (the\n"
-    "same bytes). Refuses files that are not sweep files, shards of another sweep\n"
-    "file, and incomplete or duplicated sets of shards. The sweep's scenario must be\n"
-    "at the path recorded in the shards (relative to the current directory).\n"
-    "Shards of a sobol or morris design have no group /sensitivity; the merged file\n"
-    "has it (conflictsim sensitivity OUT.h5 prints it).\n"
-    "\n"
-    "Runs that failed in the shards stay failed in the merged file (run_status,\n"
-    "run_error); merge then summarizes them on stderr and exits with status 8.\n";
 
 /* ---- the runs, through the worker pool (pool.c) ---- */
 
@@ -219,118 +203,6 @@ static int run_workers(cs_ctx *ctx, const cs_sweep *sw, cs_journal *j, int nw, i
 
 /* ---- failed runs: collected while the file is written, then summarized ---- */
 
-#define FAIL_POINTS 10 /* design points listed by name */
-#define FAIL_REPS 8    /* replicates listed per point */
-#define FAIL_FIRST 3   /* error messages shown */
-
-/* Wraps the row function the file is written from, and notes each failed
-** run: how many, the first FAIL_POINTS points with failures and their
-** failed replicates, the first FAIL_FIRST distinct messages (compared
-** without their "run K: "), each with the first run that gave it. Memory does not grow
-** with the number of failures. */
-typedef struct fail_rows {
-  cs_sweep_row_fn row;
-  void *ud;
-  const cs_sweep *sw;
-  uint64_t n, runs;                 /* failed runs, runs seen */
-  uint64_t pt[FAIL_POINTS];         /* points listed */
-  uint64_t n_rep[FAIL_POINTS];      /* their failed replicates */
-  uint64_t rep[FAIL_POINTS][FAIL_REPS];
-  int n_pt;
-  uint64_t more_runs;               /* failed runs at points not listed */
-  int n_first;                      /* distinct messages kept */
-  uint64_t first_k[FAIL_FIRST];     /* the first run that gave each */
-  char first[FAIL_FIRST][CS_ERRMSG_MAX];
-} fail_rows;
-
-/* A run's message without the "run K: " that cs_sweep_run puts before
-** errors of the run itself (a load error has none). */
-static const char *strip_run(const char *msg, uint64_t k) {
-  char pre[40];
-  int n = snprintf(pre, sizeof pre, "run %llu: ", (unsigned long long)k);
-  return strncmp(msg, pre, (size_t)n) ? msg : msg + n;
-}
-
-static int fail_row(void *ud, uint64_t k, double *rec, char *err) {
-  fail_rows *f = ud;
-  int rc = f->row(f->ud, k, rec, err);
-  if (rc != CS_OK) return rc;
-  f->runs++;
-  if (!err[0]) return CS_OK;
-  uint64_t pt = k / cs_sweep_per_point(f->sw), r = k % cs_sweep_per_point(f->sw); /* r: the run's slot */
-  const char *msg = strip_run(err, k);
-  int seen = 0;
-  for (int i = 0; i < f->n_first && !seen; i++) seen = !strcmp(strip_run(f->first[i], f->first_k[i]), msg);
-  if (!seen && f->n_first < FAIL_FIRST) {
-    f->first_k[f->n_first] = k;
-    snprintf(f->first[f->n_first++], CS_ERRMSG_MAX, "%s", err);
-  }
-  f->n++;
-  int i = f->n_pt - 1; /* rows come in run order: a point's runs are together */
-  if (i < 0 || f->pt[i] != pt) {
-    if (f->n_pt == FAIL_POINTS) {
-      f->more_runs++;
-      return CS_OK;
-    }
-    i = f->n_pt++;
-    f->pt[i] = pt;
-    f->n_rep[i] = 0;
-  }
-  if (f->n_rep[i] < FAIL_REPS) f->rep[i][f->n_rep[i]] = r;
-  f->n_rep[i]++;
-  return CS_OK;
-}
-
-/* The summary on stderr: how many, which points (with their parameters) and
-** replicates, the first errors. */
-static void fail_report(const char *cmd, const fail_rows *f, const char *out) {
-  const cs_sweep *sw = f->sw;
-  char how[64];
-  if (f->n == f->runs) snprintf(how, sizeof how, "all %llu runs", (unsigned long long)f->n);
-  else snprintf(how, sizeof how, "%llu of %llu runs", (unsigned long long)f->n, (unsigned long long)f->runs);
-  fprintf(stderr, "conflictsim %s: %s failed; %s has them as rows of NaN, with run_status 1 and their error in "
-          "run_error\n", cmd, how, out);
-  for (int i = 0; i < f->n_pt && f->n < f->runs; i++) {
-    fprintf(stderr, "  point %llu", (unsigned long long)f->pt[i]);
-    for (int p = 0; p < sw->n_params && p < 6; p++)
-      fprintf(stderr, "%s%s = %.6g%s", p ? ", " : " (", sw->params[p].name,
-              sw->design[f->pt[i] * (uint64_t)sw->n_params + (uint64_t)p], p + 1 == sw->n_params ? ")" : "");
-    if (sw->n_params > 6) fputs(", ...)", stderr);
-    uint64_t per = cs_sweep_per_point(sw);
-    if (f->n_rep[i] == per && per > 1)
-      fprintf(stderr, ": all %llu %s\n", (unsigned long long)per, sw->branched ? "runs (replicates x branches)" : "replicates");
-    else {
-      fprintf(stderr, ": replicate%s", f->n_rep[i] > 1 ? "s" : "");
-      for (uint64_t r = 0; r < f->n_rep[i] && r < FAIL_REPS; r++) {
-        uint64_t slot = f->rep[i][r];
-        if (sw->branched)
-          fprintf(stderr, "%s %llu (branch %llu)", r ? "," : "", (unsigned long long)(slot / sw->branches),
-                  (unsigned long long)(slot % sw->branches));
-        else fprintf(stderr, "%s %llu", r ? "," : "", (unsigned long long)slot);
-      }
-      if (f->n_rep[i] > FAIL_REPS)
-        fprintf(stderr, ", ... (%llu of %llu)", (unsigned long long)f->n_rep[i], (unsigned long long)per);
-      fputc('\n', stderr);
-    }
-  }
-  if (f->more_runs && f->n < f->runs)
-    fprintf(stderr, "  and %llu failed runs at other points\n", (unsigned long long)f->more_runs);
-  fprintf(stderr, "  %s:\n", f->n_first > 1 ? "the first distinct errors" : "the first error");
-  for (int i = 0; i < f->n_first; i++) {
-    uint64_t k = f->first_k[i];
-    uint64_t pt, rp, br;
-    cs_sweep_run_coords(sw, k, &pt, &rp, &br);
-    fprintf(stderr, "  run %llu (point %llu, replicate %llu", (unsigned long long)k, (unsigned long long)pt,
-            (unsigned long long)rp);
-    if (sw->branched) fprintf(stderr, ", branch %llu", (unsigned long long)br);
-    fputs("): ", stderr);
-    for (const char *c = strip_run(f->first[i], k); *c; c++) { /* a traceback's lines indented under it */
-      fputc(*c, stderr);
-      if (*c == '\n' && c[1]) fputs("    ", stderr);
-    }
-    fputc('\n', stderr);
-  }
-}
 
 /* The first failure record of the journal (for --fail-fast on a journal
 ** that has some): its message into err, CS_OK. */
@@ -437,21 +309,6 @@ static uint64_t slurm_max_array_size(void) {
 /* 1 if path is already the complete shard (index, count) of sw: a sweep file
 ** of the same sweep text and split, with no journal beside it (a journal
 ** means the shard's file is being rewritten). */
-/* An attribute of a shard, "" if absent (scenario_files_sha256 is only there
-** when the scenario read files). */
-static const char *sattr(const cs_sweep_shard *sh, const char *name) {
-  const char *v = cs_sweep_shard_attr(sh, name);
-  return v ? v : "";
-}
-
-/* Whether the shard was written from the same scenario, modules and data
-** files, and by the same conflictsim version, as the reference: the key the
-** journal checks on a resume. */
-static int same_provenance(const cs_sweep_shard *sh, const char *scenario_sha, const char *files_sha,
-                           const char *version) {
-  return !strcmp(sattr(sh, "scenario_sha256"), scenario_sha) && !strcmp(sattr(sh, "scenario_files_sha256"), files_sha) &&
-         !strcmp(sattr(sh, "conflictsim_version"), version);
-}
 
 /* Shard (index, count) of this sweep is already complete at path: a file of
 ** this sweep, index, count and branches, from the same scenario, files and
@@ -468,7 +325,7 @@ static int shard_written(const cs_sweep *sw, const char *path, uint64_t index, u
   if (!present || cs_sweep_shard_open(&ctx, path, &sh) != CS_OK) return 0;
   int done = !strcmp(cs_sweep_shard_attr(sh, "sweep_sha256"), sw->sha) && cs_sweep_shard_index(sh) == index &&
              cs_sweep_shard_count(sh) == count && cs_sweep_shard_same_branch(&ctx, sh, sw) == CS_OK &&
-             same_provenance(sh, sw->scenario_sha, sw->files_sha, cs_version());
+             cli_shard_same_provenance(sh, sw->scenario_sha, sw->files_sha, cs_version());
   cs_sweep_shard_close(sh);
   return done;
 }
@@ -779,10 +636,10 @@ int cli_sweep(int argc, char **argv) {
       rc = run_workers(&ctx, sw, &j, (int)jobs, show, fail_fast);
     cs_sweep_signals_restore();
     cs_journal_rows jr = {&j, &ctx};
-    fail_rows fr = {.row = cs_journal_row, .ud = &jr, .sw = sw};
+    cli_failed fr = {.row = cs_journal_row, .ud = &jr, .sw = sw};
     int run_rc = rc;
     cs_sweep_evr evr = {&ctx, sw, sw->ev_dir, UINT64_MAX, 0, -1};
-    if (rc == CS_OK) rc = cs_sweep_h5_write(&ctx, sw, out, index, count, fail_row, &fr, cs_sweep_evr_rows, &evr);
+    if (rc == CS_OK) rc = cs_sweep_h5_write(&ctx, sw, out, index, count, cli_failed_row, &fr, cs_sweep_evr_rows, &evr);
     cs_sweep_evr_close(&evr);
     if (rc != CS_OK) {
       fprintf(stderr, "conflictsim sweep: %s\n", cs_errmsg(&ctx));
@@ -807,7 +664,7 @@ int cli_sweep(int argc, char **argv) {
     cs_journal_close(&j);
     if (fr.n) {
       fflush(stdout);
-      fail_report("sweep", &fr, out);
+      cli_failed_report("sweep", &fr, out);
       status = EXIT_RUNS_FAILED;
     }
     if (!quiet && count == 1 && sw->design_kind != CS_SWD_CROSSED) { /* the table, from the file just written */
@@ -836,177 +693,3 @@ done:
 }
 
 /* ---- merge ---- */
-
-typedef struct mrow {
-  cs_sweep_shard **sh;
-  uint64_t count;
-  const cs_sweep *sw;
-  cs_ctx *ctx;
-} mrow;
-
-static int merge_row(void *ud, uint64_t k, double *rec, char *err) {
-  mrow *m = ud;
-  return cs_sweep_shard_row(m->ctx, m->sh[k % m->count], m->sw, k, rec, err);
-}
-
-int cli_merge(int argc, char **argv) {
-  const char *out = NULL;
-  const char **files = calloc((size_t)argc + 1, sizeof *files);
-  cs_sweep_shard **sh = NULL;
-  cs_sweep *sw = NULL;
-  int nf = 0, status = EXIT_USAGE, rc;
-  uint64_t count = 0;
-  cs_ctx ctx = {{0}};
-  if (!files) return EXIT_NOMEM;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(MERGE_USAGE, stdout);
-      status = EXIT_OK;
-      goto done;
-    } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "conflictsim merge: -o needs a value\n");
-        goto done;
-      }
-      out = argv[++i];
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "conflictsim merge: unknown option '%s'\n", argv[i]);
-      goto done;
-    } else files[nf++] = argv[i];
-  }
-  if (!out || nf == 0) {
-    fputs(MERGE_USAGE, stderr);
-    goto done;
-  }
-  if (!(sh = calloc((size_t)nf, sizeof *sh))) {
-    status = EXIT_NOMEM;
-    goto done;
-  }
-  status = EXIT_SCENARIO;
-  for (int i = 0; i < nf; i++) {
-    if ((rc = cs_sweep_shard_open(&ctx, files[i], &sh[i])) != CS_OK) {
-      fprintf(stderr, "conflictsim merge: %s\n", cs_errmsg(&ctx));
-      goto done;
-    }
-    if (i > 0 && strcmp(cs_sweep_shard_attr(sh[i], "sweep_sha256"), cs_sweep_shard_attr(sh[0], "sweep_sha256"))) {
-      fprintf(stderr,
-              "conflictsim merge: %s comes from a different sweep file than %s (sweep_sha256 %.12s... vs %.12s...)\n",
-              files[i], files[0], cs_sweep_shard_attr(sh[i], "sweep_sha256"),
-              cs_sweep_shard_attr(sh[0], "sweep_sha256"));
-      goto done;
-    }
-    if (i > 0) {
-      int b0, b1;
-      double a0, a1;
-      uint64_t k0, k1;
-      char d0[96], d1[96];
-      cs_sweep_shard_branch(sh[0], &b0, &a0, &k0);
-      cs_sweep_shard_branch(sh[i], &b1, &a1, &k1);
-      if (b0 != b1 || (b0 && (a0 != a1 || k0 != k1))) {
-        fprintf(stderr, "conflictsim merge: %s was run with %s but %s with %s (--branch-at/--branches must match)\n",
-                files[i], cs_sweep_branch_desc(b1, a1, k1, d1, sizeof d1), files[0],
-                cs_sweep_branch_desc(b0, a0, k0, d0, sizeof d0));
-        goto done;
-      }
-    }
-    if (i > 0 && !same_provenance(sh[i], sattr(sh[0], "scenario_sha256"), sattr(sh[0], "scenario_files_sha256"),
-                                  sattr(sh[0], "conflictsim_version"))) {
-      fprintf(stderr,
-              "conflictsim merge: %s and %s were written from different scenario files or conflictsim versions "
-              "(scenario_sha256, scenario_files_sha256 or conflictsim_version differ): run the stale shard again\n",
-              files[i], files[0]);
-      goto done;
-    }
-    if (i > 0 && cs_sweep_shard_count(sh[i]) != cs_sweep_shard_count(sh[0])) {
-      fprintf(stderr, "conflictsim merge: %s is shard %llu of %llu but %s is one of %llu\n", files[i],
-              (unsigned long long)cs_sweep_shard_index(sh[i]), (unsigned long long)cs_sweep_shard_count(sh[i]),
-              files[0], (unsigned long long)cs_sweep_shard_count(sh[0]));
-      goto done;
-    }
-  }
-  count = cs_sweep_shard_count(sh[0]);
-  if ((uint64_t)nf != count) {
-    fprintf(stderr, "conflictsim merge: the sweep was split into %llu shards; %d given\n", (unsigned long long)count,
-            nf);
-    goto done;
-  }
-  /* order the shards by index; refuse duplicates */
-  cs_sweep_shard **by = calloc((size_t)count, sizeof *by);
-  if (!by) {
-    status = EXIT_NOMEM;
-    goto done;
-  }
-  for (int i = 0; i < nf; i++) {
-    uint64_t ix = cs_sweep_shard_index(sh[i]);
-    if (by[ix]) {
-      fprintf(stderr, "conflictsim merge: shard %llu given twice (%s)\n", (unsigned long long)ix, files[i]);
-      free(by);
-      goto done;
-    }
-    by[ix] = sh[i];
-  }
-  memcpy(sh, by, (size_t)count * sizeof *sh);
-  free(by);
-  const char *src = cs_sweep_shard_attr(sh[0], "sweep_source");
-  if ((rc = cs_sweep_load(&ctx, cs_sweep_shard_attr(sh[0], "sweep_path"), src, strlen(src), &sw)) != CS_OK) {
-    fprintf(stderr,
-            "conflictsim merge: re-reading the sweep stored in %s: %s\n"
-            "  (the scenario path is recorded as the sweep saw it: run merge from the directory the sweep ran in)\n",
-            files[0], cs_errmsg(&ctx));
-    status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
-    goto done;
-  }
-  {
-    int b0;
-    double a0;
-    uint64_t k0;
-    cs_sweep_shard_branch(sh[0], &b0, &a0, &k0);
-    if (b0 && (rc = cs_sweep_set_branch(&ctx, sw, a0, k0)) != CS_OK) {
-      fprintf(stderr, "conflictsim merge: %s: %s\n", files[0], cs_errmsg(&ctx));
-      goto done;
-    }
-  }
-  if (strcmp(sw->scenario_sha, cs_sweep_shard_attr(sh[0], "scenario_sha256")) != 0) {
-    fprintf(stderr, "conflictsim merge: the scenario %s has changed since the shards were written (SHA-256 differs)\n",
-            sw->scenario_path);
-    goto done;
-  }
-  const char *files_sha = cs_sweep_shard_attr(sh[0], "scenario_files_sha256");
-  if (strcmp(sw->files_sha, files_sha ? files_sha : "") != 0) {
-    fprintf(stderr, "conflictsim merge: the modules or data files of the scenario %s have changed since the shards "
-            "were written (scenario_files_sha256 differs; the shards' group `provenance` lists what they read)\n",
-            sw->scenario_path);
-    goto done;
-  }
-  for (uint64_t i = 0; i < count; i++)
-    if (cs_sweep_shard_events_level(sh[i]) != sw->events) {
-      fprintf(stderr, "conflictsim merge: %s has %s the sweep's events = \"%s\" asks for (written by another "
-              "conflictsim version?): run that shard again\n", files[i],
-              cs_sweep_shard_events_level(sh[i]) == CS_SWEV_NONE ? "no group /events, which" : "another group /events than",
-              sw->events == CS_SWEV_ALL ? "all" : sw->events == CS_SWEV_CONFLICT ? "conflict" : "none");
-      goto done;
-    }
-  mrow m = {sh, count, sw, &ctx};
-  fail_rows fr = {.row = merge_row, .ud = &m, .sw = sw};
-  cs_sweep_shard_ev se = {&ctx, sh, count};
-  if ((rc = cs_sweep_h5_write(&ctx, sw, out, 0, 1, fail_row, &fr, cs_sweep_shard_events, &se)) != CS_OK) {
-    fprintf(stderr, "conflictsim merge: %s\n", cs_errmsg(&ctx));
-    status = cli_exit_code(rc);
-    goto done;
-  }
-  printf("wrote %s (%llu runs from %d shards", out, (unsigned long long)sw->n_runs, nf);
-  if (fr.n) printf(", %llu failed", (unsigned long long)fr.n);
-  printf(")\n");
-  status = EXIT_OK;
-  if (fr.n) {
-    fflush(stdout);
-    fail_report("merge", &fr, out);
-    status = EXIT_RUNS_FAILED;
-  }
-done:
-  for (int i = 0; sh && i < nf; i++) cs_sweep_shard_close(sh[i]);
-  free(sh);
-  cs_sweep_free(sw);
-  free(files);
-  return status;
-}
