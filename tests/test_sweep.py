@@ -812,6 +812,45 @@ class SweepArrayTest(SweepFixture):
         self.assertIn("different scenario", r.stderr)
         self.assertFalse(os.path.exists(self.p("mixed.h5")))
 
+    def test_stale_shard_files_or_version(self):
+        """A shard recorded as written from other modules or data files
+        (scenario_files_sha256), or by another conflictsim version, is not
+        'already written' either; merge refuses it wherever it stands in the
+        list, and refuses shards of another version than its own."""
+        n = 3
+        r = self.task(0, 1, n)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        forged = {1: ("conflictsim_version", "0.0.0-other"), 2: ("scenario_files_sha256", "0" * 64)}
+        for i, (k, v) in forged.items():
+            shutil.copy(self.p("a-%d.h5" % i), self.p("old-%d.h5" % i))
+            with h5py.File(self.p("old-%d.h5" % i), "r+") as h:
+                h.attrs[k] = v
+            shutil.copy(self.p("old-%d.h5" % i), self.p("a-%d.h5" % i))
+        r = self.task(0, 1, n)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        written = sorted(int(m) for m in re.findall(r"shard (\d+)/%d: \S+ is already written" % n, r.stderr))
+        self.assertEqual(written, [0])  # 1 and 2 were stale: run again
+        for i, (k, v) in forged.items():
+            with h5py.File(self.p("a-%d.h5" % i), "r") as h:
+                self.assertNotEqual(h.attrs.get(k), v)
+        for bad in ("old-1.h5", "old-2.h5"):  # not the first in the list: each is still compared
+            r = run("merge", *[self.p(bad) if bad.endswith("-%d.h5" % i) else self.p("a-%d.h5" % i)
+                               for i in range(n)], "-o", self.p("mixed.h5"))
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("different scenario files or conflictsim versions", r.stderr)
+            self.assertFalse(os.path.exists(self.p("mixed.h5")))
+        # every shard of another version: consistent among themselves, but not this binary's
+        for i in range(n):
+            shutil.copy(self.p("a-%d.h5" % i), self.p("v-%d.h5" % i))
+            with h5py.File(self.p("v-%d.h5" % i), "r+") as h:
+                h.attrs["conflictsim_version"] = "0.0.0-other"
+        r = run("merge", *[self.p("v-%d.h5" % i) for i in range(n)], "-o", self.p("mixed.h5"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("0.0.0-other", r.stderr)
+        self.assertFalse(os.path.exists(self.p("mixed.h5")))
+        r = run("merge", *[self.p("a-%d.h5" % i) for i in range(n)], "-o", self.p("merged.h5"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
 
 class SweepEnsembleTest(SweepFixture):
     """ensemble = ...: the group /ensemble holds, per design point, the mean,

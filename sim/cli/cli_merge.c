@@ -1,8 +1,9 @@
 /* cli_merge.c: `conflictsim merge`, and the provenance check of shards.
 **
 ** merge opens each shard, checks they come from the same sweep text (hash),
-** the same scenario, modules, data files and conflictsim version, the same
-** branches and shard count, and cover every shard once; re-evaluates the
+** the same scenario, modules, data files and conflictsim version (this
+** binary's: the merged file records it), the same branches and shard count,
+** and cover every shard once; re-evaluates the
 ** sweep from the text stored in the shards (its scenario must be at the
 ** recorded path, with the recorded hash); and writes the file with shard
 ** (0, 1) from the shards' rows (and their event logs): the same bytes as an
@@ -184,6 +185,12 @@ int cli_merge(int argc, char **argv) {
     fprintf(stderr, "conflictsim merge: the modules or data files of the scenario %s have changed since the shards "
             "were written (scenario_files_sha256 differs; the shards' group `provenance` lists what they read)\n",
             sw->scenario_path);
+    goto done;
+  }
+  if (strcmp(sattr(sh[0], "conflictsim_version"), cs_version()) != 0) {
+    fprintf(stderr, "conflictsim merge: the shards were written by conflictsim %s, this is %s (the merged file "
+            "records the version that wrote it): merge them with the conflictsim that ran them, or run them again\n",
+            sattr(sh[0], "conflictsim_version"), cs_version());
     goto done;
   }
   for (uint64_t i = 0; i < count; i++)

@@ -306,13 +306,11 @@ static uint64_t slurm_max_array_size(void) {
   return v;
 }
 
-/* 1 if path is already the complete shard (index, count) of sw: a sweep file
-** of the same sweep text and split, with no journal beside it (a journal
-** means the shard's file is being rewritten). */
-
-/* Shard (index, count) of this sweep is already complete at path: a file of
-** this sweep, index, count and branches, from the same scenario, files and
-** version (else it is run again and replaced), with no journal beside it. */
+/* 1 if shard (index, count) of this sweep is already complete at path: a
+** file of this sweep, index, count and branches, from the same scenario,
+** files and version, with no journal beside it (a journal means the file is
+** being rewritten). A stale shard (other scenario, files or version) is not
+** complete: it is run again and replaced, as merge would refuse it. */
 static int shard_written(const cs_sweep *sw, const char *path, uint64_t index, uint64_t count) {
   cs_ctx ctx = {{0}};
   cs_sweep_shard *sh = NULL;
