@@ -966,6 +966,58 @@ class SweepEnsembleTest(SweepFixture):
         self.assertIn("quantiles are exact", r.stderr)
         self.assertFalse(os.path.exists(self.p("bad.h5")))
         self.assertFalse(os.path.exists(self.p("bad.h5.journal")))
+        # a point's records fit, but one trajectory's 99 quantiles (99 x samples x nodes
+        # doubles, written a point at a time) do not: counted too, refused before any run
+        with open(self.p("tiny.lua")) as f:
+            src = f.read()
+        src, n = re.subn(r"days = 10, sample_every = [0-9.]+", "days = 1, sample_every = 0.00001", src, count=1)
+        self.assertEqual(n, 1)
+        with open(self.p("fine.lua"), "w") as f:
+            f.write(src)
+        qs = ", ".join(str((i + 1) / 100) for i in range(99))
+        with open(self.p("slab.lua"), "w") as f:
+            f.write('''sweep {
+  scenario = "fine.lua", seed = 11, replicates = 2,
+  parameters = { { "lambda0", grid = { 0.01 } } },
+  metrics = { "displaced_final" }, keep_trajectories = { "residents" },
+  set = { verbose = false }, ensemble = { quantiles = { %s } },
+}
+''' % qs)
+        r = run("sweep", self.p("slab.lua"), "-o", self.p("bad.h5"), "--quiet")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("99 quantiles", r.stderr)
+        self.assertFalse(os.path.exists(self.p("bad.h5")))
+        self.assertFalse(os.path.exists(self.p("bad.h5.journal")))
+
+    def test_more_points_than_a_scale_block(self):
+        """The point scale is written a block at a time (memory flat in the
+        points): with more points than a block it is still 0, 1, ..., P - 1,
+        and every point has its statistics."""
+        P = 4100  # more than sweep_ens.c's SCALE_BLOCK (4096)
+        with open(self.p("tiny.lua")) as f:
+            src = f.read()
+        with open(self.p("day.lua"), "w") as f:
+            f.write(src.replace("days = 10", "days = 1", 1))
+        with open(self.p("many.lua"), "w") as f:
+            f.write('''sweep {
+  scenario = "day.lua", seed = 11, replicates = 1, samples = %d,
+  parameters = { { "lambda0", lhs = { 0.01, 0.05 } } },
+  metrics = { "displaced_final", "civilian_deaths_final" },
+  set = { verbose = false }, ensemble = { quantiles = { 0.5 } },
+}
+''' % P)
+        out = self.sweep("many.lua", "many.h5", "-j", "2")
+        with h5py.File(out, "r") as f:
+            g = f["ensemble"]
+            np.testing.assert_array_equal(g["point"][:], np.arange(P))
+            np.testing.assert_array_equal(g["replicate"][:], [0])
+            np.testing.assert_array_equal(g["run"][:], np.arange(P).reshape(P, 1))
+            ok = f["run_status"][:] == 0
+            np.testing.assert_array_equal(g["n"][:], ok.astype(np.uint64))
+            x = f["outcomes"][:]
+            # one replicate: its mean and median are its own values
+            np.testing.assert_array_equal(g["outcomes_mean"][:][ok], x[ok])
+            np.testing.assert_array_equal(g["outcomes_quantile"][:, 0][ok], x[ok])
 
 
 class SweepEventsTest(SweepFixture):

@@ -18,6 +18,7 @@
 #include "stats.h"
 
 #define LABEL "sweep file"
+#define SCALE_BLOCK 4096 /* indices of a scale written at a time */
 
 enum { ST_MEAN, ST_VAR, ST_QUANT, ST_COUNT };
 
@@ -77,15 +78,22 @@ static int mkds(cs_ens *e, hid_t str, const char *name, hid_t ftype, int rank, c
   return cs_h5u_attr(e->ctx, LABEL, e->path, *out, "long_name", str, str, 0, &long_name);
 }
 
-/* A 1-D dimension scale of the group, written whole (uint64 values u, or doubles v). */
-static int mkscale(cs_ens *e, hid_t str, const char *name, hsize_t n, const uint64_t *u, const double *v,
+/* A 1-D dimension scale of the group: with u (a buffer of SCALE_BLOCK), the
+** indices 0, 1, ..., n - 1 as uint64, written a block at a time (a scale of
+** the points takes no memory that grows with them); else the doubles v[n]. */
+static int mkscale(cs_ens *e, hid_t str, const char *name, hsize_t n, uint64_t *u, const double *v,
                    const char *long_name, hid_t *out) {
   int rc = cs_h5u_dataset(e->ctx, LABEL, e->path, e->g, name, u ? H5T_STD_U64LE : H5T_IEEE_F64LE, 1, &n, NULL,
                           NULL, out);
   if (rc != CS_OK) return rc;
-  if (n && H5Dwrite(*out, u ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                    u ? (const void *)u : (const void *)v) < 0)
+  if (!u && n && H5Dwrite(*out, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     return fail(e, "write", name);
+  for (hsize_t off = 0; u && off < n; off += SCALE_BLOCK) {
+    hsize_t cnt = n - off < SCALE_BLOCK ? n - off : SCALE_BLOCK;
+    for (hsize_t i = 0; i < cnt; i++) u[i] = off + i;
+    if ((rc = cs_h5u_write_block(e->ctx, LABEL, e->path, *out, name, 1, &off, &cnt, cnt, H5T_NATIVE_UINT64, u)))
+      return rc;
+  }
   if (H5DSset_scale(*out, name) < 0) return fail(e, "make a dimension scale of", name);
   return cs_h5u_attr(e->ctx, LABEL, e->path, *out, "long_name", str, str, 0, &long_name);
 }
@@ -103,7 +111,8 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
   e->ctx = ctx, e->path = path, e->sw = sw, e->g = H5I_INVALID_HID, e->d_n = H5I_INVALID_HID;
   e->L = cs_sweep_record_len(sw), e->T = (size_t)sw->n_samples, e->N = (size_t)sw->n_nodes;
   e->M = (size_t)sw->n_metrics, e->Q = (size_t)sw->n_quantiles;
-  size_t slab = e->T * e->N > e->M ? e->T * e->N : e->M, big = P > R ? (size_t)P : (size_t)R;
+  /* u: a block of a scale's indices, or one point's run numbers */
+  size_t slab = e->T * e->N > e->M ? e->T * e->N : e->M, big = R > SCALE_BLOCK ? (size_t)R : SCALE_BLOCK;
   if ((e->d = malloc((size_t)nd * sizeof *e->d)))
     for (int i = 0; i < nd; i++) e->d[i] = H5I_INVALID_HID; /* before anything can fail: cs_ens_end closes them */
   if (!e->d || !(e->mean = calloc(e->L + 1, sizeof *e->mean)) ||
@@ -136,7 +145,6 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
          (rc = cs_h5u_attr(ctx, LABEL, path, e->g, "branches", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &vals[2]))))
       goto done;
   }
-  for (uint64_t i = 0; i < big; i++) u[i] = i;
   if ((rc = mkscale(e, str, "point", P, u, NULL, "design point (row of the design)", &s_pt)) ||
       (rc = mkscale(e, str, "replicate", sw->replicates, u, NULL,
                     "replicate: the run's streams derive from (seed, replicate)", &s_rep)) ||

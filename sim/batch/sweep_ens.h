@@ -19,11 +19,14 @@
 ** - A failed run (run_status 1) is left out; `n` counts the completed
 **   replicates. A NaN in a completed run (fall_time of a node that did not
 **   fall) makes that cell's statistics NaN, as numpy's would be.
-** - Memory: two records (mean, M2) for the point being accumulated, and, for
+** - Memory: two records (mean, M2) for the point being accumulated, one
+**   point's run numbers (or a block of a scale's indices), and, for
 **   quantiles, the point's completed records (replicates x record doubles,
-**   exact quantiles from a sort; capped at CS_ENS_EXACT_MAX bytes, checked at
-**   load by cs_ens_check). Nothing grows with the number of points: each
-**   point's statistics are written when its last replicate arrives. */
+**   exact quantiles from a sort) and one variable's quantiles (quantiles x
+**   the larger of metrics and samples x nodes doubles); the two together are
+**   capped at CS_ENS_EXACT_MAX bytes, checked at load by cs_ens_check.
+**   Nothing grows with the number of points: the scales are written a block
+**   at a time, and each point's statistics when its last replicate arrives. */
 #ifndef CS_SWEEP_ENS_H
 #define CS_SWEEP_ENS_H
 
@@ -36,7 +39,8 @@
 typedef struct cs_ens cs_ens;
 
 /* CS_EINVAL, naming the sweep, if exact quantiles would need more than
-** CS_ENS_EXACT_MAX bytes (replicates x record length x 8). */
+** CS_ENS_EXACT_MAX bytes (a point's records and one variable's quantiles:
+** (runs x record length + quantiles x slab) x 8). */
 int cs_ens_check(cs_ctx *ctx, const cs_sweep *sw);
 
 /* Create the group /ensemble in the file f (path for messages, str the
