@@ -212,8 +212,8 @@ static void interval(double *x, uint64_t n, double *lo, double *hi, double *se) 
     if (isfinite(x[b])) x[k++] = x[b];
   if (k < 2 || 2 * k < n) return;
   qsort(x, (size_t)k, sizeof *x, cs_stats_cmp_double);
-  *lo = cs_stats_quantile(x, (int)k, (1 - CS_SENS_LEVEL) / 2);
-  *hi = cs_stats_quantile(x, (int)k, 1 - (1 - CS_SENS_LEVEL) / 2);
+  *lo = cs_stats_quantile(x, k, (1 - CS_SENS_LEVEL) / 2);
+  *hi = cs_stats_quantile(x, k, 1 - (1 - CS_SENS_LEVEL) / 2);
   *se = sqrt(cs_stats_variance(x, (int)k));
 }
 

@@ -51,20 +51,14 @@ int cs_stats_cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Quantile q of sorted x[0..n-1] (linear interpolation, type 7). */
-double cs_stats_quantile(const double *x, int n, double q) {
+double cs_stats_quantile(const double *x, uint64_t n, double q) {
   if (n < 1) return NAN;
-  double h = (n - 1) * q;
-  if (h <= 0) return x[0];
-  int i = (int)floor(h);
-  return i + 1 < n ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[n - 1];
-}
-
-double cs_stats_quantile_np(const double *x, uint64_t n, double q) {
   double h = (double)(n - 1) * q, lo = floor(h), t = h - lo;
-  uint64_t i = (uint64_t)lo, j = i + 1 < n ? i + 1 : n - 1;
-  double a = x[i], b = x[j], d = b - a;
-  return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+  if (h <= 0) return x[0];
+  uint64_t i = (uint64_t)lo;
+  if (i + 1 >= n) return x[n - 1];
+  double a = x[i], b = x[i + 1], d = b - a;
+  return t >= 0.5 ? b - d * (1 - t) : a + d * t; /* numpy's _lerp, both of its forms */
 }
 
 double cs_stats_mean(const double *x, int n) {
@@ -117,7 +111,7 @@ void cs_stats_bca_mean(const double *d, int n, int B, double level, cs_pcg32 *r,
     double t = z0 + za[k];
     q[k] = cs_stats_norm_cdf(z0 + t / (1 - acc * t));
   }
-  *lo = cs_stats_quantile(work, B, q[0]);
-  *hi = cs_stats_quantile(work, B, q[1]);
+  *lo = cs_stats_quantile(work, (uint64_t)B, q[0]);
+  *hi = cs_stats_quantile(work, (uint64_t)B, q[1]);
 }
 

@@ -10,12 +10,14 @@ double cs_stats_norm_cdf(double x);
 double cs_stats_norm_inv(double p);
 /* qsort comparator for doubles (ascending). */
 int cs_stats_cmp_double(const void *a, const void *b);
-/* Quantile q of sorted x[0..n-1] (linear interpolation, type 7); NaN if n < 1. */
-double cs_stats_quantile(const double *x, int n, double q);
-/* The same quantile of sorted x[0..n-1] (n >= 1) in numpy's own arithmetic
-** (np.quantile's default, which interpolates from the upper point when the
-** fraction is >= 1/2), so that it equals numpy's bit for bit. */
-double cs_stats_quantile_np(const double *x, uint64_t n, double q);
+/* Quantile q (0 <= q <= 1) of sorted x[0..n-1]: linear interpolation
+** between the order statistics (Hyndman and Fan's type 7) in numpy's own
+** arithmetic (np.quantile's default method, which interpolates down from the
+** upper point when the fraction is >= 1/2), so that for finite x it equals
+** numpy's bit for bit; x[0] at q = 0 and x[n - 1] at q = 1 even when they
+** are infinite; NaN if n == 0. The one quantile of the project: compare,
+** validate, sensitivity and the sweep's ensemble statistics all use it. */
+double cs_stats_quantile(const double *x, uint64_t n, double q);
 double cs_stats_mean(const double *x, int n);
 /* Sample variance (n - 1 denominator); NaN for n < 2. */
 double cs_stats_variance(const double *x, int n);

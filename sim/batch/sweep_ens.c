@@ -272,7 +272,7 @@ static int flush(cs_ens *e, uint64_t p) {
         nan |= isnan(e->col[r]);
       }
       if (!nan) qsort(e->col, (size_t)n, sizeof *e->col, cs_stats_cmp_double);
-      for (size_t q = 0; q < e->Q; q++) e->out[q * len + c] = nan ? NAN : cs_stats_quantile_np(e->col, n, sw->quantiles[q]);
+      for (size_t q = 0; q < e->Q; q++) e->out[q * len + c] = nan ? NAN : cs_stats_quantile(e->col, n, sw->quantiles[q]);
     }
     if ((rc = cs_h5u_write_block(e->ctx, LABEL, e->path, e->d[v * ST_COUNT + ST_QUANT], name, rank + 1, off, cq,
                                  e->Q * len, H5T_NATIVE_DOUBLE, e->out)))
