@@ -299,6 +299,11 @@ typedef struct cs_sample {
 
 /* The sampled variables (static table, same for every world). */
 const cs_var *cs_world_vars(int *n);
+/* 1 if v holds codes, not quantities (owner: an index into the party
+** coordinate, units "party"): no mean, variance, quantile or target of it
+** means anything. The one rule; the ensemble statistics and the
+** calibration targets ask it. */
+int cs_var_is_code(const cs_var *v);
 
 /* ---- output sink: where samples and events go ---- */
 typedef struct cs_sink {

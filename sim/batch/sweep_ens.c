@@ -56,7 +56,7 @@ int cs_ens_check(cs_ctx *ctx, const cs_sweep *sw) {
 ** (owner: a party index), so it has no mean, variance or quantiles. */
 static int categorical(const cs_sweep *sw, int v) {
   int nv;
-  return v > 0 && !strcmp(cs_world_vars(&nv)[sw->traj_var[v - 1]].units, "party");
+  return v > 0 && cs_var_is_code(&cs_world_vars(&nv)[sw->traj_var[v - 1]]);
 }
 
 static int fail(cs_ens *e, const char *what, const char *name) {

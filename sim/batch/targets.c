@@ -226,7 +226,7 @@ static int resolve_value(rctx *c, rstat *r) {
     return stat_err(c, "var", "no sampled variable '%s'%s; the variables are in output/README.md", s->var, hint);
   }
   const cs_var *v = &vars[r->var];
-  if (!strcmp(v->units, "party"))
+  if (cs_var_is_code(v))
     return stat_err(c, "var", "'%s' is a party code, not a quantity; use gang_share{} for control%s", s->var, "");
   if (v->dim == CS_DIM_CITY && (s->n_nodes || s->n_gangs))
     return stat_err(c, s->n_nodes ? "nodes" : "gangs", "'%s' is a city variable: it takes no %s", s->var,

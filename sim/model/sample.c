@@ -61,6 +61,8 @@ const cs_var *cs_world_vars(int *n) {
   return VARS;
 }
 
+int cs_var_is_code(const cs_var *v) { return !strcmp(v->units, "party"); }
+
 /* Layout of sample_buf: one slot of max(n, n_gangs, 1) 8-byte values per variable. */
 static size_t slot_len(const cs_world *w) {
   size_t m = (size_t)w->n > (size_t)w->n_gangs ? (size_t)w->n : (size_t)w->n_gangs;
