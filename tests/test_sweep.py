@@ -20,6 +20,7 @@ follow from the documented rules (output/README.md, "The sweep file",
 """
 
 import filecmp
+import hashlib
 import os
 import re
 import shutil
@@ -239,7 +240,6 @@ class SweepTest(SweepFixture):
         self.assertIn("fall_time_centre", list(ds.metric.values))
         self.assertEqual(ds.sizes["time"], 11)
         self.assertEqual(ds.metric_units.sel(metric="displaced_integral").item(), "person-days")
-        import hashlib
         with open(self.p("sweep.lua"), "rb") as f:
             self.assertEqual(ds.attrs["sweep_sha256"], hashlib.sha256(f.read()).hexdigest())
         with open(self.p("tiny.lua"), "rb") as f:
@@ -516,6 +516,24 @@ class SweepFailuresTest(SweepFixture):
         magic, recs = journal_records(out + ".journal", 4)
         self.assertEqual(magic, b"CSSWJNL1")  # the failure was not journalled
         self.assertFalse(any(f for _, _, f, _ in recs))
+        # the journal's inputs key names the scenario and the conflictsim version
+        # (sweep_journal.h): the journal of another version's runs is not resumed
+        with open(self.p("tiny.lua"), "rb") as f:
+            scen = hashlib.sha256(f.read()).hexdigest()
+        version = run("--version").stdout.split()[1]
+        key = lambda v: hashlib.sha256(("%s\nconflictsim %s" % (scen, v)).encode()).hexdigest().encode()
+        with open(out + ".journal", "r+b") as f:
+            head = f.read(JOURNAL_HEADER)
+            self.assertEqual(head[72:136], key(version))
+            f.seek(72)
+            f.write(key("0.0.0-other"))
+        r = run("sweep", self.p("fail.lua"), "-o", out, "--quiet", "-j", "2")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("conflictsim version", r.stderr)
+        self.assertFalse(os.path.exists(out))
+        with open(out + ".journal", "r+b") as f:
+            f.seek(72)
+            f.write(key(version))
         # without it, the same command completes from the journal
         r = run("sweep", self.p("fail.lua"), "-o", out, "--quiet", "-j", "2")
         self.assertEqual(r.returncode, 8, r.stderr)

@@ -12,6 +12,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include "cs_h5.h"
 #include <unistd.h>
 
 #define JMAGIC "CSSWJNL1"  /* records of completed runs only */
@@ -113,7 +115,7 @@ int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char 
   if (!got || memcmp(&disk, &h, sizeof h) != 0)
     return cs_err(ctx, CS_EINVAL,
                   "journal '%s' belongs to other inputs (a different sweep, calibration, scenario or shard, "
-                  "or another --branch-at/--branches); delete it to start over",
+                  "another --branch-at/--branches, or another conflictsim version); delete it to start over",
                   j->path);
   uint64_t pos = sizeof h;
   while (pos + 8 <= (uint64_t)st.st_size) {
@@ -153,8 +155,13 @@ int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *
   ** journal from before a module changed is not resumed */
   /* id_sha: the sweep text and its branch setting (a journal of another
   ** --branch-at or --branches is refused) */
-  return cs_journal_open_raw(ctx, j, out, sw->id_sha, sw->n_files ? sw->files_sha : sw->scenario_sha, index, count,
-                             cs_sweep_record_len(sw), sw->n_runs);
+  /* and the version that writes it: a journal of another version's runs
+  ** is not resumed (the file it would complete records one version) */
+  char key[160], inputs[65];
+  int n = snprintf(key, sizeof key, "%s\nconflictsim %s", sw->n_files ? sw->files_sha : sw->scenario_sha,
+                   cs_version());
+  cs_sha256_hex(key, n > 0 && (size_t)n < sizeof key ? (size_t)n : strlen(key), inputs);
+  return cs_journal_open_raw(ctx, j, out, sw->id_sha, inputs, index, count, cs_sweep_record_len(sw), sw->n_runs);
 }
 
 int cs_journal_has(const cs_journal *j, uint64_t k) {

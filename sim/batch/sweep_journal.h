@@ -3,7 +3,8 @@
 ** pool.c, and the MPI ranks of sweep_mpi.c), for sim/ only.
 **
 ** The journal OUT.journal is owned by exactly one process (the parent, or
-** MPI rank 0): a header (magic, sweep and scenario SHA-256, shard index and
+** MPI rank 0): a header (magic, the sweep's SHA-256, that of the scenario
+** (or its files) with the conflictsim version, shard index and
 ** count, record length, number of runs), then records {run, doubles,
 ** FNV-1a checksum} appended in completion order. A record is written
 ** before its run counts as done, so it survives a kill of the process at any
@@ -53,7 +54,9 @@ typedef struct cs_journal {
 /* Open (or create) OUT.journal for shard (index, count) of sw, lock it and
 ** index the records already in it. *j must be zeroed with fd = -1 first; on
 ** any result cs_journal_close releases it. CS_EINVAL: the journal belongs to
-** another sweep, scenario or shard. */
+** another sweep, scenario (or modules and data files), shard, branch setting
+** or conflictsim version: its scen_sha is SHA-256("<scenario or files SHA>\n
+** conflictsim <version>"). */
 int cs_journal_open(cs_ctx *ctx, cs_journal *j, const cs_sweep *sw, const char *out, uint64_t index,
                     uint64_t count);
 /* The same for any driver: sha names the inputs (a sweep file, a
