@@ -8,8 +8,8 @@
 
 scenario { name = "tiny", start = "2024-10-17", days = 30, sample_every = 1 }
 
-param("recall_day", 4, "day the elite officers are recalled")
-param("recall_officers", 120, "officers recalled from protection duty")
+param("recall_day", 4, "day the elite officers are recalled", { min = 0 })
+param("recall_officers", 120, "officers recalled from protection duty", { min = 0 })
 param("verbose", true, "log the daily situation")
 
 -- Model parameters (sim/README.md, Parameters); a --set on the command line wins.

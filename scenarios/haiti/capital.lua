@@ -12,13 +12,13 @@ scenario { name = "haiti-capital", start = "2023-09-01", days = 548, sample_ever
 local city = require "lib.city"
 local day = city.day("2023-09-01")   -- day "2024-10-21" is 416
 
-param("recall_officers", 300, "elite officers recalled")  -- 300 of 600 [P] for "several hundred" (AP, 21 Oct 2024 [S])
-param("recall_day", day "2024-10-21", "day of the elite recall")  -- 416 = 21 Oct 2024 (AP, 21 Oct 2024 [S])
-param("mss_scale", 1.0, "multiplier on the MSS: announced size and every arrival")  -- 1.0 = as happened
+param("recall_officers", 300, "elite officers recalled", { min = 0, max = 600 })  -- 300 of 600 [P] for "several hundred" (AP, 21 Oct 2024 [S])
+param("recall_day", day "2024-10-21", "day of the elite recall", { min = 0 })  -- 416 = 21 Oct 2024 (AP, 21 Oct 2024 [S])
+param("mss_scale", 1.0, "multiplier on the MSS: announced size and every arrival", { min = 0 })  -- 1.0 = as happened
 param("mss_shift_days", 0, "days added to every MSS arrival date (negative = earlier)")  -- 0 = as happened
-param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024")  -- ~4,700 [S] (observed.csv: >4,600, BINUH Q1 2024)
-param("prison_gang_share", 1.0, "share of the inmates freed in Mar 2024 who join a gang")  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)
-param("cohesion0", 0.2, "cohesion of Viv Ansanm at the start")  -- [P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, BINUH Q1 2024 [S]); below chi_form 0.5, so it starts unformed
+param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024", { min = 0 })  -- ~4,700 [S] (observed.csv: >4,600, BINUH Q1 2024)
+param("prison_gang_share", 1.0, "share of the inmates freed in Mar 2024 who join a gang", { min = 0, max = 1 })  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)
+param("cohesion0", 0.2, "cohesion of Viv Ansanm at the start", { min = 0, max = 1 })  -- [P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, BINUH Q1 2024 [S]); below chi_form 0.5, so it starts unformed
 param("v2", false, "version 2 of the model: the start of 1 Sep 2023 and the version-2 mechanisms")
 city.params()   -- site_capacity_scale, scaled_site, solino_area_owner, assault_days, verbose
 

@@ -13,12 +13,12 @@ scenario { name = "haiti-solino", start = "2024-10-10", days = 60, sample_every 
 local city = require "lib.city"
 local day = city.day("2024-10-10")   -- day "2024-10-17" is 7
 
-param("attack_day", day "2024-10-17", "day of the attack on Solino")  -- Thu 17 Oct 2024 (AP, 21 Oct 2024 [S])
-param("recall_officers", 300, "elite officers recalled")  -- 300 of 600 [P] for "several hundred" (AP, 21 Oct 2024 [S])
-param("recall_delay_days", day "2024-10-21" - day "2024-10-17", "days from the attack to the elite recall")  -- 4: 21 Oct 2024 (AP, 21 Oct 2024 [S])
-param("mss_scale", 1.0, "multiplier on the MSS present and announced")  -- 1.0 = as happened
+param("attack_day", day "2024-10-17", "day of the attack on Solino", { min = 0 })  -- Thu 17 Oct 2024 (AP, 21 Oct 2024 [S])
+param("recall_officers", 300, "elite officers recalled", { min = 0, max = 600 })  -- 300 of 600 [P] for "several hundred" (AP, 21 Oct 2024 [S])
+param("recall_delay_days", day "2024-10-21" - day "2024-10-17", "days from the attack to the elite recall", { min = 0 })  -- 4: 21 Oct 2024 (AP, 21 Oct 2024 [S])
+param("mss_scale", 1.0, "multiplier on the MSS present and announced", { min = 0 })  -- 1.0 = as happened
 param("second_wave", true, "the attacks of 11-17 Nov 2024 on Solino, Nazon, Delmas 24")
-param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start")  -- [P] Oct 2024: Viv Ansanm acting as one since Feb 2024 (BINUH Q1 2024 [S]); just above the formation threshold chi_form 0.5
+param("cohesion0", 0.55, "cohesion of Viv Ansanm at the start", { min = 0, max = 1 })  -- [P] Oct 2024: Viv Ansanm acting as one since Feb 2024 (BINUH Q1 2024 [S]); just above the formation threshold chi_form 0.5
 city.params()   -- site_capacity_scale, scaled_site, solino_area_owner, assault_days, verbose
 
 -- Calibrated priors, the same as capital.lua's (calibrate.sh searched these [P] values with

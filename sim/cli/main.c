@@ -25,13 +25,17 @@ static const char *USAGE =
     "  merge SHARD...     join the shards of a sweep into one file (merge --help)\n"
     "  compare            paired runs of interventions against a baseline (compare --help)\n"
     "  params [SCENARIO]  list the parameters a run uses, with ranges and meaning (params --help)\n"
+    "  sensitivity FILE   the Sobol' or Morris indices of a sobol or morris sweep file\n"
+    "                     (sensitivity --help)\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help\n"
     "  --version          print the version\n"
     "\n"
     "Exit status: 0 success, 1 internal error, 2 bad command line, 3 error in the\n"
-    "scenario or a parameter, 4 output error, 5 out of memory, 6 interrupted.\n";
+    "scenario or a parameter, 4 output error, 5 out of memory, 6 interrupted;\n"
+    "validate: 7 an in-sample target failed; sweep and merge: 8 the file is written\n"
+    "but some runs failed. Each command's --help has the details.\n";
 
 int main(int argc, char **argv) {
   /* No HDF5 clean-up at exit: every file is closed explicitly, and a file

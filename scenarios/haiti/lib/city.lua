@@ -336,10 +336,10 @@ end
 
 -- The scenario parameters of the city, declared after the scenario's own.
 function M.params()
-  param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site")  -- 1.0 = as observed [P]
+  param("site_capacity_scale", 1.0, "multiplier on the capacity of the displacement site(s) named by scaled_site", { min = 0 })  -- 1.0 = as observed [P]
   param("scaled_site", "all", "site scaled by site_capacity_scale: all, canape_vert, delmas_33 or clercine")
   param("solino_area_owner", "STATE", "owner at the start of solino, nazon, delmas_24, tabarre_27 (CSV: CONTESTED after 17 Oct 2024)")
-  param("assault_days", 5, "days of the Solino / Tabarre 27 assault from 17 Oct 2024, one attack a day on each")  -- 5: from Thursday 17 to Monday 21 Oct (press reports [S])
+  param("assault_days", 5, "days of the Solino / Tabarre 27 assault from 17 Oct 2024, one attack a day on each", { min = 0 })  -- 5: from Thursday 17 to Monday 21 Oct (press reports [S])
   param("verbose", true, "log the monthly situation and key takeovers")
 end
 
