@@ -101,12 +101,14 @@ def compare_report(path):
         seed, days = int(f.attrs["master_seed"]), float(f.attrs["days"])
         boot = int(f.attrs["bootstrap_resamples"])
         cens = f["censored"][:]
+        vred = f["variance_reduction"][:]
         post = plain.text(f.attrs.get("posterior_file", ""))
     arms, n = d["arms"], d["n"]
     branched = d.get("branches", 1) > 1
     body = [f"<p>{plot_compare.runs_text(d, paired=True)} (seed {seed}), {plain.num(days)} days: replicate r "
             + ("and branch k " if branched else "") + "of every arm meets the same chance events, so a difference "
-            "between arms is the intervention's, not luck's."
+            "between arms comes from the intervention, not from other luck (the intervals say how precisely the "
+            "replicates pin it down)."
             + (" The branches of a replicate share its past up to the branch day; the intervals resample whole "
                "replicates." if branched else "") + "</p>",
             "<h2>Arms</h2>",
@@ -115,8 +117,8 @@ def compare_report(path):
         body.append(f"<p>Replicate r of every arm ran under draw r of the calibration's posterior ({esc(post)}): "
                     "the intervals include what the calibration left uncertain.</p>")
     head = ["outcome", "unit", "better if", "baseline", "variant", "difference", "95% interval", "P(better)",
-            "P(worse)", "P(tie)", "code"]
-    cls = ["", "", "", "n", "n", "n", "n", "n", "n", "n", "code"]
+            "P(worse)", "P(tie)", "var. red.", "code"]
+    cls = ["", "", "", "n", "n", "n", "n", "n", "n", "n", "n", "code"]
     for v in range(1, len(arms)):
         rows = []
         for m, code in enumerate(d["codes"]):
@@ -129,7 +131,7 @@ def compare_report(path):
             rows.append([d["labels"][m], u, d["better"][m], plain.value(d["baseline_mean"][v - 1, m], u),
                          plain.value(d["variant_mean"][v - 1, m], u),
                          plain.value(d["mean_difference"][v - 1, m], u, True), iv,
-                         f"{pct[0]}%", f"{pct[1]}%", f"{pct[2]}%", code])
+                         f"{pct[0]}%", f"{pct[1]}%", f"{pct[2]}%", plain.num(float(vred[v - 1, m])), code])
         body.append(f"<h2>{esc(arms[v])} against the baseline</h2>")
         body.append(table(head, rows, cls))
         for m, code in enumerate(d["codes"]):
@@ -140,9 +142,16 @@ def compare_report(path):
     body.append('<p class="note">baseline, variant: means over the replicates. difference: variant - baseline, '
                 f"the mean over the pairs, with its 95% interval (BCa bootstrap, {boot:,} resamples). P(better), "
                 "P(worse), P(tie): the share of replicates in which the variant did better, worse or exactly the "
-                "same as the baseline; a low P(better) beside a high P(tie) is no effect, not a failure. "
+                "same as the baseline; a low P(better) beside a high P(tie) means the intervention did not change that "
+                "outcome in those runs (it may come too late or not reach it), not that it made things worse. The "
+                "mean difference and P(better) can point different ways: a few replicates with large effects move "
+                "the mean, while P(better) counts replicates. var. red.: how much pairing narrowed the interval "
+                "(the variance of unpaired differences over that of the paired ones). "
                 "%: share of the city; pp: percentage points. code: the outcome's name in the CSV, JSON and "
                 "HDF5 files.</p>")
+    n_iv = (len(arms) - 1) * len(d["codes"])
+    body.append(f'<p class="note">Each interval covers its own mean difference with 95% probability: of the '
+                f"{n_iv} here, about {0.05 * n_iv:.1f} may exclude the true value by chance alone.</p>")
     if n < 20:
         body.append(f'<p class="note"><strong>Warning:</strong> {n} replicates: intervals from fewer than 20 '
                     "paired runs are unreliable (they undercover).</p>")

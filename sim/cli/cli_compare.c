@@ -172,7 +172,8 @@ static void print_table(const cs_cmp_report *R) {
            (unsigned long long)R->seed, R->branch_at, (unsigned long long)R->reps, R->B);
   else
     printf("compare: %llu paired replicates (seed %llu): replicate r of every arm meets the same chance events,\n"
-           "so a difference between arms is the intervention's. baseline and variant: means over the replicates;\n"
+           "so differences between arms come from the intervention, not from other luck (the intervals say how\n"
+           "precisely the replicates pin them down). baseline and variant: means over the replicates;\n"
            "difference: variant - baseline, mean over the pairs, with its 95%% interval (BCa bootstrap, %d\n"
            "resamples); better if: which way the outcome improves.\n",
            (unsigned long long)R->reps, (unsigned long long)R->seed, R->B);
@@ -214,7 +215,10 @@ static void print_table(const cs_cmp_report *R) {
   int n_iv = (R->n_arms - 1) * R->n_metrics;
   printf("\nP(better), P(worse), P(tie): the share of replicates in which the variant did better, worse or\n"
          "exactly the same as the baseline on that outcome. Ties are common where the intervention does not\n"
-         "reach an outcome: a low P(better) beside a high P(tie) is no effect, not a failure.\n"
+         "reach an outcome: a low P(better) beside a high P(tie) means the intervention did not change that\n"
+         "outcome in those runs (it may come too late or not reach it), not that it made things worse.\n"
+         "The mean difference and P(better) can point different ways: a few replicates with large effects\n"
+         "move the mean, while P(better) counts replicates (PREFIX.h5 has each pair's difference).\n"
          "var. red.: how much pairing narrowed the interval: the variance of unpaired differences (variant\n"
          "replicate r+1 against baseline r) over that of the paired ones.\n");
   if (shares) printf("%%: share of the city; pp: percentage points (a difference of two shares).\n");
