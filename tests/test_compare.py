@@ -325,7 +325,7 @@ def test_better_direction(tmp):
     check("better" not in js or js["better"] != "lower", "json: no global claim that lower is better")
     table = {row["code"]: row["better"] for row in table_rows(p.stdout)}
     check(table == want, "terminal table: the better column")
-    check("Day market fell to a gang (fall_time_market): no fall by day" in p.stdout,
+    check("Day Market fell to a gang (fall_time_market): no fall by day" in p.stdout,  # the node's name
           "terminal: the runs without a fall are counted")
     check_table(p.stdout, f"{tmp}/dir.h5", "table of fall_time, displaced, clashes, fled")
     with h5py.File(f"{tmp}/dir.h5", "r") as f:

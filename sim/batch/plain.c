@@ -97,8 +97,12 @@ const char *cs_plain_metric_label(const cs_sweep *sw, int m, char *buf, size_t c
   const cs_sweep_metric *me = &sw->metrics[m];
   if (me->kind == CS_MET_LUA || me->kind < 0 || me->kind >= CS_MET_KINDS)
     snprintf(buf, cap, "%s", me->name);
-  else if (me->kind >= CS_MET_NODE_FIRST)
-    snprintf(buf, cap, LABEL[me->kind], me->node ? me->node : "?");
+  else if (me->kind >= CS_MET_NODE_FIRST) {
+    const char *name = me->node ? me->node : "?"; /* the node's display name, else its id */
+    for (int i = 0; me->node && sw->node_names && i < sw->n_nodes; i++)
+      if (!strcmp(sw->node_ids[i], me->node)) name = sw->node_names[i];
+    snprintf(buf, cap, LABEL[me->kind], name);
+  }
   else
     snprintf(buf, cap, "%s", LABEL[me->kind]);
   return buf;

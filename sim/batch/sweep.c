@@ -91,6 +91,8 @@ void cs_sweep_free(cs_sweep *sw) {
   free(sw->traj_var);
   for (int i = 0; sw->node_ids && i < sw->n_nodes; i++) free(sw->node_ids[i]);
   free(sw->node_ids);
+  for (int i = 0; sw->node_names && i < sw->n_nodes; i++) free(sw->node_names[i]);
+  free(sw->node_names);
   for (int i = 0; sw->party_names && i < sw->n_parties; i++) free(sw->party_names[i]);
   free(sw->party_names);
   free(sw->scenario_name);
@@ -352,9 +354,17 @@ static int probe(cs_ctx *ctx, cs_sweep *sw) {
   sw->days = cs_world_days(w);
   sw->sample_every = cs_world_sample_every(w);
   if (!(sw->scenario_name = strdup(cs_world_name(w))) ||
-      !(sw->node_ids = calloc((size_t)sw->n_nodes + 1, sizeof *sw->node_ids))) {
+      !(sw->node_ids = calloc((size_t)sw->n_nodes + 1, sizeof *sw->node_ids)) ||
+      !(sw->node_names = calloc((size_t)sw->n_nodes + 1, sizeof *sw->node_names))) {
     rc = cs_err(ctx, CS_ENOMEM, "out of memory");
     goto done;
+  }
+  for (int i = 0; i < sw->n_nodes; i++) {
+    const char *name = cs_world_node_name(w, i);
+    if (!(sw->node_names[i] = strdup(name && name[0] ? name : cs_world_node_id(w, i)))) {
+      rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+      goto done;
+    }
   }
   for (int i = 0; i < sw->n_nodes; i++)
     if (!(sw->node_ids[i] = strdup(cs_world_node_id(w, i)))) {

@@ -67,6 +67,7 @@ typedef struct cs_sweep {
   int n_nodes, n_samples;
   double days, sample_every;
   char **node_ids;
+  char **node_names; /* the nodes' display names (their ids where they have none) */
   char *scenario_name;
   char start_date[11];        /* the scenario's start, "YYYY-MM-DD", or "" */
   char **party_names;         /* [n_parties]: STATE, CONTESTED, then the gang ids */
