@@ -407,6 +407,30 @@ def fnv1a(data):
     return h
 
 
+def kill_midway(cmd, out, journal, enough, unfinished, tries=5):
+    """Start cmd and SIGKILL it once the journal exists and enough() holds; a
+    kill counts if it left no output file and unfinished() holds (a fast
+    machine may finish every run first: then out and the journal are removed
+    and cmd tried again, up to tries times). True if a kill counted."""
+    for _ in range(tries):
+        killed = False
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline and proc.poll() is None:
+            if os.path.exists(journal) and enough():
+                proc.send_signal(signal.SIGKILL)
+                killed = True
+                break
+            time.sleep(0.002)
+        proc.wait()
+        if killed and not os.path.exists(out) and unfinished():
+            return True
+        for f in (out, journal):
+            if os.path.exists(f):
+                os.unlink(f)
+    return False
+
+
 def journal_records(path, n_metrics):
     """The records of a sweep journal without trajectories, as documented in
     sim/batch/sweep_journal.h: (offset, run, failed, message) up to the first
@@ -549,24 +573,10 @@ class SweepFailuresTest(SweepFixture):
         ref, _ = self.failing_sweep("big.lua", "ref.h5", "-j", "1")
         out = self.p("killed.h5")
         journal = out + ".journal"
-        total, killed = 2 * 2 * 40, False
-        for _ in range(5):
-            proc = subprocess.Popen([BINARY, "sweep", self.p("big.lua"), "-o", out, "--quiet", "-j", "1"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.time() + 30
-            while time.time() < deadline and proc.poll() is None:
-                if os.path.exists(journal) and os.path.getsize(journal) >= JOURNAL_HEADER + 30 * 48:
-                    proc.send_signal(signal.SIGKILL)
-                    killed = True
-                    break
-                time.sleep(0.002)
-            proc.wait()
-            if killed and not os.path.exists(out) and len(journal_records(journal, 4)[1]) < total:
-                break
-            killed = False
-            for f in (out, journal):
-                if os.path.exists(f):
-                    os.unlink(f)
+        total = 2 * 2 * 40
+        killed = kill_midway([BINARY, "sweep", self.p("big.lua"), "-o", out, "--quiet", "-j", "1"], out, journal,
+                             lambda: os.path.getsize(journal) >= JOURNAL_HEADER + 30 * 48,
+                             lambda: len(journal_records(journal, 4)[1]) < total)
         self.assertTrue(killed, "the sweep always finished before it could be killed")
         magic, recs = journal_records(journal, 4)
         fails = [(pos, k, m) for pos, k, f, m in recs if f]
@@ -1160,23 +1170,8 @@ class SweepEventsTest(SweepFixture):
         journal, side = out + ".journal", out + ".events"
         cmd = [BINARY, "sweep", self.p("big.lua"), "-o", out, "--quiet", "-j", "2"]
         total = 2 * 4 * 20
-        for _ in range(5):
-            killed = False
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.time() + 30
-            while time.time() < deadline and proc.poll() is None:
-                if os.path.exists(journal) and len(journal_records(journal, 9)[1]) >= 20:
-                    proc.send_signal(signal.SIGKILL)
-                    killed = True
-                    break
-                time.sleep(0.002)
-            proc.wait()
-            if killed and not os.path.exists(out) and len(journal_records(journal, 9)[1]) < total:
-                break
-            killed = False
-            for f in (out, journal):
-                if os.path.exists(f):
-                    os.unlink(f)
+        killed = kill_midway(cmd, out, journal, lambda: len(journal_records(journal, 9)[1]) >= 20,
+                             lambda: len(journal_records(journal, 9)[1]) < total)
         self.assertTrue(killed, "the sweep always finished before it could be killed")
         done = sorted({k for _, k, _, _ in journal_records(journal, 9)[1]})
         # what a crash of the machine could leave: a journalled run's side

@@ -78,6 +78,13 @@ static int mkds(cs_ens *e, hid_t str, const char *name, hid_t ftype, int rank, c
   return cs_h5u_attr(e->ctx, LABEL, e->path, *out, "long_name", str, str, 0, &long_name);
 }
 
+/* Close *d and mark it closed, whatever the outcome. */
+static int close_ds(cs_ens *e, hid_t *d, const char *name) {
+  int bad = H5Dclose(*d) < 0;
+  *d = H5I_INVALID_HID;
+  return bad ? fail(e, "close dataset", name) : CS_OK;
+}
+
 /* A 1-D dimension scale of the group: with u (a buffer of SCALE_BLOCK), the
 ** indices 0, 1, ..., n - 1 as uint64, written a block at a time (a scale of
 ** the points takes no memory that grows with them); else the doubles v[n]. */
@@ -170,12 +177,7 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
                                    H5T_NATIVE_UINT64, u)))
         goto done;
     }
-    if (H5Dclose(tmp) < 0) {
-      tmp = H5I_INVALID_HID;
-      rc = fail(e, "close dataset", "run");
-      goto done;
-    }
-    tmp = H5I_INVALID_HID;
+    if ((rc = close_ds(e, &tmp, "run"))) goto done;
     hsize_t dd[2] = {P, (hsize_t)sw->n_params};
     hid_t scd[2] = {s_pt, s_param};
     if ((rc = mkds(e, str, "design", H5T_IEEE_F64LE, 2, dd, 0, scd, NULL, "parameter values of each design point",
@@ -185,12 +187,7 @@ int cs_ens_begin(cs_ctx *ctx, const char *path, hid_t f, hid_t str, const cs_swe
       rc = fail(e, "write", "design");
       goto done;
     }
-    if (H5Dclose(tmp) < 0) {
-      tmp = H5I_INVALID_HID;
-      rc = fail(e, "close dataset", "design");
-      goto done;
-    }
-    tmp = H5I_INVALID_HID;
+    if ((rc = close_ds(e, &tmp, "design"))) goto done;
     if ((rc = mkds(e, str, "n", H5T_STD_U64LE, 1, d3, 0, sc3, NULL,
                    sw->branched ? "completed runs of the point (replicates x branches): the runs its statistics are over"
                                 : "completed replicates of the point: the runs its statistics are over", &e->d_n)))

@@ -22,27 +22,8 @@
 #define EV_HEAD (8 + 64 + 8)
 #define EV_TAIL 24
 #define EV_BUF_ROWS 1024
-#define FNV0 0xcbf29ce484222325ull
 
 _Static_assert(sizeof(cs_sweep_evrow) == 64, "a side file's row is 64 bytes");
-
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
-  const unsigned char *b = p;
-  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-  return h;
-}
-
-static int write_full(int fd, const void *p, size_t n) {
-  const char *b = p;
-  while (n) {
-    ssize_t w = write(fd, b, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    b += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
 
 static int read_full(int fd, void *p, size_t n, off_t at) {
   char *b = p;
@@ -92,7 +73,7 @@ static int open_checked(const cs_sweep *sw, const char *dir, uint64_t k, int *fd
   char *p = file_path(dir, k, NULL);
   unsigned char head[EV_HEAD], want[EV_HEAD], tail[EV_TAIL], buf[64 * 256];
   struct stat st;
-  uint64_t n, sum, h = FNV0;
+  uint64_t n, sum, h = CS_JOURNAL_FNV0;
   int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
   free(p);
   if (fd < 0) return -1;
@@ -104,11 +85,11 @@ static int open_checked(const cs_sweep *sw, const char *dir, uint64_t k, int *fd
   memcpy(&n, tail, 8);
   memcpy(&sum, tail + 8, 8);
   if ((uint64_t)st.st_size != EV_HEAD + EV_TAIL + 64 * n) goto bad;
-  h = fnv1a(head, EV_HEAD, h);
+  h = cs_journal_fnv1a(head, EV_HEAD, h);
   for (off_t at = EV_HEAD, end = st.st_size - EV_TAIL; at < end;) {
     size_t m = (size_t)(end - at) < sizeof buf ? (size_t)(end - at) : sizeof buf;
     if (read_full(fd, buf, m, at)) goto bad;
-    h = fnv1a(buf, m, h);
+    h = cs_journal_fnv1a(buf, m, h);
     at += (off_t)m;
   }
   if (h != sum) goto bad;
@@ -191,7 +172,7 @@ int cs_sweep_evw_begin(cs_ctx *ctx, cs_sweep_evw *w, const cs_sweep *sw, uint64_
   w->fd = -1;
   w->sw = sw;
   w->k = k;
-  w->sum = FNV0;
+  w->sum = CS_JOURNAL_FNV0;
   if (!(w->tmp = file_path(sw->ev_dir, k, ".tmp")) || !(w->path = file_path(sw->ev_dir, k, NULL)) ||
       !(w->buf = malloc(64 * EV_BUF_ROWS))) {
     evw_release(w);
@@ -209,15 +190,15 @@ int cs_sweep_evw_begin(cs_ctx *ctx, cs_sweep_evw *w, const cs_sweep *sw, uint64_
     return rc;
   }
   head_of(sw, k, head);
-  w->sum = fnv1a(head, EV_HEAD, w->sum);
-  if (write_full(w->fd, head, EV_HEAD)) w->failed = errno ? errno : EIO;
+  w->sum = cs_journal_fnv1a(head, EV_HEAD, w->sum);
+  if (cs_journal_write_full(w->fd, head, EV_HEAD)) w->failed = errno ? errno : EIO;
   return CS_OK;
 }
 
 static void evw_flush(cs_sweep_evw *w) {
   if (!w->used) return;
-  w->sum = fnv1a(w->buf, w->used, w->sum);
-  if (!w->failed && write_full(w->fd, w->buf, w->used)) w->failed = errno ? errno : EIO;
+  w->sum = cs_journal_fnv1a(w->buf, w->used, w->sum);
+  if (!w->failed && cs_journal_write_full(w->fd, w->buf, w->used)) w->failed = errno ? errno : EIO;
   w->used = 0;
 }
 
@@ -235,7 +216,7 @@ int cs_sweep_evw_commit(cs_ctx *ctx, cs_sweep_evw *w) {
   memcpy(tail, &w->n, 8);
   memcpy(tail + 8, &w->sum, 8);
   memcpy(tail + 16, EV_END, 8);
-  if (!w->failed && write_full(w->fd, tail, EV_TAIL)) w->failed = errno ? errno : EIO;
+  if (!w->failed && cs_journal_write_full(w->fd, tail, EV_TAIL)) w->failed = errno ? errno : EIO;
   if (!w->failed && close(w->fd) != 0) w->failed = errno ? errno : EIO;
   else if (w->failed) close(w->fd);
   w->fd = -1;

@@ -29,14 +29,13 @@ typedef struct jhead {
   uint64_t index, count, rec_len, n_runs;
 } jhead;
 
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
+uint64_t cs_journal_fnv1a(const void *p, size_t n, uint64_t h) {
   const unsigned char *b = p;
   for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
   return h;
 }
 
-/* write(2) until n bytes or an error (EINTR retried): 0 or -1. */
-static int write_full(int fd, const void *p, size_t n) {
+int cs_journal_write_full(int fd, const void *p, size_t n) {
   const char *b = p;
   while (n) {
     ssize_t w = write(fd, b, n);
@@ -132,7 +131,7 @@ int cs_journal_open_raw(cs_ctx *ctx, cs_journal *j, const char *out, const char 
     if (pos + nb > (uint64_t)st.st_size || pread(j->fd, j->buf, nb, (off_t)pos) != (ssize_t)nb) break;
     memcpy(&sum, j->buf + nb - 8, 8);
     k &= ~JFAILED;
-    if (sum != fnv1a(j->buf, nb - 8, 0xcbf29ce484222325ull) || (n_runs && k >= n_runs) || k % count != index ||
+    if (sum != cs_journal_fnv1a(j->buf, nb - 8, CS_JOURNAL_FNV0) || (n_runs && k >= n_runs) || k % count != index ||
         (!n_runs && k > (uint64_t)1 << 40))
       break;
     uint64_t l = (k - index) / count;
@@ -183,9 +182,9 @@ int cs_journal_failed(const cs_journal *j, uint64_t k) {
 ** to be filled in), then index it. */
 static int append(cs_ctx *ctx, cs_journal *j, uint64_t k, size_t nb, int failed) {
   off_t end = lseek(j->fd, 0, SEEK_END);
-  uint64_t sum = fnv1a(j->buf, nb - 8, 0xcbf29ce484222325ull);
+  uint64_t sum = cs_journal_fnv1a(j->buf, nb - 8, CS_JOURNAL_FNV0);
   memcpy(j->buf + nb - 8, &sum, 8);
-  if (end < 0 || write_full(j->fd, j->buf, nb) != 0)
+  if (end < 0 || cs_journal_write_full(j->fd, j->buf, nb) != 0)
     return cs_err(ctx, CS_EIO, "journal '%s': cannot write: %s", j->path, strerror(errno));
   /* Group commit: once written, a record survives the death of this process
   ** (it is in the page cache); fdatasync only guards against a crash of the

@@ -101,6 +101,13 @@ extern volatile sig_atomic_t cs_sweep_stop;
 void cs_sweep_signals_catch(void);
 void cs_sweep_signals_restore(void);
 
+/* FNV-1a of p[n] continued from h (start: CS_JOURNAL_FNV0): the checksum of
+** the journal's records and of the event side files (sweep_events.c). */
+#define CS_JOURNAL_FNV0 0xcbf29ce484222325ull
+uint64_t cs_journal_fnv1a(const void *p, size_t n, uint64_t h);
+/* write(2) until n bytes or an error (EINTR retried): 0 or -1. */
+int cs_journal_write_full(int fd, const void *p, size_t n);
+
 /* Monotonic seconds (the journal's group commit). The progress line is
 ** progress.h's. */
 double cs_sweep_now(void);
