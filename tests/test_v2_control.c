@@ -14,8 +14,9 @@
 **   r = k (p^2 + (1 - p)^2) and x* = p^2 / (p^2 + (1 - p)^2), hence
 **   E[x_n] = x* (1 - (1 - r)^n) from x_0 = 0; the mean over replicates after
 **   each engagement is within 4 SE of it;
-** - invariants over a busy town with shares (fast fights, and one run with
-**   Lanchester chains), after every logged event and at every day: shares in (0, 1] summing to 1, the owner given by the
+** - invariants over a busy town with shares (fast fights, one run with
+**   Lanchester chains, two with presence and erosion, whose lapses change
+**   owners between engagements), after every logged event and at every day: shares in (0, 1] summing to 1, the owner given by the
 **   majority rule (cs__check_world, which runs cs_control_check), with
 **   people, members and officers conserved; at every sample the sampled
 **   owner, state_share and gang_share agree with the majority rule;
@@ -278,12 +279,17 @@ static void test_random_walk(void) {
 /* ---- a busy town: invariants at every event, and the model off ----
 ** A 4x4 grid, two rival gangs in opposite corners, a police unit and a
 ** reserve; attacks, police responses, flight, returns and recruitment run. */
-static int g_town_bad, g_town_checks, g_town_events;
+static int g_town_bad, g_town_checks, g_town_events, g_town_lapses;
 static double g_theta;
+static cs_event_rec g_town_last;
 
 static int town_event(void *ud, cs_world *w, const cs_event_rec *e) {
   char msg[256];
   g_town_events++;
+  if (e->kind == CS_EK_TAKEOVER && !(g_town_last.kind == CS_EK_ENGAGEMENT && g_town_last.node == e->node &&
+                                     g_town_last.t == e->t))
+    g_town_lapses++; /* a hold lapsed: a takeover with no engagement before it */
+  g_town_last = *e;
   if (cs__check_world(w, msg, sizeof msg)) {
     g_town_bad++;
     fprintf(stderr, "day %g, event kind %d: %s\n", e->t, e->kind, msg);
@@ -340,6 +346,11 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
     cs_world_param_set(w, "consolidate_rate", 0.05);
     g_theta = 0.7;
   }
+  if (tweak == 3) { /* presence and erosion: the holds far from the two units lapse */
+    cs_world_param_set(w, "ell_police", 0.7);
+    cs_world_param_set(w, "presence_half", 100);
+    cs_world_param_set(w, "erode_rate", 0.05);
+  }
   if (cs_world_finalize(w) != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
     cs_world_free(w);
@@ -366,16 +377,17 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
 static void test_town(void) {
   int take = 0, all_take = 0;
   double cont = 0, all_cont = 0;
-  g_town_bad = g_town_checks = g_town_events = 0;
-  for (uint64_t seed = 1; seed <= 6; seed++) {
-    run_town(seed, "shares", seed > 3 ? 1 + (seed == 6) : 0, &take, &cont);
+  g_town_bad = g_town_checks = g_town_events = g_town_lapses = 0;
+  for (uint64_t seed = 1; seed <= 8; seed++) {
+    run_town(seed, "shares", seed > 6 ? 3 : seed > 3 ? 1 + (seed == 6) : 0, &take, &cont);
     all_take += take;
     all_cont += cont;
   }
-  fprintf(stderr, "town with shares: %d takeovers in 6 runs, %g nodes contested at the end, %d events checked\n", all_take,
+  fprintf(stderr, "town with shares: %d takeovers in 8 runs, %g nodes contested at the end, %d events checked\n", all_take,
           all_cont, g_town_events);
-  CHECK(all_take > 0 && g_town_events > 1000);
-  CHECK(g_town_checks == 6 * 151);
+  fprintf(stderr, "town with presence and erosion: %d holds lapsed\n", g_town_lapses);
+  CHECK(all_take > 0 && g_town_events > 1000 && g_town_lapses > 0);
+  CHECK(g_town_checks == 8 * 151);
   CHECK(g_town_bad == 0);
 
   /* off: the control parameters change nothing */

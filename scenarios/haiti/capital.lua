@@ -53,6 +53,8 @@ if P.v2 then
     joint_share = 0.5,             -- partners join each other's attacks once the pact is struck (joint.c) [U]
     consolidate_rate = 0.02,       -- a node's majority holder takes over its other shares, ~50 days (control.c) [P]
     ell_police = 1,                -- police posts cover the STATE-held nodes within about a km (cover.c) [P]
+    presence_half = 50,            -- a STATE hold needs officers within reach: 50 at or covering a node make half a presence (control.c) [P]
+    erode_rate = 0.02,             -- a hold without them wears down to nobody's, ~35 days to half (control.c) [P]
   }
   city.declare { jailed = 4700, start = "2023-09" }
 else

@@ -36,4 +36,17 @@ priors {
   joint_share    = uniform(0, 1),            -- share of their own commitment partners add to a joint attack
   consolidate_rate = loguniform(0.002, 0.2), -- rate at which a node's majority holder takes over its other shares, 1/day
   ell_police     = loguniform(0.2, 3),       -- decay length of police cover around a post, km
+  -- the balance of forces (added on 6 Dec 2026, evening, for calibration 5): a probe wave
+  -- with these free met the Oct 2024 control targets two to three times as often
+  -- (scenarios/haiti/README.md, "Why control does not move"); the ranges span the
+  -- defaults' sources (sim/README.md, parameter table)
+  phi            = uniform(0.1, 0.8),        -- share of a gang's members committed to an attack
+  lethality_gang = loguniform(0.02, 0.2),    -- fighting strength per gang member
+  lethality_vigilante = loguniform(0.005, 0.05), -- fighting strength per brigade member
+  F_urban        = uniform(1, 2),            -- defender's advantage in built-up terrain
+  brigade_m0     = uniform(0.02, 0.5),       -- a brigade's mobilisation before any attack
+  -- the STATE's presence (control.c, added on 6 Dec 2026 for calibration 5): a hold with
+  -- few officers within reach wears down to nobody's
+  presence_half  = loguniform(10, 500),      -- officers at or covering a node that make half a presence
+  erode_rate     = loguniform(0.002, 0.1),   -- rate at which an unattended STATE hold wears down, 1/day
 }

@@ -39,7 +39,7 @@ N=100 # posterior draws = replicates of validate and compare
 mkdir -p "$OUT" "$(dirname "$CAL")"
 
 if [ ! -f "$CAL" ]; then
-  echo "== calibrate (18 parameters, 26 in-sample targets) -> $CAL"
+  echo "== calibrate (25 parameters, 26 in-sample targets) -> $CAL"
   set +e
   "$BIN" calibrate "$SCEN" --set v2=true --priors scenarios/haiti/capital_v2_priors.lua \
     --imp-rank 3 --waves 3 --points 640 --replicates 3 --max-replicates 6 \

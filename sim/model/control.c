@@ -62,6 +62,7 @@
 ** falls within days either way. */
 #include "model_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,8 @@ struct cs_control {
   holding **list; /* [n] the holders of each node, in the order they first held it */
   int *len, *cap; /* [n] */
   double *t;      /* [n] time of the stored shares (consolidation drifts them from there) */
+  double *pi;     /* [n] the STATE's presence, measured at the node's last engagement (1: full) */
+  cs_handle *lapse; /* [n] pending EV_HOLD_LAPSE of a STATE hold eroding below the majority, 0 if none */
 };
 
 int cs_control_shares(const cs_world *w) {
@@ -93,14 +96,17 @@ int cs_control_alloc(cs_world *w) {
     c->len = calloc(n + 1, sizeof *c->len);
     c->cap = calloc(n + 1, sizeof *c->cap);
     c->t = calloc(n + 1, sizeof *c->t); /* 0: the run's start */
+    c->pi = calloc(n + 1, sizeof *c->pi);
+    c->lapse = calloc(n + 1, sizeof *c->lapse);
   }
-  if (!c || !c->list || !c->len || !c->cap || !c->t) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  if (!c || !c->list || !c->len || !c->cap || !c->t || !c->pi || !c->lapse) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
   for (size_t j = 0; j < n; j++) {
     if (!(c->list[j] = malloc(2 * sizeof *c->list[j]))) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
     c->cap[j] = 2;
     c->len[j] = 1;
     c->list[j][0].party = w->owner[j]; /* the declared owner holds all of it (CONTESTED: nobody does) */
     c->list[j][0].share = 1.0;
+    c->pi[j] = 1.0;
   }
   return CS_OK;
 }
@@ -114,6 +120,8 @@ void cs_control_free(cs_world *w) {
   free(c->len);
   free(c->cap);
   free(c->t);
+  free(c->pi);
+  free(c->lapse);
   free(c);
   w->ctl = NULL;
 }
@@ -134,61 +142,175 @@ static int derived_owner(const cs_world *w, int j) {
   return CS_PARTY_CONTESTED;
 }
 
-/* Consolidation's factor f for node j at time t, and its majority holder
-** (CONTESTED: no drift, f = 1). */
-static double drift(const cs_world *w, int j, double t, int *major) {
-  double c = PV(w, P_CONSOLIDATE_RATE);
-  *major = c > 0 ? derived_owner(w, j) : CS_PARTY_CONTESTED;
-  if (*major == CS_PARTY_CONTESTED || !(t > w->ctl->t[j])) return 1.0;
-  return exp(-c * (t - w->ctl->t[j]));
-}
-
-/* A stored share at drift factor f with majority holder `major`. */
-static double share_at(const holding *h, int major, double f) {
-  if (f == 1.0) return h->share;
-  return h->party == major ? 1.0 - (1.0 - h->share) * f : h->share * f;
-}
-
-/* Bring node j's stored shares to time t (consolidation), dropping a share
-** that reached 0 (underflow after a very long drift). */
-static void consolidate(cs_world *w, int j, double t) {
-  struct cs_control *c = w->ctl;
+/* Node j's drift from its stored time to t: the majority holder M
+** (CONTESTED: none, the stored shares stand), u = exp(-a tau), v =
+** exp(-(a + b) tau), with a = consolidate_rate * pi[j] toward M and b =
+** erode_rate * (1 - pi[j]) of the STATE's share to nobody (b = 0 unless M is
+** the STATE), pi[j] the presence measured at the node's last engagement. */
+typedef struct drift {
   int major;
-  double f = drift(w, j, t, &major);
+  double u, v, a, b; /* b = 0: consolidation alone, as before presence */
+  double sm, s0;     /* stored shares of M and of nobody (b > 0 only) */
+} drift;
+
+static drift drift_at(const cs_world *w, int j, double t) {
+  const struct cs_control *c = w->ctl;
+  drift d = {CS_PARTY_CONTESTED, 1.0, 1.0, 0, 0, 0, 0};
+  double rate = PV(w, P_CONSOLIDATE_RATE), erode = PV(w, P_ERODE_RATE);
+  if (!(rate > 0 || erode > 0)) return d;
+  d.major = derived_owner(w, j);
+  if (d.major == CS_PARTY_CONTESTED || !(t > c->t[j])) {
+    d.major = CS_PARTY_CONTESTED;
+    return d;
+  }
+  double pi = d.major == CS_PARTY_STATE ? c->pi[j] : 1.0;
+  d.a = pi == 1.0 ? rate : rate * pi;
+  d.b = d.major == CS_PARTY_STATE && pi < 1.0 ? erode * (1.0 - pi) : 0.0;
+  d.u = exp(-d.a * (t - c->t[j]));
+  if (d.b > 0) {
+    d.v = exp(-(d.a + d.b) * (t - c->t[j]));
+    int im = find(c, j, d.major), i0 = find(c, j, CS_PARTY_CONTESTED);
+    d.sm = im >= 0 ? c->list[j][im].share : 0;
+    d.s0 = i0 >= 0 ? c->list[j][i0].share : 0;
+  } else d.v = d.u;
+  if (d.u == 1.0 && d.v == 1.0) d.major = CS_PARTY_CONTESTED; /* nothing moved */
+  return d;
+}
+
+/* The share of `party`, stored as s, under drift d. */
+static double share_at(int party, double s, const drift *d) {
+  if (d->major == CS_PARTY_CONTESTED) return s;
+  if (d->b <= 0) return party == d->major ? 1.0 - (1.0 - s) * d->u : s * d->u;
+  double k = d->a + d->b, star = d->a / k;
+  if (party == d->major) return star + (d->sm - star) * d->v;
+  if (party == CS_PARTY_CONTESTED) { /* fed by the STATE's erosion; never below 0 */
+    double s0 = d->s0 * d->u + d->b / k * (1.0 - d->u) + (d->sm - star) * (d->u - d->v);
+    return s0 > 0 ? s0 : 0;
+  }
+  return s * d->u;
+}
+
+/* Bring node j's stored shares to time t (consolidation and erosion),
+** dropping a share that reached 0 (underflow after a very long drift) and
+** listing nobody when erosion gives it a first share. */
+static int consolidate(cs_world *w, int j, double t) {
+  struct cs_control *c = w->ctl;
+  drift d = drift_at(w, j, t);
   if (t > c->t[j]) c->t[j] = t;
-  if (f == 1.0) return;
+  if (d.major == CS_PARTY_CONTESTED) return CS_OK;
+  if (d.b > 0 && find(c, j, CS_PARTY_CONTESTED) < 0) {
+    if (c->len[j] == c->cap[j] && cs__grow((void **)&c->list[j], &c->cap[j], c->len[j] + 1, sizeof *c->list[j]))
+      return cs_err(&w->ctx, CS_ENOMEM, "out of memory sharing node '%s'", w->node_id[j]);
+    c->list[j][c->len[j]].party = CS_PARTY_CONTESTED;
+    c->list[j][c->len[j]++].share = 0;
+  }
   int k = 0;
   for (int i = 0; i < c->len[j]; i++) {
     holding h = c->list[j][i];
-    h.share = share_at(&h, major, f);
+    h.share = share_at(h.party, h.share, &d);
     if (h.share > 0) c->list[j][k++] = h;
   }
   c->len[j] = k;
+  return CS_OK;
 }
 
-void cs_control_consolidate_all(cs_world *w) {
-  if (!w->ctl) return;
+/* The STATE's presence at j: its officers there and those covering it
+** (cover.c), O, as O / (O + presence_half); 1 with presence_half 0. */
+static double presence(const cs_world *w, int j) {
+  double h = PV(w, P_PRESENCE_HALF);
+  if (!(h > 0)) return 1.0;
+  double o = cs_cover_officers(w, j);
+  return o / (o + h);
+}
+
+/* Measure j's presence now (its shares are at now) and schedule the lapse of
+** a STATE hold the erosion takes below control_majority: the STATE's share
+** s(t) = s* + (s(t0) - s*) exp(-(a + b)(t - t0)), s* = a / (a + b), crosses
+** theta at t0 + ln((s(t0) - s*) / (theta - s*)) / (a + b) when s* < theta. */
+static int measure(cs_world *w, int j) {
+  struct cs_control *c = w->ctl;
+  c->pi[j] = presence(w, j);
+  if (c->lapse[j]) cs_engine_cancel(w->eng, c->lapse[j]);
+  c->lapse[j] = 0;
+  double pi = c->pi[j], rate = PV(w, P_CONSOLIDATE_RATE), erode = PV(w, P_ERODE_RATE);
+  if (!(erode > 0) || !(pi < 1.0) || derived_owner(w, j) != CS_PARTY_STATE) return CS_OK;
+  double a = rate * pi, b = erode * (1.0 - pi), k = a + b, star = a / k;
+  double theta = PV(w, P_CONTROL_MAJORITY), sm = c->list[j][find(c, j, CS_PARTY_STATE)].share;
+  if (!(star < theta) || !(sm > theta)) return CS_OK; /* the hold tends to stay above theta */
+  double when = c->t[j] + log((sm - star) / (theta - star)) / k;
+  if (!isfinite(when) || when > w->days) return CS_OK; /* after the horizon */
+  cs_event ev = {.kind = EV_HOLD_LAPSE, .a = j};
+  int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, &ev, &c->lapse[j]);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_control_start(cs_world *w) {
+  if (!w->ctl) return CS_OK;
+  for (int j = 0; j < w->n; j++) {
+    int rc = measure(w, j);
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+int cs_control_remeasure_all(cs_world *w) {
+  if (!w->ctl) return CS_OK;
+  int rc = cs_control_consolidate_all(w); /* a no-op after the caller's own: the shares are at now */
+  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = measure(w, j);
+  return rc;
+}
+
+int cs_control_on_lapse(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  struct cs_control *c = w->ctl;
+  int j = (int)ev->a, rc;
+  (void)e;
+  c->lapse[j] = 0;
+  if ((rc = consolidate(w, j, cs__now(w))) != CS_OK) return rc;
+  int is = find(c, j, CS_PARTY_STATE), i0 = find(c, j, CS_PARTY_CONTESTED);
+  assert(is >= 0 && i0 >= 0 && "a lapse is cancelled when the STATE's hold changes");
+  /* the crossing, exactly: the STATE at theta, nobody the rest */
+  double theta = PV(w, P_CONTROL_MAJORITY), others = 0;
+  for (int i = 0; i < c->len[j]; i++)
+    if (i != is && i != i0) others += c->list[j][i].share;
+  c->list[j][is].share = theta;
+  c->list[j][i0].share = 1.0 - theta - others;
+  if (c->list[j][i0].share < 0) c->list[j][i0].share = 0; /* rounding; the check's 1e-9 */
+  if ((rc = measure(w, j)) != CS_OK) return rc; /* CONTESTED now: no drift, no lapse */
+  int from = w->owner[j];
+  if ((rc = cs_takeover(w, j, CS_PARTY_CONTESTED)) != CS_OK) return rc;
+  if ((rc = cs__log(w, cs__now(w), CS_EK_TAKEOVER, j, CS_PARTY_CONTESTED, from, 0, 0)) != CS_OK) return rc;
+  return cs_notify_hold_lapsed(w, j, from, CS_PARTY_CONTESTED);
+}
+
+int cs_control_consolidate_all(cs_world *w) {
+  if (!w->ctl) return CS_OK;
   double t = cs__now(w);
-  for (int j = 0; j < w->n; j++) consolidate(w, j, t);
+  for (int j = 0; j < w->n; j++) {
+    int rc = consolidate(w, j, t);
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
 }
 
 double cs_control_share(const cs_world *w, int j, int party) {
   if (j < 0 || j >= w->n) return NAN;
   if (!w->ctl) return w->owner[j] == party ? 1.0 : 0.0;
-  int i = find(w->ctl, j, party), major;
-  if (i < 0) return 0.0;
-  double f = drift(w, j, cs__now(w), &major);
-  return share_at(&w->ctl->list[j][i], major, f);
+  int i = find(w->ctl, j, party);
+  drift d = drift_at(w, j, cs__now(w));
+  if (i < 0) return party == CS_PARTY_CONTESTED && d.b > 0 ? share_at(party, 0, &d) : 0.0;
+  return share_at(party, w->ctl->list[j][i].share, &d);
 }
 
 double cs_control_top(const cs_world *w, int j, int gangs_only) {
   if (j < 0 || j >= w->n) return NAN;
   if (!w->ctl) return CS_PARTY_IS_GANG(w->owner[j]) ? 1.0 : 0.0;
-  int major;
-  double f = drift(w, j, cs__now(w), &major), top = 0;
+  drift d = drift_at(w, j, cs__now(w));
+  double top = 0;
+  if (d.b > 0 && !gangs_only && find(w->ctl, j, CS_PARTY_CONTESTED) < 0) top = share_at(CS_PARTY_CONTESTED, 0, &d);
   for (int i = 0; i < w->ctl->len[j]; i++) {
     const holding *h = &w->ctl->list[j][i];
-    double s = share_at(h, major, f);
+    double s = share_at(h->party, h->share, &d);
     if ((!gangs_only || CS_PARTY_IS_GANG(h->party)) && s > top) top = s;
   }
   return top;
@@ -216,14 +338,10 @@ double cs_control_margin(const cs_engagement *en) {
   return m < 0 ? 0 : m > 1 ? 1 : m;
 }
 
-int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to) {
+/* Move the shares of j after engagement en (its shares are at now). */
+static int move(cs_world *w, const cs_engagement *en, int from, int *to) {
   int j = en->node, att = en->attacker;
-  if (!w->ctl) { /* "whole" (version 1): a win hands over the node */
-    *to = en->outcome > 0 && att != from ? att : from;
-    return CS_OK;
-  }
   *to = from;
-  consolidate(w, j, cs__now(w)); /* the drift since the node's last engagement */
   if (en->outcome == 0) return CS_OK;
   struct cs_control *c = w->ctl;
   int d = defender(w, j, att);
@@ -250,6 +368,17 @@ int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to) {
   }
   *to = derived_owner(w, j);
   return CS_OK;
+}
+
+int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to) {
+  int j = en->node, att = en->attacker;
+  if (!w->ctl) { /* "whole" (version 1): a win hands over the node */
+    *to = en->outcome > 0 && att != from ? att : from;
+    return CS_OK;
+  }
+  int rc = consolidate(w, j, cs__now(w)); /* the drift since the node's last engagement */
+  if (rc == CS_OK) rc = move(w, en, from, to);
+  return rc == CS_OK ? measure(w, j) : rc; /* the presence from now, and the lapse it sets */
 }
 
 int cs_control_check(const cs_world *w, char *msg, size_t cap) {

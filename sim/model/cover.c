@@ -94,6 +94,14 @@ void cs_cover_forces(const cs_world *w, int j, double *n, double *s) {
   *s = u.s;
 }
 
+double cs_cover_officers(const cs_world *w, int j) {
+  double here = w->off_n ? (double)w->off_n[j] : (double)cs_security_officers_at(w, j);
+  if (!cs_cover_on(w) || !w->off_n) return here;
+  cover_ud u = {0};
+  visit(w, j, &u);
+  return here + u.n;
+}
+
 int64_t cs_cover_losses(cs_world *w, int j, int64_t off) {
   int64_t here = w->off_n ? w->off_n[j] : 0;
   struct cs_cover *l = w->cover;

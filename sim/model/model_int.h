@@ -89,7 +89,7 @@ enum {
   P_BETA, P_BETA_POLICE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_ZETA,
   /* partial control (control.c) */
-  P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE,
+  P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE, P_PRESENCE_HALF, P_ERODE_RATE,
   /* retaliation */
   P_N_RET, P_TAU_R,
   /* coalitions */
@@ -148,7 +148,7 @@ enum {
   EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
   EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
   EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_LYNCH, EV_TEAM_DEPART, EV_TEAM_FREE,
-  EV_CALL_LAPSE, EV_BRANCH, EV_KINDS
+  EV_CALL_LAPSE, EV_BRANCH, EV_HOLD_LAPSE, EV_KINDS
 };
 /* PRIO_BRANCH: the branch event (branch.c) runs after everything else at its
 ** time, so the state it re-keys is the state after every event at t <= DAY. */
@@ -442,6 +442,7 @@ void cs__run_free(cs_world *w);
 /* from, to: parties holding j before and after; ag, og: gang indices of the
 ** attacker and the holder before, or -1. */
 int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int og);
+int cs_notify_hold_lapsed(cs_world *w, int j, int from, int to); /* a STATE hold eroded (control.c) */
 int cs_notify_members(cs_world *w, int g);    /* g's members reached or left zero */
 int cs_notify_residents_rose(cs_world *w, int j);
 int cs_notify_hosted_rose(cs_world *w, int k);
@@ -529,6 +530,9 @@ void cs_cover_forces(const cs_world *w, int j, double *n, double *s);
 /* Kill `off` officers defending j: at j and at the nodes covering it, by
 ** largest remainder; returns how many died (at most the officers there). */
 int64_t cs_cover_losses(cs_world *w, int j, int64_t off);
+/* The officers at j plus those of the STATE-held nodes covering it, weighted
+** by exp(-d / ell_police) (only those at j with ell_police 0), whoever holds j. */
+double cs_cover_officers(const cs_world *w, int j);
 int cs_cover_alloc(cs_world *w);
 void cs_cover_free(cs_world *w);
 
@@ -577,8 +581,16 @@ void cs_control_free(cs_world *w);
 double cs_control_share(const cs_world *w, int j, int party);
 double cs_control_top(const cs_world *w, int j, int gangs_only);
 /* Bring every node's stored shares to now under the current consolidate_rate
-** (before that rate changes during a run). */
-void cs_control_consolidate_all(cs_world *w);
+** and erode_rate (before a parameter the drift reads changes during a run). */
+int cs_control_consolidate_all(cs_world *w);
+/* Measure every node's presence and schedule the lapses of STATE holds
+** (cs_control_start at the run's start; cs_control_remeasure_all after a
+** parameter the drift reads changed during a run). */
+int cs_control_start(cs_world *w);
+int cs_control_remeasure_all(cs_world *w);
+/* EV_HOLD_LAPSE: node a's STATE hold eroded to control_majority; it becomes
+** CONTESTED (a takeover row, then cs_notify_hold_lapsed). */
+int cs_control_on_lapse(cs_engine *e, const cs_event *ev, void *ud);
 /* The margin of victory mu in [0, 1] of a decided engagement. */
 double cs_control_margin(const cs_engagement *en);
 /* After engagement en at its node, held by `from` at its start: move the

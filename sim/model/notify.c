@@ -11,8 +11,9 @@
 **
 **   this change                         -> these clocks, in this order
 **   ----------------------------------  ------------------------------------
-**   (A node changes hands during a run only in an engagement, the one
-**   caller of cs_takeover; owners declared before the run need no redraw.)
+**   (A node changes hands during a run in an engagement, or when a STATE
+**   hold erodes below the majority without police presence (control.c);
+**   owners declared before the run need no redraw.)
 **   engagement at j over, the node      attack: if the node changed hands,
 **     passed from -> to (from == to if    every gang at j and from's and to's
 **     it held), attacker ag, holder og    pairs at j's neighbours (frontier
@@ -34,6 +35,12 @@
 **                                         at j if a gang took it; then the
 **                                         lynching clocks at j and at its
 **                                         neighbours (if anything moved)
+**   the STATE's hold on j lapsed (its    attack: every gang at j (the
+**     share eroded to control_majority;   target's weight follows its owner;
+**     the node is CONTESTED now;          no gang's frontier moved)
+**     control.c)                        flight at j, recruitment at j, moves
+**     cs_notify_hold_lapsed               out of j, the brigade and lynching
+**                                         clock at j (each reads the owner)
 **   gang g's members reached or left    attack: all of g's pairs (a gang
 **     zero  cs_notify_members             without members has rate 0)
 **   residents of j rose (returns)       flight at j, recruitment at j,
@@ -195,6 +202,14 @@ int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int 
   if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
   if (rc == CS_OK) rc = cs_brigade_engagement(w, j, from, to, ag);
   return rc;
+}
+
+int cs_notify_hold_lapsed(cs_world *w, int j, int from, int to) {
+  int rc = owner_attack(w, j, from, to);
+  if (rc == CS_OK) rc = cs_flight_update_node(w, j);
+  if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
+  if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
+  return rc == CS_OK ? cs_brigade_update_node(w, j) : rc;
 }
 
 int cs_notify_residents_rose(cs_world *w, int j) {

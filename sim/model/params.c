@@ -93,6 +93,8 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_CONTROL_STEP, "control_step", NUM, 0.5, 0, 1, "", "share of the loser's hold on a node that a win without losses moves to the winner (shares) [P: two decisive wins take a node from full to dominant control, Kalyvas 2006]", 0},
   {P_CONTROL_MAJORITY, "control_majority", NUM, 0.5, 0.5, 0.99, "", "share of a node above which a party holds it; below it for every party the node is CONTESTED (shares) [P: a simple majority; Kalyvas 2006's dominant control starts above parity]", 0},
   {P_CONSOLIDATE_RATE, "consolidate_rate", NUM, 0, 0, BIG, "1/day", "consolidation: the rate at which the majority holder of a node takes over the other shares between engagements (shares; 0: none, version 1; control.c) [P: control breeds collaboration, Kalyvas 2006 ch. 5 and 7; no measured rate]", 0},
+  {P_PRESENCE_HALF, "presence_half", NUM, 0, 0, BIG, "officers", "the STATE's presence at a node it holds is O / (O + presence_half), O its officers there and those covering it (ell_police); consolidation toward the STATE runs at consolidate_rate times the presence, and the rest of the rate, erode_rate, wears its share down to nobody's (shares; 0: full presence everywhere, no erosion, as before; control.c) [P: control needs the presence of armed forces, Kalyvas 2006 ch. 5; no measured value]", 0},
+  {P_ERODE_RATE, "erode_rate", NUM, 0, 0, BIG, "1/day", "the rate at which a STATE hold with no police presence wears down to nobody's between engagements; a hold eroded to control_majority lapses and the node becomes CONTESTED (shares, presence_half > 0; 0: none; control.c) [P: police stations abandoned without a fight, Carrefour 26 Feb 2024 (press reports); no measured rate]", 0},
   {P_N_RET, "n_retaliation", NUM, 0.3, 0, 0.999, "", "retaliation branching ratio (expected retaliations per attack suffered) [P] (symbol n)", 0},
   {P_TAU_R, "tau_r", NUM, 7, 1e-6, BIG, "day", "decay time of the urge to retaliate [P]", 0},
   {P_CHI0, "chi0", NUM, 0.1, 0, 1, "", "cohesion a coalition tends to without threat [P]", 0},
@@ -369,9 +371,12 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
     return cs_err(&w->ctx, CS_EINVAL, "recall_delay_max must not be below recall_delay_min");
   if (i == P_CONTROL_MAJORITY && w->running) /* it would redefine every owner at once */
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
-  if (i == P_CONSOLIDATE_RATE && w->running) cs_control_consolidate_all(w); /* the drift so far, at the old rate */
+  /* the drift of the control shares so far, under the old value */
+  int drift = i == P_CONSOLIDATE_RATE || i == P_ERODE_RATE || i == P_PRESENCE_HALF || i == P_ELL_POLICE;
+  if (drift && w->running && (rc = cs_control_consolidate_all(w)) != CS_OK) return rc;
   double old = p->num;
   p->num = v;
+  if (drift && w->running && (rc = cs_control_remeasure_all(w)) != CS_OK) return rc; /* presence and lapses under the new */
   if (w->running && p->is_model) return cs_notify_param(w, i, old);
   return CS_OK;
 }

@@ -82,6 +82,7 @@ static int start(cs_world *w) {
     {EV_LYNCH, cs_brigade_on_event},
     {EV_TEAM_DEPART, cs_dispatch_on_depart}, {EV_TEAM_FREE, cs_dispatch_on_free},
     {EV_CALL_LAPSE, cs_dispatch_on_lapse},   {EV_BRANCH, cs_branch_on_event},
+    {EV_HOLD_LAPSE, cs_control_on_lapse},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -107,6 +108,7 @@ static int start(cs_world *w) {
   if ((rc = cs_dispatch_start(w)) != CS_OK) return rc;
   if ((rc = cs_flight_start(w)) != CS_OK) return rc;
   if ((rc = cs_brigade_start(w)) != CS_OK) return rc; /* "fixed" (version 1): schedules nothing */
+  if ((rc = cs_control_start(w)) != CS_OK) return rc;  /* presence and lapses (shares, presence_half > 0) */
   return cs_branch_start(w); /* nothing without cs_world_set_branch */
 }
 
