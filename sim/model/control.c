@@ -59,7 +59,27 @@
 ** CONTESTED node does not drift. The effect is a restoring force: a foothold
 ** won by a raid fades unless the raids come faster than 1 / c, so a
 ** community that repels most attacks holds, while one that loses decisively
-** falls within days either way. */
+** falls within days either way.
+**
+** Presence (presence_half h > 0; 0, the default, switches it off). Kalyvas
+** (2006, ch. 5) ties control to the presence of armed forces. Node j's
+** presence pi = O / (O + h), O the officers at j and those covering it
+** (cs_cover_officers), is measured at the start and at each engagement at j
+** (and for every node when a parameter the drift reads changes), and held
+** in between. While the STATE holds the majority, consolidation toward it
+** runs at a = c pi and its share wears down to nobody's at b = erode_rate
+** (1 - pi); a gang's majority consolidates at c. With s* = a / (a + b):
+**
+**   s_STATE(t) = s* + (s_STATE(t0) - s*) v,   s_gang(t) = s_gang(t0) u,
+**   s_nobody(t) = s_nobody(t0) u + (b / (a + b)) (1 - u) + (s_STATE(t0) - s*) (u - v),
+**
+** u = exp(-a tau), v = exp(-(a + b) tau), tau = t - t0: the shares still
+** sum to 1. When s* < theta (control_majority) the STATE's share reaches
+** theta at t0 + ln((s_STATE(t0) - s*) / (theta - s*)) / (a + b): the lapse,
+** an event (EV_HOLD_LAPSE) that puts the share at theta exactly, makes the
+** node CONTESTED (a takeover with no engagement) and reports it through
+** notify.c. Any engagement at j, and any change of those parameters, cancels
+** and reschedules it. No random number is drawn. */
 #include "model_int.h"
 
 #include <assert.h>
