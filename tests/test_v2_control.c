@@ -15,8 +15,9 @@
 **   E[x_n] = x* (1 - (1 - r)^n) from x_0 = 0; the mean over replicates after
 **   each engagement is within 4 SE of it;
 ** - invariants over a busy town with shares (fast fights, one run with
-**   Lanchester chains, two with presence and erosion, whose lapses change
-**   owners between engagements), after every logged event and at every day: shares in (0, 1] summing to 1, the owner given by the
+**   Lanchester chains, three with presence and erosion, whose lapses change
+**   owners between engagements, one of them with Lanchester chains and no
+**   consolidation), after every logged event and at every day: shares in (0, 1] summing to 1, the owner given by the
 **   majority rule (cs__check_world, which runs cs_control_check), with
 **   people, members and officers conserved; at every sample the sampled
 **   owner, state_share and gang_share agree with the majority rule;
@@ -337,16 +338,18 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
   cs_world_param_set(w, "r0", 0.05);
   cs_world_param_set_str(w, "control_model", model);
   g_theta = 0.5;
-  if (tweak == 2) /* timed fights: the shares move when a Lanchester chain ends */
+  if (tweak == 2 || tweak == 5) /* timed fights: the shares move when a Lanchester chain ends */
     for (int k = 0; k < 3; k++)
       cs_world_param_set_str(w, (const char *[]){"engagement_state", "engagement_rival", "engagement_police"}[k], "square");
-  if (tweak) { /* control parameters far from their defaults */
+  if (tweak >= 1 && tweak <= 4) { /* control parameters far from their defaults */
     cs_world_param_set(w, "control_step", 0.8);
     cs_world_param_set(w, "control_majority", 0.7);
     cs_world_param_set(w, "consolidate_rate", 0.05);
     g_theta = 0.7;
   }
-  if (tweak == 3) { /* presence and erosion: the holds far from the two units lapse */
+  if (tweak == 4) /* erosion without presence: nothing changes */
+    cs_world_param_set(w, "erode_rate", 0.3);
+  if (tweak == 3 || tweak == 5) { /* presence and erosion: the holds far from the two units lapse */
     cs_world_param_set(w, "ell_police", 0.7);
     cs_world_param_set(w, "presence_half", 100);
     cs_world_param_set(w, "erode_rate", 0.05);
@@ -378,16 +381,16 @@ static void test_town(void) {
   int take = 0, all_take = 0;
   double cont = 0, all_cont = 0;
   g_town_bad = g_town_checks = g_town_events = g_town_lapses = 0;
-  for (uint64_t seed = 1; seed <= 8; seed++) {
-    run_town(seed, "shares", seed > 6 ? 3 : seed > 3 ? 1 + (seed == 6) : 0, &take, &cont);
+  for (uint64_t seed = 1; seed <= 9; seed++) { /* tweak: 0 for seeds 1-3, 1, 1, 2, 3, 3, 5 */
+    run_town(seed, "shares", seed == 9 ? 5 : seed > 6 ? 3 : seed > 3 ? 1 + (seed == 6) : 0, &take, &cont);
     all_take += take;
     all_cont += cont;
   }
-  fprintf(stderr, "town with shares: %d takeovers in 8 runs, %g nodes contested at the end, %d events checked\n", all_take,
+  fprintf(stderr, "town with shares: %d takeovers in 9 runs, %g nodes contested at the end, %d events checked\n", all_take,
           all_cont, g_town_events);
   fprintf(stderr, "town with presence and erosion: %d holds lapsed\n", g_town_lapses);
   CHECK(all_take > 0 && g_town_events > 1000 && g_town_lapses > 0);
-  CHECK(g_town_checks == 8 * 151);
+  CHECK(g_town_checks == 9 * 151);
   CHECK(g_town_bad == 0);
 
   /* off: the control parameters change nothing */
@@ -395,6 +398,9 @@ static void test_town(void) {
   for (uint64_t seed = 1; seed <= 3; seed++) {
     int t1 = 0, t2 = 0;
     uint64_t h1 = run_town(seed, "whole", 0, &t1, &cont), h2 = run_town(seed, "whole", 1, &t2, &cont);
+    CHECK(h1 != 0 && h1 == h2 && t1 == t2);
+    /* presence off (presence_half 0): an erosion rate changes nothing */
+    h1 = run_town(seed, "shares", 1, &t1, &cont), h2 = run_town(seed, "shares", 4, &t2, &cont);
     CHECK(h1 != 0 && h1 == h2 && t1 == t2);
   }
   CHECK(g_town_bad == 0);

@@ -11,9 +11,11 @@
 **   the rest. Every day the model's shares agree with it to 1e-12; a node
 **   lapses to CONTESTED (one takeover row, STATE -> CONTESTED) exactly when
 **   s reaches control_majority (to 1e-9 days), and only the nodes whose s*
-**   lies below it do; the gang's hold does not erode. Halfway the erosion
-**   rate changes: the drift so far is at the old rate, the lapse times move
-**   to the new closed form;
+**   lies below it do; the gang's hold does not erode. On days 20-23 the
+**   erosion rate, the consolidation rate, presence_half and ell_police
+**   change in turn: the drift so far is at the old values, the presence and
+**   the lapse times move to the new closed form (a change left out of the
+**   catch-up, or a presence not measured again, fails it);
 ** - off is as before: with presence_half 0 an erosion rate changes nothing
 **   (the same event and sample hash);
 ** - invariants in a busy town with presence and erosion on are checked in
@@ -28,19 +30,22 @@
 
 enum { NP, N1, N3, N6, NG, NN };
 static const double KM[NN] = {0, 1, 3, 6, 12};
-static const double OFFICERS = 400, HALF = 50, ELL = 1, C = 0.05, THETA = 0.5, DAYS = 60, T_SWITCH = 20;
+static const double OFFICERS = 400, HALF = 50, ELL = 1, C = 0.05, THETA = 0.5, DAYS = 60;
 static const double E1 = 0.04, E2 = 0.08;
+/* the changes during the run: day, parameter, new value */
+static const struct { int day; const char *name; double v; } CHANGE[] = {
+  {20, "erode_rate", 0.08}, {21, "consolidate_rate", 0.04}, {22, "presence_half", 30}, {23, "ell_police", 1.2}};
 
 static struct {
-  double s[NN], t, e; /* the test's STATE shares, their time, the erosion rate */
+  double s[NN], t, e, c, h, ell; /* the test's STATE shares, their time, and the parameters */
   double lapse_at[NN];  /* when the model's takeover row came, or -1 */
-  int lapses[NN], bad, checks;
+  int lapses[NN], bad, checks, vary;
   int contested[NN];    /* the test's owner: 1 once its share reached theta */
 } g;
 
 static double pi_of(int j) {
-  double o = OFFICERS * exp(-KM[j] / ELL);
-  return o / (o + HALF);
+  double o = OFFICERS * exp(-KM[j] / g.ell);
+  return o / (o + g.h);
 }
 
 /* The test's drift from g.t to t; the time the STATE's share of j crosses
@@ -48,14 +53,14 @@ static double pi_of(int j) {
 static void drift(double t) {
   for (int j = 0; j < NN; j++) {
     if (j == NG || g.contested[j]) continue;
-    double p = pi_of(j), a = C * p, b = g.e * (1 - p), k = a + b, star = a / k;
+    double p = pi_of(j), a = g.c * p, b = g.e * (1 - p), k = a + b, star = a / k;
     g.s[j] = star + (g.s[j] - star) * exp(-k * (t - g.t));
   }
   g.t = t;
 }
 
 static double crossing(int j) {
-  double p = pi_of(j), a = C * p, b = g.e * (1 - p), k = a + b, star = a / k;
+  double p = pi_of(j), a = g.c * p, b = g.e * (1 - p), k = a + b, star = a / k;
   if (g.contested[j] || !(star < THETA)) return INFINITY;
   return g.t + log((g.s[j] - star) / (THETA - star)) / k;
 }
@@ -105,10 +110,12 @@ static int on_timer(void *ud, cs_world *w, int id) {
     g.bad++;
     fprintf(stderr, "day %g: %s\n", t, msg);
   }
-  if (id == (int)T_SWITCH && g.e != E2) { /* the drift so far is at the old rate */
-    if (cs_world_param_set(w, "erode_rate", E2) != CS_OK) g.bad++;
-    g.e = E2;
-  }
+  for (size_t i = 0; i < sizeof CHANGE / sizeof CHANGE[0]; i++) /* the drift so far is at the old values */
+    if (id == CHANGE[i].day && g.vary) {
+      if (cs_world_param_set(w, CHANGE[i].name, CHANGE[i].v) != CS_OK) g.bad++;
+      double *mine[] = {&g.e, &g.c, &g.h, &g.ell};
+      *mine[i] = CHANGE[i].v;
+    }
   return CS_OK;
 }
 
@@ -141,10 +148,10 @@ static cs_world *build(double half, double erode) {
   return w;
 }
 
-static void test_known_answer(void) {
+static void test_known_answer(int vary) {
   memset(&g, 0, sizeof g);
   for (int j = 0; j < NN; j++) g.s[j] = 1, g.lapse_at[j] = -1;
-  g.e = E1;
+  g.e = E1, g.c = C, g.h = HALF, g.ell = ELL, g.vary = vary;
   cs_world *w = build(HALF, E1);
   cs_hooks h = {NULL, on_timer, on_event, NULL};
   cs_world_set_hooks(w, &h);
@@ -152,8 +159,8 @@ static void test_known_answer(void) {
   rec_sink r;
   cs_sink sk = rec_sink_of(&r);
   CHECK(cs_world_run(w, 3, 0, &sk) == CS_OK);
-  fprintf(stderr, "presence: %d share checks; lapses at days %.4g (1 km), %.4g (3 km), %.4g (6 km), post %.4g\n", g.checks,
-          g.lapse_at[N1], g.lapse_at[N3], g.lapse_at[N6], g.lapse_at[NP]);
+  fprintf(stderr, "presence%s: %d share checks; lapses at days %.4g (1 km), %.4g (3 km), %.4g (6 km), post %.4g\n", vary ? " (parameters changed on days 20-23)" : "",
+          g.checks, g.lapse_at[N1], g.lapse_at[N3], g.lapse_at[N6], g.lapse_at[NP]);
   CHECK(g.bad == 0);
   CHECK(g.checks == (int)(DAYS + 1) * NN);
   /* which nodes lapse is the closed form's s* < theta, not the test's choice of numbers */
@@ -162,8 +169,9 @@ static void test_known_answer(void) {
       CHECK(g.lapses[j] == 0);
       continue;
     }
-    double p = pi_of(j), e_max = E2, star_lo = C * p / (C * p + e_max * (1 - p));
-    if (star_lo >= THETA) CHECK(g.lapses[j] == 0); /* never below theta under either rate */
+    g.e = E1, g.c = C, g.h = HALF, g.ell = ELL;
+    double p = pi_of(j), star_lo = C * p / (C * p + E2 * (1 - p));
+    if (!vary && star_lo >= THETA) CHECK(g.lapses[j] == 0); /* never below theta */
   }
   CHECK(g.lapses[N3] == 1 && g.lapses[N6] == 1 && g.lapses[NP] == 0); /* this geometry has both kinds */
   CHECK(g.lapse_at[N6] < g.lapse_at[N3]); /* less presence, sooner */
@@ -198,7 +206,8 @@ static void test_params(void) {
 
 int main(void) {
   test_params();
-  test_known_answer();
+  test_known_answer(0);
+  test_known_answer(1);
   test_off();
   return check_report();
 }

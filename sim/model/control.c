@@ -49,9 +49,10 @@
 **
 **   s_i(t) = s_i(t0) f,  s_M(t) = 1 - (1 - s_M(t0)) f,  f = exp(-c (t - t0)),
 **
-** t0 the node's last engagement (or the start). The shares keep summing to
-** 1, M only gains, so the derived owner never changes between engagements:
-** the drift needs no event and draws nothing. It is exact and lazy: the
+** t0 the node's last engagement (or the start, a change of a parameter the
+** drift reads, a lapse). The shares keep summing to 1, M only gains, so
+** without presence (below) the derived owner never changes between
+** engagements: the drift needs no event and draws nothing. It is exact and lazy: the
 ** stored shares are those of time t0 (per node), readers evaluate the drift
 ** at the current time, and an engagement first brings the node to its time
 ** (consolidate), then moves shares as above. A change of c during a run
@@ -210,20 +211,30 @@ static double share_at(int party, double s, const drift *d) {
   return s * d->u;
 }
 
+/* List nobody at j with a share of 0 if it holds none yet. */
+static int list_nobody(cs_world *w, int j) {
+  struct cs_control *c = w->ctl;
+  if (find(c, j, CS_PARTY_CONTESTED) >= 0) return CS_OK;
+  if (c->len[j] == c->cap[j] && cs__grow((void **)&c->list[j], &c->cap[j], c->len[j] + 1, sizeof *c->list[j]))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory sharing node '%s'", w->node_id[j]);
+  c->list[j][c->len[j]].party = CS_PARTY_CONTESTED;
+  c->list[j][c->len[j]++].share = 0;
+  return CS_OK;
+}
+
 /* Bring node j's stored shares to time t (consolidation and erosion),
 ** dropping a share that reached 0 (underflow after a very long drift) and
 ** listing nobody when erosion gives it a first share. */
 static int consolidate(cs_world *w, int j, double t) {
   struct cs_control *c = w->ctl;
   drift d = drift_at(w, j, t);
-  if (t > c->t[j]) c->t[j] = t;
-  if (d.major == CS_PARTY_CONTESTED) return CS_OK;
-  if (d.b > 0 && find(c, j, CS_PARTY_CONTESTED) < 0) {
-    if (c->len[j] == c->cap[j] && cs__grow((void **)&c->list[j], &c->cap[j], c->len[j] + 1, sizeof *c->list[j]))
-      return cs_err(&w->ctx, CS_ENOMEM, "out of memory sharing node '%s'", w->node_id[j]);
-    c->list[j][c->len[j]].party = CS_PARTY_CONTESTED;
-    c->list[j][c->len[j]++].share = 0;
+  if (d.major == CS_PARTY_CONTESTED) {
+    if (t > c->t[j]) c->t[j] = t;
+    return CS_OK;
   }
+  int rc = d.b > 0 ? list_nobody(w, j) : CS_OK;
+  if (rc != CS_OK) return rc; /* the node keeps its time and shares */
+  c->t[j] = t;
   int k = 0;
   for (int i = 0; i < c->len[j]; i++) {
     holding h = c->list[j][i];
@@ -286,9 +297,17 @@ int cs_control_on_lapse(cs_engine *e, const cs_event *ev, void *ud) {
   int j = (int)ev->a, rc;
   (void)e;
   c->lapse[j] = 0;
+  /* A timed fight under way at j (Lanchester chains) settles the node when it
+  ** ends: the erosion runs on until then, and the fight's own settlement
+  ** finds the owner (so the engagement row names the holder at its start). */
+  if (w->engaged_until[j] > cs__now(w)) return CS_OK;
+  if (derived_owner(w, j) != CS_PARTY_STATE) { /* never: every change of j's hold reschedules */
+    assert(0 && "a lapse is cancelled when the STATE's hold changes");
+    return CS_OK;
+  }
   if ((rc = consolidate(w, j, cs__now(w))) != CS_OK) return rc;
+  if ((rc = list_nobody(w, j)) != CS_OK) return rc; /* a crossing at t0 itself: no drift listed it */
   int is = find(c, j, CS_PARTY_STATE), i0 = find(c, j, CS_PARTY_CONTESTED);
-  assert(is >= 0 && i0 >= 0 && "a lapse is cancelled when the STATE's hold changes");
   /* the crossing, exactly: the STATE at theta, nobody the rest */
   double theta = PV(w, P_CONTROL_MAJORITY), others = 0;
   for (int i = 0; i < c->len[j]; i++)

@@ -95,7 +95,7 @@ void cs_cover_forces(const cs_world *w, int j, double *n, double *s) {
 }
 
 double cs_cover_officers(const cs_world *w, int j) {
-  double here = w->off_n ? (double)w->off_n[j] : (double)cs_security_officers_at(w, j);
+  double here = (double)cs_security_officers_at(w, j);
   if (!cs_cover_on(w) || !w->off_n) return here;
   cover_ud u = {0};
   visit(w, j, &u);

@@ -372,7 +372,9 @@ int cs_world_param_set(cs_world *w, const char *name, double v) {
   if (i == P_CONTROL_MAJORITY && w->running) /* it would redefine every owner at once */
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
   /* the drift of the control shares so far, under the old value */
-  int drift = i == P_CONSOLIDATE_RATE || i == P_ERODE_RATE || i == P_PRESENCE_HALF || i == P_ELL_POLICE;
+  /* (erode_rate and ell_police move it only with presence on, or before it is switched on) */
+  int presence = PV(w, P_PRESENCE_HALF) > 0 || (i == P_PRESENCE_HALF && v > 0);
+  int drift = i == P_CONSOLIDATE_RATE || (presence && (i == P_ERODE_RATE || i == P_PRESENCE_HALF || i == P_ELL_POLICE));
   if (drift && w->running && (rc = cs_control_consolidate_all(w)) != CS_OK) return rc;
   double old = p->num;
   p->num = v;
