@@ -193,6 +193,31 @@ class HaitiCity(unittest.TestCase):
                 self.assertEqual(f["gang_jailed"][0].tolist(),
                                  jailed if name == "capital" else [0] * len(gangs))
 
+    def test_owners_table_reads_the_run(self):
+        """owners_oct_2024.py: every node's class on the day is the run's own owner, the
+        confusion matrix counts every node of the CSV once; a missing file is one line."""
+        tool = os.path.join(HAITI, "owners_oct_2024.py")
+        out = self.out["capital"]
+        r = subprocess.run([sys.executable, tool, out, "--all"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        table, summary = r.stdout.split("\n\n", 1)
+        rows = {l.split()[0]: l.split() for l in table.splitlines()[2:]}
+        with h5py.File(out) as f:
+            day = int(np.searchsorted(f["time"][:], 416))  # 21 Oct 2024 from 1 Sep 2023
+            owner = dict(zip(strs(f["node"]), f["owner"][day, :].tolist()))
+        csv_rows = self.city[0]
+        self.assertEqual(sorted(rows), sorted(r["id"] for r in csv_rows))
+        for j, cols in rows.items():
+            want = "STATE" if owner[j] == 0 else "CONTESTED" if owner[j] == 1 else "gang"
+            shares = dict(zip(("STATE", "CONTESTED", "gang"), cols[3:6]))
+            self.assertEqual(shares[want], "100%", j)
+        matrix = summary.splitlines()[2:5]
+        self.assertEqual([l.split()[0] for l in matrix], ["STATE", "CONTESTED", "gang"])
+        self.assertEqual(sum(int(l.split()[i]) for l in matrix for i in (1, 3, 5)), len(csv_rows))
+        bad = subprocess.run([sys.executable, tool, out + ".missing"], capture_output=True, text=True)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)
