@@ -4,7 +4,8 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (6 Dec 2026, evening): calibration 4 (consolidation, police cover; scenarios/haiti/README.md);
+# Status (6 Dec 2026, night): calibration 5 (the state's presence, the balance of forces free;
+# scenarios/haiti/README.md); before it, calibration 4 (consolidation, police cover);
 # before it, calibration 3, with a gang's members spread over its territory
 # (reach = "spread") and joint offensives (joint_share); its outputs are in
 # scenarios/haiti/results/. Calibration 2 (5 Dec, the same targets without those two
@@ -14,7 +15,7 @@
 #   bash scenarios/haiti/v2_results.sh [CAL.h5] [OUTDIR]
 #
 # Defaults: CAL = output/capital_v2_cal.h5, OUTDIR = output/v2. Run from the repository's
-# top, after building (build/conflictsim). About 45 minutes on 2 cores, most of it the
+# top, after building (build/conflictsim). About 60 minutes on 2 cores, most of it the
 # calibration (it resumes from its journal if stopped: run the same command again).
 #
 # History matching lets a point miss two of the 26 targets (--imp-rank 3, the third
