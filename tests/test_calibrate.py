@@ -27,6 +27,7 @@ reads it (compare --posterior, output/plot_calibration.py).
 import hashlib
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -132,6 +133,34 @@ def test_known_posterior(tmp):
           f"posterior mean {mh:.4f} vs exact {m:.4f} (4 SE = {4 * se_m:.4f}, ESS {ess:.0f})")
     tol_v = 4 * math.sqrt(2.0 / ess)
     check(abs(vh / v - 1) < tol_v, f"posterior variance {vh:.3g} vs exact {v:.3g} (relative tolerance {tol_v:.2f})")
+
+
+def test_report_warnings(tmp):
+    """The summary warns when the later waves grew from fewer than 10 non-implausible
+    points of wave 1, and when the last population's effective sample size is below a
+    quarter of its particles; and only then (the rule read back from its own tables)."""
+    cases = [("few", ["--waves", "2", "--points", "12", "--replicates", "3", "--particles", "30",
+                      "--batch", "30", "--max-populations", "3", "-j", "2"], 46),
+             ("many", ["--waves", "2", "--points", "40", "--replicates", "3", "--particles", "60",
+                       "--batch", "60", "--max-populations", "2", "-j", "2"], 40)]
+    for name, args, y in cases:
+        p = calibrate(tmp, os.path.join(tmp, f"warn_{name}.h5"), y, args=args)
+        check(p.returncode == 0, f"calibration '{name}' runs: " + p.stderr.strip()[-300:])
+        if p.returncode:
+            continue
+        hm, _, abc = p.stdout.partition("ABC-SMC")
+        waves = re.findall(r"^  (\d+) +(\d+) +(\d+) +([\d.]+)% ", hm, re.M)
+        pops = re.findall(r"^  (\d+) +(\S+) +(\d+) +([\d.]+)% +(\S+)$", abc, re.M)
+        check(len(waves) == 2 and len(pops) >= 1, f"'{name}': the summary has its wave and population tables")
+        if len(waves) != 2 or not pops:
+            continue
+        seeds = round(float(waves[0][3]) / 100 * int(waves[0][1]))
+        ess = float(pops[-1][4].replace(",", ""))
+        particles = int(args[args.index("--particles") + 1])
+        check(("grew from" in p.stdout) == (0 < seeds < 10),
+              f"'{name}': warned about wave 1's {seeds} non-implausible points iff fewer than 10")
+        check(("effective sample size is" in p.stdout) == (ess < 0.25 * particles),
+              f"'{name}': warned about ESS {ess:g} of {particles} iff below a quarter")
 
 
 def test_jobs_and_resume(tmp):
@@ -375,6 +404,7 @@ def main():
         test_poisson_town(tmp)
         test_known_posterior(tmp)
         test_jobs_and_resume(tmp)
+        test_report_warnings(tmp)
         test_mpi(tmp)
         test_holdout_unread(tmp)
         test_bad_input(tmp)

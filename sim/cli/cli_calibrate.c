@@ -74,6 +74,14 @@ static const char *USAGE =
     "is wrong, or no point is non-implausible (the message says which); 4 output\n"
     "could not be written; 6 interrupted (start again to resume).\n";
 
+/* When the report warns (rules of thumb, not tests): later waves grown from
+** fewer than SEED_POINTS_FEW non-implausible points of wave 1; a last
+** population whose effective sample size 1 / sum w^2 is below ESS_SHARE_LOW
+** of its particles (Del Moral, Doucet and Jasra 2012 resample below one half;
+** a quarter is far past that). */
+enum { SEED_POINTS_FEW = 10 };
+static const double ESS_SHARE_LOW = 0.25;
+
 /* Weighted quantile q of x[n] with weights w (sum 1): the smallest x whose
 ** cumulative weight reaches q. */
 static double wquantile(const double *x, const double *w, int n, double q, int *idx) {
@@ -138,6 +146,12 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
     for (int i = 0; met && i < T; i++)
       if (!met[i]) printf("  never met by a point of wave 1: %s\n", cs_targets_info(res->targets, i)->name);
     free(met);
+    int seeds = (int)floor(w1->nroy_share * w1->points + 0.5);
+    if (W > 1 && seeds > 0 && seeds < SEED_POINTS_FEW)
+      printf("\n  warning: the later waves grew from %d non-implausible point%s of wave 1: regions wave 1 missed\n"
+             "  are missing from the posterior too, so its spread may be too narrow (a larger --points\n"
+             "  finds more)\n",
+             seeds, seeds == 1 ? "" : "s");
   }
   if (K) {
     printf("\nABC-SMC (%s)\n", cs_calib_stop_reason(cb));
@@ -163,6 +177,11 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
       printf("  %-28s %12s %12s %12s %12s %12s\n", o->priors[q].name, c[0], c[1], c[2], c[3], c[4]);
     }
     printf("  (weighted quantiles; conflictsim params gives each parameter's unit and meaning)\n");
+    if (p->ess < ESS_SHARE_LOW * p->particles)
+      printf("  warning: the last population's effective sample size is %.1f of %d particles: its weight\n"
+             "  rests on a few of them, so these quantiles are unreliable and too narrow (more --particles,\n"
+             "  or a larger --min-accept to stop before the weights collapse)\n",
+             p->ess, p->particles);
     free(x);
     free(idx);
   }
