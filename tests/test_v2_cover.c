@@ -201,7 +201,7 @@ static void test_random_graphs(void) {
     for (int u = 0, placed = 0; placed < RU && u < 1000; u++) {
       int j = (int)(unif() * RN);
       if (owner[j] != CS_PARTY_STATE) continue;
-      char id[8];
+      char id[16];
       snprintf(id, sizeof id, "u%d", placed);
       cs_unit_decl ud = {id, CS_UNIT_POLICE, 20 + (int64_t)(unif() * 300), 0.02 + 0.1 * unif(), CS_POSTURE_GUARD, j};
       CHECK(cs_world_add_unit(w, &ud, NULL) == CS_OK);
