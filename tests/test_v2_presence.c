@@ -164,12 +164,12 @@ static void test_known_answer(int vary) {
   CHECK(g.bad == 0);
   CHECK(g.checks == (int)(DAYS + 1) * NN);
   /* which nodes lapse is the closed form's s* < theta, not the test's choice of numbers */
+  g.e = E1, g.c = C, g.h = HALF, g.ell = ELL; /* pi_of at the starting values */
   for (int j = 0; j < NN; j++) {
     if (j == NG) {
       CHECK(g.lapses[j] == 0);
       continue;
     }
-    g.e = E1, g.c = C, g.h = HALF, g.ell = ELL;
     double p = pi_of(j), star_lo = C * p / (C * p + E2 * (1 - p));
     if (!vary && star_lo >= THETA) CHECK(g.lapses[j] == 0); /* never below theta */
   }

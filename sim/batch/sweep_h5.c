@@ -534,21 +534,17 @@ static char *read_str_attr(hid_t f, const char *name) {
   return out;
 }
 
-static int read_u64_attr(hid_t f, const char *name, uint64_t *v) {
+/* A numeric scalar attribute of f read as `type` (a native type) into v;
+** -1 if it is missing or unreadable. */
+static int read_num_attr(hid_t f, const char *name, hid_t type, void *v) {
   hid_t a;
   if (H5Aexists(f, name) <= 0 || (a = H5Aopen(f, name, H5P_DEFAULT)) < 0) return -1;
-  int r = H5Aread(a, H5T_NATIVE_UINT64, v) < 0 ? -1 : 0;
+  int r = H5Aread(a, type, v) < 0 ? -1 : 0;
   H5Aclose(a);
   return r;
 }
-
-static int read_f64_attr(hid_t f, const char *name, double *v) {
-  hid_t a;
-  if (H5Aexists(f, name) <= 0 || (a = H5Aopen(f, name, H5P_DEFAULT)) < 0) return -1;
-  int r = H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0 ? -1 : 0;
-  H5Aclose(a);
-  return r;
-}
+static int read_u64_attr(hid_t f, const char *name, uint64_t *v) { return read_num_attr(f, name, H5T_NATIVE_UINT64, v); }
+static int read_f64_attr(hid_t f, const char *name, double *v) { return read_num_attr(f, name, H5T_NATIVE_DOUBLE, v); }
 
 static int shard_open(cs_ctx *ctx, const char *path, cs_sweep_shard **out);
 

@@ -284,10 +284,9 @@ int cs_control_start(cs_world *w) {
   return CS_OK;
 }
 
-int cs_control_remeasure_all(cs_world *w) {
-  if (!w->ctl) return CS_OK;
-  int rc = cs_control_consolidate_all(w); /* a no-op after the caller's own: the shares are at now */
-  for (int j = 0; rc == CS_OK && j < w->n; j++) rc = measure(w, j);
+int cs_control_remeasure_all(cs_world *w) { /* the caller brought every node to now */
+  int rc = CS_OK;
+  for (int j = 0; w->ctl && rc == CS_OK && j < w->n; j++) rc = measure(w, j);
   return rc;
 }
 

@@ -585,7 +585,8 @@ double cs_control_top(const cs_world *w, int j, int gangs_only);
 int cs_control_consolidate_all(cs_world *w);
 /* Measure every node's presence and schedule the lapses of STATE holds
 ** (cs_control_start at the run's start; cs_control_remeasure_all after a
-** parameter the drift reads changed during a run). */
+** parameter the drift reads changed during a run, every node first brought
+** to now by cs_control_consolidate_all under the old value). */
 int cs_control_start(cs_world *w);
 int cs_control_remeasure_all(cs_world *w);
 /* EV_HOLD_LAPSE: node a's STATE hold eroded to control_majority; it becomes
