@@ -135,6 +135,29 @@ def test_known_posterior(tmp):
     check(abs(vh / v - 1) < tol_v, f"posterior variance {vh:.3g} vs exact {v:.3g} (relative tolerance {tol_v:.2f})")
 
 
+def test_points_first(tmp):
+    """--points-first sizes wave 1 alone; the later waves keep --points; the file and the
+    calibration's identity (inputs_sha256, the journal's key) record it; below 2 it is refused."""
+    base = ["--waves", "2", "--points", "12", "--replicates", "3", "--particles", "0", "-j", "2"]
+    a, b = os.path.join(tmp, "pf.h5"), os.path.join(tmp, "pf0.h5")
+    p = calibrate(tmp, a, args=base + ["--points-first", "36"])
+    check(p.returncode == 0, "a calibration with --points-first runs: " + p.stderr.strip()[-300:])
+    q = calibrate(tmp, b, args=base)
+    check(q.returncode == 0, "the same without --points-first runs: " + q.stderr.strip()[-300:])
+    if p.returncode or q.returncode:
+        return
+    with h5py.File(a) as f, h5py.File(b) as g:
+        n1, n2 = (f[f"history_matching/wave_{k}/theta"].shape[0] for k in (1, 2))
+        check((n1, n2) == (36, 12), f"wave 1 has 36 points and wave 2 has 12 (got {n1}, {n2})")
+        check(int(f.attrs["points_first"]) == 36 and int(f.attrs["points"]) == 12,
+              "the file records points_first 36 and points 12")
+        check(int(g.attrs["points_first"]) == 12, "without the option, points_first is points")
+        check(f.attrs["inputs_sha256"] != g.attrs["inputs_sha256"],
+              "--points-first changes the calibration's identity (its journal is not another's)")
+    r = calibrate(tmp, os.path.join(tmp, "pf1.h5"), args=base + ["--points-first", "1"])
+    check(r.returncode == 2 and "--points-first" in r.stderr, "--points-first 1 is refused, naming the option")
+
+
 def test_report_warnings(tmp):
     """The summary warns when the later waves grew from fewer than 10 non-implausible
     points of wave 1, and when the last population's effective sample size is below a
@@ -405,6 +428,7 @@ def main():
         test_known_posterior(tmp)
         test_jobs_and_resume(tmp)
         test_report_warnings(tmp)
+        test_points_first(tmp)
         test_mpi(tmp)
         test_holdout_unread(tmp)
         test_bad_input(tmp)

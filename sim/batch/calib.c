@@ -178,12 +178,15 @@ static int check_waves(cs_ctx *ctx, const cs_calib_config *c) {
   if (c->waves < 0) return BAD("waves must be >= 0 (got %d)", c->waves);
   if (c->waves == 0) return CS_OK;
   if (c->points < 2) return BAD("points must be >= 2 (got %d)", c->points);
+  if (c->points_first != 0 && c->points_first < 2)
+    return BAD("points_first must be 0 (as points) or >= 2 (got %d)", c->points_first);
   if (c->replicates < 2) return BAD("replicates must be >= 2 (got %d)", c->replicates);
   if (c->max_replicates < c->replicates)
     return BAD("max_replicates must be >= replicates (got %d < %d)", c->max_replicates, c->replicates);
   /* A wave's results are points x replicates x n_targets doubles. */
-  if ((double)c->points * c->max_replicates * c->n_targets > 1e8)
-    return BAD("points x max_replicates x targets must be <= 1e8 (got %d x %d x %d)", c->points,
+  int most = c->points_first > c->points ? c->points_first : c->points;
+  if ((double)most * c->max_replicates * c->n_targets > 1e8)
+    return BAD("points x max_replicates x targets must be <= 1e8 (got %d x %d x %d)", most,
                c->max_replicates, c->n_targets);
   if (!(c->cutoff > 0) || !isfinite(c->cutoff)) return BAD("cutoff must be > 0 (got %g)", c->cutoff);
   if (c->imp_rank < 1 || c->imp_rank > 5) return BAD("imp_rank must be 1 to 5 (got %d)", c->imp_rank);
@@ -371,7 +374,8 @@ static wave_rec *wave_alloc(int P, int R, int d, int nt) {
 }
 
 static int build_wave(cs_ctx *ctx, cs_calib *cb) {
-  int P = cb->c.points, R = cb->R, d = cb->d;
+  int P = cb->n_waves == 0 && cb->c.points_first > 0 ? cb->c.points_first : cb->c.points;
+  int R = cb->R, d = cb->d;
   wave_rec *w = wave_alloc(P, R, d, cb->nt);
   int *perm = malloc((size_t)P * sizeof *perm);
   if (!w || !perm || batch_reserve(cb, P * R) != CS_OK) {

@@ -90,6 +90,8 @@ typedef struct cs_calib_config {
   /* history matching */
   int waves;             /* >= 1 (0: skip history matching, ABC on the whole prior) */
   int points;            /* design points per wave, >= 2 */
+  int points_first;      /* design points of wave 1 (0: `points`); a larger wave 1 finds
+                         ** more of a small NROY region for the later waves to grow from */
   int replicates;        /* replicates per point in wave 1, >= 2 */
   int max_replicates;    /* cap when raising them after wave 1 (>= replicates) */
   double cutoff;         /* implausibility cut-off, default 3 */

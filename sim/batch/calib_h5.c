@@ -176,6 +176,7 @@ static int write_all(w5 *w, const cs_calibrate_opts *o, const cs_calibrate_resul
       (rc = attr_s(w, f, "priors_file", o->priors_path ? o->priors_path : "")) ||
       (rc = attr_s(w, f, "inputs_sha256", res->digest)) || (rc = attr_u(w, f, "master_seed", c->seed)) ||
       (rc = attr_u(w, f, "waves", (uint64_t)c->waves)) || (rc = attr_u(w, f, "points", (uint64_t)c->points)) ||
+      (rc = attr_u(w, f, "points_first", (uint64_t)(c->points_first ? c->points_first : c->points))) ||
       (rc = attr_u(w, f, "replicates", (uint64_t)c->replicates)) ||
       (rc = attr_u(w, f, "max_replicates", (uint64_t)c->max_replicates)) ||
       (rc = attr_d(w, f, "cutoff", c->cutoff)) || (rc = attr_u(w, f, "imp_rank", (uint64_t)c->imp_rank)) ||

@@ -286,6 +286,8 @@ int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *o, cs_calibrate_result *r
   sb_printf(&dig, "conflictsim calibration 2\nseed %llu\n", (unsigned long long)cfg.seed);
   sb_printf(&dig, "waves %d points %d replicates %d max_replicates %d cutoff %.17g imp_rank %d margin %.17g\n",
             cfg.waves, cfg.points, cfg.replicates, cfg.max_replicates, cfg.cutoff, cfg.imp_rank, cfg.margin);
+  /* only when given, so that the journals of calibrations from before the option resume */
+  if (cfg.points_first) sb_printf(&dig, "points_first %d\n", cfg.points_first);
   sb_printf(&dig, "particles %d batch %d alpha %.17g eps_final %.17g min_accept %.17g max_populations %d\n",
             cfg.particles, cfg.batch_size, cfg.alpha, cfg.eps_final, cfg.min_accept, cfg.max_populations);
   for (int p = 0; p < o->n_params; p++)

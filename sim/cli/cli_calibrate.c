@@ -49,6 +49,8 @@ static const char *USAGE =
     "history matching:\n"
     "  --waves N           waves (default 3; 0: no history matching)\n"
     "  --points N          design points per wave (default 64)\n"
+    "  --points-first N    design points of wave 1 only (default: --points); a larger\n"
+    "                      wave 1 finds more of a small non-implausible region\n"
     "  --replicates N      replicates per point in wave 1 (default 4)\n"
     "  --max-replicates N  cap when raising them after wave 1 (default 16)\n"
     "  --cutoff X          implausibility cut-off (default 3)\n"
@@ -149,8 +151,8 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
     int seeds = (int)floor(w1->nroy_share * w1->points + 0.5);
     if (W > 1 && seeds > 0 && seeds < SEED_POINTS_FEW)
       printf("\n  warning: the later waves grew from %d non-implausible point%s of wave 1: regions wave 1 missed\n"
-             "  are missing from the posterior too, so its spread may be too narrow (a larger --points\n"
-             "  finds more)\n",
+             "  are missing from the posterior too, so its spread may be too narrow (a larger\n"
+             "  --points-first finds more)\n",
              seeds, seeds == 1 ? "" : "s");
   }
   if (K) {
@@ -242,6 +244,7 @@ int cli_calibrate(int argc, char **argv) {
   cs_script_limits_default(&lim);
   opt_int ints[] = {{"--waves", &o.cfg.waves, 0, 100},
                     {"--points", &o.cfg.points, 2, 1000000},
+                    {"--points-first", &o.cfg.points_first, 2, 1000000},
                     {"--replicates", &o.cfg.replicates, 2, 100000},
                     {"--max-replicates", &o.cfg.max_replicates, 2, 100000},
                     {"--imp-rank", &o.cfg.imp_rank, 1, 5},
