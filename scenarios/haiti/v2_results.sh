@@ -4,7 +4,10 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (6 Dec 2026, night): calibration 5 (the state's presence, the balance of forces free;
+# Status (6 Dec 2026, late night): calibration 6, calibration 5's model and priors with a
+# wave 1 of 2,560 points (--points-first) so that the later waves grow from more than two
+# seed points; calibration 5's outputs are in scenarios/haiti/results/calibration5/.
+# Before it, calibration 5 (the state's presence, the balance of forces free;
 # scenarios/haiti/README.md); before it, calibration 4 (consolidation, police cover);
 # before it, calibration 3, with a gang's members spread over its territory
 # (reach = "spread") and joint offensives (joint_share); its outputs are in
@@ -15,7 +18,7 @@
 #   bash scenarios/haiti/v2_results.sh [CAL.h5] [OUTDIR]
 #
 # Defaults: CAL = output/capital_v2_cal.h5, OUTDIR = output/v2. Run from the repository's
-# top, after building (build/conflictsim). About 60 minutes on 2 cores, most of it the
+# top, after building (build/conflictsim). About 75 minutes on 2 cores, most of it the
 # calibration (it resumes from its journal if stopped: run the same command again).
 #
 # History matching lets a point miss two of the 26 targets (--imp-rank 3, the third
@@ -43,7 +46,7 @@ if [ ! -f "$CAL" ]; then
   echo "== calibrate (25 parameters, 26 in-sample targets) -> $CAL"
   set +e
   "$BIN" calibrate "$SCEN" --set v2=true --priors scenarios/haiti/capital_v2_priors.lua \
-    --imp-rank 3 --waves 3 --points 640 --replicates 3 --max-replicates 6 \
+    --imp-rank 3 --waves 3 --points-first 2560 --points 640 --replicates 3 --max-replicates 6 \
     --particles 200 --min-accept 0.03 --max-populations 8 --seed 1 -o "$CAL" 2>&1 | tee "$OUT/calibrate.txt"
   rc=${PIPESTATUS[0]}
   set -e
