@@ -13,6 +13,7 @@ import glob
 import hashlib
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -192,6 +193,16 @@ class HaitiCity(unittest.TestCase):
                 self.assertEqual(f["gang_members"][0].tolist(), members)
                 self.assertEqual(f["gang_jailed"][0].tolist(),
                                  jailed if name == "capital" else [0] * len(gangs))
+
+    def test_state_labelled_target_lists_the_csv_rows(self):
+        """targets.lua's STATE_OCT_2024 is the capital's rows labelled STATE for Oct 2024,
+        in the CSV's order, each once."""
+        with open(os.path.join(HAITI, "targets.lua"), encoding="utf-8") as f:
+            m = re.search(r"local STATE_OCT_2024 = \{(.*?)\}", f.read(), re.S)
+        self.assertIsNotNone(m, "targets.lua declares STATE_OCT_2024")
+        listed = re.findall(r'"([^"]+)"', m.group(1))
+        rows = self.city[0]
+        self.assertEqual(listed, [r["id"] for r in rows if r["controller_oct_2024"] == "STATE"])
 
     def test_owners_table_reads_the_run(self):
         """owners_oct_2024.py: every node's class on the day is the run's own owner, the
