@@ -131,9 +131,9 @@ add { name = "gang_share_2024_10_29",
 -- Where the control is, not only how much (added 6 Dec 2026, before calibration 6): the
 -- capital's neighbourhoods the data label state-held in Oct 2024 (neighbourhoods.csv,
 -- controller_oct_2024 = STATE, the scenario's communes; tests/test_scenarios.py checks this
--- list against the file) should still be held by the state on 21 Oct 2024. Calibration 5 met the city-wide share
--- above by letting the gangs take the centre (Lalue, Pacot, Bois Verna, Nazon), which no
--- source reports before 2025; a city-wide share cannot see that, this target can. The
+-- list against the file) should still be held by the state on 21 Oct 2024. Calibration 5
+-- met the city-wide share above by letting the gangs take the centre (Lalue, Pacot, Bois
+-- Verna, Nazon), which no source reports before 2025; a city-wide share cannot see that, this target can. The
 -- statistic: the share of these nodes' initial population in nodes the state does not
 -- hold (gang-held or CONTESTED). Observed 0. Its error comes from the data, not from a run:
 -- 22 of the 23 labels are INFERRED (no direct Oct 2024 source); they put 0.239 of the
@@ -146,8 +146,8 @@ local STATE_OCT_2024 = { "turgeau", "haut_turgeau", "canape_vert", "bourdon", "c
   "airport_toussaint_louverture", "clercine", "caradeux", "petion_ville_centre", "laboule",
   "thomassin", "pelerin", "jalousie", "freres", "peguy_ville" }
 add { name = "state_labelled_lost_2024_10_21",
-      source = "neighbourhoods.csv controller_oct_2024 = STATE (23 rows of the capital, 1 with a direct source); "
-               .. "interval from observed.csv gang_control_share_capital 2024-10-21 and 2024-10-29",
+      source = "neighbourhoods.csv controller_oct_2024 = STATE (23 rows of the capital, 1 with a "
+               .. "direct source); interval from observed.csv gang_control_share_capital 2024-10-21 and 2024-10-29",
       statistic = gang_share { by = "population", contested = true, date = "2024-10-21",
                                nodes = STATE_OCT_2024 },
       observed = 0, interval = { 0, 0.37 } }
@@ -178,7 +178,7 @@ add { name = "gang_share_not_falling_after_mss",
 -- (AFP, 26 Jul 2024 [S]); AP (21 Oct 2024) calls the attackers of Solino a coalition. In the
 -- model the pact is coalition_formed (bargain.c). A run counts 1 when the pact is struck on
 -- the date (the fraction of runs: summary = mean); the bounds are those of
--- gang_share_not_falling_after_mss below, a pattern most runs should show (at least 0.7, or
+-- gang_share_not_falling_after_mss above, a pattern most runs should show (at least 0.7, or
 -- at most 0.3). The model can strike the pact earlier than the sources date it (its pact is
 -- the alliance in practice, not the announcement of Sep 2023), hence the November target.
 add { name = "coalition_not_acting_nov_2023",
