@@ -4,10 +4,14 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (6 Dec 2026, late night): calibration 6, calibration 5's model and priors with a
-# wave 1 of 2,560 points (--points-first) so that the later waves grow from more than two
-# seed points, and one more target (targets.lua, state_labelled_lost_2024_10_21: the
-# neighbourhoods the data label state-held in Oct 2024 still held by the state); calibration 5's outputs are in scenarios/haiti/results/calibration5/.
+# Status (6 Dec 2026, late night): the outputs in scenarios/haiti/results/ are calibration 6's,
+# from this script at commit 2c69f9e: calibration 5's model and priors with a wave 1 of
+# 2,560 points (--points-first), so that the later waves grow from more than two seed
+# points, and 27 in-sample targets (one more than calibration 5's:
+# state_labelled_lost_2024_10_21, the neighbourhoods the data label state-held in Oct 2024
+# still held by the state). targets.lua has since gained two targets on when the coalition
+# acted as one, so running the script now is calibration 7 (29 targets). Calibration 5's
+# outputs are in scenarios/haiti/results/calibration5/.
 # Before it, calibration 5 (the state's presence, the balance of forces free;
 # scenarios/haiti/README.md); before it, calibration 4 (consolidation, police cover);
 # before it, calibration 3, with a gang's members spread over its territory
@@ -22,7 +26,7 @@
 # top, after building (build/conflictsim). About 75 minutes on 2 cores, most of it the
 # calibration (it resumes from its journal if stopped: run the same command again).
 #
-# History matching lets a point miss two of the 27 targets (--imp-rank 3, the third
+# History matching lets a point miss two of the targets (--imp-rank 3, the third
 # largest implausibility decides; Vernon, Goldstein and Bower 2010 use the second and the
 # third). It was 2 until 5 Dec 2026, when, with the control targets measured like with
 # like (targets.lua), wave 1 kept no point; with 3 it kept none either until the two
@@ -44,7 +48,7 @@ N=100 # posterior draws = replicates of validate and compare
 mkdir -p "$OUT" "$(dirname "$CAL")"
 
 if [ ! -f "$CAL" ]; then
-  echo "== calibrate (25 parameters, 27 in-sample targets) -> $CAL"
+  echo "== calibrate (25 parameters, the in-sample targets of targets.lua) -> $CAL"
   set +e
   "$BIN" calibrate "$SCEN" --set v2=true --priors scenarios/haiti/capital_v2_priors.lua \
     --imp-rank 3 --waves 3 --points-first 2560 --points 640 --replicates 3 --max-replicates 6 \
