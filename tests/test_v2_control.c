@@ -17,7 +17,8 @@
 ** - invariants over a busy town with shares (fast fights, one run with
 **   Lanchester chains, three with presence and erosion, whose lapses change
 **   owners between engagements, one of them with Lanchester chains and no
-**   consolidation), after every logged event and at every day: shares in (0, 1] summing to 1, the owner given by the
+**   consolidation, and two more with erode_where "frontier", one with
+**   chains), after every logged event and at every day: shares in (0, 1] summing to 1, the owner given by the
 **   majority rule (cs__check_world, which runs cs_control_check), with
 **   people, members and officers conserved; at every sample the sampled
 **   owner, state_share and gang_share agree with the majority rule;
@@ -338,7 +339,7 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
   cs_world_param_set(w, "r0", 0.05);
   cs_world_param_set_str(w, "control_model", model);
   g_theta = 0.5;
-  if (tweak == 2 || tweak == 5) /* timed fights: the shares move when a Lanchester chain ends */
+  if (tweak == 2 || tweak == 5 || tweak == 6) /* timed fights: the shares move when a Lanchester chain ends */
     for (int k = 0; k < 3; k++)
       cs_world_param_set_str(w, (const char *[]){"engagement_state", "engagement_rival", "engagement_police"}[k], "square");
   if (tweak >= 1 && tweak <= 4) { /* control parameters far from their defaults */
@@ -349,11 +350,13 @@ static uint64_t run_town(uint64_t seed, const char *model, int tweak, int *takeo
   }
   if (tweak == 4) /* erosion without presence: nothing changes */
     cs_world_param_set(w, "erode_rate", 0.3);
-  if (tweak == 3 || tweak == 5) { /* presence and erosion: the holds far from the two units lapse */
+  if (tweak == 3 || tweak >= 5) { /* presence and erosion: the holds far from the two units lapse */
     cs_world_param_set(w, "ell_police", 0.7);
     cs_world_param_set(w, "presence_half", 100);
     cs_world_param_set(w, "erode_rate", 0.05);
   }
+  if (tweak >= 6) /* only where a rival borders the hold: the neighbours measured again at each change of hands */
+    cs_world_param_set_str(w, "erode_where", "frontier");
   if (cs_world_finalize(w) != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
     cs_world_free(w);
@@ -381,16 +384,17 @@ static void test_town(void) {
   int take = 0, all_take = 0;
   double cont = 0, all_cont = 0;
   g_town_bad = g_town_checks = g_town_events = g_town_lapses = 0;
-  for (uint64_t seed = 1; seed <= 9; seed++) { /* tweak: 0 for seeds 1-3, 1, 1, 2, 3, 3, 5 */
-    run_town(seed, "shares", seed == 9 ? 5 : seed > 6 ? 3 : seed > 3 ? 1 + (seed == 6) : 0, &take, &cont);
+  for (uint64_t seed = 1; seed <= 11; seed++) { /* tweak: 0 for seeds 1-3, 1, 1, 2, 3, 3, 5, 6, 7 */
+    int tweak = seed >= 9 ? (int)seed - 4 : seed > 6 ? 3 : seed > 3 ? 1 + (seed == 6) : 0;
+    run_town(seed, "shares", tweak, &take, &cont);
     all_take += take;
     all_cont += cont;
   }
-  fprintf(stderr, "town with shares: %d takeovers in 9 runs, %g nodes contested at the end, %d events checked\n", all_take,
+  fprintf(stderr, "town with shares: %d takeovers in 11 runs, %g nodes contested at the end, %d events checked\n", all_take,
           all_cont, g_town_events);
   fprintf(stderr, "town with presence and erosion: %d holds lapsed\n", g_town_lapses);
   CHECK(all_take > 0 && g_town_events > 1000 && g_town_lapses > 0);
-  CHECK(g_town_checks == 9 * 151);
+  CHECK(g_town_checks == 11 * 151);
   CHECK(g_town_bad == 0);
 
   /* off: the control parameters change nothing */

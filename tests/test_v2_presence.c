@@ -18,6 +18,9 @@
 **   catch-up, or a presence not measured again, fails it);
 ** - off is as before: with presence_half 0 an erosion rate changes nothing
 **   (the same event and sample hash);
+** - erode_where "frontier": a hold wears down only while a road neighbour is
+**   not the STATE's; a node whose neighbour lapses starts eroding then, at the
+**   closed form from that time (test_frontier);
 ** - invariants in a busy town with presence and erosion on are checked in
 **   test_v2_control.c's town (shares summing to 1, the majority rule). */
 #include <math.h>
@@ -119,7 +122,13 @@ static int on_timer(void *ud, cs_world *w, int id) {
   return CS_OK;
 }
 
-static cs_world *build(double half, double erode) {
+static cs_world *build_where(double half, double erode, const char *where);
+static cs_world *build(double half, double erode) { return build_where(half, erode, NULL); }
+
+/* where: NULL, the town above; "everywhere" or "frontier", the same town with
+** two more roads, A6-G (A6 borders the gang) and A3-A6 (4 km: the post's
+** shortest roads to A3 and A6 stay 3 and 6 km), and erode_where set. */
+static cs_world *build_where(double half, double erode, const char *where) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   CHECK(cs_world_new(&ctx, &w) == CS_OK);
@@ -128,6 +137,11 @@ static cs_world *build(double half, double erode) {
     cs_node_decl d = node_decl(id[j], 4000, 0.5, CS_PARTY_STATE);
     CHECK(cs_world_add_node(w, &d, NULL) == CS_OK);
     if (j) CHECK(cs_world_add_road(w, NP, j, KM[j]) == CS_OK);
+  }
+  if (where) {
+    CHECK(cs_world_add_road(w, N6, NG, 2) == CS_OK);
+    CHECK(cs_world_add_road(w, N3, N6, 4) == CS_OK);
+    CHECK(cs_world_param_set_str(w, "erode_where", where) == CS_OK);
   }
   cs_gang_decl gd = {"g", NULL, 500, 0, 0.05, 1.0, NG};
   CHECK(cs_world_add_gang(w, &gd, NULL) == CS_OK);
@@ -179,6 +193,73 @@ static void test_known_answer(int vary) {
   cs_world_free(w);
 }
 
+/* erode_where "frontier": a hold wears down only while a road neighbour is
+** not the STATE's. In the town of build_where, A6 borders the gang from the
+** start and lapses when the closed form from day 0 says; A3's only
+** neighbours are the post and A6, so its share stays exactly 1 until A6
+** lapses, and it lapses at that time plus the closed form from a full share
+** (with "everywhere" it lapses at the closed form from day 0, earlier); A1
+** borders only the post: its share stays 1. The erosion's parameter cannot
+** change during a run. */
+static int frontier_timer(void *ud, cs_world *w, int id) {
+  (void)ud;
+  (void)id;
+  if (cs_world_param_set_str(w, "erode_where", "everywhere") == CS_OK) g.bad++;
+  return CS_OK;
+}
+
+static int frontier_event(void *ud, cs_world *w, const cs_event_rec *e) {
+  (void)ud;
+  (void)w;
+  if (e->kind == CS_EK_TAKEOVER) {
+    g.lapses[e->node]++;
+    g.lapse_at[e->node] = e->t;
+    if (e->actor != CS_PARTY_CONTESTED || e->target != CS_PARTY_STATE) g.bad++;
+  }
+  return CS_OK;
+}
+
+static void frontier_run(const char *where, double at[NN], double end_share[NN]) {
+  memset(&g, 0, sizeof g);
+  for (int j = 0; j < NN; j++) g.lapse_at[j] = -1;
+  cs_world *w = build_where(HALF, E1, where);
+  cs_hooks h = {NULL, frontier_timer, frontier_event, NULL};
+  cs_world_set_hooks(w, &h);
+  cs_world_timer(w, 5, 0);
+  rec_sink r;
+  cs_sink sk = rec_sink_of(&r);
+  CHECK(cs_world_run(w, 3, 0, &sk) == CS_OK);
+  CHECK(g.bad == 0); /* the change during the run was refused; every takeover a lapse */
+  for (int j = 0; j < NN; j++) {
+    CHECK(g.lapses[j] <= 1);
+    at[j] = g.lapse_at[j];
+    end_share[j] = cs_world_node_share(w, j, CS_PARTY_STATE);
+  }
+  char msg[256];
+  CHECK(cs__check_world(w, msg, sizeof msg) == 0);
+  cs_world_free(w);
+}
+
+static double lapse_from_full(int j) { /* days from a full STATE share to theta, at the starting values */
+  g.e = E1, g.c = C, g.h = HALF, g.ell = ELL;
+  double p = pi_of(j), a = C * p, b = E1 * (1 - p), k = a + b, star = a / k;
+  return star < THETA ? log((1 - star) / (THETA - star)) / k : INFINITY;
+}
+
+static void test_frontier(void) {
+  double fa[NN], fs[NN], ea[NN], es[NN];
+  frontier_run("frontier", fa, fs);
+  frontier_run("everywhere", ea, es);
+  double t6 = lapse_from_full(N6), t3 = lapse_from_full(N3);
+  fprintf(stderr, "erode_where frontier: A6 lapses at %.6g (closed form %.6g), A3 at %.6g (%.6g); everywhere: A3 at %.6g\n",
+          fa[N6], t6, fa[N3], t6 + t3, ea[N3]);
+  CHECK(t6 + t3 < DAYS); /* the geometry shows both lapses within the run */
+  CHECK(fabs(fa[N6] - t6) <= 1e-9);
+  CHECK(fabs(fa[N3] - (fa[N6] + t3)) <= 1e-9);
+  CHECK(fa[N1] < 0 && fs[N1] == 1.0 && fa[NP] < 0);
+  CHECK(fabs(ea[N6] - t6) <= 1e-9 && fabs(ea[N3] - t3) <= 1e-9); /* everywhere: both from day 0 */
+}
+
 static uint64_t run_hash(double half, double erode) {
   cs_world *w = build(half, erode);
   rec_sink r;
@@ -209,5 +290,6 @@ int main(void) {
   test_known_answer(0);
   test_known_answer(1);
   test_off();
+  test_frontier();
   return check_report();
 }

@@ -80,7 +80,14 @@
 ** an event (EV_HOLD_LAPSE) that puts the share at theta exactly, makes the
 ** node CONTESTED (a takeover with no engagement) and reports it through
 ** notify.c. Any engagement at j, and any change of those parameters, cancels
-** and reschedules it. No random number is drawn. */
+** and reschedules it. No random number is drawn.
+**
+** Where erosion runs (erode_where). "everywhere" (the default): as above.
+** "frontier": b = 0 unless a neighbour of j by open road is not the STATE's
+** (control is relative to a rival's presence), a flag measured with pi; a
+** change of hands at a node (cs_control_owner_changed, from notify.c) and a
+** road closing or opening at it (cs_control_remeasure) bring each node
+** concerned to now under its old flag, then measure flag and pi again. */
 #include "model_int.h"
 
 #include <assert.h>
@@ -99,6 +106,7 @@ struct cs_control {
   int *len, *cap; /* [n] */
   double *t;      /* [n] time of the stored shares (consolidation drifts them from there) */
   double *pi;     /* [n] the STATE's presence, measured at the node's last engagement (1: full) */
+  unsigned char *rival; /* [n] 1 if erosion may run (erode_where frontier: a rival near), measured with pi */
   cs_handle *lapse; /* [n] pending EV_HOLD_LAPSE of a STATE hold eroding below the majority, 0 if none */
 };
 
@@ -119,8 +127,9 @@ int cs_control_alloc(cs_world *w) {
     c->t = calloc(n + 1, sizeof *c->t); /* 0: the run's start */
     c->pi = calloc(n + 1, sizeof *c->pi);
     c->lapse = calloc(n + 1, sizeof *c->lapse);
+    c->rival = calloc(n + 1, sizeof *c->rival);
   }
-  if (!c || !c->list || !c->len || !c->cap || !c->t || !c->pi || !c->lapse) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
+  if (!c || !c->list || !c->len || !c->cap || !c->t || !c->pi || !c->lapse || !c->rival) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
   for (size_t j = 0; j < n; j++) {
     if (!(c->list[j] = malloc(2 * sizeof *c->list[j]))) return cs_err(&w->ctx, CS_ENOMEM, "out of memory starting the run");
     c->cap[j] = 2;
@@ -128,6 +137,7 @@ int cs_control_alloc(cs_world *w) {
     c->list[j][0].party = w->owner[j]; /* the declared owner holds all of it (CONTESTED: nobody does) */
     c->list[j][0].share = 1.0;
     c->pi[j] = 1.0;
+    c->rival[j] = 1;
   }
   return CS_OK;
 }
@@ -143,6 +153,7 @@ void cs_control_free(cs_world *w) {
   free(c->t);
   free(c->pi);
   free(c->lapse);
+  free(c->rival);
   free(c);
   w->ctl = NULL;
 }
@@ -186,7 +197,7 @@ static drift drift_at(const cs_world *w, int j, double t) {
   }
   double pi = d.major == CS_PARTY_STATE ? c->pi[j] : 1.0;
   d.a = pi == 1.0 ? rate : rate * pi;
-  d.b = d.major == CS_PARTY_STATE && pi < 1.0 ? erode * (1.0 - pi) : 0.0;
+  d.b = d.major == CS_PARTY_STATE && pi < 1.0 && c->rival[j] ? erode * (1.0 - pi) : 0.0;
   d.u = exp(-d.a * (t - c->t[j]));
   if (d.b > 0) {
     d.v = exp(-(d.a + d.b) * (t - c->t[j]));
@@ -254,6 +265,17 @@ static double presence(const cs_world *w, int j) {
   return o / (o + h);
 }
 
+/* Whether erosion may run at j: always with erode_where "everywhere"; with
+** "frontier", only while a neighbour by open road is not held by the STATE
+** (gang-held or CONTESTED), the rival whose presence control is relative to. */
+static int rival_near(const cs_world *w, int j) {
+  const char *where = w->params[P_ERODE_WHERE].str;
+  if (!where || strcmp(where, "frontier") != 0) return 1;
+  for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++)
+    if (w->owner[w->adj_node[k]] != CS_PARTY_STATE) return 1;
+  return 0;
+}
+
 /* Measure j's presence now (its shares are at now) and schedule the lapse of
 ** a STATE hold the erosion takes below control_majority: the STATE's share
 ** s(t) = s* + (s(t0) - s*) exp(-(a + b)(t - t0)), s* = a / (a + b), crosses
@@ -261,10 +283,11 @@ static double presence(const cs_world *w, int j) {
 static int measure(cs_world *w, int j) {
   struct cs_control *c = w->ctl;
   c->pi[j] = presence(w, j);
+  c->rival[j] = (unsigned char)rival_near(w, j);
   if (c->lapse[j]) cs_engine_cancel(w->eng, c->lapse[j]);
   c->lapse[j] = 0;
   double pi = c->pi[j], rate = PV(w, P_CONSOLIDATE_RATE), erode = PV(w, P_ERODE_RATE);
-  if (!(erode > 0) || !(pi < 1.0) || derived_owner(w, j) != CS_PARTY_STATE) return CS_OK;
+  if (!(erode > 0) || !(pi < 1.0) || !c->rival[j] || derived_owner(w, j) != CS_PARTY_STATE) return CS_OK;
   double a = rate * pi, b = erode * (1.0 - pi), k = a + b, star = a / k;
   double theta = PV(w, P_CONTROL_MAJORITY), sm = c->list[j][find(c, j, CS_PARTY_STATE)].share;
   if (!(star < theta) || !(sm > theta)) return CS_OK; /* the hold tends to stay above theta */
@@ -288,6 +311,26 @@ int cs_control_remeasure_all(cs_world *w) { /* the caller brought every node to 
   int rc = CS_OK;
   for (int j = 0; w->ctl && rc == CS_OK && j < w->n; j++) rc = measure(w, j);
   return rc;
+}
+
+int cs_control_owner_changed(cs_world *w, int j) {
+  const char *where = w->params[P_ERODE_WHERE].str;
+  if (!w->ctl || !where || strcmp(where, "frontier") != 0 || !(PV(w, P_PRESENCE_HALF) > 0)) return CS_OK;
+  double t = cs__now(w);
+  int rc = CS_OK;
+  for (int k = w->adj_start[j]; rc == CS_OK && k < w->adj_start[j + 1]; k++) {
+    int nb = w->adj_node[k];
+    rc = consolidate(w, nb, t); /* under the rival flag it had until now */
+    if (rc == CS_OK) rc = measure(w, nb);
+  }
+  return rc;
+}
+
+int cs_control_remeasure(cs_world *w, int j) {
+  const char *where = w->params[P_ERODE_WHERE].str;
+  if (!w->ctl || !where || strcmp(where, "frontier") != 0 || !(PV(w, P_PRESENCE_HALF) > 0)) return CS_OK;
+  int rc = consolidate(w, j, cs__now(w));
+  return rc == CS_OK ? measure(w, j) : rc;
 }
 
 int cs_control_on_lapse(cs_engine *e, const cs_event *ev, void *ud) {

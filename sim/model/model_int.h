@@ -90,6 +90,7 @@ enum {
   P_WS, P_WR, P_ZETA,
   /* partial control (control.c) */
   P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE, P_PRESENCE_HALF, P_ERODE_RATE,
+  P_ERODE_WHERE,
   /* retaliation */
   P_N_RET, P_TAU_R,
   /* coalitions */
@@ -589,6 +590,12 @@ int cs_control_consolidate_all(cs_world *w);
 ** to now by cs_control_consolidate_all under the old value). */
 int cs_control_start(cs_world *w);
 int cs_control_remeasure_all(cs_world *w);
+/* erode_where "frontier" (else no-ops): node j changed hands, so whether its
+** neighbours have a rival near may have changed: each is brought to now
+** under its old measure and measured again (presence, rival, lapse);
+** cs_control_remeasure does it for j alone (a road at j closed or opened). */
+int cs_control_owner_changed(cs_world *w, int j);
+int cs_control_remeasure(cs_world *w, int j);
 /* EV_HOLD_LAPSE: node a's STATE hold eroded to control_majority; it becomes
 ** CONTESTED (a takeover row, then cs_notify_hold_lapsed). */
 int cs_control_on_lapse(cs_engine *e, const cs_event *ev, void *ud);

@@ -191,6 +191,7 @@ int cs_notify_members(cs_world *w, int g) { return cs_attack_update_gang(w, g); 
 
 int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int og) {
   int rc = from != to ? owner_attack(w, j, from, to) : CS_OK;
+  if (rc == CS_OK && from != to) rc = cs_control_owner_changed(w, j);
   if (rc == CS_OK && ag >= 0 && w->gangs[ag].members == 0) rc = cs_notify_members(w, ag);
   if (rc == CS_OK && og >= 0 && w->gangs[og].members == 0) rc = cs_notify_members(w, og);
   if (rc == CS_OK) rc = cs_flight_update_node(w, j);
@@ -206,6 +207,7 @@ int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int 
 
 int cs_notify_hold_lapsed(cs_world *w, int j, int from, int to) {
   int rc = owner_attack(w, j, from, to);
+  if (rc == CS_OK) rc = cs_control_owner_changed(w, j);
   if (rc == CS_OK) rc = cs_flight_update_node(w, j);
   if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
   if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
@@ -237,6 +239,8 @@ int cs_notify_cohesion(cs_world *w, int c) {
 int cs_notify_road(cs_world *w, int a, int b) {
   int rc = cs_attack_update_node(w, a);
   if (rc == CS_OK) rc = cs_attack_update_node(w, b);
+  if (rc == CS_OK) rc = cs_control_remeasure(w, a);
+  if (rc == CS_OK) rc = cs_control_remeasure(w, b);
   if (rc == CS_OK) rc = cs_brigade_update_node(w, a);
   return rc == CS_OK ? cs_brigade_update_node(w, b) : rc;
 }

@@ -36,6 +36,7 @@ static const char *const BRIGADE_MODELS[] = {"fixed", "grown", NULL};
 static const char *const FLIGHT_MODELS[] = {"intensity", "exposure", NULL};
 static const char *const CONTROL_MODELS[] = {"whole", "shares", NULL};
 static const char *const REACHES[] = {"base", "territory", "spread", NULL};
+static const char *const ERODE_WHERES[] = {"everywhere", "frontier", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
@@ -45,6 +46,7 @@ static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_FLIGHT_MODEL, FLIGHT_MODELS},
   {P_CONTROL_MODEL, CONTROL_MODELS},
   {P_REACH, REACHES},
+  {P_ERODE_WHERE, ERODE_WHERES},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -95,6 +97,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_CONSOLIDATE_RATE, "consolidate_rate", NUM, 0, 0, BIG, "1/day", "consolidation: the rate at which the majority holder of a node takes over the other shares between engagements (shares; 0: none, version 1; control.c) [P: control breeds collaboration, Kalyvas 2006 ch. 5 and 7; no measured rate]", 0},
   {P_PRESENCE_HALF, "presence_half", NUM, 0, 0, BIG, "officers", "the STATE's presence at a node it holds is O / (O + presence_half), O its officers there and those covering it (ell_police); consolidation toward the STATE runs at consolidate_rate times the presence, and its share wears down to nobody's at erode_rate times the rest (shares; 0: full presence everywhere, no erosion, as before; control.c) [P: control needs the presence of armed forces, Kalyvas 2006 ch. 5; no measured value]", 0},
   {P_ERODE_RATE, "erode_rate", NUM, 0, 0, BIG, "1/day", "the rate at which a STATE hold with no police presence wears down to nobody's between engagements; a hold eroded to control_majority lapses and the node becomes CONTESTED (shares, presence_half > 0; 0: none; control.c) [P: police stations abandoned without a fight, Carrefour 26 Feb 2024 (press reports); no measured rate]", 0},
+  {P_ERODE_WHERE, "erode_where", STR, 0, 0, 0, "", "where a STATE hold with little presence wears down (shares, presence_half > 0): everywhere (as before) or frontier (only where a road neighbour is not held by the STATE, gang-held or CONTESTED: erosion needs a rival near; control.c) [P: control is relative to the rival's presence, Kalyvas 2006 ch. 5]", "everywhere"},
   {P_N_RET, "n_retaliation", NUM, 0.3, 0, 0.999, "", "retaliation branching ratio (expected retaliations per attack suffered) [P] (symbol n)", 0},
   {P_TAU_R, "tau_r", NUM, 7, 1e-6, BIG, "day", "decay time of the urge to retaliate [P]", 0},
   {P_CHI0, "chi0", NUM, 0.1, 0, 1, "", "cohesion a coalition tends to without threat [P]", 0},
@@ -389,7 +392,7 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
-  if ((i == P_COALITION_MODEL || i == P_CONTROL_MODEL || i == P_REACH) && w->running)
+  if ((i == P_COALITION_MODEL || i == P_CONTROL_MODEL || i == P_REACH || i == P_ERODE_WHERE) && w->running)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
   if (w->running && i == P_RETURN_RULE) /* the ledger's cohorts are keyed by it (cohorts.c) */
     return cs_err(&w->ctx, CS_EINVAL, "parameter 'return_rule' cannot change during a run");
