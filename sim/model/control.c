@@ -265,12 +265,16 @@ static double presence(const cs_world *w, int j) {
   return o / (o + h);
 }
 
+static int frontier(const cs_world *w) {
+  const char *where = w->params[P_ERODE_WHERE].str;
+  return where && strcmp(where, "frontier") == 0;
+}
+
 /* Whether erosion may run at j: always with erode_where "everywhere"; with
 ** "frontier", only while a neighbour by open road is not held by the STATE
 ** (gang-held or CONTESTED), the rival whose presence control is relative to. */
 static int rival_near(const cs_world *w, int j) {
-  const char *where = w->params[P_ERODE_WHERE].str;
-  if (!where || strcmp(where, "frontier") != 0) return 1;
+  if (!frontier(w)) return 1;
   for (int k = w->adj_start[j]; k < w->adj_start[j + 1]; k++)
     if (w->owner[w->adj_node[k]] != CS_PARTY_STATE) return 1;
   return 0;
@@ -313,24 +317,16 @@ int cs_control_remeasure_all(cs_world *w) { /* the caller brought every node to 
   return rc;
 }
 
-int cs_control_owner_changed(cs_world *w, int j) {
-  const char *where = w->params[P_ERODE_WHERE].str;
-  if (!w->ctl || !where || strcmp(where, "frontier") != 0 || !(PV(w, P_PRESENCE_HALF) > 0)) return CS_OK;
-  double t = cs__now(w);
-  int rc = CS_OK;
-  for (int k = w->adj_start[j]; rc == CS_OK && k < w->adj_start[j + 1]; k++) {
-    int nb = w->adj_node[k];
-    rc = consolidate(w, nb, t); /* under the rival flag it had until now */
-    if (rc == CS_OK) rc = measure(w, nb);
-  }
-  return rc;
+int cs_control_remeasure(cs_world *w, int j) {
+  if (!w->ctl || !frontier(w) || !(PV(w, P_PRESENCE_HALF) > 0)) return CS_OK;
+  int rc = consolidate(w, j, cs__now(w)); /* under the rival flag it had until now */
+  return rc == CS_OK ? measure(w, j) : rc;
 }
 
-int cs_control_remeasure(cs_world *w, int j) {
-  const char *where = w->params[P_ERODE_WHERE].str;
-  if (!w->ctl || !where || strcmp(where, "frontier") != 0 || !(PV(w, P_PRESENCE_HALF) > 0)) return CS_OK;
-  int rc = consolidate(w, j, cs__now(w));
-  return rc == CS_OK ? measure(w, j) : rc;
+int cs_control_owner_changed(cs_world *w, int j) {
+  int rc = CS_OK;
+  for (int k = w->adj_start[j]; rc == CS_OK && k < w->adj_start[j + 1]; k++) rc = cs_control_remeasure(w, w->adj_node[k]);
+  return rc;
 }
 
 int cs_control_on_lapse(cs_engine *e, const cs_event *ev, void *ud) {
