@@ -10,8 +10,10 @@
 # points, and 27 in-sample targets (one more than calibration 5's:
 # state_labelled_lost_2024_10_21, the neighbourhoods the data label state-held in Oct 2024
 # still held by the state). targets.lua has since gained two targets on when the coalition
-# acted as one, so running the script now is calibration 7 (29 targets). Calibration 5's
-# outputs are in scenarios/haiti/results/calibration5/.
+# acted as one, so running the script now is calibration 7 (29 targets), with a wave 1 of
+# 5,120 points: a probe of wave 1 with 2,560 kept only 3 points for those targets
+# (scenarios/haiti/README.md, "Probes for calibration 7"). Calibration 5's outputs are in
+# scenarios/haiti/results/calibration5/.
 # Before it, calibration 5 (the state's presence, the balance of forces free;
 # scenarios/haiti/README.md); before it, calibration 4 (consolidation, police cover);
 # before it, calibration 3, with a gang's members spread over its territory
@@ -23,7 +25,7 @@
 #   bash scenarios/haiti/v2_results.sh [CAL.h5] [OUTDIR]
 #
 # Defaults: CAL = output/capital_v2_cal.h5, OUTDIR = output/v2. Run from the repository's
-# top, after building (build/conflictsim). About 75 minutes on 2 cores, most of it the
+# top, after building (build/conflictsim). About 90 minutes on 2 cores, most of it the
 # calibration (it resumes from its journal if stopped: run the same command again).
 #
 # History matching lets a point miss two of the targets (--imp-rank 3, the third
@@ -51,7 +53,7 @@ if [ ! -f "$CAL" ]; then
   echo "== calibrate (25 parameters, the in-sample targets of targets.lua) -> $CAL"
   set +e
   "$BIN" calibrate "$SCEN" --set v2=true --priors scenarios/haiti/capital_v2_priors.lua \
-    --imp-rank 3 --waves 3 --points-first 2560 --points 640 --replicates 3 --max-replicates 6 \
+    --imp-rank 3 --waves 3 --points-first 5120 --points 640 --replicates 3 --max-replicates 6 \
     --particles 200 --min-accept 0.03 --max-populations 8 --seed 1 -o "$CAL" 2>&1 | tee "$OUT/calibrate.txt"
   rc=${PIPESTATUS[0]}
   set -e
