@@ -317,15 +317,20 @@ int cs_control_remeasure_all(cs_world *w) { /* the caller brought every node to 
   return rc;
 }
 
-int cs_control_remeasure(cs_world *w, int j) {
-  if (!w->ctl || !frontier(w) || !(PV(w, P_PRESENCE_HALF) > 0)) return CS_OK;
+/* Whether a node's rival flag can change between its own measurements. */
+static int rival_tracked(const cs_world *w) { return w->ctl && frontier(w) && PV(w, P_PRESENCE_HALF) > 0; }
+
+static int remeasure(cs_world *w, int j) {
   int rc = consolidate(w, j, cs__now(w)); /* under the rival flag it had until now */
   return rc == CS_OK ? measure(w, j) : rc;
 }
 
+int cs_control_remeasure(cs_world *w, int j) { return rival_tracked(w) ? remeasure(w, j) : CS_OK; }
+
 int cs_control_owner_changed(cs_world *w, int j) {
   int rc = CS_OK;
-  for (int k = w->adj_start[j]; rc == CS_OK && k < w->adj_start[j + 1]; k++) rc = cs_control_remeasure(w, w->adj_node[k]);
+  if (!rival_tracked(w)) return CS_OK; /* no flag to update: no loop on the takeover path */
+  for (int k = w->adj_start[j]; rc == CS_OK && k < w->adj_start[j + 1]; k++) rc = remeasure(w, w->adj_node[k]);
   return rc;
 }
 
