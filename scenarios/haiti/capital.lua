@@ -55,6 +55,7 @@ if P.v2 then
     ell_police = 1,                -- police posts cover the STATE-held nodes within about a km (cover.c) [P]
     presence_half = 50,            -- a STATE hold needs officers within reach: 50 at or covering a node make half a presence (control.c) [P]
     erode_rate = 0.02,             -- a hold without them wears down to nobody's, ~35 days to half (control.c) [P]
+    erode_where = "frontier",      -- ... but only while a road neighbour is not the state's (control.c; Kalyvas 2006)
   }
   city.declare { jailed = 4700, start = "2023-09" }
 else

@@ -4,21 +4,18 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (6 Dec 2026, late night): the outputs in scenarios/haiti/results/ are calibration 6's,
-# from this script at commit 2c69f9e: calibration 5's model and priors with a wave 1 of
-# 2,560 points (--points-first), so that the later waves grow from more than two seed
-# points, and 27 in-sample targets (one more than calibration 5's:
-# state_labelled_lost_2024_10_21, the neighbourhoods the data label state-held in Oct 2024
-# still held by the state). targets.lua has since gained two targets on when the coalition
-# acted as one, so running the script now is calibration 7 (29 targets), with a wave 1 of
-# 5,120 points: a probe of wave 1 with 2,560 kept only 3 points for those targets
-# (scenarios/haiti/README.md, "Probes for calibration 7"). Calibration 5's outputs are in
-# scenarios/haiti/results/calibration5/.
+# Status (7 Dec 2026): running it is calibration 7: 29 in-sample targets (calibration 6's
+# 27 and two on when the coalition acted as one), erode_where = "frontier" in capital.lua's
+# version-2 block (a STATE hold wears down only while a rival borders it), and a wave 1 of
+# 5,120 points (a probe of wave 1 with 2,560 kept only 3 points for the 29 targets;
+# scenarios/haiti/README.md, "Probes for calibration 7"). Calibration 6's outputs (this
+# script at commit 2c69f9e: 27 targets, wave 1 of 2,560 points) are in
+# scenarios/haiti/results/calibration6/, calibration 5's in results/calibration5/.
 # Before it, calibration 5 (the state's presence, the balance of forces free;
 # scenarios/haiti/README.md); before it, calibration 4 (consolidation, police cover);
 # before it, calibration 3, with a gang's members spread over its territory
 # (reach = "spread") and joint offensives (joint_share); its outputs are in
-# scenarios/haiti/results/. Calibration 2 (5 Dec, the same targets without those two
+# scenarios/haiti/results/calibration3/. Calibration 2 (5 Dec, the same targets without those two
 # mechanisms) ruled out every point in wave 1; calibration 1's results come from this
 # script at commit a9a9e17, where the control targets carried a post-hoc discrepancy.
 #
