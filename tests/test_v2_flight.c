@@ -26,9 +26,14 @@
 **    whether A fell); the mean of observed - expected over the replicates
 **    must be within 4 standard errors of 0, for A and B at four times, in
 **    three settings (the attack held or the node taken, saturating or not,
-**    with and without stayers). The stocks are real numbers: a mover or
+**    with and without stayers), and a fourth with partial control and
+**    expose_by "shares" (the gang wins part of A, not its majority: e =
+**    expose_attack + (expose_takeover - expose_attack) m, m the share that
+**    changed holders). The stocks are real numbers: a mover or
 **    stayer flight when the stock is below one person empties it, which
 **    biases the count by less than one person per node (far below the SE).
+** 1b. expose_by "shares" with control_model "whole" is the same run as
+**    "owner" (m is 1 or 0 there), event for event.
 ** 2. flight_model = "intensity": the hazard is version 1's
 **    h0 + h1 (1 - exp(-I / I_ref)) + h_T [takeover within tau_T], exactly,
 **    nothing is exposed, and the exposure parameters change nothing (same
@@ -38,7 +43,7 @@
 **    every sample, and 0 <= X, 0 <= Y, X + Y <= residents at every node.
 ** 4. The provinces' daily seats (provinces_seats): departures to PROVINCES
 **    per day never exceed them and equal them when demand is above.
-** Each z-check fails by chance with probability 6e-5; 24 of them. */
+** Each z-check fails by chance with probability 6e-5; 32 of them. */
 #include <math.h>
 #include <stdio.h>
 
@@ -58,6 +63,7 @@ typedef struct setting {
   int strong_police;  /* 1: the attack is repelled (p ~ 0.02), 0: A falls (p ~ 0.99) */
   double h0, hx, D_ref, tau_D, tau_X, walk_km, e_attack, e_takeover, stayer_share, stayer_factor;
   double d_AB;        /* km from A to B */
+  double step;        /* > 0: control_model "shares" with this control_step, and expose_by "shares" */
 } setting;
 
 /* One replicate's engagement and samples. */
@@ -67,6 +73,8 @@ typedef struct obs {
   int64_t dead;
   double R_e[2];              /* residents of A and B at the engagement */
   double res[N_TIMES][2];     /* residents of A and B at the times checked */
+  double e;                   /* the share of A's unexposed the engagement exposed, by the rule */
+  double moved;               /* the share of A that changed holders */
   int state_ok;               /* the state right after the engagement was the specification's */
   int intensity_mode;         /* flight_model = "intensity": check v1's hazard instead */
   int hazard_ok;
@@ -95,7 +103,12 @@ static int on_event(void *ud, cs_world *w, const cs_event_rec *e) {
                    cs_exposure_reached(w, &hit) == 0;
     return CS_OK;
   }
-  double e_share = o->took ? st->e_takeover : st->e_attack, s = st->stayer_share;
+  /* expose_by "shares": the one engagement found A held whole by the STATE,
+  ** so the share that changed holders is what the gang holds now (0 if it
+  ** lost: the loser, the attacker, held nothing to give) */
+  o->moved = st->step > 0 ? cs_control_share(w, NA, CS_PARTY_GANG(0)) : o->took;
+  double e_share = st->e_attack + (st->e_takeover - st->e_attack) * o->moved, s = st->stayer_share;
+  o->e = e_share;
   double km[3] = {0, st->d_AB, 7.0};
   o->state_ok = 1;
   for (int j = 0; j < 3; j++) {
@@ -166,6 +179,11 @@ static cs_world *one_attack_world(const setting *st, const char *model) {
   CHECK(cs_world_param_set(w, "stayer_share", st->stayer_share) == CS_OK);
   CHECK(cs_world_param_set(w, "stayer_factor", st->stayer_factor) == CS_OK);
   if (model) CHECK(cs_world_param_set_str(w, "flight_model", model) == CS_OK);
+  if (st->step > 0) {
+    CHECK(cs_world_param_set_str(w, "control_model", "shares") == CS_OK);
+    CHECK(cs_world_param_set(w, "control_step", st->step) == CS_OK);
+    CHECK(cs_world_param_set_str(w, "expose_by", "shares") == CS_OK);
+  }
   CHECK(cs_world_timer(w, T_E, 1) == CS_OK);
   if (cs_world_finalize(w) != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
@@ -224,7 +242,7 @@ static void test_closed_form_self_check(void) {
 
 static void test_one_attack(const setting *st, uint64_t seed, int R) {
   double sum[N_TIMES][2] = {{0}}, sum2[N_TIMES][2] = {{0}};
-  int took = 0, bad_state = 0, bad_runs = 0;
+  int took = 0, bad_state = 0, bad_runs = 0, part = 0;
   for (int rep = 0; rep < R; rep++) {
     cs_world *w = one_attack_world(st, "exposure");
     CHECK(w != NULL);
@@ -242,9 +260,10 @@ static void test_one_attack(const setting *st, uint64_t seed, int R) {
     if (rc != CS_OK || o.n_eng != 1 || cs__check_world(w, msg, sizeof msg) != 0) bad_runs++;
     cs_world_free(w);
     took += o.took;
+    part += o.moved > 0 && o.moved < 1;
     bad_state += !o.state_ok;
     for (int j = 0; j < 2; j++) {
-      double km = j == 0 ? 0 : st->d_AB, K = kernel(st, km), e = o.took ? st->e_takeover : st->e_attack;
+      double km = j == 0 ? 0 : st->d_AB, K = kernel(st, km), e = o.e;
       expo x = {st->h0, st->hx, 1000.0 * (double)o.dead * K / o.R_e[j], st->D_ref, st->tau_D, st->tau_X,
                 st->stayer_factor, o.R_e[j], (1 - st->stayer_share) * e * K * o.R_e[j],
                 st->stayer_share * e * K * o.R_e[j]};
@@ -257,8 +276,12 @@ static void test_one_attack(const setting *st, uint64_t seed, int R) {
   }
   CHECK(bad_runs == 0);
   CHECK(bad_state == 0);
-  /* the setting does what it says: A falls (or holds) in most replicates */
-  CHECK(st->strong_police ? took < R / 4 : took > 3 * R / 4);
+  /* the setting does what it says: A falls (or holds) in most replicates; with
+  ** shares, the gang wins part of A without its majority in most */
+  if (st->step > 0)
+    CHECK(took == 0 && part > 3 * R / 4);
+  else
+    CHECK(st->strong_police ? took < R / 4 : took > 3 * R / 4);
   for (int j = 0; j < 2; j++)
     for (int i = 0; i < N_TIMES; i++) {
       double mean = sum[i][j] / R, var = (sum2[i][j] - R * mean * mean) / (R - 1), se = sqrt(var / R);
@@ -310,6 +333,32 @@ static void test_intensity_is_v1(const setting *st) {
   CHECK(cs_world_param_set_str(w, "flight_model", "fast") == CS_EINVAL);
   CHECK(cs_world_param_set_str(w, "engagement_state", "exposure") == CS_EINVAL);
   cs_world_free(w);
+}
+
+/* expose_by "shares" with control_model "whole": the share that changed
+** holders is 1 or 0 as A changed hands or not, so both rules give the same
+** run, event for event; and the choices are checked. */
+static void test_expose_by_whole(const setting *st) {
+  uint64_t h[2];
+  for (int k = 0; k < 2; k++) {
+    cs_world *w = one_attack_world(st, "exposure");
+    CHECK(w != NULL);
+    if (!w) return;
+    CHECK(strcmp(w->params[P_EXPOSE_BY].str, "owner") == 0);
+    if (k) CHECK(cs_world_param_set_str(w, "expose_by", "shares") == CS_OK);
+    CHECK(cs_world_param_set_str(w, "expose_by", "majority") == CS_EINVAL);
+    obs o = {0};
+    o.st = st;
+    cs_hooks hk = {&o, on_timer, on_event, NULL};
+    cs_world_set_hooks(w, &hk);
+    rec_sink r;
+    cs_sink s = rec_sink_of(&r);
+    CHECK(cs_world_run(w, 9, 0, &s) == CS_OK);
+    CHECK(o.engaged && o.state_ok);
+    h[k] = r.hash;
+    cs_world_free(w);
+  }
+  CHECK(h[0] == h[1]);
 }
 
 /* ---- conservation in a city at war, exposure mode ---- */
@@ -454,16 +503,20 @@ static void test_provinces_seats(int with_site, int64_t seats) {
 int main(void) {
   static const setting S[] = {
     /* A falls; hX saturates whenever anyone died; stayers */
-    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0},
+    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0, 0},
     /* the attack is repelled; hX far from saturation; stayers leave at a fifth */
-    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5},
+    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0},
     /* A falls; no stayers; a wider kernel */
-    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5},
+    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5, 0},
+    /* partial control, expose_by "shares": the gang wins about 0.4 of A, which
+    ** stays the state's; the exposed share lies between the two */
+    {"part taken, shares", 0, 0.001, 0.3, 0.5, 5, 10, 1.0, 0.05, 0.6, 0.3, 0.1, 1.0, 0.4},
   };
   test_closed_form_self_check();
   /* a seed per setting: common random numbers would correlate their checks */
   for (size_t i = 0; i < sizeof S / sizeof S[0]; i++) test_one_attack(&S[i], 21 + i, 150);
   test_intensity_is_v1(&S[0]);
+  test_expose_by_whole(&S[0]);
   test_city_conservation();
   test_provinces_seats(0, 200);
   test_provinces_seats(1, 1500);

@@ -421,9 +421,10 @@ double cs_control_margin(const cs_engagement *en) {
 }
 
 /* Move the shares of j after engagement en (its shares are at now). */
-static int move(cs_world *w, const cs_engagement *en, int from, int *to) {
+static int move(cs_world *w, const cs_engagement *en, int from, int *to, double *moved) {
   int j = en->node, att = en->attacker;
   *to = from;
+  *moved = 0;
   if (en->outcome == 0) return CS_OK;
   struct cs_control *c = w->ctl;
   int d = defender(w, j, att);
@@ -443,6 +444,7 @@ static int move(cs_world *w, const cs_engagement *en, int from, int *to) {
   double s = L->share, delta = k * s;
   L->share = s - delta; /* exactly 0 when k == 1 */
   W->share += delta;
+  *moved = delta;
   if (W->share > 1) W->share = 1;
   if (L->share <= 0) { /* drop the loser, keeping the order of the rest */
     memmove(L, L + 1, (size_t)(c->len[j] - il - 1) * sizeof *L);
@@ -452,14 +454,15 @@ static int move(cs_world *w, const cs_engagement *en, int from, int *to) {
   return CS_OK;
 }
 
-int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to) {
+int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to, double *moved) {
   int j = en->node, att = en->attacker;
   if (!w->ctl) { /* "whole" (version 1): a win hands over the node */
     *to = en->outcome > 0 && att != from ? att : from;
+    *moved = *to != from;
     return CS_OK;
   }
   int rc = consolidate(w, j, cs__now(w)); /* the drift since the node's last engagement */
-  if (rc == CS_OK) rc = move(w, en, from, to);
+  if (rc == CS_OK) rc = move(w, en, from, to, moved);
   return rc == CS_OK ? measure(w, j) : rc; /* the presence from now, and the lapse it sets */
 }
 

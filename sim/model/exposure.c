@@ -21,6 +21,11 @@
 ** R_j - X_j - Y_j unexposed,
 **   D_j += 1000 dead K / R_j
 **   new = e K U_j,  e = expose_takeover if k changed hands, else expose_attack
+** (expose_by "owner", the default); with expose_by "shares",
+**   e = expose_attack + (expose_takeover - expose_attack) m,
+** m in [0, 1] the share of k that changed holders in the engagement
+** (control.c: delta; with control_model "whole" m is 1 or 0 as k changed
+** hands or not, so both rules agree there).
 **   X_j += (1 - stayer_share) new,  Y_j += stayer_share new.
 ** The nodes reached are kept (cs_exposure_reached) for notify.c, which
 ** redraws their flight clocks.
@@ -140,13 +145,24 @@ static int collect(void *ud, int j, double km) {
   return 0;
 }
 
-int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took) {
+/* The share of the unexposed an engagement exposes at its own node (the
+** kernel scales it elsewhere): by the change of owner, or by the share
+** that changed holders (expose_by). */
+static double exposed_share(const cs_world *w, int took, double moved) {
+  double ea = PV(w, P_EXPOSE_ATTACK), et = PV(w, P_EXPOSE_TAKEOVER);
+  if (strcmp(w->params[P_EXPOSE_BY].str, "shares") != 0) return took ? et : ea;
+  if (moved < 0) moved = 0;
+  if (moved > 1) moved = 1;
+  return ea + (et - ea) * moved;
+}
+
+int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double moved) {
   w->xp_n_hit = 0;
   if (!w->xp_on) return CS_OK;
   double ell = PV(w, P_WALK_KM), t = cs__now(w);
   int rc = cs__graph_visit(w, k, WALK_CUT * ell, collect, w);
   if (rc != CS_OK) return rc;
-  double e = PV(w, took ? P_EXPOSE_TAKEOVER : P_EXPOSE_ATTACK), s = PV(w, P_STAYER_SHARE);
+  double e = exposed_share(w, took, moved), s = PV(w, P_STAYER_SHARE);
   for (int i = 0; i < w->xp_n_hit; i++) {
     int j = w->xp_hit[i];
     double r = (double)w->residents[j], K = exp(-w->xp_hit_km[i] / ell), D, X, Y;

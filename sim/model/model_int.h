@@ -107,7 +107,7 @@ enum {
   P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE, P_MOVE_GROUP,
   /* flight version 2: exposure to nearby violence, stayers (exposure.c) */
   P_FLIGHT_MODEL, P_H_EXPOSED, P_D_REF, P_TAU_D, P_WALK_KM, P_EXPOSE_ATTACK, P_EXPOSE_TAKEOVER,
-  P_TAU_X, P_STAYER_SHARE, P_STAYER_FACTOR,
+  P_TAU_X, P_STAYER_SHARE, P_STAYER_FACTOR, P_EXPOSE_BY,
   P_PROVINCES_SEATS, /* the provinces' daily seats (flight.c) */
   /* security forces */
   P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
@@ -603,8 +603,10 @@ int cs_control_on_lapse(cs_engine *e, const cs_event *ev, void *ud);
 double cs_control_margin(const cs_engagement *en);
 /* After engagement en at its node, held by `from` at its start: move the
 ** winner's share ("shares") and put the owner it leaves in *to (== from if
-** none changes). The caller runs the takeover. CS_ENOMEM possible. */
-int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to);
+** none changes), and in *moved the share of the node that changed holders
+** (in [0, 1]; "whole": 1 if the owner changed, else 0). The caller runs the
+** takeover. CS_ENOMEM possible. */
+int cs_control_settle(cs_world *w, const cs_engagement *en, int from, int *to, double *moved);
 int cs_control_check(const cs_world *w, char *msg, size_t cap);
 
 /* ---- flight.c ---- */
@@ -651,9 +653,10 @@ double cs_exposure_extra(const cs_world *w, double D);
 void cs_exposure_rates(const cs_world *w, int j, double t, double *base, double *mover, double *stayer);
 /* A flight of `kind` takes size people from j now (before residents fall). */
 void cs_exposure_flight(cs_world *w, int j, int kind, int64_t size);
-/* An engagement at k with `dead` deaths ended now; took: it changed hands.
-** Raises D and the exposed at k and the nodes within walking distance. */
-int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took);
+/* An engagement at k with `dead` deaths ended now; took: it changed hands;
+** moved: the share of k that changed holders (cs_control_settle). Raises D
+** and the exposed at k and the nodes within walking distance. */
+int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double moved);
 /* The nodes the last engagement reached (k first, then by road distance). */
 int cs_exposure_reached(const cs_world *w, const int **nodes);
 
