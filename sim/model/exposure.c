@@ -21,12 +21,12 @@
 ** R_j - X_j - Y_j unexposed,
 **   D_j += 1000 dead K / R_j
 **   new = e K U_j,  e = expose_takeover if k changed hands, else expose_attack
-** (expose_by "owner", the default); with expose_by "shares",
+**   X_j += (1 - stayer_share) new,  Y_j += stayer_share new.
+** That e is expose_by "owner", the default; with expose_by "shares",
 **   e = expose_attack + (expose_takeover - expose_attack) m,
 ** m in [0, 1] the share of k that changed holders in the engagement
 ** (control.c: delta; with control_model "whole" m is 1 or 0 as k changed
 ** hands or not, so both rules agree there).
-**   X_j += (1 - stayer_share) new,  Y_j += stayer_share new.
 ** The nodes reached are kept (cs_exposure_reached) for notify.c, which
 ** redraws their flight clocks.
 **
