@@ -4,12 +4,11 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026): running it is calibration 7: 29 in-sample targets (calibration 6's
-# 27 and two on when the coalition acted as one), erode_where = "frontier" in capital.lua's
-# version-2 block (a STATE hold wears down only while a rival borders it), and a wave 1 of
-# 5,120 points (a probe of wave 1 with 2,560 kept only 3 points for the 29 targets;
-# scenarios/haiti/README.md, "Probes for calibration 7"). Calibration 6's outputs (this
-# script at commit 2c69f9e: 27 targets, wave 1 of 2,560 points) are in
+# Status (7 Dec 2026): the outputs in scenarios/haiti/results/ are calibration 7's, from
+# this script at commit 3669ae8: 29 in-sample targets (calibration 6's 27 and two on when
+# the coalition acted as one), erode_where = "frontier" in capital.lua's version-2 block,
+# and a wave 1 of 5,120 points (scenarios/haiti/README.md, "Calibration 7"). Calibration
+# 6's outputs (this script at commit 2c69f9e: 27 targets, wave 1 of 2,560 points) are in
 # scenarios/haiti/results/calibration6/, calibration 5's in results/calibration5/.
 # Before it, calibration 5 (the state's presence, the balance of forces free;
 # scenarios/haiti/README.md); before it, calibration 4 (consolidation, police cover);
@@ -22,7 +21,7 @@
 #   bash scenarios/haiti/v2_results.sh [CAL.h5] [OUTDIR]
 #
 # Defaults: CAL = output/capital_v2_cal.h5, OUTDIR = output/v2. Run from the repository's
-# top, after building (build/conflictsim). About 90 minutes on 2 cores, most of it the
+# top, after building (build/conflictsim). About 100 minutes on 2 cores, most of it the
 # calibration (it resumes from its journal if stopped: run the same command again).
 #
 # History matching lets a point miss two of the targets (--imp-rank 3, the third
