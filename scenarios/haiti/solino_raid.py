@@ -3,7 +3,7 @@
 assault begins (17 Oct 2024), and, in the runs where it does, how many people flee
 Solino and Tabarre 27 in the 4 and 7 days from then, against IOM's counts.
 
-  /usr/bin/python3 scenarios/haiti/solino_raid.py RUN.h5 [RUN.h5 ...]
+  /usr/bin/python3 scenarios/haiti/solino_raid.py RUN.h5 [RUN.h5 ...] [--daily N]
 
 Solino "holds" when no gang owns it at the start of the assault's day: its owner then is
 the new owner of its last takeover event before that day (with partial control a node
@@ -12,7 +12,9 @@ owner at the first sample, time 0). The counts are the group sizes of the flight
 nodes in [day, day + 4) and [day, day + 7), as targets.lua's fled{} counts them (17-20
 and 17-23 Oct). Observed (data/observed.csv, displaced_event rows, IOM): more than 4,200
 by 21 Oct and 10,056 by 23 Oct (8,361 from Solino and 1,695 from Tabarre 27); the
-test is a factor of 1.5 around each.
+test is a factor of 1.5 around each. --daily N adds, for the runs where Solino held, the
+mean and median number who fled the two nodes on each of the N days from the assault's
+first (the shape of the flight: when it peaks, how fast it falls after the attacks).
 """
 import argparse
 import datetime as dt
@@ -22,6 +24,7 @@ import numpy as np
 
 OBSERVED = {4: 4200, 7: 8361 + 1695}
 NODES = ("solino", "tabarre_27")
+DAYS_MAX = 60  # --daily at most this many days
 
 
 def one(path, day):
@@ -44,14 +47,19 @@ def one(path, day):
     idx = [nodes.index(n) for n in NODES]
     fl = (ev["kind"] == kinds.index("flight")) & np.isin(ev["node"], idx)
     fled = {w: int(ev["displaced"][fl & (ev["time"] >= attack) & (ev["time"] < attack + w)].sum()) for w in OBSERVED}
-    return attack, fall, fled, holds
+    daily = [int(ev["displaced"][fl & (ev["time"] >= attack + k) & (ev["time"] < attack + k + 1)].sum()) for k in range(DAYS_MAX)]
+    return attack, fall, fled, holds, daily
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--day", default="2024-10-17", help="the assault's first day (default 2024-10-17)")
+    ap.add_argument("--daily", type=int, default=0, metavar="N",
+                    help=f"also the people who fled on each of the first N days (at most {DAYS_MAX})")
     a = ap.parse_args()
+    if not 0 <= a.daily <= DAYS_MAX:
+        ap.error(f"--daily must be in 0..{DAYS_MAX} (got {a.daily})")
     rows = [one(p, a.day) for p in a.runs]
     attack = rows[0][0]
     held = [r for r in rows if r[3]]
@@ -71,6 +79,12 @@ def main():
         print(f"  fled Solino + Tabarre 27 in {w} days, runs where Solino held: median {np.median(x):,.0f} "
               f"[5%-95%: {np.percentile(x, 5):,.0f} - {np.percentile(x, 95):,.0f}], observed {obs:,}; "
               f"within a factor 1.5 in {inside:.0%} of these runs")
+    if a.daily:
+        d = np.array([r[4][:a.daily] for r in held], float)
+        print(f"  fled the two nodes per day from the assault's first, runs where Solino held ({len(held)}):")
+        print("    day    " + " ".join(f"{k:6d}" for k in range(a.daily)))
+        print("    mean   " + " ".join(f"{v:6.0f}" for v in d.mean(axis=0)))
+        print("    median " + " ".join(f"{v:6.0f}" for v in np.median(d, axis=0)))
 
 
 if __name__ == "__main__":

@@ -87,7 +87,8 @@ done
 wait
 /usr/bin/python3 scenarios/haiti/plot_displacement.py --since-start "$OUT"/runs/capital-v2-r*.h5 \
   -o scenarios/haiti/results/capital_v2_displacement.png | tee "$OUT/displacement.txt"
-/usr/bin/python3 scenarios/haiti/solino_raid.py "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/solino_raid.txt"
+/usr/bin/python3 scenarios/haiti/solino_raid.py --daily 10 "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/solino_raid.txt"
+/usr/bin/python3 scenarios/haiti/clash_counts.py "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/clash_counts.txt"
 
 echo "== the elite recall: none (baseline), 300 or 600 officers, on 17, 21 or 24 Oct 2024"
 VARIANTS=()
@@ -101,4 +102,4 @@ done
 /usr/bin/python3 scenarios/haiti/recall_table.py "$OUT/recall.h5" | tee "$OUT/recall_table.txt"
 echo "== solino.lua (Solino held at its start, 10 Oct 2024) under the posterior -> $OUT/validate_solino.csv"
 validate_posterior scenarios/haiti/solino.lua validate_solino
-echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*), scenarios/haiti/results/capital_v2_displacement.png"
+echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*, solino_raid.txt, clash_counts.txt), scenarios/haiti/results/capital_v2_displacement.png"
