@@ -136,6 +136,16 @@ static int on_sample(rec_sink *r, const cs_sample *s) {
   return CS_OK;
 }
 
+/* Run w with o watching its events and samples, into the recording sink r. */
+static int run_watched(cs_world *w, obs *o, uint64_t seed, uint64_t rep, rec_sink *r) {
+  cs_hooks hk = {o, on_timer, on_event, NULL};
+  cs_world_set_hooks(w, &hk);
+  cs_sink s = rec_sink_of(r);
+  r->on_sample = on_sample;
+  r->user = o;
+  return cs_world_run(w, seed, rep, &s);
+}
+
 /* Switch off every process but flight. */
 static void quiet(cs_world *w) {
   static const char *off[] = {"delta0", "recruit_rate", "patrol_rate", "r0", "move_default", "move_conflict",
@@ -249,13 +259,8 @@ static void test_one_attack(const setting *st, uint64_t seed, int R) {
     if (!w) return;
     obs o = {0};
     o.st = st;
-    cs_hooks hk = {&o, on_timer, on_event, NULL};
-    cs_world_set_hooks(w, &hk);
     rec_sink r;
-    cs_sink s = rec_sink_of(&r);
-    r.on_sample = on_sample;
-    r.user = &o;
-    int rc = cs_world_run(w, seed, (uint64_t)rep, &s);
+    int rc = run_watched(w, &o, seed, (uint64_t)rep, &r);
     char msg[256];
     if (rc != CS_OK || o.n_eng != 1 || cs__check_world(w, msg, sizeof msg) != 0) bad_runs++;
     cs_world_free(w);
@@ -307,11 +312,8 @@ static uint64_t hash_of(const setting *st, const char *model, int set_odd, int *
   obs o = {0};
   o.st = st;
   o.intensity_mode = model == NULL || strcmp(model, "intensity") == 0;
-  cs_hooks hk = {&o, on_timer, on_event, NULL};
-  cs_world_set_hooks(w, &hk);
   rec_sink r;
-  cs_sink s = rec_sink_of(&r);
-  CHECK(cs_world_run(w, 5, 0, &s) == CS_OK);
+  CHECK(run_watched(w, &o, 5, 0, &r) == CS_OK);
   cs_world_free(w);
   if (hazard_ok) *hazard_ok = o.engaged && o.hazard_ok;
   return r.hash;
@@ -349,11 +351,8 @@ static void test_expose_by_whole(const setting *st) {
     CHECK(cs_world_param_set_str(w, "expose_by", "majority") == CS_EINVAL);
     obs o = {0};
     o.st = st;
-    cs_hooks hk = {&o, on_timer, on_event, NULL};
-    cs_world_set_hooks(w, &hk);
     rec_sink r;
-    cs_sink s = rec_sink_of(&r);
-    CHECK(cs_world_run(w, 9, 0, &s) == CS_OK);
+    CHECK(run_watched(w, &o, 9, 0, &r) == CS_OK);
     CHECK(o.engaged && o.state_ok);
     h[k] = r.hash;
     cs_world_free(w);
