@@ -119,6 +119,10 @@ int cs_world_set_owner(cs_world *w, int i, int party);
 int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx);
 int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_gangs,
                            double cohesion, int *idx);
+/* Declare gangs g and h rivals (symmetric): their attacks on each other's
+** nodes weigh wR w_rival instead of wR (attack.c). Both gangs declared
+** before, g != h; a pair declared twice is one rivalry. */
+int cs_world_add_rivalry(cs_world *w, int g, int h);
 int cs_world_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
 /* Declare people displaced at t = 0 (see cs_displaced_decl). Checked here:
 ** nodes declared, origin != at, n >= 0, 0 <= sites <= n, no sites in the

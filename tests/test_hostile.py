@@ -214,6 +214,10 @@ class Hostile(unittest.TestCase):
                               ("gang { id = 'g', members = 10, base = 'a' }\n"
                                "gang { id = 'g', members = 10, base = 'b' }", ["duplicate", "'g'"]),
                               ("gang { id = 'g', members = 10, base = 'nowhere' }", ["nowhere"]),
+                              ("gang { id = 'g', members = 10, base = 'a' }\nrivals('g', 'g')", ["'g'", "own rival"]),
+                              ("gang { id = 'g', members = 10, base = 'a' }\nrivals('g', 'nobody')",
+                               ["rivals('g', 'nobody')", "nobody"]),
+                              ("gang { id = 'g', members = 10, base = 'a' }\nrivals('g')", ["rivals"]),
                               ("unit { id = 'u', kind = 'police', officers = 5, at = 'a' }\n"
                                "unit { id = 'u', kind = 'police', officers = 5, at = 'b' }", ["duplicate", "'u'"])]:
             s = self.script(VALID + line + "\n")

@@ -6,7 +6,8 @@
 ** on g's frontier (j not held by g, next to a node g holds), else 0. Target
 ** weights: wS (1 + zeta chi) against the STATE, CONTESTED or unaligned nodes,
 ** wR against a rival gang, wR (1 - chi) against a coalition partner, where chi
-** is the cohesion of g's coalition (0 if none).
+** is the cohesion of g's coalition (0 if none); wR is multiplied by w_rival
+** when the two gangs were declared rivals (rivalry{}), partners or not.
 **
 ** Exactness and cost: p depends on the strengths of g and of j's defenders,
 ** which change with every casualty anywhere in g's territory. Rather than
@@ -33,8 +34,9 @@
 static double target_weight(const cs_world *w, int g, int owner) {
   double chi = cs_coalition_chi(w, g);
   if (!CS_PARTY_IS_GANG(owner)) return PV(w, P_WS) * (1 + PV(w, P_ZETA) * chi);
-  if (cs_coalition_partners(w, g, CS_PARTY_GANG_INDEX(owner))) return PV(w, P_WR) * (1 - chi);
-  return PV(w, P_WR);
+  int h = CS_PARTY_GANG_INDEX(owner);
+  double wr = cs_gang_rivals(w, g, h) ? PV(w, P_WR) * PV(w, P_W_RIVAL) : PV(w, P_WR);
+  return cs_coalition_partners(w, g, h) ? wr * (1 - chi) : wr;
 }
 
 double cs_attack_bound(const cs_world *w, int g, int j) {

@@ -87,7 +87,7 @@ enum {
   P_BRIGADE_MODEL, P_BRIGADE_SHARE, P_BRIGADE_M0, P_BRIGADE_GROWTH, P_BRIGADE_GRIEVANCE, P_BRIGADE_TAU,
   P_LYNCH_RATE, P_LYNCH_MISID,
   P_BETA, P_BETA_POLICE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
-  P_WS, P_WR, P_ZETA,
+  P_WS, P_WR, P_W_RIVAL, P_ZETA,
   /* partial control (control.c) */
   P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE, P_PRESENCE_HALF, P_ERODE_RATE,
   P_ERODE_WHERE,
@@ -277,6 +277,8 @@ struct cs_world {
   cs_gang_s *gangs;
   int n_coal, cap_coal;
   cs_coalition_s *coal;
+  int *rival_pairs, n_rival, cap_rival; /* declared rivalries, (g, h) pairs */
+  unsigned char *rival;                 /* [n_gangs * n_gangs] 1 if g and h are rivals (built at finalize) */
   int n_units, cap_units;
   cs_unit_s *units;
 
@@ -741,6 +743,8 @@ int cs_coalition_on_event(cs_engine *e, const cs_event *ev, void *ud);
 ** formed, else 0; and whether g and h are partners in a formed coalition. */
 double cs_coalition_chi(const cs_world *w, int g);
 int cs_coalition_partners(const cs_world *w, int g, int h);
+/* 1 if gangs g and h were declared rivals (cs_world_add_rivalry). */
+int cs_gang_rivals(const cs_world *w, int g, int h);
 /* Record an attack of g on h (both gangs): counts toward R if partners. */
 void cs_coalition_incident(cs_world *w, int g, int h);
 /* The threat Theta faced by coalition c now. */

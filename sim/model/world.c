@@ -108,6 +108,8 @@ void cs_world_free(cs_world *w) {
   free(w->gang_index);
   free(w->unit_index);
   free(w->coal_index);
+  free(w->rival_pairs);
+  free(w->rival);
   free(w->road_index);
   free(w->road_a);
   free(w->road_b);
@@ -350,6 +352,22 @@ int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx) {
   return CS_OK;
 }
 
+int cs_world_add_rivalry(cs_world *w, int g, int h) {
+  DECL_CHECK(w);
+  if (g < 0 || g >= w->n_gangs || h < 0 || h >= w->n_gangs) return cs_err(&w->ctx, CS_EINVAL, "rivalry: unknown gang");
+  if (g == h) return cs_err(&w->ctx, CS_EINVAL, "rivalry: gang '%s' cannot be its own rival", w->gangs[g].id);
+  if (cs__grow((void **)&w->rival_pairs, &w->cap_rival, 2 * (w->n_rival + 1), sizeof *w->rival_pairs))
+    return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  w->rival_pairs[2 * w->n_rival] = g;
+  w->rival_pairs[2 * w->n_rival + 1] = h;
+  w->n_rival++;
+  return CS_OK;
+}
+
+int cs_gang_rivals(const cs_world *w, int g, int h) {
+  return w->rival && w->rival[(size_t)g * (size_t)w->n_gangs + (size_t)h];
+}
+
 int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_gangs,
                            double cohesion, int *idx) {
   DECL_CHECK(w);
@@ -431,6 +449,14 @@ int cs_world_finalize(cs_world *w) {
     if (w->units[u].lethality < 0) w->units[u].lethality = cs_security_default_lethality(w, w->units[u].kind);
   w->own_cnt = calloc((size_t)w->n_gangs * (size_t)w->n + 1, sizeof *w->own_cnt);
   if (!w->own_cnt) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+  if (w->n_rival > 0) {
+    w->rival = calloc((size_t)w->n_gangs * (size_t)w->n_gangs, 1);
+    if (!w->rival) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+    for (int k = 0; k < w->n_rival; k++) {
+      size_t g = (size_t)w->rival_pairs[2 * k], h = (size_t)w->rival_pairs[2 * k + 1], n = (size_t)w->n_gangs;
+      w->rival[g * n + h] = w->rival[h * n + g] = 1;
+    }
+  }
   for (int j = 0; j < w->n; j++) cs_takeover_count(w, j, w->owner[j], +1);
   if ((rc = cs_flight_build(w)) != CS_OK) return rc;
   if ((rc = cs_cohorts_finalize(w)) != CS_OK) return rc; /* people displaced at t = 0 */

@@ -376,6 +376,22 @@ static int l_gang(lua_State *L) {
   return 0;
 }
 
+/* rivals(a, b): gangs a and b are rivals (resolved once every gang is declared) */
+static int l_rivals(lua_State *L) {
+  cs_script *s = S(L);
+  cs_script_need_loading(L, "rivals()");
+  const char *a = luaL_checkstring(L, 1), *b = luaL_checkstring(L, 2);
+  if (strcmp(a, b) == 0) return luaL_error(L, "rivals('%s', '%s'): a gang cannot be its own rival", a, b);
+  grow(L, (void **)&s->rivals, &s->cap_rivals, s->n_rivals, sizeof *s->rivals);
+  sdecl_rival *r = &s->rivals[s->n_rivals];
+  memset(r, 0, sizeof *r);
+  s->n_rivals++;
+  r->a = cs_script_strdup(L, a);
+  r->b = cs_script_strdup(L, b);
+  r->where = where_dup(L);
+  return 0;
+}
+
 /* coalition{ id=, members={ gang ids }, cohesion= } */
 static int l_coalition(lua_State *L) {
   static const char *const fields[] = {"id", "members", "cohesion", NULL};
@@ -579,7 +595,7 @@ void cs_script_api_open(lua_State *L) {
   static const luaL_Reg globals[] = {
       {"scenario", l_scenario}, {"param", l_param}, {"model", l_model},
       {"node", l_node},         {"road", l_road},   {"gang", l_gang},
-      {"coalition", l_coalition}, {"unit", l_unit}, {"at", l_at},
+      {"coalition", l_coalition}, {"rivals", l_rivals}, {"unit", l_unit}, {"at", l_at},
       {"every", l_every},       {"on", l_on},       {"when", l_when},
       {"displaced", cs_script_l_displaced},
       {NULL, NULL},
@@ -712,6 +728,14 @@ void cs_script_api_finish(lua_State *L) {
       WFAIL(r->where, what);
     lua_pop(L, 1);
   }
+  for (int i = 0; i < s->n_rivals; i++) {
+    sdecl_rival *r = &s->rivals[i];
+    char what[256];
+    snprintf(what, sizeof what, "rivals('%.100s', '%.100s')", r->a, r->b);
+    int a = resolve(L, REG_IDS_GANG, r->a, r->where, what, "gang");
+    int b = resolve(L, REG_IDS_GANG, r->b, r->where, what, "gang");
+    if (cs_world_add_rivalry(w, a, b) != CS_OK) WFAIL(r->where, what);
+  }
   for (int i = 0; i < s->n_units; i++) {
     sdecl_unit *r = &s->units[i];
     char what[160];
@@ -757,6 +781,11 @@ void cs_script_api_free(cs_script *s) {
     cs_script_freestr(s, r->id);
     cs_script_freestr(s, r->where);
   }
+  for (int i = 0; i < s->n_rivals; i++) {
+    cs_script_freestr(s, s->rivals[i].a);
+    cs_script_freestr(s, s->rivals[i].b);
+    cs_script_freestr(s, s->rivals[i].where);
+  }
   for (int i = 0; i < s->n_units; i++) {
     cs_script_freestr(s, (char *)s->units[i].d.id);
     cs_script_freestr(s, s->units[i].at);
@@ -766,13 +795,14 @@ void cs_script_api_free(cs_script *s) {
   cs_script_dealloc(s, s->roads, (size_t)s->cap_roads * sizeof *s->roads);
   cs_script_dealloc(s, s->gangs, (size_t)s->cap_gangs * sizeof *s->gangs);
   cs_script_dealloc(s, s->coals, (size_t)s->cap_coals * sizeof *s->coals);
+  cs_script_dealloc(s, s->rivals, (size_t)s->cap_rivals * sizeof *s->rivals);
   cs_script_dealloc(s, s->units, (size_t)s->cap_units * sizeof *s->units);
   cs_script_dealloc(s, s->timers, (size_t)s->cap_timers * sizeof *s->timers);
   cs_script_displaced_free(s);
   cs_script_freestr(s, s->start);
   free(s->pending);
-  s->nodes = NULL, s->roads = NULL, s->gangs = NULL, s->coals = NULL, s->units = NULL;
+  s->nodes = NULL, s->roads = NULL, s->gangs = NULL, s->coals = NULL, s->rivals = NULL, s->units = NULL;
   s->timers = NULL, s->start = NULL, s->pending = NULL;
-  s->n_nodes = s->n_roads = s->n_gangs = s->n_coals = s->n_units = s->n_timers = 0;
+  s->n_nodes = s->n_roads = s->n_gangs = s->n_coals = s->n_rivals = s->n_units = s->n_timers = 0;
 }
 

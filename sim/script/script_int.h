@@ -53,6 +53,10 @@ typedef struct sdecl_coal {
   double cohesion;
 } sdecl_coal;
 
+typedef struct sdecl_rival {
+  char *a, *b, *where; /* two gang ids */
+} sdecl_rival;
+
 typedef struct sdecl_unit {
   cs_unit_decl d;
   char *at, *where; /* at NULL: off the map */
@@ -118,6 +122,7 @@ struct cs_script {
   sdecl_road *roads; int n_roads, cap_roads;
   sdecl_gang *gangs; int n_gangs, cap_gangs;
   sdecl_coal *coals; int n_coals, cap_coals;
+  sdecl_rival *rivals; int n_rivals, cap_rivals;
   sdecl_unit *units; int n_units, cap_units;
   sdecl_disp *disps; int n_disps, cap_disps; /* script_displaced.c */
   /* timers: id i is timers[i]; its function is registry timer table [i + 1] */

@@ -392,6 +392,15 @@ function M.declare(opts)
   end
   -- Viv Ansanm; cohesion at the start: the scenario's cohesion0.
   coalition { id = "viv_ansanm", members = COALITION, cohesion = P.cohesion0 }
+  -- The wars fought between the scenario's gangs before March 2024 (gangs.csv,
+  -- rivals_before_mar_2024 [S]; data/README.md): their attacks on each other weigh w_rival
+  -- times wR (1, the model's default: like any other gang; sim/README.md, attack.c).
+  for _, g in ipairs(GANGS) do
+    for h in string.gmatch(g.rivals_before_mar_2024 or "", "[^;]+") do
+      if not IS_GANG[h] then error("gangs.csv: gang " .. g.id .. ": rival '" .. h .. "' is not a gang id") end
+      rivals(g.id, h)
+    end
+  end
 
   for _, u in ipairs(POLICE) do
     if owner[u[2]] ~= "STATE" then error("police unit " .. u[1] .. ": " .. u[2] .. " is not state-held") end
