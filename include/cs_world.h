@@ -123,6 +123,10 @@ int cs_world_add_coalition(cs_world *w, const char *id, const int *gangs, int n_
 ** nodes weigh wR w_rival instead of wR (attack.c). Both gangs declared
 ** before, g != h; a pair declared twice is one rivalry. */
 int cs_world_add_rivalry(cs_world *w, int g, int h);
+/* After finalize: the distinct rivalries, in the order of their first
+** declaration; rivalry k is gangs *g and *h as first declared. */
+int cs_world_n_rivalries(const cs_world *w);
+void cs_world_rivalry(const cs_world *w, int k, int *g, int *h);
 int cs_world_add_unit(cs_world *w, const cs_unit_decl *d, int *idx);
 /* Declare people displaced at t = 0 (see cs_displaced_decl). Checked here:
 ** nodes declared, origin != at, n >= 0, 0 <= sites <= n, no sites in the

@@ -349,6 +349,37 @@ class H5Layout(unittest.TestCase):
             self.assertTrue(np.all(od[~obs] == -1))
             self.assertTrue(obs.any() and (~obs).any(), "some events reported, some not")
 
+    def test_rivalries_group(self):
+        """tiny.lua declares no rivalry, so it has no `rivalries` group; a
+        scenario that does gets the distinct pairs, in the order first
+        declared (a pair declared again, in either order, once), as gang
+        indices over the `rivalry` scale, as output/README.md says."""
+        self.assertNotIn("rivalries", self.f)
+        path = os.path.join(self.tmp, "rivals.lua")
+        with open(path, "w") as fh:
+            fh.write('scenario { days = 2 }\n'
+                     'node { id = "a", residents = 10 }\nnode { id = "b", residents = 10 }\n'
+                     'node { id = "c", residents = 10 }\nroad("a", "b", 1)\nroad("b", "c", 1)\n'
+                     'gang { id = "x", members = 5, base = "a" }\ngang { id = "y", members = 5, base = "b" }\n'
+                     'gang { id = "z", members = 5, base = "c" }\n'
+                     'rivals("z", "x")\nrivals("x", "y")\nrivals("x", "z")\n')
+        out = os.path.join(self.tmp, "rivals.h5")
+        r = run_conflictsim(path, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out, "r") as f:
+            g = f["rivalries"]
+            self.assertEqual(set(g.keys()), {"rivalry", "gang_a", "gang_b"})
+            gangs = list(f["gang"].asstr()[:])
+            pairs = [(gangs[a], gangs[b]) for a, b in zip(g["gang_a"][...], g["gang_b"][...])]
+            self.assertEqual(pairs, [("z", "x"), ("x", "y")])
+            self.assertEqual(g["gang_a"].dtype, np.int32)
+            self.assertEqual(attr_str(g["rivalry"].attrs.get("CLASS")), "DIMENSION_SCALE")
+            np.testing.assert_array_equal(g["rivalry"][...], [0, 1])
+            for name in ("gang_a", "gang_b"):
+                self.assertEqual(dim_names(g[name]), ["rivalry"], name)
+        with xr.open_dataset(out, engine="h5netcdf", group="rivalries") as ds:
+            self.assertEqual(ds.sizes["rivalry"], 2)
+
     def test_provenance_group(self):
         """tiny.lua reads no module or data file, so it has no `provenance`
         group; a scenario that does gets one laid out as output/README.md

@@ -571,6 +571,7 @@ static int sink_begin(void *ud, const cs_world *w) {
   if ((rc = check_paths(s)) == CS_OK && (rc = file_create(s)) == CS_OK &&
       (rc = coords_write(s, w)) == CS_OK && (rc = cs_h5o_provenance_write(s, w)) == CS_OK &&
       (rc = cs_h5o_parameters_write(s, w)) == CS_OK && (rc = cs_h5o_network_write(s, w)) == CS_OK &&
+      (rc = cs_h5o_rivalries_write(s, w)) == CS_OK &&
       (rc = vars_create(s)) == CS_OK && (rc = events_create(s)) == CS_OK)
     rc = pack_create(s);
   if (rc != CS_OK) {

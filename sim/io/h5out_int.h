@@ -118,5 +118,6 @@ int cs_h5o_provenance_write(cs_h5_sink *s, const cs_world *w);
 int cs_h5o_parameters_write(cs_h5_sink *s, const cs_world *w);
 /* Group network: node positions and the roads. */
 int cs_h5o_network_write(cs_h5_sink *s, const cs_world *w);
+int cs_h5o_rivalries_write(cs_h5_sink *s, const cs_world *w);
 
 #endif

@@ -128,6 +128,44 @@ static int vec_write(cs_h5_sink *s, hid_t loc, const char *name, hid_t ftype, hi
   return rc;
 }
 
+/* Group `rivalries`, only when the scenario declared some (rivals()): the
+** distinct pairs in the order of their first declaration, over the
+** dimension `rivalry` (scale rivalries/rivalry, 0..n-1), each as two gang
+** indices gang_a, gang_b. */
+int cs_h5o_rivalries_write(cs_h5_sink *s, const cs_world *w) {
+  int nr = cs_world_n_rivalries(w), rc = CS_OK;
+  if (nr <= 0) return CS_OK;
+  int32_t *ga = malloc((size_t)nr * sizeof *ga), *gb = malloc((size_t)nr * sizeof *gb);
+  int64_t *idx = malloc((size_t)nr * sizeof *idx);
+  hid_t g = H5I_INVALID_HID, scale = H5I_INVALID_HID;
+  if (!ga || !gb || !idx) {
+    rc = cs_err(s->ctx, CS_ENOMEM, "HDF5 output '%s': out of memory", s->path);
+    goto done;
+  }
+  for (int k = 0; k < nr; k++) {
+    int a, b;
+    cs_world_rivalry(w, k, &a, &b);
+    ga[k] = a;
+    gb[k] = b;
+    idx[k] = k;
+  }
+  if ((rc = cs_h5o_group_new(s, s->file, "rivalries", &g)) ||
+      (rc = vec_write(s, g, "rivalry", H5T_STD_I64LE, H5T_NATIVE_INT64, (size_t)nr, idx, NULL,
+                      "rivalry number, in the order of first declaration", H5I_INVALID_HID, &scale)) ||
+      (rc = vec_write(s, g, "gang_a", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, ga, NULL,
+                      "one gang of the rivalry: a gang index", scale, NULL)) ||
+      (rc = vec_write(s, g, "gang_b", H5T_STD_I32LE, H5T_NATIVE_INT32, (size_t)nr, gb, NULL,
+                      "the other gang of the rivalry: a gang index", scale, NULL)))
+    goto done;
+done:
+  if (scale >= 0 && H5Dclose(scale) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close dataset", "rivalry");
+  if (g >= 0 && H5Gclose(g) < 0 && rc == CS_OK) rc = cs_h5o_fail(s, "close group", "rivalries");
+  free(ga);
+  free(gb);
+  free(idx);
+  return rc;
+}
+
 /* Group `network`: where the nodes are and the roads between them, for maps
 ** (node_x, node_y over the root's dimension `node`; road_a, road_b, road_km
 ** over the dimension `road`, the roads in declaration order, whose scale

@@ -364,6 +364,13 @@ int cs_world_add_rivalry(cs_world *w, int g, int h) {
   return CS_OK;
 }
 
+int cs_world_n_rivalries(const cs_world *w) { return w->finalized ? w->n_rival : 0; }
+
+void cs_world_rivalry(const cs_world *w, int k, int *g, int *h) {
+  *g = w->rival_pairs[2 * k];
+  *h = w->rival_pairs[2 * k + 1];
+}
+
 int cs_gang_rivals(const cs_world *w, int g, int h) {
   return w->rival && w->rival[(size_t)g * (size_t)w->n_gangs + (size_t)h];
 }
@@ -452,10 +459,16 @@ int cs_world_finalize(cs_world *w) {
   if (w->n_rival > 0) {
     w->rival = calloc((size_t)w->n_gangs * (size_t)w->n_gangs, 1);
     if (!w->rival) return cs_err(&w->ctx, CS_ENOMEM, "out of memory");
+    int kept = 0; /* the distinct pairs, in the order of their first declaration */
     for (int k = 0; k < w->n_rival; k++) {
       size_t g = (size_t)w->rival_pairs[2 * k], h = (size_t)w->rival_pairs[2 * k + 1], n = (size_t)w->n_gangs;
+      if (w->rival[g * n + h]) continue;
       w->rival[g * n + h] = w->rival[h * n + g] = 1;
+      w->rival_pairs[2 * kept] = (int)g;
+      w->rival_pairs[2 * kept + 1] = (int)h;
+      kept++;
     }
+    w->n_rival = kept;
   }
   for (int j = 0; j < w->n; j++) cs_takeover_count(w, j, w->owner[j], +1);
   if ((rc = cs_flight_build(w)) != CS_OK) return rc;
