@@ -115,6 +115,10 @@ static void test_known_answers(void) {
   if (!w) return;
   CHECK(cs_world_param_set(w, "w_rival", 3.0) == CS_OK);
   CHECK(cs_world_finalize(w) == CS_OK);
+  int a = -1, b = -1;
+  CHECK(cs_world_n_rivalries(w) == 1); /* (g0, g1) and (g1, g0): one rivalry, as first declared */
+  cs_world_rivalry(w, 0, &a, &b);
+  CHECK(a == 0 && b == 1);
   CHECK(bounds_ok(w));
   /* the rivals' weight is w_rival times the others' */
   CHECK(fabs(cs_attack_bound(w, 0, N1) / (w->value[N1] * w->gangs[0].a) -
@@ -164,12 +168,13 @@ static void test_declarations(void) {
   CHECK(cs_world_add_rivalry(w, 2, 0) == CS_OK);
   CHECK(cs_world_finalize(w) == CS_OK);
   CHECK(cs_gang_rivals(w, 0, 2) && cs_gang_rivals(w, 2, 0) && !cs_gang_rivals(w, 0, 1));
+  CHECK(cs_world_n_rivalries(w) == 1);
   CHECK(cs_world_add_rivalry(w, 0, 1) != CS_OK); /* declarations end at finalize */
   cs_world_free(w);
   /* no rivalry declared: nobody is anybody's rival */
   w = triangle(0, 0.0);
   CHECK(w != NULL && cs_world_finalize(w) == CS_OK);
-  if (w) CHECK(!cs_gang_rivals(w, 0, 1) && !cs_gang_rivals(w, 1, 0));
+  if (w) CHECK(!cs_gang_rivals(w, 0, 1) && !cs_gang_rivals(w, 1, 0) && cs_world_n_rivalries(w) == 0);
   cs_world_free(w);
 }
 
