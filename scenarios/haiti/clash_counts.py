@@ -13,7 +13,7 @@ runs, the median of the per-run ratio (runs with a first count of 0 are left out
 validate leaves them out) and the ratio of the mean counts. The pact's day is the first
 daily sample at which any gang's coalition_formed is 1 (never: the pact was not struck
 in the run); the summary counts the runs in which it was struck by 15 Nov 2023 and by
-1 Mar 2024 (targets.lua's coalition_not_acting_nov_2023 and coalition_acting_mar_2024
+1 Mar 2024, and gives the quantiles of its day where it was struck (targets.lua's coalition_not_acting_nov_2023 and coalition_acting_mar_2024
 read the same variable on those dates).
 """
 import argparse
@@ -73,6 +73,10 @@ def main():
     nov, mar = rows[0][2]
     print(f"pact struck by 15 Nov 2023 (day {nov}) in {(pact <= nov).sum()} of {len(rows)} runs, "
           f"by 1 Mar 2024 (day {mar}) in {(pact <= mar).sum()}, never in {np.isinf(pact).sum()}")
+    struck = pact[np.isfinite(pact)]
+    if len(struck):
+        q = np.percentile(struck, [5, 25, 50, 75, 95])
+        print(f"  its day where struck: 5%-25%-50%-75%-95% {' - '.join(f'{v:.0f}' for v in q)} (day 0 = the start)")
 
 
 if __name__ == "__main__":
