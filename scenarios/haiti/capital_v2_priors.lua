@@ -49,4 +49,8 @@ priors {
   -- few officers within reach wears down to nobody's
   presence_half  = loguniform(10, 500),      -- officers at or covering a node that make half a presence
   erode_rate     = loguniform(0.002, 0.1),   -- rate at which an unattended STATE hold wears down, 1/day
+  -- rivalries (attack.c, added on 7 Dec 2026 for calibration 8): the wars gangs.csv names
+  -- before Mar 2024 weigh w_rival times wR; 1 (no more than any other gang) to 30 (a
+  -- standing feud draws most of a gang's attacks on other gangs) [P]
+  w_rival        = loguniform(1, 30),        -- multiplier of wR between declared rivals
 }

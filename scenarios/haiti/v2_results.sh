@@ -4,12 +4,13 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026): the outputs in scenarios/haiti/results/ are calibration 7's, from
-# this script at commit 3669ae8: 29 in-sample targets (calibration 6's 27 and two on when
-# the coalition acted as one), erode_where = "frontier" in capital.lua's version-2 block,
-# and a wave 1 of 5,120 points (scenarios/haiti/README.md, "Calibration 7"). Calibration
-# 6's outputs (this script at commit 2c69f9e: 27 targets, wave 1 of 2,560 points) are in
-# scenarios/haiti/results/calibration6/, calibration 5's in results/calibration5/.
+# Status (7 Dec 2026, after calibration 7): running it now is calibration 8: calibration
+# 7's targets and model with rivalries (w_rival, a 26th prior in capital_v2_priors.lua;
+# lib/city.lua declares the wars of gangs.csv). Calibration 7's outputs (this script at
+# commit 3669ae8: 29 in-sample targets, erode_where = "frontier", wave 1 of 5,120 points;
+# scenarios/haiti/README.md, "Calibration 7") are in scenarios/haiti/results/calibration7/,
+# calibration 6's in results/calibration6/ (this script at 2c69f9e), calibration 5's in
+# results/calibration5/.
 # Before it, calibration 5 (the state's presence, the balance of forces free;
 # scenarios/haiti/README.md); before it, calibration 4 (consolidation, police cover);
 # before it, calibration 3, with a gang's members spread over its territory
@@ -46,7 +47,7 @@ N=100 # posterior draws = replicates of validate and compare
 mkdir -p "$OUT" "$(dirname "$CAL")"
 
 if [ ! -f "$CAL" ]; then
-  echo "== calibrate (25 parameters, the in-sample targets of targets.lua) -> $CAL"
+  echo "== calibrate (the parameters of capital_v2_priors.lua, the in-sample targets of targets.lua) -> $CAL"
   set +e
   "$BIN" calibrate "$SCEN" --set v2=true --priors scenarios/haiti/capital_v2_priors.lua \
     --imp-rank 3 --waves 3 --points-first 5120 --points 640 --replicates 3 --max-replicates 6 \
