@@ -7,7 +7,7 @@
 ** weights: wS (1 + zeta chi) against the STATE, CONTESTED or unaligned nodes,
 ** wR against a rival gang, wR (1 - chi) against a coalition partner, where chi
 ** is the cohesion of g's coalition (0 if none); wR is multiplied by w_rival
-** when the two gangs were declared rivals (rivalry{}), partners or not.
+** when the two gangs were declared rivals (rivals()), partners or not.
 **
 ** Exactness and cost: p depends on the strengths of g and of j's defenders,
 ** which change with every casualty anywhere in g's territory. Rather than

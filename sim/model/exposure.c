@@ -147,12 +147,10 @@ static int collect(void *ud, int j, double km) {
 
 /* The share of the unexposed an engagement exposes at its own node (the
 ** kernel scales it elsewhere): by the change of owner, or by the share
-** that changed holders (expose_by). */
+** that changed holders (expose_by; moved is in [0, 1], cs_control_settle). */
 static double exposed_share(const cs_world *w, int took, double moved) {
   double ea = PV(w, P_EXPOSE_ATTACK), et = PV(w, P_EXPOSE_TAKEOVER);
   if (strcmp(w->params[P_EXPOSE_BY].str, "shares") != 0) return took ? et : ea;
-  if (moved < 0) moved = 0;
-  if (moved > 1) moved = 1;
   return ea + (et - ea) * moved;
 }
 

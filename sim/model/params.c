@@ -92,7 +92,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_MODE_POLICE, "engagement_police", STR, 0, 0, 0, "", "how police operations against a gang-held node resolve: fast, square or linear", "fast"},
   {P_WS, "wS", NUM, 1.0, 0, BIG, "", "attack weight against STATE or unaligned nodes [P]", 0},
   {P_WR, "wR", NUM, 0.5, 0, BIG, "", "attack weight against a rival gang [P]", 0},
-  {P_W_RIVAL, "w_rival", NUM, 1.0, 0, BIG, "", "multiplier of wR against a gang declared a rival (rivalry{}): 1 weighs declared rivals like any other gang [P: gang violence follows rivalry networks, Papachristos 2009]", 0},
+  {P_W_RIVAL, "w_rival", NUM, 1.0, 0, BIG, "", "multiplier of wR against a gang declared a rival (rivals()): 1 weighs declared rivals like any other gang [P: gang violence follows rivalry networks, Papachristos 2009]", 0},
   {P_ZETA, "zeta", NUM, 1.0, 0, BIG, "", "how much coalition cohesion raises attacks on the state [P]", 0},
   {P_CONTROL_MODEL, "control_model", STR, 0, 0, 0, "", "control of a node: whole (one owner; a won engagement hands over the node, version 1) or shares (a share per party; a win moves part of the loser's share, the owner is the majority holder: control.c)", "whole"},
   {P_CONTROL_STEP, "control_step", NUM, 0.5, 0, 1, "", "share of the loser's hold on a node that a win without losses moves to the winner (shares) [P: two decisive wins take a node from full to dominant control, Kalyvas 2006]", 0},
