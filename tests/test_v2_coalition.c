@@ -14,6 +14,11 @@
 **    after t1 of those not yet formed within 4 SE of 1/h2 (an integrated
 **    hazard carried across the re-rating, not restarted); Kolmogorov-Smirnov
 **    distance to F below its 0.1% critical value; none before t0.
+**    Talks in stages (bargain_stages): with 3 stages the wait is Erlang(3,
+**    3h) (mean, KS); with 1.5, the even mix of one and two stages (the share
+**    of quick pacts against the closed form, KS); the piecewise threat with
+**    3 stages (KS against P(Gamma(3, 3) <= H(t))); and a branch mid-talks
+**    keeps the stages done (KS against the unbranched law).
 ** 2. Truce: after formation the partners' attack rate on each other is
 **    bargain_partner_weight times the rate before (rates from counts over
 **    replicates, 4 SE by the delta method); a gang outside the coalition
@@ -93,6 +98,8 @@ static int obs_event(void *ud, const cs_event_rec *e) {
 ** (w_ann = 1); the first update to see it is at t0 = 11. With a second
 ** ratio rho2 > 0, a second announcement at 13.5 raises E to rho2 S. */
 static double g_announce[2]; /* strength to announce at timers 1 and 2 */
+static double g_stages = 1;   /* bargain_stages of formation_run */
+static double g_branch = -1;  /* formation_run branches (id = replicate) at this day if >= 0 */
 static int announce_timer(void *ud, cs_world *w, int id) {
   (void)ud;
   return cs_world_announce(w, (int64_t)llround(g_announce[id - 1] / 0.05), 0.05);
@@ -120,6 +127,7 @@ static double formation_run(double rho, double rho2, double dt, double kappa, do
   cs_world_param_set(w, "bargain_ratio", 1);
   cs_world_param_set(w, "bargain_rate", kappa);
   cs_world_param_set(w, "cohesion_dt", dt);
+  CHECK(cs_world_param_set(w, "bargain_stages", g_stages) == CS_OK);
   cs_world_timer(w, 10.5, 1);
   g_announce[0] = rho * 100.0;
   if (rho2 > 0) {
@@ -129,6 +137,7 @@ static double formation_run(double rho, double rho2, double dt, double kappa, do
   cs_hooks h = {NULL, announce_timer, NULL, NULL};
   cs_world_set_hooks(w, &h);
   CHECK(cs_world_finalize(w) == CS_OK);
+  if (g_branch >= 0) CHECK(cs_world_set_branch(w, g_branch, rep) == CS_OK);
   obs o = {0};
   g_obs = &o;
   cs_sink s = {NULL, NULL, NULL, obs_event, NULL};
@@ -149,9 +158,53 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static void test_formation_time(double rho) {
+/* P(Gamma(K, rate K) <= H): the formation law after an integrated hazard H
+** with K stages, 1 - exp(-x) sum_{i<K} x^i / i!, x = K H. */
+static double erlang_cdf(int K, double H) {
+  double x = K * H, term = 1, sum = 0;
+  for (int i = 0; i < K; i++) {
+    sum += term;
+    term *= x / (i + 1);
+  }
+  return 1 - exp(-x) * sum;
+}
+
+/* The same for bargain_stages a: K = floor(a) or floor(a) + 1 with
+** probability a - floor(a). */
+static double stages_cdf(double a, double H) {
+  int K = (int)floor(a);
+  double f = a - K;
+  return (1 - f) * erlang_cdf(K, H) + (f > 0 ? f * erlang_cdf(K + 1, H) : 0);
+}
+
+/* Var(T) h^2 for a wait of mean 1 / h: sum over K of P(K) / K. */
+static double stages_var(double a) {
+  int K = (int)floor(a);
+  double f = a - K;
+  return (1 - f) / K + f / (K + 1);
+}
+
+/* Kolmogorov-Smirnov distance of the sorted sample x[0..n) to the law of
+** the formation time with integrated hazard H(x) = h x. */
+static double ks_stages(const double *x, int n, double a, double h) {
+  double D = 0;
+  for (int i = 0; i < n; i++) {
+    double F = stages_cdf(a, h * x[i]);
+    double d1 = fabs((i + 1.0) / n - F), d2 = fabs(F - (double)i / n);
+    if (d1 > D) D = d1;
+    if (d2 > D) D = d2;
+  }
+  return D;
+}
+
+/* bargain_stages a (1: the memoryless wait): mean within 4 SE of 1 / h (the
+** SE from the law's variance) and the KS distance to the law below its 0.1%
+** critical value. A clock that ran each stage at h, not K h, waits K / h on
+** average; one that dropped the stages waits Exp(h) (at K = 3, KS ~0.13). */
+static void test_formation_time(double rho, double a) {
   const int N = 400;
   double kappa = 0.2, h = kappa * (1 - 1 / rho), t0 = 11, *wait = malloc(N * sizeof *wait);
+  g_stages = a;
   int early = 0, never = 0;
   double sum = 0;
   for (int r = 0; r < N; r++) {
@@ -162,18 +215,39 @@ static void test_formation_time(double rho) {
     sum += wait[r];
   }
   CHECK(early == 0 && never == 0); /* P(none in 289 days) < 1e-12 */
-  double mean = sum / N, se = (1 / h) / sqrt(N); /* an exponential's sd is its mean */
+  double mean = sum / N, se = sqrt(stages_var(a)) / h / sqrt(N);
   CHECK_NEAR(mean, 1 / h, 4 * se);
-  /* Kolmogorov-Smirnov against Exp(h): D < 1.949 / sqrt(N) at the 0.1% level */
+  /* Kolmogorov-Smirnov: D < 1.949 / sqrt(N) at the 0.1% level */
   qsort(wait, N, sizeof *wait, cmp_double);
-  double D = 0;
-  for (int i = 0; i < N; i++) {
-    double F = 1 - exp(-h * wait[i]);
-    double d1 = fabs((i + 1.0) / N - F), d2 = fabs(F - (double)i / N);
-    if (d1 > D) D = d1;
-    if (d2 > D) D = d2;
+  CHECK(ks_stages(wait, N, a, h) < 1.949 / sqrt(N));
+  free(wait);
+  g_stages = 1;
+}
+
+/* A fractional bargain_stages mixes its two neighbours: at 1.5, half the
+** talks have one stage and half two, so the share of pacts struck within
+** 0.1 / h of the step is 0.5 (1 - e^-0.1) + 0.5 (1 - 1.2 e^-0.2) = 0.0563,
+** against 0.095 with one stage and 0.0175 with two (each more than 7 SE away
+** at N = 2000); within 4 binomial SE, and the KS distance as above. */
+static void test_formation_fractional(void) {
+  const int N = 2000;
+  const double a = 1.5, rho = 2.0, kappa = 0.2, h = kappa * (1 - 1 / rho), t0 = 11;
+  double *wait = malloc(N * sizeof *wait);
+  int quick = 0, bad = 0;
+  g_stages = a;
+  for (int r = 0; r < N; r++) {
+    double tf = formation_run(rho, 0, 1, kappa, 400, 60, (uint64_t)r);
+    if (!(tf > t0)) bad++;
+    wait[r] = tf - t0;
+    quick += wait[r] < 0.1 / h;
   }
-  CHECK(D < 1.949 / sqrt(N));
+  g_stages = 1;
+  CHECK(bad == 0); /* P(none in 389 days) < 1e-30 */
+  double p = stages_cdf(a, 0.1);
+  CHECK_NEAR(p, 0.0563, 1e-4); /* the closed form above */
+  CHECK_NEAR(quick, N * p, 4 * sqrt(N * p * (1 - p)));
+  qsort(wait, N, sizeof *wait, cmp_double);
+  CHECK(ks_stages(wait, N, a, h) < 1.949 / sqrt(N));
   free(wait);
 }
 
@@ -186,14 +260,15 @@ static void test_formation_time(double rho) {
 ** at t1 waits (1 + h1 (t1 - t0)) / h2 on average after t1, not 1 / h2; one
 ** that ran the new hazard over the update interval just ended misses F (KS
 ** at dt = 2.5). */
-static void test_formation_piecewise(double dt) {
+static void test_formation_piecewise(double dt, double a) {
   const int N = 1000;
   const double kappa = 0.2, h1 = kappa * (1 - 1 / 2.0), h2 = kappa * (1 - 1 / 4.0);
   const double t0 = ceil(10.5 / dt) * dt, t1 = ceil(13.5 / dt) * dt, H1 = h1 * (t1 - t0);
   double *tf = malloc(N * sizeof *tf), sum_after = 0;
   int early = 0, never = 0, before = 0, after = 0;
+  g_stages = a;
   for (int r = 0; r < N; r++) {
-    tf[r] = formation_run(2.0, 4.0, dt, kappa, 300, 50 + (uint64_t)(10 * dt), (uint64_t)r);
+    tf[r] = formation_run(2.0, 4.0, dt, kappa, 300, 50 + (uint64_t)(10 * dt) + (a > 1 ? 100 : 0), (uint64_t)r);
     if (tf[r] < 0) never++;
     else if (tf[r] < t0) early++;
     else if (tf[r] < t1) before++;
@@ -202,23 +277,52 @@ static void test_formation_piecewise(double dt) {
       sum_after += tf[r] - t1;
     }
   }
-  CHECK(early == 0 && never == 0); /* P(none by 300) = exp(-H1 - h2 (300 - t1)) < 1e-18 */
-  double p = 1 - exp(-H1);
+  g_stages = 1;
+  CHECK(early == 0 && never == 0); /* P(none by 300) < 1e-18 at a = 1, less with more stages */
+  double p = stages_cdf(a, H1);
   CHECK_NEAR(before, N * p, 4 * sqrt(N * p * (1 - p)));
-  /* given T >= t1, T - t1 ~ Exp(h2): memoryless once the hazard is h2 */
-  CHECK(after > 0);
-  CHECK_NEAR(sum_after / after, 1 / h2, 4 * (1 / h2) / sqrt(after));
-  /* Kolmogorov-Smirnov against the piecewise-exponential F (continuous) */
+  if (a == 1) { /* given T >= t1, T - t1 ~ Exp(h2): memoryless once the hazard is h2 */
+    CHECK(after > 0);
+    CHECK_NEAR(sum_after / after, 1 / h2, 4 * (1 / h2) / sqrt(after));
+  }
+  /* Kolmogorov-Smirnov against F(t) = P(threshold <= H(t)), H piecewise linear
+  ** (continuous); with stages, a clock that restarted a stage at t1 misses it */
   qsort(tf, N, sizeof *tf, cmp_double);
   double D = 0;
   for (int i = 0; i < N; i++) {
-    double t = tf[i], H = t < t0 ? 0 : t < t1 ? h1 * (t - t0) : H1 + h2 * (t - t1), F = 1 - exp(-H);
+    double t = tf[i], H = t < t0 ? 0 : t < t1 ? h1 * (t - t0) : H1 + h2 * (t - t1), F = stages_cdf(a, H);
     double d1 = fabs((i + 1.0) / N - F), d2 = fabs(F - (double)i / N);
     if (d1 > D) D = d1;
     if (d2 > D) D = d2;
   }
   CHECK(D < 1.949 / sqrt(N));
   free(tf);
+}
+
+/* A branch redraws the rest of the current stage of the talks and keeps the
+** stages done and K: with three stages and a branch at day 20 (h = 0.1 from
+** t0 = 11, so most runs are in the second or third stage), the formation time
+** still follows the three-stage law from t0 (KS as above; 1000 runs, branch
+** id = replicate). A redraw that restarted the talks, or drew the rest at
+** rate 1 instead of K, moves the law past the critical value. */
+static void test_formation_branch(void) {
+  const int N = 1000;
+  const double a = 3, kappa = 0.2, h = kappa * (1 - 1 / 2.0), t0 = 11;
+  double *wait = malloc(N * sizeof *wait);
+  int bad = 0;
+  g_stages = a;
+  g_branch = 20;
+  for (int r = 0; r < N; r++) {
+    double tf = formation_run(2.0, 0, 1, kappa, 400, 70, (uint64_t)r);
+    if (!(tf > t0)) bad++;
+    wait[r] = tf - t0;
+  }
+  g_stages = 1;
+  g_branch = -1;
+  CHECK(bad == 0);
+  qsort(wait, N, sizeof *wait, cmp_double);
+  CHECK(ks_stages(wait, N, a, h) < 1.949 / sqrt(N));
+  free(wait);
 }
 
 /* Below the threshold the hazard is 0: it never forms. */
@@ -532,10 +636,14 @@ static void test_v1(void) {
 }
 
 int main(void) {
-  test_formation_time(2.0); /* h = kappa / 2 */
-  test_formation_time(4.0); /* h = 3 kappa / 4 */
-  test_formation_piecewise(1.0); /* t0 = 11, t1 = 14 */
-  test_formation_piecewise(2.5); /* t0 = 12.5, t1 = 15 */
+  test_formation_time(2.0, 1); /* h = kappa / 2 */
+  test_formation_time(4.0, 1); /* h = 3 kappa / 4 */
+  test_formation_time(2.0, 3); /* three stages, each at 3 h */
+  test_formation_fractional();
+  test_formation_piecewise(1.0, 1); /* t0 = 11, t1 = 14 */
+  test_formation_piecewise(2.5, 1); /* t0 = 12.5, t1 = 15 */
+  test_formation_piecewise(2.5, 3);
+  test_formation_branch();
   test_no_formation_below();
   test_truce_and_outsider();
   test_erosion_after_formation_only();

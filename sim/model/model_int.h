@@ -98,7 +98,7 @@ enum {
   P_CHI_FORM, P_CHI_SPLIT, P_TAU_SPLIT, P_COH_DT, P_INCIDENT_WINDOW,
   /* coalitions as a bargain (bargain.c) */
   P_COALITION_MODEL, P_BARGAIN_RATIO, P_BARGAIN_RATE, P_BARGAIN_SPLIT, P_BARGAIN_SPLIT_N,
-  P_BARGAIN_PARTNER, P_BARGAIN_FREED,
+  P_BARGAIN_PARTNER, P_BARGAIN_FREED, P_BARGAIN_STAGES,
   /* flight, destinations, returns */
   P_H0, P_H1, P_HT, P_TAU_T, P_TAU_I, P_I_REF, P_I_CONFLICT, P_I_SAFE, P_R0,
   P_RETURN_RULE, P_TAU_STABLE, /* cohorts.c: which displaced cohorts may go home */
@@ -205,7 +205,8 @@ typedef struct cs_coalition_s {
   int n_inc, cap_inc;
   /* bargain.c (coalition_model = "bargain"): the formation clock, a unit-rate
   ** clock run at the hazard taken at the last update (as cs_clock) */
-  double form_T, form_P; /* integrated hazard so far, Exp(1) threshold of the next formation */
+  double form_T, form_P; /* integrated hazard so far, where the current stage ends */
+  int form_K, form_k;    /* stages of this negotiation, stages completed */
   double form_h, form_t; /* hazard since form_t */
   cs_handle form_ev;     /* pending EV_COALITION_FORM, 0 if none */
   cs_pcg32 rng;          /* (coalition, PU_BARGAIN) */

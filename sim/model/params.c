@@ -122,6 +122,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_BARGAIN_SPLIT_N, "bargain_split_incidents", INT, 5, 1, 1000000, "", "bargain: a formed coalition splits when attacks between partners since it formed reach this many within incident_window days [P] (symbol n_split)", 0},
   {P_BARGAIN_PARTNER, "bargain_partner_weight", NUM, 0.05, 0, 1, "", "bargain: partners' attack weight against each other once formed, as a share of wR (cohesion chi = 1 - this) [P] (symbol epsilon)", 0},
   {P_BARGAIN_FREED, "bargain_freed_weight", NUM, 0.5, 0, 1, "", "bargain: a member freed in a prison break counts this much of a member in the partners' strength (unarmed, out of practice) [U] (symbol w_f)", 0},
+  {P_BARGAIN_STAGES, "bargain_stages", NUM, 1, 1, 50, "", "bargain: the pact is struck in K stages (say contact, truce, pact), each run by the formation hazard at K times its rate, so the mean wait is unchanged and its coefficient of variation is 1 / sqrt(K); K is this number rounded down, or up with probability its fractional part, drawn when talks start (run start, each split); 1: a memoryless wait [P] (symbol K)", 0},
   {P_H0, "h0", NUM, 3e-4, 0, BIG, "1/day", "baseline flight hazard per resident", 0},
   {P_H1, "h1", NUM, 0.15, 0, BIG, "1/day", "flight hazard at saturating violence (~45% gone in 4 days)", 0},
   {P_HT, "h_T", NUM, 0.1, 0, BIG, "1/day", "extra flight hazard for tau_T days after a takeover", 0},
