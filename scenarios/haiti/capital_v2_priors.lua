@@ -53,4 +53,9 @@ priors {
   -- before Mar 2024 weigh w_rival times wR; 1 (no more than any other gang) to 30 (a
   -- standing feud draws most of a gang's attacks on other gangs) [P]
   w_rival        = loguniform(1, 30),        -- multiplier of wR between declared rivals
+  -- talks in stages (bargain.c, added on 7 Dec 2026 for calibration 8): 1 (a memoryless
+  -- wait, as before) to 6 stages (a wait of the same mean with a coefficient of variation
+  -- of 0.41) [P]; with one stage the two coalition-timing targets need the hazard in a 2%
+  -- window (sim/README.md, "Talks in stages")
+  bargain_stages = uniform(1, 6),            -- stages of talks before the pact is struck
 }
