@@ -29,7 +29,11 @@
 **    with and without stayers), and a fourth with partial control and
 **    expose_by "shares" (the gang wins part of A, not its majority: e =
 **    expose_attack + (expose_takeover - expose_attack) m, m the share that
-**    changed holders). The stocks are real numbers: a mover or
+**    changed holders), and two with expose_by "fighters" (the attack repelled,
+**    the node taken: the share exposed at node j is 1 - exp(-r n K / R_j)
+**    (1 - [taken] expose_takeover K), n the engagement's headcounts, read
+**    from cs_engagement_forces just before the scripted attack). The stocks
+**    are real numbers: a mover or
 **    stayer flight when the stock is below one person empties it, which
 **    biases the count by less than one person per node (far below the SE).
 ** 1b. expose_by "shares" with control_model "whole" is the same run as
@@ -43,7 +47,7 @@
 **    every sample, and 0 <= X, 0 <= Y, X + Y <= residents at every node.
 ** 4. The provinces' daily seats (provinces_seats): departures to PROVINCES
 **    per day never exceed them and equal them when demand is above.
-** Each z-check fails by chance with probability 6e-5; 32 of them. */
+** Each z-check fails by chance with probability 6e-5; 48 of them. */
 #include <math.h>
 #include <stdio.h>
 
@@ -64,6 +68,7 @@ typedef struct setting {
   double h0, hx, D_ref, tau_D, tau_X, walk_km, e_attack, e_takeover, stayer_share, stayer_factor;
   double d_AB;        /* km from A to B */
   double step;        /* > 0: control_model "shares" with this control_step, and expose_by "shares" */
+  double r_fighter;   /* > 0: expose_by "fighters" with this expose_per_fighter */
 } setting;
 
 /* One replicate's engagement and samples. */
@@ -74,6 +79,8 @@ typedef struct obs {
   double R_e[2];              /* residents of A and B at the engagement */
   double res[N_TIMES][2];     /* residents of A and B at the times checked */
   double e;                   /* the share of A's unexposed the engagement exposed, by the rule */
+  double fresh[3];            /* the share of each node's unexposed it exposed (kernel included) */
+  double fighters;            /* expose_by "fighters": both sides' headcounts, from the forces */
   double moved;               /* the share of A that changed holders */
   int state_ok;               /* the state right after the engagement was the specification's */
   int intensity_mode;         /* flight_model = "intensity": check v1's hazard instead */
@@ -113,8 +120,12 @@ static int on_event(void *ud, cs_world *w, const cs_event_rec *e) {
   o->state_ok = 1;
   for (int j = 0; j < 3; j++) {
     double K = kernel(st, km[j]), R = (double)w->residents[j], D, X, Y;
+    /* expose_by "fighters": 1 - (1 - f) (1 - [took] e_T K), f = 1 - exp(-r n K / R) */
+    o->fresh[j] = st->r_fighter > 0
+                      ? 1 - exp(-st->r_fighter * o->fighters * K / R) * (1 - (o->took ? st->e_takeover * K : 0))
+                      : e_share * K;
     cs_exposure_state(w, j, t, &D, &X, &Y);
-    double D0 = 1000.0 * (double)e->deaths * K / R, X0 = (1 - s) * e_share * K * R, Y0 = s * e_share * K * R;
+    double D0 = 1000.0 * (double)e->deaths * K / R, X0 = (1 - s) * o->fresh[j] * R, Y0 = s * o->fresh[j] * R;
     if (fabs(D - D0) > 1e-9 * (D0 + 1) || fabs(X - X0) > 1e-9 * (X0 + 1) || fabs(Y - Y0) > 1e-9 * (Y0 + 1)) {
       fprintf(stderr, "%s: node %d after the engagement: D %g X %g Y %g, expected %g %g %g\n", st->name, j, D, X, Y,
               D0, X0, Y0);
@@ -124,7 +135,19 @@ static int on_event(void *ud, cs_world *w, const cs_event_rec *e) {
   return CS_OK;
 }
 
-static int on_timer(void *ud, cs_world *w, int id) { return cs_world_force_attack(w, 0, NA); }
+/* The scripted attack; first, with expose_by "fighters", the headcounts the
+** engagement will have (the forces are tested elsewhere; here, what
+** exposure makes of them). */
+static int on_timer(void *ud, cs_world *w, int id) {
+  obs *o = ud;
+  (void)id;
+  if (o->st->r_fighter > 0) {
+    cs_engagement en;
+    cs_engagement_forces(w, CS_PARTY_GANG(0), NA, &en);
+    o->fighters = en.A0 + en.D0;
+  }
+  return cs_world_force_attack(w, 0, NA);
+}
 
 static int on_sample(rec_sink *r, const cs_sample *s) {
   obs *o = r->user;
@@ -193,6 +216,10 @@ static cs_world *one_attack_world(const setting *st, const char *model) {
     CHECK(cs_world_param_set_str(w, "control_model", "shares") == CS_OK);
     CHECK(cs_world_param_set(w, "control_step", st->step) == CS_OK);
     CHECK(cs_world_param_set_str(w, "expose_by", "shares") == CS_OK);
+  }
+  if (st->r_fighter > 0) {
+    CHECK(cs_world_param_set_str(w, "expose_by", "fighters") == CS_OK);
+    CHECK(cs_world_param_set(w, "expose_per_fighter", st->r_fighter) == CS_OK);
   }
   CHECK(cs_world_timer(w, T_E, 1) == CS_OK);
   if (cs_world_finalize(w) != CS_OK) {
@@ -268,10 +295,9 @@ static void test_one_attack(const setting *st, uint64_t seed, int R) {
     part += o.moved > 0 && o.moved < 1;
     bad_state += !o.state_ok;
     for (int j = 0; j < 2; j++) {
-      double km = j == 0 ? 0 : st->d_AB, K = kernel(st, km), e = o.e;
+      double km = j == 0 ? 0 : st->d_AB, K = kernel(st, km), e = o.fresh[j];
       expo x = {st->h0, st->hx, 1000.0 * (double)o.dead * K / o.R_e[j], st->D_ref, st->tau_D, st->tau_X,
-                st->stayer_factor, o.R_e[j], (1 - st->stayer_share) * e * K * o.R_e[j],
-                st->stayer_share * e * K * o.R_e[j]};
+                st->stayer_factor, o.R_e[j], (1 - st->stayer_share) * e * o.R_e[j], st->stayer_share * e * o.R_e[j]};
       for (int i = 0; i < N_TIMES; i++) {
         double d = (o.R_e[j] - o.res[i][j]) - expected_fled(&x, TIMES[i] - T_E);
         sum[i][j] += d;
@@ -502,14 +528,18 @@ static void test_provinces_seats(int with_site, int64_t seats) {
 int main(void) {
   static const setting S[] = {
     /* A falls; hX saturates whenever anyone died; stayers */
-    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0, 0},
+    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0, 0, 0},
     /* the attack is repelled; hX far from saturation; stayers leave at a fifth */
-    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0},
+    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 0},
     /* A falls; no stayers; a wider kernel */
-    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5, 0},
+    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5, 0, 0},
     /* partial control, expose_by "shares": the gang wins about 0.4 of A, which
     ** stays the state's; the exposed share lies between the two */
-    {"part taken, shares", 0, 0.001, 0.3, 0.5, 5, 10, 1.0, 0.05, 0.6, 0.3, 0.1, 1.0, 0.4},
+    {"part taken, shares", 0, 0.001, 0.3, 0.5, 5, 10, 1.0, 0.05, 0.6, 0.3, 0.1, 1.0, 0.4, 0},
+    /* expose_by "fighters": repelled (the fight's scope alone; about 5,600
+    ** fighters expose ~25% of A), and taken (scope and the change of hands) */
+    {"repelled, fighters", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 1.0},
+    {"taken, fighters", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 4.0},
   };
   test_closed_form_self_check();
   /* a seed per setting: common random numbers would correlate their checks */

@@ -230,7 +230,7 @@ static int aftermath(cs_world *w, const cs_engagement *en, int from, int ag, int
   double moved;
   if ((rc = cs_control_settle(w, en, from, to, &moved)) != CS_OK) return rc; /* version 1: a win hands over j */
   if (*to != from && (rc = cs_takeover(w, j, *to)) != CS_OK) return rc;
-  if ((rc = cs_exposure_engagement(w, j, *dead, *to != from, moved)) != CS_OK) return rc;
+  if ((rc = cs_exposure_engagement(w, j, *dead, *to != from, moved, en->A0 + en->D0)) != CS_OK) return rc;
   if (att == CS_PARTY_STATE && en->outcome < 0 && (rc = cs_security_fall_back(w, j)) != CS_OK) return rc;
   if ((rc = cs_notify_engagement_over(w, j, from, w->owner[j], ag, og)) != CS_OK) return rc;
   if (ag >= 0 && og >= 0 && (rc = cs_retaliate_excite(w, og, ag)) != CS_OK) return rc;

@@ -26,7 +26,15 @@
 **   e = expose_attack + (expose_takeover - expose_attack) m,
 ** m in [0, 1] the share of k that changed holders in the engagement
 ** (control.c: delta; with control_model "whole" m is 1 or 0 as k changed
-** hands or not, so both rules agree there).
+** hands or not, so both rules agree there). With expose_by "fighters" the
+** share exposed grows with the fight's scope, the n fighters engaged (both
+** sides' headcounts, A0 + D0), each reaching expose_per_fighter = r
+** residents, and a change of hands adds expose_takeover = e_T independently:
+**   new = U_j (1 - (1 - f_j) (1 - [k changed hands] e_T K)),
+**   f_j = 1 - exp(-r n K / R_j),
+** so a skirmish of a few fighters in a large quartier exposes few, and a
+** five-day assault by a thousand exposes most (Melander and Oberg 2006: the
+** scope of fighting, more than its deaths, drives flight).
 ** The nodes reached are kept (cs_exposure_reached) for notify.c, which
 ** redraws their flight clocks.
 **
@@ -147,26 +155,36 @@ static int collect(void *ud, int j, double km) {
 
 /* The share of the unexposed an engagement exposes at its own node (the
 ** kernel scales it elsewhere): by the change of owner, or by the share
-** that changed holders (expose_by; moved is in [0, 1], cs_control_settle). */
+** that changed holders (expose_by; moved is in [0, 1], cs_control_settle).
+** Not used with expose_by "fighters" (fresh_share). */
 static double exposed_share(const cs_world *w, int took, double moved) {
   double ea = PV(w, P_EXPOSE_ATTACK), et = PV(w, P_EXPOSE_TAKEOVER);
   if (strcmp(w->params[P_EXPOSE_BY].str, "shares") != 0) return took ? et : ea;
   return ea + (et - ea) * moved;
 }
 
-int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double moved) {
+/* The share of node j's unexposed (r residents, kernel K from the fight) an
+** engagement exposes: e K, or with expose_by "fighters" by its n fighters. */
+static double fresh_share(const cs_world *w, int by_fighters, double e, int took, double n, double K, double r) {
+  if (!by_fighters) return e * K;
+  double f = 1 - exp(-PV(w, P_EXPOSE_PER_FIGHTER) * n * K / r);
+  return 1 - (1 - f) * (1 - (took ? PV(w, P_EXPOSE_TAKEOVER) * K : 0));
+}
+
+int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double moved, double fighters) {
   w->xp_n_hit = 0;
   if (!w->xp_on) return CS_OK;
   double ell = PV(w, P_WALK_KM), t = cs__now(w);
   int rc = cs__graph_visit(w, k, WALK_CUT * ell, collect, w);
   if (rc != CS_OK) return rc;
   double e = exposed_share(w, took, moved), s = PV(w, P_STAYER_SHARE);
+  int by_fighters = strcmp(w->params[P_EXPOSE_BY].str, "fighters") == 0;
   for (int i = 0; i < w->xp_n_hit; i++) {
     int j = w->xp_hit[i];
     double r = (double)w->residents[j], K = exp(-w->xp_hit_km[i] / ell), D, X, Y;
     if (r <= 0) continue;
     cs_exposure_state(w, j, t, &D, &X, &Y);
-    double u = r - X - Y, fresh = e * K * (u > 0 ? u : 0);
+    double u = r - X - Y, fresh = fresh_share(w, by_fighters, e, took, fighters, K, r) * (u > 0 ? u : 0);
     settle(w, j, t, D + 1000.0 * (double)dead * K / r, X + (1 - s) * fresh, Y + s * fresh);
   }
   return CS_OK;

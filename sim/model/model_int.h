@@ -107,7 +107,7 @@ enum {
   P_MOVE_CONFLICT, P_MOVE_DEFAULT, P_MOVE_SITE, P_MOVE_GROUP,
   /* flight version 2: exposure to nearby violence, stayers (exposure.c) */
   P_FLIGHT_MODEL, P_H_EXPOSED, P_D_REF, P_TAU_D, P_WALK_KM, P_EXPOSE_ATTACK, P_EXPOSE_TAKEOVER,
-  P_TAU_X, P_STAYER_SHARE, P_STAYER_FACTOR, P_EXPOSE_BY,
+  P_TAU_X, P_STAYER_SHARE, P_STAYER_FACTOR, P_EXPOSE_BY, P_EXPOSE_PER_FIGHTER,
   P_PROVINCES_SEATS, /* the provinces' daily seats (flight.c) */
   /* security forces */
   P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
@@ -657,9 +657,10 @@ void cs_exposure_rates(const cs_world *w, int j, double t, double *base, double 
 /* A flight of `kind` takes size people from j now (before residents fall). */
 void cs_exposure_flight(cs_world *w, int j, int kind, int64_t size);
 /* An engagement at k with `dead` deaths ended now; took: it changed hands;
-** moved: the share of k that changed holders (cs_control_settle). Raises D
+** moved: the share of k that changed holders (cs_control_settle); fighters:
+** both sides' headcounts (A0 + D0, for expose_by "fighters"). Raises D
 ** and the exposed at k and the nodes within walking distance. */
-int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double moved);
+int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double moved, double fighters);
 /* The nodes the last engagement reached (k first, then by road distance). */
 int cs_exposure_reached(const cs_world *w, const int **nodes);
 

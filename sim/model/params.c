@@ -37,7 +37,7 @@ static const char *const FLIGHT_MODELS[] = {"intensity", "exposure", NULL};
 static const char *const CONTROL_MODELS[] = {"whole", "shares", NULL};
 static const char *const REACHES[] = {"base", "territory", "spread", NULL};
 static const char *const ERODE_WHERES[] = {"everywhere", "frontier", NULL};
-static const char *const EXPOSE_BYS[] = {"owner", "shares", NULL};
+static const char *const EXPOSE_BYS[] = {"owner", "shares", "fighters", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
@@ -163,7 +163,8 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_TAU_X, "tau_X", NUM, 14, 1e-6, BIG, "day", "flight_model exposure: time constant of the exposed returning to unexposed [P]", 0},
   {P_STAYER_SHARE, "stayer_share", NUM, 0.3, 0, 1, "", "flight_model exposure: share of the exposed who are stayers (elderly, guarding property, cannot pay to move) [P]", 0},
   {P_STAYER_FACTOR, "stayer_factor", NUM, 0.1, 0, 1, "", "flight_model exposure: stayers' extra hazard as a multiple of the exposed's [P]", 0},
-  {P_EXPOSE_BY, "expose_by", STR, 0, 0, 0, "", "flight_model exposure: what sets the share an engagement exposes: owner (expose_takeover if the node's owner changed, else expose_attack; as before) or shares (expose_attack plus (expose_takeover - expose_attack) times the share of the node that changed holders; the same as owner with control_model whole; exposure.c) [P: under partial control a fight that wins part of a node reaches the people of that part as a takeover would, Kalyvas 2006]", "owner"},
+  {P_EXPOSE_BY, "expose_by", STR, 0, 0, 0, "", "flight_model exposure: what sets the share an engagement exposes: owner (expose_takeover if the node's owner changed, else expose_attack; as before), shares (expose_attack plus (expose_takeover - expose_attack) times the share of the node that changed holders; the same as owner with control_model whole), or fighters (the fight's scope: each fighter engaged exposes expose_per_fighter residents, and a change of owner adds expose_takeover; exposure.c) [P: under partial control a fight that wins part of a node reaches the people of that part as a takeover would, Kalyvas 2006; fighters: the scope of fighting matters more for flight than its deaths, Melander and Oberg 2006]", "owner"},
+  {P_EXPOSE_PER_FIGHTER, "expose_per_fighter", NUM, 2, 0, BIG, "persons", "flight_model exposure, expose_by fighters: residents each fighter engaged (attackers and defenders) exposes; at the engagement's node a share 1 - exp(-expose_per_fighter fighters / residents) of the unexposed is exposed, at a node within walking distance the same with fighters times the kernel [P]", 0},
   {P_UNIT_SPEED, "unit_speed", NUM, 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]", 0},
   {P_RECALL_MIN, "recall_delay_min", NUM, 1, 0, BIG, "day", "administrative delay of a recall, lower bound", 0},
   {P_RECALL_MAX, "recall_delay_max", NUM, 3, 0, BIG, "day", "administrative delay of a recall, upper bound", 0},
