@@ -26,8 +26,8 @@ priors {
   h_exposed      = loguniform(0.02, 0.5),    -- flight hazard of the exposed at saturation, 1/day
   D_ref          = loguniform(0.05, 2),      -- felt-violence scale, deaths per 1,000 residents
   stayer_share   = uniform(0.1, 0.7),        -- share of the exposed who stay
-  expose_attack  = loguniform(0.002, 0.1),   -- share of the unexposed an attack nearby exposes
-  expose_takeover = uniform(0.05, 0.5),      -- the same for a change of hands
+  expose_per_fighter = loguniform(0.2, 20),  -- residents each fighter engaged exposes (expose_by = "fighters")
+  expose_takeover = uniform(0.05, 0.5),      -- share of the unexposed a change of hands exposes
   h0             = loguniform(3e-5, 1e-3),   -- baseline flight hazard per resident, 1/day
   r0             = loguniform(3e-4, 1e-2),   -- return rate of displaced people to a safe origin, 1/day
   control_step   = uniform(0.1, 0.9),        -- share of the loser's hold an engagement can move
@@ -58,4 +58,9 @@ priors {
   -- of 0.41) [P]; with one stage the two coalition-timing targets need the hazard in a 2%
   -- window (sim/README.md, "Talks in stages")
   bargain_stages = uniform(1, 6),            -- stages of talks before the pact is struck
+  -- exposure by the fight's scope (exposure.c, expose_by = "fighters", set by capital.lua's
+  -- version 2 since 7 Dec 2026, calibration 8) replaced expose_attack (0.002-0.1), which
+  -- that rule does not read: expose_per_fighter above, 0.2 to 20 residents per fighter [P]
+  -- (a look under calibration 7's posterior: 2 kept the city's displacement, 8 gave the
+  -- Solino week)
 }

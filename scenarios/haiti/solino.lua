@@ -41,6 +41,7 @@ if P.v2 then
   model {
     coalition_model = "bargain", brigade_model = "grown", return_rule = "stable",
     response_model = "pool", flight_model = "exposure", control_model = "shares",
+    expose_by = "fighters",
   }
 end
 

@@ -6,8 +6,10 @@
 #
 # Status (7 Dec 2026, after calibration 7): running it now is calibration 8: calibration
 # 7's targets and model with rivalries (w_rival, a 26th prior in capital_v2_priors.lua;
-# lib/city.lua declares the wars of gangs.csv) and the coalition's talks in stages
-# (bargain_stages, a 27th). Calibration 7's outputs (this script at
+# lib/city.lua declares the wars of gangs.csv), the coalition's talks in stages
+# (bargain_stages, a 27th), and exposure by the fight's scope (capital.lua and solino.lua
+# set expose_by = "fighters"; expose_per_fighter replaces expose_attack among the priors).
+# Calibration 7's outputs (this script at
 # commit 3669ae8: 29 in-sample targets, erode_where = "frontier", wave 1 of 5,120 points;
 # scenarios/haiti/README.md, "Calibration 7") are in scenarios/haiti/results/calibration7/,
 # calibration 6's in results/calibration6/ (this script at 2c69f9e), calibration 5's in
