@@ -72,6 +72,7 @@ int cs_branch_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   cs_dispatch_streams(w);
   cs_flight_streams(w);
   cs_brigade_streams(w);
+  cs_raid_streams(w);
   if (w->hooks.branch) {
     int rc = w->hooks.branch(w->hooks.ud, w, w->seed, w->replicate, w->branch_id);
     if (rc != CS_OK) return rc;

@@ -111,7 +111,7 @@ enum {
   P_PROVINCES_SEATS, /* the provinces' daily seats (flight.c) */
   /* security forces */
   P_UNIT_SPEED, P_RECALL_MIN, P_RECALL_MAX, P_RECALL_RULE, P_THETA_RECALL, P_RECALL_RULE_N,
-  P_V_C, P_RESPONSE_SCALE,
+  P_V_C, P_RESPONSE_SCALE, P_RAID_RATE,
   P_RESPONSE_MODEL, P_TEAM_SIZE, P_SERVICE_MEAN, P_PATIENCE_MEAN, /* v2 dispatch queue (dispatch.c) */
   P_PATROL_RATE, P_K_ARREST, P_J_MAX, P_DELTA0,
   /* recruitment */
@@ -141,7 +141,8 @@ int cs_params_init(cs_world *w);
 enum {
   PU_ATTACK = 1, PU_FLIGHT = 2, PU_DEST = 3, PU_ENGAGE = 4, PU_UNIT = 5, PU_RETALIATE = 6,
   PU_PATROL = 7, PU_DESERT = 8, PU_RECRUIT = 9, PU_MOVE = 10, PU_RETURN = 11, PU_OBSERVE = 12,
-  PU_RESPONSE = 13, PU_HOST = 14, PU_DISPATCH = 15, PU_BRIGADE = 16, PU_BARGAIN = 17
+  PU_RESPONSE = 13, PU_HOST = 14, PU_DISPATCH = 15, PU_BRIGADE = 16, PU_BARGAIN = 17,
+  PU_RAID = 18
 };
 
 /* Event kinds on the engine, and their priority classes among equal times. */
@@ -149,7 +150,7 @@ enum {
   EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
   EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
   EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_LYNCH, EV_TEAM_DEPART, EV_TEAM_FREE,
-  EV_CALL_LAPSE, EV_BRANCH, EV_HOLD_LAPSE, EV_KINDS
+  EV_CALL_LAPSE, EV_BRANCH, EV_HOLD_LAPSE, EV_RAID, EV_KINDS
 };
 /* PRIO_BRANCH: the branch event (branch.c) runs after everything else at its
 ** time, so the state it re-keys is the state after every event at t <= DAY. */
@@ -332,6 +333,9 @@ struct cs_world {
   cs_pcg32 *recruit_rng, *response_rng; /* [n] */
   cs_dispatch *dispatch;   /* calls, teams and streams of the dispatch queue (dispatch.c) */
   cs_handle *recruit_h;    /* [n] pending recruitment candidate */
+  cs_handle *raid_h;       /* [n] pending raid (raid.c) */
+  double *raid_rate;       /* [n] the raid rate its pending time was drawn at */
+  cs_pcg32 *raid_rng;      /* [n] (node, PU_RAID) */
   double *recruit_bound;   /* [n] its thinning bound */
   cs_engagement *pending;  /* [n] that engagement's drawn result */
   struct cs_brigade *brig; /* self-defence brigades' run state (brigade.c), NULL if not started */
@@ -799,8 +803,23 @@ void cs_response_free(cs_world *w);
 /* A STATE node was lost, or a valuable node attacked: send the nearest free
 ** reserve unit (after a dispatch delay); also applies the recall rule. */
 int cs_response_call(cs_world *w, int j);
+/* The same without the recall rule (a raid, raid.c): the nearest free
+** reserve unit, or with response_model "pool" a call to the dispatch queue. */
+int cs_response_send(cs_world *w, int j);
 int cs_response_on_dispatch(cs_engine *e, const cs_event *ev, void *ud);
 void cs_response_start(cs_world *w); /* streams */
+
+/* ---- raid.c: police operations the police start themselves ---- */
+int cs_raid_alloc(cs_world *w);
+void cs_raid_free(cs_world *w);
+int cs_raid_start(cs_world *w);
+void cs_raid_streams(cs_world *w);            /* (node, PU_RAID) */
+double cs_raid_rate(const cs_world *w, int j); /* raid_rate if j is gang-held and borders the STATE, else 0 */
+int cs_raid_update_node(cs_world *w, int j);  /* j's rate may have changed: redraw if it did */
+int cs_raid_update_around(cs_world *w, int j); /* j and its road neighbours (an owner changed at j) */
+int cs_raid_update_all(cs_world *w);
+int cs_raid_redraw_all(cs_world *w);          /* re-keyed streams: every pending raid drawn anew */
+int cs_raid_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- dispatch.c: the v2 police response, a queue served by teams from a
 ** pool of reserve officers (response_model = "pool") ---- */

@@ -35,12 +35,18 @@
 **                                         at j if a gang took it; then the
 **                                         lynching clocks at j and at its
 **                                         neighbours (if anything moved)
+**                                       raids at j and at its neighbours,
+**                                         if the node changed hands (who
+**                                         is gang-held on the STATE's
+**                                         frontier may have changed)
 **   the STATE's hold on j lapsed (its    attack: every gang at j (the
 **     share eroded to control_majority;   target's weight follows its owner;
 **     the node is CONTESTED now;          no gang's frontier moved)
 **     control.c)                        flight at j, recruitment at j, moves
 **     cs_notify_hold_lapsed               out of j, the brigade and lynching
-**                                         clock at j (each reads the owner)
+**                                         clock at j (each reads the owner);
+**                                         raids at j and at its neighbours
+**                                         (j is no longer the STATE's)
 **   gang g's members reached or left    attack: all of g's pairs (a gang
 **     zero  cs_notify_members             without members has rate 0)
 **   residents of j rose (returns)       flight at j, recruitment at j,
@@ -65,7 +71,8 @@
 **                                         rebuilt the adjacency, own_cnt,
 **                                         gang distances and destinations);
 **                                       lynching at a, then at b (their
-**                                         neighbours changed)
+**                                         neighbours changed); raids at a,
+**                                         then at b
 **   officers of unit u rose (a police    desertion of u (its bound is the
 **     team formed, or its officers        officers at its last draw)
 **     went back to their units;
@@ -86,7 +93,8 @@
 **                                         recruitment, flight, moves, returns
 **                                         (node order each); patrols and
 **                                         desertion (unit order each);
-**                                         lynching (node order). Not redrawn:
+**                                         lynching (node order); raids
+**                                         (node order). Not redrawn:
 **                                         durations already drawn (travel,
 **                                         dispatch and recall delays, jail
 **                                         terms, engagement ends, a call's
@@ -110,7 +118,7 @@
 **                                         A string parameter notifies only
 **                                         for brigade_model (params.c);
 **                                         the dispatch queue (team_size may
-**                                         have fallen)
+**                                         have fallen); raids (raid_rate)
 **
 ** What needs no redraw, and why (the bound still holds):
 ** - residents of j fell (flight, recruitment, casualties): the flight and
@@ -202,6 +210,7 @@ int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int 
   if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
   if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
   if (rc == CS_OK) rc = cs_brigade_engagement(w, j, from, to, ag);
+  if (rc == CS_OK && from != to) rc = cs_raid_update_around(w, j);
   return rc;
 }
 
@@ -211,7 +220,8 @@ int cs_notify_hold_lapsed(cs_world *w, int j, int from, int to) {
   if (rc == CS_OK) rc = cs_flight_update_node(w, j);
   if (rc == CS_OK) rc = cs_recruit_update_node(w, j);
   if (rc == CS_OK) rc = cs_displaced_update_moves(w, j);
-  return rc == CS_OK ? cs_brigade_update_node(w, j) : rc;
+  if (rc == CS_OK) rc = cs_brigade_update_node(w, j);
+  return rc == CS_OK ? cs_raid_update_around(w, j) : rc;
 }
 
 int cs_notify_residents_rose(cs_world *w, int j) {
@@ -242,7 +252,9 @@ int cs_notify_road(cs_world *w, int a, int b) {
   if (rc == CS_OK) rc = cs_control_remeasure(w, a);
   if (rc == CS_OK) rc = cs_control_remeasure(w, b);
   if (rc == CS_OK) rc = cs_brigade_update_node(w, a);
-  return rc == CS_OK ? cs_brigade_update_node(w, b) : rc;
+  if (rc == CS_OK) rc = cs_brigade_update_node(w, b);
+  if (rc == CS_OK) rc = cs_raid_update_node(w, a);
+  return rc == CS_OK ? cs_raid_update_node(w, b) : rc;
 }
 
 int cs_notify_officers_rose(cs_world *w, int u) { return cs_security_desertion_redraw(w, u); }
@@ -260,6 +272,7 @@ int cs_notify_rekeyed(cs_world *w) {
   for (int u = 0; rc == CS_OK && u < w->n_units; u++) rc = cs_arrest_redraw_unit(w, u);
   if (rc == CS_OK) rc = cs_security_reschedule(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_brigade_update_node(w, j);
+  if (rc == CS_OK) rc = cs_raid_redraw_all(w);
   return rc;
 }
 
@@ -278,5 +291,6 @@ int cs_notify_param(cs_world *w, int param, double old) {
   if (rc == CS_OK && param == P_TAU_R) rc = cs_retaliate_retime(w, old);
   if (rc == CS_OK) rc = cs_brigade_param(w, param, old);
   if (rc == CS_OK) rc = cs_dispatch_serve(w);
+  if (rc == CS_OK) rc = cs_raid_update_all(w);
   return rc;
 }

@@ -173,6 +173,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_RECALL_RULE_N, "recall_rule_officers", INT, 300, 0, BIG, "persons", "officers the recall rule takes off protection duty (\"several hundred\") [S]", 0},
   {P_V_C, "V_c", NUM, 0.6, 0, 1, "", "an attack on a node of at least this value calls a police response [P]", 0},
   {P_RESPONSE_SCALE, "response_scale", NUM, 0.5, 0, BIG, "day", "scale of the Gamma(2, scale) dispatch delay of a police response", 0},
+  {P_RAID_RATE, "raid_rate", NUM, 0, 0, BIG, "1/day", "raids: rate at which the police start an operation on their own against a gang-held node with a STATE-held road neighbour, served as a response is (the nearest reserve unit, or a team of the dispatch queue), without the recall rule (0: none, version 1; raid.c) [P: BINUH counts at least 590 killed in police operations in Q1 2024]", 0},
   {P_RESPONSE_MODEL, "response_model", STR, 0, 0, 0, "",
    "police response: unit (v1: the nearest free reserve unit per call) or pool (v2: a dispatch queue served by teams "
    "of team_size reserve officers; Larson 1974, Green and Kolesar 1984)", "unit"},

@@ -74,7 +74,11 @@ static int recall_rule(cs_world *w, int j) {
 
 int cs_response_call(cs_world *w, int j) {
   int rc = recall_rule(w, j);
-  if (rc != CS_OK) return rc;
+  return rc == CS_OK ? cs_response_send(w, j) : rc;
+}
+
+int cs_response_send(cs_world *w, int j) {
+  int rc;
   if (cs_dispatch_on(w)) return cs_dispatch_call(w, j); /* v2: the dispatch queue */
   reserve r = {w, j, -1, 0};
   if ((rc = cs__graph_visit(w, j, INFINITY, find_reserve, &r)) != CS_OK || r.unit < 0) return rc;

@@ -43,6 +43,7 @@ static int alloc_run_state(cs_world *w) {
   if (rc == CS_OK) rc = cs_flight_alloc(w);
   if (rc == CS_OK) rc = cs_exposure_alloc(w);
   if (rc == CS_OK) rc = cs_recruit_alloc(w);
+  if (rc == CS_OK) rc = cs_raid_alloc(w);
   if (rc == CS_OK) rc = cs_response_alloc(w);
   if (rc == CS_OK) rc = cs_brigade_alloc(w);
   if (rc == CS_OK) rc = cs_control_alloc(w); /* "whole" (version 1): nothing */
@@ -59,6 +60,7 @@ void cs__run_free(cs_world *w) {
   cs_displaced_free(w);
   cs_security_free(w);
   cs_response_free(w);
+  cs_raid_free(w);
   cs_recruit_free(w);
   cs_exposure_free(w);
   cs_flight_free(w);
@@ -82,7 +84,7 @@ static int start(cs_world *w) {
     {EV_LYNCH, cs_brigade_on_event},
     {EV_TEAM_DEPART, cs_dispatch_on_depart}, {EV_TEAM_FREE, cs_dispatch_on_free},
     {EV_CALL_LAPSE, cs_dispatch_on_lapse},   {EV_BRANCH, cs_branch_on_event},
-    {EV_HOLD_LAPSE, cs_control_on_lapse},
+    {EV_HOLD_LAPSE, cs_control_on_lapse},  {EV_RAID, cs_raid_on_event},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -109,6 +111,7 @@ static int start(cs_world *w) {
   if ((rc = cs_flight_start(w)) != CS_OK) return rc;
   if ((rc = cs_brigade_start(w)) != CS_OK) return rc; /* "fixed" (version 1): schedules nothing */
   if ((rc = cs_control_start(w)) != CS_OK) return rc;  /* presence and lapses (shares, presence_half > 0) */
+  if ((rc = cs_raid_start(w)) != CS_OK) return rc;     /* raid_rate 0 (the default): schedules nothing */
   return cs_branch_start(w); /* nothing without cs_world_set_branch */
 }
 
