@@ -4,12 +4,12 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, after calibration 7): running it now is calibration 8: calibration
-# 7's targets and model with rivalries (w_rival, a 26th prior in capital_v2_priors.lua;
-# lib/city.lua declares the wars of gangs.csv), the coalition's talks in stages
-# (bargain_stages, a 27th), and exposure by the fight's scope (capital.lua and solino.lua
-# set expose_by = "fighters"; expose_per_fighter replaces expose_attack among the priors).
-# Calibration 7's outputs (this script at
+# Status (7 Dec 2026, after calibration 8): its outputs are in scenarios/haiti/results/
+# (this script at commit 610ece8: calibration 7's targets and model with rivalries,
+# w_rival; the coalition's talks in stages, bargain_stages; and exposure by the fight's
+# scope, expose_by = "fighters" with expose_per_fighter in place of expose_attack;
+# scenarios/haiti/README.md, "Calibration 8"); casualties.py was added to it after that
+# run (results/casualties.txt was made by hand from the same runs). Calibration 7's outputs (this script at
 # commit 3669ae8: 29 in-sample targets, erode_where = "frontier", wave 1 of 5,120 points;
 # scenarios/haiti/README.md, "Calibration 7") are in scenarios/haiti/results/calibration7/,
 # calibration 6's in results/calibration6/ (this script at 2c69f9e), calibration 5's in
@@ -93,6 +93,7 @@ wait
   -o scenarios/haiti/results/capital_v2_displacement.png | tee "$OUT/displacement.txt"
 /usr/bin/python3 scenarios/haiti/solino_raid.py --daily 10 "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/solino_raid.txt"
 /usr/bin/python3 scenarios/haiti/clash_counts.py "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/clash_counts.txt"
+/usr/bin/python3 scenarios/haiti/casualties.py "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/casualties.txt"
 
 echo "== the elite recall: none (baseline), 300 or 600 officers, on 17, 21 or 24 Oct 2024"
 VARIANTS=()
@@ -106,4 +107,4 @@ done
 /usr/bin/python3 scenarios/haiti/recall_table.py "$OUT/recall.h5" | tee "$OUT/recall_table.txt"
 echo "== solino.lua (Solino held at its start, 10 Oct 2024) under the posterior -> $OUT/validate_solino.csv"
 validate_posterior scenarios/haiti/solino.lua validate_solino
-echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*, solino_raid.txt, clash_counts.txt), scenarios/haiti/results/capital_v2_displacement.png"
+echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*, solino_raid.txt, clash_counts.txt, casualties.txt), scenarios/haiti/results/capital_v2_displacement.png"
