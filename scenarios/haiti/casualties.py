@@ -20,6 +20,8 @@ import datetime as dt
 import h5py
 import numpy as np
 
+import runlog
+
 KINDS = ("gang on STATE or CONTESTED", "gang on gang", "police operation", "lynching")
 OBSERVED_Q1_2024 = {"total": 1660, "police operation": 590, "lynching": 141}
 
@@ -33,10 +35,8 @@ def quarter_days(start, q):
 
 def one(path, q):
     with h5py.File(path) as f:
-        start = f.attrs["start_date"]
-        start = dt.date.fromisoformat(start.decode() if isinstance(start, bytes) else str(start))
-        names = f["events/kind"].attrs["flag_meanings"]
-        names = (names.decode() if isinstance(names, bytes) else str(names)).split()
+        start = runlog.start_date(f)
+        names = runlog.event_kinds(f)
         ev = {c: f["events"][c][:] for c in ("time", "kind", "actor", "target", "deaths")}
     a, b = quarter_days(start, q)
     inq = (ev["time"] >= a) & (ev["time"] < b)

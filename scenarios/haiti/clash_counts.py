@@ -22,6 +22,8 @@ import datetime as dt
 import h5py
 import numpy as np
 
+import runlog
+
 WINDOWS = (("2023-09-01", "2024-03-01"), ("2024-03-01", "2024-09-01"))
 DATES = ("2023-11-15", "2024-03-01")
 
@@ -32,10 +34,8 @@ def day_of(start, iso):
 
 def one(path):
     with h5py.File(path) as f:
-        start = f.attrs["start_date"]
-        start = dt.date.fromisoformat(start.decode() if isinstance(start, bytes) else str(start))
-        kinds = f["events/kind"].attrs["flag_meanings"]
-        kinds = (kinds.decode() if isinstance(kinds, bytes) else str(kinds)).split()
+        start = runlog.start_date(f)
+        kinds = runlog.event_kinds(f)
         ev = {c: f["events"][c][:] for c in ("time", "kind", "actor", "target", "observed")}
         formed = f["coalition_formed"][:]
         t_sample = f["time"][:]

@@ -25,6 +25,8 @@ import sys
 import h5py
 import numpy as np
 
+import runlog
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLASSES = ("STATE", "CONTESTED", "gang")
 
@@ -39,8 +41,7 @@ def model_class(code):  # party codes: 0 STATE, 1 CONTESTED, >= 2 a gang (output
 
 def one(path, date):
     with h5py.File(path) as f:
-        start = f.attrs["start_date"]
-        start = dt.date.fromisoformat(start.decode() if isinstance(start, bytes) else str(start))
+        start = runlog.start_date(f)
         day = (dt.date.fromisoformat(date) - start).days
         t = f["time"][:]
         k = int(np.searchsorted(t, day))
@@ -48,8 +49,7 @@ def one(path, date):
             sys.exit(f"owners_oct_2024.py: {path} has no sample on day {day} ({date})")
         nodes = list(f["node"].asstr()[:])
         owner = f["owner"][k, :]
-        kinds = f["events/kind"].attrs["flag_meanings"]
-        kinds = (kinds.decode() if isinstance(kinds, bytes) else str(kinds)).split()
+        kinds = runlog.event_kinds(f)
         ev = {c: f["events"][c][:] for c in ("time", "kind", "node")}
     take, eng = kinds.index("takeover"), kinds.index("engagement")
     # a takeover row with no engagement row of the same node and time before it is a lapse

@@ -30,6 +30,8 @@ import datetime as dt
 import h5py
 import numpy as np
 
+import runlog
+
 OBSERVED = {4: 4200, 7: 8361 + 1695}
 REPORTED_DEATHS = 3  # at least; partial tolls (module doc)
 NODES = ("solino", "tabarre_27")
@@ -38,12 +40,10 @@ DAYS_MAX = 60  # --daily at most this many days
 
 def one(path, day):
     with h5py.File(path) as f:
-        start = f.attrs["start_date"]
-        start = dt.date.fromisoformat(start.decode() if isinstance(start, bytes) else str(start))
+        start = runlog.start_date(f)
         attack = (dt.date.fromisoformat(day) - start).days
         nodes = list(f["node"].asstr()[:])
-        kinds = f["events/kind"].attrs["flag_meanings"]
-        kinds = (kinds.decode() if isinstance(kinds, bytes) else str(kinds)).split()
+        kinds = runlog.event_kinds(f)
         ev = {c: f["events"][c][:] for c in ("time", "kind", "node", "actor", "displaced", "deaths")}
         sol = nodes.index("solino")
         owner = int(f["owner"][0, sol])
