@@ -814,7 +814,6 @@ int cs_raid_alloc(cs_world *w);
 void cs_raid_free(cs_world *w);
 int cs_raid_start(cs_world *w);
 void cs_raid_streams(cs_world *w);            /* (node, PU_RAID) */
-double cs_raid_rate(const cs_world *w, int j); /* raid_rate if j is gang-held and borders the STATE, else 0 */
 int cs_raid_update_node(cs_world *w, int j);  /* j's rate may have changed: redraw if it did */
 int cs_raid_update_around(cs_world *w, int j); /* j and its road neighbours (an owner changed at j) */
 int cs_raid_update_all(cs_world *w);

@@ -33,7 +33,7 @@ static int raided(const cs_world *w, int j) {
   return 0;
 }
 
-double cs_raid_rate(const cs_world *w, int j) { return raided(w, j) ? PV(w, P_RAID_RATE) : 0.0; }
+static double rate_of(const cs_world *w, int j) { return raided(w, j) ? PV(w, P_RAID_RATE) : 0.0; }
 
 int cs_raid_alloc(cs_world *w) {
   size_t n = (size_t)w->n + 1;
@@ -60,7 +60,7 @@ void cs_raid_streams(cs_world *w) {
 /* Redraw j's clock at its rate now (unchanged rate: the pending time stands,
 ** unless force: a re-keyed stream). */
 static int update(cs_world *w, int j, int force) {
-  double r = cs_raid_rate(w, j);
+  double r = rate_of(w, j);
   if (!force && r == w->raid_rate[j] && (w->raid_h[j] || r <= 0)) return CS_OK;
   cs_event ev = {.kind = EV_RAID, .a = j};
   return cs__redraw(w, &w->raid_h[j], &w->raid_rate[j], r, 0, &w->raid_rng[j], &ev);
