@@ -84,8 +84,13 @@ enum { HEAP_SKEW = 3 }; /* entries before heap[0] in heap_mem: 3 * 16 + 16 = 64 
 ** took 0.65x the CPU time as a heap at 1,024 events, 0.87x at 2,048 and
 ** 0.83x at 4,096, and about the same at 10,240, where the calendar's wall
 ** time was better. The city, which cancels, took 1.13x the CPU time when
-** it stayed a heap. Either way the order of events is the same. */
-#define SPREAD_MIN ((size_t)1 << 10)
+** it stayed a heap. SPREAD_MIN was 1,024 until 7 Dec 2026: the capital
+** scenario of version 2 keeps 500-1,000 pending events, many of them
+** cancelled (redrawn clocks), so it stayed a heap and its sift-downs through
+** dead entries were 17% of the model thread's instructions; at 512 that
+** thread ran 11% fewer (the city benchmark +0.07%, PHOLD untouched: it never
+** cancels). Either way the order of events is the same. */
+#define SPREAD_MIN ((size_t)1 << 9)
 #define SPREAD_MIN_HOLD ((size_t)1 << 13)
 /* A calendar, once there, is kept for as few as SPREAD_LOW events: it drops
 ** cancelled events without a sift, which pays at sizes where a heap without
