@@ -178,15 +178,17 @@ local function build_roads()
     local key = a .. "\0" .. b
     if not edges[key] then edges[key] = true; list[#list + 1] = { a, b } end
   end
-  for _, a in ipairs(NODES) do
-    local near = {}
-    for _, b in ipairs(NODES) do if b ~= a then near[#near + 1] = b end end
-    table.sort(near, function(p, q)
-      local dp, dq = dist(a, p), dist(a, q)
-      if dp ~= dq then return dp < dq end
-      return p < q
-    end)
-    for i = 1, K_NEAREST do add(a, near[i]) end
+  for _, a in ipairs(NODES) do   -- the K_NEAREST nearest, by (distance, id), picked in turn
+    local d, taken = {}, { [a] = true }
+    for _, b in ipairs(NODES) do d[b] = dist(a, b) end
+    for _ = 1, K_NEAREST do
+      local best
+      for _, b in ipairs(NODES) do
+        if not taken[b] and (not best or d[b] < d[best] or (d[b] == d[best] and b < best)) then best = b end
+      end
+      taken[best] = true
+      add(a, best)
+    end
   end
   while true do   -- components, numbered from the first node's
     local adj, comp, ncomp = {}, {}, 0
