@@ -10,6 +10,7 @@
 #include "check.h"
 #include "cs_world.h"
 #include "model_fixture.h"
+#include "lanchester.h"
 #include "model_int.h" /* cs_attack_rate, cs_engagement_forces */
 
 /* Switch off the processes a test does not study. */
@@ -748,6 +749,82 @@ static void test_breakpoints(void) {
   cs_world_free(w);
 }
 
+/* ---- police armour divides the gang's fire in a police operation ----
+** Node b is held by gang g (q = 0.05, 3,000 members based at a, 1 km away)
+** and garrisoned by 700 officers (lethality 0.05). In a police operation at
+** b the defence's strength is fort_b * (g's fighters at b) * q / kappa:
+** 1. the forces with kappa = 10 are those with kappa = 1 but Sd / 10 (A0,
+**    aA, D0 unchanged), and p = 1 / (1 + (Sd / Sa)^m) with that Sd;
+** 2. a gang attack on a (not a police operation) is unchanged by kappa;
+** 3. the square-law chain whose breakpoints are both one casualty stops at
+**    the first casualty, which is the gang's with probability
+**    aA A0 / (aA A0 + aD D0), aD D0 = fort_b * q * D0 / kappa by the
+**    declarations: 20,000 chains per kappa, the share within 4 SE. */
+static void test_armour(void) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  CHECK(cs_world_param(w, "police_armour") == 1); /* the default: version 1's fight */
+  cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_GANG(0));
+  cs_gang_decl g = {"g", NULL, 3000, 0, 0.05, 1, 0};
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
+  CHECK(cs_world_add_gang(w, &g, NULL) == CS_OK);
+  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_unit_decl u = {"raid", CS_UNIT_POLICE, 700, 0.05, CS_POSTURE_GARRISON, 1};
+  cs_world_add_unit(w, &u, NULL);
+  CHECK(cs_world_param_set(w, "vigilante_share", 0.002) == CS_OK);
+  CHECK(cs_world_param_set(w, "police_armour", 0.5) != CS_OK); /* below 1: refused */
+  if (cs_world_finalize(w) != CS_OK) {
+    CHECK(0);
+    cs_world_free(w);
+    return;
+  }
+  cs_engagement e1, e10, g1, g10;
+  cs_engagement_forces(w, CS_PARTY_STATE, 1, &e1);
+  cs_engagement_forces(w, CS_PARTY_GANG(0), 0, &g1);
+  CHECK(cs_world_param_set(w, "police_armour", 10) == CS_OK);
+  cs_engagement_forces(w, CS_PARTY_STATE, 1, &e10);
+  cs_engagement_forces(w, CS_PARTY_GANG(0), 0, &g10);
+  double fort = w->fort[1], m = cs_world_param(w, "m");
+  CHECK(e1.D0 > 0 && e1.A0 == 700);
+  CHECK(fabs(e1.Sd - fort * e1.D0 * 0.05) <= 1e-12 * e1.Sd); /* kappa 1: fort * fighters * q */
+  CHECK(fabs(e10.Sd * 10 - e1.Sd) <= 1e-12 * e1.Sd);
+  CHECK(e10.A0 == e1.A0 && e10.aA == e1.aA && e10.D0 == e1.D0 && e10.Sa == e1.Sa);
+  CHECK(fabs(e10.p - 1 / (1 + pow(e10.Sd / e10.Sa, m))) < 1e-12 && e10.p > e1.p);
+  CHECK(g10.Sa == g1.Sa && g10.Sd == g1.Sd && g10.p == g1.p); /* only police operations */
+  cs_pcg32 r;
+  cs_stream_init(&r, 11, 0, CS_ENT_BENCH, 0, 0);
+  const double kappas[2] = {1, 10};
+  for (int k = 0; k < 2; k++) {
+    CHECK(cs_world_param_set(w, "police_armour", kappas[k]) == CS_OK);
+    cs_engagement en;
+    cs_engagement_forces(w, CS_PARTY_STATE, 1, &en);
+    cs_lanchester_in in = {0};
+    in.A0 = llround(en.A0);
+    in.D0 = llround(en.D0);
+    in.aA = en.aA;
+    in.aD = en.aD;
+    in.law = CS_LAW_SQUARE;
+    in.beta_A = in.beta_D = 1e-9; /* a breakpoint of one casualty each */
+    in.t_max = INFINITY;
+    double sa = 0.05 * (double)in.A0, sd = fort * 0.05 * (double)in.D0 / kappas[k]; /* the declarations */
+    double p = sa / (sa + sd);
+    int n = 20000, wins = 0;
+    for (int i = 0; i < n; i++) {
+      cs_lanchester_out out;
+      CHECK(cs_lanchester_run(&w->ctx, &r, &in, &out) == CS_OK);
+      wins += out.outcome > 0;
+    }
+    double se = sqrt(p * (1 - p) / n);
+    if (fabs((double)wins / n - p) > 4 * se)
+      fprintf(stderr, "armour %g: police win %g of first casualties, expected %g (se %g)\n", kappas[k],
+              (double)wins / n, p, se);
+    CHECK(fabs((double)wins / n - p) <= 4 * se);
+  }
+  cs_world_free(w);
+}
+
 /* ---- a police operation that wins keeps its ground ----
 ** post - b - c in a line; gang g is based at c and can reach only b. b is
 ** unpoliced, so g takes it; the unit at post responds and, being far
@@ -977,6 +1054,7 @@ int main(void) {
   test_observation();
   test_fast_mode_win_rates();
   test_breakpoints();
+  test_armour();
   test_police_retake_holds();
   test_coalition_shifts_violence();
   test_poisson(0.1, 0.1, 1.0);

@@ -12,7 +12,11 @@
 ** brigade.c; lethality_vigilante); the node's
 ** fortification F multiplies their lethality: Sd = F * (sum of headcount *
 ** lethality), aD = Sd / D0. In a police operation (attacker CS_PARTY_STATE)
-** the officers at j attack the holding gang's fighters.
+** the officers at j attack the holding gang's fighters, and the gang's fire
+** on them is divided by police_armour (armoured vehicles and cover: the HNP's
+** specialised units raid in armoured cars), which lowers both the gang's
+** chance to hold (p) and the officers' losses per gang loss; 1 (the
+** default) is version 1's fight.
 **
 ** Resolution, chosen per kind of engagement by the string parameters
 ** engagement_state (gang on a STATE or CONTESTED node), engagement_rival
@@ -81,7 +85,7 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
     en->vig_n = 0;
     en->gang_n = gn;
     en->D0 = gn;
-    en->Sd = w->fort[j] * gs;
+    en->Sd = w->fort[j] * gs / PV(w, P_POLICE_ARMOUR); /* armour: the gang's fire tells less */
     en->mode = cs_params_mode(w, P_MODE_POLICE);
   } else {
     int g = CS_PARTY_GANG_INDEX(attacker);

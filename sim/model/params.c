@@ -85,6 +85,10 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_BETA_POLICE, "beta_police", NUM, 0.005, 1e-6, 1, "",
    "breakpoint of security forces (police, army, international): they withdraw after losing this share "
    "[P; default from the Haiti calibration, calibrate.sh stages 4-5; was beta's 0.15, one breakpoint for all sides]", 0},
+  {P_POLICE_ARMOUR, "police_armour", NUM, 1, 1, 1e6, "",
+   "police operations: the holding gang's fire on the officers is divided by this, for their armoured vehicles and "
+   "cover (1: none, version 1; engagement.c) [P: BINUH counts at least 590 killed in police operations in Q1 2024 "
+   "against 19 officers killed or injured]", 0},
   {P_T_MAX, "T_max", NUM, 4, 1e-6, BIG, "day", "time limit of a Lanchester engagement [P]", 0},
   {P_C_CIV, "c_civ", NUM, 0.6, 0, BIG, "", "civilian deaths per combatant death [S: 38% residents]", 0},
   {P_MODE_STATE, "engagement_state", STR, 0, 0, 0, "", "how gang attacks on STATE or CONTESTED nodes resolve: fast, square or linear", "fast"},
