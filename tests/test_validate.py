@@ -551,7 +551,7 @@ class Haiti(Base):
             self.assertEqual(row["runs"], "2", row)
 
     def test_capital(self):
-        self.check("capital.lua", 31, 2)
+        self.check("capital.lua", 32, 2)
 
     def test_solino(self):
         self.check("solino.lua", 4, 0)

@@ -63,4 +63,15 @@ priors {
   -- that rule does not read: expose_per_fighter above, 0.2 to 20 residents per fighter [P]
   -- (a look under calibration 7's posterior: 2 kept the city's displacement, 8 gave the
   -- Solino week)
+  -- police operations (raid.c and police_armour in engagement.c, added on 7 Dec 2026 for
+  -- calibration 9, with the target killed_police_share_2024q1): BINUH counts at least 36%
+  -- of Q1 2024's dead killed in police operations, calibration 8's runs 1%. A look under
+  -- calibration 8's posterior (20 draws, seed 1001): raids at 0.05 a day alone gave 9%
+  -- (a raid of 20 officers breaks at its first casualty and kills about one); with armour
+  -- 30, 44%. Ranges [P]: a raid on a frontier node every 500 to 5 days; armour from none
+  -- to 300 (BINUH's exchange, about 30 killed per officer killed or injured, is what a
+  -- square-law fight of a team against a gang's fighters gives with armour in the tens
+  -- to hundreds, depending on the sizes)
+  raid_rate      = loguniform(0.002, 0.2),   -- police raids per day on a gang-held node on the STATE's frontier
+  police_armour  = loguniform(1, 300),       -- divisor of the gang's fire on officers in a police operation
 }
