@@ -825,6 +825,144 @@ static void test_armour(void) {
   cs_world_free(w);
 }
 
+/* ---- frontage: the casualties are those of the fighters in contact ----
+** The world of test_armour (700 officers against gang g's fighters at b, and
+** g attacking a, defended by vigilantes). With frontage W below both forces:
+** 1. the forces are those without it, and the front is (W, W): p, A0, D0
+**    unchanged; W above both forces leaves the front at (A0, D0);
+** 2. fast mode, 4,000 fights each way: the loser loses a stochastic rounding
+**    of its breakpoint share of W (not of its force) and the winner at most
+**    the ceiling of its own; the attacker's wins within 4 SE of p (the whole
+**    forces decide who wins);
+** 3. same seed, W at or above both forces: the same outcomes and losses as
+**    W = 0, draw for draw. */
+static void test_frontage(void) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  CHECK(cs_world_param(w, "frontage") == 0); /* the default: everyone fights */
+  cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_GANG(0));
+  cs_gang_decl g = {"g", NULL, 3000, 0, 0.05, 1, 0};
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
+  CHECK(cs_world_add_gang(w, &g, NULL) == CS_OK);
+  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_unit_decl u = {"raid", CS_UNIT_POLICE, 700, 0.05, CS_POSTURE_GARRISON, 1};
+  cs_world_add_unit(w, &u, NULL);
+  CHECK(cs_world_param_set(w, "vigilante_share", 0.01) == CS_OK);
+  CHECK(cs_world_param_set(w, "beta", 0.2) == CS_OK);
+  CHECK(cs_world_param_set(w, "beta_police", 0.05) == CS_OK);
+  CHECK(cs_world_param_set(w, "frontage", -1) != CS_OK);
+  if (cs_world_finalize(w) != CS_OK) {
+    CHECK(0);
+    cs_world_free(w);
+    return;
+  }
+  const double W = 40;
+  const int attacker[2] = {CS_PARTY_STATE, CS_PARTY_GANG(0)}, node[2] = {1, 0};
+  for (int k = 0; k < 2; k++) {
+    cs_engagement e0, ew, ebig;
+    CHECK(cs_world_param_set(w, "frontage", 0) == CS_OK);
+    cs_engagement_forces(w, attacker[k], node[k], &e0);
+    CHECK(e0.Ae == e0.A0 && e0.De == e0.D0);
+    CHECK(e0.A0 > W && e0.D0 > W); /* both forces larger than the front */
+    CHECK(cs_world_param_set(w, "frontage", W) == CS_OK);
+    cs_engagement_forces(w, attacker[k], node[k], &ew);
+    CHECK(ew.Ae == W && ew.De == W && ew.A0 == e0.A0 && ew.D0 == e0.D0 && ew.p == e0.p && ew.Sd == e0.Sd);
+    double big = fmax(e0.A0, e0.D0);
+    CHECK(cs_world_param_set(w, "frontage", big) == CS_OK);
+    cs_engagement_forces(w, attacker[k], node[k], &ebig);
+    CHECK(ebig.Ae == e0.A0 && ebig.De == e0.D0);
+    /* 2: fast fights on the front */
+    cs_pcg32 r;
+    cs_stream_init(&r, 21 + (uint64_t)k, 0, CS_ENT_BENCH, 0, 0);
+    int n = 4000, wins = 0, ok = 1;
+    for (int i = 0; i < n; i++) {
+      cs_engagement en = ew;
+      cs_engagement_fast(w, &r, &en, 100000);
+      wins += en.outcome > 0;
+      if (en.outcome > 0)
+        ok &= is_rounding_of(en.def_deaths, ew.bD * W) && en.att_deaths <= (int64_t)ceil(ew.bA * W);
+      else
+        ok &= is_rounding_of(en.att_deaths, ew.bA * W) && en.def_deaths <= (int64_t)ceil(ew.bD * W);
+    }
+    CHECK(ok);
+    double se = sqrt(ew.p * (1 - ew.p) / n);
+    CHECK(ew.p > 0.01 && ew.p < 0.99); /* both outcomes are seen */
+    CHECK(fabs((double)wins / n - ew.p) <= 4 * se);
+    /* 3: a front as wide as the forces is no front */
+    cs_pcg32 r1, r2;
+    cs_stream_init(&r1, 31, 0, CS_ENT_BENCH, 0, 0);
+    r2 = r1;
+    int same = 1;
+    for (int i = 0; i < 500; i++) {
+      cs_engagement x = e0, y = ebig;
+      cs_engagement_fast(w, &r1, &x, 100000);
+      cs_engagement_fast(w, &r2, &y, 100000);
+      same &= x.outcome == y.outcome && x.att_deaths == y.att_deaths && x.def_deaths == y.def_deaths &&
+              x.civ_deaths == y.civ_deaths;
+    }
+    CHECK(same);
+  }
+  cs_world_free(w);
+}
+
+/* ---- frontage in the chain modes: whole runs of the 5x5 city ----
+** Every kind of engagement fought as a square-law chain, frontage 10: no
+** engagement row may log more deaths than two breakpoints of the front
+** (2 ceil(0.15 * 10) = 4 combatants, the loser's and at most the winner's) and
+** their civilians (at most ceil(c_civ * 4) = 3). Without a front, the same
+** runs log engagements above that bound (so the check can fail). */
+typedef struct front_obs {
+  int64_t max_deaths;
+  int engagements;
+} front_obs;
+static int front_event(void *ud, cs_world *w, const cs_event_rec *e) {
+  front_obs *o = ud;
+  (void)w;
+  if (e->kind == CS_EK_ENGAGEMENT) {
+    o->engagements++;
+    if (e->deaths > o->max_deaths) o->max_deaths = e->deaths;
+  }
+  return CS_OK;
+}
+static int front_timer(void *ud, cs_world *w, int id) {
+  (void)ud;
+  return city_timer(NULL, w, id);
+}
+static front_obs front_runs(double frontage) {
+  front_obs o = {0, 0};
+  for (uint64_t seed = 1; seed <= 4; seed++) {
+    cs_world *w = make_city();
+    CHECK(w != NULL);
+    if (!w) return o;
+    CHECK(cs_world_param_set_str(w, "engagement_state", "square") == CS_OK);
+    CHECK(cs_world_param_set_str(w, "engagement_rival", "square") == CS_OK);
+    CHECK(cs_world_param_set_str(w, "engagement_police", "square") == CS_OK);
+    CHECK(cs_world_param_set(w, "beta", 0.15) == CS_OK);
+    CHECK(cs_world_param_set(w, "beta_police", 0.15) == CS_OK);
+    CHECK(cs_world_param_set(w, "c_civ", 0.6) == CS_OK);
+    CHECK(cs_world_param_set(w, "frontage", frontage) == CS_OK);
+    CHECK(cs_world_finalize(w) == CS_OK);
+    cs_hooks h = {&o, front_timer, front_event, NULL};
+    cs_world_set_hooks(w, &h);
+    cs_world_timer(w, 0, 1);
+    rec_sink r;
+    cs_sink sk = rec_sink_of(&r);
+    CHECK(cs_world_run(w, seed, 0, &sk) == CS_OK);
+    cs_world_free(w);
+  }
+  return o;
+}
+static void test_frontage_chain(void) {
+  front_obs with = front_runs(10), without = front_runs(0);
+  fprintf(stderr, "frontage 10: %d engagements, most deaths in one %lld; none: %d, %lld\n", with.engagements,
+          (long long)with.max_deaths, without.engagements, (long long)without.max_deaths);
+  CHECK(with.engagements > 20 && without.engagements > 20);
+  CHECK(with.max_deaths <= 4 + 3);
+  CHECK(without.max_deaths > 4 + 3);
+}
+
 /* ---- a police operation that wins keeps its ground ----
 ** post - b - c in a line; gang g is based at c and can reach only b. b is
 ** unpoliced, so g takes it; the unit at post responds and, being far
@@ -1055,6 +1193,8 @@ int main(void) {
   test_fast_mode_win_rates();
   test_breakpoints();
   test_armour();
+  test_frontage();
+  test_frontage_chain();
   test_police_retake_holds();
   test_coalition_shifts_violence();
   test_poisson(0.1, 0.1, 1.0);

@@ -30,6 +30,12 @@
 ** - "square", "linear": the stochastic Lanchester chain of lanchester.c with
 **   integer forces (rounded), the two breakpoints and time limit T_max. A fight
 **   that reaches T_max changes no owner. Its effects land when it ends.
+** Frontage (frontage W > 0): of the committed forces, at most W a side are
+** in contact at once (Ae = min(A0, W), De = min(D0, W)); the casualties are
+** theirs. In fast mode the winner is still drawn from the whole forces' p
+** (those behind the front relieve it and decide who can hold), and the
+** losses above are computed on Ae and De; the chain modes fight Ae against
+** De. Who is exposed to the fight (exposure.c) is still A0 + D0.
 ** Breakpoints: gang fighters and vigilantes break at beta, officers (police,
 ** army, international) at beta_police; a defence of several kinds breaks at
 ** their headcount-weighted mean. The usual rule has a single beta; beta_police
@@ -114,6 +120,9 @@ void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement 
   }
   en->Sa = en->aA * en->A0;
   en->aD = en->D0 > 0 ? en->Sd / en->D0 : 0;
+  double front = PV(w, P_FRONTAGE);
+  en->Ae = front > 0 && en->A0 > front ? front : en->A0;
+  en->De = front > 0 && en->D0 > front ? front : en->D0;
   double m = PV(w, P_M);
   if (en->Sa <= 0) en->p = 0;
   else if (en->Sd <= 0) en->p = 1;
@@ -140,11 +149,11 @@ void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64
   int won = cs_rng_bernoulli(r, en->p);
   en->outcome = won ? 1 : -1;
   if (won) {
-    ld = en->bD * en->D0;
-    la = winner_losses(en->A0, en->aA, en->bA, en->D0, en->aD, en->bD);
+    ld = en->bD * en->De;
+    la = winner_losses(en->Ae, en->aA, en->bA, en->De, en->aD, en->bD);
   } else {
-    la = en->bA * en->A0;
-    ld = winner_losses(en->D0, en->aD, en->bD, en->A0, en->aA, en->bA);
+    la = en->bA * en->Ae;
+    ld = winner_losses(en->De, en->aD, en->bD, en->Ae, en->aA, en->bA);
   }
   en->att_deaths = cs_rng_round(r, la);
   en->def_deaths = cs_rng_round(r, ld);
@@ -155,8 +164,8 @@ void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64
 
 static int chain(cs_world *w, cs_pcg32 *r, cs_engagement *en) {
   cs_lanchester_in in = {0};
-  in.A0 = llround(en->A0);
-  in.D0 = llround(en->D0);
+  in.A0 = llround(en->Ae); /* the fighters in contact fight the chain (frontage) */
+  in.D0 = llround(en->De);
   in.aA = en->aA;
   in.aD = en->aD;
   in.law = en->mode == CS_MODE_LINEAR ? CS_LAW_LINEAR : CS_LAW_SQUARE;

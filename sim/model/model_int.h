@@ -86,7 +86,7 @@ enum {
   /* self-defence brigades (brigade.c) */
   P_BRIGADE_MODEL, P_BRIGADE_SHARE, P_BRIGADE_M0, P_BRIGADE_GROWTH, P_BRIGADE_GRIEVANCE, P_BRIGADE_TAU,
   P_LYNCH_RATE, P_LYNCH_MISID,
-  P_BETA, P_BETA_POLICE, P_POLICE_ARMOUR, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
+  P_BETA, P_BETA_POLICE, P_POLICE_ARMOUR, P_FRONTAGE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_W_RIVAL, P_ZETA,
   /* partial control (control.c) */
   P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE, P_PRESENCE_HALF, P_ERODE_RATE,
@@ -549,6 +549,8 @@ struct cs_engagement {
   int attacker;               /* a gang's party code, or CS_PARTY_STATE (police operation) */
   int node, mode;             /* where, and CS_MODE_FAST / _SQUARE / _LINEAR */
   double A0, D0;              /* committed attackers, defenders (fighters) */
+  double Ae, De;              /* of them, the fighters in contact: min(A0, frontage), min(D0, frontage);
+                              ** A0 and D0 with frontage 0 */
   double off_n, gang_n, vig_n;/* defenders by kind (headcounts) */
   double joint_n;             /* attackers the gang's coalition partners added (joint.c) */
   double aA, aD;              /* per-fighter lethality (defender's includes F) */
@@ -563,7 +565,8 @@ void cs_engagement_start(cs_world *w);
 void cs_engagement_free(cs_world *w);
 /* Forces of `attacker` (a gang party or STATE) against node j now. */
 void cs_engagement_forces(const cs_world *w, int attacker, int j, cs_engagement *out);
-/* Fast contest-success mode: the outcome from p, expected square-law losses. */
+/* Fast contest-success mode: the outcome from p (the whole forces), expected
+** square-law losses of the fighters in contact (Ae, De). */
 void cs_engagement_fast(const cs_world *w, cs_pcg32 *r, cs_engagement *en, int64_t residents);
 /* Start an engagement now (it may end now or later); the aftermath; the end
 ** of a timed engagement. */

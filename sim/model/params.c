@@ -89,6 +89,9 @@ static const pdef DEFS[P_MODEL_COUNT] = {
    "police operations: the holding gang's fire on the officers is divided by this, for their armoured vehicles and "
    "cover (1: none, version 1; engagement.c) [P: BINUH counts at least 590 killed in police operations in Q1 2024 "
    "against 19 officers killed or injured]", 0},
+  {P_FRONTAGE, "frontage", NUM, 0, 0, BIG, "persons",
+   "fighters of each side in contact at once in an engagement: the casualties are those of at most this many a side, "
+   "the winner is still drawn from the whole forces (0: every committed fighter fights, version 1; engagement.c) [P]", 0},
   {P_T_MAX, "T_max", NUM, 4, 1e-6, BIG, "day", "time limit of a Lanchester engagement [P]", 0},
   {P_C_CIV, "c_civ", NUM, 0.6, 0, BIG, "", "civilian deaths per combatant death [S: 38% residents]", 0},
   {P_MODE_STATE, "engagement_state", STR, 0, 0, 0, "", "how gang attacks on STATE or CONTESTED nodes resolve: fast, square or linear", "fast"},
