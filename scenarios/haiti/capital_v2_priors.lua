@@ -74,4 +74,11 @@ priors {
   -- to hundreds, depending on the sizes)
   raid_rate      = loguniform(0.002, 0.2),   -- police raids per day on a gang-held node on the STATE's frontier
   police_armour  = loguniform(1, 300),       -- divisor of the gang's fire on officers in a police operation
+  -- the front (engagement.c, frontage, added on 7 Dec 2026 for calibration 9): calibration
+  -- 8's Solino assault killed about 400 in a week, 43 an engagement, every committed fighter
+  -- fighting to a breakpoint. A look under calibration 8's posterior (20 draws, seed 1001):
+  -- a front of 30 gave 6 an engagement in the Solino week (54 in all) and cut Q1 2024's
+  -- deaths from 1,320 to 392, so the quarterly killings will ask for more engagements.
+  -- Range [P]: 10 a side (a street corner) to 1,000 (no cap for any force the city has)
+  frontage       = loguniform(10, 1000),     -- fighters a side in contact at once in an engagement
 }

@@ -4,7 +4,12 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, after calibration 8): its outputs are in scenarios/haiti/results/
+# Status (7 Dec 2026, 07:15 UTC): running it now is calibration 9, which adds police
+# operations that kill as BINUH counts (raid_rate, police_armour, and the target
+# killed_police_share_2024q1) and the engagement's front (frontage): 30 parameters, 30
+# in-sample targets. Calibration 8 (below) is the last whose outputs are written up.
+#
+# After calibration 8: its outputs are in scenarios/haiti/results/
 # (this script at commit 610ece8: calibration 7's targets and model with rivalries,
 # w_rival; the coalition's talks in stages, bargain_stages; and exposure by the fight's
 # scope, expose_by = "fighters" with expose_per_fighter in place of expose_attack;
