@@ -749,6 +749,20 @@ static void test_breakpoints(void) {
   cs_world_free(w);
 }
 
+/* The world of test_armour and test_frontage: node a (STATE, 100,000
+** residents) and b (held by gang g: 3,000 members of q 0.05 based at a, 1 km
+** away), and 700 officers (lethality 0.05) in garrison at b. */
+static void raid_world(cs_world *w) {
+  cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_GANG(0));
+  cs_gang_decl g = {"g", NULL, 3000, 0, 0.05, 1, 0};
+  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
+  CHECK(cs_world_add_gang(w, &g, NULL) == CS_OK);
+  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
+  cs_world_add_road(w, 0, 1, 1);
+  cs_unit_decl u = {"raid", CS_UNIT_POLICE, 700, 0.05, CS_POSTURE_GARRISON, 1};
+  cs_world_add_unit(w, &u, NULL);
+}
+
 /* ---- police armour divides the gang's fire in a police operation ----
 ** Node b is held by gang g (q = 0.05, 3,000 members based at a, 1 km away)
 ** and garrisoned by 700 officers (lethality 0.05). In a police operation at
@@ -765,14 +779,7 @@ static void test_armour(void) {
   cs_ctx ctx = {{0}};
   CHECK(cs_world_new(&ctx, &w) == CS_OK);
   CHECK(cs_world_param(w, "police_armour") == 1); /* the default: version 1's fight */
-  cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_GANG(0));
-  cs_gang_decl g = {"g", NULL, 3000, 0, 0.05, 1, 0};
-  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
-  CHECK(cs_world_add_gang(w, &g, NULL) == CS_OK);
-  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
-  cs_world_add_road(w, 0, 1, 1);
-  cs_unit_decl u = {"raid", CS_UNIT_POLICE, 700, 0.05, CS_POSTURE_GARRISON, 1};
-  cs_world_add_unit(w, &u, NULL);
+  raid_world(w);
   CHECK(cs_world_param_set(w, "vigilante_share", 0.002) == CS_OK);
   CHECK(cs_world_param_set(w, "police_armour", 0.5) != CS_OK); /* below 1: refused */
   if (cs_world_finalize(w) != CS_OK) {
@@ -841,14 +848,7 @@ static void test_frontage(void) {
   cs_ctx ctx = {{0}};
   CHECK(cs_world_new(&ctx, &w) == CS_OK);
   CHECK(cs_world_param(w, "frontage") == 0); /* the default: everyone fights */
-  cs_node_decl a = node_decl("a", 100000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_GANG(0));
-  cs_gang_decl g = {"g", NULL, 3000, 0, 0.05, 1, 0};
-  CHECK(cs_world_add_node(w, &a, NULL) == CS_OK);
-  CHECK(cs_world_add_gang(w, &g, NULL) == CS_OK);
-  CHECK(cs_world_add_node(w, &b, NULL) == CS_OK);
-  cs_world_add_road(w, 0, 1, 1);
-  cs_unit_decl u = {"raid", CS_UNIT_POLICE, 700, 0.05, CS_POSTURE_GARRISON, 1};
-  cs_world_add_unit(w, &u, NULL);
+  raid_world(w);
   CHECK(cs_world_param_set(w, "vigilante_share", 0.01) == CS_OK);
   CHECK(cs_world_param_set(w, "beta", 0.2) == CS_OK);
   CHECK(cs_world_param_set(w, "beta_police", 0.05) == CS_OK);
