@@ -4,12 +4,14 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 07:15 UTC): running it now is calibration 9, which adds police
-# operations that kill as BINUH counts (raid_rate, police_armour, and the target
-# killed_police_share_2024q1) and the engagement's front (frontage): 30 parameters, 30
-# in-sample targets. Calibration 8 (below) is the last whose outputs are written up.
+# Status (7 Dec 2026): calibration 9's outputs are in scenarios/haiti/results/ (this
+# script at commit 8a3e27d: calibration 8's model with police raids, raid_rate, police
+# armour, police_armour, and the engagement's front, frontage, given priors, and the
+# target killed_police_share_2024q1: 30 parameters, 30 in-sample targets;
+# scenarios/haiti/README.md, "Calibration 9").
+# owners_oct_2024.py was run by hand on its runs and added to this script after it.
 #
-# After calibration 8: its outputs are in scenarios/haiti/results/
+# Calibration 8's outputs are in scenarios/haiti/results/calibration8/
 # (this script at commit 610ece8: calibration 7's targets and model with rivalries,
 # w_rival; the coalition's talks in stages, bargain_stages; and exposure by the fight's
 # scope, expose_by = "fighters" with expose_per_fighter in place of expose_attack;
@@ -99,6 +101,7 @@ wait
 /usr/bin/python3 scenarios/haiti/solino_raid.py --daily 10 "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/solino_raid.txt"
 /usr/bin/python3 scenarios/haiti/clash_counts.py "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/clash_counts.txt"
 /usr/bin/python3 scenarios/haiti/casualties.py "$OUT"/runs/capital-v2-r*.h5 | tee "$OUT/casualties.txt"
+/usr/bin/python3 scenarios/haiti/owners_oct_2024.py "$OUT"/runs/capital-v2-r*.h5 > "$OUT/owners_oct_2024.txt"
 
 echo "== the elite recall: none (baseline), 300 or 600 officers, on 17, 21 or 24 Oct 2024"
 VARIANTS=()
@@ -112,4 +115,4 @@ done
 /usr/bin/python3 scenarios/haiti/recall_table.py "$OUT/recall.h5" | tee "$OUT/recall_table.txt"
 echo "== solino.lua (Solino held at its start, 10 Oct 2024) under the posterior -> $OUT/validate_solino.csv"
 validate_posterior scenarios/haiti/solino.lua validate_solino
-echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*, solino_raid.txt, clash_counts.txt, casualties.txt), scenarios/haiti/results/capital_v2_displacement.png"
+echo "wrote $OUT/ (validate.csv, validate_solino.csv, recall.*, solino_raid.txt, clash_counts.txt, casualties.txt, owners_oct_2024.txt), scenarios/haiti/results/capital_v2_displacement.png"
