@@ -318,6 +318,7 @@ struct cs_world {
   int *flee_owner;         /* [n] owner when people last fled the node */
   cs_handle *move_h, *return_h;
   double *move_bound, *return_bound;
+  double *move_t; /* the time of k's pending move candidate (while move_h[k]) */
   cs_pcg32 *move_rng, *return_rng, *host_rng;
   int64_t returned;        /* people who went home */
   /* displaced cohorts (cohorts.c): people declared displaced at t = 0 */
@@ -466,6 +467,17 @@ int cs_notify_rekeyed(cs_world *w);            /* every stream was re-keyed (the
 ** candidate ev at now + Exp(b) drawn from r, its handle in *h. */
 int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
                const cs_event *ev);
+/* cs__redraw that also writes the candidate's time to *when (INFINITY if none
+** was scheduled). */
+int cs__redraw_at(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
+                  const cs_event *ev, double *when);
+/* Raise a pending thinned clock from *bound to b > *bound without redrawing
+** it: by memorylessness the candidate pending at *when is the first of a
+** Poisson stream of rate *bound from now, so the first of it and of an
+** independent stream of rate b - *bound, drawn here from r, is the first of
+** a stream of rate b. The candidate moves only if the new stream's first is
+** earlier. Requires *h pending at *when; stores b in *bound. */
+int cs__raise(cs_world *w, cs_handle *h, double *bound, double b, cs_pcg32 *r, const cs_event *ev, double *when);
 
 /* ---- check.c: the model's contracts at run time ---- */
 /* The invariants of model_int.h's opening comment: 0, or -1 with a message. */
@@ -686,6 +698,9 @@ int cs_displaced_place(cs_world *w, int origin, int ctrl, int k, int64_t sites, 
 ** origin_disp: 0, or -1 with a message (check.c). */
 int cs_displaced_check(const cs_world *w, char *msg, size_t cap);
 int cs_displaced_update_moves(cs_world *w, int k);
+/* The people hosted at k rose: raise k's move clock to its new bound
+** (cs__raise), or draw one if it has none. */
+int cs_displaced_moves_rose(cs_world *w, int k);
 int cs_displaced_update_returns(cs_world *w, int j);
 int cs_displaced_on_move(cs_engine *e, const cs_event *ev, void *ud);
 int cs_displaced_on_return(cs_engine *e, const cs_event *ev, void *ud);

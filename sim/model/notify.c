@@ -53,7 +53,9 @@
 **     cs_notify_residents_rose            lynching at j (all three bounds
 **                                         grow with residents)
 **   displaced hosted at k rose          destination factors of k, moves
-**     cs_notify_hosted_rose               out of k (more people to move)
+**     cs_notify_hosted_rose               out of k (more people to move:
+**                                         raised, cs__raise, not redrawn;
+**                                         displaced.c)
 **   room at k changed: hosted fell, or  destination factors of k (read at
 **     capacity set  cs_notify_room        each choice; no clock)
 **   cohesion of coalition c stepped,    attack: all pairs of c's members
@@ -170,16 +172,34 @@
 #include <assert.h>
 #include <math.h>
 
-int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
-               const cs_event *ev) {
+int cs__redraw_at(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
+                  const cs_event *ev, double *at) {
   assert(!isnan(b) && "a rate is a number");
   if (*h) cs_engine_cancel(w->eng, *h);
   *h = 0;
+  if (at) *at = INFINITY;
   if (bound) *bound = b;
   if (b <= floor) return CS_OK;
   double when = cs__now(w) + cs_rng_exp(r, b);
   if (!isfinite(when)) return CS_OK; /* so slow it never fires in this run */
   int rc = cs_engine_schedule(w->eng, when, PRIO_PROCESS, ev, h);
+  if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  if (at) *at = when;
+  return CS_OK;
+}
+
+int cs__redraw(cs_world *w, cs_handle *h, double *bound, double b, double floor, cs_pcg32 *r,
+               const cs_event *ev) {
+  return cs__redraw_at(w, h, bound, b, floor, r, ev, NULL);
+}
+
+int cs__raise(cs_world *w, cs_handle *h, double *bound, double b, cs_pcg32 *r, const cs_event *ev, double *when) {
+  assert(*h && b > *bound && "raise a pending clock, upwards");
+  double x = cs__now(w) + cs_rng_exp(r, b - *bound);
+  *bound = b;
+  if (!(x < *when)) return CS_OK; /* the pending candidate comes first: it stands */
+  *when = x;
+  int rc = cs_engine_reschedule(w->eng, h, x, PRIO_PROCESS, ev);
   return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
 }
 
@@ -234,7 +254,7 @@ void cs_notify_room(cs_world *w, int k) { cs_flight_refresh(w, k); }
 
 int cs_notify_hosted_rose(cs_world *w, int k) {
   cs_notify_room(w, k);
-  return cs_displaced_update_moves(w, k);
+  return cs_displaced_moves_rose(w, k);
 }
 
 int cs_notify_cohesion(cs_world *w, int c) {
