@@ -81,4 +81,11 @@ priors {
   -- deaths from 1,320 to 392, so the quarterly killings will ask for more engagements.
   -- Range [P]: 10 a side (a street corner) to 1,000 (no cap for any force the city has)
   frontage       = loguniform(10, 1000),     -- fighters a side in contact at once in an engagement
+  -- the provinces' travel cost (added on 7 Dec 2026 for calibration 10): until then
+  -- version 2 kept capital.lua's provinces_km = 5, which version 1's grid chose to bring the
+  -- share of the displaced in the provinces to ~0.75, a share, not the bus-station counts;
+  -- calibration 9 left both provinces windows (8 Mar - 9 Apr 2024) uncovered at about half
+  -- of IOM's counts. The range is version 1's prior (capital_priors.lua) [P]: the provinces
+  -- from 2 km (as near as a neighbouring quartier) to 25 km (a long trip across the city)
+  provinces_km   = uniform(2, 25),           -- distance that stands for the cost of leaving for the provinces, km
 }

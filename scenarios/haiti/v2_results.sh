@@ -4,7 +4,12 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026): calibration 9's outputs are in scenarios/haiti/results/ (this
+# Status (7 Dec 2026, 12:05 UTC): running it now is calibration 10, which adds the
+# provinces' travel cost (provinces_km, uniform(2, 25) [P]) to calibration 9's priors: 31
+# parameters, the same 30 in-sample targets and run settings. Calibration 9 (below) is the
+# last whose outputs are written up.
+#
+# Calibration 9's outputs are in scenarios/haiti/results/ (this
 # script at commit 8a3e27d: calibration 8's model with police raids, raid_rate, police
 # armour, police_armour, and the engagement's front, frontage, given priors, and the
 # target killed_police_share_2024q1: 30 parameters, 30 in-sample targets;
