@@ -74,6 +74,19 @@ static inline cs_node_decl node_decl(const char *id, int64_t residents, double v
   return d;
 }
 
+/* Three STATE-held nodes of 1,000 residents (value 0.5) named a, b, c, in a
+** line: roads a-b of km_ab and b-c of km_bc. */
+static inline void state_line3(cs_world *w, const char *a, const char *b, const char *c, double km_ab,
+                               double km_bc) {
+  cs_node_decl na = node_decl(a, 1000, 0.5, CS_PARTY_STATE), nb = node_decl(b, 1000, 0.5, CS_PARTY_STATE),
+               nc = node_decl(c, 1000, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &na, NULL);
+  cs_world_add_node(w, &nb, NULL);
+  cs_world_add_node(w, &nc, NULL);
+  cs_world_add_road(w, 0, 1, km_ab);
+  cs_world_add_road(w, 1, 2, km_bc);
+}
+
 /* The 4x4 test town: nodes n0..n15 (residents 3000 + 500 (j % 5), value
 ** 0.3 + 0.04 j), STATE-held but for `contested` (CONTESTED; -1: none),
 ** roads along rows (km_x) and columns (km_y), gang g0 (900 members, 50

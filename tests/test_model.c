@@ -203,13 +203,7 @@ static void test_moves_rate(void) {
     cs_world *w = NULL;
     cs_ctx ctx = {{0}};
     CHECK(cs_world_new(&ctx, &w) == CS_OK);
-    cs_node_decl o = node_decl("o", 1000, 0.5, CS_PARTY_STATE), k = node_decl("k", 1000, 0.5, CS_PARTY_STATE),
-                 d = node_decl("d", 1000, 0.5, CS_PARTY_STATE);
-    cs_world_add_node(w, &o, NULL);
-    cs_world_add_node(w, &k, NULL);
-    cs_world_add_node(w, &d, NULL);
-    cs_world_add_road(w, 0, 1, 1.0);
-    cs_world_add_road(w, 1, 2, 0.001);
+    state_line3(w, "o", "k", "d", 1.0, 0.001);
     cs_displaced_decl dd = {0, 1, CS_PARTY_STATE, N, 0};
     CHECK(cs_world_add_displaced(w, &dd) == CS_OK);
     cs_world_set_horizon(w, T, T);
@@ -1069,13 +1063,7 @@ static void test_police_retake_holds(void) {
     cs_world *w = NULL;
     cs_ctx ctx = {{0}};
     CHECK(cs_world_new(&ctx, &w) == CS_OK);
-    cs_node_decl p = node_decl("post", 1000, 0.5, CS_PARTY_STATE), b = node_decl("b", 1000, 0.5, CS_PARTY_STATE),
-                 c = node_decl("c", 1000, 0.5, CS_PARTY_STATE);
-    cs_world_add_node(w, &p, NULL);
-    cs_world_add_node(w, &b, NULL);
-    cs_world_add_node(w, &c, NULL);
-    cs_world_add_road(w, 0, 1, 1);
-    cs_world_add_road(w, 1, 2, 1);
+    state_line3(w, "post", "b", "c", 1, 1);
     cs_gang_decl g = {"g", NULL, 200, 0, 0.05, 1, 2};
     cs_world_add_gang(w, &g, NULL);
     cs_world_set_owner(w, 2, CS_PARTY_GANG(0));
