@@ -16,7 +16,8 @@
 **    the stock whose rate fired, a baseline flight from all in proportion):
 **      X(u) = X0 exp(-u / tau_X - h0 u - H(u)),   H(u) = int_0^u hX(D(v)) dv,
 **      Y(u) = Y0 exp(-u / tau_X - h0 u - m H(u)),  m = stayer_factor,
-**      D(v) = D0 exp(-v / tau_D),   hX(D) = h_exposed (1 - exp(-D / D_ref)),
+**      D(v) = D0 exp(-v / tau_D),   hX(D) = h_exposed (1 - exp(-(D / D_ref)^k)),
+**    (k = D_shape: 1 but in the setting of tolerance thresholds, 3),
 **    so the expected number fled is
 **      N(u) = R (1 - e^{-h0 u}) + e^{-h0 u} int_0^u hX(D(v)) (X0 e^{-v/tau_X - H(v)}
 **                                               + m Y0 e^{-v/tau_X - m H(v)}) dv,
@@ -69,6 +70,7 @@ typedef struct setting {
   double d_AB;        /* km from A to B */
   double step;        /* > 0: control_model "shares" with this control_step, and expose_by "shares" */
   double r_fighter;   /* > 0: expose_by "fighters" with this expose_per_fighter */
+  double shape;       /* D_shape (0: the default, 1) */
 } setting;
 
 /* One replicate's engagement and samples. */
@@ -204,6 +206,7 @@ static cs_world *one_attack_world(const setting *st, const char *model) {
   CHECK(cs_world_param_set(w, "h0", st->h0) == CS_OK);
   CHECK(cs_world_param_set(w, "h_exposed", st->hx) == CS_OK);
   CHECK(cs_world_param_set(w, "D_ref", st->D_ref) == CS_OK);
+  if (st->shape > 0) CHECK(cs_world_param_set(w, "D_shape", st->shape) == CS_OK);
   CHECK(cs_world_param_set(w, "tau_D", st->tau_D) == CS_OK);
   CHECK(cs_world_param_set(w, "tau_X", st->tau_X) == CS_OK);
   CHECK(cs_world_param_set(w, "walk_km", st->walk_km) == CS_OK);
@@ -232,11 +235,12 @@ static cs_world *one_attack_world(const setting *st, const char *model) {
 
 /* ---- the closed form ---- */
 typedef struct expo {
-  double h0, hx, D0, D_ref, tau_D, tau_X, m, R, X0, Y0;
+  double h0, hx, D0, D_ref, tau_D, tau_X, m, R, X0, Y0, shape; /* shape 0: 1 */
 } expo;
 
 static double hX(const expo *x, double v) {
-  return x->hx * (1 - exp(-x->D0 * exp(-v / x->tau_D) / x->D_ref));
+  double k = x->shape > 0 ? x->shape : 1;
+  return x->hx * (1 - exp(-pow(x->D0 * exp(-v / x->tau_D) / x->D_ref, k)));
 }
 
 /* The integrand of N(u) at v, given H(v). */
@@ -270,7 +274,7 @@ static double expected_fled_explicit(const expo *x, double u) {
 }
 
 static void test_closed_form_self_check(void) {
-  expo x = {0.002, 0.3, 1.5, 1e-9, 5, 10, 0.1, 20000, 7000, 3000};
+  expo x = {0.002, 0.3, 1.5, 1e-9, 5, 10, 0.1, 20000, 7000, 3000, 1};
   for (int i = 0; i < N_TIMES; i++) {
     double u = TIMES[i] - T_E;
     CHECK_NEAR(expected_fled(&x, u), expected_fled_explicit(&x, u), 1e-6 * x.R);
@@ -297,7 +301,8 @@ static void test_one_attack(const setting *st, uint64_t seed, int R) {
     for (int j = 0; j < 2; j++) {
       double km = j == 0 ? 0 : st->d_AB, K = kernel(st, km), e = o.fresh[j];
       expo x = {st->h0, st->hx, 1000.0 * (double)o.dead * K / o.R_e[j], st->D_ref, st->tau_D, st->tau_X,
-                st->stayer_factor, o.R_e[j], (1 - st->stayer_share) * e * o.R_e[j], st->stayer_share * e * o.R_e[j]};
+                st->stayer_factor, o.R_e[j], (1 - st->stayer_share) * e * o.R_e[j], st->stayer_share * e * o.R_e[j],
+                st->shape};
       for (int i = 0; i < N_TIMES; i++) {
         double d = (o.R_e[j] - o.res[i][j]) - expected_fled(&x, TIMES[i] - T_E);
         sum[i][j] += d;
@@ -528,18 +533,24 @@ static void test_provinces_seats(int with_site, int64_t seats) {
 int main(void) {
   static const setting S[] = {
     /* A falls; hX saturates whenever anyone died; stayers */
-    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0, 0, 0},
+    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0, 0, 0, 0},
     /* the attack is repelled; hX far from saturation; stayers leave at a fifth */
-    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 0},
+    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 0, 0},
     /* A falls; no stayers; a wider kernel */
-    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5, 0, 0},
+    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5, 0, 0, 0},
     /* partial control, expose_by "shares": the gang wins about 0.4 of A, which
     ** stays the state's; the exposed share lies between the two */
-    {"part taken, shares", 0, 0.001, 0.3, 0.5, 5, 10, 1.0, 0.05, 0.6, 0.3, 0.1, 1.0, 0.4, 0},
+    {"part taken, shares", 0, 0.001, 0.3, 0.5, 5, 10, 1.0, 0.05, 0.6, 0.3, 0.1, 1.0, 0.4, 0, 0},
     /* expose_by "fighters": repelled (the fight's scope alone; about 5,600
     ** fighters expose ~25% of A), and taken (scope and the change of hands) */
-    {"repelled, fighters", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 1.0},
-    {"taken, fighters", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 4.0},
+    {"repelled, fighters", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 1.0, 0},
+    {"taken, fighters", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 4.0, 0},
+    /* tolerance thresholds (D_shape 3): the felt violence at A and B starts
+    ** near 3 D_ref (about 1.5 per 1,000) and decays through D_ref by day 5;
+    ** the hazard is above the exponential's (k = 1) above D_ref and under a
+    ** third of it at D_ref / 2 (code that ignores the shape fails at A and B
+    ** on days 1-8, by 8 to 65 SE) */
+    {"taken, thresholds", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 0, 3.0},
   };
   test_closed_form_self_check();
   /* a seed per setting: common random numbers would correlate their checks */

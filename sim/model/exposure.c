@@ -39,8 +39,15 @@
 ** redraws their flight clocks.
 **
 ** Flight hazard per resident: h0 for everyone; an exposed mover adds
-** hX(D) = h_exposed (1 - exp(-D / D_ref)), an exposed stayer stayer_factor
-** hX(D). The flight rate of j, in people per day,
+** hX(D) = h_exposed (1 - exp(-(D / D_ref)^k)), k = D_shape, an exposed
+** stayer stayer_factor hX(D). The factor is the share of the exposed whose
+** tolerance of felt violence D has been passed, tolerances being Weibull with
+** scale D_ref and shape k (heterogeneous thresholds of a collective decision:
+** Granovetter 1978): k = 1, the default, is the exponential (many tolerate
+** almost nothing; version 2 as first built, bit for bit); k > 1 puts most
+** tolerances near D_ref, so light violence moves few and heavy violence most.
+** hX rises with D for every k, so the rate still only falls as D decays.
+** The flight rate of j, in people per day,
 **   S_j(t) = h0 R_j + hX(D_j(t)) (X_j(t) + stayer_factor Y_j(t)),
 ** only falls between changes (D, X and Y decay; R does not move), so
 ** thinning against its value at the last change is exact. A flight is one of
@@ -116,7 +123,8 @@ static void settle(cs_world *w, int j, double t, double D, double X, double Y) {
 }
 
 double cs_exposure_extra(const cs_world *w, double D) {
-  return PV(w, P_H_EXPOSED) * (1 - exp(-D / PV(w, P_D_REF)));
+  double x = D / PV(w, P_D_REF), k = PV(w, P_D_SHAPE);
+  return PV(w, P_H_EXPOSED) * (1 - exp(-(k == 1 ? x : pow(x, k)))); /* k = 1: bit for bit as before */
 }
 
 void cs_exposure_rates(const cs_world *w, int j, double t, double *base, double *mover, double *stayer) {
