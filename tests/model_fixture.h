@@ -74,12 +74,12 @@ static inline cs_node_decl node_decl(const char *id, int64_t residents, double v
   return d;
 }
 
-/* Three STATE-held nodes of 1,000 residents (value 0.5) named a, b, c, in a
-** line: roads a-b of km_ab and b-c of km_bc. */
-static inline void state_line3(cs_world *w, const char *a, const char *b, const char *c, double km_ab,
-                               double km_bc) {
-  cs_node_decl na = node_decl(a, 1000, 0.5, CS_PARTY_STATE), nb = node_decl(b, 1000, 0.5, CS_PARTY_STATE),
-               nc = node_decl(c, 1000, 0.5, CS_PARTY_STATE);
+/* Three nodes of 1,000 residents (value 0.5) named a, b, c, in a line: roads
+** a-b of km_ab and b-c of km_bc; a is STATE-held, b and c held by owner_bc. */
+static inline void line3(cs_world *w, const char *a, const char *b, const char *c, double km_ab, double km_bc,
+                         int owner_bc) {
+  cs_node_decl na = node_decl(a, 1000, 0.5, CS_PARTY_STATE), nb = node_decl(b, 1000, 0.5, owner_bc),
+               nc = node_decl(c, 1000, 0.5, owner_bc);
   cs_world_add_node(w, &na, NULL);
   cs_world_add_node(w, &nb, NULL);
   cs_world_add_node(w, &nc, NULL);

@@ -175,16 +175,21 @@ static void test_flight_constant_hazard(void) {
 /* ---- secondary moves at their rate: N m T moves in [0, T) ----
 ** N = 10 people from node o declared displaced at node k at t = 0, none at
 ** home anywhere else to flee or return (flight, returns and attacks off).
-** They move on at move_default = move_site = m a person a day in groups of
-** one (move_group 1), never to o (their origin), so between k and d, 1 m
-** apart (a walk of well under a second: the time on the road is nil), and
-** the PROVINCES are 1e9 km away (a weight of 1e-9). Every person's moves
-** are then a Poisson process of rate m wherever they are, and the moves of
-** all of them over [0, T) a Poisson count of mean N m T. The few people make
-** each arrival a large rise of the rate where they arrive: a clock left at
-** its rate until it next fires runs about 1 / (people there) slow, and this
-** total (40 runs of T = 150 days, m = 0.25: mean 15,000) falls by some 20
-** SE. Checked: the total within 4 Poisson SE, each run's within 4 of its own. */
+** They move on at m a person a day in groups of one (move_group 1), never to
+** o (their origin), so between k and d, 1 m apart (a walk of well under a
+** second: the time on the road is nil), and the PROVINCES are 1e9 km away (a
+** weight of 1e-9). Every person's moves are then a Poisson process of rate m
+** wherever they are, and the moves of all of them over [0, T) a Poisson
+** count of mean N m T. The few people make each arrival a large rise of the
+** rate where they arrive: a clock left at its rate until it next fires runs
+** about 1 / (people there) slow, and this total (40 runs of T = 150 days,
+** m = 0.25: mean 15,000) falls by some 20 SE. Checked: the total within 4
+** Poisson SE, each run's within 4 of its own. Two settings: k and d STATE-held
+** with move_default = m, where the clock's bound is the rate (every candidate
+** is a move); and k and d CONTESTED (in conflict) with move_conflict = m and
+** move_default = 2 m, where the bound is twice the rate (moves_bound: the
+** rate out of conflict) and half the candidates are rejected, so a raise that
+** left the acceptance against the old bound would show as too many moves. */
 typedef struct moves_obs {
   int64_t moves, people;
 } moves_obs;
@@ -194,7 +199,7 @@ static int moves_event(void *ud, cs_world *w, const cs_event_rec *e) {
   if (e->kind == CS_EK_RELOCATION) o->moves++, o->people += e->displaced;
   return CS_OK;
 }
-static void test_moves_rate(void) {
+static void test_moves_rate(int contested) {
   const double m = 0.25, T = 150;
   const int64_t N = 10;
   const int R = 40;
@@ -203,13 +208,13 @@ static void test_moves_rate(void) {
     cs_world *w = NULL;
     cs_ctx ctx = {{0}};
     CHECK(cs_world_new(&ctx, &w) == CS_OK);
-    state_line3(w, "o", "k", "d", 1.0, 0.001);
+    line3(w, "o", "k", "d", 1.0, 0.001, contested ? CS_PARTY_CONTESTED : CS_PARTY_STATE);
     cs_displaced_decl dd = {0, 1, CS_PARTY_STATE, N, 0};
     CHECK(cs_world_add_displaced(w, &dd) == CS_OK);
     cs_world_set_horizon(w, T, T);
     quiet_model(w);
     cs_world_param_set(w, "r0", 0);
-    cs_world_param_set(w, "move_default", m);
+    cs_world_param_set(w, "move_default", contested ? 2 * m : m);
     cs_world_param_set(w, "move_site", m);
     cs_world_param_set(w, "move_conflict", m);
     cs_world_param_set(w, "move_group", 1);
@@ -221,11 +226,12 @@ static void test_moves_rate(void) {
     cs_world_set_hooks(w, &h);
     rec_sink r;
     cs_sink s = rec_sink_of(&r);
-    CHECK(cs_world_run(w, 9, (uint64_t)rep, &s) == CS_OK);
+    CHECK(cs_world_run(w, 9 + (uint64_t)contested, (uint64_t)rep, &s) == CS_OK);
     CHECK(ob.people == ob.moves); /* groups of one */
     double mean = (double)N * m * T;
     if (fabs((double)ob.moves - mean) > 4 * sqrt(mean))
-      fprintf(stderr, "moves: %lld in run %d, expected %g (sd %g)\n", (long long)ob.moves, rep, mean, sqrt(mean));
+      fprintf(stderr, "moves%s: %lld in run %d, expected %g (sd %g)\n", contested ? " (contested)" : "",
+              (long long)ob.moves, rep, mean, sqrt(mean));
     CHECK_NEAR((double)ob.moves, mean, 4 * sqrt(mean));
     total += ob.moves;
     cs_world_free(w);
@@ -1063,7 +1069,7 @@ static void test_police_retake_holds(void) {
     cs_world *w = NULL;
     cs_ctx ctx = {{0}};
     CHECK(cs_world_new(&ctx, &w) == CS_OK);
-    state_line3(w, "post", "b", "c", 1, 1);
+    line3(w, "post", "b", "c", 1, 1, CS_PARTY_STATE);
     cs_gang_decl g = {"g", NULL, 200, 0, 0.05, 1, 2};
     cs_world_add_gang(w, &g, NULL);
     cs_world_set_owner(w, 2, CS_PARTY_GANG(0));
@@ -1257,7 +1263,8 @@ int main(void) {
   test_poisson(0.1, 0.4, 1.0); /* exact rescheduling when the rate changes at T/2 */
   test_poisson(0.2, 0.2, 0.5); /* thinning: half the firings become attacks */
   test_flight_constant_hazard();
-  test_moves_rate();
+  test_moves_rate(0);
+  test_moves_rate(1);
   test_destination_frequencies();
   test_city();
   test_world_check();

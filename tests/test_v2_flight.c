@@ -48,7 +48,7 @@
 **    every sample, and 0 <= X, 0 <= Y, X + Y <= residents at every node.
 ** 4. The provinces' daily seats (provinces_seats): departures to PROVINCES
 **    per day never exceed them and equal them when demand is above.
-** Each z-check fails by chance with probability 6e-5; 48 of them. */
+** Each z-check fails by chance with probability 6e-5; 56 of them (7 settings, 2 nodes, 4 times). */
 #include <math.h>
 #include <stdio.h>
 

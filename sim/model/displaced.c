@@ -287,6 +287,7 @@ int cs_displaced_on_move(cs_engine *eng, const cs_event *ev, void *ud) {
   cs_world *w = ud;
   int k = ev->a, rc;
   double t = cs_engine_now(eng);
+  assert(t == w->move_t[k] && "the candidate fired is the one cs__raise knows");
   w->move_h[k] = 0;
   double site = (double)w->hosted_site[k] * PV(w, P_MOVE_SITE);
   double host = (double)(w->hosted[k] - w->hosted_site[k]) * move_rate_host(w, k, t);

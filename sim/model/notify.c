@@ -198,9 +198,10 @@ int cs__raise(cs_world *w, cs_handle *h, double *bound, double b, cs_pcg32 *r, c
   double x = cs__now(w) + cs_rng_exp(r, b - *bound);
   *bound = b;
   if (!(x < *when)) return CS_OK; /* the pending candidate comes first: it stands */
-  *when = x;
   int rc = cs_engine_reschedule(w->eng, h, x, PRIO_PROCESS, ev);
-  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  if (rc != CS_OK) return cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+  *when = x;
+  return CS_OK;
 }
 
 /* The attack pairs an owner change touches: every gang's at j, and the old
