@@ -160,13 +160,6 @@ static double move_rate_host(const cs_world *w, int k, double t) {
   return conflict ? PV(w, P_MOVE_CONFLICT) : PV(w, P_MOVE_DEFAULT);
 }
 
-/* Redraw a clock at time t (now) against bound b. */
-static inline int schedule(cs_world *w, double t, cs_handle *h, double *bound, double b, cs_pcg32 *r, int kind, int node) {
-  (void)t;
-  cs_event ev = {.kind = (uint32_t)kind, .a = node};
-  return cs__redraw(w, h, bound, b, 0, r, &ev);
-}
-
 /* The bound on k's move rate now: until the next event here the place can
 ** only leave conflict, so the larger of its rate now and the rate out of
 ** conflict. */
@@ -177,19 +170,21 @@ static double moves_bound(const cs_world *w, int k, double t) {
   return (site * PV(w, P_MOVE_SITE) + host * mh) / PV(w, P_MOVE_GROUP);
 }
 
-/* cs_displaced_update_moves with the time now given. */
-static int update_moves_at(cs_world *w, int k, double t) {
+/* Redraw k's move clock against bound b. */
+static int redraw_moves(cs_world *w, int k, double b) {
   cs_event ev = {.kind = EV_MOVE_ON, .a = k};
-  return cs__redraw_at(w, &w->move_h[k], &w->move_bound[k], moves_bound(w, k, t), 0, &w->move_rng[k], &ev,
-                       &w->move_t[k]);
+  return cs__redraw_at(w, &w->move_h[k], &w->move_bound[k], b, 0, &w->move_rng[k], &ev, &w->move_t[k]);
 }
+
+/* cs_displaced_update_moves with the time now given. */
+static int update_moves_at(cs_world *w, int k, double t) { return redraw_moves(w, k, moves_bound(w, k, t)); }
 
 int cs_displaced_update_moves(cs_world *w, int k) { return update_moves_at(w, k, cs__now(w)); }
 
 int cs_displaced_moves_rose(cs_world *w, int k) {
-  double t = cs__now(w), b = moves_bound(w, k, t);
-  if (!w->move_h[k]) return update_moves_at(w, k, t); /* no clock yet: draw one */
-  if (!(b > w->move_bound[k])) return CS_OK;          /* the bound still holds */
+  double b = moves_bound(w, k, cs__now(w));
+  if (!w->move_h[k]) return redraw_moves(w, k, b); /* no clock yet: draw one */
+  if (!(b > w->move_bound[k])) return CS_OK;       /* the bound still holds */
   cs_event ev = {.kind = EV_MOVE_ON, .a = k};
   return cs__raise(w, &w->move_h[k], &w->move_bound[k], b, &w->move_rng[k], &ev, &w->move_t[k]);
 }
@@ -201,7 +196,8 @@ int cs_displaced_update_returns(cs_world *w, int j) {
   ** parameters, so flights, arrivals, owner changes and the end of a
   ** stability wait (cohorts.c) never redraw it. */
   double b = PV(w, P_R0) * (double)(w->residents0[j] + w->disp0_from[j]) / PV(w, P_MOVE_GROUP);
-  return schedule(w, cs__now(w), &w->return_h[j], &w->return_bound[j], b, &w->return_rng[j], EV_RETURN, j);
+  cs_event ev = {.kind = EV_RETURN, .a = j};
+  return cs__redraw(w, &w->return_h[j], &w->return_bound[j], b, 0, &w->return_rng[j], &ev);
 }
 
 int cs_displaced_settle(cs_world *w, int origin, int ctrl, int k, int64_t n) {
