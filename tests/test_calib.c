@@ -279,6 +279,69 @@ static void test_history_matching(void) {
   cs_calib_free(cb);
 }
 
+/* ---- 3b. few NROY points in many dimensions ---- */
+
+static void sim_first(const double *theta, uint64_t rep, double *out, void *arg) {
+  (void)rep, (void)arg;
+  out[0] = theta[0];
+}
+
+/* s = theta1 exactly, an NROY interval 4% of theta1's range wide, so wave 1
+** (64 points in 4 dimensions) keeps two or three points, and theta2..4
+** inform nothing. Where those few points fall in theta2..4 is chance: the
+** next box must not be narrower there than the cell each of wave 1's points
+** stands for, 64^(-1/4) = 0.354 of the prior per dimension (half of it per
+** side, unless the prior's edge comes first). The rule before that floor
+** (10% of the points' spread per side) fails this for most seeds: two
+** uniform points are closer than 0.354 in a given dimension with
+** probability 0.58. In theta1 the data do inform, and the box still shrinks. */
+static void test_sparse_nroy(void) {
+  cs_calib_prior pr[4] = {{"t1", CS_PRIOR_UNIFORM, 0, 10}, {"t2", CS_PRIOR_UNIFORM, 0, 10},
+                          {"t3", CS_PRIOR_LOGUNIFORM, 0.1, 10}, {"t4", CS_PRIOR_UNIFORM, -1, 1}};
+  cs_calib_target tg[1] = {{"s", 5, (0.2 / 3) * (0.2 / 3), 0}};
+  int narrowed_before = 0; /* seeds where the old rule would have been narrower */
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    cs_calib_config c;
+    cs_calib_config_default(&c);
+    c.priors = pr, c.n_params = 4, c.targets = tg, c.n_targets = 1;
+    c.seed = seed, c.waves = 2, c.points = 64, c.replicates = 2, c.max_replicates = 2;
+    cs_ctx ctx = {""};
+    cs_calib *cb = NULL;
+    CHECK(cs_calib_new(&ctx, &c, &cb) == CS_OK);
+    CHECK(drive(&ctx, cb, 4, 1, sim_first, NULL) == CS_OK);
+    const cs_calib_wave *w1 = cs_calib_wave_get(cb, 0), *w2 = cs_calib_wave_get(cb, 1);
+    CHECK(w1 && w2);
+    if (!w1 || !w2) {
+      cs_calib_free(cb);
+      continue;
+    }
+    double cell = pow(64, -0.25);
+    int n = 0;
+    double ulo[4] = {1, 1, 1, 1}, uhi[4] = {0, 0, 0, 0};
+    for (int p = 0; p < w1->points; p++) {
+      if (!w1->nroy[p]) continue;
+      n++;
+      for (int k = 0; k < 4; k++) {
+        double u = unit_of(&pr[k], w1->theta[4 * p + k]);
+        ulo[k] = fmin(ulo[k], u), uhi[k] = fmax(uhi[k], u);
+      }
+    }
+    CHECK(n >= 1 && n <= 4); /* 64 x 0.04 = 2.56, one LHS stratum each */
+    for (int k = 0; k < 4; k++) {
+      double lo = unit_of(&pr[k], w2->box_lo[k]), hi = unit_of(&pr[k], w2->box_hi[k]);
+      CHECK(lo <= ulo[k] && hi >= uhi[k]); /* the NROY points are inside */
+      CHECK(lo <= 1e-12 || lo <= ulo[k] - 0.5 * cell + 1e-12);
+      CHECK(hi >= 1 - 1e-12 || hi >= uhi[k] + 0.5 * cell - 1e-12);
+      if (k > 0 && 1.2 * (uhi[k] - ulo[k]) < cell) narrowed_before = 1;
+    }
+    /* theta1: [4.8, 5.2] is 0.04 of the prior; the box shrinks to less
+    ** than half of it (at most 0.04 + 0.354 + 2 strata of 1/64). */
+    CHECK(w2->box_hi[0] - w2->box_lo[0] < 5);
+    cs_calib_free(cb);
+  }
+  CHECK(narrowed_before);
+}
+
 /* ---- 4. an empty NROY region ---- */
 
 static void test_empty_nroy(void) {
@@ -370,7 +433,9 @@ static void test_abc_posterior(int waves) {
         double u = (w->theta[q] - pr[0].lo) / (pr[0].hi - pr[0].lo);
         ulo = fmin(ulo, u), uhi = fmax(uhi, u);
       }
-    double pad = uhi > ulo ? c.margin * (uhi - ulo) : c.margin;
+    /* the wave's cell: 1/points of the box it sampled (d = 1) */
+    double cell = (unit_of(&pr[0], w->box_hi[0]) - unit_of(&pr[0], w->box_lo[0])) / w->points;
+    double pad = fmax(c.margin * (uhi - ulo), 0.5 * cell);
     lo = pr[0].lo + fmax(ulo - pad, 0) * (pr[0].hi - pr[0].lo);
     hi = pr[0].lo + fmin(uhi + pad, 1) * (pr[0].hi - pr[0].lo);
     CHECK(hi - lo < pr[0].hi - pr[0].lo); /* history matching did cut the prior */
@@ -733,6 +798,7 @@ int main(void) {
   test_implausibility(2);
   test_implausibility(3);
   test_history_matching();
+  test_sparse_nroy();
   test_empty_nroy();
   test_abc_posterior(0);
   test_abc_posterior(2);

@@ -88,13 +88,11 @@ priors {
   -- of IOM's counts. The range is version 1's prior (capital_priors.lua) [P]: the provinces
   -- from 2 km (as near as a neighbouring quartier) to 25 km (a long trip across the city)
   provinces_km   = uniform(2, 25),           -- distance that stands for the cost of leaving for the provinces, km
-  -- the shape of the flight hazard (exposure.c, D_shape, added on 7 Dec 2026 for
-  -- calibration 11): the exposed's factor 1 - exp(-(D / D_ref)^k), read as Weibull
-  -- tolerance thresholds (Granovetter 1978); k = 1 is the exponential form of every
-  -- calibration before it. Calibration 9's Solino flight was too small where Solino held
-  -- while the capital's displacement was already too fast in late 2023: k > 1 moves fewer
-  -- of the exposed under light violence and more under heavy. Range [P]: 0.5 (a long tail of
-  -- the least tolerant, flight from the first shots) to 4 (most leave together, past
-  -- D_ref); it trades off with D_ref and h_exposed
-  D_shape        = uniform(0.5, 4),          -- shape of the residents' tolerance of felt violence
+  -- the shape of the flight hazard (exposure.c, D_shape, built on 7 Dec 2026): not
+  -- calibrated yet. Calibration 11 changes only the calibration's boxes (sim/batch/calib.c),
+  -- so that its effect is seen alone; D_shape = uniform(0.5, 4) [P] comes after it. The
+  -- factor 1 - exp(-(D / D_ref)^k) reads as Weibull tolerance thresholds (Granovetter
+  -- 1978); k = 1 is the form every calibration so far used; k > 1 moves fewer of the
+  -- exposed under light violence and more under heavy; it trades off with D_ref and
+  -- h_exposed.
 }

@@ -4,12 +4,12 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 15:00 UTC): running it now is calibration 11, which adds the shape
-# of the flight hazard (D_shape, uniform(0.5, 4) [P]) to calibration 10's priors: 32
-# parameters, the same 30 in-sample targets and run settings. Calibration 10 (this script
-# at d4195bb: calibration 9's priors and the provinces' travel cost, provinces_km,
-# uniform(2, 25) [P]; 31 parameters) is being written up; calibration 9 (below) is the
-# last whose outputs are written up.
+# Status (7 Dec 2026, 15:40 UTC): running it now is calibration 11: calibration 10's
+# priors, targets and settings, with the calibration's boxes given a floor (sim/batch/calib.c:
+# each box at least the cell a design point stands for), so the posterior is no narrower
+# than the design can tell. Calibration 10 (this script at d4195bb: calibration 9's priors
+# and the provinces' travel cost, provinces_km, uniform(2, 25) [P]; 31 parameters) is
+# written up in scenarios/haiti/README.md; its outputs are in scenarios/haiti/results/.
 #
 # Calibration 9's outputs are in scenarios/haiti/results/ (this
 # script at commit 8a3e27d: calibration 8's model with police raids, raid_rate, police
