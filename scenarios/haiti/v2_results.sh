@@ -4,14 +4,17 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 15:40 UTC): running it now is calibration 11: calibration 10's
+# Status (7 Dec 2026, 15:05 UTC): running it now is calibration 11: calibration 10's
 # priors, targets and settings, with the calibration's boxes given a floor (sim/batch/calib.c:
 # each box at least the cell a design point stands for), so the posterior is no narrower
-# than the design can tell. Calibration 10 (this script at d4195bb: calibration 9's priors
-# and the provinces' travel cost, provinces_km, uniform(2, 25) [P]; 31 parameters) is
-# written up in scenarios/haiti/README.md; its outputs are in scenarios/haiti/results/.
+# than the design can tell.
 #
-# Calibration 9's outputs are in scenarios/haiti/results/ (this
+# Calibration 10's outputs are in scenarios/haiti/results/ (this script at commit d4195bb:
+# calibration 9's priors and the provinces' travel cost, provinces_km, uniform(2, 25) [P];
+# 31 parameters, 30 in-sample targets; scenarios/haiti/README.md, "Calibration 10", which
+# says why its posterior is too narrow).
+#
+# Calibration 9's outputs are in scenarios/haiti/results/calibration9/ (this
 # script at commit 8a3e27d: calibration 8's model with police raids, raid_rate, police
 # armour, police_armour, and the engagement's front, frontage, given priors, and the
 # target killed_police_share_2024q1: 30 parameters, 30 in-sample targets;
