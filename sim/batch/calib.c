@@ -31,8 +31,9 @@
 **   resolve is not narrowed by where its few NROY points happened to fall: with 31 parameters, 5,120 points and 2 NROY points, the rule
 **   without the floor (margin x width, margin itself for a single point)
 **   sampled a wave-2 box of 1.6e-21 of the prior after wave 1 had
-**   estimated 3.9e-4, and the posterior of a parameter the targets barely
-**   inform came out 0.5% of its prior range wide (h0, Haiti calibration 10).
+**   estimated 3.9e-4, and the 5%-95% posterior interval of a parameter the
+**   targets barely inform came out 0.5% of its prior range wide (h0, in log
+**   units; Haiti calibration 10).
 ** - A result that is not finite (NaN, or +-inf) is "not computed" and left
 **   out. A target with no finite result at a point has I_i = +inf (the
 **   point cannot show the observed phenomenon), as ABC gives an infinite
