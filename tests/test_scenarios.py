@@ -229,6 +229,35 @@ class HaitiCity(unittest.TestCase):
         self.assertNotEqual(bad.returncode, 0)
         self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
 
+    def test_reported_attacks_forced_in_v2(self):
+        """capital.lua's version 2 forces the attacks of 5 Feb 2024 (day 157) whose
+        displacement IOM counted: an engagement at Carrefour at that instant in every run,
+        by a gang; at Cite Soleil one by a gang, or none (its holder's pact struck); with
+        reported_attacks=false no engagement at either node at that instant (a random
+        attack there at exactly t = 157 has probability 0)."""
+        scen = os.path.join(HAITI, "capital.lua")
+        for seed in ("1", "2", "3"):
+            got = {}
+            for forced in ("true", "false"):
+                out = os.path.join(self.tmp.name, f"ra-{seed}-{forced}.h5")
+                r = run("run", scen, "--set", "v2=true", "--set", "reported_attacks=" + forced,
+                        "--seed", seed, "--quiet", "-o", out)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with h5py.File(out) as f:
+                    nodes, party = strs(f["node"]), strs(f["party"])
+                    kinds = f["events/kind"].attrs["flag_meanings"]
+                    kinds = (kinds.decode() if isinstance(kinds, bytes) else str(kinds)).split()
+                    ev = {c: f["events"][c][:] for c in ("time", "kind", "node", "actor")}
+                at = (ev["kind"] == kinds.index("engagement")) & (ev["time"] == 157.0)
+                got[forced] = {n: [party[a] for a in ev["actor"][at & (ev["node"] == nodes.index(n))]]
+                               for n in ("carrefour_centre", "cite_soleil")}
+            self.assertEqual(len(got["true"]["carrefour_centre"]), 1, seed)
+            self.assertNotIn(got["true"]["carrefour_centre"][0], ("STATE", "CONTESTED"), seed)
+            self.assertLessEqual(len(got["true"]["cite_soleil"]), 1, seed)
+            for g in got["true"]["cite_soleil"]:
+                self.assertNotIn(g, ("STATE", "CONTESTED"), seed)
+            self.assertEqual(got["false"], {"carrefour_centre": [], "cite_soleil": []}, seed)
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

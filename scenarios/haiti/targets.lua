@@ -266,7 +266,10 @@ add { name = "fled_capital_dec_8_9_2024",
 -- rows, IOM [S]): the people who fled the row's node in the row's window. IOM counted the people
 -- one attack displaced from a place; the model's flights from that node in that window are the
 -- same flow, and with flight from exposure (version 2) they depend on whether violence reached
--- the node then, which is part of what is tested. A factor of 3: the count is of one attack, put
+-- the node then, which is part of what is tested. Version 2 of capital.lua forces the two
+-- attacks of 5 Feb 2024 (reported_attacks; unforced, an engagement at either node that week
+-- came in 2 runs of 100 at each), so those two test the flight an attack causes; the Jun and Sep rows
+-- are not forced (capital.lua says why). A factor of 3: the count is of one attack, put
 -- on one representative node (the row's `area`; for Carrefour the commune's main node), whose
 -- residents are the 2015 allocation.
 for _, e in ipairs {

@@ -7,7 +7,9 @@
 # Status (7 Dec 2026, 15:05 UTC): running it now is calibration 11: calibration 10's
 # priors, targets and settings, with the calibration's boxes given a floor (sim/batch/calib.c:
 # each box at least the cell a design point stands for), so the posterior is no narrower
-# than the design can tell.
+# than the design can tell. It runs in a worktree at eedddc0: this script at a later
+# commit runs the model of calibration 12, with the attacks of 5 Feb 2024 forced
+# (capital.lua, reported_attacks; scenarios/haiti/README.md, "Built after calibration 10").
 #
 # Calibration 10's outputs are in scenarios/haiti/results/ (this script at commit d4195bb:
 # calibration 9's priors and the provinces' travel cost, provinces_km, uniform(2, 25) [P];

@@ -465,6 +465,27 @@ function M.coalition_attack(sim, node, why)
   sim:log("%s: %s attacks %s (held by %s)", why, g, node, sim:owner(node))
   sim:attack(g, node)
 end
+-- Attack node with the gang, of all with active members (data/gangs.csv), whose base is
+-- nearest to it among those that do not hold it; ties by the CSV's order. No attack if a
+-- coalition gang holds it and the pact is struck (the fighting the sources report there
+-- was between the coalition's gangs before it). For attacks the sources date and place but
+-- do not pin on a gang (IOM's per-attack counts).
+function M.reported_attack(sim, node, why)
+  local holder = sim:owner(node)
+  if IN_COALITION[holder] and sim:coalition("viv_ansanm").formed then
+    sim:log("%s: %s held by %s, whose pact is struck: no attack", why, node, holder); return
+  end
+  local best, bd = nil, math.huge
+  for _, r in ipairs(GANGS) do
+    local g = r.id
+    if holder ~= g and sim:members(g) > 0 and km(BASE[g], node) < bd then
+      best, bd = g, km(BASE[g], node)
+    end
+  end
+  if not best then sim:log("%s: no gang can attack %s", why, node); return end
+  sim:log("%s: %s attacks %s (held by %s)", why, best, node, sim:owner(node))
+  sim:attack(best, node)
+end
 -- Day d of the assault on Solino and Tabarre 27 (17 Oct 2024 is day 0).
 function M.raid(sim, d)
   M.coalition_attack(sim, "solino", "Solino attack, day " .. (d + 1))
