@@ -89,8 +89,9 @@ priors {
   -- from 2 km (as near as a neighbouring quartier) to 25 km (a long trip across the city)
   provinces_km   = uniform(2, 25),           -- distance that stands for the cost of leaving for the provinces, km
   -- the shape of the flight hazard (exposure.c, D_shape, built on 7 Dec 2026): not
-  -- calibrated yet. Calibration 11 changes only the calibration's boxes (sim/batch/calib.c),
-  -- so that its effect is seen alone; D_shape = uniform(0.5, 4) [P] comes after it. The
+  -- calibrated yet. Calibration 11 changes the calibration's boxes (sim/batch/calib.c) and
+  -- forces two reported attacks (capital.lua), not the priors; D_shape = uniform(0.5, 4)
+  -- [P] may come after it (calibration 10 met the Solino week without it). The
   -- factor 1 - exp(-(D / D_ref)^k) reads as Weibull tolerance thresholds (Granovetter
   -- 1978); k = 1 is the form every calibration so far used; k > 1 moves fewer of the
   -- exposed under light violence and more under heavy; it trades off with D_ref and
