@@ -290,53 +290,61 @@ static void sim_first(const double *theta, uint64_t rep, double *out, void *arg)
 ** (64 points in 4 dimensions) keeps two or three points, and theta2..4
 ** inform nothing. Where those few points fall in theta2..4 is chance: the
 ** next box must not be narrower there than the cell each of wave 1's points
-** stands for, 64^(-1/4) = 0.354 of the prior per dimension (half of it per
-** side, unless the prior's edge comes first). The rule before that floor
-** (10% of the points' spread per side) fails this for most seeds: two
-** uniform points are closer than 0.354 in a given dimension with
-** probability 0.58. In theta1 the data do inform, and the box still shrinks. */
+** stands for, 64^(-1/4) = 0.354 of the box the wave sampled per dimension
+** (half of it per side, unless that box's edge comes first). The rule before
+** that floor (10% of the points' spread per side) fails this for most seeds:
+** two uniform points are closer than 0.354 / 1.2 in a given dimension with
+** probability 0.50. In theta1 the data do inform, and the box still shrinks.
+** Wave 3 is checked the same way against the box wave 2 sampled, and no box
+** reaches past the box its wave sampled by more than the margin (the cells
+** tile that box). */
 static void test_sparse_nroy(void) {
   cs_calib_prior pr[4] = {{"t1", CS_PRIOR_UNIFORM, 0, 10}, {"t2", CS_PRIOR_UNIFORM, 0, 10},
                           {"t3", CS_PRIOR_LOGUNIFORM, 0.1, 10}, {"t4", CS_PRIOR_UNIFORM, -1, 1}};
   cs_calib_target tg[1] = {{"s", 5, (0.2 / 3) * (0.2 / 3), 0}};
   int narrowed_before = 0; /* seeds where the old rule would have been narrower */
+  const double eps = 1e-12;
   for (uint64_t seed = 1; seed <= 20; seed++) {
     cs_calib_config c;
     cs_calib_config_default(&c);
     c.priors = pr, c.n_params = 4, c.targets = tg, c.n_targets = 1;
-    c.seed = seed, c.waves = 2, c.points = 64, c.replicates = 2, c.max_replicates = 2;
+    c.seed = seed, c.waves = 3, c.points = 64, c.replicates = 2, c.max_replicates = 2;
     cs_ctx ctx = {""};
     cs_calib *cb = NULL;
     CHECK(cs_calib_new(&ctx, &c, &cb) == CS_OK);
     CHECK(drive(&ctx, cb, 4, 1, sim_first, NULL) == CS_OK);
-    const cs_calib_wave *w1 = cs_calib_wave_get(cb, 0), *w2 = cs_calib_wave_get(cb, 1);
-    CHECK(w1 && w2);
-    if (!w1 || !w2) {
-      cs_calib_free(cb);
-      continue;
-    }
-    double cell = pow(64, -0.25);
-    int n = 0;
-    double ulo[4] = {1, 1, 1, 1}, uhi[4] = {0, 0, 0, 0};
-    for (int p = 0; p < w1->points; p++) {
-      if (!w1->nroy[p]) continue;
-      n++;
+    for (int wv = 0; wv < 2; wv++) {
+      const cs_calib_wave *w = cs_calib_wave_get(cb, wv), *nx = cs_calib_wave_get(cb, wv + 1);
+      CHECK(w && nx);
+      if (!w || !nx) break;
+      double cell = pow(w->points, -0.25);
+      int n = 0;
+      double ulo[4] = {1, 1, 1, 1}, uhi[4] = {0, 0, 0, 0};
+      for (int p = 0; p < w->points; p++) {
+        if (!w->nroy[p]) continue;
+        n++;
+        for (int k = 0; k < 4; k++) {
+          double u = unit_of(&pr[k], w->theta[4 * p + k]);
+          ulo[k] = fmin(ulo[k], u), uhi[k] = fmax(uhi[k], u);
+        }
+      }
+      if (wv == 0) CHECK(n >= 1 && n <= 4); /* 64 x 0.04 = 2.56, one LHS stratum each */
       for (int k = 0; k < 4; k++) {
-        double u = unit_of(&pr[k], w1->theta[4 * p + k]);
-        ulo[k] = fmin(ulo[k], u), uhi[k] = fmax(uhi[k], u);
+        double slo = unit_of(&pr[k], w->box_lo[k]), shi = unit_of(&pr[k], w->box_hi[k]);
+        double half = 0.5 * cell * (shi - slo), m = c.margin * (uhi[k] - ulo[k]);
+        double lo = unit_of(&pr[k], nx->box_lo[k]), hi = unit_of(&pr[k], nx->box_hi[k]);
+        CHECK(lo <= ulo[k] + eps && hi >= uhi[k] - eps); /* the NROY points are inside */
+        /* exactly: half a cell per side within the sampled box, or the margin, whichever
+        ** reaches farther (so never past the sampled box by more than the margin) */
+        CHECK_NEAR(lo, fmax(fmin(fmax(ulo[k] - half, slo), ulo[k] - m), 0), 1e-9);
+        CHECK_NEAR(hi, fmin(fmax(fmin(uhi[k] + half, shi), uhi[k] + m), 1), 1e-9);
+        if (wv == 0 && k > 0 && 1.2 * (uhi[k] - ulo[k]) < cell) narrowed_before = 1;
       }
     }
-    CHECK(n >= 1 && n <= 4); /* 64 x 0.04 = 2.56, one LHS stratum each */
-    for (int k = 0; k < 4; k++) {
-      double lo = unit_of(&pr[k], w2->box_lo[k]), hi = unit_of(&pr[k], w2->box_hi[k]);
-      CHECK(lo <= ulo[k] && hi >= uhi[k]); /* the NROY points are inside */
-      CHECK(lo <= 1e-12 || lo <= ulo[k] - 0.5 * cell + 1e-12);
-      CHECK(hi >= 1 - 1e-12 || hi >= uhi[k] + 0.5 * cell - 1e-12);
-      if (k > 0 && 1.2 * (uhi[k] - ulo[k]) < cell) narrowed_before = 1;
-    }
-    /* theta1: [4.8, 5.2] is 0.04 of the prior; the box shrinks to less
+    /* theta1: [4.8, 5.2] is 0.04 of the prior; wave 2's box shrinks to less
     ** than half of it (at most 0.04 + 0.354 + 2 strata of 1/64). */
-    CHECK(w2->box_hi[0] - w2->box_lo[0] < 5);
+    const cs_calib_wave *w2 = cs_calib_wave_get(cb, 1);
+    CHECK(w2 && w2->box_hi[0] - w2->box_lo[0] < 5);
     cs_calib_free(cb);
   }
   CHECK(narrowed_before);
@@ -423,7 +431,9 @@ static void test_abc_posterior(int waves) {
   CHECK(T >= 2);
   const cs_calib_pop *p = cs_calib_pop_get(cb, T - 1);
   CHECK(p->eps == c.eps_final);
-  /* The prior box ABC used: [1, 40], or the last wave's NROY box. */
+  /* The prior box ABC used: the prior's [5, 100], or the last wave's NROY box: its
+  ** points' range widened by half a cell (1/points of the box the wave sampled, d = 1)
+  ** within that box, or by the margin, whichever reaches farther. */
   double lo = pr[0].lo, hi = pr[0].hi;
   if (waves > 0) {
     const cs_calib_wave *w = cs_calib_wave_get(cb, waves - 1);
@@ -433,12 +443,21 @@ static void test_abc_posterior(int waves) {
         double u = (w->theta[q] - pr[0].lo) / (pr[0].hi - pr[0].lo);
         ulo = fmin(ulo, u), uhi = fmax(uhi, u);
       }
-    /* the wave's cell: 1/points of the box it sampled (d = 1) */
-    double cell = (unit_of(&pr[0], w->box_hi[0]) - unit_of(&pr[0], w->box_lo[0])) / w->points;
-    double pad = fmax(c.margin * (uhi - ulo), 0.5 * cell);
-    lo = pr[0].lo + fmax(ulo - pad, 0) * (pr[0].hi - pr[0].lo);
-    hi = pr[0].lo + fmin(uhi + pad, 1) * (pr[0].hi - pr[0].lo);
+    double slo = unit_of(&pr[0], w->box_lo[0]), shi = unit_of(&pr[0], w->box_hi[0]);
+    double half = 0.5 * (shi - slo) / w->points, mg = c.margin * (uhi - ulo);
+    lo = pr[0].lo + fmax(fmin(fmax(ulo - half, slo), ulo - mg), 0) * (pr[0].hi - pr[0].lo);
+    hi = pr[0].lo + fmin(fmax(fmin(uhi + half, shi), uhi + mg), 1) * (pr[0].hi - pr[0].lo);
     CHECK(hi - lo < pr[0].hi - pr[0].lo); /* history matching did cut the prior */
+  }
+  /* Population 0 is the truncated prior itself (tolerance infinite): its 1,000
+  ** particles fill [lo, hi], each end within 1% of the width (a gap of more than
+  ** 1% at one end has probability 0.99^1000 = 4e-5). */
+  {
+    const cs_calib_pop *p0 = cs_calib_pop_get(cb, 0);
+    double mn = INFINITY, mx = -INFINITY;
+    for (int a = 0; a < p0->particles; a++) mn = fmin(mn, p0->theta[a]), mx = fmax(mx, p0->theta[a]);
+    CHECK(mn >= lo - 1e-9 && mx <= hi + 1e-9);
+    CHECK(mn - lo < 0.01 * (hi - lo) && hi - mx < 0.01 * (hi - lo));
   }
   double wsum = 0, m = 0, v = 0, s2 = 0;
   int exact = 1, in_box = 1;

@@ -231,33 +231,58 @@ class HaitiCity(unittest.TestCase):
 
     def test_reported_attacks_forced_in_v2(self):
         """capital.lua's version 2 forces the attacks of 5 Feb 2024 (day 157) whose
-        displacement IOM counted: an engagement at Carrefour at that instant in every run,
-        by a gang; at Cite Soleil one by a gang, or none (its holder's pact struck); with
-        reported_attacks=false no engagement at either node at that instant (a random
+        displacement IOM counted (city.reported_attack): at each of Carrefour and Cite
+        Soleil exactly one engagement at that instant, by the gang whose base is nearest
+        among those with members that do not hold the node, unless a coalition gang holds
+        it and the pact is struck (then none). The holder and the pact are read from the
+        run's own log (its last takeover of the node, and the last coalition_formed or
+        coalition_split event, before the instant). Three seeds, and one run whose pact is
+        struck at once (bargain_rate 100 a day, bargain_ratio 0.001) for the other branch;
+        with reported_attacks=false no engagement at either node at that instant (a random
         attack there at exactly t = 157 has probability 0)."""
         scen = os.path.join(HAITI, "capital.lua")
-        for seed in ("1", "2", "3"):
-            got = {}
-            for forced in ("true", "false"):
-                out = os.path.join(self.tmp.name, f"ra-{seed}-{forced}.h5")
-                r = run("run", scen, "--set", "v2=true", "--set", "reported_attacks=" + forced,
-                        "--seed", seed, "--quiet", "-o", out)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                with h5py.File(out) as f:
-                    nodes, party = strs(f["node"]), strs(f["party"])
-                    kinds = f["events/kind"].attrs["flag_meanings"]
-                    kinds = (kinds.decode() if isinstance(kinds, bytes) else str(kinds)).split()
-                    ev = {c: f["events"][c][:] for c in ("time", "kind", "node", "actor")}
-                at = (ev["kind"] == kinds.index("engagement")) & (ev["time"] == 157.0)
-                got[forced] = {n: [party[a] for a in ev["actor"][at & (ev["node"] == nodes.index(n))]]
-                               for n in ("carrefour_centre", "cite_soleil")}
-            self.assertEqual(len(got["true"]["carrefour_centre"]), 1, seed)
-            self.assertNotIn(got["true"]["carrefour_centre"][0], ("STATE", "CONTESTED"), seed)
-            self.assertLessEqual(len(got["true"]["cite_soleil"]), 1, seed)
-            for g in got["true"]["cite_soleil"]:
-                self.assertNotIn(g, ("STATE", "CONTESTED"), seed)
-            self.assertEqual(got["false"], {"carrefour_centre": [], "cite_soleil": []}, seed)
-
+        gangs, xy = self.city[3], self.city[1]
+        coalition = {g["id"] for g in gangs if g["coalition"] == "yes"}
+        base = {g["id"]: g["base"] for g in gangs}
+        pos = {n: (float("%.3f" % x), float("%.3f" % y)) for n, (x, y) in xy.items()}  # as city.lua
+        def km(a, b):
+            return math.hypot(pos[a][0] - pos[b][0], pos[a][1] - pos[b][1])
+        cases = [(seed, forced, []) for seed in ("1", "2", "3") for forced in ("true", "false")]
+        cases.append(("1", "true", ["--set", "bargain_rate=100", "--set", "bargain_ratio=0.001"]))
+        branches = set()
+        for seed, forced, extra in cases:
+            out = os.path.join(self.tmp.name, f"ra-{seed}-{forced}-{len(extra)}.h5")
+            r = run("run", scen, "--set", "v2=true", "--set", "reported_attacks=" + forced, *extra,
+                    "--seed", seed, "--quiet", "-o", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(out) as f:
+                nodes, party = strs(f["node"]), strs(f["party"])
+                kinds = f["events/kind"].attrs["flag_meanings"]
+                kinds = (kinds.decode() if isinstance(kinds, bytes) else str(kinds)).split()
+                ev = {c: f["events"][c][:] for c in ("time", "kind", "node", "actor")}
+                owner0 = f["owner"][0, :]
+                members = dict(zip(strs(f["gang"]), f["gang_members"][157, :]))
+            before = ev["time"] < 157.0
+            pact = [k for k, t in zip(ev["kind"][before], ev["time"][before])
+                    if kinds[k] in ("coalition_formed", "coalition_split")]
+            formed = bool(pact) and kinds[pact[-1]] == "coalition_formed"
+            at = (ev["kind"] == kinds.index("engagement")) & (ev["time"] == 157.0)
+            for name in ("carrefour_centre", "cite_soleil"):
+                j = nodes.index(name)
+                got = [party[a] for a in ev["actor"][at & (ev["node"] == j)]]
+                if forced == "false":
+                    self.assertEqual(got, [], (seed, name))
+                    continue
+                take = (ev["kind"] == kinds.index("takeover")) & (ev["node"] == j) & before
+                holder = party[ev["actor"][take][-1]] if take.any() else party[owner0[j]]
+                if holder in coalition and formed:
+                    want = []
+                else:
+                    able = [g["id"] for g in gangs if g["id"] != holder and members[g["id"]] > 0]
+                    want = [min(able, key=lambda g: km(base[g], name))]  # ties: the CSV's order
+                branches.add(bool(want))
+                self.assertEqual(got, want, (seed, name, holder, formed))
+        self.assertEqual(branches, {True, False})  # both branches ran
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

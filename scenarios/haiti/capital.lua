@@ -20,6 +20,7 @@ param("prison_freed", 4700, "inmates freed by the prison breaks of 2-3 Mar 2024"
 param("prison_gang_share", 1.0, "share of the inmates freed in Mar 2024 who join a gang", { min = 0, max = 1 })  -- [P] no source; calibrate.sh searched 0.25-1 (1 = every escapee a gang member, an upper bound)
 param("cohesion0", 0.2, "cohesion of Viv Ansanm at the start", { min = 0, max = 1 })  -- [P] calibrate.sh searched 0.1-0.55: alliance announced Sep 2023 but not yet acting as one (joint offensive from 29 Feb 2024, BINUH Q1 2024 [S]); below chi_form 0.5, so it starts unformed
 param("v2", false, "version 2 of the model: the start of 1 Sep 2023 and the version-2 mechanisms")
+param("reported_attacks", true, "version 2: force the attacks of 5 Feb 2024 on Carrefour and Cite Soleil, whose displacement IOM counted")
 city.params()   -- site_capacity_scale, scaled_site, solino_area_owner, assault_days, verbose
 
 -- Calibrated priors (calibrate.sh searched these [P] values with `conflictsim validate`;
@@ -123,17 +124,17 @@ end
 
 -- Version 2: two dated attacks behind targets.lua's per-attack counts (IOM counted the people
 -- one attack displaced from a place: the displaced_event rows of 11 Feb 2024 [S]). Unforced,
--- an engagement at those nodes in that week came in 2 runs of 100 (calibration 10's
+-- an engagement at each of those nodes in that week came in 2 runs of 100 (calibration 10's
 -- posterior), so the counts tested whether a random attack fell there that week, not the
 -- flight an attack causes; forced, as the Solino assault is, they test the flight. The
--- sources do not name the attackers: the nearest gang that does not hold the node [U] (in
--- Cite Soleil, where G9 and G-Pep fought until Feb 2024, data/gangs.csv: G9, and no attack
--- in the runs whose pact is already struck); one attack on the week's first day [P] (the Solino assault has one a
--- day). The rows of Jun and Sep 2024 (lower Delmas, Saint-Martin) are not forced: both
+-- sources do not name the attackers: city.reported_attack, the nearest gang that does not
+-- hold the node [U], and none at a node a coalition gang holds once the pact is struck (in
+-- Cite Soleil, where G9 and G-Pep fought until Feb 2024, data/gangs.csv, G9 attacks in the
+-- runs whose pact is not yet struck); one attack on the week's first day [P] (the Solino
+-- assault has one a day). The rows of Jun and Sep 2024 (lower Delmas, Saint-Martin) are not forced: both
 -- nodes were held by coalition gangs, the sources do not say who fought there, and a forced
 -- fight between partners would go against the pact the model keeps, so those two counts
 -- still test whether violence reached the node that week (scenarios/haiti/README.md).
-param("reported_attacks", true, "version 2: force the attacks of 5 Feb 2024 on Carrefour and Cite Soleil, whose displacement IOM counted")
 if P.v2 and P.reported_attacks then
   for _, e in ipairs {
     { "carrefour_centre", "gang attacks in Carrefour, 5-11 Feb 2024" },

@@ -22,8 +22,12 @@
 ** - Wave w > 1 samples (Latin hypercube again) the bounding box of wave
 **   w-1's NROY points in unit space, widened per side by margin x its
 **   width, and by at least half the side of the cell each of that wave's P
-**   points stands for in d dimensions, (hi - lo) P^(-1/d) / 2 of the box it
-**   sampled; then clipped to [0,1]. ABC's truncated prior is the same
+**   points stands for in d dimensions, (uhi - ulo) P^(-1/d) / 2 with
+**   [ulo, uhi] the box wave w-1 sampled; the cell's half stays inside that
+**   box (the cells tile it), the margin may reach past it; then clipped to
+**   [0,1]. In every dimension, so with many parameters a wave narrows the
+**   box little (31 parameters, 640 points: a cell is 0.81 of the box's
+**   width) and ABC does most of the narrowing. ABC's truncated prior is the same
 **   widened box of the last wave. With the cell's floor the box is never
 **   smaller than the cell one NROY point stands for, 1/P of the box the
 **   wave sampled (away from the prior's edges; the wave estimated the NROY
@@ -523,13 +527,15 @@ static void nroy_box(const cs_calib *cb, const wave_rec *w, double *lo, double *
     }
   }
   /* Each of the wave's P points stands for a cell of side P^(-1/d) of the
-  ** box it sampled (the opening comment): half of it per side at least. */
+  ** box it sampled (the opening comment): half of it per side at least, kept
+  ** inside that box (the cells tile it); the margin may reach past it. */
   double cell = pow((double)w->pub.points, -1.0 / d);
   for (int k = 0; k < d; k++) {
-    double width = hi[k] - lo[k];
-    double pad = fmax(cb->c.margin * width, 0.5 * cell * (w->uhi[k] - w->ulo[k]));
-    lo[k] = lo[k] - pad > 0 ? lo[k] - pad : 0;
-    hi[k] = hi[k] + pad < 1 ? hi[k] + pad : 1;
+    double half = 0.5 * cell * (w->uhi[k] - w->ulo[k]), m = cb->c.margin * (hi[k] - lo[k]);
+    double a = fmin(fmax(lo[k] - half, w->ulo[k]), lo[k] - m);
+    double b = fmax(fmin(hi[k] + half, w->uhi[k]), hi[k] + m);
+    lo[k] = a > 0 ? a : 0;
+    hi[k] = b < 1 ? b : 1;
   }
 }
 

@@ -19,7 +19,8 @@
 **    Wave 1 samples the prior box (in unit space) by Latin hypercube; wave
 **    w > 1 samples the smallest box holding wave w-1's NROY points, widened
 **    by a margin, and by at least half the side of the cell each point of
-**    wave w-1 stands for (calib.c), and clipped to the prior box. The fraction of the prior
+**    wave w-1 stands for within the box it sampled (calib.c), and clipped to
+**    the prior box. The fraction of the prior
 **    space judged NROY is estimated wave by wave as (box volume / prior
 **    volume) x (share of the wave's points that are NROY).
 **    After wave 1 the number of replicates may be raised so that the

@@ -279,11 +279,13 @@ int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *o, cs_calibrate_result *r
   cfg.n_targets = nt;
   if ((rc = cs_calib_new(ctx, &cfg, &res->cb)) != CS_OK) goto setup;
 
-  /* the digest: configuration, priors, overrides, targets, scenario. "calibration 2": the
-  ** component-wise ABC kernel (calib.c), whose proposals differ from version 1's, so a
-  ** journal of version 1 must not be resumed (it keeps outputs by run number, not the
-  ** parameters that made them). */
-  sb_printf(&dig, "conflictsim calibration 2\nseed %llu\n", (unsigned long long)cfg.seed);
+  /* the digest: configuration, priors, overrides, targets, scenario, and the method's
+  ** version. The journal keeps outputs by run number, not the parameters that made them,
+  ** so whenever calib.c asks for other batches from the same inputs the version must
+  ** change, or a journal of the old method would be resumed with wrong outputs:
+  ** "calibration 2", the component-wise ABC kernel; "calibration 3", the cell's floor on
+  ** a later wave's box (nroy_box). */
+  sb_printf(&dig, "conflictsim calibration 3\nseed %llu\n", (unsigned long long)cfg.seed);
   sb_printf(&dig, "waves %d points %d replicates %d max_replicates %d cutoff %.17g imp_rank %d margin %.17g\n",
             cfg.waves, cfg.points, cfg.replicates, cfg.max_replicates, cfg.cutoff, cfg.imp_rank, cfg.margin);
   /* only when given, so that the journals of calibrations from before the option resume */

@@ -8,7 +8,8 @@
 --   city.reporting(30)             -- the log lines (every 30 days, and key takeovers)
 --
 -- plus the helpers the timelines use: city.day(start), city.nearest_state,
--- city.coalition_attack, city.raid, city.elite_recall, city.COALITION, city.BASE.
+-- city.coalition_attack, city.reported_attack, city.raid, city.elite_recall, city.COALITION,
+-- city.BASE.
 --
 -- Read from data/ (scenarios/haiti/data/README.md): neighbourhoods.csv (the nodes) and
 -- gangs.csv (the gangs, sizes and bases, each row with its source); with start =
@@ -74,8 +75,9 @@ end
 -- G9, G-Pep and the gangs reported allied with them (press reports [S]; membership of the
 -- smaller gangs from press reports [U]).
 local GANGS = csv("data/gangs.csv")
-local BASE, COALITION, IS_BASE = {}, {}, {}
+local BASE, COALITION, IS_BASE, ALL = {}, {}, {}, {}
 for _, g in ipairs(GANGS) do
+  ALL[#ALL + 1] = g.id
   BASE[g.id] = g.base
   IS_BASE[g.base] = true
   if g.coalition == "yes" then COALITION[#COALITION + 1] = g.id end
@@ -436,11 +438,11 @@ local function km(a, b)   -- straight line between declared positions
   local p, q = POS[a], POS[b]
   return math.sqrt((p[1] - q[1])^2 + (p[2] - q[2])^2)
 end
--- The coalition gang whose base is nearest to node (straight line), among those that
--- do not hold it and have active members; ties by declaration order.
-local function nearest_gang(sim, node)
+-- The gang of ids whose base is nearest to node (straight line), among those that do not
+-- hold it and have active members; ties by the order of ids.
+local function nearest_gang(sim, node, ids)
   local best, bd = nil, math.huge
-  for _, g in ipairs(COALITION) do
+  for _, g in ipairs(ids) do
     if sim:owner(node) ~= g and sim:members(g) > 0 and km(BASE[g], node) < bd then
       best, bd = g, km(BASE[g], node)
     end
@@ -460,31 +462,25 @@ function M.coalition_attack(sim, node, why)
   if IN_COALITION[sim:owner(node)] then
     sim:log("%s: %s already held by %s, no attack", why, node, sim:owner(node)); return
   end
-  local g = nearest_gang(sim, node)
+  local g = nearest_gang(sim, node, COALITION)
   if not g then sim:log("%s: no coalition gang can attack %s", why, node); return end
   sim:log("%s: %s attacks %s (held by %s)", why, g, node, sim:owner(node))
   sim:attack(g, node)
 end
--- Attack node with the gang, of all with active members (data/gangs.csv), whose base is
--- nearest to it among those that do not hold it; ties by the CSV's order. No attack if a
--- coalition gang holds it and the pact is struck (the fighting the sources report there
--- was between the coalition's gangs before it). For attacks the sources date and place but
--- do not pin on a gang (IOM's per-attack counts).
+-- For an attack the sources date and place but do not pin on a gang (IOM's per-attack
+-- counts): the gang, of all in data/gangs.csv, whose base is nearest to node attacks it,
+-- among those that do not hold it and have active members (ties by the CSV's order). No
+-- attack at a node a coalition gang holds once the pact is struck: the nearest attackers
+-- of such a node are its partners, and the model keeps partners from fighting.
 function M.reported_attack(sim, node, why)
   local holder = sim:owner(node)
   if IN_COALITION[holder] and sim:coalition("viv_ansanm").formed then
     sim:log("%s: %s held by %s, whose pact is struck: no attack", why, node, holder); return
   end
-  local best, bd = nil, math.huge
-  for _, r in ipairs(GANGS) do
-    local g = r.id
-    if holder ~= g and sim:members(g) > 0 and km(BASE[g], node) < bd then
-      best, bd = g, km(BASE[g], node)
-    end
-  end
-  if not best then sim:log("%s: no gang can attack %s", why, node); return end
-  sim:log("%s: %s attacks %s (held by %s)", why, best, node, sim:owner(node))
-  sim:attack(best, node)
+  local g = nearest_gang(sim, node, ALL)
+  if not g then sim:log("%s: no gang can attack %s", why, node); return end
+  sim:log("%s: %s attacks %s (held by %s)", why, g, node, holder)
+  sim:attack(g, node)
 end
 -- Day d of the assault on Solino and Tabarre 27 (17 Oct 2024 is day 0).
 function M.raid(sim, d)
