@@ -4,7 +4,7 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 15:20 UTC): running it now is calibration 11: calibration 10's
+# Status (7 Dec 2026, 15:35 UTC): running it now is calibration 11: calibration 10's
 # priors, targets and settings, with two changes: the calibration's boxes have a floor
 # (sim/batch/calib.c: each box at least the cell a design point stands for), so the
 # posterior is no narrower than the design can tell; and capital.lua's version 2 forces the
