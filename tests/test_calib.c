@@ -449,6 +449,12 @@ static void test_abc_posterior(int waves) {
     hi = pr[0].lo + fmin(fmax(fmin(uhi + half, shi), uhi + mg), 1) * (pr[0].hi - pr[0].lo);
     CHECK(hi - lo < pr[0].hi - pr[0].lo); /* history matching did cut the prior */
   }
+  {
+    double blo, bhi;
+    cs_calib_abc_box(cb, &blo, &bhi);
+    CHECK_NEAR(blo, lo, 1e-9 * hi);
+    CHECK_NEAR(bhi, hi, 1e-9 * hi);
+  }
   /* Population 0 is the truncated prior itself (tolerance infinite): its 1,000
   ** particles fill [lo, hi], each end within 1% of the width (a gap of more than
   ** 1% at one end has probability 0.99^1000 = 4e-5). */
@@ -580,6 +586,42 @@ static void test_abc_high_dim(void) {
     CHECK_NEAR(v, ev, Z * ev * sqrt(2 / p->ess));
   }
   cs_calib_free(cb);
+}
+
+/* ---- 5b. a posterior the box bounds ---- */
+
+/* ABC stopped after population 0 is the prior truncated to the box: flat up to
+** both edges, which lie inside the prior after one wave, so both are pressed
+** (a flat population of 1,000 puts 5% +- 0.7% within 5% of each edge; the
+** threshold is 2.5%); without waves the box is the prior and nothing is. And
+** ABC run to the exact posterior (sd 6.4 around 41) in a box widened by twice
+** the NROY points' spread on each side: the posterior falls off inside it, and
+** nothing is pressed (the edges are 4 sd or more from the mode). */
+static void test_box_pressed(void) {
+  cs_calib_prior pr[1] = {{"lambda", CS_PRIOR_UNIFORM, 5, 100}};
+  cs_calib_target tg[1] = {{"count", PY, 0.0625, 0}};
+  for (int run = 0; run < 3; run++) {
+    int waves = run > 0;
+    cs_calib_config c;
+    cs_calib_config_default(&c);
+    c.priors = pr, c.n_params = 1, c.targets = tg, c.n_targets = 1;
+    c.seed = 99, c.waves = waves, c.points = 40, c.replicates = 5, c.max_replicates = 20;
+    c.particles = 1000, c.batch_size = 300, c.max_populations = 1;
+    if (run == 2) c.margin = 2, c.alpha = 0.5, c.eps_final = 1, c.min_accept = 0.005, c.max_populations = 30;
+    cs_ctx ctx = {""};
+    cs_calib *cb = NULL;
+    CHECK(cs_calib_new(&ctx, &c, &cb) == CS_OK);
+    CHECK(drive(&ctx, cb, 1, 1, sim_poisson, NULL) == CS_OK);
+    CHECK(run == 2 ? strcmp(cs_calib_stop_reason(cb), "eps_final reached") == 0 : cs_calib_n_pops(cb) == 1);
+    double lo, hi;
+    cs_calib_abc_box(cb, &lo, &hi);
+    if (waves) CHECK(lo > pr[0].lo && hi < pr[0].hi);
+    else CHECK(lo == pr[0].lo && hi == pr[0].hi);
+    if (run == 2) CHECK(lo < 41 - 4 * 6.4 && hi > 41 + 4 * 6.4);
+    CHECK(cs_calib_box_pressed(cb, 0) == (run == 1 ? 3 : 0));
+    CHECK(cs_calib_box_pressed(cb, 1) == 0 && cs_calib_box_pressed(cb, -1) == 0); /* no such parameter */
+    cs_calib_free(cb);
+  }
 }
 
 /* ---- 6. determinism ---- */
@@ -818,6 +860,7 @@ int main(void) {
   test_implausibility(3);
   test_history_matching();
   test_sparse_nroy();
+  test_box_pressed();
   test_empty_nroy();
   test_abc_posterior(0);
   test_abc_posterior(2);

@@ -160,12 +160,16 @@ def test_points_first(tmp):
 
 def test_report_warnings(tmp):
     """The summary warns when the later waves grew from fewer than 10 non-implausible
-    points of wave 1, and when the last population's effective sample size is below a
-    quarter of its particles; and only then (the rule read back from its own tables)."""
+    points of wave 1, when the last population's effective sample size is below a
+    quarter of its particles, and when the posterior presses on an edge of the box ABC
+    sampled; and only then (the rules read back from its own tables and file)."""
     cases = [("few", ["--waves", "2", "--points", "12", "--replicates", "3", "--particles", "30",
                       "--batch", "30", "--max-populations", "3", "-j", "2"], 46),
              ("many", ["--waves", "2", "--points", "40", "--replicates", "3", "--particles", "60",
-                       "--batch", "60", "--max-populations", "2", "-j", "2"], 40)]
+                       "--batch", "60", "--max-populations", "2", "-j", "2"], 40),
+             # ABC stopped at population 0, the prior truncated to the box: flat to its edges
+             ("flat", ["--waves", "2", "--points", "12", "--replicates", "3", "--particles", "200",
+                       "--batch", "200", "--max-populations", "1", "-j", "2"], 40)]
     for name, args, y in cases:
         p = calibrate(tmp, os.path.join(tmp, f"warn_{name}.h5"), y, args=args)
         check(p.returncode == 0, f"calibration '{name}' runs: " + p.stderr.strip()[-300:])
@@ -184,6 +188,36 @@ def test_report_warnings(tmp):
               f"'{name}': warned about wave 1's {seeds} non-implausible points iff fewer than 10")
         check(("effective sample size is" in p.stdout) == (ess < 0.25 * particles),
               f"'{name}': warned about ESS {ess:g} of {particles} iff below a quarter")
+        # the box ABC sampled is in the file, holds population 0, and the warning about
+        # edges the posterior presses on names exactly the parameters whose last
+        # population holds at least 2.5% of its weight within 5% of the box's width of
+        # an edge that lies inside the prior (computed here in the prior's unit space)
+        with h5py.File(os.path.join(tmp, f"warn_{name}.h5")) as f:
+            names = list(f["parameter"].asstr()[:])
+            kinds = list(f["prior"].asstr()[:])
+            plo, phi = f["prior_low"][:], f["prior_high"][:]
+            blo, bhi = f["abc/box_low"][:], f["abc/box_high"][:]
+            t0 = f["abc/population_0/theta"][:]
+            th, w = f["posterior/theta"][:], f["posterior/weight"][:]
+        check(blo.shape == (len(names),) and np.all(plo <= blo) and np.all(blo < bhi) and np.all(bhi <= phi),
+              f"'{name}': /abc/box_low and box_high lie in the prior, one entry per parameter")
+        check(np.all((t0 >= blo - 1e-9 * abs(blo)) & (t0 <= bhi + 1e-9 * abs(bhi))),
+              f"'{name}': population 0 lies in the box ABC sampled")
+        unit = lambda x, k: (np.log(x / plo[k]) / np.log(phi[k] / plo[k]) if kinds[k] == "loguniform"
+                             else (x - plo[k]) / (phi[k] - plo[k]))
+        want = []
+        for k, n in enumerate(names):
+            lo, hi, u = unit(blo[k], k), unit(bhi[k], k), unit(th[:, k], k)
+            band = 0.05 * (hi - lo)
+            low = lo > 1e-12 and w[u <= lo + band].sum() >= 0.025
+            high = hi < 1 - 1e-12 and w[u >= hi - band].sum() >= 0.025
+            if low or high:
+                want.append(f"{n} ({'low and high' if low and high else 'low' if low else 'high'} edge")
+        got = re.findall(r"^    (\S+ \((?:low and high|low|high) edge)s?\)$", p.stdout, re.M)
+        check(got == want and (("presses on an edge" in p.stdout) == bool(want)),
+              f"'{name}': the pressed edges reported {got} are those of the file {want}")
+        if name == "flat":
+            check(bool(want), "'flat': a population flat to the box's edges inside the prior presses on them")
 
 
 def test_jobs_and_resume(tmp):

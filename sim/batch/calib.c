@@ -897,6 +897,30 @@ const cs_calib_pop *cs_calib_pop_get(const cs_calib *cb, int t) {
 
 const char *cs_calib_stop_reason(const cs_calib *cb) { return cb->stop; }
 
+void cs_calib_abc_box(const cs_calib *cb, double *lo, double *hi) {
+  unit_to_theta(cb, cb->blo, lo);
+  unit_to_theta(cb, cb->bhi, hi);
+}
+
+/* An edge of the box ABC samples is pressed when it lies inside the prior
+** and the last population holds at least half of PRESS_BAND of its weight
+** within PRESS_BAND of the box's width from it: at least half what a flat
+** density puts there (a flat population of ESS 75 puts 5% +- 2.5% there), so
+** the posterior does not fall off before the edge and the box, not the
+** targets, may be what bounds it there. */
+#define PRESS_BAND 0.05
+int cs_calib_box_pressed(const cs_calib *cb, int k) {
+  if (cb->n_pops == 0 || k < 0 || k >= cb->d) return 0;
+  const pop_rec *p = cb->pops[cb->n_pops - 1];
+  double lo = cb->blo[k], hi = cb->bhi[k], band = PRESS_BAND * (hi - lo), wl = 0, wh = 0;
+  for (int a = 0; a < p->pub.particles; a++) {
+    double u = p->u[(size_t)a * cb->d + k];
+    if (u <= lo + band) wl += p->weight[a];
+    if (u >= hi - band) wh += p->weight[a];
+  }
+  return (lo > 0 && wl >= PRESS_BAND / 2 ? 1 : 0) | (hi < 1 && wh >= PRESS_BAND / 2 ? 2 : 0);
+}
+
 /* Systematic resampling (Kitagawa 1996): one uniform u0, positions
 ** (k + u0) / n against the cumulative weights, so row i is drawn
 ** floor(n w_i) or ceil(n w_i) times. Weights are normalised by their sum

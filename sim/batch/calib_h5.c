@@ -238,7 +238,23 @@ static int write_all(w5 *w, const cs_calibrate_opts *o, const cs_calibrate_resul
   if ((rc = group(w, "/history_matching", &g))) return rc;
   H5Gclose(g);
   for (int k = 0; k < cs_calib_n_waves(cb) && rc == CS_OK; k++) rc = write_wave(w, cb, k, P, T);
-  if (rc == CS_OK && (rc = group(w, "/abc", &g)) == CS_OK) H5Gclose(g);
+  if (rc == CS_OK && (rc = group(w, "/abc", &g)) == CS_OK) {
+    /* the box ABC sampled: the last wave's widened NROY box, or the prior's */
+    double *lo = malloc(2 * ((size_t)P + 1) * sizeof *lo);
+    hsize_t bP[1] = {(hsize_t)P};
+    const char *sB[1] = {"/parameter"};
+    if (!lo) rc = cs_err(w->ctx, CS_ENOMEM, "out of memory");
+    else {
+      double *hi = lo + P + 1;
+      cs_calib_abc_box(cb, lo, hi);
+      if (!(rc = ds(w, g, "box_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, bP, lo,
+                    "low corner of the box ABC sampled (its prior truncated to it)", sB)))
+        rc = ds(w, g, "box_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, bP, hi,
+                "high corner of the box ABC sampled (its prior truncated to it)", sB);
+    }
+    free(lo);
+    H5Gclose(g);
+  }
   for (int k = 0; k < cs_calib_n_pops(cb) && rc == CS_OK; k++) rc = write_pop(w, cb, k, P, T);
   if (rc == CS_OK && cs_calib_n_pops(cb) > 0) {
     /* /posterior is the last population, by a hard link: one copy, two names */

@@ -179,6 +179,20 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
       printf("  %-28s %12s %12s %12s %12s %12s\n", o->priors[q].name, c[0], c[1], c[2], c[3], c[4]);
     }
     printf("  (weighted quantiles; conflictsim params gives each parameter's unit and meaning)\n");
+    int pressed = 0;
+    for (int q = 0; q < P; q++) pressed += cs_calib_box_pressed(cb, q) != 0;
+    if (pressed) {
+      static const char *const side[4] = {"", "low", "high", "low and high"};
+      printf("  warning: the posterior presses on an edge of the box ABC sampled (history matching's,\n"
+             "  inside the prior) in %d parameter%s, so that box, not the targets, may bound %s there\n"
+             "  (at least 2.5%% of the weight within 5%% of the box's width of the edge; the box is\n"
+             "  /abc/box_low and box_high in the output file; more points in the waves widen it):\n",
+             pressed, pressed == 1 ? "" : "s", pressed == 1 ? "it" : "them");
+      for (int q = 0; q < P; q++) {
+        int e = cs_calib_box_pressed(cb, q);
+        if (e) printf("    %s (%s edge%s)\n", o->priors[q].name, side[e], e == 3 ? "s" : "");
+      }
+    }
     if (p->ess < ESS_SHARE_LOW * p->particles)
       printf("  warning: the last population's effective sample size is %.1f of %d particles: its weight\n"
              "  rests on a few of them, so these quantiles are unreliable and too narrow (more --particles,\n"
