@@ -11,10 +11,10 @@
 # attacks of 5 Feb 2024 whose displacement IOM counted (reported_attacks;
 # scenarios/haiti/README.md, "Built after calibration 10"). The two are run together to
 # save a two-hour calibration; the second's direct effect is measured below, by validating
-# the same posterior with reported_attacks=false (validate_unforced). It runs this script
-# at 0ec1de7, whose recall compare has 100 pairs; the 200 pairs of NR (below) are to be run
-# after it, by this script's compare command with --replicates 200 into output/v2/recall200,
-# and are its recall result.
+# the same posterior with reported_attacks=false (validate_unforced). It was started at
+# 0ec1de7 (15:35 UTC) and resumed from its journal by this script at the commit that wrote
+# this line (the same batches and model; the summary's pressed-edges warning, the file's
+# /abc/box_low and box_high, and the recall's 200 pairs are new).
 #
 # Calibration 10's outputs are in scenarios/haiti/results/ (this script at commit d4195bb:
 # calibration 9's priors and the provinces' travel cost, provinces_km, uniform(2, 25) [P];
