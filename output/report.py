@@ -280,7 +280,8 @@ def calibrate_report(path, predictive):
             body.append("<h2>History matching</h2>")
             body.append(table(["wave", "points", "points not ruled out", "share of the prior space left"], rows,
                               ["n", "n", "n", "n"]))
-        pops = sorted([k for k in f["abc"].keys()], key=lambda k: int(k.split("_")[1])) if "abc" in f else []
+        pops = sorted([k for k in f["abc"].keys() if k.startswith("population_")],
+                      key=lambda k: int(k.split("_")[1])) if "abc" in f else []
         if pops:
             rows = [[k.split("_")[1], plain.num(f["abc"][k].attrs["epsilon"]),
                      f"{int(f['abc'][k].attrs['proposed']):,}",

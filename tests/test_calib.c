@@ -590,35 +590,54 @@ static void test_abc_high_dim(void) {
 
 /* ---- 5b. a posterior the box bounds ---- */
 
-/* ABC stopped after population 0 is the prior truncated to the box: flat up to
-** both edges, which lie inside the prior after one wave, so both are pressed
-** (a flat population of 1,000 puts 5% +- 0.7% within 5% of each edge; the
-** threshold is 2.5%); without waves the box is the prior and nothing is. And
-** ABC run to the exact posterior (sd 6.4 around 41) in a box widened by twice
-** the NROY points' spread on each side: the posterior falls off inside it, and
-** nothing is pressed (the edges are 4 sd or more from the mode). */
+/* Five runs on the Poisson count (prior [5, 100]):
+** 0. no waves: the box is the prior, whose own edges never count: nothing pressed;
+** 1. ABC stopped after population 0, the prior truncated to the box, flat up to
+**    both edges, which lie inside the prior after one wave: both pressed (a flat
+**    population of 1,000 puts 5% +- 0.7% within 5% of each edge; the threshold
+**    is 2.5%);
+** 2. ABC run to the exact posterior (mean 41, sd 6.4) in a box widened by twice
+**    the NROY points' spread on each side: its edges are 4 sd or more from the
+**    mean, the posterior falls off inside it, nothing pressed;
+** 3. the same with the box widened by 0.95 of the spread: the high edge is about
+**    2.2 sd above the mean, so the band below it holds some of the weight but
+**    less than 2.5% (checked here): nothing pressed, which a rule pressing on any
+**    weight in the band would not give;
+** 4. as 1 with the count observed at 8 and the box widened by twice the NROY
+**    points' spread, so it is clipped at the prior's low edge: only the high
+**    edge is pressed (a label or bit swapped fails). */
 static void test_box_pressed(void) {
   cs_calib_prior pr[1] = {{"lambda", CS_PRIOR_UNIFORM, 5, 100}};
-  cs_calib_target tg[1] = {{"count", PY, 0.0625, 0}};
-  for (int run = 0; run < 3; run++) {
-    int waves = run > 0;
+  for (int run = 0; run < 5; run++) {
+    int waves = run > 0, exact = run == 2 || run == 3;
+    cs_calib_target tg[1] = {{"count", run == 4 ? 8 : PY, 0.0625, 0}};
     cs_calib_config c;
     cs_calib_config_default(&c);
     c.priors = pr, c.n_params = 1, c.targets = tg, c.n_targets = 1;
     c.seed = 99, c.waves = waves, c.points = 40, c.replicates = 5, c.max_replicates = 20;
     c.particles = 1000, c.batch_size = 300, c.max_populations = 1;
-    if (run == 2) c.margin = 2, c.alpha = 0.5, c.eps_final = 1, c.min_accept = 0.005, c.max_populations = 30;
+    if (exact) c.margin = run == 2 ? 2 : 0.95, c.alpha = 0.5, c.eps_final = 1, c.min_accept = 0.005, c.max_populations = 30;
+    if (run == 4) c.margin = 2; /* the NROY points' range (about 4 wide) widened past the prior's edge */
     cs_ctx ctx = {""};
     cs_calib *cb = NULL;
     CHECK(cs_calib_new(&ctx, &c, &cb) == CS_OK);
     CHECK(drive(&ctx, cb, 1, 1, sim_poisson, NULL) == CS_OK);
-    CHECK(run == 2 ? strcmp(cs_calib_stop_reason(cb), "eps_final reached") == 0 : cs_calib_n_pops(cb) == 1);
+    CHECK(exact ? strcmp(cs_calib_stop_reason(cb), "eps_final reached") == 0 : cs_calib_n_pops(cb) == 1);
     double lo, hi;
     cs_calib_abc_box(cb, &lo, &hi);
-    if (waves) CHECK(lo > pr[0].lo && hi < pr[0].hi);
-    else CHECK(lo == pr[0].lo && hi == pr[0].hi);
+    if (run == 0) CHECK(lo == pr[0].lo && hi == pr[0].hi);
+    else if (run == 4) CHECK(lo == pr[0].lo && hi < pr[0].hi);
+    else CHECK(lo > pr[0].lo && hi < pr[0].hi);
     if (run == 2) CHECK(lo < 41 - 4 * 6.4 && hi > 41 + 4 * 6.4);
-    CHECK(cs_calib_box_pressed(cb, 0) == (run == 1 ? 3 : 0));
+    if (run == 3) {
+      const cs_calib_pop *p = cs_calib_pop_get(cb, cs_calib_n_pops(cb) - 1);
+      double band = 0.05 * (hi - lo), wh = 0;
+      for (int a = 0; a < p->particles; a++) wh += p->theta[a] >= hi - band ? p->weight[a] : 0;
+      CHECK(hi > 41 + 1.8 * 6.4 && hi < 41 + 2.6 * 6.4);
+      CHECK(wh > 0.005 && wh < 0.025);
+    }
+    static const int want[5] = {0, 3, 0, 0, 2};
+    CHECK(cs_calib_box_pressed(cb, 0) == want[run]);
     CHECK(cs_calib_box_pressed(cb, 1) == 0 && cs_calib_box_pressed(cb, -1) == 0); /* no such parameter */
     cs_calib_free(cb);
   }

@@ -179,12 +179,13 @@ const cs_calib_pop *cs_calib_pop_get(const cs_calib *cb, int t);
 ** "max_populations"), or "" while it runs. */
 const char *cs_calib_stop_reason(const cs_calib *cb);
 /* The box ABC samples (the last wave's widened NROY box, or the prior's without
-** waves), in parameter units: lo[n_params], hi[n_params]. */
+** waves), in parameter units: lo[n_params], hi[n_params]. With particles 0 it is
+** the box ABC would have sampled. */
 void cs_calib_abc_box(const cs_calib *cb, double *lo, double *hi);
 /* Whether the last population presses on an edge of that box inside the prior
 ** (1: the low edge, 2: the high edge, 3: both, 0: neither or no population):
-** at least 2.5% of its weight within 5% of the box's width from the edge, half
-** what a flat density gives, so the box, not the targets, may bound the
+** at least 2.5% of its weight within 5% of the box's width from the edge (in
+** unit space: log units for a log-uniform prior), half what a flat density gives, so the box, not the targets, may bound the
 ** posterior there (calib.c). */
 int cs_calib_box_pressed(const cs_calib *cb, int k);
 

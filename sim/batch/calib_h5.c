@@ -253,7 +253,7 @@ static int write_all(w5 *w, const cs_calibrate_opts *o, const cs_calibrate_resul
                 "high corner of the box ABC sampled (its prior truncated to it)", sB);
     }
     free(lo);
-    H5Gclose(g);
+    if (H5Gclose(g) < 0 && rc == CS_OK) rc = cs_h5u_fail(w->ctx, LABEL, w->path, "close", "/abc");
   }
   for (int k = 0; k < cs_calib_n_pops(cb) && rc == CS_OK; k++) rc = write_pop(w, cb, k, P, T);
   if (rc == CS_OK && cs_calib_n_pops(cb) > 0) {
