@@ -25,19 +25,20 @@
 **   points stands for in d dimensions, (uhi - ulo) P^(-1/d) / 2 with
 **   [ulo, uhi] the box wave w-1 sampled; the cell's half stays inside that
 **   box (the cells tile it), the margin may reach past it; then clipped to
-**   [0,1]. In every dimension, so with many parameters a wave narrows the
-**   box little (31 parameters, 640 points: a cell is 0.81 of the box's
-**   width) and ABC does most of the narrowing. ABC's truncated prior is the same
-**   widened box of the last wave. With the cell's floor the box is never
-**   smaller than the cell one NROY point stands for, 1/P of the box the
-**   wave sampled (away from the prior's edges; the wave estimated the NROY
-**   fraction at n/P of that box), so a dimension the design could not
-**   resolve is not narrowed by where its few NROY points happened to fall: with 31 parameters, 5,120 points and 2 NROY points, the rule
-**   without the floor (margin x width, margin itself for a single point)
-**   sampled a wave-2 box of 1.6e-21 of the prior after wave 1 had
-**   estimated 3.9e-4, and the 5%-95% posterior interval of a parameter the
-**   targets barely inform came out 0.5% of its prior range wide (h0, in log
-**   units; Haiti calibration 10).
+**   [0,1]. ABC's truncated prior is the same widened box of the last wave.
+**   With the cell's floor the box is never smaller than the cell one NROY
+**   point stands for, 1/P of the box the wave sampled (away from the
+**   prior's edges; the wave estimated the NROY fraction at n/P of that
+**   box), so a dimension the design could not resolve is not narrowed by
+**   where its few NROY points happened to fall. Without it (margin x width,
+**   margin itself for a single point), with 31 parameters, 5,120 points and
+**   2 NROY points, the Haiti calibration 10 sampled a wave-2 box of 1.6e-21
+**   of the prior after wave 1 had estimated 3.9e-4, and the 5%-95% posterior
+**   interval of a parameter the targets barely inform came out 0.5% of its
+**   prior range wide (h0, in log units). The floor applies in every
+**   dimension, so with many parameters a wave narrows the box little (31
+**   parameters, 640 points: a cell is 0.81 of the box's width) and ABC does
+**   most of the narrowing.
 ** - A result that is not finite (NaN, or +-inf) is "not computed" and left
 **   out. A target with no finite result at a point has I_i = +inf (the
 **   point cannot show the observed phenomenon), as ABC gives an infinite

@@ -185,8 +185,8 @@ void cs_calib_abc_box(const cs_calib *cb, double *lo, double *hi);
 /* Whether the last population presses on an edge of that box inside the prior
 ** (1: the low edge, 2: the high edge, 3: both, 0: neither or no population):
 ** at least 2.5% of its weight within 5% of the box's width from the edge (in
-** unit space: log units for a log-uniform prior), half what a flat density gives, so the box, not the targets, may bound the
-** posterior there (calib.c). */
+** unit space: log units for a log-uniform prior), half what a flat density
+** gives, so the box, not the targets, may bound the posterior there (calib.c). */
 int cs_calib_box_pressed(const cs_calib *cb, int k);
 
 /* Draw n parameter sets from a weighted sample (theta [m][d], weights sum

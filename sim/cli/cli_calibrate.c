@@ -185,8 +185,8 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
       static const char *const side[4] = {"", "low", "high", "low and high"};
       printf("  warning: the posterior presses on an edge of the box ABC sampled (history matching's,\n"
              "  inside the prior) in %d parameter%s, so that box, not the targets, may bound %s there\n"
-             "  (at least 2.5%% of the weight within 5%% of the box's width of the edge, in the\n"
-             "  prior's units, log for log-uniform priors; the box is /abc/box_low and box_high in the\n"
+             "  (at least 2.5%% of the weight within 5%% of the box's width of the edge, on the prior's\n"
+             "  scale, logarithmic for log-uniform priors; the box is /abc/box_low and box_high in the\n"
              "  output file; more points in the waves, --points-first and --points, may widen it):\n",
              pressed, pressed == 1 ? "" : "s", pressed == 1 ? "it" : "them");
       for (int q = 0; q < P; q++) {
