@@ -470,8 +470,8 @@ end
 -- For an attack the sources date and place but do not pin on a gang (IOM's per-attack
 -- counts): the gang, of all in data/gangs.csv, whose base is nearest to node attacks it,
 -- among those that do not hold it and have active members (ties by the CSV's order). No
--- attack at a node a coalition gang holds once the pact is struck: the nearest attackers
--- of such a node are its partners, and the model keeps partners from fighting.
+-- attack at a node a coalition gang holds once the pact is struck: the model keeps partners
+-- from fighting, and the sources name no outside gang to send instead.
 function M.reported_attack(sim, node, why)
   local holder = sim:owner(node)
   if IN_COALITION[holder] and sim:coalition("viv_ansanm").formed then
