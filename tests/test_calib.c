@@ -281,6 +281,13 @@ static void test_history_matching(void) {
 
 /* ---- 3b. few NROY points in many dimensions ---- */
 
+/* The rule for a later box's side in unit space, written out (calib.c's opening
+** comment): the NROY points' end n widened by half a cell (half) within the
+** sampled box's end s, or by the margin m, whichever reaches farther; clipped to
+** the prior. */
+static double box_low(double n, double s, double half, double m) { return fmax(fmin(fmax(n - half, s), n - m), 0); }
+static double box_high(double n, double s, double half, double m) { return fmin(fmax(fmin(n + half, s), n + m), 1); }
+
 static void sim_first(const double *theta, uint64_t rep, double *out, void *arg) {
   (void)rep, (void)arg;
   out[0] = theta[0];
@@ -336,8 +343,8 @@ static void test_sparse_nroy(void) {
         CHECK(lo <= ulo[k] + eps && hi >= uhi[k] - eps); /* the NROY points are inside */
         /* exactly: half a cell per side within the sampled box, or the margin, whichever
         ** reaches farther (so never past the sampled box by more than the margin) */
-        CHECK_NEAR(lo, fmax(fmin(fmax(ulo[k] - half, slo), ulo[k] - m), 0), 1e-9);
-        CHECK_NEAR(hi, fmin(fmax(fmin(uhi[k] + half, shi), uhi[k] + m), 1), 1e-9);
+        CHECK_NEAR(lo, box_low(ulo[k], slo, half, m), 1e-9);
+        CHECK_NEAR(hi, box_high(uhi[k], shi, half, m), 1e-9);
         if (wv == 0 && k > 0 && 1.2 * (uhi[k] - ulo[k]) < cell) narrowed_before = 1;
       }
     }
@@ -445,8 +452,8 @@ static void test_abc_posterior(int waves) {
       }
     double slo = unit_of(&pr[0], w->box_lo[0]), shi = unit_of(&pr[0], w->box_hi[0]);
     double half = 0.5 * (shi - slo) / w->points, mg = c.margin * (uhi - ulo);
-    lo = pr[0].lo + fmax(fmin(fmax(ulo - half, slo), ulo - mg), 0) * (pr[0].hi - pr[0].lo);
-    hi = pr[0].lo + fmin(fmax(fmin(uhi + half, shi), uhi + mg), 1) * (pr[0].hi - pr[0].lo);
+    lo = pr[0].lo + box_low(ulo, slo, half, mg) * (pr[0].hi - pr[0].lo);
+    hi = pr[0].lo + box_high(uhi, shi, half, mg) * (pr[0].hi - pr[0].lo);
     CHECK(hi - lo < pr[0].hi - pr[0].lo); /* history matching did cut the prior */
   }
   {

@@ -131,10 +131,11 @@ end
 -- hold the node [U], and none at a node a coalition gang holds once the pact is struck (in
 -- Cite Soleil, where G9 and G-Pep fought until Feb 2024, data/gangs.csv, G9 attacks in the
 -- runs whose pact is not yet struck); one attack on the week's first day [P] (the Solino
--- assault has one a day). The rows of Jun and Sep 2024 (lower Delmas, Saint-Martin) are not forced: both
--- nodes were held by coalition gangs, the sources do not say who fought there, and a forced
--- fight between partners would go against the pact the model keeps, so those two counts
--- still test whether violence reached the node that week (scenarios/haiti/README.md).
+-- assault has one a day). The rows of Jun and Sep 2024 (lower Delmas, Saint-Martin) are not
+-- forced: both nodes were held by coalition gangs, the sources do not say who fought there,
+-- and a forced fight between partners would go against the pact the model keeps, so those
+-- two counts still test whether violence reached the node that week
+-- (scenarios/haiti/README.md).
 if P.v2 and P.reported_attacks then
   for _, e in ipairs {
     { "carrefour_centre", "gang attacks in Carrefour, 5-11 Feb 2024" },
