@@ -77,6 +77,11 @@ struct cs_targets {
   int n_city;                /* city variables kept for run:value */
   const char **city_names;   /* [n_city] borrowed from cs_world_vars */
   int *city_var;             /* [n_city] index in cs_world_vars */
+  /* The count and fled statistics an event of each kind may add to, in
+  ** ascending order: ev_stat[ev_start[k] .. ev_start[k + 1]) for kind k. A
+  ** run's sink looks at those alone, not at every statistic per event. */
+  int ev_start[CS_EK_COUNT + 1];
+  int *ev_stat;
 };
 
 int cs_targets_count(const cs_targets *t) { return t ? t->sp.n_targets : 0; }
@@ -103,6 +108,7 @@ void cs_targets_free(cs_targets *t) {
   free(t->fn_names);
   free(t->city_names);
   free(t->city_var);
+  free(t->ev_stat);
   free(t->scenario);
   free(t->path);
   free(t);
@@ -346,6 +352,32 @@ static void describe(const cs_targets *t, int si, char *buf, size_t cap) {
   }
 }
 
+/* May an event of kind e add to statistic si? */
+static int counts_kind(const cs_targets *t, int si, int e) {
+  const rstat *r = &t->rs[si];
+  const cs_stat_spec *st = &t->sp.stats[si];
+  if (!r->used) return 0;
+  if (st->kind == CS_STAT_COUNT) return r->kinds[e];
+  if (st->kind == CS_STAT_FLED) return e == CS_EK_FLIGHT || (st->to_provinces && e == CS_EK_RELOCATION);
+  return 0;
+}
+
+/* Index the count and fled statistics by the event kinds they count. */
+static int index_by_kind(cs_ctx *ctx, cs_targets *t) {
+  size_t n = 0;
+  for (int e = 0; e < CS_EK_COUNT; e++)
+    for (int i = 0; i < t->sp.n_stats; i++) n += (size_t)counts_kind(t, i, e);
+  if (!(t->ev_stat = malloc((n + 1) * sizeof *t->ev_stat))) return cs_err(ctx, CS_ENOMEM, "out of memory");
+  n = 0;
+  for (int e = 0; e < CS_EK_COUNT; e++) {
+    t->ev_start[e] = (int)n;
+    for (int i = 0; i < t->sp.n_stats; i++)
+      if (counts_kind(t, i, e)) t->ev_stat[n++] = i;
+  }
+  t->ev_start[CS_EK_COUNT] = (int)n;
+  return CS_OK;
+}
+
 /* The probe: load the scenario once, note what runs must keep, resolve
 ** every target's statistic, and describe it. */
 static int probe(cs_ctx *ctx, cs_targets *t, const cs_override *sets, size_t n_sets) {
@@ -388,6 +420,7 @@ static int probe(cs_ctx *ctx, cs_targets *t, const cs_override *sets, size_t n_s
     t->info[i] = (cs_target_info){tg->name, tg->source, t->docs[i], tg->observed, tg->sd, tg->lo, tg->hi,
                                   tg->discrepancy, tg->summary, tg->holdout};
   }
+  if ((rc = index_by_kind(ctx, t)) != CS_OK) goto done;
   if (t->n_fn)
     for (int v = 0; v < nv; v++)
       if (vars[v].dim == CS_DIM_CITY) {
@@ -524,23 +557,21 @@ static int party_match(int want, int p) {
 static int ts_event(void *ud, const cs_event_rec *e) {
   tsink *k = ud;
   const cs_targets *t = k->t;
-  for (int i = 0; i < t->sp.n_stats; i++) {
+  if (e->kind < 0 || e->kind >= CS_EK_COUNT) return CS_OK;
+  for (int x = t->ev_start[e->kind]; x < t->ev_start[e->kind + 1]; x++) {
+    int i = t->ev_stat[x];
     const rstat *r = &t->rs[i];
     const cs_stat_spec *st = &t->sp.stats[i];
-    if (!r->used || !(e->t >= r->t0 && e->t < r->t1)) continue;
+    if (!(e->t >= r->t0 && e->t < r->t1)) continue;
+    if (r->nodes && !(e->node >= 0 && e->node < t->n_nodes && r->nodes[e->node])) continue;
     if (st->kind == CS_STAT_COUNT) {
-      if (!r->kinds[e->kind] || (st->observed_log && !e->observed)) continue;
-      if (r->nodes && !(e->node >= 0 && e->node < t->n_nodes && r->nodes[e->node])) continue;
+      if (st->observed_log && !e->observed) continue;
       if (!party_match(r->actor, e->actor) || !party_match(r->target, e->target)) continue;
       k->acc[i] += st->sum == CS_SUM_EVENTS ? 1.0
                    : st->sum == CS_SUM_DEATHS ? (double)(st->observed_log ? e->observed_deaths : e->deaths)
                                               : (double)e->displaced;
-    } else if (st->kind == CS_STAT_FLED) {
-      int ok = st->to_provinces ? (e->kind == CS_EK_FLIGHT || e->kind == CS_EK_RELOCATION) && e->target < 0
-                                : e->kind == CS_EK_FLIGHT;
-      if (!ok || (r->nodes && !(e->node >= 0 && e->node < t->n_nodes && r->nodes[e->node]))) continue;
+    } else if (!st->to_provinces || e->target < 0) /* fled: kind checked by the index */
       k->acc[i] += (double)e->displaced;
-    }
   }
   return CS_OK;
 }
