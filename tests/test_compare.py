@@ -373,6 +373,18 @@ def main():
         bad = run(["compare", "--baseline", TINY, "--variant", "no_such_param=1", "-o", f"{tmp}/bad", "--quiet"])
         check(bad.returncode == 3 and not os.path.exists(f"{tmp}/bad.csv"),
               f"an unknown parameter in a variant is a scenario error (exit {bad.returncode}), nothing written")
+        check("'no_such_param' in the variant's K=V" in bad.stderr and "sweep" not in bad.stderr
+              and "--set" not in bad.stderr, "... named in compare's words (no sweep, no --set): " + bad.stderr.strip())
+        bad = run(["compare", "--baseline", TINY, "--set-baseline", "recall_officers=-5", "--variant",
+                   "recall_officers=1", "-o", f"{tmp}/bad", "--quiet"])
+        check(bad.returncode == 3 and "baseline: " in bad.stderr and "--set-baseline recall_officers=-5" in bad.stderr
+              and "sweep" not in bad.stderr, "a bad --set-baseline value is named as given: " + bad.stderr.strip())
+        # -o into a directory that does not exist: exit 4 naming the file, found
+        # before the runs (a million pairs would not finish within the timeout)
+        nodir = run(["compare", "--baseline", TINY, "--variant", "x:recall_officers=0", "--replicates",
+                     "1000000", "-j", "1", "-o", f"{tmp}/no_such_dir/r", "--quiet"], timeout=60)
+        check(nodir.returncode == 4 and f"cannot write '{tmp}/no_such_dir/r.csv'" in nodir.stderr,
+              f"-o into a missing directory: exit {nodir.returncode} before the runs, the path named")
     if failures:
         print(f"{len(failures)} failed")
         return 1

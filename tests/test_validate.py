@@ -460,6 +460,17 @@ class ExitStatus(Base):
         self.assertIn("--targets FILE", r.stderr)
         self.assertFalse(os.path.exists(self.path("v.csv")))
 
+    def test_unwritable_output_found_before_the_runs(self):
+        # -o into a directory that does not exist: exit 4 naming the path, found
+        # before the replicates (a million of them would not finish within the timeout)
+        tf = self.write("t.lua", "targets { %s }" % self.PASS)
+        out = self.path("no_such_dir/v.csv")
+        r = subprocess.run([EXE, "validate", CHAIN, "--targets", tf, "--replicates", "1000000", "-j", "1",
+                            "-o", out, "--quiet"], capture_output=True, text=True, cwd=SRC, timeout=60)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("cannot write '%s'" % out, r.stderr)
+        self.assertEqual(os.listdir(self.dir), ["t.lua"])
+
     def test_default_targets_file(self):
         p = self.write("town.lua", read(CHAIN))
         self.write("targets.lua", "targets { %s }" % self.PASS)

@@ -20,6 +20,16 @@ int cs_outfile_tmp_name(const char *path, char *out, size_t cap) {
   return snprintf(out, cap, "%s.tmp.%ld", path, (long)getpid()) < (int)cap ? 0 : -1;
 }
 
+int cs_outfile_check(cs_ctx *ctx, const char *path) {
+  char tmp[4200];
+  if (cs_outfile_tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "cannot write '%s': the path is too long", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  if (fd < 0) return cs_err(ctx, CS_EIO, "cannot write '%s': %s", path, strerror(errno));
+  close(fd);
+  unlink(tmp);
+  return CS_OK;
+}
+
 int cs_outfile_commit(cs_ctx *ctx, const char *what, const char *tmp, const char *path, int rc) {
   if (rc == CS_OK) {
     int fd = open(tmp, O_RDONLY);

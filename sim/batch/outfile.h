@@ -13,6 +13,12 @@
 /* "<path>.tmp.<pid>" into out[cap]; 0, or -1 if it does not fit. */
 int cs_outfile_tmp_name(const char *path, char *out, size_t cap);
 
+/* Can a report be written at path? Creates and removes the temporary that
+** cs_outfile_tmp_name names, so a missing or read-only directory is found
+** before the work whose result it would hold, not after. CS_OK, or CS_EIO
+** set in ctx naming path and the reason. */
+int cs_outfile_check(cs_ctx *ctx, const char *path);
+
 /* With rc == CS_OK: fsync tmp, rename it to path and fsync the directory
 ** that holds path. Otherwise, or on any failure there, remove tmp and return
 ** the error (rc itself when rc was not CS_OK; set in ctx, `what` naming the

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "compare_report.h"
+#include "outfile.h"
 #include "cs_rng.h"
 #include "cs_sweep.h"
 #include "plain.h"
@@ -393,6 +394,17 @@ int cli_compare(int argc, char **argv) {
       goto done;
     }
   }
+  static const char *const ext[] = {".csv", ".json", ".h5"};
+  size_t pl = strlen(prefix) + 8;
+  if (!(path = malloc(pl))) goto nomem;
+  for (int k = 0; k < 3; k++) { /* the report's files can be written: found before the runs, not after */
+    snprintf(path, pl, "%s%s", prefix, ext[k]);
+    if (cs_outfile_check(&ctx, path) != CS_OK) {
+      fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
+      status = EXIT_IO;
+      goto done;
+    }
+  }
   uint64_t pairs = reps * branch.k; /* paired runs per arm: replicate r branch k is pair r K + k */
   if (post_path) {
     if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
@@ -425,9 +437,6 @@ int cli_compare(int argc, char **argv) {
     status = cli_exit_code(rc);
     goto done;
   }
-  size_t pl = strlen(prefix) + 8;
-  if (!(path = malloc(pl))) goto nomem;
-  static const char *const ext[] = {".csv", ".json", ".h5"};
   int (*const wfn[])(cs_ctx *, const cs_cmp_report *, const char *) = {cs_cmp_write_csv, cs_cmp_write_json, cs_cmp_write_h5};
   for (int k = 0; k < 3; k++) {
     snprintf(path, pl, "%s%s", prefix, ext[k]);

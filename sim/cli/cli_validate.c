@@ -286,6 +286,11 @@ int cli_validate(int argc, char **argv) {
     status = EXIT_IO;
     goto done;
   }
+  if (cs_outfile_check(&ctx, out) != CS_OK) { /* before the runs, not after */
+    fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
+    status = EXIT_IO;
+    goto done;
+  }
   if (post_path && ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
                     (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK)) {
     fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
