@@ -123,7 +123,20 @@ int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t
   snprintf(path, sizeof path, "compare-arm-%d", idx);
   rc = cs_sweep_load(ctx, path, src, len, &a->sw);
   free(src);
-  if (rc != CS_OK) return rc;
+  if (rc != CS_OK) { /* say it in compare's words: no sweep file or --set was given */
+    char pre[128], msg[sizeof ctx->msg];
+    snprintf(pre, sizeof pre, "%s: loading the scenario with the sweep's `set` table: ", path);
+    const char *m = cs_errmsg(ctx);
+    if (!strncmp(m, pre, strlen(pre))) m += strlen(pre);
+    const char *in = strstr(m, " in --set"), *opt = strstr(m, "--set ");
+    if (in) /* "unknown parameter 'x' in --set" */
+      snprintf(msg, sizeof msg, "%.*s in %s%s", (int)(in - m), m, idx ? "the variant's K=V" : "--set-baseline",
+               in + strlen(" in --set"));
+    else if (opt) /* "--set x=v: parameter 'x' must be ..." */
+      snprintf(msg, sizeof msg, "%.*s%s%s", (int)(opt - m), m, idx ? "" : "--set-baseline ", opt + strlen("--set "));
+    else snprintf(msg, sizeof msg, "%s", m);
+    return cs_err(ctx, rc, "%s", msg);
+  }
   if (base && (a->sw->n_samples != base->sw->n_samples || a->sw->days != base->sw->days ||
                a->sw->sample_every != base->sw->sample_every))
     return cs_err(ctx, CS_EINVAL, "variant '%s': its horizon or sampling (%g days every %g) differs from the "
