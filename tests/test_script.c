@@ -274,6 +274,10 @@ static void test_gc(void) {
 static void test_declarations(void) {
   CHECK(fails_with("scenario { days = 10 }\nnode { id = 'a', residents = 1\n", 3, "expected"));
   CHECK(fails_with(cat(MIN, "road('a', 'nowhere', 1)\n"), 8, "road('a', 'nowhere'): unknown node 'nowhere'"));
+  /* a near miss names the declared id: the same rule as parameters' hints */
+  CHECK(fails_with(cat(MIN, "road('a', 'bb', 1)\n"), 8, "road('a', 'bb'): unknown node 'bb' (did you mean 'b'?)"));
+  CHECK(fails_with(cat(MIN, "gang { id = 'g9', members = 5, base = 'aa' }\n"), 8,
+                   "gang 'g9': unknown base node 'aa' (did you mean 'a'?)"));
   CHECK(fails_with(cat(MIN, "node { id = 'c', residents = -5 }\n"), 8,
                    "node 'c': field 'residents' must be a non-negative integer, got -5"));
   CHECK(fails_with(cat(MIN, "node { id = 'c', residents = 2.5 }\n"), 8, "got 2.5"));

@@ -643,12 +643,25 @@ void cs_script_api_presets(lua_State *L) {
   }
 }
 
-/* Index of a declared id in the registry map, or a located error. */
+/* Index of a declared id in the registry map, or a located error with the
+** nearest declared id as a hint (candidates in name order, so a tie gives
+** the same hint on every run). */
 static int resolve(lua_State *L, const char *reg, const char *id, const char *where, const char *what,
                    const char *kind) {
   int i = id_find(L, reg, id);
-  if (i < 0) luaL_error(L, "%s%s: unknown %s '%s'", where, what, kind, id);
-  return i;
+  if (i >= 0) return i;
+  lua_getfield(L, LUA_REGISTRYINDEX, reg);
+  int n = 0;
+  for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) n++;
+  const char **names = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *names, 0);
+  int k = 0; /* the keys stay alive in the registry table below on the stack */
+  for (lua_pushnil(L); lua_next(L, -3); lua_pop(L, 1))
+    if (k < n && lua_type(L, -2) == LUA_TSTRING) names[k++] = lua_tostring(L, -2);
+  qsort(names, (size_t)k, sizeof *names, cmp_str);
+  const char *near = cs_nearest_name(id, names, k);
+  if (near) luaL_error(L, "%s%s: unknown %s '%s' (did you mean '%s'?)", where, what, kind, id, near);
+  luaL_error(L, "%s%s: unknown %s '%s'", where, what, kind, id);
+  return -1;
 }
 
 void cs_script_api_finish(lua_State *L) {
