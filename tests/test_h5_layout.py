@@ -255,6 +255,9 @@ class H5Layout(unittest.TestCase):
         np.testing.assert_array_equal(kind.attrs["flag_values"], np.arange(k, dtype=np.uint8))
         self.assertEqual(kind.attrs["flag_values"].dtype, np.uint8)
         self.assertEqual(attr_str(kind.attrs["flag_meanings"]).split(), EVENT_KINDS)
+        with open(os.path.join(SOURCE_DIR, "output", "README.md")) as fh:
+            said = re.findall(r"`flag_values` \(uint8 `0\.\.K-1`, K = (\d+)\)", fh.read())
+        self.assertEqual(said, [str(k)], "output/README.md's count of event kinds")
         self.assertTrue((kind[:] < k).all())
         node = g["node"][:]
         self.assertTrue(((node >= -1) & (node < self.n_nodes)).all())

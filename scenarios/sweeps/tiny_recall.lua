@@ -15,7 +15,7 @@ sweep {
   parameters = {
     { "recall_day", grid = { 2, 6, 10 } },
     { "lambda0", lhs = { 0.01, 0.05 } },
-    { "recall_officers", uniform = { 50, 250 } },   -- an integer parameter: rounded
+    { "recall_officers", uniform = { 50, 250 } },   -- an integer parameter: whole numbers (drawn on [50, 251), rounded down)
   },
   metrics = {
     "displaced_final", "displaced_integral", "civilian_deaths_final", "engagement_deaths",
