@@ -492,8 +492,8 @@ int cli_run(int argc, char **argv) {
                (unsigned long long)bid, branch.at);
       printf("  gang-held: %d of %d neighbourhoods (%.0f%% of the population)\n", gang_nodes, n,
              100 * cs_world_gang_share(world, 1));
-      printf("  residents at home %lld, displaced %lld (hosted in the city %lld)\n", (long long)res,
-             (long long)from, (long long)hosted);
+      printf("  residents at home %lld, displaced %lld (hosted in the city %lld; the rest in the provinces or on "
+             "the road: city_displaced_provinces, city_in_transit)\n", (long long)res, (long long)from, (long long)hosted);
     }
     cs_h5_sink_free(h5);
     h5 = NULL;
