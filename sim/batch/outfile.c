@@ -23,7 +23,7 @@ int cs_outfile_tmp_name(const char *path, char *out, size_t cap) {
 int cs_outfile_check(cs_ctx *ctx, const char *path) {
   char tmp[4200];
   if (cs_outfile_tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "cannot write '%s': the path is too long", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  int fd = open(tmp, O_WRONLY | O_CREAT, 0666); /* a stale one of this pid is ours to replace */
   if (fd < 0) return cs_err(ctx, CS_EIO, "cannot write '%s': %s", path, strerror(errno));
   close(fd);
   unlink(tmp);
