@@ -229,6 +229,35 @@ class HaitiCity(unittest.TestCase):
         self.assertNotEqual(bad.returncode, 0)
         self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
 
+    def test_predictive_table_counts_and_rows(self):
+        """predictive_table.py: a row per target in the CSV's order, the in-sample block
+        before the held-out one, each with its own count of covered rows; a CSV without
+        the predictive columns is refused in one line."""
+        tool = os.path.join(HAITI, "predictive_table.py")
+        cols = ["target", "holdout", "observed", "result", "predictive_low", "predictive_median",
+                "predictive_high", "covered"]
+        rows = [["a", "0", "1200", "pass", "900", "1250.4", "1600", "yes"],
+                ["b", "0", "0.5", "FAIL", "0.6", "0.7", "0.8", "no"],
+                ["c", "1", "30", "FAIL", "10", "20", "40", "yes"]]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "v.csv")
+            with open(path, "w") as f:
+                f.write(",".join(cols) + "\n" + "".join(",".join(r) + "\n" for r in rows))
+            r = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            ins, held = r.stdout.split("**Held-out")
+            self.assertIn("covers 1 of 2", ins)
+            self.assertIn("covers 1 of 1", held)
+            self.assertIn("| `a` | 1,200 | 1,250 | [900, 1,600] | yes | yes |", ins)
+            self.assertIn("| `b` | 0.5 | 0.7 | [0.6, 0.8] | no | no |", ins)
+            self.assertIn("| `c` |", held)
+            self.assertLess(ins.index("`a`"), ins.index("`b`"))
+            with open(path, "w") as f:
+                f.write("target,holdout\na,0\n")
+            bad = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+            self.assertNotEqual(bad.returncode, 0)
+            self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
+
     def test_reported_attacks_forced_in_v2(self):
         """capital.lua's version 2 forces the attacks of 5 Feb 2024 (day 157) whose
         displacement IOM counted (city.reported_attack): at each of Carrefour and Cite

@@ -110,6 +110,7 @@ validate_posterior() {
 
 echo "== validate under the posterior, seed $SEED, $N replicates -> $OUT/validate.csv"
 validate_posterior "$SCEN" validate
+/usr/bin/python3 scenarios/haiti/predictive_table.py "$OUT/validate.csv" > "$OUT/predictive_table.md"
 
 echo "== $N posterior predictive runs (the draws of validate) for the figure and the Solino raid"
 mkdir -p "$OUT/runs"
