@@ -16,7 +16,7 @@
 # this line (the same batches and model; the summary's pressed-edges warning, the file's
 # /abc/box_low and box_high, and the recall's 200 pairs are new).
 #
-# Calibration 10's outputs are in scenarios/haiti/results/ (this script at commit d4195bb:
+# Calibration 10's outputs are in scenarios/haiti/results/calibration10/ (this script at commit d4195bb:
 # calibration 9's priors and the provinces' travel cost, provinces_km, uniform(2, 25) [P];
 # 31 parameters, 30 in-sample targets; scenarios/haiti/README.md, "Calibration 10", which
 # says why its posterior is too narrow).
