@@ -385,6 +385,11 @@ def main():
                      "1000000", "-j", "1", "-o", f"{tmp}/no_such_dir/r", "--quiet"], timeout=60)
         check(nodir.returncode == 4 and f"cannot write '{tmp}/no_such_dir/r.csv'" in nodir.stderr,
               f"-o into a missing directory: exit {nodir.returncode} before the runs, the path named")
+        os.mkdir(f"{tmp}/adir.csv")
+        isdir = run(["compare", "--baseline", TINY, "--variant", "x:recall_officers=0", "--replicates",
+                     "1000000", "-j", "1", "-o", f"{tmp}/adir", "--quiet"], timeout=60)
+        check(isdir.returncode == 4 and "is not a regular file" in isdir.stderr and os.listdir(f"{tmp}/adir.csv") == [],
+              f"-o whose report would replace a directory: exit {isdir.returncode} before the runs")
     if failures:
         print(f"{len(failures)} failed")
         return 1

@@ -470,6 +470,15 @@ class ExitStatus(Base):
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertIn("cannot write '%s'" % out, r.stderr)
         self.assertEqual(os.listdir(self.dir), ["t.lua"])
+        # -o naming a directory: refused before the runs too, and the directory untouched
+        os.mkdir(self.path("d"))
+        for out in (self.path("d"), self.path("d") + "/"):
+            r = subprocess.run([EXE, "validate", CHAIN, "--targets", tf, "--replicates", "1000000", "-j", "1",
+                                "-o", out, "--quiet"], capture_output=True, text=True, cwd=SRC, timeout=60)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertIn("cannot write", r.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["d", "t.lua"])
+        self.assertEqual(os.listdir(self.path("d")), [])
 
     def test_default_targets_file(self):
         p = self.write("town.lua", read(CHAIN))

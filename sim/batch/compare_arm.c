@@ -124,17 +124,31 @@ int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t
   rc = cs_sweep_load(ctx, path, src, len, &a->sw);
   free(src);
   if (rc != CS_OK) { /* say it in compare's words: no sweep file or --set was given */
-    char pre[128], msg[sizeof ctx->msg];
+    char pre[128], msg[sizeof ctx->msg], pat[sizeof ctx->msg];
     snprintf(pre, sizeof pre, "%s: loading the scenario with the sweep's `set` table: ", path);
     const char *m = cs_errmsg(ctx);
     if (!strncmp(m, pre, strlen(pre))) m += strlen(pre);
-    const char *in = strstr(m, " in --set"), *opt = strstr(m, "--set ");
-    if (in) /* "unknown parameter 'x' in --set" */
-      snprintf(msg, sizeof msg, "%.*s in %s%s", (int)(in - m), m, idx ? "the variant's K=V" : "--set-baseline",
-               in + strlen(" in --set"));
-    else if (opt) /* "--set x=v: parameter 'x' must be ..." */
-      snprintf(msg, sizeof msg, "%.*s%s%s", (int)(opt - m), m, idx ? "" : "--set-baseline ", opt + strlen("--set "));
-    else snprintf(msg, sizeof msg, "%s", m);
+    snprintf(msg, sizeof msg, "%s", m);
+    /* only the two messages the script layer makes of an override (script_api.c), matched
+    ** with this arm's own names and values, so no other text that says --set is touched */
+    for (int i = 0; i < a->n_sets; i++) {
+      const char *hit;
+      snprintf(pat, sizeof pat, "unknown parameter '%s' in --set", a->sets[i].name);
+      if ((hit = strstr(msg, pat))) {
+        size_t at = (size_t)(hit - msg) + strlen(pat) - strlen("--set");
+        snprintf(pat, sizeof pat, "%.*s%s%s", (int)at, msg, idx ? "the variant's K=V" : "--set-baseline",
+                 hit + strlen(pat));
+        snprintf(msg, sizeof msg, "%s", pat);
+        break;
+      }
+      snprintf(pat, sizeof pat, "--set %s=%s: ", a->sets[i].name, a->sets[i].value);
+      if ((hit = strstr(msg, pat))) {
+        size_t at = (size_t)(hit - msg);
+        snprintf(pat, sizeof pat, "%.*s%s%s", (int)at, msg, idx ? "" : "--set-baseline ", hit + strlen("--set "));
+        snprintf(msg, sizeof msg, "%s", pat);
+        break;
+      }
+    }
     return cs_err(ctx, rc, "%s", msg);
   }
   if (base && (a->sw->n_samples != base->sw->n_samples || a->sw->days != base->sw->days ||

@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "h5util.h"
@@ -21,12 +23,18 @@ int cs_outfile_tmp_name(const char *path, char *out, size_t cap) {
 }
 
 int cs_outfile_check(cs_ctx *ctx, const char *path) {
-  char tmp[4200];
-  if (cs_outfile_tmp_name(path, tmp, sizeof tmp)) return cs_err(ctx, CS_EIO, "cannot write '%s': the path is too long", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT, 0666); /* a stale one of this pid is ours to replace */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return cs_err(ctx, CS_EIO, "cannot write '%s': it exists and is not a regular file", path);
+  /* a probe of its own, created exclusively under a random name: nothing of anyone else's
+  ** is opened, followed or removed */
+  char probe[4200];
+  if (snprintf(probe, sizeof probe, "%s.probe.XXXXXX", path) >= (int)sizeof probe)
+    return cs_err(ctx, CS_EIO, "cannot write '%s': the path is too long", path);
+  int fd = mkstemp(probe);
   if (fd < 0) return cs_err(ctx, CS_EIO, "cannot write '%s': %s", path, strerror(errno));
   close(fd);
-  unlink(tmp);
+  unlink(probe);
   return CS_OK;
 }
 

@@ -13,10 +13,11 @@
 /* "<path>.tmp.<pid>" into out[cap]; 0, or -1 if it does not fit. */
 int cs_outfile_tmp_name(const char *path, char *out, size_t cap);
 
-/* Can a report be written at path? Creates and removes the temporary that
-** cs_outfile_tmp_name names, so a missing or read-only directory is found
-** before the work whose result it would hold, not after. CS_OK, or CS_EIO
-** set in ctx naming path and the reason. */
+/* Can a report be written at path? A path that exists and is not a regular
+** file (a directory, a device) is refused; then a probe is created beside it
+** under a random name of its own (mkstemp) and removed, so a missing or
+** read-only directory is found before the work whose result it would hold,
+** not after. CS_OK, or CS_EIO set in ctx naming path and the reason. */
 int cs_outfile_check(cs_ctx *ctx, const char *path);
 
 /* With rc == CS_OK: fsync tmp, rename it to path and fsync the directory

@@ -470,6 +470,8 @@ typedef struct tsink {
   int *vidx;         /* [n_stats]: a value's variable in the samples' table */
   int v_owner, v_pop_share, v_node_share;
   int *cvidx;        /* [n_city] */
+  int bad_kind;      /* an event of a kind outside the model's list: the run fails (never seen) */
+  double bad_t;
 } tsink;
 
 static int ts_begin(void *ud, const cs_world *w) {
@@ -557,7 +559,11 @@ static int party_match(int want, int p) {
 static int ts_event(void *ud, const cs_event_rec *e) {
   tsink *k = ud;
   const cs_targets *t = k->t;
-  if (e->kind < 0 || e->kind >= CS_EK_COUNT) return CS_OK;
+  if (e->kind < 0 || e->kind >= CS_EK_COUNT) {
+    k->bad_kind = e->kind;
+    k->bad_t = e->t;
+    return CS_EINVAL;
+  }
   for (int x = t->ev_start[e->kind]; x < t->ev_start[e->kind + 1]; x++) {
     int i = t->ev_stat[x];
     const rstat *r = &t->rs[i];
@@ -606,7 +612,7 @@ int cs_targets_run(cs_ctx *ctx, const cs_targets *t, const cs_override *sets, si
   cs_world *w = NULL;
   cs_script *sc = NULL;
   int ns = t->sp.n_stats;
-  tsink k = {t, NULL, NULL, NULL, NULL, NULL, -1, -1, -1, NULL};
+  tsink k = {t, NULL, NULL, NULL, NULL, NULL, -1, -1, -1, NULL, 0, 0};
   double *fn_out = NULL;
   int rc = cs_script_load(ctx, t->scenario, &t->lim, sets, n_sets, seed, replicate, 1, &w, &sc);
   if (rc != CS_OK) return rc == CS_EIO ? CS_ESCRIPT : rc; /* a scenario that cannot be read is its error */
@@ -623,9 +629,12 @@ int cs_targets_run(cs_ctx *ctx, const cs_targets *t, const cs_override *sets, si
   for (int i = 0; i < ns; i++) k.acc[i] = t->sp.stats[i].kind == CS_STAT_VALUE ||
                                           t->sp.stats[i].kind == CS_STAT_GANG_SHARE ? NAN : 0;
   cs_sink sink = {&k, ts_begin, ts_sample, ts_event, ts_end};
+  k.bad_kind = CS_EK_COUNT; /* none */
   rc = cs_world_run(w, seed, replicate, &sink);
   if (rc != CS_OK) {
-    cs_err(ctx, rc, "%s", cs_errmsg(cs_world_ctx(w)));
+    if (k.bad_kind != CS_EK_COUNT)
+      cs_err(ctx, rc, "%s: an event of unknown kind %d at t=%g", t->scenario, k.bad_kind, k.bad_t);
+    else cs_err(ctx, rc, "%s", cs_errmsg(cs_world_ctx(w)));
     goto done;
   }
   if (t->n_fn) {
