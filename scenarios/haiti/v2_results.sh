@@ -4,17 +4,17 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 15:35 UTC): running it now is calibration 11: calibration 10's
-# priors, targets and settings, with two changes: the calibration's boxes have a floor
-# (sim/batch/calib.c: each box at least the cell a design point stands for), so the
-# posterior is no narrower than the design can tell; and capital.lua's version 2 forces the
-# attacks of 5 Feb 2024 whose displacement IOM counted (reported_attacks;
-# scenarios/haiti/README.md, "Built after calibration 10"). The two are run together to
-# save a two-hour calibration; the second's direct effect is measured below, by validating
-# the same posterior with reported_attacks=false (validate_unforced). It was started at
-# 0ec1de7 (15:35 UTC) and resumed from its journal by this script at the commit that wrote
-# this line (the same batches and model; the summary's pressed-edges warning, the file's
-# /abc/box_low and box_high, and the recall's 200 pairs are new).
+# Status (7 Dec 2026, 19:10 UTC): running it now repeats calibration 11, whose outputs are
+# in scenarios/haiti/results/ (scenarios/haiti/README.md, "Calibration 11"): calibration
+# 10's priors, targets and settings with the calibration's boxes given a floor
+# (sim/batch/calib.c: each box at least the cell a design point stands for) and the
+# attacks of 5 Feb 2024 whose displacement IOM counted forced (reported_attacks); the
+# second's direct effect is measured by validating the same posterior with
+# reported_attacks=false (validate_unforced). It was started at 0ec1de7, resumed from its
+# journal at 94f1c45 (the summary's pressed-edges warning, the file's /abc/box_low and
+# box_high, and the recall's 200 pairs) and again at 94f1c45 with d714691's faster targets
+# sink (the same bytes); predictive_table.md was added to this script after it (made from
+# its validate.csv by hand, the same command).
 #
 # Calibration 10's outputs are in scenarios/haiti/results/calibration10/ (this script at commit d4195bb:
 # calibration 9's priors and the provinces' travel cost, provinces_km, uniform(2, 25) [P];
