@@ -91,7 +91,9 @@ priors {
   -- the shape of the flight hazard (exposure.c, D_shape, built on 7 Dec 2026): not
   -- calibrated yet. Calibration 11 changes the calibration's boxes (sim/batch/calib.c) and
   -- forces two reported attacks (capital.lua), not the priors; D_shape = uniform(0.5, 4)
-  -- [P] may come after it (calibration 10 met the Solino week without it). The
+  -- [P] may come after it (calibration 10 met the Solino week without it; calibration 11,
+  -- with a posterior no narrower than its design, did not: 5,130 fled in 7 days where
+  -- Solino held, against 10,056). The
   -- factor 1 - exp(-(D / D_ref)^k) reads as Weibull tolerance thresholds (Granovetter
   -- 1978); k = 1 is the form every calibration so far used; k > 1 moves fewer of the
   -- exposed under light violence and more under heavy; it trades off with D_ref and
