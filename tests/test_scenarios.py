@@ -258,6 +258,37 @@ class HaitiCity(unittest.TestCase):
             self.assertNotEqual(bad.returncode, 0)
             self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
 
+    def test_recall_table_splits(self):
+        """recall_table.py on a small compare-like file whose answer is known by hand: which
+        runs held on the attack's day, whose fall the recall delayed (or prevented), and the
+        differences in each group, with their ranges and signs."""
+        tool = os.path.join(HAITI, "recall_table.py")
+        metric = ["fled_solino", "fall_time_solino"]
+        nan = float("nan")
+        # pairs: (baseline fled, baseline fall) and (recall fled, recall fall)
+        base = [(100, 300), (200, 415), (300, nan), (400, 420), (500, 413), (600, 500)]
+        rec = [(90, 300), (150, nan), (330, nan), (500, 450), (480, 413), (610, 500)]
+        v = np.array([base, rec], float)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "r.h5")
+            with h5py.File(path, "w") as f:
+                f["metric"] = np.array(metric, dtype=h5py.string_dtype())
+                f["arm"] = np.array(["baseline", "r300"], dtype=h5py.string_dtype())
+                f["values"] = v
+                d = (v[1] - v[0])[None, :, :]
+                f["mean_difference"] = d.mean(axis=1)
+                f["ci_low"] = d.mean(axis=1) - 1
+                f["ci_high"] = d.mean(axis=1) + 1
+            r = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # held on day 412: every pair but the first (fell on day 300)
+        self.assertIn("in 5 of 6 baseline runs", r.stdout)
+        # delayed: pair 2 (415 -> never) and pair 4 (420 -> 450); not delayed: 3, 5, 6
+        last = r.stdout.strip().splitlines()[-1]
+        self.assertIn("-50.00 to +100; 1/1", last)  # delayed: -50, +100
+        self.assertIn("-20.00 to +30.00; 1/2", last)  # not delayed: +30, -20, +10
+        self.assertIn("2 of 5", r.stdout)          # the earlier table's count of delayed falls
+
     def test_reported_attacks_forced_in_v2(self):
         """capital.lua's version 2 forces the attacks of 5 Feb 2024 (day 157) whose
         displacement IOM counted (city.reported_attack): at each of Carrefour and Cite

@@ -12,7 +12,9 @@ can lose the node again, so a few of the latter may hold it again by then; the
 compare report keeps no owner series to tell). Where Solino has fallen, the recall
 goes to the state-held node nearest it. Within each group: the mean paired difference and a 95% interval from
 the normal approximation (mean +- 1.96 sd / sqrt(n)); the runs are paired (same
-streams, same posterior draw), so the difference is the recall's alone.
+streams, same posterior draw), so the difference is the recall's alone. Last, the runs
+where Solino held, split again by whether the recall delayed its fall (or kept it): the
+mean with its interval, the range, and how many pairs had fewer or more people flee.
 """
 import argparse
 
@@ -66,6 +68,19 @@ def main():
         fv = np.where(np.isnan(v[k, :, fi]), np.inf, v[k, :, fi])
         delayed = int(np.sum(held & (fv > fb)))
         print(f"{arm:<14}{ci(d[held]):>34}{ci(d[~held]):>34}{delayed:>20} of {held.sum()}")
+    print(f"\nthe runs where Solino held on day {a.attack_day:g}, split by whether the recall delayed its fall:"
+          "\npeople who fled Solino, recall - no recall: mean [95%]; range; fewer / more")
+    print(f"{'variant':<14}{'fall delayed':>52}{'fall not delayed':>52}")
+    for k, arm in enumerate(arms[1:], start=1):
+        d = v[k, :, fs] - v[0, :, fs]
+        fb = np.where(np.isnan(v[0, :, fi]), np.inf, v[0, :, fi])
+        fv = np.where(np.isnan(v[k, :, fi]), np.inf, v[k, :, fi])
+        cells = []
+        for mask in (held & (fv > fb), held & ~(fv > fb)):
+            x = d[mask]
+            rng = f"{num(x.min())} to {num(x.max())}" if len(x) else "-"
+            cells.append(f"{ci(x)}; {rng}; {int(np.sum(x < 0))}/{int(np.sum(x > 0))}")
+        print(f"{arm:<14}{cells[0]:>52}{cells[1]:>52}")
 
 
 if __name__ == "__main__":
