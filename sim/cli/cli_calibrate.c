@@ -179,8 +179,8 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
       printf("  %-28s %12s %12s %12s %12s %12s\n", o->priors[q].name, c[0], c[1], c[2], c[3], c[4]);
     }
     printf("  (weighted quantiles; conflictsim params gives each parameter's unit and meaning)\n");
-    int pressed = 0;
-    for (int q = 0; q < P; q++) pressed += cs_calib_box_pressed(cb, q) != 0;
+    int pressed = 0, *edge = calloc((size_t)P + 1, sizeof *edge); /* once per parameter */
+    for (int q = 0; edge && q < P; q++) pressed += (edge[q] = cs_calib_box_pressed(cb, q)) != 0;
     if (pressed) {
       static const char *const side[4] = {"", "low", "high", "low and high"};
       printf("  warning: the posterior presses on an edge of the box ABC sampled (history matching's,\n"
@@ -189,11 +189,10 @@ static void report(const cs_calibrate_opts *o, const cs_calibrate_result *res, i
              "  scale, logarithmic for log-uniform priors; the box is /abc/box_low and box_high in the\n"
              "  output file; more points in the waves, --points-first and --points, may widen it):\n",
              pressed, pressed == 1 ? "" : "s", pressed == 1 ? "it" : "them");
-      for (int q = 0; q < P; q++) {
-        int e = cs_calib_box_pressed(cb, q);
-        if (e) printf("    %s (%s edge%s)\n", o->priors[q].name, side[e], e == 3 ? "s" : "");
-      }
+      for (int q = 0; q < P; q++)
+        if (edge[q]) printf("    %s (%s edge%s)\n", o->priors[q].name, side[edge[q]], edge[q] == 3 ? "s" : "");
     }
+    free(edge);
     if (p->ess < ESS_SHARE_LOW * p->particles)
       printf("  warning: the last population's effective sample size is %.1f of %d particles: its weight\n"
              "  rests on a few of them, so these quantiles are unreliable and too narrow (more --particles,\n"
