@@ -88,14 +88,14 @@ priors {
   -- of IOM's counts. The range is version 1's prior (capital_priors.lua) [P]: the provinces
   -- from 2 km (as near as a neighbouring quartier) to 25 km (a long trip across the city)
   provinces_km   = uniform(2, 25),           -- distance that stands for the cost of leaving for the provinces, km
-  -- the shape of the flight hazard (exposure.c, D_shape, built on 7 Dec 2026): not
-  -- calibrated yet. Calibration 11 changes the calibration's boxes (sim/batch/calib.c) and
-  -- forces two reported attacks (capital.lua), not the priors; D_shape = uniform(0.5, 4)
-  -- [P] may come after it (calibration 10 met the Solino week without it; calibration 11,
-  -- with a posterior no narrower than its design, did not: 5,130 fled in 7 days where
-  -- Solino held, against 10,056). The
-  -- factor 1 - exp(-(D / D_ref)^k) reads as Weibull tolerance thresholds (Granovetter
-  -- 1978); k = 1 is the form every calibration so far used; k > 1 moves fewer of the
-  -- exposed under light violence and more under heavy; it trades off with D_ref and
-  -- h_exposed.
+  -- the shape of the flight hazard (exposure.c, D_shape, built on 7 Dec 2026), given a
+  -- prior for calibration 12 (7 Dec 2026, decided before its result): 1 - exp(-(D / D_ref)^k)
+  -- reads as Weibull tolerance thresholds (Granovetter 1978); k = 1, the form every
+  -- calibration before 12 used, is the exponential, under which the first deaths nearby
+  -- move the most; k > 1 moves fewer of the exposed under light violence and more under
+  -- heavy. No source measures it [P]: 0.5 to 4 spans a shape more spread than the
+  -- exponential to thresholds gathered near D_ref. It trades off with D_ref and h_exposed.
+  -- Calibration 11 (k = 1) left the Solino week short where Solino held (5,130 fled in 7
+  -- days against 10,056).
+  D_shape        = uniform(0.5, 4),          -- shape of the residents' tolerance of felt violence
 }

@@ -4,8 +4,12 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 19:10 UTC): running it now repeats calibration 11, whose outputs are
-# in scenarios/haiti/results/ (scenarios/haiti/README.md, "Calibration 11"): calibration
+# Status (7 Dec 2026, 20:30 UTC): running it now makes calibration 12: calibration 11's
+# settings with one change, the shape of the flight hazard calibrated (D_shape =
+# uniform(0.5, 4) in capital_v2_priors.lua; every earlier calibration had k = 1).
+#
+# Calibration 11's outputs are in scenarios/haiti/results/ (this script at commit df71954;
+# scenarios/haiti/README.md, "Calibration 11"): calibration
 # 10's priors, targets and settings with the calibration's boxes given a floor
 # (sim/batch/calib.c: each box at least the cell a design point stands for) and the
 # attacks of 5 Feb 2024 whose displacement IOM counted forced (reported_attacks); the
