@@ -37,8 +37,16 @@
 **    are real numbers: a mover or
 **    stayer flight when the stock is below one person empties it, which
 **    biases the count by less than one person per node (far below the SE).
+**    An eighth setting counts felt violence per person reached (felt_per
+**    "exposed"): there D_j = 1000 dead K_j / (fresh_j R_j), the deaths per
+**    1,000 of the people the attack exposed.
 ** 1b. expose_by "shares" with control_model "whole" is the same run as
 **    "owner" (m is 1 or 0 there), event for event.
+** 1c. felt_per "exposed", the mean: a second attack two days after the
+**    first finds people exposed and carrying felt violence; right after it
+**    D_j = (D_j E_j + 1000 dead K_j) / E'_j, E_j and E'_j the exposed before
+**    and after it, exactly. felt_per "resident" named is the default, event
+**    for event.
 ** 2. flight_model = "intensity": the hazard is version 1's
 **    h0 + h1 (1 - exp(-I / I_ref)) + h_T [takeover within tau_T], exactly,
 **    nothing is exposed, and the exposure parameters change nothing (same
@@ -48,7 +56,7 @@
 **    every sample, and 0 <= X, 0 <= Y, X + Y <= residents at every node.
 ** 4. The provinces' daily seats (provinces_seats): departures to PROVINCES
 **    per day never exceed them and equal them when demand is above.
-** Each z-check fails by chance with probability 6e-5; 56 of them (7 settings, 2 nodes, 4 times). */
+** Each z-check fails by chance with probability 6e-5; 64 of them (8 settings, 2 nodes, 4 times). */
 #include <math.h>
 #include <stdio.h>
 
@@ -71,6 +79,7 @@ typedef struct setting {
   double step;        /* > 0: control_model "shares" with this control_step, and expose_by "shares" */
   double r_fighter;   /* > 0: expose_by "fighters" with this expose_per_fighter */
   double shape;       /* D_shape (0: the default, 1) */
+  int per_exposed;    /* 1: felt_per "exposed" (felt violence per person reached) */
 } setting;
 
 /* One replicate's engagement and samples. */
@@ -87,16 +96,53 @@ typedef struct obs {
   int state_ok;               /* the state right after the engagement was the specification's */
   int intensity_mode;         /* flight_model = "intensity": check v1's hazard instead */
   int hazard_ok;
+  int timers;                 /* scripted attacks so far (the test of the mean has two) */
+  double pre[3][3];           /* D, X, Y of A, B, C just before the second attack */
+  double fighters2;           /* the second attack's headcounts */
+  int mean_ok;                /* the state after the second attack was the mean's */
 } obs;
 
+/* D right after an engagement with dk = 1000 dead K felt deaths at a node of
+** r residents whose exposed went from E0 (carrying D) to E1: per resident
+** D + dk / r; per exposed the mean, (D E0 + dk) / max(E1, 1), D if E1 = 0. */
+static double felt_expected(int per_exposed, double D, double E0, double E1, double dk, double r) {
+  if (!per_exposed) return D + dk / r;
+  return E1 > 0 ? (D * E0 + dk) / (E1 > 1 ? E1 : 1) : D;
+}
+
 static double kernel(const setting *st, double km) { return km <= 3 * st->walk_km ? exp(-km / st->walk_km) : 0; }
+
+/* The second of two attacks (test_felt_mean): every node's D, X and Y right
+** after it against the rule, from the state just before it. */
+static void check_second(obs *o, cs_world *w, const cs_event_rec *e, double t) {
+  const setting *st = o->st;
+  double km[3] = {0, st->d_AB, 7.0}, s = st->stayer_share;
+  int took = w->owner[NA] != CS_PARTY_STATE;
+  o->mean_ok = 1;
+  for (int j = 0; j < 3; j++) {
+    double K = kernel(st, km[j]), R = (double)w->residents[j], D, X, Y;
+    double D0 = o->pre[j][0], E0 = o->pre[j][1] + o->pre[j][2], u = R - E0;
+    double f = K > 0 ? 1 - exp(-st->r_fighter * o->fighters2 * K / R) * (1 - (took ? st->e_takeover * K : 0)) : 0;
+    double fresh = f * (u > 0 ? u : 0), X1 = o->pre[j][1] + (1 - s) * fresh, Y1 = o->pre[j][2] + s * fresh;
+    double D1 = K > 0 ? felt_expected(st->per_exposed, D0, E0, X1 + Y1, 1000.0 * (double)e->deaths * K, R) : D0;
+    cs_exposure_state(w, j, t, &D, &X, &Y);
+    if (fabs(D - D1) > 1e-9 * (D1 + 1) || fabs(X - X1) > 1e-9 * (X1 + 1) || fabs(Y - Y1) > 1e-9 * (Y1 + 1)) {
+      fprintf(stderr, "%s: node %d after the second engagement: D %g X %g Y %g, expected %g %g %g\n", st->name, j, D,
+              X, Y, D1, X1, Y1);
+      o->mean_ok = 0;
+    }
+  }
+}
 
 static int on_event(void *ud, cs_world *w, const cs_event_rec *e) {
   obs *o = ud;
   if (e->kind != CS_EK_ENGAGEMENT) return CS_OK;
   const setting *st = o->st;
   double t = cs_world_now(w);
-  o->n_eng++;
+  if (++o->n_eng == 2) {
+    check_second(o, w, e, t);
+    return CS_OK;
+  }
   o->engaged = 1;
   o->dead = e->deaths;
   o->took = w->owner[NA] != CS_PARTY_STATE;
@@ -127,7 +173,8 @@ static int on_event(void *ud, cs_world *w, const cs_event_rec *e) {
                       ? 1 - exp(-st->r_fighter * o->fighters * K / R) * (1 - (o->took ? st->e_takeover * K : 0))
                       : e_share * K;
     cs_exposure_state(w, j, t, &D, &X, &Y);
-    double D0 = 1000.0 * (double)e->deaths * K / R, X0 = (1 - s) * o->fresh[j] * R, Y0 = s * o->fresh[j] * R;
+    double X0 = (1 - s) * o->fresh[j] * R, Y0 = s * o->fresh[j] * R;
+    double D0 = felt_expected(st->per_exposed, 0, 0, X0 + Y0, 1000.0 * (double)e->deaths * K, R);
     if (fabs(D - D0) > 1e-9 * (D0 + 1) || fabs(X - X0) > 1e-9 * (X0 + 1) || fabs(Y - Y0) > 1e-9 * (Y0 + 1)) {
       fprintf(stderr, "%s: node %d after the engagement: D %g X %g Y %g, expected %g %g %g\n", st->name, j, D, X, Y,
               D0, X0, Y0);
@@ -142,12 +189,13 @@ static int on_event(void *ud, cs_world *w, const cs_event_rec *e) {
 ** exposure makes of them). */
 static int on_timer(void *ud, cs_world *w, int id) {
   obs *o = ud;
-  (void)id;
   if (o->st->r_fighter > 0) {
     cs_engagement en;
     cs_engagement_forces(w, CS_PARTY_GANG(0), NA, &en);
-    o->fighters = en.A0 + en.D0;
+    *(id == 2 ? &o->fighters2 : &o->fighters) = en.A0 + en.D0;
   }
+  if (id == 2) /* the state the second attack starts from (test_felt_mean) */
+    for (int j = 0; j < 3; j++) cs_exposure_state(w, j, cs_world_now(w), &o->pre[j][0], &o->pre[j][1], &o->pre[j][2]);
   return cs_world_force_attack(w, 0, NA);
 }
 
@@ -224,6 +272,7 @@ static cs_world *one_attack_world(const setting *st, const char *model) {
     CHECK(cs_world_param_set_str(w, "expose_by", "fighters") == CS_OK);
     CHECK(cs_world_param_set(w, "expose_per_fighter", st->r_fighter) == CS_OK);
   }
+  if (st->per_exposed) CHECK(cs_world_param_set_str(w, "felt_per", "exposed") == CS_OK);
   CHECK(cs_world_timer(w, T_E, 1) == CS_OK);
   if (cs_world_finalize(w) != CS_OK) {
     fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
@@ -300,9 +349,10 @@ static void test_one_attack(const setting *st, uint64_t seed, int R) {
     bad_state += !o.state_ok;
     for (int j = 0; j < 2; j++) {
       double km = j == 0 ? 0 : st->d_AB, K = kernel(st, km), e = o.fresh[j];
-      expo x = {st->h0, st->hx, 1000.0 * (double)o.dead * K / o.R_e[j], st->D_ref, st->tau_D, st->tau_X,
-                st->stayer_factor, o.R_e[j], (1 - st->stayer_share) * e * o.R_e[j], st->stayer_share * e * o.R_e[j],
-                st->shape};
+      double dk = 1000.0 * (double)o.dead * K;
+      expo x = {st->h0, st->hx, felt_expected(st->per_exposed, 0, 0, e * o.R_e[j], dk, o.R_e[j]), st->D_ref, st->tau_D,
+                st->tau_X, st->stayer_factor, o.R_e[j], (1 - st->stayer_share) * e * o.R_e[j],
+                st->stayer_share * e * o.R_e[j], st->shape};
       for (int i = 0; i < N_TIMES; i++) {
         double d = (o.R_e[j] - o.res[i][j]) - expected_fled(&x, TIMES[i] - T_E);
         sum[i][j] += d;
@@ -382,6 +432,50 @@ static void test_expose_by_whole(const setting *st) {
     CHECK(cs_world_param_set_str(w, "expose_by", "majority") == CS_EINVAL);
     obs o = {0};
     o.st = st;
+    rec_sink r;
+    CHECK(run_watched(w, &o, 9, 0, &r) == CS_OK);
+    CHECK(o.engaged && o.state_ok);
+    h[k] = r.hash;
+    cs_world_free(w);
+  }
+  CHECK(h[0] == h[1]);
+}
+
+/* felt_per "exposed": a second attack on A two days after the first, which
+** found people of A and B exposed and carrying felt violence: right after
+** it every node's D is the mean (D E0 + 1000 dead K) / E1 over its exposed
+** (C, beyond the kernel, untouched), 40 replicates (code that adds the
+** deaths per resident, or per person newly reached, fails it); felt_per
+** "resident" named is the default, event for event; the choices are checked. */
+static void test_felt_mean(const setting *st) {
+  int bad = 0, both = 0;
+  for (int rep = 0; rep < 40; rep++) {
+    cs_world *w = one_attack_world(st, "exposure");
+    CHECK(w != NULL);
+    if (!w) return;
+    CHECK(cs_world_timer(w, T_E + 2, 2) == CS_OK);
+    obs o = {0};
+    o.st = st;
+    rec_sink r;
+    CHECK(run_watched(w, &o, 33, (uint64_t)rep, &r) == CS_OK);
+    both += o.n_eng == 2;
+    bad += o.n_eng == 2 && !o.mean_ok;
+    cs_world_free(w);
+  }
+  CHECK(both == 40);
+  CHECK(bad == 0);
+  setting res = *st;
+  res.per_exposed = 0;
+  uint64_t h[2];
+  for (int k = 0; k < 2; k++) {
+    cs_world *w = one_attack_world(&res, "exposure");
+    CHECK(w != NULL);
+    if (!w) return;
+    CHECK(strcmp(w->params[P_FELT_PER].str, "resident") == 0);
+    if (k) CHECK(cs_world_param_set_str(w, "felt_per", "resident") == CS_OK);
+    CHECK(cs_world_param_set_str(w, "felt_per", "residents") == CS_EINVAL);
+    obs o = {0};
+    o.st = &res;
     rec_sink r;
     CHECK(run_watched(w, &o, 9, 0, &r) == CS_OK);
     CHECK(o.engaged && o.state_ok);
@@ -533,30 +627,36 @@ static void test_provinces_seats(int with_site, int64_t seats) {
 int main(void) {
   static const setting S[] = {
     /* A falls; hX saturates whenever anyone died; stayers */
-    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0, 0, 0, 0},
+    {"taken, saturating", 0, 0.002, 0.3, 1e-9, 5, 10, 1.0, 0.05, 0.5, 0.3, 0.1, 1.0, 0, 0, 0, 0},
     /* the attack is repelled; hX far from saturation; stayers leave at a fifth */
-    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 0, 0},
+    {"repelled", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 0, 0, 0},
     /* A falls; no stayers; a wider kernel */
-    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5, 0, 0, 0},
+    {"taken, no stayers", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.0, 0.1, 1.5, 0, 0, 0, 0},
     /* partial control, expose_by "shares": the gang wins about 0.4 of A, which
     ** stays the state's; the exposed share lies between the two */
-    {"part taken, shares", 0, 0.001, 0.3, 0.5, 5, 10, 1.0, 0.05, 0.6, 0.3, 0.1, 1.0, 0.4, 0, 0},
+    {"part taken, shares", 0, 0.001, 0.3, 0.5, 5, 10, 1.0, 0.05, 0.6, 0.3, 0.1, 1.0, 0.4, 0, 0, 0},
     /* expose_by "fighters": repelled (the fight's scope alone; about 5,600
     ** fighters expose ~25% of A), and taken (scope and the change of hands) */
-    {"repelled, fighters", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 1.0, 0},
-    {"taken, fighters", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 4.0, 0},
+    {"repelled, fighters", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 1.0, 0, 0},
+    {"taken, fighters", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 4.0, 0, 0},
     /* tolerance thresholds (D_shape 3): the felt violence at A and B starts
     ** near 3 D_ref (about 1.5 per 1,000) and decays through D_ref by day 5;
     ** the hazard is above the exponential's (k = 1) above D_ref and under a
     ** third of it at D_ref / 2 (code that ignores the shape fails at A and B
     ** on days 1-8, by 8 to 65 SE) */
-    {"taken, thresholds", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 0, 3.0},
+    {"taken, thresholds", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 0, 3.0, 0},
+    /* felt violence per person reached (felt_per "exposed"): the repelled
+    ** attack by fighters, about a quarter of A exposed, so D is about four
+    ** times the per-resident value and under D_ref (code that counts it per
+    ** resident fails) */
+    {"repelled, fighters, per exposed", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 1.0, 0, 1},
   };
   test_closed_form_self_check();
   /* a seed per setting: common random numbers would correlate their checks */
   for (size_t i = 0; i < sizeof S / sizeof S[0]; i++) test_one_attack(&S[i], 21 + i, 150);
   test_intensity_is_v1(&S[0]);
   test_expose_by_whole(&S[0]);
+  test_felt_mean(&S[sizeof S / sizeof S[0] - 1]);
   test_city_conservation();
   test_provinces_seats(0, 200);
   test_provinces_seats(1, 1500);

@@ -19,7 +19,8 @@
 ** WALK_CUT walk_km of k by open road (distance d, kernel K = exp(-d /
 ** walk_km); k itself at d = 0, K = 1), with residents R_j > 0 and U_j =
 ** R_j - X_j - Y_j unexposed,
-**   D_j += 1000 dead K / R_j
+**   D_j += 1000 dead K / R_j                      (felt_per "resident")
+**   D_j  = (D_j E_j + 1000 dead K) / E'_j          (felt_per "exposed")
 **   new = e K U_j,  e = expose_takeover if k changed hands, else expose_attack
 **   X_j += (1 - stayer_share) new,  Y_j += stayer_share new.
 ** That e is expose_by "owner", the default; with expose_by "shares",
@@ -35,6 +36,18 @@
 ** so a skirmish of a few fighters in a large quartier exposes few, and a
 ** five-day assault by a thousand exposes most (Melander and Oberg 2006: the
 ** scope of fighting, more than its deaths, drives flight).
+** Felt violence is per resident by default (felt_per "resident"): the
+** deaths spread over all of j's residents, so a fight that kills three in a
+** quartier of 100,000 is felt as 0.03 per 1,000 by whoever it reached. With
+** felt_per "exposed" it is per person the fighting reached: D_j is the mean
+** felt violence of j's exposed, E_j = X_j + Y_j of them before the fight
+** and E'_j after it (at least one person counted; with nobody exposed D_j
+** stays, as nobody feels it). The fight adds 1000 dead K felt deaths, shared
+** by those it reached, exposed before or newly; the newly exposed bring no
+** earlier violence, so a fight without deaths lowers the mean. Between
+** fights the mean decays with tau_D; people who flee or return to unexposed
+** take the mean with them (a mean-field reading: the exposed of a node share
+** one D).
 ** The nodes reached are kept (cs_exposure_reached) for notify.c, which
 ** redraws their flight clocks.
 **
@@ -179,6 +192,17 @@ static double fresh_share(const cs_world *w, int by_fighters, double e, int took
   return 1 - (1 - f) * (1 - (took ? PV(w, P_EXPOSE_TAKEOVER) * K : 0));
 }
 
+/* Felt violence at a node after an engagement whose deaths, weighted by the
+** kernel and times 1,000, are dk: per resident (r residents), D + dk / r; per
+** exposed (felt_per "exposed"), the mean over the E1 exposed after it, the E0
+** before it having carried D: (D E0 + dk) / E1, at least one person counted
+** (nobody exposed: D unchanged, as nobody feels it). */
+static double felt(int per_exposed, double D, double E0, double E1, double dk, double r) {
+  if (!per_exposed) return D + dk / r;
+  if (E1 <= 0) return D;
+  return (D * E0 + dk) / (E1 > 1 ? E1 : 1);
+}
+
 int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double moved, double fighters) {
   w->xp_n_hit = 0;
   if (!w->xp_on) return CS_OK;
@@ -187,13 +211,15 @@ int cs_exposure_engagement(cs_world *w, int k, int64_t dead, int took, double mo
   if (rc != CS_OK) return rc;
   double e = exposed_share(w, took, moved), s = PV(w, P_STAYER_SHARE);
   int by_fighters = strcmp(w->params[P_EXPOSE_BY].str, "fighters") == 0;
+  int per_exposed = strcmp(w->params[P_FELT_PER].str, "exposed") == 0;
   for (int i = 0; i < w->xp_n_hit; i++) {
     int j = w->xp_hit[i];
     double r = (double)w->residents[j], K = exp(-w->xp_hit_km[i] / ell), D, X, Y;
     if (r <= 0) continue;
     cs_exposure_state(w, j, t, &D, &X, &Y);
     double u = r - X - Y, fresh = fresh_share(w, by_fighters, e, took, fighters, K, r) * (u > 0 ? u : 0);
-    settle(w, j, t, D + 1000.0 * (double)dead * K / r, X + (1 - s) * fresh, Y + s * fresh);
+    double X1 = X + (1 - s) * fresh, Y1 = Y + s * fresh;
+    settle(w, j, t, felt(per_exposed, D, X + Y, X1 + Y1, 1000.0 * (double)dead * K, r), X1, Y1);
   }
   return CS_OK;
 }

@@ -38,6 +38,7 @@ static const char *const CONTROL_MODELS[] = {"whole", "shares", NULL};
 static const char *const REACHES[] = {"base", "territory", "spread", NULL};
 static const char *const ERODE_WHERES[] = {"everywhere", "frontier", NULL};
 static const char *const EXPOSE_BYS[] = {"owner", "shares", "fighters", NULL};
+static const char *const FELT_PERS[] = {"resident", "exposed", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
@@ -49,6 +50,7 @@ static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_REACH, REACHES},
   {P_ERODE_WHERE, ERODE_WHERES},
   {P_EXPOSE_BY, EXPOSE_BYS},
+  {P_FELT_PER, FELT_PERS},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -173,6 +175,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_EXPOSE_BY, "expose_by", STR, 0, 0, 0, "", "flight_model exposure: what sets the share an engagement exposes: owner (expose_takeover if the node's owner changed, else expose_attack; as before), shares (expose_attack plus (expose_takeover - expose_attack) times the share of the node that changed holders; the same as owner with control_model whole), or fighters (the fight's scope: each fighter engaged exposes expose_per_fighter residents, and a change of owner adds expose_takeover; exposure.c) [P: under partial control a fight that wins part of a node reaches the people of that part as a takeover would, Kalyvas 2006; fighters: the scope of fighting matters more for flight than its deaths, Melander and Oberg 2006]", "owner"},
   {P_EXPOSE_PER_FIGHTER, "expose_per_fighter", NUM, 2, 0, BIG, "persons", "flight_model exposure, expose_by fighters: residents each fighter engaged (attackers and defenders) exposes; at the engagement's node a share 1 - exp(-expose_per_fighter fighters / residents) of the unexposed is exposed, at a node within walking distance the same with fighters times the kernel [P]", 0},
   {P_D_SHAPE, "D_shape", NUM, 1, 0.1, 10, "", "flight_model exposure: shape of the residents' tolerance of felt violence: the share of the exposed past their threshold at D is 1 - exp(-(D / D_ref)^D_shape) (Weibull thresholds; 1: exponential, the hazard as before; above 1 most tolerate some violence and leave together past D_ref) [P]", 0},
+  {P_FELT_PER, "felt_per", STR, 0, 0, 0, "", "flight_model exposure: what felt violence D is counted per: resident (deaths per 1,000 residents of the node, as first built) or exposed (deaths per 1,000 of the node's exposed residents, those the fighting reached, averaged over them as fights add deaths and people; exposure.c) [P: the hazard grows with violence per person within walking distance of it, applied to the people the fighting reached; a fight that reaches a few hundred people of a large quartier is felt by them, not diluted over all its residents]", "resident"},
   {P_UNIT_SPEED, "unit_speed", NUM, 60, 1e-6, BIG, "km/day", "travel speed of security units on the road graph [P]", 0},
   {P_RECALL_MIN, "recall_delay_min", NUM, 1, 0, BIG, "day", "administrative delay of a recall, lower bound", 0},
   {P_RECALL_MAX, "recall_delay_max", NUM, 3, 0, BIG, "day", "administrative delay of a recall, upper bound", 0},
