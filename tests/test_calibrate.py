@@ -22,7 +22,12 @@ reads it (compare --posterior, output/plot_calibration.py).
     field, leave an earlier file at the output path untouched, and leave no
     temporary file;
 (g) compare --posterior runs each replicate under a posterior draw and records it;
-    the figures of plot_calibration.py render.
+    the figures of plot_calibration.py render;
+(h) output/slim_calibration.py leaves out history matching's run outputs and
+    nothing else (every other dataset's values and type, the attributes, the
+    dimension scales, /posterior's hard link), a run under the slim posterior is
+    the same run (its events and parameters), and a bad input exits 2 leaving an
+    earlier file at the output path untouched and no temporary file.
 """
 import hashlib
 import math
@@ -459,6 +464,77 @@ def test_posterior_readers(tmp):
     check(ok, "plot_calibration.py draws the posterior and the predictive intervals: " + p.stderr.strip()[-300:])
 
 
+def h5_objects(f):
+    """Every link of an open HDF5 file: name -> (kind, object)."""
+    out = {}
+
+    def walk(g, prefix):
+        for k in g:
+            o = g[k]
+            out[prefix + k] = o
+            if isinstance(o, h5py.Group):
+                walk(o, prefix + k + "/")
+    walk(f, "")
+    return out
+
+
+def test_slim(tmp):
+    cal = os.path.join(tmp, "both.h5")  # history matching and ABC
+    p = calibrate(tmp, cal, args=["--waves", "2", "--points", "40", "--replicates", "4", "--particles", "60", "-j", "2"])
+    check(p.returncode == 0, "a calibration with waves and ABC runs: " + p.stderr.strip()[-300:])
+    if p.returncode:
+        return
+    tool = os.path.join(SRC, "output/slim_calibration.py")
+    slim = os.path.join(tmp, "slim.h5")
+    p = subprocess.run(["/usr/bin/python3", tool, cal, slim], capture_output=True, text=True)
+    check(p.returncode == 0 and os.path.exists(slim), "slim_calibration.py writes the slim copy: " + p.stderr[-300:])
+    if p.returncode:
+        return
+    with h5py.File(cal) as a, h5py.File(slim) as b:
+        oa, ob = h5_objects(a), h5_objects(b)
+        gone = sorted(set(oa) - set(ob))
+        check(gone == ["history_matching/wave_1/outputs", "history_matching/wave_2/outputs"] and not set(ob) - set(oa),
+              "the slim copy lacks history matching's outputs and nothing else: %s" % gone)
+        same = True
+        for n, o in ob.items():
+            x = oa[n]
+            if isinstance(o, h5py.Dataset):
+                va, vb = x[()], o[()]
+                eq = x.dtype == o.dtype and np.array_equal(va, vb, equal_nan=va.dtype.kind == "f")
+                dims = [[s.name for s in d.values()] for d in x.dims] == [[s.name for s in d.values()] for d in o.dims]
+                same = same and eq and dims
+            attrs = {k: v for k, v in x.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
+            battrs = {k: v for k, v in o.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
+            same = same and attrs.keys() == battrs.keys() and all(np.array_equal(attrs[k], battrs[k]) for k in attrs)
+        same = same and {k: str(v) for k, v in a.attrs.items()} == {k: str(v) for k, v in b.attrs.items()}
+        check(same, "every other dataset, attribute and dimension scale of the slim copy is the calibration file's")
+        last = max((n for n in b["abc"] if n.startswith("population_")), key=lambda n: int(n.split("_")[1]))
+        check(b["posterior"] == b["abc/" + last], "the slim copy's /posterior is the same hard link to " + last)
+    runs = []
+    for c in (cal, slim):
+        rf = os.path.join(tmp, "slimrun-%d.h5" % len(runs))
+        q = run(["run", PATROL, "--posterior", c, "--draws", "6", "--replicate", "4", "-o", rf, "--quiet", "--events",
+                 "all"])
+        runs.append(rf if q.returncode == 0 else None)
+    if all(runs):
+        with h5py.File(runs[0]) as a, h5py.File(runs[1]) as b:
+            ok = all(np.array_equal(a["events/" + k][:], b["events/" + k][:], equal_nan=a["events/" + k].dtype.kind == "f")
+                     for k in a["events"]) and len(a["events/kind"]) > 0 and \
+                dict(a["parameters"].attrs) == dict(b["parameters"].attrs)
+        check(ok, "a run under the slim posterior is the same run (its events and parameters)")
+    else:
+        check(False, "run --posterior reads the slim copy")
+    keep = write(os.path.join(tmp, "keep.h5"), "an earlier result")
+    for bad in (PATROL, os.path.join(tmp, "no-such.h5"), runs[0] or PATROL):
+        q = subprocess.run(["/usr/bin/python3", tool, bad, keep], capture_output=True, text=True)
+        with open(keep) as fh:
+            intact = fh.read() == "an earlier result"
+        left = [n for n in os.listdir(tmp) if n.startswith(".slim-")]
+        check(q.returncode == 2 and os.path.basename(bad) in q.stderr and intact and not left,
+              "slim_calibration.py refuses %s (exit 2, naming it), the earlier file intact, no temporary file"
+              % os.path.basename(bad))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="cs-calibrate-")
     try:
@@ -471,6 +547,7 @@ def main():
         test_holdout_unread(tmp)
         test_bad_input(tmp)
         test_posterior_readers(tmp)
+        test_slim(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
