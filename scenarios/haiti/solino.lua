@@ -33,17 +33,14 @@ model {
 }
 
 -- Version 2 (--set v2=true; README.md, "Version 2"): the mechanisms of version 2 switched on,
--- as in capital.lua --set v2=true; the start stays the Oct 2024 state above (nobody displaced
+-- the same as capital.lua's (lib/city.lua, city.version2; until 7 Dec 2026 this file had its
+-- own list, which lacked the seven settings capital.lua gained from calibration 3 on: reach,
+-- joint_share, consolidate_rate, ell_police, presence_half, erode_rate, erode_where, and
+-- felt_per); the start stays the Oct 2024 state above (nobody displaced
 -- at the start, no brigade grown yet). For the calibrated parameters, run it under the
 -- posterior of capital.lua's calibration: --posterior CAL.h5 (validate, compare, run).
 param("v2", false, "version 2 of the model's mechanisms")
-if P.v2 then
-  model {
-    coalition_model = "bargain", brigade_model = "grown", return_rule = "stable",
-    response_model = "pool", flight_model = "exposure", control_model = "shares",
-    expose_by = "fighters",
-  }
-end
+if P.v2 then city.version2() end
 
 city.declare()   -- jailed: 0 (Oct 2024: after the prison breaks of Mar 2024)
 

@@ -6,6 +6,7 @@
 --   city.declare { jailed = 4700, start = "2023-09" }  -- version 2: the controllers of
 --                                  -- 1 Sep 2023 and the people displaced before it
 --   city.reporting(30)             -- the log lines (every 30 days, and key takeovers)
+--   city.version2()                -- version 2's mechanisms and fixed settings (--set v2=true)
 --
 -- plus the helpers the timelines use: city.day(start), city.nearest_state,
 -- city.coalition_attack, city.reported_attack, city.raid, city.elite_recall, city.COALITION,
@@ -337,6 +338,31 @@ local function declare_displaced(sep, owner)
 end
 
 -- ---- declarations ---------------------------------------------------------------------
+
+-- ---- version 2 ---------------------------------------------------------------------------
+-- The mechanisms of version 2 switched on, with the settings the calibrations of capital.lua
+-- keep fixed (scenarios/haiti/README.md, "Version 2"). capital.lua and solino.lua --set
+-- v2=true both call it, so the two scenarios run the same model; the calibrated parameters
+-- come from the posterior (--posterior CAL.h5).
+function M.version2()
+  model {
+    coalition_model = "bargain",   -- a pact struck under threat (sim/README.md, bargain.c)
+    brigade_model = "grown",       -- self-defence brigades (brigade.c)
+    return_rule = "stable",        -- returns only to safe origins held by the same controller (cohorts.c)
+    response_model = "pool",       -- police response from a limited pool of officers, a queue (dispatch.c)
+    flight_model = "exposure",     -- flight of the residents the fighting reached, with stayers (exposure.c)
+    expose_by = "fighters",        -- ... as many as the fight's fighters reach (exposure.c; Melander and Oberg 2006)
+    felt_per = "exposed",          -- ... who feel its deaths per person reached, not per resident of the quartier (exposure.c; since calibration 12)
+    control_model = "shares",      -- partial control, moved by engagements (control.c)
+    reach = "spread",              -- members live across the nodes a gang holds and fight from them (reach.c)
+    joint_share = 0.5,             -- partners join each other's attacks once the pact is struck (joint.c) [U]
+    consolidate_rate = 0.02,       -- a node's majority holder takes over its other shares, ~50 days (control.c) [P]
+    ell_police = 1,                -- police posts cover the STATE-held nodes within about a km (cover.c) [P]
+    presence_half = 50,            -- a STATE hold needs officers within reach: 50 at or covering a node make half a presence (control.c) [P]
+    erode_rate = 0.02,             -- a hold without them wears down to nobody's, ~35 days to half (control.c) [P]
+    erode_where = "frontier",      -- ... but only while a road neighbour is not the state's (control.c; Kalyvas 2006)
+  }
+end
 
 -- The scenario parameters of the city, declared after the scenario's own.
 function M.params()
