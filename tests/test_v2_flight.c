@@ -418,18 +418,18 @@ static void test_intensity_is_v1(const setting *st) {
   cs_world_free(w);
 }
 
-/* expose_by "shares" with control_model "whole": the share that changed
-** holders is 1 or 0 as A changed hands or not, so both rules give the same
-** run, event for event; and the choices are checked. */
-static void test_expose_by_whole(const setting *st) {
+/* The run of st with string parameter `name` at its default `dflt` and with it
+** set to `value`: the same run, event for event; and `bad` is refused. */
+static void test_same_run_named(const setting *st, int p, const char *name, const char *dflt, const char *value,
+                                const char *bad) {
   uint64_t h[2];
   for (int k = 0; k < 2; k++) {
     cs_world *w = one_attack_world(st, "exposure");
     CHECK(w != NULL);
     if (!w) return;
-    CHECK(strcmp(w->params[P_EXPOSE_BY].str, "owner") == 0);
-    if (k) CHECK(cs_world_param_set_str(w, "expose_by", "shares") == CS_OK);
-    CHECK(cs_world_param_set_str(w, "expose_by", "majority") == CS_EINVAL);
+    CHECK(strcmp(w->params[p].str, dflt) == 0);
+    if (k) CHECK(cs_world_param_set_str(w, name, value) == CS_OK);
+    CHECK(cs_world_param_set_str(w, name, bad) == CS_EINVAL);
     obs o = {0};
     o.st = st;
     rec_sink r;
@@ -439,6 +439,13 @@ static void test_expose_by_whole(const setting *st) {
     cs_world_free(w);
   }
   CHECK(h[0] == h[1]);
+}
+
+/* expose_by "shares" with control_model "whole": the share that changed
+** holders is 1 or 0 as A changed hands or not, so both rules give the same
+** run, event for event; and the choices are checked. */
+static void test_expose_by_whole(const setting *st) {
+  test_same_run_named(st, P_EXPOSE_BY, "expose_by", "owner", "shares", "majority");
 }
 
 /* felt_per "exposed": a second attack on A two days after the first, which
@@ -466,23 +473,7 @@ static void test_felt_mean(const setting *st) {
   CHECK(bad == 0);
   setting res = *st;
   res.per_exposed = 0;
-  uint64_t h[2];
-  for (int k = 0; k < 2; k++) {
-    cs_world *w = one_attack_world(&res, "exposure");
-    CHECK(w != NULL);
-    if (!w) return;
-    CHECK(strcmp(w->params[P_FELT_PER].str, "resident") == 0);
-    if (k) CHECK(cs_world_param_set_str(w, "felt_per", "resident") == CS_OK);
-    CHECK(cs_world_param_set_str(w, "felt_per", "residents") == CS_EINVAL);
-    obs o = {0};
-    o.st = &res;
-    rec_sink r;
-    CHECK(run_watched(w, &o, 9, 0, &r) == CS_OK);
-    CHECK(o.engaged && o.state_ok);
-    h[k] = r.hash;
-    cs_world_free(w);
-  }
-  CHECK(h[0] == h[1]);
+  test_same_run_named(&res, P_FELT_PER, "felt_per", "resident", "resident", "residents");
 }
 
 /* ---- conservation in a city at war, exposure mode ---- */
