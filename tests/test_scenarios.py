@@ -258,6 +258,38 @@ class HaitiCity(unittest.TestCase):
             self.assertNotEqual(bad.returncode, 0)
             self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
 
+    def test_joint_shares_known_answer(self):
+        """joint_shares.py on a small calibration-like file whose answer is known by hand:
+        the share of points meeting every target of each group (implausibility <= 3), of
+        each pair and of all three, and the smallest rank-3 implausibility; a file without
+        a wave 1 is refused in one line."""
+        tool = os.path.join(HAITI, "joint_shares.py")
+        names = ["fled_solino_a", "fled_tabarre27_b", "displaced_since@1", "displaced_since@2", "killed_metro_q1",
+                 "other"]
+        # 4 points: Solino week met by 0, 1; displacement by 1, 2; killings by 1, 3
+        imp = np.array([[1.0, 2.0, 5.0, 1.0, 9.0, 0.0],
+                        [3.0, 0.5, 2.0, 3.0, 1.0, 7.0],
+                        [4.0, 1.0, 0.0, 0.1, 8.0, 0.0],
+                        [9.0, 9.0, 9.0, 3.5, 2.0, 0.0]])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "c.h5")
+            with h5py.File(path, "w") as f:
+                f["target"] = np.array(names, dtype=h5py.string_dtype())
+                f["history_matching/wave_1/implausibility"] = imp
+            r = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            got = {l.rsplit(None, 1)[0].strip(): l.rsplit(None, 1)[1] for l in r.stdout.splitlines()[1:-1]}
+            self.assertEqual(got, {"Solino week": "50.0%", "displacement": "50.0%", "killings": "50.0%",
+                                   "Solino week and displacement": "25.0%", "Solino week and killings": "25.0%",
+                                   "displacement and killings": "25.0%", "all three groups": "25.0%"})
+            # rank-3 (third largest): 2.0, 3.0, 1.0, 9.0
+            self.assertIn("smallest 1.00; points within 4: 3, 5: 3, 6: 3", r.stdout)
+            with h5py.File(path, "w") as f:
+                f["target"] = np.array(names, dtype=h5py.string_dtype())
+            bad = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 2)
+            self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
+
     def test_recall_table_splits(self):
         """recall_table.py on a small compare-like file whose answer is known by hand: which
         runs held on the attack's day, whose fall the recall delayed (or prevented), and the

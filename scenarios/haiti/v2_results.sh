@@ -100,6 +100,11 @@ if [ ! -f "$CAL" ]; then
   fi
 fi
 
+# The posterior without every run's statistics (output/slim_calibration.py): small enough to
+# keep with the results (scenarios/haiti/results/capital_v2_posterior.h5), and the same runs
+# under --posterior as $CAL.
+/usr/bin/python3 output/slim_calibration.py "$CAL" "$OUT/capital_v2_posterior.h5"
+
 # validate_posterior SCENARIO NAME [--set K=V ...]: validate SCENARIO under the posterior into
 # $OUT/NAME.csv and .txt; exit 7 (a target failed) is a result, any other failure stops the
 # script.
@@ -148,4 +153,4 @@ echo "== solino.lua (Solino held at its start, 10 Oct 2024) under the posterior 
 validate_posterior scenarios/haiti/solino.lua validate_solino
 echo "== the same posterior without the forced attacks of 5 Feb 2024 -> $OUT/validate_unforced.csv"
 validate_posterior "$SCEN" validate_unforced --set reported_attacks=false
-echo "wrote $OUT/ (validate.csv, validate_solino.csv, validate_unforced.csv, recall.*, solino_raid.txt, clash_counts.txt, casualties.txt, owners_oct_2024.txt), scenarios/haiti/results/capital_v2_displacement.png"
+echo "wrote $OUT/ (capital_v2_posterior.h5, validate.csv, validate_solino.csv, validate_unforced.csv, recall.*, solino_raid.txt, clash_counts.txt, casualties.txt, owners_oct_2024.txt), scenarios/haiti/results/capital_v2_displacement.png"
