@@ -273,17 +273,31 @@ class HaitiCity(unittest.TestCase):
                         [9.0, 9.0, 9.0, 3.5, 2.0, 0.0]])
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "c.h5")
+            # means: point 3 misses displaced_since@2 high (3.5 > 3, mean above), points 0 and 3
+            # miss displaced_since@1 low and high
+            mean = np.full(imp.shape, 10.0)
+            mean[0, 2], mean[3, 2], mean[3, 3] = 1.0, 20.0, 30.0
             with h5py.File(path, "w") as f:
                 f["target"] = np.array(names, dtype=h5py.string_dtype())
+                f["observed"] = np.full(len(names), 10.0)
                 f["history_matching/wave_1/implausibility"] = imp
+                f["history_matching/wave_1/mean"] = mean
             r = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stderr)
-            got = {l.rsplit(None, 1)[0].strip(): l.rsplit(None, 1)[1] for l in r.stdout.splitlines()[1:-1]}
+            out = r.stdout.splitlines()
+            head = out.index([l for l in out if "rank-3" in l][0])
+            got = {l.rsplit(None, 1)[0].strip(): l.rsplit(None, 1)[1] for l in out[1:head]}
             self.assertEqual(got, {"Solino week": "50.0%", "displacement": "50.0%", "killings": "50.0%",
                                    "Solino week and displacement": "25.0%", "Solino week and killings": "25.0%",
                                    "displacement and killings": "25.0%", "all three groups": "25.0%"})
             # rank-3 (third largest): 2.0, 3.0, 1.0, 9.0
             self.assertIn("smallest 1.00; points within 4: 3, 5: 3, 6: 3", r.stdout)
+            rows = {l.split()[0]: l.split()[1:] for l in out[head + 2:]}
+            self.assertEqual(sorted(rows), sorted(names[:5]))  # "other" is in no group
+            self.assertEqual(rows["displaced_since@1"][2:], ["25.0%", "25.0%"])
+            self.assertEqual(rows["displaced_since@2"][2:], ["0.0%", "25.0%"])
+            self.assertEqual(rows["killed_metro_q1"][2:], ["0.0%", "0.0%"])  # means equal the observation
+            self.assertEqual(rows["displaced_since@2"][1], "10")  # median of 10, 10, 10, 30
             with h5py.File(path, "w") as f:
                 f["target"] = np.array(names, dtype=h5py.string_dtype())
             bad = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)

@@ -8,7 +8,10 @@ meets a target when its implausibility is at most 3, the default cut-off, whatev
 cut-off made the file): the
 share of design points that meet every target of each group, and of pairs of groups,
 and the smallest rank-3 implausibility (the third largest of a point's, what
---imp-rank 3 compares with the cut-off) with how many points are within 4, 5 and 6.
+--imp-rank 3 compares with the cut-off) with how many points are within 4, 5 and 6;
+then, for each target of the groups, its observation, the median over the points of
+their mean, and the shares of points that miss it low and high (implausibility above
+3, mean below or above the observation).
 The groups, by target name: the Solino week (fled_solino*, fled_tabarre27*), the
 displacement rounds (displaced_since*), the quarterly killings (killed_metro*).
 
@@ -52,6 +55,8 @@ def report(path):
     with h5py.File(path, "r") as f:
         names = [text(n) for n in f["target"][:]]
         imp = f["history_matching/wave_1/implausibility"][:]
+        mean = f["history_matching/wave_1/mean"][:]
+        observed = f["observed"][:]
     n = len(imp)
     g = shares(names, imp)
     lines = ["%s: %d points of wave 1, %d targets" % (path, n, len(names))]
@@ -68,6 +73,14 @@ def report(path):
         r3 = np.sort(imp, axis=1)[:, -3]
         lines.append("  rank-3 implausibility: smallest %.2f; points within 4: %d, 5: %d, 6: %d" %
                      (r3.min(), (r3 <= 4).sum(), (r3 <= 5).sum(), (r3 <= 6).sum()))
+    lines.append("  %-40s %12s %12s %9s %9s" % ("target", "observed", "median", "too low", "too high"))
+    for i, name in enumerate(names):
+        if not any(name.startswith(p) for _, prefixes in GROUPS for p in prefixes):
+            continue
+        miss = imp[:, i] > MEET
+        low, high = (miss & (mean[:, i] < observed[i])).mean(), (miss & (mean[:, i] > observed[i])).mean()
+        lines.append("  %-40s %12.6g %12.6g %8.1f%% %8.1f%%" % (name, observed[i], np.median(mean[:, i]), 100 * low,
+                                                              100 * high))
     return "\n".join(lines)
 
 
