@@ -358,7 +358,7 @@ class HaitiCity(unittest.TestCase):
         own = {k for k in cap1 if str(cap1[k]) != str(sol1[k])}
         diff = {k for k in cap2 if str(cap2[k]) != str(sol2[k])} - own
         self.assertEqual(diff, set(), {k: (cap2[k], sol2[k]) for k in diff})
-        for k, v in (("flight_model", "exposure"), ("reach", "spread"), ("felt_per", "exposed"),
+        for k, v in (("flight_model", "exposure"), ("reach", "spread"),
                      ("control_model", "shares"), ("erode_where", "frontier")):
             self.assertEqual(str(sol2[k].decode() if isinstance(sol2[k], bytes) else sol2[k]), v, k)
 

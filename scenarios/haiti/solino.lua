@@ -35,8 +35,8 @@ model {
 -- Version 2 (--set v2=true; README.md, "Version 2"): the mechanisms of version 2 switched on,
 -- the same as capital.lua's (lib/city.lua, city.version2; until 7 Dec 2026 this file had its
 -- own list, which lacked the seven settings capital.lua gained from calibration 3 on: reach,
--- joint_share, consolidate_rate, ell_police, presence_half, erode_rate, erode_where, and
--- felt_per); the start stays the Oct 2024 state above (nobody displaced
+-- joint_share, consolidate_rate, ell_police, presence_half, erode_rate and erode_where); the
+-- start stays the Oct 2024 state above (nobody displaced
 -- at the start, no brigade grown yet). For the calibrated parameters, run it under the
 -- posterior of capital.lua's calibration: --posterior CAL.h5 (validate, compare, run).
 param("v2", false, "version 2 of the model's mechanisms")

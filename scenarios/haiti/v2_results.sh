@@ -4,12 +4,11 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 20:45 UTC): running it now makes calibration 12: calibration 11's
-# settings with felt violence counted per person a fight reached (capital.lua's version 2
-# sets felt_per = "exposed"; exposure.c), so D_ref's prior is per person reached (0.1 to 20
-# per 1,000, was 0.05 to 2 per resident), expose_per_fighter's range grown to 0.2-100
-# (calibration 11 pressed on 20), and the shape of the flight hazard calibrated (D_shape =
-# uniform(0.5, 4); every earlier calibration had k = 1). capital_v2_priors.lua says why.
+# Status (7 Dec 2026, 21:35 UTC): running it now makes calibration 12: calibration 11's
+# settings with one change, the shape of the flight hazard calibrated (D_shape =
+# uniform(0.5, 4) in capital_v2_priors.lua; every earlier calibration had k = 1). Felt
+# violence per person reached (felt_per = "exposed") was set up for it and dropped before
+# it ran, on a check of the prior design (capital_v2_priors.lua says why). Not yet run.
 #
 # Calibration 11's outputs are in scenarios/haiti/results/ (this script at commit df71954;
 # scenarios/haiti/README.md, "Calibration 11"): calibration

@@ -352,7 +352,6 @@ function M.version2()
     response_model = "pool",       -- police response from a limited pool of officers, a queue (dispatch.c)
     flight_model = "exposure",     -- flight of the residents the fighting reached, with stayers (exposure.c)
     expose_by = "fighters",        -- ... as many as the fight's fighters reach (exposure.c; Melander and Oberg 2006)
-    felt_per = "exposed",          -- ... who feel its deaths per person reached, not per resident of the quartier (exposure.c; since calibration 12)
     control_model = "shares",      -- partial control, moved by engagements (control.c)
     reach = "spread",              -- members live across the nodes a gang holds and fight from them (reach.c)
     joint_share = 0.5,             -- partners join each other's attacks once the pact is struck (joint.c) [U]
