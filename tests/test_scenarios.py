@@ -292,7 +292,16 @@ class HaitiCity(unittest.TestCase):
                                    "displacement and killings": "25.0%", "all three groups": "25.0%"})
             # rank-3 (third largest): 2.0, 3.0, 1.0, 9.0
             self.assertIn("smallest 1.00; points within 4: 3, 5: 3, 6: 3", r.stdout)
-            rows = {l.split()[0]: l.split()[1:] for l in out[head + 2:]}
+            # growth @2 over @1: means 10/1, 10/10, 10/10, 30/20 -> median of 10, 1, 1, 1.5 is 1.25;
+            # @1 met by points 1 and 2 (1 and 1)
+            self.assertIn("displaced, displaced_since@2 over displaced_since@1: observed 1.00, median 1.25, "
+                          "where the first is met 1.00", out[head + 1])
+            mean[1, 3] = 40.0  # point 1 (meets @1) grows 4x, point 2 1x: median 2.5 where met
+            with h5py.File(path, "a") as f:
+                f["history_matching/wave_1/mean"][...] = mean
+            r2 = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+            self.assertIn("median 2.75, where the first is met 2.50", r2.stdout)  # 10, 4, 1, 1.5
+            rows = {l.split()[0]: l.split()[1:] for l in out[head + 3:]}
             self.assertEqual(sorted(rows), sorted(names[:5]))  # "other" is in no group
             self.assertEqual(rows["displaced_since@1"][2:], ["25.0%", "25.0%"])
             self.assertEqual(rows["displaced_since@2"][2:], ["0.0%", "25.0%"])

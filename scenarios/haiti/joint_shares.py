@@ -9,7 +9,9 @@ cut-off made the file): the
 share of design points that meet every target of each group, and of pairs of groups,
 and the smallest rank-3 implausibility (the third largest of a point's, what
 --imp-rank 3 compares with the cut-off) with how many points are within 4, 5 and 6;
-then, for each target of the groups, its observation, the median over the points of
+the growth of the displaced from the first round to the last (their ratio: observed,
+median over the points, and median over the points that meet the first round); then,
+for each target of the groups, its observation, the median over the points of
 their mean, and the shares of points that miss it low and high (implausibility above
 3, mean below or above the observation).
 The groups, by target name: the Solino week (fled_solino*, fled_tabarre27*), the
@@ -73,6 +75,15 @@ def report(path):
         r3 = np.sort(imp, axis=1)[:, -3]
         lines.append("  rank-3 implausibility: smallest %.2f; points within 4: %d, 5: %d, 6: %d" %
                      (r3.min(), (r3 <= 4).sum(), (r3 <= 5).sum(), (r3 <= 6).sum()))
+    disp = [i for i, n in enumerate(names) if n.startswith(GROUPS[1][1])]
+    if len(disp) >= 2:
+        first, last = disp[0], disp[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = mean[:, last] / mean[:, first]
+        met = imp[:, first] <= MEET
+        lines.append("  displaced, %s over %s: observed %.2f, median %.2f, where the first is met %s" % (
+            names[last], names[first], observed[last] / observed[first], np.nanmedian(growth),
+            "%.2f" % np.nanmedian(growth[met]) if met.any() else "-"))
     lines.append("  %-40s %12s %12s %9s %9s" % ("target", "observed", "median", "too low", "too high"))
     for i, name in enumerate(names):
         if not any(name.startswith(p) for _, prefixes in GROUPS for p in prefixes):
