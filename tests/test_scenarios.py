@@ -313,6 +313,50 @@ class HaitiCity(unittest.TestCase):
             self.assertEqual(bad.returncode, 2)
             self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
 
+    def test_front_known_answer(self):
+        """front.py on a small run-like file whose answer is known by hand: per period, the
+        engagements, deaths, distinct and new nodes fought over, the share of engagements
+        at nodes fought over before, the residents at the engagement (that day's sample)
+        and the samples at the period's start; a file without an event log is refused."""
+        tool = os.path.join(HAITI, "front.py")
+        kinds = ["flight", "engagement", "takeover"]
+        # (time, kind, node, deaths): period 0 (days 0-10): engagements at 0, 1, 1; period 1: at 1, 2
+        ev = [(0.5, 1, 0, 4), (2.2, 0, 0, 0), (3.7, 1, 1, 2), (9.9, 1, 1, 1), (12.0, 1, 1, 5), (15.5, 1, 2, 0),
+              (16.0, 2, 2, 0)]
+        days = 21
+        residents = np.array([[100 + d, 200 + d, 300 + d] for d in range(days)], dtype=np.int64)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "run.h5")
+            with h5py.File(path, "w") as f:
+                f.attrs["sample_every"] = 1.0
+                f["events/time"] = np.array([e[0] for e in ev])
+                f["events/kind"] = np.array([e[1] for e in ev], dtype=np.uint8)
+                f["events/kind"].attrs["flag_meanings"] = " ".join(kinds)
+                f["events/node"] = np.array([e[2] for e in ev], dtype=np.int32)
+                f["events/deaths"] = np.array([e[3] for e in ev], dtype=np.int64)
+                f["residents"] = residents
+                f["city_gang_share_nodes"] = np.linspace(0, 0.2, days)
+                f["gang_members"] = np.ones((days, 2)) * np.arange(days)[:, None]
+                f["city_displaced"] = np.arange(days) * 10.0
+            r = subprocess.run([sys.executable, tool, "--days", "10", path], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rows = {l[:26].strip(): l[26:].split() for l in r.stdout.splitlines()[2:]}
+            self.assertEqual(rows["engagements"], ["3", "2"])
+            self.assertEqual(rows["deaths"], ["7", "5"])
+            self.assertEqual(rows["nodes"], ["2", "2"])
+            self.assertEqual(rows["new nodes"], ["2", "1"])
+            self.assertEqual(rows["share at old nodes"], ["0.00", "0.50"])
+            # residents: (100 + 203 + 209) / 3 = 170.7; (212 + 315) / 2 = 263.5 (to even: 264)
+            self.assertEqual(rows["residents at engagement"], ["171", "264"])
+            self.assertEqual(rows["gang share of nodes"], ["0.00", "0.10"])
+            self.assertEqual(rows["gang members"], ["0", "20"])  # two gangs of 10 at day 10
+            self.assertEqual(rows["displaced"], ["0", "100"])
+            with h5py.File(path, "w") as f:
+                f["residents"] = residents
+            bad = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 2)
+            self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
+
     def test_recall_table_splits(self):
         """recall_table.py on a small compare-like file whose answer is known by hand: which
         runs held on the attack's day, whose fall the recall delayed (or prevented), and the
