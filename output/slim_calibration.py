@@ -1,24 +1,26 @@
 """slim_calibration.py: a calibration file without its bulk, to keep or share.
 
-    /usr/bin/python3 output/slim_calibration.py CAL.h5 SLIM.h5
+    /usr/bin/python3 output/slim_calibration.py [--keep-waves] CAL.h5 SLIM.h5
 
-`conflictsim calibrate` keeps every run's targets: history matching's
-/history_matching/wave_K/outputs (points x replicates x targets) is most of
-the file (tens of MB for a real calibration). Nothing reads them after the
-calibration: `--posterior` (run, sweep, validate, compare), plot_calibration.py
-and the report read the posterior, the waves' designs, implausibilities and
-boxes, the targets and the attributes. SLIM.h5 is CAL.h5 with those outputs
-left out and everything else the same: every other dataset's values, type and
-attributes, every group's and the root's attributes, dimension scales
-attached as in CAL.h5, and /posterior the same hard link to the last ABC
-population. A run under `--posterior SLIM.h5` is the same run as under
-CAL.h5 (the same draws, events and samples); only posterior_sha256, the
-checksum of the file named, differs.
+`conflictsim calibrate` keeps every design point of history matching: each wave's
+theta, mean, variance, implausibility and outputs (points x replicates x targets). For
+a real calibration that is nearly all of the file (calibration 11 of the capital: about
+12 MB, 5,120 points in wave 1), and nothing reads it to use the posterior. SLIM.h5
+leaves out every dataset of /history_matching/wave_K but the box it sampled (box_low,
+box_high); the waves' attributes (nroy_share, nroy_fraction) stay. With --keep-waves
+only the outputs are left out (about 5.5 of calibration 11's 12 MB), and the rest of
+the waves stays, for tools that read the designs (scenarios/haiti/joint_shares.py).
 
-It writes SLIM.h5 beside itself under a temporary name and renames it when
-complete, so an error leaves no partial file and an existing SLIM.h5 intact.
-Exit status: 0 written, 2 bad arguments or unreadable input (the message says
-which file and why).
+Everything else is the same: the root's and every group's attributes (with their
+types), the parameters, priors and targets, the ABC populations and their outputs,
+every other dataset's values and type, dimension scales attached as in CAL.h5, and
+/posterior the same hard link to the last population. So `--posterior SLIM.h5` (run,
+sweep, validate, compare) gives the same runs as CAL.h5, and output/plot_calibration.py
+the same figures; only the checksum a compare report records for the file differs.
+
+It writes SLIM.h5 beside itself under a temporary name and renames it when complete,
+so an error leaves no partial file and an existing SLIM.h5 intact. Exit status: 0
+written, 2 bad arguments, input or output (the message names the file and why).
 """
 import os
 import sys
@@ -29,9 +31,15 @@ import h5py
 SKIP = ("DIMENSION_LIST", "REFERENCE_LIST")  # references into CAL.h5: rebuilt below
 
 
-def dropped(name):
-    """The datasets left out: history matching's run outputs."""
-    return name.startswith("history_matching/") and name.rsplit("/", 1)[-1] == "outputs"
+def dropper(keep_waves):
+    """The datasets left out: history matching's run outputs, and without keep_waves
+    every dataset of a wave but its box."""
+    def dropped(name):
+        if not name.startswith("history_matching/"):
+            return False
+        leaf = name.rsplit("/", 1)[-1]
+        return leaf == "outputs" if keep_waves else leaf not in ("box_low", "box_high")
+    return dropped
 
 
 def copy_attrs(src, dst, skip=SKIP):
@@ -44,7 +52,7 @@ def addr(obj):
     return h5py.h5o.get_info(obj.id).addr
 
 
-def slim(src_path, dst_path):
+def slim(src_path, dst_path, keep_waves=False):
     try:
         s = h5py.File(src_path, "r")
     except OSError as e:
@@ -52,9 +60,13 @@ def slim(src_path, dst_path):
     with s:
         if s.attrs.get("file_kind") not in (b"conflictsim calibration", "conflictsim calibration"):
             raise ValueError("%s: not a calibration file (conflictsim calibrate writes one)" % src_path)
-        fd, tmp = tempfile.mkstemp(prefix=".slim-", suffix=".h5", dir=os.path.dirname(os.path.abspath(dst_path)))
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".slim-", suffix=".h5", dir=os.path.dirname(os.path.abspath(dst_path)))
+        except OSError as e:
+            raise ValueError("%s: cannot write beside it (%s)" % (dst_path, e.strerror)) from None
         os.close(fd)
         try:
+            dropped = dropper(keep_waves)
             with h5py.File(tmp, "w") as d:
                 copy_attrs(s, d)
                 first, alias, dsets = {}, [], []
@@ -91,25 +103,34 @@ def slim(src_path, dst_path):
                 for name, target in alias:
                     if target in kept or target in d:
                         d[name] = d[target]
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a written file gets
             os.replace(tmp, dst_path)
-        except BaseException:
+        except BaseException as e:
             os.unlink(tmp)
-            raise
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise ValueError("%s: cannot copy it (%s: %s)" % (src_path, type(e).__name__, e)) from None
 
 
 def main(argv):
     if any(a in ("-h", "--help") for a in argv[1:]):
         print(__doc__.strip())
         return 0
-    if len(argv) != 3:
-        print("usage: slim_calibration.py CAL.h5 SLIM.h5 (--help says more)", file=sys.stderr)
+    args = [a for a in argv[1:] if a != "--keep-waves"]
+    if len(args) != 2 or any(a.startswith("-") for a in args):
+        print("usage: slim_calibration.py [--keep-waves] CAL.h5 SLIM.h5 (--help says more)", file=sys.stderr)
         return 2
-    src, dst = argv[1], argv[2]
+    src, dst = args
+    if os.path.isdir(dst):
+        print("slim_calibration.py: %s: is a directory, not a file to write" % dst, file=sys.stderr)
+        return 2
     if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
         print("slim_calibration.py: %s: the output would overwrite the input" % dst, file=sys.stderr)
         return 2
     try:
-        slim(src, dst)
+        slim(src, dst, keep_waves="--keep-waves" in argv[1:])
     except (OSError, ValueError, KeyError) as e:
         print("slim_calibration.py: %s" % e, file=sys.stderr)
         return 2

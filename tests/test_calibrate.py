@@ -23,11 +23,13 @@ reads it (compare --posterior, output/plot_calibration.py).
     temporary file;
 (g) compare --posterior runs each replicate under a posterior draw and records it;
     the figures of plot_calibration.py render;
-(h) output/slim_calibration.py leaves out history matching's run outputs and
-    nothing else (every other dataset's values and type, the attributes, the
-    dimension scales, /posterior's hard link), a run under the slim posterior is
-    the same run (its events and parameters), and a bad input exits 2 leaving an
-    earlier file at the output path untouched and no temporary file.
+(h) output/slim_calibration.py leaves out the waves' datasets but their boxes
+    (with --keep-waves, only their outputs) and nothing else (every other dataset's
+    values and type, the attributes with their types, the dimension scales,
+    /posterior's hard link), a run under the slim posterior is the same run (its
+    events and parameters), plot_calibration.py draws it, and a bad input (one that
+    fails during the copy among them) exits 2 leaving an earlier file at the output
+    path untouched and no temporary file.
 """
 import hashlib
 import math
@@ -478,6 +480,25 @@ def h5_objects(f):
     return out
 
 
+def same_objects(oa, ob):
+    """Every object of ob equals oa's of the same name: values, types, attributes (with their
+    types) and dimension scales."""
+    def attrs(o):
+        return {k: (o.attrs.get_id(k).dtype, o.attrs[k]) for k in o.attrs if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
+    same = True
+    for n, o in ob.items():
+        x = oa[n]
+        if isinstance(o, h5py.Dataset):
+            va, vb = x[()], o[()]
+            eq = x.dtype == o.dtype and np.array_equal(va, vb, equal_nan=va.dtype.kind == "f")
+            dims = [[s.name for s in d.values()] for d in x.dims] == [[s.name for s in d.values()] for d in o.dims]
+            same = same and eq and dims
+        aa, ab = attrs(x), attrs(o)
+        same = same and aa.keys() == ab.keys() and all(aa[k][0] == ab[k][0] and np.array_equal(aa[k][1], ab[k][1])
+                                                       for k in aa)
+    return same
+
+
 def test_slim(tmp):
     cal = os.path.join(tmp, "both.h5")  # history matching and ABC
     p = calibrate(tmp, cal, args=["--waves", "2", "--points", "40", "--replicates", "4", "--particles", "60", "-j", "2"])
@@ -485,33 +506,36 @@ def test_slim(tmp):
     if p.returncode:
         return
     tool = os.path.join(SRC, "output/slim_calibration.py")
-    slim = os.path.join(tmp, "slim.h5")
-    p = subprocess.run(["/usr/bin/python3", tool, cal, slim], capture_output=True, text=True)
-    check(p.returncode == 0 and os.path.exists(slim), "slim_calibration.py writes the slim copy: " + p.stderr[-300:])
-    if p.returncode:
-        return
-    with h5py.File(cal) as a, h5py.File(slim) as b:
-        oa, ob = h5_objects(a), h5_objects(b)
-        gone = sorted(set(oa) - set(ob))
-        check(gone == ["history_matching/wave_1/outputs", "history_matching/wave_2/outputs"] and not set(ob) - set(oa),
-              "the slim copy lacks history matching's outputs and nothing else: %s" % gone)
-        same = True
-        for n, o in ob.items():
-            x = oa[n]
-            if isinstance(o, h5py.Dataset):
-                va, vb = x[()], o[()]
-                eq = x.dtype == o.dtype and np.array_equal(va, vb, equal_nan=va.dtype.kind == "f")
-                dims = [[s.name for s in d.values()] for d in x.dims] == [[s.name for s in d.values()] for d in o.dims]
-                same = same and eq and dims
-            attrs = {k: v for k, v in x.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
-            battrs = {k: v for k, v in o.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
-            same = same and attrs.keys() == battrs.keys() and all(np.array_equal(attrs[k], battrs[k]) for k in attrs)
-        same = same and {k: str(v) for k, v in a.attrs.items()} == {k: str(v) for k, v in b.attrs.items()}
-        check(same, "every other dataset, attribute and dimension scale of the slim copy is the calibration file's")
-        last = max((n for n in b["abc"] if n.startswith("population_")), key=lambda n: int(n.split("_")[1]))
-        check(b["posterior"] == b["abc/" + last], "the slim copy's /posterior is the same hard link to " + last)
+    slims = {}
+    for opt in ("", "--keep-waves"):
+        out = os.path.join(tmp, "slim%s.h5" % opt)
+        p = subprocess.run(["/usr/bin/python3", tool] + ([opt] if opt else []) + [cal, out], capture_output=True,
+                           text=True)
+        check(p.returncode == 0 and os.path.exists(out),
+              "slim_calibration.py %s writes the slim copy: %s" % (opt, p.stderr[-300:]))
+        if p.returncode:
+            return
+        slims[opt] = out
+    with h5py.File(cal) as a:
+        oa = h5_objects(a)
+        waves = sorted(n for n, o in oa.items() if n.startswith("history_matching/") and isinstance(o, h5py.Dataset))
+        for opt, path in slims.items():
+            with h5py.File(path) as b:
+                ob = h5_objects(b)
+                gone = sorted(set(oa) - set(ob))
+                want = [n for n in waves if n.endswith("/outputs")] if opt else \
+                    [n for n in waves if not n.endswith(("/box_low", "/box_high"))]
+                check(gone == want and len(want) >= 2 and not set(ob) - set(oa),
+                      "slim %s lacks %s and nothing else (%d datasets)" % (
+                          opt or "(default)", "the waves' outputs" if opt else "the waves' datasets but their boxes",
+                          len(gone)))
+                check(same_objects(oa, ob) and same_objects({"/": a}, {"/": b}),
+                      "every other dataset, attribute (with its type) and dimension scale of slim %s is the "
+                      "calibration file's" % (opt or "(default)"))
+                last = max((n for n in b["abc"] if n.startswith("population_")), key=lambda n: int(n.split("_")[1]))
+                check(b["posterior"] == b["abc/" + last], "the slim copy's /posterior is the same hard link to " + last)
     runs = []
-    for c in (cal, slim):
+    for c in (cal, slims[""]):
         rf = os.path.join(tmp, "slimrun-%d.h5" % len(runs))
         q = run(["run", PATROL, "--posterior", c, "--draws", "6", "--replicate", "4", "-o", rf, "--quiet", "--events",
                  "all"])
@@ -524,8 +548,17 @@ def test_slim(tmp):
         check(ok, "a run under the slim posterior is the same run (its events and parameters)")
     else:
         check(False, "run --posterior reads the slim copy")
+    fig = os.path.join(tmp, "slimfig")
+    p = subprocess.run(["/usr/bin/python3", PLOT, slims[""], "-o", fig], capture_output=True, text=True)
+    check(p.returncode == 0 and os.path.getsize(fig + "_waves.png") > 1000,
+          "plot_calibration.py draws the slim copy's figures: " + p.stderr.strip()[-300:])
+    # a calibration file with a dangling link fails during the copy: the clean-up path
+    dangling = os.path.join(tmp, "dangling.h5")
+    shutil.copy(cal, dangling)
+    with h5py.File(dangling, "a") as f:
+        f["abc/nowhere"] = h5py.SoftLink("/no/such/object")
     keep = write(os.path.join(tmp, "keep.h5"), "an earlier result")
-    for bad in (PATROL, os.path.join(tmp, "no-such.h5"), runs[0] or PATROL):
+    for bad in (PATROL, os.path.join(tmp, "no-such.h5"), runs[0] or PATROL, dangling):
         q = subprocess.run(["/usr/bin/python3", tool, bad, keep], capture_output=True, text=True)
         with open(keep) as fh:
             intact = fh.read() == "an earlier result"

@@ -307,6 +307,27 @@ class HaitiCity(unittest.TestCase):
             self.assertEqual(rows["displaced_since@2"][2:], ["0.0%", "25.0%"])
             self.assertEqual(rows["killed_metro_q1"][2:], ["0.0%", "0.0%"])  # means equal the observation
             self.assertEqual(rows["displaced_since@2"][1], "10")  # median of 10, 10, 10, 30
+            # --paired: B's point 0 meets the displacement rounds and its point 2 does not
+            imp_b = imp.copy()
+            imp_b[0, 2], imp_b[2, 3] = 1.0, 5.0
+            path_b = os.path.join(tmp, "b.h5")
+            with h5py.File(path_b, "w") as f:
+                f["target"] = np.array(names, dtype=h5py.string_dtype())
+                f["history_matching/wave_1/implausibility"] = imp_b
+            r = subprocess.run([sys.executable, tool, "--paired", path, path_b], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rows = {l[:32].strip(): l[32:].split() for l in r.stdout.splitlines()[2:]}
+            # 50% each, only A 1 (point 2), only B 1 (point 0): SE sqrt(1 + 1 - 0 / 4) / 4 = 35.4%
+            self.assertEqual(rows["displacement"], ["50.0%", "50.0%", "1", "1", "+0.0%", "35.4%"])
+            # Solino week and displacement: A {1}, B {0, 1}: only B 1, SE sqrt(1 - 1 / 4) / 4 = 21.7%
+            self.assertEqual(rows["Solino week and displacement"], ["25.0%", "50.0%", "0", "1", "+25.0%", "21.7%"])
+            short = os.path.join(tmp, "short.h5")
+            with h5py.File(short, "w") as f:
+                f["target"] = np.array(names, dtype=h5py.string_dtype())
+                f["history_matching/wave_1/implausibility"] = imp[:3]
+            bad = subprocess.run([sys.executable, tool, "--paired", path, short], capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 2)
+            self.assertIn("not one design", bad.stderr)
             with h5py.File(path, "w") as f:
                 f["target"] = np.array(names, dtype=h5py.string_dtype())
             bad = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)

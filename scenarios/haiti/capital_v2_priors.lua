@@ -104,6 +104,6 @@ priors {
   -- 11") it met all five displacement rounds in 5.0% of the points against 7.2% per
   -- resident (3.8% against 6.2% with D_shape), and the Solino week no more often (10.2%
   -- against 11.9%), with D_ref's range made per person reached (0.1 to 20) and
-  -- expose_per_fighter's grown to 100. Calibration 12 keeps the per-resident reading and
-  -- these two ranges, and adds D_shape.
+  -- expose_per_fighter's grown to 100. Calibration 12 keeps the per-resident reading,
+  -- returns to calibration 11's ranges of these two, and adds D_shape.
 }

@@ -2,6 +2,7 @@
 meets together.
 
     /usr/bin/python3 scenarios/haiti/joint_shares.py CAL.h5 [CAL2.h5 ...]
+    /usr/bin/python3 scenarios/haiti/joint_shares.py --paired A.h5 B.h5
 
 For each calibration file, from wave 1's implausibilities (history matching: a point
 meets a target when its implausibility is at most 3, the default cut-off, whatever
@@ -23,9 +24,13 @@ Made to compare model variants on the same prior design before a calibration
     conflictsim calibrate capital.lua --set v2=true ... --waves 1 --points 640 \\
         --replicates 2 --particles 0 --cutoff 1000000 -o CAL.h5
 
-so that no point is ruled out and the file keeps them all. With two points of the
-same design, a difference of shares has a binomial standard error of about
-sqrt(p (1 - p) / n) or less; the script prints n.
+so that no point is ruled out and the file keeps them all.
+
+--paired A.h5 B.h5: two files of one design (the same number of points, point i of
+each from the same cell: the same seed and number of parameters), for each group and
+pair of groups: the shares in A and in B, the points that meet it only in A and only
+in B (b and c), and the standard error of the difference of the shares for paired
+binary outcomes, sqrt(b + c - (b - c)^2 / n) / n (McNemar's setting).
 """
 import sys
 
@@ -51,6 +56,38 @@ def shares(names, imp):
         if cols:
             out[label] = ok[:, cols].all(axis=1)
     return out
+
+
+def groups_of(path):
+    with h5py.File(path, "r") as f:
+        names = [text(n) for n in f["target"][:]]
+        imp = f["history_matching/wave_1/implausibility"][:]
+    g = shares(names, imp)
+    keys = list(g)
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            g[keys[i] + " and " + keys[j]] = g[keys[i]] & g[keys[j]]
+    if len(keys) > 2:
+        g["all three groups"] = np.logical_and.reduce([g[k] for k in keys])
+    return g, len(imp)
+
+
+def paired(path_a, path_b):
+    ga, na = groups_of(path_a)
+    gb, nb = groups_of(path_b)
+    if na != nb:
+        raise ValueError("%s has %d points of wave 1 and %s %d: not one design" % (path_a, na, path_b, nb))
+    lines = ["A = %s, B = %s: %d points each" % (path_a, path_b, na),
+             "  %-30s %7s %7s %7s %7s %9s %9s" % ("group", "A", "B", "only A", "only B", "B - A", "SE")]
+    for k in ga:
+        if k not in gb:
+            continue
+        a, b = ga[k], gb[k]
+        only_a, only_b = int((a & ~b).sum()), int((b & ~a).sum())
+        se = np.sqrt(max(only_a + only_b - (only_a - only_b) ** 2 / na, 0.0)) / na
+        lines.append("  %-30s %6.1f%% %6.1f%% %7d %7d %+8.1f%% %8.1f%%" % (
+            k, 100 * a.mean(), 100 * b.mean(), only_a, only_b, 100 * (b.mean() - a.mean()), 100 * se))
+    return "\n".join(lines)
 
 
 def report(path):
@@ -99,6 +136,16 @@ def main(argv):
     if len(argv) < 2 or any(a in ("-h", "--help") for a in argv[1:]):
         print(__doc__.strip(), file=sys.stdout if len(argv) > 1 else sys.stderr)
         return 0 if len(argv) > 1 else 2
+    if argv[1] == "--paired":
+        if len(argv) != 4:
+            print("joint_shares.py: --paired takes two files", file=sys.stderr)
+            return 2
+        try:
+            print(paired(argv[2], argv[3]))
+        except (OSError, KeyError, ValueError) as e:
+            print("joint_shares.py: %s" % e, file=sys.stderr)
+            return 2
+        return 0
     for path in argv[1:]:
         try:
             print(report(path))
