@@ -96,7 +96,6 @@ typedef struct obs {
   int state_ok;               /* the state right after the engagement was the specification's */
   int intensity_mode;         /* flight_model = "intensity": check v1's hazard instead */
   int hazard_ok;
-  int timers;                 /* scripted attacks so far (the test of the mean has two) */
   double pre[3][3];           /* D, X, Y of A, B, C just before the second attack */
   double fighters2;           /* the second attack's headcounts */
   int mean_ok;                /* the state after the second attack was the mean's */
@@ -638,8 +637,8 @@ int main(void) {
     {"taken, thresholds", 0, 0.001, 0.4, 0.5, 4, 8, 2.0, 0.1, 0.35, 0.3, 0.1, 1.5, 0, 0, 3.0, 0},
     /* felt violence per person reached (felt_per "exposed"): the repelled
     ** attack by fighters, about a quarter of A exposed, so D is about four
-    ** times the per-resident value and under D_ref (code that counts it per
-    ** resident fails) */
+    ** times the per-resident value (at A about 5 D_ref, near saturation,
+    ** against 1.25 D_ref; code that counts it per resident fails) */
     {"repelled, fighters, per exposed", 1, 0.0, 0.5, 3.0, 3, 5, 1.0, 0.4, 0.9, 0.5, 0.2, 1.5, 0, 1.0, 0, 1},
   };
   test_closed_form_self_check();

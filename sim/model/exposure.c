@@ -5,7 +5,8 @@
 ** costs of leaving keep many at home (Adhikari 2013).
 **
 ** State per node j, as values at the time xp_t[j], decaying between changes:
-**   D_j  felt violence: deaths per 1,000 residents within walking distance,
+**   D_j  felt violence: deaths within walking distance per 1,000 residents
+**        (felt_per "resident") or per 1,000 exposed (felt_per "exposed"),
 **        D_j(t) = D_j(t0) exp(-(t - t0) / tau_D);
 **   X_j  exposed residents who may leave (movers), and
 **   Y_j  exposed stayers (the elderly, those guarding property, those who

@@ -164,7 +164,7 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_MOVE_GROUP, "move_group", INT, 100, 1, 1000000, "persons", "people moving together in one secondary move or return: a numerical granularity (expected flows do not depend on it; smaller is finer and slower)", 0},
   {P_FLIGHT_MODEL, "flight_model", STR, 0, 0, 0, "", "flight hazard: intensity (version 1: every resident, from intensity and takeovers) or exposure (version 2: residents exposed to deaths nearby, with stayers)", "intensity"},
   {P_H_EXPOSED, "h_exposed", NUM, 0.2, 0, BIG, "1/day", "flight_model exposure: extra flight hazard of an exposed resident at saturating felt violence [P: ~half of the exposed gone in 4 days]", 0},
-  {P_D_REF, "D_ref", NUM, 0.25, 1e-9, BIG, "per 1000", "flight_model exposure: felt-violence scale of the hazard, deaths per 1,000 residents [P]", 0},
+  {P_D_REF, "D_ref", NUM, 0.25, 1e-9, BIG, "per 1000", "flight_model exposure: felt-violence scale of the hazard, deaths per 1,000 residents (felt_per exposed: per 1,000 people reached) [P]", 0},
   {P_TAU_D, "tau_D", NUM, 7, 1e-6, BIG, "day", "flight_model exposure: decay time of felt violence [P]", 0},
   {P_WALK_KM, "walk_km", NUM, 1, 1e-6, BIG, "km", "flight_model exposure: scale of the walking-distance kernel exp(-d / walk_km), cut at 3 walk_km [P]", 0},
   {P_EXPOSE_ATTACK, "expose_attack", NUM, 0.05, 0, 1, "", "flight_model exposure: share of the unexposed residents an engagement exposes when the node holds [P]", 0},
