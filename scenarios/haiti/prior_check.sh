@@ -4,7 +4,7 @@
 # version 2 on the prior, each history matching's wave 1 alone (640 points, 2 replicates,
 # seed 7, no point ruled out: --cutoff 1000000), then scenarios/haiti/joint_shares.py on
 # each: how often the design meets the Solino week, the displacement rounds and the
-# quarterly killings, alone and together.
+# quarterly killings, alone and together; then the two paired comparisons (--paired).
 #
 #   c1  calibration 11's priors (df71954), felt violence per resident (the default)
 #   c2  per person reached (felt_per = exposed), D_ref 0.1-20, expose_per_fighter 0.2-100
@@ -36,3 +36,6 @@ for c in c1 c2 c3 c4; do
     --quiet -o "$OUT/$c.h5"
   /usr/bin/python3 scenarios/haiti/joint_shares.py "$OUT/$c.h5" | tee "$OUT/$c.txt"
 done
+# the paired differences: per person reached (c2, c3) against per resident (c1, c4) on one design
+/usr/bin/python3 scenarios/haiti/joint_shares.py --paired "$OUT/c1.h5" "$OUT/c2.h5" | tee "$OUT/paired_c1_c2.txt"
+/usr/bin/python3 scenarios/haiti/joint_shares.py --paired "$OUT/c4.h5" "$OUT/c3.h5" | tee "$OUT/paired_c4_c3.txt"
