@@ -501,7 +501,8 @@ def same_objects(oa, ob):
 
 def test_slim(tmp):
     cal = os.path.join(tmp, "both.h5")  # history matching and ABC
-    p = calibrate(tmp, cal, args=["--waves", "2", "--points", "40", "--replicates", "4", "--particles", "60", "-j", "2"])
+    p = calibrate(tmp, cal, args=["--waves", "2", "--points", "20", "--replicates", "2", "--particles", "30",
+                                  "--max-populations", "3", "-j", "2"])
     check(p.returncode == 0, "a calibration with waves and ABC runs: " + p.stderr.strip()[-300:])
     if p.returncode:
         return

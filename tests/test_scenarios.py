@@ -411,30 +411,24 @@ class HaitiCity(unittest.TestCase):
 
     def test_v2_same_model_in_both_haiti_scenarios(self):
         """capital.lua and solino.lua --set v2=true run the same model: every model
-        parameter in their run files' /parameters is the same, but those the scenarios set
-        for their own periods (listed here; each is in the version-1 files too), and the
-        version-2 switches are on (solino.lua once had its own list of them and missed
-        seven that capital.lua gained)."""
-        got = []
-        for scen in ("capital.lua", "solino.lua"):
-            out = os.path.join(self.tmp.name, "v2-" + scen + ".h5")
-            v1 = os.path.join(self.tmp.name, "v1-" + scen + ".h5")
-            for path, extra in ((out, ["--set", "v2=true"]), (v1, [])):
-                r = run("run", os.path.join(HAITI, scen), *extra, "--quiet", "-o", path)
-                self.assertEqual(r.returncode, 0, r.stderr)
-            with h5py.File(out) as f, h5py.File(v1) as g:
-                a = {k: f["parameters"].attrs[k] for k in f["parameters"].attrs}
-                b = {k: g["parameters"].attrs[k] for k in g["parameters"].attrs}
-                model = set(n for n, m in zip(strs(f["parameter_info/parameter"]), f["parameter_info/is_model"][:]) if m)
-            got.append(({k: v for k, v in a.items() if k in model}, {k: v for k, v in b.items() if k in model}))
-        (cap2, cap1), (sol2, sol1) = got
-        # what the scenarios set differently is the same with and without v2
-        own = {k for k in cap1 if str(cap1[k]) != str(sol1[k])}
-        diff = {k for k in cap2 if str(cap2[k]) != str(sol2[k])} - own
-        self.assertEqual(diff, set(), {k: (cap2[k], sol2[k]) for k in diff})
-        for k, v in (("flight_model", "exposure"), ("reach", "spread"),
-                     ("control_model", "shares"), ("erode_where", "frontier")):
-            self.assertEqual(str(sol2[k].decode() if isinstance(sol2[k], bytes) else sol2[k]), v, k)
+        parameter `conflictsim params` gives them is the same, but those the scenarios set
+        for their own periods (those that differ without v2 too), and the version-2
+        switches are on (solino.lua once had its own list of them and missed seven that
+        capital.lua gained)."""
+        def model_params(scen, *extra):
+            r = run("params", os.path.join(HAITI, scen), *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rows = [l.split(None, 2) + [""] for l in r.stdout.splitlines()[1:] if l.strip()]
+            return {row[0]: row[1] for row in rows if "(scenario)" not in row[2]}
+        cap1, sol1 = model_params("capital.lua"), model_params("solino.lua")
+        cap2, sol2 = model_params("capital.lua", "--set", "v2=true"), model_params("solino.lua", "--set", "v2=true")
+        self.assertGreater(len(cap2), 100)
+        own = {k for k in cap1 if cap1[k] != sol1.get(k)}
+        diff = {k for k in cap2 if cap2[k] != sol2.get(k)} - own
+        self.assertEqual(diff, set(), {k: (cap2[k], sol2.get(k)) for k in diff})
+        for k, v in (("flight_model", "exposure"), ("reach", "spread"), ("control_model", "shares"),
+                     ("erode_where", "frontier"), ("coalition_model", "bargain")):
+            self.assertEqual(sol2[k], v, k)
 
     def test_reported_attacks_forced_in_v2(self):
         """capital.lua's version 2 forces the attacks of 5 Feb 2024 (day 157) whose

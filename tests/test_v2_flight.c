@@ -450,12 +450,12 @@ static void test_expose_by_whole(const setting *st) {
 /* felt_per "exposed": a second attack on A two days after the first, which
 ** found people of A and B exposed and carrying felt violence: right after
 ** it every node's D is the mean (D E0 + 1000 dead K) / E1 over its exposed
-** (C, beyond the kernel, untouched), 40 replicates (code that adds the
+** (C, beyond the kernel, untouched), 10 replicates (code that adds the
 ** deaths per resident, or per person newly reached, fails it); felt_per
 ** "resident" named is the default, event for event; the choices are checked. */
 static void test_felt_mean(const setting *st) {
   int bad = 0, both = 0;
-  for (int rep = 0; rep < 40; rep++) {
+  for (int rep = 0; rep < 10; rep++) {
     cs_world *w = one_attack_world(st, "exposure");
     CHECK(w != NULL);
     if (!w) return;
@@ -468,7 +468,7 @@ static void test_felt_mean(const setting *st) {
     bad += o.n_eng == 2 && !o.mean_ok;
     cs_world_free(w);
   }
-  CHECK(both == 40);
+  CHECK(both == 10);
   CHECK(bad == 0);
   setting res = *st;
   res.per_exposed = 0;
