@@ -231,6 +231,20 @@ def test_report_warnings(tmp):
                   "prior presses on them (two parameters, one log-uniform)")
 
 
+def live_in_group(pgid):
+    """Whether a process of group pgid is still alive (a zombie has closed its files)."""
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False
+
+
 def test_jobs_and_resume(tmp):
     args = ["--waves", "2", "--points", "24", "--replicates", "3", "--max-replicates", "6",
             "--particles", "60", "--batch", "30", "--max-populations", "4"]
@@ -257,6 +271,11 @@ def test_jobs_and_resume(tmp):
     if killed:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    # the workers it forked share the journal's lock until they are gone too (killed with the
+    # group, but not waited for by proc.wait()): resuming before that is refused, rightly
+    deadline = time.time() + 30
+    while time.time() < deadline and live_in_group(proc.pid):
+        time.sleep(0.01)
     check(killed, "the calibration was killed mid-way (it had not finished)")
     check(not os.path.exists(c), "a killed calibration leaves nothing at the output path")
     p = subprocess.run([x for x in cmd if x != "--quiet"], capture_output=True, text=True)
