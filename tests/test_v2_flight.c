@@ -111,6 +111,14 @@ static double felt_expected(int per_exposed, double D, double E0, double E1, dou
 
 static double kernel(const setting *st, double km) { return km <= 3 * st->walk_km ? exp(-km / st->walk_km) : 0; }
 
+/* The share of a node's unexposed an engagement exposes, by the rule (kernel K,
+** R residents): with expose_by "fighters" 1 - (1 - f) (1 - [took] e_T K),
+** f = 1 - exp(-r n K / R), n the fighters; else e_share K. */
+static double fresh_expected(const setting *st, double n, int took, double e_share, double K, double R) {
+  if (st->r_fighter <= 0) return e_share * K;
+  return 1 - exp(-st->r_fighter * n * K / R) * (1 - (took ? st->e_takeover * K : 0));
+}
+
 /* The second of two attacks (test_felt_mean): every node's D, X and Y right
 ** after it against the rule, from the state just before it. */
 static void check_second(obs *o, cs_world *w, const cs_event_rec *e, double t) {
@@ -121,7 +129,7 @@ static void check_second(obs *o, cs_world *w, const cs_event_rec *e, double t) {
   for (int j = 0; j < 3; j++) {
     double K = kernel(st, km[j]), R = (double)w->residents[j], D, X, Y;
     double D0 = o->pre[j][0], E0 = o->pre[j][1] + o->pre[j][2], u = R - E0;
-    double f = K > 0 ? 1 - exp(-st->r_fighter * o->fighters2 * K / R) * (1 - (took ? st->e_takeover * K : 0)) : 0;
+    double f = K > 0 ? fresh_expected(st, o->fighters2, took, 0, K, R) : 0;
     double fresh = f * (u > 0 ? u : 0), X1 = o->pre[j][1] + (1 - s) * fresh, Y1 = o->pre[j][2] + s * fresh;
     double D1 = K > 0 ? felt_expected(st->per_exposed, D0, E0, X1 + Y1, 1000.0 * (double)e->deaths * K, R) : D0;
     cs_exposure_state(w, j, t, &D, &X, &Y);
@@ -167,10 +175,7 @@ static int on_event(void *ud, cs_world *w, const cs_event_rec *e) {
   o->state_ok = 1;
   for (int j = 0; j < 3; j++) {
     double K = kernel(st, km[j]), R = (double)w->residents[j], D, X, Y;
-    /* expose_by "fighters": 1 - (1 - f) (1 - [took] e_T K), f = 1 - exp(-r n K / R) */
-    o->fresh[j] = st->r_fighter > 0
-                      ? 1 - exp(-st->r_fighter * o->fighters * K / R) * (1 - (o->took ? st->e_takeover * K : 0))
-                      : e_share * K;
+    o->fresh[j] = fresh_expected(st, o->fighters, o->took, e_share, K, R);
     cs_exposure_state(w, j, t, &D, &X, &Y);
     double X0 = (1 - s) * o->fresh[j] * R, Y0 = s * o->fresh[j] * R;
     double D0 = felt_expected(st->per_exposed, 0, 0, X0 + Y0, 1000.0 * (double)e->deaths * K, R);

@@ -48,28 +48,28 @@ def text(x):
 
 
 def shares(names, imp):
-    """{label: boolean per point, meets every target of the group}; the groups a file lacks are left out."""
+    """{label: boolean per point, meets every target of it}: each group (those a file
+    lacks left out), then each pair of groups, then all three."""
     ok = imp <= MEET
-    out = {}
+    g = {}
     for label, prefixes in GROUPS:
         cols = [i for i, n in enumerate(names) if n.startswith(prefixes)]
         if cols:
-            out[label] = ok[:, cols].all(axis=1)
-    return out
-
-
-def groups_of(path):
-    with h5py.File(path, "r") as f:
-        names = [text(n) for n in f["target"][:]]
-        imp = f["history_matching/wave_1/implausibility"][:]
-    g = shares(names, imp)
+            g[label] = ok[:, cols].all(axis=1)
     keys = list(g)
     for i in range(len(keys)):
         for j in range(i + 1, len(keys)):
             g[keys[i] + " and " + keys[j]] = g[keys[i]] & g[keys[j]]
     if len(keys) > 2:
         g["all three groups"] = np.logical_and.reduce([g[k] for k in keys])
-    return g, len(imp)
+    return g
+
+
+def groups_of(path):
+    with h5py.File(path, "r") as f:
+        names = [text(n) for n in f["target"][:]]
+        imp = f["history_matching/wave_1/implausibility"][:]
+    return shares(names, imp), len(imp)
 
 
 def paired(path_a, path_b):
@@ -97,17 +97,9 @@ def report(path):
         mean = f["history_matching/wave_1/mean"][:]
         observed = f["observed"][:]
     n = len(imp)
-    g = shares(names, imp)
     lines = ["%s: %d points of wave 1, %d targets" % (path, n, len(names))]
-    for label, m in g.items():
+    for label, m in shares(names, imp).items():
         lines.append("  %-28s %5.1f%%" % (label, 100 * m.mean()))
-    keys = list(g)
-    for i in range(len(keys)):
-        for j in range(i + 1, len(keys)):
-            both = g[keys[i]] & g[keys[j]]
-            lines.append("  %-28s %5.1f%%" % (keys[i] + " and " + keys[j], 100 * both.mean()))
-    if len(keys) > 2:
-        lines.append("  %-28s %5.1f%%" % ("all three groups", 100 * np.logical_and.reduce([g[k] for k in keys]).mean()))
     if imp.shape[1] >= 3:
         r3 = np.sort(imp, axis=1)[:, -3]
         lines.append("  rank-3 implausibility: smallest %.2f; points within 4: %d, 5: %d, 6: %d" %

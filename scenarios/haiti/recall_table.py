@@ -62,21 +62,17 @@ def main():
     print(f"{'variant':<14}{'not yet fallen (' + str(held.sum()) + ' runs)':>34}{'already fallen (' + str((~held).sum()) + ' runs)':>34}"
           f"{'fall delayed (of those)':>26}")
     fi = metric.index("fall_time_solino")
-    for k, arm in enumerate(arms[1:], start=1):
-        d = v[k, :, fs] - v[0, :, fs]
-        fb = np.where(np.isnan(v[0, :, fi]), np.inf, v[0, :, fi])
-        fv = np.where(np.isnan(v[k, :, fi]), np.inf, v[k, :, fi])
-        delayed = int(np.sum(held & (fv > fb)))
-        print(f"{arm:<14}{ci(d[held]):>34}{ci(d[~held]):>34}{delayed:>20} of {held.sum()}")
+    fall = np.where(np.isnan(v[:, :, fi]), np.inf, v[:, :, fi])  # never fallen: inf
+    # per variant: the paired difference in people who fled Solino, and whether it delayed the fall
+    per_arm = [(arm, v[k, :, fs] - v[0, :, fs], fall[k] > fall[0]) for k, arm in enumerate(arms[1:], start=1)]
+    for arm, d, later in per_arm:
+        print(f"{arm:<14}{ci(d[held]):>34}{ci(d[~held]):>34}{int(np.sum(held & later)):>20} of {held.sum()}")
     print(f"\nthe runs where Solino held on day {a.attack_day:g}, split by whether the recall delayed its fall:"
           "\npeople who fled Solino, recall - no recall: mean [95%]; range; fewer / more")
     print(f"{'variant':<14}{'fall delayed':>52}{'fall not delayed':>52}")
-    for k, arm in enumerate(arms[1:], start=1):
-        d = v[k, :, fs] - v[0, :, fs]
-        fb = np.where(np.isnan(v[0, :, fi]), np.inf, v[0, :, fi])
-        fv = np.where(np.isnan(v[k, :, fi]), np.inf, v[k, :, fi])
+    for arm, d, later in per_arm:
         cells = []
-        for mask in (held & (fv > fb), held & ~(fv > fb)):
+        for mask in (held & later, held & ~later):
             x = d[mask]
             rng = f"{num(x.min())} to {num(x.max())}" if len(x) else "-"
             cells.append(f"{ci(x)}; {rng}; {int(np.sum(x < 0))}/{int(np.sum(x > 0))}")
