@@ -303,10 +303,12 @@ static double integrand(const expo *x, double v, double H) {
 
 /* Expected number fled by u after the engagement: H and the outer integral
 ** by Simpson's rule on the same grid (H by Simpson over each panel pair, the
-** midpoints by the trapezoid of a finer step; 4,000 panels per day). */
+** midpoints by the trapezoid of a finer step; 200 panels per day: within
+** 1e-8 persons of 4,000 per day at every time checked, for D0 / D_ref from
+** 0.02 to 80, shapes 1 and 3 and tau_D 3 and 5 days). */
 static double expected_fled(const expo *x, double u) {
   if (u <= 0) return 0;
-  int n = 2 * (int)ceil(2000 * u); /* even */
+  int n = 2 * (int)ceil(100 * u); /* even */
   double dv = u / n, H = 0, sum = integrand(x, 0, 0), Hprev = 0;
   for (int i = 1; i <= n; i++) {
     double v0 = (i - 1) * dv, v1 = i * dv;
