@@ -1,9 +1,9 @@
 /* attack.c: gang attacks as state-dependent Poisson processes, one per
 ** (gang g, node j) pair (sim/README.md, attack.c):
 **
-**   rate(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j) * p(g, j)^eta
+**   rate(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j) * p(g, j)^eta * S_j^nu
 **
-** on g's frontier (j not held by g, next to a node g holds), else 0. Target
+** (S_j^nu what j still has to take, spoils.c; 1 by default) on g's frontier (j not held by g, next to a node g holds), else 0. Target
 ** weights: wS (1 + zeta chi) against the STATE, CONTESTED or unaligned nodes,
 ** wR against a rival gang, wR (1 - chi) against a coalition partner, where chi
 ** is the cohesion of g's coalition (0 if none); wR is multiplied by w_rival
@@ -14,12 +14,12 @@
 ** re-rate every pair of a gang after each casualty, each pair runs a Poisson
 ** clock at the bound
 **
-**   bound(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j)   (p^eta <= 1)
+**   bound(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j)   (p^eta S_j^nu <= 1)
 **
-** and a firing is accepted as an attack with probability p(g, j)^eta computed
-** in the state at that instant (thinning, Lewis and Shedler 1979): the
+** and a firing is accepted as an attack with probability p(g, j)^eta S_j^nu
+** computed in the state at that instant (thinning, Lewis and Shedler 1979): the
 ** accepted firings are exactly a Poisson process of the rate above, because p
-** is constant between events. The bound changes only when the frontier, a
+** and S_j are constant between events. The bound changes only when the frontier, a
 ** target weight, a gang's aggression or a parameter changes, and then the
 ** clock is rescaled by the modified next reaction method (model_int.h,
 ** cs_clock) without a new draw. Each pair draws only from its own stream
@@ -48,10 +48,12 @@ double cs_attack_bound(const cs_world *w, int g, int j) {
   return PV(w, P_LAMBDA0) * gg->a * pow(w->value[j], PV(w, P_GAMMA)) * wt;
 }
 
+/* The thinning acceptance: p^eta times what j still has to take (spoils.c),
+** both at most 1. */
 static double accept_prob(const cs_world *w, int g, int j) {
   cs_engagement en;
   cs_engagement_forces(w, CS_PARTY_GANG(g), j, &en);
-  return en.p > 0 ? pow(en.p, PV(w, P_ETA)) : 0.0;
+  return en.p > 0 ? pow(en.p, PV(w, P_ETA)) * cs_spoils_factor(w, j) : 0.0;
 }
 
 double cs_attack_rate(const cs_world *w, int g, int j) {
@@ -158,7 +160,7 @@ int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   c->t0 = cs_engine_now(e);
   c->P += cs_rng_exp(&w->atk_rng[k], 1.0);
   int rc = CS_OK;
-  /* Thinning: the firing is an attack with probability p^eta, drawn from the
+  /* Thinning: the firing is an attack with probability p^eta S^nu, drawn from the
   ** pair's stream whether or not it is needed so that the stream's use does
   ** not depend on the state. */
   double u = cs_rng_uniform(&w->atk_rng[k]);

@@ -88,6 +88,7 @@ enum {
   P_LYNCH_RATE, P_LYNCH_MISID,
   P_BETA, P_BETA_POLICE, P_POLICE_ARMOUR, P_FRONTAGE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_W_RIVAL, P_ZETA,
+  P_SPOILS_NU, /* spoils.c: what a node still has to take */
   /* partial control (control.c) */
   P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE, P_PRESENCE_HALF, P_ERODE_RATE,
   P_ERODE_WHERE,
@@ -503,7 +504,8 @@ void cs_attack_free(cs_world *w);
 int cs_attack_start(cs_world *w);
 void cs_attack_streams(cs_world *w);   /* (pair, PU_ATTACK) of every pair, from cs__stream */
 int cs_attack_redraw_all(cs_world *w); /* a new internal firing time P = T + Exp(1) for every pair */
-/* The true attack rate (bound times p^eta), and the thinning bound alone. */
+/* The true attack rate (bound times p^eta times the spoils factor), and the
+** thinning bound alone. */
 double cs_attack_rate(const cs_world *w, int g, int j);
 double cs_attack_bound(const cs_world *w, int g, int j);
 /* Bring pair (g, j)'s clock up to date with its current bound. */
@@ -517,6 +519,11 @@ int cs_attack_update_all(cs_world *w);
 int cs_attack_on_event(cs_engine *e, const cs_event *ev, void *ud);
 /* Gang g attacks j now (spontaneous, retaliation or scripted). */
 int cs_attack_resolve(cs_world *w, int g, int j);
+
+/* ---- spoils.c: what a node still has to take (spoils_nu) ---- */
+/* S_j^spoils_nu, S_j = min(1, residents / (residents at the start + declared
+** displaced from j)); 1 when spoils_nu = 0 or nobody lived at j. */
+double cs_spoils_factor(const cs_world *w, int j);
 
 /* ---- reach.c: a gang's reach, gangs[].dist (parameter reach) ---- */
 int cs_reach_territory(const cs_world *w); /* reach is "territory" */

@@ -1,0 +1,163 @@
+/* test_v2_spoils.c: what a neighbourhood still has to take (spoils_nu;
+** sim/README.md, spoils.c, and Verification).
+**
+** A gang holds node C; node B next to it (STATE) is held by a garrison so
+** strong that the gang never takes it, and with eta = 0 the win probability
+** does not weigh the attacks: the attack rate on B is the bound
+** b = lambda0 a V^gamma wS = lambda0 / 2 times S_B^nu, S_B = min(1, R_B /
+** (R0_B + D0_B)) (R0 residents at the start, D0 declared displaced from B).
+** Civilian casualties are off (c_civ = 0) and an engagement moves nobody
+** (h1 = h_T = 0), so only the checks' own flight changes R_B.
+** 1. Known answers: the rate is b S^nu to 1e-12 for several nu and
+**    declarations; nu = 0 gives b whatever S; a node nobody lived in at the
+**    start, and a node with more residents than it started with, weigh 1;
+**    spoils_nu outside [0, 10] is refused.
+** 2. A depleted node, nothing moving: B declared three-quarters at home
+**    (S = 0.75) with nu = 2.5; the number of attacks over T, 300 replicates:
+**    mean within 4 SE of b S^nu T, dispersion (R - 1) var / mean against
+**    chi2(R - 1) within 4 SD. Code that ignores S expects 2.05 times as many
+**    attacks (about 90 SE away).
+** 3. A node emptying: R_B = 4,000 people who each leave at the constant
+**    hazard h (household 1), nu = 1. E[R_B(t)] = R_B e^{-h t}, and the
+**    attack rate is linear in R_B, so the expected count is exactly
+**    b (1 - e^{-h T}) / h; the mean within 4 SE (from the sample variance).
+**    Code that reads S only at the start expects b T, 2.3 times as many
+**    (about 50 SE away). */
+#include <math.h>
+#include <stdio.h>
+
+#include "check.h"
+#include "cs_world.h"
+#include "model_fixture.h"
+#include "model_int.h" /* cs_attack_rate, cs_attack_bound, cs_spoils_factor */
+
+typedef struct spoil_setup {
+  int64_t resid_B, declared_B; /* residents of B at the start, declared displaced from B */
+  double nu, h, lambda0, T;
+} spoil_setup;
+
+/* The world of the file comment, finalized; NULL on a failure (reported). */
+static cs_world *spoils_world(const spoil_setup *st) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  if (cs_world_new(&ctx, &w) != CS_OK) return NULL;
+  cs_node_decl a = node_decl("A", 1000, 0.5, CS_PARTY_STATE);
+  cs_node_decl b = node_decl("B", st->resid_B, 0.5, CS_PARTY_STATE);
+  cs_node_decl c = node_decl("C", 1000, 0.5, CS_PARTY_GANG(0));
+  cs_world_add_node(w, &a, NULL);
+  cs_gang_decl g = {"g", NULL, 1000000, 0, 0.05, 1.0, 0};
+  cs_world_add_gang(w, &g, NULL);
+  cs_world_add_node(w, &b, NULL);
+  cs_world_add_node(w, &c, NULL);
+  cs_world_add_road(w, 0, 1, 1.0);
+  cs_world_add_road(w, 1, 2, 1.0);
+  cs_unit_decl f1 = {"fortress", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
+  cs_unit_decl f2 = {"fortress2", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
+  cs_world_add_unit(w, &f1, NULL);
+  cs_world_add_unit(w, &f2, NULL);
+  if (st->declared_B > 0) { /* displaced from B, with host families at A */
+    cs_displaced_decl d = {1, 0, CS_PARTY_STATE, st->declared_B, 0};
+    CHECK(cs_world_add_displaced(w, &d) == CS_OK);
+  }
+  cs_world_set_horizon(w, st->T, st->T);
+  static const char *const zero[] = {"delta0", "recruit_rate", "patrol_rate", "r0", "move_default", "move_conflict",
+                                     "move_site", "h1", "h_T", "c_civ", "eta"};
+  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) CHECK(cs_world_param_set(w, zero[i], 0) == CS_OK);
+  CHECK(cs_world_param_set(w, "beta", 1e-6) == CS_OK);
+  CHECK(cs_world_param_set(w, "h0", st->h) == CS_OK);
+  CHECK(cs_world_param_set(w, "household", 1) == CS_OK);
+  CHECK(cs_world_param_set(w, "lambda0", st->lambda0) == CS_OK);
+  CHECK(cs_world_param_set(w, "spoils_nu", st->nu) == CS_OK);
+  if (cs_world_finalize(w) != CS_OK) {
+    fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
+    cs_world_free(w);
+    return NULL;
+  }
+  return w;
+}
+
+static void test_known_answers(void) {
+  static const struct {
+    int64_t resid, declared;
+    double nu;
+  } K[] = {{3000, 1000, 2.5}, {3000, 1000, 0}, {3000, 0, 3}, {1000, 9000, 1}, {1000, 9000, 0.5}, {500, 1500, 10}};
+  for (size_t i = 0; i < sizeof K / sizeof K[0]; i++) {
+    spoil_setup st = {K[i].resid, K[i].declared, K[i].nu, 0, 0.4, 10};
+    cs_world *w = spoils_world(&st);
+    CHECK(w != NULL);
+    if (!w) return;
+    double S = (double)K[i].resid / (double)(K[i].resid + K[i].declared), b = 0.4 * 0.5;
+    CHECK_NEAR(cs_attack_bound(w, 0, 1), b, 1e-12); /* the bound does not carry S */
+    CHECK_NEAR(cs_attack_rate(w, 0, 1), b * pow(S, K[i].nu), 1e-12 * b);
+    /* more residents than at the start: 1; a node nobody lived in: 1 */
+    int64_t keep = w->residents[1];
+    w->residents[1] = 2 * (K[i].resid + K[i].declared);
+    CHECK(cs_spoils_factor(w, 1) == 1);
+    w->residents[1] = keep;
+    int64_t keep0 = w->residents0[0], keepA = w->residents[0];
+    w->residents0[0] = w->residents[0] = 0;
+    CHECK(cs_spoils_factor(w, 0) == 1);
+    w->residents0[0] = keep0;
+    w->residents[0] = keepA;
+    cs_world_free(w);
+  }
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  CHECK(w->params[P_SPOILS_NU].num == 0); /* the default: version 1 */
+  CHECK(cs_world_param_set(w, "spoils_nu", -0.1) == CS_EINVAL);
+  CHECK(cs_world_param_set(w, "spoils_nu", 10.5) == CS_EINVAL);
+  CHECK(cs_world_param_set(w, "spoils_nu", 10) == CS_OK);
+  cs_world_free(w);
+}
+
+/* Attacks on B in each of R replicates; their mean and sample variance. */
+static void count_attacks(const spoil_setup *st, int R, uint64_t seed, double *mean, double *var) {
+  double sum = 0, sum2 = 0;
+  for (int rep = 0; rep < R; rep++) {
+    cs_world *w = spoils_world(st);
+    CHECK(w != NULL);
+    if (!w) return;
+    rec_sink r;
+    cs_sink s = rec_sink_of(&r);
+    CHECK(cs_world_run(w, seed, (uint64_t)rep, &s) == CS_OK);
+    CHECK(r.n_events[CS_EK_TAKEOVER] == 0);
+    char msg[256];
+    CHECK(cs__check_world(w, msg, sizeof msg) == 0);
+    double c = r.n_events[CS_EK_ENGAGEMENT];
+    sum += c;
+    sum2 += c * c;
+    cs_world_free(w);
+  }
+  *mean = sum / R;
+  *var = (sum2 - R * *mean * *mean) / (R - 1);
+}
+
+static void test_depleted(void) {
+  const int R = 300;
+  spoil_setup st = {3000, 1000, 2.5, 0, 0.5, 200};
+  double mean = 0, var = 0, expect = st.lambda0 * 0.5 * pow(0.75, st.nu) * st.T;
+  count_attacks(&st, R, 31, &mean, &var);
+  if (fabs(mean - expect) > 4 * sqrt(expect / R))
+    fprintf(stderr, "depleted: %.3f attacks per run, expected %.3f (SE %.3f)\n", mean, expect, sqrt(expect / R));
+  CHECK_NEAR(mean, expect, 4 * sqrt(expect / R));
+  CHECK_NEAR((R - 1) * var / expect, R - 1, 4 * sqrt(2.0 * (R - 1)));
+}
+
+static void test_emptying(void) {
+  const int R = 300;
+  spoil_setup st = {4000, 0, 1, 0.02, 0.5, 100};
+  double mean = 0, var = 0, b = st.lambda0 * 0.5, expect = b * (1 - exp(-st.h * st.T)) / st.h;
+  count_attacks(&st, R, 47, &mean, &var);
+  double se = sqrt(var / R);
+  if (fabs(mean - expect) > 4 * se)
+    fprintf(stderr, "emptying: %.3f attacks per run, expected %.3f (SE %.3f)\n", mean, expect, se);
+  CHECK_NEAR(mean, expect, 4 * se);
+}
+
+int main(void) {
+  test_known_answers();
+  test_depleted();
+  test_emptying();
+  return check_report();
+}
