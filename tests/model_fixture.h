@@ -87,6 +87,29 @@ static inline void line3(cs_world *w, const char *a, const char *b, const char *
   cs_world_add_road(w, 1, 2, km_bc);
 }
 
+/* A gang against a fortress it can never take: gang g (1,000,000 members,
+** based at A) holds C; B between them (STATE, resid_B residents) is held by
+** two garrisons of 1,000,000 officers of lethality 1,000, so the gang's win
+** probability is about 1e-15; A (STATE) is behind B, off the gang's frontier.
+** Every node has value 0.5 and A and C 1,000 residents; roads A-B and B-C of
+** 1 km. With eta = 0 the attack rate on B is lambda0 * a * V^gamma * wS. */
+static inline void fortress_line(cs_world *w, int64_t resid_B) {
+  cs_node_decl a = node_decl("A", 1000, 0.5, CS_PARTY_STATE);
+  cs_node_decl b = node_decl("B", resid_B, 0.5, CS_PARTY_STATE);
+  cs_node_decl c = node_decl("C", 1000, 0.5, CS_PARTY_GANG(0));
+  cs_gang_decl g = {"g", NULL, 1000000, 0, 0.05, 1.0, 0};
+  cs_unit_decl f1 = {"fortress", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
+  cs_unit_decl f2 = {"fortress2", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
+  cs_world_add_node(w, &a, NULL);
+  cs_world_add_gang(w, &g, NULL);
+  cs_world_add_node(w, &b, NULL);
+  cs_world_add_node(w, &c, NULL);
+  cs_world_add_road(w, 0, 1, 1.0);
+  cs_world_add_road(w, 1, 2, 1.0);
+  cs_world_add_unit(w, &f1, NULL);
+  cs_world_add_unit(w, &f2, NULL);
+}
+
 /* The 4x4 test town: nodes n0..n15 (residents 3000 + 500 (j % 5), value
 ** 0.3 + 0.04 j), STATE-held but for `contested` (CONTESTED; -1: none),
 ** roads along rows (km_x) and columns (km_y), gang g0 (900 members, 50

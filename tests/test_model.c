@@ -41,20 +41,7 @@ static int poisson_run(uint64_t seed, double T, double l0, double l1, double acc
   cs_ctx ctx = {{0}};
   int rc = cs_world_new(&ctx, &w);
   if (rc) return rc;
-  cs_node_decl a = node_decl("A", 1000, 0.5, CS_PARTY_STATE);
-  cs_world_add_node(w, &a, NULL);
-  cs_gang_decl g = {"g", NULL, 1000000, 0, 0.05, 1.0, 0};
-  cs_world_add_gang(w, &g, NULL);
-  cs_node_decl b = node_decl("B", 1000000, 0.5, CS_PARTY_STATE);
-  cs_node_decl c = node_decl("C", 1000, 0.5, CS_PARTY_GANG(0));
-  cs_world_add_node(w, &b, NULL);
-  cs_world_add_node(w, &c, NULL);
-  cs_world_add_road(w, 0, 1, 1.0);
-  cs_world_add_road(w, 1, 2, 1.0);
-  cs_unit_decl f1 = {"fortress", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
-  cs_unit_decl f2 = {"fortress2", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
-  cs_world_add_unit(w, &f1, NULL);
-  cs_world_add_unit(w, &f2, NULL);
+  fortress_line(w, 1000000);
   cs_world_set_horizon(w, T, T);
   cs_world_param_set(w, "lambda0", l0);
   cs_world_param_set(w, "eta", 0);
@@ -67,14 +54,7 @@ static int poisson_run(uint64_t seed, double T, double l0, double l1, double acc
     w = NULL;
     /* rebuild with the new eta */
     if ((rc = cs_world_new(&ctx, &w))) return rc;
-    cs_world_add_node(w, &a, NULL);
-    cs_world_add_gang(w, &g, NULL);
-    cs_world_add_node(w, &b, NULL);
-    cs_world_add_node(w, &c, NULL);
-    cs_world_add_road(w, 0, 1, 1.0);
-    cs_world_add_road(w, 1, 2, 1.0);
-    cs_world_add_unit(w, &f1, NULL);
-    cs_world_add_unit(w, &f2, NULL);
+    fortress_line(w, 1000000);
     cs_world_set_horizon(w, T, T);
     cs_world_param_set(w, "lambda0", l0);
     cs_world_param_set(w, "eta", eta);

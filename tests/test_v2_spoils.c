@@ -41,20 +41,7 @@ static cs_world *spoils_world(const spoil_setup *st) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   if (cs_world_new(&ctx, &w) != CS_OK) return NULL;
-  cs_node_decl a = node_decl("A", 1000, 0.5, CS_PARTY_STATE);
-  cs_node_decl b = node_decl("B", st->resid_B, 0.5, CS_PARTY_STATE);
-  cs_node_decl c = node_decl("C", 1000, 0.5, CS_PARTY_GANG(0));
-  cs_world_add_node(w, &a, NULL);
-  cs_gang_decl g = {"g", NULL, 1000000, 0, 0.05, 1.0, 0};
-  cs_world_add_gang(w, &g, NULL);
-  cs_world_add_node(w, &b, NULL);
-  cs_world_add_node(w, &c, NULL);
-  cs_world_add_road(w, 0, 1, 1.0);
-  cs_world_add_road(w, 1, 2, 1.0);
-  cs_unit_decl f1 = {"fortress", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
-  cs_unit_decl f2 = {"fortress2", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
-  cs_world_add_unit(w, &f1, NULL);
-  cs_world_add_unit(w, &f2, NULL);
+  fortress_line(w, st->resid_B);
   if (st->declared_B > 0) { /* displaced from B, with host families at A */
     cs_displaced_decl d = {1, 0, CS_PARTY_STATE, st->declared_B, 0};
     CHECK(cs_world_add_displaced(w, &d) == CS_OK);
