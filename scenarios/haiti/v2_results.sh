@@ -4,13 +4,15 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Status (7 Dec 2026, 21:35 UTC): running it now makes calibration 12: calibration 11's
-# settings with one change, the shape of the flight hazard calibrated (D_shape =
-# uniform(0.5, 4) in capital_v2_priors.lua; every earlier calibration had k = 1). Felt
-# violence per person reached (felt_per = "exposed") was set up for it and dropped before
-# it ran, on a check of the prior design (capital_v2_priors.lua says why). Not yet run.
+# Calibration 12's outputs are in scenarios/haiti/results/ (this script at commit ab41d84, run
+# on 8 Dec 2026 in a worktree; scenarios/haiti/README.md, "Calibration 12"): calibration 11's
+# settings with the shape of the flight hazard calibrated (D_shape = uniform(0.5, 4) in
+# capital_v2_priors.lua), and solino.lua running the same version 2 as capital.lua. Its
+# posterior is scenarios/haiti/results/capital_v2_posterior.h5 (the slim file this script
+# writes as $OUT/capital_v2_posterior.h5). Running it now makes calibration 12 again (the
+# model and priors are unchanged since; spoils_nu, added after, is 0 in version 2).
 #
-# Calibration 11's outputs are in scenarios/haiti/results/ (this script at commit df71954;
+# Calibration 11's outputs are in scenarios/haiti/results/calibration11/ (this script at commit df71954;
 # scenarios/haiti/README.md, "Calibration 11"): calibration
 # 10's priors, targets and settings with the calibration's boxes given a floor
 # (sim/batch/calib.c: each box at least the cell a design point stands for) and the
@@ -55,7 +57,7 @@
 #   bash scenarios/haiti/v2_results.sh [CAL.h5] [OUTDIR]
 #
 # Defaults: CAL = output/capital_v2_cal.h5, OUTDIR = output/v2. Run from the repository's
-# top, after building (build/conflictsim). About 100 minutes on 2 cores, most of it the
+# top, after building (build/conflictsim). About 85 minutes on 2 cores (calibration 12, 8 Dec 2026), most of it the
 # calibration (it resumes from its journal if stopped: run the same command again).
 #
 # History matching lets a point miss two of the targets (--imp-rank 3, the third
