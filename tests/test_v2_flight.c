@@ -302,8 +302,8 @@ static double integrand(const expo *x, double v, double H) {
 }
 
 /* Expected number fled by u after the engagement: H and the outer integral
-** by Simpson's rule on the same grid (H by Simpson over each panel pair, the
-** midpoints by the trapezoid of a finer step; 200 panels per day: within
+** by Simpson's rule on the same grid (H by Simpson's rule on each panel, with
+** the hazard at its midpoint; 200 panels per day: within
 ** 1e-8 persons of 4,000 per day at every time checked, for D0 / D_ref from
 ** 0.02 to 80, shapes 1 and 3 and tau_D 3 and 5 days). */
 static double expected_fled(const expo *x, double u) {

@@ -6,17 +6,21 @@
 ** does not weigh the attacks: the attack rate on B is the bound
 ** b = lambda0 a V^gamma wS = lambda0 / 2 times S_B^nu, S_B = min(1, R_B /
 ** (R0_B + D0_B)) (R0 residents at the start, D0 declared displaced from B).
-** Civilian casualties are off (c_civ = 0) and an engagement moves nobody
-** (h1 = h_T = 0), so only the checks' own flight changes R_B.
+** Civilian casualties are off (c_civ = 0), no resident is drawn into the
+** defence (vigilante_share = 0), an engagement moves nobody (h1 = h_T = 0) and
+** the provinces take everyone who leaves (provinces_seats = 0, no limit), so
+** only the checks' own flight changes R_B.
 ** 1. Known answers: the rate is b S^nu to 1e-12 for several nu and
-**    declarations; nu = 0 gives b whatever S; a node nobody lived in at the
-**    start, and a node with more residents than it started with, weigh 1;
+**    declarations, with people displaced from A hosted at B (they are not
+**    B's residents and do not count); nu = 0 gives b whatever S; a node
+**    nobody lived in at the start, and a node with more residents than it
+**    started with, weigh 1; a node everybody left weighs 0 (1 at nu = 0);
 **    spoils_nu outside [0, 10] is refused.
 ** 2. A depleted node, nothing moving: B declared three-quarters at home
 **    (S = 0.75) with nu = 2.5; the number of attacks over T, 300 replicates:
 **    mean within 4 SE of b S^nu T, dispersion (R - 1) var / mean against
 **    chi2(R - 1) within 4 SD. Code that ignores S expects 2.05 times as many
-**    attacks (about 90 SE away).
+**    attacks (about 60 of its own SE away).
 ** 3. A node emptying: R_B = 4,000 people who each leave at the constant
 **    hazard h (household 1), nu = 1. E[R_B(t)] = R_B e^{-h t}, and the
 **    attack rate is linear in R_B, so the expected count is exactly
@@ -33,6 +37,7 @@
 
 typedef struct spoil_setup {
   int64_t resid_B, declared_B; /* residents of B at the start, declared displaced from B */
+  int64_t hosted_B;            /* declared displaced from A, hosted at B */
   double nu, h, lambda0, T;
 } spoil_setup;
 
@@ -46,9 +51,14 @@ static cs_world *spoils_world(const spoil_setup *st) {
     cs_displaced_decl d = {1, 0, CS_PARTY_STATE, st->declared_B, 0};
     CHECK(cs_world_add_displaced(w, &d) == CS_OK);
   }
+  if (st->hosted_B > 0) { /* displaced from A, with host families at B */
+    cs_displaced_decl d = {0, 1, CS_PARTY_STATE, st->hosted_B, 0};
+    CHECK(cs_world_add_displaced(w, &d) == CS_OK);
+  }
   cs_world_set_horizon(w, st->T, st->T);
-  static const char *const zero[] = {"delta0", "recruit_rate", "patrol_rate", "r0", "move_default", "move_conflict",
-                                     "move_site", "h1", "h_T", "c_civ", "eta"};
+  static const char *const zero[] = {"delta0", "recruit_rate", "patrol_rate", "r0",     "move_default",   "move_conflict",
+                                     "move_site", "h1",         "h_T",          "c_civ", "vigilante_share", "eta",
+                                     "provinces_seats"};
   for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) CHECK(cs_world_param_set(w, zero[i], 0) == CS_OK);
   CHECK(cs_world_param_set(w, "beta", 1e-6) == CS_OK);
   CHECK(cs_world_param_set(w, "h0", st->h) == CS_OK);
@@ -65,11 +75,12 @@ static cs_world *spoils_world(const spoil_setup *st) {
 
 static void test_known_answers(void) {
   static const struct {
-    int64_t resid, declared;
+    int64_t resid, declared, hosted;
     double nu;
-  } K[] = {{3000, 1000, 2.5}, {3000, 1000, 0}, {3000, 0, 3}, {1000, 9000, 1}, {1000, 9000, 0.5}, {500, 1500, 10}};
+  } K[] = {{3000, 1000, 0, 2.5},    {3000, 1000, 0, 0},     {3000, 0, 0, 3},       {1000, 9000, 0, 1},
+           {1000, 9000, 500, 0.5}, {500, 1500, 0, 10},     {3000, 1000, 800, 2.5}, {3000, 0, 800, 1}};
   for (size_t i = 0; i < sizeof K / sizeof K[0]; i++) {
-    spoil_setup st = {K[i].resid, K[i].declared, K[i].nu, 0, 0.4, 10};
+    spoil_setup st = {K[i].resid, K[i].declared, K[i].hosted, K[i].nu, 0, 0.4, 10};
     cs_world *w = spoils_world(&st);
     CHECK(w != NULL);
     if (!w) return;
@@ -80,12 +91,16 @@ static void test_known_answers(void) {
     int64_t keep = w->residents[1];
     w->residents[1] = 2 * (K[i].resid + K[i].declared);
     CHECK(cs_spoils_factor(w, 1) == 1);
+    w->residents[1] = 0; /* everybody left */
+    CHECK(cs_spoils_factor(w, 1) == (K[i].nu > 0 ? 0 : 1));
     w->residents[1] = keep;
-    int64_t keep0 = w->residents0[0], keepA = w->residents[0];
-    w->residents0[0] = w->residents[0] = 0;
+    /* A with nobody at the start: no residents and nobody declared displaced from it */
+    int64_t keep0 = w->residents0[0], keepA = w->residents[0], keepD = w->disp0_from[0];
+    w->residents0[0] = w->residents[0] = w->disp0_from[0] = 0;
     CHECK(cs_spoils_factor(w, 0) == 1);
     w->residents0[0] = keep0;
     w->residents[0] = keepA;
+    w->disp0_from[0] = keepD;
     cs_world_free(w);
   }
   cs_world *w = NULL;
@@ -122,7 +137,7 @@ static void count_attacks(const spoil_setup *st, int R, uint64_t seed, double *m
 
 static void test_depleted(void) {
   const int R = 300;
-  spoil_setup st = {3000, 1000, 2.5, 0, 0.5, 200};
+  spoil_setup st = {3000, 1000, 0, 2.5, 0, 0.5, 200};
   double mean = 0, var = 0, expect = st.lambda0 * 0.5 * pow(0.75, st.nu) * st.T;
   count_attacks(&st, R, 31, &mean, &var);
   if (fabs(mean - expect) > 4 * sqrt(expect / R))
@@ -133,7 +148,7 @@ static void test_depleted(void) {
 
 static void test_emptying(void) {
   const int R = 300;
-  spoil_setup st = {4000, 0, 1, 0.02, 0.5, 100};
+  spoil_setup st = {4000, 0, 0, 1, 0.02, 0.5, 100};
   double mean = 0, var = 0, b = st.lambda0 * 0.5, expect = b * (1 - exp(-st.h * st.T)) / st.h;
   count_attacks(&st, R, 47, &mean, &var);
   double se = sqrt(var / R);

@@ -248,14 +248,14 @@ int cs_calibrate(cs_ctx *ctx, const cs_calibrate_opts *o, cs_calibrate_result *r
   point_sets ps = {0};
   sbuf dig = {0};
   double *out = NULL;
-  int rc;
+  int rc, nt = 0; /* nt: in-sample targets, set before anything reads it */
   if ((rc = sets_init(ctx, &ps, o)) != CS_OK) goto setup;
   /* Held-out targets are dropped by the reader before any of their fields
   ** is read: nothing of them reaches the machine. */
   if ((rc = cs_targets_load(ctx, o->targets_path, o->scenario, o->lim, o->sets, o->n_sets, 0, &res->targets)) !=
       CS_OK)
     goto setup;
-  int nt = cs_targets_count(res->targets);
+  nt = cs_targets_count(res->targets);
   if (nt == 0) {
     rc = cs_err(ctx, CS_EINVAL, "%s: no in-sample target (every target is held out, or the file has none)",
                 o->targets_path);

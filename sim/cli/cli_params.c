@@ -33,7 +33,7 @@ static void range_text(const cs_param_info *p, char *out, size_t cap) {
     snprintf(out, cap, "%s", p->type == CS_PT_STRING ? "(text)" : "true|false");
     return;
   }
-  char lo[32] = "-inf", hi[32] = "inf";
+  char lo[24] = "-inf", hi[24] = "inf"; /* %g: at most 13 characters; "[lo, hi]" fits 64 */
   if (isfinite(p->min)) snprintf(lo, sizeof lo, "%g", p->min);
   if (isfinite(p->max)) snprintf(hi, sizeof hi, "%g", p->max);
   snprintf(out, cap, "[%s, %s]", lo, hi);

@@ -1,9 +1,11 @@
 /* attack.c: gang attacks as state-dependent Poisson processes, one per
 ** (gang g, node j) pair (sim/README.md, attack.c):
 **
-**   rate(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j) * p(g, j)^eta * S_j^nu
+**   rate(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j) * p(g, j)^eta
+**                * S_j^nu
 **
-** (S_j^nu what j still has to take, spoils.c; 1 by default) on g's frontier (j not held by g, next to a node g holds), else 0. Target
+** (S_j^nu what j still has to take, spoils.c; 1 by default) on g's
+** frontier (j not held by g, next to a node g holds), else 0. Target
 ** weights: wS (1 + zeta chi) against the STATE, CONTESTED or unaligned nodes,
 ** wR against a rival gang, wR (1 - chi) against a coalition partner, where chi
 ** is the cohesion of g's coalition (0 if none); wR is multiplied by w_rival

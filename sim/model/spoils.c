@@ -14,7 +14,9 @@
 ** declared displaced from it at the start, weighs the attack rate by
 ** S_j^spoils_nu (attack.c). A neighbourhood that had nobody at the start
 ** (R0_j + D0_j = 0) has S_j = 1: its attraction is its strategic value V_j
-** alone. spoils_nu = 0, the default, is version 1: no weight, and the same
+** alone; one whose people have all left has S_j = 0, and no spontaneous
+** attack reaches it while spoils_nu > 0 (retaliation, joint and scripted
+** attacks still can). spoils_nu = 0, the default, is version 1: no weight, and the same
 ** runs bit for bit (the factor is exactly 1).
 **
 ** Exactness: S_j <= 1, so the factor multiplies the thinning acceptance p^eta
