@@ -9,8 +9,14 @@
 # settings with the shape of the flight hazard calibrated (D_shape = uniform(0.5, 4) in
 # capital_v2_priors.lua), and solino.lua running the same version 2 as capital.lua. Its
 # posterior is scenarios/haiti/results/capital_v2_posterior.h5 (the slim file this script
-# writes as $OUT/capital_v2_posterior.h5). Running it now makes calibration 12 again (the
-# model and priors are unchanged since; spoils_nu, added after, is 0 in version 2).
+# writes as $OUT/capital_v2_posterior.h5).
+#
+# Running it now makes calibration 13 (set up on 8 Dec 2026, 01:30 UTC, before it ran):
+# calibration 12 with wave 1 of 10,240 points instead of 5,120. Calibrations 10, 11 and 12
+# each kept one or two points of wave 1, so their posteriors are the neighbourhoods of those
+# points; twice the points should keep about twice as many, and show whether the region is
+# wider. Nothing else changes (spoils_nu, added after calibration 12, stays 0 in version 2).
+# About two hours on 2 cores (wave 1 alone about 30,700 runs).
 #
 # Calibration 11's outputs are in scenarios/haiti/results/calibration11/ (this script at commit df71954;
 # scenarios/haiti/README.md, "Calibration 11"): calibration
@@ -57,7 +63,7 @@
 #   bash scenarios/haiti/v2_results.sh [CAL.h5] [OUTDIR]
 #
 # Defaults: CAL = output/capital_v2_cal.h5, OUTDIR = output/v2. Run from the repository's
-# top, after building (build/conflictsim). About 85 minutes on 2 cores (calibration 12, 8 Dec 2026), most of it the
+# top, after building (build/conflictsim). About 85 minutes on 2 cores for calibration 12 (8 Dec 2026), two hours with wave 1 of 10,240; most of it the
 # calibration (it resumes from its journal if stopped: run the same command again).
 #
 # History matching lets a point miss two of the targets (--imp-rank 3, the third
@@ -89,7 +95,7 @@ if [ ! -f "$CAL" ]; then
   echo "== calibrate (the parameters of capital_v2_priors.lua, the in-sample targets of targets.lua) -> $CAL"
   set +e
   "$BIN" calibrate "$SCEN" --set v2=true --priors scenarios/haiti/capital_v2_priors.lua \
-    --imp-rank 3 --waves 3 --points-first 5120 --points 640 --replicates 3 --max-replicates 6 \
+    --imp-rank 3 --waves 3 --points-first 10240 --points 640 --replicates 3 --max-replicates 6 \
     --particles 200 --min-accept 0.03 --max-populations 8 --seed 1 -o "$CAL" 2>&1 | tee "$OUT/calibrate.txt"
   rc=${PIPESTATUS[0]}
   set -e
