@@ -51,7 +51,10 @@
 **     zero  cs_notify_members             without members has rate 0)
 **   residents of j rose (returns)       flight at j, recruitment at j,
 **     cs_notify_residents_rose            lynching at j (all three bounds
-**                                         grow with residents)
+**                                         grow with residents); not the
+**                                         attacks: what j still has to take
+**                                         (spoils.c) is read at each firing
+**                                         under a bound without it
 **   displaced hosted at k rose          destination factors of k, moves
 **     cs_notify_hosted_rose               out of k (more people to move:
 **                                         raised, cs__raise, not redrawn;

@@ -16,12 +16,12 @@
 ** (R0_j + D0_j = 0) has S_j = 1: its attraction is its strategic value V_j
 ** alone; one whose people have all left has S_j = 0, and no spontaneous
 ** attack reaches it while spoils_nu > 0 (retaliation, joint and scripted
-** attacks still can). spoils_nu = 0, the default, is version 1: no weight, and the same
-** runs bit for bit (the factor is exactly 1).
+** attacks still can). spoils_nu = 0, the default, is version 1: no weight,
+** and the same runs bit for bit (the factor is exactly 1).
 **
 ** Exactness: S_j <= 1, so the factor multiplies the thinning acceptance p^eta
 ** under the pair's unchanged bound, and is read in the state at the instant
-** of the firing. Residents change between events only (flights, returns,
+** of the firing. Residents change only at events (flights, returns,
 ** deaths), so the accepted firings are exactly a Poisson process of the rate
 ** bound p^eta S_j^nu, with no clock redrawn when residents change (notify.c
 ** needs no entry). */
