@@ -26,7 +26,17 @@
 **    attack rate is linear in R_B, so the expected count is exactly
 **    b (1 - e^{-h T}) / h; the mean within 4 SE (from the sample variance).
 **    Code that reads S only at the start expects b T, 2.3 times as many
-**    (about 50 SE away). */
+**    (about 50 SE away).
+** 4. spoils_by = "choice": the gang holds C between two fortresses, B1 full
+**    (S = 1) and B2 declared a quarter at home (S = 0.25), nu = 1, nothing
+**    moving. M_g = (b + 0.25 b) / 2 b = 0.625, so the rates are 1.6 b on B1
+**    and 0.4 b on B2 (the total 2 b, that of a full frontier): after the run
+**    the rates to 1e-12, and the attack counts per node over T, 300
+**    replicates, within 4 SE of 1.6 b T and 0.4 b T ("rate" gives b and
+**    0.25 b: about 40 and 20 SE away).
+** 5. "choice" with nu = 0 is version 1: the same events (hash) as "rate" in
+**    a busy town (the 4x4 town, flights, recruitment, police), its updates
+**    changing nothing; with nu = 1 the run differs; spoils_by is checked. */
 #include <math.h>
 #include <stdio.h>
 
@@ -157,9 +167,123 @@ static void test_emptying(void) {
   CHECK_NEAR(mean, expect, 4 * se);
 }
 
+/* Engagements per node (r->user: int[4]), and the record's hash. */
+static int count_by_node(void *ud, const cs_event_rec *e) {
+  rec_sink *r = ud;
+  if (e->kind == CS_EK_ENGAGEMENT && e->node >= 0 && e->node < 4) ((int *)r->user)[e->node]++;
+  return rs_event(ud, e);
+}
+
+/* A (base, STATE) - B1 - C (gang) - B2, B1 and B2 fortresses; B2 with
+** declared_B2 of its people displaced to A. */
+static cs_world *choice_world(int64_t declared_B2, const char *by, double nu, double T) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  if (cs_world_new(&ctx, &w) != CS_OK) return NULL;
+  cs_node_decl a = node_decl("A", 1000, 0.5, CS_PARTY_STATE), b1 = node_decl("B1", 4000, 0.5, CS_PARTY_STATE),
+               c = node_decl("C", 1000, 0.5, CS_PARTY_GANG(0)), b2 = node_decl("B2", 4000 - declared_B2, 0.5, CS_PARTY_STATE);
+  cs_world_add_node(w, &a, NULL);
+  cs_gang_decl g = {"g", NULL, 1000000, 0, 0.05, 1.0, 0};
+  cs_world_add_gang(w, &g, NULL);
+  cs_world_add_node(w, &b1, NULL);
+  cs_world_add_node(w, &c, NULL);
+  cs_world_add_node(w, &b2, NULL);
+  cs_world_add_road(w, 0, 1, 1.0);
+  cs_world_add_road(w, 1, 2, 1.0);
+  cs_world_add_road(w, 2, 3, 1.0);
+  cs_unit_decl f1 = {"fortress1", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
+  cs_unit_decl f2 = {"fortress2", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 3};
+  cs_unit_decl f0 = {"fortress0", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
+  cs_world_add_unit(w, &f1, NULL);
+  cs_world_add_unit(w, &f2, NULL);
+  cs_world_add_unit(w, &f0, NULL);
+  cs_displaced_decl d = {3, 0, CS_PARTY_STATE, declared_B2, 0};
+  CHECK(cs_world_add_displaced(w, &d) == CS_OK);
+  cs_world_set_horizon(w, T, T);
+  static const char *const zero[] = {"delta0", "recruit_rate", "patrol_rate", "r0", "move_default", "move_conflict",
+                                     "move_site", "h0", "h1", "h_T", "c_civ", "vigilante_share", "eta"};
+  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) CHECK(cs_world_param_set(w, zero[i], 0) == CS_OK);
+  CHECK(cs_world_param_set(w, "beta", 1e-6) == CS_OK);
+  CHECK(cs_world_param_set(w, "lambda0", 0.5) == CS_OK);
+  CHECK(cs_world_param_set(w, "spoils_nu", nu) == CS_OK);
+  CHECK(cs_world_param_set_str(w, "spoils_by", by) == CS_OK);
+  if (cs_world_finalize(w) != CS_OK) {
+    fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
+    cs_world_free(w);
+    return NULL;
+  }
+  return w;
+}
+
+static void test_choice(void) {
+  const int R = 300;
+  const double T = 100, b = 0.5 * 0.5;
+  double sum[2] = {0}, sum2[2] = {0};
+  for (int rep = 0; rep < R; rep++) {
+    cs_world *w = choice_world(3000, "choice", 1, T);
+    CHECK(w != NULL);
+    if (!w) return;
+    int n[4] = {0};
+    rec_sink r;
+    cs_sink s = rec_sink_of(&r);
+    s.event = count_by_node;
+    r.user = n;
+    CHECK(cs_world_run(w, 61, (uint64_t)rep, &s) == CS_OK);
+    CHECK(r.n_events[CS_EK_TAKEOVER] == 0);
+    if (rep == 0) { /* nothing moved: M_g = 0.625 throughout */
+      CHECK_NEAR(w->gangs[0].spoils_norm, 0.625, 1e-12);
+      CHECK_NEAR(cs_attack_rate(w, 0, 1), 1.6 * b, 1e-12);
+      CHECK_NEAR(cs_attack_rate(w, 0, 3), 0.4 * b, 1e-12);
+    }
+    for (int k = 0; k < 2; k++) {
+      double c = n[k ? 3 : 1];
+      sum[k] += c;
+      sum2[k] += c * c;
+    }
+    cs_world_free(w);
+  }
+  const double expect[2] = {1.6 * b * T, 0.4 * b * T};
+  for (int k = 0; k < 2; k++) {
+    double mean = sum[k] / R;
+    if (fabs(mean - expect[k]) > 4 * sqrt(expect[k] / R))
+      fprintf(stderr, "choice: node B%d %.3f attacks per run, expected %.3f (SE %.3f)\n", k + 1, mean, expect[k],
+              sqrt(expect[k] / R));
+    CHECK_NEAR(mean, expect[k], 4 * sqrt(expect[k] / R));
+  }
+}
+
+/* The event hash of the 4x4 town at war under spoils_by `by` and spoils_nu `nu`. */
+static uint64_t town_hash(const char *by, double nu) {
+  cs_world *w = NULL;
+  cs_ctx ctx = {{0}};
+  CHECK(cs_world_new(&ctx, &w) == CS_OK);
+  town_4x4(w, 1.0, 1.5, -1);
+  cs_world_set_horizon(w, 120, 10);
+  CHECK(cs_world_param_set(w, "spoils_nu", nu) == CS_OK);
+  CHECK(cs_world_param_set_str(w, "spoils_by", by) == CS_OK);
+  CHECK(cs_world_param_set_str(w, "spoils_by", "share") == CS_EINVAL);
+  CHECK(cs_world_finalize(w) == CS_OK);
+  rec_sink r;
+  cs_sink s = rec_sink_of(&r);
+  CHECK(cs_world_run(w, 5, 0, &s) == CS_OK);
+  char msg[256];
+  CHECK(cs__check_world(w, msg, sizeof msg) == 0);
+  CHECK(r.n_events[CS_EK_ENGAGEMENT] > 20 && r.n_events[CS_EK_FLIGHT] > 20); /* busy */
+  cs_world_free(w);
+  return r.hash;
+}
+
+static void test_choice_v1(void) {
+  uint64_t rate0 = town_hash("rate", 0), choice0 = town_hash("choice", 0), choice1 = town_hash("choice", 1);
+  CHECK(rate0 == choice0);
+  CHECK(choice0 != choice1);
+}
+
 int main(void) {
   test_known_answers();
   test_depleted();
   test_emptying();
+  test_choice();
+  test_choice_v1();
   return check_report();
 }

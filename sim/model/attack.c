@@ -42,6 +42,11 @@ static double target_weight(const cs_world *w, int g, int owner) {
 }
 
 double cs_attack_bound(const cs_world *w, int g, int j) {
+  double b = cs_attack_weight(w, g, j), m = w->gangs[g].spoils_norm;
+  return b > 0 ? (m > 0 ? b / m : b) : 0.0; /* m: 1 but under spoils_by "choice" (0 before any run) */
+}
+
+double cs_attack_weight(const cs_world *w, int g, int j) {
   if (w->owner[j] == CS_PARTY_GANG(g) || w->own_cnt[(size_t)g * w->n + j] == 0) return 0;
   const cs_gang_s *gg = &w->gangs[g];
   if (gg->members <= 0 || gg->a <= 0 || w->value[j] <= 0) return 0;

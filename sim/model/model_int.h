@@ -88,7 +88,7 @@ enum {
   P_LYNCH_RATE, P_LYNCH_MISID,
   P_BETA, P_BETA_POLICE, P_POLICE_ARMOUR, P_FRONTAGE, P_T_MAX, P_C_CIV, P_MODE_STATE, P_MODE_RIVAL, P_MODE_POLICE,
   P_WS, P_WR, P_W_RIVAL, P_ZETA,
-  P_SPOILS_NU, /* spoils.c: what a node still has to take */
+  P_SPOILS_NU, P_SPOILS_BY, P_SPOILS_DT, /* spoils.c: what a node still has to take */
   /* partial control (control.c) */
   P_CONTROL_MODEL, P_CONTROL_STEP, P_CONTROL_MAJORITY, P_CONSOLIDATE_RATE, P_PRESENCE_HALF, P_ERODE_RATE,
   P_ERODE_WHERE,
@@ -151,7 +151,7 @@ enum {
   EV_ATTACK, EV_FLIGHT, EV_PEOPLE_ARRIVE, EV_UNIT_ARRIVE, EV_TIMER, EV_SAMPLE, EV_COHESION,
   EV_RETALIATE, EV_ENGAGE_END, EV_PATROL, EV_RELEASE, EV_DESERT, EV_RECRUIT, EV_MOVE_ON,
   EV_RETURN, EV_DISPATCH, EV_COALITION_FORM, EV_LYNCH, EV_TEAM_DEPART, EV_TEAM_FREE,
-  EV_CALL_LAPSE, EV_BRANCH, EV_HOLD_LAPSE, EV_RAID, EV_KINDS
+  EV_CALL_LAPSE, EV_BRANCH, EV_HOLD_LAPSE, EV_RAID, EV_SPOILS, EV_KINDS
 };
 /* PRIO_BRANCH: the branch event (branch.c) runs after everything else at its
 ** time, so the state it re-keys is the state after every event at t <= DAY. */
@@ -194,6 +194,7 @@ typedef struct cs_gang_s {
   double q, a;
   int base, coalition, held;
   double *dist; /* [n_nodes] road distance of the gang's reach (reach.c), km */
+  double spoils_norm; /* spoils_by "choice": M_g at the last update, dividing g's attack bounds (spoils.c); else 1 */
 } cs_gang_s;
 
 typedef struct cs_coalition_s {
@@ -454,6 +455,7 @@ void cs__run_free(cs_world *w);
 int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int og);
 int cs_notify_hold_lapsed(cs_world *w, int j, int from, int to); /* a STATE hold eroded (control.c) */
 int cs_notify_members(cs_world *w, int g);    /* g's members reached or left zero */
+int cs_notify_spoils(cs_world *w, int g);     /* g's M_g changed (spoils_by "choice") */
 int cs_notify_residents_rose(cs_world *w, int j);
 int cs_notify_hosted_rose(cs_world *w, int k);
 void cs_notify_room(cs_world *w, int k);      /* hosted fell or capacity set at k */
@@ -508,6 +510,8 @@ int cs_attack_redraw_all(cs_world *w); /* a new internal firing time P = T + Exp
 ** thinning bound alone. */
 double cs_attack_rate(const cs_world *w, int g, int j);
 double cs_attack_bound(const cs_world *w, int g, int j);
+/* The bound before spoils_by "choice" divides it by g's M_g (spoils.c). */
+double cs_attack_weight(const cs_world *w, int g, int j);
 /* Bring pair (g, j)'s clock up to date with its current bound. */
 int cs_attack_update_pair(cs_world *w, int g, int j);
 /* All pairs at node j (after its owner changed). */
@@ -524,6 +528,10 @@ int cs_attack_resolve(cs_world *w, int g, int j);
 /* S_j^spoils_nu, S_j = min(1, residents / (residents at the start + declared
 ** displaced from j)); 1 when spoils_nu = 0 or nobody lived at j. */
 double cs_spoils_factor(const cs_world *w, int j);
+/* spoils_by "choice": every gang's M_g now, then an update every spoils_dt
+** days (EV_SPOILS); "rate": M_g = 1, nothing scheduled. Before cs_attack_start. */
+int cs_spoils_start(cs_world *w);
+int cs_spoils_on_event(cs_engine *e, const cs_event *ev, void *ud);
 
 /* ---- reach.c: a gang's reach, gangs[].dist (parameter reach) ---- */
 int cs_reach_territory(const cs_world *w); /* reach is "territory" */

@@ -49,6 +49,9 @@
 **                                         (j is no longer the STATE's)
 **   gang g's members reached or left    attack: all of g's pairs (a gang
 **     zero  cs_notify_members             without members has rate 0)
+**   gang g's M_g changed (spoils_by     attack: all of g's pairs (M_g
+**     "choice", spoils.c's update)        divides their bounds)
+**     cs_notify_spoils
 **   residents of j rose (returns)       flight at j, recruitment at j,
 **     cs_notify_residents_rose            lynching at j (all three bounds
 **                                         grow with residents); not the
@@ -220,6 +223,8 @@ static int owner_attack(cs_world *w, int j, int from, int to) {
 }
 
 int cs_notify_members(cs_world *w, int g) { return cs_attack_update_gang(w, g); }
+
+int cs_notify_spoils(cs_world *w, int g) { return cs_attack_update_gang(w, g); }
 
 int cs_notify_engagement_over(cs_world *w, int j, int from, int to, int ag, int og) {
   int rc = from != to ? owner_attack(w, j, from, to) : CS_OK;

@@ -39,6 +39,7 @@ static const char *const REACHES[] = {"base", "territory", "spread", NULL};
 static const char *const ERODE_WHERES[] = {"everywhere", "frontier", NULL};
 static const char *const EXPOSE_BYS[] = {"owner", "shares", "fighters", NULL};
 static const char *const FELT_PERS[] = {"resident", "exposed", NULL};
+static const char *const SPOILS_BYS[] = {"rate", "choice", NULL};
 /* String parameters whose values are not the engagement modes. */
 static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_COALITION_MODEL, COALITION_MODELS},
@@ -51,6 +52,7 @@ static const struct { int index; const char *const *choices; } CHOICES[] = {
   {P_ERODE_WHERE, ERODE_WHERES},
   {P_EXPOSE_BY, EXPOSE_BYS},
   {P_FELT_PER, FELT_PERS},
+  {P_SPOILS_BY, SPOILS_BYS},
 };
 static const char *const *choices_of(int index) {
   for (size_t i = 0; i < sizeof CHOICES / sizeof CHOICES[0]; i++)
@@ -104,6 +106,8 @@ static const pdef DEFS[P_MODEL_COUNT] = {
   {P_W_RIVAL, "w_rival", NUM, 1.0, 0, BIG, "", "multiplier of wR against a gang declared a rival (rivals()): 1 weighs declared rivals like any other gang [P: gang violence follows rivalry networks, Papachristos 2009]", 0},
   {P_ZETA, "zeta", NUM, 1.0, 0, BIG, "", "how much coalition cohesion raises attacks on the state [P]", 0},
   {P_SPOILS_NU, "spoils_nu", NUM, 0, 0, 10, "", "what a neighbourhood still has to take: the attack rate on j is multiplied by S_j^spoils_nu, S_j = min(1, residents of j / (its residents at the start + the people declared displaced from it at the start)); a node nobody lived in weighs 1, one everybody left 0 (no spontaneous attack until someone returns); 0: no weight, version 1 (spoils.c) [P: armed groups that live off civilians gain from attacking a place in proportion to what it still holds, Azam and Hoeffler 2002; no measured value]", 0},
+  {P_SPOILS_BY, "spoils_by", STR, 0, 0, 0, "", "how spoils_nu acts: rate (S_j^spoils_nu weighs the attack rate on j, so a gang attacks less as its frontier empties) or choice (it weighs a gang's choice among its targets: the weights are divided by their mean over the gang's frontier, M_g, updated every spoils_dt days, so its total rate of attack stays that of a frontier still full; spoils.c) [P]", "rate"},
+  {P_SPOILS_DT, "spoils_dt", NUM, 1, 1e-3, BIG, "day", "spoils_by choice: interval at which each gang's mean weight M_g over its frontier is updated (spoils.c)", 0},
   {P_CONTROL_MODEL, "control_model", STR, 0, 0, 0, "", "control of a node: whole (one owner; a won engagement hands over the node, version 1) or shares (a share per party; a win moves part of the loser's share, the owner is the majority holder: control.c)", "whole"},
   {P_CONTROL_STEP, "control_step", NUM, 0.5, 0, 1, "", "share of the loser's hold on a node that a win without losses moves to the winner (shares) [P: two decisive wins take a node from full to dominant control, Kalyvas 2006]", 0},
   {P_CONTROL_MAJORITY, "control_majority", NUM, 0.5, 0.5, 0.99, "", "share of a node above which a party holds it; below it for every party the node is CONTESTED (shares) [P: a simple majority; Kalyvas 2006's dominant control starts above parity]", 0},
@@ -411,7 +415,8 @@ int cs_world_param_set_str(cs_world *w, const char *name, const char *v) {
   if (w->params[i].type != CS_PT_STRING)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' is %s %s, not a string", name, TYPE_ARTICLE[w->params[i].type],
                   TYPE_NAMES[w->params[i].type]);
-  if ((i == P_COALITION_MODEL || i == P_CONTROL_MODEL || i == P_REACH || i == P_ERODE_WHERE) && w->running)
+  if ((i == P_COALITION_MODEL || i == P_CONTROL_MODEL || i == P_REACH || i == P_ERODE_WHERE || i == P_SPOILS_BY) &&
+      w->running)
     return cs_err(&w->ctx, CS_EINVAL, "parameter '%s' cannot change during a run", name);
   if (w->running && i == P_RETURN_RULE) /* the ledger's cohorts are keyed by it (cohorts.c) */
     return cs_err(&w->ctx, CS_EINVAL, "parameter 'return_rule' cannot change during a run");

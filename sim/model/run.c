@@ -85,6 +85,7 @@ static int start(cs_world *w) {
     {EV_TEAM_DEPART, cs_dispatch_on_depart}, {EV_TEAM_FREE, cs_dispatch_on_free},
     {EV_CALL_LAPSE, cs_dispatch_on_lapse},   {EV_BRANCH, cs_branch_on_event},
     {EV_HOLD_LAPSE, cs_control_on_lapse},  {EV_RAID, cs_raid_on_event},
+    {EV_SPOILS, cs_spoils_on_event},
   };
   int rc = cs_engine_new(&w->ctx, 1024, &w->eng);
   if (rc != CS_OK) return rc;
@@ -104,6 +105,7 @@ static int start(cs_world *w) {
     if ((rc = cs_world_timer(w, w->pending_t[i], w->pending_id[i])) != CS_OK) return rc;
   if ((rc = cs_coalition_start(w)) != CS_OK) return rc;
   if ((rc = cs_retaliate_start(w)) != CS_OK) return rc;
+  if ((rc = cs_spoils_start(w)) != CS_OK) return rc; /* M_g before the attack clocks read it */
   if ((rc = cs_attack_start(w)) != CS_OK) return rc;
   if ((rc = cs_recruit_start(w)) != CS_OK) return rc;
   cs_response_start(w);

@@ -24,10 +24,27 @@
 ** of the firing. Residents change only at events (flights, returns,
 ** deaths), so the accepted firings are exactly a Poisson process of the rate
 ** bound p^eta S_j^nu, with no clock redrawn when residents change (notify.c
-** needs no entry). */
+** needs no entry).
+**
+** spoils_by = "rate" (the default) is the above: as a gang's frontier
+** empties, it attacks less. spoils_by = "choice" keeps how often a gang
+** attacks and moves where: every pair's bound b_gj is divided by
+**
+**   M_g = sum_j b_gj S_j^nu / sum_j b_gj     (j on g's frontier; 1 if none,
+**                                             or if every S_j^nu is 0)
+**
+** so that at each update g's total rate before p^eta, sum_j b_gj S_j^nu /
+** M_g, equals sum_j b_gj, its rate with a frontier still full. M_g is
+** recomputed at t = 0 and every spoils_dt days (EV_SPOILS, before samples at
+** the same time) and held between; a change rescales the gang's clocks
+** through notify.c (cs_notify_spoils). Between updates the rate is exact for
+** the M_g held: the bound is b_gj / M_g and the acceptance p^eta S_j^nu
+** (at most 1), read at the firing; takeovers and flights between updates
+** change the frontier and S_j, and the next update takes them in. */
 #include "model_int.h"
 
 #include <math.h>
+#include <string.h>
 
 double cs_spoils_factor(const cs_world *w, int j) {
   double nu = PV(w, P_SPOILS_NU);
@@ -36,4 +53,49 @@ double cs_spoils_factor(const cs_world *w, int j) {
   if (base <= 0) return 1;
   double s = (double)w->residents[j] / base;
   return s >= 1 ? 1 : pow(s, nu);
+}
+
+static int choice_on(const cs_world *w) { return strcmp(w->params[P_SPOILS_BY].str, "choice") == 0; }
+
+/* M_g, the bound-weighted mean of S_j^nu over g's frontier. */
+static double frontier_mean(const cs_world *w, int g) {
+  double num = 0, den = 0;
+  for (int j = 0; j < w->n; j++) {
+    double b = cs_attack_weight(w, g, j);
+    if (b <= 0) continue;
+    num += b * cs_spoils_factor(w, j);
+    den += b;
+  }
+  return den > 0 && num > 0 ? num / den : 1.0;
+}
+
+static int update_all(cs_world *w) {
+  for (int g = 0; g < w->n_gangs; g++) {
+    double m = frontier_mean(w, g);
+    if (m == w->gangs[g].spoils_norm) continue;
+    w->gangs[g].spoils_norm = m;
+    int rc = w->running ? cs_notify_spoils(w, g) : CS_OK;
+    if (rc != CS_OK) return rc;
+  }
+  return CS_OK;
+}
+
+static int schedule_next(cs_world *w, double now) {
+  double dt = PV(w, P_SPOILS_DT), next = (floor(now / dt + 1e-9) + 1) * dt;
+  cs_event ev = {.kind = EV_SPOILS};
+  int rc = cs_engine_schedule(w->eng, next, PRIO_PROCESS, &ev, NULL);
+  return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
+}
+
+int cs_spoils_start(cs_world *w) {
+  for (int g = 0; g < w->n_gangs; g++) w->gangs[g].spoils_norm = 1;
+  if (!choice_on(w)) return CS_OK;
+  for (int g = 0; g < w->n_gangs; g++) w->gangs[g].spoils_norm = frontier_mean(w, g); /* the clocks start after */
+  return schedule_next(w, 0.0);
+}
+
+int cs_spoils_on_event(cs_engine *e, const cs_event *ev, void *ud) {
+  cs_world *w = ud;
+  int rc = update_all(w);
+  return rc != CS_OK ? rc : schedule_next(w, cs_engine_now(e));
 }
