@@ -9,7 +9,8 @@
 # killings, alone and together) and --paired against spoils_nu = 0.
 #
 # BY is how the weight acts (spoils_by, sim/README.md, spoils.c): rate (the first check,
-# 8 Dec 2026, results/prior_check_spoils/) or choice (results/prior_check_spoils_choice/);
+# 8 Dec 2026, results/prior_check_spoils/) or choice (results/prior_check_spoils_choice/, run as
+# bash scenarios/haiti/prior_check_spoils.sh output/prior_check_spoils_choice choice);
 # spoils_nu = 0 is the same run under both.
 #
 # About 15 minutes on 2 cores, from the repository's top after building.
