@@ -51,6 +51,26 @@ typedef struct spoil_setup {
   double nu, h, lambda0, T;
 } spoil_setup;
 
+/* Everything off but the attacks on the fortresses and flight at the
+** constant hazard h (household 1): the file comment's list. */
+static void quiet_fortress(cs_world *w, double h) {
+  static const char *const zero[] = {"delta0", "recruit_rate", "patrol_rate", "r0",     "move_default",   "move_conflict",
+                                     "move_site", "h1",         "h_T",          "c_civ", "vigilante_share", "eta",
+                                     "provinces_seats"};
+  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) CHECK(cs_world_param_set(w, zero[i], 0) == CS_OK);
+  CHECK(cs_world_param_set(w, "beta", 1e-6) == CS_OK);
+  CHECK(cs_world_param_set(w, "h0", h) == CS_OK);
+  CHECK(cs_world_param_set(w, "household", 1) == CS_OK);
+}
+
+/* w finalized, or NULL (reported, freed). */
+static cs_world *finalized(cs_world *w) {
+  if (cs_world_finalize(w) == CS_OK) return w;
+  fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
+  cs_world_free(w);
+  return NULL;
+}
+
 /* The world of the file comment, finalized; NULL on a failure (reported). */
 static cs_world *spoils_world(const spoil_setup *st) {
   cs_world *w = NULL;
@@ -66,21 +86,10 @@ static cs_world *spoils_world(const spoil_setup *st) {
     CHECK(cs_world_add_displaced(w, &d) == CS_OK);
   }
   cs_world_set_horizon(w, st->T, st->T);
-  static const char *const zero[] = {"delta0", "recruit_rate", "patrol_rate", "r0",     "move_default",   "move_conflict",
-                                     "move_site", "h1",         "h_T",          "c_civ", "vigilante_share", "eta",
-                                     "provinces_seats"};
-  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) CHECK(cs_world_param_set(w, zero[i], 0) == CS_OK);
-  CHECK(cs_world_param_set(w, "beta", 1e-6) == CS_OK);
-  CHECK(cs_world_param_set(w, "h0", st->h) == CS_OK);
-  CHECK(cs_world_param_set(w, "household", 1) == CS_OK);
+  quiet_fortress(w, st->h);
   CHECK(cs_world_param_set(w, "lambda0", st->lambda0) == CS_OK);
   CHECK(cs_world_param_set(w, "spoils_nu", st->nu) == CS_OK);
-  if (cs_world_finalize(w) != CS_OK) {
-    fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
-    cs_world_free(w);
-    return NULL;
-  }
-  return w;
+  return finalized(w);
 }
 
 static void test_known_answers(void) {
@@ -174,45 +183,26 @@ static int count_by_node(void *ud, const cs_event_rec *e) {
   return rs_event(ud, e);
 }
 
-/* A (base, STATE) - B1 - C (gang) - B2, B1 and B2 fortresses; B2 with
-** declared_B2 of its people displaced to A. */
+/* fortress_line's A (base, STATE) - B1 - C (gang), and B2 beyond C, a
+** fortress too, with declared_B2 of its people displaced to A. */
 static cs_world *choice_world(int64_t declared_B2, const char *by, double nu, double T) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   if (cs_world_new(&ctx, &w) != CS_OK) return NULL;
-  cs_node_decl a = node_decl("A", 1000, 0.5, CS_PARTY_STATE), b1 = node_decl("B1", 4000, 0.5, CS_PARTY_STATE),
-               c = node_decl("C", 1000, 0.5, CS_PARTY_GANG(0)), b2 = node_decl("B2", 4000 - declared_B2, 0.5, CS_PARTY_STATE);
-  cs_world_add_node(w, &a, NULL);
-  cs_gang_decl g = {"g", NULL, 1000000, 0, 0.05, 1.0, 0};
-  cs_world_add_gang(w, &g, NULL);
-  cs_world_add_node(w, &b1, NULL);
-  cs_world_add_node(w, &c, NULL);
+  fortress_line(w, 4000); /* A (0), B1 (1), C (2) */
+  cs_node_decl b2 = node_decl("B2", 4000 - declared_B2, 0.5, CS_PARTY_STATE);
   cs_world_add_node(w, &b2, NULL);
-  cs_world_add_road(w, 0, 1, 1.0);
-  cs_world_add_road(w, 1, 2, 1.0);
   cs_world_add_road(w, 2, 3, 1.0);
-  cs_unit_decl f1 = {"fortress1", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 1};
-  cs_unit_decl f2 = {"fortress2", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 3};
-  cs_unit_decl f0 = {"fortress0", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 0};
-  cs_world_add_unit(w, &f1, NULL);
-  cs_world_add_unit(w, &f2, NULL);
-  cs_world_add_unit(w, &f0, NULL);
+  cs_unit_decl f3 = {"fortress3", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 3};
+  cs_world_add_unit(w, &f3, NULL);
   cs_displaced_decl d = {3, 0, CS_PARTY_STATE, declared_B2, 0};
   CHECK(cs_world_add_displaced(w, &d) == CS_OK);
   cs_world_set_horizon(w, T, T);
-  static const char *const zero[] = {"delta0", "recruit_rate", "patrol_rate", "r0", "move_default", "move_conflict",
-                                     "move_site", "h0", "h1", "h_T", "c_civ", "vigilante_share", "eta"};
-  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) CHECK(cs_world_param_set(w, zero[i], 0) == CS_OK);
-  CHECK(cs_world_param_set(w, "beta", 1e-6) == CS_OK);
+  quiet_fortress(w, 0); /* nobody flees: S stays as declared */
   CHECK(cs_world_param_set(w, "lambda0", 0.5) == CS_OK);
   CHECK(cs_world_param_set(w, "spoils_nu", nu) == CS_OK);
   CHECK(cs_world_param_set_str(w, "spoils_by", by) == CS_OK);
-  if (cs_world_finalize(w) != CS_OK) {
-    fprintf(stderr, "%s\n", cs_errmsg(cs_world_ctx(w)));
-    cs_world_free(w);
-    return NULL;
-  }
-  return w;
+  return finalized(w);
 }
 
 static void test_choice(void) {
