@@ -34,6 +34,11 @@
 **    the rates to 1e-12, and the attack counts per node over T, 300
 **    replicates, within 4 SE of 1.6 b T and 0.4 b T ("rate" gives b and
 **    0.25 b: about 40 and 20 SE away).
+**    B2 at half B1's value: M_g = 0.75, the bound-weighted mean (an
+**    unweighted one gives 0.625), and the rates to 1e-12. One frontier node
+**    emptying at hazard h with spoils_dt = D: the expected count is exactly
+**    (T / D) b (1 - e^{-hD}) / h (M_g = S at each update), within 4 SE over
+**    300 replicates; without the updates it would be under half.
 ** 5. "choice" with nu = 0 is version 1: the same events (hash) as "rate" in
 **    a busy town (the 4x4 town, flights, recruitment, police), its updates
 **    changing nothing; with nu = 1 the run differs; spoils_by is checked. */
@@ -185,12 +190,12 @@ static int count_by_node(void *ud, const cs_event_rec *e) {
 
 /* fortress_line's A (base, STATE) - B1 - C (gang), and B2 beyond C, a
 ** fortress too, with declared_B2 of its people displaced to A. */
-static cs_world *choice_world(int64_t declared_B2, const char *by, double nu, double T) {
+static cs_world *choice_world(int64_t declared_B2, double v_B2, const char *by, double nu, double T) {
   cs_world *w = NULL;
   cs_ctx ctx = {{0}};
   if (cs_world_new(&ctx, &w) != CS_OK) return NULL;
   fortress_line(w, 4000); /* A (0), B1 (1), C (2) */
-  cs_node_decl b2 = node_decl("B2", 4000 - declared_B2, 0.5, CS_PARTY_STATE);
+  cs_node_decl b2 = node_decl("B2", 4000 - declared_B2, v_B2, CS_PARTY_STATE);
   cs_world_add_node(w, &b2, NULL);
   cs_world_add_road(w, 2, 3, 1.0);
   cs_unit_decl f3 = {"fortress3", CS_UNIT_POLICE, 1000000, 1000.0, CS_POSTURE_GARRISON, 3};
@@ -210,7 +215,7 @@ static void test_choice(void) {
   const double T = 100, b = 0.5 * 0.5;
   double sum[2] = {0}, sum2[2] = {0};
   for (int rep = 0; rep < R; rep++) {
-    cs_world *w = choice_world(3000, "choice", 1, T);
+    cs_world *w = choice_world(3000, 0.5, "choice", 1, T);
     CHECK(w != NULL);
     if (!w) return;
     int n[4] = {0};
@@ -240,6 +245,63 @@ static void test_choice(void) {
               sqrt(expect[k] / R));
     CHECK_NEAR(mean, expect[k], 4 * sqrt(expect[k] / R));
   }
+}
+
+/* M_g is the bound-weighted mean: B2 at half B1's value (b2 = b1 / 2) and
+** S = 0.25, nu = 1: M_g = (b1 + 0.25 b2) / (b1 + b2) = 0.75 (an unweighted
+** mean would give 0.625); the rates b1 / 0.75 and 0.25 b2 / 0.75. */
+static void test_choice_weighted(void) {
+  cs_world *w = choice_world(3000, 0.25, "choice", 1, 1);
+  CHECK(w != NULL);
+  if (!w) return;
+  rec_sink r;
+  cs_sink s = rec_sink_of(&r);
+  CHECK(cs_world_run(w, 3, 0, &s) == CS_OK);
+  double b1 = 0.5 * 0.5, b2 = 0.5 * 0.25;
+  CHECK_NEAR(w->gangs[0].spoils_norm, 0.75, 1e-12);
+  CHECK_NEAR(cs_attack_rate(w, 0, 1), b1 / 0.75, 1e-12);
+  CHECK_NEAR(cs_attack_rate(w, 0, 3), 0.25 * b2 / 0.75, 1e-12);
+  cs_world_free(w);
+}
+
+/* The updates: one frontier node (fortress_line's B) emptying at the
+** constant hazard h, nu = 1, spoils_dt = D: M_g = S(t_k) at each update, so
+** the rate after it is b S(t) / S(t_k), whose expectation given the update is
+** b e^{-h (t - t_k)}; the expected count over T = n D is exactly
+** n b (1 - e^{-h D}) / h. Without updates (M_g from t = 0 only) it is
+** b (1 - e^{-h T}) / h, under half as many. */
+static void test_choice_updates(void) {
+  const int R = 300;
+  const double T = 100, D = 10, h = 0.02, b = 0.5 * 0.5;
+  double sum = 0, sum2 = 0;
+  for (int rep = 0; rep < R; rep++) {
+    spoil_setup st = {4000, 0, 0, 1, h, 0.5, T};
+    cs_world *w = NULL;
+    cs_ctx ctx = {{0}};
+    CHECK(cs_world_new(&ctx, &w) == CS_OK);
+    fortress_line(w, st.resid_B);
+    cs_world_set_horizon(w, T, T);
+    quiet_fortress(w, h);
+    CHECK(cs_world_param_set(w, "lambda0", st.lambda0) == CS_OK);
+    CHECK(cs_world_param_set(w, "spoils_nu", st.nu) == CS_OK);
+    CHECK(cs_world_param_set(w, "spoils_dt", D) == CS_OK);
+    CHECK(cs_world_param_set_str(w, "spoils_by", "choice") == CS_OK);
+    w = finalized(w);
+    CHECK(w != NULL);
+    if (!w) return;
+    rec_sink r;
+    cs_sink s = rec_sink_of(&r);
+    CHECK(cs_world_run(w, 71, (uint64_t)rep, &s) == CS_OK);
+    double c = r.n_events[CS_EK_ENGAGEMENT];
+    sum += c;
+    sum2 += c * c;
+    cs_world_free(w);
+  }
+  double expect = (T / D) * b * (1 - exp(-h * D)) / h, mean = sum / R;
+  double se = sqrt((sum2 - R * mean * mean) / (R - 1) / R);
+  if (fabs(mean - expect) > 4 * se)
+    fprintf(stderr, "choice updates: %.3f attacks per run, expected %.3f (SE %.3f)\n", mean, expect, se);
+  CHECK_NEAR(mean, expect, 4 * se);
 }
 
 /* The event hash of the 4x4 town at war under spoils_by `by` and spoils_nu `nu`. */
@@ -274,6 +336,8 @@ int main(void) {
   test_depleted();
   test_emptying();
   test_choice();
+  test_choice_weighted();
+  test_choice_updates();
   test_choice_v1();
   return check_report();
 }

@@ -16,13 +16,15 @@
 ** re-rate every pair of a gang after each casualty, each pair runs a Poisson
 ** clock at the bound
 **
-**   bound(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j)   (p^eta S_j^nu <= 1)
+**   bound(g, j) = lambda0 * a_g * V_j^gamma * w(g, owner_j) / M_g   (p^eta S_j^nu <= 1)
+**
+** (M_g = 1 but under spoils_by "choice", spoils.c)
 **
 ** and a firing is accepted as an attack with probability p(g, j)^eta S_j^nu
 ** computed in the state at that instant (thinning, Lewis and Shedler 1979): the
 ** accepted firings are exactly a Poisson process of the rate above, because p
 ** and S_j are constant between events. The bound changes only when the frontier, a
-** target weight, a gang's aggression or a parameter changes, and then the
+** target weight, a gang's aggression, M_g or a parameter changes, and then the
 ** clock is rescaled by the modified next reaction method (model_int.h,
 ** cs_clock) without a new draw. Each pair draws only from its own stream
 ** (pair, PU_ATTACK), so a change at one node never shifts the random numbers

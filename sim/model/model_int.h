@@ -61,6 +61,7 @@
 **                      cs_world_set_media)
 **   intensity[], intensity_t[], conflict_until[]   cs__intensity_add
 **                      (world.c), called by engagement
+**   gangs[].spoils_norm   spoils (M_g, spoils_by "choice")
 **   road_closed[], adj_start[], adj_node[], adj_km[], gangs[].dist   roads
 **                      (a script's cs_world_road_close / _open); own_cnt[]
 **                      also by roads (at the road's two ends), the flight
@@ -532,6 +533,9 @@ double cs_spoils_factor(const cs_world *w, int j);
 ** days (EV_SPOILS); "rate": M_g = 1, nothing scheduled. Before cs_attack_start. */
 int cs_spoils_start(cs_world *w);
 int cs_spoils_on_event(cs_engine *e, const cs_event *ev, void *ud);
+/* "choice": every gang's M_g recomputed now (its clocks rescaled if it moved);
+** "rate": nothing. */
+int cs_spoils_update_all(cs_world *w);
 
 /* ---- reach.c: a gang's reach, gangs[].dist (parameter reach) ---- */
 int cs_reach_territory(const cs_world *w); /* reach is "territory" */

@@ -30,8 +30,8 @@
 ** empties, it attacks less. spoils_by = "choice" keeps how often a gang
 ** attacks and moves where: every pair's bound b_gj is divided by
 **
-**   M_g = sum_j b_gj S_j^nu / sum_j b_gj     (j on g's frontier; 1 if none,
-**                                             or if every S_j^nu is 0)
+**   M_g = max(M_MIN, sum_j b_gj S_j^nu / sum_j b_gj)
+**                          (j on g's frontier; 1 if none, or if every S_j^nu is 0)
 **
 ** so that at each update g's total rate before p^eta, sum_j b_gj S_j^nu /
 ** M_g, equals sum_j b_gj, its rate with a frontier still full. M_g is
@@ -40,7 +40,13 @@
 ** through notify.c (cs_notify_spoils). Between updates the rate is exact for
 ** the M_g held: the bound is b_gj / M_g and the acceptance p^eta S_j^nu
 ** (at most 1), read at the firing; takeovers and flights between updates
-** change the frontier and S_j, and the next update takes them in. */
+** change the frontier and S_j, and the next update takes them in; so does a
+** parameter changed during the run (cs_spoils_update_all from notify.c), but
+** a new spoils_dt applies from the update already scheduled. The floor M_MIN
+** = 1e-3 bounds the wasted firings: a gang draws 1 / M_g candidates per
+** attack, and a frontier almost emptied would otherwise make the run crawl
+** (or, at large spoils_nu, stop advancing); below it the gang attacks less,
+** as under "rate". */
 #include "model_int.h"
 
 #include <math.h>
@@ -55,6 +61,8 @@ double cs_spoils_factor(const cs_world *w, int j) {
   return s >= 1 ? 1 : pow(s, nu);
 }
 
+#define M_MIN 1e-3
+
 static int choice_on(const cs_world *w) { return strcmp(w->params[P_SPOILS_BY].str, "choice") == 0; }
 
 /* M_g, the bound-weighted mean of S_j^nu over g's frontier. */
@@ -66,10 +74,12 @@ static double frontier_mean(const cs_world *w, int g) {
     num += b * cs_spoils_factor(w, j);
     den += b;
   }
-  return den > 0 && num > 0 ? num / den : 1.0;
+  if (!(den > 0 && num > 0)) return 1.0;
+  return num / den > M_MIN ? num / den : M_MIN;
 }
 
-static int update_all(cs_world *w) {
+int cs_spoils_update_all(cs_world *w) {
+  if (!choice_on(w)) return CS_OK;
   for (int g = 0; g < w->n_gangs; g++) {
     double m = frontier_mean(w, g);
     if (m == w->gangs[g].spoils_norm) continue;
@@ -96,6 +106,6 @@ int cs_spoils_start(cs_world *w) {
 
 int cs_spoils_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
-  int rc = update_all(w);
+  int rc = cs_spoils_update_all(w);
   return rc != CS_OK ? rc : schedule_next(w, cs_engine_now(e));
 }
