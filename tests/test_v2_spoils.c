@@ -54,6 +54,8 @@ typedef struct spoil_setup {
   int64_t resid_B, declared_B; /* residents of B at the start, declared displaced from B */
   int64_t hosted_B;            /* declared displaced from A, hosted at B */
   double nu, h, lambda0, T;
+  const char *by;              /* spoils_by (NULL: the default, rate) */
+  double dt;                   /* spoils_dt (0: the default) */
 } spoil_setup;
 
 /* Everything off but the attacks on the fortresses and flight at the
@@ -94,6 +96,8 @@ static cs_world *spoils_world(const spoil_setup *st) {
   quiet_fortress(w, st->h);
   CHECK(cs_world_param_set(w, "lambda0", st->lambda0) == CS_OK);
   CHECK(cs_world_param_set(w, "spoils_nu", st->nu) == CS_OK);
+  if (st->by) CHECK(cs_world_param_set_str(w, "spoils_by", st->by) == CS_OK);
+  if (st->dt > 0) CHECK(cs_world_param_set(w, "spoils_dt", st->dt) == CS_OK);
   return finalized(w);
 }
 
@@ -104,7 +108,7 @@ static void test_known_answers(void) {
   } K[] = {{3000, 1000, 0, 2.5},    {3000, 1000, 0, 0},     {3000, 0, 0, 3},       {1000, 9000, 0, 1},
            {1000, 9000, 500, 0.5}, {500, 1500, 0, 10},     {3000, 1000, 800, 2.5}, {3000, 0, 800, 1}};
   for (size_t i = 0; i < sizeof K / sizeof K[0]; i++) {
-    spoil_setup st = {K[i].resid, K[i].declared, K[i].hosted, K[i].nu, 0, 0.4, 10};
+    spoil_setup st = {K[i].resid, K[i].declared, K[i].hosted, K[i].nu, 0, 0.4, 10, NULL, 0};
     cs_world *w = spoils_world(&st);
     CHECK(w != NULL);
     if (!w) return;
@@ -161,7 +165,7 @@ static void count_attacks(const spoil_setup *st, int R, uint64_t seed, double *m
 
 static void test_depleted(void) {
   const int R = 300;
-  spoil_setup st = {3000, 1000, 0, 2.5, 0, 0.5, 200};
+  spoil_setup st = {3000, 1000, 0, 2.5, 0, 0.5, 200, NULL, 0};
   double mean = 0, var = 0, expect = st.lambda0 * 0.5 * pow(0.75, st.nu) * st.T;
   count_attacks(&st, R, 31, &mean, &var);
   if (fabs(mean - expect) > 4 * sqrt(expect / R))
@@ -172,7 +176,7 @@ static void test_depleted(void) {
 
 static void test_emptying(void) {
   const int R = 300;
-  spoil_setup st = {4000, 0, 0, 1, 0.02, 0.5, 100};
+  spoil_setup st = {4000, 0, 0, 1, 0.02, 0.5, 100, NULL, 0};
   double mean = 0, var = 0, b = st.lambda0 * 0.5, expect = b * (1 - exp(-st.h * st.T)) / st.h;
   count_attacks(&st, R, 47, &mean, &var);
   double se = sqrt(var / R);
@@ -275,18 +279,8 @@ static void test_choice_updates(void) {
   const double T = 100, D = 10, h = 0.02, b = 0.5 * 0.5;
   double sum = 0, sum2 = 0;
   for (int rep = 0; rep < R; rep++) {
-    spoil_setup st = {4000, 0, 0, 1, h, 0.5, T};
-    cs_world *w = NULL;
-    cs_ctx ctx = {{0}};
-    CHECK(cs_world_new(&ctx, &w) == CS_OK);
-    fortress_line(w, st.resid_B);
-    cs_world_set_horizon(w, T, T);
-    quiet_fortress(w, h);
-    CHECK(cs_world_param_set(w, "lambda0", st.lambda0) == CS_OK);
-    CHECK(cs_world_param_set(w, "spoils_nu", st.nu) == CS_OK);
-    CHECK(cs_world_param_set(w, "spoils_dt", D) == CS_OK);
-    CHECK(cs_world_param_set_str(w, "spoils_by", "choice") == CS_OK);
-    w = finalized(w);
+    spoil_setup st = {4000, 0, 0, 1, h, 0.5, T, "choice", D};
+    cs_world *w = spoils_world(&st);
     CHECK(w != NULL);
     if (!w) return;
     rec_sink r;

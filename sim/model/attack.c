@@ -44,8 +44,7 @@ static double target_weight(const cs_world *w, int g, int owner) {
 }
 
 double cs_attack_bound(const cs_world *w, int g, int j) {
-  double b = cs_attack_weight(w, g, j), m = w->gangs[g].spoils_norm;
-  return b > 0 ? (m > 0 ? b / m : b) : 0.0; /* m: 1 but under spoils_by "choice" (0 before any run) */
+  return cs_attack_weight(w, g, j) / w->gangs[g].spoils_norm; /* M_g: 1 but under spoils_by "choice" */
 }
 
 double cs_attack_weight(const cs_world *w, int g, int j) {

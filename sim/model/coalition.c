@@ -138,7 +138,7 @@ int cs_coalition_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   }
   /* The next update at the next multiple of cohesion_dt (before samples at
   ** the same time, which see the updated cohesion). */
-  double dt = PV(w, P_COH_DT), next = (floor(cs_engine_now(e) / dt + 1e-9) + 1) * dt;
+  double next = cs__next_tick(cs_engine_now(e), PV(w, P_COH_DT));
   cs_event nx = {.kind = EV_COHESION};
   int rc = cs_engine_schedule(e, next, PRIO_PROCESS, &nx, NULL);
   return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(e)));

@@ -195,7 +195,7 @@ typedef struct cs_gang_s {
   double q, a;
   int base, coalition, held;
   double *dist; /* [n_nodes] road distance of the gang's reach (reach.c), km */
-  double spoils_norm; /* spoils_by "choice": M_g at the last update, dividing g's attack bounds (spoils.c); else 1 */
+  double spoils_norm; /* spoils_by "choice": M_g at the last update, dividing g's attack bounds (spoils.c); else 1 (from declaration) */
 } cs_gang_s;
 
 typedef struct cs_coalition_s {
@@ -435,6 +435,8 @@ int cs__log_release(cs_world *w, const cs_event_rec *first, int n_first);
 int cs__log(cs_world *w, double t, int kind, int node, int actor, int target, int64_t deaths,
             int64_t displaced);
 double cs__now(const cs_world *w);
+/* The next multiple of dt after now (periodic updates: coalition.c, spoils.c). */
+double cs__next_tick(double now, double dt);
 
 /* ---- branch.c: stream keys and the branch event ---- */
 /* Derive *r for (entity kind, id, purpose) from (seed, replicate), and after
@@ -533,9 +535,9 @@ double cs_spoils_factor(const cs_world *w, int j);
 ** days (EV_SPOILS); "rate": M_g = 1, nothing scheduled. Before cs_attack_start. */
 int cs_spoils_start(cs_world *w);
 int cs_spoils_on_event(cs_engine *e, const cs_event *ev, void *ud);
-/* "choice": every gang's M_g recomputed now (its clocks rescaled if it moved);
-** "rate": nothing. */
-int cs_spoils_update_all(cs_world *w);
+/* "choice": every gang's M_g recomputed now, clocks untouched (the caller,
+** cs_notify_param, rescales every attack clock next); "rate": nothing. */
+void cs_spoils_renorm(cs_world *w);
 
 /* ---- reach.c: a gang's reach, gangs[].dist (parameter reach) ---- */
 int cs_reach_territory(const cs_world *w); /* reach is "territory" */

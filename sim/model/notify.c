@@ -309,7 +309,7 @@ int cs_notify_param(cs_world *w, int param, double old) {
   cs_bargain_param(w, param); /* before the attack clocks read chi */
   cs__conflict_refresh(w);
   int rc = cs_flight_cache_distances(w);
-  if (rc == CS_OK) rc = cs_spoils_update_all(w); /* M_g from the new weights, before the clocks read it */
+  if (rc == CS_OK) cs_spoils_renorm(w); /* M_g from the new weights; the next line rescales every clock */
   if (rc == CS_OK) rc = cs_attack_update_all(w);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_flight_update_node(w, j);
   for (int j = 0; rc == CS_OK && j < w->n; j++) rc = cs_recruit_update_node(w, j);

@@ -41,7 +41,7 @@
 ** the M_g held: the bound is b_gj / M_g and the acceptance p^eta S_j^nu
 ** (at most 1), read at the firing; takeovers and flights between updates
 ** change the frontier and S_j, and the next update takes them in; so does a
-** parameter changed during the run (cs_spoils_update_all from notify.c), but
+** parameter changed during the run (cs_spoils_renorm from notify.c), but
 ** a new spoils_dt applies from the update already scheduled. The floor M_MIN
 ** = 1e-3 bounds the wasted firings: a gang draws 1 / M_g candidates per
 ** attack, and a frontier almost emptied would otherwise make the run crawl
@@ -78,34 +78,37 @@ static double frontier_mean(const cs_world *w, int g) {
   return num / den > M_MIN ? num / den : M_MIN;
 }
 
-int cs_spoils_update_all(cs_world *w) {
+/* Every gang's M_g now; with notify, the clocks of each gang whose M_g moved
+** are rescaled (notify.c). */
+static int renorm(cs_world *w, int notify) {
   if (!choice_on(w)) return CS_OK;
   for (int g = 0; g < w->n_gangs; g++) {
     double m = frontier_mean(w, g);
     if (m == w->gangs[g].spoils_norm) continue;
     w->gangs[g].spoils_norm = m;
-    int rc = w->running ? cs_notify_spoils(w, g) : CS_OK;
+    int rc = notify ? cs_notify_spoils(w, g) : CS_OK;
     if (rc != CS_OK) return rc;
   }
   return CS_OK;
 }
 
+void cs_spoils_renorm(cs_world *w) { renorm(w, 0); }
+
 static int schedule_next(cs_world *w, double now) {
-  double dt = PV(w, P_SPOILS_DT), next = (floor(now / dt + 1e-9) + 1) * dt;
   cs_event ev = {.kind = EV_SPOILS};
-  int rc = cs_engine_schedule(w->eng, next, PRIO_PROCESS, &ev, NULL);
+  int rc = cs_engine_schedule(w->eng, cs__next_tick(now, PV(w, P_SPOILS_DT)), PRIO_PROCESS, &ev, NULL);
   return rc == CS_OK ? CS_OK : cs_err(&w->ctx, rc, "%s", cs_errmsg(cs_engine_ctx(w->eng)));
 }
 
 int cs_spoils_start(cs_world *w) {
   for (int g = 0; g < w->n_gangs; g++) w->gangs[g].spoils_norm = 1;
   if (!choice_on(w)) return CS_OK;
-  for (int g = 0; g < w->n_gangs; g++) w->gangs[g].spoils_norm = frontier_mean(w, g); /* the clocks start after */
+  renorm(w, 0); /* the attack clocks start after, at these bounds */
   return schedule_next(w, 0.0);
 }
 
 int cs_spoils_on_event(cs_engine *e, const cs_event *ev, void *ud) {
   cs_world *w = ud;
-  int rc = cs_spoils_update_all(w);
+  int rc = renorm(w, 1);
   return rc != CS_OK ? rc : schedule_next(w, cs_engine_now(e));
 }

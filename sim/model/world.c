@@ -342,6 +342,7 @@ int cs_world_add_gang(cs_world *w, const cs_gang_decl *d, int *idx) {
   g->a = d->aggression;
   g->base = d->base;
   g->coalition = -1;
+  g->spoils_norm = 1; /* M_g: 1 but under spoils_by "choice" during a run (spoils.c) */
   if (cs__index_gang(w, w->n_gangs) != CS_OK) {
     free(g->id); free(g->name);
     return cs_err(&w->ctx, CS_ENOMEM, "out of memory adding gang '%s'", d->id);
@@ -535,6 +536,8 @@ int cs_world_n_samples(const cs_world *w) {
 /* ---- state ---- */
 
 double cs__now(const cs_world *w) { return w->eng ? cs_engine_now(w->eng) : 0.0; }
+
+double cs__next_tick(double now, double dt) { return (floor(now / dt + 1e-9) + 1) * dt; }
 double cs_world_now(const cs_world *w) { return cs__now(w); }
 int cs_world_finished(const cs_world *w) { return w->ran && !w->running; }
 
