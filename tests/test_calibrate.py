@@ -588,6 +588,68 @@ def test_slim(tmp):
               % os.path.basename(bad))
 
 
+def test_calibration_settings(tmp):
+    """A calibration's own --set values are part of the model its posterior is for: run,
+    validate and compare --posterior apply them (each saying so) under the command line's
+    own --set, in every arm of compare; a file without them (an older one) still reads."""
+    cal = os.path.join(tmp, "withset.h5")
+    # h0: the flight hazard, 0 in patrol.lua; it moves residents and leaves arrests alone
+    p = calibrate(tmp, cal, args=["--waves", "0", "--particles", "100", "--batch", "100", "-j", "2",
+                                  "--set", "h0=0.002"])
+    check(p.returncode == 0, "a calibration with --set h0=0.002 runs: " + p.stderr.strip()[-300:])
+    if p.returncode:
+        return
+    with h5py.File(cal) as f:
+        sets = f.attrs["sets"]
+    check(sets == "h0=0.002", f"the calibration file records its --set (got {sets!r})")
+
+    def h0_of(path):
+        with h5py.File(path) as f:
+            return float(f["parameters"].attrs["h0"])
+    rf = os.path.join(tmp, "set-run.h5")
+    q = run(["run", PATROL, "--posterior", cal, "-o", rf])
+    check(q.returncode == 0 and h0_of(rf) == 0.002 and "the calibration's own settings: h0=0.002" in q.stdout,
+          "run --posterior applies the calibration's h0=0.002 and says so: " + q.stderr.strip()[-300:])
+    q = run(["run", PATROL, "--posterior", cal, "--set", "h0=0", "-o", rf])
+    check(q.returncode == 0 and h0_of(rf) == 0.0 and "--set replaces the calibration's own h0=0.002" in q.stdout,
+          "run --posterior --set h0=0: the command line wins, and says what it replaced")
+    pre = os.path.join(tmp, "set-cmp")
+    q = run(["compare", "--baseline", PATROL, "--variant", "fewer:patrol_rate=0.05",
+             "--variant", "file:%s,patrol_rate=0.2" % PATROL, "--variant", "still:h0=0",
+             "--replicates", "4", "--posterior", cal, "-o", pre, "--quiet", "-j", "2"])
+    if q.returncode == 0:
+        import json
+        with open(pre + ".json") as fh:
+            arms = {a["name"]: a["sets"] for a in json.load(fh)["arms"]}
+        check("h0=0.002" in arms.get("baseline", "") and "h0=0.002" in arms.get("fewer", "")
+              and "h0=0.002" in arms.get("file", "") and "h0=0.002" not in arms.get("still", "x")
+              and "h0=0" in arms.get("still", ""),
+              f"compare --posterior runs every arm with the calibration's h0=0.002 unless the arm sets h0 ({arms})")
+    else:
+        check(False, "compare --posterior with a calibration's --set runs: " + q.stderr.strip()[-300:])
+    t = write(os.path.join(tmp, "set-targets.lua"), TARGETS % (40, """  { name = "gone", source = "synthetic",
+    statistic = value{ var = "city_displaced", date = "2024-04-09" }, observed = 1, interval = { 0, 1e9 } },
+"""))
+    out = os.path.join(tmp, "set-val.csv")
+    q = run(["validate", PATROL, "--targets", t, "--posterior", cal, "--replicates", "4", "-o", out, "-j", "2"])
+    if q.returncode in (0, 7) and os.path.exists(out):
+        import csv as csvmod
+        with open(out) as fh:
+            rows = {r["target"]: r for r in csvmod.DictReader(fh)}
+        gone = float(rows.get("gone", {}).get("simulated", "nan"))
+        check(gone > 0 and "the calibration's own settings: h0=0.002" in q.stdout,
+              f"validate --posterior runs under the calibration's h0=0.002 (people displaced {gone}; 0 without it)")
+    else:
+        check(False, "validate --posterior with a calibration's --set runs: " + q.stderr.strip()[-300:])
+    old = os.path.join(tmp, "noset.h5")
+    shutil.copy(cal, old)
+    with h5py.File(old, "a") as f:
+        del f.attrs["sets"]
+    q = run(["run", PATROL, "--posterior", old, "-o", rf])
+    check(q.returncode == 0 and h0_of(rf) == 0.0 and "own settings" not in q.stdout,
+          "a calibration file without a sets attribute (an older one) still reads, with nothing applied")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="cs-calibrate-")
     try:
@@ -600,6 +662,7 @@ def main():
         test_holdout_unread(tmp)
         test_bad_input(tmp)
         test_posterior_readers(tmp)
+        test_calibration_settings(tmp)
         test_slim(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -20,8 +20,82 @@ void cs_posterior_free(cs_posterior *p) {
   free(p->weight);
   free(p->draw);
   free(p->text);
+  for (int i = 0; p->sets && i < p->n_sets; i++) free((char *)p->sets[i].name);
+  free(p->sets);
   free(p->path);
   free(p);
+}
+
+/* The "sets" attribute: NAME=VALUE items joined by single spaces (calib_h5.c);
+** a word without '=' continues the value before it (a value with a space).
+** An older file without the attribute has none. */
+static int read_sets(cs_ctx *ctx, hid_t f, const char *path, cs_posterior *p) {
+  hid_t a = -1, at = -1;
+  char *raw = NULL;
+  int have = 0, ok = 0;
+  H5E_BEGIN_TRY {
+    if ((have = H5Aexists(f, "sets")) > 0 && (a = H5Aopen(f, "sets", H5P_DEFAULT)) >= 0 &&
+        (at = H5Aget_type(a)) >= 0 && H5Tis_variable_str(at) > 0 && H5Aread(a, at, &raw) >= 0)
+      ok = raw != NULL;
+  }
+  H5E_END_TRY;
+  if (at >= 0) H5Tclose(at);
+  if (a >= 0) H5Aclose(a);
+  if (have <= 0) return CS_OK;
+  if (!ok) {
+    if (raw) H5free_memory(raw);
+    return cs_err(ctx, CS_EINVAL, "posterior '%s': its \"sets\" attribute is not a string", path);
+  }
+  size_t n = 0, len = strlen(raw);
+  for (size_t i = 0; i < len; i++) n += raw[i] == '=';
+  int rc = CS_OK;
+  if (n && !(p->sets = calloc(n, sizeof *p->sets))) rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+  for (char *w = raw; rc == CS_OK && *w;) {
+    char *end = strchr(w, ' ');
+    size_t wl = end ? (size_t)(end - w) : strlen(w);
+    char *eq = memchr(w, '=', wl);
+    if (eq && eq > w) { /* a new NAME=VALUE: one allocation, "NAME\0VALUE" */
+      char *item = malloc(wl + 1);
+      if (!item) {
+        rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+        break;
+      }
+      memcpy(item, w, wl);
+      item[wl] = '\0';
+      item[eq - w] = '\0';
+      p->sets[p->n_sets].name = item;
+      p->sets[p->n_sets++].value = item + (eq - w) + 1;
+    } else if (wl && p->n_sets) { /* the previous value goes on past a space */
+      cs_override *o = &p->sets[p->n_sets - 1];
+      size_t nl = strlen(o->name), vl = strlen(o->value);
+      char *item = realloc((char *)o->name, nl + 1 + vl + 1 + wl + 1);
+      if (!item) {
+        rc = cs_err(ctx, CS_ENOMEM, "out of memory");
+        break;
+      }
+      memcpy(item + nl + 1 + vl, " ", 1);
+      memcpy(item + nl + 1 + vl + 1, w, wl);
+      item[nl + 1 + vl + 1 + wl] = '\0';
+      o->name = item;
+      o->value = item + nl + 1;
+    } else if (wl)
+      rc = cs_err(ctx, CS_EINVAL, "posterior '%s': its \"sets\" attribute is not NAME=VALUE items (\"%.40s\")",
+                  path, raw);
+    w += wl;
+    while (*w == ' ') w++;
+  }
+  H5free_memory(raw);
+  return rc;
+}
+
+size_t cs_posterior_settings(const cs_posterior *p, const cs_override *given, size_t n_given, cs_override *out) {
+  size_t k = 0;
+  for (int i = 0; i < p->n_sets; i++) {
+    int named = 0;
+    for (size_t g = 0; g < n_given && !named; g++) named = !strcmp(given[g].name, p->sets[i].name);
+    if (!named) out[k++] = p->sets[i];
+  }
+  return k;
 }
 
 /* SHA-256 of the whole file (it names the posterior in reports). */
@@ -95,6 +169,7 @@ int cs_posterior_load(cs_ctx *ctx, const char *path, cs_posterior **out) {
       goto done;
     }
   }
+  if ((rc = read_sets(ctx, f, path, p)) != CS_OK) goto done;
   H5E_BEGIN_TRY { d = H5Dopen2(f, "/parameter", H5P_DEFAULT); }
   H5E_END_TRY;
   hsize_t np = 0, nk = 0;

@@ -15,6 +15,7 @@ enum {
   EXIT_RUNS_FAILED = 8 /* sweep, merge: the file is written, but some runs failed (their errors are in it) */
 };
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,6 +40,13 @@ int cli_parse_u64(const char *s, uint64_t *out);
 ** --set takes NAME=VALUE, got 'VAL'" on stderr, when val has no '=' or no
 ** name; EXIT_NOMEM. */
 int cli_parse_set(const char *cmd, const char *val, struct cs_override *out);
+/* Under --posterior: "PREFIXthe calibration's own settings: NAME=VALUE ...
+** (from the posterior's file)" for those of p's sets no given[n_given]
+** names, and a line naming those given[] changes to another value; nothing
+** if there are none (cli_run.c). */
+struct cs_posterior;
+void cli_print_settings(FILE *out, const char *prefix, const struct cs_posterior *p, const struct cs_override *given,
+                        size_t n_given);
 /* Whether this build has MPI (for --version and sweep --help). */
 const char *cli_mpi_info(void);
 /* Processes started by an MPI launcher, from its environment: 0 when not

@@ -64,8 +64,9 @@ static const char *USAGE =
     "  --posterior FILE      run replicate r of every arm under draw r from the\n"
     "                        posterior of a calibration file (conflictsim calibrate):\n"
     "                        the effect's interval then includes parameter\n"
-    "                        uncertainty, not only the noise of the runs; an arm's\n"
-    "                        own overrides win over the draw\n"
+    "                        uncertainty, not only the noise of the runs; the\n"
+    "                        calibration's own --set values (e.g. v2=true) apply to\n"
+    "                        every arm; an arm's own overrides win over both\n"
     "  --metric NAME         an outcome metric to compute and report (repeatable; in\n"
     "                        the order given): a built-in metric of a sweep\n"
     "                        (displaced_final, civilian_deaths_final, clashes_all, ...;\n"
@@ -238,6 +239,24 @@ static void print_table(const cs_cmp_report *R) {
 
 /* ---- the command ---- */
 
+/* The calibration's own --set values (the model its posterior is for) that
+** arm a does not set itself: they go under the arm's own. 0, or -2 (memory). */
+static int add_calib_settings(cs_cmp_arm *a, const cs_posterior *p) {
+  for (int i = 0; i < p->n_sets; i++) {
+    int named = 0;
+    for (int k = 0; k < a->n_sets && !named; k++) named = !strcmp(a->sets[k].name, p->sets[i].name);
+    if (named) continue;
+    size_t len = strlen(p->sets[i].name) + 1 + strlen(p->sets[i].value);
+    char *t = malloc(len + 1);
+    if (!t) return -2;
+    snprintf(t, len + 1, "%s=%s", p->sets[i].name, p->sets[i].value);
+    int e = cs_cmp_arm_add_set(a, t, len);
+    free(t);
+    if (e) return -2;
+  }
+  return 0;
+}
+
 int cli_compare(int argc, char **argv) {
   int status = EXIT_USAGE, n_arms = 1, quiet = 0, B = 10000;
   long jobs = sysconf(_SC_NPROCESSORS_ONLN);
@@ -357,6 +376,15 @@ int cli_compare(int argc, char **argv) {
   if (cli_branch_check("compare", &branch)) goto done;
   if (jobs < 1) jobs = 1;
   if (!(arms[0].name = strdup("baseline"))) goto nomem;
+  if (post_path) { /* read first: its own --set values are part of every arm */
+    if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK) {
+      fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
+      status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
+      goto done;
+    }
+    if (!quiet) cli_print_settings(stderr, "conflictsim compare: ", post, NULL, 0);
+    if (add_calib_settings(&arms[0], post)) goto nomem;
+  }
   for (int v = 0; v < n_v; v++, n_arms++) {
     int e = cs_cmp_parse_variant(vspecs[v], &arms[0], v + 1, &arms[n_arms]);
     if (e == -2) goto nomem;
@@ -365,6 +393,7 @@ int cli_compare(int argc, char **argv) {
               vspecs[v]);
       goto done;
     }
+    if (post && arms[n_arms].own_file && add_calib_settings(&arms[n_arms], post)) goto nomem;
     /* A file variant takes none of the baseline's overrides: say which it lacks. */
     for (int k = 0; arms[n_arms].own_file && k < arms[0].n_sets; k++) {
       int given = 0;
@@ -406,9 +435,8 @@ int cli_compare(int argc, char **argv) {
     }
   }
   uint64_t pairs = reps * branch.k; /* paired runs per arm: replicate r branch k is pair r K + k */
-  if (post_path) {
-    if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
-        (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK) {
+  if (post) {
+    if ((rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK) {
       fprintf(stderr, "conflictsim compare: %s\n", cs_errmsg(&ctx));
       status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;

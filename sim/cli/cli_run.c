@@ -30,7 +30,9 @@ static const char *RUN_USAGE =
     "  --posterior FILE       run under draw R (the --replicate) of the posterior of a\n"
     "                         calibration file: the same parameters as replicate R of\n"
     "                         `validate --posterior FILE --replicates N` and `compare\n"
-    "                         --posterior` with the same --seed; --set wins over the draw\n"
+    "                         --posterior` with the same --seed; the calibration's\n"
+    "                         own --set values (e.g. v2=true) apply too; --set wins\n"
+    "                         over both\n"
     "  --draws N              the N of those draws (default 20, validate's default;\n"
     "                         the replicate must be below it)\n"
     "  --events LEVEL         rows of the event log the file keeps: all (default),\n"
@@ -139,6 +141,30 @@ int cli_parse_set(const char *cmd, const char *val, cs_override *out) {
   out->name = name;
   out->value = eq + 1;
   return EXIT_OK;
+}
+
+void cli_print_settings(FILE *out, const char *prefix, const cs_posterior *p, const cs_override *given,
+                        size_t n_given) {
+  int used = 0, over = 0;
+  for (int i = 0; i < p->n_sets; i++) {
+    int named = 0;
+    for (size_t g = 0; g < n_given && !named; g++) named = !strcmp(given[g].name, p->sets[i].name);
+    if (named) continue;
+    fprintf(out, "%s%s %s=%s", used ? "" : prefix, used ? "" : "the calibration's own settings:", p->sets[i].name,
+            p->sets[i].value);
+    used = 1;
+  }
+  if (used) fputs(" (from the posterior's file)\n", out);
+  for (int i = 0; i < p->n_sets; i++)
+    for (size_t g = 0; g < n_given; g++)
+      if (!strcmp(given[g].name, p->sets[i].name)) {
+        if (!strcmp(given[g].value, p->sets[i].value)) break; /* the same value: nothing to say */
+        fprintf(out, "%s%s %s=%s", over ? "" : prefix, over ? "" : "--set replaces the calibration's own", p->sets[i].name,
+                p->sets[i].value);
+        over = 1;
+        break;
+      }
+  if (over) fputs("\n", out);
 }
 
 /* A sink that forwards to the HDF5 sink and draws the progress line: the
@@ -382,12 +408,14 @@ int cli_run(int argc, char **argv) {
       status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc); /* an unreadable posterior is bad input */
       goto done;
     }
-    if (!(all = calloc((size_t)post->n_params + n_sets + 1, sizeof *all))) {
+    if (!(all = calloc((size_t)post->n_sets + (size_t)post->n_params + n_sets + 1, sizeof *all))) {
       fputs("conflictsim run: out of memory\n", stderr);
       status = EXIT_NOMEM;
       goto done;
     }
-    n_ov = (size_t)cs_posterior_overrides(post, (int)replicate, NULL, 0, all);
+    /* the calibration's own --set (the model it calibrated), the draw, then this --set */
+    n_ov = cs_posterior_settings(post, sets, n_sets, all);
+    n_ov += (size_t)cs_posterior_overrides(post, (int)replicate, NULL, 0, all + n_ov);
     for (size_t i = 0; i < n_sets; i++) all[n_ov++] = sets[i]; /* a later value wins */
     ov = all;
   }
@@ -481,9 +509,11 @@ int cli_run(int argc, char **argv) {
         gang_nodes += CS_PARTY_IS_GANG(cs_world_node_owner(world, j));
       }
       printf("wrote %s\n", output);
-      if (post)
+      if (post) {
         printf("  parameters: draw %llu of %llu from the posterior in %s (SHA-256 %.12s...), then --set\n",
                (unsigned long long)replicate, (unsigned long long)draws, post_path, post->sha);
+        cli_print_settings(stdout, "  ", post, sets, n_sets);
+      }
       printf("  scenario %s: %.1f days, seed %llu, replicate %llu, %llu events processed by the engine\n", cs_world_name(world),
              cs_world_days(world), (unsigned long long)seed, (unsigned long long)replicate,
              (unsigned long long)cs_world_events_processed(world));

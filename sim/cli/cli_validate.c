@@ -50,7 +50,8 @@ static const char *USAGE =
     "                     calibration file (conflictsim calibrate), and report each\n"
     "                     target's posterior predictive median and 90% interval\n"
     "                     (the runs plus the target's observation error) and whether\n"
-    "                     it covers the observation; --set values win over the draw\n"
+    "                     it covers the observation; the calibration's own --set\n"
+    "                     values (e.g. v2=true) apply too; --set wins over both\n"
     "  --replicates N     number of replicates (default 20)\n"
     "  --seed N           master seed (default 1)\n"
     "  --set NAME=VALUE   override a parameter (repeatable)\n"
@@ -194,7 +195,7 @@ int cli_validate(int argc, char **argv) {
   double *vals = NULL, *x = NULL;
   cs_targets *t = NULL;
   FILE *f = NULL;
-  size_t n_sets = 0;
+  size_t n_sets = 0, n_user = 0; /* n_user: this command line's --set; then the calibration's */
   char outbuf[512], tbuf[4096], tmp[4200];
   tmp[0] = '\0';
   if (!sets || !bufs) goto done;
@@ -235,7 +236,7 @@ int cli_validate(int argc, char **argv) {
         goto done;
       }
       bufs[n_sets] = (char *)sets[n_sets].name;
-      n_sets++;
+      n_user = ++n_sets;
       i++;
     } else if (a[0] == '-') {
       fprintf(stderr, "conflictsim validate: unknown option '%s'\n", a);
@@ -275,7 +276,25 @@ int cli_validate(int argc, char **argv) {
   cs_script_limits lim;
   cs_script_limits_default(&lim);
   cs_ctx ctx = {{0}};
-  int rc = cs_targets_load(&ctx, tfile, scenario, &lim, sets, n_sets, 1, &t);
+  int rc = CS_OK;
+  if (post_path) {
+    if ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
+        (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK) {
+      fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
+      status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
+      goto done;
+    }
+    /* the calibration's own --set (the model it calibrated) under this --set: for the
+    ** targets' probe and every replicate (their names are borrowed from post) */
+    cs_override *more = realloc(sets, ((size_t)argc + (size_t)post->n_sets + 1) * sizeof *sets);
+    if (!more) {
+      status = EXIT_NOMEM;
+      goto done;
+    }
+    sets = more;
+    n_sets += cs_posterior_settings(post, sets, n_user, sets + n_user);
+  }
+  rc = cs_targets_load(&ctx, tfile, scenario, &lim, sets, n_sets, 1, &t);
   if (rc != CS_OK) {
     fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
     status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
@@ -289,12 +308,6 @@ int cli_validate(int argc, char **argv) {
   if (cs_outfile_check(&ctx, out) != CS_OK) { /* before the runs, not after */
     fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
     status = EXIT_IO;
-    goto done;
-  }
-  if (post_path && ((rc = cs_posterior_load(&ctx, post_path, &post)) != CS_OK ||
-                    (rc = cs_posterior_draw(&ctx, post, (int)reps, seed)) != CS_OK)) {
-    fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
-    status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
   }
   int n = cs_targets_count(t);
@@ -332,9 +345,11 @@ int cli_validate(int argc, char **argv) {
   }
   printf("targets: %s (%d in-sample, %d held out; SHA-256 %.12s...), %llu replicates\n", tfile, n - n_hold, n_hold,
          cs_targets_sha(t), (unsigned long long)reps);
-  if (post)
+  if (post) {
     printf("parameters: replicate r under draw r of the posterior in %s (%d particles; SHA-256 %.12s...)\n",
            post->path, post->n_particles, post->sha);
+    cli_print_settings(stdout, "", post, sets, n_user);
+  }
   fprintf(f, "target,holdout,observed,summary,simulated,q05,q95,tolerance_low,tolerance_high,sd,result,runs,"
              "source,statistic,predictive_low,predictive_median,predictive_high,covered\n");
   int covered[2] = {0, 0}, computed[2] = {0, 0};
@@ -419,7 +434,7 @@ done:
   cs_posterior_free(post);
   free(x);
   free(vals);
-  for (size_t i = 0; bufs && i < n_sets; i++) free(bufs[i]);
+  for (size_t i = 0; bufs && i < n_user; i++) free(bufs[i]);
   free(bufs);
   free(sets);
   return status;
