@@ -378,6 +378,54 @@ class HaitiCity(unittest.TestCase):
             self.assertEqual(bad.returncode, 2)
             self.assertEqual(len(bad.stderr.strip().splitlines()), 1, bad.stderr)
 
+    def test_flight_sources_known_answer(self):
+        """flight_sources.py on a small run-like file whose answer is known by hand: the
+        people who fled in the first window (1 Sep - 31 Dec 2023), the baseline hazard's
+        expected part (h0 times the integral of the residents), the shares that left within
+        1 and 7 days after an engagement at their node, the rise of city_displaced, and a
+        --fled window (its end excluded); a run without flight rows is refused."""
+        tool = os.path.join(HAITI, "flight_sources.py")
+        kinds = ["engagement", "takeover", "flight"]
+        # (time, kind, node, people): an engagement at node 0 on day 10; flights at node 0
+        # before it (day 5, 62), 0.5 days after (100), 5 days after (50; day 15, outside the
+        # --fled window's end), at node 1 which never saw a fight (30), and after the window (999)
+        ev = [(5.0, 2, 0, 62), (10.0, 0, 0, 0), (10.5, 2, 0, 100), (15.0, 2, 0, 50), (20.0, 2, 1, 30),
+              (125.0, 2, 0, 999)]
+        days = 131
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "run.h5")
+            with h5py.File(path, "w") as f:
+                f["time"] = np.arange(days, dtype=float)
+                f["time"].attrs["units"] = "days since 2023-09-01 00:00:00"
+                f["events/time"] = np.array([e[0] for e in ev])
+                f["events/kind"] = np.array([e[1] for e in ev], dtype=np.uint8)
+                f["events/kind"].attrs["flag_meanings"] = " ".join(kinds)
+                f["events/node"] = np.array([e[2] for e in ev], dtype=np.int32)
+                f["events/displaced"] = np.array([e[3] for e in ev], dtype=np.int64)
+                f["node"] = np.array(["n0", "n1"], dtype=h5py.string_dtype())
+                f["city_residents"] = np.full(days, 1000, dtype=np.int64)
+                f["city_displaced"] = np.arange(days) * 10
+                f.create_group("parameters").attrs["h0"] = 0.001
+            r = subprocess.run([sys.executable, tool, path, "--fled", "x=n0:2023-09-11:2023-09-16"],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            row = next(l for l in r.stdout.splitlines() if l.startswith("01 Sep 2023 - 31 Dec 2023"))
+            # fled 62 + 100 + 50 + 30 = 242; baseline 0.001 x 1000 x 121 days = 121 (50%);
+            # within 1 day 100 (41%), within 7 days 150 (62%)
+            self.assertEqual(row.split()[7:], ["242", "[242,", "242]", "121", "[121,", "121]", "50%", "41%", "62%"])
+            # the run ends on day 130: one whole window (the next ends on day 182)
+            windows = [l for l in r.stdout.splitlines() if l[:2].isdigit() and " - " in l[:26]]
+            self.assertEqual(len(windows), 1, r.stdout)
+            self.assertIn("2023-12-31      1,210  IOM    75,625", r.stdout)
+            self.assertIn("fled x (2023-09-11 to 2023-09-16, TO excluded): median 100 [100, 100]", r.stdout)
+            with h5py.File(path, "a") as f:
+                del f["events/kind"]
+                f["events/kind"] = np.zeros(len(ev), dtype=np.uint8)
+                f["events/kind"].attrs["flag_meanings"] = " ".join(kinds)
+            bad = subprocess.run([sys.executable, tool, path], capture_output=True, text=True)
+            self.assertNotEqual(bad.returncode, 0)
+            self.assertIn("no flight rows", bad.stderr)
+
     def test_recall_table_splits(self):
         """recall_table.py on a small compare-like file whose answer is known by hand: which
         runs held on the attack's day, whose fall the recall delayed (or prevented), and the
