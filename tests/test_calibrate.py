@@ -641,6 +641,59 @@ def test_calibration_settings(tmp):
               f"validate --posterior runs under the calibration's h0=0.002 (people displaced {gone}; 0 without it)")
     else:
         check(False, "validate --posterior with a calibration's --set runs: " + q.stderr.strip()[-300:])
+    q = run(["validate", PATROL, "--targets", t, "--posterior", cal, "--replicates", "4", "-o", out, "-j", "2",
+             "--set", "h0=0"])
+    if q.returncode in (0, 7) and os.path.exists(out):
+        with open(out) as fh:
+            rows = {r["target"]: r for r in csvmod.DictReader(fh)}
+        gone = float(rows.get("gone", {}).get("simulated", "nan"))
+        check(gone == 0 and "--set replaces the calibration's own h0=0.002" in q.stdout,
+              f"validate --posterior --set h0=0: the command line wins over the calibration's (displaced {gone})")
+    else:
+        check(False, "validate --posterior --set h0=0 runs: " + q.stderr.strip()[-300:])
+    # compare says which arms set the calibration's parameter themselves; a file variant's own wins
+    q = run(["compare", "--baseline", PATROL, "--variant", "still:h0=0", "--variant",
+             "own:%s,h0=0.001" % PATROL, "--replicates", "2", "--posterior", cal, "-o", pre + "m", "-j", "1"])
+    if q.returncode == 0:
+        import json
+        with open(pre + "m.json") as fh:
+            arms = {a["name"]: a["sets"] for a in json.load(fh)["arms"]}
+        check(arms.get("own") == "h0=0.001" and arms.get("still") == "h0=0" and
+              "the calibration's own settings: h0=0.002" in q.stderr and
+              "not applied in still (h0=0), own (h0=0.001), which set h0 themselves" in q.stderr,
+              f"compare names the arms that set the calibration's parameter themselves ({arms}): {q.stderr[:400]}")
+    else:
+        check(False, "compare --posterior with arms setting h0 runs: " + q.stderr.strip()[-300:])
+    # the attribute's forms: several items (the last of a name wins), a value with a space, not NAME=VALUE
+    forms = os.path.join(tmp, "forms.h5")
+    shutil.copy(cal, forms)
+    with h5py.File(forms, "a") as f:
+        f.attrs["sets"] = "h0=0.001 k_arrest=5e8 h0=0.003"
+    q = run(["run", PATROL, "--posterior", forms, "-o", rf])
+    ok = q.returncode == 0
+    if ok:
+        with h5py.File(rf) as f:
+            ok = float(f["parameters"].attrs["h0"]) == 0.003 and float(f["parameters"].attrs["k_arrest"]) == 5e8
+    check(ok, "a sets attribute of several items applies each, the last of a name winning: " + q.stderr[-300:])
+    q = run(["compare", "--baseline", PATROL, "--variant", "v:patrol_rate=0.2", "--replicates", "2",
+             "--posterior", forms, "-o", pre + "f", "--quiet", "-j", "1"])
+    if q.returncode == 0:
+        with open(pre + "f.json") as fh:
+            base = json.load(fh)["arms"][0]["sets"]
+        check("h0=0.003" in base.split(",") and "h0=0.001" not in base.split(","),
+              f"compare applies the last of a name the file gives twice ({base})")
+    else:
+        check(False, "compare --posterior with a sets attribute of several items runs: " + q.stderr[-300:])
+    with h5py.File(forms, "a") as f:
+        f.attrs["sets"] = "h0=0.002 flight_model=exposure with spaces"
+    q = run(["run", PATROL, "--posterior", forms, "-o", os.path.join(tmp, "forms-bad.h5")])
+    check(q.returncode == 3 and "exposure with spaces" in q.stderr and not os.path.exists(os.path.join(tmp, "forms-bad.h5")),
+          "a value with spaces is read whole (and an invalid one refused, exit 3): " + q.stderr.strip()[-200:])
+    with h5py.File(forms, "a") as f:
+        f.attrs["sets"] = "not-a-setting"
+    q = run(["run", PATROL, "--posterior", forms, "-o", os.path.join(tmp, "forms-bad.h5")])
+    check(q.returncode == 3 and "forms.h5" in q.stderr and "sets" in q.stderr,
+          "a sets attribute that is not NAME=VALUE items is refused, naming the file (exit 3): " + q.stderr.strip())
     old = os.path.join(tmp, "noset.h5")
     shutil.copy(cal, old)
     with h5py.File(old, "a") as f:

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # flight_look.sh: where the displacement of version 2 comes from, under a calibration's
 # posterior (scenarios/haiti/README.md, "Where the displacement comes from"). A look,
-# not a result: 20 draws of the posterior (replicates 0-19 of --draws 100, seed 1001, the
-# draws validate --posterior makes first), run as calibrated and with three changes:
+# not a result: 20 draws of the posterior (--draws 20, replicates 0-19, seed 1001: the
+# draws validate --posterior --replicates 20 makes; all 20 of them, as systematic
+# resampling takes its draws in the particles' order), run as calibrated and with three
+# changes:
 #   posterior   as calibrated
 #   h0=0        no baseline flight hazard
 #   fast        h0=0 and h_exposed=0.5 (the top of its prior: a fight's exposed leave
 #               within days)
-#   fast_x8     fast, and expose_per_fighter=8 (each fighter reaches 8 residents)
-# Each through flight_sources.py, with the dated flights of targets.lua that it can count.
+#   reach15     h0=0 and expose_per_fighter=15 (each fighter engaged reaches 15 residents;
+#               the prior is 0.2 to 20)
+# Each through flight_sources.py, with the dated flights of targets.lua that it can count;
+# then reach15 under `validate` (40 draws, every target).
 #
 #   bash scenarios/haiti/flight_look.sh [POSTERIOR.h5] [OUT_DIR]
 # (defaults: scenarios/haiti/results/capital_v2_posterior.h5, output/flight_look); about
-# 80 runs, 6 minutes on one core; run files (--events all, ~6 MB each) in OUT_DIR/runs.
+# 120 runs, 9 minutes on one core; run files (--events all, ~6 MB each) in OUT_DIR/runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 POST=${1:-scenarios/haiti/results/capital_v2_posterior.h5}
@@ -31,13 +35,17 @@ look() {
   local tag=$1; shift
   echo "== $tag ($*)"
   for r in $(seq 0 19); do
-    "$BIN" run scenarios/haiti/capital.lua --posterior "$POST" --draws 100 --seed 1001 --replicate "$r" \
-      --events all --quiet "$@" -o "$OUT/runs/$tag-$r.h5"
+    "$BIN" run scenarios/haiti/capital.lua --set v2=true --posterior "$POST" --draws 20 --seed 1001 \
+      --replicate "$r" --events all --quiet "$@" -o "$OUT/runs/$tag-$r.h5"
   done
   /usr/bin/python3 scenarios/haiti/flight_sources.py "$OUT"/runs/"$tag"-*.h5 "${FLED[@]}" | tee "$OUT/$tag.txt"
 }
 look posterior
 look h0=0 --set h0=0
 look fast --set h0=0 --set h_exposed=0.5
-look fast_x8 --set h0=0 --set h_exposed=0.5 --set expose_per_fighter=8
-echo "wrote $OUT/{posterior,h0=0,fast,fast_x8}.txt"
+look reach15 --set h0=0 --set expose_per_fighter=15
+echo "== reach15 under 40 draws of the posterior, every in-sample target (validate)"
+"$BIN" validate scenarios/haiti/capital.lua --set v2=true --targets scenarios/haiti/targets.lua \
+  --posterior "$POST" --seed 1001 --replicates 40 --set h0=0 --set expose_per_fighter=15 \
+  -o "$OUT/validate_reach15.csv" --quiet > "$OUT/validate_reach15.txt" || [ $? -eq 7 ]
+echo "wrote $OUT/{posterior,h0=0,fast,reach15}.txt, $OUT/validate_reach15.{txt,csv}"

@@ -8,7 +8,8 @@ and 31 Dec 2024, those inside the run), over the run files, the median and the r
 - baseline: the flights the baseline hazard h0 alone is expected to make, h0 times the
   integral of the capital's residents (city_residents, trapezoids over the daily samples):
   the flight hazard is h0 R_j + hX(D_j) (X_j + stayer_factor Y_j) (sim/README.md, "Hazard"),
-  so its baseline part has exactly this expectation given the residents' path;
+  so its baseline part has this expectation given the residents' path (to the trapezoids'
+  error over a day);
 - the baseline's share of fled (its expected share: the log does not say which kind of
   flight fired);
 - near a fight: the share of fled that left a node within 1 and within 7 days after an

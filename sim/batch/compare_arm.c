@@ -55,6 +55,7 @@ int cs_cmp_arm_add_set(cs_cmp_arm *a, const char *text, size_t len) {
       if (!v) return -2;
       free(a->sets[i].value);
       a->sets[i].value = v;
+      a->sets[i].from_calib = 0;
       return 0;
     }
   cs_cmp_set *n = realloc(a->sets, (size_t)(a->n_sets + 1) * sizeof *n);
@@ -66,6 +67,7 @@ int cs_cmp_arm_add_set(cs_cmp_arm *a, const char *text, size_t len) {
     free(s->name);
     return -2;
   }
+  s->from_calib = 0;
   a->n_sets++;
   return 0;
 }
@@ -136,7 +138,10 @@ int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t
       snprintf(pat, sizeof pat, "unknown parameter '%s' in --set", a->sets[i].name);
       if ((hit = strstr(msg, pat))) {
         size_t at = (size_t)(hit - msg) + strlen(pat) - strlen("--set");
-        snprintf(pat, sizeof pat, "%.*s%s%s", (int)at, msg, idx ? "the variant's K=V" : "--set-baseline",
+        snprintf(pat, sizeof pat, "%.*s%s%s", (int)at, msg,
+                 a->sets[i].from_calib ? "the posterior file's own settings (its sets attribute)"
+                 : idx                 ? "the variant's K=V"
+                                       : "--set-baseline",
                  hit + strlen(pat));
         snprintf(msg, sizeof msg, "%s", pat);
         break;
@@ -144,7 +149,9 @@ int cs_cmp_arm_load(cs_ctx *ctx, cs_cmp_arm *a, int idx, uint64_t seed, uint64_t
       snprintf(pat, sizeof pat, "--set %s=%s: ", a->sets[i].name, a->sets[i].value);
       if ((hit = strstr(msg, pat))) {
         size_t at = (size_t)(hit - msg);
-        snprintf(pat, sizeof pat, "%.*s%s%s", (int)at, msg, idx ? "" : "--set-baseline ", hit + strlen("--set "));
+        snprintf(pat, sizeof pat, "%.*s%s%s", (int)at, msg,
+                 a->sets[i].from_calib ? "the posterior file's own setting " : idx ? "" : "--set-baseline ",
+                 hit + strlen("--set "));
         snprintf(msg, sizeof msg, "%s", pat);
         break;
       }
@@ -308,6 +315,7 @@ int cs_cmp_parse_variant(const char *spec, const cs_cmp_arm *base, int i, cs_cmp
       if (n < 0 || (size_t)n >= sizeof t) return -1;
       int e = cs_cmp_arm_add_set(a, t, (size_t)n);
       if (e) return e;
+      a->sets[a->n_sets - 1].from_calib = base->sets[k].from_calib; /* appended: base's names are distinct */
     }
     const char *p = body;
     while (*p) {

@@ -36,6 +36,7 @@ extern const char *const cs_cmp_traj_labels[CS_CMP_N_TRAJ]; /* plain labels for 
 
 typedef struct cs_cmp_set {
   char *name, *value;
+  int from_calib;      /* 1: the posterior file's own setting (compare --posterior), not the command line's */
 } cs_cmp_set;
 
 typedef struct cs_cmp_arm {

@@ -242,9 +242,10 @@ static void print_table(const cs_cmp_report *R) {
 /* The calibration's own --set values (the model its posterior is for) that
 ** arm a does not set itself: they go under the arm's own. 0, or -2 (memory). */
 static int add_calib_settings(cs_cmp_arm *a, const cs_posterior *p) {
+  int n_own = a->n_sets; /* only the arm's own names: of a name the file gives twice, the last wins */
   for (int i = 0; i < p->n_sets; i++) {
     int named = 0;
-    for (int k = 0; k < a->n_sets && !named; k++) named = !strcmp(a->sets[k].name, p->sets[i].name);
+    for (int k = 0; k < n_own && !named; k++) named = !strcmp(a->sets[k].name, p->sets[i].name);
     if (named) continue;
     size_t len = strlen(p->sets[i].name) + 1 + strlen(p->sets[i].value);
     char *t = malloc(len + 1);
@@ -253,8 +254,27 @@ static int add_calib_settings(cs_cmp_arm *a, const cs_posterior *p) {
     int e = cs_cmp_arm_add_set(a, t, len);
     free(t);
     if (e) return -2;
+    for (int k = n_own; k < a->n_sets; k++) a->sets[k].from_calib |= !strcmp(a->sets[k].name, p->sets[i].name);
   }
   return 0;
+}
+
+/* Under --posterior: the calibration's own settings, then, for each, the arms
+** that give it another value themselves. */
+static void print_calib_settings(const cs_posterior *p, const cs_cmp_arm *arms, int n_arms) {
+  cli_print_settings(stderr, "conflictsim compare: ", p, NULL, 0);
+  for (int i = 0; i < p->n_sets; i++) {
+    int said = 0;
+    for (int a = 0; a < n_arms; a++)
+      for (int k = 0; k < arms[a].n_sets; k++)
+        if (!strcmp(arms[a].sets[k].name, p->sets[i].name) && !arms[a].sets[k].from_calib &&
+            strcmp(arms[a].sets[k].value, p->sets[i].value)) {
+          fprintf(stderr, "%s %s (%s=%s)", said ? "," : "conflictsim compare: not applied in", arms[a].name,
+                  p->sets[i].name, arms[a].sets[k].value);
+          said = 1;
+        }
+    if (said) fprintf(stderr, ", which set %s themselves\n", p->sets[i].name);
+  }
 }
 
 int cli_compare(int argc, char **argv) {
@@ -382,7 +402,6 @@ int cli_compare(int argc, char **argv) {
       status = rc == CS_EINVAL || rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;
     }
-    if (!quiet) cli_print_settings(stderr, "conflictsim compare: ", post, NULL, 0);
     if (add_calib_settings(&arms[0], post)) goto nomem;
   }
   for (int v = 0; v < n_v; v++, n_arms++) {
@@ -393,23 +412,25 @@ int cli_compare(int argc, char **argv) {
               vspecs[v]);
       goto done;
     }
-    if (post && arms[n_arms].own_file && add_calib_settings(&arms[n_arms], post)) goto nomem;
-    /* A file variant takes none of the baseline's overrides: say which it lacks. */
+    /* A file variant takes none of the baseline's overrides: say which it lacks (of its
+    ** own; the calibration's settings go under them after this) */
     for (int k = 0; arms[n_arms].own_file && k < arms[0].n_sets; k++) {
       int given = 0;
       for (int m = 0; m < arms[n_arms].n_sets; m++) given |= !strcmp(arms[n_arms].sets[m].name, arms[0].sets[k].name);
-      if (!given)
+      if (!given && !(arms[0].sets[k].from_calib))
         fprintf(stderr, "conflictsim compare: note: variant '%s' runs %s without the baseline's --set-baseline "
                 "%s=%s (a FILE.lua variant takes only its own overrides: %s,%s=...)\n", arms[n_arms].name,
                 arms[n_arms].scenario, arms[0].sets[k].name, arms[0].sets[k].value, arms[n_arms].scenario,
                 arms[0].sets[k].name);
     }
+    if (post && arms[n_arms].own_file && add_calib_settings(&arms[n_arms], post)) goto nomem;
     for (int k = 0; k < n_arms; k++)
       if (!strcmp(arms[k].name, arms[n_arms].name)) {
         fprintf(stderr, "conflictsim compare: two arms named '%s'\n", arms[k].name);
         goto done;
       }
   }
+  if (post && !quiet) print_calib_settings(post, arms, n_arms);
   for (int a = 0; a < n_arms; a++) {
     if (!(arms[a].sets_text = cs_cmp_arm_join_sets(&arms[a]))) goto nomem;
     if ((rc = cs_cmp_arm_load(&ctx, &arms[a], a, seed, reps, a ? &arms[0] : NULL, mets, n_met)) != CS_OK) {

@@ -428,6 +428,8 @@ int cli_run(int argc, char **argv) {
     rc = cs_script_load(&ctx, scenario, &lim, ov, n_ov, seed, replicate, quiet, &world, &script);
     if (rc != CS_OK) {
       fprintf(stderr, "%s\n", cs_errmsg(&ctx));
+      /* a --set the user did not type may be the calibration's own: say which were added */
+      if (post && strstr(cs_errmsg(&ctx), "--set")) cli_print_settings(stderr, "conflictsim run: note: ", post, sets, n_sets);
       /* an unreadable scenario is a scenario error, not an output error */
       status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
       goto done;

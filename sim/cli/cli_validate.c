@@ -288,6 +288,7 @@ int cli_validate(int argc, char **argv) {
     ** targets' probe and every replicate (their names are borrowed from post) */
     cs_override *more = realloc(sets, ((size_t)argc + (size_t)post->n_sets + 1) * sizeof *sets);
     if (!more) {
+      fputs("conflictsim validate: out of memory\n", stderr);
       status = EXIT_NOMEM;
       goto done;
     }
@@ -297,6 +298,8 @@ int cli_validate(int argc, char **argv) {
   rc = cs_targets_load(&ctx, tfile, scenario, &lim, sets, n_sets, 1, &t);
   if (rc != CS_OK) {
     fprintf(stderr, "conflictsim validate: %s\n", cs_errmsg(&ctx));
+    /* a --set the user did not type may be the calibration's own: say which were added */
+    if (post && strstr(cs_errmsg(&ctx), "--set")) cli_print_settings(stderr, "conflictsim validate: note: ", post, sets, n_user);
     status = rc == CS_EIO ? EXIT_SCENARIO : cli_exit_code(rc);
     goto done;
   }
