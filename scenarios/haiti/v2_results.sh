@@ -4,19 +4,17 @@
 # predictive check on seeds the calibration never used, the displacement figure, and the
 # elite recall compared with no recall under the posterior.
 #
-# Calibration 12's outputs are in scenarios/haiti/results/ (this script at commit ab41d84, run
-# on 8 Dec 2026 in a worktree; scenarios/haiti/README.md, "Calibration 12"): calibration 11's
-# settings with the shape of the flight hazard calibrated (D_shape = uniform(0.5, 4) in
-# capital_v2_priors.lua), and solino.lua running the same version 2 as capital.lua. Its
-# posterior is scenarios/haiti/results/capital_v2_posterior.h5 (the slim file this script
-# writes as $OUT/capital_v2_posterior.h5).
+# Calibration 13's outputs are in scenarios/haiti/results/ (this script at commit bdaf6d7, run
+# on 8 Dec 2026 in a worktree; scenarios/haiti/README.md, "Calibration 13"): calibration 12
+# with wave 1 of 10,240 points instead of 5,120, decided before it ran (calibrations 10, 11
+# and 12 had each kept one or two points of wave 1). Its posterior is
+# scenarios/haiti/results/capital_v2_posterior.h5 (the slim file this script writes as
+# $OUT/capital_v2_posterior.h5). About 2 hours 10 minutes on 2 cores (57,928 runs to calibrate).
 #
-# Running it now makes calibration 13 (set up on 8 Dec 2026, 01:30 UTC, before it ran):
-# calibration 12 with wave 1 of 10,240 points instead of 5,120. Calibrations 10, 11 and 12
-# each kept one or two points of wave 1, so their posteriors are the neighbourhoods of those
-# points; twice the points should keep about twice as many, and show whether the region is
-# wider. Nothing else changes (spoils_nu, added after calibration 12, stays 0 in version 2).
-# About two hours on 2 cores (wave 1 alone about 30,700 runs).
+# Calibration 12's outputs are in scenarios/haiti/results/calibration12/ (this script at commit
+# ab41d84; scenarios/haiti/README.md, "Calibration 12"): calibration 11's settings with the
+# shape of the flight hazard calibrated (D_shape = uniform(0.5, 4) in capital_v2_priors.lua),
+# and solino.lua running the same version 2 as capital.lua; its posterior is kept beside them.
 #
 # Calibration 11's outputs are in scenarios/haiti/results/calibration11/ (this script at commit df71954;
 # scenarios/haiti/README.md, "Calibration 11"): calibration
