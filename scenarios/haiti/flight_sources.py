@@ -47,6 +47,11 @@ def start_of(f):
     return dt.datetime.strptime(units.split("since ")[1][:10], "%Y-%m-%d")
 
 
+def day_of(s0, date):
+    """Days from the run's start s0 to YYYY-MM-DD."""
+    return (dt.datetime.strptime(date, "%Y-%m-%d") - s0).days
+
+
 def windows(path):
     """One dict per window: fled, baseline, near1, near7 (people)."""
     with h5py.File(path, "r") as f:
@@ -71,7 +76,7 @@ def windows(path):
             last[node[i]] = t[i]
         else:
             lag[i] = t[i] - last[node[i]]
-    edges = [0.0] + [(dt.datetime.strptime(d, "%Y-%m-%d") - s0).days for d in ROUNDS]
+    edges = [0.0] + [day_of(s0, d) for d in ROUNDS]
     rows = []
     for a, b in zip(edges[:-1], edges[1:]):
         if b > time[-1] or b <= a:
@@ -80,13 +85,11 @@ def windows(path):
         m = (time >= a) & (time <= b)
         rows.append({"from": a, "to": b, "fled": moved[w].sum(), "baseline": h0 * np.trapz(res[m], time[m]),
                      "near1": moved[w & (lag <= 1)].sum(), "near7": moved[w & (lag <= 7)].sum()})
-    rise = [disp[np.searchsorted(time, (dt.datetime.strptime(d, "%Y-%m-%d") - s0).days)] - disp[0]
-            if (dt.datetime.strptime(d, "%Y-%m-%d") - s0).days <= time[-1] else np.nan for d in ROUNDS]
+    rise = [disp[np.searchsorted(time, e)] - disp[0] if e <= time[-1] else np.nan for e in edges[1:]]
     fled = {}
     for spec in FLED:
         name, nodes, a, b = spec
-        w = fl & (t >= (dt.datetime.strptime(a, "%Y-%m-%d") - s0).days) & \
-            (t < (dt.datetime.strptime(b, "%Y-%m-%d") - s0).days)
+        w = fl & (t >= day_of(s0, a)) & (t < day_of(s0, b))
         if nodes != ["all"]:
             unknown = [n for n in nodes if n not in ids]
             if unknown:
